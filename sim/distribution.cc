@@ -17,10 +17,10 @@ std::string Num(double v) {
 
 // Acklam's inverse normal CDF, relative error < 1.2e-9.
 double InverseNormal(double p) {
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                              1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
   static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
-                             6.680131188771972e+01,  -1.328068155288572e+01};
+                             6.680131188771972e+01, -1.328068155288572e+01};
   static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
                              -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
   static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
@@ -55,7 +55,9 @@ Distribution Distribution::Constant(double v) {
 
 Result<Distribution> Distribution::Uniform(double lo, double hi) {
   if (!(lo >= 0)) return Status::InvalidArgument("uniform 'min' must be >= 0, got " + Num(lo));
-  if (!(hi >= lo)) return Status::InvalidArgument("uniform 'max' (" + Num(hi) + ") is below 'min' (" + Num(lo) + ")");
+  if (!(hi >= lo))
+    return Status::InvalidArgument("uniform 'max' (" + Num(hi) + ") is below 'min' (" + Num(lo) +
+                                   ")");
   Distribution d;
   d.kind_ = Kind::kUniform;
   d.a_ = lo;
@@ -65,7 +67,8 @@ Result<Distribution> Distribution::Uniform(double lo, double hi) {
 
 Result<Distribution> Distribution::Normal(double mean, double stddev) {
   if (!(mean > 0)) return Status::InvalidArgument("normal 'mean' must be > 0, got " + Num(mean));
-  if (!(stddev >= 0)) return Status::InvalidArgument("normal 'stddev' must be >= 0, got " + Num(stddev));
+  if (!(stddev >= 0))
+    return Status::InvalidArgument("normal 'stddev' must be >= 0, got " + Num(stddev));
   Distribution d;
   d.kind_ = Kind::kNormal;
   d.a_ = mean;
@@ -74,7 +77,8 @@ Result<Distribution> Distribution::Normal(double mean, double stddev) {
 }
 
 Result<Distribution> Distribution::Exponential(double mean) {
-  if (!(mean > 0)) return Status::InvalidArgument("exponential 'mean' must be > 0, got " + Num(mean));
+  if (!(mean > 0))
+    return Status::InvalidArgument("exponential 'mean' must be > 0, got " + Num(mean));
   Distribution d;
   d.kind_ = Kind::kExponential;
   d.a_ = mean;
@@ -82,9 +86,11 @@ Result<Distribution> Distribution::Exponential(double mean) {
 }
 
 Result<Distribution> Distribution::LogNormal(double median, double p99) {
-  if (!(median > 0)) return Status::InvalidArgument("lognormal 'median' must be > 0, got " + Num(median));
+  if (!(median > 0))
+    return Status::InvalidArgument("lognormal 'median' must be > 0, got " + Num(median));
   if (!(p99 > median)) {
-    return Status::InvalidArgument("lognormal 'p99' (" + Num(p99) + ") must be above 'median' (" + Num(median) + ")");
+    return Status::InvalidArgument("lognormal 'p99' (" + Num(p99) + ") must be above 'median' (" +
+                                   Num(median) + ")");
   }
   Distribution d;
   d.kind_ = Kind::kLogNormal;
@@ -93,24 +99,29 @@ Result<Distribution> Distribution::LogNormal(double median, double p99) {
   return d;
 }
 
-Result<Distribution> Distribution::Empirical(std::vector<std::pair<double, double>> points, double min) {
-  if (points.empty()) return Status::InvalidArgument("empirical distribution needs at least one percentile");
+Result<Distribution> Distribution::Empirical(std::vector<std::pair<double, double>> points,
+                                             double min) {
+  if (points.empty())
+    return Status::InvalidArgument("empirical distribution needs at least one percentile");
   double prev_q = 0, prev_v = 0;
   for (auto& [q, v] : points) {
     if (!(q > prev_q && q < 1)) {
-      return Status::InvalidArgument("empirical percentiles must increase strictly within (0, 1), got " + Num(q));
+      return Status::InvalidArgument(
+          "empirical percentiles must increase strictly within (0, 1), got " + Num(q));
     }
     if (!(v > 0)) return Status::InvalidArgument("empirical values must be > 0, got " + Num(v));
     if (v < prev_v) {
       return Status::InvalidArgument("empirical value " + Num(v) + " at p" + Num(q * 100) +
-                                     " is below the value at a lower percentile (" + Num(prev_v) + ")");
+                                     " is below the value at a lower percentile (" + Num(prev_v) +
+                                     ")");
     }
     prev_q = q;
     prev_v = v;
   }
   if (min < 0) min = points.front().second / 2;
   if (min > points.front().second) {
-    return Status::InvalidArgument("empirical 'min' (" + Num(min) + ") is above the first percentile value");
+    return Status::InvalidArgument("empirical 'min' (" + Num(min) +
+                                   ") is above the first percentile value");
   }
   Distribution d;
   d.kind_ = Kind::kEmpirical;
@@ -121,7 +132,8 @@ Result<Distribution> Distribution::Empirical(std::vector<std::pair<double, doubl
 }
 
 Result<Distribution> Distribution::Poisson(double mean) {
-  if (!(mean >= 0) || mean > 1e6) return Status::InvalidArgument("poisson 'mean' must be in [0, 1e6], got " + Num(mean));
+  if (!(mean >= 0) || mean > 1e6)
+    return Status::InvalidArgument("poisson 'mean' must be in [0, 1e6], got " + Num(mean));
   Distribution d;
   d.kind_ = Kind::kPoisson;
   d.a_ = mean;

@@ -53,7 +53,8 @@ class Distribution {
   // `points` are (quantile in [0,1), value) pairs, e.g. {{0.5, 2e6}, {0.99, 9e6}}. At least one
   // point; quantiles strictly increasing in (0, 1); values non-decreasing and > 0. `min` (the value
   // at quantile 0) defaults to half the first value.
-  static Result<Distribution> Empirical(std::vector<std::pair<double, double>> points, double min = -1);
+  static Result<Distribution> Empirical(std::vector<std::pair<double, double>> points,
+                                        double min = -1);
   static Result<Distribution> Poisson(double mean);
 
   // A draw, >= 0.

@@ -7,16 +7,20 @@ namespace tracesim::sim {
 namespace {
 
 constexpr std::string_view kGrpcNames[] = {
-    "OK",        "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-    "NOT_FOUND", "ALREADY_EXISTS",     "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-    "FAILED_PRECONDITION",             "ABORTED",           "OUT_OF_RANGE",     "UNIMPLEMENTED",
-    "INTERNAL",  "UNAVAILABLE",        "DATA_LOSS",         "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 // Zipf(s) on [1, n] by rejection-inversion (Hörmann & Derflinger 1996): O(1) per draw.
 uint64_t SampleZipf(Rng& rng, uint64_t n, double s) {
   if (n <= 1) return 1;
-  auto h = [s](double x) { return s == 1.0 ? std::log(x) : (std::pow(x, 1.0 - s) - 1.0) / (1.0 - s); };
-  auto h_inv = [s](double x) { return s == 1.0 ? std::exp(x) : std::pow(1.0 + x * (1.0 - s), 1.0 / (1.0 - s)); };
+  auto h = [s](double x) {
+    return s == 1.0 ? std::log(x) : (std::pow(x, 1.0 - s) - 1.0) / (1.0 - s);
+  };
+  auto h_inv = [s](double x) {
+    return s == 1.0 ? std::exp(x) : std::pow(1.0 + x * (1.0 - s), 1.0 / (1.0 - s));
+  };
   const double h_x1 = h(1.5) - 1.0;
   const double h_n = h(static_cast<double>(n) + 0.5);
   const double sdiff = 2.0 - h_inv(h(2.5) - std::pow(2.0, -s));
@@ -45,7 +49,8 @@ AttrValue AttrGenerator::Sample(Rng& rng) const noexcept {
       return prefix == kEmptyStr ? AttrValue::Int(v) : AttrValue::PrefixedInt(prefix, v);
     }
     case Kind::kIntRange:
-      return AttrValue::Int(min + static_cast<int64_t>(rng.Below(static_cast<uint64_t>(max - min) + 1)));
+      return AttrValue::Int(min +
+                            static_cast<int64_t>(rng.Below(static_cast<uint64_t>(max - min) + 1)));
     case Kind::kWeighted: {
       double u = rng.Uniform();
       for (size_t i = 0; i < cumulative.size(); ++i)
@@ -102,7 +107,8 @@ uint32_t Model::FindOperationRef(std::string_view ref) const {
 
 std::string Model::OperationRef(uint32_t op) const {
   const Operation& o = operations[op];
-  return std::string(strings.Get(services[o.service].name)) + "." + std::string(strings.Get(o.name));
+  return std::string(strings.Get(services[o.service].name)) + "." +
+         std::string(strings.Get(o.name));
 }
 
 std::vector<uint32_t> TraceScopedGenerators(const Model& m) {

@@ -39,7 +39,14 @@ enum class SpanKind : uint8_t {
 enum class StatusCode : uint8_t { kUnset = 0, kOk = 1, kError = 2 };
 
 // How an operation is reached; drives attributes and the status-code attribute.
-enum class Protocol : uint8_t { kHttp = 0, kGrpc = 1, kDb = 2, kCache = 3, kMessaging = 4, kInternal = 5 };
+enum class Protocol : uint8_t {
+  kHttp = 0,
+  kGrpc = 1,
+  kDb = 2,
+  kCache = 3,
+  kMessaging = 4,
+  kInternal = 5
+};
 
 enum class ServiceKind : uint8_t {
   kService = 0,    // instrumented: SERVER/CONSUMER spans of its own
@@ -66,10 +73,10 @@ struct AttrGenerator {
   StrId name = kEmptyStr;
   Kind kind = Kind::kIdPool;
   Scope scope = Scope::kSpan;
-  StrId prefix = kEmptyStr;     // kIdPool; when empty the value is an int
-  uint64_t cardinality = 1;     // kIdPool
-  double skew = 0;              // kIdPool: Zipf exponent s (0 = uniform)
-  int64_t min = 0, max = 0;     // kIntRange
+  StrId prefix = kEmptyStr;        // kIdPool; when empty the value is an int
+  uint64_t cardinality = 1;        // kIdPool
+  double skew = 0;                 // kIdPool: Zipf exponent s (0 = uniform)
+  int64_t min = 0, max = 0;        // kIntRange
   std::vector<AttrValue> choices;  // kWeighted
   std::vector<double> cumulative;  // kWeighted: cumulative weights, last = 1
   double probability = 0.5;        // kBool
@@ -93,8 +100,8 @@ struct EventSpec {
 
 // One synchronous call from an operation to another (a service operation or a dependency).
 struct CallSpec {
-  uint32_t target = kNone;  // index into Model::operations
-  double probability = 1.0;  // the call is made at all
+  uint32_t target = kNone;                         // index into Model::operations
+  double probability = 1.0;                        // the call is made at all
   Distribution count = Distribution::Constant(1);  // sequential repetitions (N+1 queries)
 };
 
@@ -109,10 +116,11 @@ struct Step {
     kSpan = 4,      // an INTERNAL span around `children`, run in order
   };
   Kind kind = Kind::kWork;
-  double probability = 1.0;  // the step runs at all (kWork/kParallel/kPublish/kSpan; calls use CallSpec)
-  Distribution work;         // kWork
-  CallSpec call;             // kCall
-  uint32_t topic = kNone;    // kPublish: index into Model::topics
+  double probability =
+      1.0;            // the step runs at all (kWork/kParallel/kPublish/kSpan; calls use CallSpec)
+  Distribution work;  // kWork
+  CallSpec call;      // kCall
+  uint32_t topic = kNone;       // kPublish: index into Model::topics
   StrId span_name = kEmptyStr;  // kSpan
   std::vector<Attr> attrs;      // kSpan: static attributes
   std::vector<Step> children;   // kParallel (branches) and kSpan (sequence)
@@ -122,24 +130,25 @@ struct Step {
 struct Topic {
   StrId name = kEmptyStr;
   uint32_t broker = kNone;  // index into Model::services (a kMessaging service)
-  Distribution publish_latency = Distribution::Constant(1e6);   // PRODUCER span duration (broker ack)
+  Distribution publish_latency =
+      Distribution::Constant(1e6);  // PRODUCER span duration (broker ack)
   Distribution delivery_latency = Distribution::Constant(5e6);  // publish -> consumer receives
-  StrId producer_span_name = kEmptyStr;  // "publish orders"
-  std::vector<Attr> producer_attrs;      // messaging.system, messaging.destination.name, ...
-  std::vector<uint32_t> consumers;       // operation indices (kind kConsumer)
+  StrId producer_span_name = kEmptyStr;                         // "publish orders"
+  std::vector<Attr> producer_attrs;  // messaging.system, messaging.destination.name, ...
+  std::vector<uint32_t> consumers;   // operation indices (kind kConsumer)
 };
 
 struct Operation {
-  StrId name = kEmptyStr;       // as written in the topology ("POST /checkout", "UPDATE inventory")
-  uint32_t service = kNone;     // owner, index into Model::services
+  StrId name = kEmptyStr;    // as written in the topology ("POST /checkout", "UPDATE inventory")
+  uint32_t service = kNone;  // owner, index into Model::services
   SpanKind kind = SpanKind::kServer;  // of the span the callee records: SERVER, CONSUMER, INTERNAL
   Protocol protocol = Protocol::kHttp;
   // False for dependency operations (databases, caches, external APIs): only the caller's CLIENT
   // span exists, covering network time and `steps`.
   bool emits_span = true;
 
-  StrId span_name = kEmptyStr;   // name of the span this operation records
-  std::vector<Attr> attrs;       // its static attributes (semantic conventions + user)
+  StrId span_name = kEmptyStr;  // name of the span this operation records
+  std::vector<Attr> attrs;      // its static attributes (semantic conventions + user)
   std::vector<DynamicAttr> dynamic_attrs;
   std::vector<EventSpec> events;
 
@@ -154,15 +163,15 @@ struct Operation {
 
   // Errors raised by the operation itself (not by its callees).
   double error_rate = 0;
-  int ok_status = 200;     // HTTP status on success (gRPC: 0 = OK)
-  int error_status = 500;  // HTTP status / gRPC code when it fails on its own
+  int ok_status = 200;              // HTTP status on success (gRPC: 0 = OK)
+  int error_status = 500;           // HTTP status / gRPC code when it fails on its own
   StrId error_type = kEmptyStr;     // exception.type recorded on own errors
   StrId error_message = kEmptyStr;  // exception.message
   // An error returned by a synchronous callee makes this operation fail too (HTTP 502 / gRPC
   // UNAVAILABLE upstream) unless false, when the caller absorbs it.
   bool propagate_errors = true;
 
-  StrId scope_name = kEmptyStr;     // instrumentation scope
+  StrId scope_name = kEmptyStr;  // instrumentation scope
   StrId scope_version = kEmptyStr;
 };
 
@@ -171,12 +180,14 @@ struct Service {
   StrId version = kEmptyStr;
   ServiceKind kind = ServiceKind::kService;
   uint32_t instances = 1;
-  uint32_t concurrency = 0;     // worker slots per instance; 0 = unlimited (no queueing)
-  uint32_t queue_capacity = 0;  // waiting requests per instance beyond the slots; full -> reject
+  uint32_t concurrency = 0;  // worker slots per instance; 0 = unlimited (no queueing)
+  // Waiting requests per instance beyond the slots; full -> reject. kNone = unbounded. Consumer
+  // operations never reject (messages wait in the broker). Default: 0.
+  uint32_t queue_capacity = 0;
   LoadBalancing load_balancing = LoadBalancing::kRoundRobin;
-  Distribution network_latency;  // one way, caller -> this service (and back)
-  StrId address = kEmptyStr;     // server.address seen by callers
-  int port = 0;                  // server.port seen by callers (0 = not recorded)
+  Distribution network_latency;        // one way, caller -> this service (and back)
+  StrId address = kEmptyStr;           // server.address seen by callers
+  int port = 0;                        // server.port seen by callers (0 = not recorded)
   bool baggage_to_attributes = false;  // copy baggage entries onto this service's spans
   std::vector<uint32_t> resources;     // per instance: index into Model::resources
   std::vector<uint32_t> operations;    // indices into Model::operations
@@ -196,8 +207,8 @@ struct WellKnown {
   StrId messaging_message_id;
   StrId ot_tracestate_empty;
   // error.type values per code: http codes 100..599 and grpc codes 0..16.
-  std::vector<StrId> http_codes;   // index = code - 100
-  std::vector<StrId> grpc_codes;   // index = code
+  std::vector<StrId> http_codes;  // index = code - 100
+  std::vector<StrId> grpc_codes;  // index = code
 };
 
 struct Model {

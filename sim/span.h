@@ -22,9 +22,9 @@ inline constexpr int kMaxEventAttrs = 4;
 
 // W3C trace-flags bits and OTLP Span.flags bits.
 inline constexpr uint32_t kFlagSampled = 0x01;
-inline constexpr uint32_t kFlagRandomTraceId = 0x02;   // W3C Level 2
-inline constexpr uint32_t kFlagHasIsRemote = 0x100;    // OTLP SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK
-inline constexpr uint32_t kFlagIsRemote = 0x200;       // OTLP SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK
+inline constexpr uint32_t kFlagRandomTraceId = 0x02;  // W3C Level 2
+inline constexpr uint32_t kFlagHasIsRemote = 0x100;   // OTLP SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE_MASK
+inline constexpr uint32_t kFlagIsRemote = 0x200;      // OTLP SPAN_FLAGS_CONTEXT_IS_REMOTE_MASK
 
 struct TraceId {
   uint64_t hi = 0, lo = 0;  // big-endian halves: bytes 0..7 and 8..15
@@ -65,17 +65,17 @@ struct Span {
   StrId name = kEmptyStr;
   StrId trace_state = kEmptyStr;
   StrId status_message = kEmptyStr;
-  uint32_t flags = 0;           // OTLP Span.flags: W3C trace flags + is-remote bits
-  uint32_t resource = kNone;    // index into Model::resources (service instance)
-  uint32_t operation = kNone;   // operation this span belongs to (server side) or calls (CLIENT)
-  uint32_t service = kNone;     // service that recorded the span
-  uint32_t peer = kNone;        // CLIENT/PRODUCER: callee service; else kNone. Not exported.
+  uint32_t flags = 0;          // OTLP Span.flags: W3C trace flags + is-remote bits
+  uint32_t resource = kNone;   // index into Model::resources (service instance)
+  uint32_t operation = kNone;  // operation this span belongs to (server side) or calls (CLIENT)
+  uint32_t service = kNone;    // service that recorded the span
+  uint32_t peer = kNone;       // CLIENT/PRODUCER: callee service; else kNone. Not exported.
   SpanKind kind = SpanKind::kInternal;
   StatusCode status = StatusCode::kUnset;
   uint8_t dynamic_count = 0;
   uint8_t dropped_attributes = 0;
   uint16_t static_count = 0;
-  const Attr* static_attrs = nullptr;  // operation's shared template, owned by the Model
+  const Attr* static_attrs = nullptr;         // operation's shared template, owned by the Model
   uint32_t first_event = 0, event_count = 0;  // range in TraceView::events
   uint32_t first_link = 0, link_count = 0;    // range in TraceView::links
   Attr dynamic_attrs[kMaxDynamicAttrs];
@@ -111,7 +111,7 @@ struct Span {
 };
 
 // What a sink receives: every span of one finished trace (or trace fragment, when propagation
-// broke), in the order they ended, plus their events and links. Valid only during the call.
+// broke), in the order they started, plus their events and links. Valid only during the call.
 struct TraceView {
   const Model* model = nullptr;
   TraceId trace_id;

@@ -62,7 +62,7 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     assert(!std::get<Status>(v_).ok() && "Result built from an OK status");
   }
@@ -91,10 +91,10 @@ class Result {
 #define TRACESIM_CONCAT_(a, b) TRACESIM_CONCAT_INNER_(a, b)
 
 // Returns early from the enclosing function if `expr` (a Status) is not OK.
-#define TRACESIM_RETURN_IF_ERROR(expr)                  \
-  do {                                                  \
-    ::tracesim::sim::Status _st = (expr);               \
-    if (!_st.ok()) return _st;                          \
+#define TRACESIM_RETURN_IF_ERROR(expr)    \
+  do {                                    \
+    ::tracesim::sim::Status _st = (expr); \
+    if (!_st.ok()) return _st;            \
   } while (0)
 
 // Declares `lhs` from a Result<T> expression, or returns its Status.

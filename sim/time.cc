@@ -5,7 +5,9 @@
 
 namespace tracesim::sim {
 
-Duration Duration::FromSecondsF(double s) { return Duration(static_cast<int64_t>(std::llround(s * 1e9))); }
+Duration Duration::FromSecondsF(double s) {
+  return Duration(static_cast<int64_t>(std::llround(s * 1e9)));
+}
 
 namespace {
 
@@ -13,9 +15,9 @@ struct Unit {
   std::string_view suffix;
   int64_t nanos;
 };
-constexpr Unit kUnits[] = {{"ns", 1},           {"us", 1000},           {"µs", 1000},
-                           {"ms", 1000'000},    {"s", 1000'000'000},    {"m", 60'000'000'000},
-                           {"h", 3600'000'000'000}};
+constexpr Unit kUnits[] = {
+    {"ns", 1},           {"us", 1000},          {"µs", 1000},           {"ms", 1000'000},
+    {"s", 1000'000'000}, {"m", 60'000'000'000}, {"h", 3600'000'000'000}};
 
 }  // namespace
 
@@ -31,7 +33,8 @@ Result<Duration> ParseDuration(std::string_view text) {
   int64_t frac = 0, frac_scale = 1;
   bool digits = false;
   while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
-    if (whole > (int64_t{1} << 50)) return Status::InvalidArgument("duration '" + std::string(text) + "' is too large");
+    if (whole > (int64_t{1} << 50))
+      return Status::InvalidArgument("duration '" + std::string(text) + "' is too large");
     whole = whole * 10 + (t[i++] - '0');
     digits = true;
   }
@@ -48,15 +51,17 @@ Result<Duration> ParseDuration(std::string_view text) {
   }
   std::string_view suffix = t.substr(i);
   if (!digits || suffix.empty()) {
-    return Status::InvalidArgument("'" + std::string(text) +
-                                   "' is not a duration (expected a number and a unit: ns, us, ms, s, m, h)");
+    return Status::InvalidArgument(
+        "'" + std::string(text) +
+        "' is not a duration (expected a number and a unit: ns, us, ms, s, m, h)");
   }
   for (const Unit& u : kUnits) {
     if (suffix == u.suffix) {
       // frac / frac_scale * nanos, computed without overflow for realistic values.
       long double v = static_cast<long double>(whole) * u.nanos +
                       static_cast<long double>(frac) * u.nanos / frac_scale;
-      if (v > 9.2e18L) return Status::InvalidArgument("duration '" + std::string(text) + "' is too large");
+      if (v > 9.2e18L)
+        return Status::InvalidArgument("duration '" + std::string(text) + "' is too large");
       int64_t ns = static_cast<int64_t>(std::llround(static_cast<double>(v)));
       return Duration::Nanos(neg ? -ns : ns);
     }
@@ -70,9 +75,13 @@ std::string FormatDuration(Duration d) {
   if (ns == 0) return "0s";
   std::string sign = ns < 0 ? "-" : "";
   uint64_t a = ns < 0 ? static_cast<uint64_t>(-(ns + 1)) + 1 : static_cast<uint64_t>(ns);
-  struct U { const char* s; uint64_t n; };
-  static constexpr U kFmt[] = {{"h", 3600'000'000'000ULL}, {"m", 60'000'000'000ULL}, {"s", 1000'000'000ULL},
-                               {"ms", 1000'000ULL}, {"us", 1000ULL}, {"ns", 1ULL}};
+  struct U {
+    const char* s;
+    uint64_t n;
+  };
+  static constexpr U kFmt[] = {
+      {"h", 3600'000'000'000ULL}, {"m", 60'000'000'000ULL}, {"s", 1000'000'000ULL},
+      {"ms", 1000'000ULL},        {"us", 1000ULL},          {"ns", 1ULL}};
   // Prefer the largest unit that keeps at most 3 decimals exact.
   for (const U& u : kFmt) {
     if (a >= u.n && (a * 1000) % u.n == 0) {
@@ -120,8 +129,8 @@ Result<int64_t> ParseRfc3339(std::string_view text) {
   };
   int y, mo, d, h, mi, s;
   if (text.size() < 20 || !num(0, 4, &y) || text[4] != '-' || !num(5, 2, &mo) || text[7] != '-' ||
-      !num(8, 2, &d) || (text[10] != 'T' && text[10] != 't') || !num(11, 2, &h) || text[13] != ':' ||
-      !num(14, 2, &mi) || text[16] != ':' || !num(17, 2, &s)) {
+      !num(8, 2, &d) || (text[10] != 'T' && text[10] != 't') || !num(11, 2, &h) ||
+      text[13] != ':' || !num(14, 2, &mi) || text[16] != ':' || !num(17, 2, &s)) {
     return bad();
   }
   if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return bad();
@@ -147,10 +156,16 @@ Result<int64_t> ParseRfc3339(std::string_view text) {
 std::string FormatRfc3339(int64_t unix_nanos) {
   int64_t secs = unix_nanos / 1000'000'000;
   int64_t ns = unix_nanos % 1000'000'000;
-  if (ns < 0) { ns += 1000'000'000; --secs; }
+  if (ns < 0) {
+    ns += 1000'000'000;
+    --secs;
+  }
   int64_t days = secs / 86400;
   int64_t rem = secs % 86400;
-  if (rem < 0) { rem += 86400; --days; }
+  if (rem < 0) {
+    rem += 86400;
+    --days;
+  }
   // civil_from_days
   int64_t z = days + 719468;
   const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
@@ -163,9 +178,9 @@ std::string FormatRfc3339(int64_t unix_nanos) {
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
   char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(y), m, d,
-                        static_cast<long long>(rem / 3600), static_cast<long long>(rem / 60 % 60),
-                        static_cast<long long>(rem % 60));
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
+                        static_cast<long long>(y), m, d, static_cast<long long>(rem / 3600),
+                        static_cast<long long>(rem / 60 % 60), static_cast<long long>(rem % 60));
   std::string out(buf, static_cast<size_t>(n));
   if (ns) {
     std::snprintf(buf, sizeof buf, ".%09lld", static_cast<long long>(ns));

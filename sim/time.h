@@ -34,7 +34,10 @@ class Duration {
   constexpr Duration operator+(Duration o) const { return Duration(ns_ + o.ns_); }
   constexpr Duration operator-(Duration o) const { return Duration(ns_ - o.ns_); }
   constexpr Duration operator*(int64_t k) const { return Duration(ns_ * k); }
-  constexpr Duration& operator+=(Duration o) { ns_ += o.ns_; return *this; }
+  constexpr Duration& operator+=(Duration o) {
+    ns_ += o.ns_;
+    return *this;
+  }
 
  private:
   constexpr explicit Duration(int64_t ns) : ns_(ns) {}
@@ -55,7 +58,10 @@ class Time {
   constexpr Time operator+(Duration d) const { return Time(ns_ + d.nanos()); }
   constexpr Time operator-(Duration d) const { return Time(ns_ - d.nanos()); }
   constexpr Duration operator-(Time o) const { return Duration::Nanos(ns_ - o.ns_); }
-  constexpr Time& operator+=(Duration d) { ns_ += d.nanos(); return *this; }
+  constexpr Time& operator+=(Duration d) {
+    ns_ += d.nanos();
+    return *this;
+  }
 
  private:
   constexpr explicit Time(int64_t ns) : ns_(ns) {}

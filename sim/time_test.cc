@@ -25,7 +25,8 @@ TEST(DurationTest, RejectsBadText) {
 }
 
 TEST(DurationTest, FormatRoundTrips) {
-  for (int64_t ns : {1LL, 999LL, 1500LL, 2'000'000LL, 1'500'000LL, 30'000'000'000LL, 90'000'000'000LL}) {
+  for (int64_t ns :
+       {1LL, 999LL, 1500LL, 2'000'000LL, 1'500'000LL, 30'000'000'000LL, 90'000'000'000LL}) {
     std::string s = FormatDuration(Duration::Nanos(ns));
     auto back = ParseDuration(s);
     ASSERT_TRUE(back.ok()) << s;
