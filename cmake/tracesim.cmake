@@ -37,6 +37,6 @@ function(tracesim_embed target out_cc)
     COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DSYMBOL=${ARG_SYMBOL} -DBASE=${ARG_BASE}
             "-DFILES=${abs_files}" -P ${PROJECT_SOURCE_DIR}/cmake/embed.cmake
     DEPENDS ${abs_files} ${PROJECT_SOURCE_DIR}/cmake/embed.cmake
-    COMMENT "Embedding ${ARG_SYMBOL}")
+    COMMENT "Embedding ${ARG_SYMBOL}" VERBATIM)
   target_sources(${target} PRIVATE ${out})
 endfunction()

@@ -1,0 +1,117 @@
+#include "metrics/red_metrics.h"
+
+#include <algorithm>
+#include <tuple>
+
+namespace tracesim::metrics {
+namespace {
+
+bool IsLeaf(sim::ServiceKind k) {
+  return k == sim::ServiceKind::kDatabase || k == sim::ServiceKind::kCache ||
+         k == sim::ServiceKind::kExternal || k == sim::ServiceKind::kMessaging;
+}
+
+}  // namespace
+
+RedMetricsSink::RedMetricsSink(const sim::Model& model) : model_(model) {
+  services_.resize(model.services.size());
+  dep_slot_.assign(model.services.size(), sim::kNone);
+  for (uint32_t s = 0; s < model.services.size(); ++s) {
+    if (IsLeaf(model.services[s].kind)) {
+      dep_slot_[s] = static_cast<uint32_t>(dep_service_.size());
+      dep_service_.push_back(s);
+    }
+  }
+  dependencies_.resize(dep_service_.size());
+  for (uint32_t i = 0; i < model.operations.size(); ++i) {
+    const sim::Operation& op = model.operations[i];
+    if (!op.emits_span) continue;
+    model_rank_.emplace(OpKey{op.service, op.span_name, op.kind}, i);
+  }
+}
+
+uint32_t RedMetricsSink::OpSlotFor(const sim::Span& s) {
+  const OpKey key{s.service, s.name, s.kind};
+  auto it = op_index_.find(key);
+  if (it != op_index_.end()) return it->second;
+  // First span of this key: the only allocation, once per key.
+  auto rank = model_rank_.find(key);
+  const uint32_t slot = static_cast<uint32_t>(ops_.size());
+  ops_.push_back(OpSlot{key, rank == model_rank_.end() ? sim::kNone : rank->second, Red{}});
+  op_index_.emplace(key, slot);
+  return slot;
+}
+
+void RedMetricsSink::OnTrace(const sim::TraceView& trace) noexcept {
+  ++totals_.traces;
+  bool error = false;
+  for (const sim::Span& s : trace.spans) {
+    ++totals_.spans;
+    const auto kind = static_cast<size_t>(s.kind);
+    if (kind < totals_.spans_by_kind.size()) ++totals_.spans_by_kind[kind];
+    if (s.status == sim::StatusCode::kError) error = true;
+    if ((s.kind == sim::SpanKind::kServer || s.kind == sim::SpanKind::kConsumer) &&
+        s.service < services_.size()) {
+      services_[s.service].Add(s);
+    }
+    if ((s.kind == sim::SpanKind::kClient || s.kind == sim::SpanKind::kProducer) &&
+        s.peer < dep_slot_.size() && dep_slot_[s.peer] != sim::kNone) {
+      dependencies_[dep_slot_[s.peer]].Add(s);
+    }
+    ops_[OpSlotFor(s)].red.Add(s);
+  }
+  if (error) ++totals_.error_traces;
+}
+
+std::vector<ServiceRed> RedMetricsSink::Services() const {
+  std::vector<ServiceRed> out(services_.size());
+  for (size_t i = 0; i < services_.size(); ++i) {
+    out[i].name = std::string(model_.strings.Get(model_.services[i].name));
+    out[i].kind = model_.services[i].kind;
+    out[i].requests = services_[i].requests;
+    out[i].errors = services_[i].errors;
+    out[i].latency = services_[i].latency;
+  }
+  return out;
+}
+
+std::vector<OperationRed> RedMetricsSink::Operations() const {
+  std::vector<const OpSlot*> sorted;
+  sorted.reserve(ops_.size());
+  for (const OpSlot& s : ops_) sorted.push_back(&s);
+  std::sort(sorted.begin(), sorted.end(), [this](const OpSlot* a, const OpSlot* b) {
+    auto key = [this](const OpSlot* s) {
+      return std::make_tuple(s->key.service, s->model_rank, static_cast<int>(s->key.kind),
+                             model_.strings.Get(s->key.name));
+    };
+    return key(a) < key(b);
+  });
+  std::vector<OperationRed> out(sorted.size());
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    const OpSlot& s = *sorted[i];
+    out[i].service = s.key.service < model_.services.size()
+                         ? std::string(model_.strings.Get(model_.services[s.key.service].name))
+                         : std::string();
+    out[i].name = std::string(model_.strings.Get(s.key.name));
+    out[i].kind = s.key.kind;
+    out[i].requests = s.red.requests;
+    out[i].errors = s.red.errors;
+    out[i].latency = s.red.latency;
+  }
+  return out;
+}
+
+std::vector<DependencyRed> RedMetricsSink::Dependencies() const {
+  std::vector<DependencyRed> out(dependencies_.size());
+  for (size_t i = 0; i < dependencies_.size(); ++i) {
+    const sim::Service& svc = model_.services[dep_service_[i]];
+    out[i].name = std::string(model_.strings.Get(svc.name));
+    out[i].kind = svc.kind;
+    out[i].requests = dependencies_[i].requests;
+    out[i].errors = dependencies_[i].errors;
+    out[i].latency = dependencies_[i].latency;
+  }
+  return out;
+}
+
+}  // namespace tracesim::metrics

@@ -1,0 +1,67 @@
+// RunReport: the summary of one `tracesim run`, rendered as a terminal table or as JSON.
+//
+// Built from the kernel's truth (SimulationStats) and the RED metrics derived from the emitted
+// spans. Everything except RunReport::host is a pure function of the scenario and seed, so the
+// JSON (minus "host") is byte-identical across runs; doc/run-summary.md is the schema.
+#ifndef TRACESIM_REPORTS_RUN_REPORT_H_
+#define TRACESIM_REPORTS_RUN_REPORT_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "metrics/red_metrics.h"
+#include "sim/model.h"
+#include "sim/simulation.h"
+
+namespace tracesim::reports {
+
+struct ServiceRow {
+  std::string name;
+  std::string kind;  // "service", "database", "cache", "external", "messaging"
+  uint64_t requests = 0;
+  double rate_per_s = 0;
+  uint64_t errors = 0;
+  double error_ratio = 0;
+  double p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0;
+  uint64_t rejected = 0;         // refused by a full queue (services only)
+  double mean_queue_wait_ms = 0;  // services only
+  double utilization = 0;         // busy worker time / (slots x instances x time), 0 when unlimited
+};
+
+struct RunReport {
+  std::string version;
+  std::string scenario;
+  std::string source;
+  std::string topology;
+  uint64_t seed = 0;
+  std::string start_time;       // RFC 3339
+  double duration_s = 0;        // arrivals window
+  double simulated_s = 0;       // until the last event (drain included)
+  double offered_rate = 0;      // mean arrival rate of the workload, traces/s
+  uint64_t traces = 0;
+  uint64_t spans = 0;
+  uint64_t error_traces = 0;
+  uint64_t traces_unfinished = 0;
+  uint64_t events = 0;
+  uint64_t peak_open_traces = 0;
+  std::vector<ServiceRow> services;      // instrumented services
+  std::vector<ServiceRow> dependencies;  // leaf dependencies as callers see them
+  std::string spans_out;                 // file written, or empty
+  struct Host {
+    double wall_s = 0;
+    double spans_per_wall_s = 0;
+  } host;
+};
+
+// Fills the deterministic part of a report (not version/scenario/seed/host, set by the caller).
+void FillFromRun(const sim::Model& model, const sim::SimulationStats& stats,
+                 const metrics::RedMetricsSink& red, double duration_s, RunReport* report);
+
+std::string RenderRunTable(const RunReport& report);
+// Pretty JSON ending with a newline. `include_host` false drops "host" (golden tests).
+std::string RenderRunJson(const RunReport& report, bool include_host = true);
+
+}  // namespace tracesim::reports
+
+#endif  // TRACESIM_REPORTS_RUN_REPORT_H_

@@ -1,0 +1,39 @@
+#include "reports/table.h"
+
+#include <gtest/gtest.h>
+
+namespace tracesim::reports {
+namespace {
+
+TEST(TableTest, AlignsColumns) {
+  Table t({{"service", Align::kLeft}, {"req/s", Align::kRight}});
+  t.AddRow({"cart", "12.5"});
+  t.AddRow({"api-gateway", "100.0"});
+  EXPECT_EQ(t.Render(0),
+            "service      req/s\n"
+            "──────────────────\n"
+            "cart          12.5\n"
+            "api-gateway  100.0\n");
+}
+
+TEST(TableTest, Utf8WidthAndSeparator) {
+  Table t({{"a", Align::kLeft}, {"b", Align::kRight}});
+  t.AddRow({"µs", "1"});
+  t.AddSeparator();
+  t.AddRow({"xyz", "22"});
+  std::string r = t.Render(1);
+  EXPECT_NE(r.find(" µs    1\n"), std::string::npos) << r;
+  EXPECT_NE(r.find(" xyz  22\n"), std::string::npos) << r;
+}
+
+TEST(FormatTest, Numbers) {
+  EXPECT_EQ(FormatCount(0), "0");
+  EXPECT_EQ(FormatCount(999), "999");
+  EXPECT_EQ(FormatCount(1234567), "1,234,567");
+  EXPECT_EQ(FormatFixed(3.14159, 2), "3.14");
+  EXPECT_EQ(FormatFixed(-0.0001, 2), "0.00");
+  EXPECT_EQ(FormatPercent(0.0123), "1.23%");
+}
+
+}  // namespace
+}  // namespace tracesim::reports
