@@ -19,7 +19,8 @@ void BM_Hold(benchmark::State& state) {
     q.Push(Time::FromNanos(static_cast<int64_t>(rng.Exponential(1000.0 * pending))), 0, 0);
   for (auto _ : state) {
     Event e = q.Pop();
-    q.Push(e.time + Duration::Nanos(static_cast<int64_t>(rng.Exponential(1000.0 * pending))), 0, e.target);
+    q.Push(e.time + Duration::Nanos(static_cast<int64_t>(rng.Exponential(1000.0 * pending))), 0,
+           e.target);
   }
   state.SetItemsProcessed(state.iterations());
 }

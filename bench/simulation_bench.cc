@@ -18,7 +18,8 @@ namespace tracesim {
 namespace {
 
 const scenarios::Scenario& Load(const char* name) {
-  static std::map<std::string, scenarios::Scenario>* cache = new std::map<std::string, scenarios::Scenario>();
+  static std::map<std::string, scenarios::Scenario>* cache =
+      new std::map<std::string, scenarios::Scenario>();
   auto it = cache->find(name);
   if (it == cache->end()) {
     auto s = scenarios::LoadBuiltinScenario(name);
@@ -32,7 +33,8 @@ const scenarios::Scenario& Load(const char* name) {
 }
 
 // Runs `seconds` of simulated time of the scenario into `sink`; returns spans emitted.
-uint64_t RunOnce(const scenarios::Scenario& sc, sim::SpanSink* sink, double seconds, uint64_t seed) {
+uint64_t RunOnce(const scenarios::Scenario& sc, sim::SpanSink* sink, double seconds,
+                 uint64_t seed) {
   sim::SimulationOptions opt;
   opt.seed = seed;
   opt.start_unix_nanos = sc.start_unix_nanos;

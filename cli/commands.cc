@@ -1,6 +1,7 @@
 #include "cli/commands.h"
 
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <boost/program_options.hpp>
 #include <chrono>
@@ -8,8 +9,6 @@
 #include <filesystem>
 #include <memory>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "cli/progress.h"
 #include "exporter/otlp_json_file_sink.h"
@@ -50,14 +49,16 @@ constexpr char kMainUsage[] =
     "Exit codes: 0 success, 1 problems found or a failure while running, 2 bad usage or input.\n";
 
 // Parses `args` against `desc` (and positionals); on error prints it and returns false.
-bool Parse(const std::string& command, const std::vector<std::string>& args, const po::options_description& desc,
-           const po::positional_options_description& pos, po::variables_map* vm, std::ostream& err) {
+bool Parse(const std::string& command, const std::vector<std::string>& args,
+           const po::options_description& desc, const po::positional_options_description& pos,
+           po::variables_map* vm, std::ostream& err) {
   try {
     po::store(po::command_line_parser(args).options(desc).positional(pos).run(), *vm);
     po::notify(*vm);
     return true;
   } catch (const po::error& e) {
-    err << "tracesim " << command << ": " << e.what() << "\nTry 'tracesim " << command << " --help'.\n";
+    err << "tracesim " << command << ": " << e.what() << "\nTry 'tracesim " << command
+        << " --help'.\n";
     return false;
   }
 }
@@ -80,15 +81,19 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
       "Simulates SCENARIO (a scenario file, or a built-in name; default: checkout) and prints a\n"
       "summary: traces, spans, simulated and wall time, and per-service RED metrics.\n\nOptions");
   std::string seed_text, duration_text, rate_text, start_text, spans_out, format = "table";
-  desc.add_options()                                                                          //
-      ("help,h", "show this help")                                                            //
-      ("scenario", po::value<std::string>()->default_value("checkout"), "scenario file or built-in name")  //
-      ("seed", po::value(&seed_text), "random seed (default: the scenario's)")                //
-      ("duration", po::value(&duration_text), "arrival window, e.g. 30s, 10m (default: the scenario's)")  //
+  desc.add_options()                //
+      ("help,h", "show this help")  //
+      ("scenario", po::value<std::string>()->default_value("checkout"),
+       "scenario file or built-in name")                                        //
+      ("seed", po::value(&seed_text), "random seed (default: the scenario's)")  //
+      ("duration", po::value(&duration_text),
+       "arrival window, e.g. 30s, 10m (default: the scenario's)")                               //
       ("rate", po::value(&rate_text), "base arrival rate in traces/s; the shape scales to it")  //
-      ("start-time", po::value(&start_text), "unix time of simulated 0, RFC 3339 (default: the scenario's)")  //
-      ("spans-out", po::value(&spans_out), "write spans as OTLP/JSON lines to FILE ('-' = stdout)")  //
-      ("format", po::value(&format), "summary format: table (default) or json")               //
+      ("start-time", po::value(&start_text),
+       "unix time of simulated 0, RFC 3339 (default: the scenario's)")  //
+      ("spans-out", po::value(&spans_out),
+       "write spans as OTLP/JSON lines to FILE ('-' = stdout)")                  //
+      ("format", po::value(&format), "summary format: table (default) or json")  //
       ("no-progress", "never show the progress bar");
   po::positional_options_description pos;
   pos.add("scenario", 1);
@@ -125,7 +130,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (vm.count("duration")) {
     auto d = sim::ParseDuration(duration_text);
     if (!d.ok() || d->nanos() <= 0) {
-      err << "tracesim run: --duration: " << (d.ok() ? "must be > 0" : d.status().message()) << "\n";
+      err << "tracesim run: --duration: " << (d.ok() ? "must be > 0" : d.status().message())
+          << "\n";
       return kExitUsage;
     }
     sc.duration = *d;
@@ -140,7 +146,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
       rate = -1;
     }
     if (!(rate > 0) || rate > 1e9) {
-      err << "tracesim run: --rate must be a number of traces/s in (0, 1e9], got '" << rate_text << "'\n";
+      err << "tracesim run: --rate must be a number of traces/s in (0, 1e9], got '" << rate_text
+          << "'\n";
       return kExitUsage;
     }
     sc.workload = sc.workload.WithBaseRate(rate);
@@ -166,7 +173,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   tee.Add(&red);
   std::unique_ptr<exporter::OtlpJsonFileSink> file_sink;
   if (!spans_out.empty()) {
-    auto opened = exporter::OtlpJsonFileSink::Open(spans_out, sc.model, exporter::OtlpJsonFileOptions{});
+    auto opened =
+        exporter::OtlpJsonFileSink::Open(spans_out, sc.model, exporter::OtlpJsonFileOptions{});
     if (!opened.ok()) {
       err << "tracesim run: --spans-out: " << opened.status().message() << "\n";
       return kExitUsage;
@@ -186,7 +194,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   sim::Simulation simulation(sc.model, opt, &tee);
   sim::Status st = simulation.Run(workload->get());
   bar.Finish();
-  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (!st.ok()) {
     err << "tracesim run: " << st.message() << "\n";
     return kExitFailed;
@@ -223,7 +232,8 @@ int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std
       "Checks each file and prints 'FILE: ok' or every problem found, with its line. The kind of\n"
       "file is recognised from its content: a topology (services:) or a scenario (workload:).\n"
       "Exit 0 when every file is valid, 1 when any has problems.\n\nOptions");
-  desc.add_options()("help,h", "show this help")("files", po::value<std::vector<std::string>>(), "files");
+  desc.add_options()("help,h", "show this help")("files", po::value<std::vector<std::string>>(),
+                                                 "files");
   po::positional_options_description pos;
   pos.add("files", -1);
   po::variables_map vm;
@@ -264,15 +274,17 @@ int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std
       if (m.ok()) {
         size_t services = 0;
         for (const sim::Service& s : m->services) services += s.kind == sim::ServiceKind::kService;
-        out << path << ": ok (topology: " << services << " services, " << m->services.size() - services
-            << " dependencies, " << m->operations.size() << " operations)\n";
+        out << path << ": ok (topology: " << services << " services, "
+            << m->services.size() - services << " dependencies, " << m->operations.size()
+            << " operations)\n";
       } else {
         out << m.status().message() << "\n";
         ++bad;
       }
     } else {
       out << path
-          << ":1:1: cannot tell what this file is: expected a topology (with 'services:') or a scenario "
+          << ":1:1: cannot tell what this file is: expected a topology (with 'services:') or a "
+             "scenario "
              "(with 'workload:')\n";
       ++bad;
     }
@@ -286,10 +298,12 @@ int TopologyCommand(const std::vector<std::string>& args, std::ostream& out, std
   po::options_description desc(
       "Usage: tracesim topology FILE|NAME [--format text|dot]\n\n"
       "Prints the service graph of a topology file or a built-in topology: as indented text, or\n"
-      "as a Graphviz DOT digraph (tracesim topology checkout --format dot | dot -Tsvg > g.svg).\n\nOptions");
+      "as a Graphviz DOT digraph (tracesim topology checkout --format dot | dot -Tsvg > "
+      "g.svg).\n\nOptions");
   std::string format = "text";
-  desc.add_options()("help,h", "show this help")("file", po::value<std::string>(), "topology file or name")(
-      "format", po::value(&format), "text (default) or dot");
+  desc.add_options()("help,h", "show this help")(
+      "file", po::value<std::string>(), "topology file or name")("format", po::value(&format),
+                                                                 "text (default) or dot");
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
@@ -314,11 +328,13 @@ int TopologyCommand(const std::vector<std::string>& args, std::ostream& out, std
     std::string name = ref.size() > 5 && ref.ends_with(".yaml") ? ref : ref + ".yaml";
     const sim::EmbeddedFile* f = topologies::FindBuiltinTopology(name);
     if (f == nullptr) {
-      err << "tracesim topology: '" << ref << "' is neither a file nor a built-in topology (built-in: "
+      err << "tracesim topology: '" << ref
+          << "' is neither a file nor a built-in topology (built-in: "
           << KeyList(topologies::BuiltinTopologyNames()) << ")\n";
       return kExitUsage;
     }
-    model = topologies::LoadTopologyYaml(std::string_view(f->data, f->size), std::string("builtin:") + f->name);
+    model = topologies::LoadTopologyYaml(std::string_view(f->data, f->size),
+                                         std::string("builtin:") + f->name);
   }
   if (!model.ok()) {
     err << model.status().message() << "\n";

@@ -4,9 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace tracesim::cli {
 namespace {
@@ -57,7 +56,8 @@ TEST(CliTest, RunRejectsBadFlags) {
       {{"run", "--format", "xml"}, "--format must be 'table' or 'json'"},
       {{"run", "--start-time", "yesterday"}, "--start-time: 'yesterday' is not an RFC 3339"},
       {{"run", "no-such-scenario"}, "no-such-scenario"},
-      {{"run", "--spans-out", "/nonexistent-dir/x.jsonl", "--duration", "1s"}, "/nonexistent-dir/x.jsonl"},
+      {{"run", "--spans-out", "/nonexistent-dir/x.jsonl", "--duration", "1s"},
+       "/nonexistent-dir/x.jsonl"},
   };
   for (const Case& c : cases) {
     Outcome o = Call(c.args);
@@ -68,7 +68,8 @@ TEST(CliTest, RunRejectsBadFlags) {
 
 TEST(CliTest, RunCheckoutJsonSummary) {
   std::string spans = TempPath("spans.jsonl");
-  Outcome o = Call({"run", "--duration", "3s", "--format", "json", "--seed", "5", "--spans-out", spans});
+  Outcome o =
+      Call({"run", "--duration", "3s", "--format", "json", "--seed", "5", "--spans-out", spans});
   ASSERT_EQ(o.code, kExitOk) << o.err;
   auto j = nlohmann::json::parse(o.out);
   EXPECT_EQ(j["seed"], 5);
@@ -76,7 +77,8 @@ TEST(CliTest, RunCheckoutJsonSummary) {
   EXPECT_GT(j["spans"].get<uint64_t>(), j["traces"].get<uint64_t>());
   ASSERT_FALSE(j["services"].empty());
   for (const auto& s : j["services"]) {
-    for (const char* key : {"name", "requests", "errors", "p50_ms", "p99_ms"}) EXPECT_TRUE(s.contains(key)) << key;
+    for (const char* key : {"name", "requests", "errors", "p50_ms", "p99_ms"})
+      EXPECT_TRUE(s.contains(key)) << key;
   }
   // Every span of the summary is in the file.
   std::ifstream in(spans);
@@ -96,7 +98,8 @@ TEST(CliTest, RunTableAndRateOverride) {
   Outcome fast = Call({"run", "--duration", "2s", "--rate", "40", "--format", "json"});
   ASSERT_EQ(slow.code, kExitOk) << slow.err;
   ASSERT_EQ(fast.code, kExitOk) << fast.err;
-  double a = nlohmann::json::parse(slow.out)["offered_rate"], b = nlohmann::json::parse(fast.out)["offered_rate"];
+  double a = nlohmann::json::parse(slow.out)["offered_rate"],
+         b = nlohmann::json::parse(fast.out)["offered_rate"];
   EXPECT_NEAR(b / a, 4.0, 1e-9);
   Outcome table = Call({"run", "--duration", "1s"});
   ASSERT_EQ(table.code, kExitOk) << table.err;

@@ -4,7 +4,8 @@
 
 namespace tracesim::cli {
 
-ProgressBar::ProgressBar(FILE* stream, bool enabled, double total_seconds, std::chrono::milliseconds delay)
+ProgressBar::ProgressBar(FILE* stream, bool enabled, double total_seconds,
+                         std::chrono::milliseconds delay)
     : stream_(stream),
       enabled_(enabled && total_seconds > 0),
       total_(total_seconds),
@@ -28,8 +29,8 @@ void ProgressBar::Update(double simulated_seconds) {
   last_ = now;
   shown_ = true;
   double f = simulated_seconds / total_;
-  std::fprintf(stream_, "\r%s %5.1f%%  %.1f/%.1f s simulated ", Render(f, 30).c_str(), std::min(f, 1.0) * 100,
-               simulated_seconds, total_);
+  std::fprintf(stream_, "\r%s %5.1f%%  %.1f/%.1f s simulated ", Render(f, 30).c_str(),
+               std::min(f, 1.0) * 100, simulated_seconds, total_);
   std::fflush(stream_);
 }
 

@@ -1,7 +1,6 @@
 #include "reports/run_report.h"
 
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "reports/table.h"
@@ -11,11 +10,16 @@ namespace {
 
 const char* KindName(sim::ServiceKind k) {
   switch (k) {
-    case sim::ServiceKind::kService: return "service";
-    case sim::ServiceKind::kDatabase: return "database";
-    case sim::ServiceKind::kCache: return "cache";
-    case sim::ServiceKind::kExternal: return "external";
-    case sim::ServiceKind::kMessaging: return "messaging";
+    case sim::ServiceKind::kService:
+      return "service";
+    case sim::ServiceKind::kDatabase:
+      return "database";
+    case sim::ServiceKind::kCache:
+      return "cache";
+    case sim::ServiceKind::kExternal:
+      return "external";
+    case sim::ServiceKind::kMessaging:
+      return "messaging";
   }
   return "service";
 }
@@ -43,8 +47,8 @@ ServiceRow Row(const std::string& name, sim::ServiceKind kind, uint64_t requests
 
 }  // namespace
 
-void FillFromRun(const sim::Model& model, const sim::SimulationStats& stats, const metrics::RedMetricsSink& red,
-                 double duration_s, RunReport* report) {
+void FillFromRun(const sim::Model& model, const sim::SimulationStats& stats,
+                 const metrics::RedMetricsSink& red, double duration_s, RunReport* report) {
   const metrics::TraceTotals& totals = red.totals();
   report->duration_s = duration_s;
   report->simulated_s = stats.end_time.seconds();
@@ -65,27 +69,31 @@ void FillFromRun(const sim::Model& model, const sim::SimulationStats& stats, con
       const sim::ServiceStats& st = stats.services[i];
       const sim::Service& svc = model.services[i];
       row.rejected = st.rejected;
-      row.mean_queue_wait_ms = st.started ? static_cast<double>(st.queue_wait_nanos) / st.started / 1e6 : 0;
+      row.mean_queue_wait_ms =
+          st.started ? static_cast<double>(st.queue_wait_nanos) / st.started / 1e6 : 0;
       double slots = static_cast<double>(svc.concurrency) * svc.instances;
       double span_s = stats.end_time.seconds();
-      row.utilization = slots > 0 && span_s > 0 ? static_cast<double>(st.busy_nanos) / 1e9 / (slots * span_s) : 0;
+      row.utilization =
+          slots > 0 && span_s > 0 ? static_cast<double>(st.busy_nanos) / 1e9 / (slots * span_s) : 0;
     }
     report->services.push_back(std::move(row));
   }
   for (const metrics::DependencyRed& d : red.Dependencies())
-    report->dependencies.push_back(Row(d.name, d.kind, d.requests, d.errors, d.latency, duration_s));
+    report->dependencies.push_back(
+        Row(d.name, d.kind, d.requests, d.errors, d.latency, duration_s));
 }
 
 std::string RenderRunTable(const RunReport& r) {
   std::string out;
   out += "tracesim " + r.version + " — scenario " + r.scenario + " (" + r.source + "), seed " +
          std::to_string(r.seed) + "\n";
-  out += "  simulated " + FormatFixed(r.simulated_s, 1) + " s (arrivals for " + FormatFixed(r.duration_s, 1) +
-         " s at " + FormatFixed(r.offered_rate, 1) + " traces/s) in " + FormatFixed(r.host.wall_s, 2) +
-         " s wall, " + FormatFixed(r.host.spans_per_wall_s / 1e6, 2) + " M spans/s\n";
+  out += "  simulated " + FormatFixed(r.simulated_s, 1) + " s (arrivals for " +
+         FormatFixed(r.duration_s, 1) + " s at " + FormatFixed(r.offered_rate, 1) +
+         " traces/s) in " + FormatFixed(r.host.wall_s, 2) + " s wall, " +
+         FormatFixed(r.host.spans_per_wall_s / 1e6, 2) + " M spans/s\n";
   out += "  traces " + FormatCount(r.traces) + ", spans " + FormatCount(r.spans) + " (" +
-         FormatFixed(r.traces ? static_cast<double>(r.spans) / r.traces : 0, 1) + " per trace), error traces " +
-         FormatCount(r.error_traces) + " (" +
+         FormatFixed(r.traces ? static_cast<double>(r.spans) / r.traces : 0, 1) +
+         " per trace), error traces " + FormatCount(r.error_traces) + " (" +
          FormatPercent(r.traces ? static_cast<double>(r.error_traces) / r.traces : 0) + ")";
   if (r.traces_unfinished) out += ", unfinished " + FormatCount(r.traces_unfinished);
   out += "\n";
@@ -102,10 +110,10 @@ std::string RenderRunTable(const RunReport& r) {
            {"util", Align::kRight},
            {"rejected", Align::kRight}});
   for (const ServiceRow& s : r.services) {
-    t.AddRow({s.name, FormatCount(s.requests), FormatFixed(s.rate_per_s, 1), FormatPercent(s.error_ratio),
-              FormatFixed(s.p50_ms, 2), FormatFixed(s.p95_ms, 2), FormatFixed(s.p99_ms, 2),
-              FormatFixed(s.mean_queue_wait_ms, 2), s.utilization > 0 ? FormatPercent(s.utilization, 0) : "-",
-              FormatCount(s.rejected)});
+    t.AddRow({s.name, FormatCount(s.requests), FormatFixed(s.rate_per_s, 1),
+              FormatPercent(s.error_ratio), FormatFixed(s.p50_ms, 2), FormatFixed(s.p95_ms, 2),
+              FormatFixed(s.p99_ms, 2), FormatFixed(s.mean_queue_wait_ms, 2),
+              s.utilization > 0 ? FormatPercent(s.utilization, 0) : "-", FormatCount(s.rejected)});
   }
   bool any_dep = false;
   for (const ServiceRow& d : r.dependencies) {

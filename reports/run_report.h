@@ -24,7 +24,7 @@ struct ServiceRow {
   uint64_t errors = 0;
   double error_ratio = 0;
   double p50_ms = 0, p95_ms = 0, p99_ms = 0, max_ms = 0;
-  uint64_t rejected = 0;         // refused by a full queue (services only)
+  uint64_t rejected = 0;          // refused by a full queue (services only)
   double mean_queue_wait_ms = 0;  // services only
   double utilization = 0;         // busy worker time / (slots x instances x time), 0 when unlimited
 };
@@ -35,10 +35,10 @@ struct RunReport {
   std::string source;
   std::string topology;
   uint64_t seed = 0;
-  std::string start_time;       // RFC 3339
-  double duration_s = 0;        // arrivals window
-  double simulated_s = 0;       // until the last event (drain included)
-  double offered_rate = 0;      // mean arrival rate of the workload, traces/s
+  std::string start_time;   // RFC 3339
+  double duration_s = 0;    // arrivals window
+  double simulated_s = 0;   // until the last event (drain included)
+  double offered_rate = 0;  // mean arrival rate of the workload, traces/s
   uint64_t traces = 0;
   uint64_t spans = 0;
   uint64_t error_traces = 0;

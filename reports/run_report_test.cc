@@ -34,7 +34,8 @@ sim::Model SmallModel(uint32_t* entry) {
     s.concurrency = conc;
     s.queue_capacity = 100;
     s.resources.push_back(static_cast<uint32_t>(m.resources.size()));
-    m.resources.push_back(sim::Resource{static_cast<uint32_t>(m.services.size()), 0, sim::kEmptyStr, {}});
+    m.resources.push_back(
+        sim::Resource{static_cast<uint32_t>(m.services.size()), 0, sim::kEmptyStr, {}});
     m.services.push_back(s);
     return static_cast<uint32_t>(m.services.size() - 1);
   };

@@ -78,6 +78,8 @@ std::string FormatFixed(double v, int decimals) {
   return s;
 }
 
-std::string FormatPercent(double fraction, int decimals) { return FormatFixed(fraction * 100.0, decimals) + "%"; }
+std::string FormatPercent(double fraction, int decimals) {
+  return FormatFixed(fraction * 100.0, decimals) + "%";
+}
 
 }  // namespace tracesim::reports

@@ -45,8 +45,8 @@ class Table {
 size_t DisplayWidth(const std::string& s);
 
 // Number formatting shared by reports: fixed decimals, thousands separators for counts.
-std::string FormatCount(uint64_t n);            // 1234567 -> "1,234,567"
-std::string FormatFixed(double v, int decimals);  // FormatFixed(3.14159, 2) -> "3.14"
+std::string FormatCount(uint64_t n);                           // 1234567 -> "1,234,567"
+std::string FormatFixed(double v, int decimals);               // FormatFixed(3.14159, 2) -> "3.14"
 std::string FormatPercent(double fraction, int decimals = 2);  // 0.0123 -> "1.23%"
 
 }  // namespace tracesim::reports

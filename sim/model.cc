@@ -12,25 +12,25 @@ constexpr std::string_view kGrpcNames[] = {
     "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
     "DATA_LOSS", "UNAUTHENTICATED"};
 
-// Zipf(s) on [1, n] by rejection-inversion (Hörmann & Derflinger 1996): O(1) per draw.
-uint64_t SampleZipf(Rng& rng, uint64_t n, double s) {
+double ZipfH(double x, double s) {
+  return s == 1.0 ? std::log(x) : (std::pow(x, 1.0 - s) - 1.0) / (1.0 - s);
+}
+double ZipfHInv(double x, double s) {
+  return s == 1.0 ? std::exp(x) : std::pow(1.0 + x * (1.0 - s), 1.0 / (1.0 - s));
+}
+
+// Zipf(s) on [1, n] by rejection-inversion (Hörmann & Derflinger 1996): O(1) per draw, with the
+// constants precomputed by AttrGenerator::Prepare().
+uint64_t SampleZipf(Rng& rng, uint64_t n, double s, const double c[3]) {
   if (n <= 1) return 1;
-  auto h = [s](double x) {
-    return s == 1.0 ? std::log(x) : (std::pow(x, 1.0 - s) - 1.0) / (1.0 - s);
-  };
-  auto h_inv = [s](double x) {
-    return s == 1.0 ? std::exp(x) : std::pow(1.0 + x * (1.0 - s), 1.0 / (1.0 - s));
-  };
-  const double h_x1 = h(1.5) - 1.0;
-  const double h_n = h(static_cast<double>(n) + 0.5);
-  const double sdiff = 2.0 - h_inv(h(2.5) - std::pow(2.0, -s));
+  const double h_x1 = c[0], h_n = c[1], sdiff = c[2];
   for (int guard = 0; guard < 1000; ++guard) {
     double u = h_n + rng.Uniform() * (h_x1 - h_n);
-    double x = h_inv(u);
+    double x = ZipfHInv(u, s);
     double k = std::floor(x + 0.5);
     if (k < 1) k = 1;
     if (k > static_cast<double>(n)) k = static_cast<double>(n);
-    if (k - x <= sdiff || u >= h(k + 0.5) - std::pow(k, -s)) return static_cast<uint64_t>(k);
+    if (k - x <= sdiff || u >= ZipfH(k + 0.5, s) - std::pow(k, -s)) return static_cast<uint64_t>(k);
   }
   return 1;
 }
@@ -45,7 +45,8 @@ AttrValue AttrGenerator::Sample(Rng& rng) const noexcept {
   switch (kind) {
     case Kind::kIdPool: {
       uint64_t n = cardinality == 0 ? 1 : cardinality;
-      int64_t v = static_cast<int64_t>(skew > 0 ? SampleZipf(rng, n, skew) : rng.Below(n) + 1);
+      int64_t v =
+          static_cast<int64_t>(skew > 0 ? SampleZipf(rng, n, skew, zipf_) : rng.Below(n) + 1);
       return prefix == kEmptyStr ? AttrValue::Int(v) : AttrValue::PrefixedInt(prefix, v);
     }
     case Kind::kIntRange:
@@ -63,7 +64,16 @@ AttrValue AttrGenerator::Sample(Rng& rng) const noexcept {
   return AttrValue();
 }
 
+void AttrGenerator::Prepare() {
+  if (kind != Kind::kIdPool || skew <= 0) return;
+  double n = static_cast<double>(cardinality == 0 ? 1 : cardinality);
+  zipf_[0] = ZipfH(1.5, skew) - 1.0;
+  zipf_[1] = ZipfH(n + 0.5, skew);
+  zipf_[2] = 2.0 - ZipfHInv(ZipfH(2.5, skew) - std::pow(2.0, -skew), skew);
+}
+
 void Model::Finalize() {
+  for (AttrGenerator& g : generators) g.Prepare();
   WellKnown& w = well_known;
   w.http_response_status_code = strings.Intern("http.response.status_code");
   w.rpc_grpc_status_code = strings.Intern("rpc.grpc.status_code");

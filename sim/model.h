@@ -81,7 +81,13 @@ struct AttrGenerator {
   std::vector<double> cumulative;  // kWeighted: cumulative weights, last = 1
   double probability = 0.5;        // kBool
 
+  // Precomputes sampling constants; Model::Finalize() calls it for every generator.
+  void Prepare();
+  // REQUIRES: Prepare() called after the last change of the fields above.
   AttrValue Sample(Rng& rng) const noexcept;
+
+ private:
+  double zipf_[3] = {0, 0, 0};  // rejection-inversion constants for skew > 0
 };
 
 // An attribute whose value comes from a generator, drawn when the span starts.

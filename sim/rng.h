@@ -43,6 +43,7 @@ class Rng {
   }
 
   void Seed(uint64_t seed) noexcept {
+    has_spare_ = false;
     uint64_t sm = seed;
     for (uint64_t& w : s_) w = SplitMix64(sm);
   }
@@ -80,15 +81,26 @@ class Rng {
   bool Bernoulli(double p) noexcept { return p >= 1.0 || (p > 0.0 && Uniform() < p); }
   // Exponential with the given mean.
   double Exponential(double mean) noexcept { return -mean * std::log(UniformOpen0()); }
-  // Standard normal (Box-Muller, one value per call; deterministic and stateless).
+  // Standard normal (Box-Muller; each pair of uniforms yields two values, the second kept for
+  // the next call).
   double Normal() noexcept {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
     double u1 = UniformOpen0(), u2 = Uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    double r = std::sqrt(-2.0 * std::log(u1));
+    double theta = 6.283185307179586 * u2;
+    spare_ = r * std::sin(theta);
+    has_spare_ = true;
+    return r * std::cos(theta);
   }
 
  private:
   static constexpr uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
+  double spare_ = 0;
+  bool has_spare_ = false;
 };
 
 }  // namespace tracesim::sim

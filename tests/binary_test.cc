@@ -1,6 +1,5 @@
 // The installed shape of the tool: the `tracesim` executable itself, run as a user would.
 #include <gtest/gtest.h>
-
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -31,7 +30,8 @@ Result Shell(const std::string& args) {
 TEST(BinaryTest, DefaultRunPrintsTheRedTable) {
   Result r = Shell("run --duration 2s");
   ASSERT_EQ(r.code, 0) << r.out;
-  for (const char* s : {"traces", "spans", "p50 ms", "p95 ms", "p99 ms", "error %", "api-gateway", "payment"})
+  for (const char* s :
+       {"traces", "spans", "p50 ms", "p95 ms", "p99 ms", "error %", "api-gateway", "payment"})
     EXPECT_NE(r.out.find(s), std::string::npos) << s << "\n" << r.out;
 }
 
@@ -39,7 +39,8 @@ TEST(BinaryTest, ExitCodes) {
   EXPECT_EQ(Shell("--version").code, 0);
   EXPECT_EQ(Shell("run --bogus").code, 2);
   EXPECT_EQ(Shell("validate /no/such/file.yaml").code, 1);
-  EXPECT_EQ(Shell(std::string("validate ") + TRACESIM_SOURCE_DIR + "/topologies/checkout.yaml").code, 0);
+  EXPECT_EQ(
+      Shell(std::string("validate ") + TRACESIM_SOURCE_DIR + "/topologies/checkout.yaml").code, 0);
 }
 
 }  // namespace

@@ -7,9 +7,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "sim/rng.h"
@@ -35,12 +34,14 @@ struct RunOutput {
   std::string spans;    // the OTLP/JSON lines file
 };
 
-RunOutput RunScenario(const std::string& scenario, const std::string& seed, const std::string& duration) {
-  std::string spans_path =
-      (std::filesystem::temp_directory_path() / ("tracesim_golden_" + scenario + "_" + seed + ".jsonl")).string();
+RunOutput RunScenario(const std::string& scenario, const std::string& seed,
+                      const std::string& duration) {
+  std::string spans_path = (std::filesystem::temp_directory_path() /
+                            ("tracesim_golden_" + scenario + "_" + seed + ".jsonl"))
+                               .string();
   std::ostringstream out, err;
-  int code = cli::Main({"tracesim", "run", scenario, "--seed", seed, "--duration", duration, "--format", "json",
-                        "--spans-out", spans_path, "--no-progress"},
+  int code = cli::Main({"tracesim", "run", scenario, "--seed", seed, "--duration", duration,
+                        "--format", "json", "--spans-out", spans_path, "--no-progress"},
                        out, err);
   EXPECT_EQ(code, 0) << err.str();
   auto j = nlohmann::ordered_json::parse(out.str());
@@ -55,19 +56,23 @@ void CheckGolden(const std::string& name, const RunOutput& r) {
   std::string dir = std::string(TRACESIM_SOURCE_DIR) + "/tests/golden/";
   std::string summary_path = dir + name + ".summary.json";
   std::string hash_path = dir + name + ".spans.fnv64";
-  std::string hash = Hex64(sim::Fnv1a64(r.spans)) + "  " + std::to_string(r.spans.size()) + " bytes\n";
+  std::string hash =
+      Hex64(sim::Fnv1a64(r.spans)) + "  " + std::to_string(r.spans.size()) + " bytes\n";
   if (std::getenv("TRACESIM_REGENERATE_GOLDEN") != nullptr) {
     std::ofstream(summary_path, std::ios::binary) << r.summary;
     std::ofstream(hash_path, std::ios::binary) << hash;
     GTEST_SKIP() << "regenerated " << summary_path << " and " << hash_path;
   }
-  ASSERT_TRUE(std::filesystem::exists(summary_path)) << "missing golden file; see the comment at the top";
+  ASSERT_TRUE(std::filesystem::exists(summary_path))
+      << "missing golden file; see the comment at the top";
   EXPECT_EQ(r.summary, ReadFile(summary_path));
   EXPECT_EQ(hash, ReadFile(hash_path)) << "spans differ from the golden run";
 }
 
 TEST(GoldenTest, CheckoutSeed42) { CheckGolden("checkout", RunScenario("checkout", "42", "5s")); }
-TEST(GoldenTest, OnlineShopSeed7) { CheckGolden("online-shop", RunScenario("online-shop", "7", "5s")); }
+TEST(GoldenTest, OnlineShopSeed7) {
+  CheckGolden("online-shop", RunScenario("online-shop", "7", "5s"));
+}
 
 TEST(GoldenTest, SameSeedIsByteIdenticalOtherSeedDiffers) {
   RunOutput a = RunScenario("checkout", "3", "3s");

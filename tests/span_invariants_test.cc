@@ -55,14 +55,17 @@ void CheckInvariants(const sim::Model& m, const sim::InMemorySink& sink, std::se
       }
       if (s.kind != sim::SpanKind::kConsumer) {
         ASSERT_GE(s.start_unix_nano, p.start_unix_nano) << m.strings.Get(s.name);
-        ASSERT_LE(s.end_unix_nano, p.end_unix_nano) << m.strings.Get(s.name) << " outlives " << m.strings.Get(p.name);
+        ASSERT_LE(s.end_unix_nano, p.end_unix_nano)
+            << m.strings.Get(s.name) << " outlives " << m.strings.Get(p.name);
       }
     }
     ASSERT_EQ(roots, 1);
     for (const sim::Span& c : t.spans) {
-      if (c.kind != sim::SpanKind::kClient || m.services[c.peer].kind != sim::ServiceKind::kService) continue;
+      if (c.kind != sim::SpanKind::kClient || m.services[c.peer].kind != sim::ServiceKind::kService)
+        continue;
       int servers = 0;
-      for (const sim::Span& s : t.spans) servers += s.parent_span_id == c.span_id && s.kind == sim::SpanKind::kServer;
+      for (const sim::Span& s : t.spans)
+        servers += s.parent_span_id == c.span_id && s.kind == sim::SpanKind::kServer;
       // A call refused by a full queue has no SERVER span (and is an error).
       if (servers == 0) {
         ASSERT_EQ(c.status, sim::StatusCode::kError);
@@ -98,12 +101,13 @@ TEST_P(BundledTopologyTest, EveryEntryOperationKeepsInvariants) {
   const sim::Model& m = sc->model;
   // Entry operations: SERVER operations of services that no step calls.
   std::set<uint32_t> called;
-  std::function<void(const std::vector<sim::Step>&)> walk = [&](const std::vector<sim::Step>& steps) {
-    for (const sim::Step& st : steps) {
-      if (st.kind == sim::Step::Kind::kCall) called.insert(st.call.target);
-      walk(st.children);
-    }
-  };
+  std::function<void(const std::vector<sim::Step>&)> walk =
+      [&](const std::vector<sim::Step>& steps) {
+        for (const sim::Step& st : steps) {
+          if (st.kind == sim::Step::Kind::kCall) called.insert(st.call.target);
+          walk(st.children);
+        }
+      };
   for (const sim::Operation& op : m.operations) walk(op.steps);
   workloads::WorkloadSpec spec = sc->workload;
   spec.mix.clear();

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "sim/suggest.h"
 #include "topologies/semconv.h"
 #include "topologies/topology.h"
 
@@ -84,37 +85,9 @@ std::string Show(const YAML::Node& n) {
   }
 }
 
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                  std::tolower(static_cast<unsigned char>(b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 // " (did you mean 'x'?)" naming the closest candidate within a few edits, else "".
 std::string DidYouMean(std::string_view word, const Keys& candidates) {
-  const std::string* pick = nullptr;
-  size_t best = std::numeric_limits<size_t>::max();
-  for (const std::string& c : candidates) {
-    size_t d = EditDistance(word, c);
-    if (d < best) {
-      best = d;
-      pick = &c;
-    }
-  }
-  size_t limit = std::max<size_t>(2, word.size() / 3);
-  if (pick == nullptr || best > limit || best >= word.size()) return "";
-  return " (did you mean " + Quote(*pick) + "?)";
+  return sim::DidYouMean(word, candidates);
 }
 
 std::string JoinList(const Keys& items) {

@@ -1,0 +1,659 @@
+#include "scenarios/scenario.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "sim/suggest.h"
+#include "topologies/topology.h"
+#include "workloads/workload.h"
+
+namespace tracesim::scenarios {
+
+namespace {
+
+namespace fs = std::filesystem;
+using sim::Status;
+using workloads::WorkloadSpec;
+
+// Scenario::source of a built-in scenario is "builtin:NAME"; the Model::source of a built-in
+// topology is "builtin:topologies/NAME" (the two share file names).
+constexpr std::string_view kBuiltinPrefix = "builtin:";
+
+// A map entry: where its key is written and its value.
+struct Field {
+  YAML::Mark mark;
+  YAML::Node value;
+};
+using Fields = std::map<std::string, Field>;
+
+struct Problem {
+  int line = -1, column = -1;  // 0-based, -1 when unknown
+  std::string text;            // "path: message"
+  Status::Code code = Status::Code::kInvalidArgument;
+};
+
+// "checkout" from "dir/checkout.yaml" or "builtin:checkout.yaml".
+std::string Stem(std::string_view source) {
+  size_t slash = source.find_last_of("/:");
+  std::string_view base = slash == std::string_view::npos ? source : source.substr(slash + 1);
+  for (std::string_view ext : {".yaml", ".yml"}) {
+    if (base.size() > ext.size() && base.substr(base.size() - ext.size()) == ext) {
+      base.remove_suffix(ext.size());
+      break;
+    }
+  }
+  return std::string(base);
+}
+
+std::string Join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// Parses one scenario document, collecting every problem.
+class Loader {
+ public:
+  Loader(std::string source, std::string base_dir)
+      : source_(std::move(source)), base_dir_(std::move(base_dir)) {}
+
+  sim::Result<Scenario> Load(std::string_view yaml) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(yaml));
+    } catch (const YAML::Exception& e) {
+      Error(e.mark, "", e.msg);
+      return Finish();
+    }
+    try {
+      Parse(root);
+    } catch (const YAML::Exception& e) {  // defensive: yaml-cpp throws on misuse
+      Error(e.mark, "", std::string("internal YAML error: ") + e.what(), Status::Code::kInternal);
+    }
+    return Finish();
+  }
+
+ private:
+  void Error(const YAML::Mark& mark, const std::string& path, std::string message,
+             Status::Code code = Status::Code::kInvalidArgument) {
+    Problem p;
+    p.line = mark.line;
+    p.column = mark.column;
+    p.text = path.empty() ? std::move(message) : path + ": " + message;
+    p.code = code;
+    problems_.push_back(std::move(p));
+    if (!path.empty()) errored_paths_.insert(path);
+  }
+
+  sim::Result<Scenario> Finish() {
+    if (problems_.empty()) return std::move(scenario_);
+    std::stable_sort(problems_.begin(), problems_.end(), [](const Problem& a, const Problem& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+    std::string msg;
+    for (const Problem& p : problems_) {
+      if (!msg.empty()) msg += "\n";
+      msg += source_;
+      if (p.line >= 0) msg += ":" + std::to_string(p.line + 1) + ":" + std::to_string(p.column + 1);
+      msg += ": " + p.text;
+    }
+    return Status(problems_.front().code, std::move(msg));
+  }
+
+  // The entries of mapping `node` at `path`. Unknown keys are errors with a suggestion; keys in
+  // `unsupported` get a "not supported yet" error; duplicates are errors.
+  std::optional<Fields> GetFields(const YAML::Node& node, const YAML::Mark& mark,
+                                  const std::string& path, const std::vector<std::string>& allowed,
+                                  const std::vector<std::string>& unsupported = {}) {
+    if (!node.IsMap()) {
+      Error(node.IsDefined() && !node.IsNull() ? node.Mark() : mark, path,
+            path.empty() ? "a scenario must be a YAML mapping" : "must be a mapping");
+      return std::nullopt;
+    }
+    Fields fields;
+    for (const auto& entry : node) {
+      const YAML::Node k = entry.first;  // a copy: iterator values are proxies
+      const std::string key = k.IsScalar() ? k.Scalar() : std::string("?");
+      const std::string key_path = path.empty() ? key : path + "." + key;
+      if (std::find(unsupported.begin(), unsupported.end(), key) != unsupported.end()) {
+        Error(k.Mark(), key_path, "not supported yet (a later release adds it); remove the section",
+              Status::Code::kUnsupported);
+        continue;
+      }
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+        Error(k.Mark(), key_path,
+              "unknown key" + sim::DidYouMean(key, allowed) + " (allowed: " + Join(allowed) + ")");
+        continue;
+      }
+      if (fields.count(key) != 0) {
+        Error(k.Mark(), key_path, "duplicate key");
+        continue;
+      }
+      fields[key] = Field{k.Mark(), entry.second};
+    }
+    return fields;
+  }
+
+  bool Require(const Fields& fields, const YAML::Mark& mark, const std::string& path,
+               const std::string& key) {
+    if (fields.count(key) != 0) return true;
+    Error(mark, path, "missing required key '" + key + "'");
+    return false;
+  }
+
+  void Remember(const std::string& path, const YAML::Mark& mark) { marks_[path] = mark; }
+
+  std::optional<std::string> String(const Field& f, const std::string& path) {
+    if (!f.value.IsScalar()) {
+      Error(f.mark, path, "must be a string");
+      return std::nullopt;
+    }
+    return f.value.Scalar();
+  }
+
+  std::optional<double> Number(const Field& f, const std::string& path) {
+    if (f.value.IsScalar()) {
+      const std::string& s = f.value.Scalar();
+      double v = 0;
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec == std::errc() && end == s.data() + s.size() && !s.empty()) return v;
+    }
+    Error(f.mark, path, "must be a number, got '" + Text(f.value) + "'");
+    return std::nullopt;
+  }
+
+  std::optional<sim::Duration> Dur(const Field& f, const std::string& path) {
+    if (!f.value.IsScalar()) {
+      Error(f.mark, path, "must be a duration such as 30s, got '" + Text(f.value) + "'");
+      return std::nullopt;
+    }
+    sim::Result<sim::Duration> d = sim::ParseDuration(f.value.Scalar());
+    if (!d.ok()) {
+      Error(f.mark, path, d.status().message());
+      return std::nullopt;
+    }
+    return *d;
+  }
+
+  // An offset from the scenario start ("20s"), as a point on the simulation clock.
+  std::optional<sim::Time> TimeOffset(const Field& f, const std::string& path) {
+    std::optional<sim::Duration> d = Dur(f, path);
+    if (!d) return std::nullopt;
+    return sim::Time::Zero() + *d;
+  }
+
+  std::optional<bool> Bool(const Field& f, const std::string& path) {
+    if (f.value.IsScalar()) {
+      if (f.value.Scalar() == "true") return true;
+      if (f.value.Scalar() == "false") return false;
+    }
+    Error(f.mark, path, "must be true or false, got '" + Text(f.value) + "'");
+    return std::nullopt;
+  }
+
+  static std::string Text(const YAML::Node& n) {
+    if (n.IsScalar()) return n.Scalar();
+    if (n.IsMap()) return "a mapping";
+    if (n.IsSequence()) return "a list";
+    return "";
+  }
+
+  void Parse(const YAML::Node& root) {
+    const YAML::Mark top = root.IsDefined() ? root.Mark() : YAML::Mark();
+    std::optional<Fields> fields =
+        GetFields(root, top, "",
+                  {"name", "description", "topology", "workload", "duration", "seed", "start_time"},
+                  {"faults", "samplers"});
+    if (!fields) return;
+    const Fields& f = *fields;
+    Scenario& s = scenario_;
+    s.source = source_;
+    s.name = Stem(source_);
+    if (f.count("name")) {
+      if (auto v = String(f.at("name"), "name")) {
+        if (v->empty()) Error(f.at("name").mark, "name", "must not be empty");
+        s.name = *v;
+      }
+    }
+    if (f.count("description")) {
+      if (auto v = String(f.at("description"), "description")) s.description = *v;
+    }
+    if (f.count("duration")) {
+      if (auto v = Dur(f.at("duration"), "duration")) {
+        if (v->nanos() <= 0) {
+          Error(f.at("duration").mark, "duration", "must be > 0, got " + sim::FormatDuration(*v));
+        }
+        s.duration = *v;
+      }
+    }
+    if (f.count("seed")) ParseSeed(f.at("seed"));
+    std::string start = std::string(kDefaultStartTime);
+    YAML::Mark start_mark = top;
+    if (f.count("start_time")) {
+      start_mark = f.at("start_time").mark;
+      if (auto v = String(f.at("start_time"), "start_time")) start = *v;
+    }
+    sim::Result<int64_t> t = sim::ParseRfc3339(start);
+    if (t.ok()) {
+      s.start_unix_nanos = *t;
+    } else if (!errored_paths_.count("start_time")) {
+      Error(start_mark, "start_time",
+            t.status().message() + " (expected RFC 3339 UTC such as " +
+                std::string(kDefaultStartTime) + ")");
+    }
+
+    if (Require(f, top, "", "workload")) ParseWorkload(f.at("workload"));
+    if (Require(f, top, "", "topology") && LoadTopology(f.at("topology"))) {
+      // Entries with a problem of their own are not looked up again.
+      for (const workloads::SpecProblem& p : workloads::MixProblems(s.workload, s.model)) {
+        const std::string path = "workload." + p.path;
+        if (!Overlaps(path)) Error(MarkFor(path), path, p.message, Status::Code::kNotFound);
+      }
+    }
+  }
+
+  void ParseSeed(const Field& f) {
+    if (f.value.IsScalar()) {
+      const std::string& str = f.value.Scalar();
+      uint64_t v = 0;
+      auto [end, ec] = std::from_chars(str.data(), str.data() + str.size(), v);
+      if (ec == std::errc() && end == str.data() + str.size() && !str.empty()) {
+        scenario_.seed = v;
+        return;
+      }
+    }
+    Error(f.mark, "seed",
+          "must be an integer in [0, 18446744073709551615], got '" + Text(f.value) + "'");
+  }
+
+  // Resolves `topology`: a file relative to base_dir_ (or absolute), else a built-in topology.
+  bool LoadTopology(const Field& f) {
+    std::optional<std::string> ref = String(f, "topology");
+    if (!ref) return false;
+    scenario_.topology_ref = *ref;
+    if (ref->empty()) {
+      Error(f.mark, "topology", "must not be empty");
+      return false;
+    }
+    std::string tried;
+    if (!base_dir_.empty() || fs::path(*ref).is_absolute()) {
+      fs::path p = fs::path(*ref).is_absolute() ? fs::path(*ref) : fs::path(base_dir_) / *ref;
+      std::error_code ec;
+      if (fs::is_regular_file(p, ec)) {
+        sim::Result<sim::Model> m = topologies::LoadTopologyFile(p.string());
+        return TakeModel(std::move(m), f, *ref);
+      }
+      tried = "no file '" + p.string() + "' and ";
+    }
+    // The built-in topology named by the reference or by its file name
+    // ("../topologies/checkout.yaml", "checkout.yaml" and "checkout" all find checkout.yaml).
+    const sim::EmbeddedFile* builtin = nullptr;
+    for (const std::string& name : {*ref, fs::path(*ref).filename().string()}) {
+      for (const std::string& candidate : {name, name + ".yaml"}) {
+        if (builtin == nullptr) builtin = topologies::FindBuiltinTopology(candidate);
+      }
+    }
+    if (builtin == nullptr) {
+      Error(f.mark, "topology",
+            tried + "no built-in topology '" + *ref + "'" +
+                sim::DidYouMean(*ref, topologies::BuiltinTopologyNames()) +
+                " (built-ins: " + Join(topologies::BuiltinTopologyNames()) + ")",
+            Status::Code::kNotFound);
+      return false;
+    }
+    sim::Result<sim::Model> m =
+        topologies::LoadTopologyYaml(std::string_view(builtin->data, builtin->size),
+                                     std::string(kBuiltinPrefix) + "topologies/" + builtin->name);
+    return TakeModel(std::move(m), f, *ref);
+  }
+
+  bool TakeModel(sim::Result<sim::Model> m, const Field& f, const std::string& ref) {
+    if (!m.ok()) {
+      Error(f.mark, "topology", "'" + ref + "' does not load:\n" + m.status().message(),
+            m.status().code());
+      return false;
+    }
+    scenario_.model = std::move(m).value();
+    return true;
+  }
+
+  // Fills scenario_.workload and reports its problems (the mix is resolved later).
+  void ParseWorkload(const Field& wf) {
+    std::optional<Fields> fields =
+        GetFields(wf.value, wf.mark, "workload",
+                  {"process", "rate", "ramp", "steps", "diurnal", "bursts", "surges", "mix"});
+    if (!fields) return;
+    const Fields& f = *fields;
+    WorkloadSpec& w = scenario_.workload;
+    Remember("workload", wf.mark);
+
+    if (f.count("process")) {
+      const Field& p = f.at("process");
+      Remember("workload.process", p.mark);
+      if (auto v = String(p, "workload.process")) {
+        if (*v == "poisson") {
+          w.process = workloads::ArrivalProcess::kPoisson;
+        } else if (*v == "uniform") {
+          w.process = workloads::ArrivalProcess::kUniform;
+        } else {
+          Error(p.mark, "workload.process",
+                "unknown arrival process '" + *v + "'" +
+                    sim::DidYouMean(*v, {"poisson", "uniform"}) + " (use poisson or uniform)");
+        }
+      }
+    }
+
+    std::string shape_key;
+    for (const char* k : {"rate", "ramp", "steps", "diurnal", "bursts"}) {
+      if (!f.count(k)) continue;
+      if (!shape_key.empty()) {
+        Error(f.at(k).mark, std::string("workload.") + k,
+              "only one rate shape is allowed, and '" + shape_key + "' is already given");
+        continue;
+      }
+      shape_key = k;
+      const Field& sf = f.at(k);
+      const std::string path = std::string("workload.") + k;
+      Remember(path, sf.mark);
+      if (shape_key == "rate") {
+        w.shape.kind = workloads::ShapeKind::kConstant;
+        Remember("workload.rate", sf.mark);
+        if (auto v = Number(sf, path)) w.shape.rate = *v;
+      } else if (shape_key == "ramp") {
+        ParseRamp(sf, path);
+      } else if (shape_key == "steps") {
+        ParseSteps(sf, path);
+      } else if (shape_key == "diurnal") {
+        ParseDiurnal(sf, path);
+      } else {
+        ParseBursts(sf, path);
+      }
+    }
+    if (shape_key.empty()) {
+      Error(wf.mark, "workload",
+            "needs a rate shape: one of rate (constant), ramp, steps, diurnal, bursts");
+    }
+    if (f.count("surges")) ParseSurges(f.at("surges"));
+    if (Require(f, wf.mark, "workload", "mix")) ParseMix(f.at("mix"));
+
+    for (const workloads::SpecProblem& p : w.Problems()) {
+      const std::string path = "workload." + p.path;
+      if (Overlaps(path)) continue;  // already reported as a parse error
+      Error(MarkFor(path), path, p.message);
+    }
+  }
+
+  void ParseRamp(const Field& sf, const std::string& path) {
+    auto fields = GetFields(sf.value, sf.mark, path, {"from", "to", "over"});
+    if (!fields) return;
+    workloads::RateShape& s = scenario_.workload.shape;
+    s.kind = workloads::ShapeKind::kRamp;
+    Require(*fields, sf.mark, path, "to");
+    for (auto& [key, field] : *fields) {
+      const std::string p = path + "." + key;
+      Remember(p, field.mark);
+      if (key == "over") {
+        if (auto v = Dur(field, p)) s.over = *v;
+      } else if (auto v = Number(field, p)) {
+        (key == "from" ? s.from : s.to) = *v;
+      }
+    }
+  }
+
+  void ParseSteps(const Field& sf, const std::string& path) {
+    workloads::RateShape& s = scenario_.workload.shape;
+    s.kind = workloads::ShapeKind::kSteps;
+    Field epochs = sf;  // a bare list is the epochs, holding the last one
+    if (!sf.value.IsSequence()) {
+      auto fields = GetFields(sf.value, sf.mark, path, {"epochs", "repeat"});
+      if (!fields) return;
+      if (fields->count("repeat")) {
+        Remember(path + ".repeat", fields->at("repeat").mark);
+        if (auto v = Bool(fields->at("repeat"), path + ".repeat")) s.repeat = *v;
+      }
+      if (!Require(*fields, sf.mark, path, "epochs")) return;
+      epochs = fields->at("epochs");
+    }
+    const std::string epath = path + ".epochs";
+    Remember(epath, epochs.mark);
+    if (!epochs.value.IsSequence()) {
+      Error(epochs.mark, epath, "must be a list of {duration, rate}");
+      return;
+    }
+    for (size_t i = 0; i < epochs.value.size(); ++i) {
+      const YAML::Node& e = epochs.value[i];
+      const std::string p = epath + "[" + std::to_string(i) + "]";
+      Remember(p, e.Mark());
+      workloads::Epoch epoch;
+      auto fields = GetFields(e, e.Mark(), p, {"duration", "rate"});
+      if (fields) {
+        bool ok = Require(*fields, e.Mark(), p, "duration");
+        ok = Require(*fields, e.Mark(), p, "rate") && ok;
+        if (fields->count("duration")) {
+          Remember(p + ".duration", fields->at("duration").mark);
+          if (auto v = Dur(fields->at("duration"), p + ".duration")) epoch.duration = *v;
+        }
+        if (fields->count("rate")) {
+          Remember(p + ".rate", fields->at("rate").mark);
+          if (auto v = Number(fields->at("rate"), p + ".rate")) epoch.rate = *v;
+        }
+        if (!ok) errored_paths_.insert(p);
+      } else {
+        errored_paths_.insert(p);
+      }
+      s.epochs.push_back(epoch);
+    }
+  }
+
+  void ParseDiurnal(const Field& sf, const std::string& path) {
+    auto fields = GetFields(sf.value, sf.mark, path, {"mean", "amplitude", "period", "phase"});
+    if (!fields) return;
+    workloads::RateShape& s = scenario_.workload.shape;
+    s.kind = workloads::ShapeKind::kDiurnal;
+    Require(*fields, sf.mark, path, "mean");
+    for (auto& [key, field] : *fields) {
+      const std::string p = path + "." + key;
+      Remember(p, field.mark);
+      if (key == "period" || key == "phase") {
+        if (auto v = Dur(field, p)) (key == "period" ? s.period : s.phase) = *v;
+      } else if (auto v = Number(field, p)) {
+        (key == "mean" ? s.rate : s.amplitude) = *v;
+      }
+    }
+  }
+
+  void ParseBursts(const Field& sf, const std::string& path) {
+    auto fields = GetFields(sf.value, sf.mark, path, {"rate", "factor", "length", "every", "at"});
+    if (!fields) return;
+    workloads::RateShape& s = scenario_.workload.shape;
+    s.kind = workloads::ShapeKind::kBursts;
+    Require(*fields, sf.mark, path, "rate");
+    if (fields->count("every") && fields->count("at")) {
+      Error(fields->at("at").mark, path + ".at", "give either every or at, not both");
+    }
+    for (auto& [key, field] : *fields) {
+      const std::string p = path + "." + key;
+      Remember(p, field.mark);
+      if (key == "length" || key == "every") {
+        if (auto v = Dur(field, p)) (key == "length" ? s.length : s.every) = *v;
+      } else if (key == "at") {
+        if (!field.value.IsSequence() || field.value.size() == 0) {
+          Error(field.mark, p, "must be a non-empty list of times such as [10s, 45s]");
+          continue;
+        }
+        for (size_t i = 0; i < field.value.size(); ++i) {
+          const std::string ip = p + "[" + std::to_string(i) + "]";
+          Field item{field.value[i].Mark(), field.value[i]};
+          Remember(ip, item.mark);
+          if (auto v = TimeOffset(item, ip)) s.at.push_back(*v);
+        }
+      } else if (auto v = Number(field, p)) {
+        (key == "rate" ? s.rate : s.factor) = *v;
+      }
+    }
+  }
+
+  void ParseSurges(const Field& sf) {
+    const std::string path = "workload.surges";
+    Remember(path, sf.mark);
+    if (!sf.value.IsSequence()) {
+      Error(sf.mark, path, "must be a list of {start, end, factor}");
+      return;
+    }
+    for (size_t i = 0; i < sf.value.size(); ++i) {
+      const YAML::Node& n = sf.value[i];
+      const std::string p = path + "[" + std::to_string(i) + "]";
+      Remember(p, n.Mark());
+      workloads::Surge surge;
+      auto fields = GetFields(n, n.Mark(), p, {"start", "end", "factor"});
+      if (!fields) {
+        errored_paths_.insert(p);
+      } else {
+        bool ok = Require(*fields, n.Mark(), p, "end");
+        ok = Require(*fields, n.Mark(), p, "factor") && ok;
+        if (!ok) errored_paths_.insert(p);
+        for (auto& [key, field] : *fields) {
+          const std::string kp = p + "." + key;
+          Remember(kp, field.mark);
+          if (key == "factor") {
+            if (auto v = Number(field, kp)) surge.factor = *v;
+          } else if (auto v = TimeOffset(field, kp)) {
+            (key == "start" ? surge.start : surge.end) = *v;
+          }
+        }
+      }
+      scenario_.workload.surges.push_back(surge);
+    }
+  }
+
+  void ParseMix(const Field& mf) {
+    const std::string path = "workload.mix";
+    Remember(path, mf.mark);
+    if (!mf.value.IsSequence()) {
+      Error(mf.mark, path, "must be a list of {operation, weight} (or of \"service.operation\")");
+      return;
+    }
+    for (size_t i = 0; i < mf.value.size(); ++i) {
+      const YAML::Node& n = mf.value[i];
+      const std::string p = path + "[" + std::to_string(i) + "]";
+      Remember(p, n.Mark());
+      workloads::MixEntry entry;
+      if (n.IsScalar()) {
+        entry.operation = n.Scalar();
+        Remember(p + ".operation", n.Mark());
+      } else if (auto fields = GetFields(n, n.Mark(), p, {"operation", "weight"})) {
+        if (!Require(*fields, n.Mark(), p, "operation")) errored_paths_.insert(p);
+        for (auto& [key, field] : *fields) {
+          const std::string kp = p + "." + key;
+          Remember(kp, field.mark);
+          if (key == "operation") {
+            if (auto v = String(field, kp)) entry.operation = *v;
+          } else if (auto v = Number(field, kp)) {
+            entry.weight = *v;
+          }
+        }
+      } else {
+        errored_paths_.insert(p);
+      }
+      scenario_.workload.mix.push_back(std::move(entry));
+    }
+  }
+
+  // The mark remembered for `path`, or for its closest remembered ancestor.
+  YAML::Mark MarkFor(std::string path) const {
+    while (!path.empty()) {
+      auto it = marks_.find(path);
+      if (it != marks_.end()) return it->second;
+      const size_t cut = path.find_last_of(".[");
+      if (cut == std::string::npos) break;
+      path.resize(cut);
+    }
+    return YAML::Mark();
+  }
+
+  // True if `path` or one of its ancestors or descendants already has an error.
+  bool Overlaps(const std::string& path) const {
+    for (const std::string& e : errored_paths_) {
+      const std::string& shorter = e.size() < path.size() ? e : path;
+      const std::string& longer = e.size() < path.size() ? path : e;
+      if (longer.compare(0, shorter.size(), shorter) == 0 &&
+          (longer.size() == shorter.size() || longer[shorter.size()] == '.' ||
+           longer[shorter.size()] == '[')) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  std::string source_;
+  std::string base_dir_;
+  Scenario scenario_;
+  std::vector<Problem> problems_;
+  std::set<std::string> errored_paths_;
+  std::map<std::string, YAML::Mark> marks_;
+};
+
+}  // namespace
+
+sim::Result<Scenario> LoadScenarioYaml(std::string_view yaml, const std::string& source_name,
+                                       const std::string& base_dir) {
+  return Loader(source_name, base_dir).Load(yaml);
+}
+
+sim::Result<Scenario> LoadScenarioFile(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    return Status::NotFound("scenario file '" + path + "' does not exist");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in.good() && !in.eof()) return Status::IoError("cannot read scenario file '" + path + "'");
+  std::string dir = fs::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  return LoadScenarioYaml(text.str(), path, dir);
+}
+
+std::vector<std::string> BuiltinScenarioNames() {
+  std::vector<std::string> out;
+  for (const sim::EmbeddedFile* f = sim::kBuiltinScenarios; f->name != nullptr; ++f)
+    out.push_back(Stem(f->name));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+sim::Result<Scenario> LoadBuiltinScenario(std::string_view name) {
+  std::string file(name);
+  if (file.size() < 5 || file.substr(file.size() - 5) != ".yaml") file += ".yaml";
+  const sim::EmbeddedFile* f = sim::FindEmbedded(sim::kBuiltinScenarios, file);
+  if (f == nullptr) {
+    return Status::NotFound("no built-in scenario '" + std::string(name) + "'" +
+                            sim::DidYouMean(name, BuiltinScenarioNames()) +
+                            " (built-ins: " + Join(BuiltinScenarioNames()) + ")");
+  }
+  return LoadScenarioYaml(std::string_view(f->data, f->size), std::string(kBuiltinPrefix) + f->name,
+                          "");
+}
+
+sim::Result<Scenario> LoadScenario(std::string_view path_or_name) {
+  const std::string s(path_or_name);
+  std::error_code ec;
+  if (fs::is_regular_file(s, ec)) return LoadScenarioFile(s);
+  std::string file = s;
+  if (file.size() < 5 || file.substr(file.size() - 5) != ".yaml") file += ".yaml";
+  if (sim::FindEmbedded(sim::kBuiltinScenarios, file) != nullptr) return LoadBuiltinScenario(s);
+  return Status::NotFound("'" + s + "' is neither a scenario file nor a built-in scenario" +
+                          sim::DidYouMean(s, BuiltinScenarioNames()) +
+                          " (built-ins: " + Join(BuiltinScenarioNames()) + ")");
+}
+
+}  // namespace tracesim::scenarios

@@ -1,0 +1,488 @@
+#include "scenarios/scenario.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "topologies/topology.h"
+#include "workloads/workload.h"
+
+namespace tracesim::scenarios {
+namespace {
+
+namespace fs = std::filesystem;
+using sim::Duration;
+using sim::Status;
+
+// An entry operation of the built-in checkout topology.
+constexpr char kCheckoutOp[] = "api-gateway.POST /checkout";
+
+// A fresh temporary folder, removed at the end of the test.
+class TempDir {
+ public:
+  TempDir() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = fs::temp_directory_path() /
+            ("tracesim_scenario_" + std::string(info->name()) + "_" + std::to_string(::getpid()));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  const fs::path& path() const { return path_; }
+  // Writes `text` to path()/rel (creating folders) and returns the full path.
+  std::string Write(const std::string& rel, std::string_view text) const {
+    fs::path p = path_ / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+
+ private:
+  fs::path path_;
+};
+
+std::string BuiltinTopologyText(std::string_view name) {
+  const sim::EmbeddedFile* f = topologies::FindBuiltinTopology(name);
+  EXPECT_NE(f, nullptr) << name;
+  return f ? std::string(f->data, f->size) : std::string();
+}
+
+// A minimal valid scenario over the built-in checkout topology, plus `extra` lines.
+std::string Minimal(std::string_view extra = "") {
+  return std::string("topology: checkout.yaml\nworkload:\n  rate: 50\n  mix:\n    - \"") +
+         kCheckoutOp + "\"\n" + std::string(extra);
+}
+
+sim::Result<Scenario> FromText(std::string_view yaml) {
+  return LoadScenarioYaml(yaml, "t.yaml", "");
+}
+
+// The error message of loading `yaml`; fails the test if it loads.
+std::string ErrorOf(std::string_view yaml) {
+  sim::Result<Scenario> s = FromText(yaml);
+  EXPECT_FALSE(s.ok()) << yaml;
+  return s.ok() ? std::string() : s.status().message();
+}
+
+TEST(BuiltinScenarioTest, NamesListBothScenarios) {
+  std::vector<std::string> names = BuiltinScenarioNames();
+  EXPECT_NE(std::find(names.begin(), names.end(), "checkout"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "online-shop"), names.end());
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+}
+
+TEST(BuiltinScenarioTest, EveryBuiltinLoadsAndRuns) {
+  for (const std::string& name : BuiltinScenarioNames()) {
+    sim::Result<Scenario> s = LoadBuiltinScenario(name);
+    ASSERT_TRUE(s.ok()) << name << ": " << s.status().message();
+    EXPECT_EQ(s->source, "builtin:" + name + ".yaml");
+    EXPECT_EQ(s->name, name);
+    EXPECT_FALSE(s->description.empty());
+    EXPECT_EQ(s->model.source, "builtin:topologies/" + name + ".yaml");
+    EXPECT_TRUE(s->workload.Validate().ok());
+    auto w = workloads::Workload::Create(s->workload, s->model, s->seed, s->duration);
+    ASSERT_TRUE(w.ok()) << w.status().message();
+    sim::Arrival a;
+    size_t n = 0;
+    while ((*w)->Next(&a)) ++n;
+    const double expected = (*w)->ExpectedArrivals();
+    EXPECT_NEAR(static_cast<double>(n), expected, 5 * std::sqrt(expected)) << name;
+  }
+}
+
+TEST(BuiltinScenarioTest, CheckoutIsTheDocumentedDefault) {
+  sim::Result<Scenario> s = LoadBuiltinScenario("checkout");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->seed, 42u);
+  EXPECT_EQ(s->duration, Duration::Seconds(60));
+  EXPECT_EQ(s->start_unix_nanos, *sim::ParseRfc3339("2026-01-01T00:00:00Z"));
+  EXPECT_EQ(s->workload.process, workloads::ArrivalProcess::kPoisson);
+  const double rate = s->workload.MeanRate(s->duration);
+  EXPECT_GE(rate, 50);
+  EXPECT_LE(rate, 100);
+  EXPECT_EQ(s->topology_ref, "../topologies/checkout.yaml");
+}
+
+TEST(BuiltinScenarioTest, NameWithOrWithoutExtension) {
+  EXPECT_TRUE(LoadBuiltinScenario("checkout.yaml").ok());
+  EXPECT_TRUE(LoadBuiltinScenario("online-shop").ok());
+  sim::Result<Scenario> s = LoadBuiltinScenario("chekout");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Status::Code::kNotFound);
+  EXPECT_NE(s.status().message().find("did you mean 'checkout'"), std::string::npos)
+      << s.status().message();
+  EXPECT_NE(s.status().message().find("built-ins: checkout, online-shop"), std::string::npos);
+}
+
+TEST(ScenarioFileTest, RepositoryScenariosUseTheRepositoryTopologies) {
+  for (const char* name : {"checkout", "online-shop"}) {
+    const std::string path = std::string(TRACESIM_SOURCE_DIR) + "/scenarios/" + name + ".yaml";
+    sim::Result<Scenario> s = LoadScenarioFile(path);
+    ASSERT_TRUE(s.ok()) << s.status().message();
+    EXPECT_EQ(s->source, path);
+    EXPECT_EQ(
+        fs::weakly_canonical(s->model.source),
+        fs::weakly_canonical(std::string(TRACESIM_SOURCE_DIR) + "/topologies/" + name + ".yaml"));
+  }
+}
+
+TEST(ScenarioFileTest, RelativeTopologyIsResolvedAgainstTheScenarioFolder) {
+  TempDir dir;
+  const std::string topo = dir.Write("sub/topo/shop.yaml", BuiltinTopologyText("online-shop.yaml"));
+  const std::string path = dir.Write("sub/s.yaml",
+                                     "topology: topo/shop.yaml\n"
+                                     "workload:\n"
+                                     "  rate: 5\n"
+                                     "  mix: [\"frontend-proxy.GET /\"]\n");
+  sim::Result<Scenario> s = LoadScenarioFile(path);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->model.source, topo);
+  EXPECT_EQ(s->topology_ref, "topo/shop.yaml");
+  EXPECT_EQ(s->name, "s");  // default: the file name
+  EXPECT_NE(s->model.FindOperationRef("frontend-proxy.GET /"), sim::kNone);
+}
+
+TEST(ScenarioFileTest, FileWinsOverBuiltinOfTheSameName) {
+  TempDir dir;
+  // A file named checkout.yaml that holds the online-shop topology.
+  const std::string topo = dir.Write("checkout.yaml", BuiltinTopologyText("online-shop.yaml"));
+  const std::string path = dir.Write("s.yaml",
+                                     "topology: checkout.yaml\n"
+                                     "workload: {rate: 5, mix: [\"frontend-proxy.GET /\"]}\n");
+  sim::Result<Scenario> s = LoadScenarioFile(path);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->model.source, topo);
+}
+
+TEST(ScenarioFileTest, FallsBackToBuiltinTopology) {
+  TempDir dir;
+  const std::string path = dir.Write("s.yaml", Minimal());
+  sim::Result<Scenario> s = LoadScenarioFile(path);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->model.source, "builtin:topologies/checkout.yaml");
+  // By file name too, and without the extension.
+  for (const char* ref : {"../../elsewhere/checkout.yaml", "checkout"}) {
+    std::string yaml = Minimal();
+    yaml.replace(yaml.find("checkout.yaml"), 13, ref);
+    sim::Result<Scenario> t = LoadScenarioYaml(yaml, "t.yaml", dir.path().string());
+    ASSERT_TRUE(t.ok()) << ref << ": " << t.status().message();
+    EXPECT_EQ(t->model.source, "builtin:topologies/checkout.yaml");
+  }
+}
+
+TEST(ScenarioFileTest, MissingTopologyNamesTheLine) {
+  TempDir dir;
+  const std::string path = dir.Write("s.yaml",
+                                     "name: x\n"
+                                     "topology: nope.yaml\n"
+                                     "workload: {rate: 5, mix: [a.b]}\n");
+  sim::Result<Scenario> s = LoadScenarioFile(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(s.status().message().rfind(path + ":2:1: topology: no file '", 0), 0u)
+      << s.status().message();
+  EXPECT_NE(s.status().message().find("no built-in topology 'nope.yaml'"), std::string::npos);
+}
+
+TEST(ScenarioFileTest, BrokenTopologyFileIsReported) {
+  TempDir dir;
+  dir.Write("bad.yaml", "services: [unclosed\n");
+  const std::string path =
+      dir.Write("s.yaml", "topology: bad.yaml\nworkload: {rate: 5, mix: [a.b]}\n");
+  sim::Result<Scenario> s = LoadScenarioFile(path);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().rfind(path + ":1:1: topology: 'bad.yaml' does not load:\n", 0), 0u)
+      << s.status().message();
+  EXPECT_NE(s.status().message().find("bad.yaml:"), std::string::npos);
+}
+
+TEST(ScenarioFileTest, MissingFile) {
+  sim::Result<Scenario> s = LoadScenarioFile("/nonexistent/s.yaml");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Status::Code::kNotFound);
+}
+
+TEST(LoadScenarioTest, PathOrBuiltinName) {
+  TempDir dir;
+  const std::string path = dir.Write("mine.yaml", Minimal("seed: 5\n"));
+  sim::Result<Scenario> f = LoadScenario(path);
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->seed, 5u);
+  EXPECT_EQ(f->source, path);
+  sim::Result<Scenario> b = LoadScenario("online-shop");
+  ASSERT_TRUE(b.ok()) << b.status().message();
+  EXPECT_EQ(b->source, "builtin:online-shop.yaml");
+  sim::Result<Scenario> none = LoadScenario("onlineshop");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(none.status().message(),
+            "'onlineshop' is neither a scenario file nor a built-in scenario (did you mean "
+            "'online-shop'?) (built-ins: checkout, online-shop)");
+}
+
+TEST(ScenarioYamlTest, Defaults) {
+  sim::Result<Scenario> s = FromText(Minimal());
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->name, "t");
+  EXPECT_EQ(s->description, "");
+  EXPECT_EQ(s->source, "t.yaml");
+  EXPECT_EQ(s->seed, 1u);
+  EXPECT_EQ(s->duration, Duration::Seconds(60));
+  EXPECT_EQ(s->start_unix_nanos, 1767225600LL * 1000000000LL);  // 2026-01-01T00:00:00Z
+  EXPECT_EQ(s->workload.process, workloads::ArrivalProcess::kPoisson);
+  EXPECT_EQ(s->workload.shape.kind, workloads::ShapeKind::kConstant);
+  EXPECT_EQ(s->workload.shape.rate, 50);
+  ASSERT_EQ(s->workload.mix.size(), 1u);
+  EXPECT_EQ(s->workload.mix[0].operation, kCheckoutOp);
+  EXPECT_EQ(s->workload.mix[0].weight, 1);
+}
+
+TEST(ScenarioYamlTest, EveryTopLevelKey) {
+  sim::Result<Scenario> s = FromText(
+      "name: demo\n"
+      "description: a demo\n"
+      "topology: checkout.yaml\n"
+      "duration: 1.5m\n"
+      "seed: 18446744073709551615\n"
+      "start_time: \"2026-03-04T05:06:07.5Z\"\n"
+      "workload:\n"
+      "  process: uniform\n"
+      "  rate: 12.5\n"
+      "  surges:\n"
+      "    - {start: 10s, end: 20s, factor: 4}\n"
+      "    - {end: 1s, factor: 0}\n"
+      "  mix:\n"
+      "    - {operation: \"api-gateway.POST /checkout\", weight: 2.5}\n");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->name, "demo");
+  EXPECT_EQ(s->description, "a demo");
+  EXPECT_EQ(s->duration, Duration::Seconds(90));
+  EXPECT_EQ(s->seed, 18446744073709551615ULL);
+  EXPECT_EQ(s->start_unix_nanos, *sim::ParseRfc3339("2026-03-04T05:06:07.5Z"));
+  EXPECT_EQ(s->workload.process, workloads::ArrivalProcess::kUniform);
+  EXPECT_EQ(s->workload.shape.rate, 12.5);
+  ASSERT_EQ(s->workload.surges.size(), 2u);
+  EXPECT_EQ(s->workload.surges[0].start, sim::Time::Zero() + Duration::Seconds(10));
+  EXPECT_EQ(s->workload.surges[0].factor, 4);
+  EXPECT_EQ(s->workload.surges[1].start, sim::Time::Zero());
+  EXPECT_EQ(s->workload.mix[0].weight, 2.5);
+}
+
+TEST(ScenarioYamlTest, Shapes) {
+  auto shape = [](std::string_view lines) {
+    std::string yaml = std::string("topology: checkout.yaml\nworkload:\n") + std::string(lines) +
+                       "  mix: [\"" + kCheckoutOp + "\"]\n";
+    sim::Result<Scenario> s = FromText(yaml);
+    EXPECT_TRUE(s.ok()) << s.status().message();
+    return s.ok() ? s->workload.shape : workloads::RateShape();
+  };
+  workloads::RateShape ramp = shape("  ramp: {from: 10, to: 100, over: 30s}\n");
+  EXPECT_EQ(ramp.kind, workloads::ShapeKind::kRamp);
+  EXPECT_EQ(ramp.from, 10);
+  EXPECT_EQ(ramp.to, 100);
+  EXPECT_EQ(ramp.over, Duration::Seconds(30));
+
+  workloads::RateShape steps = shape(
+      "  steps:\n"
+      "    repeat: true\n"
+      "    epochs:\n"
+      "      - {duration: 10s, rate: 50}\n"
+      "      - {duration: 500ms, rate: 0}\n");
+  EXPECT_EQ(steps.kind, workloads::ShapeKind::kSteps);
+  EXPECT_TRUE(steps.repeat);
+  ASSERT_EQ(steps.epochs.size(), 2u);
+  EXPECT_EQ(steps.epochs[1].duration, Duration::Millis(500));
+  EXPECT_EQ(steps.epochs[0].rate, 50);
+
+  workloads::RateShape list =
+      shape("  steps: [{duration: 10s, rate: 5}, {duration: 5s, rate: 9}]\n");
+  EXPECT_EQ(list.epochs.size(), 2u);
+  EXPECT_FALSE(list.repeat);
+
+  workloads::RateShape diurnal =
+      shape("  diurnal: {mean: 80, amplitude: 0.25, period: 1h, phase: 15m}\n");
+  EXPECT_EQ(diurnal.kind, workloads::ShapeKind::kDiurnal);
+  EXPECT_EQ(diurnal.rate, 80);
+  EXPECT_EQ(diurnal.amplitude, 0.25);
+  EXPECT_EQ(diurnal.period, Duration::Seconds(3600));
+  EXPECT_EQ(diurnal.phase, Duration::Seconds(900));
+
+  workloads::RateShape bursts = shape("  bursts: {rate: 20, factor: 10, length: 2s, every: 30s}\n");
+  EXPECT_EQ(bursts.kind, workloads::ShapeKind::kBursts);
+  EXPECT_EQ(bursts.factor, 10);
+  EXPECT_EQ(bursts.every, Duration::Seconds(30));
+  workloads::RateShape at = shape("  bursts: {rate: 20, at: [5s, 1m]}\n");
+  ASSERT_EQ(at.at.size(), 2u);
+  EXPECT_EQ(at.at[1], sim::Time::Zero() + Duration::Seconds(60));
+}
+
+TEST(ScenarioYamlTest, UnknownKeyNamesLineAndSuggests) {
+  EXPECT_EQ(ErrorOf(Minimal("sed: 4\n")),
+            "t.yaml:6:1: sed: unknown key (did you mean 'seed'?) (allowed: name, description, "
+            "topology, workload, duration, seed, start_time)");
+  std::string msg = ErrorOf(
+      "topology: checkout.yaml\n"
+      "workload:\n"
+      "  rat: 5\n"
+      "  mix: [a.b]\n");
+  EXPECT_NE(msg.find("t.yaml:3:3: workload.rat: unknown key (did you mean 'rate'?)"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(ScenarioYamlTest, BadDurationNamesLine) {
+  EXPECT_EQ(ErrorOf(Minimal("duration: 60\n")),
+            "t.yaml:6:1: duration: '60' is not a duration (expected a number and a unit: ns, us, "
+            "ms, s, m, h)");
+  EXPECT_EQ(ErrorOf(Minimal("duration: 0s\n")), "t.yaml:6:1: duration: must be > 0, got 0s");
+  EXPECT_EQ(ErrorOf(Minimal("duration: 5 parsecs\n")).rfind("t.yaml:6:1: duration: ", 0), 0u);
+}
+
+TEST(ScenarioYamlTest, BadSeedNamesLine) {
+  for (const char* seed : {"-1", "abc", "1.5", "18446744073709551616", "[1]"}) {
+    std::string msg = ErrorOf(Minimal(std::string("seed: ") + seed + "\n"));
+    EXPECT_EQ(msg.rfind("t.yaml:6:1: seed: must be an integer in [0, 18446744073709551615]", 0), 0u)
+        << msg;
+  }
+}
+
+TEST(ScenarioYamlTest, BadStartTimeNamesLine) {
+  std::string msg = ErrorOf(Minimal("start_time: yesterday\n"));
+  EXPECT_EQ(msg.rfind("t.yaml:6:1: start_time: ", 0), 0u) << msg;
+  EXPECT_NE(msg.find("RFC 3339"), std::string::npos) << msg;
+}
+
+TEST(ScenarioYamlTest, UnknownMixOperationNamesLine) {
+  sim::Result<Scenario> s = FromText(
+      "topology: checkout.yaml\n"
+      "workload:\n"
+      "  rate: 5\n"
+      "  mix:\n"
+      "    - \"api-gateway.POST /checkout\"\n"
+      "    - {operation: \"api-gateway.POST /chekout\", weight: 2}\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Status::Code::kNotFound);
+  EXPECT_EQ(s.status().message(),
+            "t.yaml:6:8: workload.mix[1].operation: unknown operation 'api-gateway.POST /chekout' "
+            "(did you mean 'api-gateway.POST /checkout'?)");
+}
+
+TEST(ScenarioYamlTest, NotYetSupportedSections) {
+  sim::Result<Scenario> s = FromText(Minimal("faults:\n  - {kind: latency}\n"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Status::Code::kUnsupported);
+  EXPECT_EQ(s.status().message(),
+            "t.yaml:6:1: faults: not supported yet (a later release adds it); remove the section");
+  EXPECT_EQ(ErrorOf(Minimal("samplers: {}\n")),
+            "t.yaml:6:1: samplers: not supported yet (a later release adds it); remove the "
+            "section");
+}
+
+TEST(ScenarioYamlTest, WorkloadProblemsNameTheirKey) {
+  EXPECT_EQ(ErrorOf("topology: checkout.yaml\n"
+                    "duration: 60s\n"
+                    "seed: 3\n"
+                    "name: x\n"
+                    "description: y\n"
+                    "workload:\n"
+                    "  rate: -5\n"
+                    "  mix: [\"api-gateway.POST /checkout\"]\n"),
+            "t.yaml:7:3: workload.rate: must be > 0, got -5");
+  EXPECT_EQ(ErrorOf("topology: checkout.yaml\n"
+                    "workload:\n"
+                    "  diurnal: {mean: 5, amplitude: 2}\n"
+                    "  mix: [\"api-gateway.POST /checkout\"]\n"),
+            "t.yaml:3:22: workload.diurnal.amplitude: must be in [0, 1] (a fraction of the mean), "
+            "got 2");
+  EXPECT_EQ(ErrorOf("topology: checkout.yaml\n"
+                    "workload:\n"
+                    "  steps:\n"
+                    "    - {duration: 10s, rate: 5}\n"
+                    "    - {duration: 0s, rate: 5}\n"
+                    "  mix: [\"api-gateway.POST /checkout\"]\n"),
+            "t.yaml:5:8: workload.steps.epochs[1].duration: must be > 0, got 0s");
+  EXPECT_EQ(ErrorOf("topology: checkout.yaml\n"
+                    "workload:\n"
+                    "  rate: 5\n"
+                    "  mix: []\n"),
+            "t.yaml:4:3: workload.mix: must list at least one entry operation");
+  EXPECT_EQ(ErrorOf("topology: checkout.yaml\n"
+                    "workload:\n"
+                    "  rate: 5\n"
+                    "  mix:\n"
+                    "    - {operation: \"api-gateway.POST /checkout\", weight: 0}\n"),
+            "t.yaml:5:49: workload.mix[0].weight: must be > 0, got 0");
+}
+
+TEST(ScenarioYamlTest, WorkloadStructureErrors) {
+  EXPECT_EQ(ErrorOf("topology: checkout.yaml\nworkload:\n  mix: [a.b]\n"),
+            "t.yaml:2:1: workload: needs a rate shape: one of rate (constant), ramp, steps, "
+            "diurnal, bursts");
+  EXPECT_EQ(ErrorOf("topology: checkout.yaml\n"
+                    "workload:\n"
+                    "  rate: 5\n"
+                    "  ramp: {to: 5}\n"
+                    "  mix: [\"api-gateway.POST /checkout\"]\n"),
+            "t.yaml:4:3: workload.ramp: only one rate shape is allowed, and 'rate' is already "
+            "given");
+  EXPECT_EQ(ErrorOf("topology: checkout.yaml\nworkload:\n  rate: 5\n"),
+            "t.yaml:2:1: workload: missing required key 'mix'");
+  EXPECT_EQ(ErrorOf("topology: checkout.yaml\n"
+                    "workload:\n"
+                    "  rate: lots\n"
+                    "  process: poison\n"
+                    "  mix: [\"api-gateway.POST /checkout\"]\n"),
+            "t.yaml:3:3: workload.rate: must be a number, got 'lots'\n"
+            "t.yaml:4:3: workload.process: unknown arrival process 'poison' (did you mean "
+            "'poisson'?) (use poisson or uniform)");
+  EXPECT_EQ(ErrorOf("topology: checkout.yaml\n"
+                    "workload:\n"
+                    "  ramp: {from: 5}\n"
+                    "  mix: [\"api-gateway.POST /checkout\"]\n"),
+            "t.yaml:3:3: workload.ramp: missing required key 'to'");
+}
+
+TEST(ScenarioYamlTest, CollectsEveryProblem) {
+  std::string msg = ErrorOf(
+      "topolgy: checkout.yaml\n"
+      "duration: soon\n"
+      "seed: x\n"
+      "workload:\n"
+      "  rate: -1\n"
+      "  mix: [\"api-gateway.POST /checkout\"]\n");
+  EXPECT_EQ(msg,
+            "t.yaml:1:1: topolgy: unknown key (did you mean 'topology'?) (allowed: name, "
+            "description, topology, workload, duration, seed, start_time)\n"
+            "t.yaml:1:1: missing required key 'topology'\n"
+            "t.yaml:2:1: duration: 'soon' is not a duration (expected a number and a unit: ns, "
+            "us, ms, s, m, h)\n"
+            "t.yaml:3:1: seed: must be an integer in [0, 18446744073709551615], got 'x'\n"
+            "t.yaml:5:3: workload.rate: must be > 0, got -1");
+}
+
+TEST(ScenarioYamlTest, UnknownOperationsAreReportedWithOtherProblems) {
+  EXPECT_EQ(
+      ErrorOf("topology: checkout.yaml\n"
+              "workload:\n"
+              "  rate: -2\n"
+              "  mix:\n"
+              "    - {operation: \"api-gateway.GET /\", weight: 0}\n"
+              "    - postgres.UPDATE inventory\n"),
+      "t.yaml:3:3: workload.rate: must be > 0, got -2\n"
+      "t.yaml:5:8: workload.mix[0].operation: unknown operation 'api-gateway.GET /'\n"
+      "t.yaml:5:40: workload.mix[0].weight: must be > 0, got 0\n"
+      "t.yaml:6:7: workload.mix[1].operation: 'postgres.UPDATE inventory' is an operation of a "
+      "dependency (database, cache, external API, broker), not an entry point");
+}
+
+TEST(ScenarioYamlTest, SyntaxErrorNamesLine) {
+  sim::Result<Scenario> s = FromText("topology: checkout.yaml\nworkload: {rate: 5\n");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message().rfind("t.yaml:", 0), 0u) << s.status().message();
+  EXPECT_EQ(ErrorOf("- just\n- a list\n"), "t.yaml:1:1: a scenario must be a YAML mapping");
+}
+
+}  // namespace
+}  // namespace tracesim::scenarios

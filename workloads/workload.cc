@@ -1,0 +1,132 @@
+#include "workloads/workload.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/suggest.h"
+
+namespace tracesim::workloads {
+
+std::vector<SpecProblem> MixProblems(const WorkloadSpec& spec, const sim::Model& model) {
+  std::vector<SpecProblem> out;
+  std::vector<std::string> entry_refs;  // built lazily, for suggestions
+  for (size_t i = 0; i < spec.mix.size(); ++i) {
+    const std::string& ref = spec.mix[i].operation;
+    const uint32_t op = model.FindOperationRef(ref);
+    std::string problem;
+    if (op == sim::kNone) {
+      if (entry_refs.empty()) {
+        for (uint32_t j = 0; j < model.operations.size(); ++j)
+          if (model.operations[j].emits_span) entry_refs.push_back(model.OperationRef(j));
+      }
+      problem = "unknown operation '" + ref + "'" + sim::DidYouMean(ref, entry_refs);
+    } else if (!model.operations[op].emits_span) {
+      problem = "'" + ref +
+                "' is an operation of a dependency (database, cache, external API, broker), not "
+                "an entry point";
+    }
+    if (!problem.empty()) out.push_back({"mix[" + std::to_string(i) + "].operation", problem});
+  }
+  return out;
+}
+
+sim::Result<std::vector<uint32_t>> ResolveMix(const WorkloadSpec& spec, const sim::Model& model) {
+  std::string errors;
+  for (const SpecProblem& p : MixProblems(spec, model)) {
+    if (!errors.empty()) errors += "; ";
+    errors += "workload." + p.path + ": " + p.message;
+  }
+  if (!errors.empty()) return sim::Status::NotFound(std::move(errors));
+  std::vector<uint32_t> ops;
+  for (const MixEntry& e : spec.mix) ops.push_back(model.FindOperationRef(e.operation));
+  return ops;
+}
+
+sim::Result<std::unique_ptr<Workload>> Workload::Create(const WorkloadSpec& spec,
+                                                        const sim::Model& model, uint64_t seed,
+                                                        sim::Duration duration) {
+  TRACESIM_RETURN_IF_ERROR(spec.Validate());
+  if (duration.nanos() < 0) {
+    return sim::Status::InvalidArgument("workload duration must be >= 0, got " +
+                                        sim::FormatDuration(duration));
+  }
+  TRACESIM_ASSIGN_OR_RETURN(std::vector<uint32_t> ops, ResolveMix(spec, model));
+  return std::unique_ptr<Workload>(new Workload(spec, std::move(ops), seed, duration));
+}
+
+Workload::Workload(const WorkloadSpec& spec, std::vector<uint32_t> ops, uint64_t seed,
+                   sim::Duration duration)
+    : spec_(spec),
+      rate_(spec),
+      duration_(duration),
+      end_(duration.seconds()),
+      ops_(std::move(ops)),
+      arrivals_rng_(sim::Rng::Derive(seed, "workload-arrivals")),
+      mix_rng_(sim::Rng::Derive(seed, "workload-mix")) {
+  double sum = 0;
+  for (const MixEntry& e : spec_.mix) {
+    sum += e.weight;
+    cumulative_.push_back(sum);
+  }
+  if (end_ > 0) {
+    segment_ = rate_.SegmentAt(0, end_);
+    segment_mass_ = segment_.Mass();
+  } else {
+    done_ = true;
+  }
+}
+
+bool Workload::Next(sim::Arrival* out) noexcept {
+  if (done_) return false;
+  double step;
+  if (spec_.process == ArrivalProcess::kPoisson) {
+    step = -std::log(arrivals_rng_.UniformOpen0());
+  } else {
+    step = first_ ? 0.5 : 1.0;
+  }
+  first_ = false;
+  double target = used_ + step;
+  bool moved = false;
+  while (target > segment_mass_) {
+    target -= segment_mass_;
+    if (segment_.b >= end_) {
+      done_ = true;
+      return false;
+    }
+    segment_ = rate_.SegmentAt(segment_.b, end_);
+    segment_mass_ = segment_.Mass();
+    moved = true;
+  }
+  if (moved) {
+    used_ = 0;
+    offset_ = 0;
+  }
+  // Newton's starting point for a sinusoid: a linear step from the previous arrival.
+  double hint = -1;
+  if (segment_.sinusoid) {
+    const double r = segment_.RateAt(segment_.a + offset_);
+    if (r > 0) hint = offset_ + (target - used_) / r;
+  }
+  offset_ = segment_.Invert(target, hint);
+  used_ = target;
+  const double t = segment_.a + offset_;
+  int64_t ns = static_cast<int64_t>(std::llround(t * 1e9));
+  if (ns >= duration_.nanos()) {
+    done_ = true;
+    return false;
+  }
+  ns = std::max(ns, last_ns_);  // rounding must never make time go backwards
+  last_ns_ = ns;
+
+  size_t pick = 0;
+  if (ops_.size() > 1) {
+    const double u = mix_rng_.Uniform() * cumulative_.back();
+    pick = std::upper_bound(cumulative_.begin(), cumulative_.end(), u) - cumulative_.begin();
+    pick = std::min(pick, ops_.size() - 1);
+  }
+  out->time = sim::Time::FromNanos(ns);
+  out->operation = ops_[pick];
+  return true;
+}
+
+}  // namespace tracesim::workloads

@@ -1,0 +1,86 @@
+// Workload: an open-loop ArrivalSource built from a WorkloadSpec and a Model.
+//
+// Arrival times are the exact inverse of the rate's integral Λ(t): a Poisson workload puts the
+// k-th arrival where Λ reaches the sum of k Exp(1) draws (a non-homogeneous Poisson process,
+// no thinning), a uniform one where Λ reaches k - 1/2 (spacing 1/rate on constant stretches,
+// and round(Λ(duration)) arrivals in all). Each arrival's entry operation is drawn from the
+// mix. Randomness comes only from Rng::Derive(seed, "workload-arrivals") and
+// Rng::Derive(seed, "workload-mix"): the same (spec, model, seed, duration) gives the same
+// sequence, and the mix never shifts the times. Not thread-safe: one owner pulls Next().
+#ifndef TRACESIM_WORKLOADS_WORKLOAD_H_
+#define TRACESIM_WORKLOADS_WORKLOAD_H_
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "sim/arrivals.h"
+#include "sim/model.h"
+#include "sim/rng.h"
+#include "sim/status.h"
+#include "sim/time.h"
+#include "workloads/rate_function.h"
+#include "workloads/workload_spec.h"
+
+namespace tracesim::workloads {
+
+// The mix entries `model` cannot serve, with paths "mix[i].operation": an entry must name an
+// operation (Model::FindOperationRef) that records its own span, i.e. not one of a database,
+// cache, external API or broker. Unknown names get a did-you-mean suggestion.
+std::vector<SpecProblem> MixProblems(const WorkloadSpec& spec, const sim::Model& model);
+
+// Resolves the mix against `model`: operation index per entry, in order. The error (NotFound)
+// lists every MixProblems() entry: "workload.mix[1].operation: unknown operation 'x.y' (did you
+// mean 'x.z'?); ...".
+sim::Result<std::vector<uint32_t>> ResolveMix(const WorkloadSpec& spec, const sim::Model& model);
+
+class Workload final : public sim::ArrivalSource {
+ public:
+  // Arrivals in [0, duration). Fails if spec.Validate() fails or ResolveMix fails.
+  // `model` is only read here; the Workload keeps operation indices, not a reference.
+  static sim::Result<std::unique_ptr<Workload>> Create(const WorkloadSpec& spec,
+                                                       const sim::Model& model, uint64_t seed,
+                                                       sim::Duration duration);
+
+  Workload(const Workload&) = delete;
+  Workload& operator=(const Workload&) = delete;
+
+  bool Next(sim::Arrival* out) noexcept override;
+
+  // Requests/s at `t` (surges included).
+  double RateAt(sim::Time t) const { return rate_.RateAt(t.seconds()); }
+  // Expected arrivals per second over [0, duration).
+  double MeanRate(sim::Duration duration) const { return spec_.MeanRate(duration); }
+  // Expected number of arrivals over the whole run: Λ(duration).
+  double ExpectedArrivals() const { return spec_.ExpectedArrivals(duration_); }
+
+  const WorkloadSpec& spec() const { return spec_; }
+  sim::Duration duration() const { return duration_; }
+  // Operation index of each mix entry, in spec order.
+  const std::vector<uint32_t>& mix_operations() const { return ops_; }
+
+ private:
+  Workload(const WorkloadSpec& spec, std::vector<uint32_t> ops, uint64_t seed,
+           sim::Duration duration);
+
+  WorkloadSpec spec_;
+  RateFunction rate_;
+  sim::Duration duration_;
+  double end_ = 0;  // duration in seconds
+  std::vector<uint32_t> ops_;
+  std::vector<double> cumulative_;  // cumulative weights; back() = total
+  sim::Rng arrivals_rng_;
+  sim::Rng mix_rng_;
+
+  Segment segment_;  // where the cursor is
+  double segment_mass_ = 0;
+  double used_ = 0;    // mass consumed in segment_ so far (up to the last arrival)
+  double offset_ = 0;  // the last arrival's offset from segment_.a
+  bool first_ = true;
+  bool done_ = false;
+  int64_t last_ns_ = 0;
+};
+
+}  // namespace tracesim::workloads
+
+#endif  // TRACESIM_WORKLOADS_WORKLOAD_H_

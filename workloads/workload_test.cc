@@ -1,0 +1,300 @@
+#include "workloads/workload.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+namespace tracesim::workloads {
+namespace {
+
+using sim::Arrival;
+using sim::Duration;
+using sim::Time;
+
+Time At(double s) { return Time::Zero() + Duration::FromSecondsF(s); }
+
+// frontend: "GET /", "POST /checkout", "GET /cart"; postgres (a dependency): "SELECT".
+sim::Model TestModel() {
+  sim::Model m;
+  auto add_service = [&](std::string_view name, sim::ServiceKind kind) {
+    sim::Service s;
+    s.name = m.strings.Intern(name);
+    s.kind = kind;
+    m.services.push_back(s);
+    return static_cast<uint32_t>(m.services.size() - 1);
+  };
+  auto add_op = [&](uint32_t service, std::string_view name, bool emits_span) {
+    sim::Operation op;
+    op.name = m.strings.Intern(name);
+    op.service = service;
+    op.emits_span = emits_span;
+    m.operations.push_back(op);
+    m.services[service].operations.push_back(static_cast<uint32_t>(m.operations.size() - 1));
+  };
+  uint32_t fe = add_service("frontend", sim::ServiceKind::kService);
+  add_op(fe, "GET /", true);
+  add_op(fe, "POST /checkout", true);
+  add_op(fe, "GET /cart", true);
+  uint32_t db = add_service("postgres", sim::ServiceKind::kDatabase);
+  add_op(db, "SELECT", false);
+  m.Finalize();
+  return m;
+}
+
+const sim::Model& Model() {
+  static const sim::Model* m = new sim::Model(TestModel());
+  return *m;
+}
+
+WorkloadSpec Spec(RateShape shape, ArrivalProcess process = ArrivalProcess::kPoisson) {
+  WorkloadSpec spec;
+  spec.shape = std::move(shape);
+  spec.process = process;
+  spec.mix = {{"frontend.GET /", 1}};
+  return spec;
+}
+
+std::unique_ptr<Workload> Make(const WorkloadSpec& spec, uint64_t seed, Duration duration) {
+  auto w = Workload::Create(spec, Model(), seed, duration);
+  EXPECT_TRUE(w.ok()) << w.status().message();
+  return w.ok() ? std::move(w).value() : nullptr;
+}
+
+std::vector<Arrival> Drain(Workload& w) {
+  std::vector<Arrival> out;
+  Arrival a;
+  while (w.Next(&a)) out.push_back(a);
+  return out;
+}
+
+// Checks Poisson counts: the total and each of `bins` equal windows against the rate's
+// integral, within 5 sigma (variance = mean). Also checks ordering and the [0, duration) range.
+void ExpectPoissonCounts(const WorkloadSpec& spec, Duration duration, int bins, uint64_t seed = 7) {
+  auto w = Make(spec, seed, duration);
+  ASSERT_NE(w, nullptr);
+  std::vector<Arrival> arrivals = Drain(*w);
+  std::vector<int64_t> counts(bins, 0);
+  const int64_t bin_ns = duration.nanos() / bins;
+  int64_t last = 0;
+  for (const Arrival& a : arrivals) {
+    ASSERT_GE(a.time.nanos(), last);
+    ASSERT_LT(a.time.nanos(), duration.nanos());
+    last = a.time.nanos();
+    counts[std::min<int64_t>(a.time.nanos() / bin_ns, bins - 1)]++;
+  }
+  const double expected = spec.ExpectedArrivals(duration);
+  EXPECT_NEAR(static_cast<double>(arrivals.size()), expected, 5 * std::sqrt(expected));
+  EXPECT_NEAR(w->ExpectedArrivals(), expected, 1e-9 * expected);
+  for (int i = 0; i < bins; ++i) {
+    const double lo = spec.ExpectedArrivals(Duration::Nanos(bin_ns * i));
+    const double hi = spec.ExpectedArrivals(Duration::Nanos(bin_ns * (i + 1)));
+    const double mean = hi - lo;
+    EXPECT_NEAR(static_cast<double>(counts[i]), mean, 5 * std::sqrt(mean) + 1) << "bin " << i;
+  }
+}
+
+TEST(WorkloadTest, PoissonConstant) {
+  RateShape s;
+  s.rate = 500;
+  ExpectPoissonCounts(Spec(s), Duration::Seconds(600), 20);
+}
+
+TEST(WorkloadTest, PoissonRamp) {
+  RateShape s;
+  s.kind = ShapeKind::kRamp;
+  s.from = 10;
+  s.to = 1000;
+  s.over = Duration::Seconds(200);
+  ExpectPoissonCounts(Spec(s), Duration::Seconds(300), 30);
+}
+
+TEST(WorkloadTest, PoissonSteps) {
+  RateShape s;
+  s.kind = ShapeKind::kSteps;
+  s.epochs = {
+      {Duration::Seconds(20), 100}, {Duration::Seconds(10), 0}, {Duration::Seconds(5), 900}};
+  s.repeat = true;
+  ExpectPoissonCounts(Spec(s), Duration::Seconds(350), 70);
+}
+
+TEST(WorkloadTest, PoissonDiurnal) {
+  RateShape s;
+  s.kind = ShapeKind::kDiurnal;
+  s.rate = 300;
+  s.amplitude = 1.0;  // touches 0 at the trough
+  s.period = Duration::Seconds(120);
+  s.phase = Duration::Seconds(17);
+  ExpectPoissonCounts(Spec(s), Duration::Seconds(600), 40);
+}
+
+TEST(WorkloadTest, PoissonBursts) {
+  RateShape s;
+  s.kind = ShapeKind::kBursts;
+  s.rate = 100;
+  s.factor = 8;
+  s.length = Duration::Seconds(5);
+  s.every = Duration::Seconds(25);
+  ExpectPoissonCounts(Spec(s), Duration::Seconds(500), 100);
+}
+
+TEST(WorkloadTest, PoissonWithSurges) {
+  RateShape s;
+  s.kind = ShapeKind::kDiurnal;
+  s.rate = 200;
+  s.amplitude = 0.4;
+  s.period = Duration::Seconds(100);
+  WorkloadSpec spec = Spec(s);
+  spec.surges = {{At(50), At(80), 5}, {At(150), At(200), 0}};
+  ExpectPoissonCounts(spec, Duration::Seconds(300), 30);
+}
+
+TEST(WorkloadTest, PoissonInterArrivalsAreExponential) {
+  RateShape s;
+  s.rate = 1000;
+  auto w = Make(Spec(s), 11, Duration::Seconds(100));
+  std::vector<Arrival> a = Drain(*w);
+  ASSERT_GT(a.size(), 1000u);
+  // Fraction of gaps above the mean: exp(-1) for an exponential.
+  size_t above = 0;
+  for (size_t i = 1; i < a.size(); ++i) above += (a[i].time - a[i - 1].time).nanos() > 1000000;
+  const double n = static_cast<double>(a.size() - 1), p = std::exp(-1.0);
+  EXPECT_NEAR(above / n, p, 5 * std::sqrt(p * (1 - p) / n));
+}
+
+TEST(WorkloadTest, UniformSpacingIsExact) {
+  RateShape s;
+  s.rate = 10;
+  auto w = Make(Spec(s, ArrivalProcess::kUniform), 1, Duration::Seconds(60));
+  std::vector<Arrival> a = Drain(*w);
+  ASSERT_EQ(a.size(), 600u);
+  EXPECT_EQ(a[0].time.nanos(), 50'000'000);  // half a spacing in
+  for (size_t i = 1; i < a.size(); ++i)
+    ASSERT_EQ((a[i].time - a[i - 1].time).nanos(), 100'000'000) << i;
+}
+
+TEST(WorkloadTest, UniformFollowsSteps) {
+  RateShape s;
+  s.kind = ShapeKind::kSteps;
+  s.epochs = {{Duration::Seconds(1), 4}, {Duration::Seconds(1), 1000}};
+  auto w = Make(Spec(s, ArrivalProcess::kUniform), 1, Duration::Seconds(3));
+  std::vector<Arrival> a = Drain(*w);
+  ASSERT_EQ(a.size(), 2004u);
+  EXPECT_EQ(a[0].time.nanos(), 125'000'000);
+  EXPECT_EQ(a[3].time.nanos(), 875'000'000);
+  // Second epoch: spacing 1 ms exactly (after the carry-over from the first).
+  for (size_t i = 5; i < a.size(); ++i) ASSERT_EQ((a[i].time - a[i - 1].time).nanos(), 1'000'000);
+}
+
+TEST(WorkloadTest, UniformCountIsRoundedIntegral) {
+  RateShape s;
+  s.kind = ShapeKind::kRamp;
+  s.from = 0;
+  s.to = 37;
+  s.over = Duration::Seconds(13);
+  WorkloadSpec spec = Spec(s, ArrivalProcess::kUniform);
+  auto w = Make(spec, 1, Duration::Seconds(20));
+  // 37 * 13 / 2 + 37 * 7 = 499.5: arrivals where the integral is 0.5, 1.5, ..., 498.5.
+  EXPECT_EQ(Drain(*w).size(), 499u);
+}
+
+TEST(WorkloadTest, MixProportionsWithinBinomialBounds) {
+  RateShape s;
+  s.rate = 2000;
+  WorkloadSpec spec = Spec(s);
+  spec.mix = {{"frontend.GET /", 6}, {"frontend/POST /checkout", 1}, {"frontend.GET /cart", 3}};
+  auto w = Make(spec, 3, Duration::Seconds(100));
+  const sim::Model& m = Model();
+  const uint32_t ops[] = {m.FindOperationRef("frontend.GET /"),
+                          m.FindOperationRef("frontend.POST /checkout"),
+                          m.FindOperationRef("frontend.GET /cart")};
+  EXPECT_EQ(w->mix_operations(), std::vector<uint32_t>(std::begin(ops), std::end(ops)));
+  std::vector<Arrival> a = Drain(*w);
+  const double n = static_cast<double>(a.size());
+  const double p[] = {0.6, 0.1, 0.3};
+  for (int k = 0; k < 3; ++k) {
+    size_t c = 0;
+    for (const Arrival& x : a) c += x.operation == ops[k];
+    EXPECT_NEAR(c / n, p[k], 5 * std::sqrt(p[k] * (1 - p[k]) / n)) << k;
+  }
+}
+
+TEST(WorkloadTest, DeterministicPerSeed) {
+  RateShape s;
+  s.kind = ShapeKind::kBursts;
+  s.rate = 50;
+  WorkloadSpec spec = Spec(s);
+  spec.mix = {{"frontend.GET /", 1}, {"frontend.GET /cart", 1}};
+  auto times = [&](uint64_t seed) {
+    std::vector<std::pair<int64_t, uint32_t>> out;
+    auto w = Make(spec, seed, Duration::Seconds(120));
+    for (const Arrival& a : Drain(*w)) out.emplace_back(a.time.nanos(), a.operation);
+    return out;
+  };
+  EXPECT_EQ(times(42), times(42));
+  EXPECT_NE(times(42), times(43));
+}
+
+TEST(WorkloadTest, MixDoesNotShiftArrivalTimes) {
+  RateShape s;
+  s.rate = 100;
+  WorkloadSpec one = Spec(s);
+  WorkloadSpec three = one;
+  three.mix = {{"frontend.GET /", 1}, {"frontend.GET /cart", 2}, {"frontend.POST /checkout", 3}};
+  auto a = Drain(*Make(one, 9, Duration::Seconds(30)));
+  auto b = Drain(*Make(three, 9, Duration::Seconds(30)));
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) ASSERT_EQ(a[i].time, b[i].time);
+}
+
+TEST(WorkloadTest, ZeroDurationHasNoArrivals) {
+  auto w = Make(Spec(RateShape()), 1, Duration());
+  Arrival a;
+  EXPECT_FALSE(w->Next(&a));
+  EXPECT_FALSE(w->Next(&a));
+}
+
+TEST(WorkloadTest, RateAccessors) {
+  RateShape s;
+  s.kind = ShapeKind::kRamp;
+  s.to = 100;
+  s.over = Duration::Seconds(10);
+  auto w = Make(Spec(s), 1, Duration::Seconds(10));
+  EXPECT_DOUBLE_EQ(w->RateAt(At(2.5)), 25);
+  EXPECT_NEAR(w->MeanRate(Duration::Seconds(10)), 50, 1e-9);
+  EXPECT_NEAR(w->ExpectedArrivals(), 500, 1e-9);
+}
+
+TEST(WorkloadTest, UnknownMixOperationsAreNamed) {
+  WorkloadSpec spec = Spec(RateShape());
+  spec.mix = {{"frontend.GET /", 1}, {"frontend.GET /carts", 1}, {"nope.x", 1}};
+  auto w = Workload::Create(spec, Model(), 1, Duration::Seconds(1));
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().code(), sim::Status::Code::kNotFound);
+  EXPECT_EQ(w.status().message(),
+            "workload.mix[1].operation: unknown operation 'frontend.GET /carts' (did you mean "
+            "'frontend.GET /cart'?); workload.mix[2].operation: unknown operation 'nope.x'");
+}
+
+TEST(WorkloadTest, DependencyOperationIsNotAnEntryPoint) {
+  WorkloadSpec spec = Spec(RateShape());
+  spec.mix = {{"postgres.SELECT", 1}};
+  auto w = Workload::Create(spec, Model(), 1, Duration::Seconds(1));
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(
+      w.status().message().find("workload.mix[0].operation: 'postgres.SELECT' is an operation "
+                                "of a dependency"),
+      std::string::npos)
+      << w.status().message();
+}
+
+TEST(WorkloadTest, InvalidSpecIsRejected) {
+  RateShape s;
+  s.rate = -5;
+  auto w = Workload::Create(Spec(s), Model(), 1, Duration::Seconds(1));
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().message(), "workload.rate: must be > 0, got -5");
+}
+
+}  // namespace
+}  // namespace tracesim::workloads
