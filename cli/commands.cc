@@ -218,6 +218,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   report.spans_out = spans_out == "-" ? "" : spans_out;
   report.host.wall_s = wall;
   report.host.spans_per_wall_s = wall > 0 ? static_cast<double>(report.spans) / wall : 0;
+  report.host.peak_rss_mib = reports::PeakRssMib();
   // With spans on stdout, the summary goes to stderr so the two never mix.
   std::ostream& summary = spans_out == "-" ? err : out;
   summary << (format == "json" ? reports::RenderRunJson(report) : reports::RenderRunTable(report));

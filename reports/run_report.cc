@@ -1,6 +1,8 @@
 #include "reports/run_report.h"
 
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "reports/table.h"
@@ -47,6 +49,15 @@ ServiceRow Row(const std::string& name, sim::ServiceKind kind, uint64_t requests
 
 }  // namespace
 
+double PeakRssMib() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;  // kB
+  }
+  return 0;
+}
+
 void FillFromRun(const sim::Model& model, const sim::SimulationStats& stats,
                  const metrics::RedMetricsSink& red, double duration_s, RunReport* report) {
   const metrics::TraceTotals& totals = red.totals();
@@ -90,7 +101,7 @@ std::string RenderRunTable(const RunReport& r) {
   out += "  simulated " + FormatFixed(r.simulated_s, 1) + " s (arrivals for " +
          FormatFixed(r.duration_s, 1) + " s at " + FormatFixed(r.offered_rate, 1) +
          " traces/s) in " + FormatFixed(r.host.wall_s, 2) + " s wall, " +
-         FormatFixed(r.host.spans_per_wall_s / 1e6, 2) + " M spans/s\n";
+         FormatFixed(r.host.spans_per_wall_s / 1e6, 2) + " M spans/s, peak memory " + FormatFixed(r.host.peak_rss_mib, 1) + " MiB\n";
   out += "  traces " + FormatCount(r.traces) + ", spans " + FormatCount(r.spans) + " (" +
          FormatFixed(r.traces ? static_cast<double>(r.spans) / r.traces : 0, 1) +
          " per trace), error traces " + FormatCount(r.error_traces) + " (" +
@@ -173,6 +184,7 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
   if (include_host) {
     j["host"]["wall_s"] = R3(r.host.wall_s);
     j["host"]["spans_per_wall_s"] = std::round(r.host.spans_per_wall_s);
+    j["host"]["peak_rss_mib"] = R3(r.host.peak_rss_mib);
   }
   return j.dump(2) + "\n";
 }

@@ -51,12 +51,16 @@ struct RunReport {
   struct Host {
     double wall_s = 0;
     double spans_per_wall_s = 0;
+    double peak_rss_mib = 0;  // the process's peak resident memory (Linux VmHWM), 0 if unknown
   } host;
 };
 
 // Fills the deterministic part of a report (not version/scenario/seed/host, set by the caller).
 void FillFromRun(const sim::Model& model, const sim::SimulationStats& stats,
                  const metrics::RedMetricsSink& red, double duration_s, RunReport* report);
+
+// The process's peak resident set size in MiB (VmHWM from /proc/self/status), or 0.
+double PeakRssMib();
 
 std::string RenderRunTable(const RunReport& report);
 // Pretty JSON ending with a newline. `include_host` false drops "host" (golden tests).
