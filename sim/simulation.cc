@@ -219,6 +219,7 @@ class Simulation::Impl {
   }
 
   const SimulationStats& stats() const { return stats_; }
+  void AddListener(SpanListener* l) { listeners_.push_back(l); }
 
  private:
   // ---- scheduling ---------------------------------------------------------------------------
@@ -371,6 +372,17 @@ class Simulation::Impl {
       for (const Attr& b : traces_[t].baggage) sp.AddAttr(b.key, b.value);
     }
     return idx;
+  }
+
+  // Ends a span now and shows it to the listeners.
+  void EndSpan(uint32_t t, uint32_t span) {
+    TraceState& ts = traces_[t];
+    Span& s = ts.spans[span];
+    s.end_unix_nano = Unix(now_);
+    if (listeners_.empty()) return;
+    std::span<const SpanEvent> events(ts.events.data() + s.first_event, s.event_count);
+    std::span<const SpanLink> links(ts.links.data() + s.first_link, s.link_count);
+    for (SpanListener* l : listeners_) l->OnSpanEnd(m_, s, events, links);
   }
 
   // Appends an event to a span. A span's events must stay contiguous in the trace's event array;
@@ -608,7 +620,7 @@ class Simulation::Impl {
       }
       AddOperationEvents(t, q.span, op, /*at_end=*/true, rt.decisions);
       SetOutcome(t, q.span, op, failed, status, /*server=*/true);
-      traces_[t].spans[q.span].end_unix_nano = Unix(now_);
+      EndSpan(t, q.span);
     }
     ++st.completed;
     if (failed) ++st.errors;
@@ -759,9 +771,8 @@ class Simulation::Impl {
         FinishRequest(fr.request, fr.failed);
         break;
       case Frame::Role::kSpan: {
-        Span& s = traces_[fr.trace].spans[fr.own_span];
-        s.end_unix_nano = Unix(now_);
-        if (fr.failed) s.status = StatusCode::kError;
+        if (fr.failed) traces_[fr.trace].spans[fr.own_span].status = StatusCode::kError;
+        EndSpan(fr.trace, fr.own_span);
         [[fallthrough]];
       }
       case Frame::Role::kBranch: {
@@ -812,7 +823,7 @@ class Simulation::Impl {
                 Attr{m_.well_known.exception_message, AttrValue::String(callee.error_message)}});
     }
     SetOutcome(t, call.span, callee, call.failed, call.status, /*server=*/false);
-    traces_[t].spans[call.span].end_unix_nano = Unix(now_);
+    EndSpan(t, call.span);
     Frame& fr = frames_[call.frame];
     const Operation& caller = m_.operations[fr.op];
     if (call.failed && caller.propagate_errors) {
@@ -833,7 +844,7 @@ class Simulation::Impl {
 
   void OnProducerAck(uint32_t f) {
     Frame& fr = frames_[f];
-    traces_[fr.trace].spans[fr.wait_span].end_unix_nano = Unix(now_);
+    EndSpan(fr.trace, fr.wait_span);
     fr.wait_span = kNone;
     RunFrame(f);
   }
@@ -880,6 +891,7 @@ class Simulation::Impl {
   const Model& m_;
   SimulationOptions opt_;
   SpanSink* sink_;
+  std::vector<SpanListener*> listeners_;
   ArrivalSource* arrivals_ = nullptr;
   Status arrival_error_;
   uint32_t next_arrival_op_ = 0;
@@ -903,5 +915,6 @@ Simulation::Simulation(const Model& model, SimulationOptions options, SpanSink* 
 Simulation::~Simulation() = default;
 Status Simulation::Run(ArrivalSource* arrivals) { return impl_->Run(arrivals); }
 const SimulationStats& Simulation::stats() const { return impl_->stats(); }
+void Simulation::AddListener(SpanListener* listener) { impl_->AddListener(listener); }
 
 }  // namespace tracesim::sim

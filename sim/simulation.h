@@ -85,6 +85,10 @@ class Simulation {
 
   const SimulationStats& stats() const;
 
+  // Adds a listener that sees every span as it ends (see SpanListener). REQUIRES: before Run();
+  // the listener outlives the run.
+  void AddListener(SpanListener* listener);
+
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;

@@ -356,3 +356,38 @@ TEST(SimulationTest, LoadBalancingSpreadsAcrossInstances) {
 
 }  // namespace
 }  // namespace tracesim::sim
+
+namespace tracesim::sim {
+namespace {
+
+class OrderListener : public SpanListener {
+ public:
+  void OnSpanEnd(const Model&, const Span& span, std::span<const SpanEvent> events,
+                 std::span<const SpanLink> links) noexcept override {
+    if (span.end_unix_nano < last_) out_of_order_++;
+    last_ = span.end_unix_nano;
+    ++spans_;
+    events_ += events.size();
+    links_ += links.size();
+  }
+  int64_t last_ = 0;
+  uint64_t spans_ = 0, events_ = 0, links_ = 0, out_of_order_ = 0;
+};
+
+TEST(SimulationTest, ListenersSeeEverySpanInEndTimeOrder) {
+  Shop shop;
+  InMemorySink sink;
+  OrderListener listener;
+  Simulation sim(shop.m, SimulationOptions{}, &sink);
+  sim.AddListener(&listener);
+  PoissonArrivals arrivals(100, Duration::Seconds(5), shop.entry, 3);
+  ASSERT_TRUE(sim.Run(&arrivals).ok());
+  EXPECT_EQ(listener.spans_, sink.span_count());
+  EXPECT_EQ(listener.out_of_order_, 0u);
+  uint64_t links = 0;
+  for (const auto& t : sink.traces()) links += t.links.size();
+  EXPECT_EQ(listener.links_, links);
+}
+
+}  // namespace
+}  // namespace tracesim::sim

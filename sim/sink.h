@@ -8,6 +8,7 @@
 #define TRACESIM_SIM_SINK_H_
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "sim/span.h"
@@ -25,6 +26,18 @@ class SpanSink {
   virtual void OnTrace(const TraceView& trace) noexcept = 0;
   // Flushes buffered output; returns the first error the sink met, if any.
   virtual Status Close() { return Status::Ok(); }
+};
+
+// SpanListener: sees every span the moment it ends, in simulated-time order (spans that end at
+// the same instant in event order), before its trace is complete. For components whose
+// behaviour depends on when spans arrive, such as a tail-sampling collector model, where whole
+// traces (SpanSink) arrive too late. The arguments are valid only during the call; a span's
+// attributes, status, events and links are final when it ends.
+class SpanListener {
+ public:
+  virtual ~SpanListener() = default;
+  virtual void OnSpanEnd(const Model& model, const Span& span, std::span<const SpanEvent> events,
+                         std::span<const SpanLink> links) noexcept = 0;
 };
 
 // Counts traces and spans; the benchmark sink.
