@@ -28,6 +28,9 @@ enum class Decision : uint8_t { kDrop = 0, kRecordOnly = 1, kRecordAndSample = 2
 inline constexpr uint64_t kMaxThreshold = uint64_t{1} << 56;
 inline constexpr uint64_t kNoThreshold = ~uint64_t{0};
 
+// "DROP", "RECORD_ONLY", "RECORD_AND_SAMPLE", as the SDKs name them.
+std::string_view DecisionName(Decision d);
+
 struct SamplingParams {
   const sim::Model* model = nullptr;
   sim::TraceId trace_id;

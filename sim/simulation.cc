@@ -188,35 +188,49 @@ class Simulation::Impl {
     }
   }
 
-  Status Run(ArrivalSource* arrivals) {
+  Status Start(ArrivalSource* arrivals) {
+    if (started_) return Status::Internal("Simulation::Start called twice");
     TRACESIM_RETURN_IF_ERROR(opt_.Validate());
     if (m_.well_known.http_codes.empty()) return Status::Internal("model was not finalized");
+    started_ = true;
     arrivals_ = arrivals;
-    if (!ScheduleNextArrival()) {
-      if (!arrival_error_.ok()) return arrival_error_;
-    }
-    Time stop = Time::Max();
-    uint64_t until_progress = opt_.progress_every;
+    ScheduleNextArrival();
+    return arrival_error_;
+  }
+
+  Status RunUntil(Time limit) {
+    if (!started_) return Status::Internal("Simulation::RunUntil before Start");
     while (!queue_.empty()) {
-      if (arrivals_ == nullptr && stop == Time::Max())
-        stop = stats_.last_arrival + opt_.drain_limit;
+      if (arrivals_ == nullptr && stop_ == Time::Max())
+        stop_ = stats_.last_arrival + opt_.drain_limit;
       const Event& top = queue_.Top();
-      if (top.time > stop) break;
+      if (top.time > stop_) {
+        queue_ = EventQueue();  // past the drain limit: nothing more will run
+        break;
+      }
+      if (top.time > limit) {
+        now_ = std::max(now_, limit);
+        return Status::Ok();
+      }
       Event e = queue_.Pop();
       now_ = e.time;
       ++stats_.events;
       Dispatch(e);
       if (!arrival_error_.ok()) return arrival_error_;
-      if (--until_progress == 0) {
-        until_progress = opt_.progress_every;
+      if (--until_progress_ == 0) {
+        until_progress_ = opt_.progress_every;
         if (opt_.progress) opt_.progress(now_);
         stats_.peak_pending_events = std::max<uint64_t>(stats_.peak_pending_events, queue_.size());
       }
     }
+    finished_ = true;
     stats_.end_time = now_;
     stats_.traces_unfinished = traces_.live();
     return Status::Ok();
   }
+
+  bool finished() const { return finished_; }
+  Time now() const { return now_; }
 
   const SimulationStats& stats() const { return stats_; }
   void AddListener(SpanListener* l) { listeners_.push_back(l); }
@@ -894,6 +908,10 @@ class Simulation::Impl {
   std::vector<SpanListener*> listeners_;
   ArrivalSource* arrivals_ = nullptr;
   Status arrival_error_;
+  bool started_ = false;
+  bool finished_ = false;
+  Time stop_ = Time::Max();
+  uint64_t until_progress_ = 1;
   uint32_t next_arrival_op_ = 0;
   Time now_;
   EventQueue queue_;
@@ -913,7 +931,14 @@ class Simulation::Impl {
 Simulation::Simulation(const Model& model, SimulationOptions options, SpanSink* sink)
     : impl_(std::make_unique<Impl>(model, std::move(options), sink)) {}
 Simulation::~Simulation() = default;
-Status Simulation::Run(ArrivalSource* arrivals) { return impl_->Run(arrivals); }
+Status Simulation::Run(ArrivalSource* arrivals) {
+  TRACESIM_RETURN_IF_ERROR(impl_->Start(arrivals));
+  return impl_->RunUntil(Time::Max());
+}
+Status Simulation::Start(ArrivalSource* arrivals) { return impl_->Start(arrivals); }
+Status Simulation::RunUntil(Time limit) { return impl_->RunUntil(limit); }
+bool Simulation::finished() const { return impl_->finished(); }
+Time Simulation::now() const { return impl_->now(); }
 const SimulationStats& Simulation::stats() const { return impl_->stats(); }
 void Simulation::AddListener(SpanListener* listener) { impl_->AddListener(listener); }
 

@@ -83,6 +83,15 @@ class Simulation {
   // Returns an error for invalid options or an arrival naming an unknown operation.
   Status Run(ArrivalSource* arrivals);
 
+  // Incremental form, for pacing against a real clock (the load generator): Start() once, then
+  // RunUntil(t) processes every event at or before simulated time t and returns. finished() is
+  // true once all work drained (or the drain limit passed). Run(a) == Start(a) + RunUntil(max).
+  Status Start(ArrivalSource* arrivals);
+  Status RunUntil(Time limit);
+  bool finished() const;
+  // Simulated time of the last processed event (or the last RunUntil limit).
+  Time now() const;
+
   const SimulationStats& stats() const;
 
   // Adds a listener that sees every span as it ends (see SpanListener). REQUIRES: before Run();

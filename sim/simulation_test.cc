@@ -391,3 +391,34 @@ TEST(SimulationTest, ListenersSeeEverySpanInEndTimeOrder) {
 
 }  // namespace
 }  // namespace tracesim::sim
+
+namespace tracesim::sim {
+namespace {
+
+TEST(SimulationTest, RunUntilInStepsEqualsOneRun) {
+  auto collect = [](bool stepped) {
+    Shop shop;
+    InMemorySink sink;
+    Simulation sim(shop.m, SimulationOptions{}, &sink);
+    PoissonArrivals arrivals(100, Duration::Seconds(5), shop.entry, 3);
+    if (stepped) {
+      EXPECT_TRUE(sim.Start(&arrivals).ok());
+      int steps = 0;
+      for (int64_t t = 0; !sim.finished(); t += 250'000'000, ++steps) {
+        EXPECT_TRUE(sim.RunUntil(Time::FromNanos(t)).ok());
+        EXPECT_LE(sim.now().nanos(), t);
+      }
+      EXPECT_GT(steps, 20);
+    } else {
+      EXPECT_TRUE(sim.Run(&arrivals).ok());
+    }
+    std::vector<uint64_t> ids;
+    for (const auto& t : sink.traces())
+      for (const Span& s : t.spans) ids.push_back(s.span_id);
+    return ids;
+  };
+  EXPECT_EQ(collect(true), collect(false));
+}
+
+}  // namespace
+}  // namespace tracesim::sim
