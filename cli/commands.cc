@@ -10,10 +10,14 @@
 #include <memory>
 #include <sstream>
 
+#include "cli/load_command.h"
 #include "cli/progress.h"
+#include "cli/receive_command.h"
 #include "exporter/otlp_json_file_sink.h"
 #include "metrics/red_metrics.h"
+#include "metrics/truth_metrics.h"
 #include "reports/run_report.h"
+#include "reports/truth_writer.h"
 #include "scenarios/scenario.h"
 #include "sim/simulation.h"
 #include "sim/sink.h"
@@ -41,6 +45,8 @@ constexpr char kMainUsage[] =
     "  run [SCENARIO]       simulate a scenario (default: the built-in checkout) and summarise it\n"
     "  validate FILE...     check topology and scenario files; print every problem\n"
     "  topology FILE|NAME   show a topology's service graph (text or Graphviz DOT)\n"
+    "  load [SCENARIO]      generate paced load into an OTLP/Zipkin collector\n"
+    "  receive              run an OTLP receiver that counts spans and injects faults\n"
     "\n"
     "Options:\n"
     "  -h, --help           this help; `tracesim <command> --help` for a command's options\n"
@@ -80,7 +86,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
       "Usage: tracesim run [SCENARIO] [options]\n\n"
       "Simulates SCENARIO (a scenario file, or a built-in name; default: checkout) and prints a\n"
       "summary: traces, spans, simulated and wall time, and per-service RED metrics.\n\nOptions");
-  std::string seed_text, duration_text, rate_text, start_text, spans_out, format = "table";
+  std::string seed_text, duration_text, rate_text, start_text, spans_out, truth_out,
+      format = "table";
   desc.add_options()                //
       ("help,h", "show this help")  //
       ("scenario", po::value<std::string>()->default_value("checkout"),
@@ -167,10 +174,27 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     return kExitUsage;
   }
 
-  // Sinks: RED metrics always, OTLP/JSON lines when asked.
+  // Sinks: RED metrics and the truth always, OTLP/JSON lines and the truth file when asked.
+  const sim::FaultPlan* faults = sc.faults.empty() ? nullptr : &sc.faults;
   metrics::RedMetricsSink red(sc.model);
+  metrics::TruthMetricsSink truth(sc.model, faults);
   sim::TeeSink tee;
   tee.Add(&red);
+  tee.Add(&truth);
+  std::unique_ptr<reports::TruthFileSink> truth_sink;
+  if (!truth_out.empty()) {
+    if (truth_out == spans_out) {
+      err << "tracesim run: --truth-out and --spans-out name the same file\n";
+      return kExitUsage;
+    }
+    auto opened = reports::TruthFileSink::Open(truth_out, sc.model, faults, sc.start_unix_nanos);
+    if (!opened.ok()) {
+      err << "tracesim run: --truth-out: " << opened.status().message() << "\n";
+      return kExitUsage;
+    }
+    truth_sink = std::move(opened).value();
+    tee.Add(truth_sink.get());
+  }
   std::unique_ptr<exporter::OtlpJsonFileSink> file_sink;
   if (!spans_out.empty()) {
     auto opened =
@@ -188,6 +212,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   sim::SimulationOptions opt;
   opt.seed = sc.seed;
   opt.start_unix_nanos = sc.start_unix_nanos;
+  opt.faults = faults;
+  opt.tag_ground_truth = vm.count("tag-ground-truth") > 0;
   if (progress_enabled) opt.progress = [&bar](sim::Time t) { bar.Update(t.seconds()); };
 
   auto wall_start = std::chrono::steady_clock::now();
@@ -215,12 +241,14 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   report.start_time = sim::FormatRfc3339(sc.start_unix_nanos);
   report.offered_rate = (*workload)->MeanRate(sc.duration);
   reports::FillFromRun(sc.model, simulation.stats(), red, sc.duration.seconds(), &report);
+  reports::FillTruth(truth, &report);
   report.spans_out = spans_out == "-" ? "" : spans_out;
+  report.truth_out = truth_out == "-" ? "" : truth_out;
   report.host.wall_s = wall;
   report.host.spans_per_wall_s = wall > 0 ? static_cast<double>(report.spans) / wall : 0;
   report.host.peak_rss_mib = reports::PeakRssMib();
-  // With spans on stdout, the summary goes to stderr so the two never mix.
-  std::ostream& summary = spans_out == "-" ? err : out;
+  // With spans or truth on stdout, the summary goes to stderr so the two never mix.
+  std::ostream& summary = spans_out == "-" || truth_out == "-" ? err : out;
   summary << (format == "json" ? reports::RenderRunJson(report) : reports::RenderRunTable(report));
   return kExitOk;
 }
@@ -365,6 +393,8 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (cmd == "run") return RunCommand(rest, out, err);
   if (cmd == "validate") return ValidateCommand(rest, out, err);
   if (cmd == "topology") return TopologyCommand(rest, out, err);
+  if (cmd == "load") return LoadCommand(rest, out, err);
+  if (cmd == "receive") return ReceiveCommand(rest, out, err);
   err << "tracesim: unknown command '" << cmd << "'\n\n" << kMainUsage;
   return kExitUsage;
 }

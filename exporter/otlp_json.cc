@@ -124,6 +124,36 @@ void AppendJsonEscaped(std::string_view s, std::string* out) {
   out->append(s.data() + run, s.size() - run);
 }
 
+bool IsValidUtf8(std::string_view s) noexcept {
+  for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+void AppendUtf8Sanitized(std::string_view s, std::string* out) {
+  for (size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {
+      out->push_back(s[i++]);
+      continue;
+    }
+    const size_t n = Utf8SequenceLength(s, i);
+    if (n == 0) {
+      out->append("\xEF\xBF\xBD");
+      ++i;
+    } else {
+      out->append(s.data() + i, n);
+      i += n;
+    }
+  }
+}
+
 void AppendJsonDouble(double v, std::string* out) {
   if (std::isnan(v)) {
     out->append("\"NaN\"");
@@ -136,31 +166,7 @@ void AppendJsonDouble(double v, std::string* out) {
   }
 }
 
-OtlpJsonEncoder::OtlpJsonEncoder(const sim::Model& model) : model_(model) {
-  service_scope_.assign(model.services.size(), {sim::kEmptyStr, sim::kEmptyStr});
-  for (size_t s = 0; s < model.services.size(); ++s) {
-    for (uint32_t op : model.services[s].operations) {
-      if (op < model.operations.size() && model.operations[op].scope_name != sim::kEmptyStr) {
-        service_scope_[s] = {model.operations[op].scope_name, model.operations[op].scope_version};
-        break;
-      }
-    }
-  }
-  resource_slot_.assign(model.resources.size() + 1, 0);
-  resource_stamp_.assign(model.resources.size() + 1, 0);
-}
-
-std::pair<sim::StrId, sim::StrId> OtlpJsonEncoder::ScopeOf(const sim::Span& span) const noexcept {
-  const sim::Operation* op =
-      span.operation < model_.operations.size() ? &model_.operations[span.operation] : nullptr;
-  if (op != nullptr && op->service == span.service) return {op->scope_name, op->scope_version};
-  if (span.service < service_scope_.size() &&
-      service_scope_[span.service].first != sim::kEmptyStr) {
-    return service_scope_[span.service];
-  }
-  if (op != nullptr) return {op->scope_name, op->scope_version};
-  return {sim::kEmptyStr, sim::kEmptyStr};
-}
+OtlpJsonEncoder::OtlpJsonEncoder(const sim::Model& model) : model_(model), grouper_(model) {}
 
 void OtlpJsonEncoder::AppendString(sim::StrId id, std::string* out) const {
   out->push_back('"');
@@ -299,56 +305,13 @@ void OtlpJsonEncoder::AppendSpan(const sim::Span& s, std::span<const sim::SpanEv
 void OtlpJsonEncoder::Encode(std::span<const sim::Span> spans,
                              std::span<const sim::SpanEvent> events,
                              std::span<const sim::SpanLink> links, std::string* out) noexcept {
-  // Pass 1: assign each span to a (resource, scope) group, in order of first appearance.
-  ++stamp_;
-  resource_groups_.clear();
-  scope_groups_.clear();
-  span_group_.resize(spans.size());
-  const uint32_t none_slot = static_cast<uint32_t>(model_.resources.size());
-  for (size_t i = 0; i < spans.size(); ++i) {
-    const sim::Span& s = spans[i];
-    const uint32_t slot = s.resource < none_slot ? s.resource : none_slot;
-    if (resource_stamp_[slot] != stamp_) {
-      resource_stamp_[slot] = stamp_;
-      resource_slot_[slot] = static_cast<uint32_t>(resource_groups_.size());
-      resource_groups_.push_back({slot == none_slot ? sim::kNone : slot, sim::kNone, sim::kNone});
-    }
-    ResourceGroup& rg = resource_groups_[resource_slot_[slot]];
-    const auto [name, version] = ScopeOf(s);
-    uint32_t g = rg.head;
-    while (g != sim::kNone &&
-           (scope_groups_[g].name != name || scope_groups_[g].version != version)) {
-      g = scope_groups_[g].next;
-    }
-    if (g == sim::kNone) {
-      g = static_cast<uint32_t>(scope_groups_.size());
-      scope_groups_.push_back({name, version, 0, 0, sim::kNone});
-      if (rg.tail == sim::kNone) {
-        rg.head = g;
-      } else {
-        scope_groups_[rg.tail].next = g;
-      }
-      rg.tail = g;
-    }
-    ++scope_groups_[g].count;
-    span_group_[i] = g;
-  }
-  // Pass 2: counting sort of span indices into group order (stable inside a group).
-  uint32_t offset = 0;
-  for (const ResourceGroup& rg : resource_groups_) {
-    for (uint32_t g = rg.head; g != sim::kNone; g = scope_groups_[g].next) {
-      scope_groups_[g].offset = offset;
-      offset += scope_groups_[g].count;
-    }
-  }
-  order_.resize(spans.size());
-  for (size_t i = 0; i < spans.size(); ++i) {
-    order_[scope_groups_[span_group_[i]].offset++] = static_cast<uint32_t>(i);
-  }
-  // Pass 3: write. Offsets now point at each group's end.
+  grouper_.Group(spans);
+  const auto& scope_groups = grouper_.scope_groups();
+  const auto& order = grouper_.order();
   out->append("{\"resourceSpans\":[");
-  for (size_t r = 0; r < resource_groups_.size(); ++r) {
-    const ResourceGroup& rg = resource_groups_[r];
+  const auto& resource_groups = grouper_.resource_groups();
+  for (size_t r = 0; r < resource_groups.size(); ++r) {
+    const SpanGrouper::ResourceGroup& rg = resource_groups[r];
     if (r > 0) out->push_back(',');
     out->append("{\"resource\":{");
     if (rg.resource != sim::kNone && !model_.resources[rg.resource].attrs.empty()) {
@@ -359,8 +322,8 @@ void OtlpJsonEncoder::Encode(std::span<const sim::Span> spans,
       out->push_back(']');
     }
     out->append("},\"scopeSpans\":[");
-    for (uint32_t g = rg.head; g != sim::kNone; g = scope_groups_[g].next) {
-      const ScopeGroup& sg = scope_groups_[g];
+    for (uint32_t g = rg.head; g != sim::kNone; g = scope_groups[g].next) {
+      const SpanGrouper::ScopeGroup& sg = scope_groups[g];
       if (g != rg.head) out->push_back(',');
       out->append("{\"scope\":{\"name\":");
       AppendString(sg.name, out);
@@ -369,9 +332,9 @@ void OtlpJsonEncoder::Encode(std::span<const sim::Span> spans,
         AppendString(sg.version, out);
       }
       out->append("},\"spans\":[");
-      for (uint32_t k = sg.offset - sg.count; k < sg.offset; ++k) {
-        if (k != sg.offset - sg.count) out->push_back(',');
-        AppendSpan(spans[order_[k]], events, links, out);
+      for (uint32_t k = sg.offset; k < sg.offset + sg.count; ++k) {
+        if (k != sg.offset) out->push_back(',');
+        AppendSpan(spans[order[k]], events, links, out);
       }
       out->append("]}");
     }

@@ -6,11 +6,7 @@
 // appearance in the batch; spans keep their batch order inside a group. Output is a pure function
 // of the model and the batch (deterministic bytes).
 //
-// Scope rule: a span's scope is Model::operations[Span::operation].scope_name/scope_version when
-// that operation belongs to Span::service (SERVER, CONSUMER, INTERNAL spans). Otherwise (CLIENT
-// and PRODUCER spans name the callee's operation, or none) the scope is that of the recording
-// service's first operation with a non-empty scope name, approximating "the caller's
-// instrumentation"; when the service has none, the callee operation's scope is used.
+// Grouping and the scope rule are SpanGrouper's (exporter/span_groups.h).
 //
 // Not thread-safe: an encoder owns scratch buffers reused between calls (no per-span
 // allocation once they have grown to the largest batch). Use one encoder per thread.
@@ -23,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "exporter/span_groups.h"
 #include "sim/model.h"
 #include "sim/span.h"
 
@@ -32,6 +29,13 @@ namespace tracesim::exporter {
 // use their short escapes, other control characters become \u00XX, valid UTF-8 passes through
 // and each invalid UTF-8 byte becomes \ufffd (OTLP strings must be valid UTF-8).
 void AppendJsonEscaped(std::string_view s, std::string* out);
+
+// True when `s` is valid UTF-8 (no overlong forms, surrogates or values past U+10FFFF).
+bool IsValidUtf8(std::string_view s) noexcept;
+
+// Appends `s` with each byte that does not start a valid UTF-8 sequence replaced by U+FFFD, the
+// rule every encoder here applies to strings (protobuf `string` fields must be valid UTF-8).
+void AppendUtf8Sanitized(std::string_view s, std::string* out);
 
 // Appends a double as proto3 JSON does: the shortest round-trip decimal number, or the strings
 // "NaN", "Infinity", "-Infinity" (with quotes) for non-finite values.
@@ -55,20 +59,11 @@ class OtlpJsonEncoder {
   }
 
   // The (scope_name, scope_version) the scope rule above assigns to `span`.
-  std::pair<sim::StrId, sim::StrId> ScopeOf(const sim::Span& span) const noexcept;
+  std::pair<sim::StrId, sim::StrId> ScopeOf(const sim::Span& span) const noexcept {
+    return grouper_.ScopeOf(span);
+  }
 
  private:
-  struct ScopeGroup {
-    sim::StrId name, version;
-    uint32_t count;   // spans in the group
-    uint32_t offset;  // start in order_
-    uint32_t next;    // next scope group of the same resource group, or sim::kNone
-  };
-  struct ResourceGroup {
-    uint32_t resource;    // index into Model::resources, or sim::kNone
-    uint32_t head, tail;  // scope groups list
-  };
-
   void AppendAttrs(const sim::Attr* attrs, size_t n, bool* first, std::string* out) const;
   void AppendAttr(const sim::Attr& a, std::string* out) const;
   void AppendString(sim::StrId id, std::string* out) const;
@@ -76,16 +71,7 @@ class OtlpJsonEncoder {
                   std::span<const sim::SpanLink> links, std::string* out) const;
 
   const sim::Model& model_;
-  // Per service: scope of its first operation with a scope name (or {0,0}).
-  std::vector<std::pair<sim::StrId, sim::StrId>> service_scope_;
-  // Scratch, reused between calls.
-  std::vector<uint32_t> resource_slot_;   // per model resource (+1 for kNone): group index
-  std::vector<uint64_t> resource_stamp_;  // batch stamp validating resource_slot_
-  uint64_t stamp_ = 0;
-  std::vector<ResourceGroup> resource_groups_;
-  std::vector<ScopeGroup> scope_groups_;
-  std::vector<uint32_t> span_group_;  // per span: scope group index
-  std::vector<uint32_t> order_;       // span indices grouped
+  SpanGrouper grouper_;
 };
 
 }  // namespace tracesim::exporter

@@ -43,6 +43,7 @@ uint32_t RedMetricsSink::OpSlotFor(const sim::Span& s) {
 }
 
 void RedMetricsSink::OnTrace(const sim::TraceView& trace) noexcept {
+  if (trace.spans.empty()) return;  // nothing was exported (refused at the edge, all spans lost)
   ++totals_.traces;
   bool error = false;
   for (const sim::Span& s : trace.spans) {

@@ -92,6 +92,43 @@ void FillFromRun(const sim::Model& model, const sim::SimulationStats& stats,
   for (const metrics::DependencyRed& d : red.Dependencies())
     report->dependencies.push_back(
         Row(d.name, d.kind, d.requests, d.errors, d.latency, duration_s));
+  RunReport::Resilience& rs = report->resilience;
+  rs.retries = stats.retries;
+  rs.timeouts = stats.timeouts;
+  rs.breaker_opens = stats.breaker_opens;
+  rs.breaker_rejections = stats.breaker_rejections;
+  rs.rate_limited = stats.rate_limited;
+  rs.refused = stats.refused;
+}
+
+void FillTruth(const metrics::TruthMetricsSink& truth, RunReport* report) {
+  const metrics::TruthTotals& t = truth.totals();
+  RunReport::Truth& r = report->truth;
+  r.traces = t.traces;
+  r.error_traces = t.error_traces;
+  r.root_errors = t.root_errors;
+  r.fragments = t.fragments;
+  r.lost_spans = t.lost_spans;
+  r.touched = t.touched;
+  r.p50_ms = Ms(t.latency.Percentile(50));
+  r.p99_ms = Ms(t.latency.Percentile(99));
+  r.baseline_p50_ms = Ms(t.untouched_latency.Percentile(50));
+  r.baseline_p99_ms = Ms(t.untouched_latency.Percentile(99));
+  report->incidents.clear();
+  for (const metrics::FaultImpact& f : truth.faults()) {
+    IncidentRow row;
+    row.id = f.id;
+    row.kind = f.kind;
+    row.target = f.target;
+    row.start_s = f.start_s;
+    row.end_s = f.end_s;
+    row.traces = f.traces;
+    row.error_traces = f.error_traces;
+    row.root_errors = f.root_errors;
+    row.p50_ms = Ms(f.latency.Percentile(50));
+    row.p99_ms = Ms(f.latency.Percentile(99));
+    report->incidents.push_back(std::move(row));
+  }
 }
 
 std::string RenderRunTable(const RunReport& r) {
@@ -101,7 +138,8 @@ std::string RenderRunTable(const RunReport& r) {
   out += "  simulated " + FormatFixed(r.simulated_s, 1) + " s (arrivals for " +
          FormatFixed(r.duration_s, 1) + " s at " + FormatFixed(r.offered_rate, 1) +
          " traces/s) in " + FormatFixed(r.host.wall_s, 2) + " s wall, " +
-         FormatFixed(r.host.spans_per_wall_s / 1e6, 2) + " M spans/s, peak memory " + FormatFixed(r.host.peak_rss_mib, 1) + " MiB\n";
+         FormatFixed(r.host.spans_per_wall_s / 1e6, 2) + " M spans/s, peak memory " +
+         FormatFixed(r.host.peak_rss_mib, 1) + " MiB\n";
   out += "  traces " + FormatCount(r.traces) + ", spans " + FormatCount(r.spans) + " (" +
          FormatFixed(r.traces ? static_cast<double>(r.spans) / r.traces : 0, 1) +
          " per trace), error traces " + FormatCount(r.error_traces) + " (" +
@@ -136,6 +174,45 @@ std::string RenderRunTable(const RunReport& r) {
               FormatFixed(d.p99_ms, 2), "-", "-", "-"});
   }
   out += t.Render();
+  const RunReport::Resilience& rs = r.resilience;
+  if (rs.retries || rs.timeouts || rs.breaker_opens || rs.rate_limited || rs.refused) {
+    out += "\n  resilience: " + FormatCount(rs.retries) + " retries, " + FormatCount(rs.timeouts) +
+           " timeouts, " + FormatCount(rs.breaker_opens) + " breaker opens (" +
+           FormatCount(rs.breaker_rejections) + " calls refused), " + FormatCount(rs.rate_limited) +
+           " rate-limited, " + FormatCount(rs.refused) + " connections refused\n";
+  }
+  if (!r.incidents.empty()) {
+    out += "\nincidents (ground truth; baseline = traces no fault touched: p50 " +
+           FormatFixed(r.truth.baseline_p50_ms, 2) + " ms, p99 " +
+           FormatFixed(r.truth.baseline_p99_ms, 2) + " ms)\n";
+    Table it({{"fault", Align::kLeft},
+              {"kind", Align::kLeft},
+              {"target", Align::kLeft},
+              {"window s", Align::kLeft},
+              {"traces", Align::kRight},
+              {"error traces", Align::kRight},
+              {"user errors", Align::kRight},
+              {"p50 ms", Align::kRight},
+              {"p99 ms", Align::kRight}});
+    for (const IncidentRow& i : r.incidents) {
+      std::string window = FormatFixed(i.start_s, 0) + "–" +
+                           (i.end_s < 0 ? std::string("end") : FormatFixed(i.end_s, 0));
+      it.AddRow(
+          {i.id, i.kind, i.target, window, FormatCount(i.traces),
+           FormatCount(i.error_traces) +
+               (i.traces
+                    ? " (" + FormatPercent(static_cast<double>(i.error_traces) / i.traces, 1) + ")"
+                    : ""),
+           FormatCount(i.root_errors), i.traces ? FormatFixed(i.p50_ms, 2) : "-",
+           i.traces ? FormatFixed(i.p99_ms, 2) : "-"});
+    }
+    out += it.Render();
+    if (r.truth.fragments || r.truth.lost_spans) {
+      out += "  fragments " + FormatCount(r.truth.fragments) + ", spans lost " +
+             FormatCount(r.truth.lost_spans) + "\n";
+    }
+  }
+  if (!r.truth_out.empty()) out += "\n  ground truth written to " + r.truth_out + "\n";
   return out;
 }
 
@@ -181,6 +258,46 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
   j["dependencies"] = ordered_json::array();
   for (const ServiceRow& d : r.dependencies) j["dependencies"].push_back(row(d, false));
   if (!r.spans_out.empty()) j["spans_out"] = r.spans_out;
+  if (!r.truth_out.empty()) j["truth_out"] = r.truth_out;
+  ordered_json truth;
+  truth["traces"] = r.truth.traces;
+  truth["error_traces"] = r.truth.error_traces;
+  truth["root_errors"] = r.truth.root_errors;
+  truth["fragments"] = r.truth.fragments;
+  truth["lost_spans"] = r.truth.lost_spans;
+  truth["touched_by_faults"] = r.truth.touched;
+  truth["p50_ms"] = R3(r.truth.p50_ms);
+  truth["p99_ms"] = R3(r.truth.p99_ms);
+  truth["baseline_p50_ms"] = R3(r.truth.baseline_p50_ms);
+  truth["baseline_p99_ms"] = R3(r.truth.baseline_p99_ms);
+  j["truth"] = truth;
+  ordered_json res;
+  res["retries"] = r.resilience.retries;
+  res["timeouts"] = r.resilience.timeouts;
+  res["breaker_opens"] = r.resilience.breaker_opens;
+  res["breaker_rejections"] = r.resilience.breaker_rejections;
+  res["rate_limited"] = r.resilience.rate_limited;
+  res["refused"] = r.resilience.refused;
+  j["resilience"] = res;
+  j["incidents"] = ordered_json::array();
+  for (const IncidentRow& i : r.incidents) {
+    ordered_json x;
+    x["id"] = i.id;
+    x["kind"] = i.kind;
+    x["target"] = i.target;
+    x["start_s"] = R3(i.start_s);
+    if (i.end_s < 0) {
+      x["end_s"] = nullptr;
+    } else {
+      x["end_s"] = R3(i.end_s);
+    }
+    x["traces"] = i.traces;
+    x["error_traces"] = i.error_traces;
+    x["root_errors"] = i.root_errors;
+    x["p50_ms"] = R3(i.p50_ms);
+    x["p99_ms"] = R3(i.p99_ms);
+    j["incidents"].push_back(x);
+  }
   if (include_host) {
     j["host"]["wall_s"] = R3(r.host.wall_s);
     j["host"]["spans_per_wall_s"] = std::round(r.host.spans_per_wall_s);

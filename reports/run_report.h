@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "metrics/red_metrics.h"
+#include "metrics/truth_metrics.h"
 #include "sim/model.h"
 #include "sim/simulation.h"
 
@@ -27,6 +28,16 @@ struct ServiceRow {
   uint64_t rejected = 0;          // refused by a full queue (services only)
   double mean_queue_wait_ms = 0;  // services only
   double utilization = 0;         // busy worker time / (slots x instances x time), 0 when unlimited
+};
+
+// What one fault did, from the ground truth.
+struct IncidentRow {
+  std::string id, kind, target;
+  double start_s = 0, end_s = -1;  // -1: until the end
+  uint64_t traces = 0;             // traces the fault touched
+  uint64_t error_traces = 0;
+  uint64_t root_errors = 0;       // user-visible failures among them
+  double p50_ms = 0, p99_ms = 0;  // entry latency of the touched traces
 };
 
 struct RunReport {
@@ -48,6 +59,20 @@ struct RunReport {
   std::vector<ServiceRow> services;      // instrumented services
   std::vector<ServiceRow> dependencies;  // leaf dependencies as callers see them
   std::string spans_out;                 // file written, or empty
+  std::string truth_out;                 // ground-truth file written, or empty
+  // The truth (all traces, exported or not), and what each fault did.
+  struct Truth {
+    uint64_t traces = 0, error_traces = 0, root_errors = 0, fragments = 0, lost_spans = 0;
+    uint64_t touched = 0;
+    double p50_ms = 0, p99_ms = 0;                    // entry latency, every trace
+    double baseline_p50_ms = 0, baseline_p99_ms = 0;  // traces no fault touched
+  } truth;
+  std::vector<IncidentRow> incidents;
+  // Resilience mechanics the kernel counted.
+  struct Resilience {
+    uint64_t retries = 0, timeouts = 0, breaker_opens = 0, breaker_rejections = 0, rate_limited = 0,
+             refused = 0;
+  } resilience;
   struct Host {
     double wall_s = 0;
     double spans_per_wall_s = 0;
@@ -58,6 +83,8 @@ struct RunReport {
 // Fills the deterministic part of a report (not version/scenario/seed/host, set by the caller).
 void FillFromRun(const sim::Model& model, const sim::SimulationStats& stats,
                  const metrics::RedMetricsSink& red, double duration_s, RunReport* report);
+// Adds the truth summary and one IncidentRow per fault.
+void FillTruth(const metrics::TruthMetricsSink& truth, RunReport* report);
 
 // The process's peak resident set size in MiB (VmHWM from /proc/self/status), or 0.
 double PeakRssMib();

@@ -209,10 +209,10 @@ class Loader {
 
   void Parse(const YAML::Node& root) {
     const YAML::Mark top = root.IsDefined() ? root.Mark() : YAML::Mark();
-    std::optional<Fields> fields =
-        GetFields(root, top, "",
-                  {"name", "description", "topology", "workload", "duration", "seed", "start_time"},
-                  {"faults", "samplers"});
+    std::optional<Fields> fields = GetFields(
+        root, top, "",
+        {"name", "description", "topology", "workload", "duration", "seed", "start_time", "faults"},
+        {"samplers"});
     if (!fields) return;
     const Fields& f = *fields;
     Scenario& s = scenario_;
@@ -258,7 +258,437 @@ class Loader {
         const std::string path = "workload." + p.path;
         if (!Overlaps(path)) Error(MarkFor(path), path, p.message, Status::Code::kNotFound);
       }
+      if (f.count("faults")) ParseFaults(f.at("faults"));
     }
+  }
+
+  // ---- faults (doc/scenario.md#faults) ------------------------------------------------------
+
+  // Keys every fault may have, and the extra keys of each kind.
+  static const std::vector<std::string>& FaultKinds() {
+    static const std::vector<std::string> k = {"error",
+                                               "latency",
+                                               "outage",
+                                               "degraded_instance",
+                                               "dependency_stall",
+                                               "broken_propagation",
+                                               "span_loss",
+                                               "clock_skew",
+                                               "consumer_lag",
+                                               "traffic"};
+    return k;
+  }
+  static std::vector<std::string> FaultKeys(const std::string& kind) {
+    std::vector<std::string> keys = {"id",    "kind",     "target",     "instance",
+                                     "start", "duration", "description"};
+    static const std::map<std::string, std::vector<std::string>> kExtra = {
+        {"error", {"probability", "status", "exception"}},
+        {"latency", {"latency", "multiplier", "probability"}},
+        {"outage", {"connect_timeout", "probability"}},
+        {"degraded_instance", {"latency", "multiplier", "error_rate", "status", "exception"}},
+        {"dependency_stall", {"latency", "multiplier", "error_rate", "status", "exception"}},
+        {"broken_propagation", {"probability"}},
+        {"span_loss", {"probability"}},
+        {"clock_skew", {"offset", "drift_ppm"}},
+        {"consumer_lag", {"delay", "multiplier"}},
+        {"traffic", {"factor"}},
+    };
+    auto it = kExtra.find(kind);
+    if (it != kExtra.end()) keys.insert(keys.end(), it->second.begin(), it->second.end());
+    return keys;
+  }
+
+  void ParseFaults(const Field& ff) {
+    if (!ff.value.IsSequence()) {
+      Error(ff.mark, "faults", "must be a list of faults");
+      return;
+    }
+    sim::Model& m = scenario_.model;
+    std::map<std::string, YAML::Mark> ids;
+    std::vector<YAML::Mark> marks;  // per accepted fault, for overlap messages
+    for (size_t i = 0; i < ff.value.size(); ++i) {
+      const YAML::Node& n = ff.value[i];
+      const std::string p = "faults[" + std::to_string(i) + "]";
+      // The kind decides which keys are allowed, so read it first.
+      std::string kind;
+      if (n.IsMap() && n["kind"] && n["kind"].IsScalar()) kind = n["kind"].Scalar();
+      const bool known_kind =
+          std::find(FaultKinds().begin(), FaultKinds().end(), kind) != FaultKinds().end();
+      auto fields = GetFields(n, n.IsDefined() ? n.Mark() : ff.mark, p,
+                              known_kind ? FaultKeys(kind) : FaultKeys(""));
+      if (!fields) continue;
+      const Fields& f = *fields;
+      bool ok = Require(f, n.Mark(), p, "id");
+      ok = Require(f, n.Mark(), p, "kind") && ok;
+      if (!ok) continue;
+      if (!known_kind) {
+        Error(f.at("kind").mark, p + ".kind",
+              "unknown fault kind '" + kind + "'" + sim::DidYouMean(kind, FaultKinds()) +
+                  " (kinds: " + Join(FaultKinds()) + ")");
+        continue;
+      }
+      sim::Fault fault;
+      if (auto id = String(f.at("id"), p + ".id")) {
+        if (id->empty()) {
+          Error(f.at("id").mark, p + ".id", "must not be empty");
+          ok = false;
+        } else if (ids.count(*id)) {
+          Error(f.at("id").mark, p + ".id",
+                "duplicate fault id '" + *id + "' (first at line " +
+                    std::to_string(ids[*id].line + 1) + ")");
+          ok = false;
+        } else {
+          ids[*id] = f.at("id").mark;
+          fault.id = *id;
+        }
+      } else {
+        ok = false;
+      }
+      ok = ParseFaultTarget(f, p, kind, &fault) && ok;
+      ok = ParseFaultWindow(f, p, kind, &fault) && ok;
+      ok = ParseFaultKind(f, p, kind, &fault) && ok;
+      if (!ok) continue;
+      // Contradictions: two skews of the same host, or two traffic surges, at the same time.
+      for (size_t k = 0; k < scenario_.faults.faults.size(); ++k) {
+        const sim::Fault& o = scenario_.faults.faults[k];
+        bool same = (o.kind == sim::Fault::Kind::kClockSkew && fault.kind == o.kind &&
+                     o.service == fault.service &&
+                     (o.instance == sim::kNone || fault.instance == sim::kNone ||
+                      o.instance == fault.instance)) ||
+                    (o.kind == sim::Fault::Kind::kTraffic && fault.kind == o.kind);
+        if (same && fault.start < o.end && o.start < fault.end) {
+          Error(n.Mark(), p,
+                "overlaps fault '" + o.id + "' (line " + std::to_string(marks[k].line + 1) +
+                    ") of the same kind on the same target: two " +
+                    std::string(sim::FaultKindName(o.kind)) +
+                    " faults at once are ambiguous; split the windows");
+          ok = false;
+        }
+      }
+      if (!ok) continue;
+      if (fault.kind == sim::Fault::Kind::kTraffic) {
+        workloads::Surge surge;
+        surge.start = fault.start;
+        surge.end = fault.end;
+        surge.factor = fault.traffic_factor;
+        scenario_.workload.surges.push_back(surge);
+      }
+      scenario_.faults.faults.push_back(std::move(fault));
+      marks.push_back(n.Mark());
+    }
+    if (scenario_.faults.faults.size() > sim::kMaxFaults) {
+      Error(ff.mark, "faults",
+            "at most " + std::to_string(sim::kMaxFaults) + " faults per scenario");
+      return;
+    }
+    sim::Status st = scenario_.faults.Validate(m);
+    if (!st.ok()) Error(ff.mark, "faults", st.message(), Status::Code::kInternal);
+    sim::InternFaultTags(&scenario_.faults, &m);
+  }
+
+  bool ParseFaultTarget(const Fields& f, const std::string& p, const std::string& kind,
+                        sim::Fault* fault) {
+    const sim::Model& m = scenario_.model;
+    if (kind == "traffic") {
+      if (f.count("target")) {
+        Error(f.at("target").mark, p + ".target",
+              "a traffic fault has no target (it scales the arrivals)");
+        return false;
+      }
+      return true;
+    }
+    if (!f.count("target")) {
+      Error(f.begin()->second.mark, p,
+            "missing required key 'target' (a service, a dependency or service.operation)");
+      return false;
+    }
+    const Field& tf = f.at("target");
+    auto target = String(tf, p + ".target");
+    if (!target) return false;
+    uint32_t s = m.FindService(*target);
+    uint32_t op = sim::kNone;
+    if (s == sim::kNone) {
+      op = m.FindOperationRef(*target);
+      if (op != sim::kNone) s = m.operations[op].service;
+    }
+    if (s == sim::kNone) {
+      std::vector<std::string> names;
+      for (const sim::Service& svc : m.services) names.emplace_back(m.strings.Get(svc.name));
+      for (uint32_t i = 0; i < m.operations.size(); ++i) names.push_back(m.OperationRef(i));
+      Error(tf.mark, p + ".target",
+            "unknown target '" + *target + "'" + sim::DidYouMean(*target, names) +
+                " (a service or dependency of the topology, or service.operation)",
+            Status::Code::kNotFound);
+      return false;
+    }
+    fault->service = s;
+    fault->operation = op;
+    const sim::Service& svc = m.services[s];
+    bool dependency = svc.kind != sim::ServiceKind::kService;
+    if (kind == "dependency_stall" && !dependency) {
+      Error(
+          tf.mark, p + ".target",
+          "'" + *target +
+              "' is a service; dependency_stall targets a database, cache, external API or broker "
+              "(use kind: latency for a service)");
+      return false;
+    }
+    if ((kind == "broken_propagation" || kind == "span_loss" || kind == "clock_skew" ||
+         kind == "consumer_lag" || kind == "degraded_instance") &&
+        dependency) {
+      Error(tf.mark, p + ".target",
+            "'" + *target + "' is a dependency; a " + kind + " fault targets a service");
+      return false;
+    }
+    if (kind == "consumer_lag") {
+      bool consumes = false;
+      for (uint32_t o : svc.operations)
+        consumes |= m.operations[o].kind == sim::SpanKind::kConsumer;
+      if (!consumes) {
+        Error(tf.mark, p + ".target",
+              "'" + *target + "' consumes no topic; consumer_lag needs a consumer");
+        return false;
+      }
+    }
+    if (f.count("instance")) {
+      const Field& inf = f.at("instance");
+      auto v = Number(inf, p + ".instance");
+      if (!v) return false;
+      if (*v < 0 || *v != static_cast<double>(static_cast<int64_t>(*v)) || *v >= svc.instances) {
+        Error(inf.mark, p + ".instance",
+              "must be an instance index in [0, " + std::to_string(svc.instances - 1) + "] ('" +
+                  std::string(m.strings.Get(svc.name)) + "' has " + std::to_string(svc.instances) +
+                  " instances)");
+        return false;
+      }
+      fault->instance = static_cast<uint32_t>(*v);
+    } else if (kind == "degraded_instance") {
+      Error(tf.mark, p, "missing required key 'instance' (which instance is the bad one)");
+      return false;
+    }
+    return true;
+  }
+
+  bool ParseFaultWindow(const Fields& f, const std::string& p, const std::string& kind,
+                        sim::Fault* fault) {
+    bool ok = true;
+    if (f.count("start")) {
+      if (auto d = Dur(f.at("start"), p + ".start")) {
+        if (d->nanos() < 0) {
+          Error(f.at("start").mark, p + ".start", "must be >= 0, got " + sim::FormatDuration(*d));
+          ok = false;
+        }
+        fault->start = sim::Time::Zero() + *d;
+      } else {
+        ok = false;
+      }
+    }
+    if (f.count("duration")) {
+      const Field& df = f.at("duration");
+      if (df.value.IsScalar() && df.value.Scalar() == "always") {
+        fault->end = sim::Time::Max();
+      } else if (auto d = Dur(df, p + ".duration")) {
+        if (d->nanos() <= 0) {
+          Error(df.mark, p + ".duration", "must be > 0, got " + sim::FormatDuration(*d));
+          ok = false;
+        } else {
+          fault->end = fault->start + *d;
+        }
+      } else {
+        ok = false;
+      }
+    } else if (kind == "traffic") {
+      Error(f.at("kind").mark, p, "missing required key 'duration' (a traffic surge is a window)");
+      ok = false;
+    }
+    return ok;
+  }
+
+  std::optional<sim::Distribution> FaultDist(const Field& f, const std::string& path,
+                                             bool positive) {
+    sim::Result<sim::Distribution> d = topologies::ParseDistribution(f.value, positive);
+    if (!d.ok()) {
+      Error(f.mark, path, d.status().message());
+      return std::nullopt;
+    }
+    return *d;
+  }
+
+  std::optional<double> Fraction(const Field& f, const std::string& path) {
+    auto v = Number(f, path);
+    if (!v) return std::nullopt;
+    if (!(*v >= 0 && *v <= 1)) {
+      Error(f.mark, path, "must be a probability in [0, 1], got " + Text(f.value));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  bool ParseFaultKind(const Fields& f, const std::string& p, const std::string& kind,
+                      sim::Fault* fault) {
+    using K = sim::Fault::Kind;
+    sim::Model& m = scenario_.model;
+    bool ok = true;
+    auto get = [&](const char* key) -> const Field* { return f.count(key) ? &f.at(key) : nullptr; };
+    if (const Field* v = get("probability")) {
+      if (auto x = Fraction(*v, p + ".probability"))
+        fault->probability = *x;
+      else
+        ok = false;
+    }
+    if (const Field* v = get("multiplier")) {
+      auto x = Number(*v, p + ".multiplier");
+      if (x && *x < 0) {
+        Error(v->mark, p + ".multiplier", "must be >= 0, got " + Text(v->value));
+        ok = false;
+      } else if (x) {
+        fault->multiplier = *x;
+      } else {
+        ok = false;
+      }
+    }
+    if (const Field* v = get("latency")) {
+      if (auto d = FaultDist(*v, p + ".latency", true))
+        fault->extra_latency = *d;
+      else
+        ok = false;
+    }
+    if (const Field* v = get("delay")) {
+      if (auto d = FaultDist(*v, p + ".delay", true))
+        fault->extra_latency = *d;
+      else
+        ok = false;
+    }
+    if (const Field* v = get("status")) {
+      if (v->value.IsScalar()) {
+        const std::string& t = v->value.Scalar();
+        int code = -1;
+        for (int c = 0; c <= 16; ++c)
+          if (t == sim::GrpcCodeName(c)) code = c;
+        if (code < 0) {
+          auto x = Number(*v, p + ".status");
+          if (x && *x >= 0 && *x <= 599 && *x == static_cast<int>(*x))
+            code = static_cast<int>(*x);
+          else if (x)
+            Error(v->mark, p + ".status",
+                  "must be an HTTP status (100..599) or a gRPC code (0..16 or a name such as "
+                  "UNAVAILABLE), got " +
+                      t);
+        }
+        if (code < 0)
+          ok = false;
+        else
+          fault->status = code;
+      } else {
+        Error(v->mark, p + ".status", "must be a status code, got " + Text(v->value));
+        ok = false;
+      }
+    }
+    if (const Field* v = get("exception")) {
+      if (auto ef =
+              GetFields(v->value, v->mark, p + ".exception", {"type", "message", "stacktrace"})) {
+        for (auto& [key, field] : *ef) {
+          auto x = String(field, p + ".exception." + key);
+          if (!x) {
+            ok = false;
+            continue;
+          }
+          sim::StrId id = m.strings.Intern(*x);
+          (key == "type"      ? fault->exception_type
+           : key == "message" ? fault->exception_message
+                              : fault->exception_stacktrace) = id;
+        }
+      } else {
+        ok = false;
+      }
+    }
+    if (kind == "error") {
+      fault->kind = K::kError;
+    } else if (kind == "latency") {
+      fault->kind = K::kLatency;
+      if (!get("latency") && !get("multiplier")) {
+        Error(f.at("kind").mark, p,
+              "a latency fault needs 'latency' (extra time) and/or 'multiplier'");
+        ok = false;
+      }
+    } else if (kind == "outage") {
+      fault->kind = K::kOutage;
+      if (const Field* v = get("connect_timeout")) {
+        if (auto d = Dur(*v, p + ".connect_timeout")) {
+          if (d->nanos() <= 0) {
+            Error(v->mark, p + ".connect_timeout", "must be > 0");
+            ok = false;
+          }
+          fault->connect_timeout = *d;
+        } else {
+          ok = false;
+        }
+      }
+    } else if (kind == "degraded_instance" || kind == "dependency_stall") {
+      bool slow = get("latency") || get("multiplier");
+      bool errors = get("error_rate") != nullptr;
+      if (slow == errors) {
+        Error(f.at("kind").mark, p,
+              slow ? "give either 'latency'/'multiplier' or 'error_rate', not both (use two faults)"
+                   : "needs 'latency'/'multiplier' (slow) or 'error_rate' (failing)");
+        ok = false;
+      }
+      fault->kind = errors ? K::kError : K::kLatency;
+      if (errors) {
+        if (auto x = Fraction(*get("error_rate"), p + ".error_rate"))
+          fault->probability = *x;
+        else
+          ok = false;
+      } else if (get("status") || get("exception")) {
+        Error(f.at("kind").mark, p, "'status' and 'exception' go with 'error_rate'");
+        ok = false;
+      }
+    } else if (kind == "broken_propagation") {
+      fault->kind = K::kBrokenPropagation;
+    } else if (kind == "span_loss") {
+      fault->kind = K::kSpanLoss;
+    } else if (kind == "clock_skew") {
+      fault->kind = K::kClockSkew;
+      if (!get("offset") && !get("drift_ppm")) {
+        Error(f.at("kind").mark, p, "a clock_skew fault needs 'offset' and/or 'drift_ppm'");
+        ok = false;
+      }
+      if (const Field* v = get("offset")) {
+        if (auto d = Dur(*v, p + ".offset"))
+          fault->offset = *d;
+        else
+          ok = false;
+      }
+      if (const Field* v = get("drift_ppm")) {
+        if (auto x = Number(*v, p + ".drift_ppm"))
+          fault->drift_ppm = *x;
+        else
+          ok = false;
+      }
+    } else if (kind == "consumer_lag") {
+      fault->kind = K::kConsumerLag;
+      if (!get("delay") && !get("multiplier")) {
+        Error(f.at("kind").mark, p, "a consumer_lag fault needs 'delay' and/or 'multiplier'");
+        ok = false;
+      }
+    } else if (kind == "traffic") {
+      fault->kind = K::kTraffic;
+      if (const Field* v = get("factor")) {
+        auto x = Number(*v, p + ".factor");
+        if (x && *x < 0) {
+          Error(v->mark, p + ".factor", "must be >= 0");
+          ok = false;
+        }
+        if (x)
+          fault->traffic_factor = *x;
+        else
+          ok = false;
+      } else {
+        Error(f.at("kind").mark, p, "missing required key 'factor' (the arrival rate multiplier)");
+        ok = false;
+      }
+    }
+    return ok;
   }
 
   void ParseSeed(const Field& f) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sim/embedded.h"
+#include "sim/faults.h"
 #include "sim/model.h"
 #include "sim/status.h"
 #include "sim/time.h"
@@ -38,6 +39,9 @@ struct Scenario {
   uint64_t seed = 1;                                    // `seed`. Default: 1.
   // `start_time`: unix nanos of simulated time 0. Default: 2026-01-01T00:00:00Z.
   int64_t start_unix_nanos = 0;
+  // `faults`: the fault timeline, valid for `model` (tag keys interned). Traffic faults also
+  // appear in workload.surges. Default: none.
+  sim::FaultPlan faults;
 };
 
 // The start time used when a scenario does not set `start_time`.

@@ -72,8 +72,19 @@ void AttrGenerator::Prepare() {
   zipf_[2] = 2.0 - ZipfHInv(ZipfH(2.5, skew) - std::pow(2.0, -skew), skew);
 }
 
+namespace {
+void AssignBreakers(std::vector<Step>& steps, uint32_t* next) {
+  for (Step& st : steps) {
+    if (st.kind == Step::Kind::kCall && st.call.breaker.enabled) st.call.breaker_index = (*next)++;
+    AssignBreakers(st.children, next);
+  }
+}
+}  // namespace
+
 void Model::Finalize() {
   for (AttrGenerator& g : generators) g.Prepare();
+  breaker_count = 0;
+  for (Operation& op : operations) AssignBreakers(op.steps, &breaker_count);
   WellKnown& w = well_known;
   w.http_response_status_code = strings.Intern("http.response.status_code");
   w.rpc_grpc_status_code = strings.Intern("rpc.grpc.status_code");
@@ -85,6 +96,17 @@ void Model::Finalize() {
   w.exception_escaped = strings.Intern("exception.escaped");
   w.messaging_message_id = strings.Intern("messaging.message.id");
   w.ot_tracestate_empty = kEmptyStr;
+  w.exception_stacktrace = strings.Intern("exception.stacktrace");
+  w.err_timeout = strings.Intern("timeout");
+  w.err_connection_refused = strings.Intern("connection_refused");
+  w.err_circuit_open = strings.Intern("circuit_open");
+  w.circuit_open_exception = strings.Intern("CallNotPermittedException");
+  w.truth_error = strings.Intern("tracesim.truth.error");
+  w.truth_root_error = strings.Intern("tracesim.truth.root_error");
+  w.truth_root_cause = strings.Intern("tracesim.truth.root_cause");
+  w.truth_fragment = strings.Intern("tracesim.truth.fragment");
+  for (uint32_t i = 0; i < operations.size(); ++i)
+    operations[i].ref = strings.Intern(OperationRef(i));
   w.http_codes.resize(500);
   for (int c = 100; c < 600; ++c) w.http_codes[c - 100] = strings.Intern(std::to_string(c));
   w.grpc_codes.resize(17);

@@ -105,10 +105,64 @@ struct EventSpec {
 };
 
 // One synchronous call from an operation to another (a service operation or a dependency).
+// How a failed call ended, from the caller's point of view. Drives retries and the status the
+// caller reports upstream (ErrorPropagation). NOTE: printed in docs; do not renumber.
+enum class FailureClass : uint8_t {
+  kNone = 0,
+  kError = 1,        // the callee answered with an error (HTTP 5xx, a gRPC error, a DB error)
+  kUnavailable = 2,  // refused: full queue (503), instance down, circuit open, rate limited
+  kTimeout = 3,      // no answer before the client timeout
+};
+
+struct RetryPolicy {
+  uint32_t max_attempts = 1;  // attempts in all, the first included; 1 = no retries. Default: 1.
+  Duration initial_backoff = Duration::Millis(100);  // Default: 100ms.
+  double multiplier = 2.0;                           // Default: 2.
+  Duration max_backoff = Duration::Seconds(10);      // Default: 10s.
+  // Each backoff is scaled by a uniform factor in [1 - jitter, 1 + jitter]. Default: 0.2.
+  double jitter = 0.2;
+  // Which failures are retried. Default: all three.
+  bool on_error = true, on_unavailable = true, on_timeout = true;
+  bool Retries(FailureClass c) const {
+    return (c == FailureClass::kError && on_error) ||
+           (c == FailureClass::kUnavailable && on_unavailable) ||
+           (c == FailureClass::kTimeout && on_timeout);
+  }
+};
+
+// A count-based circuit breaker (closed -> open -> half-open), as resilience4j/Hystrix do it:
+// over the last `window` calls in the closed state, when at least `minimum_calls` were made and
+// the failure ratio reaches `failure_threshold`, it opens; calls then fail at once (no request
+// is sent) for `open_duration`; then `half_open_calls` trial calls decide: all succeed -> closed,
+// any fails -> open again. One breaker per call site, shared by the caller's instances.
+struct CircuitBreakerSpec {
+  bool enabled = false;
+  double failure_threshold = 0.5;                  // Default: 0.5.
+  uint32_t window = 20;                            // Default: 20 calls.
+  uint32_t minimum_calls = 10;                     // Default: 10.
+  Duration open_duration = Duration::Seconds(30);  // Default: 30s.
+  uint32_t half_open_calls = 3;                    // Default: 3.
+};
+
+// What the caller does when the call finally fails (after retries).
+enum class OnError : uint8_t {
+  kPropagate = 0,  // the caller's operation fails (status per ErrorPropagation); the rest of its
+                   // program is skipped
+  kFallback = 1,   // the caller absorbs it and runs `fallback` instead, then goes on
+  kIgnore = 2,     // the caller absorbs it and goes on
+};
+
+// One synchronous call from an operation to another (a service operation or a dependency).
 struct CallSpec {
   uint32_t target = kNone;                         // index into Model::operations
   double probability = 1.0;                        // the call is made at all
   Distribution count = Distribution::Constant(1);  // sequential repetitions (N+1 queries)
+  Duration timeout;  // client timeout per attempt; 0 = none. Default: none.
+  RetryPolicy retry;
+  CircuitBreakerSpec breaker;
+  OnError on_error = OnError::kPropagate;
+  Distribution fallback;           // kFallback: work the caller does instead (e.g. a cached answer)
+  uint32_t breaker_index = kNone;  // set by Model::Finalize(): index of this site's breaker
 };
 
 // A step of an operation's program. Steps of a list run in order.
@@ -173,10 +227,15 @@ struct Operation {
   int error_status = 500;           // HTTP status / gRPC code when it fails on its own
   StrId error_type = kEmptyStr;     // exception.type recorded on own errors
   StrId error_message = kEmptyStr;  // exception.message
-  // An error returned by a synchronous callee makes this operation fail too (HTTP 502 / gRPC
-  // UNAVAILABLE upstream) unless false, when the caller absorbs it.
+  // An error returned by a synchronous callee makes this operation fail too unless false, when
+  // the caller absorbs every callee error (as if each call said on_error: ignore).
   bool propagate_errors = true;
+  // The status this operation answers with when a callee failure propagates, by class.
+  // Defaults: HTTP 502 (error), 503 (unavailable), 504 (timeout); gRPC INTERNAL (13),
+  // UNAVAILABLE (14), DEADLINE_EXCEEDED (4).
+  int status_on_error = 0, status_on_unavailable = 0, status_on_timeout = 0;  // 0 = the default
 
+  StrId ref = kEmptyStr;         // "service.operation", interned by Model::Finalize()
   StrId scope_name = kEmptyStr;  // instrumentation scope
   StrId scope_version = kEmptyStr;
 };
@@ -195,8 +254,12 @@ struct Service {
   StrId address = kEmptyStr;           // server.address seen by callers
   int port = 0;                        // server.port seen by callers (0 = not recorded)
   bool baggage_to_attributes = false;  // copy baggage entries onto this service's spans
-  std::vector<uint32_t> resources;     // per instance: index into Model::resources
-  std::vector<uint32_t> operations;    // indices into Model::operations
+  // Rate limit per instance (token bucket): requests beyond it are answered 429 (HTTP) /
+  // RESOURCE_EXHAUSTED (gRPC) at once. 0 = none. Default: none.
+  double rate_limit_rps = 0;
+  double rate_limit_burst = 0;       // bucket size; 0 = max(1, rps / 10)
+  std::vector<uint32_t> resources;   // per instance: index into Model::resources
+  std::vector<uint32_t> operations;  // indices into Model::operations
 };
 
 struct Resource {
@@ -212,6 +275,12 @@ struct WellKnown {
   StrId exception, exception_type, exception_message, exception_escaped;
   StrId messaging_message_id;
   StrId ot_tracestate_empty;
+  StrId exception_stacktrace;
+  // error.type values for failures without a response.
+  StrId err_timeout, err_connection_refused, err_circuit_open;
+  StrId circuit_open_exception;  // exception.type recorded when a breaker refuses a call
+  // --tag-ground-truth attribute keys.
+  StrId truth_error, truth_root_error, truth_root_cause, truth_fragment;
   // error.type values per code: http codes 100..599 and grpc codes 0..16.
   std::vector<StrId> http_codes;  // index = code - 100
   std::vector<StrId> grpc_codes;  // index = code
@@ -235,6 +304,9 @@ struct Model {
 
   // Interns the well-known strings. Call once after building, before simulating.
   void Finalize();
+
+  // Number of circuit breakers (call sites with a breaker), assigned by Finalize().
+  uint32_t breaker_count = 0;
 
   // Lookups by name; kNone when absent.
   uint32_t FindService(std::string_view name) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <utility>
 
 #include "sim/event_queue.h"
@@ -18,16 +19,18 @@ Status SimulationOptions::Validate() const {
 
 namespace {
 
-// Event types. NOTE: the order of simultaneous events is the order they were scheduled; the
-// numbering carries no priority.
+// Event types. Simultaneous events run in the order they were scheduled; the numbering carries
+// no priority.
 enum EventType : uint32_t {
   kEvArrival = 0,        // the next workload arrival is due
   kEvRequestArrive = 1,  // a request reaches its service (after network latency)
-  kEvFrameResume = 2,    // a work step finished
-  kEvResponse = 3,       // a response reaches the caller
+  kEvFrameResume = 2,    // a work step (or a fallback) finished: advance and continue
+  kEvResponse = 3,       // a response (or a refusal) reaches the caller
   kEvProducerAck = 4,    // the broker acknowledged a publish
   kEvDeliver = 5,        // a message reaches its consumers
   kEvStartQueued = 6,    // a freed worker slot picks the next queued request
+  kEvCallTimeout = 7,    // a client timeout expires
+  kEvRetry = 8,          // a retry backoff expired: send the next attempt
 };
 
 // A simple index pool: slots are reused, so steady-state runs allocate nothing.
@@ -55,7 +58,6 @@ class Pool {
 
 struct TraceState {
   TraceId id;
-  uint64_t sequence = 0;
   uint32_t open = 0;  // live requests, calls, frames and messages of this trace
   uint32_t flags = 0;
   StrId trace_state = kEmptyStr;
@@ -64,6 +66,7 @@ struct TraceState {
   std::vector<SpanLink> links;
   std::vector<AttrValue> trace_values;  // per trace-scoped generator slot
   std::vector<Attr> baggage;
+  TraceTruth truth;
 };
 
 struct Request {
@@ -72,19 +75,31 @@ struct Request {
   uint32_t call = kNone;  // the Call waiting for the response; kNone for entries and messages
   uint64_t parent_span_id = 0;
   uint64_t link_span_id = 0;  // consumers: the producer span
+  TraceId link_trace_id;      // consumers: the producer's trace (differs for fragments)
   uint32_t instance = kNone;
   Time enqueued;
   Time started;
-  uint32_t span = kNone;  // index of the SERVER/CONSUMER span in the trace
+  uint32_t span = kNone;          // index of the SERVER/CONSUMER span in the trace
+  uint32_t parent_index = kNone;  // index of the parent span when it is in the same trace
+  bool entry = false;             // the first request of its trace (or fragment)
+};
+
+struct ExceptionInfo {
+  StrId type = kEmptyStr, message = kEmptyStr, stacktrace = kEmptyStr;
 };
 
 struct Call {
+  ExceptionInfo span_exception;  // a span-less dependency's own exception, recorded by the client
   uint32_t trace = kNone;
-  uint32_t frame = kNone;  // the caller's frame, resumed by the response
+  uint32_t frame = kNone;  // the caller's frame, resumed by the outcome
   uint32_t span = kNone;   // the CLIENT span
   uint32_t target = kNone;
   int status = 0;
+  FailureClass cls = FailureClass::kNone;
   bool failed = false;
+  bool completed = false;      // the outcome (response or timeout) was delivered to the caller
+  uint8_t pending_events = 0;  // response and timeout events still to come
+  Time started;                // when the attempt left the caller
 };
 
 struct Frame {
@@ -100,8 +115,10 @@ struct Frame {
   uint32_t op = kNone;
   uint32_t service = kNone;
   uint32_t instance = 0;
-  uint32_t pending = 0;      // children (branches, span frames) still running
-  uint32_t repeat_left = 0;  // remaining repetitions of the current call step
+  uint32_t pending = 0;                           // children (branches, span frames) still running
+  uint32_t repeat_left = 0;                       // remaining repetitions of the current call step
+  uint16_t attempt = 0;                           // attempt number of the current call (1 = first)
+  FailureClass fail_class = FailureClass::kNone;  // the first failure that aborted this frame
   Role role = Role::kRoot;
   bool failed = false;
   bool running = false;
@@ -111,6 +128,8 @@ struct Message {
   uint32_t trace = kNone;
   uint32_t topic = kNone;
   uint64_t producer_span_id = 0;
+  uint32_t producer_index = kNone;
+  uint32_t broken_fault = kNone;  // the context was dropped by this fault (consumers start anew)
 };
 
 // A FIFO of request indices that grows when needed (bounded by the service's queue capacity).
@@ -144,6 +163,9 @@ class RequestQueue {
 struct InstanceState {
   uint32_t busy = 0;
   RequestQueue queue;
+  double tokens = 0;  // rate limiter bucket
+  Time refilled;
+  bool bucket_init = false;
 };
 
 struct ServiceRuntime {
@@ -152,9 +174,32 @@ struct ServiceRuntime {
   Rng network;    // network latency to this service
   Rng span_ids;   // ids of spans this service records
   Rng balance;    // random load balancing
+  Rng faults;     // fault draws, so faults never shift the other streams
   uint32_t next_instance = 0;
+  uint32_t instance_base = 0;  // global index of instance 0 (for events that name an instance)
   std::vector<InstanceState> instances;
+  std::vector<uint32_t> faults_here;  // indices of faults targeting this service
+  bool has_skew = false, has_loss = false, has_broken = false;
 };
+
+struct BreakerState {
+  enum class State : uint8_t { kClosed, kOpen, kHalfOpen };
+  State state = State::kClosed;
+  std::vector<uint8_t> ring;  // last outcomes in the closed state (1 = failure)
+  uint32_t pos = 0, filled = 0, failures = 0;
+  Time open_until;
+  uint32_t trials_started = 0, trials_ok = 0;
+  // Faults that touched the failed calls behind the current opening: a call the breaker refuses
+  // fails because of them, so the refused trace is touched by them too.
+  uint64_t cause_mask = 0;
+};
+
+// A stable 64-bit mix for combining shape hashes.
+inline uint64_t Mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
 
 }  // namespace
 
@@ -174,7 +219,11 @@ class Simulation::Impl {
       rt.network = Rng::Derive(opt_.seed, "network", key);
       rt.span_ids = Rng::Derive(opt_.seed, "span-ids", key);
       rt.balance = Rng::Derive(opt_.seed, "balance", key);
+      rt.faults = Rng::Derive(opt_.seed, "faults", key);
       rt.instances.resize(std::max<uint32_t>(1, s.instances));
+      rt.instance_base = static_cast<uint32_t>(instance_owner_.size());
+      for (uint32_t k = 0; k < rt.instances.size(); ++k)
+        instance_owner_.emplace_back(static_cast<uint32_t>(i), k);
     }
     gen_slot_.assign(m_.generators.size(), kNone);
     gen_rng_.reserve(m_.generators.size());
@@ -186,12 +235,31 @@ class Simulation::Impl {
         trace_gens_.push_back(static_cast<uint32_t>(g));
       }
     }
+    breakers_.resize(m_.breaker_count);
+    name_hash_.assign(m_.strings.size(), 0);
+    if (opt_.faults != nullptr) {
+      const auto& faults = opt_.faults->faults;
+      for (uint32_t i = 0; i < faults.size(); ++i) {
+        const Fault& f = faults[i];
+        if (f.kind == Fault::Kind::kTraffic) {
+          traffic_faults_.push_back(i);
+          continue;
+        }
+        if (f.service >= services_.size()) continue;
+        ServiceRuntime& rt = services_[f.service];
+        rt.faults_here.push_back(i);
+        rt.has_skew |= f.kind == Fault::Kind::kClockSkew;
+        rt.has_loss |= f.kind == Fault::Kind::kSpanLoss;
+        rt.has_broken |= f.kind == Fault::Kind::kBrokenPropagation;
+      }
+    }
   }
 
   Status Start(ArrivalSource* arrivals) {
     if (started_) return Status::Internal("Simulation::Start called twice");
     TRACESIM_RETURN_IF_ERROR(opt_.Validate());
     if (m_.well_known.http_codes.empty()) return Status::Internal("model was not finalized");
+    if (opt_.faults != nullptr) TRACESIM_RETURN_IF_ERROR(opt_.faults->Validate(m_));
     started_ = true;
     arrivals_ = arrivals;
     ScheduleNextArrival();
@@ -231,7 +299,6 @@ class Simulation::Impl {
 
   bool finished() const { return finished_; }
   Time now() const { return now_; }
-
   const SimulationStats& stats() const { return stats_; }
   void AddListener(SpanListener* l) { listeners_.push_back(l); }
 
@@ -252,7 +319,6 @@ class Simulation::Impl {
       return false;
     }
     Time t = a.time < now_ ? now_ : a.time;
-    next_arrival_op_ = a.operation;
     stats_.last_arrival = t;
     queue_.Push(t, kEvArrival, a.operation);
     return true;
@@ -283,10 +349,85 @@ class Simulation::Impl {
       case kEvStartQueued:
         StartQueued(e.target);
         break;
+      case kEvCallTimeout:
+        OnCallTimeout(e.target);
+        break;
+      case kEvRetry:
+        StartAttempt(e.target);
+        break;
     }
   }
 
   int64_t Unix(Time t) const { return opt_.start_unix_nanos + t.nanos(); }
+
+  // ---- faults -------------------------------------------------------------------------------
+
+  const Fault& FaultAt(uint32_t i) const { return opt_.faults->faults[i]; }
+
+  // The first fault of `kind` active now on (service, op, instance), or kNone.
+  uint32_t ActiveFault(Fault::Kind kind, uint32_t s, uint32_t op, uint32_t inst) const {
+    for (uint32_t i : services_[s].faults_here) {
+      const Fault& f = FaultAt(i);
+      if (f.kind == kind && f.ActiveAt(now_) && f.Targets(s, op, inst)) return i;
+    }
+    return kNone;
+  }
+
+  // As ActiveFault, then draws the fault's probability from the service's fault stream.
+  uint32_t FaultFires(Fault::Kind kind, uint32_t s, uint32_t op, uint32_t inst) {
+    uint32_t i = ActiveFault(kind, s, op, inst);
+    if (i == kNone) return kNone;
+    const Fault& f = FaultAt(i);
+    if (f.probability < 1.0 && !services_[s].faults.Bernoulli(f.probability)) return kNone;
+    return i;
+  }
+
+  void Touch(uint32_t t, uint32_t fault) { traces_[t].truth.fault_mask |= uint64_t{1} << fault; }
+
+  // Records where a failure originated, if it is the trace's first.
+  void MarkOrigin(uint32_t t, uint32_t service, uint32_t op) {
+    TraceTruth& tr = traces_[t].truth;
+    if (tr.root_cause_service == kNone) {
+      tr.root_cause_service = service;
+      tr.root_cause_operation = op;
+    }
+  }
+
+  // Work time of a step after latency and consumer-lag faults.
+  Duration ApplyLatencyFaults(uint32_t t, uint32_t s, uint32_t op, uint32_t inst, Duration d) {
+    bool consumer = m_.operations[op].kind == SpanKind::kConsumer;
+    for (uint32_t i : services_[s].faults_here) {
+      const Fault& f = FaultAt(i);
+      if (f.kind != Fault::Kind::kLatency && !(consumer && f.kind == Fault::Kind::kConsumerLag))
+        continue;
+      if (!f.ActiveAt(now_) || !f.Targets(s, op, inst)) continue;
+      if (f.probability < 1.0 && !services_[s].faults.Bernoulli(f.probability)) continue;
+      double ns = static_cast<double>(d.nanos()) * f.multiplier;
+      if (f.kind == Fault::Kind::kLatency) ns += f.extra_latency.Sample(services_[s].faults);
+      d = Duration::Nanos(static_cast<int64_t>(ns + 0.5));
+      Touch(t, i);
+    }
+    return d;
+  }
+
+  // The timestamp a host writes now: simulated time plus any clock-skew fault of the host.
+  int64_t Stamp(uint32_t t, uint32_t s, uint32_t inst) {
+    int64_t u = Unix(now_);
+    if (!services_[s].has_skew) return u;
+    for (uint32_t i : services_[s].faults_here) {
+      const Fault& f = FaultAt(i);
+      if (f.kind != Fault::Kind::kClockSkew || !f.ActiveAt(now_) || !f.Targets(s, kNone, inst))
+        continue;
+      double drift = f.drift_ppm * 1e-6 * static_cast<double>((now_ - f.start).nanos());
+      u += f.offset.nanos() + static_cast<int64_t>(drift);
+      Touch(t, i);
+    }
+    return u;
+  }
+
+  uint32_t InstanceOf(const Span& s) const {
+    return s.resource < m_.resources.size() ? m_.resources[s.resource].instance : 0;
+  }
 
   // ---- traces -------------------------------------------------------------------------------
 
@@ -296,49 +437,140 @@ class Simulation::Impl {
     if (--ts.open == 0) FinishTrace(t);
   }
 
-  void StartTrace(uint32_t op) {
+  uint32_t NewTrace(uint32_t entry_op) {
     uint32_t t = traces_.Alloc();
     TraceState& ts = traces_[t];
     do {
       ts.id.hi = trace_ids_.Next();
       ts.id.lo = trace_ids_.Next();
     } while (!ts.id.valid());
-    ts.sequence = stats_.traces_started++;
     ts.flags = kFlagSampled | kFlagRandomTraceId;
     ts.spans.clear();
     ts.events.clear();
     ts.links.clear();
+    ts.baggage.clear();
+    ts.truth = TraceTruth();
+    ts.truth.sequence = stats_.traces_started++;
+    ts.truth.start = now_;
+    ts.truth.end = now_;
+    ts.truth.entry_operation = entry_op;
+    stats_.peak_open_traces = std::max<uint64_t>(stats_.peak_open_traces, traces_.live());
+    return t;
+  }
+
+  void StartTrace(uint32_t op) {
+    uint32_t t = NewTrace(op);
+    TraceState& ts = traces_[t];
     ts.trace_values.resize(trace_gens_.size());
     for (size_t i = 0; i < trace_gens_.size(); ++i) {
       uint32_t g = trace_gens_[i];
       ts.trace_values[i] = m_.generators[g].Sample(gen_rng_[g]);
     }
-    ts.baggage.clear();
     for (const DynamicAttr& b : m_.operations[op].baggage)
       ts.baggage.push_back(Attr{b.key, Generate(t, b.generator)});
-    stats_.peak_open_traces = std::max<uint64_t>(stats_.peak_open_traces, traces_.live());
+    for (uint32_t i : traffic_faults_)
+      if (FaultAt(i).ActiveAt(now_)) Touch(t, i);
 
     Ref(t);  // held while the entry request is created
     uint32_t r = NewRequest(t, op);
+    requests_[r].entry = true;
     ArriveAtService(r);
     Unref(t);
   }
 
+  // A new trace for work whose context an upstream service dropped: the fragment carries the
+  // request's application data (trace-scoped values) but no baggage and no parent.
+  uint32_t StartFragment(uint32_t parent, uint32_t op, uint32_t fault) {
+    uint32_t t = NewTrace(op);
+    TraceState& ts = traces_[t];
+    TraceState& ps = traces_[parent];
+    ts.trace_values = ps.trace_values;
+    ts.truth.fragment = true;
+    ts.truth.parent_trace_id = ps.id;
+    ts.truth.fault_mask = ps.truth.fault_mask | (uint64_t{1} << fault);
+    ps.truth.fragmented = true;
+    Touch(parent, fault);
+    ++stats_.fragments;
+    return t;
+  }
+
+  uint64_t NameHash(StrId id) {
+    if (id >= name_hash_.size()) return Fnv1a64(m_.strings.Get(id));
+    uint64_t& h = name_hash_[id];
+    if (h == 0) h = Fnv1a64(m_.strings.Get(id)) | 1;
+    return h;
+  }
+
+  // Hash of the span tree by (service, name, kind), independent of sibling order.
+  uint64_t ShapeHash(const std::vector<Span>& spans) {
+    shape_scratch_.assign(spans.size(), 0);
+    uint64_t roots = 0;
+    for (size_t k = spans.size(); k-- > 0;) {
+      const Span& s = spans[k];
+      uint64_t base = NameHash(s.name) * 31 + NameHash(m_.services[s.service].name) * 7 +
+                      static_cast<uint64_t>(s.kind);
+      uint64_t h = Mix64(base + shape_scratch_[k]);
+      if (s.parent_index != kNone && s.parent_index < spans.size()) {
+        shape_scratch_[s.parent_index] += Mix64(h ^ 0x5bd1e995);
+      } else {
+        roots += h;
+      }
+    }
+    return Mix64(roots);
+  }
+
   void FinishTrace(uint32_t t) {
     TraceState& ts = traces_[t];
-    if (!ts.spans.empty()) {
-      TraceView view;
-      view.model = &m_;
-      view.trace_id = ts.id;
-      view.spans = ts.spans;
-      view.events = ts.events;
-      view.links = ts.links;
-      view.sequence = ts.sequence;
-      stats_.spans += ts.spans.size();
-      sink_->OnTrace(view);
+    TraceTruth& tr = ts.truth;
+    tr.spans = static_cast<uint32_t>(ts.spans.size());
+    uint32_t lost = 0;
+    uint32_t root = kNone;
+    for (uint32_t i = 0; i < ts.spans.size(); ++i) {
+      const Span& s = ts.spans[i];
+      if (s.status == StatusCode::kError) ++tr.error_spans;
+      if (s.lost) ++lost;
+      if (root == kNone && s.parent_span_id == 0) root = i;
     }
+    tr.lost_spans = lost;
+    tr.error = tr.error_spans > 0 || tr.root_error;
+    tr.shape = ts.spans.empty() ? 0 : ShapeHash(ts.spans);
+    if (opt_.tag_ground_truth && root != kNone) TagTruth(ts, root);
+
+    TraceView view;
+    view.model = &m_;
+    view.trace_id = ts.id;
+    view.sequence = tr.sequence;
+    view.truth = &tr;
+    view.events = ts.events;
+    view.links = ts.links;
+    if (lost == 0) {
+      view.spans = ts.spans;
+    } else {
+      exported_.clear();
+      for (const Span& s : ts.spans)
+        if (!s.lost) exported_.push_back(s);
+      view.spans = exported_;
+    }
+    stats_.spans += view.spans.size();
+    stats_.lost_spans += lost;
+    sink_->OnTrace(view);
     ++stats_.traces_finished;
-    traces_.FreeKeep(t);
+    traces_.Free(t);
+  }
+
+  void TagTruth(TraceState& ts, uint32_t root) {
+    const WellKnown& w = m_.well_known;
+    Span& s = ts.spans[root];
+    const TraceTruth& tr = ts.truth;
+    s.SetAttr(w.truth_error, AttrValue::Bool(tr.error));
+    s.SetAttr(w.truth_root_error, AttrValue::Bool(tr.root_error));
+    if (tr.root_cause_operation != kNone)
+      s.SetAttr(w.truth_root_cause, AttrValue::String(m_.operations[tr.root_cause_operation].ref));
+    if (tr.fragment) s.SetAttr(w.truth_fragment, AttrValue::Bool(true));
+    if (opt_.faults != nullptr) {
+      for (uint32_t i = 0; i < opt_.faults->faults.size(); ++i)
+        if (tr.fault_mask >> i & 1) s.SetAttr(FaultAt(i).tag_key, AttrValue::Bool(true));
+    }
   }
 
   AttrValue Generate(uint32_t t, uint32_t g) {
@@ -357,16 +589,20 @@ class Simulation::Impl {
     return id;
   }
 
+  // Starts a span in trace t. `parent_index` is the parent's index when it is in the same trace
+  // (local or remote), `parent_id` its span id (0 for a root).
   uint32_t StartSpan(uint32_t t, SpanKind kind, uint32_t service, uint32_t instance, uint32_t op,
-                     StrId name, uint64_t parent_id, bool remote_parent,
+                     StrId name, uint32_t parent_index, uint64_t parent_id, bool remote_parent,
                      const std::vector<Attr>& attrs, const std::vector<DynamicAttr>& dyn) {
+    int64_t stamp = Stamp(t, service, instance);
     TraceState& ts = traces_[t];
     uint32_t idx = static_cast<uint32_t>(ts.spans.size());
     Span& s = ts.spans.emplace_back();
     s.trace_id = ts.id;
     s.span_id = NewSpanId(service);
     s.parent_span_id = parent_id;
-    s.start_unix_nano = Unix(now_);
+    s.parent_index = parent_index;
+    s.start_unix_nano = stamp;
     s.name = name;
     s.trace_state = ts.trace_state;
     s.flags = ts.flags | kFlagHasIsRemote | (remote_parent ? kFlagIsRemote : 0);
@@ -388,12 +624,22 @@ class Simulation::Impl {
     return idx;
   }
 
-  // Ends a span now and shows it to the listeners.
+  // Ends a span now, applies span loss, and shows it to the listeners.
   void EndSpan(uint32_t t, uint32_t span) {
     TraceState& ts = traces_[t];
+    uint32_t service = ts.spans[span].service;
+    uint32_t inst = InstanceOf(ts.spans[span]);
+    int64_t stamp = Stamp(t, service, inst);
     Span& s = ts.spans[span];
-    s.end_unix_nano = Unix(now_);
-    if (listeners_.empty()) return;
+    s.end_unix_nano = std::max(stamp, s.start_unix_nano);
+    if (services_[service].has_loss) {
+      uint32_t f = FaultFires(Fault::Kind::kSpanLoss, service, s.operation, inst);
+      if (f != kNone) {
+        s.lost = true;
+        Touch(t, f);
+      }
+    }
+    if (listeners_.empty() || s.lost) return;
     std::span<const SpanEvent> events(ts.events.data() + s.first_event, s.event_count);
     std::span<const SpanLink> links(ts.links.data() + s.first_link, s.link_count);
     for (SpanListener* l : listeners_) l->OnSpanEnd(m_, s, events, links);
@@ -402,8 +648,9 @@ class Simulation::Impl {
   // Appends an event to a span. A span's events must stay contiguous in the trace's event array;
   // when another span's events were appended in between, this span's are moved to the end (rare:
   // only spans with events at both start and end that overlap other spans' events).
-  void PushEvent(uint32_t t, uint32_t span, const SpanEvent& ev) {
+  void PushEvent(uint32_t t, uint32_t span, SpanEvent ev) {
     TraceState& ts = traces_[t];
+    ev.time_unix_nano = Stamp(t, ts.spans[span].service, InstanceOf(ts.spans[span]));
     Span& s = ts.spans[span];
     uint32_t at = static_cast<uint32_t>(ts.events.size());
     if (s.event_count == 0) {
@@ -419,7 +666,6 @@ class Simulation::Impl {
 
   void AddEvent(uint32_t t, uint32_t span, StrId name, std::initializer_list<Attr> attrs) {
     SpanEvent ev;
-    ev.time_unix_nano = Unix(now_);
     ev.name = name;
     for (const Attr& a : attrs) {
       if (a.value.type == AttrValue::Type::kNone ||
@@ -430,11 +676,19 @@ class Simulation::Impl {
     PushEvent(t, span, ev);
   }
 
+  void AddException(uint32_t t, uint32_t span, StrId type, StrId message,
+                    StrId stacktrace = kEmptyStr) {
+    const WellKnown& w = m_.well_known;
+    AddEvent(t, span, w.exception,
+             {Attr{w.exception_type, AttrValue::String(type)},
+              Attr{w.exception_message, AttrValue::String(message)},
+              Attr{w.exception_stacktrace, AttrValue::String(stacktrace)}});
+  }
+
   void AddOperationEvents(uint32_t t, uint32_t span, const Operation& op, bool at_end, Rng& rng) {
     for (const EventSpec& spec : op.events) {
       if (spec.at_end != at_end || !rng.Bernoulli(spec.probability)) continue;
       SpanEvent ev;
-      ev.time_unix_nano = Unix(now_);
       ev.name = spec.name;
       for (const Attr& a : spec.attrs)
         if (ev.attr_count < kMaxEventAttrs) ev.attrs[ev.attr_count++] = a;
@@ -442,12 +696,23 @@ class Simulation::Impl {
     }
   }
 
-  // Sets the protocol status attributes and the span status for a finished exchange.
-  // `server` selects the server-side rule (HTTP: only 5xx is an error) vs the client rule.
+  // Sets the protocol status attributes and the span status of a finished exchange. `server`
+  // selects the server-side rule (HTTP: only 5xx is an error; gRPC: only the server-error
+  // codes) over the client rule. status 0 on HTTP / cls set means no response came: then
+  // error.type names the failure (timeout, connection_refused).
   void SetOutcome(uint32_t t, uint32_t span, const Operation& op, bool failed, int status,
-                  bool server) {
+                  FailureClass cls, bool server) {
     Span& s = traces_[t].spans[span];
     const WellKnown& w = m_.well_known;
+    bool no_response =
+        cls == FailureClass::kTimeout || (failed && status == 0 && op.protocol != Protocol::kGrpc);
+    if (no_response) {
+      s.status = StatusCode::kError;
+      s.SetAttr(w.error_type,
+                AttrValue::String(cls == FailureClass::kTimeout ? w.err_timeout
+                                                                : w.err_connection_refused));
+      return;
+    }
     switch (op.protocol) {
       case Protocol::kHttp: {
         s.SetAttr(w.http_response_status_code, AttrValue::Int(status));
@@ -460,7 +725,11 @@ class Simulation::Impl {
       }
       case Protocol::kGrpc: {
         s.SetAttr(w.rpc_grpc_status_code, AttrValue::Int(status));
-        if (status != 0) {
+        // Server spans: only the codes that mean a server fault are errors (semconv).
+        bool err = server ? (status == 2 || status == 4 || status == 12 || status == 13 ||
+                             status == 14 || status == 15)
+                          : status != 0;
+        if (err) {
           s.status = StatusCode::kError;
           s.SetAttr(w.error_type, AttrValue::String(m_.GrpcCodeStr(status)));
         }
@@ -474,7 +743,7 @@ class Simulation::Impl {
         }
         break;
     }
-    if (failed && s.status != StatusCode::kError) s.status = StatusCode::kError;
+    if (failed && !server && s.status != StatusCode::kError) s.status = StatusCode::kError;
   }
 
   // ---- requests and instances ---------------------------------------------------------------
@@ -525,16 +794,60 @@ class Simulation::Impl {
     return 0;
   }
 
+  // The failure class a caller sees for an answered status.
+  static FailureClass ClassOfStatus(Protocol p, int status) {
+    if (p == Protocol::kGrpc)
+      return status == 14 || status == 8 ? FailureClass::kUnavailable : FailureClass::kError;
+    return status == 503 || status == 429 ? FailureClass::kUnavailable : FailureClass::kError;
+  }
+
+  // Sends the outcome of request r back to its caller after `delay` (or ends the trace's entry).
+  void Answer(uint32_t r, bool failed, int status, FailureClass cls, Duration delay) {
+    Request& q = requests_[r];
+    if (q.entry) {
+      TraceTruth& tr = traces_[q.trace].truth;
+      tr.end = now_;
+      tr.root_error = failed;
+    }
+    if (q.call != kNone) {
+      Call& c = calls_[q.call];
+      c.failed = failed;
+      c.status = status;
+      c.cls = failed ? cls : FailureClass::kNone;
+      queue_.Push(now_ + delay, kEvResponse, q.call);
+    }
+  }
+
   void ArriveAtService(uint32_t r) {
     Request& q = requests_[r];
     const Operation& op = m_.operations[q.op];
     uint32_t s = op.service;
     const Service& svc = m_.services[s];
     ServiceStats& st = stats_.services[s];
+    ServiceRuntime& rt = services_[s];
     ++st.arrivals;
     q.instance = PickInstance(s);
     q.enqueued = now_;
-    InstanceState& inst = services_[s].instances[q.instance];
+    if (!rt.faults_here.empty()) {
+      uint32_t f = FaultFires(Fault::Kind::kOutage, s, q.op, q.instance);
+      if (f != kNone) {
+        Refuse(r, f);
+        return;
+      }
+      // A request that reaches a slowed target is touched by the slowdown even if it only waits
+      // in the queue the slowdown built (and is abandoned by a client timeout before it runs).
+      for (uint32_t i : rt.faults_here) {
+        const Fault& lf = FaultAt(i);
+        if (lf.kind == Fault::Kind::kLatency && lf.probability >= 1.0 && lf.ActiveAt(now_) &&
+            lf.Targets(s, q.op, q.instance))
+          Touch(q.trace, i);
+      }
+    }
+    InstanceState& inst = rt.instances[q.instance];
+    if (svc.rate_limit_rps > 0 && !TakeToken(svc, inst)) {
+      RateLimited(r);
+      return;
+    }
     if (svc.concurrency == 0 || inst.busy < svc.concurrency) {
       StartRequest(r);
       return;
@@ -551,19 +864,73 @@ class Simulation::Impl {
     Reject(r);
   }
 
+  bool TakeToken(const Service& svc, InstanceState& inst) {
+    double burst =
+        svc.rate_limit_burst > 0 ? svc.rate_limit_burst : std::max(1.0, svc.rate_limit_rps / 10);
+    if (!inst.bucket_init) {
+      inst.bucket_init = true;
+      inst.tokens = burst;
+      inst.refilled = now_;
+    }
+    inst.tokens =
+        std::min(burst, inst.tokens + (now_ - inst.refilled).seconds() * svc.rate_limit_rps);
+    inst.refilled = now_;
+    if (inst.tokens < 1.0) return false;
+    inst.tokens -= 1.0;
+    return true;
+  }
+
+  Duration NetworkBack(uint32_t s) {
+    return m_.services[s].network_latency.SampleDuration(services_[s].network);
+  }
+
+  // A full queue: HTTP 503 / gRPC UNAVAILABLE at once; the handler never ran, so no span.
   void Reject(uint32_t r) {
     Request& q = requests_[r];
     const Operation& op = m_.operations[q.op];
     ++stats_.services[op.service].rejected;
-    if (q.call != kNone) {
-      Call& c = calls_[q.call];
-      c.failed = true;
-      c.status = op.protocol == Protocol::kGrpc ? 14 /* UNAVAILABLE */ : 503;
-      Duration back =
-          m_.services[op.service].network_latency.SampleDuration(services_[op.service].network);
-      queue_.Push(now_ + back, kEvResponse, q.call);
+    MarkOrigin(q.trace, op.service, q.op);
+    Answer(r, true, op.protocol == Protocol::kGrpc ? 14 : 503, FailureClass::kUnavailable,
+           NetworkBack(op.service));
+    FreeRequest(r);
+  }
+
+  // An outage: the connection is refused (or times out connecting); no SERVER span exists.
+  void Refuse(uint32_t r, uint32_t fault) {
+    Request& q = requests_[r];
+    const Operation& op = m_.operations[q.op];
+    ++stats_.refused;
+    Touch(q.trace, fault);
+    MarkOrigin(q.trace, op.service, q.op);
+    const Fault& f = FaultAt(fault);
+    // Refused at once (one hop back), or after the caller's connect timeout, which runs from
+    // when the caller started connecting.
+    Duration delay = NetworkBack(op.service);
+    if (f.connect_timeout > Duration()) {
+      Time since = q.call != kNone ? calls_[q.call].started : now_;
+      delay = std::max(Duration(), since + f.connect_timeout - now_);
     }
-    // An entry request refused at the edge records no span: its handler never ran.
+    Answer(r, true, op.protocol == Protocol::kGrpc ? 14 : 0, FailureClass::kUnavailable, delay);
+    FreeRequest(r);
+  }
+
+  // A rate limit in the service's middleware: the SERVER span exists and answers 429 at once.
+  void RateLimited(uint32_t r) {
+    Request& q = requests_[r];
+    const Operation& op = m_.operations[q.op];
+    uint32_t s = op.service;
+    ++stats_.rate_limited;
+    ++stats_.services[s].rejected;
+    MarkOrigin(q.trace, s, q.op);
+    int status = op.protocol == Protocol::kGrpc ? 8 /* RESOURCE_EXHAUSTED */ : 429;
+    if (op.emits_span) {
+      uint32_t span =
+          StartSpan(q.trace, op.kind, s, q.instance, q.op, op.span_name, q.parent_index,
+                    q.parent_span_id, q.parent_span_id != 0, op.attrs, op.dynamic_attrs);
+      SetOutcome(q.trace, span, op, true, status, FailureClass::kUnavailable, /*server=*/true);
+      EndSpan(q.trace, span);
+    }
+    Answer(r, true, status, FailureClass::kUnavailable, NetworkBack(s));
     FreeRequest(r);
   }
 
@@ -578,15 +945,14 @@ class Simulation::Impl {
     q.started = now_;
     uint32_t t = q.trace;
     if (op.emits_span) {
-      bool is_message = op.kind == SpanKind::kConsumer;
-      q.span = StartSpan(t, op.kind, s, q.instance, q.op, op.span_name, q.parent_span_id,
-                         q.parent_span_id != 0, op.attrs, op.dynamic_attrs);
-      if (is_message && q.link_span_id != 0) {
+      q.span = StartSpan(t, op.kind, s, q.instance, q.op, op.span_name, q.parent_index,
+                         q.parent_span_id, q.parent_span_id != 0, op.attrs, op.dynamic_attrs);
+      if (op.kind == SpanKind::kConsumer && q.link_span_id != 0) {
         TraceState& ts = traces_[t];
         Span& sp = ts.spans[q.span];
         sp.first_link = static_cast<uint32_t>(ts.links.size());
         sp.link_count = 1;
-        ts.links.push_back(SpanLink{ts.id, q.link_span_id, ts.trace_state, ts.flags});
+        ts.links.push_back(SpanLink{q.link_trace_id, q.link_span_id, ts.trace_state, ts.flags});
       }
       AddOperationEvents(t, q.span, op, /*at_end=*/false, services_[s].decisions);
     }
@@ -602,53 +968,71 @@ class Simulation::Impl {
     RunFrame(f);
   }
 
-  void StartQueued(uint32_t packed_service) {
-    uint32_t s = packed_service >> 12;
-    uint32_t i = packed_service & 0xFFF;
+  void StartQueued(uint32_t global_instance) {
+    auto [s, i] = instance_owner_[global_instance];
     InstanceState& inst = services_[s].instances[i];
     const Service& svc = m_.services[s];
     if (inst.queue.empty() || (svc.concurrency != 0 && inst.busy >= svc.concurrency)) return;
     StartRequest(inst.queue.Pop());
   }
 
-  void FinishRequest(uint32_t r, bool child_failed) {
+  int PropagatedStatus(const Operation& op, FailureClass cls) const {
+    bool grpc = op.protocol == Protocol::kGrpc;
+    switch (cls) {
+      case FailureClass::kTimeout:
+        return op.status_on_timeout ? op.status_on_timeout : (grpc ? 4 : 504);
+      case FailureClass::kUnavailable:
+        return op.status_on_unavailable ? op.status_on_unavailable : (grpc ? 14 : 503);
+      default:
+        return op.status_on_error ? op.status_on_error : (grpc ? 13 : 502);
+    }
+  }
+
+  void FinishRequest(uint32_t r, bool child_failed, FailureClass child_class) {
     Request& q = requests_[r];
     const Operation& op = m_.operations[q.op];
     uint32_t s = op.service;
     ServiceRuntime& rt = services_[s];
     ServiceStats& st = stats_.services[s];
-    bool own_failed = op.error_rate > 0 && rt.decisions.Bernoulli(op.error_rate);
+    uint32_t t = q.trace;
+    // Own failure: an error fault first, then the operation's own error rate.
+    uint32_t fault =
+        rt.faults_here.empty() ? kNone : FaultFires(Fault::Kind::kError, s, q.op, q.instance);
+    bool own_failed =
+        fault != kNone || (op.error_rate > 0 && rt.decisions.Bernoulli(op.error_rate));
     bool failed = own_failed || child_failed;
     int status = op.ok_status;
-    if (own_failed) {
+    StrId ex_type = op.error_type, ex_message = op.error_message, ex_stack = kEmptyStr;
+    if (fault != kNone) {
+      const Fault& f = FaultAt(fault);
+      Touch(t, fault);
+      status = f.status != 0 ? f.status : op.error_status;
+      if (f.exception_type != kEmptyStr) ex_type = f.exception_type;
+      if (f.exception_message != kEmptyStr) ex_message = f.exception_message;
+      ex_stack = f.exception_stacktrace;
+    } else if (own_failed) {
       status = op.error_status;
     } else if (child_failed) {
-      status = op.protocol == Protocol::kGrpc ? 13 /* INTERNAL */ : 500;
+      status = PropagatedStatus(op, child_class);
     }
-    uint32_t t = q.trace;
+    if (own_failed) MarkOrigin(t, s, q.op);
     if (q.span != kNone) {
-      if (own_failed) {
-        AddEvent(t, q.span, m_.well_known.exception,
-                 {Attr{m_.well_known.exception_type, AttrValue::String(op.error_type)},
-                  Attr{m_.well_known.exception_message, AttrValue::String(op.error_message)}});
-      }
+      if (own_failed) AddException(t, q.span, ex_type, ex_message, ex_stack);
       AddOperationEvents(t, q.span, op, /*at_end=*/true, rt.decisions);
-      SetOutcome(t, q.span, op, failed, status, /*server=*/true);
+      SetOutcome(t, q.span, op, failed, status, FailureClass::kNone, /*server=*/true);
       EndSpan(t, q.span);
+    } else if (own_failed && q.call != kNone) {
+      // A dependency without spans: the caller's CLIENT span records the exception.
+      calls_[q.call].span_exception = ExceptionInfo{ex_type, ex_message, ex_stack};
     }
     ++st.completed;
     if (failed) ++st.errors;
     st.busy_nanos += (now_ - q.started).nanos();
     InstanceState& inst = rt.instances[q.instance];
     inst.busy--;
-    if (!inst.queue.empty()) queue_.Push(now_, kEvStartQueued, (s << 12) | q.instance);
-    if (q.call != kNone) {
-      Call& c = calls_[q.call];
-      c.failed = failed;
-      c.status = status;
-      Duration back = m_.services[s].network_latency.SampleDuration(rt.network);
-      queue_.Push(now_ + back, kEvResponse, q.call);
-    }
+    if (!inst.queue.empty()) queue_.Push(now_, kEvStartQueued, rt.instance_base + q.instance);
+    Answer(r, failed, status, failed ? ClassOfStatus(op.protocol, status) : FailureClass::kNone,
+           NetworkBack(s));
     FreeRequest(r);
   }
 
@@ -663,8 +1047,8 @@ class Simulation::Impl {
     return f;
   }
 
-  uint64_t SpanIdOf(uint32_t t, uint32_t span) const {
-    return span == kNone ? 0 : traces_.at(t).spans[span].span_id;
+  uint64_t SpanIdOf(uint32_t t, uint32_t span) {
+    return span == kNone ? 0 : traces_[t].spans[span].span_id;
   }
 
   // Runs frame f from its pc until it must wait (work, a call, children) or completes.
@@ -683,9 +1067,11 @@ class Simulation::Impl {
       switch (step.kind) {
         case Step::Kind::kWork: {
           Duration d = step.work.SampleDuration(rt.work);
+          if (!rt.faults_here.empty())
+            d = ApplyLatencyFaults(fr.trace, fr.service, fr.op, fr.instance, d);
           // pc advances when the resume event fires.
           queue_.Push(now_ + d, kEvFrameResume, f);
-          fr.running = false;
+          frames_[f].running = false;
           return;
         }
         case Step::Kind::kCall: {
@@ -697,8 +1083,9 @@ class Simulation::Impl {
             continue;
           }
           fr.repeat_left = n - 1;
+          fr.attempt = 1;
           fr.running = false;
-          StartCall(f, call.target);
+          StartAttempt(f);
           return;
         }
         case Step::Kind::kParallel: {
@@ -727,29 +1114,14 @@ class Simulation::Impl {
           continue;
         }
         case Step::Kind::kPublish: {
-          const Topic& topic = m_.topics[step.topic];
-          uint32_t t = fr.trace;
-          uint32_t span = StartSpan(t, SpanKind::kProducer, fr.service, fr.instance, fr.op,
-                                    topic.producer_span_name, SpanIdOf(t, fr.span), false,
-                                    topic.producer_attrs, {});
-          traces_[t].spans[span].peer = topic.broker;
-          Duration ack = topic.publish_latency.SampleDuration(rt.work);
-          Duration deliver = topic.delivery_latency.SampleDuration(rt.network);
-          uint32_t msg = messages_.Alloc();
-          messages_[msg] = Message{t, step.topic, traces_[t].spans[span].span_id};
-          Ref(t);
-          queue_.Push(now_ + ack + deliver, kEvDeliver, msg);
-          Frame& fr2 = frames_[f];
-          fr2.wait_span = span;
-          fr2.pc++;
-          fr2.running = false;
-          queue_.Push(now_ + ack, kEvProducerAck, f);
+          Publish(f, step.topic);
           return;
         }
         case Step::Kind::kSpan: {
           uint32_t t = fr.trace;
-          uint32_t span = StartSpan(t, SpanKind::kInternal, fr.service, fr.instance, fr.op,
-                                    step.span_name, SpanIdOf(t, fr.span), false, step.attrs, {});
+          uint32_t span =
+              StartSpan(t, SpanKind::kInternal, fr.service, fr.instance, fr.op, step.span_name,
+                        fr.span, SpanIdOf(t, fr.span), false, step.attrs, {});
           uint32_t c = NewFrame(t, Frame::Role::kSpan);
           Frame& child = frames_[c];
           Frame& parent = frames_[f];
@@ -782,16 +1154,18 @@ class Simulation::Impl {
     frames_.Free(f);
     switch (fr.role) {
       case Frame::Role::kRoot:
-        FinishRequest(fr.request, fr.failed);
+        FinishRequest(fr.request, fr.failed, fr.fail_class);
         break;
-      case Frame::Role::kSpan: {
+      case Frame::Role::kSpan:
         if (fr.failed) traces_[fr.trace].spans[fr.own_span].status = StatusCode::kError;
         EndSpan(fr.trace, fr.own_span);
         [[fallthrough]];
-      }
       case Frame::Role::kBranch: {
         Frame& parent = frames_[fr.parent];
-        parent.failed |= fr.failed;
+        if (fr.failed && !parent.failed) {
+          parent.failed = true;
+          parent.fail_class = fr.fail_class;
+        }
         if (--parent.pending == 0 && !parent.running) RunFrame(fr.parent);
         break;
       }
@@ -801,65 +1175,259 @@ class Simulation::Impl {
 
   // ---- calls --------------------------------------------------------------------------------
 
-  void StartCall(uint32_t f, uint32_t target) {
+  const CallSpec& CurrentCall(const Frame& fr) const { return fr.steps[fr.pc].call; }
+
+  // Makes the current attempt of the frame's current call step, through its circuit breaker.
+  void StartAttempt(uint32_t f) {
+    Frame& fr = frames_[f];
+    const CallSpec& spec = CurrentCall(fr);
+    if (spec.breaker_index != kNone && !BreakerAllows(spec)) {
+      ++stats_.breaker_rejections;
+      traces_[fr.trace].truth.fault_mask |= breakers_[spec.breaker_index].cause_mask;
+      uint32_t target_service = m_.operations[spec.target].service;
+      MarkOrigin(fr.trace, target_service, spec.target);
+      if (fr.span != kNone) {
+        const WellKnown& w = m_.well_known;
+        AddException(fr.trace, fr.span, w.circuit_open_exception, w.err_circuit_open);
+      }
+      // No request leaves: the caller fails at once. Never retried (the breaker said no).
+      AfterCall(f, true, FailureClass::kUnavailable, /*retryable=*/false);
+      return;
+    }
+    StartCall(f, spec);
+  }
+
+  void StartCall(uint32_t f, const CallSpec& spec) {
     Frame& fr = frames_[f];
     uint32_t t = fr.trace;
-    const Operation& callee = m_.operations[target];
-    uint32_t span =
-        StartSpan(t, SpanKind::kClient, fr.service, fr.instance, target, callee.client_span_name,
-                  SpanIdOf(t, fr.span), false, callee.client_attrs, callee.client_dynamic_attrs);
-    traces_[t].spans[span].peer = callee.service;
+    const Operation& callee = m_.operations[spec.target];
+    uint32_t span = StartSpan(t, SpanKind::kClient, fr.service, fr.instance, spec.target,
+                              callee.client_span_name, fr.span, SpanIdOf(t, fr.span), false,
+                              callee.client_attrs, callee.client_dynamic_attrs);
+    Span& cs = traces_[t].spans[span];
+    cs.peer = callee.service;
+    uint16_t attempt = frames_[f].attempt;
+    if (attempt > 1 && callee.protocol == Protocol::kHttp)
+      cs.SetAttr(m_.well_known.http_request_resend_count, AttrValue::Int(attempt - 1));
     uint32_t c = calls_.Alloc();
     Call& call = calls_[c];
     call.trace = t;
     call.frame = f;
     call.span = span;
-    call.target = target;
+    call.target = spec.target;
+    call.pending_events = 1;
+    call.started = now_;
     Ref(t);
-    uint32_t r = NewRequest(t, target);
+    if (spec.timeout > Duration()) {
+      calls_[c].pending_events = 2;
+      queue_.Push(now_ + spec.timeout, kEvCallTimeout, c);
+    }
+    // The request carries the context, unless the caller drops it.
+    Frame& fr2 = frames_[f];
+    // (A dependency without instrumentation reads no context, so losing it changes nothing.)
+    uint32_t broken =
+        services_[fr2.service].has_broken && callee.emits_span
+            ? FaultFires(Fault::Kind::kBrokenPropagation, fr2.service, fr2.op, fr2.instance)
+            : kNone;
+    uint32_t target_trace = broken == kNone ? t : StartFragment(t, spec.target, broken);
+    uint32_t r = NewRequest(target_trace, spec.target);
     Request& q = requests_[r];
     q.call = c;
-    q.parent_span_id = traces_[t].spans[span].span_id;
+    if (broken == kNone) {
+      q.parent_span_id = traces_[t].spans[span].span_id;
+      q.parent_index = span;
+    } else {
+      q.entry = true;
+    }
     uint32_t s = callee.service;
     Duration d = m_.services[s].network_latency.SampleDuration(services_[s].network);
     queue_.Push(now_ + d, kEvRequestArrive, r);
   }
 
-  void OnResponse(uint32_t c) {
+  // Delivers a call's outcome to the caller's CLIENT span and frame (once).
+  void CompleteCall(uint32_t c) {
     Call call = calls_[c];
-    calls_.Free(c);
+    calls_[c].completed = true;
     const Operation& callee = m_.operations[call.target];
     uint32_t t = call.trace;
-    if (call.failed && !callee.emits_span && callee.error_type != kEmptyStr) {
-      // Leaf dependencies have no span of their own: the client records the exception.
-      AddEvent(t, call.span, m_.well_known.exception,
-               {Attr{m_.well_known.exception_type, AttrValue::String(callee.error_type)},
-                Attr{m_.well_known.exception_message, AttrValue::String(callee.error_message)}});
+    if (call.failed && call.span_exception.type != kEmptyStr) {
+      // Dependencies have no span of their own: the client records their exception.
+      AddException(t, call.span, call.span_exception.type, call.span_exception.message,
+                   call.span_exception.stacktrace);
     }
-    SetOutcome(t, call.span, callee, call.failed, call.status, /*server=*/false);
+    SetOutcome(t, call.span, callee, call.failed, call.status, call.cls, /*server=*/false);
     EndSpan(t, call.span);
-    Frame& fr = frames_[call.frame];
-    const Operation& caller = m_.operations[fr.op];
-    if (call.failed && caller.propagate_errors) {
-      fr.failed = true;
-      fr.repeat_left = 0;
-    }
-    if (!fr.failed && fr.repeat_left > 0) {
-      fr.repeat_left--;
-      StartCall(call.frame, call.target);
-    } else {
-      fr.pc++;
-      RunFrame(call.frame);
-    }
+    const CallSpec& spec = CurrentCall(frames_[call.frame]);
+    if (spec.breaker_index != kNone) BreakerRecord(spec, call.failed, traces_[t].truth.fault_mask);
+    AfterCall(call.frame, call.failed, call.cls, /*retryable=*/true);
+    // The call no longer holds its trace open: a late response or a timer that fires after this
+    // only finds the call completed. (The caller's frame holds the trace while it goes on.)
     Unref(t);
+  }
+
+  // The frame's current call attempt ended: retry, fall back, propagate or go on.
+  void AfterCall(uint32_t f, bool failed, FailureClass cls, bool retryable) {
+    Frame& fr = frames_[f];
+    const CallSpec& spec = CurrentCall(fr);
+    if (failed) {
+      if (retryable && fr.attempt < spec.retry.max_attempts && spec.retry.Retries(cls)) {
+        double backoff = static_cast<double>(spec.retry.initial_backoff.nanos()) *
+                         std::pow(spec.retry.multiplier, fr.attempt - 1);
+        backoff = std::min(backoff, static_cast<double>(spec.retry.max_backoff.nanos()));
+        if (spec.retry.jitter > 0) {
+          double u = services_[fr.service].decisions.Uniform() * 2 - 1;
+          backoff *= 1 + spec.retry.jitter * u;
+        }
+        fr.attempt++;
+        ++stats_.retries;
+        ++traces_[fr.trace].truth.retries;
+        queue_.Push(now_ + Duration::Nanos(static_cast<int64_t>(std::max(0.0, backoff))), kEvRetry,
+                    f);
+        return;
+      }
+      OnError on_error = m_.operations[fr.op].propagate_errors ? spec.on_error : OnError::kIgnore;
+      if (on_error == OnError::kPropagate) {
+        fr.failed = true;
+        fr.fail_class = cls;
+        fr.repeat_left = 0;
+        RunFrame(f);
+        return;
+      }
+      if (on_error == OnError::kFallback) {
+        fr.repeat_left = 0;
+        Duration d = spec.fallback.SampleDuration(services_[fr.service].work);
+        queue_.Push(now_ + d, kEvFrameResume, f);
+        return;
+      }
+      // kIgnore: go on as if it had succeeded.
+    }
+    if (fr.repeat_left > 0) {
+      fr.repeat_left--;
+      fr.attempt = 1;
+      StartAttempt(f);
+      return;
+    }
+    fr.pc++;
+    RunFrame(f);
+  }
+
+  // One of the call's events (response, timeout) was handled; the slot is reused after both.
+  void ReleaseCallEvent(uint32_t c) {
+    if (--calls_[c].pending_events == 0) calls_.Free(c);
+  }
+
+  void OnResponse(uint32_t c) {
+    if (!calls_[c].completed) CompleteCall(c);
+    ReleaseCallEvent(c);
+  }
+
+  void OnCallTimeout(uint32_t c) {
+    Call& call = calls_[c];
+    if (!call.completed) {
+      call.failed = true;
+      call.status = 0;
+      call.cls = FailureClass::kTimeout;
+      ++stats_.timeouts;
+      ++traces_[call.trace].truth.timeouts;
+      MarkOrigin(call.trace, m_.operations[call.target].service, call.target);
+      CompleteCall(c);
+    }
+    ReleaseCallEvent(c);
+  }
+
+  // ---- circuit breakers ---------------------------------------------------------------------
+
+  bool BreakerAllows(const CallSpec& spec) {
+    BreakerState& b = breakers_[spec.breaker_index];
+    const CircuitBreakerSpec& cfg = spec.breaker;
+    if (b.state == BreakerState::State::kOpen) {
+      if (now_ < b.open_until) return false;
+      b.state = BreakerState::State::kHalfOpen;
+      b.trials_started = b.trials_ok = 0;
+    }
+    if (b.state == BreakerState::State::kHalfOpen) {
+      if (b.trials_started >= std::max<uint32_t>(1, cfg.half_open_calls)) return false;
+      ++b.trials_started;
+    }
+    return true;
+  }
+
+  void BreakerRecord(const CallSpec& spec, bool failed, uint64_t fault_mask) {
+    BreakerState& b = breakers_[spec.breaker_index];
+    const CircuitBreakerSpec& cfg = spec.breaker;
+    if (failed) b.cause_mask |= fault_mask;
+    switch (b.state) {
+      case BreakerState::State::kOpen:
+        return;  // a call sent before the breaker opened
+      case BreakerState::State::kHalfOpen:
+        if (failed) {
+          OpenBreaker(b, cfg);
+        } else if (++b.trials_ok >= std::max<uint32_t>(1, cfg.half_open_calls)) {
+          b = BreakerState();  // closed, with an empty window and no cause
+        }
+        return;
+      case BreakerState::State::kClosed: {
+        uint32_t window = std::max<uint32_t>(1, cfg.window);
+        if (b.ring.size() != window) b.ring.assign(window, 0);
+        if (b.filled == window) {
+          b.failures -= b.ring[b.pos];
+        } else {
+          ++b.filled;
+        }
+        b.ring[b.pos] = failed ? 1 : 0;
+        b.failures += failed ? 1 : 0;
+        b.pos = (b.pos + 1) % window;
+        if (b.filled >= cfg.minimum_calls &&
+            static_cast<double>(b.failures) >=
+                cfg.failure_threshold * static_cast<double>(b.filled)) {
+          OpenBreaker(b, cfg);
+        }
+        return;
+      }
+    }
+  }
+
+  void OpenBreaker(BreakerState& b, const CircuitBreakerSpec& cfg) {
+    b.state = BreakerState::State::kOpen;
+    b.open_until = now_ + cfg.open_duration;
+    b.pos = b.filled = b.failures = 0;
+    std::fill(b.ring.begin(), b.ring.end(), 0);
+    ++stats_.breaker_opens;
   }
 
   // ---- messaging ----------------------------------------------------------------------------
 
+  void Publish(uint32_t f, uint32_t topic_index) {
+    Frame& fr = frames_[f];
+    const Topic& topic = m_.topics[topic_index];
+    ServiceRuntime& rt = services_[fr.service];
+    uint32_t t = fr.trace;
+    uint32_t span =
+        StartSpan(t, SpanKind::kProducer, fr.service, fr.instance, fr.op, topic.producer_span_name,
+                  fr.span, SpanIdOf(t, fr.span), false, topic.producer_attrs, {});
+    traces_[t].spans[span].peer = topic.broker;
+    Duration ack = topic.publish_latency.SampleDuration(rt.work);
+    Duration deliver = topic.delivery_latency.SampleDuration(rt.network);
+    Frame& fr2 = frames_[f];
+    uint32_t broken = rt.has_broken ? FaultFires(Fault::Kind::kBrokenPropagation, fr2.service,
+                                                 fr2.op, fr2.instance)
+                                    : kNone;
+    uint32_t msg = messages_.Alloc();
+    messages_[msg] = Message{t, topic_index, traces_[t].spans[span].span_id, span, broken};
+    Ref(t);
+    queue_.Push(now_ + ack + deliver, kEvDeliver, msg);
+    Frame& fr3 = frames_[f];
+    fr3.wait_span = span;
+    fr3.pc++;
+    fr3.running = false;
+    queue_.Push(now_ + ack, kEvProducerAck, f);
+  }
+
   void OnProducerAck(uint32_t f) {
     Frame& fr = frames_[f];
-    EndSpan(fr.trace, fr.wait_span);
+    uint32_t span = fr.wait_span;
     fr.wait_span = kNone;
+    EndSpan(fr.trace, span);
     RunFrame(f);
   }
 
@@ -867,12 +1435,33 @@ class Simulation::Impl {
     Message mm = messages_[msg];
     messages_.Free(msg);
     const Topic& topic = m_.topics[mm.topic];
+    TraceId producer_trace = traces_[mm.trace].id;
     for (uint32_t op : topic.consumers) {
-      uint32_t r = NewRequest(mm.trace, op);
+      uint32_t consumer_service = m_.operations[op].service;
+      uint32_t t =
+          mm.broken_fault == kNone ? mm.trace : StartFragment(mm.trace, op, mm.broken_fault);
+      uint32_t r = NewRequest(t, op);
       Request& q = requests_[r];
-      q.parent_span_id = mm.producer_span_id;
-      q.link_span_id = mm.producer_span_id;
-      ArriveAtService(r);
+      if (mm.broken_fault == kNone) {
+        q.parent_span_id = mm.producer_span_id;
+        q.parent_index = mm.producer_index;
+      } else {
+        q.entry = true;
+      }
+      // Without the context the consumer has nothing to link to either.
+      q.link_span_id = mm.broken_fault == kNone ? mm.producer_span_id : 0;
+      q.link_trace_id = producer_trace;
+      uint32_t lag = services_[consumer_service].faults_here.empty()
+                         ? kNone
+                         : ActiveFault(Fault::Kind::kConsumerLag, consumer_service, op, kNone);
+      if (lag != kNone && !FaultAt(lag).extra_latency.IsZero()) {
+        Touch(t, lag);
+        Duration extra =
+            FaultAt(lag).extra_latency.SampleDuration(services_[consumer_service].faults);
+        queue_.Push(now_ + extra, kEvRequestArrive, r);
+      } else {
+        ArriveAtService(r);
+      }
     }
     Unref(mm.trace);
   }
@@ -892,9 +1481,8 @@ class Simulation::Impl {
       items_.emplace_back();
       return static_cast<uint32_t>(items_.size() - 1);
     }
-    void FreeKeep(uint32_t i) { free_.push_back(i); }
+    void Free(uint32_t i) { free_.push_back(i); }
     TraceState& operator[](uint32_t i) { return items_[i]; }
-    const TraceState& at(uint32_t i) const { return items_[i]; }
     size_t live() const { return items_.size() - free_.size(); }
 
    private:
@@ -912,14 +1500,20 @@ class Simulation::Impl {
   bool finished_ = false;
   Time stop_ = Time::Max();
   uint64_t until_progress_ = 1;
-  uint32_t next_arrival_op_ = 0;
   Time now_;
   EventQueue queue_;
   Rng trace_ids_;
   std::vector<ServiceRuntime> services_;
+  std::vector<std::pair<uint32_t, uint32_t>>
+      instance_owner_;  // global instance -> (service, instance)
   std::vector<Rng> gen_rng_;
   std::vector<uint32_t> gen_slot_;    // generator -> trace value slot (kNone for per-span)
   std::vector<uint32_t> trace_gens_;  // slot -> generator
+  std::vector<uint32_t> traffic_faults_;
+  std::vector<BreakerState> breakers_;
+  std::vector<uint64_t> name_hash_;  // StrId -> FNV hash (0 = not computed yet)
+  std::vector<uint64_t> shape_scratch_;
+  std::vector<Span> exported_;  // scratch: a trace's spans minus the lost ones
   TracePool traces_;
   Pool<Request> requests_;
   Pool<Call> calls_;

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "sim/arrivals.h"
+#include "sim/faults.h"
 #include "sim/model.h"
 #include "sim/sink.h"
 #include "sim/status.h"
@@ -41,6 +42,12 @@ struct SimulationOptions {
   // bars). Default: none.
   std::function<void(Time)> progress;
   uint64_t progress_every = 1 << 16;
+  // Faults on the timeline; must outlive the Simulation and be valid for the model
+  // (FaultPlan::Validate). Default: none.
+  const FaultPlan* faults = nullptr;
+  // Adds the ground truth to each trace's root span as tracesim.* debug attributes
+  // (error, root_error, root_cause, fragment, tracesim.fault.<id>). Default: false.
+  bool tag_ground_truth = false;
 
   Status Validate() const;
 };
@@ -60,6 +67,14 @@ struct ServiceStats {
 
 struct SimulationStats {
   uint64_t events = 0;
+  uint64_t retries = 0;             // retried call attempts
+  uint64_t timeouts = 0;            // client timeouts
+  uint64_t breaker_opens = 0;       // circuit breaker transitions to open
+  uint64_t breaker_rejections = 0;  // calls refused by an open breaker
+  uint64_t rate_limited = 0;        // requests answered 429 / RESOURCE_EXHAUSTED by a rate limit
+  uint64_t refused = 0;             // connections refused by an outage
+  uint64_t fragments = 0;           // traces started because a context was lost
+  uint64_t lost_spans = 0;          // spans not exported (span loss)
   uint64_t traces_started = 0;
   uint64_t traces_finished = 0;
   uint64_t traces_unfinished = 0;  // still open at the drain limit, dropped

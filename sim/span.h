@@ -70,6 +70,9 @@ struct Span {
   uint32_t operation = kNone;  // operation this span belongs to (server side) or calls (CLIENT)
   uint32_t service = kNone;    // service that recorded the span
   uint32_t peer = kNone;       // CLIENT/PRODUCER: callee service; else kNone. Not exported.
+  uint32_t parent_index =
+      kNone;          // the parent's index in its trace as created (internal). Not exported.
+  bool lost = false;  // dropped by a span-loss fault (internal). Never exported.
   SpanKind kind = SpanKind::kInternal;
   StatusCode status = StatusCode::kUnset;
   uint8_t dynamic_count = 0;
@@ -110,8 +113,12 @@ struct Span {
   int64_t duration_nanos() const { return end_unix_nano - start_unix_nano; }
 };
 
-// What a sink receives: every span of one finished trace (or trace fragment, when propagation
-// broke), in the order they started, plus their events and links. Valid only during the call.
+// What a sink receives: every exported span of one finished trace (or trace fragment, when
+// propagation broke), in the order they started, plus their events and links. `spans` may be
+// empty (a request refused at the edge, every span lost): the trace still happened, as `truth`
+// says. Valid only during the call.
+struct TraceTruth;
+
 struct TraceView {
   const Model* model = nullptr;
   TraceId trace_id;
@@ -119,6 +126,8 @@ struct TraceView {
   std::span<const SpanEvent> events;
   std::span<const SpanLink> links;
   uint64_t sequence = 0;  // 0-based order in which traces were started in the run
+  // What really happened to the trace (sim/faults.h); always set by the Simulation.
+  const TraceTruth* truth = nullptr;
 };
 
 }  // namespace tracesim::sim

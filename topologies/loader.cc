@@ -106,9 +106,11 @@ class Diag {
     std::string text = source_ + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
     if (!path.empty()) text += std::string(path) + ": ";
     text += msg;
-    problems_.push_back({line, col, std::move(text)});
+    problems_.push_back({line, col, std::move(text), std::string(msg)});
   }
   bool empty() const { return problems_.empty(); }
+  // The first problem's message alone (no position, no path); "" when none.
+  std::string FirstMessage() const { return problems_.empty() ? "" : problems_.front().msg; }
 
   // Every problem, sorted by position, one per line.
   std::string Text() const {
@@ -130,6 +132,7 @@ class Diag {
   struct Problem {
     int line, col;
     std::string text;
+    std::string msg;
   };
   std::string source_;
   std::vector<Problem> problems_;
@@ -204,11 +207,27 @@ const Keys kServiceKeys = {"name",           "version",         "language",
                            "instances",      "concurrency",     "queue",
                            "load_balancing", "resource",        "baggage_to_attributes",
                            "port",           "address",         "protocol",
-                           "grpc_service",   "network_latency", "operations"};
-const Keys kOperationKeys = {
-    "name",       "kind",   "protocol",     "http",       "grpc",          "consumes",
-    "steps",      "work",   "calls",        "attributes", "events",        "baggage",
-    "error_rate", "status", "error_status", "error_type", "error_message", "propagate_errors"};
+                           "grpc_service",   "network_latency", "operations",
+                           "rate_limit"};
+const Keys kOperationKeys = {"name",
+                             "kind",
+                             "protocol",
+                             "http",
+                             "grpc",
+                             "consumes",
+                             "steps",
+                             "work",
+                             "calls",
+                             "attributes",
+                             "events",
+                             "baggage",
+                             "error_rate",
+                             "status",
+                             "error_status",
+                             "error_type",
+                             "error_message",
+                             "propagate_errors",
+                             "error_propagation"};
 const Keys kDependencyKeys = {"name",       "type",      "system",          "address",
                               "port",       "namespace", "network_latency", "capacity",
                               "operations", "topics"};
@@ -217,9 +236,21 @@ const Keys kDepOperationKeys = {"name",   "latency",      "operation",  "collect
                                 "query",  "http",         "attributes", "error_rate",
                                 "status", "error_status", "error_type", "error_message"};
 const Keys kTopicKeys = {"name", "publish_latency", "delivery_latency"};
-const Keys kStepKeys = {"work", "call", "parallel", "publish", "span", "probability", "count"};
+const Keys kStepKeys = {"work",        "call",  "parallel", "publish",         "span",
+                        "probability", "count", "timeout",  "circuit_breaker", "on_error",
+                        "fallback",    "retry"};
 const Keys kStepKinds = {"work", "call", "parallel", "publish", "span"};
-const Keys kCallKeys = {"call", "probability", "count"};
+const Keys kCallKeys = {"call",  "probability",     "count",    "timeout",
+                        "retry", "circuit_breaker", "on_error", "fallback"};
+// Keys that only make sense on call steps.
+const Keys kCallOnlyKeys = {"count", "timeout", "retry", "circuit_breaker", "on_error", "fallback"};
+const Keys kRetryKeys = {"attempts", "backoff", "multiplier", "max_backoff", "jitter", "on"};
+const Keys kRetryOn = {"error", "unavailable", "timeout"};
+const Keys kBreakerKeys = {"failure_threshold", "window", "minimum_calls", "open_for",
+                           "half_open_calls"};
+const Keys kOnError = {"propagate", "fallback", "ignore"};
+const Keys kRateLimitKeys = {"rps", "burst"};
+const Keys kPropagationKeys = {"error", "unavailable", "timeout"};
 const Keys kSpanKeys = {"name", "steps", "attributes"};
 const Keys kEventKeys = {"name", "probability", "at", "attributes"};
 const Keys kHttpKeys = {"method", "route"};
@@ -319,6 +350,19 @@ enum class Need { kPositive, kNonNegative };
 class Compiler {
  public:
   explicit Compiler(const std::string& source) : diag_(source) { m_.source = source; }
+
+  // One distribution node on its own (for other file formats that embed distributions).
+  sim::Result<Distribution> ParseDistributionNode(const YAML::Node& node, bool positive) {
+    Val v = At(node, "", Val{});
+    std::optional<Distribution> d;
+    try {
+      d = Dist(v, positive ? Need::kPositive : Need::kNonNegative);
+    } catch (const std::exception& e) {
+      return Status::InvalidArgument(std::string("cannot read the distribution: ") + e.what());
+    }
+    if (!d) return Status::InvalidArgument(diag_.FirstMessage());
+    return *d;
+  }
 
   sim::Result<Model> Run(std::string_view yaml) {
     YAML::Node root;
@@ -1056,6 +1100,19 @@ class Compiler {
                          Show(v.node));
       return std::nullopt;
     };
+    if (const Fields::Entry* e = f.Find("error_propagation")) {
+      if (!http && !grpc) {
+        diag_.Error(e->key_val, "'error_propagation' applies to http and grpc operations only");
+      } else {
+        Fields pf(diag_, e->value, &kPropagationKeys);
+        if (const Val* v = pf.Get("error"))
+          if (auto c = code(*v)) op.status_on_error = *c;
+        if (const Val* v = pf.Get("unavailable"))
+          if (auto c = code(*v)) op.status_on_unavailable = *c;
+        if (const Val* v = pf.Get("timeout"))
+          if (auto c = code(*v)) op.status_on_timeout = *c;
+      }
+    }
     for (std::string_view key : {"status", "error_status"}) {
       const Fields::Entry* e = f.Find(key);
       if (e == nullptr) continue;
@@ -1089,6 +1146,19 @@ class Compiler {
       if (auto i = Choice(*v, names)) ctx.lang = FindLanguage(names[*i]);
     }
     ParseCapacity(f, s);
+    if (const Val* v = f.Get("rate_limit")) {
+      Fields rf(diag_, *v, &kRateLimitKeys);
+      if (const Val* r = Require(rf, "rps")) {
+        auto x = Number(*r);
+        if (x && *x <= 0) diag_.Error(*r, "rps must be > 0, got " + r->node.Scalar());
+        if (x && *x > 0) s.rate_limit_rps = *x;
+      }
+      if (const Val* b = rf.Get("burst")) {
+        auto x = Number(*b);
+        if (x && *x < 1) diag_.Error(*b, "burst must be >= 1, got " + b->node.Scalar());
+        if (x && *x >= 1) s.rate_limit_burst = *x;
+      }
+    }
     if (const Val* v = f.Get("protocol")) {
       static const Keys kProto = {"http", "grpc"};
       if (auto p = Choice(*v, kProto))
@@ -1324,12 +1394,11 @@ class Compiler {
             Val cv = At(calls->node[i], Index(calls->path, i), *calls);
             std::optional<sim::Step> s;
             if (cv.node.IsScalar()) {
-              s = CallStep(cv, op, nullptr, nullptr);
+              s = CallStep(cv, op, nullptr);
             } else {
               Fields cf(diag_, cv, &kCallKeys);
               if (!cf.ok()) continue;
-              if (const Val* c = Require(cf, "call"))
-                s = CallStep(*c, op, cf.Get("probability"), cf.Get("count"));
+              if (const Val* c = Require(cf, "call")) s = CallStep(*c, op, &cf);
             }
             if (s) program.push_back(std::move(*s));
           }
@@ -1352,21 +1421,22 @@ class Compiler {
     }
   }
 
-  std::optional<sim::Step> CallStep(const Val& ref, uint32_t from, const Val* probability,
-                                    const Val* count) {
+  // A call step: `ref` names the target; `f` (may be null) holds the call's other keys.
+  std::optional<sim::Step> CallStep(const Val& ref, uint32_t from, const Fields* f) {
     sim::Step s;
     s.kind = sim::Step::Kind::kCall;
     bool ok = true;
-    if (probability) {
+    if (const Val* probability = f ? f->Get("probability") : nullptr) {
       auto p = Probability(*probability);
       ok &= p.has_value();
       if (p) s.call.probability = *p;
     }
-    if (count) {
+    if (const Val* count = f ? f->Get("count") : nullptr) {
       auto c = Count(*count);
       ok &= c.has_value();
       if (c) s.call.count = *c;
     }
+    if (f) ok &= ParseResilience(*f, s.call);
     auto name = Str(ref);
     if (!name) return std::nullopt;
     uint32_t target = m_.FindOperationRef(*name);
@@ -1381,6 +1451,133 @@ class Compiler {
     calls_.push_back({from, target, ref});
     if (!ok) return std::nullopt;
     return s;
+  }
+
+  std::optional<sim::Duration> PositiveDuration(const Val& v) {
+    auto ns = DurationNs(v, Need::kPositive);
+    if (!ns) return std::nullopt;
+    return sim::Duration::Nanos(static_cast<int64_t>(*ns));
+  }
+
+  // timeout, retry, circuit_breaker, on_error, fallback of a call (doc/topology.md#resilience).
+  bool ParseResilience(const Fields& f, sim::CallSpec& call) {
+    bool ok = true;
+    if (const Val* v = f.Get("timeout")) {
+      auto d = PositiveDuration(*v);
+      ok &= d.has_value();
+      if (d) call.timeout = *d;
+    }
+    if (const Val* v = f.Get("retry")) {
+      sim::RetryPolicy& r = call.retry;
+      r.max_attempts = 3;  // `retry:` present means retrying; 3 attempts unless told otherwise
+      if (v->node.IsScalar()) {
+        auto n = Int(*v, 1, 100);
+        ok &= n.has_value();
+        if (n) r.max_attempts = static_cast<uint32_t>(*n);
+      } else {
+        Fields rf(diag_, *v, &kRetryKeys);
+        ok &= rf.ok();
+        if (const Val* a = rf.Get("attempts")) {
+          auto n = Int(*a, 1, 100);
+          ok &= n.has_value();
+          if (n) r.max_attempts = static_cast<uint32_t>(*n);
+        }
+        if (const Val* b = rf.Get("backoff")) {
+          auto d = DurationNs(*b, Need::kNonNegative);
+          ok &= d.has_value();
+          if (d) r.initial_backoff = sim::Duration::Nanos(static_cast<int64_t>(*d));
+        }
+        if (const Val* m = rf.Get("multiplier")) {
+          auto x = Number(*m);
+          if (x && *x < 1)
+            diag_.Error(*m, "a backoff multiplier must be >= 1, got " + m->node.Scalar());
+          ok &= x && *x >= 1;
+          if (x) r.multiplier = *x;
+        }
+        if (const Val* m = rf.Get("max_backoff")) {
+          auto d = PositiveDuration(*m);
+          ok &= d.has_value();
+          if (d) r.max_backoff = *d;
+        }
+        if (const Val* j = rf.Get("jitter")) {
+          auto x = Probability(*j);
+          ok &= x.has_value();
+          if (x) r.jitter = *x;
+        }
+        if (const Val* on = rf.Get("on")) {
+          if (!on->node.IsSequence() || on->node.size() == 0) {
+            diag_.Error(*on, "expected a non-empty list of " + JoinList(kRetryOn) + ", got " +
+                                 Show(on->node));
+            ok = false;
+          } else {
+            r.on_error = r.on_unavailable = r.on_timeout = false;
+            for (size_t i = 0; i < on->node.size(); ++i) {
+              auto c = Choice(At(on->node[i], Index(on->path, i), *on), kRetryOn);
+              ok &= c.has_value();
+              if (!c) continue;
+              (*c == 0 ? r.on_error : *c == 1 ? r.on_unavailable : r.on_timeout) = true;
+            }
+          }
+        }
+      }
+    }
+    if (const Val* v = f.Get("circuit_breaker")) {
+      sim::CircuitBreakerSpec& b = call.breaker;
+      if (v->node.IsScalar()) {
+        auto on = Bool(*v);
+        ok &= on.has_value();
+        b.enabled = on.value_or(false);
+      } else {
+        b.enabled = true;
+        Fields bf(diag_, *v, &kBreakerKeys);
+        ok &= bf.ok();
+        if (const Val* x = bf.Get("failure_threshold")) {
+          auto p = Probability(*x);
+          if (p && *p == 0) diag_.Error(*x, "failure_threshold must be > 0");
+          ok &= p && *p > 0;
+          if (p) b.failure_threshold = *p;
+        }
+        auto count = [&](const char* key, uint32_t* out) {
+          if (const Val* x = bf.Get(key)) {
+            auto n = Int(*x, 1, 1000000);
+            ok &= n.has_value();
+            if (n) *out = static_cast<uint32_t>(*n);
+          }
+        };
+        count("window", &b.window);
+        count("minimum_calls", &b.minimum_calls);
+        count("half_open_calls", &b.half_open_calls);
+        if (const Val* x = bf.Get("open_for")) {
+          auto d = PositiveDuration(*x);
+          ok &= d.has_value();
+          if (d) b.open_duration = *d;
+        }
+        if (b.minimum_calls > b.window) {
+          diag_.Error(bf.self(), "minimum_calls (" + std::to_string(b.minimum_calls) +
+                                     ") exceeds window (" + std::to_string(b.window) + ")");
+          ok = false;
+        }
+      }
+    }
+    const Val* on_error = f.Get("on_error");
+    const Val* fallback = f.Get("fallback");
+    if (on_error) {
+      auto c = Choice(*on_error, kOnError);
+      ok &= c.has_value();
+      if (c) call.on_error = static_cast<sim::OnError>(*c);
+    }
+    if (fallback) {
+      auto d = Dist(*fallback, Need::kNonNegative);
+      ok &= d.has_value();
+      if (d) call.fallback = *d;
+      if (!on_error) call.on_error = sim::OnError::kFallback;
+      if (on_error && call.on_error != sim::OnError::kFallback) {
+        diag_.Error(*fallback, "'fallback' needs on_error: fallback, got on_error: " +
+                                   on_error->node.Scalar());
+        ok = false;
+      }
+    }
+    return ok;
   }
 
   std::optional<sim::Step> ParseStep(const Val& v, uint32_t op) {
@@ -1402,9 +1599,12 @@ class Compiler {
     }
     const std::string& kind = kinds[0];
     const Val& body = *f.Get(kind);
-    if (const Fields::Entry* c = f.Find("count"); c && kind != "call")
-      diag_.Error(c->key_val, "'count' applies to call steps only");
-    if (kind == "call") return CallStep(body, op, f.Get("probability"), f.Get("count"));
+    if (kind != "call") {
+      for (const std::string& key : kCallOnlyKeys)
+        if (const Fields::Entry* c = f.Find(key))
+          diag_.Error(c->key_val, Quote(key) + " applies to call steps only");
+    }
+    if (kind == "call") return CallStep(body, op, &f);
 
     sim::Step s;
     if (const Val* p = f.Get("probability"))
@@ -1713,6 +1913,10 @@ class Compiler {
 };
 
 }  // namespace
+
+sim::Result<sim::Distribution> ParseDistribution(const YAML::Node& node, bool positive) {
+  return Compiler("").ParseDistributionNode(node, positive);
+}
 
 sim::Result<sim::Model> LoadTopologyYaml(std::string_view yaml, const std::string& source_name) {
   return Compiler(source_name).Run(yaml);

@@ -170,7 +170,7 @@ TEST(BuiltinTopologies, CheckoutCompiles) {
   EXPECT_EQ(AttrText(m, pg.client_attrs, "db.collection.name"), "inventory");
   EXPECT_EQ(AttrText(m, pg.client_attrs, "db.namespace"), "inventory");
   EXPECT_NE(AttrText(m, pg.client_attrs, "db.query.text").find("$1"), std::string::npos);
-  EXPECT_EQ(m.services[pg.service].concurrency, 8u);
+  EXPECT_EQ(m.services[pg.service].concurrency, 64u);
 
   const sim::Operation& stripe = Op(m, "stripe.POST /v1/charges");
   EXPECT_EQ(m.strings.Get(stripe.client_span_name), "POST");
@@ -874,6 +874,114 @@ services:
 TEST(Validation, ColumnsAreOneBased) {
   std::string msg = Problems("services:\n  - name: a\n    instancez: 2\n    operations: []\n");
   EXPECT_NE(msg.find("t.yaml:3:5: services[0].instancez: unknown key"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace tracesim::topologies
+
+namespace tracesim::topologies {
+namespace {
+
+TEST(Resilience, CallKeysCompileIntoTheModel) {
+  auto r = LoadTopologyYaml(Y(R"(
+services:
+  - name: a
+    rate_limit: {rps: 50, burst: 5}
+    operations:
+      - name: GET /a
+        error_propagation: {error: 500, unavailable: 503, timeout: 504}
+        steps:
+          - call: b.GetB
+            timeout: 250ms
+            retry: {attempts: 4, backoff: 50ms, multiplier: 3, max_backoff: 2s, jitter: 0.1, on: [timeout, unavailable]}
+            circuit_breaker: {failure_threshold: 0.6, window: 30, minimum_calls: 12, open_for: 15s, half_open_calls: 2}
+          - call: b.GetB
+            fallback: 3ms
+          - {call: b.GetB, on_error: ignore, retry: 2, circuit_breaker: true}
+  - name: b
+    protocol: grpc
+    operations:
+      - name: GetB
+        error_propagation: {timeout: UNAVAILABLE}
+        calls:
+          - {call: c.GET /c, timeout: 1s}
+  - name: c
+    operations:
+      - name: GET /c
+        work: 1ms
+)"),
+                            "t.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Model& m = *r;
+  EXPECT_EQ(m.services[0].rate_limit_rps, 50);
+  EXPECT_EQ(m.services[0].rate_limit_burst, 5);
+  const sim::Operation& a = m.operations[m.FindOperationRef("a.GET /a")];
+  EXPECT_EQ(a.status_on_error, 500);
+  EXPECT_EQ(a.status_on_unavailable, 503);
+  EXPECT_EQ(a.status_on_timeout, 504);
+  const sim::CallSpec& c0 = a.steps[0].call;
+  EXPECT_EQ(c0.timeout.nanos(), 250'000'000);
+  EXPECT_EQ(c0.retry.max_attempts, 4u);
+  EXPECT_EQ(c0.retry.initial_backoff.nanos(), 50'000'000);
+  EXPECT_EQ(c0.retry.multiplier, 3);
+  EXPECT_EQ(c0.retry.max_backoff.nanos(), 2'000'000'000);
+  EXPECT_DOUBLE_EQ(c0.retry.jitter, 0.1);
+  EXPECT_FALSE(c0.retry.on_error);
+  EXPECT_TRUE(c0.retry.on_timeout && c0.retry.on_unavailable);
+  EXPECT_TRUE(c0.breaker.enabled);
+  EXPECT_DOUBLE_EQ(c0.breaker.failure_threshold, 0.6);
+  EXPECT_EQ(c0.breaker.window, 30u);
+  EXPECT_EQ(c0.breaker.minimum_calls, 12u);
+  EXPECT_EQ(c0.breaker.open_duration.nanos(), 15'000'000'000);
+  EXPECT_EQ(c0.breaker.half_open_calls, 2u);
+  EXPECT_NE(c0.breaker_index, sim::kNone);
+  const sim::CallSpec& c1 = a.steps[1].call;
+  EXPECT_EQ(c1.on_error, sim::OnError::kFallback);
+  EXPECT_NEAR(c1.fallback.Mean(), 3e6, 1);
+  const sim::CallSpec& c2 = a.steps[2].call;
+  EXPECT_EQ(c2.on_error, sim::OnError::kIgnore);
+  EXPECT_EQ(c2.retry.max_attempts, 2u);
+  EXPECT_TRUE(c2.breaker.enabled);
+  EXPECT_EQ(m.breaker_count, 2u);
+  const sim::Operation& b = m.operations[m.FindOperationRef("b.GetB")];
+  EXPECT_EQ(b.status_on_timeout, 14);
+  EXPECT_EQ(b.steps[0].call.timeout.nanos(), 1'000'000'000);
+}
+
+TEST(Resilience, BadResilienceKeysNameTheLine) {
+  std::string msg = Problems(Y(R"(
+services:
+  - name: a
+    rate_limit: {rps: 0}
+    operations:
+      - name: GET /a
+        steps:
+          - {work: 1ms, timeout: 1s}
+          - {call: a.GET /b, timeout: 0}
+          - {call: a.GET /b, retry: {attempts: 0}}
+          - {call: a.GET /b, retry: {on: [errors]}}
+          - {call: a.GET /b, circuit_breaker: {window: 5, minimum_calls: 9}}
+          - {call: a.GET /b, on_error: propagate, fallback: 2ms}
+          - {call: a.GET /b, on_error: explode}
+          - {call: a.GET /b, retry: {multiplier: 0.5}}
+      - name: GET /b
+        work: 1ms
+dependencies:
+  - name: pg
+    type: database
+    system: postgresql
+    rate_limit: {rps: 5}
+)"));
+  ExpectProblem(msg, 3, "services[0].rate_limit.rps", "rps must be > 0");
+  ExpectProblem(msg, 7, "steps[0].timeout", "'timeout' applies to call steps only");
+  ExpectProblem(msg, 8, "steps[1].timeout", "must be > 0");
+  ExpectProblem(msg, 9, "steps[2].retry.attempts", "");
+  ExpectProblem(msg, 10, "steps[3].retry.on[0]", "errors");
+  ExpectProblem(msg, 11, "steps[4].circuit_breaker", "minimum_calls (9) exceeds window (5)");
+  ExpectProblem(msg, 12, "steps[5].fallback", "'fallback' needs on_error: fallback");
+  ExpectProblem(msg, 13, "steps[6].on_error", "explode");
+  ExpectProblem(msg, 14, "steps[7].retry.multiplier", "must be >= 1");
+  ExpectProblem(msg, 21, "dependencies[0].rate_limit", "unknown key 'rate_limit'");
 }
 
 }  // namespace

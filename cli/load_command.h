@@ -1,0 +1,23 @@
+// `tracesim load`: paced load generation into a collector (doc/load.md).
+//
+// Exit codes: 0 success; 1 the run could not start or its output failed (an unreachable TLS
+// file, an unwritable --summary-json); 2 bad usage or input (names the flag); 99 a --threshold
+// was crossed (each failed one is printed).
+#ifndef TRACESIM_CLI_LOAD_COMMAND_H_
+#define TRACESIM_CLI_LOAD_COMMAND_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace tracesim::cli {
+
+inline constexpr int kExitThresholds = 99;
+
+// Takes the arguments after "load". SIGINT/SIGTERM during the run stop it cleanly (a second
+// signal skips the grace period); the previous handlers are restored on return.
+int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+}  // namespace tracesim::cli
+
+#endif  // TRACESIM_CLI_LOAD_COMMAND_H_

@@ -1,0 +1,174 @@
+// `tracesim load` driven in-process against real loopback receivers (loadgen/test_loopback.h).
+#include "cli/load_command.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "loadgen/test_loopback.h"
+
+namespace tracesim::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path TinyScenarioFile() {
+  fs::path dir = fs::temp_directory_path() / "tracesim_load_cli_test";
+  fs::create_directories(dir);
+  std::ofstream(dir / "tiny.yaml") << R"(name: tiny
+network_latency: 100us
+services:
+  - name: front
+    operations:
+      - name: GET /x
+        work: 2ms
+        calls:
+          - back.Get
+  - name: back
+    protocol: grpc
+    operations:
+      - {name: Get, work: 1ms}
+)";
+  std::ofstream(dir / "tiny-scenario.yaml") << R"(name: tiny
+topology: tiny.yaml
+duration: 10s
+seed: 7
+workload:
+  process: uniform
+  rate: 100
+  mix:
+    - {operation: "front.GET /x"}
+)";
+  return dir / "tiny-scenario.yaml";
+}
+
+struct Ran {
+  int code;
+  std::string out, err;
+};
+
+Ran Load(std::vector<std::string> args) {
+  std::ostringstream out, err;
+  int code = LoadCommand(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+TEST(LoadCommandTest, BadFlagsAreUsageErrorsNamingTheFlag) {
+  std::string sc = TinyScenarioFile().string();
+  struct Case {
+    std::vector<std::string> args;
+    std::string needle;
+  };
+  std::vector<Case> cases = {
+      {{sc, "--senders", "0"}, "--senders"},
+      {{sc, "--rate", "abc"}, "--rate"},
+      {{sc, "--ramp", "1:2"}, "--ramp"},
+      {{sc, "--threshold", "latency<1"}, "--threshold"},
+      {{sc, "--threshold", "dropped=0"}, "--threshold"},
+      {{sc, "--protocol", "carrier-pigeon"}, "--protocol"},
+      {{sc, "--no-such-flag"}, "no-such-flag"},
+      {{sc, "--batch-bytes", "10"}, "--batch-bytes"},
+      {{sc, "--header", "novalue"}, "--header"},
+      {{sc, "--duration", "0s"}, "--duration"},
+      {{sc, "--traces", "-3"}, "--traces"},
+      {{sc, "--timeout", "soon"}, "--timeout"},
+      {{sc, "--queue-spans", "10"}, "--queue-spans"},
+      {{sc, "--retry-attempts", "0"}, "--retry-attempts"},
+      {{sc, "--arrivals", "bursty"}, "--arrivals"},
+      {{"no-such-scenario"}, "no-such-scenario"},
+  };
+  for (const Case& c : cases) {
+    Ran r = Load(c.args);
+    EXPECT_EQ(r.code, kExitUsage) << c.needle << ": " << r.err;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << r.err;
+  }
+  Ran m = Load({sc, "--metrics-addr", "nonsense", "--traces", "1"});
+  EXPECT_EQ(m.code, kExitUsage) << m.err;
+  EXPECT_NE(m.err.find("--metrics-addr"), std::string::npos) << m.err;
+}
+
+TEST(LoadCommandTest, HelpListsThresholdMetrics) {
+  Ran r = Load({"--help"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_NE(r.out.find("--summary-json"), std::string::npos);
+  EXPECT_NE(r.out.find("export_p99_ms"), std::string::npos);
+}
+
+TEST(LoadCommandTest, EndToEndGrpcWithSummaryAndThresholds) {
+  auto srv = loadgen::testing::StartGrpcServer({});
+  fs::path json = fs::temp_directory_path() / "tracesim_load_cli_test" / "summary.json";
+  fs::remove(json);
+  Ran r = Load({TinyScenarioFile().string(), "--endpoint", srv->endpoint(), "--protocol", "grpc",
+                "--rate", "200", "--traces", "100", "--summary-json", json.string(), "--threshold",
+                "dropped==0", "--threshold", "accepted_ratio>=1", "--no-progress", "--batch-delay",
+                "50ms"});
+  EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
+  std::ifstream f(json);
+  auto j = nlohmann::json::parse(f, nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_EQ(j["traces"].get<uint64_t>(), 100u);
+  EXPECT_EQ(j["spans"]["generated"].get<uint64_t>(), srv->accepted_spans());
+  EXPECT_EQ(j["spans"]["accepted"].get<uint64_t>(), srv->accepted_spans());
+  EXPECT_TRUE(j["spans"]["identity_holds"].get<bool>());
+  EXPECT_EQ(j["spans"]["in_flight"].get<uint64_t>(), 0u);
+  EXPECT_NE(r.out.find("ok     dropped==0"), std::string::npos) << r.out;
+}
+
+TEST(LoadCommandTest, CrossedThresholdExits99AndSaysWhich) {
+  auto srv = loadgen::testing::StartHttpServer({});
+  Ran r = Load({TinyScenarioFile().string(), "--endpoint", srv->endpoint() + "/v1/traces",
+                "--protocol", "http/json", "--traces", "20", "--rate", "200", "--threshold",
+                "accepted_ratio>=1", "--threshold", "export_p99_ms<0", "--no-progress"});
+  EXPECT_EQ(r.code, kExitThresholds) << r.out << r.err;
+  EXPECT_NE(r.err.find("threshold crossed: export_p99_ms<0"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("accepted_ratio"), std::string::npos) << r.err;
+}
+
+TEST(LoadCommandTest, SigintStopsCleanly) {
+  auto srv = loadgen::testing::StartGrpcServer({});
+  fs::path json = fs::temp_directory_path() / "tracesim_load_cli_test" / "sigint.json";
+  fs::remove(json);
+  // Until the command installs its handler, a SIGINT must not kill the test binary.
+  struct sigaction ign {
+  }, old{};
+  ign.sa_handler = SIG_IGN;
+  sigaction(SIGINT, &ign, &old);
+  auto fut = std::async(std::launch::async, [&] {
+    return Load({TinyScenarioFile().string(), "--endpoint", srv->endpoint(), "--duration", "60s",
+                 "--summary-json", json.string(), "--no-progress"});
+  });
+  // Signal the process every 300ms until the command returns (bounded: 30 tries).
+  int tries = 0;
+  while (fut.wait_for(std::chrono::milliseconds(300)) != std::future_status::ready && tries < 30) {
+    ::kill(::getpid(), SIGINT);
+    ++tries;
+  }
+  Ran r = fut.get();
+  sigaction(SIGINT, &old, nullptr);
+  EXPECT_LT(tries, 30);
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("interrupted"), std::string::npos) << r.out;
+  std::ifstream f(json);
+  auto j = nlohmann::json::parse(f, nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_TRUE(j["interrupted"].get<bool>());
+  EXPECT_TRUE(j["spans"]["identity_holds"].get<bool>());
+  EXPECT_EQ(j["spans"]["in_flight"].get<uint64_t>(), 0u);
+}
+
+TEST(LoadCommandTest, DispatchedFromMain) {
+  std::ostringstream out, err;
+  EXPECT_EQ(Main({"tracesim", "load", "--help"}, out, err), kExitOk);
+  EXPECT_NE(out.str().find("tracesim load"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tracesim::cli

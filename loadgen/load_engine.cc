@@ -1,0 +1,708 @@
+#include "loadgen/load_engine.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "metrics/histogram.h"
+#include "sim/simulation.h"
+#include "sim/sink.h"
+#include "workloads/workload.h"
+
+namespace tracesim::loadgen {
+
+sim::Status EngineOptions::Validate() const {
+  auto bad = [](const std::string& m) { return sim::Status::InvalidArgument(m); };
+  if (duration.nanos() <= 0) return bad("duration must be > 0");
+  if (mean_spans_per_trace < 0) return bad("mean_spans_per_trace must be >= 0");
+  if (rate_in_spans && !(mean_spans_per_trace > 0))
+    return bad("a rate in spans/s needs mean_spans_per_trace > 0");
+  if (senders < 1 || senders > 256) return bad("senders must be in [1, 256]");
+  if (batch_spans < 1) return bad("batch_spans must be >= 1");
+  if (batch_bytes < 1024) return bad("batch_bytes must be >= 1024");
+  if (batch_delay.count() < 1) return bad("batch_delay must be >= 1ms");
+  if (queue_spans < batch_spans) return bad("queue_spans must be >= batch_spans");
+  if (max_in_flight < 1) return bad("max_in_flight must be >= 1");
+  if (grace.count() < 0) return bad("grace must be >= 0");
+  if (lookahead.count() < 0) return bad("lookahead must be >= 0");
+  if (drain_limit.nanos() < 0) return bad("drain_limit must be >= 0");
+  return retry.Validate();
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t CpuNanos() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
+struct Batch {
+  std::vector<sim::Span> spans;
+  std::vector<sim::SpanEvent> events;
+  std::vector<sim::SpanLink> links;
+  std::string body;
+  uint64_t id = 0;
+  uint32_t attempts = 0;
+  Clock::time_point first_attempt;
+  Clock::time_point due;
+  void Clear() {
+    spans.clear();
+    events.clear();
+    links.clear();
+    body.clear();
+    attempts = 0;
+  }
+};
+
+// Spans that ended in the simulation, waiting for the wall clock to reach their end time. FIFO in
+// end-time order (SpanListener guarantees it). Vectors are reused: no per-span allocation once
+// they have grown.
+class PendingSpans final : public sim::SpanListener {
+ public:
+  struct Entry {
+    sim::Span span;
+    uint64_t first_event;  // absolute index into the event stream
+    uint64_t first_link;
+  };
+  void OnSpanEnd(const sim::Model&, const sim::Span& span, std::span<const sim::SpanEvent> events,
+                 std::span<const sim::SpanLink> links) noexcept override {
+    entries_.push_back(Entry{span, events_base_ + events_.size(), links_base_ + links_.size()});
+    events_.insert(events_.end(), events.begin(), events.end());
+    links_.insert(links_.end(), links.begin(), links.end());
+  }
+  bool empty() const { return head_ == entries_.size(); }
+  const Entry& front() const { return entries_[head_]; }
+  // Appends the front span (with its events and links, re-based) to `b` and pops it.
+  void MoveFrontTo(Batch* b) {
+    const Entry& e = entries_[head_];
+    sim::Span s = e.span;
+    s.first_event = static_cast<uint32_t>(b->events.size());
+    s.first_link = static_cast<uint32_t>(b->links.size());
+    size_t ev = e.first_event - events_base_, lk = e.first_link - links_base_;
+    b->events.insert(b->events.end(), events_.begin() + ev, events_.begin() + ev + s.event_count);
+    b->links.insert(b->links.end(), links_.begin() + lk, links_.begin() + lk + s.link_count);
+    b->spans.push_back(s);
+    Pop();
+  }
+  void Pop() {
+    ++head_;
+    if (head_ >= 4096 && head_ * 2 >= entries_.size()) Compact();
+  }
+
+ private:
+  void Compact() {
+    uint64_t ev_keep = empty() ? events_base_ + events_.size() : entries_[head_].first_event;
+    uint64_t lk_keep = empty() ? links_base_ + links_.size() : entries_[head_].first_link;
+    events_.erase(events_.begin(), events_.begin() + (ev_keep - events_base_));
+    links_.erase(links_.begin(), links_.begin() + (lk_keep - links_base_));
+    events_base_ = ev_keep;
+    links_base_ = lk_keep;
+    entries_.erase(entries_.begin(), entries_.begin() + head_);
+    head_ = 0;
+  }
+  std::vector<Entry> entries_;
+  size_t head_ = 0;
+  std::vector<sim::SpanEvent> events_;
+  std::vector<sim::SpanLink> links_;
+  uint64_t events_base_ = 0, links_base_ = 0;
+};
+
+// Stops a workload after `limit` arrivals.
+class LimitedArrivals final : public sim::ArrivalSource {
+ public:
+  LimitedArrivals(sim::ArrivalSource* inner, uint64_t limit) : inner_(inner), limit_(limit) {}
+  bool Next(sim::Arrival* out) noexcept override {
+    if (limit_ != 0 && count_ >= limit_) return false;
+    if (!inner_->Next(out)) return false;
+    ++count_;
+    return true;
+  }
+
+ private:
+  sim::ArrivalSource* inner_;
+  uint64_t limit_;
+  uint64_t count_ = 0;
+};
+
+constexpr double kNanosPerMs = 1e6;
+
+struct PromMetrics {
+  metrics::Counter* generated = nullptr;
+  metrics::Counter* traces = nullptr;
+  metrics::Counter* accepted = nullptr;
+  metrics::Counter* rejected_partial = nullptr;
+  metrics::Counter* rejected_fatal = nullptr;
+  metrics::Counter* dropped_queue_full = nullptr;
+  metrics::Counter* dropped_non_retryable = nullptr;
+  metrics::Counter* dropped_retries_exhausted = nullptr;
+  metrics::Counter* dropped_shutdown = nullptr;
+  metrics::Counter* req_ok = nullptr;
+  metrics::Counter* req_retryable = nullptr;
+  metrics::Counter* req_fatal = nullptr;
+  metrics::Counter* req_shutdown = nullptr;
+  metrics::Gauge* in_flight = nullptr;
+  metrics::Gauge* queued = nullptr;
+  metrics::Gauge* target_rate = nullptr;
+  metrics::BucketHistogram* latency = nullptr;
+};
+
+void Inc(metrics::Counter* c, double v) {
+  if (c != nullptr) c->Increment(v);
+}
+
+}  // namespace
+
+class LoadEngine::Impl {
+ public:
+  Impl(const sim::Model& model, workloads::WorkloadSpec workload, EngineOptions options,
+       exporter::Transport* transport, EncoderFactory encoders, metrics::MetricsRegistry* registry)
+      : model_(model),
+        spec_(std::move(workload)),
+        opt_(std::move(options)),
+        transport_(transport),
+        encoders_(std::move(encoders)),
+        registry_(registry),
+        rng_(sim::Rng::Derive(opt_.seed, "loadgen-retry-jitter")) {}
+
+  sim::Result<LoadReport> Run(const std::atomic<int>* stop,
+                              std::function<void(const SecondStats&)> on_second);
+
+ private:
+  sim::Status RegisterMetrics();
+  Batch* NewBatch();  // REQUIRES: mu_ held
+  void Enqueue(Batch* b);
+  void SenderLoop();
+  void Send(Batch* b);
+  void OnResult(Batch* b, const exporter::ExportResult& r);
+  // REQUIRES: mu_ held. Resolves b's spans out of in_flight and frees its request slot.
+  void FinishLocked(Batch* b);
+  void RollSecond(uint32_t second, std::function<void(const SecondStats&)>& on_second);
+  double ExpectedArrivals(double seconds) const;
+
+  const sim::Model& model_;
+  workloads::WorkloadSpec spec_;
+  EngineOptions opt_;
+  exporter::Transport* transport_;
+  EncoderFactory encoders_;
+  metrics::MetricsRegistry* registry_;
+  PromMetrics prom_;
+
+  std::mutex mu_;
+  std::condition_variable work_cv_;                  // senders wait for work or a slot
+  std::condition_variable done_cv_;                  // the drain waits for completions
+  std::deque<Batch*> queue_;                         // GUARDED_BY(mu_)
+  std::vector<Batch*> retry_heap_;                   // GUARDED_BY(mu_), min-heap on due
+  std::vector<std::unique_ptr<Batch>> all_batches_;  // GUARDED_BY(mu_)
+  std::vector<Batch*> free_batches_;                 // GUARDED_BY(mu_)
+  uint64_t next_batch_id_ = 1;                       // GUARDED_BY(mu_)
+  uint32_t in_flight_requests_ = 0;                  // GUARDED_BY(mu_)
+  uint32_t sending_ = 0;                             // GUARDED_BY(mu_): inside ExportAsync
+  bool hard_stop_ = false;                           // GUARDED_BY(mu_)
+  bool senders_exit_ = false;                        // GUARDED_BY(mu_)
+  sim::Rng rng_;                                     // GUARDED_BY(mu_)
+  metrics::Histogram latency_;                       // GUARDED_BY(mu_)
+  metrics::Histogram second_latency_;                // GUARDED_BY(mu_)
+  SecondStats cur_;                                  // GUARDED_BY(mu_): the open second
+  std::vector<SecondStats> seconds_;                 // GUARDED_BY(mu_)
+  LoadReport rep_;  // result buckets GUARDED_BY(mu_); generator-only fields unguarded
+
+  std::atomic<uint64_t> queued_spans_{0};  // spans in queue_ (not the open batch)
+  std::atomic<uint64_t> in_flight_spans_{0};
+};
+
+LoadEngine::LoadEngine(const sim::Model& model, workloads::WorkloadSpec workload,
+                       EngineOptions options, exporter::Transport* transport,
+                       EncoderFactory encoders, metrics::MetricsRegistry* registry)
+    : impl_(std::make_unique<Impl>(model, std::move(workload), std::move(options), transport,
+                                   std::move(encoders), registry)) {}
+LoadEngine::~LoadEngine() = default;
+
+sim::Result<LoadReport> LoadEngine::Run(const std::atomic<int>* stop,
+                                        std::function<void(const SecondStats&)> on_second) {
+  return impl_->Run(stop, std::move(on_second));
+}
+
+sim::Status LoadEngine::Impl::RegisterMetrics() {
+  if (registry_ == nullptr) return sim::Status::Ok();
+  auto& r = *registry_;
+  const char* spans_help = "Spans the load generator has generated (released at their end time).";
+  TRACESIM_ASSIGN_OR_RETURN(prom_.generated,
+                            r.AddCounter("tracesim_load_spans_generated_total", spans_help));
+  TRACESIM_ASSIGN_OR_RETURN(
+      prom_.traces, r.AddCounter("tracesim_load_traces_generated_total",
+                                 "Traces the load generator has generated (root spans released)."));
+  TRACESIM_ASSIGN_OR_RETURN(prom_.accepted, r.AddCounter("tracesim_load_spans_accepted_total",
+                                                         "Spans the receiver accepted."));
+  const char* rej = "Spans the receiver refused, by reason.";
+  TRACESIM_ASSIGN_OR_RETURN(
+      prom_.rejected_partial,
+      r.AddCounter("tracesim_load_spans_rejected_total", rej, {{"reason", "partial_success"}}));
+  TRACESIM_ASSIGN_OR_RETURN(prom_.rejected_fatal, r.AddCounter("tracesim_load_spans_rejected_total",
+                                                               rej, {{"reason", "fatal"}}));
+  const char* drop = "Spans the load generator gave up on, by reason.";
+  TRACESIM_ASSIGN_OR_RETURN(
+      prom_.dropped_queue_full,
+      r.AddCounter("tracesim_load_spans_dropped_total", drop, {{"reason", "queue_full"}}));
+  TRACESIM_ASSIGN_OR_RETURN(
+      prom_.dropped_non_retryable,
+      r.AddCounter("tracesim_load_spans_dropped_total", drop, {{"reason", "non_retryable"}}));
+  TRACESIM_ASSIGN_OR_RETURN(
+      prom_.dropped_retries_exhausted,
+      r.AddCounter("tracesim_load_spans_dropped_total", drop, {{"reason", "retries_exhausted"}}));
+  TRACESIM_ASSIGN_OR_RETURN(
+      prom_.dropped_shutdown,
+      r.AddCounter("tracesim_load_spans_dropped_total", drop, {{"reason", "shutdown"}}));
+  const char* req = "Export attempts by outcome.";
+  TRACESIM_ASSIGN_OR_RETURN(
+      prom_.req_ok, r.AddCounter("tracesim_load_export_requests_total", req, {{"result", "ok"}}));
+  TRACESIM_ASSIGN_OR_RETURN(prom_.req_retryable, r.AddCounter("tracesim_load_export_requests_total",
+                                                              req, {{"result", "retryable"}}));
+  TRACESIM_ASSIGN_OR_RETURN(prom_.req_fatal, r.AddCounter("tracesim_load_export_requests_total",
+                                                          req, {{"result", "fatal"}}));
+  TRACESIM_ASSIGN_OR_RETURN(prom_.req_shutdown, r.AddCounter("tracesim_load_export_requests_total",
+                                                             req, {{"result", "shutdown"}}));
+  TRACESIM_ASSIGN_OR_RETURN(
+      prom_.in_flight, r.AddGauge("tracesim_load_spans_in_flight",
+                                  "Spans taken by a sender and not yet resolved (retries incl.)."));
+  TRACESIM_ASSIGN_OR_RETURN(
+      prom_.queued, r.AddGauge("tracesim_load_spans_queued", "Spans waiting in the send queue."));
+  TRACESIM_ASSIGN_OR_RETURN(prom_.target_rate, r.AddGauge("tracesim_load_target_traces_per_second",
+                                                          "The workload's current trace rate."));
+  TRACESIM_ASSIGN_OR_RETURN(
+      prom_.latency,
+      r.AddHistogram("tracesim_load_export_duration_seconds", "Export attempt latency.",
+                     {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}));
+  return sim::Status::Ok();
+}
+
+double LoadEngine::Impl::ExpectedArrivals(double seconds) const {
+  seconds = std::min(seconds, opt_.duration.seconds());
+  if (seconds <= 0) return 0;
+  return spec_.ExpectedArrivals(sim::Duration::FromSecondsF(seconds));
+}
+
+Batch* LoadEngine::Impl::NewBatch() {
+  Batch* b;
+  if (!free_batches_.empty()) {
+    b = free_batches_.back();
+    free_batches_.pop_back();
+  } else {
+    all_batches_.push_back(std::make_unique<Batch>());
+    b = all_batches_.back().get();
+  }
+  b->Clear();
+  b->id = next_batch_id_++;
+  return b;
+}
+
+void LoadEngine::Impl::Enqueue(Batch* b) {
+  {
+    std::lock_guard lk(mu_);
+    queue_.push_back(b);
+    queued_spans_.fetch_add(b->spans.size());
+    rep_.peak_queued_spans = std::max<uint64_t>(rep_.peak_queued_spans, queued_spans_.load());
+  }
+  work_cv_.notify_one();
+}
+
+void LoadEngine::Impl::SenderLoop() {
+  std::unique_ptr<BatchEncoder> encoder = encoders_();
+  for (;;) {
+    Batch* b = nullptr;
+    {
+      std::unique_lock lk(mu_);
+      for (;;) {
+        if (senders_exit_ || hard_stop_) return;
+        if (in_flight_requests_ < opt_.max_in_flight) {
+          auto now = Clock::now();
+          auto later = [](Batch* x, Batch* y) { return x->due > y->due; };
+          if (!retry_heap_.empty() && retry_heap_.front()->due <= now) {
+            std::pop_heap(retry_heap_.begin(), retry_heap_.end(), later);
+            b = retry_heap_.back();
+            retry_heap_.pop_back();
+            break;
+          }
+          if (!queue_.empty()) {
+            b = queue_.front();
+            queue_.pop_front();
+            queued_spans_.fetch_sub(b->spans.size());
+            in_flight_spans_.fetch_add(b->spans.size());
+            break;
+          }
+          if (!retry_heap_.empty()) {
+            work_cv_.wait_until(lk, retry_heap_.front()->due);
+            continue;
+          }
+        }
+        work_cv_.wait(lk);
+      }
+      ++in_flight_requests_;
+    }
+    if (b->body.empty()) {
+      encoder->Encode(b->spans, b->events, b->links, &b->body);
+      // Too many bytes: move the second half of the spans to a new batch at the queue's front.
+      while (b->body.size() > opt_.batch_bytes && b->spans.size() > 1) {
+        size_t keep = b->spans.size() / 2;
+        Batch* rest;
+        {
+          std::lock_guard lk(mu_);
+          rest = NewBatch();
+        }
+        for (size_t i = keep; i < b->spans.size(); ++i) {
+          sim::Span s = b->spans[i];
+          rest->events.insert(rest->events.end(), b->events.begin() + s.first_event,
+                              b->events.begin() + s.first_event + s.event_count);
+          rest->links.insert(rest->links.end(), b->links.begin() + s.first_link,
+                             b->links.begin() + s.first_link + s.link_count);
+          s.first_event = static_cast<uint32_t>(rest->events.size() - s.event_count);
+          s.first_link = static_cast<uint32_t>(rest->links.size() - s.link_count);
+          rest->spans.push_back(s);
+        }
+        b->spans.resize(keep);
+        {
+          std::lock_guard lk(mu_);
+          in_flight_spans_.fetch_sub(rest->spans.size());
+          queued_spans_.fetch_add(rest->spans.size());
+          queue_.push_front(rest);
+        }
+        work_cv_.notify_one();
+        encoder->Encode(b->spans, b->events, b->links, &b->body);
+      }
+    }
+    Send(b);
+  }
+}
+
+void LoadEngine::Impl::Send(Batch* b) {
+  exporter::ExportRequest req;
+  {
+    std::lock_guard lk(mu_);
+    if (hard_stop_) {
+      rep_.dropped_shutdown += b->spans.size();
+      Inc(prom_.dropped_shutdown, b->spans.size());
+      FinishLocked(b);
+      return;
+    }
+    ++sending_;
+    if (b->attempts == 0) b->first_attempt = Clock::now();
+    ++b->attempts;
+    rep_.bytes_sent += b->body.size();
+  }
+  req.body = b->body;
+  req.spans = b->spans.size();
+  req.id = b->id;
+  transport_->ExportAsync(std::move(req), [this, b](exporter::ExportResult r) { OnResult(b, r); });
+  {
+    std::lock_guard lk(mu_);
+    --sending_;
+  }
+  done_cv_.notify_all();
+}
+
+void LoadEngine::Impl::FinishLocked(Batch* b) {
+  in_flight_spans_.fetch_sub(b->spans.size());
+  --in_flight_requests_;
+  free_batches_.push_back(b);
+  if (prom_.in_flight) prom_.in_flight->Set(static_cast<double>(in_flight_spans_.load()));
+}
+
+void LoadEngine::Impl::OnResult(Batch* b, const exporter::ExportResult& r) {
+  const uint64_t n = b->spans.size();
+  {
+    std::lock_guard lk(mu_);
+    ++rep_.requests;
+    ++cur_.requests;
+    int64_t lat = r.latency.count();
+    latency_.Record(lat);
+    second_latency_.Record(lat);
+    if (prom_.latency) prom_.latency->Observe(static_cast<double>(lat) * 1e-9);
+    if (r.kind != exporter::ExportResult::Kind::kOk) {
+      ++rep_.failed_requests;
+      ++cur_.failed_requests;
+      std::string key = !r.code_name.empty() ? r.code_name : "code " + std::to_string(r.code);
+      ++rep_.errors[key];
+    }
+    bool retry_scheduled = false;
+    switch (r.kind) {
+      case exporter::ExportResult::Kind::kOk: {
+        Inc(prom_.req_ok, 1);
+        uint64_t rej = static_cast<uint64_t>(std::clamp<int64_t>(r.rejected_spans, 0, n));
+        rep_.accepted += n - rej;
+        rep_.rejected_partial += rej;
+        cur_.accepted += n - rej;
+        cur_.rejected += rej;
+        Inc(prom_.accepted, n - rej);
+        Inc(prom_.rejected_partial, rej);
+        break;
+      }
+      case exporter::ExportResult::Kind::kRetryable: {
+        Inc(prom_.req_retryable, 1);
+        if (hard_stop_) {
+          rep_.dropped_shutdown += n;
+          cur_.dropped += n;
+          Inc(prom_.dropped_shutdown, n);
+          break;
+        }
+        auto now = Clock::now();
+        auto delay = opt_.retry.Delay(b->attempts, r.retry_after, rng_);
+        if (opt_.retry.ShouldRetry(b->attempts, now - b->first_attempt, delay)) {
+          b->due = now + delay;
+          retry_heap_.push_back(b);
+          std::push_heap(retry_heap_.begin(), retry_heap_.end(),
+                         [](Batch* x, Batch* y) { return x->due > y->due; });
+          ++rep_.retries;
+          --in_flight_requests_;
+          retry_scheduled = true;
+        } else {
+          rep_.dropped_retries_exhausted += n;
+          cur_.dropped += n;
+          Inc(prom_.dropped_retries_exhausted, n);
+        }
+        break;
+      }
+      case exporter::ExportResult::Kind::kFatal:
+        Inc(prom_.req_fatal, 1);
+        if (r.code != 0) {  // the server answered: it rejected the data
+          rep_.rejected_fatal += n;
+          cur_.rejected += n;
+          Inc(prom_.rejected_fatal, n);
+        } else {
+          rep_.dropped_non_retryable += n;
+          cur_.dropped += n;
+          Inc(prom_.dropped_non_retryable, n);
+        }
+        break;
+      case exporter::ExportResult::Kind::kShutdown:
+        Inc(prom_.req_shutdown, 1);
+        rep_.dropped_shutdown += n;
+        cur_.dropped += n;
+        Inc(prom_.dropped_shutdown, n);
+        break;
+    }
+    if (!retry_scheduled) FinishLocked(b);
+  }
+  work_cv_.notify_all();
+  done_cv_.notify_all();
+}
+
+void LoadEngine::Impl::RollSecond(uint32_t second,
+                                  std::function<void(const SecondStats&)>& on_second) {
+  SecondStats s;
+  {
+    std::lock_guard lk(mu_);
+    cur_.second = second;
+    cur_.target_traces = ExpectedArrivals(second + 1.0) - ExpectedArrivals(second);
+    cur_.export_p50_ms = second_latency_.Percentile(50) / kNanosPerMs;
+    cur_.export_p99_ms = second_latency_.Percentile(99) / kNanosPerMs;
+    cur_.queued_spans = queued_spans_.load();
+    cur_.in_flight_spans = in_flight_spans_.load();
+    second_latency_.Reset();
+    s = cur_;
+    seconds_.push_back(cur_);
+    cur_ = SecondStats{};
+  }
+  if (prom_.queued) prom_.queued->Set(static_cast<double>(s.queued_spans));
+  if (prom_.target_rate) prom_.target_rate->Set(s.target_traces);
+  if (on_second) on_second(s);
+}
+
+sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
+                                              std::function<void(const SecondStats&)> on_second) {
+  TRACESIM_RETURN_IF_ERROR(opt_.Validate());
+  TRACESIM_RETURN_IF_ERROR(spec_.Validate().WithContext("workload"));
+  if (transport_ == nullptr || !encoders_) return sim::Status::InvalidArgument("no transport");
+  TRACESIM_RETURN_IF_ERROR(RegisterMetrics());
+  // A --traces run may outlast the arrival window the user gave: let arrivals run on.
+  sim::Duration window = opt_.duration;
+  auto workload = workloads::Workload::Create(spec_, model_, opt_.seed, window);
+  if (!workload.ok()) return workload.status();
+  LimitedArrivals arrivals(workload->get(), opt_.max_traces);
+
+  PendingSpans pending;
+  sim::CountingSink sink;
+  sim::SimulationOptions so;
+  so.seed = opt_.seed;
+  so.drain_limit = opt_.drain_limit;
+  const int64_t start_unix = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  so.start_unix_nanos = start_unix;
+  sim::Simulation simulation(model_, so, &sink);
+  simulation.AddListener(&pending);
+  TRACESIM_RETURN_IF_ERROR(simulation.Start(&arrivals));
+
+  std::vector<std::thread> senders;
+  for (uint32_t i = 0; i < opt_.senders; ++i) senders.emplace_back([this] { SenderLoop(); });
+
+  const Clock::time_point t0 = Clock::now();
+  const int64_t cpu0 = CpuNanos();
+  const int64_t lookahead = std::chrono::nanoseconds(opt_.lookahead).count();
+  const int64_t window_end_ns = opt_.duration.nanos();
+  int64_t stop_ns = -1;  // when generation stopped early (stop flag)
+  uint32_t second = 0;
+  uint64_t window_spans = 0, window_traces = 0;
+  metrics::Histogram lag;
+  Batch* open = nullptr;
+  Clock::time_point open_since;
+  auto stop_level = [stop] { return stop == nullptr ? 0 : stop->load(); };
+  auto close_open = [&] {
+    if (open != nullptr) {
+      Enqueue(open);
+      open = nullptr;
+    }
+  };
+
+  // ---- generation ----
+  for (;;) {
+    Clock::time_point now = Clock::now();
+    int64_t el = std::chrono::duration_cast<std::chrono::nanoseconds>(now - t0).count();
+    while (el >= (int64_t{second} + 1) * 1000000000) RollSecond(second++, on_second);
+    if (stop_level() >= 1) {
+      rep_.interrupted = true;
+      stop_ns = el;
+      break;
+    }
+    if (!simulation.finished()) {
+      sim::Status st = simulation.RunUntil(sim::Time::FromNanos(el + lookahead));
+      if (!st.ok()) {
+        stop_ns = el;
+        break;
+      }
+    }
+    uint64_t released = 0, released_roots = 0, dropped = 0;
+    while (!pending.empty()) {
+      const sim::Span& s = pending.front().span;
+      int64_t end_rel = s.end_unix_nano - start_unix;
+      if (end_rel > el) break;
+      lag.Record(el - end_rel);
+      ++released;
+      bool root = s.parent_span_id == 0;
+      if (root) ++released_roots;
+      if (end_rel < window_end_ns) {
+        ++window_spans;
+        if (root) ++window_traces;
+      }
+      uint64_t open_n = open == nullptr ? 0 : open->spans.size();
+      if (queued_spans_.load(std::memory_order_relaxed) + open_n >= opt_.queue_spans) {
+        ++dropped;
+        pending.Pop();
+        continue;
+      }
+      if (open == nullptr) {
+        std::lock_guard lk(mu_);
+        open = NewBatch();
+        open_since = now;
+      }
+      pending.MoveFrontTo(open);
+      if (open->spans.size() >= opt_.batch_spans) close_open();
+    }
+    if (released > 0) {
+      std::lock_guard lk(mu_);
+      rep_.generated += released;
+      rep_.traces += released_roots;
+      rep_.dropped_queue_full += dropped;
+      cur_.generated_spans += released;
+      cur_.generated_traces += released_roots;
+      cur_.dropped += dropped;
+      Inc(prom_.generated, released);
+      Inc(prom_.traces, released_roots);
+      Inc(prom_.dropped_queue_full, dropped);
+    }
+    if (open != nullptr && now - open_since >= opt_.batch_delay) close_open();
+    if (simulation.finished() && pending.empty()) break;
+    // Sleep until the next span is due, at most 2ms (new spans may appear as the sim advances).
+    Clock::time_point wake = now + std::chrono::milliseconds(2);
+    if (!pending.empty()) {
+      auto due = t0 + std::chrono::nanoseconds(pending.front().span.end_unix_nano - start_unix);
+      wake = std::min(wake, due);
+    }
+    std::this_thread::sleep_until(wake);
+  }
+  close_open();
+  const int64_t gen_end_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+
+  // ---- drain: flush what remains within the grace period ----
+  const Clock::time_point deadline = Clock::now() + opt_.grace;
+  for (;;) {
+    Clock::time_point now = Clock::now();
+    int64_t el = std::chrono::duration_cast<std::chrono::nanoseconds>(now - t0).count();
+    while (el >= (int64_t{second} + 1) * 1000000000) RollSecond(second++, on_second);
+    std::unique_lock lk(mu_);
+    if (queue_.empty() && retry_heap_.empty() && in_flight_requests_ == 0) break;
+    if (now >= deadline || stop_level() >= 2) break;
+    done_cv_.wait_for(lk, std::chrono::milliseconds(20));
+  }
+
+  // ---- hard stop: drop what is left, cancel what is in flight ----
+  {
+    std::unique_lock lk(mu_);
+    hard_stop_ = true;
+    senders_exit_ = true;
+    for (Batch* b : queue_) {
+      rep_.dropped_shutdown += b->spans.size();
+      cur_.dropped += b->spans.size();
+      Inc(prom_.dropped_shutdown, b->spans.size());
+      queued_spans_.fetch_sub(b->spans.size());
+      free_batches_.push_back(b);
+    }
+    queue_.clear();
+    for (Batch* b : retry_heap_) {
+      rep_.dropped_shutdown += b->spans.size();
+      cur_.dropped += b->spans.size();
+      Inc(prom_.dropped_shutdown, b->spans.size());
+      in_flight_spans_.fetch_sub(b->spans.size());
+      free_batches_.push_back(b);
+    }
+    retry_heap_.clear();
+    done_cv_.wait(lk, [this] { return sending_ == 0; });
+  }
+  work_cv_.notify_all();
+  transport_->Shutdown();  // every outstanding `done` runs (kShutdown) before it returns
+  {
+    std::unique_lock lk(mu_);
+    done_cv_.wait_for(lk, std::chrono::seconds(10), [this] { return in_flight_requests_ == 0; });
+  }
+  for (std::thread& t : senders) t.join();
+  const Clock::time_point t_end = Clock::now();
+  RollSecond(second, on_second);  // the last, partial second
+
+  std::lock_guard lk(mu_);
+  LoadReport rep = rep_;
+  rep.in_flight = in_flight_spans_.load();
+  rep.seconds = seconds_;
+  rep.export_p50_ms = latency_.Percentile(50) / kNanosPerMs;
+  rep.export_p90_ms = latency_.Percentile(90) / kNanosPerMs;
+  rep.export_p95_ms = latency_.Percentile(95) / kNanosPerMs;
+  rep.export_p99_ms = latency_.Percentile(99) / kNanosPerMs;
+  rep.export_max_ms = latency_.Max() / kNanosPerMs;
+  rep.export_mean_ms = latency_.Mean() / kNanosPerMs;
+  rep.release_lag_p99_ms = lag.Percentile(99) / kNanosPerMs;
+  rep.release_lag_max_ms = lag.Max() / kNanosPerMs;
+  int64_t win = window_end_ns;
+  if (stop_ns >= 0) win = std::min(win, stop_ns);
+  if (opt_.max_traces != 0) win = std::min(win, gen_end_ns);
+  rep.window_seconds = static_cast<double>(win) * 1e-9;
+  rep.wall_seconds = std::chrono::duration<double>(t_end - t0).count();
+  rep.cpu_seconds = static_cast<double>(CpuNanos() - cpu0) * 1e-9;
+  rep.mean_spans_per_trace = opt_.mean_spans_per_trace;
+  rep.rate_in_spans = opt_.rate_in_spans;
+  if (rep.window_seconds > 0) {
+    double expected = ExpectedArrivals(rep.window_seconds);
+    if (opt_.max_traces != 0) expected = std::min<double>(expected, opt_.max_traces);
+    rep.target_trace_rate = expected / rep.window_seconds;
+    rep.target_span_rate = rep.target_trace_rate * opt_.mean_spans_per_trace;
+    rep.achieved_trace_rate = static_cast<double>(window_traces) / rep.window_seconds;
+    rep.achieved_span_rate = static_cast<double>(window_spans) / rep.window_seconds;
+  }
+  return rep;
+}
+
+}  // namespace tracesim::loadgen

@@ -1,0 +1,163 @@
+// LoadEngine: runs a simulation paced on the wall clock and exports its spans to a collector.
+//
+// Simulated time 0 is the wall clock at Run(); the simulation is advanced (Simulation::RunUntil)
+// a little ahead of real time and each span is released for export when the wall clock reaches
+// its end time, as an SDK's batch span processor sees spans when they end. Released spans are
+// batched (by span count, encoded bytes and a delay), put on a bounded send queue and exported
+// by `senders` threads through a Transport with at most `max_in_flight` requests outstanding.
+// Failed exports are retried per RetryPolicy (only ExportResult::kRetryable).
+//
+// Accounting: every generated (released) span ends in exactly one bucket:
+//   generated = accepted + rejected + dropped + in_flight
+// rejected: the server refused them (partial success rejected_spans, or a non-retryable error
+// response); dropped: the generator gave them up (queue_full, non_retryable (no server answer),
+// retries_exhausted, shutdown); in_flight is 0 once Run() returns.
+//
+// Thread-safety: Run() once per engine, from one thread; the stop counter may be bumped from any
+// thread or a signal handler.
+#ifndef TRACESIM_LOADGEN_LOAD_ENGINE_H_
+#define TRACESIM_LOADGEN_LOAD_ENGINE_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/transport.h"
+#include "loadgen/batch_encoder.h"
+#include "loadgen/retry_policy.h"
+#include "metrics/prometheus.h"
+#include "sim/model.h"
+#include "sim/status.h"
+#include "sim/time.h"
+#include "workloads/workload_spec.h"
+
+namespace tracesim::loadgen {
+
+struct EngineOptions {
+  // Arrivals are generated in [0, duration) of wall time. Default: 60s.
+  sim::Duration duration = sim::Duration::Seconds(60);
+  // Stop arrivals after this many traces (0 = no limit). Default: 0.
+  uint64_t max_traces = 0;
+  // Seed of the simulation and the workload. Default: 1.
+  uint64_t seed = 1;
+  // Mean spans per trace, used only to express targets in spans/s (0 = unknown). Default: 0.
+  double mean_spans_per_trace = 0;
+  // Whether the user's rate unit is spans/s (affects "target_rate"/"achieved_rate"). Default:
+  // false.
+  bool rate_in_spans = false;
+
+  uint32_t senders = 2;            // sender threads, >= 1. Default: 2.
+  uint32_t batch_spans = 512;      // max spans per request, >= 1. Default: 512 (OTel BSP).
+  uint64_t batch_bytes = 4 << 20;  // max encoded bytes per request, >= 1024. Default: 4 MiB.
+  std::chrono::milliseconds batch_delay{200};  // an open batch is sent after this. Default: 200ms.
+  uint64_t queue_spans = 65536;  // spans waiting to be sent, >= batch_spans. Default: 65536.
+  uint32_t max_in_flight = 8;    // requests outstanding, >= 1. Default: 8.
+  RetryPolicy retry;             // Default: see RetryPolicy.
+  // After generation stops, time allowed to flush what remains; then it is dropped (shutdown).
+  // Default: 5s.
+  std::chrono::milliseconds grace{5000};
+  // How far the simulation runs ahead of the wall clock. Default: 20ms.
+  std::chrono::milliseconds lookahead{20};
+  // Traces still open this long after the last arrival are abandoned by the kernel. Default: 30s.
+  sim::Duration drain_limit = sim::Duration::Seconds(30);
+
+  sim::Status Validate() const;
+};
+
+// Counters of one wall-clock second of the run (second k covers [k, k+1) s after the start).
+struct SecondStats {
+  uint32_t second = 0;
+  double target_traces = 0;       // expected arrivals in the second (the workload's rate integral)
+  uint64_t generated_spans = 0;   // spans released (their end time reached) in the second
+  uint64_t generated_traces = 0;  // root spans released in the second
+  uint64_t accepted = 0;          // spans whose export completed accepted in the second
+  uint64_t rejected = 0;
+  uint64_t dropped = 0;
+  uint64_t requests = 0;  // export attempts completed in the second
+  uint64_t failed_requests = 0;
+  double export_p50_ms = 0, export_p99_ms = 0;
+  // Snapshot at the end of the second.
+  uint64_t queued_spans = 0;
+  uint64_t in_flight_spans = 0;
+};
+
+struct LoadReport {
+  // Accounting buckets, in spans.
+  uint64_t generated = 0, traces = 0;
+  uint64_t accepted = 0;
+  uint64_t rejected_partial = 0, rejected_fatal = 0;
+  uint64_t dropped_queue_full = 0, dropped_non_retryable = 0, dropped_retries_exhausted = 0,
+           dropped_shutdown = 0;
+  uint64_t in_flight = 0;
+  uint64_t rejected() const { return rejected_partial + rejected_fatal; }
+  uint64_t dropped() const {
+    return dropped_queue_full + dropped_non_retryable + dropped_retries_exhausted +
+           dropped_shutdown;
+  }
+  bool IdentityHolds() const { return generated == accepted + rejected() + dropped() + in_flight; }
+
+  uint64_t requests = 0;                   // export attempts with an outcome
+  uint64_t failed_requests = 0;            // attempts that did not end kOk
+  uint64_t retries = 0;                    // attempts after the first
+  uint64_t bytes_sent = 0;                 // request bodies, summed over attempts
+  std::map<std::string, uint64_t> errors;  // failed attempts by ExportResult::code_name
+
+  // Latency of export attempts (ExportResult::latency), milliseconds.
+  double export_p50_ms = 0, export_p90_ms = 0, export_p95_ms = 0, export_p99_ms = 0,
+         export_max_ms = 0, export_mean_ms = 0;
+  // Release lag (wall time of release minus span end time), milliseconds.
+  double release_lag_p99_ms = 0, release_lag_max_ms = 0;
+
+  // Rates over the generation window (start .. min(duration, stop)).
+  double window_seconds = 0;  // length of the generation window
+  double wall_seconds = 0;    // whole run, drain included
+  double cpu_seconds = 0;     // process CPU time used during the run
+  double target_trace_rate = 0, achieved_trace_rate = 0;
+  double target_span_rate = 0, achieved_span_rate = 0;  // 0 target when spans/trace unknown
+  bool rate_in_spans = false;
+  double mean_spans_per_trace = 0;
+  bool interrupted = false;  // stopped by the stop counter
+  uint64_t peak_queued_spans = 0;
+
+  std::vector<SecondStats> seconds;
+
+  // Flat name -> value map of every threshold metric (ThresholdMetricNames()).
+  std::map<std::string, double> Metrics() const;
+  // The --summary-json document (schema in doc/load.md).
+  std::string ToJson() const;
+  // A human-readable multi-line summary.
+  std::string ToText() const;
+};
+
+class LoadEngine {
+ public:
+  // REQUIRES: model finalized; `workload` valid and resolvable against it; transport and encoders
+  // non-null. `registry` (nullable) receives the generator's own metrics. All outlive the engine.
+  LoadEngine(const sim::Model& model, workloads::WorkloadSpec workload, EngineOptions options,
+             exporter::Transport* transport, EncoderFactory encoders,
+             metrics::MetricsRegistry* registry = nullptr);
+  ~LoadEngine();
+  LoadEngine(const LoadEngine&) = delete;
+  LoadEngine& operator=(const LoadEngine&) = delete;
+
+  // Runs to the end (duration or max_traces reached and everything flushed), or until *stop >= 1
+  // (stop generating, flush within `grace`); *stop >= 2 skips the grace period. Calls
+  // `on_second` (may be empty) from the calling thread after each wall-clock second. Shuts the
+  // transport down before returning. Errors: invalid options or workload.
+  sim::Result<LoadReport> Run(const std::atomic<int>* stop,
+                              std::function<void(const SecondStats&)> on_second = {});
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tracesim::loadgen
+
+#endif  // TRACESIM_LOADGEN_LOAD_ENGINE_H_

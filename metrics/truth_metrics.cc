@@ -1,0 +1,59 @@
+#include "metrics/truth_metrics.h"
+
+namespace tracesim::metrics {
+
+TruthMetricsSink::TruthMetricsSink(const sim::Model& model, const sim::FaultPlan* plan)
+    : plan_(plan) {
+  if (plan == nullptr) return;
+  for (const sim::Fault& f : plan->faults) {
+    FaultImpact fi;
+    fi.id = f.id;
+    fi.kind = std::string(sim::FaultKindName(f.kind));
+    if (f.operation != sim::kNone) {
+      fi.target = model.OperationRef(f.operation);
+    } else if (f.service != sim::kNone) {
+      fi.target = std::string(model.strings.Get(model.services[f.service].name));
+    }
+    if (f.instance != sim::kNone) fi.target += " [instance " + std::to_string(f.instance) + "]";
+    fi.start_s = f.start.seconds();
+    fi.end_s = f.end == sim::Time::Max() ? -1 : f.end.seconds();
+    faults_.push_back(std::move(fi));
+  }
+}
+
+void TruthMetricsSink::OnTrace(const sim::TraceView& trace) noexcept {
+  const sim::TraceTruth* t = trace.truth;
+  if (t == nullptr) return;
+  int64_t latency = t->latency().nanos();
+  ++totals_.traces;
+  totals_.error_traces += t->error;
+  totals_.root_errors += t->root_error;
+  totals_.fragments += t->fragment;
+  totals_.fragmented += t->fragmented;
+  totals_.lost_spans += t->lost_spans;
+  totals_.retries += t->retries;
+  totals_.timeouts += t->timeouts;
+  totals_.latency.Record(latency);
+  if (t->fault_mask == 0) {
+    totals_.untouched_latency.Record(latency);
+  } else {
+    ++totals_.touched;
+  }
+  if (plan_ == nullptr) return;
+  for (size_t i = 0; i < faults_.size(); ++i) {
+    const sim::Fault& f = plan_->faults[i];
+    FaultImpact& fi = faults_[i];
+    if (t->root_cause_service != sim::kNone && t->root_cause_service == f.service &&
+        (f.operation == sim::kNone || f.operation == t->root_cause_operation) &&
+        (t->fault_mask >> i & 1)) {
+      ++fi.root_caused;
+    }
+    if (!(t->fault_mask >> i & 1)) continue;
+    ++fi.traces;
+    fi.error_traces += t->error;
+    fi.root_errors += t->root_error;
+    fi.latency.Record(latency);
+  }
+}
+
+}  // namespace tracesim::metrics

@@ -1,0 +1,69 @@
+// HttpServer: a small HTTP/1.1 server over Boost.Beast/Asio for the OTLP/HTTP receiver and the
+// metrics endpoint. Keep-alive, one request at a time per connection, a body size limit, and
+// replies that may be delayed or replaced by closing the connection (fault injection).
+//
+// The server runs on an io_context owned by the caller (any number of threads may run it).
+// Thread-safe: the handler is called concurrently from those threads. Stop() closes the
+// listening socket; connections end when their peer closes or the io_context stops.
+#ifndef TRACESIM_RECEIVER_HTTP_SERVER_H_
+#define TRACESIM_RECEIVER_HTTP_SERVER_H_
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sim/status.h"
+
+namespace tracesim::receiver {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+
+// What to answer.
+struct HttpReply {
+  unsigned status = 200;
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra headers (Retry-After)
+  std::chrono::milliseconds delay{0};                        // answer after this long
+  bool drop = false;  // close the connection without answering
+};
+
+// Called once per request. `body_too_large` is true when the body exceeded the limit: the
+// request then carries headers only and the connection is closed after the reply.
+using HttpHandler = std::function<HttpReply(const HttpRequest& request, bool body_too_large)>;
+
+class HttpServer {
+ public:
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+  ~HttpServer();
+
+  // Binds host:port (port 0 = ephemeral) and starts accepting on `ioc`. Fails (IoError) when
+  // the address cannot be bound, naming it.
+  static sim::Result<std::unique_ptr<HttpServer>> Start(boost::asio::io_context& ioc,
+                                                        const std::string& host, uint16_t port,
+                                                        uint64_t body_limit, HttpHandler handler);
+
+  // The bound port.
+  uint16_t port() const { return port_; }
+  // Stops accepting; idempotent.
+  void Stop();
+
+ private:
+  struct State;
+  HttpServer() = default;
+  std::shared_ptr<State> state_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace tracesim::receiver
+
+#endif  // TRACESIM_RECEIVER_HTTP_SERVER_H_

@@ -1,0 +1,603 @@
+#include "receiver/receiver.h"
+
+#include <google/protobuf/arena.h>
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/http.hpp>
+#include <cctype>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "exporter/proto/trace_service.grpc.pb.h"
+#include "receiver/fault_injector.h"
+#include "receiver/http_server.h"
+#include "receiver/otlp_codec.h"
+#include "receiver/proto/rpc_status.pb.h"
+
+namespace tracesim::receiver {
+namespace {
+
+namespace net = boost::asio;
+namespace http = boost::beast::http;
+using opentelemetry::proto::collector::trace::v1::TraceService;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kRetryInfoType[] = "type.googleapis.com/google.rpc.RetryInfo";
+constexpr char kBadRequestType[] = "type.googleapis.com/google.rpc.BadRequest";
+constexpr char kProtobufType[] = "application/x-protobuf";
+constexpr char kJsonType[] = "application/json";
+
+// How a request is answered, independent of the protocol.
+struct Answer {
+  enum class Kind { kOk, kBadData, kTooLarge, kReject, kUnavailable, kThrottle, kDrop };
+  Kind kind = Kind::kOk;
+  std::string message;         // error message, or the partial-success message
+  int64_t rejected_spans = 0;  // partial success
+  std::string bad_field;       // BadRequest field violation, when known
+  bool slow = false;
+};
+
+// Serialized google.rpc.Status with optional RetryInfo / BadRequest details.
+std::string RpcStatusBytes(int code, const std::string& message,
+                           std::chrono::milliseconds retry_after, const std::string& bad_field) {
+  rpc::Status st;
+  st.set_code(code);
+  st.set_message(message);
+  if (retry_after.count() > 0) {
+    rpc::RetryInfo info;
+    info.mutable_retry_delay()->set_seconds(retry_after.count() / 1000);
+    info.mutable_retry_delay()->set_nanos(static_cast<int32_t>(retry_after.count() % 1000) *
+                                          1'000'000);
+    auto* any = st.add_details();
+    any->set_type_url(kRetryInfoType);
+    any->set_value(info.SerializeAsString());
+  }
+  if (!bad_field.empty()) {
+    rpc::BadRequest bad;
+    auto* v = bad.add_field_violations();
+    v->set_field(bad_field);
+    v->set_description(message);
+    auto* any = st.add_details();
+    any->set_type_url(kBadRequestType);
+    any->set_value(bad.SerializeAsString());
+  }
+  return st.SerializeAsString();
+}
+
+std::string RpcStatusJson(int code, const std::string& message,
+                          std::chrono::milliseconds retry_after) {
+  nlohmann::json j = {{"code", code}, {"message", message}};
+  if (retry_after.count() > 0) {
+    char delay[32];
+    std::snprintf(delay, sizeof(delay), "%.3fs", static_cast<double>(retry_after.count()) / 1e3);
+    j["details"] =
+        nlohmann::json::array({{{"@type", kRetryInfoType}, {"retryDelay", std::string(delay)}}});
+  }
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string_view Sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+// Lowercased media type without parameters ("application/json; charset=utf-8" -> "...json").
+std::string MediaType(std::string_view value) {
+  size_t semi = value.find(';');
+  std::string_view t = value.substr(0, semi);
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
+  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
+  std::string out(t);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+struct Receiver::Impl {
+  class Service;
+
+  explicit Impl(const ReceiverOptions& o) : options(o), faults(o.faults) {}
+
+  Answer Process(const ExportRequest& req, Protocol protocol, uint64_t wire, uint64_t decoded);
+  HttpReply HandleOtlpHttp(const HttpRequest& req, bool too_large);
+  HttpReply HandleMetrics(const HttpRequest& req, bool too_large);
+  // Runs `fn` after `delay` on the timer strand (at once when stopping).
+  void After(std::chrono::milliseconds delay, std::function<void()> fn);
+
+  ReceiverOptions options;
+  ReceiverStats stats;
+  FaultInjector faults;
+  Clock::time_point started = Clock::now();
+  std::optional<Clock::time_point> stopped;
+
+  std::mutex out_mu;
+  std::FILE* out = nullptr;  // GUARDED_BY(out_mu)
+  sim::Status out_status;    // GUARDED_BY(out_mu)
+
+  net::io_context ioc;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  net::strand<net::io_context::executor_type> timer_strand{ioc.get_executor()};
+  std::set<std::shared_ptr<net::steady_timer>> timers;  // on timer_strand
+  bool stopping = false;                                // on timer_strand
+  std::vector<std::thread> threads;
+
+  std::unique_ptr<HttpServer> http_server;
+  std::unique_ptr<HttpServer> metrics_server;
+  std::unique_ptr<Service> service;
+  std::unique_ptr<grpc::Server> grpc_server;
+  uint16_t grpc_port = 0;
+  bool stopped_once = false;
+};
+
+// The gRPC TraceService on the callback API: answers are finished on gRPC's threads, or on the
+// timer strand for slow answers.
+class Receiver::Impl::Service final : public TraceService::CallbackService {
+ public:
+  explicit Service(Impl* impl) : impl_(impl) {}
+
+  grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
+                                   const ExportRequest* request,
+                                   ExportResponse* response) override {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    uint64_t size = request->ByteSizeLong();
+    Answer answer;
+    if (size > impl_->options.max_request_bytes) {
+      impl_->stats.AddBytes(Protocol::kGrpc, size, size);
+      impl_->stats.AddSpans(0, 0, 0, CheckSpans(*request).spans);
+      answer.kind = Answer::Kind::kTooLarge;
+      answer.message = "request of " + std::to_string(size) + " bytes exceeds the limit of " +
+                       std::to_string(impl_->options.max_request_bytes) + " bytes";
+    } else {
+      answer = impl_->Process(*request, Protocol::kGrpc, size, size);
+    }
+    const auto retry = impl_->options.faults.retry_after;
+    grpc::Status status;
+    switch (answer.kind) {
+      case Answer::Kind::kOk:
+        if (answer.rejected_spans > 0 || !answer.message.empty()) {
+          auto* ps = response->mutable_partial_success();
+          ps->set_rejected_spans(answer.rejected_spans);
+          ps->set_error_message(answer.message);
+        }
+        break;
+      case Answer::Kind::kBadData:
+      case Answer::Kind::kReject:
+        status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, answer.message,
+                              RpcStatusBytes(grpc::StatusCode::INVALID_ARGUMENT, answer.message,
+                                             std::chrono::milliseconds(0), answer.bad_field));
+        break;
+      case Answer::Kind::kTooLarge:
+        status = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, answer.message);
+        break;
+      case Answer::Kind::kUnavailable:
+        status =
+            grpc::Status(grpc::StatusCode::UNAVAILABLE, answer.message,
+                         RpcStatusBytes(grpc::StatusCode::UNAVAILABLE, answer.message, retry, ""));
+        break;
+      case Answer::Kind::kThrottle:
+        status = grpc::Status(
+            grpc::StatusCode::RESOURCE_EXHAUSTED, answer.message,
+            RpcStatusBytes(grpc::StatusCode::RESOURCE_EXHAUSTED, answer.message, retry, ""));
+        break;
+      case Answer::Kind::kDrop:
+        // Abort the stream: the client sees CANCELLED (retryable).
+        impl_->stats.AddRequest(Protocol::kGrpc, kDropped);
+        context->TryCancel();
+        reactor->Finish(grpc::Status::CANCELLED);
+        return reactor;
+    }
+    impl_->stats.AddRequest(Protocol::kGrpc, status.error_code());
+    if (answer.slow) {
+      impl_->After(impl_->options.faults.delay, [reactor, status] { reactor->Finish(status); });
+    } else {
+      reactor->Finish(status);
+    }
+    return reactor;
+  }
+
+ private:
+  Impl* impl_;
+};
+
+Answer Receiver::Impl::Process(const ExportRequest& req, Protocol protocol, uint64_t wire,
+                               uint64_t decoded) {
+  Answer answer;
+  FaultDecision fault = faults.Next();
+  answer.slow = fault.slow;
+  std::string invalid_mask;
+  SpanCheck check = CheckSpans(req, &invalid_mask);
+  stats.AddBytes(protocol, wire, decoded);
+  if (fault.action != FaultAction::kNone) {
+    stats.AddSpans(0, 0, 0, check.spans);
+    switch (fault.action) {
+      case FaultAction::kDrop:
+        answer.kind = Answer::Kind::kDrop;
+        break;
+      case FaultAction::kUnavailable:
+        answer.kind = Answer::Kind::kUnavailable;
+        answer.message = "receiver unavailable (injected fault: unavailable)";
+        break;
+      case FaultAction::kThrottle:
+        answer.kind = Answer::Kind::kThrottle;
+        answer.message = "receiver throttling (injected fault: throttle)";
+        break;
+      default:
+        answer.kind = Answer::Kind::kReject;
+        answer.message = "request rejected (injected fault: reject)";
+        break;
+    }
+    return answer;
+  }
+  if (check.spans > 0 && check.invalid == check.spans) {
+    stats.AddSpans(0, check.invalid, 0, 0);
+    answer.kind = Answer::Kind::kBadData;
+    answer.message =
+        "all " + std::to_string(check.spans) + " spans are invalid; first: " + check.first_problem;
+    answer.bad_field = check.first_problem.substr(0, check.first_problem.find(':'));
+    return answer;
+  }
+  uint64_t accepted = 0, partial = 0, k = 0;
+  for (const auto& rs : req.resource_spans()) {
+    for (const auto& ss : rs.scope_spans()) {
+      for (const auto& span : ss.spans()) {
+        uint64_t index = k++;
+        if (invalid_mask[index]) continue;
+        if (faults.RejectSpan(fault.index, index)) {
+          ++partial;
+          continue;
+        }
+        ++accepted;
+        stats.AddTraceId(span.trace_id());
+      }
+    }
+  }
+  stats.AddSpans(accepted, check.invalid, partial, 0);
+  answer.rejected_spans = static_cast<int64_t>(check.invalid + partial);
+  if (check.invalid > 0) {
+    answer.message =
+        std::to_string(check.invalid) + " invalid spans; first: " + check.first_problem;
+  }
+  if (partial > 0) {
+    if (!answer.message.empty()) answer.message += "; ";
+    answer.message += std::to_string(partial) + " spans rejected (injected fault: partial)";
+  }
+  std::lock_guard<std::mutex> lock(out_mu);
+  if (out != nullptr && out_status.ok()) {
+    std::string line = ToOtlpJson(req);
+    line += '\n';
+    if (std::fwrite(line.data(), 1, line.size(), out) != line.size()) {
+      out_status = sim::Status::IoError("--out " + options.out_path + ": write failed");
+    }
+  }
+  return answer;
+}
+
+HttpReply Receiver::Impl::HandleOtlpHttp(const HttpRequest& req, bool too_large) {
+  HttpReply reply;
+  std::string media = MediaType(Sv(req[http::field::content_type]));
+  bool json = media == kJsonType;
+  reply.content_type = json ? kJsonType : kProtobufType;
+  const auto retry = options.faults.retry_after;
+  auto fail = [&](unsigned status, int grpc_code, const std::string& message,
+                  std::chrono::milliseconds retry_after) {
+    reply.status = status;
+    reply.body = json ? RpcStatusJson(grpc_code, message, retry_after)
+                      : RpcStatusBytes(grpc_code, message, retry_after, "");
+    if (retry_after.count() > 0) {
+      reply.headers.emplace_back("Retry-After", std::to_string((retry_after.count() + 999) / 1000));
+    }
+    stats.AddRequest(Protocol::kHttp, static_cast<int>(status));
+    return reply;
+  };
+  std::string_view target(req.target().data(), req.target().size());
+  target = target.substr(0, target.find('?'));
+  if (target != "/v1/traces") {
+    return fail(404, grpc::StatusCode::NOT_FOUND,
+                "no such path '" + std::string(target) + "'; OTLP traces go to POST /v1/traces",
+                std::chrono::milliseconds(0));
+  }
+  if (req.method() != http::verb::post) {
+    reply.headers.emplace_back("Allow", "POST");
+    return fail(405, grpc::StatusCode::UNIMPLEMENTED,
+                "method " + std::string(Sv(req.method_string())) + " not allowed; use POST",
+                std::chrono::milliseconds(0));
+  }
+  if (too_large) {
+    return fail(
+        413, grpc::StatusCode::RESOURCE_EXHAUSTED,
+        "request body exceeds the limit of " + std::to_string(options.max_request_bytes) + " bytes",
+        std::chrono::milliseconds(0));
+  }
+  if (!json && media != kProtobufType) {
+    return fail(415, grpc::StatusCode::INVALID_ARGUMENT,
+                "unsupported Content-Type '" + std::string(Sv(req[http::field::content_type])) +
+                    "'; use application/x-protobuf or application/json",
+                std::chrono::milliseconds(0));
+  }
+  std::string encoding = MediaType(Sv(req[http::field::content_encoding]));
+  const std::string& wire = req.body();
+  std::string inflated;
+  const std::string* body = &wire;
+  if (encoding == "gzip" || encoding == "x-gzip") {
+    bool over = false;
+    sim::Status st = Gunzip(wire, options.max_request_bytes, &inflated, &over);
+    if (over) {
+      return fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, "decompressed " + st.message(),
+                  std::chrono::milliseconds(0));
+    }
+    if (!st.ok()) {
+      return fail(400, grpc::StatusCode::INVALID_ARGUMENT, st.message(),
+                  std::chrono::milliseconds(0));
+    }
+    body = &inflated;
+  } else if (!encoding.empty() && encoding != "identity") {
+    return fail(415, grpc::StatusCode::INVALID_ARGUMENT,
+                "unsupported Content-Encoding '" + encoding + "'; use gzip or none",
+                std::chrono::milliseconds(0));
+  }
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = std::min<size_t>(body->size() * 2 + 4096, 8u << 20);
+  google::protobuf::Arena arena(arena_options);
+  auto* request = google::protobuf::Arena::CreateMessage<ExportRequest>(&arena);
+  if (json) {
+    sim::Status st = ParseOtlpJson(*body, request);
+    if (!st.ok()) {
+      return fail(400, grpc::StatusCode::INVALID_ARGUMENT, st.message(),
+                  std::chrono::milliseconds(0));
+    }
+  } else if (!request->ParseFromString(*body)) {
+    return fail(400, grpc::StatusCode::INVALID_ARGUMENT,
+                "body is not a valid protobuf ExportTraceServiceRequest (truncated or malformed)",
+                std::chrono::milliseconds(0));
+  }
+  Answer answer = Process(*request, Protocol::kHttp, wire.size(), body->size());
+  if (answer.slow) reply.delay = options.faults.delay;
+  switch (answer.kind) {
+    case Answer::Kind::kOk: {
+      ExportResponse response;
+      if (answer.rejected_spans > 0 || !answer.message.empty()) {
+        response.mutable_partial_success()->set_rejected_spans(answer.rejected_spans);
+        response.mutable_partial_success()->set_error_message(answer.message);
+      }
+      reply.status = 200;
+      reply.body = json ? ResponseToJson(response) : response.SerializeAsString();
+      stats.AddRequest(Protocol::kHttp, 200);
+      return reply;
+    }
+    case Answer::Kind::kBadData:
+    case Answer::Kind::kReject:
+      if (json) return fail(400, grpc::StatusCode::INVALID_ARGUMENT, answer.message, {});
+      reply.status = 400;
+      reply.body = RpcStatusBytes(grpc::StatusCode::INVALID_ARGUMENT, answer.message,
+                                  std::chrono::milliseconds(0), answer.bad_field);
+      stats.AddRequest(Protocol::kHttp, 400);
+      return reply;
+    case Answer::Kind::kTooLarge:
+      return fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, answer.message, {});
+    case Answer::Kind::kUnavailable:
+      return fail(503, grpc::StatusCode::UNAVAILABLE, answer.message, retry);
+    case Answer::Kind::kThrottle:
+      return fail(429, grpc::StatusCode::RESOURCE_EXHAUSTED, answer.message, retry);
+    case Answer::Kind::kDrop:
+      reply.drop = true;
+      stats.AddRequest(Protocol::kHttp, kDropped);
+      return reply;
+  }
+  return reply;
+}
+
+HttpReply Receiver::Impl::HandleMetrics(const HttpRequest& req, bool too_large) {
+  HttpReply reply;
+  reply.content_type = "text/plain; charset=utf-8";
+  std::string_view target(req.target().data(), req.target().size());
+  target = target.substr(0, target.find('?'));
+  if (target != "/metrics") {
+    reply.status = 404;
+    reply.body = "not found; metrics are at GET /metrics\n";
+  } else if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    reply.status = 405;
+    reply.headers.emplace_back("Allow", "GET");
+    reply.body = "use GET\n";
+  } else {
+    stats.RefreshGauges();
+    reply.content_type = stats.registry().ContentType();
+    reply.body = stats.registry().Render();
+  }
+  return reply;
+}
+
+void Receiver::Impl::After(std::chrono::milliseconds delay, std::function<void()> fn) {
+  net::post(timer_strand, [this, delay, fn = std::move(fn)]() mutable {
+    if (stopping) {
+      fn();
+      return;
+    }
+    auto timer = std::make_shared<net::steady_timer>(timer_strand, delay);
+    timers.insert(timer);
+    timer->async_wait([this, timer, fn = std::move(fn)](boost::system::error_code) {
+      timers.erase(timer);
+      fn();
+    });
+  });
+}
+
+Receiver::Receiver(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Receiver::~Receiver() { (void)Stop(); }
+
+sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& options) {
+  TRACESIM_RETURN_IF_ERROR(options.Validate());
+  auto impl = std::make_unique<Impl>(options);
+  Impl* p = impl.get();
+  if (!options.out_path.empty()) {
+    p->out = std::fopen(options.out_path.c_str(), "w");
+    if (p->out == nullptr) {
+      return sim::Status::IoError("--out " + options.out_path +
+                                  ": cannot open for writing: " + std::strerror(errno));
+    }
+  }
+  std::unique_ptr<Receiver> receiver(new Receiver(std::move(impl)));
+  p->work.emplace(p->ioc.get_executor());
+  if (!options.http_address.empty()) {
+    HostPort hp = *ParseHostPort(options.http_address);
+    auto server = HttpServer::Start(
+        p->ioc, hp.host, hp.port, options.max_request_bytes,
+        [p](const HttpRequest& r, bool too_large) { return p->HandleOtlpHttp(r, too_large); });
+    if (!server.ok()) return server.status().WithContext("OTLP/HTTP");
+    p->http_server = std::move(server).value();
+  }
+  if (!options.metrics_address.empty()) {
+    HostPort hp = *ParseHostPort(options.metrics_address);
+    auto server = HttpServer::Start(
+        p->ioc, hp.host, hp.port, 64 * 1024,
+        [p](const HttpRequest& r, bool too_large) { return p->HandleMetrics(r, too_large); });
+    if (!server.ok()) return server.status().WithContext("metrics");
+    p->metrics_server = std::move(server).value();
+  }
+  if (!options.grpc_address.empty()) {
+    HostPort hp = *ParseHostPort(options.grpc_address);
+    std::string where = (hp.host.find(':') != std::string::npos ? "[" + hp.host + "]" : hp.host) +
+                        ":" + std::to_string(hp.port);
+    p->service = std::make_unique<Impl::Service>(p);
+    // gRPC may set SO_REUSEPORT on its listeners whatever the channel arguments say (seen with
+    // the Debian 1.51 build), which would let two receivers share a port silently. A fixed port
+    // is therefore probed first with a plain socket: if that bind fails, the port is taken.
+    if (hp.port != 0) {
+      boost::asio::io_context probe_ctx;
+      boost::asio::ip::tcp::acceptor probe(probe_ctx);
+      boost::system::error_code ec;
+      auto addr = boost::asio::ip::make_address(hp.host == "localhost" ? "127.0.0.1" : hp.host, ec);
+      if (!ec) {
+        boost::asio::ip::tcp::endpoint ep(addr, hp.port);
+        probe.open(ep.protocol(), ec);
+        if (!ec) probe.bind(ep, ec);
+        if (ec == boost::asio::error::address_in_use) {
+          return sim::Status::IoError("OTLP/gRPC: cannot listen on " + where +
+                                      ": address already in use");
+        }
+      }
+    }
+    grpc::ServerBuilder builder;
+    int selected = 0;
+    builder.AddListeningPort(where, grpc::InsecureServerCredentials(), &selected);
+    builder.RegisterService(p->service.get());
+    // Never share the port with another server silently (gRPC sets SO_REUSEPORT by default).
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    // The receiver checks the limit itself (and counts the answer); gRPC's own limit is a
+    // backstop against requests far over it.
+    uint64_t backstop = std::min<uint64_t>(INT_MAX, options.max_request_bytes * 2 + (64 << 10));
+    builder.SetMaxReceiveMessageSize(static_cast<int>(backstop));
+    p->grpc_server = builder.BuildAndStart();
+    if (p->grpc_server == nullptr || selected == 0) {
+      return sim::Status::IoError("OTLP/gRPC: cannot listen on " + where);
+    }
+    p->grpc_port = static_cast<uint16_t>(selected);
+  }
+  for (uint32_t i = 0; i < options.http_threads; ++i) {
+    p->threads.emplace_back([p] { p->ioc.run(); });
+  }
+  p->started = Clock::now();
+  return receiver;
+}
+
+uint16_t Receiver::grpc_port() const { return impl_->grpc_port; }
+uint16_t Receiver::http_port() const { return impl_->http_server ? impl_->http_server->port() : 0; }
+uint16_t Receiver::metrics_port() const {
+  return impl_->metrics_server ? impl_->metrics_server->port() : 0;
+}
+ReceiverStats& Receiver::stats() { return impl_->stats; }
+
+std::chrono::duration<double> Receiver::Elapsed() const {
+  return (impl_->stopped ? *impl_->stopped : Clock::now()) - impl_->started;
+}
+
+sim::Status Receiver::Stop() {
+  Impl* p = impl_.get();
+  if (p->stopped_once) {
+    std::lock_guard<std::mutex> lock(p->out_mu);
+    return p->out_status;
+  }
+  p->stopped_once = true;
+  p->stopped = Clock::now();
+  if (p->http_server) p->http_server->Stop();
+  if (p->metrics_server) p->metrics_server->Stop();
+  // Send delayed answers now.
+  net::post(p->timer_strand, [p] {
+    p->stopping = true;
+    for (const auto& t : p->timers) t->cancel();
+  });
+  if (p->grpc_server) {
+    p->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    p->grpc_server->Wait();
+  }
+  p->work.reset();
+  p->ioc.stop();
+  for (auto& t : p->threads) t.join();
+  p->threads.clear();
+  p->grpc_server.reset();
+  p->http_server.reset();
+  p->metrics_server.reset();
+  std::lock_guard<std::mutex> lock(p->out_mu);
+  if (p->out != nullptr) {
+    if (std::fclose(p->out) != 0 && p->out_status.ok()) {
+      p->out_status = sim::Status::IoError("--out " + p->options.out_path + ": close failed");
+    }
+    p->out = nullptr;
+  }
+  return p->out_status;
+}
+
+std::string RenderSummaryJson(const StatsSnapshot& s, double duration_s, double peak_spans_per_s,
+                              const ReceiverOptions& options) {
+  using nlohmann::ordered_json;
+  auto rate = [&](uint64_t n) { return duration_s > 0 ? static_cast<double>(n) / duration_s : 0; };
+  ordered_json by_code = ordered_json::object();
+  for (const auto& [k, v] : s.requests_by_code) by_code[k] = v;
+  ordered_json j;
+  j["duration_s"] = duration_s;
+  j["requests"] = s.requests;
+  j["requests_by_code"] = by_code;
+  j["spans"] = {{"received", s.spans_received},
+                {"accepted", s.spans_accepted},
+                {"rejected", s.spans_invalid + s.spans_partial},
+                {"invalid", s.spans_invalid},
+                {"partial", s.spans_partial},
+                {"refused", s.spans_refused}};
+  j["bytes"] = {{"wire", s.bytes_wire}, {"decoded", s.bytes_decoded}};
+  j["traces_seen"] = s.traces_seen;
+  j["traces_seen_method"] = "hyperloglog-p14";
+  j["rates"] = {{"requests_per_s", rate(s.requests)},
+                {"spans_per_s", rate(s.spans_accepted)},
+                {"bytes_per_s", rate(s.bytes_wire)},
+                {"peak_spans_per_s", peak_spans_per_s}};
+  j["config"] = {{"grpc", options.grpc_address},
+                 {"http", options.http_address},
+                 {"max_request_bytes", options.max_request_bytes},
+                 {"out", options.out_path},
+                 {"faults",
+                  {{"reject", options.faults.reject},
+                   {"unavailable", options.faults.unavailable},
+                   {"throttle", options.faults.throttle},
+                   {"drop", options.faults.drop},
+                   {"partial", options.faults.partial},
+                   {"slow", options.faults.slow},
+                   {"delay_ms", options.faults.delay.count()},
+                   {"retry_after_ms", options.faults.retry_after.count()},
+                   {"seed", options.faults.seed}}}};
+  return j.dump(2) + "\n";
+}
+
+}  // namespace tracesim::receiver

@@ -1,0 +1,136 @@
+// Tail-sampling policy evaluators: the Collector tail_sampling policies (spec sampling.md §1.3,
+// §1.4) evaluated over one trace's buffered spans.
+//
+// TailPolicy::Create compiles a TailPolicyConfig (interning nothing: attribute keys absent from
+// the Model's string table simply never match). Evaluate() is noexcept and allocation-free
+// except the string_attribute regex memo. Stateful policies (rate_limiting, bytes_limiting,
+// composite) are driven by the processor clock `now_unix_nano` (decision time), never by span
+// timestamps. Not thread-safe; one instance per processor.
+#ifndef TRACESIM_SAMPLING_TAIL_POLICY_H_
+#define TRACESIM_SAMPLING_TAIL_POLICY_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <regex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sampling/tail_config.h"
+#include "sampling/tail_ottl.h"
+#include "sim/model.h"
+#include "sim/span.h"
+#include "sim/status.h"
+
+namespace tracesim::sampling {
+
+// The Collector's internal decision enum. NOTE: bit positions in TailDecisionMask; do not
+// renumber.
+enum class TailDecision : uint8_t {
+  kUnspecified = 0,
+  kPending = 1,
+  kSampled = 2,
+  kNotSampled = 3,
+  kDropped = 4,
+  kError = 5,
+  kInvertSampled = 6,
+  kInvertNotSampled = 7,
+};
+std::string_view TailDecisionName(TailDecision d);
+
+// A set of decisions seen while evaluating a trace: bit (1 << decision).
+using TailDecisionMask = uint8_t;
+inline constexpr TailDecisionMask Bit(TailDecision d) {
+  return static_cast<TailDecisionMask>(1u << static_cast<unsigned>(d));
+}
+// The final decision from the set of policy decisions (spec §1.3): Dropped wins, then
+// InvertNotSampled vetoes, then Sampled, then InvertSampled unless a plain NotSampled was seen;
+// otherwise NotSampled.
+TailDecision CombineDecisions(TailDecisionMask seen) noexcept;
+
+// One trace as policies see it.
+struct TailTraceData {
+  const sim::Model* model = nullptr;
+  sim::TraceId trace_id;
+  std::span<const sim::Span> spans;        // buffered, in arrival order
+  std::span<const sim::SpanEvent> events;  // Span::first_event/event_count index here
+  std::span<const sim::SpanLink> links;    // Span::first_link/link_count index here
+  uint64_t span_count = 0;                 // spans received so far
+  uint64_t size_bytes = 0;                 // OTLP TracesSize of the buffered spans
+};
+
+struct TailPolicyOptions {
+  // Feature gate processor.tailsamplingprocessor.disableinvertdecisions: invert_match yields
+  // plain Sampled/NotSampled. Default: false.
+  bool disable_invert_decisions = false;
+};
+
+class TailPolicy {
+ public:
+  static sim::Result<std::unique_ptr<TailPolicy>> Create(const TailPolicyConfig& config,
+                                                         const sim::Model& model,
+                                                         const TailPolicyOptions& options);
+  TailPolicy(const TailPolicy&) = delete;
+  TailPolicy& operator=(const TailPolicy&) = delete;
+
+  // Evaluates the trace at processor time `now_unix_nano`.
+  TailDecision Evaluate(const TailTraceData& trace, int64_t now_unix_nano) noexcept;
+
+  const std::string& name() const { return config_.name; }
+  TailPolicyType type() const { return config_.type; }
+  // composite: the allocation (spans/s) of each sub-policy, in composite_sub_policy order.
+  const std::vector<int64_t>& allocations() const { return allocation_; }
+
+ private:
+  TailPolicy() = default;
+  bool AnySpanOrResource(const TailTraceData& t, bool (TailPolicy::*match)(const sim::AttrValue&),
+                         bool skip_empty_span_strings) noexcept;
+  bool MatchNumeric(const sim::AttrValue& v);
+  bool MatchString(const sim::AttrValue& v);
+  bool MatchBool(const sim::AttrValue& v);
+  bool StringMatches(std::string_view s);
+  TailDecision Invert(bool matched) const noexcept;
+
+  TailPolicyConfig config_;
+  TailPolicyOptions options_;
+  const sim::Model* model_ = nullptr;
+  sim::StrId key_ = sim::kEmptyStr;
+  bool key_known_ = false;
+  std::vector<std::unique_ptr<TailPolicy>> subs_;
+  // probabilistic
+  uint64_t threshold_ = 0;
+  std::string salt_;
+  // status_code
+  bool status_match_[3] = {false, false, false};
+  // string_attribute
+  std::vector<std::regex> regexes_;
+  struct MemoHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept {
+      return std::hash<std::string_view>{}(s);
+    }
+  };
+  std::unordered_map<std::string, bool, MemoHash, std::equal_to<>> regex_memo_;
+  size_t memo_cap_ = 128;
+  // ottl
+  std::vector<OttlCondition> span_conds_, event_conds_;
+  // rate_limiting / composite per-second state
+  int64_t current_second_ = INT64_MIN;
+  int64_t spans_in_second_ = 0;
+  std::vector<int64_t> allocation_, sub_count_;
+  // bytes_limiting token bucket
+  double tokens_ = 0;
+  int64_t last_ns_ = INT64_MIN;
+};
+
+// FNV-1a 64 over salt bytes then the 16 trace-id bytes, as the probabilistic policy hashes.
+uint64_t TailProbabilisticHash(std::string_view salt, const sim::TraceId& id) noexcept;
+// floor(pct/100 x (2^64-1)) rounded as Go big.Float does; >= 100 % gives 2^64-1.
+uint64_t TailProbabilisticThreshold(double sampling_percentage) noexcept;
+
+}  // namespace tracesim::sampling
+
+#endif  // TRACESIM_SAMPLING_TAIL_POLICY_H_
