@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 namespace tracesim::cli {
@@ -133,6 +134,200 @@ TEST(CliTest, ValidateReportsProblemsWithLines) {
   EXPECT_EQ(Call({"validate", "/no/such/file.yaml"}).code, kExitFailed);
   EXPECT_EQ(Call({"validate"}).code, kExitUsage);
   for (const auto& p : {bad, junk, other}) std::filesystem::remove(p);
+}
+
+std::string Shared(const std::string& rel) {
+  return std::string(TRACESIM_SHARED_DIR) + "/testdata/" + rel;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// Every sampling config in the shared test data validates, except the files the parsers reject
+// on purpose (ValidateRejectsInvalidSamplingConfigs). Iterating the folders means a new fixture
+// is covered (and must be classified) as soon as it is added.
+TEST(CliTest, ValidateAcceptsEverySamplingFixture) {
+  const std::set<std::string> invalid = {
+      "numeric_attribute_with_minvalue_greather_than_maxvalue.yaml",
+      "numeric_attribute_without_minvalue_or_maxvalue.yaml",
+      "readme_practical_example.yaml",
+      "invalid.yaml",
+      "invalid_inf.yaml",
+      "invalid_negative.yaml",
+      "invalid_prec.yaml",
+      "invalid_small.yaml",
+      "invalid_zero.yaml",
+      "bad_strategies.json",
+  };
+  size_t checked = 0;
+  for (const char* dir : {"otelcol-tailsampling", "otel-io-blog", "otelcol-probabilisticsampler",
+                          "jaeger-sampling-strategies"}) {
+    ASSERT_TRUE(std::filesystem::is_directory(Shared(dir))) << Shared(dir);
+    for (const auto& entry : std::filesystem::directory_iterator(Shared(dir))) {
+      const std::string name = entry.path().filename().string();
+      if (name.ends_with(".md") || invalid.count(name)) continue;
+      const std::string path = entry.path().string();
+      Outcome o = Call({"validate", path});
+      EXPECT_EQ(o.code, kExitOk) << o.out << o.err;
+      EXPECT_TRUE(Contains(o.out, path + ": ok (")) << o.out;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 17u);
+}
+
+TEST(CliTest, ValidateSummarisesSamplingConfigs) {
+  struct Case {
+    std::string file, summary;
+  } cases[] = {
+      {"otel-io-blog/tail_sampling_2022_blog.yaml",
+       ": ok (collector config: tail_sampling (2 policies))"},
+      {"otelcol-tailsampling/tail_sampling_config_errormode.yaml",
+       ": ok (processor: tail_sampling (1 policy))"},
+      {"otelcol-probabilisticsampler/config.yaml",
+       ": ok (collector config: probabilistic_sampler (15.3%, mode proportional), "
+       "probabilistic_sampler/logs (15.3%, mode hash_seed, seed 22))"},
+      {"jaeger-sampling-strategies/strategies.json",
+       ": ok (jaeger strategies: 2 services, 0 operation strategies, default probabilistic 0.5)"},
+      {"jaeger-sampling-strategies/sampling_strategies_example.json",
+       ": ok (jaeger strategies: 2 services, 4 operation strategies, default probabilistic 0.5)"},
+      {"jaeger-sampling-strategies/TestServiceNoPerOperationStrategies_ServiceB.json",
+       ": ok (jaeger served strategy: ratelimiting 3 traces/s, 1 operation (default probability "
+       "0.2))"},
+      {"jaeger-sampling-strategies/jaeger_v2_config_adaptive.yaml",
+       ": ok (jaeger config: remote_sampling adaptive (store some_store"},
+      {"jaeger-sampling-strategies/jaeger_v2_all-in-one_file_sampling.yaml",
+       ": ok (jaeger config: remote_sampling file (no path, default probability 1, reload every "
+       "1s))"},
+  };
+  for (const Case& c : cases) {
+    Outcome o = Call({"validate", Shared(c.file)});
+    EXPECT_EQ(o.code, kExitOk) << o.out;
+    EXPECT_TRUE(Contains(o.out, Shared(c.file) + c.summary)) << o.out;
+  }
+  // Parser warnings are printed and do not fail the file.
+  Outcome w = Call({"validate", Shared("jaeger-sampling-strategies/missing-service-types.json")});
+  EXPECT_EQ(w.code, kExitOk) << w.out;
+  EXPECT_TRUE(Contains(w.out, ": warning: ")) << w.out;
+  Outcome f = Call(
+      {"validate", Shared("jaeger-sampling-strategies/jaeger_v2_all-in-one_file_sampling.yaml")});
+  EXPECT_TRUE(Contains(f.out, ": warning: extensions.remote_sampling.file.path: empty")) << f.out;
+}
+
+TEST(CliTest, ValidateRejectsInvalidSamplingConfigs) {
+  struct Case {
+    std::string file;
+    std::vector<std::string> expect;  // substrings of the output, after "FILE"
+  } cases[] = {
+      // Rule 7 gives a boolean_attribute policy a string_attribute block: strict decoding.
+      {"otelcol-tailsampling/readme_practical_example.yaml", {":193:", "string_attribute"}},
+      {"otelcol-tailsampling/numeric_attribute_with_minvalue_greather_than_maxvalue.yaml",
+       {":13:", "numeric_attribute"}},
+      {"otelcol-tailsampling/numeric_attribute_without_minvalue_or_maxvalue.yaml",
+       {":13:", "numeric_attribute"}},
+      {"otelcol-probabilisticsampler/invalid.yaml",
+       {":9:", "processors.probabilistic_sampler/logs.severity"}},
+      {"otelcol-probabilisticsampler/invalid_inf.yaml",
+       {":7:", "processors.probabilistic_sampler/traces.sampling_percentage"}},
+      {"otelcol-probabilisticsampler/invalid_negative.yaml",
+       {":7:", "processors.probabilistic_sampler/traces.sampling_percentage"}},
+      {"otelcol-probabilisticsampler/invalid_small.yaml",
+       {":8:", "processors.probabilistic_sampler/traces.sampling_percentage"}},
+      {"otelcol-probabilisticsampler/invalid_prec.yaml",
+       {":8:", "processors.probabilistic_sampler/traces.sampling_precision"}},
+      {"otelcol-probabilisticsampler/invalid_zero.yaml",
+       {":8:", "processors.probabilistic_sampler/traces.sampling_precision"}},
+      {"jaeger-sampling-strategies/bad_strategies.json", {": ", "expected an object, got string"}},
+  };
+  for (const Case& c : cases) {
+    const std::string path = Shared(c.file);
+    Outcome o = Call({"validate", path});
+    EXPECT_EQ(o.code, kExitFailed) << c.file << "\n" << o.out;
+    EXPECT_FALSE(Contains(o.out, ": ok")) << o.out;
+    EXPECT_TRUE(Contains(o.out, path + c.expect[0])) << o.out;
+    for (size_t i = 1; i < c.expect.size(); ++i) {
+      EXPECT_TRUE(Contains(o.out, c.expect[i])) << c.file << " lacks " << c.expect[i] << ":\n"
+                                                << o.out;
+    }
+  }
+}
+
+TEST(CliTest, ValidateSamplingEdgeCases) {
+  struct Case {
+    std::string name, text;
+    int code;
+    std::vector<std::string> expect;
+  } cases[] = {
+      {"nosampling.yaml",
+       "receivers:\n  otlp:\nprocessors:\n  batch:\n",
+       kExitFailed,
+       {":3:1: processors: no sampling processors found"}},
+      {"bare_prob.yaml",
+       "sampling_percentage: 25\nhash_seed: 7\n",
+       kExitOk,
+       {": ok (processor: probabilistic_sampler (25%, mode hash_seed, seed 7))"}},
+      {"bare_prob_bad.yaml",
+       "sampling_percentage: 25\nmode: fastest\n",
+       kExitFailed,
+       {":2:", "probabilistic_sampler.mode"}},
+      {"bare_policies.yaml",
+       "policies:\n  - {name: all, type: always_sample}\n",
+       kExitOk,
+       {": ok (processor: tail_sampling (1 policy))"}},
+      {"named_blocks.yaml",
+       "tail_sampling/a:\n  policies: [{name: x, type: always_sample}]\n"
+       "probabilistic_sampler/b:\n  sampling_percentage: 1\n",
+       kExitOk,
+       {": ok (processor: tail_sampling/a (1 policy), probabilistic_sampler/b (1%, mode "
+        "hash_seed, seed 0))"}},
+      // Both processors are wrong: both problems are printed, not just the first.
+      {"two_bad.yaml",
+       "processors:\n  tail_sampling:\n    policies: [{name: x, type: sometimes}]\n"
+       "  probabilistic_sampler:\n    sampling_percentag: 10\n",
+       kExitFailed,
+       {":3:", "sometimes", ":5:", "sampling_percentag"}},
+      {"warn.yaml",
+       "processors:\n  probabilistic_sampler:\n",
+       kExitOk,
+       {": warning: processors.probabilistic_sampler: sampling_percentage is not set", ": ok ("}},
+      {"syntax.json",
+       "{\n  \"default_strategy\": {\n    \"param\": 0.5,\n  }\n}\n",
+       kExitFailed,
+       {":4:", "not valid JSON"}},
+      {"badtype.json",
+       "{\"service_strategies\": [{\"service\": \"a\", \"param\": \"x\"}]}",
+       kExitFailed,
+       {": service_strategies[0].param"}},
+      {"empty_object.json", "{}", kExitFailed, {":1:1: cannot tell what this file is"}},
+  };
+  for (const Case& c : cases) {
+    const std::string path = TempPath(c.name);
+    std::ofstream(path) << c.text;
+    Outcome o = Call({"validate", path});
+    EXPECT_EQ(o.code, c.code) << c.name << "\n" << o.out;
+    for (size_t i = 0; i < c.expect.size(); ++i) {
+      EXPECT_TRUE(Contains(o.out, (i == 0 ? path : "") + c.expect[i]))
+          << c.name << " lacks " << c.expect[i] << ":\n"
+          << o.out;
+    }
+    std::filesystem::remove(path);
+  }
+  // A malformed `processors:` is said once, not once per processor type, and is not followed by
+  // "no sampling processors found".
+  const std::string not_map = TempPath("not_a_map.yaml");
+  std::ofstream(not_map) << "processors: [a]\n";
+  Outcome nm = Call({"validate", not_map});
+  EXPECT_EQ(nm.code, kExitFailed);
+  EXPECT_EQ(nm.out, not_map + ":1:13: processors: must be a map of component ids\n");
+  std::filesystem::remove(not_map);
+
+  // Several files: each gets its own verdict; one bad file fails the run.
+  Outcome mixed = Call({"validate", Shared("otel-io-blog/tail_sampling_2022_blog.yaml"),
+                        Shared("jaeger-sampling-strategies/bad_strategies.json")});
+  EXPECT_EQ(mixed.code, kExitFailed);
+  EXPECT_TRUE(Contains(mixed.out, "tail_sampling_2022_blog.yaml: ok (")) << mixed.out;
+  EXPECT_TRUE(Contains(mixed.out, "bad_strategies.json: ")) << mixed.out;
 }
 
 TEST(CliTest, TopologyTextAndDot) {

@@ -213,6 +213,115 @@ std::string RenderRunTable(const RunReport& r) {
     }
   }
   if (!r.truth_out.empty()) out += "\n  ground truth written to " + r.truth_out + "\n";
+  if (!r.sampling.empty()) {
+    const auto& first = r.sampling.front();
+    out +=
+        "\nsampling strategies (same traffic; recall = kept / all; ★ = on the cost vs error-recall "
+        "Pareto front)\n";
+    out += "  " + FormatCount(first.traces) + " traces, " + FormatCount(first.error_traces) +
+           " with errors, " + FormatCount(first.shapes) + " distinct shapes, true p99 " +
+           FormatFixed(first.slow_p99_ms, 1) +
+           " ms; stored bytes = exact OTLP size x measured gzip ratio " +
+           FormatFixed(r.compression_ratio, 3) + "\n";
+    Table st({{"strategy", Align::kLeft},
+              {"traces kept", Align::kRight},
+              {"spans kept", Align::kRight},
+              {"GB/month", Align::kRight},
+              {"$/month", Align::kRight},
+              {"error recall", Align::kRight},
+              {"slow p99", Align::kRight},
+              {"rare paths", Align::kRight},
+              {"complete", Align::kRight},
+              {"est. err rate", Align::kRight},
+              {"est. p99 ms", Align::kRight},
+              {"", Align::kLeft}});
+    auto pct = [](uint64_t a, uint64_t b) {
+      return b ? FormatPercent(static_cast<double>(a) / b, 1) : "-";
+    };
+    for (const auto& s : r.sampling) {
+      st.AddRow({s.name, pct(s.traces_kept, s.traces), pct(s.spans_kept, s.spans),
+                 FormatFixed(s.gb_per_month, 2), FormatFixed(s.usd_storage_month, 2),
+                 s.error_traces ? FormatPercent(s.error_recall, 1) : "-",
+                 s.slow_p99_traces ? FormatPercent(s.slow_recall_p99, 1) : "-",
+                 FormatPercent(s.rare_path_recall, 1),
+                 s.traces_kept ? FormatPercent(s.completeness, 1) : "-",
+                 FormatPercent(s.est_error_rate, 2),
+                 s.traces_kept ? FormatFixed(s.est_p99_ms, 1) : "-", s.pareto ? "★" : ""});
+    }
+    out += st.Render();
+    out += "  truth: error rate " + FormatPercent(first.true_error_rate, 2) + ", p99 " +
+           FormatFixed(first.true_p99_ms, 1) +
+           " ms; $/month = object storage at the preset price\n";
+    bool any_tail = false;
+    for (const auto& s : r.sampling) any_tail |= s.has_tail;
+    if (any_tail) {
+      Table ct({{"tail_sampling cost", Align::kLeft},
+                {"peak traces", Align::kRight},
+                {"peak spans", Align::kRight},
+                {"peak MB", Align::kRight},
+                {"evicted early", Align::kRight},
+                {"late spans", Align::kRight},
+                {"decision p50 s", Align::kRight},
+                {"p99 s", Align::kRight}});
+      for (const auto& s : r.sampling) {
+        if (!s.has_tail) continue;
+        ct.AddRow({s.name, FormatCount(s.peak_traces_buffered), FormatCount(s.peak_spans_buffered),
+                   FormatFixed(s.peak_bytes_buffered / 1e6, 1),
+                   FormatCount(s.evicted_before_decision), FormatCount(s.late_spans),
+                   FormatFixed(s.decision_latency_p50_s, 1),
+                   FormatFixed(s.decision_latency_p99_s, 1)});
+      }
+      out += ct.Render();
+    }
+    if (!first.by_fault.empty()) {
+      std::vector<Column> cols = {{"error recall by fault", Align::kLeft}};
+      for (const auto& f : first.by_fault) cols.push_back({f.id, Align::kRight});
+      Table ft(cols);
+      for (const auto& s : r.sampling) {
+        std::vector<std::string> row = {s.name};
+        for (const auto& f : s.by_fault)
+          row.push_back(f.error_traces
+                            ? FormatPercent(f.recall, 1) + " of " + FormatCount(f.error_traces)
+                            : "-");
+        ft.AddRow(row);
+      }
+      out += ft.Render();
+    }
+  }
+  return out;
+}
+
+std::string RenderSamplingCsv(const RunReport& r) {
+  std::string out =
+      "strategy,pipeline,traces,traces_kept,spans,spans_kept,bytes_kept,gb_per_month,usd_storage_"
+      "month,"
+      "usd_ingest_month,usd_per_span_month,error_traces,error_traces_kept,error_recall,slow_p99_"
+      "recall,"
+      "slow_threshold_recall,shapes,shapes_kept,rare_path_recall,completeness,true_error_rate,est_"
+      "error_rate,"
+      "true_p99_ms,est_p99_ms,true_rate,est_rate,peak_traces_buffered,peak_bytes_buffered,"
+      "evicted_before_decision,pareto\n";
+  auto q = [](const std::string& s) {
+    std::string o = "\"";
+    for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return o + "\"";
+  };
+  auto d = [](double v) { return FormatFixed(v, 6); };
+  for (const auto& s : r.sampling) {
+    out += q(s.name) + "," + q(s.pipeline) + "," + std::to_string(s.traces) + "," +
+           std::to_string(s.traces_kept) + "," + std::to_string(s.spans) + "," +
+           std::to_string(s.spans_kept) + "," + std::to_string(s.bytes_kept) + "," +
+           d(s.gb_per_month) + "," + d(s.usd_storage_month) + "," + d(s.usd_ingest_month) + "," +
+           d(s.usd_per_span_month) + "," + std::to_string(s.error_traces) + "," +
+           std::to_string(s.error_traces_kept) + "," + d(s.error_recall) + "," +
+           d(s.slow_recall_p99) + "," + d(s.slow_recall_threshold) + "," +
+           std::to_string(s.shapes) + "," + std::to_string(s.shapes_kept) + "," +
+           d(s.rare_path_recall) + "," + d(s.completeness) + "," + d(s.true_error_rate) + "," +
+           d(s.est_error_rate) + "," + d(s.true_p99_ms) + "," + d(s.est_p99_ms) + "," +
+           d(s.true_rate) + "," + d(s.est_rate) + "," + std::to_string(s.peak_traces_buffered) +
+           "," + std::to_string(s.peak_bytes_buffered) + "," +
+           std::to_string(s.evicted_before_decision) + "," + (s.pareto ? "true" : "false") + "\n";
+  }
   return out;
 }
 
@@ -279,6 +388,69 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
   res["rate_limited"] = r.resilience.rate_limited;
   res["refused"] = r.resilience.refused;
   j["resilience"] = res;
+  if (!r.sampling.empty()) {
+    j["compression_ratio"] = R3(r.compression_ratio);
+    j["sampling"] = ordered_json::array();
+    for (const auto& s : r.sampling) {
+      ordered_json x;
+      x["name"] = s.name;
+      x["pipeline"] = s.pipeline;
+      x["traces"] = s.traces;
+      x["traces_kept"] = s.traces_kept;
+      x["spans"] = s.spans;
+      x["spans_kept"] = s.spans_kept;
+      x["bytes_kept"] = s.bytes_kept;
+      x["gb_per_month"] = R3(s.gb_per_month);
+      x["usd_per_month"] = {{"object_storage", R3(s.usd_storage_month)},
+                            {"ingest", R3(s.usd_ingest_month)},
+                            {"per_span", R3(s.usd_per_span_month)}};
+      x["error_traces"] = s.error_traces;
+      x["error_traces_kept"] = s.error_traces_kept;
+      x["error_recall"] = R3(s.error_recall * 1000) / 1000;
+      x["error_recall_by_fault"] = ordered_json::array();
+      for (const auto& f : s.by_fault)
+        x["error_recall_by_fault"].push_back({{"fault", f.id},
+                                              {"error_traces", f.error_traces},
+                                              {"kept", f.kept},
+                                              {"recall", R3(f.recall * 1000) / 1000}});
+      x["error_recall_by_root_cause"] = ordered_json::array();
+      for (const auto& c : s.by_root_cause)
+        x["error_recall_by_root_cause"].push_back({{"service", c.service},
+                                                   {"error_traces", c.error_traces},
+                                                   {"kept", c.kept},
+                                                   {"recall", R3(c.recall * 1000) / 1000}});
+      x["slow"] = {{"p99_ms", R3(s.slow_p99_ms)},
+                   {"p99_traces", s.slow_p99_traces},
+                   {"p99_kept", s.slow_p99_kept},
+                   {"p99_recall", R3(s.slow_recall_p99 * 1000) / 1000},
+                   {"threshold_traces", s.slow_threshold_traces},
+                   {"threshold_kept", s.slow_threshold_kept},
+                   {"threshold_recall", R3(s.slow_recall_threshold * 1000) / 1000}};
+      x["shapes"] = s.shapes;
+      x["shapes_kept"] = s.shapes_kept;
+      x["rare_path_recall"] = R3(s.rare_path_recall * 1000) / 1000;
+      x["complete_kept"] = s.complete_kept;
+      x["fragmented_kept"] = s.fragmented_kept;
+      x["completeness"] = R3(s.completeness * 1000) / 1000;
+      if (s.has_tail) {
+        x["collector"] = {{"peak_traces", s.peak_traces_buffered},
+                          {"peak_spans", s.peak_spans_buffered},
+                          {"peak_bytes", s.peak_bytes_buffered},
+                          {"evicted_before_decision", s.evicted_before_decision},
+                          {"late_spans", s.late_spans},
+                          {"decision_latency_p50_s", R3(s.decision_latency_p50_s)},
+                          {"decision_latency_p99_s", R3(s.decision_latency_p99_s)}};
+      }
+      x["red_estimate"] = {{"true_error_rate", R3(s.true_error_rate * 1000) / 1000},
+                           {"est_error_rate", R3(s.est_error_rate * 1000) / 1000},
+                           {"true_p99_ms", R3(s.true_p99_ms)},
+                           {"est_p99_ms", R3(s.est_p99_ms)},
+                           {"true_rate", R3(s.true_rate)},
+                           {"est_rate", R3(s.est_rate)}};
+      x["pareto"] = s.pareto;
+      j["sampling"].push_back(x);
+    }
+  }
   j["incidents"] = ordered_json::array();
   for (const IncidentRow& i : r.incidents) {
     ordered_json x;

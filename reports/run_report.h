@@ -12,6 +12,7 @@
 
 #include "metrics/red_metrics.h"
 #include "metrics/truth_metrics.h"
+#include "sampling/lab.h"
 #include "sim/model.h"
 #include "sim/simulation.h"
 
@@ -68,6 +69,9 @@ struct RunReport {
     double baseline_p50_ms = 0, baseline_p99_ms = 0;  // traces no fault touched
   } truth;
   std::vector<IncidentRow> incidents;
+  // The sampling lab's comparison (scenarios with `samplers:`), in strategy order.
+  std::vector<sampling::StrategyScore> sampling;
+  double compression_ratio = 0;  // measured gzip ratio used for the stored-bytes estimate
   // Resilience mechanics the kernel counted.
   struct Resilience {
     uint64_t retries = 0, timeouts = 0, breaker_opens = 0, breaker_rejections = 0, rate_limited = 0,
@@ -90,6 +94,9 @@ void FillTruth(const metrics::TruthMetricsSink& truth, RunReport* report);
 double PeakRssMib();
 
 std::string RenderRunTable(const RunReport& report);
+// The sampling comparison alone, as CSV (doc/sampling-lab.md): one row per strategy.
+std::string RenderSamplingCsv(const RunReport& report);
+
 // Pretty JSON ending with a newline. `include_host` false drops "host" (golden tests).
 std::string RenderRunJson(const RunReport& report, bool include_host = true);
 

@@ -95,7 +95,12 @@ class Loader {
   }
 
   sim::Result<Scenario> Finish() {
-    if (problems_.empty()) return std::move(scenario_);
+    if (problems_.empty() && raw_problems_.empty()) return std::move(scenario_);
+    if (problems_.empty()) {
+      std::string msg;
+      for (const std::string& p : raw_problems_) msg += (msg.empty() ? "" : "\n") + p;
+      return Status::InvalidArgument(msg);
+    }
     std::stable_sort(problems_.begin(), problems_.end(), [](const Problem& a, const Problem& b) {
       return std::tie(a.line, a.column) < std::tie(b.line, b.column);
     });
@@ -209,10 +214,10 @@ class Loader {
 
   void Parse(const YAML::Node& root) {
     const YAML::Mark top = root.IsDefined() ? root.Mark() : YAML::Mark();
-    std::optional<Fields> fields = GetFields(
-        root, top, "",
-        {"name", "description", "topology", "workload", "duration", "seed", "start_time", "faults"},
-        {"samplers"});
+    std::optional<Fields> fields =
+        GetFields(root, top, "",
+                  {"name", "description", "topology", "workload", "duration", "seed", "start_time",
+                   "faults", "samplers"});
     if (!fields) return;
     const Fields& f = *fields;
     Scenario& s = scenario_;
@@ -259,6 +264,14 @@ class Loader {
         if (!Overlaps(path)) Error(MarkFor(path), path, p.message, Status::Code::kNotFound);
       }
       if (f.count("faults")) ParseFaults(f.at("faults"));
+      if (f.count("samplers")) {
+        auto st = sampling::ParseStrategies(f.at("samplers").value, source_, base_dir_);
+        if (st.ok()) {
+          s.samplers = std::move(st).value();
+        } else {
+          raw_problems_.push_back(st.status().message());
+        }
+      }
     }
   }
 
@@ -390,10 +403,12 @@ class Loader {
                         sim::Fault* fault) {
     const sim::Model& m = scenario_.model;
     if (kind == "traffic") {
-      if (f.count("target")) {
-        Error(f.at("target").mark, p + ".target",
-              "a traffic fault has no target (it scales the arrivals)");
-        return false;
+      for (const char* key : {"target", "instance"}) {
+        if (f.count(key)) {
+          Error(f.at(key).mark, p + "." + key,
+                std::string("a traffic fault has no ") + key + " (it scales the arrivals)");
+          return false;
+        }
       }
       return true;
     }
@@ -425,6 +440,20 @@ class Loader {
     fault->operation = op;
     const sim::Service& svc = m.services[s];
     bool dependency = svc.kind != sim::ServiceKind::kService;
+    if (kind == "clock_skew" && op != sim::kNone) {
+      Error(tf.mark, p + ".target",
+            "a clock is per host: target the service '" + std::string(m.strings.Get(svc.name)) +
+                "', not one operation");
+      return false;
+    }
+    if (svc.kind == sim::ServiceKind::kMessaging) {
+      Error(tf.mark, p + ".target",
+            "'" + *target +
+                "' is a message broker; faults on the broker itself are not modelled (slow its "
+                "consumers with consumer_lag, or fail the producer's service)",
+            Status::Code::kUnsupported);
+      return false;
+    }
     if (kind == "dependency_stall" && !dependency) {
       Error(
           tf.mark, p + ".target",
@@ -449,6 +478,11 @@ class Loader {
               "'" + *target + "' consumes no topic; consumer_lag needs a consumer");
         return false;
       }
+    }
+    if (f.count("instance") && kind == "consumer_lag") {
+      Error(f.at("instance").mark, p + ".instance",
+            "consumer_lag acts on the consumer group, not one instance; remove 'instance'");
+      return false;
     }
     if (f.count("instance")) {
       const Field& inf = f.at("instance");
@@ -1028,6 +1062,7 @@ class Loader {
   std::string base_dir_;
   Scenario scenario_;
   std::vector<Problem> problems_;
+  std::vector<std::string> raw_problems_;  // already "FILE:LINE:COL: ..." (samplers)
   std::set<std::string> errored_paths_;
   std::map<std::string, YAML::Mark> marks_;
 };

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sampling/strategy_config.h"
 #include "sim/embedded.h"
 #include "sim/faults.h"
 #include "sim/model.h"
@@ -42,6 +43,8 @@ struct Scenario {
   // `faults`: the fault timeline, valid for `model` (tag keys interned). Traffic faults also
   // appear in workload.surges. Default: none.
   sim::FaultPlan faults;
+  // `samplers`: the sampling strategies to compare (doc/sampling-lab.md). Default: none.
+  std::vector<sampling::StrategyConfig> samplers;
 };
 
 // The start time used when a scenario does not set `start_time`.

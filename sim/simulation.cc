@@ -99,7 +99,8 @@ struct Call {
   bool failed = false;
   bool completed = false;      // the outcome (response or timeout) was delivered to the caller
   uint8_t pending_events = 0;  // response and timeout events still to come
-  Time started;                // when the attempt left the caller
+  uint32_t origin_service = kNone, origin_op = kNone;  // where a failure answered here began
+  Time started;                                        // when the attempt left the caller
 };
 
 struct Frame {
@@ -115,10 +116,11 @@ struct Frame {
   uint32_t op = kNone;
   uint32_t service = kNone;
   uint32_t instance = 0;
-  uint32_t pending = 0;                           // children (branches, span frames) still running
-  uint32_t repeat_left = 0;                       // remaining repetitions of the current call step
-  uint16_t attempt = 0;                           // attempt number of the current call (1 = first)
-  FailureClass fail_class = FailureClass::kNone;  // the first failure that aborted this frame
+  uint32_t pending = 0;                            // children (branches, span frames) still running
+  uint32_t repeat_left = 0;                        // remaining repetitions of the current call step
+  uint16_t attempt = 0;                            // attempt number of the current call (1 = first)
+  FailureClass fail_class = FailureClass::kNone;   // the first failure that aborted this frame
+  uint32_t fail_service = kNone, fail_op = kNone;  // where that failure began
   Role role = Role::kRoot;
   bool failed = false;
   bool running = false;
@@ -301,6 +303,7 @@ class Simulation::Impl {
   Time now() const { return now_; }
   const SimulationStats& stats() const { return stats_; }
   void AddListener(SpanListener* l) { listeners_.push_back(l); }
+  void SetHeadSamplingHook(HeadSamplingHook* h) { head_hook_ = h; }
 
  private:
   // ---- scheduling ---------------------------------------------------------------------------
@@ -621,6 +624,11 @@ class Simulation::Impl {
       Span& sp = traces_[t].spans[idx];
       for (const Attr& b : traces_[t].baggage) sp.AddAttr(b.key, b.value);
     }
+    if (head_hook_ != nullptr) {
+      TraceState& tr = traces_[t];
+      const Span* parent = parent_index != kNone ? &tr.spans[parent_index] : nullptr;
+      tr.spans[idx].head_bits = head_hook_->OnSpanStart(m_, tr.spans[idx], parent);
+    }
     return idx;
   }
 
@@ -802,18 +810,28 @@ class Simulation::Impl {
   }
 
   // Sends the outcome of request r back to its caller after `delay` (or ends the trace's entry).
-  void Answer(uint32_t r, bool failed, int status, FailureClass cls, Duration delay) {
+  // `origin_*` name where a failure began (the root cause of a failed entry request).
+  void Answer(uint32_t r, bool failed, int status, FailureClass cls, Duration delay,
+              uint32_t origin_service, uint32_t origin_op) {
     Request& q = requests_[r];
     if (q.entry) {
       TraceTruth& tr = traces_[q.trace].truth;
       tr.end = now_;
       tr.root_error = failed;
+      // A user-visible failure's root cause is where its chain of failures began (an earlier
+      // failure that a retry or fallback absorbed is not it).
+      if (failed && origin_service != kNone) {
+        tr.root_cause_service = origin_service;
+        tr.root_cause_operation = origin_op;
+      }
     }
     if (q.call != kNone) {
       Call& c = calls_[q.call];
       c.failed = failed;
       c.status = status;
       c.cls = failed ? cls : FailureClass::kNone;
+      c.origin_service = failed ? origin_service : kNone;
+      c.origin_op = failed ? origin_op : kNone;
       queue_.Push(now_ + delay, kEvResponse, q.call);
     }
   }
@@ -830,6 +848,13 @@ class Simulation::Impl {
     q.enqueued = now_;
     if (!rt.faults_here.empty()) {
       uint32_t f = FaultFires(Fault::Kind::kOutage, s, q.op, q.instance);
+      if (f != kNone && op.kind == SpanKind::kConsumer && FaultAt(f).end != Time::Max()) {
+        // A consumer group that is down consumes nothing: the message waits in the broker and
+        // is delivered when the consumers are back.
+        Touch(q.trace, f);
+        queue_.Push(FaultAt(f).end, kEvRequestArrive, r);
+        return;
+      }
       if (f != kNone) {
         Refuse(r, f);
         return;
@@ -844,7 +869,8 @@ class Simulation::Impl {
       }
     }
     InstanceState& inst = rt.instances[q.instance];
-    if (svc.rate_limit_rps > 0 && !TakeToken(svc, inst)) {
+    // Consumers pull at their own pace: a rate limit applies to requests pushed at a service.
+    if (svc.rate_limit_rps > 0 && op.kind != SpanKind::kConsumer && !TakeToken(svc, inst)) {
       RateLimited(r);
       return;
     }
@@ -891,7 +917,7 @@ class Simulation::Impl {
     ++stats_.services[op.service].rejected;
     MarkOrigin(q.trace, op.service, q.op);
     Answer(r, true, op.protocol == Protocol::kGrpc ? 14 : 503, FailureClass::kUnavailable,
-           NetworkBack(op.service));
+           NetworkBack(op.service), op.service, q.op);
     FreeRequest(r);
   }
 
@@ -910,7 +936,8 @@ class Simulation::Impl {
       Time since = q.call != kNone ? calls_[q.call].started : now_;
       delay = std::max(Duration(), since + f.connect_timeout - now_);
     }
-    Answer(r, true, op.protocol == Protocol::kGrpc ? 14 : 0, FailureClass::kUnavailable, delay);
+    Answer(r, true, op.protocol == Protocol::kGrpc ? 14 : 0, FailureClass::kUnavailable, delay,
+           op.service, q.op);
     FreeRequest(r);
   }
 
@@ -930,7 +957,7 @@ class Simulation::Impl {
       SetOutcome(q.trace, span, op, true, status, FailureClass::kUnavailable, /*server=*/true);
       EndSpan(q.trace, span);
     }
-    Answer(r, true, status, FailureClass::kUnavailable, NetworkBack(s));
+    Answer(r, true, status, FailureClass::kUnavailable, NetworkBack(s), s, q.op);
     FreeRequest(r);
   }
 
@@ -988,7 +1015,8 @@ class Simulation::Impl {
     }
   }
 
-  void FinishRequest(uint32_t r, bool child_failed, FailureClass child_class) {
+  void FinishRequest(uint32_t r, bool child_failed, FailureClass child_class,
+                     uint32_t child_origin_service, uint32_t child_origin_op) {
     Request& q = requests_[r];
     const Operation& op = m_.operations[q.op];
     uint32_t s = op.service;
@@ -996,10 +1024,12 @@ class Simulation::Impl {
     ServiceStats& st = stats_.services[s];
     uint32_t t = q.trace;
     // Own failure: an error fault first, then the operation's own error rate.
-    uint32_t fault =
-        rt.faults_here.empty() ? kNone : FaultFires(Fault::Kind::kError, s, q.op, q.instance);
-    bool own_failed =
-        fault != kNone || (op.error_rate > 0 && rt.decisions.Bernoulli(op.error_rate));
+    // (An operation a callee's failure aborted does not also fail on its own.)
+    uint32_t fault = rt.faults_here.empty() || child_failed
+                         ? kNone
+                         : FaultFires(Fault::Kind::kError, s, q.op, q.instance);
+    bool own_failed = fault != kNone ||
+                      (!child_failed && op.error_rate > 0 && rt.decisions.Bernoulli(op.error_rate));
     bool failed = own_failed || child_failed;
     int status = op.ok_status;
     StrId ex_type = op.error_type, ex_message = op.error_message, ex_stack = kEmptyStr;
@@ -1032,7 +1062,8 @@ class Simulation::Impl {
     inst.busy--;
     if (!inst.queue.empty()) queue_.Push(now_, kEvStartQueued, rt.instance_base + q.instance);
     Answer(r, failed, status, failed ? ClassOfStatus(op.protocol, status) : FailureClass::kNone,
-           NetworkBack(s));
+           NetworkBack(s), own_failed ? s : child_origin_service,
+           own_failed ? q.op : child_origin_op);
     FreeRequest(r);
   }
 
@@ -1154,7 +1185,7 @@ class Simulation::Impl {
     frames_.Free(f);
     switch (fr.role) {
       case Frame::Role::kRoot:
-        FinishRequest(fr.request, fr.failed, fr.fail_class);
+        FinishRequest(fr.request, fr.failed, fr.fail_class, fr.fail_service, fr.fail_op);
         break;
       case Frame::Role::kSpan:
         if (fr.failed) traces_[fr.trace].spans[fr.own_span].status = StatusCode::kError;
@@ -1165,6 +1196,8 @@ class Simulation::Impl {
         if (fr.failed && !parent.failed) {
           parent.failed = true;
           parent.fail_class = fr.fail_class;
+          parent.fail_service = fr.fail_service;
+          parent.fail_op = fr.fail_op;
         }
         if (--parent.pending == 0 && !parent.running) RunFrame(fr.parent);
         break;
@@ -1191,7 +1224,8 @@ class Simulation::Impl {
         AddException(fr.trace, fr.span, w.circuit_open_exception, w.err_circuit_open);
       }
       // No request leaves: the caller fails at once. Never retried (the breaker said no).
-      AfterCall(f, true, FailureClass::kUnavailable, /*retryable=*/false);
+      AfterCall(f, true, FailureClass::kUnavailable, /*retryable=*/false, target_service,
+                spec.target);
       return;
     }
     StartCall(f, spec);
@@ -1259,14 +1293,16 @@ class Simulation::Impl {
     EndSpan(t, call.span);
     const CallSpec& spec = CurrentCall(frames_[call.frame]);
     if (spec.breaker_index != kNone) BreakerRecord(spec, call.failed, traces_[t].truth.fault_mask);
-    AfterCall(call.frame, call.failed, call.cls, /*retryable=*/true);
+    AfterCall(call.frame, call.failed, call.cls, /*retryable=*/true, call.origin_service,
+              call.origin_op);
     // The call no longer holds its trace open: a late response or a timer that fires after this
     // only finds the call completed. (The caller's frame holds the trace while it goes on.)
     Unref(t);
   }
 
   // The frame's current call attempt ended: retry, fall back, propagate or go on.
-  void AfterCall(uint32_t f, bool failed, FailureClass cls, bool retryable) {
+  void AfterCall(uint32_t f, bool failed, FailureClass cls, bool retryable, uint32_t origin_service,
+                 uint32_t origin_op) {
     Frame& fr = frames_[f];
     const CallSpec& spec = CurrentCall(fr);
     if (failed) {
@@ -1289,6 +1325,8 @@ class Simulation::Impl {
       if (on_error == OnError::kPropagate) {
         fr.failed = true;
         fr.fail_class = cls;
+        fr.fail_service = origin_service;
+        fr.fail_op = origin_op;
         fr.repeat_left = 0;
         RunFrame(f);
         return;
@@ -1327,6 +1365,8 @@ class Simulation::Impl {
       call.failed = true;
       call.status = 0;
       call.cls = FailureClass::kTimeout;
+      call.origin_service = m_.operations[call.target].service;
+      call.origin_op = call.target;
       ++stats_.timeouts;
       ++traces_[call.trace].truth.timeouts;
       MarkOrigin(call.trace, m_.operations[call.target].service, call.target);
@@ -1494,6 +1534,7 @@ class Simulation::Impl {
   SimulationOptions opt_;
   SpanSink* sink_;
   std::vector<SpanListener*> listeners_;
+  HeadSamplingHook* head_hook_ = nullptr;
   ArrivalSource* arrivals_ = nullptr;
   Status arrival_error_;
   bool started_ = false;
@@ -1535,5 +1576,6 @@ bool Simulation::finished() const { return impl_->finished(); }
 Time Simulation::now() const { return impl_->now(); }
 const SimulationStats& Simulation::stats() const { return impl_->stats(); }
 void Simulation::AddListener(SpanListener* listener) { impl_->AddListener(listener); }
+void Simulation::SetHeadSamplingHook(HeadSamplingHook* hook) { impl_->SetHeadSamplingHook(hook); }
 
 }  // namespace tracesim::sim

@@ -112,6 +112,8 @@ class Simulation {
   // Adds a listener that sees every span as it ends (see SpanListener). REQUIRES: before Run();
   // the listener outlives the run.
   void AddListener(SpanListener* listener);
+  // Sets the hook that takes head-sampling decisions as spans start. REQUIRES: before Run().
+  void SetHeadSamplingHook(HeadSamplingHook* hook);
 
  private:
   class Impl;

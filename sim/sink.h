@@ -40,6 +40,19 @@ class SpanListener {
                          std::span<const SpanLink> links) noexcept = 0;
 };
 
+// HeadSamplingHook: decides, as each span starts, which of up to 64 sampling strategies record it
+// (bit k set = strategy k samples the span), the way an SDK's sampler decides at span start.
+// `parent` is the span's parent when it is in the same trace (a SERVER span's is the caller's
+// CLIENT span, a CONSUMER's the PRODUCER span, a local child's its parent), else nullptr (a root,
+// or a fragment whose context was lost); its head_bits are the propagated sampled flags. Called
+// on the simulation thread in simulated-time order; arguments valid only during the call.
+class HeadSamplingHook {
+ public:
+  virtual ~HeadSamplingHook() = default;
+  virtual uint64_t OnSpanStart(const Model& model, const Span& span,
+                               const Span* parent) noexcept = 0;
+};
+
 // Counts traces and spans; the benchmark sink.
 class CountingSink final : public SpanSink {
  public:

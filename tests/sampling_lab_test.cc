@@ -1,0 +1,149 @@
+// The sampling lab end to end: strategies scored against the ground truth on simulated incident
+// traffic (issue #4's acceptance checks).
+#include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+
+#include "sampling/lab.h"
+#include "sampling/strategy_config.h"
+#include "scenarios/scenario.h"
+#include "sim/simulation.h"
+#include "workloads/workload.h"
+
+namespace tracesim {
+namespace {
+
+struct LabRun {
+  std::vector<sampling::StrategyScore> scores;
+  sim::SimulationStats stats;
+};
+
+// Runs the built-in checkout topology for `seconds` with an error fault on payment (20% of
+// payments fail) and the strategies in `samplers_yaml`.
+LabRun RunLab(const std::string& samplers_yaml, double seconds = 60, uint64_t seed = 3) {
+  auto sc = scenarios::LoadBuiltinScenario("checkout");
+  EXPECT_TRUE(sc.ok());
+  sim::Fault f;
+  f.id = "payment-errors";
+  f.kind = sim::Fault::Kind::kError;
+  f.service = sc->model.FindService("payment");
+  f.probability = 0.2;
+  sc->faults.faults.push_back(f);
+  sim::InternFaultTags(&sc->faults, &sc->model);
+  auto strategies = sampling::ParseStrategies(YAML::Load(samplers_yaml), "t.yaml", "");
+  EXPECT_TRUE(strategies.ok()) << strategies.status().ToString();
+  auto lab =
+      sampling::SamplingLab::Create(sc->model, &sc->faults, *strategies, sampling::LabOptions{});
+  EXPECT_TRUE(lab.ok()) << lab.status().ToString();
+  sim::SimulationOptions opt;
+  opt.seed = seed;
+  opt.faults = &sc->faults;
+  sim::Duration d = sim::Duration::FromSecondsF(seconds);
+  auto w = workloads::Workload::Create(sc->workload, sc->model, seed, d);
+  sim::Simulation s(sc->model, opt, lab->get());
+  s.SetHeadSamplingHook(lab->get());
+  s.AddListener(lab->get());
+  EXPECT_TRUE(s.Run(w->get()).ok());
+  (*lab)->Finish(opt.start_unix_nanos + s.stats().end_time.nanos());
+  return LabRun{(*lab)->Scores(seconds), s.stats()};
+}
+
+TEST(SamplingLabTest, AlwaysOnKeepsEverythingAlwaysOffNothing) {
+  LabRun r = RunLab(R"(
+- {name: on, head: {sampler: always_on}}
+- {name: off, head: {sampler: always_off}}
+- {name: none}
+)");
+  ASSERT_EQ(r.scores.size(), 3u);
+  const auto& on = r.scores[0];
+  EXPECT_GT(on.error_traces, 500u);
+  EXPECT_EQ(on.traces_kept, on.traces);
+  EXPECT_EQ(on.spans_kept, on.spans);
+  EXPECT_DOUBLE_EQ(on.error_recall, 1.0);
+  EXPECT_DOUBLE_EQ(on.rare_path_recall, 1.0);
+  EXPECT_DOUBLE_EQ(on.completeness, 1.0);
+  ASSERT_EQ(on.by_fault.size(), 1u);
+  EXPECT_DOUBLE_EQ(on.by_fault[0].recall, 1.0);
+  EXPECT_NEAR(on.est_error_rate, on.true_error_rate, 1e-12)
+      << "nothing sampled: the estimate is the truth";
+  const auto& off = r.scores[1];
+  EXPECT_EQ(off.traces_kept, 0u);
+  EXPECT_EQ(off.spans_kept, 0u);
+  EXPECT_EQ(off.bytes_kept, 0u);
+  EXPECT_DOUBLE_EQ(off.error_recall, 0.0);
+  // No configuration at all is the SDK default: everything.
+  EXPECT_EQ(r.scores[2].traces_kept, r.scores[2].traces);
+  EXPECT_TRUE(on.pareto && off.pareto);
+}
+
+TEST(SamplingLabTest, TenPercentRatioRecallLiesInTheBinomialInterval) {
+  LabRun r = RunLab(R"(
+- {name: go, head: {sampler: parentbased_traceidratio, ratio: 0.1, algorithm: go}}
+- {name: java, head: {sampler: parentbased_traceidratio, ratio: 0.1, algorithm: java}}
+- {name: consistent, head: {sampler: parentbased_probability, ratio: 0.1}}
+- {name: collector, probabilistic_sampler: {sampling_percentage: 10}}
+)");
+  for (const auto& s : r.scores) {
+    double n = static_cast<double>(s.error_traces);
+    double sigma = std::sqrt(n * 0.1 * 0.9);
+    EXPECT_NEAR(static_cast<double>(s.error_traces_kept), n * 0.1, 4 * sigma) << s.name;
+    EXPECT_NEAR(static_cast<double>(s.traces_kept), s.traces * 0.1, 4 * std::sqrt(s.traces * 0.09))
+        << s.name;
+    // ParentBased: a kept trace is kept whole.
+    EXPECT_DOUBLE_EQ(s.completeness, 1.0) << s.name;
+    // Adjusted counts (x10) estimate the request rate.
+    EXPECT_NEAR(s.est_rate, s.true_rate, s.true_rate * 0.15) << s.name;
+  }
+}
+
+TEST(SamplingLabTest, TailErrorPolicyKeepsEveryErrorTraceDecidedAfterItsSpans) {
+  // decision_wait far above the longest trace: every span arrives before the decision.
+  LabRun r = RunLab(R"(
+- name: errors
+  tail_sampling:
+    decision_wait: 20s
+    policies: [{name: errors, type: status_code, status_code: {status_codes: [ERROR]}}]
+)");
+  const auto& s = r.scores[0];
+  EXPECT_GT(s.error_traces, 500u);
+  EXPECT_EQ(s.error_traces_kept, s.error_traces);
+  EXPECT_EQ(s.traces_kept, s.error_traces) << "only error traces";
+  EXPECT_DOUBLE_EQ(s.completeness, 1.0);
+  EXPECT_TRUE(s.has_tail);
+  EXPECT_GT(s.peak_traces_buffered, 0u);
+  EXPECT_GE(s.decision_latency_p50_s, 20.0);
+  // With count 1 per kept trace the sample says almost everything fails: the classic bias.
+  EXPECT_GT(s.est_error_rate, 0.9);
+}
+
+TEST(SamplingLabTest, ShortDecisionWaitMissesLateSpansAndFragmentsTraces) {
+  // Stripe's p99 is above a second: with a 1 s wait, long traces are decided before their last
+  // spans arrive, so some kept traces are incomplete.
+  LabRun r = RunLab(R"(
+- name: hasty
+  tail_sampling:
+    decision_wait: 1s
+    policies: [{name: all, type: always_sample}]
+)");
+  const auto& s = r.scores[0];
+  EXPECT_GT(s.late_spans, 0u);
+  EXPECT_EQ(s.traces_kept, s.traces) << "always_sample keeps every trace, late spans included";
+}
+
+TEST(SamplingLabTest, PipelineStagesCompose) {
+  LabRun r = RunLab(R"(
+- {name: head25, head: {sampler: parentbased_traceidratio, ratio: 0.25}}
+- name: head25-then-prob40
+  head: {sampler: parentbased_traceidratio, ratio: 0.25}
+  probabilistic_sampler: {sampling_percentage: 40, mode: proportional}
+)");
+  const auto& a = r.scores[0];
+  const auto& b = r.scores[1];
+  EXPECT_LT(b.traces_kept, a.traces_kept);
+  EXPECT_NEAR(static_cast<double>(b.traces_kept) / a.traces_kept, 0.4, 0.06);
+  EXPECT_NE(b.pipeline.find("probabilistic_sampler(40%)"), std::string::npos) << b.pipeline;
+}
+
+}  // namespace
+}  // namespace tracesim
