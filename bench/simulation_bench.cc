@@ -4,11 +4,13 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 
 #include "exporter/otlp_json_file_sink.h"
 #include "metrics/red_metrics.h"
+#include "sampling/lab.h"
 #include "scenarios/scenario.h"
 #include "sim/simulation.h"
 #include "sim/sink.h"
@@ -33,17 +35,72 @@ const scenarios::Scenario& Load(const char* name) {
 }
 
 // Runs `seconds` of simulated time of the scenario into `sink`; returns spans emitted.
-uint64_t RunOnce(const scenarios::Scenario& sc, sim::SpanSink* sink, double seconds,
-                 uint64_t seed) {
+uint64_t RunOnce(const scenarios::Scenario& sc, sim::SpanSink* sink, double seconds, uint64_t seed,
+                 const sim::FaultPlan* faults = nullptr, sampling::SamplingLab* lab = nullptr) {
   sim::SimulationOptions opt;
   opt.seed = seed;
   opt.start_unix_nanos = sc.start_unix_nanos;
+  opt.faults = faults;
   sim::Duration d = sim::Duration::FromSecondsF(seconds);
   auto w = workloads::Workload::Create(sc.workload, sc.model, seed, d);
   if (!w.ok()) std::abort();
   sim::Simulation s(sc.model, opt, sink);
+  if (lab != nullptr) {
+    s.SetHeadSamplingHook(lab);
+    s.AddListener(lab);
+  }
   if (!s.Run(w->get()).ok()) std::abort();
+  if (lab != nullptr) lab->Finish(sc.start_unix_nanos + s.stats().end_time.nanos());
   return s.stats().spans;
+}
+
+// The checkout scenario with every timeout, retry and breaker removed: the cost of the
+// resilience logic is the difference to BM_SimulateCounting/checkout.
+const scenarios::Scenario& CheckoutWithoutResilience() {
+  static scenarios::Scenario* sc = [] {
+    auto s = scenarios::LoadBuiltinScenario("checkout");
+    if (!s.ok()) std::abort();
+    auto* out = new scenarios::Scenario(std::move(s).value());
+    std::function<void(std::vector<sim::Step>&)> strip = [&](std::vector<sim::Step>& steps) {
+      for (sim::Step& st : steps) {
+        st.call.timeout = sim::Duration();
+        st.call.retry = sim::RetryPolicy();
+        st.call.breaker = sim::CircuitBreakerSpec();
+        strip(st.children);
+      }
+    };
+    for (sim::Operation& op : out->model.operations) strip(op.steps);
+    out->model.Finalize();
+    return out;
+  }();
+  return *sc;
+}
+
+// Faults on every service that are active the whole run but change nothing (latency x1, skew 0,
+// loss, errors and outages with probability 0): the cost of consulting the fault timeline.
+const sim::FaultPlan& NeutralFaults(const sim::Model& m) {
+  static sim::FaultPlan* plan = [&] {
+    auto* p = new sim::FaultPlan();
+    for (uint32_t s = 0; s < m.services.size() && p->faults.size() + 5 <= sim::kMaxFaults; ++s) {
+      std::string name(m.strings.Get(m.services[s].name));
+      for (auto kind :
+           {sim::Fault::Kind::kLatency, sim::Fault::Kind::kError, sim::Fault::Kind::kSpanLoss,
+            sim::Fault::Kind::kClockSkew, sim::Fault::Kind::kOutage}) {
+        if (m.services[s].kind != sim::ServiceKind::kService && kind != sim::Fault::Kind::kLatency)
+          continue;
+        sim::Fault f;
+        f.id = name + "-" + std::string(sim::FaultKindName(kind));
+        f.kind = kind;
+        f.service = s;
+        f.multiplier = 1.0;
+        f.probability =
+            kind == sim::Fault::Kind::kLatency || kind == sim::Fault::Kind::kClockSkew ? 1.0 : 0.0;
+        p->faults.push_back(f);
+      }
+    }
+    return p;
+  }();
+  return *plan;
 }
 
 void BM_SimulateCounting(benchmark::State& state, const char* scenario) {
@@ -66,7 +123,57 @@ void BM_SimulateWithRed(benchmark::State& state, const char* scenario) {
   state.SetItemsProcessed(static_cast<int64_t>(spans));
 }
 
+void BM_CheckoutNoResilience(benchmark::State& state) {
+  const auto& sc = CheckoutWithoutResilience();
+  uint64_t spans = 0, seed = 1;
+  for (auto _ : state) {
+    sim::CountingSink sink;
+    spans += RunOnce(sc, &sink, 10, seed++);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(spans));
+}
+
+void BM_CheckoutNeutralFaults(benchmark::State& state) {
+  const auto& sc = Load("checkout");
+  const sim::FaultPlan& plan = NeutralFaults(sc.model);
+  uint64_t spans = 0, seed = 1;
+  for (auto _ : state) {
+    sim::CountingSink sink;
+    spans += RunOnce(sc, &sink, 10, seed++, &plan);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(spans));
+}
+
+// The six strategies of the checkout-sampling scenario scored on its traffic, against the same
+// simulation into the counting sink (BM_SamplingBaseline).
+void BM_SamplingBaseline(benchmark::State& state) {
+  const auto& sc = Load("checkout-sampling");
+  uint64_t spans = 0, seed = 1;
+  for (auto _ : state) {
+    sim::CountingSink sink;
+    spans += RunOnce(sc, &sink, 60, seed++, &sc.faults);
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(spans));
+}
+
+void BM_SamplingSixStrategies(benchmark::State& state) {
+  const auto& sc = Load("checkout-sampling");
+  uint64_t spans = 0, seed = 1;
+  for (auto _ : state) {
+    auto lab =
+        sampling::SamplingLab::Create(sc.model, &sc.faults, sc.samplers, sampling::LabOptions{});
+    if (!lab.ok()) std::abort();
+    spans += RunOnce(sc, lab->get(), 60, seed++, &sc.faults, lab->get());
+    benchmark::DoNotOptimize((*lab)->Scores(60));
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(spans));
+}
+
 BENCHMARK_CAPTURE(BM_SimulateCounting, checkout, "checkout")->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CheckoutNoResilience)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CheckoutNeutralFaults)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SamplingBaseline)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SamplingSixStrategies)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SimulateCounting, online_shop, "online-shop")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SimulateWithRed, checkout, "checkout")->Unit(benchmark::kMillisecond);
 

@@ -24,6 +24,7 @@
 #include "reports/run_report.h"
 #include "reports/truth_writer.h"
 #include "sampling/collector_config.h"
+#include "sampling/jaeger_remote_factory.h"
 #include "sampling/jaeger_strategies.h"
 #include "sampling/lab.h"
 #include "sampling/probabilistic_processor.h"
@@ -53,7 +54,7 @@ constexpr char kMainUsage[] =
     "\n"
     "Commands:\n"
     "  run [SCENARIO]       simulate a scenario (default: the built-in checkout) and summarise it\n"
-    "  validate FILE...     check topology and scenario files; print every problem\n"
+    "  validate FILE...     check topology, scenario, Collector and Jaeger sampling files\n"
     "  topology FILE|NAME   show a topology's service graph (text or Graphviz DOT)\n"
     "  load [SCENARIO]      generate paced load into an OTLP/Zipkin collector\n"
     "  receive              run an OTLP receiver that counts spans and injects faults\n"
@@ -790,6 +791,9 @@ int TopologyCommand(const std::vector<std::string>& args, std::ostream& out, std
 // ---- dispatch ---------------------------------------------------------------------------------
 
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  // jaeger_remote head samplers (scenario samplers:, OTEL_TRACES_SAMPLER) are built by the
+  // Jaeger module; registering is idempotent.
+  sampling::RegisterJaegerRemoteHeadFactory();
   if (argv.size() < 2) {
     err << kMainUsage;
     return kExitUsage;

@@ -30,6 +30,8 @@ double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 // Rounds to 3 decimals so the JSON does not carry float noise (and stays byte-stable).
 double R3(double v) { return std::round(v * 1000.0) / 1000.0; }
+// Ratios: 6 decimals.
+double R6(double v) { return std::round(v * 1e6) / 1e6; }
 
 ServiceRow Row(const std::string& name, sim::ServiceKind kind, uint64_t requests, uint64_t errors,
                const metrics::Histogram& h, double seconds) {
@@ -334,7 +336,7 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
     j["requests"] = s.requests;
     j["rate_per_s"] = R3(s.rate_per_s);
     j["errors"] = s.errors;
-    j["error_ratio"] = R3(s.error_ratio * 1000) / 1000;
+    j["error_ratio"] = R6(s.error_ratio);
     j["p50_ms"] = R3(s.p50_ms);
     j["p95_ms"] = R3(s.p95_ms);
     j["p99_ms"] = R3(s.p99_ms);
@@ -406,32 +408,32 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
                             {"per_span", R3(s.usd_per_span_month)}};
       x["error_traces"] = s.error_traces;
       x["error_traces_kept"] = s.error_traces_kept;
-      x["error_recall"] = R3(s.error_recall * 1000) / 1000;
+      x["error_recall"] = R6(s.error_recall);
       x["error_recall_by_fault"] = ordered_json::array();
       for (const auto& f : s.by_fault)
         x["error_recall_by_fault"].push_back({{"fault", f.id},
                                               {"error_traces", f.error_traces},
                                               {"kept", f.kept},
-                                              {"recall", R3(f.recall * 1000) / 1000}});
+                                              {"recall", R6(f.recall)}});
       x["error_recall_by_root_cause"] = ordered_json::array();
       for (const auto& c : s.by_root_cause)
         x["error_recall_by_root_cause"].push_back({{"service", c.service},
                                                    {"error_traces", c.error_traces},
                                                    {"kept", c.kept},
-                                                   {"recall", R3(c.recall * 1000) / 1000}});
+                                                   {"recall", R6(c.recall)}});
       x["slow"] = {{"p99_ms", R3(s.slow_p99_ms)},
                    {"p99_traces", s.slow_p99_traces},
                    {"p99_kept", s.slow_p99_kept},
-                   {"p99_recall", R3(s.slow_recall_p99 * 1000) / 1000},
+                   {"p99_recall", R6(s.slow_recall_p99)},
                    {"threshold_traces", s.slow_threshold_traces},
                    {"threshold_kept", s.slow_threshold_kept},
-                   {"threshold_recall", R3(s.slow_recall_threshold * 1000) / 1000}};
+                   {"threshold_recall", R6(s.slow_recall_threshold)}};
       x["shapes"] = s.shapes;
       x["shapes_kept"] = s.shapes_kept;
-      x["rare_path_recall"] = R3(s.rare_path_recall * 1000) / 1000;
+      x["rare_path_recall"] = R6(s.rare_path_recall);
       x["complete_kept"] = s.complete_kept;
       x["fragmented_kept"] = s.fragmented_kept;
-      x["completeness"] = R3(s.completeness * 1000) / 1000;
+      x["completeness"] = R6(s.completeness);
       if (s.has_tail) {
         x["collector"] = {{"peak_traces", s.peak_traces_buffered},
                           {"peak_spans", s.peak_spans_buffered},
@@ -441,8 +443,8 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
                           {"decision_latency_p50_s", R3(s.decision_latency_p50_s)},
                           {"decision_latency_p99_s", R3(s.decision_latency_p99_s)}};
       }
-      x["red_estimate"] = {{"true_error_rate", R3(s.true_error_rate * 1000) / 1000},
-                           {"est_error_rate", R3(s.est_error_rate * 1000) / 1000},
+      x["red_estimate"] = {{"true_error_rate", R6(s.true_error_rate)},
+                           {"est_error_rate", R6(s.est_error_rate)},
                            {"true_p99_ms", R3(s.true_p99_ms)},
                            {"est_p99_ms", R3(s.est_p99_ms)},
                            {"true_rate", R3(s.true_rate)},

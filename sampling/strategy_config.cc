@@ -48,7 +48,8 @@ class Parser {
 
  private:
   void Error(const YAML::Node& n, const std::string& path, std::string_view msg) {
-    problems_.push_back(YamlWhere(source_, n) + path + ": " + std::string(msg));
+    std::string where = YamlWhere(source_, n) + ": ";
+    problems_.push_back(where + path + ": " + std::string(msg));
   }
   void Add(const sim::Status& st) { problems_.push_back(st.message()); }
 
@@ -157,7 +158,7 @@ class Parser {
     }
     auto cfg = ParseOtelTracesSamplerEnv(sampler, arg, algorithm);
     if (!cfg.ok()) {
-      Add(cfg.status().WithContext(YamlWhere(source_, e) + path));
+      Add(cfg.status().WithContext(YamlWhere(source_, e) + ": " + path));
       return;
     }
     st->has_head = true;
@@ -174,7 +175,7 @@ class Parser {
     if (file.is_relative() && !base_dir_.empty()) file = std::filesystem::path(base_dir_) / file;
     auto config = CollectorConfig::LoadFile(file.string());
     if (!config.ok()) {
-      Add(config.status().WithContext(YamlWhere(source_, c) + path + ".collector"));
+      Add(config.status().WithContext(YamlWhere(source_, c) + ": " + path + ".collector"));
       return;
     }
     // Every sampling processor of the file, in file order.
@@ -189,8 +190,12 @@ class Parser {
     if (!probs.ok()) return Add(probs.status());
     for (auto& b : *tails) found.push_back({b, CollectorStage::Kind::kTail});
     for (auto& b : *probs) found.push_back({b, CollectorStage::Kind::kProbabilistic});
-    std::stable_sort(found.begin(), found.end(),
-                     [](const Found& a, const Found& b) { return a.block.line < b.block.line; });
+    // Sort by position through indices: assigning YAML::Node objects (as a sort of the structs
+    // would) overwrites the nodes they share instead of rebinding them.
+    std::vector<size_t> order(found.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return found[a].block.line < found[b].block.line; });
     std::vector<Found> chosen;
     if (pick) {
       if (!pick.IsSequence()) {
@@ -213,7 +218,7 @@ class Parser {
         chosen.push_back(*it);
       }
     } else {
-      chosen = found;
+      for (size_t i : order) chosen.push_back(found[i]);
     }
     if (chosen.empty() && !pick) {
       Error(c, path + ".collector",

@@ -75,7 +75,8 @@ void AttrGenerator::Prepare() {
 namespace {
 void AssignBreakers(std::vector<Step>& steps, uint32_t* next) {
   for (Step& st : steps) {
-    if (st.kind == Step::Kind::kCall && st.call.breaker.enabled) st.call.breaker_index = (*next)++;
+    st.call.breaker_index =
+        st.kind == Step::Kind::kCall && st.call.breaker.enabled ? (*next)++ : kNone;
     AssignBreakers(st.children, next);
   }
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <deque>
+#include <unordered_map>
 #include <utility>
 
 #include "sim/event_queue.h"
@@ -181,6 +183,7 @@ struct ServiceRuntime {
   uint32_t instance_base = 0;  // global index of instance 0 (for events that name an instance)
   std::vector<InstanceState> instances;
   std::vector<uint32_t> faults_here;  // indices of faults targeting this service
+  std::vector<uint32_t> by_kind[8];   // the same, by Fault::Kind (the hot checks scan only theirs)
   bool has_skew = false, has_loss = false, has_broken = false;
 };
 
@@ -250,6 +253,7 @@ class Simulation::Impl {
         if (f.service >= services_.size()) continue;
         ServiceRuntime& rt = services_[f.service];
         rt.faults_here.push_back(i);
+        rt.by_kind[static_cast<int>(f.kind)].push_back(i);
         rt.has_skew |= f.kind == Fault::Kind::kClockSkew;
         rt.has_loss |= f.kind == Fault::Kind::kSpanLoss;
         rt.has_broken |= f.kind == Fault::Kind::kBrokenPropagation;
@@ -273,6 +277,12 @@ class Simulation::Impl {
     while (!queue_.empty()) {
       if (arrivals_ == nullptr && stop_ == Time::Max())
         stop_ = stats_.last_arrival + opt_.drain_limit;
+      // Done when no arrival is due and no trace is open: what remains are timers whose calls
+      // already completed.
+      if (arrivals_ == nullptr && traces_.live() == 0) {
+        queue_ = EventQueue();
+        break;
+      }
       const Event& top = queue_.Top();
       if (top.time > stop_) {
         queue_ = EventQueue();  // past the drain limit: nothing more will run
@@ -353,7 +363,7 @@ class Simulation::Impl {
         StartQueued(e.target);
         break;
       case kEvCallTimeout:
-        OnCallTimeout(e.target);
+        FireTimeouts(e.target);
         break;
       case kEvRetry:
         StartAttempt(e.target);
@@ -369,9 +379,9 @@ class Simulation::Impl {
 
   // The first fault of `kind` active now on (service, op, instance), or kNone.
   uint32_t ActiveFault(Fault::Kind kind, uint32_t s, uint32_t op, uint32_t inst) const {
-    for (uint32_t i : services_[s].faults_here) {
+    for (uint32_t i : services_[s].by_kind[static_cast<int>(kind)]) {
       const Fault& f = FaultAt(i);
-      if (f.kind == kind && f.ActiveAt(now_) && f.Targets(s, op, inst)) return i;
+      if (f.ActiveAt(now_) && f.Targets(s, op, inst)) return i;
     }
     return kNone;
   }
@@ -399,7 +409,11 @@ class Simulation::Impl {
   // Work time of a step after latency and consumer-lag faults.
   Duration ApplyLatencyFaults(uint32_t t, uint32_t s, uint32_t op, uint32_t inst, Duration d) {
     bool consumer = m_.operations[op].kind == SpanKind::kConsumer;
-    for (uint32_t i : services_[s].faults_here) {
+    const ServiceRuntime& srt = services_[s];
+    if (srt.by_kind[static_cast<int>(Fault::Kind::kLatency)].empty() &&
+        (!consumer || srt.by_kind[static_cast<int>(Fault::Kind::kConsumerLag)].empty()))
+      return d;
+    for (uint32_t i : srt.faults_here) {
       const Fault& f = FaultAt(i);
       if (f.kind != Fault::Kind::kLatency && !(consumer && f.kind == Fault::Kind::kConsumerLag))
         continue;
@@ -417,7 +431,7 @@ class Simulation::Impl {
   int64_t Stamp(uint32_t t, uint32_t s, uint32_t inst) {
     int64_t u = Unix(now_);
     if (!services_[s].has_skew) return u;
-    for (uint32_t i : services_[s].faults_here) {
+    for (uint32_t i : services_[s].by_kind[static_cast<int>(Fault::Kind::kClockSkew)]) {
       const Fault& f = FaultAt(i);
       if (f.kind != Fault::Kind::kClockSkew || !f.ActiveAt(now_) || !f.Targets(s, kNone, inst))
         continue;
@@ -861,7 +875,7 @@ class Simulation::Impl {
       }
       // A request that reaches a slowed target is touched by the slowdown even if it only waits
       // in the queue the slowdown built (and is abandoned by a client timeout before it runs).
-      for (uint32_t i : rt.faults_here) {
+      for (uint32_t i : rt.by_kind[static_cast<int>(Fault::Kind::kLatency)]) {
         const Fault& lf = FaultAt(i);
         if (lf.kind == Fault::Kind::kLatency && lf.probability >= 1.0 && lf.ActiveAt(now_) &&
             lf.Targets(s, q.op, q.instance))
@@ -1254,7 +1268,7 @@ class Simulation::Impl {
     Ref(t);
     if (spec.timeout > Duration()) {
       calls_[c].pending_events = 2;
-      queue_.Push(now_ + spec.timeout, kEvCallTimeout, c);
+      ArmTimeout(spec.timeout, c);
     }
     // The request carries the context, unless the caller drops it.
     Frame& fr2 = frames_[f];
@@ -1357,6 +1371,51 @@ class Simulation::Impl {
   void OnResponse(uint32_t c) {
     if (!calls_[c].completed) CompleteCall(c);
     ReleaseCallEvent(c);
+  }
+
+  // Client timeouts. Every timeout of one duration expires in the order it was armed, so each
+  // distinct duration gets a FIFO and the event queue holds one event per non-empty FIFO (its
+  // head): most timeouts are disarmed by their response, and they never grow the heap.
+  struct TimerFifo {
+    std::deque<std::pair<Time, uint32_t>> entries;  // (deadline, call)
+    bool armed = false;
+  };
+
+  void ArmTimeout(Duration d, uint32_t call) {
+    // A topology has a handful of distinct timeouts: a linear scan beats hashing.
+    uint32_t qi = 0;
+    while (qi < timer_index_.size() && timer_index_[qi] != d.nanos()) ++qi;
+    if (qi == timer_index_.size()) {
+      timer_index_.push_back(d.nanos());
+      timers_.emplace_back();
+    }
+    TimerFifo& q = timers_[qi];
+    q.entries.emplace_back(now_ + d, call);
+    if (!q.armed) {
+      q.armed = true;
+      queue_.Push(now_ + d, kEvCallTimeout, qi);
+    }
+  }
+
+  void FireTimeouts(uint32_t qi) {
+    TimerFifo& q = timers_[qi];
+    while (!q.entries.empty() && q.entries.front().first <= now_) {
+      uint32_t call = q.entries.front().second;
+      q.entries.pop_front();
+      OnCallTimeout(call);
+    }
+    TimerFifo& q2 = timers_[qi];
+    // Timers whose call already completed need no event: release them now, in bulk.
+    while (!q2.entries.empty() && calls_[q2.entries.front().second].completed) {
+      uint32_t call = q2.entries.front().second;
+      q2.entries.pop_front();
+      ReleaseCallEvent(call);
+    }
+    if (q2.entries.empty()) {
+      q2.armed = false;
+    } else {
+      queue_.Push(q2.entries.front().first, kEvCallTimeout, qi);
+    }
   }
 
   void OnCallTimeout(uint32_t c) {
@@ -1552,7 +1611,9 @@ class Simulation::Impl {
   std::vector<uint32_t> trace_gens_;  // slot -> generator
   std::vector<uint32_t> traffic_faults_;
   std::vector<BreakerState> breakers_;
-  std::vector<uint64_t> name_hash_;  // StrId -> FNV hash (0 = not computed yet)
+  std::vector<TimerFifo> timers_;
+  std::vector<int64_t> timer_index_;  // timers_[i] holds the timeouts of timer_index_[i] nanos
+  std::vector<uint64_t> name_hash_;   // StrId -> FNV hash (0 = not computed yet)
   std::vector<uint64_t> shape_scratch_;
   std::vector<Span> exported_;  // scratch: a trace's spans minus the lost ones
   TracePool traces_;
