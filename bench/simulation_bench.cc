@@ -82,27 +82,31 @@ const scenarios::Scenario& CheckoutWithoutResilience() {
 const sim::FaultPlan& NeutralFaults(const sim::Model& m, uint32_t services) {
   static std::map<uint32_t, sim::FaultPlan*> plans;
   sim::FaultPlan*& plan = plans[services];
-  if (plan == nullptr) plan = [&] {
-    auto* p = new sim::FaultPlan();
-    for (uint32_t s = 0; s < m.services.size() && s < services && p->faults.size() + 5 <= sim::kMaxFaults; ++s) {
-      std::string name(m.strings.Get(m.services[s].name));
-      for (auto kind :
-           {sim::Fault::Kind::kLatency, sim::Fault::Kind::kError, sim::Fault::Kind::kSpanLoss,
-            sim::Fault::Kind::kClockSkew, sim::Fault::Kind::kOutage}) {
-        if (m.services[s].kind != sim::ServiceKind::kService && kind != sim::Fault::Kind::kLatency)
-          continue;
-        sim::Fault f;
-        f.id = name + "-" + std::string(sim::FaultKindName(kind));
-        f.kind = kind;
-        f.service = s;
-        f.multiplier = 1.0;
-        f.probability =
-            kind == sim::Fault::Kind::kLatency || kind == sim::Fault::Kind::kClockSkew ? 1.0 : 0.0;
-        p->faults.push_back(f);
+  if (plan == nullptr)
+    plan = [&] {
+      auto* p = new sim::FaultPlan();
+      for (uint32_t s = 0;
+           s < m.services.size() && s < services && p->faults.size() + 5 <= sim::kMaxFaults; ++s) {
+        std::string name(m.strings.Get(m.services[s].name));
+        for (auto kind :
+             {sim::Fault::Kind::kLatency, sim::Fault::Kind::kError, sim::Fault::Kind::kSpanLoss,
+              sim::Fault::Kind::kClockSkew, sim::Fault::Kind::kOutage}) {
+          if (m.services[s].kind != sim::ServiceKind::kService &&
+              kind != sim::Fault::Kind::kLatency)
+            continue;
+          sim::Fault f;
+          f.id = name + "-" + std::string(sim::FaultKindName(kind));
+          f.kind = kind;
+          f.service = s;
+          f.multiplier = 1.0;
+          f.probability = kind == sim::Fault::Kind::kLatency || kind == sim::Fault::Kind::kClockSkew
+                              ? 1.0
+                              : 0.0;
+          p->faults.push_back(f);
+        }
       }
-    }
-    return p;
-  }();
+      return p;
+    }();
   return *plan;
 }
 

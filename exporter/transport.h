@@ -30,14 +30,14 @@ struct TransportOptions {
   // gRPC: "host:port". HTTP: a URL ("http://localhost:4318/v1/traces"; a URL without a path gets
   // /v1/traces, or /api/v2/spans for Zipkin). Default: per protocol, as the OTel SDKs.
   std::string endpoint;
-  bool gzip = false;                          // Default: false.
+  bool gzip = false;                           // Default: false.
   std::map<std::string, std::string> headers;  // e.g. an API key. Default: none.
   bool tls = false;              // Default: false (plaintext); https:// URLs imply true.
   std::string ca_file;           // PEM; Default: system roots.
   std::string client_cert_file;  // PEM, with client_key_file for mTLS. Default: none.
   std::string client_key_file;
   std::chrono::milliseconds timeout{10000};  // per request deadline. Default: 10s.
-  uint32_t connections = 1;                   // channels / HTTP connections. Default: 1.
+  uint32_t connections = 1;                  // channels / HTTP connections. Default: 1.
 
   sim::Status Validate() const;
 };
@@ -46,16 +46,17 @@ struct TransportOptions {
 struct ExportRequest {
   std::string body;  // serialized ExportTraceServiceRequest (protobuf or JSON) or Zipkin JSON
   uint64_t spans = 0;
-  uint64_t id = 0;   // caller's id, echoed in the result
+  uint64_t id = 0;  // caller's id, echoed in the result
 };
 
 struct ExportResult {
   // NOTE: reported in summaries; do not renumber.
   enum class Kind : uint8_t {
-    kOk = 0,          // accepted (maybe with partial success: rejected_spans > 0, never retried)
-    kRetryable = 1,   // the spec says retry (UNAVAILABLE, 429/502/503/504, RESOURCE_EXHAUSTED with RetryInfo, ...)
-    kFatal = 2,       // must not be retried (INVALID_ARGUMENT, 400, 413, ...)
-    kShutdown = 3,    // cancelled by Shutdown()
+    kOk = 0,         // accepted (maybe with partial success: rejected_spans > 0, never retried)
+    kRetryable = 1,  // the spec says retry (UNAVAILABLE, 429/502/503/504, RESOURCE_EXHAUSTED with
+                     // RetryInfo, ...)
+    kFatal = 2,      // must not be retried (INVALID_ARGUMENT, 400, 413, ...)
+    kShutdown = 3,   // cancelled by Shutdown()
   };
   Kind kind = Kind::kOk;
   uint64_t id = 0;

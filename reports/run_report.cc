@@ -10,22 +10,6 @@
 namespace tracesim::reports {
 namespace {
 
-const char* KindName(sim::ServiceKind k) {
-  switch (k) {
-    case sim::ServiceKind::kService:
-      return "service";
-    case sim::ServiceKind::kDatabase:
-      return "database";
-    case sim::ServiceKind::kCache:
-      return "cache";
-    case sim::ServiceKind::kExternal:
-      return "external";
-    case sim::ServiceKind::kMessaging:
-      return "messaging";
-  }
-  return "service";
-}
-
 double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 // Rounds to 3 decimals so the JSON does not carry float noise (and stays byte-stable).
@@ -37,7 +21,7 @@ ServiceRow Row(const std::string& name, sim::ServiceKind kind, uint64_t requests
                const metrics::Histogram& h, double seconds) {
   ServiceRow r;
   r.name = name;
-  r.kind = KindName(kind);
+  r.kind = std::string(sim::ServiceKindName(kind));
   r.requests = requests;
   r.rate_per_s = seconds > 0 ? requests / seconds : 0;
   r.errors = errors;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "exporter/otlp_json.h"
 #include "sim/span.h"
 
 namespace tracesim::reports {
@@ -11,33 +12,7 @@ namespace {
 
 void AppendEscaped(std::string_view s, std::string* out) {
   out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        *out += "\\\"";
-        break;
-      case '\\':
-        *out += "\\\\";
-        break;
-      case '\n':
-        *out += "\\n";
-        break;
-      case '\t':
-        *out += "\\t";
-        break;
-      case '\r':
-        *out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          *out += buf;
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
+  exporter::AppendJsonEscaped(s, out);
   out->push_back('"');
 }
 

@@ -37,6 +37,22 @@ uint64_t SampleZipf(Rng& rng, uint64_t n, double s, const double c[3]) {
 
 }  // namespace
 
+std::string_view ServiceKindName(ServiceKind kind) {
+  switch (kind) {
+    case ServiceKind::kService:
+      return "service";
+    case ServiceKind::kDatabase:
+      return "database";
+    case ServiceKind::kCache:
+      return "cache";
+    case ServiceKind::kExternal:
+      return "external";
+    case ServiceKind::kMessaging:
+      return "messaging";
+  }
+  return "service";
+}
+
 std::string_view GrpcCodeName(int code) {
   return code >= 0 && code <= 16 ? kGrpcNames[code] : std::string_view("UNKNOWN");
 }

@@ -324,6 +324,9 @@ struct Model {
   }
 };
 
+// "service", "database", "cache", "external", "messaging" (the topology file's words).
+std::string_view ServiceKindName(ServiceKind kind);
+
 // Names of gRPC status codes ("OK", "CANCELLED", ... "UNAUTHENTICATED"); code in [0, 16].
 std::string_view GrpcCodeName(int code);
 

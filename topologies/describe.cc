@@ -22,22 +22,6 @@ std::string Num(double v) {
 
 std::string_view Str(const Model& m, sim::StrId id) { return m.strings.Get(id); }
 
-std::string_view KindName(sim::ServiceKind k) {
-  switch (k) {
-    case sim::ServiceKind::kService:
-      return "service";
-    case sim::ServiceKind::kDatabase:
-      return "database";
-    case sim::ServiceKind::kCache:
-      return "cache";
-    case sim::ServiceKind::kExternal:
-      return "external";
-    case sim::ServiceKind::kMessaging:
-      return "messaging";
-  }
-  return "?";
-}
-
 std::string_view ProtocolName(sim::Protocol p) {
   switch (p) {
     case sim::Protocol::kHttp:
@@ -167,8 +151,8 @@ class TextWriter {
 
   void Dependency(uint32_t index) {
     const sim::Service& s = m_.services[index];
-    out_ += "  " + std::string(Str(m_, s.name)) + " [" + std::string(KindName(s.kind)) + "] " +
-            std::string(Str(m_, s.address));
+    out_ += "  " + std::string(Str(m_, s.name)) + " [" + std::string(sim::ServiceKindName(s.kind)) +
+            "] " + std::string(Str(m_, s.address));
     if (s.port) out_ += ":" + std::to_string(s.port);
     out_ += ", " + Capacity(s) + "\n";
     for (uint32_t i : s.operations) {
