@@ -23,20 +23,7 @@ namespace fs = std::filesystem;
 fs::path TinyScenarioFile() {
   fs::path dir = fs::temp_directory_path() / "tracesim_load_cli_test";
   fs::create_directories(dir);
-  std::ofstream(dir / "tiny.yaml") << R"(name: tiny
-network_latency: 100us
-services:
-  - name: front
-    operations:
-      - name: GET /x
-        work: 2ms
-        calls:
-          - back.Get
-  - name: back
-    protocol: grpc
-    operations:
-      - {name: Get, work: 1ms}
-)";
+  loadgen::testing::WriteTinyTopology(dir);
   std::ofstream(dir / "tiny-scenario.yaml") << R"(name: tiny
 topology: tiny.yaml
 duration: 10s

@@ -29,20 +29,7 @@ using testing::Behavior;
 scenarios::Scenario TinyScenario(double rate) {
   auto dir = std::filesystem::temp_directory_path() / "tracesim_loadgen_test";
   std::filesystem::create_directories(dir);
-  std::ofstream(dir / "tiny.yaml") << R"(name: tiny
-network_latency: 100us
-services:
-  - name: front
-    operations:
-      - name: GET /x
-        work: 2ms
-        calls:
-          - back.Get
-  - name: back
-    protocol: grpc
-    operations:
-      - {name: Get, work: 1ms}
-)";
+  testing::WriteTinyTopology(dir);
   std::string yaml =
       "name: tiny\ntopology: tiny.yaml\nduration: 10s\nseed: 7\n"
       "workload:\n  process: uniform\n  rate: " +

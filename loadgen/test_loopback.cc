@@ -5,6 +5,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 #include <vector>
@@ -219,6 +220,23 @@ int UnusedPort() {
   int port = a.local_endpoint().port();
   a.close();
   return port;
+}
+
+void WriteTinyTopology(const std::filesystem::path& dir) {
+  std::ofstream(dir / "tiny.yaml") << R"(name: tiny
+network_latency: 100us
+services:
+  - name: front
+    operations:
+      - name: GET /x
+        work: 2ms
+        calls:
+          - back.Get
+  - name: back
+    protocol: grpc
+    operations:
+      - {name: Get, work: 1ms}
+)";
 }
 
 }  // namespace tracesim::loadgen::testing

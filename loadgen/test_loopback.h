@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -50,6 +51,10 @@ std::unique_ptr<LoopbackServer> StartHttpServer(Behavior behavior);
 
 // A TCP port on 127.0.0.1 with nothing listening (bound then closed).
 int UnusedPort();
+
+// Writes `dir`/tiny.yaml: a deterministic topology (front GET /x, 2 ms, calls back.Get, 1 ms;
+// constant latencies) for scenarios whose span count per trace must be exact.
+void WriteTinyTopology(const std::filesystem::path& dir);
 
 }  // namespace tracesim::loadgen::testing
 
