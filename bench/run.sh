@@ -3,6 +3,8 @@
 #   1. the future-event set (hold model) at 1 k, 100 k, 1 M pending events
 #   2. end-to-end simulation spans/s per core for the bundled scenarios
 #   3. peak memory of a 10-minute vs a 60-minute simulated run (must not grow with length)
+#   4. OTLP encoders (direct vs libprotobuf) and `tracesim load` into `tracesim receive` over
+#      loopback, gRPC and HTTP, side by side (bench/load_bench.sh; ~5 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build
@@ -21,3 +23,6 @@ for d in 10m 60m; do
   "$B/cli/tracesim" run checkout --duration "$d" --format json --no-progress |
     python3 -c "import json,sys; j=json.load(sys.stdin); h=j['host']; print(f\"  $d: {j['spans']:>10,} spans  peak {h['peak_rss_mib']:.1f} MiB  {h['spans_per_wall_s']/1e6:.2f} M spans/s  peak open traces {j['peak_open_traces']}\")"
 done
+
+echo
+BUILD_DIR="$B" bench/load_bench.sh

@@ -308,7 +308,10 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     simulation.AddListener(lab.get());
   }
   sim::Status st = simulation.Run(workload->get());
-  if (st.ok() && lab) lab->Finish(sc.start_unix_nanos + simulation.stats().end_time.nanos());
+  if (st.ok() && lab) {
+    lab->Finish(sc.start_unix_nanos + simulation.stats().end_time.nanos());
+    st = lab->WriteOutputs();  // jaeger_adaptive write_strategies
+  }
   bar.Finish();
   double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

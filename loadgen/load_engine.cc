@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "loadgen/rate_meter.h"
 #include "metrics/histogram.h"
 #include "sim/simulation.h"
 #include "sim/sink.h"
@@ -131,7 +132,20 @@ class LimitedArrivals final : public sim::ArrivalSource {
   uint64_t count_ = 0;
 };
 
+// Feeds every finished trace to the RateMeter (the arrival-to-end delays of its spans).
+class MeterSink final : public sim::SpanSink {
+ public:
+  explicit MeterSink(RateMeter* meter) : meter_(meter) {}
+  void OnTrace(const sim::TraceView& trace) noexcept override { meter_->RecordTrace(trace.spans); }
+
+ private:
+  RateMeter* meter_;
+};
+
 constexpr double kNanosPerMs = 1e6;
+// Largest slice of simulated time the generator thread simulates in one pass. At a sustainable
+// rate a pass covers ~2 ms, so this binds only when the simulation lags the wall clock.
+constexpr int64_t kMaxSimStepNs = 10000000;
 
 struct PromMetrics {
   metrics::Counter* generated = nullptr;
@@ -526,7 +540,6 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   LimitedArrivals arrivals(workload->get(), opt_.max_traces);
 
   PendingSpans pending;
-  sim::CountingSink sink;
   sim::SimulationOptions so;
   so.seed = opt_.seed;
   so.drain_limit = opt_.drain_limit;
@@ -534,6 +547,8 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
   so.start_unix_nanos = start_unix;
+  RateMeter meter(opt_.duration.nanos(), start_unix);
+  MeterSink sink(&meter);
   sim::Simulation simulation(model_, so, &sink);
   simulation.AddListener(&pending);
   TRACESIM_RETURN_IF_ERROR(simulation.Start(&arrivals));
@@ -545,9 +560,9 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   const int64_t cpu0 = CpuNanos();
   const int64_t lookahead = std::chrono::nanoseconds(opt_.lookahead).count();
   const int64_t window_end_ns = opt_.duration.nanos();
-  int64_t stop_ns = -1;  // when generation stopped early (stop flag)
+  int64_t stop_ns = -1;     // when generation stopped early (stop flag)
+  int64_t sim_horizon = 0;  // the simulation has run up to here (ns after the start)
   uint32_t second = 0;
-  uint64_t window_spans = 0, window_traces = 0;
   metrics::Histogram lag;
   Batch* open = nullptr;
   Clock::time_point open_since;
@@ -569,8 +584,19 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
       stop_ns = el;
       break;
     }
+    // Advance the simulation to `lookahead` past the wall clock, but by at most kMaxSimStepNs per
+    // pass: when it is slower than real time (a rate the machine cannot sustain) the loop still
+    // releases spans, rolls seconds and sees the stop counter every few milliseconds instead of
+    // disappearing into one ever longer catch-up.
+    bool sim_behind = false;
     if (!simulation.finished()) {
-      sim::Status st = simulation.RunUntil(sim::Time::FromNanos(el + lookahead));
+      int64_t horizon = el + lookahead;
+      if (horizon > sim_horizon + kMaxSimStepNs) {
+        horizon = sim_horizon + kMaxSimStepNs;
+        sim_behind = true;
+      }
+      sim_horizon = horizon;
+      sim::Status st = simulation.RunUntil(sim::Time::FromNanos(horizon));
       if (!st.ok()) {
         stop_ns = el;
         break;
@@ -585,10 +611,6 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
       ++released;
       bool root = s.parent_span_id == 0;
       if (root) ++released_roots;
-      if (end_rel < window_end_ns) {
-        ++window_spans;
-        if (root) ++window_traces;
-      }
       uint64_t open_n = open == nullptr ? 0 : open->spans.size();
       if (queued_spans_.load(std::memory_order_relaxed) + open_n >= opt_.queue_spans) {
         ++dropped;
@@ -604,6 +626,7 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
       if (open->spans.size() >= opt_.batch_spans) close_open();
     }
     if (released > 0) {
+      meter.RecordRelease(el, released, released_roots);
       std::lock_guard lk(mu_);
       rep_.generated += released;
       rep_.traces += released_roots;
@@ -617,6 +640,7 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
     }
     if (open != nullptr && now - open_since >= opt_.batch_delay) close_open();
     if (simulation.finished() && pending.empty()) break;
+    if (sim_behind) continue;  // catch up without sleeping
     // Sleep until the next span is due, at most 2ms (new spans may appear as the sim advances).
     Clock::time_point wake = now + std::chrono::milliseconds(2);
     if (!pending.empty()) {
@@ -690,18 +714,25 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   if (stop_ns >= 0) win = std::min(win, stop_ns);
   if (opt_.max_traces != 0) win = std::min(win, gen_end_ns);
   rep.window_seconds = static_cast<double>(win) * 1e-9;
+  // Arrivals of a --traces run stop at the last trace: the steady window ends there.
+  int64_t steady_end = win;
+  if (opt_.max_traces != 0 && meter.last_arrival_ns() >= 0)
+    steady_end = std::min(steady_end, meter.last_arrival_ns());
   rep.wall_seconds = std::chrono::duration<double>(t_end - t0).count();
   rep.cpu_seconds = static_cast<double>(CpuNanos() - cpu0) * 1e-9;
   rep.mean_spans_per_trace = opt_.mean_spans_per_trace;
   rep.rate_in_spans = opt_.rate_in_spans;
-  if (rep.window_seconds > 0) {
-    double expected = ExpectedArrivals(rep.window_seconds);
-    if (opt_.max_traces != 0) expected = std::min<double>(expected, opt_.max_traces);
-    rep.target_trace_rate = expected / rep.window_seconds;
-    rep.target_span_rate = rep.target_trace_rate * opt_.mean_spans_per_trace;
-    rep.achieved_trace_rate = static_cast<double>(window_traces) / rep.window_seconds;
-    rep.achieved_span_rate = static_cast<double>(window_spans) / rep.window_seconds;
-  }
+  RateMeter::Result rates =
+      meter.Compute(steady_end, [this](double t) { return ExpectedArrivals(t); });
+  rep.rate_from_seconds = rates.from_s;
+  rep.rate_to_seconds = rates.to_s;
+  rep.arrival_delay_p99_ms = rates.warmup_s * 1e3;
+  rep.arrival_delay_mean_ms = rates.mean_delay_s * 1e3;
+  rep.target_trace_rate = rates.target_traces_per_s;
+  rep.target_span_rate = rep.target_trace_rate * opt_.mean_spans_per_trace;
+  rep.achieved_trace_rate = rates.achieved_traces_per_s;
+  rep.achieved_span_rate = rates.achieved_spans_per_s;
+  rep.scheduled_span_rate = rates.scheduled_spans_per_s;
   return rep;
 }
 

@@ -114,12 +114,18 @@ struct LoadReport {
   // Release lag (wall time of release minus span end time), milliseconds.
   double release_lag_p99_ms = 0, release_lag_max_ms = 0;
 
-  // Rates over the generation window (start .. min(duration, stop)).
-  double window_seconds = 0;  // length of the generation window
+  double window_seconds = 0;  // the generation window: min(duration, stop), in seconds
   double wall_seconds = 0;    // whole run, drain included
   double cpu_seconds = 0;     // process CPU time used during the run
+  // Rates over the steady window [rate_from_seconds, rate_to_seconds) (RateMeter, doc/load.md
+  // "Rates"): achieved = spans (root spans) released by the pacer while the wall clock was in it,
+  // per second; target = the workload's expected arrivals over it (shifted back by the mean
+  // arrival-to-end delay), times mean_spans_per_trace for spans.
+  double rate_from_seconds = 0, rate_to_seconds = 0;
+  double arrival_delay_p99_ms = 0, arrival_delay_mean_ms = 0;  // arrival to span end
   double target_trace_rate = 0, achieved_trace_rate = 0;
   double target_span_rate = 0, achieved_span_rate = 0;  // 0 target when spans/trace unknown
+  double scheduled_span_rate = 0;  // spans whose end time falls in the steady window, per second
   bool rate_in_spans = false;
   double mean_spans_per_trace = 0;
   bool interrupted = false;  // stopped by the stop counter

@@ -26,14 +26,29 @@ using testing::Behavior;
 
 // A deterministic system: one front service calling one back service, constant latencies, so
 // every trace has the same number of spans and uniform arrivals make the target exact.
-scenarios::Scenario TinyScenario(double rate) {
+scenarios::Scenario TinyScenario(double rate, const std::string& topology = "tiny.yaml") {
   auto dir = std::filesystem::temp_directory_path() / "tracesim_loadgen_test";
   std::filesystem::create_directories(dir);
   testing::WriteTinyTopology(dir);
-  std::string yaml =
-      "name: tiny\ntopology: tiny.yaml\nduration: 10s\nseed: 7\n"
-      "workload:\n  process: uniform\n  rate: " +
-      std::to_string(rate) + "\n  mix:\n    - {operation: \"front.GET /x\"}\n";
+  // Like tiny, but traces last 300 ms (front 100 ms, then back 200 ms), as checkout's do.
+  std::ofstream(dir / "slow.yaml") << R"(name: slow
+network_latency: 100us
+services:
+  - name: front
+    operations:
+      - name: GET /x
+        work: 100ms
+        calls:
+          - back.Get
+  - name: back
+    protocol: grpc
+    operations:
+      - {name: Get, work: 200ms}
+)";
+  std::string yaml = "name: tiny\ntopology: " + topology +
+                     "\nduration: 10s\nseed: 7\n"
+                     "workload:\n  process: uniform\n  rate: " +
+                     std::to_string(rate) + "\n  mix:\n    - {operation: \"front.GET /x\"}\n";
   auto sc = scenarios::LoadScenarioYaml(yaml, "tiny-scenario.yaml", dir.string());
   EXPECT_TRUE(sc.ok()) << sc.status().message();
   return std::move(sc).value();
@@ -352,6 +367,45 @@ TEST(LoadEngineTest, PacingMatchesTheTargetPerSecond) {
   EXPECT_EQ(srv->accepted_spans(), o.rep.generated);
 }
 
+// Issue 5: "the achieved rate within 1 % of the target". Every span ends ~300 ms after its trace
+// arrives; over a 2 s run, spans ending in [0, 2 s) fall 15 % short of arrivals x spans/trace;
+// over the steady window (RateMeter) the rate is the target. What the simulation scheduled is
+// checked exactly (uniform arrivals, constant latencies: no timing involved); what the pacer
+// released on the wall clock gets a bound generous enough for a loaded machine (a 16 ms stall at
+// an edge of the 1.7 s window moves it by 1 %).
+TEST(LoadEngineTest, AchievedRateIsTheTargetOverTheSteadyWindow) {
+  auto sc = TinyScenario(10, "slow.yaml");
+  auto mean = MeasureMeanSpansPerTrace(sc.model, sc.workload, sc.seed, 200);
+  ASSERT_TRUE(mean.ok());
+  RateFlags f;
+  f.rate = "6000spans";
+  auto plan = BuildLoadPlan(sc.workload, f, *mean);
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  sc.workload = plan->workload;
+  auto srv = testing::StartGrpcServer({});
+  EngineOptions eo = FastOptions();
+  eo.duration = sim::Duration::Seconds(2);
+  eo.mean_spans_per_trace = *mean;
+  eo.rate_in_spans = true;
+  auto o = RunLoad(sc, Grpc(*srv), eo);
+  ASSERT_TRUE(o.status.ok());
+  ExpectIdentity(o.rep);
+  EXPECT_EQ(srv->accepted_spans(), o.rep.generated);
+  // Every span ends 100-300 ms after its trace's arrival: the window starts at the p99 delay.
+  EXPECT_NEAR(o.rep.arrival_delay_p99_ms, 300, 5);
+  EXPECT_NEAR(o.rep.rate_from_seconds, 0.3, 0.01);
+  EXPECT_DOUBLE_EQ(o.rep.rate_to_seconds, 2.0);
+  EXPECT_NEAR(o.rep.target_span_rate, 6000, 1);
+  EXPECT_NEAR(o.rep.scheduled_span_rate / o.rep.target_span_rate, 1.0, 0.005) << o.rep.ToJson();
+  EXPECT_NEAR(o.rep.Metrics().at("achieved_ratio"), 1.0, 0.03) << o.rep.ToJson();
+  // Spans released in wall seconds 0 and 1, the old measure, read ~85 % (never more: a late
+  // release only moves spans out of the run's first two seconds).
+  ASSERT_GE(o.rep.seconds.size(), 2u);
+  double old =
+      static_cast<double>(o.rep.seconds[0].generated_spans + o.rep.seconds[1].generated_spans);
+  EXPECT_LT(old / (2 * 6000), 0.9) << o.rep.ToJson();
+}
+
 TEST(LoadEngineTest, StopCounterStopsGeneratingAndFlushes) {
   auto sc = TinyScenario(300);
   auto srv = testing::StartGrpcServer({});
@@ -436,40 +490,6 @@ TEST(LoadEngineTest, InvalidOptionsAreErrors) {
   auto o = RunLoad(sc, Grpc(*srv), eo);
   EXPECT_FALSE(o.status.ok());
   EXPECT_NE(o.status.message().find("queue_spans"), std::string::npos);
-}
-
-// Not a test: the measurement behind doc/load.md (achieved vs target rate into a loopback gRPC
-// receiver in the same process, and generator CPU). Run with
-//   loadgen_tests --gtest_also_run_disabled_tests --gtest_filter='*DISABLED_Measure*'
-TEST(LoadEngineTest, DISABLED_MeasureAchievedRates) {
-  auto sc = scenarios::LoadBuiltinScenario("checkout");
-  ASSERT_TRUE(sc.ok());
-  auto mean = MeasureMeanSpansPerTrace(sc->model, sc->workload, sc->seed, 2000);
-  ASSERT_TRUE(mean.ok());
-  for (const char* rate : {"2000spans", "10000spans", "50000spans", "100000spans", "200000spans"}) {
-    RateFlags f;
-    f.rate = rate;
-    auto plan = BuildLoadPlan(sc->workload, f, *mean);
-    ASSERT_TRUE(plan.ok());
-    scenarios::Scenario copy = std::move(sc).value();
-    copy.workload = plan->workload;
-    auto srv = testing::StartGrpcServer({});
-    EngineOptions eo;
-    eo.duration = sim::Duration::Seconds(5);
-    eo.mean_spans_per_trace = *mean;
-    eo.rate_in_spans = true;
-    eo.grace = milliseconds(5000);
-    auto o = RunLoad(copy, Grpc(*srv), eo);
-    ASSERT_TRUE(o.status.ok());
-    auto m = o.rep.Metrics();
-    std::printf(
-        "rate %-12s target %9.0f achieved %9.0f spans/s (%.4f)  accepted %.4f  dropped %llu  "
-        "p99 %.1f ms  cpu %.2f s for %llu spans (incl. in-process receiver)\n",
-        rate, m["target_rate"], m["achieved_rate"], m["achieved_ratio"], m["accepted_ratio"],
-        (unsigned long long)o.rep.dropped(), o.rep.export_p99_ms, o.rep.cpu_seconds,
-        (unsigned long long)o.rep.generated);
-    sc = std::move(copy);
-  }
 }
 
 TEST(LoadReportTest, JsonAndMetricsCarryEveryBucket) {

@@ -76,10 +76,15 @@ std::string LoadReport::ToJson() const {
                    {"errors", errors}};
   j["rates"] = {{"unit", rate_in_spans ? "spans/s" : "traces/s"},
                 {"window_s", window_seconds},
+                {"measured_from_s", rate_from_seconds},
+                {"measured_to_s", rate_to_seconds},
+                {"arrival_to_end_p99_ms", arrival_delay_p99_ms},
+                {"arrival_to_end_mean_ms", arrival_delay_mean_ms},
                 {"target_traces_per_s", target_trace_rate},
                 {"achieved_traces_per_s", achieved_trace_rate},
                 {"target_spans_per_s", target_span_rate},
                 {"achieved_spans_per_s", achieved_span_rate},
+                {"scheduled_spans_per_s", scheduled_span_rate},
                 {"mean_spans_per_trace", mean_spans_per_trace}};
   j["export_latency_ms"] = {{"p50", export_p50_ms}, {"p90", export_p90_ms},
                             {"p95", export_p95_ms}, {"p99", export_p99_ms},
@@ -120,9 +125,10 @@ std::string LoadReport::ToText() const {
                 cpu_seconds, cpu_seconds > 0 ? generated / cpu_seconds : 0.0);
   out += buf;
   std::snprintf(buf, sizeof buf,
-                "  rate: target %.1f traces/s (%.0f spans/s), achieved %.1f traces/s (%.0f "
-                "spans/s)\n",
-                target_trace_rate, target_span_rate, achieved_trace_rate, achieved_span_rate);
+                "  rate over %.2f-%.2f s: target %.1f traces/s (%.0f spans/s), achieved %.1f "
+                "traces/s (%.0f spans/s; scheduled by the workload %.0f spans/s)\n",
+                rate_from_seconds, rate_to_seconds, target_trace_rate, target_span_rate,
+                achieved_trace_rate, achieved_span_rate, scheduled_span_rate);
   out += buf;
   std::snprintf(buf, sizeof buf,
                 "  spans: generated %llu = accepted %llu + rejected %llu (partial %llu, fatal "

@@ -52,7 +52,9 @@ class TraceIdRatioSampler final : public Sampler {
 class ParentBasedSampler final : public Sampler {
  public:
   ParentBasedSampler(std::unique_ptr<Sampler> root, ParentBasedOptions o)
-      : root_(std::move(root)),
+      : follows_parent_(!o.remote_parent_sampled && !o.remote_parent_not_sampled &&
+                        !o.local_parent_sampled && !o.local_parent_not_sampled),
+        root_(std::move(root)),
         remote_sampled_(o.remote_parent_sampled ? std::move(o.remote_parent_sampled)
                                                 : MakeAlwaysOn()),
         remote_not_sampled_(o.remote_parent_not_sampled ? std::move(o.remote_parent_not_sampled)
@@ -61,6 +63,8 @@ class ParentBasedSampler final : public Sampler {
         local_not_sampled_(o.local_parent_not_sampled ? std::move(o.local_parent_not_sampled)
                                                       : MakeAlwaysOff()),
         erase_inconsistent_(o.erase_inconsistent_threshold) {}
+
+  bool FollowsParent() const noexcept override { return follows_parent_; }
 
   SamplingResult ShouldSample(const SamplingParams& p) noexcept override {
     Sampler* s = root_.get();
@@ -90,6 +94,8 @@ class ParentBasedSampler final : public Sampler {
   }
 
  private:
+  bool follows_parent_;  // every delegate is the default AlwaysOn / AlwaysOff (read before the
+                         // options are moved from)
   std::unique_ptr<Sampler> root_, remote_sampled_, remote_not_sampled_, local_sampled_,
       local_not_sampled_;
   bool erase_inconsistent_;

@@ -190,6 +190,27 @@ TEST(HeadSamplersTest, ParentBasedDelegateTruthTable) {
   }
 }
 
+// FollowsParent() lets the lab skip ShouldSample() for child spans: it must hold exactly when
+// every child decision equals the parent's flag, i.e. with the four default delegates.
+TEST(HeadSamplersTest, FollowsParentOnlyWithDefaultDelegates) {
+  EXPECT_TRUE(MakeParentBased(MakeAlwaysOff())->FollowsParent());
+  EXPECT_FALSE(MakeAlwaysOn()->FollowsParent());
+  ParentBasedOptions o;
+  o.local_parent_not_sampled = MakeAlwaysOn();
+  auto custom = MakeParentBased(MakeAlwaysOff(), std::move(o));
+  EXPECT_FALSE(custom->FollowsParent());
+  auto defaults = MakeParentBased(MakeAlwaysOn());
+  for (bool remote : {false, true}) {
+    for (bool sampled : {false, true}) {
+      SamplingParams p = Root(Id(3, 4));
+      p.has_parent = true;
+      p.parent_remote = remote;
+      p.parent_sampled = sampled;
+      EXPECT_EQ(defaults->ShouldSample(p).sampled(), sampled);
+    }
+  }
+}
+
 TEST(HeadSamplersTest, ParentBasedThresholdErasure) {
   // Parent sampled with th:8, but its randomness (low 56 bits = 1) does not pass th:8.
   SamplingParams p = Root(Id(0, 1));

@@ -208,6 +208,7 @@ SamplingResult JaegerRemoteSampler::ShouldSample(const SamplingParams& params) n
   std::string_view name;
   if (params.model != nullptr) name = params.model->strings.Get(params.name);
   JaegerDecision d = Decide(name, params.trace_id, params.time_unix_nano);
+  last_ = d;
   SamplingResult r;
   r.decision = d.sampled ? Decision::kRecordAndSample : Decision::kDrop;
   r.threshold = params.parent_threshold;  // OTel Go passes the parent's tracestate through

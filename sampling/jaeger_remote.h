@@ -110,6 +110,9 @@ class JaegerRemoteSampler final : public Sampler {
   size_t tracked_operations() const;
   // The probability an operation currently gets (per-op mode: its sampler or the default).
   double ProbabilityFor(std::string_view operation) const;
+  // The decision of the last ShouldSample() call (what the SDK tags the span with as
+  // sampler.type / sampler.param; the adaptive aggregator reads it from root spans).
+  const JaegerDecision& last_decision() const { return last_; }
   const JaegerRemoteOptions& options() const { return options_; }
 
  private:
@@ -131,6 +134,7 @@ class JaegerRemoteSampler final : public Sampler {
   std::unordered_map<std::string, std::unique_ptr<Guaranteed>, StringHash, std::equal_to<>> ops_;
   double default_probability_ = 0;
   double lower_bound_ = 0;
+  JaegerDecision last_;  // of the last ShouldSample()
 };
 
 // Factory for the head-sampler config's `jaeger_remote` / `parentbased_jaeger_remote`: a

@@ -645,11 +645,13 @@ sim::Status ParseFileBlock(const YamlCtx& c, const YAML::Node& n, const std::str
 }
 
 sim::Status ParseAdaptiveBlock(const YamlCtx& c, const YAML::Node& n, const std::string& path,
-                               JaegerAdaptiveOptions* out) {
+                               JaegerAdaptiveOptions* out,
+                               const std::vector<std::string>& skip_keys = {}) {
   if (n.IsNull()) return sim::Status::Ok();
   if (!n.IsMap()) return c.Error(n, path, "expected a mapping");
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string key = it->first.as<std::string>();
+    if (std::find(skip_keys.begin(), skip_keys.end(), key) != skip_keys.end()) continue;
     const std::string kp = path + "." + key;
     const YAML::Node& v = it->second;
     sim::Status st;
@@ -791,6 +793,13 @@ sim::Result<JaegerRemoteSamplingConfig> ParseJaegerV2SamplingYaml(std::string_vi
 sim::Result<JaegerRemoteSamplingConfig> LoadJaegerV2SamplingYaml(const std::string& path) {
   TRACESIM_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
   return ParseJaegerV2SamplingYaml(text, path);
+}
+
+sim::Status ParseJaegerAdaptiveOptionsYaml(const YAML::Node& node, std::string_view source,
+                                           const std::string& path,
+                                           const std::vector<std::string>& skip_keys,
+                                           JaegerAdaptiveOptions* out) {
+  return ParseAdaptiveBlock(YamlCtx{source}, node, path, out, skip_keys);
 }
 
 }  // namespace tracesim::sampling

@@ -20,6 +20,10 @@
 #include "sim/status.h"
 #include "sim/time.h"
 
+namespace YAML {
+class Node;
+}  // namespace YAML
+
 namespace tracesim::sampling {
 
 // jaeger-idl api_v2 SamplingStrategyType. NOTE: proto values; do not renumber.
@@ -199,6 +203,14 @@ struct JaegerRemoteSamplingConfig {
 sim::Result<JaegerRemoteSamplingConfig> ParseJaegerV2SamplingYaml(std::string_view text,
                                                                   std::string_view source);
 sim::Result<JaegerRemoteSamplingConfig> LoadJaegerV2SamplingYaml(const std::string& path);
+
+// Parses an `adaptive` block (the keys of the table in doc/sampling-jaeger.md §3) into `out`,
+// which holds the defaults; keys in `skip_keys` are left to the caller. Errors as
+// ParseJaegerV2SamplingYaml's ("SOURCE:LINE: PATH.key: message"), including failing Validate().
+sim::Status ParseJaegerAdaptiveOptionsYaml(const YAML::Node& node, std::string_view source,
+                                           const std::string& path,
+                                           const std::vector<std::string>& skip_keys,
+                                           JaegerAdaptiveOptions* out);
 
 // Parses a Go duration string ("1s", "1m30s", "500ms", "2h", "0") into a sim::Duration (the
 // remote_sampling options). Errors name the text.

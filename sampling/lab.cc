@@ -5,6 +5,7 @@
 #include <map>
 
 #include "sampling/tail_size.h"
+#include "sim/trace_id_map.h"
 
 namespace tracesim::sampling {
 
@@ -28,26 +29,20 @@ sim::Status LabOptions::Validate() const {
 
 namespace {
 
-struct TraceIdHash {
-  size_t operator()(const sim::TraceId& t) const noexcept {
-    uint64_t h = t.hi * 0x9E3779B97F4A7C15ULL ^ t.lo;
-    return static_cast<size_t>(h ^ (h >> 29));
-  }
-};
-
 constexpr double kSecondsPerMonth = 30 * 86400.0;
 
 }  // namespace
 
 struct SamplingLab::Impl {
   // Connects a tail stage's output to the next stage of its strategy.
-  class Forwarder final : public sim::SpanListener {
+  class Forwarder final : public TailReleaseListener {
    public:
     Forwarder(Impl* lab, size_t strategy, size_t next_stage, TailSamplingProcessor* from)
         : lab_(lab), strategy_(strategy), next_(next_stage), from_(from) {}
-    void OnSpanEnd(const sim::Model&, const sim::Span& span, std::span<const sim::SpanEvent> events,
-                   std::span<const sim::SpanLink> links) noexcept override {
-      lab_->Deliver(strategy_, next_, span, events, links, from_->now());
+    void OnRelease(const sim::Span& span, std::span<const sim::SpanEvent> events,
+                   std::span<const sim::SpanLink> links, uint32_t span_size) noexcept override {
+      lab_->Deliver(strategy_, next_, span, events, links, from_->now(), span_size,
+                    lab_->SlotOf(span.trace_id));
     }
 
    private:
@@ -90,19 +85,35 @@ struct SamplingLab::Impl {
     int64_t deadline = 0;
     uint32_t exported = 0;
     sim::TraceTruth truth;
-    std::vector<uint32_t> kept;       // per strategy: spans kept
-    std::vector<uint64_t> threshold;  // per strategy: the trace's consistent-sampling th
   };
 
   const sim::Model& model;
   const sim::FaultPlan* plan;
   LabOptions options;
   std::vector<Strategy> strategies;
-  std::unordered_map<sim::TraceId, uint32_t, TraceIdHash> index;  // trace -> pool slot
+  std::unique_ptr<LabAdaptive> ext;  // Jaeger providers and dynamic stages; null when unused
+  sim::TraceIdMap index;             // trace -> pool slot
+  SpanSizer sizer;
+  // The last SlotOf() lookup: a tail stage releases a trace's spans one after the other.
+  sim::TraceId last_id;
+  uint32_t last_slot = sim::TraceIdMap::kMissing;
+  std::vector<TailSamplingProcessor*> tails;  // every tail stage
+  int64_t next_tail_tick = INT64_MIN;         // earliest tick of any tail stage
   std::vector<TraceAcc> pool;
+  // Per pool slot, per strategy: spans kept and the trace's consistent-sampling th. Flat and
+  // apart from the truth records, so the per-span updates stay in a few hot cache lines.
+  std::vector<uint32_t> kept_flat;
+  std::vector<uint64_t> threshold_flat;
+  uint32_t* KeptOf(uint32_t slot) { return kept_flat.data() + size_t{slot} * strategies.size(); }
+  uint64_t* ThresholdOf(uint32_t slot) {
+    return threshold_flat.data() + size_t{slot} * strategies.size();
+  }
   std::vector<uint32_t> free_slots;
   std::deque<std::pair<sim::TraceId, int64_t>> finalize_queue;  // completed traces by deadline
   int64_t max_wait_ns = 0;  // longest decision wait of any tail stage (+ one tick)
+  uint64_t all_bits = 0;    // one bit per strategy
+  bool head_masks_built = false;
+  std::vector<uint64_t> no_head_mask, follow_mask;  // per service (BuildHeadMasks)
   int64_t now = 0;
   bool finished = false;
   // The truth over every trace with exported spans.
@@ -113,36 +124,79 @@ struct SamplingLab::Impl {
   std::unordered_set<uint64_t> shapes;
 
   Impl(const sim::Model& m, const sim::FaultPlan* p, LabOptions o)
-      : model(m), plan(p), options(o) {}
+      : model(m), plan(p), options(o), sizer(m) {}
+
+  // The pool slot of a trace with a record, or kMissing.
+  uint32_t SlotOf(const sim::TraceId& id) {
+    if (last_slot != sim::TraceIdMap::kMissing && id == last_id) return last_slot;
+    last_id = id;
+    last_slot = index.Find(id);
+    return last_slot;
+  }
+  void ForgetSlot(const sim::TraceId& id) {
+    index.Erase(id);
+    if (id == last_id) last_slot = sim::TraceIdMap::kMissing;
+  }
 
   uint32_t Slot(const sim::TraceId& id) {
-    auto it = index.find(id);
-    if (it != index.end()) return it->second;
+    const uint32_t found = SlotOf(id);
+    if (found != sim::TraceIdMap::kMissing) return found;
     uint32_t s;
     if (!free_slots.empty()) {
       s = free_slots.back();
       free_slots.pop_back();
-      TraceAcc& a = pool[s];
-      a.completed = false;
-      a.exported = 0;
-      std::fill(a.kept.begin(), a.kept.end(), 0);
-      std::fill(a.threshold.begin(), a.threshold.end(), kNoThreshold);
+      pool[s].completed = false;
+      pool[s].exported = 0;
     } else {
       s = static_cast<uint32_t>(pool.size());
       pool.emplace_back();
-      pool.back().kept.assign(strategies.size(), 0);
-      pool.back().threshold.assign(strategies.size(), kNoThreshold);
+      kept_flat.resize(pool.size() * strategies.size());
+      threshold_flat.resize(pool.size() * strategies.size());
     }
-    index.emplace(id, s);
+    std::fill_n(KeptOf(s), strategies.size(), 0);
+    std::fill_n(ThresholdOf(s), strategies.size(), kNoThreshold);
+    index.Put(id, s);
+    last_id = id;
+    last_slot = s;
     return s;
   }
 
+  // Per service: strategies without an SDK sampler there (bit always set) and strategies whose
+  // sampler there follows the parent (a child's bit is its parent's). Built once on first use.
+  void BuildHeadMasks() {
+    head_masks_built = true;
+    no_head_mask.assign(model.services.size(), 0);
+    follow_mask.assign(model.services.size(), 0);
+    for (uint32_t svc = 0; svc < model.services.size(); ++svc) {
+      for (size_t k = 0; k < strategies.size(); ++k) {
+        const Strategy& st = strategies[k];
+        const Sampler* s = st.head.empty() || svc >= st.head.size() ? nullptr : st.head[svc].get();
+        if (s == nullptr) {
+          no_head_mask[svc] |= uint64_t{1} << k;
+        } else if (s->FollowsParent()) {
+          follow_mask[svc] |= uint64_t{1} << k;
+        }
+      }
+    }
+  }
+
   uint64_t HeadBits(const sim::Span& span, const sim::Span* parent) {
+    if (!head_masks_built) BuildHeadMasks();
     uint64_t bits = 0;
+    uint64_t todo = all_bits;
+    if (span.service < no_head_mask.size()) {
+      bits = no_head_mask[span.service];
+      if (parent != nullptr) bits |= parent->head_bits & follow_mask[span.service];
+      todo &= ~no_head_mask[span.service];
+      if (parent != nullptr) todo &= ~follow_mask[span.service];
+    }
     // The trace's record exists from its first span on, so spans a stage keeps before the trace
     // completes are counted against it.
+    if (parent == nullptr) Slot(span.trace_id);
+    if (todo == 0) return bits;
     uint32_t slot = Slot(span.trace_id);
     for (size_t k = 0; k < strategies.size(); ++k) {
+      if (!(todo >> k & 1)) continue;
       Strategy& st = strategies[k];
       const uint64_t bit = uint64_t{1} << k;
       Sampler* s =
@@ -159,7 +213,7 @@ struct SamplingLab::Impl {
                                               span.kind == sim::SpanKind::kConsumer);
       p.parent_sampled = parent != nullptr && (parent->head_bits & bit) != 0;
       p.random_flag = (span.flags & sim::kFlagRandomTraceId) != 0;
-      p.parent_threshold = parent != nullptr ? pool[slot].threshold[k] : kNoThreshold;
+      p.parent_threshold = parent != nullptr ? ThresholdOf(slot)[k] : kNoThreshold;
       p.kind = span.kind;
       p.name = span.name;
       p.service = span.service;
@@ -167,57 +221,61 @@ struct SamplingLab::Impl {
       p.time_unix_nano = span.start_unix_nano;
       SamplingResult r = s->ShouldSample(p);
       if (r.sampled()) bits |= bit;
-      if (parent == nullptr) pool[slot].threshold[k] = r.threshold;
+      if (parent == nullptr) ThresholdOf(slot)[k] = r.threshold;
     }
     return bits;
   }
-  static constexpr uint32_t kNoSlot = 0xFFFFFFFFu;
 
-  // Span `span` reaches stage `stage` of strategy k at `arrival` (past the last stage: stored).
+  // Span `span` (OTLP body `size` bytes; its trace's pool slot `slot`, or kMissing) reaches
+  // stage `stage` of strategy k at `arrival` (past the last stage: stored).
   void Deliver(size_t k, size_t stage, const sim::Span& span,
                std::span<const sim::SpanEvent> events, std::span<const sim::SpanLink> links,
-               int64_t arrival) {
+               int64_t arrival, uint32_t size, uint32_t slot) {
     Strategy& st = strategies[k];
     if (stage >= st.stages.size()) {
-      Kept(k, span, events, links);
+      Kept(k, size, slot);
       return;
     }
     StageRt& rt = st.stages[stage];
     if (rt.kind == CollectorStage::Kind::kProbabilistic) {
-      uint64_t th = kNoThreshold;
-      auto it = index.find(span.trace_id);
-      if (it != index.end()) th = pool[it->second].threshold[k];
+      const uint64_t th = slot != sim::TraceIdMap::kMissing ? ThresholdOf(slot)[k] : kNoThreshold;
       ProbabilisticDecision d = rt.prob->Decide(model, span, th);
-      if (d.keep) Deliver(k, stage + 1, span, events, links, arrival);
+      if (d.keep) Deliver(k, stage + 1, span, events, links, arrival, size, slot);
       return;
     }
-    rt.tail->OnSpan(span, events, links, arrival);
+    if (rt.kind == CollectorStage::Kind::kDynamic) {  // counted; decided in OnTrace
+      ext->OnDynamicSpan(k, span.trace_id, size);
+      return;
+    }
+    rt.tail->OnSpan(span, events, links, arrival, size);
   }
 
-  void Kept(size_t k, const sim::Span& span, std::span<const sim::SpanEvent> events,
-            std::span<const sim::SpanLink> links) {
+  void Kept(size_t k, uint32_t size, uint32_t slot) {
     Acc& a = strategies[k].acc;
     ++a.spans_kept;
-    a.bytes_kept += OtlpSpanSize(model, span, events, links);
-    auto it = index.find(span.trace_id);
-    if (it != index.end()) ++pool[it->second].kept[k];
+    a.bytes_kept += size;
+    if (slot != sim::TraceIdMap::kMissing) ++KeptOf(slot)[k];
   }
 
+  // Fires the tail stages' ticks due at `t` (their decisions release spans downstream).
   void AdvanceTails(int64_t t) {
-    for (Strategy& st : strategies)
-      for (StageRt& rt : st.stages)
-        if (rt.tail) rt.tail->AdvanceTo(t);
+    if (t < next_tail_tick) return;
+    int64_t next = INT64_MAX;
+    for (TailSamplingProcessor* tail : tails) {
+      tail->AdvanceTo(t);
+      next = std::min(next, tail->next_tick_unix_nano());
+    }
+    next_tail_tick = next;
   }
 
   void FinalizeDue() {
     while (!finalize_queue.empty() && (finished || finalize_queue.front().second <= now)) {
       sim::TraceId id = finalize_queue.front().first;
       finalize_queue.pop_front();
-      auto it = index.find(id);
-      if (it == index.end()) continue;
-      uint32_t slot = it->second;
-      index.erase(it);
-      Score(pool[slot]);
+      const uint32_t slot = SlotOf(id);
+      if (slot == sim::TraceIdMap::kMissing) continue;
+      ForgetSlot(id);
+      Score(slot);
       free_slots.push_back(slot);
     }
   }
@@ -229,10 +287,14 @@ struct SamplingLab::Impl {
       uint32_t s = model.operations[t.entry_operation].service;
       if (s < st.head_prob.size()) p *= st.head_prob[s];
     }
+    // Jaeger remote SDKs: the probability their root decision applied (1 when rate-limited).
+    if (ext) p *= ext->HeadProbability(k, t.sequence);
     return p > 0 ? 1.0 / p : 0.0;
   }
 
-  void Score(const TraceAcc& t) {
+  void Score(uint32_t slot) {
+    const TraceAcc& t = pool[slot];
+    const uint32_t* kept_spans = KeptOf(slot);
     if (t.exported == 0) return;  // nothing reached a backend
     const sim::TraceTruth& tr = t.truth;
     const int64_t lat = tr.latency().nanos();
@@ -250,7 +312,7 @@ struct SamplingLab::Impl {
       Acc& a = strategies[k].acc;
       ++a.traces;
       a.spans += t.exported;
-      bool kept = t.kept[k] > 0;
+      bool kept = kept_spans[k] > 0;
       if (tr.error) {
         ++a.error_traces;
         if (kept) ++a.error_kept;
@@ -267,7 +329,7 @@ struct SamplingLab::Impl {
       }
       if (!kept) continue;
       ++a.traces_kept;
-      if (t.kept[k] >= t.exported) {
+      if (kept_spans[k] >= t.exported) {
         ++a.complete_kept;
       } else {
         ++a.fragmented_kept;
@@ -279,11 +341,14 @@ struct SamplingLab::Impl {
       if (tr.root_error) a.adj_root_errors += w;
       a.weighted_latency.Record(lat, static_cast<uint64_t>(std::llround(std::max(1.0, w * 16))));
     }
+    if (ext) ext->ForgetTrace(tr.sequence);
   }
 
   std::string Pipeline(const Strategy& st) const {
     std::string p;
-    if (st.cfg.has_head) {
+    if (st.cfg.jaeger.mode != JaegerProviderConfig::Mode::kNone) {
+      p = JaegerPipelineLabel(st.cfg.jaeger);
+    } else if (st.cfg.has_head) {
       const HeadSamplerSpec& h = st.cfg.head.sampler;
       p = "SDK " + std::string(HeadSamplerKindName(h.kind));
       if (KindUsesRatio(h.kind)) {
@@ -303,6 +368,8 @@ struct SamplingLab::Impl {
         std::snprintf(buf, sizeof buf, "%s(%g%%)", s.id.c_str(),
                       static_cast<double>(s.probabilistic.sampling_percentage));
         p += buf;
+      } else if (s.kind == CollectorStage::Kind::kDynamic) {
+        p += DynamicStageLabel(s.dynamic);
       } else {
         p += s.id + "(" + std::to_string(s.tail.policies.size()) + " policies)";
       }
@@ -328,6 +395,7 @@ sim::Result<std::unique_ptr<SamplingLab>> SamplingLab::Create(
   const size_t faults = plan ? plan->faults.size() : 0;
   impl->fault_errors.assign(faults, 0);
   impl->strategies.resize(strategies.size());
+  impl->all_bits = strategies.size() >= 64 ? ~uint64_t{0} : (uint64_t{1} << strategies.size()) - 1;
   for (size_t k = 0; k < strategies.size(); ++k) {
     Impl::Strategy& st = impl->strategies[k];
     st.cfg = std::move(strategies[k]);
@@ -341,7 +409,14 @@ sim::Result<std::unique_ptr<SamplingLab>> SamplingLab::Create(
         const HeadSamplerSpec& spec =
             st.cfg.head.ForService(model.strings.Get(model.services[s].name));
         if (KindUsesRatio(spec.kind)) st.head_prob[s] = spec.ratio;
+        // No provider: a Jaeger remote SDK stays on its initial TraceIdRatioBased sampler.
+        if (KindIsJaegerRemote(spec.kind)) st.head_prob[s] = spec.jaeger.initial_sampling_rate;
       }
+    }
+    if (st.cfg.jaeger.mode != JaegerProviderConfig::Mode::kNone) {
+      if (!impl->ext) impl->ext = std::make_unique<LabAdaptive>(model);
+      sim::Status j = impl->ext->AddJaeger(k, st.cfg.jaeger, &st.head);
+      if (!j.ok()) return j.WithContext(where + ", jaeger");
     }
     st.acc.fault_errors.assign(faults, 0);
     st.acc.fault_kept.assign(faults, 0);
@@ -356,12 +431,25 @@ sim::Result<std::unique_ptr<SamplingLab>> SamplingLab::Create(
         rt.prob = std::make_unique<ProbabilisticSamplerProcessor>(cs.probabilistic);
         st.stage_prob *=
             std::min(1.0, static_cast<double>(cs.probabilistic.sampling_percentage) / 100.0);
+      } else if (cs.kind == CollectorStage::Kind::kDynamic) {
+        // Spans reach it before the trace completes: nothing may buffer them on the way.
+        bool after_tail = false;
+        for (size_t o = 0; o < i; ++o)
+          after_tail |= st.cfg.stages[o].kind == CollectorStage::Kind::kTail;
+        if (i + 1 != st.cfg.stages.size() || after_tail) {
+          return sim::Status::InvalidArgument(
+              where + ", " + cs.id + ": must be the last stage and follow no tail_sampling");
+        }
+        if (!impl->ext) impl->ext = std::make_unique<LabAdaptive>(model);
+        sim::Status d = impl->ext->AddDynamic(k, cs.dynamic);
+        if (!d.ok()) return d.WithContext(where + ", " + cs.id);
       } else {
         auto tail = TailSamplingProcessor::Create(cs.tail, model);
         if (!tail.ok()) return tail.status().WithContext(where + ", " + cs.id);
         rt.tail = std::move(tail).value();
         rt.forward = std::make_unique<Impl::Forwarder>(impl.get(), k, i + 1, rt.tail.get());
-        rt.tail->SetDownstream(rt.forward.get());
+        rt.tail->SetReleaseListener(rt.forward.get());
+        impl->tails.push_back(rt.tail.get());
         int64_t wait = cs.tail.decision_wait_nanos + 2'000'000'000;  // + ticks
         impl->max_wait_ns = std::max(impl->max_wait_ns, wait);
       }
@@ -372,7 +460,11 @@ sim::Result<std::unique_ptr<SamplingLab>> SamplingLab::Create(
 
 uint64_t SamplingLab::OnSpanStart(const sim::Model&, const sim::Span& span,
                                   const sim::Span* parent) noexcept {
-  return impl_->HeadBits(span, parent);
+  Impl& m = *impl_;
+  if (m.ext) m.ext->BeforeSpanStart(span.start_unix_nano);  // Jaeger polls due
+  const uint64_t bits = m.HeadBits(span, parent);
+  if (m.ext && parent == nullptr) m.ext->AfterRootStart(span, bits);
+  return bits;
 }
 
 void SamplingLab::OnSpanEnd(const sim::Model&, const sim::Span& span,
@@ -381,20 +473,27 @@ void SamplingLab::OnSpanEnd(const sim::Model&, const sim::Span& span,
   Impl& m = *impl_;
   m.now = std::max(m.now, span.end_unix_nano);
   m.AdvanceTails(m.now);
-  for (size_t k = 0; k < m.strategies.size(); ++k) {
-    if (span.head_bits >> k & 1) m.Deliver(k, 0, span, events, links, m.now);
+  if (m.ext) m.ext->OnSpanEnd(span);
+  const uint64_t bits = span.head_bits & m.all_bits;
+  if (bits != 0) {
+    const uint32_t size = m.sizer.SpanSize(span, events, links);
+    const uint32_t slot = m.SlotOf(span.trace_id);
+    for (size_t k = 0; k < m.strategies.size(); ++k) {
+      if (bits >> k & 1) m.Deliver(k, 0, span, events, links, m.now, size, slot);
+    }
   }
   m.FinalizeDue();
 }
 
 void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {
   Impl& m = *impl_;
+  if (m.ext) m.ext->OnTrace(trace);  // decides the dynamic stages
   if (trace.truth == nullptr || trace.spans.empty()) {
     // No span reached a backend; drop any state the head decisions made.
-    auto it = m.index.find(trace.trace_id);
-    if (it != m.index.end()) {
-      m.free_slots.push_back(it->second);
-      m.index.erase(it);
+    const uint32_t slot = m.SlotOf(trace.trace_id);
+    if (slot != sim::TraceIdMap::kMissing) {
+      m.free_slots.push_back(slot);
+      m.ForgetSlot(trace.trace_id);
     }
     return;
   }
@@ -403,6 +502,13 @@ void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {
   a.completed = true;
   a.truth = *trace.truth;
   a.exported = static_cast<uint32_t>(trace.spans.size());
+  if (m.ext) {
+    for (const LabAdaptive::Kept& d : m.ext->kept()) {
+      m.strategies[d.strategy].acc.spans_kept += d.spans;
+      m.strategies[d.strategy].acc.bytes_kept += d.bytes;
+      m.KeptOf(slot)[d.strategy] += d.spans;
+    }
+  }
   for (const sim::Span& s : trace.spans) m.now = std::max(m.now, s.end_unix_nano);
   m.finalize_queue.emplace_back(trace.trace_id, m.now + m.max_wait_ns);
   m.FinalizeDue();
@@ -414,9 +520,19 @@ void SamplingLab::Finish(int64_t end_unix_nano) {
   for (Impl::Strategy& st : m.strategies)
     for (Impl::StageRt& rt : st.stages)
       if (rt.tail) rt.tail->Shutdown(m.now);
+  if (m.ext) m.ext->Finish(m.now);
   m.finished = true;
   m.FinalizeDue();
 }
+
+sim::Status SamplingLab::WriteOutputs() const {
+  if (!impl_->ext) return sim::Status::Ok();
+  std::vector<std::string> names;
+  for (const Impl::Strategy& st : impl_->strategies) names.push_back(st.cfg.name);
+  return impl_->ext->WriteOutputs(names);
+}
+
+const LabAdaptive* SamplingLab::adaptive() const { return impl_->ext.get(); }
 
 std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
   const Impl& m = *impl_;

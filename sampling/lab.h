@@ -24,6 +24,7 @@
 
 #include "metrics/histogram.h"
 #include "sampling/head_config.h"
+#include "sampling/lab_adaptive.h"
 #include "sampling/probabilistic_processor.h"
 #include "sampling/sampler.h"
 #include "sampling/tail_config.h"
@@ -35,13 +36,15 @@ namespace tracesim::sampling {
 
 inline constexpr size_t kMaxStrategies = 64;
 
-// One Collector stage of a pipeline.
+// One Collector stage of a pipeline. A kDynamic stage (a Refinery-style sampler deciding whole
+// traces when they complete) is always the last one and follows no kTail stage.
 struct CollectorStage {
-  enum class Kind : uint8_t { kProbabilistic = 0, kTail = 1 };
+  enum class Kind : uint8_t { kProbabilistic = 0, kTail = 1, kDynamic = 2 };
   Kind kind = Kind::kTail;
   std::string id;  // "tail_sampling/errors", for reports
   ProbabilisticSamplerConfig probabilistic;
   TailSamplingConfig tail;
+  DynamicStageConfig dynamic;
 };
 
 struct StrategyConfig {
@@ -50,6 +53,9 @@ struct StrategyConfig {
   // SDK head sampling; absent: every SDK records and samples everything (AlwaysOn).
   bool has_head = false;
   HeadSamplerConfig head;
+  // Jaeger remote sampling with a provider (mode != kNone; then has_head is false): every
+  // service's SDK runs parentbased_jaeger_remote, polled by the lab.
+  JaegerProviderConfig jaeger;
   std::vector<CollectorStage> stages;  // in pipeline order
 };
 
@@ -145,6 +151,11 @@ class SamplingLab final : public sim::HeadSamplingHook,
   void Finish(int64_t end_unix_nano);
   // The scores over a run of `duration_s` seconds of arrivals. REQUIRES: Finish() called.
   std::vector<StrategyScore> Scores(double duration_s) const;
+  // Writes the files strategies asked for (jaeger_adaptive write_strategies). REQUIRES:
+  // Finish() called.
+  sim::Status WriteOutputs() const;
+  // The Jaeger providers and dynamic stages, for tests; nullptr when no strategy has any.
+  const LabAdaptive* adaptive() const;
 
   size_t strategy_count() const;
 

@@ -349,6 +349,16 @@ uint64_t HashSeedRandomness(const sim::TraceId& id, uint32_t seed) {
   return (rprime14 << 42) | (mixed28 << 14) | hashed;
 }
 
+uint64_t ProbabilisticSamplerProcessor::HashRandomness(const sim::TraceId& id) const noexcept {
+  HashMemo& m = hash_memo_[(id.lo ^ id.hi) & (hash_memo_.size() - 1)];
+  if (!m.valid || !(m.id == id)) {
+    m.id = id;
+    m.randomness = HashSeedRandomness(id, hash_seed_);
+    m.valid = true;
+  }
+  return m.randomness;
+}
+
 ProbabilisticSamplerProcessor::ProbabilisticSamplerProcessor(
     const ProbabilisticSamplerConfig& config)
     : mode_(config.EffectiveMode()),
@@ -412,7 +422,7 @@ ProbabilisticDecision ProbabilisticSamplerProcessor::Decide(const sim::Model& mo
     d.policy = "sampling_priority";  // the never sampler's stand-in randomness
   } else if (mode_ == ProbabilisticMode::kHashSeed) {
     if (span.trace_id.valid()) {
-      rnd = HashSeedRandomness(span.trace_id, hash_seed_);
+      rnd = HashRandomness(span.trace_id);
       d.policy = "trace_id_hash";
     } else {
       missing = true;

@@ -1,6 +1,7 @@
 // A model of the OpenTelemetry Collector contrib `probabilistic_sampler` processor for traces
 // (sampling.md §2; processor/probabilisticsamplerprocessor, 2025 line): its configuration with
-// the component's own validation, and its stateless per-span decision in the three modes.
+// the component's own validation, and its per-span decision in the three modes (a function of the
+// span alone).
 //
 // - hash_seed: bucket = FNV-1a-32(LE32(hash_seed) || 16 trace-id bytes) & 0x3FFF, keep iff
 //   bucket < uint32(float32(pct) * 163.84f). The kept span gets ot=th:<(16384-scaled)<<42>
@@ -16,6 +17,7 @@
 #ifndef TRACESIM_SAMPLING_PROBABILISTIC_PROCESSOR_H_
 #define TRACESIM_SAMPLING_PROBABILISTIC_PROCESSOR_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -164,6 +166,15 @@ class ProbabilisticSamplerProcessor {
   double ratio_ = 1;  // proportional
   int precision_;
   uint64_t fixed_threshold_ = kMaxThreshold;
+  // hash_seed: a direct-mapped memo of recent trace ids' HashSeedRandomness (the spans of a trace
+  // arrive close together). It makes Decide() unsafe to call concurrently on one instance.
+  struct HashMemo {
+    sim::TraceId id;
+    uint64_t randomness = 0;
+    bool valid = false;
+  };
+  mutable std::array<HashMemo, 256> hash_memo_{};
+  uint64_t HashRandomness(const sim::TraceId& id) const noexcept;
 };
 
 }  // namespace tracesim::sampling

@@ -72,6 +72,10 @@ class Sampler {
   virtual ~Sampler() = default;
 
   virtual SamplingResult ShouldSample(const SamplingParams& params) noexcept = 0;
+  // True when the decision for any span with a parent is the parent's sampled flag (ParentBased
+  // with the default delegates), so callers may skip ShouldSample() for such spans. The
+  // returned threshold is then not needed either: only a root's threshold is propagated.
+  virtual bool FollowsParent() const noexcept { return false; }
   // A config echo as the SDKs print it, e.g. "TraceIdRatioBased{0.250000}",
   // "ParentBased{root:AlwaysOnSampler,...}".
   virtual std::string Description() const = 0;

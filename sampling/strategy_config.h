@@ -11,10 +11,15 @@
 //     - name: inline
 //       probabilistic_sampler: {sampling_percentage: 50}
 //       tail_sampling: {decision_wait: 10s, policies: [...]}        # doc/sampling-tail.md
+//     - name: jaeger
+//       jaeger_adaptive: {target_samples_per_second: 1}   # or jaeger: {strategies: FILE}
+//       dynamic: {sampler: ema_dynamic, goal_sample_rate: 10, field_list: [status_code]}
 //
-// A strategy has at most one of head/env, then Collector stages: from `collector` (every
-// probabilistic_sampler and tail_sampling processor of the file, in file order, or those named in
-// `processors`, in that order), then an inline probabilistic_sampler, then an inline tail_sampling.
+// A strategy has at most one of head/env/jaeger/jaeger_adaptive, then Collector stages: from
+// `collector` (every probabilistic_sampler and tail_sampling processor of the file, in file
+// order, or those named in `processors`, in that order), then an inline probabilistic_sampler,
+// then an inline tail_sampling, then a dynamic sampler (not after a tail_sampling stage). Jaeger
+// strategies and config files are read here, so scenario validation checks them.
 #ifndef TRACESIM_SAMPLING_STRATEGY_CONFIG_H_
 #define TRACESIM_SAMPLING_STRATEGY_CONFIG_H_
 

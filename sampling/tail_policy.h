@@ -9,9 +9,12 @@
 #ifndef TRACESIM_SAMPLING_TAIL_POLICY_H_
 #define TRACESIM_SAMPLING_TAIL_POLICY_H_
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
+#include <new>
 #include <regex>
 #include <span>
 #include <string>
@@ -52,10 +55,80 @@ inline constexpr TailDecisionMask Bit(TailDecision d) {
 TailDecision CombineDecisions(TailDecisionMask seen) noexcept;
 
 // One trace as policies see it.
+// The spans of a trace as a tail-sampling model holds them, iterated in arrival order as
+// `const sim::Span&`: a plain array of sim::Span, or packed span records (Pack()). A packed
+// record is a sim::Span cut after its dynamic_count dynamic attributes (8-byte aligned), so a
+// buffered span takes its used size (about half of sizeof(Span) on the bundled topologies)
+// instead of the whole dynamic-attribute array; an offsets array locates each record, so
+// iteration does not chain one record's load to the next. Readers must not read dynamic
+// attributes past dynamic_count (Span's accessors never do); a packed buffer keeps
+// sizeof(Span) bytes of slack after its last record, so a whole-Span copy of the last record
+// stays inside the allocation.
+class SpanRecords {
+ public:
+  // Appends a packed record of `span` to `words` (a vector of 8-byte words holding only
+  // records Pack() appended, or empty) and its word offset to `offsets`; returns the record.
+  template <class Words>
+  static sim::Span* Pack(Words& words, std::vector<uint32_t>& offsets, const sim::Span& span) {
+    constexpr size_t kSlack = (sizeof(sim::Span) + 7) / 8;
+    const size_t used = words.empty() ? 0 : words.size() - kSlack;
+    const size_t bytes =
+        offsetof(sim::Span, dynamic_attrs) + span.dynamic_count * sizeof(sim::Attr);
+    words.resize(used + (bytes + 7) / 8 + kSlack);
+    auto* at = reinterpret_cast<unsigned char*>(words.data() + used);
+    std::memcpy(at, &span, bytes);
+    offsets.push_back(static_cast<uint32_t>(used));
+    return std::launder(reinterpret_cast<sim::Span*>(at));
+  }
+
+  SpanRecords() = default;
+  SpanRecords(std::span<const sim::Span> spans)  // NOLINT: implicit, a plain array
+      : base_(reinterpret_cast<const unsigned char*>(spans.data())), count_(spans.size()) {}
+  SpanRecords(const std::vector<sim::Span>& spans)  // NOLINT: implicit
+      : SpanRecords(std::span<const sim::Span>(spans)) {}
+  // Packed records in `words` at the word offsets `offsets` (Pack()).
+  SpanRecords(const void* words, std::span<const uint32_t> offsets)
+      : base_(static_cast<const unsigned char*>(words)),
+        offsets_(offsets.data()),
+        count_(offsets.size()) {}
+
+  class Iterator {
+   public:
+    using value_type = sim::Span;
+    using difference_type = std::ptrdiff_t;
+    const sim::Span& operator*() const noexcept { return r_->at(i_); }
+    Iterator& operator++() noexcept {
+      ++i_;
+      return *this;
+    }
+    bool operator==(const Iterator& o) const noexcept { return i_ == o.i_; }
+
+   private:
+    friend class SpanRecords;
+    Iterator(const SpanRecords* r, size_t i) : r_(r), i_(i) {}
+    const SpanRecords* r_;
+    size_t i_;
+  };
+  Iterator begin() const noexcept { return Iterator(this, 0); }
+  Iterator end() const noexcept { return Iterator(this, count_); }
+  size_t size() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
+  const sim::Span& at(size_t i) const noexcept {
+    const unsigned char* p =
+        offsets_ != nullptr ? base_ + size_t{offsets_[i]} * 8 : base_ + i * sizeof(sim::Span);
+    return *std::launder(reinterpret_cast<const sim::Span*>(p));
+  }
+
+ private:
+  const unsigned char* base_ = nullptr;
+  const uint32_t* offsets_ = nullptr;  // packed: word offset of each record
+  size_t count_ = 0;
+};
+
 struct TailTraceData {
   const sim::Model* model = nullptr;
   sim::TraceId trace_id;
-  std::span<const sim::Span> spans;        // buffered, in arrival order
+  SpanRecords spans;                       // buffered, in arrival order
   std::span<const sim::SpanEvent> events;  // Span::first_event/event_count index here
   std::span<const sim::SpanLink> links;    // Span::first_link/link_count index here
   uint64_t span_count = 0;                 // spans received so far

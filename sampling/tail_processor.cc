@@ -1,12 +1,22 @@
 #include "sampling/tail_processor.h"
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <type_traits>
 
 #include "sampling/tail_size.h"
 
 namespace tracesim::sampling {
 namespace {
 constexpr int64_t kSecond = 1'000'000'000;
+
+bool UsesTraceSize(const std::vector<TailPolicyConfig>& policies) {
+  for (const TailPolicyConfig& p : policies) {
+    if (p.type == TailPolicyType::kBytesLimiting || UsesTraceSize(p.sub_policies)) return true;
+  }
+  return false;
+}
 }  // namespace
 
 // --- stats ------------------------------------------------------------------------------------
@@ -47,19 +57,19 @@ void TailSamplingProcessor::IdLru::PushFront(uint32_t i) {
 
 bool TailSamplingProcessor::IdLru::Contains(const sim::TraceId& id) {
   if (cap_ == 0) return false;
-  auto it = index_.find(id);
-  if (it == index_.end()) return false;
-  Unlink(it->second);
-  PushFront(it->second);
+  const uint32_t i = index_.Find(id);
+  if (i == sim::TraceIdMap::kMissing) return false;
+  Unlink(i);
+  PushFront(i);
   return true;
 }
 
 void TailSamplingProcessor::IdLru::Put(const sim::TraceId& id) {
   if (cap_ == 0) return;
-  auto it = index_.find(id);
-  if (it != index_.end()) {
-    Unlink(it->second);
-    PushFront(it->second);
+  const uint32_t found = index_.Find(id);
+  if (found != sim::TraceIdMap::kMissing) {
+    Unlink(found);
+    PushFront(found);
     return;
   }
   uint32_t i;
@@ -68,12 +78,12 @@ void TailSamplingProcessor::IdLru::Put(const sim::TraceId& id) {
     nodes_.push_back(Node{id, UINT32_MAX, UINT32_MAX});
   } else {
     i = tail_;
-    index_.erase(nodes_[i].id);
+    index_.Erase(nodes_[i].id);
     Unlink(i);
     nodes_[i].id = id;
   }
   PushFront(i);
-  index_.emplace(id, i);
+  index_.Put(id, i);
 }
 
 // --- processor --------------------------------------------------------------------------------
@@ -83,6 +93,7 @@ TailSamplingProcessor::TailSamplingProcessor(const TailSamplingConfig& config,
     : config_(config),
       model_(model),
       options_(options),
+      sizer_(model),
       sampled_cache_(static_cast<size_t>(std::max<int64_t>(0, config.sampled_cache_size))),
       non_sampled_cache_(static_cast<size_t>(std::max<int64_t>(0, config.non_sampled_cache_size))) {
 }
@@ -122,6 +133,7 @@ sim::Result<std::unique_ptr<TailSamplingProcessor>> TailSamplingProcessor::Creat
   for (size_t i = 0; i < config.policies.size(); ++i)
     if (config.policies[i].type != TailPolicyType::kDrop) p->order_.push_back(i);
 
+  p->track_size_ = config.maximum_trace_size_bytes > 0 || UsesTraceSize(config.policies);
   p->num_batches_ =
       std::max<uint64_t>(1, static_cast<uint64_t>(config.decision_wait_nanos / kSecond));
   p->batches_.resize(p->num_batches_);
@@ -129,11 +141,12 @@ sim::Result<std::unique_ptr<TailSamplingProcessor>> TailSamplingProcessor::Creat
   p->root_batches_ = config.decision_wait_after_root_received_nanos > 0
                          ? config.decision_wait_after_root_received_nanos / kSecond
                          : -1;
-  p->slots_.reserve(std::min<uint64_t>(config.num_traces, 1u << 20));
-  p->map_.reserve(std::min<uint64_t>(config.num_traces, 1u << 20));
+  // Tables grow with the traces actually in memory (a sparse table sized for num_traces would
+  // turn every lookup into a cache miss).
+  p->slots_.reserve(std::min<uint64_t>(config.num_traces, 1024));
   uint64_t table = options.removed_id_table_size;
   if (table == 0) table = std::clamp<uint64_t>(4 * config.num_traces, 4096, 1u << 20);
-  p->removed_ids_.assign(std::max<uint64_t>(table, 1), sim::TraceId{});
+  p->removed_table_size_ = std::max<uint64_t>(table, 1);  // allocated on the first removal
   const uint64_t buckets = static_cast<uint64_t>(config.decision_wait_nanos / 1'000'000) + 3000;
   p->stats_.decision_latency_ms.assign(std::min<uint64_t>(buckets, 1u << 22), 0);
   if (options.start_unix_nano >= 0) {
@@ -144,12 +157,21 @@ sim::Result<std::unique_ptr<TailSamplingProcessor>> TailSamplingProcessor::Creat
   return p;
 }
 
+uint64_t TailSamplingProcessor::Fingerprint(const sim::TraceId& id) noexcept {
+  // 64 bits of the 128: two distinct ids collide in one slot with probability 2^-64.
+  uint64_t h = (id.hi ^ (id.lo * 0xC2B2AE3D27D4EB4FULL)) * 0x9E3779B97F4A7C15ULL;
+  h ^= h >> 31;
+  return h == 0 ? 1 : h;  // 0 marks an empty slot
+}
+
 void TailSamplingProcessor::RememberRemoved(const sim::TraceId& id) noexcept {
-  removed_ids_[IdHash{}(id) % removed_ids_.size()] = id;
+  if (removed_ids_.empty()) removed_ids_.assign(removed_table_size_, 0);
+  removed_ids_[IdHash(id) % removed_ids_.size()] = Fingerprint(id);
 }
 
 bool TailSamplingProcessor::WasRemoved(const sim::TraceId& id) const noexcept {
-  return id.valid() && removed_ids_[IdHash{}(id) % removed_ids_.size()] == id;
+  return id.valid() && !removed_ids_.empty() &&
+         removed_ids_[IdHash(id) % removed_ids_.size()] == Fingerprint(id);
 }
 
 void TailSamplingProcessor::RecordLatency(int64_t nanos) noexcept {
@@ -167,25 +189,40 @@ void TailSamplingProcessor::NotePeaks() noexcept {
 }
 
 void TailSamplingProcessor::Forward(const sim::Span& span, std::span<const sim::SpanEvent> events,
-                                    std::span<const sim::SpanLink> links) noexcept {
+                                    std::span<const sim::SpanLink> links,
+                                    uint32_t span_size) noexcept {
   ++stats_.spans_released;
-  if (downstream_ != nullptr) downstream_->OnSpanEnd(model_, span, events, links);
+  if (release_ != nullptr) {
+    release_->OnRelease(span, events, links, span_size);
+  } else if (downstream_ != nullptr) {
+    downstream_->OnSpanEnd(model_, span, events, links);
+  }
 }
 
 void TailSamplingProcessor::Append(TraceEntry& e, const sim::Span& span,
                                    std::span<const sim::SpanEvent> events,
-                                   std::span<const sim::SpanLink> links) noexcept {
-  sim::Span copy = span;
-  copy.first_event = static_cast<uint32_t>(e.events.size());
+                                   std::span<const sim::SpanLink> links,
+                                   uint32_t span_size) noexcept {
+  SpanBuffers& b = e.buf;
+  static_assert(std::is_trivially_copyable_v<sim::Span>);
+  static_assert(offsetof(sim::Span, dynamic_attrs) + sizeof(sim::Span::dynamic_attrs) <=
+                sizeof(sim::Span));
+  if (b.records.capacity() == 0) {
+    b.records.reserve(1024);  // 8 KiB: ~30 spans of the bundled topologies
+    b.offsets.reserve(32);
+  }
+  sim::Span& copy = *SpanRecords::Pack(b.records, b.offsets, span);
+  ++e.buffered;
+  copy.first_event = static_cast<uint32_t>(b.events.size());
   copy.event_count = static_cast<uint32_t>(events.size());
-  copy.first_link = static_cast<uint32_t>(e.links.size());
+  copy.first_link = static_cast<uint32_t>(b.links.size());
   copy.link_count = static_cast<uint32_t>(links.size());
-  e.events.insert(e.events.end(), events.begin(), events.end());
-  e.links.insert(e.links.end(), links.begin(), links.end());
-  e.spans.push_back(copy);
-  const size_t body = OtlpSpanSize(model_, span, events, links);
-  const size_t rs = OtlpResourceSpansSize(model_, span, body);  // this arrival's ResourceSpans
-  e.span_sizes.push_back(static_cast<uint32_t>(rs));
+  if (!events.empty()) b.events.insert(b.events.end(), events.begin(), events.end());
+  if (!links.empty()) b.links.insert(b.links.end(), links.begin(), links.end());
+  const size_t body = span_size;
+  // This arrival's ResourceSpans, when a size cap or a bytes_limiting policy reads it.
+  const uint32_t rs = track_size_ ? sizer_.ResourceSpansSize(span, body) : 0;
+  b.sizes.push_back(SpanSizes{span_size, rs});
   e.size_bytes += rs;
   const uint64_t bytes = LengthDelimitedSize(body);  // + the ScopeSpans.spans wrapper
   e.bytes += bytes;
@@ -195,20 +232,26 @@ void TailSamplingProcessor::Append(TraceEntry& e, const sim::Span& span,
 }
 
 void TailSamplingProcessor::ClearSpans(TraceEntry& e) noexcept {
-  stats_.spans_buffered -= e.spans.size();
+  SpanBuffers& b = e.buf;
+  stats_.spans_buffered -= e.buffered;
   stats_.bytes_buffered -= e.bytes;
   e.bytes = 0;
-  e.spans.clear();  // capacity kept for reuse
-  e.span_sizes.clear();
-  e.events.clear();
-  e.links.clear();
+  e.buffered = 0;
+  b.records.clear();
+  b.offsets.clear();
+  b.sizes.clear();
+  b.events.clear();
+  b.links.clear();
+  // Hand the capacity to the pool: a decided trace in memory keeps no buffers.
+  if (b.records.capacity() != 0) spare_buffers_.push_back(std::move(b));
+  b = SpanBuffers();
 }
 
 void TailSamplingProcessor::RemoveEntry(uint32_t slot) noexcept {
   TraceEntry& e = slots_[slot];
   ClearSpans(e);
   if (e.decision == TailDecision::kPending) --pending_traces_;
-  map_.erase(e.id);
+  map_.Erase(e.id);
   RememberRemoved(e.id);
   // Unlink from the insertion-order list.
   if (e.older != UINT32_MAX) slots_[e.older].newer = e.newer;
@@ -228,7 +271,7 @@ uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
     TraceEntry& old = slots_[oldest_];
     if (old.decision == TailDecision::kPending) {
       ++stats_.traces_dropped_too_early;
-      stats_.spans_dropped += old.spans.size();
+      stats_.spans_dropped += old.buffered;
     }
     RemoveEntry(oldest_);
   }
@@ -241,6 +284,10 @@ uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
     slots_.emplace_back();
   }
   TraceEntry& e = slots_[slot];
+  if (!spare_buffers_.empty()) {
+    e.buf = std::move(spare_buffers_.back());
+    spare_buffers_.pop_back();
+  }
   e.id = id;
   e.in_use = true;
   e.decision = TailDecision::kPending;
@@ -254,7 +301,7 @@ uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
   if (newest_ != UINT32_MAX) slots_[newest_].newer = slot;
   newest_ = slot;
   if (oldest_ == UINT32_MAX) oldest_ = slot;
-  map_.emplace(id, slot);
+  map_.Put(id, slot);
   ++pending_traces_;
   ++stats_.traces_seen;
   // AddToCurrentBatch: processed at tick take_id_ + N.
@@ -266,6 +313,12 @@ uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
 void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
                                    std::span<const sim::SpanLink> links,
                                    int64_t arrival_unix_nano) noexcept {
+  OnSpan(span, events, links, arrival_unix_nano, sizer_.SpanSize(span, events, links));
+}
+
+void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
+                                   std::span<const sim::SpanLink> links, int64_t arrival_unix_nano,
+                                   uint32_t span_size) noexcept {
   int64_t arrival = std::max(arrival_unix_nano, last_arrival_);
   if (!started_) {
     started_ = true;
@@ -278,7 +331,7 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
   const sim::TraceId& id = span.trace_id;
   if (sampled_cache_.Contains(id)) {
     ++stats_.late_spans_cached_sampled;
-    Forward(span, events, links);
+    Forward(span, events, links, span_size);
     return;
   }
   if (non_sampled_cache_.Contains(id)) {
@@ -286,18 +339,15 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
     ++stats_.spans_dropped;
     return;
   }
-  auto it = map_.find(id);
-  uint32_t slot;
-  if (it != map_.end()) {
-    slot = it->second;
+  uint32_t slot = map_.Find(id);
+  if (slot != sim::TraceIdMap::kMissing) {
     TraceEntry& e = slots_[slot];
     if (e.decision != TailDecision::kPending) {
       ++stats_.late_spans_inherited;
       ++e.span_count;
-      e.size_bytes +=
-          OtlpResourceSpansSize(model_, span, OtlpSpanSize(model_, span, events, links));
+      if (track_size_) e.size_bytes += sizer_.ResourceSpansSize(span, span_size);
       if (e.decision == TailDecision::kSampled) {
-        Forward(span, events, links);
+        Forward(span, events, links, span_size);
       } else {
         ++stats_.spans_dropped;  // NotSampled, or Dropped ("unexpected decision", not forwarded)
       }
@@ -308,7 +358,7 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
   }
   TraceEntry& e = slots_[slot];
   if (e.recreated) ++stats_.late_spans_after_eviction;
-  Append(e, span, events, links);
+  Append(e, span, events, links, span_size);
   if (span.parent_span_id == 0 && root_batches_ >= 0) {
     // MoveToEarlierBatch(id, e.batch, root_batches_).
     const uint64_t proposed = take_id_ + static_cast<uint64_t>(root_batches_);
@@ -351,11 +401,11 @@ void TailSamplingProcessor::Tick() noexcept {
   slot_batch.swap(current_batch_);
   ++take_id_;
   for (const sim::TraceId& id : read) {
-    auto it = map_.find(id);
-    if (it == map_.end()) continue;  // evicted (counted at eviction) or already removed
-    TraceEntry& e = slots_[it->second];
+    const uint32_t slot = map_.Find(id);
+    if (slot == sim::TraceIdMap::kMissing) continue;  // evicted (counted then) or removed
+    TraceEntry& e = slots_[slot];
     if (e.decision != TailDecision::kPending || e.batch != batch_number) continue;
-    Decide(it->second);
+    Decide(slot);
   }
   read.clear();
   current_batch_.swap(read);  // reuse the read batch's storage as the new current batch
@@ -366,13 +416,15 @@ void TailSamplingProcessor::Decide(uint32_t slot) noexcept {
   TailTraceData data;
   data.model = &model_;
   data.trace_id = e.id;
-  data.spans = e.spans;
-  data.events = e.events;
-  data.links = e.links;
+  data.spans = e.spans();
+  data.events = e.buf.events;
+  data.links = e.buf.links;
   data.span_count = e.span_count;
   // TracesSize of ReceivedBatches: one ResourceSpans per arrival.
   data.size_bytes = 0;
-  for (uint32_t rs : e.span_sizes) data.size_bytes += LengthDelimitedSize(rs);
+  if (track_size_) {
+    for (const SpanSizes& sz : e.buf.sizes) data.size_bytes += LengthDelimitedSize(sz.rs);
+  }
   TailDecisionMask seen = 0;
   size_t first_sampled = SIZE_MAX, first_invert_sampled = SIZE_MAX;
   for (size_t idx : order_) {
@@ -407,9 +459,12 @@ void TailSamplingProcessor::Decide(uint32_t slot) noexcept {
 }
 
 void TailSamplingProcessor::Release(TraceEntry& e) noexcept {
-  for (const sim::Span& s : e.spans) {
-    Forward(s, std::span<const sim::SpanEvent>(e.events.data() + s.first_event, s.event_count),
-            std::span<const sim::SpanLink>(e.links.data() + s.first_link, s.link_count));
+  const SpanBuffers& b = e.buf;
+  size_t i = 0;
+  for (const sim::Span& s : e.spans()) {
+    Forward(s, std::span<const sim::SpanEvent>(b.events.data() + s.first_event, s.event_count),
+            std::span<const sim::SpanLink>(b.links.data() + s.first_link, s.link_count),
+            b.sizes[i++].body);
   }
 }
 
@@ -425,11 +480,11 @@ void TailSamplingProcessor::Finalize(uint32_t slot, TailDecision final_decision)
       break;
     case TailDecision::kDropped:
       ++stats_.traces_dropped;
-      stats_.spans_dropped += e.spans.size();
+      stats_.spans_dropped += e.buffered;
       break;
     default:
       ++stats_.traces_not_sampled;
-      stats_.spans_dropped += e.spans.size();
+      stats_.spans_dropped += e.buffered;
       break;
   }
   ClearSpans(e);
@@ -451,18 +506,18 @@ void TailSamplingProcessor::Shutdown(int64_t unix_nano) {
   // Stop(): the remaining pipeline batches, in order, then the current batch.
   auto drain = [&](const std::vector<sim::TraceId>& batch) {
     for (const sim::TraceId& id : batch) {
-      auto it = map_.find(id);
-      if (it == map_.end()) continue;
-      TraceEntry& e = slots_[it->second];
+      const uint32_t slot = map_.Find(id);
+      if (slot == sim::TraceIdMap::kMissing) continue;
+      TraceEntry& e = slots_[slot];
       if (e.decision != TailDecision::kPending) continue;
       if (config_.drop_pending_traces_on_shutdown) {
         ++stats_.traces_dropped_on_shutdown;
-        stats_.spans_dropped += e.spans.size();
+        stats_.spans_dropped += e.buffered;
         ClearSpans(e);
         e.decision = TailDecision::kNotSampled;
         --pending_traces_;
       } else {
-        Decide(it->second);
+        Decide(slot);
       }
     }
   };

@@ -10,23 +10,27 @@
 // are released (decision time, or immediately for late spans of a kept trace). Decision caches,
 // late-span behaviours, decision_wait_after_root_received, maximum_trace_size_bytes and shutdown
 // are modelled; block_on_overflow, span-ingest and num_shards > 1 are rejected by Create().
-// Memory: at most num_traces trace entries; span buffers are reused. Not thread-safe.
+// Memory: at most num_traces trace entries (id, state, counters); span data only for traces
+// pending a decision, packed (SpanRecords) in buffers that decided traces return to a pool.
+// Not thread-safe.
 #ifndef TRACESIM_SAMPLING_TAIL_PROCESSOR_H_
 #define TRACESIM_SAMPLING_TAIL_PROCESSOR_H_
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "sampling/tail_config.h"
 #include "sampling/tail_policy.h"
+#include "sampling/tail_size.h"
 #include "sim/model.h"
 #include "sim/sink.h"
 #include "sim/span.h"
 #include "sim/status.h"
+#include "sim/trace_id_map.h"
 
 namespace tracesim::sampling {
 
@@ -74,6 +78,15 @@ struct TailSamplingStats {
   double DecisionLatencyQuantileMs(double q) const;
 };
 
+// Receives the spans a TailSamplingProcessor releases, with their OTLP body size (OtlpSpanSize)
+// as it was known on arrival, so that nothing downstream has to size them again.
+class TailReleaseListener {
+ public:
+  virtual ~TailReleaseListener() = default;
+  virtual void OnRelease(const sim::Span& span, std::span<const sim::SpanEvent> events,
+                         std::span<const sim::SpanLink> links, uint32_t span_size) noexcept = 0;
+};
+
 class TailSamplingProcessor final : public sim::SpanListener {
  public:
   struct Options {
@@ -95,11 +108,18 @@ class TailSamplingProcessor final : public sim::SpanListener {
 
   // Receives kept spans as they are released; nullptr drops them. REQUIRES: outlives this.
   void SetDownstream(sim::SpanListener* downstream) { downstream_ = downstream; }
+  // The same with the spans' sizes; when set, it is called instead of the SpanListener.
+  void SetReleaseListener(TailReleaseListener* listener) { release_ = listener; }
 
   // One span arriving at the collector. `events`/`links` are this span's own. An arrival
   // earlier than the previous one is treated as arriving at the previous time.
   void OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
               std::span<const sim::SpanLink> links, int64_t arrival_unix_nano) noexcept;
+  // The same when the caller knows the span's OTLP body size. REQUIRES: span_size ==
+  // OtlpSpanSize(model, span, events, links).
+  void OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
+              std::span<const sim::SpanLink> links, int64_t arrival_unix_nano,
+              uint32_t span_size) noexcept;
   // SpanListener: arrival = the span's end time (no export delay). REQUIRES: `model` is the
   // Model given to Create().
   void OnSpanEnd(const sim::Model& model, const sim::Span& span,
@@ -122,6 +142,25 @@ class TailSamplingProcessor final : public sim::SpanListener {
   }
 
  private:
+  struct SpanSizes {
+    uint32_t body = 0;  // OtlpSpanSize
+    uint32_t rs = 0;    // ResourceSpans size of its arrival batch
+  };
+  // A pending trace's buffered spans. Decided traces hand theirs back to a pool for reuse, so
+  // buffer memory follows the spans pending a decision, not num_traces.
+  // A word of packed span records (SpanRecords::Pack); deliberately not zeroed on resize: only
+  // the bytes Pack() writes are read.
+  struct Word {
+    Word() noexcept {}  // NOLINT: no zeroing, see above
+    uint64_t bits;
+  };
+  struct SpanBuffers {
+    std::vector<Word> records;      // packed span records (SpanRecords), in arrival order
+    std::vector<uint32_t> offsets;  // per span: its record's word offset
+    std::vector<SpanSizes> sizes;   // per span
+    std::vector<sim::SpanEvent> events;
+    std::vector<sim::SpanLink> links;
+  };
   struct TraceEntry {
     sim::TraceId id;
     bool in_use = false;
@@ -133,17 +172,16 @@ class TailSamplingProcessor final : public sim::SpanListener {
     uint64_t span_count = 0;
     uint64_t bytes = 0;       // buffered span bytes (memory accounting)
     uint64_t size_bytes = 0;  // Σ ResourceSpansSize of every arrival (maximum_trace_size_bytes)
-    std::vector<sim::Span> spans;
-    std::vector<uint32_t> span_sizes;  // per span: ResourceSpans size of its arrival batch
-    std::vector<sim::SpanEvent> events;
-    std::vector<sim::SpanLink> links;
-  };
-  struct IdHash {
-    size_t operator()(const sim::TraceId& id) const noexcept {
-      uint64_t h = id.hi * 0x9E3779B97F4A7C15ull ^ id.lo;
-      return static_cast<size_t>(h ^ (h >> 29));
+    SpanBuffers buf;
+    uint32_t buffered = 0;  // spans in buf
+    SpanRecords spans() const noexcept {
+      return SpanRecords(buf.records.data(), std::span<const uint32_t>(buf.offsets));
     }
   };
+  static size_t IdHash(const sim::TraceId& id) noexcept {
+    uint64_t h = id.hi * 0x9E3779B97F4A7C15ull ^ id.lo;
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
   // A bounded LRU of trace ids (the decision caches).
   class IdLru {
    public:
@@ -160,7 +198,7 @@ class TailSamplingProcessor final : public sim::SpanListener {
     size_t cap_;
     std::vector<Node> nodes_;
     uint32_t head_ = UINT32_MAX, tail_ = UINT32_MAX;  // head = most recent
-    std::unordered_map<sim::TraceId, uint32_t, IdHash> index_;
+    sim::TraceIdMap index_;
     void Unlink(uint32_t i);
     void PushFront(uint32_t i);
   };
@@ -175,18 +213,24 @@ class TailSamplingProcessor final : public sim::SpanListener {
   void RemoveEntry(uint32_t slot) noexcept;
   void ClearSpans(TraceEntry& e) noexcept;
   void Append(TraceEntry& e, const sim::Span& span, std::span<const sim::SpanEvent> events,
-              std::span<const sim::SpanLink> links) noexcept;
+              std::span<const sim::SpanLink> links, uint32_t span_size) noexcept;
   void Forward(const sim::Span& span, std::span<const sim::SpanEvent> events,
-               std::span<const sim::SpanLink> links) noexcept;
+               std::span<const sim::SpanLink> links, uint32_t span_size) noexcept;
   void NotePeaks() noexcept;
   void RememberRemoved(const sim::TraceId& id) noexcept;
   bool WasRemoved(const sim::TraceId& id) const noexcept;
+  static uint64_t Fingerprint(const sim::TraceId& id) noexcept;
   void RecordLatency(int64_t nanos) noexcept;
 
   TailSamplingConfig config_;
   const sim::Model& model_;
   Options options_;
   sim::SpanListener* downstream_ = nullptr;
+  TailReleaseListener* release_ = nullptr;
+  SpanSizer sizer_;
+  // Trace sizes (TracesSize) are computed only when read: maximum_trace_size_bytes or a
+  // bytes_limiting policy (at any depth).
+  bool track_size_ = false;
   std::vector<std::unique_ptr<TailPolicy>> policies_;  // config order
   std::vector<size_t> order_;                          // evaluation order: drop policies first
   TailSamplingStats stats_;
@@ -199,7 +243,8 @@ class TailSamplingProcessor final : public sim::SpanListener {
 
   std::vector<TraceEntry> slots_;
   std::vector<uint32_t> free_slots_;
-  std::unordered_map<sim::TraceId, uint32_t, IdHash> map_;
+  sim::TraceIdMap map_;
+  std::vector<SpanBuffers> spare_buffers_;              // buffers of decided traces, for new ones
   uint32_t oldest_ = UINT32_MAX, newest_ = UINT32_MAX;  // insertion order of traces in memory
   uint64_t num_batches_ = 1;
   uint64_t take_id_ = 0;
@@ -207,7 +252,8 @@ class TailSamplingProcessor final : public sim::SpanListener {
   std::vector<sim::TraceId> current_batch_;
   IdLru sampled_cache_;
   IdLru non_sampled_cache_;
-  std::vector<sim::TraceId> removed_ids_;
+  std::vector<uint64_t> removed_ids_;  // Fingerprint() of removed ids, by IdHash; 0 = empty
+  uint64_t removed_table_size_ = 1;
   uint64_t pending_traces_ = 0;
 };
 

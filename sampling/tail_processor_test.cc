@@ -513,3 +513,81 @@ TEST_F(TailProcessorTest, BlogConfigKeepsErrorsAndAQuarter) {
 
 }  // namespace
 }  // namespace tracesim::sampling
+
+namespace tracesim::sampling {
+namespace {
+
+// Spans are buffered as packed records (their used part only): every field and every dynamic
+// attribute must come back out unchanged, whatever the attribute count, through the policies
+// (an attribute policy reads them) and the release; the release listener gets the same sizes.
+class SizedCollector final : public TailReleaseListener {
+ public:
+  void OnRelease(const sim::Span& span, std::span<const sim::SpanEvent> events,
+                 std::span<const sim::SpanLink>, uint32_t span_size) noexcept override {
+    spans.push_back(span);
+    sizes.push_back(span_size);
+    event_counts.push_back(events.size());
+  }
+  std::vector<sim::Span> spans;
+  std::vector<uint32_t> sizes;
+  std::vector<size_t> event_counts;
+};
+
+TEST(TailProcessorPackingTest, ReleasedSpansEqualTheArrivedOnes) {
+  sim::Model model = testing::MakeTailModel();
+  const sim::StrId key = model.strings.Intern("key1");
+  auto cfg = LoadTailSamplingConfigString(
+      "decision_wait: 1s\npolicies: [{name: a, type: string_attribute, string_attribute: "
+      "{key: key1, values: [value1]}}]\n",
+      "", "proc.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  TailSamplingProcessor::Options opt;
+  opt.start_unix_nano = kT0;
+  auto p = TailSamplingProcessor::Create(*cfg, model, opt);
+  ASSERT_TRUE(p.ok());
+  SizedCollector out;
+  (*p)->SetReleaseListener(&out);
+  std::vector<sim::Span> sent;
+  sim::SpanEvent event;
+  event.name = model.strings.Intern("exception");
+  for (int n = 0; n <= sim::kMaxDynamicAttrs; ++n) {
+    sim::Span s = MakeSpan(1, 100 + n, n == 0 ? 0 : 100, kT0 + n, 1000);
+    for (int a = 0; a < n; ++a)
+      s.AddAttr(model.strings.Intern("k" + std::to_string(a)), sim::AttrValue::Int(a * 1000 + n));
+    // Only one late span carries the matching attribute (as its 14th): the policy must read
+    // past the earlier, differently sized records to find it.
+    if (n == sim::kMaxDynamicAttrs - 1) {
+      s.SetAttr(key, sim::AttrValue::String(model.strings.Intern("value1")));
+    }
+    sent.push_back(s);
+    const bool with_event = n % 3 == 0;
+    (*p)->OnSpan(
+        s,
+        with_event ? std::span<const sim::SpanEvent>(&event, 1) : std::span<const sim::SpanEvent>(),
+        {}, kT0 + 10 + n);
+  }
+  (*p)->AdvanceTo(kT0 + 3 * kSec);
+  ASSERT_EQ(out.spans.size(), sent.size());
+  for (size_t i = 0; i < sent.size(); ++i) {
+    const sim::Span& a = sent[i];
+    const sim::Span& b = out.spans[i];
+    EXPECT_EQ(b.span_id, a.span_id);
+    EXPECT_EQ(b.parent_span_id, a.parent_span_id);
+    EXPECT_EQ(b.start_unix_nano, a.start_unix_nano);
+    EXPECT_EQ(b.end_unix_nano, a.end_unix_nano);
+    ASSERT_EQ(b.dynamic_count, a.dynamic_count);
+    for (int k = 0; k < a.dynamic_count; ++k) {
+      EXPECT_EQ(b.dynamic_attrs[k].key, a.dynamic_attrs[k].key);
+      EXPECT_TRUE(b.dynamic_attrs[k].value == a.dynamic_attrs[k].value);
+    }
+    EXPECT_EQ(out.event_counts[i], i % 3 == 0 ? 1u : 0u);
+    const std::span<const sim::SpanEvent> ev =
+        i % 3 == 0 ? std::span<const sim::SpanEvent>(&event, 1) : std::span<const sim::SpanEvent>();
+    EXPECT_EQ(out.sizes[i], OtlpSpanSize(model, a, ev, {}));
+  }
+  EXPECT_EQ((*p)->stats().spans_buffered, 0u);
+  EXPECT_EQ((*p)->stats().bytes_buffered, 0u);
+}
+
+}  // namespace
+}  // namespace tracesim::sampling

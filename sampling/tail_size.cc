@@ -10,10 +10,7 @@ size_t StringField(size_t len) noexcept { return len == 0 ? 0 : LengthDelimitedS
 size_t DecimalDigits(int64_t v) noexcept {
   uint64_t u = v < 0 ? static_cast<uint64_t>(-(v + 1)) + 1 : static_cast<uint64_t>(v);
   size_t n = 1;
-  while (u >= 10) {
-    u /= 10;
-    ++n;
-  }
+  for (uint64_t p = 10; n < 20 && u >= p; p *= 10) ++n;  // comparisons, no division
   return n + (v < 0 ? 1 : 0);
 }
 
@@ -41,16 +38,11 @@ size_t TraceStateField(const sim::Model& m, sim::StrId ts) noexcept {
 
 }  // namespace
 
-size_t VarintSize(uint64_t v) noexcept {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-size_t LengthDelimitedSize(size_t body) noexcept { return 1 + VarintSize(body) + body; }
+namespace {
+size_t SpanSizeWithStatic(const sim::Model& model, const sim::Span& span,
+                          std::span<const sim::SpanEvent> events,
+                          std::span<const sim::SpanLink> links, size_t static_bytes) noexcept;
+}  // namespace
 
 size_t OtlpKeyValueSize(const sim::Model& model, const sim::Attr& attr) noexcept {
   // key (1), value (2): KeyValue.value is non-nullable, so written even when empty.
@@ -61,7 +53,18 @@ size_t OtlpKeyValueSize(const sim::Model& model, const sim::Attr& attr) noexcept
 size_t OtlpSpanSize(const sim::Model& model, const sim::Span& span,
                     std::span<const sim::SpanEvent> events,
                     std::span<const sim::SpanLink> links) noexcept {
-  size_t n = 0;
+  size_t static_bytes = 0;
+  for (int i = 0; i < span.static_count; ++i)
+    static_bytes += LengthDelimitedSize(OtlpKeyValueSize(model, span.static_attrs[i]));
+  return SpanSizeWithStatic(model, span, events, links, static_bytes);
+}
+
+namespace {
+
+size_t SpanSizeWithStatic(const sim::Model& model, const sim::Span& span,
+                          std::span<const sim::SpanEvent> events,
+                          std::span<const sim::SpanLink> links, size_t static_bytes) noexcept {
+  size_t n = static_bytes;                                // attributes (9): the static template
   if (span.trace_id.valid()) n += 18;                     // trace_id (1)
   if (span.span_id != 0) n += 10;                         // span_id (2)
   n += TraceStateField(model, span.trace_state);          // trace_state (3)
@@ -70,9 +73,7 @@ size_t OtlpSpanSize(const sim::Model& model, const sim::Span& span,
   if (span.kind != sim::SpanKind::kUnspecified) n += 2;   // kind (6)
   if (span.start_unix_nano != 0) n += 9;                  // start_time_unix_nano (7)
   if (span.end_unix_nano != 0) n += 9;                    // end_time_unix_nano (8)
-  for (int i = 0; i < span.static_count; ++i)             // attributes (9)
-    n += LengthDelimitedSize(OtlpKeyValueSize(model, span.static_attrs[i]));
-  for (int i = 0; i < span.dynamic_count; ++i)
+  for (int i = 0; i < span.dynamic_count; ++i)            // attributes (9): per span
     n += LengthDelimitedSize(OtlpKeyValueSize(model, span.dynamic_attrs[i]));
   if (span.dropped_attributes != 0) n += 1 + VarintSize(span.dropped_attributes);  // (10)
   for (const sim::SpanEvent& e : events) {                                         // events (11)
@@ -97,6 +98,8 @@ size_t OtlpSpanSize(const sim::Model& model, const sim::Span& span,
   if (span.flags != 0) n += 6;                              // flags (16) fixed32: 2-byte tag
   return n;
 }
+
+}  // namespace
 
 std::pair<sim::StrId, sim::StrId> SpanScope(const sim::Model& model,
                                             const sim::Span& span) noexcept {
@@ -156,6 +159,88 @@ size_t OtlpBatchSize(const sim::Model& model, std::span<const sim::Span> spans,
     total += LengthDelimitedSize(rs_body);  // resource_spans (1)
   }
   return total;
+}
+
+// --- SpanSizer ---------------------------------------------------------------------------------
+
+SpanSizer::SpanSizer(const sim::Model& model) : model_(model), templates_(64) {
+  resource_body_.reserve(model.resources.size());
+  for (const sim::Resource& r : model.resources) {
+    size_t body = 0;
+    for (const sim::Attr& a : r.attrs) body += LengthDelimitedSize(OtlpKeyValueSize(model, a));
+    resource_body_.push_back(static_cast<uint32_t>(body));
+  }
+  auto scope_body = [&](sim::StrId name, sim::StrId version) {
+    return static_cast<uint32_t>(StringField(model.strings.Get(name).size()) +
+                                 StringField(model.strings.Get(version).size()));
+  };
+  op_scope_body_.reserve(model.operations.size());
+  for (const sim::Operation& op : model.operations)
+    op_scope_body_.push_back(scope_body(op.scope_name, op.scope_version));
+  service_scope_body_.assign(model.services.size(), -1);
+  for (size_t s = 0; s < model.services.size(); ++s) {
+    for (uint32_t o : model.services[s].operations) {
+      if (o < model.operations.size() && model.operations[o].scope_name != sim::kEmptyStr) {
+        service_scope_body_[s] = op_scope_body_[o];
+        break;
+      }
+    }
+  }
+}
+
+uint32_t SpanSizer::StaticSize(const sim::Attr* attrs, uint32_t count) noexcept {
+  const size_t mask = templates_.size() - 1;
+  const uint64_t key = reinterpret_cast<uintptr_t>(attrs);
+  size_t i = static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 40) & mask;
+  for (;; i = (i + 1) & mask) {
+    Template& t = templates_[i];
+    if (t.attrs == attrs && t.count == count) return t.size;
+    if (t.attrs == nullptr) break;
+  }
+  size_t n = 0;
+  for (uint32_t a = 0; a < count; ++a) n += LengthDelimitedSize(OtlpKeyValueSize(model_, attrs[a]));
+  if ((template_count_ + 1) * 2 > templates_.size()) {
+    // Grow (rare: one entry per attribute template of the model).
+    std::vector<Template> old(templates_.size() * 2);
+    old.swap(templates_);
+    template_count_ = 0;
+    for (const Template& t : old) {
+      if (t.attrs == nullptr) continue;
+      const size_t m = templates_.size() - 1;
+      size_t j = static_cast<size_t>(
+                     (reinterpret_cast<uintptr_t>(t.attrs) * 0x9E3779B97F4A7C15ULL) >> 40) &
+                 m;
+      while (templates_[j].attrs != nullptr) j = (j + 1) & m;
+      templates_[j] = t;
+      ++template_count_;
+    }
+    return StaticSize(attrs, count);  // inserts into the grown table
+  }
+  templates_[i] = Template{attrs, count, static_cast<uint32_t>(n)};
+  ++template_count_;
+  return static_cast<uint32_t>(n);
+}
+
+uint32_t SpanSizer::SpanSize(const sim::Span& span, std::span<const sim::SpanEvent> events,
+                             std::span<const sim::SpanLink> links) noexcept {
+  const size_t static_bytes =
+      span.static_count == 0 ? 0 : StaticSize(span.static_attrs, span.static_count);
+  return static_cast<uint32_t>(SpanSizeWithStatic(model_, span, events, links, static_bytes));
+}
+
+size_t SpanSizer::ScopeBody(const sim::Span& span) const noexcept {
+  const bool has_op = span.operation < model_.operations.size();
+  if (has_op && model_.operations[span.operation].service == span.service)
+    return op_scope_body_[span.operation];
+  if (span.service < service_scope_body_.size() && service_scope_body_[span.service] >= 0)
+    return static_cast<size_t>(service_scope_body_[span.service]);
+  return has_op ? op_scope_body_[span.operation] : 0;
+}
+
+uint32_t SpanSizer::ResourceSpansSize(const sim::Span& span, size_t span_body) const noexcept {
+  const size_t res_body = span.resource < resource_body_.size() ? resource_body_[span.resource] : 0;
+  const size_t ss_body = LengthDelimitedSize(ScopeBody(span)) + LengthDelimitedSize(span_body);
+  return static_cast<uint32_t>(LengthDelimitedSize(res_body) + LengthDelimitedSize(ss_body));
 }
 
 }  // namespace tracesim::sampling

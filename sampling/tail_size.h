@@ -8,6 +8,7 @@
 #ifndef TRACESIM_SAMPLING_TAIL_SIZE_H_
 #define TRACESIM_SAMPLING_TAIL_SIZE_H_
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -20,9 +21,11 @@
 namespace tracesim::sampling {
 
 // Bytes of a base-128 varint.
-size_t VarintSize(uint64_t v) noexcept;
+inline size_t VarintSize(uint64_t v) noexcept {
+  return static_cast<size_t>(std::bit_width(v | 1) + 6) / 7;
+}
 // Bytes of a length-delimited field with a one-byte tag: 1 + varint(len) + len.
-size_t LengthDelimitedSize(size_t body) noexcept;
+inline size_t LengthDelimitedSize(size_t body) noexcept { return 1 + VarintSize(body) + body; }
 // Body size of an OTLP KeyValue message.
 size_t OtlpKeyValueSize(const sim::Model& model, const sim::Attr& attr) noexcept;
 // Body size of an OTLP Span message. `events` and `links` are this span's own.
@@ -47,6 +50,37 @@ size_t OtlpResourceSpansSize(const sim::Model& model, const sim::Span& span,
 // ResourceSpans/ScopeSpans, as spans arriving in export batches are held by the Collector.
 size_t OtlpBatchSize(const sim::Model& model, std::span<const sim::Span> spans,
                      std::span<const uint32_t> span_sizes) noexcept;
+
+// OtlpSpanSize and OtlpResourceSpansSize for one Model, memoised for the hot path: the size of
+// each static attribute template (Span::static_attrs, shared per operation), of each resource
+// and of each scope is computed once; a span then costs its dynamic attributes, events and links.
+// Results equal the pure functions'. Not thread-safe (the memo grows).
+class SpanSizer {
+ public:
+  // REQUIRES: `model` outlives the sizer and is not modified meanwhile.
+  explicit SpanSizer(const sim::Model& model);
+
+  uint32_t SpanSize(const sim::Span& span, std::span<const sim::SpanEvent> events,
+                    std::span<const sim::SpanLink> links) noexcept;
+  uint32_t ResourceSpansSize(const sim::Span& span, size_t span_body) const noexcept;
+  const sim::Model& model() const { return model_; }
+
+ private:
+  struct Template {
+    const sim::Attr* attrs = nullptr;
+    uint32_t count = 0;
+    uint32_t size = 0;
+  };
+  uint32_t StaticSize(const sim::Attr* attrs, uint32_t count) noexcept;
+  size_t ScopeBody(const sim::Span& span) const noexcept;
+
+  const sim::Model& model_;
+  std::vector<uint32_t> resource_body_;      // per resource: Resource message body
+  std::vector<uint32_t> op_scope_body_;      // per operation: its own scope's body
+  std::vector<int64_t> service_scope_body_;  // per service: first scoped operation's, or -1
+  std::vector<Template> templates_;          // open addressing on the pointer, power of two
+  size_t template_count_ = 0;
+};
 
 }  // namespace tracesim::sampling
 

@@ -188,3 +188,101 @@ TEST(TailSizeTest, BatchGroupsConsecutiveResourceAndScope) {
 
 }  // namespace
 }  // namespace tracesim::sampling
+
+namespace tracesim::sampling {
+namespace {
+
+// The memoised sizer agrees with the pure functions on every combination of static template,
+// dynamic attributes, events, links, status and scope rule (own operation, the recording
+// service's scoped operation, no resource).
+TEST(SpanSizerTest, MatchesThePureFunctions) {
+  sim::Model m = testing::MakeTailModel();
+  auto& s = m.strings;
+  std::vector<sim::Attr> tmpl_a = {
+      {s.Intern("http.request.method"), sim::AttrValue::String(s.Intern("GET"))},
+      {s.Intern("http.route"), sim::AttrValue::String(s.Intern("/api/users"))}};
+  std::vector<sim::Attr> tmpl_b = {
+      {s.Intern("rpc.system"), sim::AttrValue::String(s.Intern("grpc"))},
+      {s.Intern("server.port"), sim::AttrValue::Int(50051)},
+      {s.Intern("ratio"), sim::AttrValue::Double(0.5)}};
+  std::vector<sim::SpanEvent> events(2);
+  events[0].time_unix_nano = 5;
+  events[0].name = s.Intern("exception");
+  events[0].attr_count = 1;
+  events[0].attrs[0] = {s.Intern("key1"), sim::AttrValue::Bool(true)};
+  events[1].name = s.Intern("retry");
+  std::vector<sim::SpanLink> links(1);
+  links[0].trace_id = testing::Tid(9);
+  links[0].span_id = 77;
+  links[0].flags = 1;
+  SpanSizer sizer(m);
+  int checked = 0;
+  for (int variant = 0; variant < 64; ++variant) {
+    sim::Span sp = testing::MakeSpan(1, 10 + variant, variant % 2 ? 3 : 0, 1'000'000'000,
+                                     12'345'678, variant % 3 == 2 ? 1 : 0);
+    const std::vector<sim::Attr>* t = variant % 4 == 0   ? nullptr
+                                      : variant % 4 == 1 ? &tmpl_a
+                                                         : &tmpl_b;
+    if (t != nullptr) {
+      sp.static_attrs = t->data();
+      sp.static_count = static_cast<uint16_t>(variant % 8 == 3 ? 1 : t->size());
+    }
+    for (int d = 0; d < variant % 5; ++d)
+      sp.AddAttr(s.Intern("user-"), sim::AttrValue::PrefixedInt(s.Intern("user-"), 1000 + d));
+    if (variant % 7 == 0) sp.status = sim::StatusCode::kError;
+    if (variant % 11 == 0) sp.status_message = s.Intern("bad tracestate");
+    if (variant % 6 == 5) sp.operation = 1 - sp.service;  // another service's operation
+    if (variant % 13 == 4) sp.resource = sim::kNone;
+    std::span<const sim::SpanEvent> ev = variant % 3 == 0 ? std::span<const sim::SpanEvent>(events)
+                                                          : std::span<const sim::SpanEvent>();
+    std::span<const sim::SpanLink> ln =
+        variant % 5 == 1 ? std::span<const sim::SpanLink>(links) : std::span<const sim::SpanLink>();
+    for (int repeat = 0; repeat < 2; ++repeat) {  // the second call reads the memo
+      const size_t body = OtlpSpanSize(m, sp, ev, ln);
+      ASSERT_EQ(sizer.SpanSize(sp, ev, ln), body) << "variant " << variant;
+      ASSERT_EQ(sizer.ResourceSpansSize(sp, body), OtlpResourceSpansSize(m, sp, body))
+          << "variant " << variant;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 128);
+}
+
+TEST(SpanSizerTest, VarintSizes) {
+  EXPECT_EQ(VarintSize(0), 1u);
+  EXPECT_EQ(VarintSize(127), 1u);
+  EXPECT_EQ(VarintSize(128), 2u);
+  EXPECT_EQ(VarintSize(16383), 2u);
+  EXPECT_EQ(VarintSize(16384), 3u);
+  EXPECT_EQ(VarintSize(~uint64_t{0}), 10u);
+  EXPECT_EQ(LengthDelimitedSize(300), 1u + 2u + 300u);
+}
+
+}  // namespace
+}  // namespace tracesim::sampling
+
+namespace tracesim::sampling {
+namespace {
+
+// A prefixed int is a string on the wire: prefix + the decimal digits (and sign) of the value.
+TEST(SpanSizerTest, PrefixedIntDigitsAtEveryPowerOfTen) {
+  sim::Model m = testing::MakeTailModel();
+  const sim::StrId key = m.strings.Intern("user-");
+  std::vector<int64_t> values = {0, -1, INT64_MIN, INT64_MAX};
+  for (int64_t p = 1; p <= INT64_MAX / 10; p *= 10) {
+    for (int64_t v : {p - 1, p, p + 1}) {
+      values.push_back(v);
+      values.push_back(-v);
+    }
+  }
+  for (int64_t v : values) {
+    sim::Attr a{key, sim::AttrValue::PrefixedInt(key, v)};
+    const size_t text = 5 + std::to_string(v).size();  // "user-" + digits
+    EXPECT_EQ(OtlpKeyValueSize(m, a),
+              LengthDelimitedSize(5) + LengthDelimitedSize(LengthDelimitedSize(text)))
+        << v;
+  }
+}
+
+}  // namespace
+}  // namespace tracesim::sampling
