@@ -79,7 +79,7 @@ struct LabAdaptive::Jaeger {
   int64_t next_poll = 0;
   int polls = 0;
   // Sampled roots whose trace is not complete yet, and completed traces awaiting their score.
-  std::unordered_map<sim::TraceId, RootDecision, TraceIdHash> roots;
+  std::unordered_map<sim::TraceId, RootDecision, sim::TraceIdHash> roots;
   std::unordered_map<uint64_t, double> weights;  // truth sequence -> applied probability
 };
 
@@ -93,7 +93,7 @@ struct LabAdaptive::Dynamic {
   DynamicKeyBuilder keys;
   std::optional<DynamicSampler> dyn;
   std::optional<EmaDynamicSampler> ema;
-  std::unordered_map<sim::TraceId, Count, TraceIdHash> pending;  // spans arrived, by trace
+  std::unordered_map<sim::TraceId, Count, sim::TraceIdHash> pending;  // spans arrived, by trace
 };
 
 LabAdaptive::LabAdaptive(const sim::Model& model) : model_(model) {}

@@ -134,12 +134,6 @@ class LabAdaptive {
     JaegerSamplerType type = JaegerSamplerType::kUnrecognized;
     double param = 0;
   };
-  struct TraceIdHash {
-    size_t operator()(const sim::TraceId& t) const noexcept {
-      uint64_t h = t.hi * 0x9E3779B97F4A7C15ULL ^ t.lo;
-      return static_cast<size_t>(h ^ (h >> 29));
-    }
-  };
 
   const sim::Model& model_;
   std::vector<std::unique_ptr<Jaeger>> jaeger_;    // by strategy; null when not Jaeger

@@ -166,12 +166,12 @@ uint64_t TailSamplingProcessor::Fingerprint(const sim::TraceId& id) noexcept {
 
 void TailSamplingProcessor::RememberRemoved(const sim::TraceId& id) noexcept {
   if (removed_ids_.empty()) removed_ids_.assign(removed_table_size_, 0);
-  removed_ids_[IdHash(id) % removed_ids_.size()] = Fingerprint(id);
+  removed_ids_[sim::TraceIdHash{}(id) % removed_ids_.size()] = Fingerprint(id);
 }
 
 bool TailSamplingProcessor::WasRemoved(const sim::TraceId& id) const noexcept {
   return id.valid() && !removed_ids_.empty() &&
-         removed_ids_[IdHash(id) % removed_ids_.size()] == Fingerprint(id);
+         removed_ids_[sim::TraceIdHash{}(id) % removed_ids_.size()] == Fingerprint(id);
 }
 
 void TailSamplingProcessor::RecordLatency(int64_t nanos) noexcept {

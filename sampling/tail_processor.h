@@ -178,10 +178,6 @@ class TailSamplingProcessor final : public sim::SpanListener {
       return SpanRecords(buf.records.data(), std::span<const uint32_t>(buf.offsets));
     }
   };
-  static size_t IdHash(const sim::TraceId& id) noexcept {
-    uint64_t h = id.hi * 0x9E3779B97F4A7C15ull ^ id.lo;
-    return static_cast<size_t>(h ^ (h >> 29));
-  }
   // A bounded LRU of trace ids (the decision caches).
   class IdLru {
    public:
@@ -252,7 +248,7 @@ class TailSamplingProcessor final : public sim::SpanListener {
   std::vector<sim::TraceId> current_batch_;
   IdLru sampled_cache_;
   IdLru non_sampled_cache_;
-  std::vector<uint64_t> removed_ids_;  // Fingerprint() of removed ids, by IdHash; 0 = empty
+  std::vector<uint64_t> removed_ids_;  // Fingerprint() of removed ids, by TraceIdHash; 0 = empty
   uint64_t removed_table_size_ = 1;
   uint64_t pending_traces_ = 0;
 };

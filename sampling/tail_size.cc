@@ -188,10 +188,14 @@ SpanSizer::SpanSizer(const sim::Model& model) : model_(model), templates_(64) {
   }
 }
 
+size_t SpanSizer::TemplateHome(const sim::Attr* attrs) const noexcept {
+  const uint64_t key = reinterpret_cast<uintptr_t>(attrs);
+  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 40) & (templates_.size() - 1);
+}
+
 uint32_t SpanSizer::StaticSize(const sim::Attr* attrs, uint32_t count) noexcept {
   const size_t mask = templates_.size() - 1;
-  const uint64_t key = reinterpret_cast<uintptr_t>(attrs);
-  size_t i = static_cast<size_t>((key * 0x9E3779B97F4A7C15ULL) >> 40) & mask;
+  size_t i = TemplateHome(attrs);
   for (;; i = (i + 1) & mask) {
     Template& t = templates_[i];
     if (t.attrs == attrs && t.count == count) return t.size;
@@ -206,11 +210,8 @@ uint32_t SpanSizer::StaticSize(const sim::Attr* attrs, uint32_t count) noexcept 
     template_count_ = 0;
     for (const Template& t : old) {
       if (t.attrs == nullptr) continue;
-      const size_t m = templates_.size() - 1;
-      size_t j = static_cast<size_t>(
-                     (reinterpret_cast<uintptr_t>(t.attrs) * 0x9E3779B97F4A7C15ULL) >> 40) &
-                 m;
-      while (templates_[j].attrs != nullptr) j = (j + 1) & m;
+      size_t j = TemplateHome(t.attrs);
+      while (templates_[j].attrs != nullptr) j = (j + 1) & (templates_.size() - 1);
       templates_[j] = t;
       ++template_count_;
     }

@@ -72,6 +72,7 @@ class SpanSizer {
     uint32_t size = 0;
   };
   uint32_t StaticSize(const sim::Attr* attrs, uint32_t count) noexcept;
+  size_t TemplateHome(const sim::Attr* attrs) const noexcept;  // probe start in templates_
   size_t ScopeBody(const sim::Span& span) const noexcept;
 
   const sim::Model& model_;

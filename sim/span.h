@@ -8,6 +8,7 @@
 #ifndef TRACESIM_SIM_SPAN_H_
 #define TRACESIM_SIM_SPAN_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -35,6 +36,15 @@ struct TraceId {
   void ToBytes(uint8_t out[16]) const {
     for (int i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(hi >> (56 - 8 * i));
     for (int i = 0; i < 8; ++i) out[8 + i] = static_cast<uint8_t>(lo >> (56 - 8 * i));
+  }
+};
+
+// Hash of a TraceId for unordered containers and hashed tables (ids are random, so mixing the
+// two halves suffices).
+struct TraceIdHash {
+  size_t operator()(const TraceId& id) const noexcept {
+    const uint64_t h = id.hi * 0x9E3779B97F4A7C15ULL ^ id.lo;
+    return static_cast<size_t>(h ^ (h >> 29));
   }
 };
 
