@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sampling/strategy_config.h"
+#include "sampling/lab/strategy_config.h"
 #include "sim/embedded.h"
 #include "sim/faults.h"
 #include "sim/model.h"

@@ -9,9 +9,9 @@
 #include <fstream>
 #include <map>
 
-#include "sampling/jaeger_remote_factory.h"
-#include "sampling/lab.h"
-#include "sampling/lab_adaptive.h"
+#include "sampling/head/jaeger_remote_factory.h"
+#include "sampling/lab/lab.h"
+#include "sampling/lab/lab_adaptive.h"
 #include "scenarios/scenario.h"
 #include "sim/simulation.h"
 #include "workloads/workload.h"
