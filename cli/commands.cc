@@ -26,7 +26,6 @@
 #include "sampling/collector/collector_config.h"
 #include "sampling/collector/probabilistic_processor.h"
 #include "sampling/collector/tail_sampling/tail_config.h"
-#include "sampling/head/jaeger_remote_factory.h"
 #include "sampling/jaeger/jaeger_strategies.h"
 #include "sampling/lab/lab.h"
 #include "scenarios/scenario.h"
@@ -794,9 +793,6 @@ int TopologyCommand(const std::vector<std::string>& args, std::ostream& out, std
 // ---- dispatch ---------------------------------------------------------------------------------
 
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  // jaeger_remote head samplers (scenario samplers:, OTEL_TRACES_SAMPLER) are built by the
-  // Jaeger module; registering is idempotent.
-  sampling::RegisterJaegerRemoteHeadFactory();
   if (argv.size() < 2) {
     err << kMainUsage;
     return kExitUsage;

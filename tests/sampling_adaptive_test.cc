@@ -9,7 +9,6 @@
 #include <fstream>
 #include <map>
 
-#include "sampling/head/jaeger_remote_factory.h"
 #include "sampling/lab/lab.h"
 #include "sampling/lab/lab_adaptive.h"
 #include "scenarios/scenario.h"
@@ -249,7 +248,6 @@ extensions:
 service:
   extensions: [remote_sampling]
 )";
-  sampling::RegisterJaegerRemoteHeadFactory();  // as tracesim does at start-up
   AdaptiveRun r = RunScenario(R"(
 name: file
 topology: tiny.yaml

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <mutex>
 #include <set>
 #include <utility>
 
@@ -250,15 +249,6 @@ void CheckSpec(const HeadSamplerSpec& spec, const std::map<std::string, YAML::No
   }
 }
 
-std::mutex& FactoryMutex() {
-  static std::mutex m;
-  return m;
-}
-JaegerRemoteFactory& FactorySlot() {
-  static JaegerRemoteFactory f;
-  return f;
-}
-
 }  // namespace
 
 std::string_view HeadSamplerKindName(HeadSamplerKind k) {
@@ -421,20 +411,8 @@ sim::Result<std::unique_ptr<Sampler>> BuildHeadSampler(const HeadSamplerSpec& sp
     }
     case HeadSamplerKind::kJaegerRemote:
     case HeadSamplerKind::kParentBasedJaegerRemote: {
-      JaegerRemoteFactory factory;
-      {
-        std::lock_guard<std::mutex> lock(FactoryMutex());
-        factory = FactorySlot();
-      }
-      if (!factory) {
-        return sim::Status::Unsupported(
-            "sampler '" + std::string(HeadSamplerKindName(spec.kind)) +
-            "' needs the Jaeger remote sampler model, and none is registered "
-            "(RegisterJaegerRemoteFactory)");
-      }
-      sim::Result<std::unique_ptr<Sampler>> s = factory(spec.jaeger, service);
+      sim::Result<std::unique_ptr<Sampler>> s = MakeJaegerRemoteHeadSampler(spec.jaeger, service);
       if (!s.ok()) return s.status();
-      if (!*s) return sim::Status::Internal("the Jaeger remote factory returned no sampler");
       if (spec.kind == HeadSamplerKind::kJaegerRemote) return std::move(*s);
       return parent_based(std::move(*s), false);
     }
@@ -475,19 +453,21 @@ sim::Result<std::vector<std::unique_ptr<Sampler>>> BuildHeadSamplers(
   return out;
 }
 
-void RegisterJaegerRemoteFactory(JaegerRemoteFactory factory) {
-  std::lock_guard<std::mutex> lock(FactoryMutex());
-  FactorySlot() = std::move(factory);
+JaegerRemoteOptions JaegerRemoteOptionsFrom(const JaegerRemoteConfig& config,
+                                            std::string_view service) {
+  JaegerRemoteOptions o;
+  o.service_name = std::string(service);
+  o.initial_sampling_rate = config.initial_sampling_rate;
+  o.polling_interval = sim::Duration::Millis(config.polling_interval_ms);
+  return o;
 }
 
-JaegerRemoteFactory GetJaegerRemoteFactory() {
-  std::lock_guard<std::mutex> lock(FactoryMutex());
-  return FactorySlot();
-}
-
-bool HasJaegerRemoteFactory() {
-  std::lock_guard<std::mutex> lock(FactoryMutex());
-  return static_cast<bool>(FactorySlot());
+sim::Result<std::unique_ptr<Sampler>> MakeJaegerRemoteHeadSampler(const JaegerRemoteConfig& config,
+                                                                  std::string_view service) {
+  TRACESIM_RETURN_IF_ERROR(config.Validate());
+  JaegerRemoteOptions o = JaegerRemoteOptionsFrom(config, service);
+  TRACESIM_RETURN_IF_ERROR(o.Validate());
+  return std::unique_ptr<Sampler>(MakeJaegerRemoteSampler(o));
 }
 
 }  // namespace tracesim::sampling

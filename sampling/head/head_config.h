@@ -9,14 +9,12 @@
 //     services:
 //       payment: {sampler: always_on}     # unset keys inherit from the block above
 //
-// Jaeger remote samplers are built by a factory another module registers
-// (RegisterJaegerRemoteFactory); without one, building them is kUnsupported.
-// Parsing and building are thread-compatible; the factory registry is thread-safe.
+// `jaeger_remote` builds the Jaeger remote sampler (sampling/jaeger, a library below head).
+// Parsing and building are thread-compatible.
 #ifndef TRACESIM_SAMPLING_HEAD_CONFIG_H_
 #define TRACESIM_SAMPLING_HEAD_CONFIG_H_
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -26,6 +24,7 @@
 #include "sampling/core/consistent_tracestate.h"
 #include "sampling/core/sampler.h"
 #include "sampling/head/head_samplers.h"
+#include "sampling/jaeger/jaeger_remote.h"
 #include "sim/model.h"
 #include "sim/status.h"
 
@@ -104,9 +103,8 @@ sim::Result<HeadSamplerConfig> ParseHeadSamplerConfig(const YAML::Node& node,
                                                       std::string_view source,
                                                       std::string_view path);
 
-// The sampler `spec` describes, for one SDK instance of `service` (the name is passed to the
-// Jaeger remote factory). Errors: invalid spec (kInvalidArgument); jaeger kinds without a
-// registered factory (kUnsupported).
+// The sampler `spec` describes, for one SDK instance of `service` (the Jaeger remote sampler's
+// service name). Errors: invalid spec (kInvalidArgument).
 sim::Result<std::unique_ptr<Sampler>> BuildHeadSampler(const HeadSamplerSpec& spec,
                                                        std::string_view service = "");
 // The sampler of `service` under `config` (its override, else the default).
@@ -118,15 +116,13 @@ sim::Result<std::unique_ptr<Sampler>> BuildHeadSampler(const HeadSamplerConfig& 
 sim::Result<std::vector<std::unique_ptr<Sampler>>> BuildHeadSamplers(
     const HeadSamplerConfig& config, const sim::Model& model);
 
-// Builds the Jaeger remote sampler (jaeger_* in sampling/, another module) for one service.
-using JaegerRemoteFactory = std::function<sim::Result<std::unique_ptr<Sampler>>(
-    const JaegerRemoteConfig& config, std::string_view service)>;
-// Registers (replaces) the process-wide Jaeger remote factory; an empty function unregisters.
-// Thread-safe.
-void RegisterJaegerRemoteFactory(JaegerRemoteFactory factory);
-bool HasJaegerRemoteFactory();
-// The registered factory (empty when none); lets tests save and restore it.
-JaegerRemoteFactory GetJaegerRemoteFactory();
+// JaegerRemoteOptions from the head config's settings (endpoint is not modelled).
+JaegerRemoteOptions JaegerRemoteOptionsFrom(const JaegerRemoteConfig& config,
+                                            std::string_view service);
+// Validates `config` and builds a JaegerRemoteSampler running its initial TraceIDRatioBased
+// sampler; the simulation feeds it strategies with JaegerRemoteSampler::Update().
+sim::Result<std::unique_ptr<Sampler>> MakeJaegerRemoteHeadSampler(const JaegerRemoteConfig& config,
+                                                                  std::string_view service);
 
 }  // namespace tracesim::sampling
 

@@ -163,18 +163,7 @@ TEST(HeadConfigTest, XrayIsUnsupported) {
   EXPECT_TRUE(Contains(c.status().message(), "xray"));
 }
 
-// A factory the way the Jaeger module will register one; here it builds the remote sampler's
-// initial sampler (probabilistic initial_sampling_rate, the Go contrib implementation).
-sim::Result<std::unique_ptr<Sampler>> InitialSamplerFactory(const JaegerRemoteConfig& config,
-                                                            std::string_view service) {
-  if (service == "broken")
-    return sim::Status::Unavailable("no strategies for " + std::string(service));
-  return MakeTraceIdRatioBased(config.initial_sampling_rate, RatioAlgorithm::kGo);
-}
-
-TEST(HeadConfigTest, JaegerRemoteNeedsARegisteredFactory) {
-  JaegerRemoteFactory saved = GetJaegerRemoteFactory();
-  RegisterJaegerRemoteFactory({});
+TEST(HeadConfigTest, JaegerRemoteBuildsTheRemoteSampler) {
   auto c = Parse(R"(
 head_sampling:
   sampler: parentbased_jaeger_remote
@@ -185,20 +174,24 @@ head_sampling:
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->sampler.jaeger.endpoint, "http://jaeger:14250");
   EXPECT_EQ(c->sampler.jaeger.polling_interval_ms, 5000);
-  auto none = BuildHeadSampler(*c, "frontend");
-  ASSERT_FALSE(none.ok());
-  EXPECT_EQ(none.status().code(), sim::Status::Code::kUnsupported);
-  EXPECT_TRUE(Contains(none.status().message(), "RegisterJaegerRemoteFactory"));
-
-  RegisterJaegerRemoteFactory(InitialSamplerFactory);
-  EXPECT_TRUE(HasJaegerRemoteFactory());
   auto built = BuildHeadSampler(*c, "frontend");
   ASSERT_TRUE(built.ok()) << built.status().message();
-  EXPECT_TRUE(Contains((*built)->Description(), "ParentBased{root:TraceIDRatioBased{0.25}"));
-  auto broken = BuildHeadSampler(*c, "broken");
-  ASSERT_FALSE(broken.ok());
-  EXPECT_EQ(broken.status().code(), sim::Status::Code::kUnavailable);
-  RegisterJaegerRemoteFactory(saved);
+  EXPECT_TRUE(Contains((*built)->Description(), "ParentBased{root:JaegerRemoteSampler{}"));
+
+  HeadSamplerSpec spec;
+  spec.kind = HeadSamplerKind::kJaegerRemote;
+  spec.jaeger.initial_sampling_rate = 0.5;
+  spec.jaeger.polling_interval_ms = 5000;
+  auto s = BuildHeadSampler(spec, "checkout");
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto* remote = dynamic_cast<JaegerRemoteSampler*>(s->get());
+  ASSERT_NE(remote, nullptr);
+  EXPECT_EQ(remote->options().service_name, "checkout");
+  EXPECT_EQ(remote->options().polling_interval, sim::Duration::Millis(5000));
+  EXPECT_DOUBLE_EQ(remote->ProbabilityFor("x"), 0.5);
+  JaegerRemoteConfig bad;
+  bad.initial_sampling_rate = 3;
+  EXPECT_FALSE(MakeJaegerRemoteHeadSampler(bad, "x").ok());
 }
 
 TEST(HeadConfigTest, BuildHeadSamplersPerModelService) {

@@ -5,7 +5,9 @@
 #include <limits>
 #include <utility>
 
+#include "sampling/core/credit_rate_limiter.h"
 #include "sampling/core/head_format.h"
+#include "sampling/core/trace_id_ratio.h"
 
 namespace tracesim::sampling {
 namespace {
@@ -116,13 +118,6 @@ class RateLimitingSampler final : public Sampler {
   CreditRateLimiter limiter_;
 };
 
-// Go's time.Duration.Seconds(): whole seconds plus the nanosecond remainder / 1e9.
-double GoSeconds(int64_t nanos) {
-  int64_t sec = nanos / 1000000000;
-  int64_t nsec = nanos % 1000000000;
-  return static_cast<double>(sec) + static_cast<double>(nsec) / 1e9;
-}
-
 }  // namespace
 
 std::string_view RatioAlgorithmName(RatioAlgorithm a) {
@@ -166,7 +161,7 @@ sim::Result<TraceIdRatioRule> TraceIdRatioRule::Make(double ratio, RatioAlgorith
       if (ratio <= 0) ratio = 0;
       if (ratio > 1) ratio = 1;
       r.ratio_ = ratio;
-      r.bound_ = ratio >= 1 ? ~uint64_t{0} : static_cast<uint64_t>(ratio * k2p63);
+      r.bound_ = GoTraceIdRatioBound(ratio);
       break;
     case RatioAlgorithm::kJava:
       if (ratio < 0.0 || ratio > 1.0) {
@@ -206,7 +201,7 @@ sim::Result<TraceIdRatioRule> TraceIdRatioRule::Make(double ratio, RatioAlgorith
 bool TraceIdRatioRule::Keeps(const sim::TraceId& id) const noexcept {
   switch (algorithm_) {
     case RatioAlgorithm::kGo:
-      return (id.lo >> 1) < bound_;
+      return GoTraceIdRatioKeepBound(id, bound_);
     case RatioAlgorithm::kJava: {
       int64_t x = static_cast<int64_t>(id.lo);
       // Math.abs(Long.MIN_VALUE) == Long.MIN_VALUE: two's-complement wrap, done unsigned.
@@ -231,53 +226,6 @@ std::unique_ptr<Sampler> MakeParentBased(std::unique_ptr<Sampler> root,
                                          ParentBasedOptions options) {
   if (!root) root = MakeAlwaysOn();  // REQUIRES root; a sane fallback in release builds
   return std::make_unique<ParentBasedSampler>(std::move(root), std::move(options));
-}
-
-CreditRateLimiter::CreditRateLimiter(double credits_per_second, double max_balance,
-                                     std::optional<int64_t> start_unix_nano) noexcept
-    : credits_per_second_(credits_per_second),
-      balance_(max_balance),
-      max_balance_(max_balance),
-      has_last_tick_(start_unix_nano.has_value()),
-      last_tick_(start_unix_nano.value_or(0)) {}
-
-void CreditRateLimiter::UpdateBalance(int64_t now) noexcept {
-  if (!has_last_tick_) {
-    has_last_tick_ = true;
-    last_tick_ = now;
-  }
-  // Real clocks are monotonic; simulated calls out of time order add nothing and do not move
-  // the tick backwards.
-  if (now < last_tick_) return;
-  double elapsed = GoSeconds(now - last_tick_);
-  last_tick_ = now;
-  balance_ += elapsed * credits_per_second_;
-  if (balance_ > max_balance_) balance_ = max_balance_;
-}
-
-bool CreditRateLimiter::CheckCredit(double cost, int64_t now) noexcept {
-  if (!has_last_tick_) {
-    has_last_tick_ = true;
-    last_tick_ = now;
-  }
-  if (balance_ >= cost) {
-    balance_ -= cost;
-    return true;
-  }
-  UpdateBalance(now);
-  if (balance_ >= cost) {
-    balance_ -= cost;
-    return true;
-  }
-  return false;
-}
-
-void CreditRateLimiter::Update(double credits_per_second, double max_balance,
-                               int64_t now) noexcept {
-  UpdateBalance(now);
-  if (max_balance_ > 0) balance_ = balance_ * max_balance / max_balance_;
-  credits_per_second_ = credits_per_second;
-  max_balance_ = max_balance;
 }
 
 sim::Status RateLimitingOptions::Validate() const {

@@ -88,32 +88,6 @@ struct ParentBasedOptions {
 std::unique_ptr<Sampler> MakeParentBased(std::unique_ptr<Sampler> root,
                                          ParentBasedOptions options = {});
 
-// The Jaeger client / OTel Go contrib credit rate limiter (internal/utils/rate_limiter.go):
-// the balance starts full at max_balance; a request costing c passes when balance >= c, else
-// the balance is topped up by elapsed_seconds * credits_per_second (capped at max_balance) and
-// tested again. Time is simulated unix nanoseconds. Not thread-safe.
-class CreditRateLimiter {
- public:
-  // `start_unix_nano`: when the limiter was created (the first top-up counts from there).
-  // std::nullopt: at the first CheckCredit() call.
-  CreditRateLimiter(double credits_per_second, double max_balance,
-                    std::optional<int64_t> start_unix_nano = std::nullopt) noexcept;
-
-  bool CheckCredit(double cost, int64_t now_unix_nano) noexcept;
-  // Changes the rate and cap, keeping the balance pro-rated to the new cap (as Update() does).
-  void Update(double credits_per_second, double max_balance, int64_t now_unix_nano) noexcept;
-  double balance() const { return balance_; }
-
- private:
-  void UpdateBalance(int64_t now_unix_nano) noexcept;
-
-  double credits_per_second_;
-  double balance_;
-  double max_balance_;
-  bool has_last_tick_;
-  int64_t last_tick_;
-};
-
 struct RateLimitingOptions {
   // Traces per second the bucket refills at; max balance is max(traces_per_second, 1).
   // Must be finite and >= 0. Default: 1.

@@ -339,17 +339,6 @@ TEST(HeadSamplersTest, RateLimiterCreationTimeMatters) {
   EXPECT_EQ(CountKept(*lazy, 10 * kSecond, kSecond / 8, 2), 1);
 }
 
-TEST(HeadSamplersTest, CreditRateLimiterUpdateProRatesBalance) {
-  CreditRateLimiter l(2, 2, 0);
-  EXPECT_TRUE(l.CheckCredit(1, 0));
-  EXPECT_DOUBLE_EQ(l.balance(), 1.0);
-  l.Update(4, 4, 0);  // balance 1 of 2 -> 2 of 4
-  EXPECT_DOUBLE_EQ(l.balance(), 2.0);
-  EXPECT_TRUE(l.CheckCredit(2, 0));
-  EXPECT_FALSE(l.CheckCredit(1, kSecond / 8));  // +0.5
-  EXPECT_TRUE(l.CheckCredit(1, kSecond / 4));   // +0.5 -> 1.0
-}
-
 // Each ratio sampler keeps ratio +- 5 binomial standard deviations of 100k random trace ids.
 TEST(HeadSamplersTest, RatioSamplersKeepTheirRatioStatistically) {
   constexpr int kN = 100000;

@@ -37,50 +37,6 @@ std::string_view JaegerSamplerTypeName(JaegerSamplerType t) {
   return "unrecognized";
 }
 
-bool GoTraceIdRatioKeep(const sim::TraceId& id, double fraction) noexcept {
-  if (fraction >= 1) return true;
-  if (!(fraction > 0)) return false;
-  const uint64_t bound = static_cast<uint64_t>(fraction * 9223372036854775808.0);  // 2^63
-  return (id.lo >> 1) < bound;
-}
-
-// ---------------------------------------------------------------------------------------------
-
-JaegerRateLimiter::JaegerRateLimiter(double credits_per_second, double max_balance,
-                                     int64_t now_nanos)
-    : credits_per_second_(credits_per_second),
-      balance_(max_balance),
-      max_balance_(max_balance),
-      last_tick_(now_nanos) {}
-
-void JaegerRateLimiter::Refill(int64_t now_nanos) noexcept {
-  const double elapsed = static_cast<double>(now_nanos - last_tick_) * 1e-9;
-  last_tick_ = now_nanos;
-  balance_ += elapsed * credits_per_second_;
-  if (balance_ > max_balance_) balance_ = max_balance_;
-}
-
-bool JaegerRateLimiter::CheckCredit(double cost, int64_t now_nanos) noexcept {
-  if (balance_ >= cost) {
-    balance_ -= cost;
-    return true;
-  }
-  Refill(now_nanos);
-  if (balance_ >= cost) {
-    balance_ -= cost;
-    return true;
-  }
-  return false;
-}
-
-void JaegerRateLimiter::Update(double credits_per_second, double max_balance,
-                               int64_t now_nanos) noexcept {
-  Refill(now_nanos);
-  if (max_balance_ > 0) balance_ = balance_ * max_balance / max_balance_;
-  credits_per_second_ = credits_per_second;
-  max_balance_ = max_balance;
-}
-
 // ---------------------------------------------------------------------------------------------
 
 // guaranteedThroughputProbabilisticSampler.
@@ -96,7 +52,7 @@ struct JaegerRemoteSampler::Guaranteed {
       lower_bound = lower;
     }
   }
-  JaegerRateLimiter limiter;
+  CreditRateLimiter limiter;
   double lower_bound;
   double sampling_rate;
 };
@@ -157,7 +113,7 @@ sim::Status JaegerRemoteSampler::Update(const ServedStrategy& s, int64_t now) {
     if (mode_ == Mode::kRateLimiting && rl_) {
       if (rate != rl_rate_) rl_->Update(rate, std::max(rate, 1.0), now);
     } else {
-      rl_ = std::make_unique<JaegerRateLimiter>(rate, std::max(rate, 1.0), now);
+      rl_ = std::make_unique<CreditRateLimiter>(rate, std::max(rate, 1.0), now);
     }
     rl_rate_ = rate;
     ops_.clear();

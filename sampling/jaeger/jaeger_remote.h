@@ -23,7 +23,9 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "sampling/core/credit_rate_limiter.h"
 #include "sampling/core/sampler.h"
+#include "sampling/core/trace_id_ratio.h"
 #include "sampling/jaeger/jaeger_strategies.h"
 #include "sim/status.h"
 #include "sim/time.h"
@@ -60,26 +62,6 @@ struct JaegerDecision {
   bool sampled = false;
   JaegerSamplerType type = JaegerSamplerType::kUnrecognized;
   double param = 0;  // probability, or traces/s of the limiter that decided
-};
-
-// Go's TraceIDRatioBased: keep iff (bytes 8..15 big-endian >> 1) < uint64(fraction * 2^63);
-// fraction >= 1 keeps everything, <= 0 nothing.
-bool GoTraceIdRatioKeep(const sim::TraceId& id, double fraction) noexcept;
-
-// jaeger-client / OTel Go credit bucket on simulated time (nanoseconds).
-class JaegerRateLimiter {
- public:
-  JaegerRateLimiter(double credits_per_second, double max_balance, int64_t now_nanos);
-  // Spends `cost` if the balance (refilled for the time since the last refill) allows.
-  bool CheckCredit(double cost, int64_t now_nanos) noexcept;
-  // Changes the rate, keeping the balance pro-rated to the new maximum.
-  void Update(double credits_per_second, double max_balance, int64_t now_nanos) noexcept;
-  double balance() const { return balance_; }
-
- private:
-  void Refill(int64_t now_nanos) noexcept;
-  double credits_per_second_, balance_, max_balance_;
-  int64_t last_tick_;
 };
 
 class JaegerRemoteSampler final : public Sampler {
@@ -128,7 +110,7 @@ class JaegerRemoteSampler final : public Sampler {
   JaegerRemoteOptions options_;
   Mode mode_ = Mode::kInitial;
   double probability_ = 0;                 // kInitial, kProbabilistic
-  std::unique_ptr<JaegerRateLimiter> rl_;  // kRateLimiting
+  std::unique_ptr<CreditRateLimiter> rl_;  // kRateLimiting
   double rl_rate_ = 0;
   // kPerOp
   std::unordered_map<std::string, std::unique_ptr<Guaranteed>, StringHash, std::equal_to<>> ops_;

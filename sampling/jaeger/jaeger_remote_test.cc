@@ -25,19 +25,6 @@ ServedStrategy PerOp(double def, double lower, std::vector<JaegerOperationStrate
   return s;
 }
 
-TEST(JaegerRemoteTest, GoTraceIdRatioUsesLowBytesShiftedRight) {
-  const sim::TraceId low{0xFFFFFFFFFFFFFFFFULL, 0};
-  const sim::TraceId high{0, 0xFFFFFFFFFFFFFFFFULL};
-  EXPECT_TRUE(GoTraceIdRatioKeep(low, 1e-9));
-  EXPECT_FALSE(GoTraceIdRatioKeep(low, 0));
-  EXPECT_FALSE(GoTraceIdRatioKeep(high, 0.999999));
-  EXPECT_TRUE(GoTraceIdRatioKeep(high, 1));
-  // 0x8000...0 >> 1 = 2^62: kept iff fraction > 0.5.
-  const sim::TraceId half{0, 0x8000000000000000ULL};
-  EXPECT_FALSE(GoTraceIdRatioKeep(half, 0.5));
-  EXPECT_TRUE(GoTraceIdRatioKeep(half, 0.5000001));
-}
-
 TEST(JaegerRemoteTest, InitialSamplerUsesInitialRate) {
   JaegerRemoteOptions o;
   o.initial_sampling_rate = 0.25;
@@ -181,17 +168,6 @@ TEST(JaegerRemoteTest, UpdateKeepsOperationLimitersAndValidatesRates) {
   EXPECT_DOUBLE_EQ(s.ProbabilityFor("b"), 0.2);
 }
 
-TEST(JaegerRemoteTest, RateLimiterUpdateProRatesBalance) {
-  JaegerRateLimiter rl(2, 2, 0);
-  EXPECT_TRUE(rl.CheckCredit(1, 0));
-  EXPECT_DOUBLE_EQ(rl.balance(), 1);
-  rl.Update(10, 10, 0);
-  EXPECT_DOUBLE_EQ(rl.balance(), 5);
-  EXPECT_TRUE(rl.CheckCredit(5, 0));
-  EXPECT_FALSE(rl.CheckCredit(1, kSec / 20));  // 0.5 credits after 50 ms
-  EXPECT_TRUE(rl.CheckCredit(1, kSec / 10));
-}
-
 TEST(JaegerRemoteTest, SamplerArg) {
   std::string endpoint;
   auto o = ParseJaegerRemoteSamplerArg(
@@ -208,35 +184,6 @@ TEST(JaegerRemoteTest, SamplerArg) {
   JaegerRemoteOptions bad;
   bad.max_operations = 0;
   EXPECT_FALSE(bad.Validate().ok());
-}
-
-}  // namespace
-}  // namespace tracesim::sampling
-
-#include "sampling/head/jaeger_remote_factory.h"
-
-namespace tracesim::sampling {
-namespace {
-
-TEST(JaegerRemoteFactoryTest, BuildsThroughTheHeadSamplerConfig) {
-  JaegerRemoteFactory saved = GetJaegerRemoteFactory();
-  RegisterJaegerRemoteHeadFactory();
-  ASSERT_TRUE(HasJaegerRemoteFactory());
-  HeadSamplerSpec spec;
-  spec.kind = HeadSamplerKind::kJaegerRemote;
-  spec.jaeger.initial_sampling_rate = 0.5;
-  spec.jaeger.polling_interval_ms = 5000;
-  auto s = BuildHeadSampler(spec, "checkout");
-  ASSERT_TRUE(s.ok()) << s.status().ToString();
-  auto* remote = dynamic_cast<JaegerRemoteSampler*>(s->get());
-  ASSERT_NE(remote, nullptr);
-  EXPECT_EQ(remote->options().service_name, "checkout");
-  EXPECT_EQ(remote->options().polling_interval, sim::Duration::Millis(5000));
-  EXPECT_DOUBLE_EQ(remote->ProbabilityFor("x"), 0.5);
-  JaegerRemoteConfig bad;
-  bad.initial_sampling_rate = 3;
-  EXPECT_FALSE(MakeJaegerRemoteHeadSampler(bad, "x").ok());
-  RegisterJaegerRemoteFactory(saved);
 }
 
 }  // namespace
