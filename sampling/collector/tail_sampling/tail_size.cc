@@ -101,22 +101,6 @@ size_t SpanSizeWithStatic(const sim::Model& model, const sim::Span& span,
 
 }  // namespace
 
-std::pair<sim::StrId, sim::StrId> SpanScope(const sim::Model& model,
-                                            const sim::Span& span) noexcept {
-  const sim::Operation* op =
-      span.operation < model.operations.size() ? &model.operations[span.operation] : nullptr;
-  if (op != nullptr && op->service == span.service) return {op->scope_name, op->scope_version};
-  if (span.service < model.services.size()) {
-    for (uint32_t o : model.services[span.service].operations) {
-      if (o < model.operations.size() && model.operations[o].scope_name != sim::kEmptyStr) {
-        return {model.operations[o].scope_name, model.operations[o].scope_version};
-      }
-    }
-  }
-  if (op != nullptr) return {op->scope_name, op->scope_version};
-  return {sim::kEmptyStr, sim::kEmptyStr};
-}
-
 size_t OtlpResourceSpansSize(const sim::Model& model, const sim::Span& span,
                              size_t span_body) noexcept {
   size_t res_body = 0;
@@ -124,7 +108,7 @@ size_t OtlpResourceSpansSize(const sim::Model& model, const sim::Span& span,
     for (const sim::Attr& a : model.resources[span.resource].attrs)
       res_body += LengthDelimitedSize(OtlpKeyValueSize(model, a));
   }
-  auto scope = SpanScope(model, span);
+  auto scope = exporter::OtlpScopeOf(model, span);
   size_t scope_body = StringField(model.strings.Get(scope.first).size()) +
                       StringField(model.strings.Get(scope.second).size());
   size_t ss_body = LengthDelimitedSize(scope_body) + LengthDelimitedSize(span_body);
@@ -145,12 +129,12 @@ size_t OtlpBatchSize(const sim::Model& model, std::span<const sim::Span> spans,
     }
     rs_body += LengthDelimitedSize(res_body);  // resource (1), non-nullable
     while (i < spans.size() && spans[i].resource == resource) {
-      auto scope = SpanScope(model, spans[i]);
+      auto scope = exporter::OtlpScopeOf(model, spans[i]);
       size_t scope_body = StringField(model.strings.Get(scope.first).size()) +
                           StringField(model.strings.Get(scope.second).size());
       size_t ss_body = LengthDelimitedSize(scope_body);  // scope (1), non-nullable
       while (i < spans.size() && spans[i].resource == resource &&
-             SpanScope(model, spans[i]) == scope) {
+             exporter::OtlpScopeOf(model, spans[i]) == scope) {
         ss_body += LengthDelimitedSize(span_sizes[i]);  // spans (2)
         ++i;
       }
@@ -163,7 +147,7 @@ size_t OtlpBatchSize(const sim::Model& model, std::span<const sim::Span> spans,
 
 // --- SpanSizer ---------------------------------------------------------------------------------
 
-SpanSizer::SpanSizer(const sim::Model& model) : model_(model), templates_(64) {
+SpanSizer::SpanSizer(const sim::Model& model) : model_(model), scopes_(model), templates_(64) {
   resource_body_.reserve(model.resources.size());
   for (const sim::Resource& r : model.resources) {
     size_t body = 0;
@@ -177,15 +161,6 @@ SpanSizer::SpanSizer(const sim::Model& model) : model_(model), templates_(64) {
   op_scope_body_.reserve(model.operations.size());
   for (const sim::Operation& op : model.operations)
     op_scope_body_.push_back(scope_body(op.scope_name, op.scope_version));
-  service_scope_body_.assign(model.services.size(), -1);
-  for (size_t s = 0; s < model.services.size(); ++s) {
-    for (uint32_t o : model.services[s].operations) {
-      if (o < model.operations.size() && model.operations[o].scope_name != sim::kEmptyStr) {
-        service_scope_body_[s] = op_scope_body_[o];
-        break;
-      }
-    }
-  }
 }
 
 size_t SpanSizer::TemplateHome(const sim::Attr* attrs) const noexcept {
@@ -230,12 +205,8 @@ uint32_t SpanSizer::SpanSize(const sim::Span& span, std::span<const sim::SpanEve
 }
 
 size_t SpanSizer::ScopeBody(const sim::Span& span) const noexcept {
-  const bool has_op = span.operation < model_.operations.size();
-  if (has_op && model_.operations[span.operation].service == span.service)
-    return op_scope_body_[span.operation];
-  if (span.service < service_scope_body_.size() && service_scope_body_[span.service] >= 0)
-    return static_cast<size_t>(service_scope_body_[span.service]);
-  return has_op ? op_scope_body_[span.operation] : 0;
+  const uint32_t op = scopes_.ScopeOperation(span);
+  return op == sim::kNone ? 0 : op_scope_body_[op];
 }
 
 uint32_t SpanSizer::ResourceSpansSize(const sim::Span& span, size_t span_body) const noexcept {

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/otlp_scope.h"
 #include "sim/model.h"
 #include "sim/span.h"
 
@@ -32,12 +33,6 @@ size_t OtlpKeyValueSize(const sim::Model& model, const sim::Attr& attr) noexcept
 size_t OtlpSpanSize(const sim::Model& model, const sim::Span& span,
                     std::span<const sim::SpanEvent> events,
                     std::span<const sim::SpanLink> links) noexcept;
-
-// The instrumentation scope (name, version) a span is exported under: its operation's scope when
-// the operation belongs to the recording service, else the recording service's first operation
-// with a scope name, else the operation's (the exporter's rule).
-std::pair<sim::StrId, sim::StrId> SpanScope(const sim::Model& model,
-                                            const sim::Span& span) noexcept;
 
 // Body size of a ResourceSpans holding only `span` (its resource, one ScopeSpans with its scope),
 // given the span's encoded body size: what the Collector's ResourceSpansSize() returns for a
@@ -76,10 +71,10 @@ class SpanSizer {
   size_t ScopeBody(const sim::Span& span) const noexcept;
 
   const sim::Model& model_;
-  std::vector<uint32_t> resource_body_;      // per resource: Resource message body
-  std::vector<uint32_t> op_scope_body_;      // per operation: its own scope's body
-  std::vector<int64_t> service_scope_body_;  // per service: first scoped operation's, or -1
-  std::vector<Template> templates_;          // open addressing on the pointer, power of two
+  std::vector<uint32_t> resource_body_;  // per resource: Resource message body
+  exporter::OtlpScopeRule scopes_;       // the exporter's scope rule
+  std::vector<uint32_t> op_scope_body_;  // per operation: its own scope's body
+  std::vector<Template> templates_;      // open addressing on the pointer, power of two
   size_t template_count_ = 0;
 };
 
