@@ -363,15 +363,16 @@ struct SamplingLab::Impl {
     }
     for (const CollectorStage& s : st.cfg.stages) {
       p += " -> ";
-      if (s.kind == CollectorStage::Kind::kProbabilistic) {
+      if (const auto* prob = std::get_if<ProbabilisticSamplerConfig>(&s.config)) {
         char buf[64];
         std::snprintf(buf, sizeof buf, "%s(%g%%)", s.id.c_str(),
-                      static_cast<double>(s.probabilistic.sampling_percentage));
+                      static_cast<double>(prob->sampling_percentage));
         p += buf;
-      } else if (s.kind == CollectorStage::Kind::kDynamic) {
-        p += DynamicStageLabel(s.dynamic);
+      } else if (const auto* dyn = std::get_if<DynamicStageConfig>(&s.config)) {
+        p += DynamicStageLabel(*dyn);
       } else {
-        p += s.id + "(" + std::to_string(s.tail.policies.size()) + " policies)";
+        const auto& tail = std::get<TailSamplingConfig>(s.config);
+        p += s.id + "(" + std::to_string(tail.policies.size()) + " policies)";
       }
     }
     return p;
@@ -424,33 +425,33 @@ sim::Result<std::unique_ptr<SamplingLab>> SamplingLab::Create(
     for (size_t i = 0; i < st.cfg.stages.size(); ++i) {
       const CollectorStage& cs = st.cfg.stages[i];
       Impl::StageRt& rt = st.stages[i];
-      rt.kind = cs.kind;
-      if (cs.kind == CollectorStage::Kind::kProbabilistic) {
-        sim::Status v = cs.probabilistic.Validate();
+      rt.kind = cs.kind();
+      if (const auto* prob = std::get_if<ProbabilisticSamplerConfig>(&cs.config)) {
+        sim::Status v = prob->Validate();
         if (!v.ok()) return v.WithContext(where + ", " + cs.id);
-        rt.prob = std::make_unique<ProbabilisticSamplerProcessor>(cs.probabilistic);
-        st.stage_prob *=
-            std::min(1.0, static_cast<double>(cs.probabilistic.sampling_percentage) / 100.0);
-      } else if (cs.kind == CollectorStage::Kind::kDynamic) {
+        rt.prob = std::make_unique<ProbabilisticSamplerProcessor>(*prob);
+        st.stage_prob *= std::min(1.0, static_cast<double>(prob->sampling_percentage) / 100.0);
+      } else if (const auto* dyn = std::get_if<DynamicStageConfig>(&cs.config)) {
         // Spans reach it before the trace completes: nothing may buffer them on the way.
         bool after_tail = false;
         for (size_t o = 0; o < i; ++o)
-          after_tail |= st.cfg.stages[o].kind == CollectorStage::Kind::kTail;
+          after_tail |= st.cfg.stages[o].kind() == CollectorStage::Kind::kTail;
         if (i + 1 != st.cfg.stages.size() || after_tail) {
           return sim::Status::InvalidArgument(
               where + ", " + cs.id + ": must be the last stage and follow no tail_sampling");
         }
         if (!impl->ext) impl->ext = std::make_unique<LabAdaptive>(model);
-        sim::Status d = impl->ext->AddDynamic(k, cs.dynamic);
+        sim::Status d = impl->ext->AddDynamic(k, *dyn);
         if (!d.ok()) return d.WithContext(where + ", " + cs.id);
       } else {
-        auto tail = TailSamplingProcessor::Create(cs.tail, model);
+        const auto& tail_cfg = std::get<TailSamplingConfig>(cs.config);
+        auto tail = TailSamplingProcessor::Create(tail_cfg, model);
         if (!tail.ok()) return tail.status().WithContext(where + ", " + cs.id);
         rt.tail = std::move(tail).value();
         rt.forward = std::make_unique<Impl::Forwarder>(impl.get(), k, i + 1, rt.tail.get());
         rt.tail->SetReleaseListener(rt.forward.get());
         impl->tails.push_back(rt.tail.get());
-        int64_t wait = cs.tail.decision_wait_nanos + 2'000'000'000;  // + ticks
+        int64_t wait = tail_cfg.decision_wait_nanos + 2'000'000'000;  // + ticks
         impl->max_wait_ns = std::max(impl->max_wait_ns, wait);
       }
     }

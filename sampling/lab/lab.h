@@ -20,6 +20,7 @@
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <variant>
 #include <vector>
 
 #include "metrics/histogram.h"
@@ -36,15 +37,16 @@ namespace tracesim::sampling {
 
 inline constexpr size_t kMaxStrategies = 64;
 
-// One Collector stage of a pipeline. A kDynamic stage (a Refinery-style sampler deciding whole
-// traces when they complete) is always the last one and follows no kTail stage.
+// One Collector stage of a pipeline: the config of exactly one stage type. A dynamic stage (a
+// Refinery-style sampler deciding whole traces when they complete) is always the last one and
+// follows no tail_sampling stage.
 struct CollectorStage {
+  using Config = std::variant<ProbabilisticSamplerConfig, TailSamplingConfig, DynamicStageConfig>;
+  // The alternative `config` holds (its index).
   enum class Kind : uint8_t { kProbabilistic = 0, kTail = 1, kDynamic = 2 };
-  Kind kind = Kind::kTail;
   std::string id;  // "tail_sampling/errors", for reports
-  ProbabilisticSamplerConfig probabilistic;
-  TailSamplingConfig tail;
-  DynamicStageConfig dynamic;
+  Config config;
+  Kind kind() const { return static_cast<Kind>(config.index()); }
 };
 
 struct StrategyConfig {

@@ -119,19 +119,19 @@ TEST(LabAdaptiveConfigTest, EveryFormLoads) {
 
   ASSERT_EQ((*r)[5].stages.size(), 1u);
   const CollectorStage& dyn = (*r)[5].stages[0];
-  EXPECT_EQ(dyn.kind, CollectorStage::Kind::kDynamic);
+  EXPECT_EQ(dyn.kind(), CollectorStage::Kind::kDynamic);
   EXPECT_EQ(dyn.id, "dynamic");
-  EXPECT_EQ(dyn.dynamic.kind, DynamicStageConfig::Kind::kDynamic);
-  EXPECT_EQ(dyn.dynamic.dynamic.sample_rate, 20u);
-  EXPECT_EQ(dyn.dynamic.dynamic.clear_frequency, sim::Duration::Seconds(60));
-  EXPECT_EQ(dyn.dynamic.dynamic.max_keys, 100u);
-  EXPECT_EQ(dyn.dynamic.field_list, (std::vector<std::string>{"service.name", "root.name"}));
-  EXPECT_TRUE(dyn.dynamic.use_trace_length);
-  EXPECT_EQ(DynamicStageLabel(dyn.dynamic),
-            "dynamic(goal 1/20, key service.name,root.name,trace length)");
+  const DynamicStageConfig& dc = std::get<DynamicStageConfig>(dyn.config);
+  EXPECT_EQ(dc.kind, DynamicStageConfig::Kind::kDynamic);
+  EXPECT_EQ(dc.dynamic.sample_rate, 20u);
+  EXPECT_EQ(dc.dynamic.clear_frequency, sim::Duration::Seconds(60));
+  EXPECT_EQ(dc.dynamic.max_keys, 100u);
+  EXPECT_EQ(dc.field_list, (std::vector<std::string>{"service.name", "root.name"}));
+  EXPECT_TRUE(dc.use_trace_length);
+  EXPECT_EQ(DynamicStageLabel(dc), "dynamic(goal 1/20, key service.name,root.name,trace length)");
   ASSERT_EQ((*r)[6].stages.size(), 2u);
-  EXPECT_EQ((*r)[6].stages[0].kind, CollectorStage::Kind::kProbabilistic);
-  const DynamicStageConfig& ema = (*r)[6].stages[1].dynamic;
+  EXPECT_EQ((*r)[6].stages[0].kind(), CollectorStage::Kind::kProbabilistic);
+  const DynamicStageConfig& ema = std::get<DynamicStageConfig>((*r)[6].stages[1].config);
   EXPECT_EQ(ema.kind, DynamicStageConfig::Kind::kEmaDynamic);
   EXPECT_EQ(ema.ema.goal_sample_rate, 5u);
   EXPECT_EQ(ema.ema.adjustment_interval, sim::Duration::Seconds(30));

@@ -115,9 +115,8 @@ class Parser {
       auto parsed = ParseProbabilisticSamplerConfig(p, source_, path + ".probabilistic_sampler");
       if (parsed.ok()) {
         CollectorStage stage;
-        stage.kind = CollectorStage::Kind::kProbabilistic;
         stage.id = "probabilistic_sampler";
-        stage.probabilistic = parsed->config;
+        stage.config = parsed->config;
         st->stages.push_back(std::move(stage));
       } else {
         Add(parsed.status());
@@ -141,9 +140,8 @@ class Parser {
       auto parsed = ParseTailSamplingConfig(t, source_);
       if (parsed.ok()) {
         CollectorStage stage;
-        stage.kind = CollectorStage::Kind::kTail;
         stage.id = "tail_sampling";
-        stage.tail = std::move(parsed).value();
+        stage.config = std::move(parsed).value();
         st->stages.push_back(std::move(stage));
       } else {
         Add(parsed.status().WithContext(path + ".tail_sampling"));
@@ -298,8 +296,7 @@ class Parser {
     }
     if (!KnownKeys(n, path, kDynamicKeys)) return;
     CollectorStage stage;
-    stage.kind = CollectorStage::Kind::kDynamic;
-    DynamicStageConfig& d = stage.dynamic;
+    DynamicStageConfig& d = stage.config.emplace<DynamicStageConfig>();
     const YAML::Node sampler = n["sampler"];
     std::string kind;
     if (!sampler) {
@@ -382,7 +379,7 @@ class Parser {
       return;
     }
     for (const CollectorStage& s : st->stages) {
-      if (s.kind != CollectorStage::Kind::kTail) continue;
+      if (s.kind() != CollectorStage::Kind::kTail) continue;
       Error(n, path,
             "cannot follow a tail_sampling stage ('" + s.id +
                 "'): the dynamic sampler decides when the trace completes, before the tail "
@@ -494,7 +491,6 @@ class Parser {
     }
     for (const Found& f : chosen) {
       CollectorStage stage;
-      stage.kind = f.kind;
       stage.id = f.block.id;
       if (f.kind == CollectorStage::Kind::kTail) {
         auto parsed = ParseTailSamplingConfig(f.block.node, file.string());
@@ -502,7 +498,7 @@ class Parser {
           Add(parsed.status());
           continue;
         }
-        stage.tail = std::move(parsed).value();
+        stage.config = std::move(parsed).value();
       } else {
         auto parsed = ParseProbabilisticSamplerConfig(f.block.node, file.string(),
                                                       "processors." + f.block.id);
@@ -510,7 +506,7 @@ class Parser {
           Add(parsed.status());
           continue;
         }
-        stage.probabilistic = parsed->config;
+        stage.config = parsed->config;
       }
       st->stages.push_back(std::move(stage));
     }

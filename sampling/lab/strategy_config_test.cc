@@ -32,11 +32,11 @@ TEST(StrategyConfigTest, EveryFormLoads) {
   EXPECT_DOUBLE_EQ((*r)[1].head.sampler.ratio, 0.5);
   EXPECT_EQ((*r)[1].head.sampler.algorithm, RatioAlgorithm::kJava);
   ASSERT_EQ((*r)[2].stages.size(), 1u);
-  EXPECT_EQ((*r)[2].stages[0].kind, CollectorStage::Kind::kTail);
-  EXPECT_GT((*r)[2].stages[0].tail.policies.size(), 5u);
+  EXPECT_EQ((*r)[2].stages[0].kind(), CollectorStage::Kind::kTail);
+  EXPECT_GT(std::get<TailSamplingConfig>((*r)[2].stages[0].config).policies.size(), 5u);
   ASSERT_EQ((*r)[3].stages.size(), 2u);
-  EXPECT_EQ((*r)[3].stages[0].kind, CollectorStage::Kind::kProbabilistic);
-  EXPECT_EQ((*r)[3].stages[1].kind, CollectorStage::Kind::kTail);
+  EXPECT_EQ((*r)[3].stages[0].kind(), CollectorStage::Kind::kProbabilistic);
+  EXPECT_EQ((*r)[3].stages[1].kind(), CollectorStage::Kind::kTail);
 }
 
 TEST(StrategyConfigTest, CollectorFileStagesFollowFileOrderOrTheGivenList) {
@@ -53,7 +53,8 @@ TEST(StrategyConfigTest, CollectorFileStagesFollowFileOrderOrTheGivenList) {
   ASSERT_EQ((*all)[0].stages.size(), 2u);
   EXPECT_EQ((*all)[0].stages[0].id, "probabilistic_sampler");
   EXPECT_EQ((*all)[0].stages[1].id, "tail_sampling/errors");
-  EXPECT_FLOAT_EQ((*all)[0].stages[0].probabilistic.sampling_percentage, 30);
+  EXPECT_FLOAT_EQ(
+      std::get<ProbabilisticSamplerConfig>((*all)[0].stages[0].config).sampling_percentage, 30);
   auto picked =
       Parse("- {name: a, collector: " + path.string() + ", processors: [tail_sampling/errors]}");
   ASSERT_TRUE(picked.ok()) << picked.status().ToString();
