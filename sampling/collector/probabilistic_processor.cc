@@ -189,7 +189,7 @@ sim::Result<ProbabilisticParse> ParseProbabilisticSamplerConfig(const YAML::Node
     for (auto it = block.begin(); it != block.end(); ++it) {
       std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
       std::string kp = base + "." + key;
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
       if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
         p.Add(it->first, kp,
               "invalid key: the Collector rejects unknown keys ('' has invalid keys: " + key + ")" +

@@ -133,7 +133,7 @@ std::map<std::string, YAML::Node> ParseSpecKeys(const YAML::Node& node, const st
   for (auto it = node.begin(); it != node.end(); ++it) {
     std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
     std::string kp = KeyPath(path, key);
-    const YAML::Node& v = it->second;
+    const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
     if (top && key == "services") continue;
     if (std::find(kSpecKeys.begin(), kSpecKeys.end(), key) == kSpecKeys.end()) {
       std::vector<std::string> allowed = kSpecKeys;

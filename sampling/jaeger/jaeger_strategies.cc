@@ -627,7 +627,7 @@ sim::Status ParseFileBlock(const YamlCtx& c, const YAML::Node& n, const std::str
   for (auto it = n.begin(); it != n.end(); ++it) {
     const std::string key = it->first.as<std::string>();
     const std::string kp = path + "." + key;
-    const YAML::Node& v = it->second;
+    const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
     if (key == "path") {
       TRACESIM_RETURN_IF_ERROR(YamlString(c, v, kp, &out->path));
     } else if (key == "default_sampling_probability") {
@@ -653,7 +653,7 @@ sim::Status ParseAdaptiveBlock(const YamlCtx& c, const YAML::Node& n, const std:
     const std::string key = it->first.as<std::string>();
     if (std::find(skip_keys.begin(), skip_keys.end(), key) != skip_keys.end()) continue;
     const std::string kp = path + "." + key;
-    const YAML::Node& v = it->second;
+    const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
     sim::Status st;
     if (key == "sampling_store") {
       st = YamlString(c, v, kp, &out->sampling_store);

@@ -12,14 +12,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <functional>
 #include <memory>
 #include <new>
-#include <regex>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "sampling/collector/tail_sampling/tail_config.h"
@@ -141,62 +138,50 @@ struct TailPolicyOptions {
   bool disable_invert_decisions = false;
 };
 
+// One configured policy. Each policy family is a subclass in a file of its own (the layout of
+// the Collector's internal/sampling): tail_policy_trace.cc (always_sample, latency, status_code,
+// span_count, trace_state, trace_flags), tail_policy_attribute.cc (numeric_, string_,
+// boolean_attribute), tail_policy_probabilistic.cc, tail_policy_limits.cc (rate_limiting,
+// bytes_limiting), tail_policy_ottl.cc (ottl_condition), tail_policy_composite.cc (and, drop, not,
+// composite). Create() picks the family; the processor calls Evaluate() once per policy per
+// decided trace (not per span).
 class TailPolicy {
  public:
   static sim::Result<std::unique_ptr<TailPolicy>> Create(const TailPolicyConfig& config,
                                                          const sim::Model& model,
                                                          const TailPolicyOptions& options);
+  // Keeps `config` without its sub_policies (the composite family builds those). For the
+  // families; the class is abstract.
+  TailPolicy(const TailPolicyConfig& config, const TailPolicyOptions& options);
+  virtual ~TailPolicy();
   TailPolicy(const TailPolicy&) = delete;
   TailPolicy& operator=(const TailPolicy&) = delete;
 
-  // Evaluates the trace at processor time `now_unix_nano`.
-  TailDecision Evaluate(const TailTraceData& trace, int64_t now_unix_nano) noexcept;
+  // Evaluates the trace at processor time `now_unix_nano`; kError when the family fails
+  // (std::regex or allocation failure).
+  TailDecision Evaluate(const TailTraceData& trace, int64_t now_unix_nano) noexcept {
+    try {
+      return Decide(trace, now_unix_nano);
+    } catch (...) {
+      return TailDecision::kError;
+    }
+  }
 
   const std::string& name() const { return config_.name; }
   TailPolicyType type() const { return config_.type; }
-  // composite: the allocation (spans/s) of each sub-policy, in composite_sub_policy order.
-  const std::vector<int64_t>& allocations() const { return allocation_; }
+  // composite: the allocation (spans/s) of each sub-policy, in composite_sub_policy order; empty
+  // for other types.
+  virtual const std::vector<int64_t>& allocations() const;
+
+ protected:
+  // The family's decision; may throw (Evaluate() turns that into kError).
+  virtual TailDecision Decide(const TailTraceData& trace, int64_t now_unix_nano) = 0;
+  const TailPolicyConfig& config() const { return config_; }
+  const TailPolicyOptions& options() const { return options_; }
 
  private:
-  TailPolicy() = default;
-  bool AnySpanOrResource(const TailTraceData& t, bool (TailPolicy::*match)(const sim::AttrValue&),
-                         bool skip_empty_span_strings) noexcept;
-  bool MatchNumeric(const sim::AttrValue& v);
-  bool MatchString(const sim::AttrValue& v);
-  bool MatchBool(const sim::AttrValue& v);
-  bool StringMatches(std::string_view s);
-  TailDecision Invert(bool matched) const noexcept;
-
   TailPolicyConfig config_;
   TailPolicyOptions options_;
-  const sim::Model* model_ = nullptr;
-  sim::StrId key_ = sim::kEmptyStr;
-  bool key_known_ = false;
-  std::vector<std::unique_ptr<TailPolicy>> subs_;
-  // probabilistic
-  uint64_t threshold_ = 0;
-  std::string salt_;
-  // status_code
-  bool status_match_[3] = {false, false, false};
-  // string_attribute
-  std::vector<std::regex> regexes_;
-  struct MemoHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const noexcept {
-      return std::hash<std::string_view>{}(s);
-    }
-  };
-  std::unordered_map<std::string, bool, MemoHash, std::equal_to<>> regex_memo_;
-  size_t memo_cap_ = 128;
-  // ottl
-  std::vector<OttlCondition> span_conds_, event_conds_;
-  // rate_limiting / composite per-second state
-  int64_t current_second_ = INT64_MIN;
-  int64_t spans_in_second_ = 0;
-  std::vector<int64_t> allocation_, sub_count_;
-  // bytes_limiting token bucket
-  double tokens_ = 0;
-  int64_t last_ns_ = INT64_MIN;
 };
 
 // FNV-1a 64 over salt bytes then the 16 trace-id bytes, as the probabilistic policy hashes.
