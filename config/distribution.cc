@@ -16,8 +16,7 @@ const Keys kDistKeys = {"constant",  "uniform",   "normal", "exponential",
                         "lognormal", "empirical", "min",    "max"};
 const Keys kCountKeys = {"constant", "poisson", "uniform", "min", "max"};
 
-// The grammar over one Reader. Dist() is one function per kind branch in a chain: ~130 lines, kept
-// whole so the grammar reads top to bottom beside doc/topology.md#distributions.
+// The grammar over one Reader: Dist() picks the kind, one function per kind reads it.
 class DistReader {
  public:
   explicit DistReader(Reader& r) : r_(r) {}
@@ -83,61 +82,75 @@ class DistReader {
       if (!ns) return std::nullopt;
       return Distribution::Constant(*ns);
     }
-    if (kind->key == "uniform") {
-      std::optional<double> lo, hi;
-      if (p.node.IsSequence() && p.node.size() == 2) {
-        lo = DurationNs(Node::At(p.node[0], IndexPath(p.path, 0), p), Need::kNonNegative);
-        hi = DurationNs(Node::At(p.node[1], IndexPath(p.path, 1), p), need);
-      } else if (p.node.IsMap()) {
-        static const Keys kMinMax = {"min", "max"};
-        Map mm(r_.diag(), p, &kMinMax);
-        const Node* a = r_.Require(mm, "min");
-        const Node* b = r_.Require(mm, "max");
-        if (a) lo = DurationNs(*a, Need::kNonNegative);
-        if (b) hi = DurationNs(*b, need);
-      } else {
-        r_.Error(p, "expected [min, max] or {min:, max:}, got " + Show(p.node));
-        return std::nullopt;
-      }
-      if (!lo || !hi) return std::nullopt;
-      return Check(p, Distribution::Uniform(*lo, *hi));
+    if (kind->key == "uniform") return Uniform(p, need);
+    if (kind->key == "normal") return Normal(p);
+    if (kind->key == "exponential") return Exponential(p);
+    if (kind->key == "lognormal") return LogNormal(p);
+    return Empirical(p);
+  }
+
+  // {uniform: [min, max]} or {uniform: {min:, max:}}.
+  std::optional<Distribution> Uniform(const Node& p, Need need) {
+    std::optional<double> lo, hi;
+    if (p.node.IsSequence() && p.node.size() == 2) {
+      lo = DurationNs(Node::At(p.node[0], IndexPath(p.path, 0), p), Need::kNonNegative);
+      hi = DurationNs(Node::At(p.node[1], IndexPath(p.path, 1), p), need);
+    } else if (p.node.IsMap()) {
+      static const Keys kMinMax = {"min", "max"};
+      Map mm(r_.diag(), p, &kMinMax);
+      const Node* a = r_.Require(mm, "min");
+      const Node* b = r_.Require(mm, "max");
+      if (a) lo = DurationNs(*a, Need::kNonNegative);
+      if (b) hi = DurationNs(*b, need);
+    } else {
+      r_.Error(p, "expected [min, max] or {min:, max:}, got " + Show(p.node));
+      return std::nullopt;
     }
-    if (kind->key == "normal") {
-      static const Keys kNormal = {"mean", "stddev"};
-      Map nf(r_.diag(), p, &kNormal);
-      const Node* mean = r_.Require(nf, "mean");
-      const Node* sd = r_.Require(nf, "stddev");
-      std::optional<double> a, b;
-      if (mean) a = DurationNs(*mean, Need::kPositive);
-      if (sd) b = DurationNs(*sd, Need::kNonNegative);
-      if (!a || !b) return std::nullopt;
-      return Check(p, Distribution::Normal(*a, *b));
+    if (!lo || !hi) return std::nullopt;
+    return Check(p, Distribution::Uniform(*lo, *hi));
+  }
+
+  std::optional<Distribution> Normal(const Node& p) {
+    static const Keys kNormal = {"mean", "stddev"};
+    Map nf(r_.diag(), p, &kNormal);
+    const Node* mean = r_.Require(nf, "mean");
+    const Node* sd = r_.Require(nf, "stddev");
+    std::optional<double> a, b;
+    if (mean) a = DurationNs(*mean, Need::kPositive);
+    if (sd) b = DurationNs(*sd, Need::kNonNegative);
+    if (!a || !b) return std::nullopt;
+    return Check(p, Distribution::Normal(*a, *b));
+  }
+
+  // {exponential: 4ms} or {exponential: {mean: 4ms}}.
+  std::optional<Distribution> Exponential(const Node& p) {
+    const Node* mean = &p;
+    Map ef;
+    if (p.node.IsMap()) {
+      static const Keys kExp = {"mean"};
+      ef = Map(r_.diag(), p, &kExp);
+      mean = r_.Require(ef, "mean");
+      if (mean == nullptr) return std::nullopt;
     }
-    if (kind->key == "exponential") {
-      const Node* mean = &p;
-      Map ef;
-      if (p.node.IsMap()) {
-        static const Keys kExp = {"mean"};
-        ef = Map(r_.diag(), p, &kExp);
-        mean = r_.Require(ef, "mean");
-        if (mean == nullptr) return std::nullopt;
-      }
-      auto a = DurationNs(*mean, Need::kPositive);
-      if (!a) return std::nullopt;
-      return Check(p, Distribution::Exponential(*a));
-    }
-    if (kind->key == "lognormal") {
-      static const Keys kLog = {"median", "p99"};
-      Map lf(r_.diag(), p, &kLog);
-      const Node* med = r_.Require(lf, "median");
-      const Node* p99 = r_.Require(lf, "p99");
-      std::optional<double> a, b;
-      if (med) a = DurationNs(*med, Need::kPositive);
-      if (p99) b = DurationNs(*p99, Need::kPositive);
-      if (!a || !b) return std::nullopt;
-      return Check(p, Distribution::LogNormal(*a, *b));
-    }
-    // empirical: {p50: .., p90: .., p99: .., p999: .., min: ..}
+    auto a = DurationNs(*mean, Need::kPositive);
+    if (!a) return std::nullopt;
+    return Check(p, Distribution::Exponential(*a));
+  }
+
+  std::optional<Distribution> LogNormal(const Node& p) {
+    static const Keys kLog = {"median", "p99"};
+    Map lf(r_.diag(), p, &kLog);
+    const Node* med = r_.Require(lf, "median");
+    const Node* p99 = r_.Require(lf, "p99");
+    std::optional<double> a, b;
+    if (med) a = DurationNs(*med, Need::kPositive);
+    if (p99) b = DurationNs(*p99, Need::kPositive);
+    if (!a || !b) return std::nullopt;
+    return Check(p, Distribution::LogNormal(*a, *b));
+  }
+
+  // {empirical: {p50: .., p90: .., p99: .., p999: .., min: ..}}.
+  std::optional<Distribution> Empirical(const Node& p) {
     Map ef(r_.diag(), p, nullptr);
     if (!ef.ok()) return std::nullopt;
     std::vector<std::pair<double, double>> points;
