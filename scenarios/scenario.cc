@@ -300,6 +300,8 @@ class Loader {
     return keys;
   }
 
+  // `faults:`: each entry's common keys, target and kind-specific keys, then the plan's own
+  // Validate(). ~85 lines: the common keys (start, duration, always) are read inline in order.
   void ParseFaults(const Field& ff) {
     if (!ff.value.IsSequence()) {
       Error(ff.mark, "faults", "must be a list of faults");
@@ -388,6 +390,8 @@ class Loader {
     sim::InternFaultTags(&scenario_.faults, &m);
   }
 
+  // A fault's `target` (service, instance, operation, dependency, topic, tag selectors). ~100
+  // lines: one selector per branch, each resolved against the model with a did-you-mean.
   bool ParseFaultTarget(const Fields& f, const std::string& p, const std::string& kind,
                         sim::Fault* fault) {
     const sim::Model& m = scenario_.model;
@@ -547,6 +551,8 @@ class Loader {
     return v;
   }
 
+  // The kind-specific keys of a fault. ~165 lines: one branch per fault kind (doc/scenario.md#kinds
+  // lists them in the same order), so a new kind is one new branch beside its neighbours.
   bool ParseFaultKind(const Fields& f, const std::string& p, const std::string& kind,
                       sim::Fault* fault) {
     using K = sim::Fault::Kind;
