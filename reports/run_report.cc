@@ -168,9 +168,12 @@ std::string RenderRunTable(const RunReport& r) {
            " rate-limited, " + FormatCount(rs.refused) + " connections refused\n";
   }
   if (!r.incidents.empty()) {
-    out += "\nincidents (ground truth; baseline = traces no fault touched: p50 " +
-           FormatFixed(r.truth.baseline_p50_ms, 2) + " ms, p99 " +
-           FormatFixed(r.truth.baseline_p99_ms, 2) + " ms)\n";
+    // Every truth record is either touched by a fault or part of the baseline.
+    std::string baseline = r.truth.traces > r.truth.touched
+                               ? "p50 " + FormatFixed(r.truth.baseline_p50_ms, 2) + " ms, p99 " +
+                                     FormatFixed(r.truth.baseline_p99_ms, 2) + " ms"
+                               : std::string("none");
+    out += "\nincidents (ground truth; baseline = traces no fault touched: " + baseline + ")\n";
     Table it({{"fault", Align::kLeft},
               {"kind", Align::kLeft},
               {"target", Align::kLeft},

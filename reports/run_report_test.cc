@@ -102,5 +102,32 @@ TEST(RunReportTest, TableAndJsonCarryTheRun) {
   EXPECT_FALSE(nlohmann::json::parse(RenderRunJson(r, false)).contains("host"));
 }
 
+// Regression (issue 9): with every trace touched by a fault there is no baseline, and the incident
+// header said `p50 0.00 ms, p99 0.00 ms` as if untouched traces had been measured.
+TEST(RunReportTest, IncidentBaselineSaysNoneWhenEveryTraceWasTouched) {
+  RunReport r;
+  r.truth.traces = 40;
+  r.truth.touched = 40;
+  IncidentRow row;
+  row.id = "everything";
+  row.kind = "latency";
+  row.target = "db";
+  row.end_s = -1;
+  row.traces = 40;
+  r.incidents.push_back(row);
+  std::string table = RenderRunTable(r);
+  EXPECT_NE(table.find("incidents (ground truth; baseline = traces no fault touched: none)\n"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(table.find("p50 0.00 ms"), std::string::npos) << table;
+
+  r.truth.touched = 39;  // one untouched trace: its percentiles are the baseline
+  r.truth.baseline_p50_ms = 12.5;
+  r.truth.baseline_p99_ms = 12.5;
+  EXPECT_NE(
+      RenderRunTable(r).find("baseline = traces no fault touched: p50 12.50 ms, p99 12.50 ms)"),
+      std::string::npos);
+}
+
 }  // namespace
 }  // namespace tracesim::reports

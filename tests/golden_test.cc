@@ -1,27 +1,31 @@
 // Golden runs: the same scenario and seed give byte-identical spans and summary, pinned by files
-// in tests/golden/. After an intended change of output, regenerate them with
-//   TRACESIM_REGENERATE_GOLDEN=1 ctest --preset release -R Golden
-// and review the diff of the summary before committing.
+// in tests/golden/: NAME.summary.json (the JSON summary), NAME.spans.txt (a readable digest of
+// every span: see SpanDigest) and NAME.spans.fnv64 (a hash of the full OTLP/JSON bytes, which
+// also covers the attributes the digest leaves out). A mismatch prints a unified diff. After an
+// intended change of output, regenerate them with
+//   TRACESIM_REGENERATE_GOLDEN=1 ctest --test-dir build -R Golden
+// and review `git diff tests/golden` before committing (tests/README.md).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <vector>
 
 #include "cli/commands.h"
 #include "sim/rng.h"
+#include "tests/golden_file.h"
 
 namespace tracesim {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using golden::MatchesGoldenFile;
+using golden::ReadFile;
+
+constexpr char kRegenerate[] = "TRACESIM_REGENERATE_GOLDEN";
 
 std::string Hex64(uint64_t v) {
   char buf[17];
@@ -52,21 +56,87 @@ RunOutput RunScenario(const std::string& scenario, const std::string& seed,
   return r;
 }
 
+const char* KindName(int kind) {
+  static const char* const kNames[] = {"UNSPECIFIED", "INTERNAL", "SERVER",
+                                       "CLIENT",      "PRODUCER", "CONSUMER"};
+  return kind >= 0 && kind <= 5 ? kNames[kind] : "?";
+}
+
+// A readable digest of OTLP/JSON lines: one block per trace in order of first appearance, one
+// line per span in file order: its index in the trace, its parent's index (`-` for a root, `?`
+// when the parent is not in the file), service, kind, name, start (ns after `origin_nanos`),
+// duration (ns), status (`error` with its message when set) and the number of events and links.
+std::string SpanDigest(const std::string& jsonl, uint64_t origin_nanos) {
+  struct Line {
+    std::string span_id, parent_id, text;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<Line>> traces;
+  std::istringstream in(jsonl);
+  std::string row;
+  while (std::getline(in, row)) {
+    if (row.empty()) continue;
+    auto doc = nlohmann::json::parse(row);
+    for (const auto& rs : doc["resourceSpans"]) {
+      std::string service = "?";
+      for (const auto& a : rs["resource"]["attributes"]) {
+        if (a["key"] == "service.name") service = a["value"]["stringValue"];
+      }
+      for (const auto& ss : rs["scopeSpans"]) {
+        for (const auto& sp : ss["spans"]) {
+          uint64_t start = std::stoull(sp["startTimeUnixNano"].get<std::string>());
+          uint64_t end = std::stoull(sp["endTimeUnixNano"].get<std::string>());
+          std::ostringstream t;
+          t << service << " " << KindName(sp.value("kind", 0)) << " \"" << sp.value("name", "")
+            << "\" start=" << (start - origin_nanos) << " dur=" << (end - start);
+          if (sp.contains("status") && sp["status"].value("code", 0) == 2) {
+            t << " error";
+            if (sp["status"].contains("message")) t << " \"" << sp["status"]["message"] << "\"";
+          }
+          if (sp.contains("events")) t << " events=" << sp["events"].size();
+          if (sp.contains("links")) t << " links=" << sp["links"].size();
+          std::string trace_id = sp["traceId"];
+          auto [it, inserted] = traces.try_emplace(trace_id);
+          if (inserted) order.push_back(trace_id);
+          it->second.push_back({sp["spanId"], sp.value("parentSpanId", ""), t.str()});
+        }
+      }
+    }
+  }
+  std::ostringstream out;
+  for (const auto& id : order) {
+    const auto& spans = traces[id];
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < spans.size(); ++i) index.emplace(spans[i].span_id, i);
+    out << "trace " << id << " spans=" << spans.size() << "\n";
+    for (size_t i = 0; i < spans.size(); ++i) {
+      out << "  " << i << " <- ";
+      if (spans[i].parent_id.empty()) {
+        out << "-";
+      } else if (auto p = index.find(spans[i].parent_id); p != index.end()) {
+        out << p->second;
+      } else {
+        out << "?";
+      }
+      out << " " << spans[i].text << "\n";
+    }
+  }
+  return out.str();
+}
+
+// 2026-01-01T00:00:00Z, the default --start-time of `tracesim run`.
+constexpr uint64_t kDefaultStartNanos = 1767225600ULL * 1000000000ULL;
+
 void CheckGolden(const std::string& name, const RunOutput& r) {
   std::string dir = std::string(TRACESIM_SOURCE_DIR) + "/tests/golden/";
-  std::string summary_path = dir + name + ".summary.json";
-  std::string hash_path = dir + name + ".spans.fnv64";
   std::string hash =
       Hex64(sim::Fnv1a64(r.spans)) + "  " + std::to_string(r.spans.size()) + " bytes\n";
-  if (std::getenv("TRACESIM_REGENERATE_GOLDEN") != nullptr) {
-    std::ofstream(summary_path, std::ios::binary) << r.summary;
-    std::ofstream(hash_path, std::ios::binary) << hash;
-    GTEST_SKIP() << "regenerated " << summary_path << " and " << hash_path;
-  }
-  ASSERT_TRUE(std::filesystem::exists(summary_path))
-      << "missing golden file; see the comment at the top";
-  EXPECT_EQ(r.summary, ReadFile(summary_path));
-  EXPECT_EQ(hash, ReadFile(hash_path)) << "spans differ from the golden run";
+  EXPECT_TRUE(MatchesGoldenFile(dir + name + ".summary.json", r.summary, kRegenerate));
+  EXPECT_TRUE(MatchesGoldenFile(dir + name + ".spans.txt", SpanDigest(r.spans, kDefaultStartNanos),
+                                kRegenerate));
+  EXPECT_TRUE(MatchesGoldenFile(dir + name + ".spans.fnv64", hash, kRegenerate))
+      << "the OTLP/JSON bytes differ from the golden run (attributes or encoding, if the digest "
+         "above matched)";
 }
 
 TEST(GoldenTest, CheckoutSeed42) { CheckGolden("checkout", RunScenario("checkout", "42", "5s")); }
