@@ -49,7 +49,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     const HttpRequest& req = parser_->get();
-    HttpReply reply = (*handler_)(req, too_large);
+    HttpReply reply = CallHandler(req, too_large);
     if (reply.drop) {
       Close();
       return;
@@ -72,6 +72,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
     } else {
       Write();
     }
+  }
+
+  // The handler behind a catch-all: whatever it throws becomes a 500 and the server stays up.
+  HttpReply CallHandler(const HttpRequest& req, bool too_large) {
+    std::string what = "unknown exception";
+    try {
+      return (*handler_)(req, too_large);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    return TextReply(500, "internal error: " + what + "\n");
   }
 
   void Write() {
@@ -151,6 +163,14 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   uint64_t body_limit = 0;
   std::shared_ptr<const HttpHandler> handler;
 };
+
+HttpReply TextReply(unsigned status, std::string text) {
+  HttpReply reply;
+  reply.status = status;
+  reply.content_type = "text/plain; charset=utf-8";
+  reply.body = std::move(text);
+  return reply;
+}
 
 HttpServer::~HttpServer() { Stop(); }
 

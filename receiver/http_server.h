@@ -36,8 +36,12 @@ struct HttpReply {
   bool drop = false;  // close the connection without answering
 };
 
+// A text/plain (UTF-8) reply with `status` and `text`.
+HttpReply TextReply(unsigned status, std::string text);
+
 // Called once per request. `body_too_large` is true when the body exceeded the limit: the
-// request then carries headers only and the connection is closed after the reply.
+// request then carries headers only and the connection is closed after the reply. Anything the
+// handler throws is answered 500 (text/plain, naming the exception); the server stays up.
 using HttpHandler = std::function<HttpReply(const HttpRequest& request, bool body_too_large)>;
 
 class HttpServer {

@@ -152,6 +152,23 @@ class Receiver::Impl::Service final : public TraceService::CallbackService {
                                    const ExportRequest* request,
                                    ExportResponse* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    // Catch-all: an exception must never reach gRPC's thread (it would abort the process).
+    std::string what = "unknown exception";
+    try {
+      return Handle(context, reactor, request, response);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    impl_->stats.AddRequest(Protocol::kGrpc, grpc::StatusCode::INTERNAL);
+    reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "internal error: " + what));
+    return reactor;
+  }
+
+ private:
+  grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* context,
+                                   grpc::ServerUnaryReactor* reactor, const ExportRequest* request,
+                                   ExportResponse* response) {
     uint64_t size = request->ByteSizeLong();
     Answer answer;
     if (size > impl_->options.max_request_bytes) {
@@ -208,7 +225,6 @@ class Receiver::Impl::Service final : public TraceService::CallbackService {
     return reactor;
   }
 
- private:
   Impl* impl_;
 };
 
@@ -453,9 +469,18 @@ sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& op
   p->work.emplace(p->ioc.get_executor());
   if (!options.http_address.empty()) {
     HostPort hp = *ParseHostPort(options.http_address);
-    auto server = HttpServer::Start(
-        p->ioc, hp.host, hp.port, options.max_request_bytes,
-        [p](const HttpRequest& r, bool too_large) { return p->HandleOtlpHttp(r, too_large); });
+    auto server = HttpServer::Start(p->ioc, hp.host, hp.port, options.max_request_bytes,
+                                    [p](const HttpRequest& r, bool too_large) {
+                                      // Catch-all (counted): the server's own catch-all is the last
+                                      // resort.
+                                      try {
+                                        return p->HandleOtlpHttp(r, too_large);
+                                      } catch (const std::exception& e) {
+                                        p->stats.AddRequest(Protocol::kHttp, 500);
+                                        return TextReply(
+                                            500, std::string("internal error: ") + e.what() + "\n");
+                                      }
+                                    });
     if (!server.ok()) return server.status().WithContext("OTLP/HTTP");
     p->http_server = std::move(server).value();
   }

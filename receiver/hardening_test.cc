@@ -1,0 +1,188 @@
+// Issue 16 regression tests: the receiver facing misbehaving clients. Real servers on loopback
+// with ephemeral ports, raw bytes or real gRPC clients, loops bounded by counts or deadlines.
+#include <arpa/inet.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "exporter/proto/trace_service.grpc.pb.h"
+#include "receiver/http_server.h"
+#include "receiver/otlp_codec.h"
+#include "receiver/receiver.h"
+#include "receiver/test_requests.h"
+
+namespace tracesim::receiver {
+namespace {
+
+using opentelemetry::proto::collector::trace::v1::TraceService;
+using testing::MakeRequest;
+
+// A connected loopback TCP socket with a receive timeout; -1 on failure.
+int Connect(uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(timeout.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((timeout.count() % 1000) * 1000);
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool SendAll(int fd, const std::string& bytes) {
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    off += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// Reads until the peer closes, the timeout passes or `until` appears.
+std::string ReadAll(int fd, const std::string& until = "") {
+  std::string out;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (!until.empty() && out.find(until) != std::string::npos) break;
+  }
+  return out;
+}
+
+struct RawReply {
+  int status = 0;  // 0: closed without an answer
+  std::string head;
+  std::string body;
+};
+
+RawReply ParseReply(const std::string& raw) {
+  RawReply r;
+  size_t end = raw.find("\r\n\r\n");
+  if (raw.rfind("HTTP/1.", 0) != 0 || end == std::string::npos) return r;
+  r.status = std::atoi(raw.c_str() + 9);
+  r.head = raw.substr(0, end);
+  r.body = raw.substr(end + 4);
+  return r;
+}
+
+// Sends `bytes` on a fresh connection and reads the answer until the server closes.
+RawReply Exchange(uint16_t port, const std::string& bytes) {
+  int fd = Connect(port);
+  if (fd < 0) return {};
+  SendAll(fd, bytes);
+  std::string raw = ReadAll(fd);
+  ::close(fd);
+  return ParseReply(raw);
+}
+
+std::string Post(const std::string& content_type, const std::string& body,
+                 const std::string& extra_headers = "") {
+  return "POST /v1/traces HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: " +
+         content_type + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         extra_headers + "\r\n" + body;
+}
+
+ReceiverOptions LoopbackOptions() {
+  ReceiverOptions o;
+  o.grpc_address = "127.0.0.1:0";
+  o.http_address = "127.0.0.1:0";
+  return o;
+}
+
+std::unique_ptr<Receiver> StartOrDie(const ReceiverOptions& o) {
+  auto r = Receiver::Start(o);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  if (!r.ok()) return nullptr;
+  return std::move(r).value();
+}
+
+bool StillServes(Receiver& r) {
+  RawReply res =
+      Exchange(r.http_port(), Post("application/x-protobuf", MakeRequest(2).SerializeAsString()));
+  return res.status == 200;
+}
+
+// Item 9: `1e400` as application/json used to abort the process (uncaught out_of_range).
+TEST(HardeningTest, JsonNumberOverflowIsA400) {
+  auto r = StartOrDie(LoopbackOptions());
+  ASSERT_NE(r, nullptr);
+  for (const char* body : {"1e400", R"({"resourceSpans":[{"x":-1e400}]})"}) {
+    RawReply res = Exchange(r->http_port(), Post("application/json", body));
+    EXPECT_EQ(res.status, 400) << body;
+    EXPECT_NE(res.body.find("JSON"), std::string::npos) << res.body;
+  }
+  EXPECT_TRUE(StillServes(*r));
+}
+
+// Item 9: whatever a handler throws, the HTTP server answers 500 and keeps serving.
+TEST(HardeningTest, HttpHandlerExceptionsBecome500) {
+  boost::asio::io_context ioc;
+  int calls = 0;
+  auto server = HttpServer::Start(ioc, "127.0.0.1", 0, 1 << 20,
+                                  [&](const HttpRequest& req, bool) -> HttpReply {
+                                    if (++calls == 1) throw std::runtime_error("boom");
+                                    if (calls == 2) throw 42;  // not even a std::exception
+                                    return TextReply(200, "ok");
+                                  });
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  uint16_t port = (*server)->port();
+  std::thread t([&] { ioc.run_for(std::chrono::seconds(10)); });
+  RawReply a = Exchange(port, Post("text/plain", "x"));
+  RawReply b = Exchange(port, Post("text/plain", "x"));
+  RawReply c = Exchange(port, Post("text/plain", "x"));
+  (*server)->Stop();
+  ioc.stop();
+  t.join();
+  EXPECT_EQ(a.status, 500);
+  EXPECT_NE(a.body.find("boom"), std::string::npos) << a.body;
+  EXPECT_EQ(b.status, 500);
+  EXPECT_EQ(c.status, 200);
+  EXPECT_EQ(c.body, "ok");
+}
+
+// Item 1: 100 k nested arrays (200 KB, or a few hundred bytes gzipped) used to overflow the
+// stack in a recursive dump(); they are refused before anything recurses.
+TEST(HardeningTest, DeeplyNestedJsonIsA400NamingTheLimit) {
+  auto r = StartOrDie(LoopbackOptions());
+  ASSERT_NE(r, nullptr);
+  std::string deep =
+      "{\"resourceSpans\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  RawReply res = Exchange(r->http_port(), Post("application/json", deep));
+  EXPECT_EQ(res.status, 400);
+  EXPECT_NE(res.body.find("nested deeper than " + std::to_string(kMaxJsonDepth)), std::string::npos)
+      << res.body;
+  std::string gz = Gzip(deep);
+  EXPECT_LT(gz.size(), 1000u);
+  res = Exchange(r->http_port(), Post("application/json", gz, "Content-Encoding: gzip\r\n"));
+  EXPECT_EQ(res.status, 400);
+  EXPECT_TRUE(StillServes(*r));
+}
+
+// Item 8: a resourceSpans element that is not an object was answered 200.
+TEST(HardeningTest, NonObjectResourceSpansIsA400) {
+  auto r = StartOrDie(LoopbackOptions());
+  ASSERT_NE(r, nullptr);
+  RawReply res = Exchange(r->http_port(), Post("application/json", R"({"resourceSpans":[[]]})"));
+  EXPECT_EQ(res.status, 400);
+  EXPECT_NE(res.body.find("resourceSpans[0]: must be an object"), std::string::npos) << res.body;
+}
+
+}  // namespace
+}  // namespace tracesim::receiver
