@@ -16,6 +16,7 @@
 #include "receiver/http_server.h"
 #include "receiver/otlp_codec.h"
 #include "receiver/receiver.h"
+#include "receiver/test_h2.h"
 #include "receiver/test_requests.h"
 
 namespace tracesim::receiver {
@@ -23,6 +24,9 @@ namespace {
 
 using opentelemetry::proto::collector::trace::v1::TraceService;
 using testing::MakeRequest;
+using testing::PeakRssKib;
+using testing::RawH2Client;
+using testing::ResetPeakRss;
 
 // A connected loopback TCP socket with a receive timeout; -1 on failure.
 int Connect(uint16_t port, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
@@ -182,6 +186,80 @@ TEST(HardeningTest, NonObjectResourceSpansIsA400) {
   RawReply res = Exchange(r->http_port(), Post("application/json", R"({"resourceSpans":[[]]})"));
   EXPECT_EQ(res.status, 400);
   EXPECT_NE(res.body.find("resourceSpans[0]: must be an object"), std::string::npos) << res.body;
+}
+
+uint64_t Count(Receiver& r, const std::string& key) {
+  auto s = r.stats().Snapshot();
+  auto it = s.requests_by_code.find(key);
+  return it == s.requests_by_code.end() ? 0 : it->second;
+}
+
+// Item 2: a gzip bomb over gRPC (48 MiB of zeros in ~47 KB) used to be inflated in full by gRPC
+// before the size check (1.07 MiB of gzip: 1.19 GB). Now gRPC hands over the compressed bytes
+// and the receiver inflates them with --max-request-bytes as the limit.
+TEST(HardeningTest, GrpcGzipBombIsRefusedWithinTheLimit) {
+  ReceiverOptions o = LoopbackOptions();  // 4 MiB limit
+  auto r = StartOrDie(o);
+  ASSERT_NE(r, nullptr);
+  std::string bomb = Gzip(std::string(48u << 20, '\0'));
+  ASSERT_LT(bomb.size(), 60000u);  // one message within HTTP/2's initial 64 KiB window
+  ASSERT_TRUE(ResetPeakRss());
+  long before = PeakRssKib();
+  for (uint32_t stream : {1u, 3u}) {  // two bombs on one connection, one after the other
+    RawH2Client client(r->grpc_port());
+    ASSERT_TRUE(client.ok());
+    client.Headers(stream, "gzip");
+    client.Message(stream, bomb, /*compressed=*/true);
+    EXPECT_TRUE(client.AwaitEnd(stream, std::chrono::seconds(10)));
+  }
+  long grown_kib = PeakRssKib() - before;
+  // Documented bound (doc/receive.md): ~2 x the limit per request being inflated; 3 x here.
+  EXPECT_LT(grown_kib, 3 * 4096) << "peak RSS grew by " << grown_kib << " KiB";
+  EXPECT_EQ(Count(*r, "grpc:RESOURCE_EXHAUSTED"), 2u);
+  // A gzip request within the limit is still inflated and accepted.
+  RawH2Client client(r->grpc_port());
+  client.Headers(1, "gzip");
+  client.Message(1, Gzip(MakeRequest(20).SerializeAsString()), /*compressed=*/true);
+  EXPECT_TRUE(client.AwaitEnd(1, std::chrono::seconds(10)));
+  EXPECT_EQ(Count(*r, "grpc:OK"), 1u);
+  EXPECT_EQ(r->stats().Snapshot().spans_accepted, 20u);
+}
+
+// Item 8: a malformed protobuf over gRPC got UNIMPLEMENTED; the OTLP spec says INVALID_ARGUMENT.
+TEST(HardeningTest, MalformedGrpcMessageIsInvalidArgument) {
+  auto r = StartOrDie(LoopbackOptions());
+  ASSERT_NE(r, nullptr);
+  std::string good = MakeRequest(3).SerializeAsString();
+  RawH2Client client(r->grpc_port());
+  client.Headers(1, "");
+  client.Message(1, good.substr(0, good.size() - 5), /*compressed=*/false);
+  EXPECT_TRUE(client.AwaitEnd(1, std::chrono::seconds(10)));
+  client.Headers(3, "gzip");
+  client.Message(3, "\x1f\x8b not really gzip", /*compressed=*/true);
+  EXPECT_TRUE(client.AwaitEnd(3, std::chrono::seconds(10)));
+  EXPECT_EQ(Count(*r, "grpc:INVALID_ARGUMENT"), 2u);
+  EXPECT_EQ(Count(*r, "grpc:UNIMPLEMENTED"), 0u);
+}
+
+// Item 4: a client that keeps its connection (here: a call whose message never comes) makes
+// the receiver close the connection itself at Stop(), which leaves the port's side in TIME_WAIT;
+// the port probe, bound without SO_REUSEADDR, then refused the port for ~60 s.
+TEST(HardeningTest, GrpcPortRebindsAfterStopWithAClientConnected) {
+  auto first = StartOrDie(LoopbackOptions());
+  ASSERT_NE(first, nullptr);
+  uint16_t port = first->grpc_port();
+  RawH2Client client(port);
+  client.Headers(1, "");  // no message, no END_STREAM: the call stays open
+  client.Pump(std::chrono::milliseconds(200));
+  ASSERT_TRUE(first->Stop().ok());  // waits up to 2 s, then closes the connection
+  first.reset();
+  ReceiverOptions o = LoopbackOptions();
+  o.grpc_address = "127.0.0.1:" + std::to_string(port);
+  auto second = Receiver::Start(o);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  // A second live receiver on the same port is still refused.
+  auto third = Receiver::Start(o);
+  EXPECT_FALSE(third.ok());
 }
 
 }  // namespace

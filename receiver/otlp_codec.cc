@@ -3,8 +3,10 @@
 #include <google/protobuf/util/json_util.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace tracesim::receiver {
 namespace {
@@ -314,6 +316,9 @@ sim::Status Gunzip(std::string_view in, uint64_t limit, std::string* out, bool* 
   if (inflateInit2(&zs, 15 + 32) != Z_OK) return sim::Status::Internal("inflateInit2 failed");
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
+  // A vector, not a string: vector::reserve allocates exactly what is asked (a string's
+  // reserve may double), so the buffer never exceeds `limit` however the input lies.
+  std::vector<char> inflated;
   char buf[64 * 1024];
   int rc = Z_OK;
   while (rc != Z_STREAM_END) {
@@ -326,19 +331,24 @@ sim::Status Gunzip(std::string_view in, uint64_t limit, std::string* out, bool* 
                                           (zs.msg != nullptr ? zs.msg : "inflate failed"));
     }
     size_t produced = sizeof(buf) - zs.avail_out;
-    if (out->size() + produced > limit) {
+    if (inflated.size() + produced > limit) {
       inflateEnd(&zs);
       *too_large = true;
       return sim::Status::InvalidArgument("decompressed body exceeds the limit of " +
                                           std::to_string(limit) + " bytes");
     }
-    out->append(buf, produced);
+    if (inflated.capacity() < inflated.size() + produced) {
+      inflated.reserve(std::min<uint64_t>(
+          limit, std::max<uint64_t>(inflated.capacity() * 2, inflated.size() + produced)));
+    }
+    inflated.insert(inflated.end(), buf, buf + produced);
     if (rc == Z_OK && zs.avail_in == 0 && produced == 0) {
       inflateEnd(&zs);
       return sim::Status::InvalidArgument("corrupt gzip body: truncated stream");
     }
   }
   inflateEnd(&zs);
+  out->assign(inflated.data(), inflated.size());
   return sim::Status::Ok();
 }
 

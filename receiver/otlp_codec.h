@@ -54,6 +54,7 @@ SpanCheck CheckSpans(const ExportRequest& request, std::string* invalid_mask = n
 
 // Inflates a gzip (or zlib) stream into *out. Fails with InvalidArgument for a corrupt or
 // truncated stream; sets *too_large (and fails) when the output would exceed `limit` bytes.
+// Memory: at most `limit` bytes while inflating, plus the output's size on success.
 sim::Status Gunzip(std::string_view in, uint64_t limit, std::string* out, bool* too_large);
 
 // Compresses `in` as gzip (used by tests and clients).
