@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "exporter/proto/trace_service.grpc.pb.h"
 #include "receiver/http_server.h"
@@ -139,7 +141,7 @@ TEST(HardeningTest, JsonNumberOverflowIsA400) {
 TEST(HardeningTest, HttpHandlerExceptionsBecome500) {
   boost::asio::io_context ioc;
   int calls = 0;
-  auto server = HttpServer::Start(ioc, "127.0.0.1", 0, 1 << 20,
+  auto server = HttpServer::Start(ioc, "127.0.0.1", 0, HttpLimits{},
                                   [&](const HttpRequest& req, bool) -> HttpReply {
                                     if (++calls == 1) throw std::runtime_error("boom");
                                     if (calls == 2) throw 42;  // not even a std::exception
@@ -260,6 +262,191 @@ TEST(HardeningTest, GrpcPortRebindsAfterStopWithAClientConnected) {
   // A second live receiver on the same port is still refused.
   auto third = Receiver::Start(o);
   EXPECT_FALSE(third.ok());
+}
+
+// Item 8: framing errors used to close the connection without an answer.
+TEST(HardeningTest, HttpFramingErrorsAreAnswered) {
+  auto r = StartOrDie(LoopbackOptions());
+  ASSERT_NE(r, nullptr);
+  uint16_t port = r->http_port();
+  RawReply res =
+      Exchange(port, "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n");
+  EXPECT_EQ(res.status, 400);
+  EXPECT_NE(res.head.find("text/plain"), std::string::npos) << res.head;
+  res = Exchange(port, "\x01\x02 / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(res.status, 400);
+  res = Exchange(
+      port, "GET /v1/traces HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70000, 'a') + "\r\n\r\n");
+  EXPECT_EQ(res.status, 431);
+  EXPECT_NE(res.body.find("65536"), std::string::npos) << res.body;
+  res = Exchange(port, "GET /v1/traces HTTP/3.0\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(res.status, 505);
+  EXPECT_TRUE(StillServes(*r));
+}
+
+// Item 8: `Expect: 100-continue` was never answered (curl waited 1 s before sending the body).
+TEST(HardeningTest, HttpExpectContinueIsAnswered) {
+  auto r = StartOrDie(LoopbackOptions());
+  ASSERT_NE(r, nullptr);
+  std::string body = MakeRequest(5).SerializeAsString();
+  int fd = Connect(r->http_port(), std::chrono::milliseconds(500));
+  ASSERT_GE(fd, 0);
+  std::string head = Post("application/x-protobuf", "", "Expect: 100-continue\r\n");
+  head.replace(head.find("Content-Length: 0"), 17,
+               "Content-Length: " + std::to_string(body.size()));
+  ASSERT_TRUE(SendAll(fd, head));
+  std::string interim = ReadAll(fd, "\r\n\r\n");  // within the 500 ms receive timeout
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(SendAll(fd, body));
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  RawReply res = ParseReply(ReadAll(fd));
+  ::close(fd);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(r->stats().Snapshot().spans_accepted, 5u);
+}
+
+// Item 8: error bodies to a GET or a text/plain POST were binary protobuf; the message of a
+// decompression over the limit read "decompressed decompressed body".
+TEST(HardeningTest, HttpErrorBodiesFollowTheRequest) {
+  ReceiverOptions o = LoopbackOptions();
+  o.max_request_bytes = 64 * 1024;
+  auto r = StartOrDie(o);
+  ASSERT_NE(r, nullptr);
+  RawReply res =
+      Exchange(r->http_port(), "GET /v1/traces HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(res.status, 405);
+  EXPECT_NE(res.head.find("Content-Type: text/plain"), std::string::npos) << res.head;
+  EXPECT_EQ(res.body, "method GET not allowed; use POST\n");
+  res = Exchange(r->http_port(), Post("text/plain", "hello"));
+  EXPECT_EQ(res.status, 415);
+  EXPECT_NE(res.head.find("Content-Type: text/plain"), std::string::npos) << res.head;
+  EXPECT_NE(res.body.find("unsupported Content-Type 'text/plain'"), std::string::npos);
+  res = Exchange(r->http_port(), Post("application/json", Gzip(std::string(200000, ' ') + "{}"),
+                                      "Content-Encoding: gzip\r\n"));
+  EXPECT_EQ(res.status, 413);
+  EXPECT_EQ(res.body.find("decompressed decompressed"), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find("decompressed body exceeds the limit of 65536 bytes"), std::string::npos)
+      << res.body;
+}
+
+// Item 5: no connection cap. Over the cap, a connection gets 503 at once and is closed; the
+// receiver serves again when one closes.
+TEST(HardeningTest, HttpConnectionsAreCapped) {
+  ReceiverOptions o = LoopbackOptions();
+  o.http_max_connections = 8;
+  auto r = StartOrDie(o);
+  ASSERT_NE(r, nullptr);
+  std::vector<int> held;
+  for (int i = 0; i < 8; ++i) {
+    held.push_back(Connect(r->http_port()));
+    ASSERT_GE(held.back(), 0);
+  }
+  // The accepts happen asynchronously: wait (bounded) until all 8 are counted.
+  for (int i = 0; i < 100 && r->stats().Snapshot().requests == 0; ++i) {
+    RawReply over = Exchange(r->http_port(), "");
+    if (over.status == 503) {
+      EXPECT_NE(over.body.find("too many connections"), std::string::npos);
+      break;
+    }
+    ASSERT_LT(i, 99) << "never refused";
+  }
+  ::close(held.back());
+  held.pop_back();
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    served = StillServes(*r);
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(served);
+  for (int fd : held) ::close(fd);
+}
+
+// Item 5: idle connections lived 120 s, and a header could be sent a byte at a time forever.
+TEST(HardeningTest, HttpHeaderAndIdleTimeoutsCloseConnections) {
+  ReceiverOptions o = LoopbackOptions();
+  o.http_header_timeout = std::chrono::milliseconds(300);
+  o.http_idle_timeout = std::chrono::milliseconds(400);
+  auto r = StartOrDie(o);
+  ASSERT_NE(r, nullptr);
+  auto closed_within = [](int fd, std::chrono::milliseconds budget) {
+    auto start = std::chrono::steady_clock::now();
+    char c;
+    while (std::chrono::steady_clock::now() - start < budget) {
+      ssize_t n = ::recv(fd, &c, 1, 0);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) return true;
+      if (n > 0) continue;
+    }
+    return false;
+  };
+  // Slowloris: a header trickled a byte every 100 ms never completes.
+  int slow = Connect(r->http_port(), std::chrono::milliseconds(100));
+  ASSERT_GE(slow, 0);
+  std::string head = "POST /v1/traces HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaa";
+  auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (size_t i = 0; i < head.size() && !closed; ++i) {
+    if (!SendAll(slow, head.substr(i, 1))) closed = true;
+    char c;
+    ssize_t n = ::recv(slow, &c, 1, 0);  // waits up to 100 ms
+    if (n == 0) closed = true;
+  }
+  EXPECT_TRUE(closed || closed_within(slow, std::chrono::milliseconds(1000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  ::close(slow);
+  // Idle keep-alive connection after one request.
+  int idle = Connect(r->http_port(), std::chrono::milliseconds(100));
+  ASSERT_GE(idle, 0);
+  std::string req = Post("application/x-protobuf", MakeRequest(1).SerializeAsString());
+  req.replace(req.find("Connection: close"), 17, "Connection: keep-alive");
+  ASSERT_TRUE(SendAll(idle, req));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::string answer = ReadAll(idle, "\r\n\r\n");
+  EXPECT_EQ(ParseReply(answer).status, 200);
+  EXPECT_TRUE(closed_within(idle, std::chrono::milliseconds(1500)));
+  ::close(idle);
+}
+
+// Item 5: on EMFILE the accept loop retried at once, forever (100 % CPU). With the descriptor
+// table full and connections queued, the process now uses a small fraction of one core.
+TEST(HardeningTest, HttpAcceptBacksOffWhenOutOfDescriptors) {
+  auto r = StartOrDie(LoopbackOptions());
+  ASSERT_NE(r, nullptr);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  // Fill the descriptor table with client connections, queued in the listen backlog.
+  rlimit tight = saved;
+  int probe = ::dup(0);
+  ASSERT_GE(probe, 0);
+  ::close(probe);
+  tight.rlim_cur = static_cast<rlim_t>(probe + 64);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &tight), 0);
+  std::vector<int> fds;
+  for (int i = 0; i < 200; ++i) {
+    int fd = Connect(r->http_port(), std::chrono::milliseconds(100));
+    if (fd < 0) break;
+    fds.push_back(fd);
+  }
+  // Whatever is left, take it, so the server's accept fails with EMFILE.
+  for (int fd = ::dup(0); fd >= 0; fd = ::dup(0)) fds.push_back(fd);
+  auto cpu_ms = [] {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000.0 +
+           (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000.0;
+  };
+  double cpu_before = cpu_ms();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  double used = cpu_ms() - cpu_before;
+  for (int fd : fds) ::close(fd);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+  EXPECT_LT(used, 100.0) << "CPU ms used in 500 ms of EMFILE";
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    served = StillServes(*r);
+    if (!served) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(served);
 }
 
 }  // namespace

@@ -393,13 +393,17 @@ HttpReply Receiver::Impl::HandleOtlpHttp(const HttpRequest& req, bool too_large)
   HttpReply reply;
   std::string media = MediaType(Sv(req[http::field::content_type]));
   bool json = media == kJsonType;
-  reply.content_type = json ? kJsonType : kProtobufType;
+  // Error bodies: a google.rpc.Status in the request's encoding; text/plain when the request
+  // is neither OTLP encoding (a GET, text/plain), as the Collector answers.
+  bool text = !json && media != kProtobufType;
+  reply.content_type = json ? kJsonType : text ? "text/plain; charset=utf-8" : kProtobufType;
   const auto retry = options.faults.retry_after;
   auto fail = [&](unsigned status, int grpc_code, const std::string& message,
                   std::chrono::milliseconds retry_after) {
     reply.status = status;
-    reply.body = json ? RpcStatusJson(grpc_code, message, retry_after)
-                      : RpcStatusBytes(grpc_code, message, retry_after, "");
+    reply.body = json   ? RpcStatusJson(grpc_code, message, retry_after)
+                 : text ? message + "\n"
+                        : RpcStatusBytes(grpc_code, message, retry_after, "");
     if (retry_after.count() > 0) {
       reply.headers.emplace_back("Retry-After", std::to_string((retry_after.count() + 999) / 1000));
     }
@@ -439,7 +443,7 @@ HttpReply Receiver::Impl::HandleOtlpHttp(const HttpRequest& req, bool too_large)
     bool over = false;
     sim::Status st = Gunzip(wire, options.max_request_bytes, &inflated, &over);
     if (over) {
-      return fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, "decompressed " + st.message(),
+      return fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, st.message(),
                   std::chrono::milliseconds(0));
     }
     if (!st.ok()) {
@@ -557,25 +561,32 @@ sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& op
   p->work.emplace(p->ioc.get_executor());
   if (!options.http_address.empty()) {
     HostPort hp = *ParseHostPort(options.http_address);
-    auto server = HttpServer::Start(p->ioc, hp.host, hp.port, options.max_request_bytes,
-                                    [p](const HttpRequest& r, bool too_large) {
-                                      // Catch-all (counted): the server's own catch-all is the last
-                                      // resort.
-                                      try {
-                                        return p->HandleOtlpHttp(r, too_large);
-                                      } catch (const std::exception& e) {
-                                        p->stats.AddRequest(Protocol::kHttp, 500);
-                                        return TextReply(
-                                            500, std::string("internal error: ") + e.what() + "\n");
-                                      }
-                                    });
+    HttpLimits limits;
+    limits.body_limit = options.max_request_bytes;
+    limits.max_connections = options.http_max_connections;
+    limits.header_timeout = options.http_header_timeout;
+    limits.idle_timeout = options.http_idle_timeout;
+    auto server = HttpServer::Start(
+        p->ioc, hp.host, hp.port, limits, [p](const HttpRequest& r, bool too_large) {
+          // Catch-all (counted): the server's own catch-all is the last
+          // resort.
+          try {
+            return p->HandleOtlpHttp(r, too_large);
+          } catch (const std::exception& e) {
+            p->stats.AddRequest(Protocol::kHttp, 500);
+            return TextReply(500, std::string("internal error: ") + e.what() + "\n");
+          }
+        });
     if (!server.ok()) return server.status().WithContext("OTLP/HTTP");
     p->http_server = std::move(server).value();
   }
   if (!options.metrics_address.empty()) {
     HostPort hp = *ParseHostPort(options.metrics_address);
+    HttpLimits limits;
+    limits.body_limit = 64 * 1024;
+    limits.max_connections = 64;
     auto server = HttpServer::Start(
-        p->ioc, hp.host, hp.port, 64 * 1024,
+        p->ioc, hp.host, hp.port, limits,
         [p](const HttpRequest& r, bool too_large) { return p->HandleMetrics(r, too_large); });
     if (!server.ok()) return server.status().WithContext("metrics");
     p->metrics_server = std::move(server).value();

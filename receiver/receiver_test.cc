@@ -219,8 +219,8 @@ TEST(ReceiverTest, HttpMalformedInputGetsTheProtocolAnswer) {
 
   res = client.Post("text/plain", good);
   EXPECT_EQ(res.status, 415);
-  EXPECT_NE(ParseRpcStatus(res.body).message().find("unsupported Content-Type 'text/plain'"),
-            std::string::npos);
+  EXPECT_EQ(res.content_type, "text/plain; charset=utf-8");  // issue 16 item 8
+  EXPECT_NE(res.body.find("unsupported Content-Type 'text/plain'"), std::string::npos);
 
   res = client.Post("application/json", R"({"resourceSpans":[{)");
   EXPECT_EQ(res.status, 400);
