@@ -171,6 +171,11 @@ class Receiver::Impl::Service final
                                    const grpc::ByteBuffer* request,
                                    grpc::ByteBuffer* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    if (context->IsCancelled()) {
+      // Reset by the client before its turn (rapid reset): no work, nothing to count.
+      reactor->Finish(grpc::Status::CANCELLED);
+      return reactor;
+    }
     // Catch-all: an exception must never reach gRPC's thread (it would abort the process).
     std::string what = "unknown exception";
     try {
@@ -623,6 +628,14 @@ sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& op
     builder.RegisterService(p->service.get());
     // Never share the port with another server silently (gRPC sets SO_REUSEPORT by default).
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    // Rapid reset and stream floods (issue 16 item 3): at most this many streams per
+    // connection, and a memory quota for gRPC's connections and calls; past the quota gRPC
+    // reclaims memory by closing connections.
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                               static_cast<int>(options.grpc_max_concurrent_streams));
+    grpc::ResourceQuota quota("tracesim-receiver");
+    quota.Resize(static_cast<size_t>(options.grpc_memory_limit_bytes));
+    builder.SetResourceQuota(quota);
     // gRPC hands messages over still compressed; the receiver inflates them with a limit
     // (issue 16 item 2: gRPC used to inflate a 1 MiB gzip bomb to 1 GiB before any check).
     builder.AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
