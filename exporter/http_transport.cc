@@ -1,10 +1,13 @@
 // OTLP/HTTP and Zipkin transports: Boost.Beast over Asio, one I/O thread, `connections`
 // keep-alive connections (plain TCP or TLS) each serving the shared FIFO queue of requests with
 // a C++20 coroutine. A request goes to the first idle connection; a connection that the server
-// closed while idle is reopened transparently (once per request) before anything is reported.
+// closed while idle is noticed before writing and reopened. A request is written at most once per
+// call: losing the connection after writing it is reported as retryable (at-least-once delivery).
 // clang-format off
 #include <utility>  // before Asio: boost 1.74 awaitable.hpp uses std::exchange unincluded
 // clang-format on
+
+#include <sys/socket.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,6 +20,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -57,6 +61,15 @@ struct Conn {
     tls.reset();
   }
 };
+
+// True when an idle connection can no longer carry a request: the peer closed it (EOF), reset
+// it, or sent something unasked (a TLS close_notify, a stray answer). Non-blocking peek.
+bool PeerClosed(beast::tcp_stream& stream) {
+  char byte;
+  ssize_t n = ::recv(stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+  return true;  // 0: EOF; > 0: unexpected bytes on an idle connection
+}
 
 bool IsIpLiteral(const std::string& host) {
   beast::error_code ec;
@@ -275,9 +288,14 @@ class HttpTransport final : public Transport {
     ExportResult r;
     const Clock::time_point deadline = p.start + options_.timeout;
     http::request<http::string_body> req = BuildRequest(p);
-    for (int attempt = 0; attempt < 2; ++attempt) {
-      const bool reused = c->open();
-      if (!reused && !co_await Connect(c, deadline, &r)) co_return r;
+    // At most once per call: a connection the server closed while idle is noticed before the
+    // request is written (PeerClosed) and reopened. A connection lost after the request was
+    // written is reported as retryable ("disconnected"): the caller's retry path counts it and
+    // backs off. The server may have processed it: delivery is at least once
+    // (doc/transports.md). Issue 16 item 7: this used to be re-sent at once, uncounted.
+    {
+      if (c->open() && PeerClosed(c->lowest())) c->Close();
+      if (!c->open() && !co_await Connect(c, deadline, &r)) co_return r;
       http::response_parser<http::string_body> parser;
       parser.body_limit(kMaxResponseBytes);
       parser.header_limit(64 * 1024);
@@ -287,11 +305,6 @@ class HttpTransport final : public Transport {
                  : co_await RoundTrip(*c->plain, c->lowest(), req, parser, deadline, &got_bytes);
       if (ec) {
         c->Close();
-        const bool stale = reused && !got_bytes &&
-                           (ec == http::error::end_of_stream || ec == asio::error::eof ||
-                            ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-                            ec == ssl::error::stream_truncated);
-        if (stale && attempt == 0 && !stopping_) continue;  // the server closed an idle connection
         r.kind = ExportResult::Kind::kRetryable;
         if (ec == beast::error::timeout) {
           r.code_name = "deadline";

@@ -448,7 +448,8 @@ struct Reply {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   milliseconds delay{0};
-  bool disconnect = false;  // close the connection without answering
+  bool disconnect = false;   // close the connection without answering
+  bool close_after = false;  // answer (keep-alive), then close the connection: an idle close
 };
 
 struct SeenRequest {
@@ -570,7 +571,7 @@ class HttpTestServer {
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
       http::write(stream, res, ec);
-      if (ec || !req.keep_alive()) return;
+      if (ec || !req.keep_alive() || reply.close_after) return;
     }
   }
 
@@ -751,6 +752,52 @@ TEST(HttpTransportTest, DisconnectAndDeadlineAndRefused) {
   r = ExportAndWait(*rt, SampleBody());
   EXPECT_EQ(r.kind, Kind::kRetryable);
   EXPECT_EQ(r.code_name, "connection refused");
+}
+
+// Issue 16 item 7: a connection that drops after the request was written was taken for a stale
+// keep-alive and the request re-sent at once: no backoff, not counted, a duplicate when the
+// server had received it. It is now a retryable "disconnected" result (the caller's retry path
+// counts and backs off), and the server saw the request once.
+TEST(HttpTransportTest, DropAfterWriteIsAReportedRetryNotASilentResend) {
+  HttpTestServer server;
+  TransportOptions o;
+  o.protocol = WireProtocol::kHttpProtobuf;
+  o.endpoint = server.url();
+  o.timeout = milliseconds(2000);
+  auto t = MakeTransport(o);
+  ASSERT_EQ(ExportAndWait(*t, SampleBody()).kind, Kind::kOk);  // the connection is now reused
+  server.set_reply([](const SeenRequest&) {
+    Reply r;
+    r.disconnect = true;  // read the request, then drop the connection
+    return r;
+  });
+  ExportResult r = ExportAndWait(*t, SampleBody());
+  EXPECT_EQ(r.kind, Kind::kRetryable);
+  EXPECT_EQ(r.code_name, "disconnected");
+  EXPECT_EQ(server.seen().size(), 2u) << "the dropped request was re-sent silently";
+}
+
+// Issue 16 item 7: what the silent re-send was for still works without a retry: a connection
+// the server closed while idle is noticed before the request is written and reopened.
+TEST(HttpTransportTest, IdleConnectionClosedByTheServerIsReopenedBeforeWriting) {
+  HttpTestServer server;
+  TransportOptions o;
+  o.protocol = WireProtocol::kHttpProtobuf;
+  o.endpoint = server.url();
+  o.timeout = milliseconds(2000);
+  auto t = MakeTransport(o);
+  server.set_reply([](const SeenRequest&) {
+    Reply r;
+    r.close_after = true;
+    return r;
+  });
+  for (int i = 0; i < 3; ++i) {
+    ExportResult r = ExportAndWait(*t, SampleBody());
+    EXPECT_EQ(r.kind, Kind::kOk) << i << ": " << r.code_name << " " << r.message;
+    std::this_thread::sleep_for(milliseconds(50));  // the server's FIN arrives
+  }
+  EXPECT_EQ(server.seen().size(), 3u);
+  EXPECT_EQ(server.connections(), 3);
 }
 
 TEST(HttpTransportTest, GzipBodyInflates) {

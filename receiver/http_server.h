@@ -1,6 +1,8 @@
 // HttpServer: a small HTTP/1.1 server over Boost.Beast/Asio for the OTLP/HTTP receiver and the
-// metrics endpoint. Keep-alive, one request at a time per connection, a body size limit, and
-// replies that may be delayed or replaced by closing the connection (fault injection).
+// metrics endpoint. Keep-alive, one request at a time per connection, limits (HttpLimits) on
+// body and header size, connections and time, and replies that may be delayed or replaced by
+// closing the connection (fault injection). Malformed requests are answered (400, 431, 505)
+// before closing; `Expect: 100-continue` is answered; accept errors such as EMFILE back off.
 //
 // The server runs on an io_context owned by the caller (any number of threads may run it).
 // Thread-safe: the handler is called concurrently from those threads. Stop() closes the
@@ -36,8 +38,30 @@ struct HttpReply {
   bool drop = false;  // close the connection without answering
 };
 
+// What one server bounds (doc/receive.md, "Limits").
+struct HttpLimits {
+  // Largest request body; larger ones reach the handler with body_too_large. Default: 4 MiB.
+  uint64_t body_limit = 4u << 20;
+  // Largest request line + headers; larger ones get 431 and the connection is closed.
+  // Default: 64 KiB.
+  uint32_t header_limit = 64 * 1024;
+  // Open connections; one more is answered 503 (Retry-After: 1) and closed at once.
+  // Default: 1024.
+  uint32_t max_connections = 1024;
+  // From a connection's first byte of a request (or its accept) to the end of the headers.
+  // Default: 10 s.
+  std::chrono::milliseconds header_timeout{10'000};
+  // Between requests on a keep-alive connection, and for reading a body or writing an answer.
+  // Default: 30 s.
+  std::chrono::milliseconds idle_timeout{30'000};
+};
+
+// A text/plain (UTF-8) reply with `status` and `text`.
+HttpReply TextReply(unsigned status, std::string text);
+
 // Called once per request. `body_too_large` is true when the body exceeded the limit: the
-// request then carries headers only and the connection is closed after the reply.
+// request then carries headers only and the connection is closed after the reply. Anything the
+// handler throws is answered 500 (text/plain, naming the exception); the server stays up.
 using HttpHandler = std::function<HttpReply(const HttpRequest& request, bool body_too_large)>;
 
 class HttpServer {
@@ -50,10 +74,13 @@ class HttpServer {
   // the address cannot be bound, naming it.
   static sim::Result<std::unique_ptr<HttpServer>> Start(boost::asio::io_context& ioc,
                                                         const std::string& host, uint16_t port,
-                                                        uint64_t body_limit, HttpHandler handler);
+                                                        const HttpLimits& limits,
+                                                        HttpHandler handler);
 
   // The bound port.
   uint16_t port() const { return port_; }
+  // Connections open now.
+  uint32_t connections() const;
   // Stops accepting; idempotent.
   void Stop();
 

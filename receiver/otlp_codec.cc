@@ -3,8 +3,10 @@
 #include <google/protobuf/util/json_util.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace tracesim::receiver {
 namespace {
@@ -95,6 +97,38 @@ sim::Status ConvertIdField(json& obj, const char* camel, const char* snake, cons
   return sim::Status::Ok();
 }
 
+sim::Status NotAnObject(const std::string& path) {
+  return sim::Status::InvalidArgument(path + ": must be an object");
+}
+
+// Fails when arrays/objects nest deeper than kMaxJsonDepth. One pass, no recursion; brackets
+// inside strings (with escapes) do not count. Malformed text is left to the parser.
+sim::Status CheckJsonDepth(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) {
+        return sim::Status::InvalidArgument("JSON nested deeper than " +
+                                            std::to_string(kMaxJsonDepth) +
+                                            " levels (the limit) at byte " + std::to_string(i));
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return sim::Status::Ok();
+}
+
 sim::Status ConvertIds(json& root, const IdConverter& f) {
   if (!root.is_object()) {
     return sim::Status::InvalidArgument("the request must be a JSON object");
@@ -110,19 +144,21 @@ sim::Status ConvertIds(json& root, const IdConverter& f) {
   if (rss == nullptr) return sim::Status::Ok();
   for (size_t r = 0; r < rss->size(); ++r) {
     json& rs = (*rss)[r];
-    if (!rs.is_object()) continue;  // the protobuf parser reports the type error
+    std::string rpath = "resourceSpans[" + std::to_string(r) + "]";
+    // protobuf's JSON reader takes [] and null for a message: refuse them here.
+    if (!rs.is_object()) return NotAnObject(rpath);
     json* sss = array_of(rs, "scopeSpans", "scope_spans");
     if (sss == nullptr) continue;
     for (size_t s = 0; s < sss->size(); ++s) {
       json& ss = (*sss)[s];
-      if (!ss.is_object()) continue;
+      std::string spath = rpath + ".scopeSpans[" + std::to_string(s) + "]";
+      if (!ss.is_object()) return NotAnObject(spath);
       json* spans = array_of(ss, "spans", "spans");
       if (spans == nullptr) continue;
       for (size_t i = 0; i < spans->size(); ++i) {
         json& span = (*spans)[i];
-        if (!span.is_object()) continue;
-        std::string path = "resourceSpans[" + std::to_string(r) + "].scopeSpans[" +
-                           std::to_string(s) + "].spans[" + std::to_string(i) + "]";
+        std::string path = spath + ".spans[" + std::to_string(i) + "]";
+        if (!span.is_object()) return NotAnObject(path);
         TRACESIM_RETURN_IF_ERROR(ConvertIdField(span, "traceId", "trace_id", f, path));
         TRACESIM_RETURN_IF_ERROR(ConvertIdField(span, "spanId", "span_id", f, path));
         TRACESIM_RETURN_IF_ERROR(ConvertIdField(span, "parentSpanId", "parent_span_id", f, path));
@@ -130,8 +166,8 @@ sim::Status ConvertIds(json& root, const IdConverter& f) {
         if (links == nullptr) continue;
         for (size_t l = 0; l < links->size(); ++l) {
           json& link = (*links)[l];
-          if (!link.is_object()) continue;
           std::string lpath = path + ".links[" + std::to_string(l) + "]";
+          if (!link.is_object()) return NotAnObject(lpath);
           TRACESIM_RETURN_IF_ERROR(ConvertIdField(link, "traceId", "trace_id", f, lpath));
           TRACESIM_RETURN_IF_ERROR(ConvertIdField(link, "spanId", "span_id", f, lpath));
         }
@@ -175,21 +211,27 @@ bool HexToBytes(std::string_view hex, std::string* out) {
 
 sim::Status ParseOtlpJson(std::string_view text, ExportRequest* out) {
   out->Clear();
+  TRACESIM_RETURN_IF_ERROR(CheckJsonDepth(text));
   json root;
+  std::string converted;
   try {
     root = json::parse(text.begin(), text.end());
+    TRACESIM_RETURN_IF_ERROR(ConvertIds(root, [](const std::string& hex, std::string* b64) {
+      std::string bytes;
+      if (!HexToBytes(hex, &bytes)) return false;
+      *b64 = Base64Encode(bytes);
+      return true;
+    }));
+    converted = root.dump(-1, ' ', false, json::error_handler_t::replace);
   } catch (const json::parse_error& e) {
     return sim::Status::InvalidArgument(std::string("malformed JSON: ") + e.what());
+  } catch (const json::exception& e) {
+    // out_of_range 406 (a number that overflows a double) and the like.
+    return sim::Status::InvalidArgument(std::string("unreadable JSON: ") + e.what());
   }
-  TRACESIM_RETURN_IF_ERROR(ConvertIds(root, [](const std::string& hex, std::string* b64) {
-    std::string bytes;
-    if (!HexToBytes(hex, &bytes)) return false;
-    *b64 = Base64Encode(bytes);
-    return true;
-  }));
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
-  auto st = google::protobuf::util::JsonStringToMessage(root.dump(), out, options);
+  auto st = google::protobuf::util::JsonStringToMessage(converted, out, options);
   if (!st.ok()) {
     return sim::Status::InvalidArgument("not an OTLP/JSON ExportTraceServiceRequest: " +
                                         std::string(st.message()));
@@ -274,6 +316,9 @@ sim::Status Gunzip(std::string_view in, uint64_t limit, std::string* out, bool* 
   if (inflateInit2(&zs, 15 + 32) != Z_OK) return sim::Status::Internal("inflateInit2 failed");
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
+  // A vector, not a string: vector::reserve allocates exactly what is asked (a string's
+  // reserve may double), so the buffer never exceeds `limit` however the input lies.
+  std::vector<char> inflated;
   char buf[64 * 1024];
   int rc = Z_OK;
   while (rc != Z_STREAM_END) {
@@ -286,19 +331,24 @@ sim::Status Gunzip(std::string_view in, uint64_t limit, std::string* out, bool* 
                                           (zs.msg != nullptr ? zs.msg : "inflate failed"));
     }
     size_t produced = sizeof(buf) - zs.avail_out;
-    if (out->size() + produced > limit) {
+    if (inflated.size() + produced > limit) {
       inflateEnd(&zs);
       *too_large = true;
       return sim::Status::InvalidArgument("decompressed body exceeds the limit of " +
                                           std::to_string(limit) + " bytes");
     }
-    out->append(buf, produced);
+    if (inflated.capacity() < inflated.size() + produced) {
+      inflated.reserve(std::min<uint64_t>(
+          limit, std::max<uint64_t>(inflated.capacity() * 2, inflated.size() + produced)));
+    }
+    inflated.insert(inflated.end(), buf, buf + produced);
     if (rc == Z_OK && zs.avail_in == 0 && produced == 0) {
       inflateEnd(&zs);
       return sim::Status::InvalidArgument("corrupt gzip body: truncated stream");
     }
   }
   inflateEnd(&zs);
+  out->assign(inflated.data(), inflated.size());
   return sim::Status::Ok();
 }
 

@@ -17,9 +17,15 @@ namespace tracesim::receiver {
 using ExportRequest = opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest;
 using ExportResponse = opentelemetry::proto::collector::trace::v1::ExportTraceServiceResponse;
 
+// Deepest nesting of JSON arrays and objects ParseOtlpJson accepts. A real OTLP request needs
+// about 10 levels plus 3 per level of nested AnyValue; protobuf's JSON reader stops at 100.
+// Checked by a linear scan before any recursive code sees the text (issue 16 item 1).
+inline constexpr int kMaxJsonDepth = 64;
+
 // Parses an OTLP/JSON ExportTraceServiceRequest into *out (cleared first). Errors
 // (InvalidArgument) name the JSON position or the field path, e.g.
-// "resourceSpans[0].scopeSpans[0].spans[2].traceId: 'xyz' is not a hex string".
+// "resourceSpans[0].scopeSpans[0].spans[2].traceId: 'xyz' is not a hex string", or the depth
+// limit. Never throws: every exception of the JSON library becomes an error.
 sim::Status ParseOtlpJson(std::string_view json, ExportRequest* out);
 
 // Encodes a request as one line of OTLP/JSON (no newline): hex ids, enums as integers, 64-bit
@@ -48,6 +54,7 @@ SpanCheck CheckSpans(const ExportRequest& request, std::string* invalid_mask = n
 
 // Inflates a gzip (or zlib) stream into *out. Fails with InvalidArgument for a corrupt or
 // truncated stream; sets *too_large (and fails) when the output would exceed `limit` bytes.
+// Memory: at most `limit` bytes while inflating, plus the output's size on success.
 sim::Status Gunzip(std::string_view in, uint64_t limit, std::string* out, bool* too_large);
 
 // Compresses `in` as gzip (used by tests and clients).

@@ -88,6 +88,62 @@ TEST(OtlpCodecTest, RejectsMalformedJson) {
       << st.message();
 }
 
+// Issue 16 item 9: nlohmann throws out_of_range (406) for a number that overflows a double;
+// the decoder answers an error instead of letting it escape.
+TEST(OtlpCodecTest, LibraryExceptionsBecomeErrors) {
+  ExportRequest req;
+  for (const char* text : {"1e400", "-1e400", R"({"resourceSpans":[{"x":1e999}]})"}) {
+    sim::Status st = ParseOtlpJson(text, &req);
+    EXPECT_FALSE(st.ok()) << text;
+    EXPECT_EQ(st.code(), sim::Status::Code::kInvalidArgument) << text;
+    EXPECT_NE(st.message().find("JSON"), std::string::npos) << st.message();
+  }
+}
+
+// Issue 16 item 1: nesting is bounded before anything recurses; 100 k nested arrays are an
+// error naming the limit, and the limit itself is accepted by the scan.
+TEST(OtlpCodecTest, NestingDepthIsBounded) {
+  ExportRequest req;
+  std::string deep(100000, '[');
+  deep += std::string(100000, ']');
+  sim::Status st = ParseOtlpJson(deep, &req);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("nested deeper than " + std::to_string(kMaxJsonDepth)),
+            std::string::npos)
+      << st.message();
+  std::string objects;
+  for (int i = 0; i < 50000; ++i) objects += R"({"a":)";
+  objects += "1" + std::string(50000, '}');
+  EXPECT_NE(ParseOtlpJson(objects, &req).message().find("nested deeper"), std::string::npos);
+  // Brackets inside strings do not count.
+  std::string in_string = R"({"resourceSpans":[],"x":")" + std::string(1000, '[') + R"("})";
+  EXPECT_TRUE(ParseOtlpJson(in_string, &req).ok());
+  // Exactly the limit passes the scan (then fails as not-OTLP, which is fine).
+  std::string at_limit =
+      "{\"x\":" + std::string(kMaxJsonDepth - 1, '[') + std::string(kMaxJsonDepth - 1, ']') + "}";
+  EXPECT_EQ(ParseOtlpJson(at_limit, &req).message().find("nested deeper"), std::string::npos);
+  std::string over =
+      "{\"x\":" + std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']') + "}";
+  EXPECT_NE(ParseOtlpJson(over, &req).message().find("nested deeper"), std::string::npos);
+}
+
+// Issue 16 item 8: an element of resourceSpans / scopeSpans / spans that is not an object is an
+// error (it used to be skipped and answered 200).
+TEST(OtlpCodecTest, NonObjectElementsAreErrors) {
+  ExportRequest req;
+  sim::Status st = ParseOtlpJson(R"({"resourceSpans":[[]]})", &req);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("resourceSpans[0]: must be an object"), std::string::npos)
+      << st.message();
+  st = ParseOtlpJson(R"({"resourceSpans":[{"scopeSpans":[{"spans":[{}, 3]}]}]})", &req);
+  EXPECT_NE(st.message().find("resourceSpans[0].scopeSpans[0].spans[1]: must be an object"),
+            std::string::npos)
+      << st.message();
+  st = ParseOtlpJson(R"({"resourceSpans":[{"scopeSpans":[null]}]})", &req);
+  EXPECT_NE(st.message().find("scopeSpans[0]: must be an object"), std::string::npos)
+      << st.message();
+}
+
 TEST(OtlpCodecTest, ChecksSpanIds) {
   ExportRequest req = testing::MakeRequest(6);
   auto* spans = req.mutable_resource_spans(0)->mutable_scope_spans(0);

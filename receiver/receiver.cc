@@ -142,26 +142,131 @@ struct Receiver::Impl {
   bool stopped_once = false;
 };
 
-// The gRPC TraceService on the callback API: answers are finished on gRPC's threads, or on the
-// timer strand for slow answers.
-class Receiver::Impl::Service final : public TraceService::CallbackService {
+// Whether a gRPC message is compressed. gRPC hands the message over as received (per-message
+// decompression is off, so that inflation is bounded by the receiver's limit); neither the
+// per-message compressed flag nor grpc-encoding is visible through the C++ API, so the format
+// is recognised by its header: gzip (1f 8b; a protobuf cannot start with 0x1f, wire type 7) or
+// zlib for "deflate" (CMF/FLG check; a protobuf would start with an unknown field 15). A zlib
+// lookalike that does not inflate is parsed as protobuf.
+enum class Compression { kNone, kGzip, kMaybeZlib };
+Compression DetectCompression(const std::string& wire) {
+  if (wire.size() < 2) return Compression::kNone;
+  auto b0 = static_cast<uint8_t>(wire[0]), b1 = static_cast<uint8_t>(wire[1]);
+  if (b0 == 0x1f && b1 == 0x8b) return Compression::kGzip;
+  if ((b0 & 0x0f) == 8 && (b0 >> 4) <= 7 && ((b0 << 8) | b1) % 31 == 0) {
+    return Compression::kMaybeZlib;
+  }
+  return Compression::kNone;
+}
+
+// The gRPC TraceService on the callback API with a raw (ByteBuffer) method, so that the receiver
+// inflates and parses the message itself under its limits. Answers are finished on gRPC's
+// threads, or on the timer strand for slow answers.
+class Receiver::Impl::Service final
+    : public TraceService::WithRawCallbackMethod_Export<TraceService::Service> {
  public:
   explicit Service(Impl* impl) : impl_(impl) {}
 
   grpc::ServerUnaryReactor* Export(grpc::CallbackServerContext* context,
-                                   const ExportRequest* request,
-                                   ExportResponse* response) override {
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override {
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    uint64_t size = request->ByteSizeLong();
+    if (context->IsCancelled()) {
+      // Reset by the client before its turn (rapid reset): no work, nothing to count.
+      reactor->Finish(grpc::Status::CANCELLED);
+      return reactor;
+    }
+    // Catch-all: an exception must never reach gRPC's thread (it would abort the process).
+    std::string what = "unknown exception";
+    try {
+      return Handle(context, reactor, *request, response);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    impl_->stats.AddRequest(Protocol::kGrpc, grpc::StatusCode::INTERNAL);
+    reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "internal error: " + what));
+    return reactor;
+  }
+
+  // Largest message accepted from the wire (compressed or not): twice the limit plus 64 KiB, so
+  // that uncompressed requests somewhat over the limit are still decoded and their spans
+  // counted as refused; gRPC refuses larger ones itself.
+  static uint64_t Backstop(uint64_t limit) {
+    return std::min<uint64_t>(INT_MAX, limit * 2 + (64 << 10));
+  }
+
+ private:
+  grpc::ServerUnaryReactor* Finish(grpc::ServerUnaryReactor* reactor, grpc::StatusCode code,
+                                   const std::string& message) {
+    impl_->stats.AddRequest(Protocol::kGrpc, code);
+    reactor->Finish(
+        grpc::Status(code, message,
+                     code == grpc::StatusCode::INVALID_ARGUMENT
+                         ? RpcStatusBytes(code, message, std::chrono::milliseconds(0), "")
+                         : ""));
+    return reactor;
+  }
+
+  // Decodes, checks, counts and answers one request. Over 80 lines: one switch over the answer
+  // kinds, kept beside the decoding it depends on.
+  grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* context,
+                                   grpc::ServerUnaryReactor* reactor, const grpc::ByteBuffer& in,
+                                   grpc::ByteBuffer* out) {
+    const uint64_t limit = impl_->options.max_request_bytes;
+    std::string wire;
+    {
+      std::vector<grpc::Slice> slices;
+      if (!in.Dump(&slices).ok()) {
+        return Finish(reactor, grpc::StatusCode::INTERNAL, "cannot read the request message");
+      }
+      wire.reserve(in.Length());
+      for (const auto& slice : slices) {
+        wire.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+      }
+    }
+    std::string inflated;
+    const std::string* body = &wire;
+    Compression compression = DetectCompression(wire);
+    if (compression != Compression::kNone) {
+      bool over = false;
+      // Inflated up to the limit only (as on HTTP): a bomb costs at most ~2 x the limit while
+      // inflating; the spans of a compressed request over the limit are not counted.
+      sim::Status st = Gunzip(wire, limit, &inflated, &over);
+      if (over) {
+        impl_->stats.AddBytes(Protocol::kGrpc, wire.size(), 0);
+        return Finish(reactor, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                      "request of " + std::to_string(wire.size()) +
+                          " compressed bytes inflates past the limit of " + std::to_string(limit) +
+                          " bytes");
+      }
+      if (st.ok()) {
+        body = &inflated;
+      } else if (compression == Compression::kGzip) {
+        return Finish(reactor, grpc::StatusCode::INVALID_ARGUMENT, st.message());
+      }
+    }
+    google::protobuf::ArenaOptions arena_options;
+    arena_options.start_block_size = std::min<size_t>(body->size() * 2 + 4096, 8u << 20);
+    google::protobuf::Arena arena(arena_options);
+    auto* request = google::protobuf::Arena::CreateMessage<ExportRequest>(&arena);
+    if (!request->ParseFromString(*body)) {
+      return Finish(reactor, grpc::StatusCode::INVALID_ARGUMENT,
+                    "body is not a valid protobuf ExportTraceServiceRequest (truncated or "
+                    "malformed)");
+    }
+    ExportResponse response_message;
+    ExportResponse* response = &response_message;
+    uint64_t size = body->size();
     Answer answer;
-    if (size > impl_->options.max_request_bytes) {
-      impl_->stats.AddBytes(Protocol::kGrpc, size, size);
+    if (size > limit) {
+      impl_->stats.AddBytes(Protocol::kGrpc, wire.size(), size);
       impl_->stats.AddSpans(0, 0, 0, CheckSpans(*request).spans);
       answer.kind = Answer::Kind::kTooLarge;
       answer.message = "request of " + std::to_string(size) + " bytes exceeds the limit of " +
-                       std::to_string(impl_->options.max_request_bytes) + " bytes";
+                       std::to_string(limit) + " bytes";
     } else {
-      answer = impl_->Process(*request, Protocol::kGrpc, size, size);
+      answer = impl_->Process(*request, Protocol::kGrpc, wire.size(), size);
     }
     const auto retry = impl_->options.faults.retry_after;
     grpc::Status status;
@@ -171,6 +276,11 @@ class Receiver::Impl::Service final : public TraceService::CallbackService {
           auto* ps = response->mutable_partial_success();
           ps->set_rejected_spans(answer.rejected_spans);
           ps->set_error_message(answer.message);
+        }
+        {
+          std::string bytes = response->SerializeAsString();
+          grpc::Slice slice(bytes);
+          *out = grpc::ByteBuffer(&slice, 1);
         }
         break;
       case Answer::Kind::kBadData:
@@ -208,7 +318,6 @@ class Receiver::Impl::Service final : public TraceService::CallbackService {
     return reactor;
   }
 
- private:
   Impl* impl_;
 };
 
@@ -289,13 +398,17 @@ HttpReply Receiver::Impl::HandleOtlpHttp(const HttpRequest& req, bool too_large)
   HttpReply reply;
   std::string media = MediaType(Sv(req[http::field::content_type]));
   bool json = media == kJsonType;
-  reply.content_type = json ? kJsonType : kProtobufType;
+  // Error bodies: a google.rpc.Status in the request's encoding; text/plain when the request
+  // is neither OTLP encoding (a GET, text/plain), as the Collector answers.
+  bool text = !json && media != kProtobufType;
+  reply.content_type = json ? kJsonType : text ? "text/plain; charset=utf-8" : kProtobufType;
   const auto retry = options.faults.retry_after;
   auto fail = [&](unsigned status, int grpc_code, const std::string& message,
                   std::chrono::milliseconds retry_after) {
     reply.status = status;
-    reply.body = json ? RpcStatusJson(grpc_code, message, retry_after)
-                      : RpcStatusBytes(grpc_code, message, retry_after, "");
+    reply.body = json   ? RpcStatusJson(grpc_code, message, retry_after)
+                 : text ? message + "\n"
+                        : RpcStatusBytes(grpc_code, message, retry_after, "");
     if (retry_after.count() > 0) {
       reply.headers.emplace_back("Retry-After", std::to_string((retry_after.count() + 999) / 1000));
     }
@@ -335,7 +448,7 @@ HttpReply Receiver::Impl::HandleOtlpHttp(const HttpRequest& req, bool too_large)
     bool over = false;
     sim::Status st = Gunzip(wire, options.max_request_bytes, &inflated, &over);
     if (over) {
-      return fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, "decompressed " + st.message(),
+      return fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, st.message(),
                   std::chrono::milliseconds(0));
     }
     if (!st.ok()) {
@@ -453,16 +566,32 @@ sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& op
   p->work.emplace(p->ioc.get_executor());
   if (!options.http_address.empty()) {
     HostPort hp = *ParseHostPort(options.http_address);
+    HttpLimits limits;
+    limits.body_limit = options.max_request_bytes;
+    limits.max_connections = options.http_max_connections;
+    limits.header_timeout = options.http_header_timeout;
+    limits.idle_timeout = options.http_idle_timeout;
     auto server = HttpServer::Start(
-        p->ioc, hp.host, hp.port, options.max_request_bytes,
-        [p](const HttpRequest& r, bool too_large) { return p->HandleOtlpHttp(r, too_large); });
+        p->ioc, hp.host, hp.port, limits, [p](const HttpRequest& r, bool too_large) {
+          // Catch-all (counted): the server's own catch-all is the last
+          // resort.
+          try {
+            return p->HandleOtlpHttp(r, too_large);
+          } catch (const std::exception& e) {
+            p->stats.AddRequest(Protocol::kHttp, 500);
+            return TextReply(500, std::string("internal error: ") + e.what() + "\n");
+          }
+        });
     if (!server.ok()) return server.status().WithContext("OTLP/HTTP");
     p->http_server = std::move(server).value();
   }
   if (!options.metrics_address.empty()) {
     HostPort hp = *ParseHostPort(options.metrics_address);
+    HttpLimits limits;
+    limits.body_limit = 64 * 1024;
+    limits.max_connections = 64;
     auto server = HttpServer::Start(
-        p->ioc, hp.host, hp.port, 64 * 1024,
+        p->ioc, hp.host, hp.port, limits,
         [p](const HttpRequest& r, bool too_large) { return p->HandleMetrics(r, too_large); });
     if (!server.ok()) return server.status().WithContext("metrics");
     p->metrics_server = std::move(server).value();
@@ -483,6 +612,9 @@ sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& op
       if (!ec) {
         boost::asio::ip::tcp::endpoint ep(addr, hp.port);
         probe.open(ep.protocol(), ec);
+        // SO_REUSEADDR as every listener sets it: connections of a previous run in TIME_WAIT
+        // must not block the port (issue 16 item 4); a live listener still does.
+        if (!ec) probe.set_option(boost::asio::socket_base::reuse_address(true), ec);
         if (!ec) probe.bind(ep, ec);
         if (ec == boost::asio::error::address_in_use) {
           return sim::Status::IoError("OTLP/gRPC: cannot listen on " + where +
@@ -496,10 +628,21 @@ sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& op
     builder.RegisterService(p->service.get());
     // Never share the port with another server silently (gRPC sets SO_REUSEPORT by default).
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-    // The receiver checks the limit itself (and counts the answer); gRPC's own limit is a
-    // backstop against requests far over it.
-    uint64_t backstop = std::min<uint64_t>(INT_MAX, options.max_request_bytes * 2 + (64 << 10));
-    builder.SetMaxReceiveMessageSize(static_cast<int>(backstop));
+    // Rapid reset and stream floods (issue 16 item 3): at most this many streams per
+    // connection, and a memory quota for gRPC's connections and calls; past the quota gRPC
+    // reclaims memory by closing connections.
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                               static_cast<int>(options.grpc_max_concurrent_streams));
+    grpc::ResourceQuota quota("tracesim-receiver");
+    quota.Resize(static_cast<size_t>(options.grpc_memory_limit_bytes));
+    builder.SetResourceQuota(quota);
+    // gRPC hands messages over still compressed; the receiver inflates them with a limit
+    // (issue 16 item 2: gRPC used to inflate a 1 MiB gzip bomb to 1 GiB before any check).
+    builder.AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
+    // The receiver checks the limit itself (and counts the answer); gRPC's own limit, on the
+    // message as sent, is a backstop against requests far over it.
+    builder.SetMaxReceiveMessageSize(
+        static_cast<int>(Impl::Service::Backstop(options.max_request_bytes)));
     p->grpc_server = builder.BuildAndStart();
     if (p->grpc_server == nullptr || selected == 0) {
       return sim::Status::IoError("OTLP/gRPC: cannot listen on " + where);

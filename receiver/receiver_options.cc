@@ -175,6 +175,34 @@ sim::Status ReceiverOptions::Validate() const {
     return sim::Status::InvalidArgument("receiver.http_threads: must be in [1, 64], got " +
                                         std::to_string(http_threads));
   }
+  if (http_max_connections < 1 || http_max_connections > 65536) {
+    return sim::Status::InvalidArgument(
+        "receiver.http_max_connections: must be in [1, 65536], got " +
+        std::to_string(http_max_connections));
+  }
+  auto in_ms = [](std::chrono::milliseconds v, int64_t lo, int64_t hi) {
+    return v.count() >= lo && v.count() <= hi;
+  };
+  if (!in_ms(http_header_timeout, 100, 600'000)) {
+    return sim::Status::InvalidArgument(
+        "receiver.http_header_timeout: must be in [100ms, 10min], got " +
+        std::to_string(http_header_timeout.count()) + "ms");
+  }
+  if (!in_ms(http_idle_timeout, 100, 3'600'000)) {
+    return sim::Status::InvalidArgument("receiver.http_idle_timeout: must be in [100ms, 1h], got " +
+                                        std::to_string(http_idle_timeout.count()) + "ms");
+  }
+  if (grpc_max_concurrent_streams < 1 || grpc_max_concurrent_streams > 10000) {
+    return sim::Status::InvalidArgument(
+        "receiver.grpc_max_concurrent_streams: must be in [1, 10000], got " +
+        std::to_string(grpc_max_concurrent_streams));
+  }
+  if (grpc_memory_limit_bytes < 4 * max_request_bytes) {
+    return sim::Status::InvalidArgument(
+        "receiver.grpc_memory_limit_bytes: must be at least 4 x max_request_bytes (" +
+        std::to_string(4 * max_request_bytes) + "), got " +
+        std::to_string(grpc_memory_limit_bytes));
+  }
   return faults.Validate();
 }
 

@@ -78,6 +78,21 @@ struct ReceiverOptions {
   uint64_t max_request_bytes = 4u << 20;
   // Threads serving the HTTP and metrics sockets. Default: 2. In [1, 64].
   uint32_t http_threads = 2;
+  // Open OTLP/HTTP connections; one more is answered 503 (Retry-After: 1) and closed.
+  // Default: 1024. In [1, 65536].
+  uint32_t http_max_connections = 1024;
+  // Time for a request's line and headers to arrive, from its first byte (or the accept).
+  // Default: 10s. In [100ms, 10min].
+  std::chrono::milliseconds http_header_timeout{10'000};
+  // Idle time allowed between keep-alive requests, and for a body to arrive or an answer to be
+  // read. Default: 30s. In [100ms, 1h].
+  std::chrono::milliseconds http_idle_timeout{30'000};
+  // Concurrent gRPC streams per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
+  // Default: 100. In [1, 10000].
+  uint32_t grpc_max_concurrent_streams = 100;
+  // Memory gRPC may use for connections and calls (a resource quota); past it gRPC refuses
+  // new streams and reads. Default: 256 MiB. At least 4 x max_request_bytes.
+  uint64_t grpc_memory_limit_bytes = 256u << 20;
   // When set, every accepted request is appended to this file as one OTLP/JSON line (an
   // ExportTraceServiceRequest as received, before partial-success rejection). Default: none.
   std::string out_path;
