@@ -227,6 +227,29 @@ TEST(HardeningTest, GrpcGzipBombIsRefusedWithinTheLimit) {
   EXPECT_EQ(r->stats().Snapshot().spans_accepted, 20u);
 }
 
+// With gRPC's decompression off, the receiver inflates what real gRPC clients compress: gzip
+// and deflate (zlib), and leaves uncompressed messages alone.
+TEST(HardeningTest, GrpcClientCompressionStillWorks) {
+  auto r = StartOrDie(LoopbackOptions());
+  ASSERT_NE(r, nullptr);
+  auto stub = TraceService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(r->grpc_port()), grpc::InsecureChannelCredentials()));
+  int spans = 0;
+  for (grpc_compression_algorithm algo :
+       {GRPC_COMPRESS_NONE, GRPC_COMPRESS_GZIP, GRPC_COMPRESS_DEFLATE}) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.set_compression_algorithm(algo);
+    ExportResponse resp;
+    spans += 50;
+    grpc::Status st = stub->Export(&ctx, MakeRequest(50, 1, 1, 1 + algo), &resp);
+    EXPECT_TRUE(st.ok()) << algo << ": " << st.error_message();
+  }
+  auto s = r->stats().Snapshot();
+  EXPECT_EQ(s.spans_accepted, static_cast<uint64_t>(spans));
+  EXPECT_LT(s.bytes_wire, s.bytes_decoded);  // the compressed ones count their wire size
+}
+
 // Item 8: a malformed protobuf over gRPC got UNIMPLEMENTED; the OTLP spec says INVALID_ARGUMENT.
 TEST(HardeningTest, MalformedGrpcMessageIsInvalidArgument) {
   auto r = StartOrDie(LoopbackOptions());

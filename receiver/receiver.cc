@@ -634,7 +634,8 @@ sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& op
     builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                                static_cast<int>(options.grpc_max_concurrent_streams));
     grpc::ResourceQuota quota("tracesim-receiver");
-    quota.Resize(static_cast<size_t>(options.grpc_memory_limit_bytes));
+    quota.Resize(static_cast<size_t>(
+        std::max<uint64_t>(options.grpc_memory_limit_bytes, 4 * options.max_request_bytes)));
     builder.SetResourceQuota(quota);
     // gRPC hands messages over still compressed; the receiver inflates them with a limit
     // (issue 16 item 2: gRPC used to inflate a 1 MiB gzip bomb to 1 GiB before any check).

@@ -197,10 +197,9 @@ sim::Status ReceiverOptions::Validate() const {
         "receiver.grpc_max_concurrent_streams: must be in [1, 10000], got " +
         std::to_string(grpc_max_concurrent_streams));
   }
-  if (grpc_memory_limit_bytes < 4 * max_request_bytes) {
+  if (grpc_memory_limit_bytes < (16u << 20)) {
     return sim::Status::InvalidArgument(
-        "receiver.grpc_memory_limit_bytes: must be at least 4 x max_request_bytes (" +
-        std::to_string(4 * max_request_bytes) + "), got " +
+        "receiver.grpc_memory_limit_bytes: must be at least 16 MiB, got " +
         std::to_string(grpc_memory_limit_bytes));
   }
   return faults.Validate();

@@ -90,8 +90,9 @@ struct ReceiverOptions {
   // Concurrent gRPC streams per connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS).
   // Default: 100. In [1, 10000].
   uint32_t grpc_max_concurrent_streams = 100;
-  // Memory gRPC may use for connections and calls (a resource quota); past it gRPC refuses
-  // new streams and reads. Default: 256 MiB. At least 4 x max_request_bytes.
+  // Memory gRPC may use for connections and calls (a resource quota); past it gRPC reclaims
+  // memory by closing connections. Raised to 4 x max_request_bytes when that is larger.
+  // Default: 256 MiB. At least 16 MiB.
   uint64_t grpc_memory_limit_bytes = 256u << 20;
   // When set, every accepted request is appended to this file as one OTLP/JSON line (an
   // ExportTraceServiceRequest as received, before partial-success rejection). Default: none.

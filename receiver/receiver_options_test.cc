@@ -40,6 +40,26 @@ TEST(ReceiverOptionsTest, RejectsBadFields) {
   o = {};
   o.faults.delay = std::chrono::minutes(2);
   EXPECT_NE(o.Validate().message().find("faults.delay"), std::string::npos);
+  // Issue 16 limits.
+  o = {};
+  o.http_max_connections = 0;
+  EXPECT_NE(o.Validate().message().find("http_max_connections"), std::string::npos);
+  o = {};
+  o.http_header_timeout = std::chrono::milliseconds(50);
+  EXPECT_NE(o.Validate().message().find("http_header_timeout"), std::string::npos);
+  o = {};
+  o.http_idle_timeout = std::chrono::hours(2);
+  EXPECT_NE(o.Validate().message().find("http_idle_timeout"), std::string::npos);
+  o = {};
+  o.grpc_max_concurrent_streams = 0;
+  EXPECT_NE(o.Validate().message().find("grpc_max_concurrent_streams"), std::string::npos);
+  o = {};
+  o.grpc_memory_limit_bytes = 1 << 20;
+  EXPECT_NE(o.Validate().message().find("grpc_memory_limit_bytes"), std::string::npos);
+  // A large request limit with the default gRPC memory limit is valid (the quota is raised).
+  o = {};
+  o.max_request_bytes = 1u << 30;
+  EXPECT_TRUE(o.Validate().ok()) << o.Validate().message();
 }
 
 TEST(ReceiverOptionsTest, ParsesHostPort) {
