@@ -22,6 +22,8 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "config/distribution.h"
+#include "config/reader.h"
 #include "sim/suggest.h"
 #include "topologies/semconv.h"
 #include "topologies/topology.h"
@@ -41,160 +43,23 @@ using sim::Model;
 using sim::Status;
 using sim::StrId;
 
-using Keys = std::vector<std::string>;
+using config::Keys;
+using config::Need;
+using Val = config::Node;    // a node with its key path and position
+using Fields = config::Map;  // the entries of one mapping
+using config::JoinList;
+using config::ParseInt;
+using config::ParseNumber;
+using config::Quote;
+using config::Show;
 
-// ---------------------------------------------------------------------------------------------
-// Positions, paths and problems.
-
-// A YAML node with its key path ("services[2].operations[0]") and 1-based position.
-struct Val {
-  YAML::Node node;
-  std::string path;
-  int line = 1, col = 1;
-};
-
-// `node` at `path`; positions fall back to `fallback` when the node has no mark.
 Val At(const YAML::Node& node, std::string path, const Val& fallback) {
-  Val v{node, std::move(path), fallback.line, fallback.col};
-  YAML::Mark mk = node.Mark();
-  if (!mk.is_null() && mk.line >= 0) {
-    v.line = mk.line + 1;
-    v.col = mk.column + 1;
-  }
-  return v;
+  return Val::At(node, std::move(path), fallback);
 }
-
-std::string Join(const std::string& path, std::string_view key) {
-  return path.empty() ? std::string(key) : path + "." + std::string(key);
-}
-std::string Index(const std::string& path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
-std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
-
-std::string Show(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Scalar:
-      return Quote(n.Scalar());
-    default:
-      return "nothing";
-  }
-}
-
-// " (did you mean 'x'?)" naming the closest candidate within a few edits, else "".
+std::string Index(const std::string& path, size_t i) { return config::IndexPath(path, i); }
 std::string DidYouMean(std::string_view word, const Keys& candidates) {
   return sim::DidYouMean(word, candidates);
 }
-
-std::string JoinList(const Keys& items) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
-  return out;
-}
-
-// Collects problems as "FILE:LINE:COL: PATH: message".
-class Diag {
- public:
-  explicit Diag(std::string source) : source_(std::move(source)) {}
-
-  void Error(const Val& v, std::string_view msg) { Add(v.line, v.col, v.path, msg); }
-  void Add(int line, int col, std::string_view path, std::string_view msg) {
-    std::string text = source_ + ":" + std::to_string(line) + ":" + std::to_string(col) + ": ";
-    if (!path.empty()) text += std::string(path) + ": ";
-    text += msg;
-    problems_.push_back({line, col, std::move(text), std::string(msg)});
-  }
-  bool empty() const { return problems_.empty(); }
-  // The first problem's message alone (no position, no path); "" when none.
-  std::string FirstMessage() const { return problems_.empty() ? "" : problems_.front().msg; }
-
-  // Every problem, sorted by position, one per line.
-  std::string Text() const {
-    std::vector<Problem> sorted = problems_;
-    std::stable_sort(sorted.begin(), sorted.end(), [](const Problem& a, const Problem& b) {
-      return a.line != b.line ? a.line < b.line : a.col < b.col;
-    });
-    std::string out;
-    std::set<std::string> seen;
-    for (const Problem& p : sorted) {
-      if (!seen.insert(p.text).second) continue;
-      if (!out.empty()) out += "\n";
-      out += p.text;
-    }
-    return out;
-  }
-
- private:
-  struct Problem {
-    int line, col;
-    std::string text;
-    std::string msg;
-  };
-  std::string source_;
-  std::vector<Problem> problems_;
-};
-
-// The entries of a YAML mapping. Reports a non-mapping, duplicate keys and (unless free-form)
-// unknown keys with a suggestion.
-class Fields {
- public:
-  struct Entry {
-    std::string key;
-    Val key_val;
-    Val value;
-  };
-
-  Fields() = default;
-  // `allowed` == nullptr: any key is accepted (attribute maps and the like).
-  Fields(Diag& diag, const Val& v, const Keys* allowed) : self_(v) {
-    if (!v.node.IsMap()) {
-      diag.Error(v, "expected a mapping, got " + Show(v.node));
-      return;
-    }
-    ok_ = true;
-    std::set<std::string> seen;
-    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
-      std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
-      Val kv = At(it->first, Join(v.path, key), v);
-      if (!it->first.IsScalar() || key.empty()) {
-        diag.Error(kv, "a key must be a non-empty string");
-        continue;
-      }
-      if (!seen.insert(key).second) {
-        diag.Error(kv, "duplicate key " + Quote(key));
-        continue;
-      }
-      if (allowed != nullptr &&
-          std::find(allowed->begin(), allowed->end(), key) == allowed->end()) {
-        diag.Error(kv, "unknown key " + Quote(key) + DidYouMean(key, *allowed));
-        continue;
-      }
-      entries_.push_back({key, kv, At(it->second, kv.path, kv)});
-    }
-  }
-
-  bool ok() const { return ok_; }
-  const Val& self() const { return self_; }
-  const std::vector<Entry>& entries() const { return entries_; }
-  const Entry* Find(std::string_view key) const {
-    for (const Entry& e : entries_)
-      if (e.key == key) return &e;
-    return nullptr;
-  }
-  const Val* Get(std::string_view key) const {
-    const Entry* e = Find(key);
-    return e ? &e->value : nullptr;
-  }
-
- private:
-  Val self_;
-  bool ok_ = false;
-  std::vector<Entry> entries_;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Key sets (doc/topology.md documents each).
@@ -256,10 +121,6 @@ const Keys kEventKeys = {"name", "probability", "at", "attributes"};
 const Keys kHttpKeys = {"method", "route"};
 const Keys kGrpcKeys = {"service", "method"};
 const Keys kGeneratorRefKeys = {"generator"};
-const Keys kDistKinds = {"constant", "uniform", "normal", "exponential", "lognormal", "empirical"};
-const Keys kDistKeys = {"constant",  "uniform",   "normal", "exponential",
-                        "lognormal", "empirical", "min",    "max"};
-const Keys kCountKeys = {"constant", "poisson", "uniform", "min", "max"};
 const Keys kHttpMethods = {"GET",  "POST",    "PUT",     "DELETE", "PATCH",
                            "HEAD", "OPTIONS", "CONNECT", "TRACE"};
 
@@ -267,35 +128,6 @@ constexpr uint32_t kUnlimitedQueue = std::numeric_limits<uint32_t>::max();
 
 // ---------------------------------------------------------------------------------------------
 // Small text helpers.
-
-std::optional<int64_t> ParseInt(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  size_t i = 0;
-  bool neg = false;
-  if (s[0] == '-' || s[0] == '+') neg = s[i++] == '-';
-  if (i == s.size()) return std::nullopt;
-  int64_t v = 0;
-  for (; i < s.size(); ++i) {
-    if (s[i] < '0' || s[i] > '9') return std::nullopt;
-    if (v > (std::numeric_limits<int64_t>::max() - 9) / 10) return std::nullopt;
-    v = v * 10 + (s[i] - '0');
-  }
-  return neg ? -v : v;
-}
-
-std::optional<double> ParseNumber(const std::string& s) {
-  if (s.empty()) return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || errno != 0 || !std::isfinite(v)) return std::nullopt;
-  return v;
-}
-
-std::string ToUpper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // "product-catalog" -> "ProductCatalog".
 std::string PascalCase(std::string_view name) {
@@ -345,42 +177,27 @@ std::vector<std::string_view> Segments(std::string_view route) {
 // ---------------------------------------------------------------------------------------------
 // The compiler.
 
-enum class Need { kPositive, kNonNegative };
-
 class Compiler {
  public:
-  explicit Compiler(const std::string& source) : diag_(source) { m_.source = source; }
-
-  // One distribution node on its own (for other file formats that embed distributions).
-  sim::Result<Distribution> ParseDistributionNode(const YAML::Node& node, bool positive) {
-    Val v = At(node, "", Val{});
-    std::optional<Distribution> d;
-    try {
-      d = Dist(v, positive ? Need::kPositive : Need::kNonNegative);
-    } catch (const std::exception& e) {
-      return Status::InvalidArgument(std::string("cannot read the distribution: ") + e.what());
-    }
-    if (!d) return Status::InvalidArgument(diag_.FirstMessage());
-    return *d;
-  }
+  explicit Compiler(const std::string& source) : diag_(source), r_(diag_) { m_.source = source; }
 
   sim::Result<Model> Run(std::string_view yaml) {
     YAML::Node root;
     try {
       root = YAML::Load(std::string(yaml));
     } catch (const YAML::ParserException& e) {
-      diag_.Add(e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg);
-      return Status::InvalidArgument(diag_.Text());
+      diag_.Error(e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg);
+      return Status::InvalidArgument(diag_.ErrorText());
     } catch (const std::exception& e) {
-      diag_.Add(1, 1, "", std::string("cannot read YAML: ") + e.what());
-      return Status::InvalidArgument(diag_.Text());
+      diag_.Error(1, 1, "", std::string("cannot read YAML: ") + e.what());
+      return Status::InvalidArgument(diag_.ErrorText());
     }
     try {
       Compile(root);
     } catch (const std::exception& e) {  // yaml-cpp may throw on odd documents; never escape
       return Status::Internal(m_.source + ": topology compiler failed: " + e.what());
     }
-    if (!diag_.empty()) return Status::InvalidArgument(diag_.Text());
+    if (diag_.has_errors()) return Status::InvalidArgument(diag_.ErrorText());
     m_.Finalize();
     return std::move(m_);
   }
@@ -425,92 +242,30 @@ class Compiler {
     attrs.push_back({k, v});
   }
 
-  // ---- scalars -------------------------------------------------------------------------------
+  // ---- scalars, durations and distributions: config/reader.h, config/distribution.h ------------
 
-  const Val* Require(const Fields& f, std::string_view key) {
-    const Val* v = f.Get(key);
-    if (v == nullptr && f.ok()) diag_.Error(f.self(), "missing required key " + Quote(key));
-    return v;
+  const Val* Require(const Fields& f, std::string_view key) { return r_.Require(f, key); }
+  std::optional<std::string> Str(const Val& v) { return r_.Str(v); }
+  std::optional<std::string> Name(const Fields& f) { return r_.Name(f); }
+  std::optional<int64_t> Int(const Val& v, int64_t lo, int64_t hi) { return r_.Int(v, lo, hi); }
+  std::optional<double> Number(const Val& v) { return r_.Number(v); }
+  std::optional<double> Probability(const Val& v) { return r_.Probability(v); }
+  std::optional<bool> Bool(const Val& v) { return r_.Bool(v); }
+  std::optional<size_t> Choice(const Val& v, const Keys& names) { return r_.Enum(v, names); }
+  std::optional<double> DurationNs(const Val& v, Need need) {
+    auto d = r_.Duration(v, need);
+    if (!d) return std::nullopt;
+    return static_cast<double>(d->nanos());
   }
-
-  std::optional<std::string> Str(const Val& v) {
-    if (!v.node.IsScalar()) {
-      diag_.Error(v, "expected a string, got " + Show(v.node));
-      return std::nullopt;
-    }
-    return v.node.Scalar();
+  std::optional<Distribution> Dist(const Val& v, Need need) {
+    return config::ReadDistribution(r_, v, need);
   }
-
-  std::optional<std::string> Name(const Fields& f) {
-    const Val* v = Require(f, "name");
-    if (v == nullptr) return std::nullopt;
-    auto s = Str(*v);
-    if (s && s->empty()) {
-      diag_.Error(*v, "a name must not be empty");
-      return std::nullopt;
-    }
-    return s;
-  }
-
-  std::optional<int64_t> Int(const Val& v, int64_t lo, int64_t hi) {
-    std::optional<int64_t> x;
-    if (v.node.IsScalar()) x = ParseInt(v.node.Scalar());
-    if (!x) {
-      diag_.Error(v, "expected an integer, got " + Show(v.node));
-      return std::nullopt;
-    }
-    if (*x < lo || *x > hi) {
-      diag_.Error(v,
-                  (hi == std::numeric_limits<int64_t>::max()
-                       ? "must be >= " + std::to_string(lo)
-                       : "must be between " + std::to_string(lo) + " and " + std::to_string(hi)) +
-                      ", got " + std::to_string(*x));
-      return std::nullopt;
-    }
-    return x;
-  }
-
-  std::optional<double> Number(const Val& v) {
-    std::optional<double> x;
-    if (v.node.IsScalar()) x = ParseNumber(v.node.Scalar());
-    if (!x) diag_.Error(v, "expected a number, got " + Show(v.node));
-    return x;
-  }
-
-  std::optional<double> Probability(const Val& v) {
-    auto p = Number(v);
-    if (p && (*p < 0 || *p > 1)) {
-      diag_.Error(v, "a probability must be within [0, 1], got " + v.node.Scalar());
-      return std::nullopt;
-    }
-    return p;
-  }
-
-  std::optional<bool> Bool(const Val& v) {
-    if (v.node.IsScalar()) {
-      std::string s = ToUpper(v.node.Scalar());
-      if (s == "TRUE" || s == "YES" || s == "ON") return true;
-      if (s == "FALSE" || s == "NO" || s == "OFF") return false;
-    }
-    diag_.Error(v, "expected true or false, got " + Show(v.node));
-    return std::nullopt;
-  }
-
-  // Index of the value in `names`.
-  std::optional<size_t> Choice(const Val& v, const Keys& names) {
-    auto s = Str(v);
-    if (!s) return std::nullopt;
-    for (size_t i = 0; i < names.size(); ++i)
-      if (names[i] == *s) return i;
-    diag_.Error(v, "unknown value " + Quote(*s) + DidYouMean(*s, names) + "; expected one of " +
-                       JoinList(names));
-    return std::nullopt;
-  }
+  std::optional<Distribution> Count(const Val& v) { return config::ReadCount(r_, v); }
 
   // A literal attribute value: quoted -> string; plain true/false, integers, decimals typed.
   std::optional<AttrValue> Literal(const Val& v) {
     if (!v.node.IsScalar()) {
-      diag_.Error(v, "expected a string, number or boolean, got " + Show(v.node));
+      r_.Error(v, "expected a string, number or boolean, got " + Show(v.node));
       return std::nullopt;
     }
     const std::string& s = v.node.Scalar();
@@ -520,242 +275,6 @@ class Compiler {
       if (auto d = ParseNumber(s)) return AttrValue::Double(*d);
     }
     return Vs(s);
-  }
-
-  // ---- durations and distributions ---------------------------------------------------------
-
-  std::optional<double> DurationNs(const Val& v, Need need) {
-    if (!v.node.IsScalar()) {
-      diag_.Error(v, "expected a duration such as 2ms, got " + Show(v.node));
-      return std::nullopt;
-    }
-    auto d = sim::ParseDuration(v.node.Scalar());
-    if (!d.ok()) {
-      diag_.Error(v, d.status().message());
-      return std::nullopt;
-    }
-    if (d->nanos() < 0) {
-      diag_.Error(v, "a duration must not be negative, got " + Quote(v.node.Scalar()));
-      return std::nullopt;
-    }
-    if (need == Need::kPositive && d->nanos() == 0) {
-      diag_.Error(v, "must be > 0 (a time is required here), got " + Quote(v.node.Scalar()));
-      return std::nullopt;
-    }
-    return static_cast<double>(d->nanos());
-  }
-
-  std::optional<Distribution> Check(const Val& v, sim::Result<Distribution> r) {
-    if (!r.ok()) {
-      diag_.Error(v, r.status().message());
-      return std::nullopt;
-    }
-    return std::move(r).value();
-  }
-
-  // A duration distribution: "2ms" or {constant|uniform|normal|exponential|lognormal|empirical}.
-  std::optional<Distribution> Dist(const Val& v, Need need) {
-    if (v.node.IsScalar()) {
-      auto ns = DurationNs(v, need);
-      if (!ns) return std::nullopt;
-      return Distribution::Constant(*ns);
-    }
-    if (!v.node.IsMap()) {
-      diag_.Error(v,
-                  "expected a duration or a distribution such as "
-                  "{lognormal: {median: 2ms, p99: 9ms}}, got " +
-                      Show(v.node));
-      return std::nullopt;
-    }
-    Fields f(diag_, v, &kDistKeys);
-    const Fields::Entry* kind = nullptr;
-    int kinds = 0;
-    for (const auto& e : f.entries()) {
-      if (std::find(kDistKinds.begin(), kDistKinds.end(), e.key) != kDistKinds.end()) {
-        kind = &e;
-        ++kinds;
-      }
-    }
-    const Val* min = f.Get("min");
-    const Val* max = f.Get("max");
-    if (kinds == 0 && (min || max)) {
-      if (!min || !max) {
-        diag_.Error(v, "a {min, max} distribution needs both 'min' and 'max'");
-        return std::nullopt;
-      }
-      auto lo = DurationNs(*min, Need::kNonNegative);
-      auto hi = DurationNs(*max, need);
-      if (!lo || !hi) return std::nullopt;
-      return Check(v, Distribution::Uniform(*lo, *hi));
-    }
-    if (kinds != 1 || min || max) {
-      if (f.ok())
-        diag_.Error(
-            v, "a distribution has exactly one of " + JoinList(kDistKinds) + " (or min and max)");
-      return std::nullopt;
-    }
-    const Val& p = kind->value;
-    if (kind->key == "constant") {
-      auto ns = DurationNs(p, need);
-      if (!ns) return std::nullopt;
-      return Distribution::Constant(*ns);
-    }
-    if (kind->key == "uniform") {
-      std::optional<double> lo, hi;
-      if (p.node.IsSequence() && p.node.size() == 2) {
-        lo = DurationNs(At(p.node[0], Index(p.path, 0), p), Need::kNonNegative);
-        hi = DurationNs(At(p.node[1], Index(p.path, 1), p), need);
-      } else if (p.node.IsMap()) {
-        static const Keys kMinMax = {"min", "max"};
-        Fields mm(diag_, p, &kMinMax);
-        const Val* a = Require(mm, "min");
-        const Val* b = Require(mm, "max");
-        if (a) lo = DurationNs(*a, Need::kNonNegative);
-        if (b) hi = DurationNs(*b, need);
-      } else {
-        diag_.Error(p, "expected [min, max] or {min:, max:}, got " + Show(p.node));
-        return std::nullopt;
-      }
-      if (!lo || !hi) return std::nullopt;
-      return Check(p, Distribution::Uniform(*lo, *hi));
-    }
-    if (kind->key == "normal") {
-      static const Keys kNormal = {"mean", "stddev"};
-      Fields nf(diag_, p, &kNormal);
-      const Val* mean = Require(nf, "mean");
-      const Val* sd = Require(nf, "stddev");
-      std::optional<double> a, b;
-      if (mean) a = DurationNs(*mean, Need::kPositive);
-      if (sd) b = DurationNs(*sd, Need::kNonNegative);
-      if (!a || !b) return std::nullopt;
-      return Check(p, Distribution::Normal(*a, *b));
-    }
-    if (kind->key == "exponential") {
-      const Val* mean = &p;
-      Fields ef;
-      if (p.node.IsMap()) {
-        static const Keys kExp = {"mean"};
-        ef = Fields(diag_, p, &kExp);
-        mean = Require(ef, "mean");
-        if (mean == nullptr) return std::nullopt;
-      }
-      auto a = DurationNs(*mean, Need::kPositive);
-      if (!a) return std::nullopt;
-      return Check(p, Distribution::Exponential(*a));
-    }
-    if (kind->key == "lognormal") {
-      static const Keys kLog = {"median", "p99"};
-      Fields lf(diag_, p, &kLog);
-      const Val* med = Require(lf, "median");
-      const Val* p99 = Require(lf, "p99");
-      std::optional<double> a, b;
-      if (med) a = DurationNs(*med, Need::kPositive);
-      if (p99) b = DurationNs(*p99, Need::kPositive);
-      if (!a || !b) return std::nullopt;
-      return Check(p, Distribution::LogNormal(*a, *b));
-    }
-    // empirical: {p50: .., p90: .., p99: .., p999: .., min: ..}
-    Fields ef(diag_, p, nullptr);
-    if (!ef.ok()) return std::nullopt;
-    std::vector<std::pair<double, double>> points;
-    double min_ns = -1;
-    bool bad = false;
-    for (const auto& e : ef.entries()) {
-      if (e.key == "min") {
-        auto ns = DurationNs(e.value, Need::kNonNegative);
-        if (ns) min_ns = *ns;
-        bad |= !ns;
-        continue;
-      }
-      std::optional<double> q = PercentileKey(e.key);
-      if (!q) {
-        diag_.Error(e.key_val, "unknown key " + Quote(e.key) +
-                                   "; expected percentiles such as p50, p90, p99, p999 (or min)");
-        bad = true;
-        continue;
-      }
-      auto ns = DurationNs(e.value, Need::kPositive);
-      if (ns) points.emplace_back(*q, *ns);
-      bad |= !ns;
-    }
-    if (bad) return std::nullopt;
-    std::sort(points.begin(), points.end());
-    return Check(p, Distribution::Empirical(std::move(points), min_ns));
-  }
-
-  // "p50" -> 0.5, "p999" -> 0.999, "p99.9" -> 0.999, "p5" -> 0.05.
-  static std::optional<double> PercentileKey(const std::string& key) {
-    if (key.size() < 2 || key[0] != 'p') return std::nullopt;
-    std::string digits = key.substr(1);
-    double percent;
-    if (digits.find('.') != std::string::npos) {
-      auto d = ParseNumber(digits);
-      if (!d) return std::nullopt;
-      percent = *d;
-    } else {
-      if (digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-      std::string text = digits.size() <= 2 ? digits : digits.substr(0, 2) + "." + digits.substr(2);
-      auto d = ParseNumber(text);
-      if (!d) return std::nullopt;
-      percent = *d;
-    }
-    if (percent <= 0 || percent >= 100) return std::nullopt;
-    return percent / 100;
-  }
-
-  // A count distribution: 3, {constant: 3}, {poisson: 3}, {uniform: [1, 5]}, {min: 1, max: 5}.
-  std::optional<Distribution> Count(const Val& v) {
-    constexpr int64_t kMax = 1000000;
-    if (v.node.IsScalar()) {
-      auto n = Int(v, 0, kMax);
-      if (!n) return std::nullopt;
-      return Distribution::Constant(static_cast<double>(*n));
-    }
-    if (!v.node.IsMap()) {
-      diag_.Error(
-          v, "expected a count such as 3, {poisson: 3} or {uniform: [1, 5]}, got " + Show(v.node));
-      return std::nullopt;
-    }
-    Fields f(diag_, v, &kCountKeys);
-    if (!f.ok()) return std::nullopt;
-    auto uniform = [&](const Val& at, std::optional<int64_t> lo,
-                       std::optional<int64_t> hi) -> std::optional<Distribution> {
-      if (!lo || !hi) return std::nullopt;
-      if (*hi < *lo) {
-        diag_.Error(at, "uniform 'max' (" + std::to_string(*hi) + ") is below 'min' (" +
-                            std::to_string(*lo) + ")");
-        return std::nullopt;
-      }
-      // Rounded draws: each integer in [lo, hi] equally likely (lo = 0 at half weight).
-      double a = std::max(0.0, static_cast<double>(*lo) - 0.5);
-      double b = static_cast<double>(*hi) + 0.4999;
-      if (*lo == *hi) return Distribution::Constant(static_cast<double>(*lo));
-      return Check(at, Distribution::Uniform(a, b));
-    };
-    if (f.entries().size() == 2 && f.Get("min") && f.Get("max"))
-      return uniform(v, Int(*f.Get("min"), 0, kMax), Int(*f.Get("max"), 0, kMax));
-    if (f.entries().size() != 1 || f.Get("min") || f.Get("max")) {
-      diag_.Error(v, "a count has exactly one of constant, poisson, uniform (or min and max)");
-      return std::nullopt;
-    }
-    const auto& e = f.entries()[0];
-    if (e.key == "constant") {
-      auto n = Int(e.value, 0, kMax);
-      if (!n) return std::nullopt;
-      return Distribution::Constant(static_cast<double>(*n));
-    }
-    if (e.key == "poisson") {
-      auto mean = Number(e.value);
-      if (!mean) return std::nullopt;
-      return Check(e.value, Distribution::Poisson(*mean));
-    }
-    const Val& p = e.value;
-    if (p.node.IsSequence() && p.node.size() == 2) {
-      return uniform(p, Int(At(p.node[0], Index(p.path, 0), p), 0, kMax),
-                     Int(At(p.node[1], Index(p.path, 1), p), 0, kMax));
-    }
-    diag_.Error(p, "expected [min, max], got " + Show(p.node));
-    return std::nullopt;
   }
 
   // ---- pass 1: generators and declarations ----------------------------------------------------
@@ -786,8 +305,8 @@ class Compiler {
         const Keys& ok = kApplies.at(kKinds[*kind]);
         for (const auto& fe : f.entries()) {
           if (std::find(ok.begin(), ok.end(), fe.key) == ok.end())
-            diag_.Error(fe.key_val, "key " + Quote(fe.key) + " does not apply to kind " +
-                                        Quote(kKinds[*kind]) + " (it takes: " + JoinList(ok) + ")");
+            r_.Error(fe.key_val, "key " + Quote(fe.key) + " does not apply to kind " +
+                                     Quote(kKinds[*kind]) + " (it takes: " + JoinList(ok) + ")");
         }
       }
       switch (kind.value_or(99)) {
@@ -800,7 +319,7 @@ class Compiler {
               g.cardinality = static_cast<uint64_t>(*n);
           if (const Val* s = f.Get("skew")) {
             auto x = Number(*s);
-            if (x && *x < 0) diag_.Error(*s, "skew must be >= 0 (0 = uniform), got " + *Str(*s));
+            if (x && *x < 0) r_.Error(*s, "skew must be >= 0 (0 = uniform), got " + *Str(*s));
             if (x && *x >= 0) g.skew = *x;
           }
           break;
@@ -814,8 +333,8 @@ class Compiler {
           if (lo) a = Int(*lo, -kLim, kLim);
           if (hi) b = Int(*hi, -kLim, kLim);
           if (a && b && *b < *a)
-            diag_.Error(
-                *hi, "max (" + std::to_string(*b) + ") is below min (" + std::to_string(*a) + ")");
+            r_.Error(*hi,
+                     "max (" + std::to_string(*b) + ") is below min (" + std::to_string(*a) + ")");
           if (a) g.min = *a;
           if (b) g.max = std::max(*b, g.min);
           break;
@@ -831,7 +350,7 @@ class Compiler {
             auto value = Literal(ce.key_val);
             auto w = Number(ce.value);
             if (w && !(*w > 0)) {
-              diag_.Error(ce.value, "a weight must be > 0, got " + ce.value.node.Scalar());
+              r_.Error(ce.value, "a weight must be > 0, got " + ce.value.node.Scalar());
               w.reset();
             }
             if (!value || !w) continue;
@@ -840,7 +359,7 @@ class Compiler {
             total += *w;
           }
           if (cf.ok() && cf.entries().empty())
-            diag_.Error(*c, "a choice generator needs at least one value: weight");
+            r_.Error(*c, "a choice generator needs at least one value: weight");
           double acc = 0;
           for (double w : weights) {
             acc += w;
@@ -863,9 +382,8 @@ class Compiler {
 
   void Declare(const Val& list, bool dependency) {
     if (!list.node.IsSequence()) {
-      diag_.Error(list, "expected a list of " +
-                            std::string(dependency ? "dependencies" : "services") + ", got " +
-                            Show(list.node));
+      r_.Error(list, "expected a list of " + std::string(dependency ? "dependencies" : "services") +
+                         ", got " + Show(list.node));
       return;
     }
     for (size_t i = 0; i < list.node.size(); ++i) {
@@ -875,9 +393,8 @@ class Compiler {
       auto name = Name(f);
       if (!name) continue;
       if (auto it = service_lines_.find(*name); it != service_lines_.end()) {
-        diag_.Error(*f.Get("name"), "duplicate service name " + Quote(*name) +
-                                        " (first defined at line " + std::to_string(it->second) +
-                                        ")");
+        r_.Error(*f.Get("name"), "duplicate service name " + Quote(*name) +
+                                     " (first defined at line " + std::to_string(it->second) + ")");
         continue;
       }
       service_lines_[*name] = f.Get("name")->line;
@@ -887,7 +404,7 @@ class Compiler {
       m_.services.push_back(std::move(s));
       if (const Val* ops = f.Get("operations")) {
         if (!ops->node.IsSequence()) {
-          diag_.Error(*ops, "expected a list of operations, got " + Show(ops->node));
+          r_.Error(*ops, "expected a list of operations, got " + Show(ops->node));
         } else {
           std::map<std::string, int> seen;
           for (size_t j = 0; j < ops->node.size(); ++j) {
@@ -897,9 +414,9 @@ class Compiler {
             auto op_name = Name(of);
             if (!op_name) continue;
             if (auto it = seen.find(*op_name); it != seen.end()) {
-              diag_.Error(*of.Get("name"), "duplicate operation " + Quote(*op_name) + " in " +
-                                               Quote(*name) + " (first defined at line " +
-                                               std::to_string(it->second) + ")");
+              r_.Error(*of.Get("name"), "duplicate operation " + Quote(*op_name) + " in " +
+                                            Quote(*name) + " (first defined at line " +
+                                            std::to_string(it->second) + ")");
               continue;
             }
             seen[*op_name] = of.Get("name")->line;
@@ -916,7 +433,7 @@ class Compiler {
       }
       if (const Val* topics = f.Get("topics"); topics && dependency) {
         if (!topics->node.IsSequence()) {
-          diag_.Error(*topics, "expected a list of topics, got " + Show(topics->node));
+          r_.Error(*topics, "expected a list of topics, got " + Show(topics->node));
         } else {
           for (size_t j = 0; j < topics->node.size(); ++j) {
             Val tv = At(topics->node[j], Index(topics->path, j), *topics);
@@ -925,7 +442,7 @@ class Compiler {
             auto tname = Name(tf);
             if (!tname) continue;
             if (topic_index_.count(*tname)) {
-              diag_.Error(*tf.Get("name"), "duplicate topic " + Quote(*tname));
+              r_.Error(*tf.Get("name"), "duplicate topic " + Quote(*tname));
               continue;
             }
             topic_index_[*tname] = static_cast<uint32_t>(m_.topics.size());
@@ -981,7 +498,7 @@ class Compiler {
     if (!name) return std::nullopt;
     auto it = generator_index_.find(*name);
     if (it == generator_index_.end()) {
-      diag_.Error(*g, "unknown generator " + Quote(*name) + DidYouMean(*name, generator_names_));
+      r_.Error(*g, "unknown generator " + Quote(*name) + DidYouMean(*name, generator_names_));
       return std::nullopt;
     }
     return it->second;
@@ -1053,20 +570,20 @@ class Compiler {
       }
       if (const Val* r = hf.Get("route")) {
         auto s = Str(*r);
-        if (s && (s->empty() || (*s)[0] != '/')) diag_.Error(*r, "a route starts with '/'");
+        if (s && (s->empty() || (*s)[0] != '/')) r_.Error(*r, "a route starts with '/'");
         if (s) *route = *s;
         from_name = true;
       }
       if (!from_name && hf.ok()) {
-        diag_.Error(*h, "missing required key 'route'");
+        r_.Error(*h, "missing required key 'route'");
         return false;
       }
       return hf.ok();
     }
     if (!from_name) {
-      diag_.Error(*f.Get("name"),
-                  "an http operation needs a name such as 'GET /orders/:id' or an "
-                  "'http: {method, route}' key");
+      r_.Error(*f.Get("name"),
+               "an http operation needs a name such as 'GET /orders/:id' or an "
+               "'http: {method, route}' key");
     }
     return from_name;
   }
@@ -1096,13 +613,13 @@ class Compiler {
         if (auto c = Choice(v, names)) return static_cast<int>(*c);
         return std::nullopt;
       }
-      diag_.Error(v, "expected a gRPC status code (0..16 or a name such as UNAVAILABLE), got " +
-                         Show(v.node));
+      r_.Error(v, "expected a gRPC status code (0..16 or a name such as UNAVAILABLE), got " +
+                      Show(v.node));
       return std::nullopt;
     };
     if (const Fields::Entry* e = f.Find("error_propagation")) {
       if (!http && !grpc) {
-        diag_.Error(e->key_val, "'error_propagation' applies to http and grpc operations only");
+        r_.Error(e->key_val, "'error_propagation' applies to http and grpc operations only");
       } else {
         Fields pf(diag_, e->value, &kPropagationKeys);
         if (const Val* v = pf.Get("error"))
@@ -1117,7 +634,7 @@ class Compiler {
       const Fields::Entry* e = f.Find(key);
       if (e == nullptr) continue;
       if (!http && !grpc) {
-        diag_.Error(e->key_val, Quote(key) + " applies to http and grpc operations only");
+        r_.Error(e->key_val, Quote(key) + " applies to http and grpc operations only");
         continue;
       }
       if (auto c = code(e->value)) (key == "status" ? op.ok_status : op.error_status) = *c;
@@ -1150,12 +667,12 @@ class Compiler {
       Fields rf(diag_, *v, &kRateLimitKeys);
       if (const Val* r = Require(rf, "rps")) {
         auto x = Number(*r);
-        if (x && *x <= 0) diag_.Error(*r, "rps must be > 0, got " + r->node.Scalar());
+        if (x && *x <= 0) r_.Error(*r, "rps must be > 0, got " + r->node.Scalar());
         if (x && *x > 0) s.rate_limit_rps = *x;
       }
       if (const Val* b = rf.Get("burst")) {
         auto x = Number(*b);
-        if (x && *x < 1) diag_.Error(*b, "burst must be >= 1, got " + b->node.Scalar());
+        if (x && *x < 1) r_.Error(*b, "burst must be >= 1, got " + b->node.Scalar());
         if (x && *x >= 1) s.rate_limit_burst = *x;
       }
     }
@@ -1185,7 +702,7 @@ class Compiler {
 
     const Val* ops = Require(f, "operations");
     if (ops && ops->node.IsSequence() && ops->node.size() == 0)
-      diag_.Error(*ops, "a service needs at least one operation");
+      r_.Error(*ops, "a service needs at least one operation");
     for (const OpDecl& od : d.ops) BuildOperation(ctx, od);
 
     for (uint32_t i = 0; i < s.instances; ++i) {
@@ -1220,14 +737,14 @@ class Compiler {
     if (const Fields::Entry* e = f.Find("protocol")) {
       static const Keys kProto = {"http", "grpc"};
       if (kind != 0) {
-        diag_.Error(e->key_val, "'protocol' applies to server operations only");
+        r_.Error(e->key_val, "'protocol' applies to server operations only");
       } else if (auto p = Choice(e->value, kProto)) {
         op.protocol = *p ? sim::Protocol::kGrpc : sim::Protocol::kHttp;
       }
     }
     auto only = [&](std::string_view key, bool applies, std::string_view why) {
       if (const Fields::Entry* e = f.Find(key); e && !applies)
-        diag_.Error(e->key_val, Quote(key) + " " + std::string(why));
+        r_.Error(e->key_val, Quote(key) + " " + std::string(why));
     };
     only("http", kind == 0 && op.protocol == sim::Protocol::kHttp,
          "applies to http server operations only");
@@ -1296,7 +813,7 @@ class Compiler {
         if (auto topic = Str(*c)) {
           auto it = topic_index_.find(*topic);
           if (it == topic_index_.end()) {
-            diag_.Error(*c, "unknown topic " + Quote(*topic) + DidYouMean(*topic, topic_names_));
+            r_.Error(*c, "unknown topic " + Quote(*topic) + DidYouMean(*topic, topic_names_));
           } else {
             consumes_[od.op] = it->second;
             const sim::Topic& t = m_.topics[it->second];
@@ -1328,7 +845,7 @@ class Compiler {
 
   void ParseEvents(const Val& v, std::vector<sim::EventSpec>& out) {
     if (!v.node.IsSequence()) {
-      diag_.Error(v, "expected a list of events, got " + Show(v.node));
+      r_.Error(v, "expected a list of events, got " + Show(v.node));
       return;
     }
     for (size_t i = 0; i < v.node.size(); ++i) {
@@ -1372,7 +889,7 @@ class Compiler {
     const Val* calls = f.Get("calls");
     std::vector<sim::Step> program;
     if (steps && (work || calls)) {
-      diag_.Error(*steps, "use either 'steps' or the 'work'/'calls' shorthand, not both");
+      r_.Error(*steps, "use either 'steps' or the 'work'/'calls' shorthand, not both");
       return;
     }
     if (steps) {
@@ -1388,7 +905,7 @@ class Compiler {
       }
       if (calls) {
         if (!calls->node.IsSequence()) {
-          diag_.Error(*calls, "expected a list of calls, got " + Show(calls->node));
+          r_.Error(*calls, "expected a list of calls, got " + Show(calls->node));
         } else {
           for (size_t i = 0; i < calls->node.size(); ++i) {
             Val cv = At(calls->node[i], Index(calls->path, i), *calls);
@@ -1405,17 +922,17 @@ class Compiler {
         }
       }
       if (!work && !calls && f.ok())
-        diag_.Error(f.self(), "an operation needs a program: 'steps', or 'work' and/or 'calls'");
+        r_.Error(f.self(), "an operation needs a program: 'steps', or 'work' and/or 'calls'");
     }
     m_.operations[op].steps = std::move(program);
   }
 
   void ParseStepList(const Val& v, uint32_t op, std::vector<sim::Step>& out) {
     if (!v.node.IsSequence()) {
-      diag_.Error(v, "expected a list of steps, got " + Show(v.node));
+      r_.Error(v, "expected a list of steps, got " + Show(v.node));
       return;
     }
-    if (v.node.size() == 0) diag_.Error(v, "expected at least one step");
+    if (v.node.size() == 0) r_.Error(v, "expected at least one step");
     for (size_t i = 0; i < v.node.size(); ++i) {
       if (auto s = ParseStep(At(v.node[i], Index(v.path, i), v), op)) out.push_back(std::move(*s));
     }
@@ -1444,7 +961,7 @@ class Compiler {
       std::string hint = DidYouMean(*name, op_refs_);
       if (hint.empty() && name->find('.') == std::string::npos)
         hint = " (write it as service.operation)";
-      diag_.Error(ref, "unknown operation " + Quote(*name) + hint);
+      r_.Error(ref, "unknown operation " + Quote(*name) + hint);
       return std::nullopt;
     }
     s.call.target = target;
@@ -1490,7 +1007,7 @@ class Compiler {
         if (const Val* m = rf.Get("multiplier")) {
           auto x = Number(*m);
           if (x && *x < 1)
-            diag_.Error(*m, "a backoff multiplier must be >= 1, got " + m->node.Scalar());
+            r_.Error(*m, "a backoff multiplier must be >= 1, got " + m->node.Scalar());
           ok &= x && *x >= 1;
           if (x) r.multiplier = *x;
         }
@@ -1506,8 +1023,8 @@ class Compiler {
         }
         if (const Val* on = rf.Get("on")) {
           if (!on->node.IsSequence() || on->node.size() == 0) {
-            diag_.Error(*on, "expected a non-empty list of " + JoinList(kRetryOn) + ", got " +
-                                 Show(on->node));
+            r_.Error(*on, "expected a non-empty list of " + JoinList(kRetryOn) + ", got " +
+                              Show(on->node));
             ok = false;
           } else {
             r.on_error = r.on_unavailable = r.on_timeout = false;
@@ -1533,7 +1050,7 @@ class Compiler {
         ok &= bf.ok();
         if (const Val* x = bf.Get("failure_threshold")) {
           auto p = Probability(*x);
-          if (p && *p == 0) diag_.Error(*x, "failure_threshold must be > 0");
+          if (p && *p == 0) r_.Error(*x, "failure_threshold must be > 0");
           ok &= p && *p > 0;
           if (p) b.failure_threshold = *p;
         }
@@ -1553,8 +1070,8 @@ class Compiler {
           if (d) b.open_duration = *d;
         }
         if (b.minimum_calls > b.window) {
-          diag_.Error(bf.self(), "minimum_calls (" + std::to_string(b.minimum_calls) +
-                                     ") exceeds window (" + std::to_string(b.window) + ")");
+          r_.Error(bf.self(), "minimum_calls (" + std::to_string(b.minimum_calls) +
+                                  ") exceeds window (" + std::to_string(b.window) + ")");
           ok = false;
         }
       }
@@ -1572,8 +1089,8 @@ class Compiler {
       if (d) call.fallback = *d;
       if (!on_error) call.on_error = sim::OnError::kFallback;
       if (on_error && call.on_error != sim::OnError::kFallback) {
-        diag_.Error(*fallback, "'fallback' needs on_error: fallback, got on_error: " +
-                                   on_error->node.Scalar());
+        r_.Error(*fallback,
+                 "'fallback' needs on_error: fallback, got on_error: " + on_error->node.Scalar());
         ok = false;
       }
     }
@@ -1582,8 +1099,8 @@ class Compiler {
 
   std::optional<sim::Step> ParseStep(const Val& v, uint32_t op) {
     if (!v.node.IsMap()) {
-      diag_.Error(v, "expected a step such as {work: 2ms} or {call: service.operation}, got " +
-                         Show(v.node));
+      r_.Error(v, "expected a step such as {work: 2ms} or {call: service.operation}, got " +
+                      Show(v.node));
       return std::nullopt;
     }
     Fields f(diag_, v, &kStepKeys);
@@ -1592,9 +1109,9 @@ class Compiler {
       if (std::find(kStepKinds.begin(), kStepKinds.end(), e.key) != kStepKinds.end())
         kinds.push_back(e.key);
     if (kinds.size() != 1) {
-      diag_.Error(v, kinds.empty() ? "a step needs one of " + JoinList(kStepKinds)
-                                   : "a step has exactly one of " + JoinList(kStepKinds) +
-                                         "; found " + JoinList(kinds));
+      r_.Error(v, kinds.empty() ? "a step needs one of " + JoinList(kStepKinds)
+                                : "a step has exactly one of " + JoinList(kStepKinds) + "; found " +
+                                      JoinList(kinds));
       return std::nullopt;
     }
     const std::string& kind = kinds[0];
@@ -1602,7 +1119,7 @@ class Compiler {
     if (kind != "call") {
       for (const std::string& key : kCallOnlyKeys)
         if (const Fields::Entry* c = f.Find(key))
-          diag_.Error(c->key_val, Quote(key) + " applies to call steps only");
+          r_.Error(c->key_val, Quote(key) + " applies to call steps only");
     }
     if (kind == "call") return CallStep(body, op, &f);
 
@@ -1623,7 +1140,7 @@ class Compiler {
       if (!topic) return std::nullopt;
       auto it = topic_index_.find(*topic);
       if (it == topic_index_.end()) {
-        diag_.Error(body, "unknown topic " + Quote(*topic) + DidYouMean(*topic, topic_names_));
+        r_.Error(body, "unknown topic " + Quote(*topic) + DidYouMean(*topic, topic_names_));
         return std::nullopt;
       }
       s.topic = it->second;
@@ -1656,16 +1173,16 @@ class Compiler {
 
     if (const Val* v = f.Get("system")) {
       if (auto x = Str(*v)) ctx.system = *x;
-      if (external) diag_.Error(*v, "'system' does not apply to external dependencies");
+      if (external) r_.Error(*v, "'system' does not apply to external dependencies");
     } else if (type && !external) {
-      diag_.Error(f.self(), "missing required key 'system' (e.g. postgresql, redis, kafka)");
+      r_.Error(f.self(), "missing required key 'system' (e.g. postgresql, redis, kafka)");
     }
     broker_system_[d.service] = S(ctx.system);
     ctx.address = ctx.name;
     if (const Val* v = f.Get("address")) {
       if (auto x = Str(*v)) ctx.address = *x;
     } else if (external) {
-      diag_.Error(f.self(), "missing required key 'address' (the API host, e.g. api.stripe.com)");
+      r_.Error(f.self(), "missing required key 'address' (the API host, e.g. api.stripe.com)");
     }
     static const std::map<std::string, int> kPorts = {
         {"postgresql", 5432}, {"mysql", 3306},      {"mariadb", 3306},      {"redis", 6379},
@@ -1676,7 +1193,7 @@ class Compiler {
     if (const Val* v = f.Get("port"))
       if (auto n = Int(*v, 1, 65535)) ctx.port = static_cast<int>(*n);
     if (const Fields::Entry* e = f.Find("namespace")) {
-      if (!db) diag_.Error(e->key_val, "'namespace' applies to databases and caches only");
+      if (!db) r_.Error(e->key_val, "'namespace' applies to databases and caches only");
       if (auto x = Str(e->value)) ctx.ns = *x;
     }
     s.address = S(ctx.address);
@@ -1693,16 +1210,15 @@ class Compiler {
     const Fields::Entry* ops = f.Find("operations");
     const Fields::Entry* topics = f.Find("topics");
     if (messaging) {
-      if (ops)
-        diag_.Error(ops->key_val, "a messaging dependency declares 'topics', not 'operations'");
-      if (!topics) diag_.Error(f.self(), "missing required key 'topics'");
+      if (ops) r_.Error(ops->key_val, "a messaging dependency declares 'topics', not 'operations'");
+      if (!topics) r_.Error(f.self(), "missing required key 'topics'");
       if (topics && topics->value.node.IsSequence() && topics->value.node.size() == 0)
-        diag_.Error(topics->value, "a messaging dependency needs at least one topic");
+        r_.Error(topics->value, "a messaging dependency needs at least one topic");
     } else if (type) {
-      if (topics) diag_.Error(topics->key_val, "'topics' applies to messaging dependencies only");
-      if (!ops) diag_.Error(f.self(), "missing required key 'operations'");
+      if (topics) r_.Error(topics->key_val, "'topics' applies to messaging dependencies only");
+      if (!ops) r_.Error(f.self(), "missing required key 'operations'");
       if (ops && ops->value.node.IsSequence() && ops->value.node.size() == 0)
-        diag_.Error(ops->value, "a dependency needs at least one operation");
+        r_.Error(ops->value, "a dependency needs at least one operation");
     }
     for (const OpDecl& od : d.ops) BuildDependencyOperation(ctx, od);
     for (const auto& [tf, t] : d.topics) BuildTopic(ctx, tf, t);
@@ -1730,7 +1246,7 @@ class Compiler {
     const bool external = ctx.type == "external";
     auto only = [&](std::string_view key, bool applies, std::string_view why) {
       if (const Fields::Entry* e = f.Find(key); e && !applies)
-        diag_.Error(e->key_val, Quote(key) + " " + std::string(why));
+        r_.Error(e->key_val, Quote(key) + " " + std::string(why));
     };
     only("http", external, "applies to external dependencies only");
     for (std::string_view k : {"operation", "collection", "query"})
@@ -1805,12 +1321,12 @@ class Compiler {
     for (const CallSite& c : calls_) {
       const sim::Operation& t = m_.operations[c.to];
       if (t.kind == sim::SpanKind::kConsumer)
-        diag_.Error(c.where, Quote(m_.OperationRef(c.to)) +
-                                 " is a consumer operation; it cannot be called (publish to "
-                                 "its topic instead)");
+        r_.Error(c.where, Quote(m_.OperationRef(c.to)) +
+                              " is a consumer operation; it cannot be called (publish to "
+                              "its topic instead)");
       else if (t.kind == sim::SpanKind::kInternal)
-        diag_.Error(c.where, Quote(m_.OperationRef(c.to)) +
-                                 " is an internal operation; only a workload can start it");
+        r_.Error(c.where, Quote(m_.OperationRef(c.to)) +
+                              " is an internal operation; only a workload can start it");
     }
   }
 
@@ -1843,7 +1359,7 @@ class Compiler {
           if (!reported.insert(key).second) continue;
           std::string text = m_.OperationRef(calls_[cyc[0]].from);
           for (size_t c : cyc) text += " -> " + m_.OperationRef(calls_[c].to);
-          diag_.Error(calls_[cyc[0]].where, "synchronous call cycle: " + text);
+          r_.Error(calls_[cyc[0]].where, "synchronous call cycle: " + text);
         } else if (color[v] == 0) {
           path.push_back(ci);
           self(self, v);
@@ -1861,9 +1377,8 @@ class Compiler {
   void Compile(const YAML::Node& root) {
     Val top{root, "", 1, 1};
     if (!root.IsMap()) {
-      diag_.Error(top, root.IsNull()
-                           ? "empty topology: expected a mapping with 'services'"
-                           : "a topology is a mapping with 'services', got " + Show(root));
+      r_.Error(top, root.IsNull() ? "empty topology: expected a mapping with 'services'"
+                                  : "a topology is a mapping with 'services', got " + Show(root));
       return;
     }
     Fields f(diag_, top, &kTopKeys);
@@ -1877,11 +1392,11 @@ class Compiler {
 
     const Val* services = f.Get("services");
     if (services == nullptr) {
-      diag_.Error(top, "empty topology: missing required key 'services'");
+      r_.Error(top, "empty topology: missing required key 'services'");
     } else {
       Declare(*services, false);
       if (services->node.IsSequence() && services->node.size() == 0)
-        diag_.Error(*services, "empty topology: at least one service is required");
+        r_.Error(*services, "empty topology: at least one service is required");
     }
     if (const Val* v = f.Get("dependencies")) Declare(*v, true);
 
@@ -1899,7 +1414,8 @@ class Compiler {
       if (consumes_[i] != kNone) m_.topics[consumes_[i]].consumers.push_back(i);
   }
 
-  Diag diag_;
+  config::Diagnostics diag_;
+  config::Reader r_;  // reads into diag_
   Model m_;
   std::string environment_ = "production";
   Distribution default_net_ = Distribution::Constant(200e3);  // 200us
@@ -1913,10 +1429,6 @@ class Compiler {
 };
 
 }  // namespace
-
-sim::Result<sim::Distribution> ParseDistribution(const YAML::Node& node, bool positive) {
-  return Compiler("").ParseDistributionNode(node, positive);
-}
 
 sim::Result<sim::Model> LoadTopologyYaml(std::string_view yaml, const std::string& source_name) {
   return Compiler(source_name).Run(yaml);
