@@ -226,7 +226,7 @@ std::optional<sim::Duration> Reader::Duration(const Node& v, Need need) {
     Error(v, d.status().message());
     return std::nullopt;
   }
-  if (d->nanos() < 0) {
+  if (need != Need::kAny && d->nanos() < 0) {
     Error(v, "a duration must not be negative, got " + Quote(v.node.Scalar()));
     return std::nullopt;
   }

@@ -85,8 +85,9 @@ class Map {
   std::vector<Entry> entries_;
 };
 
-// Whether zero is allowed where a duration or size is read.
-enum class Need { kPositive, kNonNegative };
+// Whether zero (and, for durations, a negative value) is allowed where a duration or size is
+// read. kAny: any sign (a clock offset; a size is never negative, so kAny is kNonNegative there).
+enum class Need { kPositive, kNonNegative, kAny };
 
 class Reader {
  public:
@@ -114,7 +115,7 @@ class Reader {
   std::optional<bool> Bool(const Node& v);
   // Index of the value in `names`; an unknown value gets a did-you-mean and the list.
   std::optional<size_t> Enum(const Node& v, const Keys& names);
-  // A duration (sim::ParseDuration, Go syntax), never negative, non-zero when kPositive.
+  // A duration (sim::ParseDuration, Go syntax): negative only when kAny, non-zero when kPositive.
   std::optional<sim::Duration> Duration(const Node& v, Need need);
   // A byte size (config/grammar.h ParseByteSize), non-zero when kPositive.
   std::optional<uint64_t> ByteSize(const Node& v, Need need);

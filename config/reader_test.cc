@@ -95,6 +95,7 @@ TEST(ReaderTest, DurationsAreGoSyntax) {
   EXPECT_FALSE(d.r.Duration(*m.Get("c"), Need::kNonNegative));
   EXPECT_FALSE(d.r.Duration(*m.Get("d"), Need::kPositive));
   EXPECT_EQ(d.r.Duration(*m.Get("d"), Need::kNonNegative)->nanos(), 0);
+  EXPECT_EQ(d.r.Duration(*m.Get("c"), Need::kAny)->nanos(), -1'000'000'000);
   EXPECT_FALSE(d.r.Duration(*m.Get("e"), Need::kPositive));
   std::string t = d.diag.ErrorText();
   EXPECT_NE(t.find("b: 'banana' is not a duration"), std::string::npos) << t;

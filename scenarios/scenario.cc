@@ -14,6 +14,7 @@
 
 #include "config/distribution.h"
 #include "config/env_expand.h"
+#include "config/reader.h"
 #include "sim/suggest.h"
 #include "topologies/topology.h"
 #include "workloads/workload.h"
@@ -30,12 +31,22 @@ using workloads::WorkloadSpec;
 // topology is "builtin:topologies/NAME" (the two share file names).
 constexpr std::string_view kBuiltinPrefix = "builtin:";
 
-// A map entry: where its key is written and its value.
-struct Field {
-  YAML::Mark mark;
-  YAML::Node value;
-};
+using config::Need;
+
+// A map entry as config::Map read it: its value under its key path, positioned at its key
+// (doc/scenario.md: a message points at the key, so the Reader's getters report there).
+using Field = config::Node;
+// The entries of one mapping by key.
 using Fields = std::map<std::string, Field>;
+
+// Where a problem is reported: 1-based line and column, 0 when unknown.
+struct Pos {
+  Pos() = default;
+  Pos(const YAML::Mark& m)  // NOLINT(google-explicit-constructor): marks and nodes are positions
+      : line(m.line >= 0 ? m.line + 1 : 0), col(m.line >= 0 ? m.column + 1 : 0) {}
+  Pos(const config::Node& n) : line(n.line), col(n.col) {}  // NOLINT(google-explicit-constructor)
+  int line = 0, col = 0;
+};
 
 // "checkout" from "dir/checkout.yaml" or "builtin:checkout.yaml".
 std::string Stem(std::string_view source) {
@@ -50,17 +61,14 @@ std::string Stem(std::string_view source) {
   return std::string(base);
 }
 
-std::string Join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 // Parses one scenario document, collecting every problem.
 class Loader {
  public:
   Loader(std::string source, std::string base_dir)
-      : source_(std::move(source)), base_dir_(std::move(base_dir)), diag_(source_) {}
+      : source_(std::move(source)),
+        base_dir_(std::move(base_dir)),
+        diag_(source_),
+        reader_(diag_) {}
 
   sim::Result<Scenario> Load(std::string_view yaml) {
     YAML::Node root;
@@ -81,11 +89,9 @@ class Loader {
   }
 
  private:
-  void Error(const YAML::Mark& mark, const std::string& path, std::string message,
+  void Error(Pos at, const std::string& path, const std::string& message,
              Status::Code code = Status::Code::kInvalidArgument) {
-    const bool known = mark.line >= 0;
-    diag_.Error(known ? mark.line + 1 : 0, known ? mark.column + 1 : 0, path, message, "", code);
-    if (!path.empty()) errored_paths_.insert(path);
+    diag_.Error(at.line, at.col, path, message, "", code);
   }
 
   // Every problem: the scenario's own sorted by position, then the samplers' (issue 9: they were
@@ -103,106 +109,43 @@ class Loader {
     return Status(own.ok() ? Status::Code::kInvalidArgument : own.code(), std::move(msg));
   }
 
-  // The entries of mapping `node` at `path`. Unknown keys are errors with a suggestion; keys in
-  // `unsupported` get a "not supported yet" error; duplicates are errors.
-  std::optional<Fields> GetFields(const YAML::Node& node, const YAML::Mark& mark,
-                                  const std::string& path, const std::vector<std::string>& allowed,
-                                  const std::vector<std::string>& unsupported = {}) {
-    if (!node.IsMap()) {
-      Error(node.IsDefined() && !node.IsNull() ? node.Mark() : mark, path,
-            path.empty() ? "a scenario must be a YAML mapping" : "must be a mapping");
+  // The entries of mapping `node` at `path` (config::Map: unknown keys with a did-you-mean,
+  // duplicates and non-mappings are reported). `fallback` positions a node without a mark.
+  std::optional<Fields> GetFields(const YAML::Node& node, Pos fallback, const std::string& path,
+                                  const config::Keys& allowed) {
+    if (path.empty() && !node.IsMap()) {
+      Error(node.IsDefined() && !node.IsNull() ? Pos(node.Mark()) : fallback, path,
+            "a scenario must be a YAML mapping");
       return std::nullopt;
     }
+    const config::Node parent{YAML::Node(), path, fallback.line, fallback.col};
+    config::Map map = reader_.ReadMap(config::Node::At(node, path, parent), &allowed);
+    if (!map.ok()) return std::nullopt;
     Fields fields;
-    for (const auto& entry : node) {
-      const YAML::Node k = entry.first;  // a copy: iterator values are proxies
-      const std::string key = k.IsScalar() ? k.Scalar() : std::string("?");
-      const std::string key_path = path.empty() ? key : path + "." + key;
-      if (std::find(unsupported.begin(), unsupported.end(), key) != unsupported.end()) {
-        Error(k.Mark(), key_path, "not supported yet (a later release adds it); remove the section",
-              Status::Code::kUnsupported);
-        continue;
-      }
-      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        Error(k.Mark(), key_path,
-              "unknown key" + sim::DidYouMean(key, allowed) + " (allowed: " + Join(allowed) + ")");
-        continue;
-      }
-      if (fields.count(key) != 0) {
-        Error(k.Mark(), key_path, "duplicate key");
-        continue;
-      }
-      fields[key] = Field{k.Mark(), entry.second};
+    for (const config::Map::Entry& e : map.entries()) {
+      fields[e.key] = Field{e.value.node, e.key_val.path, e.key_val.line, e.key_val.col};
     }
     return fields;
   }
 
-  bool Require(const Fields& fields, const YAML::Mark& mark, const std::string& path,
-               const std::string& key) {
+  bool Require(const Fields& fields, Pos at, const std::string& path, const std::string& key) {
     if (fields.count(key) != 0) return true;
-    Error(mark, path, "missing required key '" + key + "'");
+    Error(at, path, "missing required key '" + key + "'");
     return false;
   }
 
-  void Remember(const std::string& path, const YAML::Mark& mark) { marks_[path] = mark; }
+  void Remember(const std::string& path, Pos at) { marks_[path] = at; }
 
-  std::optional<std::string> String(const Field& f, const std::string& path) {
-    if (!f.value.IsScalar()) {
-      Error(f.mark, path, "must be a string");
-      return std::nullopt;
-    }
-    return f.value.Scalar();
-  }
-
-  std::optional<double> Number(const Field& f, const std::string& path) {
-    if (f.value.IsScalar()) {
-      const std::string& s = f.value.Scalar();
-      double v = 0;
-      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (ec == std::errc() && end == s.data() + s.size() && !s.empty()) return v;
-    }
-    Error(f.mark, path, "must be a number, got '" + Text(f.value) + "'");
-    return std::nullopt;
-  }
-
-  std::optional<sim::Duration> Dur(const Field& f, const std::string& path) {
-    if (!f.value.IsScalar()) {
-      Error(f.mark, path, "must be a duration such as 30s, got '" + Text(f.value) + "'");
-      return std::nullopt;
-    }
-    sim::Result<sim::Duration> d = sim::ParseDuration(f.value.Scalar());
-    if (!d.ok()) {
-      Error(f.mark, path, d.status().message());
-      return std::nullopt;
-    }
-    return *d;
-  }
-
-  // An offset from the scenario start ("20s"), as a point on the simulation clock.
-  std::optional<sim::Time> TimeOffset(const Field& f, const std::string& path) {
-    std::optional<sim::Duration> d = Dur(f, path);
+  // An offset from the scenario start ("20s"; the workload checks its sign), as a point on the
+  // simulation clock.
+  std::optional<sim::Time> TimeOffset(const Field& f) {
+    std::optional<sim::Duration> d = reader_.Duration(f, Need::kAny);
     if (!d) return std::nullopt;
     return sim::Time::Zero() + *d;
   }
 
-  std::optional<bool> Bool(const Field& f, const std::string& path) {
-    if (f.value.IsScalar()) {
-      if (f.value.Scalar() == "true") return true;
-      if (f.value.Scalar() == "false") return false;
-    }
-    Error(f.mark, path, "must be true or false, got '" + Text(f.value) + "'");
-    return std::nullopt;
-  }
-
-  static std::string Text(const YAML::Node& n) {
-    if (n.IsScalar()) return n.Scalar();
-    if (n.IsMap()) return "a mapping";
-    if (n.IsSequence()) return "a list";
-    return "";
-  }
-
   void Parse(const YAML::Node& root) {
-    const YAML::Mark top = root.IsDefined() ? root.Mark() : YAML::Mark();
+    const Pos top = root.IsDefined() ? Pos(root.Mark()) : Pos();
     std::optional<Fields> fields =
         GetFields(root, top, "",
                   {"name", "description", "topology", "workload", "duration", "seed", "start_time",
@@ -213,33 +156,28 @@ class Loader {
     s.source = source_;
     s.name = Stem(source_);
     if (f.count("name")) {
-      if (auto v = String(f.at("name"), "name")) {
-        if (v->empty()) Error(f.at("name").mark, "name", "must not be empty");
+      if (auto v = reader_.Str(f.at("name"))) {
+        if (v->empty()) Error(f.at("name"), "name", "must not be empty");
         s.name = *v;
       }
     }
     if (f.count("description")) {
-      if (auto v = String(f.at("description"), "description")) s.description = *v;
+      if (auto v = reader_.Str(f.at("description"))) s.description = *v;
     }
     if (f.count("duration")) {
-      if (auto v = Dur(f.at("duration"), "duration")) {
-        if (v->nanos() <= 0) {
-          Error(f.at("duration").mark, "duration", "must be > 0, got " + sim::FormatDuration(*v));
-        }
-        s.duration = *v;
-      }
+      if (auto v = reader_.Duration(f.at("duration"), Need::kPositive)) s.duration = *v;
     }
     if (f.count("seed")) ParseSeed(f.at("seed"));
     std::string start = std::string(kDefaultStartTime);
-    YAML::Mark start_mark = top;
+    Pos start_mark = top;
     if (f.count("start_time")) {
-      start_mark = f.at("start_time").mark;
-      if (auto v = String(f.at("start_time"), "start_time")) start = *v;
+      start_mark = f.at("start_time");
+      if (auto v = reader_.Str(f.at("start_time"))) start = *v;
     }
     sim::Result<int64_t> t = sim::ParseRfc3339(start);
     if (t.ok()) {
       s.start_unix_nanos = *t;
-    } else if (!errored_paths_.count("start_time")) {
+    } else if (!HasError("start_time")) {
       Error(start_mark, "start_time",
             t.status().message() + " (expected RFC 3339 UTC such as " +
                 std::string(kDefaultStartTime) + ")");
@@ -254,7 +192,7 @@ class Loader {
       }
       if (f.count("faults")) ParseFaults(f.at("faults"));
       if (f.count("samplers")) {
-        auto st = sampling::ParseStrategies(f.at("samplers").value, source_, base_dir_);
+        auto st = sampling::ParseStrategies(f.at("samplers").node, source_, base_dir_);
         if (st.ok()) {
           s.samplers = std::move(st).value();
         } else {
@@ -303,22 +241,22 @@ class Loader {
   // `faults:`: each entry's common keys, target and kind-specific keys, then the plan's own
   // Validate(). ~85 lines: the common keys (start, duration, always) are read inline in order.
   void ParseFaults(const Field& ff) {
-    if (!ff.value.IsSequence()) {
-      Error(ff.mark, "faults", "must be a list of faults");
+    if (!ff.node.IsSequence()) {
+      Error(ff, "faults", "must be a list of faults");
       return;
     }
     sim::Model& m = scenario_.model;
-    std::map<std::string, YAML::Mark> ids;
-    std::vector<YAML::Mark> marks;  // per accepted fault, for overlap messages
-    for (size_t i = 0; i < ff.value.size(); ++i) {
-      const YAML::Node& n = ff.value[i];
+    std::map<std::string, Pos> ids;
+    std::vector<Pos> marks;  // per accepted fault, for overlap messages
+    for (size_t i = 0; i < ff.node.size(); ++i) {
+      const YAML::Node& n = ff.node[i];
       const std::string p = "faults[" + std::to_string(i) + "]";
       // The kind decides which keys are allowed, so read it first.
       std::string kind;
       if (n.IsMap() && n["kind"] && n["kind"].IsScalar()) kind = n["kind"].Scalar();
       const bool known_kind =
           std::find(FaultKinds().begin(), FaultKinds().end(), kind) != FaultKinds().end();
-      auto fields = GetFields(n, n.IsDefined() ? n.Mark() : ff.mark, p,
+      auto fields = GetFields(n, n.IsDefined() ? Pos(n.Mark()) : Pos(ff), p,
                               known_kind ? FaultKeys(kind) : FaultKeys(""));
       if (!fields) continue;
       const Fields& f = *fields;
@@ -326,23 +264,23 @@ class Loader {
       ok = Require(f, n.Mark(), p, "kind") && ok;
       if (!ok) continue;
       if (!known_kind) {
-        Error(f.at("kind").mark, p + ".kind",
+        Error(f.at("kind"), p + ".kind",
               "unknown fault kind '" + kind + "'" + sim::DidYouMean(kind, FaultKinds()) +
-                  " (kinds: " + Join(FaultKinds()) + ")");
+                  " (kinds: " + config::JoinList(FaultKinds()) + ")");
         continue;
       }
       sim::Fault fault;
-      if (auto id = String(f.at("id"), p + ".id")) {
+      if (auto id = reader_.Str(f.at("id"))) {
         if (id->empty()) {
-          Error(f.at("id").mark, p + ".id", "must not be empty");
+          Error(f.at("id"), p + ".id", "must not be empty");
           ok = false;
         } else if (ids.count(*id)) {
-          Error(f.at("id").mark, p + ".id",
-                "duplicate fault id '" + *id + "' (first at line " +
-                    std::to_string(ids[*id].line + 1) + ")");
+          Error(f.at("id"), p + ".id",
+                "duplicate fault id '" + *id + "' (first at line " + std::to_string(ids[*id].line) +
+                    ")");
           ok = false;
         } else {
-          ids[*id] = f.at("id").mark;
+          ids[*id] = f.at("id");
           fault.id = *id;
         }
       } else {
@@ -362,7 +300,7 @@ class Loader {
                     (o.kind == sim::Fault::Kind::kTraffic && fault.kind == o.kind);
         if (same && fault.start < o.end && o.start < fault.end) {
           Error(n.Mark(), p,
-                "overlaps fault '" + o.id + "' (line " + std::to_string(marks[k].line + 1) +
+                "overlaps fault '" + o.id + "' (line " + std::to_string(marks[k].line) +
                     ") of the same kind on the same target: two " +
                     std::string(sim::FaultKindName(o.kind)) +
                     " faults at once are ambiguous; split the windows");
@@ -381,12 +319,11 @@ class Loader {
       marks.push_back(n.Mark());
     }
     if (scenario_.faults.faults.size() > sim::kMaxFaults) {
-      Error(ff.mark, "faults",
-            "at most " + std::to_string(sim::kMaxFaults) + " faults per scenario");
+      Error(ff, "faults", "at most " + std::to_string(sim::kMaxFaults) + " faults per scenario");
       return;
     }
     sim::Status st = scenario_.faults.Validate(m);
-    if (!st.ok()) Error(ff.mark, "faults", st.message(), Status::Code::kInternal);
+    if (!st.ok()) Error(ff, "faults", st.message(), Status::Code::kInternal);
     sim::InternFaultTags(&scenario_.faults, &m);
   }
 
@@ -398,7 +335,7 @@ class Loader {
     if (kind == "traffic") {
       for (const char* key : {"target", "instance"}) {
         if (f.count(key)) {
-          Error(f.at(key).mark, p + "." + key,
+          Error(f.at(key), p + "." + key,
                 std::string("a traffic fault has no ") + key + " (it scales the arrivals)");
           return false;
         }
@@ -406,12 +343,12 @@ class Loader {
       return true;
     }
     if (!f.count("target")) {
-      Error(f.begin()->second.mark, p,
+      Error(f.begin()->second, p,
             "missing required key 'target' (a service, a dependency or service.operation)");
       return false;
     }
     const Field& tf = f.at("target");
-    auto target = String(tf, p + ".target");
+    auto target = reader_.Str(tf);
     if (!target) return false;
     uint32_t s = m.FindService(*target);
     uint32_t op = sim::kNone;
@@ -423,7 +360,7 @@ class Loader {
       std::vector<std::string> names;
       for (const sim::Service& svc : m.services) names.emplace_back(m.strings.Get(svc.name));
       for (uint32_t i = 0; i < m.operations.size(); ++i) names.push_back(m.OperationRef(i));
-      Error(tf.mark, p + ".target",
+      Error(tf, p + ".target",
             "unknown target '" + *target + "'" + sim::DidYouMean(*target, names) +
                 " (a service or dependency of the topology, or service.operation)",
             Status::Code::kNotFound);
@@ -434,13 +371,13 @@ class Loader {
     const sim::Service& svc = m.services[s];
     bool dependency = svc.kind != sim::ServiceKind::kService;
     if (kind == "clock_skew" && op != sim::kNone) {
-      Error(tf.mark, p + ".target",
+      Error(tf, p + ".target",
             "a clock is per host: target the service '" + std::string(m.strings.Get(svc.name)) +
                 "', not one operation");
       return false;
     }
     if (svc.kind == sim::ServiceKind::kMessaging) {
-      Error(tf.mark, p + ".target",
+      Error(tf, p + ".target",
             "'" + *target +
                 "' is a message broker; faults on the broker itself are not modelled (slow its "
                 "consumers with consumer_lag, or fail the producer's service)",
@@ -449,7 +386,7 @@ class Loader {
     }
     if (kind == "dependency_stall" && !dependency) {
       Error(
-          tf.mark, p + ".target",
+          tf, p + ".target",
           "'" + *target +
               "' is a service; dependency_stall targets a database, cache, external API or broker "
               "(use kind: latency for a service)");
@@ -458,7 +395,7 @@ class Loader {
     if ((kind == "broken_propagation" || kind == "span_loss" || kind == "clock_skew" ||
          kind == "consumer_lag" || kind == "degraded_instance") &&
         dependency) {
-      Error(tf.mark, p + ".target",
+      Error(tf, p + ".target",
             "'" + *target + "' is a dependency; a " + kind + " fault targets a service");
       return false;
     }
@@ -467,22 +404,22 @@ class Loader {
       for (uint32_t o : svc.operations)
         consumes |= m.operations[o].kind == sim::SpanKind::kConsumer;
       if (!consumes) {
-        Error(tf.mark, p + ".target",
+        Error(tf, p + ".target",
               "'" + *target + "' consumes no topic; consumer_lag needs a consumer");
         return false;
       }
     }
     if (f.count("instance") && kind == "consumer_lag") {
-      Error(f.at("instance").mark, p + ".instance",
+      Error(f.at("instance"), p + ".instance",
             "consumer_lag acts on the consumer group, not one instance; remove 'instance'");
       return false;
     }
     if (f.count("instance")) {
       const Field& inf = f.at("instance");
-      auto v = Number(inf, p + ".instance");
+      auto v = reader_.Number(inf);
       if (!v) return false;
       if (*v < 0 || *v != static_cast<double>(static_cast<int64_t>(*v)) || *v >= svc.instances) {
-        Error(inf.mark, p + ".instance",
+        Error(inf, p + ".instance",
               "must be an instance index in [0, " + std::to_string(svc.instances - 1) + "] ('" +
                   std::string(m.strings.Get(svc.name)) + "' has " + std::to_string(svc.instances) +
                   " instances)");
@@ -490,7 +427,7 @@ class Loader {
       }
       fault->instance = static_cast<uint32_t>(*v);
     } else if (kind == "degraded_instance") {
-      Error(tf.mark, p, "missing required key 'instance' (which instance is the bad one)");
+      Error(tf, p, "missing required key 'instance' (which instance is the bad one)");
       return false;
     }
     return true;
@@ -500,11 +437,7 @@ class Loader {
                         sim::Fault* fault) {
     bool ok = true;
     if (f.count("start")) {
-      if (auto d = Dur(f.at("start"), p + ".start")) {
-        if (d->nanos() < 0) {
-          Error(f.at("start").mark, p + ".start", "must be >= 0, got " + sim::FormatDuration(*d));
-          ok = false;
-        }
+      if (auto d = reader_.Duration(f.at("start"), Need::kNonNegative)) {
         fault->start = sim::Time::Zero() + *d;
       } else {
         ok = false;
@@ -512,20 +445,15 @@ class Loader {
     }
     if (f.count("duration")) {
       const Field& df = f.at("duration");
-      if (df.value.IsScalar() && df.value.Scalar() == "always") {
+      if (df.node.IsScalar() && df.node.Scalar() == "always") {
         fault->end = sim::Time::Max();
-      } else if (auto d = Dur(df, p + ".duration")) {
-        if (d->nanos() <= 0) {
-          Error(df.mark, p + ".duration", "must be > 0, got " + sim::FormatDuration(*d));
-          ok = false;
-        } else {
-          fault->end = fault->start + *d;
-        }
+      } else if (auto d = reader_.Duration(df, Need::kPositive)) {
+        fault->end = fault->start + *d;
       } else {
         ok = false;
       }
     } else if (kind == "traffic") {
-      Error(f.at("kind").mark, p, "missing required key 'duration' (a traffic surge is a window)");
+      Error(f.at("kind"), p, "missing required key 'duration' (a traffic surge is a window)");
       ok = false;
     }
     return ok;
@@ -533,22 +461,12 @@ class Loader {
 
   std::optional<sim::Distribution> FaultDist(const Field& f, const std::string& path,
                                              bool positive) {
-    sim::Result<sim::Distribution> d = config::ParseDistribution(f.value, positive);
+    sim::Result<sim::Distribution> d = config::ParseDistribution(f.node, positive);
     if (!d.ok()) {
-      Error(f.mark, path, d.status().message());
+      Error(f, path, d.status().message());
       return std::nullopt;
     }
     return *d;
-  }
-
-  std::optional<double> Fraction(const Field& f, const std::string& path) {
-    auto v = Number(f, path);
-    if (!v) return std::nullopt;
-    if (!(*v >= 0 && *v <= 1)) {
-      Error(f.mark, path, "must be a probability in [0, 1], got " + Text(f.value));
-      return std::nullopt;
-    }
-    return v;
   }
 
   // The kind-specific keys of a fault. ~165 lines: one branch per fault kind (doc/scenario.md#kinds
@@ -560,15 +478,15 @@ class Loader {
     bool ok = true;
     auto get = [&](const char* key) -> const Field* { return f.count(key) ? &f.at(key) : nullptr; };
     if (const Field* v = get("probability")) {
-      if (auto x = Fraction(*v, p + ".probability"))
+      if (auto x = reader_.Probability(*v))
         fault->probability = *x;
       else
         ok = false;
     }
     if (const Field* v = get("multiplier")) {
-      auto x = Number(*v, p + ".multiplier");
+      auto x = reader_.Number(*v);
       if (x && *x < 0) {
-        Error(v->mark, p + ".multiplier", "must be >= 0, got " + Text(v->value));
+        Error(*v, p + ".multiplier", "must be >= 0, got " + v->node.Scalar());
         ok = false;
       } else if (x) {
         fault->multiplier = *x;
@@ -589,17 +507,17 @@ class Loader {
         ok = false;
     }
     if (const Field* v = get("status")) {
-      if (v->value.IsScalar()) {
-        const std::string& t = v->value.Scalar();
+      if (v->node.IsScalar()) {
+        const std::string& t = v->node.Scalar();
         int code = -1;
         for (int c = 0; c <= 16; ++c)
           if (t == sim::GrpcCodeName(c)) code = c;
         if (code < 0) {
-          auto x = Number(*v, p + ".status");
+          auto x = reader_.Number(*v);
           if (x && *x >= 0 && *x <= 599 && *x == static_cast<int>(*x))
             code = static_cast<int>(*x);
           else if (x)
-            Error(v->mark, p + ".status",
+            Error(*v, p + ".status",
                   "must be an HTTP status (100..599) or a gRPC code (0..16 or a name such as "
                   "UNAVAILABLE), got " +
                       t);
@@ -609,15 +527,14 @@ class Loader {
         else
           fault->status = code;
       } else {
-        Error(v->mark, p + ".status", "must be a status code, got " + Text(v->value));
+        Error(*v, p + ".status", "must be a status code, got " + config::Show(v->node));
         ok = false;
       }
     }
     if (const Field* v = get("exception")) {
-      if (auto ef =
-              GetFields(v->value, v->mark, p + ".exception", {"type", "message", "stacktrace"})) {
+      if (auto ef = GetFields(v->node, *v, p + ".exception", {"type", "message", "stacktrace"})) {
         for (auto& [key, field] : *ef) {
-          auto x = String(field, p + ".exception." + key);
+          auto x = reader_.Str(field);
           if (!x) {
             ok = false;
             continue;
@@ -636,18 +553,13 @@ class Loader {
     } else if (kind == "latency") {
       fault->kind = K::kLatency;
       if (!get("latency") && !get("multiplier")) {
-        Error(f.at("kind").mark, p,
-              "a latency fault needs 'latency' (extra time) and/or 'multiplier'");
+        Error(f.at("kind"), p, "a latency fault needs 'latency' (extra time) and/or 'multiplier'");
         ok = false;
       }
     } else if (kind == "outage") {
       fault->kind = K::kOutage;
       if (const Field* v = get("connect_timeout")) {
-        if (auto d = Dur(*v, p + ".connect_timeout")) {
-          if (d->nanos() <= 0) {
-            Error(v->mark, p + ".connect_timeout", "must be > 0");
-            ok = false;
-          }
+        if (auto d = reader_.Duration(*v, Need::kPositive)) {
           fault->connect_timeout = *d;
         } else {
           ok = false;
@@ -657,19 +569,19 @@ class Loader {
       bool slow = get("latency") || get("multiplier");
       bool errors = get("error_rate") != nullptr;
       if (slow == errors) {
-        Error(f.at("kind").mark, p,
+        Error(f.at("kind"), p,
               slow ? "give either 'latency'/'multiplier' or 'error_rate', not both (use two faults)"
                    : "needs 'latency'/'multiplier' (slow) or 'error_rate' (failing)");
         ok = false;
       }
       fault->kind = errors ? K::kError : K::kLatency;
       if (errors) {
-        if (auto x = Fraction(*get("error_rate"), p + ".error_rate"))
+        if (auto x = reader_.Probability(*get("error_rate")))
           fault->probability = *x;
         else
           ok = false;
       } else if (get("status") || get("exception")) {
-        Error(f.at("kind").mark, p, "'status' and 'exception' go with 'error_rate'");
+        Error(f.at("kind"), p, "'status' and 'exception' go with 'error_rate'");
         ok = false;
       }
     } else if (kind == "broken_propagation") {
@@ -679,17 +591,17 @@ class Loader {
     } else if (kind == "clock_skew") {
       fault->kind = K::kClockSkew;
       if (!get("offset") && !get("drift_ppm")) {
-        Error(f.at("kind").mark, p, "a clock_skew fault needs 'offset' and/or 'drift_ppm'");
+        Error(f.at("kind"), p, "a clock_skew fault needs 'offset' and/or 'drift_ppm'");
         ok = false;
       }
       if (const Field* v = get("offset")) {
-        if (auto d = Dur(*v, p + ".offset"))
+        if (auto d = reader_.Duration(*v, Need::kAny))
           fault->offset = *d;
         else
           ok = false;
       }
       if (const Field* v = get("drift_ppm")) {
-        if (auto x = Number(*v, p + ".drift_ppm"))
+        if (auto x = reader_.Number(*v))
           fault->drift_ppm = *x;
         else
           ok = false;
@@ -697,15 +609,15 @@ class Loader {
     } else if (kind == "consumer_lag") {
       fault->kind = K::kConsumerLag;
       if (!get("delay") && !get("multiplier")) {
-        Error(f.at("kind").mark, p, "a consumer_lag fault needs 'delay' and/or 'multiplier'");
+        Error(f.at("kind"), p, "a consumer_lag fault needs 'delay' and/or 'multiplier'");
         ok = false;
       }
     } else if (kind == "traffic") {
       fault->kind = K::kTraffic;
       if (const Field* v = get("factor")) {
-        auto x = Number(*v, p + ".factor");
+        auto x = reader_.Number(*v);
         if (x && *x < 0) {
-          Error(v->mark, p + ".factor", "must be >= 0");
+          Error(*v, p + ".factor", "must be >= 0");
           ok = false;
         }
         if (x)
@@ -713,16 +625,17 @@ class Loader {
         else
           ok = false;
       } else {
-        Error(f.at("kind").mark, p, "missing required key 'factor' (the arrival rate multiplier)");
+        Error(f.at("kind"), p, "missing required key 'factor' (the arrival rate multiplier)");
         ok = false;
       }
     }
     return ok;
   }
 
+  // Seeds span the whole uint64 range, beyond Reader::Int's int64; the wording names that range.
   void ParseSeed(const Field& f) {
-    if (f.value.IsScalar()) {
-      const std::string& str = f.value.Scalar();
+    if (f.node.IsScalar()) {
+      const std::string& str = f.node.Scalar();
       uint64_t v = 0;
       auto [end, ec] = std::from_chars(str.data(), str.data() + str.size(), v);
       if (ec == std::errc() && end == str.data() + str.size() && !str.empty()) {
@@ -730,17 +643,17 @@ class Loader {
         return;
       }
     }
-    Error(f.mark, "seed",
-          "must be an integer in [0, 18446744073709551615], got '" + Text(f.value) + "'");
+    Error(f, "seed",
+          "must be an integer in [0, 18446744073709551615], got " + config::Show(f.node));
   }
 
   // Resolves `topology`: a file relative to base_dir_ (or absolute), else a built-in topology.
   bool LoadTopology(const Field& f) {
-    std::optional<std::string> ref = String(f, "topology");
+    std::optional<std::string> ref = reader_.Str(f);
     if (!ref) return false;
     scenario_.topology_ref = *ref;
     if (ref->empty()) {
-      Error(f.mark, "topology", "must not be empty");
+      Error(f, "topology", "must not be empty");
       return false;
     }
     std::string tried;
@@ -762,10 +675,10 @@ class Loader {
       }
     }
     if (builtin == nullptr) {
-      Error(f.mark, "topology",
+      Error(f, "topology",
             tried + "no built-in topology '" + *ref + "'" +
                 sim::DidYouMean(*ref, topologies::BuiltinTopologyNames()) +
-                " (built-ins: " + Join(topologies::BuiltinTopologyNames()) + ")",
+                " (built-ins: " + config::JoinList(topologies::BuiltinTopologyNames()) + ")",
             Status::Code::kNotFound);
       return false;
     }
@@ -777,7 +690,7 @@ class Loader {
 
   bool TakeModel(sim::Result<sim::Model> m, const Field& f, const std::string& ref) {
     if (!m.ok()) {
-      Error(f.mark, "topology", "'" + ref + "' does not load:\n" + m.status().message(),
+      Error(f, "topology", "'" + ref + "' does not load:\n" + m.status().message(),
             m.status().code());
       return false;
     }
@@ -788,26 +701,19 @@ class Loader {
   // Fills scenario_.workload and reports its problems (the mix is resolved later).
   void ParseWorkload(const Field& wf) {
     std::optional<Fields> fields =
-        GetFields(wf.value, wf.mark, "workload",
+        GetFields(wf.node, wf, "workload",
                   {"process", "rate", "ramp", "steps", "diurnal", "bursts", "surges", "mix"});
     if (!fields) return;
     const Fields& f = *fields;
     WorkloadSpec& w = scenario_.workload;
-    Remember("workload", wf.mark);
+    Remember("workload", wf);
 
     if (f.count("process")) {
       const Field& p = f.at("process");
-      Remember("workload.process", p.mark);
-      if (auto v = String(p, "workload.process")) {
-        if (*v == "poisson") {
-          w.process = workloads::ArrivalProcess::kPoisson;
-        } else if (*v == "uniform") {
-          w.process = workloads::ArrivalProcess::kUniform;
-        } else {
-          Error(p.mark, "workload.process",
-                "unknown arrival process '" + *v + "'" +
-                    sim::DidYouMean(*v, {"poisson", "uniform"}) + " (use poisson or uniform)");
-        }
+      Remember("workload.process", p);
+      if (auto v = reader_.Enum(p, {"poisson", "uniform"})) {
+        w.process =
+            *v == 0 ? workloads::ArrivalProcess::kPoisson : workloads::ArrivalProcess::kUniform;
       }
     }
 
@@ -815,18 +721,18 @@ class Loader {
     for (const char* k : {"rate", "ramp", "steps", "diurnal", "bursts"}) {
       if (!f.count(k)) continue;
       if (!shape_key.empty()) {
-        Error(f.at(k).mark, std::string("workload.") + k,
+        Error(f.at(k), std::string("workload.") + k,
               "only one rate shape is allowed, and '" + shape_key + "' is already given");
         continue;
       }
       shape_key = k;
       const Field& sf = f.at(k);
       const std::string path = std::string("workload.") + k;
-      Remember(path, sf.mark);
+      Remember(path, sf);
       if (shape_key == "rate") {
         w.shape.kind = workloads::ShapeKind::kConstant;
-        Remember("workload.rate", sf.mark);
-        if (auto v = Number(sf, path)) w.shape.rate = *v;
+        Remember("workload.rate", sf);
+        if (auto v = reader_.Number(sf)) w.shape.rate = *v;
       } else if (shape_key == "ramp") {
         ParseRamp(sf, path);
       } else if (shape_key == "steps") {
@@ -838,11 +744,11 @@ class Loader {
       }
     }
     if (shape_key.empty()) {
-      Error(wf.mark, "workload",
+      Error(wf, "workload",
             "needs a rate shape: one of rate (constant), ramp, steps, diurnal, bursts");
     }
     if (f.count("surges")) ParseSurges(f.at("surges"));
-    if (Require(f, wf.mark, "workload", "mix")) ParseMix(f.at("mix"));
+    if (Require(f, wf, "workload", "mix")) ParseMix(f.at("mix"));
 
     for (const workloads::SpecProblem& p : w.Problems()) {
       const std::string path = "workload." + p.path;
@@ -852,17 +758,17 @@ class Loader {
   }
 
   void ParseRamp(const Field& sf, const std::string& path) {
-    auto fields = GetFields(sf.value, sf.mark, path, {"from", "to", "over"});
+    auto fields = GetFields(sf.node, sf, path, {"from", "to", "over"});
     if (!fields) return;
     workloads::RateShape& s = scenario_.workload.shape;
     s.kind = workloads::ShapeKind::kRamp;
-    Require(*fields, sf.mark, path, "to");
+    Require(*fields, sf, path, "to");
     for (auto& [key, field] : *fields) {
       const std::string p = path + "." + key;
-      Remember(p, field.mark);
+      Remember(p, field);
       if (key == "over") {
-        if (auto v = Dur(field, p)) s.over = *v;
-      } else if (auto v = Number(field, p)) {
+        if (auto v = reader_.Duration(field, Need::kAny)) s.over = *v;
+      } else if (auto v = reader_.Number(field)) {
         (key == "from" ? s.from : s.to) = *v;
       }
     }
@@ -872,24 +778,24 @@ class Loader {
     workloads::RateShape& s = scenario_.workload.shape;
     s.kind = workloads::ShapeKind::kSteps;
     Field epochs = sf;  // a bare list is the epochs, holding the last one
-    if (!sf.value.IsSequence()) {
-      auto fields = GetFields(sf.value, sf.mark, path, {"epochs", "repeat"});
+    if (!sf.node.IsSequence()) {
+      auto fields = GetFields(sf.node, sf, path, {"epochs", "repeat"});
       if (!fields) return;
       if (fields->count("repeat")) {
-        Remember(path + ".repeat", fields->at("repeat").mark);
-        if (auto v = Bool(fields->at("repeat"), path + ".repeat")) s.repeat = *v;
+        Remember(path + ".repeat", fields->at("repeat"));
+        if (auto v = reader_.Bool(fields->at("repeat"))) s.repeat = *v;
       }
-      if (!Require(*fields, sf.mark, path, "epochs")) return;
+      if (!Require(*fields, sf, path, "epochs")) return;
       epochs = fields->at("epochs");
     }
     const std::string epath = path + ".epochs";
-    Remember(epath, epochs.mark);
-    if (!epochs.value.IsSequence()) {
-      Error(epochs.mark, epath, "must be a list of {duration, rate}");
+    Remember(epath, epochs);
+    if (!epochs.node.IsSequence()) {
+      Error(epochs, epath, "must be a list of {duration, rate}");
       return;
     }
-    for (size_t i = 0; i < epochs.value.size(); ++i) {
-      const YAML::Node& e = epochs.value[i];
+    for (size_t i = 0; i < epochs.node.size(); ++i) {
+      const YAML::Node& e = epochs.node[i];
       const std::string p = epath + "[" + std::to_string(i) + "]";
       Remember(p, e.Mark());
       workloads::Epoch epoch;
@@ -898,12 +804,12 @@ class Loader {
         bool ok = Require(*fields, e.Mark(), p, "duration");
         ok = Require(*fields, e.Mark(), p, "rate") && ok;
         if (fields->count("duration")) {
-          Remember(p + ".duration", fields->at("duration").mark);
-          if (auto v = Dur(fields->at("duration"), p + ".duration")) epoch.duration = *v;
+          Remember(p + ".duration", fields->at("duration"));
+          if (auto v = reader_.Duration(fields->at("duration"), Need::kAny)) epoch.duration = *v;
         }
         if (fields->count("rate")) {
-          Remember(p + ".rate", fields->at("rate").mark);
-          if (auto v = Number(fields->at("rate"), p + ".rate")) epoch.rate = *v;
+          Remember(p + ".rate", fields->at("rate"));
+          if (auto v = reader_.Number(fields->at("rate"))) epoch.rate = *v;
         }
         if (!ok) errored_paths_.insert(p);
       } else {
@@ -914,48 +820,50 @@ class Loader {
   }
 
   void ParseDiurnal(const Field& sf, const std::string& path) {
-    auto fields = GetFields(sf.value, sf.mark, path, {"mean", "amplitude", "period", "phase"});
+    auto fields = GetFields(sf.node, sf, path, {"mean", "amplitude", "period", "phase"});
     if (!fields) return;
     workloads::RateShape& s = scenario_.workload.shape;
     s.kind = workloads::ShapeKind::kDiurnal;
-    Require(*fields, sf.mark, path, "mean");
+    Require(*fields, sf, path, "mean");
     for (auto& [key, field] : *fields) {
       const std::string p = path + "." + key;
-      Remember(p, field.mark);
+      Remember(p, field);
       if (key == "period" || key == "phase") {
-        if (auto v = Dur(field, p)) (key == "period" ? s.period : s.phase) = *v;
-      } else if (auto v = Number(field, p)) {
+        if (auto v = reader_.Duration(field, Need::kAny))
+          (key == "period" ? s.period : s.phase) = *v;
+      } else if (auto v = reader_.Number(field)) {
         (key == "mean" ? s.rate : s.amplitude) = *v;
       }
     }
   }
 
   void ParseBursts(const Field& sf, const std::string& path) {
-    auto fields = GetFields(sf.value, sf.mark, path, {"rate", "factor", "length", "every", "at"});
+    auto fields = GetFields(sf.node, sf, path, {"rate", "factor", "length", "every", "at"});
     if (!fields) return;
     workloads::RateShape& s = scenario_.workload.shape;
     s.kind = workloads::ShapeKind::kBursts;
-    Require(*fields, sf.mark, path, "rate");
+    Require(*fields, sf, path, "rate");
     if (fields->count("every") && fields->count("at")) {
-      Error(fields->at("at").mark, path + ".at", "give either every or at, not both");
+      Error(fields->at("at"), path + ".at", "give either every or at, not both");
     }
     for (auto& [key, field] : *fields) {
       const std::string p = path + "." + key;
-      Remember(p, field.mark);
+      Remember(p, field);
       if (key == "length" || key == "every") {
-        if (auto v = Dur(field, p)) (key == "length" ? s.length : s.every) = *v;
+        if (auto v = reader_.Duration(field, Need::kAny))
+          (key == "length" ? s.length : s.every) = *v;
       } else if (key == "at") {
-        if (!field.value.IsSequence() || field.value.size() == 0) {
-          Error(field.mark, p, "must be a non-empty list of times such as [10s, 45s]");
+        if (!field.node.IsSequence() || field.node.size() == 0) {
+          Error(field, p, "must be a non-empty list of times such as [10s, 45s]");
           continue;
         }
-        for (size_t i = 0; i < field.value.size(); ++i) {
+        for (size_t i = 0; i < field.node.size(); ++i) {
           const std::string ip = p + "[" + std::to_string(i) + "]";
-          Field item{field.value[i].Mark(), field.value[i]};
-          Remember(ip, item.mark);
-          if (auto v = TimeOffset(item, ip)) s.at.push_back(*v);
+          const Field item = config::Node::At(field.node[i], ip, field);
+          Remember(ip, item);
+          if (auto v = TimeOffset(item)) s.at.push_back(*v);
         }
-      } else if (auto v = Number(field, p)) {
+      } else if (auto v = reader_.Number(field)) {
         (key == "rate" ? s.rate : s.factor) = *v;
       }
     }
@@ -963,13 +871,13 @@ class Loader {
 
   void ParseSurges(const Field& sf) {
     const std::string path = "workload.surges";
-    Remember(path, sf.mark);
-    if (!sf.value.IsSequence()) {
-      Error(sf.mark, path, "must be a list of {start, end, factor}");
+    Remember(path, sf);
+    if (!sf.node.IsSequence()) {
+      Error(sf, path, "must be a list of {start, end, factor}");
       return;
     }
-    for (size_t i = 0; i < sf.value.size(); ++i) {
-      const YAML::Node& n = sf.value[i];
+    for (size_t i = 0; i < sf.node.size(); ++i) {
+      const YAML::Node& n = sf.node[i];
       const std::string p = path + "[" + std::to_string(i) + "]";
       Remember(p, n.Mark());
       workloads::Surge surge;
@@ -982,10 +890,10 @@ class Loader {
         if (!ok) errored_paths_.insert(p);
         for (auto& [key, field] : *fields) {
           const std::string kp = p + "." + key;
-          Remember(kp, field.mark);
+          Remember(kp, field);
           if (key == "factor") {
-            if (auto v = Number(field, kp)) surge.factor = *v;
-          } else if (auto v = TimeOffset(field, kp)) {
+            if (auto v = reader_.Number(field)) surge.factor = *v;
+          } else if (auto v = TimeOffset(field)) {
             (key == "start" ? surge.start : surge.end) = *v;
           }
         }
@@ -996,13 +904,13 @@ class Loader {
 
   void ParseMix(const Field& mf) {
     const std::string path = "workload.mix";
-    Remember(path, mf.mark);
-    if (!mf.value.IsSequence()) {
-      Error(mf.mark, path, "must be a list of {operation, weight} (or of \"service.operation\")");
+    Remember(path, mf);
+    if (!mf.node.IsSequence()) {
+      Error(mf, path, "must be a list of {operation, weight} (or of \"service.operation\")");
       return;
     }
-    for (size_t i = 0; i < mf.value.size(); ++i) {
-      const YAML::Node& n = mf.value[i];
+    for (size_t i = 0; i < mf.node.size(); ++i) {
+      const YAML::Node& n = mf.node[i];
       const std::string p = path + "[" + std::to_string(i) + "]";
       Remember(p, n.Mark());
       workloads::MixEntry entry;
@@ -1013,10 +921,10 @@ class Loader {
         if (!Require(*fields, n.Mark(), p, "operation")) errored_paths_.insert(p);
         for (auto& [key, field] : *fields) {
           const std::string kp = p + "." + key;
-          Remember(kp, field.mark);
+          Remember(kp, field);
           if (key == "operation") {
-            if (auto v = String(field, kp)) entry.operation = *v;
-          } else if (auto v = Number(field, kp)) {
+            if (auto v = reader_.Str(field)) entry.operation = *v;
+          } else if (auto v = reader_.Number(field)) {
             entry.weight = *v;
           }
         }
@@ -1028,7 +936,7 @@ class Loader {
   }
 
   // The mark remembered for `path`, or for its closest remembered ancestor.
-  YAML::Mark MarkFor(std::string path) const {
+  Pos MarkFor(std::string path) const {
     while (!path.empty()) {
       auto it = marks_.find(path);
       if (it != marks_.end()) return it->second;
@@ -1036,14 +944,26 @@ class Loader {
       if (cut == std::string::npos) break;
       path.resize(cut);
     }
-    return YAML::Mark();
+    return Pos();
   }
 
-  // True if `path` or one of its ancestors or descendants already has an error.
+  // True if `path` already has an error.
+  bool HasError(const std::string& path) const {
+    for (const config::Diagnostic& d : diag_.items())
+      if (d.severity == config::Severity::kError && d.path == path) return true;
+    return false;
+  }
+
+  // True if `path` or one of its ancestors or descendants already has an error (reported, or
+  // marked in errored_paths_).
   bool Overlaps(const std::string& path) const {
-    for (const std::string& e : errored_paths_) {
-      const std::string& shorter = e.size() < path.size() ? e : path;
-      const std::string& longer = e.size() < path.size() ? path : e;
+    std::vector<std::string_view> errored(errored_paths_.begin(), errored_paths_.end());
+    for (const config::Diagnostic& d : diag_.items())
+      if (d.severity == config::Severity::kError && !d.path.empty()) errored.push_back(d.path);
+    const std::string_view want(path);
+    for (std::string_view e : errored) {
+      const std::string_view shorter = e.size() < want.size() ? e : want;
+      const std::string_view longer = e.size() < want.size() ? want : e;
       if (longer.compare(0, shorter.size(), shorter) == 0 &&
           (longer.size() == shorter.size() || longer[shorter.size()] == '.' ||
            longer[shorter.size()] == '[')) {
@@ -1057,11 +977,14 @@ class Loader {
   std::string base_dir_;
   Scenario scenario_;
   config::Diagnostics diag_;
+  config::Reader reader_;
   // sampling::ParseStrategies' problems, already "FILE:LINE:COL: ..." lines; they join diag_ when
   // sampling reports config::Diagnostics.
   std::vector<std::string> sampler_problems_;
+  // Entries dropped for a problem reported at another path (a missing key), so the workload's
+  // own checks do not report them again.
   std::set<std::string> errored_paths_;
-  std::map<std::string, YAML::Mark> marks_;
+  std::map<std::string, Pos> marks_;
 };
 
 }  // namespace
@@ -1100,7 +1023,7 @@ sim::Result<Scenario> LoadBuiltinScenario(std::string_view name) {
   if (f == nullptr) {
     return Status::NotFound("no built-in scenario '" + std::string(name) + "'" +
                             sim::DidYouMean(name, BuiltinScenarioNames()) +
-                            " (built-ins: " + Join(BuiltinScenarioNames()) + ")");
+                            " (built-ins: " + config::JoinList(BuiltinScenarioNames()) + ")");
   }
   return LoadScenarioYaml(std::string_view(f->data, f->size), std::string(kBuiltinPrefix) + f->name,
                           "");
@@ -1115,7 +1038,7 @@ sim::Result<Scenario> LoadScenario(std::string_view path_or_name) {
   if (sim::FindEmbedded(sim::kBuiltinScenarios, file) != nullptr) return LoadBuiltinScenario(s);
   return Status::NotFound("'" + s + "' is neither a scenario file nor a built-in scenario" +
                           sim::DidYouMean(s, BuiltinScenarioNames()) +
-                          " (built-ins: " + Join(BuiltinScenarioNames()) + ")");
+                          " (built-ins: " + config::JoinList(BuiltinScenarioNames()) + ")");
 }
 
 }  // namespace tracesim::scenarios
