@@ -1,6 +1,7 @@
 #include "reports/truth_writer.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -27,8 +28,9 @@ TEST(TruthWriterTest, OneJsonRecordPerTraceWithTheDocumentedFields) {
   f.kind = Fault::Kind::kBrokenPropagation;
   f.service = front;
   plan.faults.push_back(f);
-  std::string path =
-      (std::filesystem::temp_directory_path() / "tracesim_truth_test.jsonl").string();
+  std::string path = (std::filesystem::temp_directory_path() /
+                      (std::string("tracesim_truth_test.jsonl") + "." + std::to_string(::getpid())))
+                         .string();
   auto sink = TruthFileSink::Open(path, m, &plan, 1'000'000'000);
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();
   SimulationOptions opt;

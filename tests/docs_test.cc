@@ -13,6 +13,7 @@
 //   TRACESIM_REGENERATE_DOCS=1 ctest --test-dir build -R docs
 // and review `git diff README.md doc/`.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -218,7 +219,9 @@ std::vector<std::string> DocFiles() {
 }
 
 std::string DiffText(const std::string& expected, const std::string& actual) {
-  std::string path = (fs::temp_directory_path() / "tracesim_doc_expected.txt").string();
+  std::string path = (fs::temp_directory_path() /
+                      (std::string("tracesim_doc_expected.txt") + "." + std::to_string(::getpid())))
+                         .string();
   std::ofstream(path, std::ios::binary) << expected;
   std::string diff = golden::UnifiedDiff(path, actual, 40);
   fs::remove(path);

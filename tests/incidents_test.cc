@@ -1,6 +1,7 @@
 // The shipped incident scenarios, end to end: each fault's effect emerges in the spans, the
 // kernel's own counters and the ground truth.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -124,7 +125,9 @@ TEST(IncidentScenariosTest, BrokenPropagationFragmentsPointAtTheirParents) {
 }
 
 TEST(IncidentScenariosTest, TagGroundTruthPutsDebugAttributesOnRoots) {
-  std::string path = (std::filesystem::temp_directory_path() / "tracesim_tagged.jsonl").string();
+  std::string path = (std::filesystem::temp_directory_path() /
+                      (std::string("tracesim_tagged.jsonl") + "." + std::to_string(::getpid())))
+                         .string();
   std::ostringstream out, err;
   ASSERT_EQ(cli::Main({"tracesim", "run", "checkout-payment-outage", "--duration", "70s",
                        "--spans-out", path, "--tag-ground-truth", "--no-progress"},

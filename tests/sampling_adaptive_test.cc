@@ -3,6 +3,7 @@
 // samplers (issue #4: "Adaptive: converges to the target rate within a bounded number of
 // intervals on steady traffic and re-converges after a x10 surge").
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -22,7 +23,8 @@ namespace fs = std::filesystem;
 
 // A two-operation front end: GET /a calls back.Get (3 spans), GET /b answers alone (1 span).
 fs::path TestDir() {
-  fs::path dir = fs::temp_directory_path() / "tracesim_sampling_adaptive_test";
+  fs::path dir = fs::temp_directory_path() / (std::string("tracesim_sampling_adaptive_test") + "." +
+                                              std::to_string(::getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "tiny.yaml") << R"(name: tiny
 network_latency: 100us

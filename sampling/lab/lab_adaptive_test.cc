@@ -4,6 +4,7 @@
 #include "sampling/lab/lab_adaptive.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
@@ -17,7 +18,8 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path Dir() {
-  fs::path d = fs::temp_directory_path() / "tracesim_lab_adaptive_test";
+  fs::path d = fs::temp_directory_path() /
+               (std::string("tracesim_lab_adaptive_test") + "." + std::to_string(::getpid()));
   fs::create_directories(d);
   std::ofstream(d / "strategies.json")
       << R"({"default_strategy": {"type": "probabilistic", "param": 0.25}})";

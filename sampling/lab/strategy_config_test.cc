@@ -1,6 +1,7 @@
 #include "sampling/lab/strategy_config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -40,7 +41,8 @@ TEST(StrategyConfigTest, EveryFormLoads) {
 }
 
 TEST(StrategyConfigTest, CollectorFileStagesFollowFileOrderOrTheGivenList) {
-  auto path = std::filesystem::temp_directory_path() / "tracesim_strategy_otelcol.yaml";
+  auto path = std::filesystem::temp_directory_path() /
+              (std::string("tracesim_strategy_otelcol.yaml") + "." + std::to_string(::getpid()));
   std::ofstream(path) << R"(processors:
   probabilistic_sampler:
     sampling_percentage: 30
