@@ -249,6 +249,57 @@ TEST(FaultTest, BrokenPropagationStartsAFragmentTrace) {
   EXPECT_EQ(fragments, 10);
 }
 
+// A consumer fragment inherits the faults that had touched the original trace when the context
+// was lost (at the publish), not those that touched it while the message was in flight
+// (doc/scenario.md, "Touched traces"; doc/ground-truth.md).
+TEST(FaultTest, ConsumerFragmentInheritsOnlyFaultsFromBeforeThePublish) {
+  Model m;
+  uint32_t prod = AddService(m, "producer", ServiceKind::kService, 1, 0, 0);
+  uint32_t kafka = AddService(m, "kafka", ServiceKind::kMessaging, 1, 0, 0);
+  uint32_t cons = AddService(m, "consumer", ServiceKind::kService, 1, 1, 0);
+  uint32_t process =
+      AddOp(m, cons, "process orders", {Work(Distribution::Constant(5e6))}, Protocol::kMessaging);
+  m.operations[process].kind = SpanKind::kConsumer;
+  Topic topic;
+  topic.name = m.strings.Intern("orders");
+  topic.broker = kafka;
+  topic.publish_latency = Distribution::Constant(1e6);
+  topic.delivery_latency = Distribution::Constant(50e6);
+  topic.consumers = {process};
+  m.topics.push_back(topic);
+  Step pub;
+  pub.kind = Step::Kind::kPublish;
+  pub.topic = 0;
+  // The producer publishes, then works 10 ms: the work ends before the message is delivered.
+  uint32_t entry = AddOp(m, prod, "POST /order", {pub, Work(Distribution::Constant(10e6))});
+  m.Finalize();
+  FaultPlan plan;
+  plan.faults.push_back(MakeFault("lost-context", Fault::Kind::kBrokenPropagation, prod));
+  // One request at 0; the slowdown starts after its arrival and its publish, before its work.
+  Fault slow = MakeFault("slow-producer", Fault::Kind::kLatency, prod, Time::FromNanos(500'000));
+  slow.multiplier = 2;
+  plan.faults.push_back(slow);
+  auto arrivals = EvenArrivals(Duration::Seconds(1), Duration::Seconds(1), entry);
+  SimulationStats stats;
+  Collected sink = RunPlan(m, &plan, &arrivals, &stats);
+  ASSERT_EQ(sink.entries.size(), 2u);
+  EXPECT_EQ(stats.fragments, 1u);
+  int fragments = 0;
+  for (const auto& e : sink.entries) {
+    if (e.truth.fragment) {
+      ++fragments;
+      // Only the broken propagation: the latency fault touched the producer's work step after
+      // the publish, so it never applied to the consumer's work.
+      EXPECT_EQ(e.truth.fault_mask, 1u);
+    } else {
+      EXPECT_TRUE(e.truth.fragmented);
+      EXPECT_EQ(e.truth.fault_mask, 3u);
+      EXPECT_EQ(Ms(*FindSpan(e.trace, SpanKind::kServer, prod)), 21);  // ack 1 ms + 10 ms x 2
+    }
+  }
+  EXPECT_EQ(fragments, 1);
+}
+
 class CountingListener : public SpanListener {
  public:
   void OnSpanEnd(const Model&, const Span& s, std::span<const SpanEvent>,

@@ -134,6 +134,7 @@ struct Message {
   uint64_t producer_span_id = 0;
   uint32_t producer_index = kNone;
   uint32_t broken_fault = kNone;  // the context was dropped by this fault (consumers start anew)
+  uint64_t origin_faults = 0;     // with broken_fault: the trace's touched set when it was dropped
 };
 
 // A FIFO of request indices that grows when needed (bounded by the service's queue capacity).
@@ -496,15 +497,17 @@ class Simulation::Impl {
   }
 
   // A new trace for work whose context an upstream service dropped: the fragment carries the
-  // request's application data (trace-scoped values) but no baggage and no parent.
-  uint32_t StartFragment(uint32_t parent, uint32_t op, uint32_t fault) {
+  // request's application data (trace-scoped values) but no baggage and no parent. Its truth
+  // starts with `origin_faults` (the faults that had touched `parent` when the context was lost)
+  // plus `fault`.
+  uint32_t StartFragment(uint32_t parent, uint32_t op, uint32_t fault, uint64_t origin_faults) {
     uint32_t t = NewTrace(op);
     TraceState& ts = traces_[t];
     TraceState& ps = traces_[parent];
     ts.trace_values = ps.trace_values;
     ts.truth.fragment = true;
     ts.truth.parent_trace_id = ps.id;
-    ts.truth.fault_mask = ps.truth.fault_mask | (uint64_t{1} << fault);
+    ts.truth.fault_mask = origin_faults | (uint64_t{1} << fault);
     ps.truth.fragmented = true;
     Touch(parent, fault);
     ++stats_.fragments;
@@ -1277,7 +1280,8 @@ class Simulation::Impl {
         services_[fr2.service].has_broken && callee.emits_span
             ? FaultFires(Fault::Kind::kBrokenPropagation, fr2.service, fr2.op, fr2.instance)
             : kNone;
-    uint32_t target_trace = broken == kNone ? t : StartFragment(t, spec.target, broken);
+    uint32_t target_trace =
+        broken == kNone ? t : StartFragment(t, spec.target, broken, traces_[t].truth.fault_mask);
     uint32_t r = NewRequest(target_trace, spec.target);
     Request& q = requests_[r];
     q.call = c;
@@ -1512,7 +1516,10 @@ class Simulation::Impl {
                                                  fr2.op, fr2.instance)
                                     : kNone;
     uint32_t msg = messages_.Alloc();
-    messages_[msg] = Message{t, topic_index, traces_[t].spans[span].span_id, span, broken};
+    // The context is lost now, at the publish: the consumers' fragments inherit the faults that
+    // touched the trace so far, not those that touch it while the message is in flight.
+    messages_[msg] = Message{t,    topic_index, traces_[t].spans[span].span_id,
+                             span, broken,      broken == kNone ? 0 : traces_[t].truth.fault_mask};
     Ref(t);
     queue_.Push(now_ + ack + deliver, kEvDeliver, msg);
     Frame& fr3 = frames_[f];
@@ -1537,8 +1544,9 @@ class Simulation::Impl {
     TraceId producer_trace = traces_[mm.trace].id;
     for (uint32_t op : topic.consumers) {
       uint32_t consumer_service = m_.operations[op].service;
-      uint32_t t =
-          mm.broken_fault == kNone ? mm.trace : StartFragment(mm.trace, op, mm.broken_fault);
+      uint32_t t = mm.broken_fault == kNone
+                       ? mm.trace
+                       : StartFragment(mm.trace, op, mm.broken_fault, mm.origin_faults);
       uint32_t r = NewRequest(t, op);
       Request& q = requests_[r];
       if (mm.broken_fault == kNone) {
