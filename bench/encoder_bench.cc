@@ -48,7 +48,8 @@ const Traffic& Checkout() {
     sim::SimulationOptions opt;
     opt.seed = s.seed;
     opt.start_unix_nanos = s.start_unix_nanos;
-    sim::Simulation simulation(s.model, opt, &sink);
+    sim::Simulation simulation(s.model, opt);
+    simulation.AddObserver(&sink);
     if (!simulation.Run(w->get()).ok()) std::abort();
     Batch b;
     for (const auto& tr : sink.traces()) {

@@ -34,9 +34,11 @@ const scenarios::Scenario& Load(const char* name) {
   return it->second;
 }
 
-// Runs `seconds` of simulated time of the scenario into `sink`; returns spans emitted.
-uint64_t RunOnce(const scenarios::Scenario& sc, sim::SpanSink* sink, double seconds, uint64_t seed,
-                 const sim::FaultPlan* faults = nullptr, sampling::SamplingLab* lab = nullptr) {
+// Runs `seconds` of simulated time of the scenario into `sink` (and `lab`, when not null and not
+// `sink`); returns spans emitted.
+uint64_t RunOnce(const scenarios::Scenario& sc, sim::SimulationObserver* sink, double seconds,
+                 uint64_t seed, const sim::FaultPlan* faults = nullptr,
+                 sampling::SamplingLab* lab = nullptr) {
   sim::SimulationOptions opt;
   opt.seed = seed;
   opt.start_unix_nanos = sc.start_unix_nanos;
@@ -44,11 +46,9 @@ uint64_t RunOnce(const scenarios::Scenario& sc, sim::SpanSink* sink, double seco
   sim::Duration d = sim::Duration::FromSecondsF(seconds);
   auto w = workloads::Workload::Create(sc.workload, sc.model, seed, d);
   if (!w.ok()) std::abort();
-  sim::Simulation s(sc.model, opt, sink);
-  if (lab != nullptr) {
-    s.SetHeadSamplingHook(lab);
-    s.AddListener(lab);
-  }
+  sim::Simulation s(sc.model, opt);
+  if (!s.AddObserver(sink).ok()) std::abort();
+  if (lab != nullptr && lab != sink && !s.AddObserver(lab).ok()) std::abort();
   if (!s.Run(w->get()).ok()) std::abort();
   if (lab != nullptr) lab->Finish(sc.start_unix_nanos + s.stats().end_time.nanos());
   return s.stats().spans;
@@ -171,7 +171,7 @@ void BM_SamplingSixStrategies(benchmark::State& state) {
     auto lab =
         sampling::SamplingLab::Create(sc.model, &sc.faults, sc.samplers, sampling::LabOptions{});
     if (!lab.ok()) std::abort();
-    spans += RunOnce(sc, lab->get(), 60, seed++, &sc.faults, lab->get());
+    spans += RunOnce(sc, lab->get(), 60, seed++, &sc.faults);
     benchmark::DoNotOptimize((*lab)->Scores(60));
   }
   state.SetItemsProcessed(static_cast<int64_t>(spans));

@@ -284,7 +284,6 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
       return kExitUsage;
     }
     lab = std::move(created).value();
-    tee.Add(lab.get());
     tee.Add(&capture);
   } else if (!report_csv.empty()) {
     err << "tracesim run: --report-csv needs a scenario with samplers: to compare\n";
@@ -301,12 +300,10 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (progress_enabled) opt.progress = [&bar](sim::Time t) { bar.Update(t.seconds()); };
 
   auto wall_start = std::chrono::steady_clock::now();
-  sim::Simulation simulation(sc.model, opt, &tee);
-  if (lab) {
-    simulation.SetHeadSamplingHook(lab.get());
-    simulation.AddListener(lab.get());
-  }
-  sim::Status st = simulation.Run(workload->get());
+  sim::Simulation simulation(sc.model, opt);
+  sim::Status st = simulation.AddObserver(&tee);
+  if (st.ok() && lab) st = simulation.AddObserver(lab.get());
+  if (st.ok()) st = simulation.Run(workload->get());
   if (st.ok() && lab) {
     lab->Finish(sc.start_unix_nanos + simulation.stats().end_time.nanos());
     st = lab->WriteOutputs();  // jaeger_adaptive write_strategies

@@ -162,7 +162,8 @@ TEST_P(GeneratedTracesTest, DirectBytesEqualLibprotobuf) {
   sim::SimulationOptions opt;
   opt.seed = sc->seed;
   opt.start_unix_nanos = sc->start_unix_nanos;
-  sim::Simulation s(sc->model, opt, &sink);
+  sim::Simulation s(sc->model, opt);
+  s.AddObserver(&sink);
   ASSERT_TRUE(s.Run(w->get()).ok());
   ASSERT_GT(sink.traces().size(), 200u);
   OtlpProtoEncoder enc(sc->model);

@@ -63,10 +63,11 @@ struct Batch {
 };
 
 // Spans that ended in the simulation, waiting for the wall clock to reach their end time. FIFO in
-// end-time order (SpanListener guarantees it). Vectors are reused: no per-span allocation once
-// they have grown.
-class PendingSpans final : public sim::SpanListener {
+// end-time order (SimulationObserver::OnSpanEnd guarantees it). Vectors are reused: no per-span
+// allocation once they have grown.
+class PendingSpans final : public sim::SimulationObserver {
  public:
+  uint32_t Interests() const override { return kSpanEnd; }
   struct Entry {
     sim::Span span;
     uint64_t first_event;  // absolute index into the event stream
@@ -549,8 +550,9 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   so.start_unix_nanos = start_unix;
   RateMeter meter(opt_.duration.nanos(), start_unix);
   MeterSink sink(&meter);
-  sim::Simulation simulation(model_, so, &sink);
-  simulation.AddListener(&pending);
+  sim::Simulation simulation(model_, so);
+  TRACESIM_RETURN_IF_ERROR(simulation.AddObserver(&sink));
+  TRACESIM_RETURN_IF_ERROR(simulation.AddObserver(&pending));
   TRACESIM_RETURN_IF_ERROR(simulation.Start(&arrivals));
 
   std::vector<std::thread> senders;

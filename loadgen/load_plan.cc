@@ -153,7 +153,8 @@ sim::Result<double> MeasureMeanSpansPerTrace(const sim::Model& model,
   sim::CountingSink sink;
   sim::SimulationOptions so;
   so.seed = seed;
-  sim::Simulation simulation(model, so, &sink);
+  sim::Simulation simulation(model, so);
+  TRACESIM_RETURN_IF_ERROR(simulation.AddObserver(&sink));
   TRACESIM_RETURN_IF_ERROR(simulation.Run(&limit));
   if (sink.traces() == 0)
     return sim::Status::InvalidArgument("warm-up: no trace finished; cannot measure spans/trace");

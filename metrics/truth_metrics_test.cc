@@ -34,7 +34,8 @@ TEST(TruthMetricsTest, CountsTouchedErrorAndLatencyPerFault) {
   TruthMetricsSink sink(m, &plan);
   SimulationOptions opt;
   opt.faults = &plan;
-  Simulation s(m, opt, &sink);
+  Simulation s(m, opt);
+  s.AddObserver(&sink);
   auto arrivals = EvenArrivals(Duration::Millis(100), Duration::Seconds(2), entry);
   ASSERT_TRUE(s.Run(&arrivals).ok());
   const auto& f = sink.faults();

@@ -70,7 +70,8 @@ TEST(RunReportTest, TableAndJsonCarryTheRun) {
   uint32_t entry = 0;
   sim::Model m = SmallModel(&entry);
   metrics::RedMetricsSink red(m);
-  sim::Simulation s(m, sim::SimulationOptions{}, &red);
+  sim::Simulation s(m, sim::SimulationOptions{});
+  s.AddObserver(&red);
   EvenArrivals arrivals(100, entry);
   ASSERT_TRUE(s.Run(&arrivals).ok());
   RunReport r;

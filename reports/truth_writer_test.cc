@@ -35,7 +35,8 @@ TEST(TruthWriterTest, OneJsonRecordPerTraceWithTheDocumentedFields) {
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();
   SimulationOptions opt;
   opt.faults = &plan;
-  Simulation s(m, opt, sink->get());
+  Simulation s(m, opt);
+  s.AddObserver(sink->get());
   auto arrivals = EvenArrivals(Duration::Millis(100), Duration::Seconds(1), entry);
   ASSERT_TRUE(s.Run(&arrivals).ok());
   ASSERT_TRUE((*sink)->Close().ok());
@@ -84,7 +85,8 @@ TEST(TruthWriterTest, FullDiskSurfacesFromClose) {
   m.Finalize();
   auto sink = TruthFileSink::Open("/dev/full", m, nullptr, 0);
   ASSERT_TRUE(sink.ok());
-  Simulation s(m, SimulationOptions{}, sink->get());
+  Simulation s(m, SimulationOptions{});
+  s.AddObserver(sink->get());
   auto arrivals = EvenArrivals(Duration::Millis(1), Duration::Seconds(20), op);
   ASSERT_TRUE(s.Run(&arrivals).ok());
   sim::Status st = (*sink)->Close();

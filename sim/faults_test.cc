@@ -55,12 +55,13 @@ struct Collected {
 };
 
 Collected RunPlan(const Model& m, const FaultPlan* plan, ArrivalSource* arrivals,
-                  SimulationStats* stats = nullptr, SpanListener* listener = nullptr) {
+                  SimulationStats* stats = nullptr, SimulationObserver* listener = nullptr) {
   TruthSink sink;
   SimulationOptions opt;
   opt.faults = plan;
-  Simulation sim(m, opt, &sink);
-  if (listener) sim.AddListener(listener);
+  Simulation sim(m, opt);
+  sim.AddObserver(&sink);
+  if (listener) sim.AddObserver(listener);
   Status st = sim.Run(arrivals);
   EXPECT_TRUE(st.ok()) << st.ToString();
   if (stats) *stats = sim.stats();
@@ -300,8 +301,9 @@ TEST(FaultTest, ConsumerFragmentInheritsOnlyFaultsFromBeforeThePublish) {
   EXPECT_EQ(fragments, 1);
 }
 
-class CountingListener : public SpanListener {
+class CountingListener : public SimulationObserver {
  public:
+  uint32_t Interests() const override { return kSpanEnd; }
   void OnSpanEnd(const Model&, const Span& s, std::span<const SpanEvent>,
                  std::span<const SpanLink>) noexcept override {
     ++by_service[s.service];
@@ -663,7 +665,8 @@ TEST(ResilienceTest, TagGroundTruthAddsDebugAttributesToTheRoot) {
   SimulationOptions opt;
   opt.faults = &plan;
   opt.tag_ground_truth = true;
-  Simulation sim(p.m, opt, &sink);
+  Simulation sim(p.m, opt);
+  sim.AddObserver(&sink);
   auto arrivals = EvenArrivals(Duration::Millis(100), Duration::Seconds(1), p.entry);
   ASSERT_TRUE(sim.Run(&arrivals).ok());
   for (const auto& e : sink.entries) {

@@ -211,8 +211,7 @@ inline uint64_t Mix64(uint64_t z) {
 
 class Simulation::Impl {
  public:
-  Impl(const Model& model, SimulationOptions options, SpanSink* sink)
-      : m_(model), opt_(std::move(options)), sink_(sink) {
+  Impl(const Model& model, SimulationOptions options) : m_(model), opt_(std::move(options)) {
     trace_ids_ = Rng::Derive(opt_.seed, "trace-ids");
     services_.resize(m_.services.size());
     stats_.services.resize(m_.services.size());
@@ -267,6 +266,7 @@ class Simulation::Impl {
     TRACESIM_RETURN_IF_ERROR(opt_.Validate());
     if (m_.well_known.http_codes.empty()) return Status::Internal("model was not finalized");
     if (opt_.faults != nullptr) TRACESIM_RETURN_IF_ERROR(opt_.faults->Validate(m_));
+    TRACESIM_RETURN_IF_ERROR(observer_error_);
     started_ = true;
     arrivals_ = arrivals;
     ScheduleNextArrival();
@@ -294,6 +294,7 @@ class Simulation::Impl {
         return Status::Ok();
       }
       Event e = queue_.Pop();
+      if (e.time > next_wakeup_) WakeObservers(e.time);  // one compare per event
       now_ = e.time;
       ++stats_.events;
       Dispatch(e);
@@ -304,18 +305,67 @@ class Simulation::Impl {
         stats_.peak_pending_events = std::max<uint64_t>(stats_.peak_pending_events, queue_.size());
       }
     }
+    if (finished_) return Status::Ok();
     finished_ = true;
     stats_.end_time = now_;
     stats_.traces_unfinished = traces_.live();
+    if (next_wakeup_ <= now_) WakeObservers(now_, /*inclusive=*/true);
+    for (SimulationObserver* o : run_end_) o->OnRunEnd(stats_);
     return Status::Ok();
   }
 
   bool finished() const { return finished_; }
   Time now() const { return now_; }
   const SimulationStats& stats() const { return stats_; }
-  void AddListener(SpanListener* l) { listeners_.push_back(l); }
-  void SetHeadSamplingHook(HeadSamplingHook* h) { head_hook_ = h; }
+  Status AddObserver(SimulationObserver* o) {
+    Status st = AddObserverChecked(o);
+    if (!st.ok() && observer_error_.ok()) observer_error_ = st;
+    return st;
+  }
 
+ private:
+  Status AddObserverChecked(SimulationObserver* o) {
+    if (o == nullptr) return Status::InvalidArgument("AddObserver: null observer");
+    if (started_) return Status::Internal("AddObserver after Start");
+    const uint32_t want = o->Interests();
+    if (want & SimulationObserver::kSpanStart) {
+      if (span_start_ != nullptr)
+        return Status::InvalidArgument(
+            "AddObserver: a second observer wants span start (the observer word has one owner)");
+      span_start_ = o;
+    }
+    if (want & SimulationObserver::kSpanEnd) span_end_.push_back(o);
+    if (want & SimulationObserver::kTraceComplete) trace_complete_.push_back(o);
+    if (want & SimulationObserver::kRunEnd) run_end_.push_back(o);
+    if (want & SimulationObserver::kTimeAdvance) {
+      time_advance_.push_back(o);
+      wakeups_.push_back(o->NextWakeup());
+      next_wakeup_ = std::min(next_wakeup_, wakeups_.back());
+    }
+    return Status::Ok();
+  }
+
+  // Calls OnTimeAdvance(w) for every wake-up w the clock passes on its way to `t` (w < t, or
+  // w <= t when `inclusive`), in time order (observers in the order added at equal times), and
+  // recomputes next_wakeup_. Off the hot path: reached only when a wake-up is due.
+  void WakeObservers(Time t, bool inclusive = false) {
+    for (;;) {
+      size_t best = wakeups_.size();
+      for (size_t i = 0; i < wakeups_.size(); ++i) {
+        bool due = inclusive ? wakeups_[i] <= t : wakeups_[i] < t;
+        if (due && (best == wakeups_.size() || wakeups_[i] < wakeups_[best])) best = i;
+      }
+      if (best == wakeups_.size()) break;
+      const Time w = wakeups_[best];
+      time_advance_[best]->OnTimeAdvance(w);
+      Time next = time_advance_[best]->NextWakeup();
+      wakeups_[best] = next > w ? next : Time::Max();  // a wake-up never repeats or goes back
+    }
+    next_wakeup_ = Time::Max();
+    for (Time w : wakeups_) next_wakeup_ = std::min(next_wakeup_, w);
+  }
+
+ public:
  private:
   // ---- scheduling ---------------------------------------------------------------------------
 
@@ -573,7 +623,7 @@ class Simulation::Impl {
     }
     stats_.spans += view.spans.size();
     stats_.lost_spans += lost;
-    sink_->OnTrace(view);
+    for (SimulationObserver* o : trace_complete_) o->OnTrace(view);
     ++stats_.traces_finished;
     traces_.Free(t);
   }
@@ -641,15 +691,15 @@ class Simulation::Impl {
       Span& sp = traces_[t].spans[idx];
       for (const Attr& b : traces_[t].baggage) sp.AddAttr(b.key, b.value);
     }
-    if (head_hook_ != nullptr) {
+    if (span_start_ != nullptr) {
       TraceState& tr = traces_[t];
       const Span* parent = parent_index != kNone ? &tr.spans[parent_index] : nullptr;
-      tr.spans[idx].head_bits = head_hook_->OnSpanStart(m_, tr.spans[idx], parent);
+      tr.spans[idx].observer_bits = span_start_->OnSpanStart(m_, tr.spans[idx], parent);
     }
     return idx;
   }
 
-  // Ends a span now, applies span loss, and shows it to the listeners.
+  // Ends a span now, applies span loss, and shows it to the span-end observers.
   void EndSpan(uint32_t t, uint32_t span) {
     TraceState& ts = traces_[t];
     uint32_t service = ts.spans[span].service;
@@ -664,10 +714,10 @@ class Simulation::Impl {
         Touch(t, f);
       }
     }
-    if (listeners_.empty() || s.lost) return;
+    if (span_end_.empty() || s.lost) return;
     std::span<const SpanEvent> events(ts.events.data() + s.first_event, s.event_count);
     std::span<const SpanLink> links(ts.links.data() + s.first_link, s.link_count);
-    for (SpanListener* l : listeners_) l->OnSpanEnd(m_, s, events, links);
+    for (SimulationObserver* o : span_end_) o->OnSpanEnd(m_, s, events, links);
   }
 
   // Appends an event to a span. A span's events must stay contiguous in the trace's event array;
@@ -1599,9 +1649,15 @@ class Simulation::Impl {
 
   const Model& m_;
   SimulationOptions opt_;
-  SpanSink* sink_;
-  std::vector<SpanListener*> listeners_;
-  HeadSamplingHook* head_hook_ = nullptr;
+  // Observers, one list per callback (see AddObserver).
+  SimulationObserver* span_start_ = nullptr;
+  std::vector<SimulationObserver*> span_end_;
+  std::vector<SimulationObserver*> trace_complete_;
+  std::vector<SimulationObserver*> run_end_;
+  std::vector<SimulationObserver*> time_advance_;
+  std::vector<Time> wakeups_;       // wakeups_[i]: time_advance_[i]'s next wake-up
+  Time next_wakeup_ = Time::Max();  // min of wakeups_
+  Status observer_error_;           // first AddObserver error, returned again by Start
   ArrivalSource* arrivals_ = nullptr;
   Status arrival_error_;
   bool started_ = false;
@@ -1632,8 +1688,8 @@ class Simulation::Impl {
   SimulationStats stats_;
 };
 
-Simulation::Simulation(const Model& model, SimulationOptions options, SpanSink* sink)
-    : impl_(std::make_unique<Impl>(model, std::move(options), sink)) {}
+Simulation::Simulation(const Model& model, SimulationOptions options)
+    : impl_(std::make_unique<Impl>(model, std::move(options))) {}
 Simulation::~Simulation() = default;
 Status Simulation::Run(ArrivalSource* arrivals) {
   TRACESIM_RETURN_IF_ERROR(impl_->Start(arrivals));
@@ -1644,7 +1700,8 @@ Status Simulation::RunUntil(Time limit) { return impl_->RunUntil(limit); }
 bool Simulation::finished() const { return impl_->finished(); }
 Time Simulation::now() const { return impl_->now(); }
 const SimulationStats& Simulation::stats() const { return impl_->stats(); }
-void Simulation::AddListener(SpanListener* listener) { impl_->AddListener(listener); }
-void Simulation::SetHeadSamplingHook(HeadSamplingHook* hook) { impl_->SetHeadSamplingHook(hook); }
+Status Simulation::AddObserver(SimulationObserver* observer) {
+  return impl_->AddObserver(observer);
+}
 
 }  // namespace tracesim::sim

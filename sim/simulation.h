@@ -1,4 +1,5 @@
-// Simulation: runs a Model under a stream of arrivals and emits finished traces to a SpanSink.
+// Simulation: runs a Model under a stream of arrivals and shows its spans, finished traces and
+// simulated time to SimulationObservers (sim/observer.h).
 //
 // The kernel is single-threaded and deterministic: the same Model, options and arrivals produce
 // the same events, the same spans and the same bytes downstream. Services run on instances with
@@ -6,10 +7,11 @@
 // with load), a full queue rejects it (HTTP 503 / gRPC UNAVAILABLE on the caller's CLIENT span).
 // A worker is held for the whole operation, including while it waits for its own callees, as in
 // a thread-per-request server. Only in-flight work is kept in memory: each trace is handed to the
-// sink and recycled as soon as its last span ends.
+// observers and recycled as soon as its last span ends.
 //
 // Usage:
-//   Simulation sim(model, options, &sink);
+//   Simulation sim(model, options);
+//   TRACESIM_RETURN_IF_ERROR(sim.AddObserver(&sink));
 //   Status st = sim.Run(&arrivals);
 // Not thread-safe; one Simulation per thread. The Model must outlive the Simulation.
 #ifndef TRACESIM_SIM_SIMULATION_H_
@@ -24,7 +26,8 @@
 #include "sim/arrivals.h"
 #include "sim/faults.h"
 #include "sim/model.h"
-#include "sim/sink.h"
+#include "sim/observer.h"
+#include "sim/sink.h"  // CountingSink, InMemorySink, TeeSink for callers
 #include "sim/status.h"
 #include "sim/time.h"
 
@@ -78,7 +81,7 @@ struct SimulationStats {
   uint64_t traces_started = 0;
   uint64_t traces_finished = 0;
   uint64_t traces_unfinished = 0;  // still open at the drain limit, dropped
-  uint64_t spans = 0;              // spans emitted to the sink
+  uint64_t spans = 0;              // spans emitted in finished traces
   uint64_t peak_open_traces = 0;
   uint64_t peak_pending_events = 0;
   Time last_arrival;
@@ -88,8 +91,8 @@ struct SimulationStats {
 
 class Simulation {
  public:
-  // REQUIRES: model finalized (Model::Finalize()), sink non-null; both outlive the Simulation.
-  Simulation(const Model& model, SimulationOptions options, SpanSink* sink);
+  // REQUIRES: model finalized (Model::Finalize()); it outlives the Simulation.
+  Simulation(const Model& model, SimulationOptions options);
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -109,11 +112,12 @@ class Simulation {
 
   const SimulationStats& stats() const;
 
-  // Adds a listener that sees every span as it ends (see SpanListener). REQUIRES: before Run();
-  // the listener outlives the run.
-  void AddListener(SpanListener* listener);
-  // Sets the hook that takes head-sampling decisions as spans start. REQUIRES: before Run().
-  void SetHeadSamplingHook(HeadSamplingHook* hook);
+  // Adds an observer for the callbacks named by its Interests() (read once, here). Observers
+  // see each callback in the order they were added. Errors: a null observer, a call after
+  // Start/Run, or a second observer wanting kSpanStart (the observer word has one owner); the
+  // first error is also returned by Start/Run. REQUIRES: before Start/Run; the observer outlives
+  // the run.
+  Status AddObserver(SimulationObserver* observer);
 
  private:
   class Impl;

@@ -74,7 +74,8 @@ TEST(SimulationTest, SpanInvariantsOnEveryStepKind) {
   InMemorySink sink;
   SimulationOptions opt;
   opt.seed = 7;
-  Simulation sim(shop.m, opt, &sink);
+  Simulation sim(shop.m, opt);
+  sim.AddObserver(&sink);
   PoissonArrivals arrivals(50, Duration::Seconds(20), shop.entry, 1);
   ASSERT_TRUE(sim.Run(&arrivals).ok());
   ASSERT_GT(sink.traces().size(), 800u);
@@ -137,7 +138,8 @@ TEST(SimulationTest, SameSeedSameSpansOtherSeedDiffers) {
     InMemorySink sink;
     SimulationOptions opt;
     opt.seed = seed;
-    Simulation sim(shop.m, opt, &sink);
+    Simulation sim(shop.m, opt);
+    sim.AddObserver(&sink);
     PoissonArrivals arrivals(100, Duration::Seconds(5), shop.entry, seed);
     EXPECT_TRUE(sim.Run(&arrivals).ok());
     std::vector<std::tuple<uint64_t, uint64_t, int64_t, int64_t>> out;
@@ -174,7 +176,8 @@ double MeanWaitMs(int servers, double lambda, double mean_service_ms, double sec
   CountingSink sink;
   SimulationOptions opt;
   opt.seed = seed;
-  Simulation sim(m, opt, &sink);
+  Simulation sim(m, opt);
+  sim.AddObserver(&sink);
   PoissonArrivals arrivals(lambda, Duration::FromSecondsF(seconds), op, seed + 1);
   EXPECT_TRUE(sim.Run(&arrivals).ok());
   const ServiceStats& st = sim.stats().services[s];
@@ -206,7 +209,8 @@ TEST(SimulationTest, FullQueueRejectsWith503OnTheClientSpan) {
   uint32_t entry = AddOp(m, front, "GET /", {CallTo(slow_op)});
   m.Finalize();
   InMemorySink sink;
-  Simulation sim(m, SimulationOptions{}, &sink);
+  Simulation sim(m, SimulationOptions{});
+  sim.AddObserver(&sink);
   PoissonArrivals arrivals(100, Duration::Seconds(10), entry, 4);
   ASSERT_TRUE(sim.Run(&arrivals).ok());
   EXPECT_GT(sim.stats().services[slow].rejected, 100u);
@@ -237,7 +241,8 @@ TEST(SimulationTest, ErrorsPropagateUnlessAbsorbed) {
     m.operations[entry].propagate_errors = propagate;
     m.Finalize();
     InMemorySink sink;
-    Simulation sim(m, SimulationOptions{}, &sink);
+    Simulation sim(m, SimulationOptions{});
+    sim.AddObserver(&sink);
     PoissonArrivals arrivals(10, Duration::Seconds(2), entry, 4);
     ASSERT_TRUE(sim.Run(&arrivals).ok());
     ASSERT_FALSE(sink.traces().empty());
@@ -272,7 +277,8 @@ TEST(SimulationTest, LoadBalancingSpreadsAcrossInstances) {
     uint32_t op = AddOp(m, s, "GET /", {Work(Distribution::Constant(1e6))});
     m.Finalize();
     InMemorySink sink;
-    Simulation sim(m, SimulationOptions{}, &sink);
+    Simulation sim(m, SimulationOptions{});
+    sim.AddObserver(&sink);
     PoissonArrivals arrivals(300, Duration::Seconds(10), op, 2);
     ASSERT_TRUE(sim.Run(&arrivals).ok());
     std::map<uint32_t, int> per_resource;
@@ -288,8 +294,9 @@ TEST(SimulationTest, LoadBalancingSpreadsAcrossInstances) {
 namespace tracesim::sim {
 namespace {
 
-class OrderListener : public SpanListener {
+class OrderListener : public SimulationObserver {
  public:
+  uint32_t Interests() const override { return kSpanEnd; }
   void OnSpanEnd(const Model&, const Span& span, std::span<const SpanEvent> events,
                  std::span<const SpanLink> links) noexcept override {
     if (span.end_unix_nano < last_) out_of_order_++;
@@ -306,8 +313,9 @@ TEST(SimulationTest, ListenersSeeEverySpanInEndTimeOrder) {
   Shop shop;
   InMemorySink sink;
   OrderListener listener;
-  Simulation sim(shop.m, SimulationOptions{}, &sink);
-  sim.AddListener(&listener);
+  Simulation sim(shop.m, SimulationOptions{});
+  sim.AddObserver(&sink);
+  ASSERT_TRUE(sim.AddObserver(&listener).ok());
   PoissonArrivals arrivals(100, Duration::Seconds(5), shop.entry, 3);
   ASSERT_TRUE(sim.Run(&arrivals).ok());
   EXPECT_EQ(listener.spans_, sink.span_count());
@@ -327,7 +335,8 @@ TEST(SimulationTest, RunUntilInStepsEqualsOneRun) {
   auto collect = [](bool stepped) {
     Shop shop;
     InMemorySink sink;
-    Simulation sim(shop.m, SimulationOptions{}, &sink);
+    Simulation sim(shop.m, SimulationOptions{});
+    sim.AddObserver(&sink);
     PoissonArrivals arrivals(100, Duration::Seconds(5), shop.entry, 3);
     if (stepped) {
       EXPECT_TRUE(sim.Start(&arrivals).ok());

@@ -1,9 +1,6 @@
-// SpanSink: the only way spans leave the kernel.
-//
-// The Simulation calls OnTrace() once per finished trace, on the simulation thread, in
-// deterministic order. The view and everything it points to are valid only during the call:
-// a sink that keeps data copies it. Sinks never throw; a sink that fails (a full disk) records
-// the failure and reports it from Close().
+// SpanSink: an observer that wants finished traces (OnTrace) and may fail: a sink that fails (a
+// full disk) records the failure and reports its first error from Close(). Sinks are added to a
+// Simulation with AddObserver like every observer (see sim/observer.h for OnTrace's contract).
 #ifndef TRACESIM_SIM_SINK_H_
 #define TRACESIM_SIM_SINK_H_
 
@@ -11,46 +8,18 @@
 #include <span>
 #include <vector>
 
+#include "sim/observer.h"
 #include "sim/span.h"
 #include "sim/status.h"
 
 namespace tracesim::sim {
 
-class SpanSink {
+class SpanSink : public SimulationObserver {
  public:
-  SpanSink() = default;
-  SpanSink(const SpanSink&) = delete;
-  SpanSink& operator=(const SpanSink&) = delete;
-  virtual ~SpanSink() = default;
-
-  virtual void OnTrace(const TraceView& trace) noexcept = 0;
+  uint32_t Interests() const override { return kTraceComplete; }
+  void OnTrace(const TraceView& trace) noexcept override = 0;
   // Flushes buffered output; returns the first error the sink met, if any.
   virtual Status Close() { return Status::Ok(); }
-};
-
-// SpanListener: sees every span the moment it ends, in simulated-time order (spans that end at
-// the same instant in event order), before its trace is complete. For components whose
-// behaviour depends on when spans arrive, such as a tail-sampling collector model, where whole
-// traces (SpanSink) arrive too late. The arguments are valid only during the call; a span's
-// attributes, status, events and links are final when it ends.
-class SpanListener {
- public:
-  virtual ~SpanListener() = default;
-  virtual void OnSpanEnd(const Model& model, const Span& span, std::span<const SpanEvent> events,
-                         std::span<const SpanLink> links) noexcept = 0;
-};
-
-// HeadSamplingHook: decides, as each span starts, which of up to 64 sampling strategies record it
-// (bit k set = strategy k samples the span), the way an SDK's sampler decides at span start.
-// `parent` is the span's parent when it is in the same trace (a SERVER span's is the caller's
-// CLIENT span, a CONSUMER's the PRODUCER span, a local child's its parent), else nullptr (a root,
-// or a fragment whose context was lost); its head_bits are the propagated sampled flags. Called
-// on the simulation thread in simulated-time order; arguments valid only during the call.
-class HeadSamplingHook {
- public:
-  virtual ~HeadSamplingHook() = default;
-  virtual uint64_t OnSpanStart(const Model& model, const Span& span,
-                               const Span* parent) noexcept = 0;
 };
 
 // Counts traces and spans; the benchmark sink.

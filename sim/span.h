@@ -83,8 +83,8 @@ struct Span {
   uint32_t parent_index =
       kNone;          // the parent's index in its trace as created (internal). Not exported.
   bool lost = false;  // dropped by a span-loss fault (internal). Never exported.
-  uint64_t head_bits =
-      ~uint64_t{0};  // per-strategy head decisions (HeadSamplingHook). Not exported.
+  uint64_t observer_bits =
+      ~uint64_t{0};  // observer word (SimulationObserver::OnSpanStart). Not exported.
   SpanKind kind = SpanKind::kInternal;
   StatusCode status = StatusCode::kUnset;
   uint8_t dynamic_count = 0;

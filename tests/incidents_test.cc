@@ -32,7 +32,8 @@ Outcome RunScenario(const std::string& name) {
   opt.faults = sc->faults.empty() ? nullptr : &sc->faults;
   auto w = workloads::Workload::Create(sc->workload, sc->model, sc->seed, sc->duration);
   sim::CountingSink sink;
-  sim::Simulation s(sc->model, opt, &sink);
+  sim::Simulation s(sc->model, opt);
+  s.AddObserver(&sink);
   EXPECT_TRUE(s.Run(w->get()).ok());
   return Outcome{s.stats(), sc->model.FindService("inventory"), sc->model.FindService("postgres")};
 }

@@ -67,9 +67,8 @@ AdaptiveRun RunScenario(const std::string& scenario_yaml) {
   opt.faults = &sc->faults;
   auto w = workloads::Workload::Create(sc->workload, sc->model, sc->seed, sc->duration);
   EXPECT_TRUE(w.ok());
-  sim::Simulation s(sc->model, opt, lab->get());
-  s.SetHeadSamplingHook(lab->get());
-  s.AddListener(lab->get());
+  sim::Simulation s(sc->model, opt);
+  s.AddObserver(lab->get());
   EXPECT_TRUE(s.Run(w->get()).ok());
   (*lab)->Finish(opt.start_unix_nanos + s.stats().end_time.nanos());
   AdaptiveRun r;

@@ -41,9 +41,8 @@ LabRun RunLab(const std::string& samplers_yaml, double seconds = 60, uint64_t se
   opt.faults = &sc->faults;
   sim::Duration d = sim::Duration::FromSecondsF(seconds);
   auto w = workloads::Workload::Create(sc->workload, sc->model, seed, d);
-  sim::Simulation s(sc->model, opt, lab->get());
-  s.SetHeadSamplingHook(lab->get());
-  s.AddListener(lab->get());
+  sim::Simulation s(sc->model, opt);
+  s.AddObserver(lab->get());
   EXPECT_TRUE(s.Run(w->get()).ok());
   (*lab)->Finish(opt.start_unix_nanos + s.stats().end_time.nanos());
   return LabRun{(*lab)->Scores(seconds), s.stats()};

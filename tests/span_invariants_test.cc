@@ -88,7 +88,8 @@ TEST_P(BundledTopologyTest, ScenarioSpansKeepInvariants) {
   sim::InMemorySink sink;
   sim::SimulationOptions opt;
   opt.seed = sc->seed;
-  sim::Simulation s(sc->model, opt, &sink);
+  sim::Simulation s(sc->model, opt);
+  s.AddObserver(&sink);
   ASSERT_TRUE(s.Run(w->get()).ok());
   ASSERT_GT(sink.traces().size(), 100u);
   std::set<uint64_t> ids;
@@ -121,7 +122,8 @@ TEST_P(BundledTopologyTest, EveryEntryOperationKeepsInvariants) {
   auto w = workloads::Workload::Create(spec, m, 9, sim::Duration::Seconds(10));
   ASSERT_TRUE(w.ok()) << w.status().ToString();
   sim::InMemorySink sink;
-  sim::Simulation s(m, sim::SimulationOptions{}, &sink);
+  sim::Simulation s(m, sim::SimulationOptions{});
+  s.AddObserver(&sink);
   ASSERT_TRUE(s.Run(w->get()).ok());
   std::set<uint64_t> ids;
   CheckInvariants(m, sink, &ids);

@@ -186,7 +186,7 @@ struct SamplingLab::Impl {
     uint64_t todo = all_bits;
     if (span.service < no_head_mask.size()) {
       bits = no_head_mask[span.service];
-      if (parent != nullptr) bits |= parent->head_bits & follow_mask[span.service];
+      if (parent != nullptr) bits |= parent->observer_bits & follow_mask[span.service];
       todo &= ~no_head_mask[span.service];
       if (parent != nullptr) todo &= ~follow_mask[span.service];
     }
@@ -211,7 +211,7 @@ struct SamplingLab::Impl {
       p.has_parent = parent != nullptr;
       p.parent_remote = parent != nullptr && (span.kind == sim::SpanKind::kServer ||
                                               span.kind == sim::SpanKind::kConsumer);
-      p.parent_sampled = parent != nullptr && (parent->head_bits & bit) != 0;
+      p.parent_sampled = parent != nullptr && (parent->observer_bits & bit) != 0;
       p.random_flag = (span.flags & sim::kFlagRandomTraceId) != 0;
       p.parent_threshold = parent != nullptr ? ThresholdOf(slot)[k] : kNoThreshold;
       p.kind = span.kind;
@@ -475,7 +475,7 @@ void SamplingLab::OnSpanEnd(const sim::Model&, const sim::Span& span,
   m.now = std::max(m.now, span.end_unix_nano);
   m.AdvanceTails(m.now);
   if (m.ext) m.ext->OnSpanEnd(span);
-  const uint64_t bits = span.head_bits & m.all_bits;
+  const uint64_t bits = span.observer_bits & m.all_bits;
   if (bits != 0) {
     const uint32_t size = m.sizer.SpanSize(span, events, links);
     const uint32_t slot = m.SlotOf(span.trace_id);

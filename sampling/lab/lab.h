@@ -5,12 +5,12 @@
 // starts, ParentBased semantics through the propagated sampled flag), then Collector stages in
 // order (probabilistic_sampler, tail_sampling), each a faithful model fed the spans that reached
 // it, in the order they end (a span arrives at the collector when it ends: no export delay is
-// modelled). The lab plugs into the kernel three ways: as the HeadSamplingHook (one decision bit
-// per strategy), as a SpanListener (spans as they end) and as a SpanSink (each trace's truth when
-// it completes). Scores cover cost (spans, exact OTLP bytes, $), error / slow / rare-path recall,
-// completeness, the collector's memory and the error of RED metrics estimated from the sample.
-// Memory follows the traces in flight plus the longest decision wait, not the run length.
-// Not thread-safe: simulation thread only.
+// modelled). The lab is one SimulationObserver: span start (one decision bit per strategy in the
+// span's observer word), span end (spans as they end) and trace complete (each trace's truth).
+// Scores cover cost (spans, exact OTLP bytes, $), error / slow / rare-path recall, completeness,
+// the collector's memory and the error of RED metrics estimated from the sample. Memory follows the
+// traces in flight plus the longest decision wait, not the run length. Not thread-safe: simulation
+// thread only.
 #ifndef TRACESIM_SAMPLING_LAB_H_
 #define TRACESIM_SAMPLING_LAB_H_
 
@@ -130,9 +130,7 @@ struct StrategyScore {
   bool pareto = false;  // on the cost (bytes) vs error-recall front
 };
 
-class SamplingLab final : public sim::HeadSamplingHook,
-                          public sim::SpanListener,
-                          public sim::SpanSink {
+class SamplingLab final : public sim::SimulationObserver {
  public:
   // Builds every strategy's samplers and stages for `model`. `plan` may be null. Errors name the
   // strategy. Model and plan must outlive the lab.
@@ -142,6 +140,9 @@ class SamplingLab final : public sim::HeadSamplingHook,
                                                           LabOptions options);
   ~SamplingLab() override;
 
+  // SimulationObserver: span start (it owns the observer word: bit k = strategy k's head
+  // decision), span end and trace complete.
+  uint32_t Interests() const override { return kSpanStart | kSpanEnd | kTraceComplete; }
   uint64_t OnSpanStart(const sim::Model& model, const sim::Span& span,
                        const sim::Span* parent) noexcept override;
   void OnSpanEnd(const sim::Model& model, const sim::Span& span,

@@ -184,7 +184,7 @@ void LabAdaptive::OnSpanEnd(const sim::Span& span) {
   if (!has_jaeger_ || span.parent_span_id != 0) return;
   for (size_t k = 0; k < jaeger_.size(); ++k) {
     Jaeger* j = jaeger_[k].get();
-    if (j == nullptr || !j->adaptive || !(span.head_bits >> k & 1)) continue;
+    if (j == nullptr || !j->adaptive || !(span.observer_bits >> k & 1)) continue;
     auto it = j->roots.find(span.trace_id);
     if (it == j->roots.end()) continue;
     // The adaptive_sampling processor's HandleRootSpan, as the root span reaches the collector.

@@ -6,12 +6,12 @@
 // is evicted, decided or not). A 1-second ticker,
 // phased from Options::start_unix_nano (or the first arrival), takes the oldest of
 // max(1, floor(decision_wait s)) id batches each tick and decides those traces; a trace is thus
-// decided N..N+1 s after its first span. Kept spans go to the downstream SpanListener as they
-// are released (decision time, or immediately for late spans of a kept trace). Decision caches,
-// late-span behaviours, decision_wait_after_root_received, maximum_trace_size_bytes and shutdown
-// are modelled; block_on_overflow, span-ingest and num_shards > 1 are rejected by Create().
-// Memory: at most num_traces trace entries (id, state, counters); span data only for traces
-// pending a decision, packed (SpanRecords) in buffers that decided traces return to a pool.
+// decided N..N+1 s after its first span. Kept spans go to the downstream observer (OnSpanEnd) as
+// they are released (decision time, or immediately for late spans of a kept trace). Decision
+// caches, late-span behaviours, decision_wait_after_root_received, maximum_trace_size_bytes and
+// shutdown are modelled; block_on_overflow, span-ingest and num_shards > 1 are rejected by
+// Create(). Memory: at most num_traces trace entries (id, state, counters); span data only for
+// traces pending a decision, packed (SpanRecords) in buffers that decided traces return to a pool.
 // Not thread-safe.
 #ifndef TRACESIM_SAMPLING_TAIL_PROCESSOR_H_
 #define TRACESIM_SAMPLING_TAIL_PROCESSOR_H_
@@ -87,8 +87,10 @@ class TailReleaseListener {
                          std::span<const sim::SpanLink> links, uint32_t span_size) noexcept = 0;
 };
 
-class TailSamplingProcessor final : public sim::SpanListener {
+class TailSamplingProcessor final : public sim::SimulationObserver {
  public:
+  // SimulationObserver: spans as they end (OnSpanEnd).
+  uint32_t Interests() const override { return kSpanEnd; }
   struct Options {
     // Unix nanos at which the processor starts (the ticker's phase). Default: -1 = the first
     // span's arrival.
@@ -107,8 +109,8 @@ class TailSamplingProcessor final : public sim::SpanListener {
   }
 
   // Receives kept spans as they are released; nullptr drops them. REQUIRES: outlives this.
-  void SetDownstream(sim::SpanListener* downstream) { downstream_ = downstream; }
-  // The same with the spans' sizes; when set, it is called instead of the SpanListener.
+  void SetDownstream(sim::SimulationObserver* downstream) { downstream_ = downstream; }
+  // The same with the spans' sizes; when set, it is called instead of the downstream's OnSpanEnd.
   void SetReleaseListener(TailReleaseListener* listener) { release_ = listener; }
 
   // One span arriving at the collector. `events`/`links` are this span's own. An arrival
@@ -120,7 +122,7 @@ class TailSamplingProcessor final : public sim::SpanListener {
   void OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
               std::span<const sim::SpanLink> links, int64_t arrival_unix_nano,
               uint32_t span_size) noexcept;
-  // SpanListener: arrival = the span's end time (no export delay). REQUIRES: `model` is the
+  // SimulationObserver: arrival = the span's end time (no export delay). REQUIRES: `model` is the
   // Model given to Create().
   void OnSpanEnd(const sim::Model& model, const sim::Span& span,
                  std::span<const sim::SpanEvent> events,
@@ -221,7 +223,7 @@ class TailSamplingProcessor final : public sim::SpanListener {
   TailSamplingConfig config_;
   const sim::Model& model_;
   Options options_;
-  sim::SpanListener* downstream_ = nullptr;
+  sim::SimulationObserver* downstream_ = nullptr;
   TailReleaseListener* release_ = nullptr;
   SpanSizer sizer_;
   // Trace sizes (TracesSize) are computed only when read: maximum_trace_size_bytes or a

@@ -82,8 +82,9 @@ inline sim::Span MakeSpan(uint64_t trace, uint64_t span_id, uint64_t parent, int
 }
 
 // Collects released spans with the processor time at which they were released.
-class CollectingListener final : public sim::SpanListener {
+class CollectingListener final : public sim::SimulationObserver {
  public:
+  uint32_t Interests() const override { return kSpanEnd; }
   struct Item {
     sim::Span span;
     size_t events = 0;
