@@ -12,6 +12,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "config/distribution.h"
+#include "config/env_expand.h"
 #include "sim/suggest.h"
 #include "topologies/topology.h"
 #include "workloads/workload.h"
@@ -34,12 +36,6 @@ struct Field {
   YAML::Node value;
 };
 using Fields = std::map<std::string, Field>;
-
-struct Problem {
-  int line = -1, column = -1;  // 0-based, -1 when unknown
-  std::string text;            // "path: message"
-  Status::Code code = Status::Code::kInvalidArgument;
-};
 
 // "checkout" from "dir/checkout.yaml" or "builtin:checkout.yaml".
 std::string Stem(std::string_view source) {
@@ -64,7 +60,7 @@ std::string Join(const std::vector<std::string>& names) {
 class Loader {
  public:
   Loader(std::string source, std::string base_dir)
-      : source_(std::move(source)), base_dir_(std::move(base_dir)) {}
+      : source_(std::move(source)), base_dir_(std::move(base_dir)), diag_(source_) {}
 
   sim::Result<Scenario> Load(std::string_view yaml) {
     YAML::Node root;
@@ -74,6 +70,8 @@ class Loader {
       Error(e.mark, "", e.msg);
       return Finish();
     }
+    // ${env:VAR} references, as the Collector expands them (config/env_expand.h).
+    if (!config::ExpandEnv(root, diag_, config::ProcessEnv())) return Finish();
     try {
       Parse(root);
     } catch (const YAML::Exception& e) {  // defensive: yaml-cpp throws on misuse
@@ -85,33 +83,24 @@ class Loader {
  private:
   void Error(const YAML::Mark& mark, const std::string& path, std::string message,
              Status::Code code = Status::Code::kInvalidArgument) {
-    Problem p;
-    p.line = mark.line;
-    p.column = mark.column;
-    p.text = path.empty() ? std::move(message) : path + ": " + message;
-    p.code = code;
-    problems_.push_back(std::move(p));
+    const bool known = mark.line >= 0;
+    diag_.Error(known ? mark.line + 1 : 0, known ? mark.column + 1 : 0, path, message, "", code);
     if (!path.empty()) errored_paths_.insert(path);
   }
 
+  // Every problem: the scenario's own sorted by position, then the samplers' (issue 9: they were
+  // dropped when the scenario had problems of its own). Unset-variable warnings go to
+  // Scenario::warnings when the load succeeds.
   sim::Result<Scenario> Finish() {
-    if (problems_.empty() && raw_problems_.empty()) return std::move(scenario_);
-    if (problems_.empty()) {
-      std::string msg;
-      for (const std::string& p : raw_problems_) msg += (msg.empty() ? "" : "\n") + p;
-      return Status::InvalidArgument(msg);
+    if (!diag_.has_errors() && sampler_problems_.empty()) {
+      for (const config::Diagnostic& d : diag_.Sorted()) scenario_.warnings.push_back(d);
+      return std::move(scenario_);
     }
-    std::stable_sort(problems_.begin(), problems_.end(), [](const Problem& a, const Problem& b) {
-      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-    });
-    std::string msg;
-    for (const Problem& p : problems_) {
-      if (!msg.empty()) msg += "\n";
-      msg += source_;
-      if (p.line >= 0) msg += ":" + std::to_string(p.line + 1) + ":" + std::to_string(p.column + 1);
-      msg += ": " + p.text;
-    }
-    return Status(problems_.front().code, std::move(msg));
+    // With errors, the warnings stay in the text: an unset variable explains the error it causes.
+    sim::Status own = diag_.ToStatus();
+    std::string msg = own.ok() ? "" : diag_.Text();
+    for (const std::string& p : sampler_problems_) msg += (msg.empty() ? "" : "\n") + p;
+    return Status(own.ok() ? Status::Code::kInvalidArgument : own.code(), std::move(msg));
   }
 
   // The entries of mapping `node` at `path`. Unknown keys are errors with a suggestion; keys in
@@ -269,7 +258,7 @@ class Loader {
         if (st.ok()) {
           s.samplers = std::move(st).value();
         } else {
-          raw_problems_.push_back(st.status().message());
+          sampler_problems_.push_back(st.status().message());
         }
       }
     }
@@ -311,6 +300,8 @@ class Loader {
     return keys;
   }
 
+  // `faults:`: each entry's common keys, target and kind-specific keys, then the plan's own
+  // Validate(). ~85 lines: the common keys (start, duration, always) are read inline in order.
   void ParseFaults(const Field& ff) {
     if (!ff.value.IsSequence()) {
       Error(ff.mark, "faults", "must be a list of faults");
@@ -399,6 +390,8 @@ class Loader {
     sim::InternFaultTags(&scenario_.faults, &m);
   }
 
+  // A fault's `target` (service, instance, operation, dependency, topic, tag selectors). ~100
+  // lines: one selector per branch, each resolved against the model with a did-you-mean.
   bool ParseFaultTarget(const Fields& f, const std::string& p, const std::string& kind,
                         sim::Fault* fault) {
     const sim::Model& m = scenario_.model;
@@ -540,7 +533,7 @@ class Loader {
 
   std::optional<sim::Distribution> FaultDist(const Field& f, const std::string& path,
                                              bool positive) {
-    sim::Result<sim::Distribution> d = topologies::ParseDistribution(f.value, positive);
+    sim::Result<sim::Distribution> d = config::ParseDistribution(f.value, positive);
     if (!d.ok()) {
       Error(f.mark, path, d.status().message());
       return std::nullopt;
@@ -558,6 +551,8 @@ class Loader {
     return v;
   }
 
+  // The kind-specific keys of a fault. ~165 lines: one branch per fault kind (doc/scenario.md#kinds
+  // lists them in the same order), so a new kind is one new branch beside its neighbours.
   bool ParseFaultKind(const Fields& f, const std::string& p, const std::string& kind,
                       sim::Fault* fault) {
     using K = sim::Fault::Kind;
@@ -1061,8 +1056,10 @@ class Loader {
   std::string source_;
   std::string base_dir_;
   Scenario scenario_;
-  std::vector<Problem> problems_;
-  std::vector<std::string> raw_problems_;  // already "FILE:LINE:COL: ..." (samplers)
+  config::Diagnostics diag_;
+  // sampling::ParseStrategies' problems, already "FILE:LINE:COL: ..." lines; they join diag_ when
+  // sampling reports config::Diagnostics.
+  std::vector<std::string> sampler_problems_;
   std::set<std::string> errored_paths_;
   std::map<std::string, YAML::Mark> marks_;
 };

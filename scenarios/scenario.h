@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/diagnostics.h"
 #include "sampling/strategy_config.h"
 #include "sim/embedded.h"
 #include "sim/faults.h"
@@ -45,6 +46,9 @@ struct Scenario {
   sim::FaultPlan faults;
   // `samplers`: the sampling strategies to compare (doc/sampling-lab.md). Default: none.
   std::vector<sampling::StrategyConfig> samplers;
+  // Warnings of a successful load (an unset ${env:VAR} expands to nothing, as in the Collector);
+  // print each with Diagnostic::Format(). Default: none.
+  std::vector<config::Diagnostic> warnings;
 };
 
 // The start time used when a scenario does not set `start_time`.

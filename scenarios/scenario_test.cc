@@ -462,6 +462,67 @@ TEST(ScenarioYamlTest, CollectsEveryProblem) {
             "t.yaml:5:3: workload.rate: must be > 0, got -1");
 }
 
+// Issue 9: Finish() dropped the sampler problems when the scenario had problems of its own.
+TEST(ScenarioYamlTest, Issue9SamplerProblemsAreKeptWithScenarioProblems) {
+  std::string msg =
+      ErrorOf(Minimal("duration: banana\n"
+                      "samplers:\n"
+                      "  - {name: a, head: {sampler: bogus_sampler}}\n"));
+  EXPECT_NE(msg.find("t.yaml:6:1: duration: 'banana' is not a duration"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("bogus_sampler"), std::string::npos) << msg;
+  // One problem per line, the scenario's own first.
+  EXPECT_EQ(std::count(msg.begin(), msg.end(), '\n'), 1) << msg;
+  EXPECT_LT(msg.find("duration:"), msg.find("bogus_sampler")) << msg;
+}
+
+// Issue 9: one Go-compatible duration grammar everywhere.
+TEST(ScenarioYamlTest, Issue9GoDurations) {
+  sim::Result<Scenario> s = FromText(Minimal("duration: 1m30s\n"));
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->duration, Duration::Seconds(90));
+  // As Go: the unit runs to the next digit or '.', so "m " is an unknown unit.
+  EXPECT_EQ(ErrorOf(Minimal("duration: 1m 30s\n")),
+            "t.yaml:6:1: duration: duration '1m 30s' has unknown unit 'm ' (use ns, us, ms, s, m, "
+            "h)");
+}
+
+// Issue 9: ${env:VAR} expansion as the Collector does it; an unset variable is named.
+TEST(ScenarioYamlTest, Issue9EnvExpansion) {
+  ::setenv("TRACESIM_TEST_DURATION", "1m30s", 1);
+  ::unsetenv("TRACESIM_TEST_UNSET");
+  sim::Result<Scenario> s =
+      FromText(Minimal("duration: ${env:TRACESIM_TEST_DURATION}\n"
+                       "description: \"$${env:literal} ${TRACESIM_TEST_UNSET:-x}\"\n"));
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->duration, Duration::Seconds(90));
+  EXPECT_EQ(s->description, "${env:literal} ${TRACESIM_TEST_UNSET:-x}");  // escaped: search ends
+  EXPECT_TRUE(s->warnings.empty());
+
+  sim::Result<Scenario> w = FromText(Minimal("description: \"a${TRACESIM_TEST_UNSET}b\"\n"));
+  ASSERT_TRUE(w.ok()) << w.status().message();
+  EXPECT_EQ(w->description, "ab");
+  ASSERT_EQ(w->warnings.size(), 1u);
+  EXPECT_EQ(w->warnings[0].Format(),
+            "t.yaml:6:14: description: warning: environment variable 'TRACESIM_TEST_UNSET' is not "
+            "set; it expands to nothing (as in the Collector)");
+
+  std::string msg = ErrorOf(Minimal("duration: ${env:TRACESIM_TEST_UNSET}\n"));
+  EXPECT_NE(msg.find("environment variable 'TRACESIM_TEST_UNSET' is not set"), std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("t.yaml:6:1: duration: must be a duration"), std::string::npos) << msg;
+  EXPECT_NE(ErrorOf(Minimal("duration: ${env:1BAD}\n")).find("has invalid name"),
+            std::string::npos);
+  ::unsetenv("TRACESIM_TEST_DURATION");
+}
+
+// Issue 9: seeds are base 10 ("010" is ten), as on the command line.
+TEST(ScenarioYamlTest, Issue9SeedIsBaseTen) {
+  sim::Result<Scenario> s = FromText(Minimal("seed: 010\n"));
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->seed, 10u);
+  EXPECT_NE(ErrorOf(Minimal("seed: 0x10\n")).find("seed:"), std::string::npos);
+}
+
 TEST(ScenarioYamlTest, UnknownOperationsAreReportedWithOtherProblems) {
   EXPECT_EQ(
       ErrorOf("topology: checkout.yaml\n"

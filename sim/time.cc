@@ -11,63 +11,101 @@ Duration Duration::FromSecondsF(double s) {
 
 namespace {
 
+// Go's time.ParseDuration units; both spellings of micro (U+00B5 and U+03BC) as in Go.
 struct Unit {
   std::string_view suffix;
-  int64_t nanos;
+  uint64_t nanos;
 };
 constexpr Unit kUnits[] = {
-    {"ns", 1},           {"us", 1000},          {"µs", 1000},           {"ms", 1000'000},
-    {"s", 1000'000'000}, {"m", 60'000'000'000}, {"h", 3600'000'000'000}};
+    {"ns", 1},        {"us", 1000},        {"\xC2\xB5s", 1000},   {"\xCE\xBCs", 1000},
+    {"ms", 1000'000}, {"s", 1000'000'000}, {"m", 60'000'000'000}, {"h", 3600'000'000'000}};
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
 
+// Go's time.ParseDuration (go1.22 src/time/format.go), the one duration grammar of tracesim:
+//   [-+]? ( "0" | ( digits? ( "." digits? )? unit )+ )   with at least one digit per element,
+// units ns us \u00b5s \u03bcs ms s m h, no spaces, |value| <= 2^63-1 ns (-2^63 allowed). Fractions
+// truncate toward zero exactly as Go does (float64(frac) * (float64(unit) / scale)).
 Result<Duration> ParseDuration(std::string_view text) {
-  std::string_view t = text;
-  while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-  while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-  if (t == "0") return Duration();
-  size_t i = 0;
-  bool neg = false;
-  if (i < t.size() && (t[i] == '-' || t[i] == '+')) neg = t[i++] == '-';
-  int64_t whole = 0;
-  int64_t frac = 0, frac_scale = 1;
-  bool digits = false;
-  while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
-    if (whole > (int64_t{1} << 50))
-      return Status::InvalidArgument("duration '" + std::string(text) + "' is too large");
-    whole = whole * 10 + (t[i++] - '0');
-    digits = true;
-  }
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
-      if (frac_scale < 1000'000'000'000LL) {
-        frac = frac * 10 + (t[i] - '0');
-        frac_scale *= 10;
-      }
-      ++i;
-      digits = true;
-    }
-  }
-  std::string_view suffix = t.substr(i);
-  if (!digits || suffix.empty()) {
+  auto not_duration = [&] {
     return Status::InvalidArgument(
         "'" + std::string(text) +
         "' is not a duration (expected a number and a unit: ns, us, ms, s, m, h)");
+  };
+  auto too_large = [&] {
+    return Status::InvalidArgument("duration '" + std::string(text) + "' is too large");
+  };
+  std::string_view s = text;
+  bool neg = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    neg = s[0] == '-';
+    s.remove_prefix(1);
   }
-  for (const Unit& u : kUnits) {
-    if (suffix == u.suffix) {
-      // frac / frac_scale * nanos, computed without overflow for realistic values.
-      long double v = static_cast<long double>(whole) * u.nanos +
-                      static_cast<long double>(frac) * u.nanos / frac_scale;
-      if (v > 9.2e18L)
-        return Status::InvalidArgument("duration '" + std::string(text) + "' is too large");
-      int64_t ns = static_cast<int64_t>(std::llround(static_cast<double>(v)));
-      return Duration::Nanos(neg ? -ns : ns);
+  if (s == "0") return Duration();
+  if (s.empty()) return not_duration();
+  constexpr uint64_t kLimit = uint64_t{1} << 63;
+  uint64_t total = 0;
+  while (!s.empty()) {
+    if (!(IsDigit(s[0]) || s[0] == '.')) return not_duration();
+    size_t i = 0;
+    uint64_t whole = 0;
+    while (i < s.size() && IsDigit(s[i])) {
+      if (whole > (kLimit - 1) / 10) return too_large();
+      whole = whole * 10 + static_cast<uint64_t>(s[i] - '0');
+      if (whole > kLimit) return too_large();
+      ++i;
     }
+    const bool had_whole = i > 0;
+    uint64_t frac = 0;
+    double scale = 1;
+    bool had_frac = false;
+    if (i < s.size() && s[i] == '.') {
+      ++i;
+      const size_t start = i;
+      bool overflow = false;
+      while (i < s.size() && IsDigit(s[i])) {
+        if (!overflow) {
+          if (frac > (kLimit - 1) / 10) {
+            overflow = true;  // Go drops the remaining digits
+          } else {
+            frac = frac * 10 + static_cast<uint64_t>(s[i] - '0');
+            scale *= 10;
+          }
+        }
+        ++i;
+      }
+      had_frac = i > start;
+    }
+    if (!had_whole && !had_frac) return not_duration();
+    s.remove_prefix(i);
+    size_t u = 0;
+    while (u < s.size() && s[u] != '.' && !IsDigit(s[u])) ++u;
+    if (u == 0) return not_duration();
+    const std::string_view suffix = s.substr(0, u);
+    const Unit* unit = nullptr;
+    for (const Unit& c : kUnits) {
+      if (suffix == c.suffix) unit = &c;
+    }
+    if (unit == nullptr) {
+      return Status::InvalidArgument("duration '" + std::string(text) + "' has unknown unit '" +
+                                     std::string(suffix) + "' (use ns, us, ms, s, m, h)");
+    }
+    s.remove_prefix(u);
+    if (whole > kLimit / unit->nanos) return too_large();
+    uint64_t v = whole * unit->nanos;
+    if (frac > 0) {
+      v += static_cast<uint64_t>(static_cast<double>(frac) *
+                                 (static_cast<double>(unit->nanos) / scale));
+      if (v > kLimit) return too_large();
+    }
+    total += v;
+    if (total > kLimit) return too_large();
   }
-  return Status::InvalidArgument("duration '" + std::string(text) + "' has unknown unit '" +
-                                 std::string(suffix) + "' (use ns, us, ms, s, m, h)");
+  if (neg) return Duration::Nanos(static_cast<int64_t>(-static_cast<__int128>(total)));
+  if (total > kLimit - 1) return too_large();
+  return Duration::Nanos(static_cast<int64_t>(total));
 }
 
 std::string FormatDuration(Duration d) {

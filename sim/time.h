@@ -68,8 +68,11 @@ class Time {
   int64_t ns_ = 0;
 };
 
-// Parses a duration literal: an integer or decimal followed by a unit, "250us", "1.5ms", "30s",
-// "2m", "1h", "100ns" (also "µs"). A bare "0" is zero. Errors name the text.
+// The one duration grammar of every flag and file: Go's time.ParseDuration. A sign, then "0" or
+// one or more (number, unit) elements: "250us", "1.5ms", "30s", "1m30s", "1h2m3.5s", "-1s",
+// "100ns"; units ns, us, µs (U+00B5 or U+03BC), ms, s, m, h; no spaces. Fractions truncate to the
+// nanosecond as Go does. Negative values parse; callers that need >= 0 check. Errors name the
+// text. config/ and doc/scenario.md#durations document it; there is no second parser.
 Result<Duration> ParseDuration(std::string_view text);
 
 // Formats as the shortest exact literal ParseDuration accepts ("1500us" -> "1.5ms").

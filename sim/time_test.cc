@@ -36,6 +36,41 @@ TEST(DurationTest, FormatRoundTrips) {
   EXPECT_EQ(FormatDuration(Duration::Seconds(120)), "2m");
 }
 
+// Issue 9: one Go-compatible grammar (time.ParseDuration) for every flag and file.
+TEST(DurationTest, GoSyntax) {
+  EXPECT_EQ(ParseDuration("1m30s")->nanos(), 90'000'000'000);
+  EXPECT_EQ(ParseDuration("1h2m3.5s")->nanos(), 3'723'500'000'000);
+  EXPECT_EQ(ParseDuration("1.5h")->nanos(), 5'400'000'000'000);
+  EXPECT_EQ(ParseDuration("-1s")->nanos(), -1'000'000'000);
+  EXPECT_EQ(ParseDuration("+2ms")->nanos(), 2'000'000);
+  EXPECT_EQ(ParseDuration(".5s")->nanos(), 500'000'000);
+  EXPECT_EQ(ParseDuration("1.s")->nanos(), 1'000'000'000);
+  EXPECT_EQ(ParseDuration("3\xC2\xB5s")->nanos(), 3000);  // U+00B5 micro sign
+  EXPECT_EQ(ParseDuration("3\xCE\xBCs")->nanos(), 3000);  // U+03BC Greek mu
+  EXPECT_EQ(ParseDuration("-0")->nanos(), 0);
+  EXPECT_EQ(ParseDuration("9223372036854775807ns")->nanos(), INT64_MAX);
+  EXPECT_EQ(ParseDuration("-9223372036854775808ns")->nanos(), INT64_MIN);
+  EXPECT_EQ(ParseDuration("1.0000000009s")->nanos(), 1'000'000'000);  // Go truncates
+}
+
+TEST(DurationTest, GoSyntaxRejects) {
+  for (const char* bad : {" 5s", "5s ", "1m 30s", "1m30", "00", ".s", "-", "+", "1e3s", "5S", "1d",
+                          "9223372036854775808ns", "3000000h", "s5"}) {
+    EXPECT_FALSE(ParseDuration(bad).ok()) << bad;
+  }
+  EXPECT_NE(ParseDuration("9223372036854775808ns").status().message().find("too large"),
+            std::string::npos);
+  EXPECT_NE(ParseDuration("1m30").status().message().find("is not a duration"), std::string::npos);
+  EXPECT_NE(ParseDuration("1d").status().message().find("unknown unit 'd'"), std::string::npos);
+}
+
+TEST(DurationTest, FormatIsUnchanged) {
+  EXPECT_EQ(FormatDuration(Duration::Seconds(90)), "1.5m");
+  EXPECT_EQ(FormatDuration(Duration::Nanos(0)), "0s");
+  EXPECT_EQ(FormatDuration(Duration::Millis(-250)), "-250ms");
+  EXPECT_EQ(FormatDuration(Duration::Nanos(1234567)), "1234.567us");
+}
+
 TEST(Rfc3339Test, ParsesAndFormats) {
   auto t = ParseRfc3339("2026-01-01T00:00:00Z");
   ASSERT_TRUE(t.ok());

@@ -30,12 +30,6 @@ sim::Result<sim::Model> LoadTopologyFile(const std::string& path);
 // Same for text in memory; `source_name` names it in messages and becomes Model::source.
 sim::Result<sim::Model> LoadTopologyYaml(std::string_view yaml, const std::string& source_name);
 
-// One duration distribution written as in topology files ("2ms", {lognormal: {median, p99}},
-// ...; doc/topology.md#distributions), for other formats that embed one (scenario faults). Values
-// in nanoseconds. `positive`: zero is an error. The error message carries no position: the
-// caller knows the node's.
-sim::Result<sim::Distribution> ParseDistribution(const YAML::Node& node, bool positive);
-
 // The built-in topology named `name` ("checkout.yaml", "online-shop.yaml"), or nullptr.
 // Load one with LoadTopologyYaml({f->data, f->size}, f->name).
 const sim::EmbeddedFile* FindBuiltinTopology(std::string_view name);

@@ -1,0 +1,84 @@
+#include "config/diagnostics.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+namespace tracesim::config {
+
+std::string Diagnostic::Format() const {
+  std::string out = file;
+  if (line > 0) {
+    out += ":" + std::to_string(line);
+    if (col > 0) out += ":" + std::to_string(col);
+  }
+  out += ": ";
+  if (!path.empty()) out += path + ": ";
+  if (severity == Severity::kWarning) out += "warning: ";
+  out += message;
+  return out;
+}
+
+void Diagnostics::Error(int line, int col, std::string_view path, std::string_view message,
+                        std::string_view suggestion, sim::Status::Code code) {
+  Add(Diagnostic{file_, line, col, std::string(path), Severity::kError, std::string(message),
+                 std::string(suggestion), code});
+}
+
+void Diagnostics::Warning(int line, int col, std::string_view path, std::string_view message,
+                          std::string_view suggestion) {
+  Add(Diagnostic{file_, line, col, std::string(path), Severity::kWarning, std::string(message),
+                 std::string(suggestion), sim::Status::Code::kOk});
+}
+
+void Diagnostics::Add(Diagnostic d) {
+  if (d.severity == Severity::kError) ++errors_;
+  items_.push_back(std::move(d));
+}
+
+void Diagnostics::Merge(const Diagnostics& other) {
+  for (const Diagnostic& d : other.items_) Add(d);
+}
+
+std::vector<Diagnostic> Diagnostics::Sorted() const {
+  std::vector<Diagnostic> sorted = items_;
+  std::stable_sort(sorted.begin(), sorted.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.line, a.col) < std::tie(b.line, b.col);
+  });
+  std::vector<Diagnostic> out;
+  std::set<std::string> seen;
+  for (Diagnostic& d : sorted) {
+    if (seen.insert(d.Format()).second) out.push_back(std::move(d));
+  }
+  return out;
+}
+
+namespace {
+std::string Lines(const std::vector<Diagnostic>& items, bool errors_only) {
+  std::string out;
+  for (const Diagnostic& d : items) {
+    if (errors_only && d.severity != Severity::kError) continue;
+    if (!out.empty()) out += "\n";
+    out += d.Format();
+  }
+  return out;
+}
+}  // namespace
+
+std::string Diagnostics::Text() const { return Lines(Sorted(), false); }
+std::string Diagnostics::ErrorText() const { return Lines(Sorted(), true); }
+
+sim::Status Diagnostics::ToStatus() const {
+  if (errors_ == 0) return sim::Status::Ok();
+  std::vector<Diagnostic> sorted = Sorted();
+  sim::Status::Code code = sim::Status::Code::kInvalidArgument;
+  for (const Diagnostic& d : sorted) {
+    if (d.severity == Severity::kError) {
+      code = d.code;
+      break;
+    }
+  }
+  return sim::Status(code, Lines(sorted, true));
+}
+
+}  // namespace tracesim::config
