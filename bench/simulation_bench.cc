@@ -10,7 +10,7 @@
 
 #include "exporter/otlp_json_file_sink.h"
 #include "metrics/red_metrics.h"
-#include "sampling/lab.h"
+#include "sampling/lab/lab.h"
 #include "scenarios/scenario.h"
 #include "sim/simulation.h"
 #include "sim/sink.h"

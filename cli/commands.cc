@@ -23,12 +23,11 @@
 #include "metrics/truth_metrics.h"
 #include "reports/run_report.h"
 #include "reports/truth_writer.h"
-#include "sampling/collector_config.h"
-#include "sampling/jaeger_remote_factory.h"
-#include "sampling/jaeger_strategies.h"
-#include "sampling/lab.h"
-#include "sampling/probabilistic_processor.h"
-#include "sampling/tail_config.h"
+#include "sampling/collector/collector_config.h"
+#include "sampling/collector/probabilistic_processor.h"
+#include "sampling/collector/tail_sampling/tail_config.h"
+#include "sampling/jaeger/jaeger_strategies.h"
+#include "sampling/lab/lab.h"
 #include "scenarios/scenario.h"
 #include "sim/simulation.h"
 #include "sim/sink.h"
@@ -794,9 +793,6 @@ int TopologyCommand(const std::vector<std::string>& args, std::ostream& out, std
 // ---- dispatch ---------------------------------------------------------------------------------
 
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
-  // jaeger_remote head samplers (scenario samplers:, OTEL_TRACES_SAMPLER) are built by the
-  // Jaeger module; registering is idempotent.
-  sampling::RegisterJaegerRemoteHeadFactory();
   if (argv.size() < 2) {
     err << kMainUsage;
     return kExitUsage;

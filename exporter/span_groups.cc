@@ -2,30 +2,9 @@
 
 namespace tracesim::exporter {
 
-SpanGrouper::SpanGrouper(const sim::Model& model) : model_(model) {
-  service_scope_.assign(model.services.size(), {sim::kEmptyStr, sim::kEmptyStr});
-  for (size_t s = 0; s < model.services.size(); ++s) {
-    for (uint32_t op : model.services[s].operations) {
-      if (op < model.operations.size() && model.operations[op].scope_name != sim::kEmptyStr) {
-        service_scope_[s] = {model.operations[op].scope_name, model.operations[op].scope_version};
-        break;
-      }
-    }
-  }
+SpanGrouper::SpanGrouper(const sim::Model& model) : model_(model), scopes_(model) {
   resource_slot_.assign(model.resources.size() + 1, 0);
   resource_stamp_.assign(model.resources.size() + 1, 0);
-}
-
-std::pair<sim::StrId, sim::StrId> SpanGrouper::ScopeOf(const sim::Span& span) const noexcept {
-  const sim::Operation* op =
-      span.operation < model_.operations.size() ? &model_.operations[span.operation] : nullptr;
-  if (op != nullptr && op->service == span.service) return {op->scope_name, op->scope_version};
-  if (span.service < service_scope_.size() &&
-      service_scope_[span.service].first != sim::kEmptyStr) {
-    return service_scope_[span.service];
-  }
-  if (op != nullptr) return {op->scope_name, op->scope_version};
-  return {sim::kEmptyStr, sim::kEmptyStr};
 }
 
 void SpanGrouper::Group(std::span<const sim::Span> spans) noexcept {

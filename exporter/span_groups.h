@@ -3,11 +3,7 @@
 // Spans are grouped by resource, then by instrumentation scope; groups are ordered by first
 // appearance in the batch and spans keep their batch order inside a group.
 //
-// Scope rule: a span's scope is Model::operations[Span::operation].scope_name/scope_version when
-// that operation belongs to Span::service (SERVER, CONSUMER, INTERNAL spans). Otherwise (CLIENT
-// and PRODUCER spans name the callee's operation, or none) the scope is that of the recording
-// service's first operation with a non-empty scope name, approximating "the caller's
-// instrumentation"; when the service has none, the callee operation's scope is used.
+// Scope rule: OtlpScopeRule (otlp_scope.h), shared with the sampling layer's OTLP size model.
 //
 // Not thread-safe: owns scratch buffers reused between calls (no allocation once they have grown
 // to the largest batch).
@@ -19,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "exporter/otlp_scope.h"
 #include "sim/model.h"
 #include "sim/span.h"
 
@@ -43,8 +40,10 @@ class SpanGrouper {
   // Groups `spans`; the results stay valid until the next call.
   void Group(std::span<const sim::Span> spans) noexcept;
 
-  // The (scope_name, scope_version) the scope rule above assigns to `span`.
-  std::pair<sim::StrId, sim::StrId> ScopeOf(const sim::Span& span) const noexcept;
+  // The (scope_name, scope_version) the scope rule assigns to `span`.
+  std::pair<sim::StrId, sim::StrId> ScopeOf(const sim::Span& span) const noexcept {
+    return scopes_.ScopeOf(span);
+  }
 
   const std::vector<ResourceGroup>& resource_groups() const { return resource_groups_; }
   const std::vector<ScopeGroup>& scope_groups() const { return scope_groups_; }
@@ -54,8 +53,7 @@ class SpanGrouper {
 
  private:
   const sim::Model& model_;
-  // Per service: scope of its first operation with a scope name (or {0,0}).
-  std::vector<std::pair<sim::StrId, sim::StrId>> service_scope_;
+  OtlpScopeRule scopes_;
   std::vector<uint32_t> resource_slot_;   // per model resource (+1 for kNone): group index
   std::vector<uint64_t> resource_stamp_;  // batch stamp validating resource_slot_
   uint64_t stamp_ = 0;

@@ -12,7 +12,7 @@
 
 #include "metrics/red_metrics.h"
 #include "metrics/truth_metrics.h"
-#include "sampling/lab.h"
+#include "sampling/lab/lab.h"
 #include "sim/model.h"
 #include "sim/simulation.h"
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "config/diagnostics.h"
-#include "sampling/strategy_config.h"
+#include "sampling/lab/strategy_config.h"
 #include "sim/embedded.h"
 #include "sim/faults.h"
 #include "sim/model.h"

@@ -9,9 +9,8 @@
 #include <fstream>
 #include <map>
 
-#include "sampling/jaeger_remote_factory.h"
-#include "sampling/lab.h"
-#include "sampling/lab_adaptive.h"
+#include "sampling/lab/lab.h"
+#include "sampling/lab/lab_adaptive.h"
 #include "scenarios/scenario.h"
 #include "sim/simulation.h"
 #include "workloads/workload.h"
@@ -249,7 +248,6 @@ extensions:
 service:
   extensions: [remote_sampling]
 )";
-  sampling::RegisterJaegerRemoteHeadFactory();  // as tracesim does at start-up
   AdaptiveRun r = RunScenario(R"(
 name: file
 topology: tiny.yaml

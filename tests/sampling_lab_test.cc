@@ -5,8 +5,8 @@
 
 #include <cmath>
 
-#include "sampling/lab.h"
-#include "sampling/strategy_config.h"
+#include "sampling/lab/lab.h"
+#include "sampling/lab/strategy_config.h"
 #include "scenarios/scenario.h"
 #include "sim/simulation.h"
 #include "workloads/workload.h"

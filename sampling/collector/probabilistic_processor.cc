@@ -1,0 +1,528 @@
+#include "sampling/collector/probabilistic_processor.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <map>
+
+#include "sampling/core/consistent_tracestate.h"
+#include "sampling/core/head_format.h"
+#include "sim/suggest.h"
+
+namespace tracesim::sampling {
+namespace {
+
+constexpr uint32_t kNumHashBuckets = 0x4000;  // 14 bits
+constexpr uint32_t kBucketMask = kNumHashBuckets - 1;
+constexpr int kNumHashBucketsLg2 = 14;
+constexpr uint64_t kAllProbabilitiesRandomness = kMaxThreshold - 1;
+
+const std::vector<std::string> kKeys = {
+    "sampling_percentage", "hash_seed",        "mode",           "fail_closed",
+    "sampling_precision",  "attribute_source", "from_attribute", "sampling_priority"};
+
+struct Violation {
+  std::string key;
+  std::string message;
+};
+
+// The component's Validate(), returning the key it concerns.
+std::optional<Violation> FindViolation(const ProbabilisticSamplerConfig& c) {
+  double pct = static_cast<double>(c.sampling_percentage);
+  if (std::isinf(pct) || std::isnan(pct)) {
+    return Violation{"sampling_percentage", "sampling rate is invalid: " + FormatGoF(pct) + "%"};
+  }
+  double ratio = pct / 100.0;
+  if (ratio < 0) {
+    return Violation{"sampling_percentage", "sampling rate is negative: " + FormatGoF(pct) + "%"};
+  }
+  if (ratio != 0 && ratio < kMinSamplingProbability) {
+    return Violation{"sampling_percentage",
+                     "sampling rate is too small: " + FormatGoG(pct, 32) + "%"};
+  }
+  if (!c.attribute_source.empty() && c.attribute_source != "traceID" &&
+      c.attribute_source != "record") {
+    return Violation{"attribute_source", "invalid attribute source: " + c.attribute_source +
+                                             ". Expected: traceID or record"};
+  }
+  if (c.sampling_precision == 0) {
+    return Violation{"sampling_precision", "invalid sampling precision: 0"};
+  }
+  if (c.sampling_precision > kThresholdHexDigits) {
+    return Violation{"sampling_precision", "sampling precision is too great, should be <= 14: " +
+                                               std::to_string(c.sampling_precision)};
+  }
+  if (c.sampling_precision < 0) {
+    // The component lets negative values through Validate() and then computes meaningless
+    // thresholds; tracesim rejects them.
+    return Violation{"sampling_precision", "sampling precision must be in [1, 14], got " +
+                                               std::to_string(c.sampling_precision)};
+  }
+  return std::nullopt;
+}
+
+// Problems as "SOURCE:LINE:COL: PATH: message".
+class Problems {
+ public:
+  explicit Problems(std::string_view source) : source_(source) {}
+  void Add(const YAML::Node& at, const std::string& path, const std::string& msg) {
+    int line = 1, col = 1;
+    YAML::Mark mk = at.Mark();
+    if (!mk.is_null() && mk.line >= 0) {
+      line = mk.line + 1;
+      col = mk.column + 1;
+    }
+    if (!text_.empty()) text_ += "\n";
+    text_ += std::string(source_) + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
+             path + ": " + msg;
+  }
+  bool empty() const { return text_.empty(); }
+  sim::Status ToStatus() const { return sim::Status::InvalidArgument(text_); }
+
+ private:
+  std::string_view source_;
+  std::string text_;
+};
+
+std::string JoinKeys() {
+  std::string out;
+  for (size_t i = 0; i < kKeys.size(); ++i) out += (i ? ", " : "") + kKeys[i];
+  return out;
+}
+
+enum class Priority { kDefer, kMustSample, kDoNotSample };
+
+Priority FromNumber(double v) {
+  if (v == 0.0) return Priority::kDoNotSample;
+  if (v > 0.0) return Priority::kMustSample;
+  return Priority::kDefer;
+}
+
+// parseSpanSamplingPriority: int, double, or a string that parses as a float.
+Priority SpanPriority(const sim::Model& model, const sim::Span& span) {
+  sim::StrId key = model.strings.Find("sampling.priority");
+  if (key == sim::kEmptyStr) return Priority::kDefer;
+  const sim::AttrValue* v = span.FindAttr(key);
+  if (!v) return Priority::kDefer;
+  switch (v->type) {
+    case sim::AttrValue::Type::kInt:
+      return FromNumber(static_cast<double>(v->i));
+    case sim::AttrValue::Type::kDouble:
+      return FromNumber(v->d);
+    case sim::AttrValue::Type::kString: {
+      double d = 0;
+      if (ParseGoFloat(model.strings.Get(v->str), &d)) return FromNumber(d);
+      return Priority::kDefer;
+    }
+    case sim::AttrValue::Type::kPrefixedInt:
+      // Rendered as prefix + integer: a number only when the prefix is empty.
+      if (v->str == sim::kEmptyStr) return FromNumber(static_cast<double>(v->i));
+      return Priority::kDefer;
+    default:
+      return Priority::kDefer;
+  }
+}
+
+}  // namespace
+
+std::string_view ProbabilisticModeName(ProbabilisticMode m) {
+  switch (m) {
+    case ProbabilisticMode::kUnset:
+      return "";
+    case ProbabilisticMode::kHashSeed:
+      return "hash_seed";
+    case ProbabilisticMode::kProportional:
+      return "proportional";
+    case ProbabilisticMode::kEqualizing:
+      return "equalizing";
+  }
+  return "";
+}
+
+std::string_view ProbabilisticErrorName(ProbabilisticError e) {
+  switch (e) {
+    case ProbabilisticError::kNone:
+      return "";
+    case ProbabilisticError::kMissingRandomness:
+      return "missing randomness";
+    case ProbabilisticError::kInconsistentThreshold:
+      return "inconsistent arriving threshold: item should not have been sampled";
+    case ProbabilisticError::kTraceStateInvalid:
+      return "invalid tracestate ot entry";
+    case ProbabilisticError::kRandomnessInUse:
+      return "item has sampling randomness, equalizing or proportional mode recommended";
+    case ProbabilisticError::kThresholdInUse:
+      return "item has sampling threshold, equalizing or proportional mode recommended";
+  }
+  return "";
+}
+
+sim::Status ProbabilisticSamplerConfig::Validate() const {
+  if (std::optional<Violation> v = FindViolation(*this)) {
+    return sim::Status::InvalidArgument(v->key + ": " + v->message);
+  }
+  return sim::Status::Ok();
+}
+
+ProbabilisticMode ProbabilisticSamplerConfig::EffectiveMode() const {
+  if (mode != ProbabilisticMode::kUnset) return mode;
+  if (hash_seed != 0) return ProbabilisticMode::kHashSeed;
+  return default_mode == ProbabilisticMode::kUnset ? ProbabilisticMode::kHashSeed : default_mode;
+}
+
+sim::Result<ProbabilisticParse> ParseProbabilisticSamplerConfig(const YAML::Node& block,
+                                                                std::string_view source,
+                                                                std::string_view path) {
+  ProbabilisticParse out;
+  ProbabilisticSamplerConfig& c = out.config;
+  Problems p(source);
+  std::string base(path);
+  std::map<std::string, YAML::Node> key_nodes;
+  if (block.IsDefined() && !block.IsNull()) {
+    if (!block.IsMap()) {
+      p.Add(block, base, "must be a mapping of processor settings");
+      return p.ToStatus();
+    }
+    for (auto it = block.begin(); it != block.end(); ++it) {
+      std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+      std::string kp = base + "." + key;
+      const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
+      if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+        p.Add(it->first, kp,
+              "invalid key: the Collector rejects unknown keys ('' has invalid keys: " + key + ")" +
+                  sim::DidYouMean(key, kKeys) + " (allowed: " + JoinKeys() + ")");
+        continue;
+      }
+      if (key_nodes.count(key)) {
+        p.Add(it->first, kp, "duplicate key");
+        continue;
+      }
+      key_nodes[key] = it->first;
+      if (v.IsNull()) continue;  // `key:` with no value keeps the default
+      if (!v.IsScalar()) {
+        p.Add(v, kp,
+              std::string("must be a single value, got ") + (v.IsMap() ? "a mapping" : "a list"));
+        continue;
+      }
+      const std::string& s = v.Scalar();
+      if (key == "sampling_percentage") {
+        double d = 0;
+        if (!ParseGoFloat(s, &d)) {
+          p.Add(v, kp, "cannot parse '" + s + "' as a float32");
+        } else {
+          c.sampling_percentage = static_cast<float>(d);
+        }
+      } else if (key == "hash_seed") {
+        int64_t i = 0;
+        if (!ParseGoInt(s, &i) || i < 0 || i > int64_t{0xFFFFFFFF}) {
+          p.Add(v, kp, "cannot parse '" + s + "' as a uint32 (an integer in [0, 4294967295])");
+        } else {
+          c.hash_seed = static_cast<uint32_t>(i);
+        }
+      } else if (key == "mode") {
+        if (s == "hash_seed") {
+          c.mode = ProbabilisticMode::kHashSeed;
+        } else if (s == "proportional") {
+          c.mode = ProbabilisticMode::kProportional;
+        } else if (s == "equalizing") {
+          c.mode = ProbabilisticMode::kEqualizing;
+        } else if (s.empty()) {
+          c.mode = ProbabilisticMode::kUnset;
+        } else {
+          p.Add(v, kp,
+                "unsupported sampler mode \"" + s + "\"" +
+                    sim::DidYouMean(s, {"hash_seed", "proportional", "equalizing"}) +
+                    " (allowed: hash_seed, proportional, equalizing)");
+        }
+      } else if (key == "fail_closed") {
+        if (!ParseGoBool(s, &c.fail_closed)) p.Add(v, kp, "cannot parse '" + s + "' as a bool");
+      } else if (key == "sampling_precision") {
+        int64_t i = 0;
+        if (!ParseGoInt(s, &i) || i < std::numeric_limits<int>::min() ||
+            i > std::numeric_limits<int>::max()) {
+          p.Add(v, kp, "cannot parse '" + s + "' as an int");
+        } else {
+          c.sampling_precision = static_cast<int>(i);
+        }
+      } else if (key == "attribute_source") {
+        c.attribute_source = s;
+      } else if (key == "from_attribute") {
+        c.from_attribute = s;
+      } else if (key == "sampling_priority") {
+        c.sampling_priority = s;
+      }
+    }
+  }
+  if (!p.empty()) return p.ToStatus();
+  if (std::optional<Violation> v = FindViolation(c)) {
+    auto it = key_nodes.find(v->key);
+    const YAML::Node& at = it != key_nodes.end() ? it->second : block;
+    p.Add(at, base + "." + v->key, v->message);
+    return p.ToStatus();
+  }
+  if (!key_nodes.count("sampling_percentage")) {
+    out.warnings.push_back(base +
+                           ": sampling_percentage is not set; the component's default 0 drops "
+                           "every span");
+  } else if (c.sampling_percentage > 100) {
+    out.warnings.push_back(base + ".sampling_percentage: " + FormatGoG(c.sampling_percentage, 32) +
+                           " is treated as 100");
+  }
+  if (c.hash_seed != 0 && c.EffectiveMode() != ProbabilisticMode::kHashSeed) {
+    out.warnings.push_back(base + ".hash_seed: only used in hash_seed mode (mode is " +
+                           std::string(ProbabilisticModeName(c.EffectiveMode())) + ")");
+  }
+  return out;
+}
+
+sim::Result<std::vector<std::pair<std::string, ProbabilisticParse>>>
+ParseCollectorProbabilisticSamplers(const YAML::Node& root, std::string_view source) {
+  std::vector<std::pair<std::string, ProbabilisticParse>> out;
+  if (!root.IsMap()) return out;
+  YAML::Node processors = root["processors"];
+  if (!processors.IsDefined() || processors.IsNull()) return out;
+  if (!processors.IsMap()) {
+    Problems p(source);
+    p.Add(processors, "processors", "must be a mapping of component id to settings");
+    return p.ToStatus();
+  }
+  constexpr std::string_view kType = "probabilistic_sampler";
+  for (auto it = processors.begin(); it != processors.end(); ++it) {
+    std::string id = it->first.IsScalar() ? it->first.Scalar() : "";
+    bool match =
+        id == kType || (id.size() > kType.size() + 1 && id.compare(0, kType.size(), kType) == 0 &&
+                        id[kType.size()] == '/');
+    if (!match) continue;
+    TRACESIM_ASSIGN_OR_RETURN(
+        ProbabilisticParse parsed,
+        ParseProbabilisticSamplerConfig(it->second, source, "processors." + id));
+    out.emplace_back(id, std::move(parsed));
+  }
+  return out;
+}
+
+sim::Result<std::vector<std::pair<std::string, ProbabilisticParse>>>
+LoadCollectorProbabilisticSamplers(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return sim::Status::NotFound(path + ": no such file");
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::ParserException& e) {
+    return sim::Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
+                                        std::to_string(e.mark.column + 1) +
+                                        ": YAML syntax error: " + e.msg);
+  } catch (const YAML::Exception& e) {
+    return sim::Status::IoError(path + ": " + e.what());
+  }
+  return ParseCollectorProbabilisticSamplers(root, path);
+}
+
+uint32_t ProbabilisticHash(std::span<const uint8_t> bytes, uint32_t seed) {
+  uint32_t h = 2166136261u;
+  auto mix = [&h](uint8_t b) {
+    h ^= b;
+    h *= 16777619u;
+  };
+  for (int i = 0; i < 4; ++i) mix(static_cast<uint8_t>(seed >> (8 * i)));
+  for (uint8_t b : bytes) mix(b);
+  return h;
+}
+
+uint32_t HashSeedBucket(const sim::TraceId& id, uint32_t seed) {
+  uint8_t bytes[16];
+  id.ToBytes(bytes);
+  return ProbabilisticHash(bytes, seed) & kBucketMask;
+}
+
+uint64_t HashSeedRandomness(const sim::TraceId& id, uint32_t seed) {
+  uint8_t bytes[16];
+  id.ToBytes(bytes);
+  uint32_t hashed32 = ProbabilisticHash(bytes, seed);
+  uint64_t hashed = hashed32 & kBucketMask;
+  uint64_t rprime14 = kNumHashBuckets - 1 - hashed;
+  uint64_t unused18 = hashed32 >> (32 - kNumHashBucketsLg2);
+  uint64_t mixed28 = unused18 ^ (unused18 << 10);
+  return (rprime14 << 42) | (mixed28 << 14) | hashed;
+}
+
+uint64_t ProbabilisticSamplerProcessor::HashRandomness(const sim::TraceId& id) const noexcept {
+  HashMemo& m = hash_memo_[(id.lo ^ id.hi) & (hash_memo_.size() - 1)];
+  if (!m.valid || !(m.id == id)) {
+    m.id = id;
+    m.randomness = HashSeedRandomness(id, hash_seed_);
+    m.valid = true;
+  }
+  return m.randomness;
+}
+
+ProbabilisticSamplerProcessor::ProbabilisticSamplerProcessor(
+    const ProbabilisticSamplerConfig& config)
+    : mode_(config.EffectiveMode()),
+      fail_closed_(config.fail_closed),
+      hash_seed_(config.hash_seed),
+      precision_(config.sampling_precision) {
+  float pct = config.sampling_percentage;
+  if (pct > 100) pct = 100;
+  if (!(pct > 0)) {
+    never_ = true;
+    return;
+  }
+  double ratio = static_cast<double>(pct) / 100;
+  if (ratio < kMinSamplingProbability) ratio = kMinSamplingProbability;
+  ratio_ = ratio;
+  switch (mode_) {
+    case ProbabilisticMode::kEqualizing: {
+      sim::Result<uint64_t> t = ProbabilityToThreshold(ratio, precision_);
+      fixed_threshold_ = t.ok() ? *t : 0;
+      break;
+    }
+    case ProbabilisticMode::kProportional:
+      break;
+    default: {  // hash_seed: float32 multiply, truncated (the original component's arithmetic)
+      uint32_t scaled = static_cast<uint32_t>(pct * 163.84f);
+      if (scaled == 0) {
+        never_ = true;
+        return;
+      }
+      fixed_threshold_ = static_cast<uint64_t>(kNumHashBuckets - scaled) << 42;
+      break;
+    }
+  }
+}
+
+ProbabilisticDecision ProbabilisticSamplerProcessor::Decide(
+    const sim::Model& model, const sim::Span& span, uint64_t incoming_threshold,
+    std::optional<uint64_t> incoming_randomness) const {
+  ProbabilisticInput in;
+  in.threshold = incoming_threshold;
+  in.randomness = incoming_randomness;
+  return Decide(model, span, in);
+}
+
+ProbabilisticDecision ProbabilisticSamplerProcessor::Decide(const sim::Model& model,
+                                                            const sim::Span& span,
+                                                            const ProbabilisticInput& in) const {
+  ProbabilisticDecision d;
+  // The carrier: the span's ot values as the processor will write them back.
+  bool carrier = in.tracestate_valid;
+  uint64_t th = in.tracestate_valid ? in.threshold : kNoThreshold;
+  bool has_rv = in.tracestate_valid && in.randomness.has_value();
+  uint64_t rv = has_rv ? (*in.randomness & kRandomnessMask) : 0;
+  uint64_t rnd = kAllProbabilitiesRandomness;
+  bool missing = false;
+  ProbabilisticError err =
+      in.tracestate_valid ? ProbabilisticError::kNone : ProbabilisticError::kTraceStateInvalid;
+  d.policy = "missing_randomness";
+
+  if (never_) {
+    d.policy = "sampling_priority";  // the never sampler's stand-in randomness
+  } else if (mode_ == ProbabilisticMode::kHashSeed) {
+    if (span.trace_id.valid()) {
+      rnd = HashRandomness(span.trace_id);
+      d.policy = "trace_id_hash";
+    } else {
+      missing = true;
+    }
+    if (err == ProbabilisticError::kNone) {
+      if (has_rv) {
+        err = ProbabilisticError::kRandomnessInUse;
+        carrier = false;
+      } else if (th != kNoThreshold) {
+        err = ProbabilisticError::kThresholdInUse;
+        carrier = false;
+      } else {
+        has_rv = true;  // the hash becomes the span's explicit randomness
+        rv = rnd;
+      }
+    }
+  } else {
+    if (err != ProbabilisticError::kNone) {
+      missing = true;
+    } else if (has_rv) {
+      rnd = rv;
+      d.policy = "sampling_randomness";
+    } else if (span.trace_id.valid()) {
+      rnd = span.trace_id.Randomness56();
+      d.policy = "trace_id_w3c";
+    } else {
+      missing = true;
+    }
+  }
+
+  if (err == ProbabilisticError::kNone) {
+    if (missing) {
+      err = ProbabilisticError::kMissingRandomness;
+    } else if (carrier && th != kNoThreshold && rnd < th) {
+      th = kNoThreshold;  // cleared, as the spec recommends for an inconsistent th
+      err = ProbabilisticError::kInconsistentThreshold;
+    }
+  }
+
+  uint64_t threshold;
+  if (err != ProbabilisticError::kNone) {
+    threshold = fail_closed_ ? kMaxThreshold : 0;
+  } else if (never_) {
+    threshold = kMaxThreshold;
+  } else if (mode_ == ProbabilisticMode::kEqualizing) {
+    threshold = (th != kNoThreshold && fixed_threshold_ < th) ? th : fixed_threshold_;
+  } else if (mode_ == ProbabilisticMode::kProportional) {
+    double incoming = th != kNoThreshold ? ThresholdToProbability(th) : 1.0;
+    sim::Result<uint64_t> t = ProbabilityToThreshold(incoming * ratio_, precision_);
+    threshold = t.ok() ? *t : kMaxThreshold;
+  } else {
+    threshold = fixed_threshold_;
+  }
+
+  switch (SpanPriority(model, span)) {
+    case Priority::kDoNotSample:
+      threshold = kMaxThreshold;
+      d.policy = "sampling_priority";
+      break;
+    case Priority::kMustSample:
+      threshold = 0;
+      d.policy = "sampling_priority";
+      break;
+    case Priority::kDefer:
+      break;
+  }
+
+  d.keep = rnd >= threshold;
+  if (d.keep && carrier) {
+    // updateThreshold never lowers an existing th (that would raise the probability).
+    if (!(th != kNoThreshold && th > threshold))
+      th = threshold >= kMaxThreshold ? kNoThreshold : threshold;
+  }
+  if (!carrier) {  // tracestate left alone
+    th = in.tracestate_valid ? in.threshold : kNoThreshold;
+    has_rv = in.tracestate_valid && in.randomness.has_value();
+    rv = has_rv ? (*in.randomness & kRandomnessMask) : 0;
+  }
+  d.threshold = th;
+  d.has_randomness = has_rv;
+  d.randomness = rv;
+  d.error = err;
+  return d;
+}
+
+ProbabilisticDecision ProbabilisticSamplerProcessor::DecideFromTraceState(
+    const sim::Model& model, const sim::Span& span) const {
+  ProbabilisticInput in;
+  bool found = false;
+  std::string_view ot = FindOtMember(model.strings.Get(span.trace_state), &found);
+  if (found) {
+    OtValue v = ParseOtValue(ot, /*allow_uppercase_hex=*/true);
+    if (!v.valid) {
+      in.tracestate_valid = false;
+    } else {
+      in.threshold = v.threshold;
+      if (v.has_randomness) in.randomness = v.randomness;
+    }
+  }
+  return Decide(model, span, in);
+}
+
+}  // namespace tracesim::sampling

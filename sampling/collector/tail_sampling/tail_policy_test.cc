@@ -1,0 +1,421 @@
+#include "sampling/collector/tail_sampling/tail_policy.h"
+
+#include <gtest/gtest.h>
+
+#include "sampling/collector/tail_sampling/tail_config.h"
+#include "sampling/collector/tail_sampling/tail_test_model.h"
+#include "sim/rng.h"
+
+namespace tracesim::sampling {
+namespace {
+
+using testing::MakeSpan;
+using testing::MakeTailModel;
+using testing::Tid;
+
+class TailPolicyTest : public ::testing::Test {
+ protected:
+  TailPolicyTest() : model_(MakeTailModel()) {}
+
+  sim::StrId S(const char* s) { return model_.strings.Find(s); }
+
+  // A policy from the YAML of one policy object.
+  std::unique_ptr<TailPolicy> Make(const std::string& policy_yaml, TailPolicyOptions opt = {}) {
+    auto cfg = LoadTailSamplingConfigString("policies:\n  - " + policy_yaml + "\n", "", "p.yaml");
+    EXPECT_TRUE(cfg.ok()) << cfg.status().message();
+    if (!cfg.ok()) return nullptr;
+    auto p = TailPolicy::Create(cfg->policies[0], model_, opt);
+    EXPECT_TRUE(p.ok()) << p.status().message();
+    return p.ok() ? std::move(p).value() : nullptr;
+  }
+
+  TailDecision Eval(TailPolicy& p, int64_t now = 5'000'000'000) {
+    TailTraceData t;
+    t.model = &model_;
+    t.trace_id = spans_.empty() ? Tid(1) : spans_[0].trace_id;
+    t.spans = spans_;
+    t.events = events_;
+    t.span_count = spans_.size();
+    t.size_bytes = size_bytes_;
+    return p.Evaluate(t, now);
+  }
+
+  sim::Model model_;
+  std::vector<sim::Span> spans_;
+  std::vector<sim::SpanEvent> events_;
+  uint64_t size_bytes_ = 0;
+};
+
+TEST_F(TailPolicyTest, AlwaysSampleAndTraceFlags) {
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  EXPECT_EQ(Eval(*Make("{name: a, type: always_sample}")), TailDecision::kSampled);
+  auto f = Make("{name: f, type: trace_flags}");
+  EXPECT_EQ(Eval(*f), TailDecision::kNotSampled);
+  spans_.push_back(MakeSpan(1, 2, 1, 0, 10));
+  spans_[1].flags |= sim::kFlagSampled;
+  EXPECT_EQ(Eval(*f), TailDecision::kSampled);
+}
+
+TEST_F(TailPolicyTest, LatencyUsesRunningWindow) {
+  const int64_t ms = 1'000'000;
+  auto lo = Make("{name: l, type: latency, latency: {threshold_ms: 100}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 99 * ms)};
+  EXPECT_EQ(Eval(*lo), TailDecision::kNotSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 100 * ms)};
+  EXPECT_EQ(Eval(*lo), TailDecision::kSampled);  // >= without an upper bound
+  // Two short spans far apart span the threshold together.
+  spans_ = {MakeSpan(1, 2, 1, 0, 10 * ms), MakeSpan(1, 3, 1, 150 * ms, 10 * ms)};
+  EXPECT_EQ(Eval(*lo), TailDecision::kSampled);
+
+  auto band =
+      Make("{name: b, type: latency, latency: {threshold_ms: 100, upper_threshold_ms: 200}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 100 * ms)};
+  EXPECT_EQ(Eval(*band), TailDecision::kNotSampled);  // strict lower bound with an upper bound
+  spans_ = {MakeSpan(1, 1, 0, 0, 300 * ms)};
+  EXPECT_EQ(Eval(*band), TailDecision::kNotSampled);
+  // Quirk: a partial window inside the band samples a trace whose full duration exceeds it.
+  spans_ = {MakeSpan(1, 2, 1, 0, 150 * ms), MakeSpan(1, 1, 0, 0, 300 * ms)};
+  EXPECT_EQ(Eval(*band), TailDecision::kSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 300 * ms), MakeSpan(1, 2, 1, 0, 150 * ms)};
+  EXPECT_EQ(Eval(*band), TailDecision::kNotSampled);
+}
+
+TEST_F(TailPolicyTest, NumericAttribute) {
+  auto p = Make(
+      "{name: n, type: numeric_attribute, numeric_attribute: {key: key1, min_value: 50, "
+      "max_value: 100}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  EXPECT_EQ(Eval(*p), TailDecision::kNotSampled);
+  spans_[0].AddAttr(S("key1"), sim::AttrValue::Int(100));
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);  // inclusive
+  spans_[0].SetAttr(S("key1"), sim::AttrValue::Int(101));
+  EXPECT_EQ(Eval(*p), TailDecision::kNotSampled);
+  spans_[0].SetAttr(S("key1"), sim::AttrValue::Double(75.0));  // doubles read as 0
+  EXPECT_EQ(Eval(*p), TailDecision::kNotSampled);
+  // Only a max: a non-int value reads as 0 and is in range.
+  auto max_only =
+      Make("{name: m, type: numeric_attribute, numeric_attribute: {key: key1, max_value: 10}}");
+  EXPECT_EQ(Eval(*max_only), TailDecision::kSampled);
+  // Resource attributes are checked too (checkout resource has retries=3).
+  auto res = Make(
+      "{name: r, type: numeric_attribute, numeric_attribute: {key: retries, "
+      "min_value: 1, max_value: 5}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10, /*service=*/1)};
+  EXPECT_EQ(Eval(*res), TailDecision::kSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10, /*service=*/0)};
+  EXPECT_EQ(Eval(*res), TailDecision::kNotSampled);
+  auto inv = Make(
+      "{name: i, type: numeric_attribute, numeric_attribute: {key: retries, "
+      "min_value: 1, max_value: 5, invert_match: true}}");
+  EXPECT_EQ(Eval(*inv), TailDecision::kInvertSampled);  // key missing => sampled
+  spans_ = {MakeSpan(1, 1, 0, 0, 10, 1)};
+  EXPECT_EQ(Eval(*inv), TailDecision::kInvertNotSampled);
+  TailPolicyOptions gate;
+  gate.disable_invert_decisions = true;
+  auto inv_gated = Make(
+      "{name: i, type: numeric_attribute, numeric_attribute: {key: retries, "
+      "min_value: 1, max_value: 5, invert_match: true}}",
+      gate);
+  EXPECT_EQ(Eval(*inv_gated), TailDecision::kNotSampled);
+}
+
+TEST_F(TailPolicyTest, StringAttributeExactRegexAndInvert) {
+  auto exact = Make(
+      "{name: s, type: string_attribute, string_attribute: {key: key2, values: "
+      "[value1, value2]}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  EXPECT_EQ(Eval(*exact), TailDecision::kNotSampled);
+  spans_[0].AddAttr(S("key2"), sim::AttrValue::String(S("value2")));
+  EXPECT_EQ(Eval(*exact), TailDecision::kSampled);
+  spans_[0].SetAttr(S("key2"), sim::AttrValue::Int(1));
+  EXPECT_EQ(Eval(*exact), TailDecision::kNotSampled);  // only strings match
+
+  // Unanchored regex: "/health" matches "/api/health"? use the drop example's escaped form.
+  auto re = Make(
+      "{name: r, type: string_attribute, string_attribute: {key: url.path, values: "
+      "[\\/health], enabled_regex_matching: true, cache_max_size: 2}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].AddAttr(S("url.path"), sim::AttrValue::String(S("/health")));
+  EXPECT_EQ(Eval(*re), TailDecision::kSampled);
+  spans_[0].SetAttr(S("url.path"), sim::AttrValue::String(S("/api/users")));
+  EXPECT_EQ(Eval(*re), TailDecision::kNotSampled);
+  auto contains = Make(
+      "{name: c, type: string_attribute, string_attribute: {key: url.path, "
+      "values: [users], enabled_regex_matching: true}}");
+  EXPECT_EQ(Eval(*contains), TailDecision::kSampled);  // substring: not anchored
+  // Prefixed ints are strings on the wire.
+  spans_[0].SetAttr(S("url.path"), sim::AttrValue::PrefixedInt(S("user-"), 42));
+  auto prefixed = Make(
+      "{name: p, type: string_attribute, string_attribute: {key: url.path, "
+      "values: [user-42]}}");
+  EXPECT_EQ(Eval(*prefixed), TailDecision::kSampled);
+
+  // Resource attributes and invert.
+  auto svc = Make(
+      "{name: v, type: string_attribute, string_attribute: {key: service.name, "
+      "values: [checkout], invert_match: true}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10, 0)};
+  EXPECT_EQ(Eval(*svc), TailDecision::kInvertSampled);
+  spans_.push_back(MakeSpan(1, 2, 1, 0, 10, 1));
+  EXPECT_EQ(Eval(*svc), TailDecision::kInvertNotSampled);
+}
+
+TEST_F(TailPolicyTest, BooleanAttribute) {
+  auto t = Make("{name: b, type: boolean_attribute, boolean_attribute: {key: key4, value: true}}");
+  auto f = Make("{name: b, type: boolean_attribute, boolean_attribute: {key: key4, value: false}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  EXPECT_EQ(Eval(*t), TailDecision::kNotSampled);
+  EXPECT_EQ(Eval(*f), TailDecision::kNotSampled);  // key absent
+  spans_[0].AddAttr(S("key4"), sim::AttrValue::Bool(true));
+  EXPECT_EQ(Eval(*t), TailDecision::kSampled);
+  EXPECT_EQ(Eval(*f), TailDecision::kNotSampled);
+  spans_[0].SetAttr(S("key4"), sim::AttrValue::String(S("value1")));
+  EXPECT_EQ(Eval(*f), TailDecision::kSampled);  // a non-bool reads as false
+  auto inv = Make(
+      "{name: b, type: boolean_attribute, boolean_attribute: {key: key4, value: "
+      "false, invert_match: true}}");
+  EXPECT_EQ(Eval(*inv), TailDecision::kInvertNotSampled);
+}
+
+TEST_F(TailPolicyTest, ProbabilisticHashAndThreshold) {
+  // FNV-1a 64 (offset basis 0xcbf29ce484222325, prime 0x100000001b3) over salt then id bytes.
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : std::string("default-hash-seed")) {
+    h ^= static_cast<uint8_t>(c);
+    h *= 0x100000001b3ull;
+  }
+  for (int i = 0; i < 16; ++i) h *= 0x100000001b3ull;  // 16 zero bytes: xor 0 then multiply
+  EXPECT_EQ(TailProbabilisticHash("default-hash-seed", sim::TraceId{0, 0}), h);
+  EXPECT_EQ(TailProbabilisticThreshold(100), UINT64_MAX);
+  EXPECT_EQ(TailProbabilisticThreshold(1000), UINT64_MAX);
+  EXPECT_EQ(TailProbabilisticThreshold(0), 0u);
+  EXPECT_EQ(TailProbabilisticThreshold(50), 0x7FFFFFFFFFFFFFFFull);
+  // Over many trace ids the sampled fraction is close to the percentage.
+  auto p = Make("{name: p, type: probabilistic, probabilistic: {sampling_percentage: 25}}");
+  auto q = Make("{name: q, type: probabilistic, probabilistic: {sampling_percentage: 10}}");
+  auto other = Make(
+      "{name: o, type: probabilistic, probabilistic: {hash_salt: other, "
+      "sampling_percentage: 10}}");
+  int kept = 0, nested_violations = 0, both_other = 0, kept_q = 0;
+  sim::Rng rng(301);
+  for (int i = 0; i < 20000; ++i) {
+    spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+    spans_[0].trace_id = sim::TraceId{rng.Next(), rng.Next()};
+    bool a = Eval(*p) == TailDecision::kSampled;
+    bool b = Eval(*q) == TailDecision::kSampled;
+    bool c = Eval(*other) == TailDecision::kSampled;
+    kept += a;
+    kept_q += b;
+    if (b && !a) ++nested_violations;  // same salt: 10% is a subset of 25%
+    both_other += b && c;
+  }
+  EXPECT_NEAR(kept / 20000.0, 0.25, 0.015);
+  EXPECT_NEAR(kept_q / 20000.0, 0.10, 0.01);
+  EXPECT_EQ(nested_violations, 0);
+  EXPECT_NEAR(both_other / 20000.0, 0.01, 0.004);  // different salts: independent
+}
+
+TEST_F(TailPolicyTest, StatusCodeSpanCountTraceState) {
+  auto st = Make("{name: s, type: status_code, status_code: {status_codes: [ERROR]}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10), MakeSpan(1, 2, 1, 0, 10)};
+  EXPECT_EQ(Eval(*st), TailDecision::kNotSampled);
+  spans_[1].status = sim::StatusCode::kError;
+  EXPECT_EQ(Eval(*st), TailDecision::kSampled);
+  auto unset = Make("{name: u, type: status_code, status_code: {status_codes: [UNSET]}}");
+  EXPECT_EQ(Eval(*unset), TailDecision::kSampled);
+
+  auto sc = Make("{name: c, type: span_count, span_count: {min_spans: 2, max_spans: 3}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  EXPECT_EQ(Eval(*sc), TailDecision::kNotSampled);
+  spans_.push_back(MakeSpan(1, 2, 1, 0, 10));
+  EXPECT_EQ(Eval(*sc), TailDecision::kSampled);
+  spans_.push_back(MakeSpan(1, 3, 1, 0, 10));
+  spans_.push_back(MakeSpan(1, 4, 1, 0, 10));
+  EXPECT_EQ(Eval(*sc), TailDecision::kNotSampled);
+
+  auto ts = Make("{name: t, type: trace_state, trace_state: {key: key3, values: [value1]}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].trace_state = S("key3=nope");
+  EXPECT_EQ(Eval(*ts), TailDecision::kNotSampled);
+  spans_[0].trace_state = S("key3=value1,other=x");
+  EXPECT_EQ(Eval(*ts), TailDecision::kSampled);
+  spans_[0].trace_state = S("bad tracestate");
+  EXPECT_EQ(Eval(*ts), TailDecision::kNotSampled);
+}
+
+TEST_F(TailPolicyTest, RateLimitingPerDecisionSecond) {
+  auto p = Make("{name: r, type: rate_limiting, rate_limiting: {spans_per_second: 5}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10), MakeSpan(1, 2, 1, 0, 10)};  // 2 spans per trace
+  const int64_t t0 = 100'000'000'000;
+  EXPECT_EQ(Eval(*p, t0), TailDecision::kSampled);           // 2 < 5
+  EXPECT_EQ(Eval(*p, t0 + 100), TailDecision::kSampled);     // 4 < 5
+  EXPECT_EQ(Eval(*p, t0 + 200), TailDecision::kNotSampled);  // 6 not < 5
+  EXPECT_EQ(Eval(*p, t0 + 999'999'999), TailDecision::kNotSampled);
+  EXPECT_EQ(Eval(*p, t0 + 1'000'000'000), TailDecision::kSampled);  // new second resets
+  spans_.assign(5, MakeSpan(1, 1, 0, 0, 10));
+  EXPECT_EQ(Eval(*p, t0 + 5'000'000'000), TailDecision::kNotSampled);  // >= limit: never
+}
+
+TEST_F(TailPolicyTest, BytesLimitingTokenBucket) {
+  auto p = Make(
+      "{name: b, type: bytes_limiting, bytes_limiting: {bytes_per_second: 1000, "
+      "burst_capacity: 1500}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  const int64_t t0 = 100'000'000'000;
+  size_bytes_ = 1000;
+  EXPECT_EQ(Eval(*p, t0), TailDecision::kSampled);                   // starts full: 1500 -> 500
+  EXPECT_EQ(Eval(*p, t0), TailDecision::kNotSampled);                // 500 < 1000
+  EXPECT_EQ(Eval(*p, t0 + 400'000'000), TailDecision::kNotSampled);  // 900
+  EXPECT_EQ(Eval(*p, t0 + 500'000'000), TailDecision::kSampled);     // 1000 -> 0
+  EXPECT_EQ(Eval(*p, t0 + 10'000'000'000), TailDecision::kSampled);  // capped at 1500
+  size_bytes_ = 1501;
+  EXPECT_EQ(Eval(*p, t0 + 20'000'000'000), TailDecision::kNotSampled);  // above burst: never
+  auto def = Make("{name: d, type: bytes_limiting, bytes_limiting: {bytes_per_second: 100}}");
+  size_bytes_ = 200;
+  EXPECT_EQ(Eval(*def, t0), TailDecision::kSampled);  // default burst = 2 x rate
+  size_bytes_ = 1;
+  EXPECT_EQ(Eval(*def, t0), TailDecision::kNotSampled);
+}
+
+TEST_F(TailPolicyTest, AndDropNot) {
+  auto a = Make(R"y({name: a, type: and, and: {and_sub_policy: [
+      {name: x, type: string_attribute, string_attribute: {key: service.name, values: [checkout], invert_match: true}},
+      {name: y, type: status_code, status_code: {status_codes: [ERROR]}}]}})y");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10, 0)};
+  spans_[0].status = sim::StatusCode::kError;
+  EXPECT_EQ(Eval(*a), TailDecision::kSampled);  // InvertSampled counts as a match
+  spans_.push_back(MakeSpan(1, 2, 1, 0, 10, 1));
+  EXPECT_EQ(Eval(*a), TailDecision::kNotSampled);  // InvertNotSampled => no
+
+  auto d = Make(R"y({name: d, type: drop, drop: {drop_sub_policy: [
+      {name: x, type: string_attribute, string_attribute: {key: service.name, values: [checkout]}}]}})y");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10, 0)};
+  EXPECT_EQ(Eval(*d), TailDecision::kNotSampled);  // no opinion
+  spans_ = {MakeSpan(1, 1, 0, 0, 10, 1)};
+  EXPECT_EQ(Eval(*d), TailDecision::kDropped);
+
+  auto n = Make(
+      "{name: n, type: not, not: {not_sub_policy: {name: x, type: status_code, "
+      "status_code: {status_codes: [ERROR]}}}}");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  EXPECT_EQ(Eval(*n), TailDecision::kSampled);
+  spans_[0].status = sim::StatusCode::kError;
+  EXPECT_EQ(Eval(*n), TailDecision::kNotSampled);
+  auto ni = Make(
+      "{name: n, type: not, not: {not_sub_policy: {name: x, type: string_attribute, "
+      "string_attribute: {key: key2, values: [v], invert_match: true}}}}");
+  EXPECT_EQ(Eval(*ni), TailDecision::kInvertSampled);  // passed through unchanged
+}
+
+TEST_F(TailPolicyTest, CompositeAllocationQuirks) {
+  auto c = Make(R"y({name: c, type: composite, composite: {
+      max_total_spans_per_second: 10,
+      policy_order: [first, second, third],
+      composite_sub_policy: [
+        {name: first, type: status_code, status_code: {status_codes: [ERROR]}},
+        {name: second, type: always_sample},
+        {name: third, type: always_sample}],
+      rate_allocation: [{policy: first, percent: 50}, {policy: second, percent: 0}]}})y");
+  // first: 50% of 10 = 5; second: listed with 0 => equal share 10/3 = 3; third: unlisted => 0.
+  EXPECT_EQ(c->allocations(), (std::vector<int64_t>{5, 3, 0}));
+  const int64_t t0 = 100'000'000'000;
+  spans_ = {MakeSpan(1, 1, 0, 0, 10), MakeSpan(1, 2, 1, 0, 10)};  // 2 spans, no error
+  EXPECT_EQ(Eval(*c, t0), TailDecision::kSampled);                // second: 2 <= 3
+  EXPECT_EQ(Eval(*c, t0 + 1), TailDecision::kNotSampled);         // second: 4 > 3; no fall-through
+  spans_[0].status = sim::StatusCode::kError;
+  EXPECT_EQ(Eval(*c, t0 + 2), TailDecision::kSampled);     // first: 2 <= 5
+  EXPECT_EQ(Eval(*c, t0 + 3), TailDecision::kSampled);     // first: 4 <= 5
+  EXPECT_EQ(Eval(*c, t0 + 4), TailDecision::kNotSampled);  // first: 6 > 5; budget not shared
+  EXPECT_EQ(Eval(*c, t0 + 1'000'000'000), TailDecision::kSampled);  // next second resets
+}
+
+TEST_F(TailPolicyTest, OttlSubset) {
+  auto p = Make(R"y({name: o, type: ottl_condition, ottl_condition: {span: [
+      "attributes[\"key2\"] == \"value1\" and kind == SPAN_KIND_SERVER",
+      "status.code == STATUS_CODE_ERROR",
+      "attributes[\"key1\"] >= 500 and not (name == \"GET /\")",
+      "IsMatch(resource.attributes[\"service.name\"], \"^check\")"],
+    spanevent: ["name == \"exception\""]}})y");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10, 0)};
+  spans_[0].name = S("GET /");
+  EXPECT_EQ(Eval(*p), TailDecision::kNotSampled);
+  spans_[0].AddAttr(S("key2"), sim::AttrValue::String(S("value1")));
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+  spans_[0].kind = sim::SpanKind::kClient;
+  EXPECT_EQ(Eval(*p), TailDecision::kNotSampled);
+  spans_[0].status = sim::StatusCode::kError;
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+  spans_[0].status = sim::StatusCode::kUnset;
+  spans_[0].AddAttr(S("key1"), sim::AttrValue::Int(700));
+  EXPECT_EQ(Eval(*p), TailDecision::kNotSampled);  // name is "GET /"
+  spans_[0].name = S("POST /checkout");
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10, 1)};  // checkout resource
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10, 0)};
+  sim::SpanEvent ev;
+  ev.name = S("exception");
+  events_ = {ev};
+  spans_[0].first_event = 0;
+  spans_[0].event_count = 1;
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+
+  // The upstream test conditions: `!=` against a missing attribute is true (nil != "v").
+  auto up = Make(R"y({name: u, type: ottl_condition, ottl_condition: {error_mode: ignore, span: [
+      "attributes[\"test_attr_key_2\"] != \"test_attr_val_1\""]}})y");
+  events_.clear();
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  EXPECT_EQ(Eval(*up), TailDecision::kSampled);
+
+  // Outside the subset: a clear kUnsupported naming the condition.
+  auto cfg = LoadTailSamplingConfigString(
+      "policies: [{name: o, type: ottl_condition, ottl_condition: {span: "
+      "['Len(attributes[\"k\"]) > 3']}}]\n",
+      "", "o.yaml");
+  ASSERT_TRUE(cfg.ok());
+  auto bad = TailPolicy::Create(cfg->policies[0], model_, {});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), sim::Status::Code::kUnsupported);
+  EXPECT_NE(bad.status().message().find("Len(attributes[\"k\"]) > 3"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("function \"Len\""), std::string::npos);
+}
+
+TEST(CombineDecisionsTest, TruthTableOverEveryCombination) {
+  struct Row {
+    int s, ns, d, is, ins;
+    TailDecision want;
+  };
+  // Columns: Sampled, NotSampled, Dropped, InvertSampled, InvertNotSampled seen.
+  const Row rows[] = {
+      {0, 0, 0, 0, 0, TailDecision::kNotSampled}, {1, 0, 0, 0, 0, TailDecision::kSampled},
+      {0, 1, 0, 0, 0, TailDecision::kNotSampled}, {1, 1, 0, 0, 0, TailDecision::kSampled},
+      {0, 0, 1, 0, 0, TailDecision::kDropped},    {1, 0, 1, 0, 0, TailDecision::kDropped},
+      {0, 1, 1, 0, 0, TailDecision::kDropped},    {1, 1, 1, 0, 0, TailDecision::kDropped},
+      {0, 0, 0, 1, 0, TailDecision::kSampled},    {1, 0, 0, 1, 0, TailDecision::kSampled},
+      {0, 1, 0, 1, 0, TailDecision::kNotSampled}, {1, 1, 0, 1, 0, TailDecision::kSampled},
+      {0, 0, 1, 1, 0, TailDecision::kDropped},    {1, 0, 1, 1, 0, TailDecision::kDropped},
+      {0, 1, 1, 1, 0, TailDecision::kDropped},    {1, 1, 1, 1, 0, TailDecision::kDropped},
+      {0, 0, 0, 0, 1, TailDecision::kNotSampled}, {1, 0, 0, 0, 1, TailDecision::kNotSampled},
+      {0, 1, 0, 0, 1, TailDecision::kNotSampled}, {1, 1, 0, 0, 1, TailDecision::kNotSampled},
+      {0, 0, 1, 0, 1, TailDecision::kDropped},    {1, 0, 1, 0, 1, TailDecision::kDropped},
+      {0, 1, 1, 0, 1, TailDecision::kDropped},    {1, 1, 1, 0, 1, TailDecision::kDropped},
+      {0, 0, 0, 1, 1, TailDecision::kNotSampled}, {1, 0, 0, 1, 1, TailDecision::kNotSampled},
+      {0, 1, 0, 1, 1, TailDecision::kNotSampled}, {1, 1, 0, 1, 1, TailDecision::kNotSampled},
+      {0, 0, 1, 1, 1, TailDecision::kDropped},    {1, 0, 1, 1, 1, TailDecision::kDropped},
+      {0, 1, 1, 1, 1, TailDecision::kDropped},    {1, 1, 1, 1, 1, TailDecision::kDropped},
+  };
+  ASSERT_EQ(std::size(rows), 32u);
+  for (const Row& r : rows) {
+    TailDecisionMask m = 0;
+    if (r.s) m |= Bit(TailDecision::kSampled);
+    if (r.ns) m |= Bit(TailDecision::kNotSampled);
+    if (r.d) m |= Bit(TailDecision::kDropped);
+    if (r.is) m |= Bit(TailDecision::kInvertSampled);
+    if (r.ins) m |= Bit(TailDecision::kInvertNotSampled);
+    EXPECT_EQ(CombineDecisions(m), r.want)
+        << "S=" << r.s << " NS=" << r.ns << " D=" << r.d << " IS=" << r.is << " INS=" << r.ins;
+  }
+}
+
+}  // namespace
+}  // namespace tracesim::sampling

@@ -1,0 +1,154 @@
+// Policies on properties of the trace's spans: always_sample, latency, status_code, span_count,
+// trace_state, trace_flags (the Collector's always_sample.go, latency.go, status_code.go,
+// span_count_sampler.go, trace_state_filter.go and trace_flags).
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <string_view>
+
+#include "sampling/collector/tail_sampling/tail_policy_families.h"
+
+namespace tracesim::sampling::tail_policies {
+namespace {
+
+class AlwaysSamplePolicy final : public TailPolicy {
+ public:
+  using TailPolicy::TailPolicy;
+
+ private:
+  TailDecision Decide(const TailTraceData&, int64_t) override { return TailDecision::kSampled; }
+};
+
+class LatencyPolicy final : public TailPolicy {
+ public:
+  using TailPolicy::TailPolicy;
+
+ private:
+  TailDecision Decide(const TailTraceData& t, int64_t) override {
+    const int64_t lo = config().latency.threshold_ms * 1'000'000;
+    const int64_t hi = config().latency.upper_threshold_ms * 1'000'000;
+    int64_t min_start = std::numeric_limits<int64_t>::max();
+    int64_t max_end = std::numeric_limits<int64_t>::min();
+    for (const sim::Span& s : t.spans) {  // running window, in buffered order
+      min_start = std::min(min_start, s.start_unix_nano);
+      max_end = std::max(max_end, s.end_unix_nano);
+      int64_t d = max_end - min_start;
+      if (hi == 0) {
+        if (d >= lo) return TailDecision::kSampled;
+      } else if (lo < d && d <= hi) {
+        return TailDecision::kSampled;
+      }
+    }
+    return TailDecision::kNotSampled;
+  }
+};
+
+class StatusCodePolicy final : public TailPolicy {
+ public:
+  StatusCodePolicy(const TailPolicyConfig& config, const TailPolicyOptions& options)
+      : TailPolicy(config, options) {
+    for (const std::string& s : config.status_code.status_codes) {
+      if (s == "UNSET") match_[0] = true;
+      if (s == "OK") match_[1] = true;
+      if (s == "ERROR") match_[2] = true;
+    }
+  }
+
+ private:
+  TailDecision Decide(const TailTraceData& t, int64_t) override {
+    for (const sim::Span& s : t.spans) {
+      auto code = static_cast<size_t>(s.status);
+      if (code < 3 && match_[code]) return TailDecision::kSampled;
+    }
+    return TailDecision::kNotSampled;
+  }
+  bool match_[3] = {false, false, false};  // UNSET, OK, ERROR
+};
+
+class SpanCountPolicy final : public TailPolicy {
+ public:
+  using TailPolicy::TailPolicy;
+
+ private:
+  TailDecision Decide(const TailTraceData& t, int64_t) override {
+    const int64_t n = static_cast<int64_t>(t.span_count);
+    const auto& c = config().span_count;
+    return n >= c.min_spans && (c.max_spans == 0 || n <= c.max_spans) ? TailDecision::kSampled
+                                                                      : TailDecision::kNotSampled;
+  }
+};
+
+// W3C tracestate lookup: the value of list member `key`; false when absent or unparsable.
+bool TraceStateValue(std::string_view ts, std::string_view key, std::string_view* out) {
+  bool found = false;
+  while (!ts.empty()) {
+    size_t comma = ts.find(',');
+    std::string_view member = ts.substr(0, comma);
+    ts = comma == std::string_view::npos ? std::string_view() : ts.substr(comma + 1);
+    while (!member.empty() && (member.front() == ' ' || member.front() == '\t'))
+      member.remove_prefix(1);
+    while (!member.empty() && (member.back() == ' ' || member.back() == '\t'))
+      member.remove_suffix(1);
+    if (member.empty()) continue;
+    size_t eq = member.find('=');
+    if (eq == std::string_view::npos || eq == 0 || eq + 1 >= member.size()) return false;
+    if (!found && member.substr(0, eq) == key) {
+      *out = member.substr(eq + 1);
+      found = true;
+    }
+  }
+  return found;
+}
+
+class TraceStatePolicy final : public TailPolicy {
+ public:
+  using TailPolicy::TailPolicy;
+
+ private:
+  TailDecision Decide(const TailTraceData& t, int64_t) override {
+    const sim::Model& m = *t.model;
+    for (const sim::Span& s : t.spans) {
+      if (s.trace_state == sim::kEmptyStr) continue;
+      std::string_view v;
+      if (!TraceStateValue(m.strings.Get(s.trace_state), config().trace_state.key, &v)) continue;
+      for (const std::string& want : config().trace_state.values)
+        if (want == v) return TailDecision::kSampled;
+    }
+    return TailDecision::kNotSampled;
+  }
+};
+
+class TraceFlagsPolicy final : public TailPolicy {
+ public:
+  using TailPolicy::TailPolicy;
+
+ private:
+  TailDecision Decide(const TailTraceData& t, int64_t) override {
+    for (const sim::Span& s : t.spans)
+      if (s.flags & sim::kFlagSampled) return TailDecision::kSampled;
+    return TailDecision::kNotSampled;
+  }
+};
+
+}  // namespace
+
+PolicyResult MakeTracePolicy(const TailPolicyConfig& config, const TailPolicyOptions& options) {
+  switch (config.type) {
+    case TailPolicyType::kAlwaysSample:
+      return std::unique_ptr<TailPolicy>(new AlwaysSamplePolicy(config, options));
+    case TailPolicyType::kLatency:
+      return std::unique_ptr<TailPolicy>(new LatencyPolicy(config, options));
+    case TailPolicyType::kStatusCode:
+      return std::unique_ptr<TailPolicy>(new StatusCodePolicy(config, options));
+    case TailPolicyType::kSpanCount:
+      return std::unique_ptr<TailPolicy>(new SpanCountPolicy(config, options));
+    case TailPolicyType::kTraceState:
+      return std::unique_ptr<TailPolicy>(new TraceStatePolicy(config, options));
+    case TailPolicyType::kTraceFlags:
+      return std::unique_ptr<TailPolicy>(new TraceFlagsPolicy(config, options));
+    default:
+      return sim::Status::Internal("not a trace-property policy");
+  }
+}
+
+}  // namespace tracesim::sampling::tail_policies

@@ -1,0 +1,531 @@
+#include "sampling/collector/tail_sampling/tail_processor.h"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <type_traits>
+
+#include "sampling/collector/tail_sampling/tail_size.h"
+
+namespace tracesim::sampling {
+namespace {
+constexpr int64_t kSecond = 1'000'000'000;
+
+bool UsesTraceSize(const std::vector<TailPolicyConfig>& policies) {
+  for (const TailPolicyConfig& p : policies) {
+    if (p.type == TailPolicyType::kBytesLimiting || UsesTraceSize(p.sub_policies)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+// --- stats ------------------------------------------------------------------------------------
+
+double TailSamplingStats::DecisionLatencyQuantileMs(double q) const {
+  uint64_t total = 0;
+  for (uint64_t c : decision_latency_ms) total += c;
+  if (total == 0) return -1;
+  q = std::clamp(q, 0.0, 1.0);
+  uint64_t rank = static_cast<uint64_t>(q * static_cast<double>(total));
+  if (rank >= total) rank = total - 1;
+  uint64_t seen = 0;
+  for (size_t i = 0; i < decision_latency_ms.size(); ++i) {
+    seen += decision_latency_ms[i];
+    if (seen > rank) return static_cast<double>(i + 1);
+  }
+  return static_cast<double>(decision_latency_ms.size());
+}
+
+// --- IdLru ------------------------------------------------------------------------------------
+
+void TailSamplingProcessor::IdLru::Unlink(uint32_t i) {
+  Node& n = nodes_[i];
+  if (n.prev != UINT32_MAX) nodes_[n.prev].next = n.next;
+  if (n.next != UINT32_MAX) nodes_[n.next].prev = n.prev;
+  if (head_ == i) head_ = n.next;
+  if (tail_ == i) tail_ = n.prev;
+  n.prev = n.next = UINT32_MAX;
+}
+
+void TailSamplingProcessor::IdLru::PushFront(uint32_t i) {
+  nodes_[i].prev = UINT32_MAX;
+  nodes_[i].next = head_;
+  if (head_ != UINT32_MAX) nodes_[head_].prev = i;
+  head_ = i;
+  if (tail_ == UINT32_MAX) tail_ = i;
+}
+
+bool TailSamplingProcessor::IdLru::Contains(const sim::TraceId& id) {
+  if (cap_ == 0) return false;
+  const uint32_t i = index_.Find(id);
+  if (i == sim::TraceIdMap::kMissing) return false;
+  Unlink(i);
+  PushFront(i);
+  return true;
+}
+
+void TailSamplingProcessor::IdLru::Put(const sim::TraceId& id) {
+  if (cap_ == 0) return;
+  const uint32_t found = index_.Find(id);
+  if (found != sim::TraceIdMap::kMissing) {
+    Unlink(found);
+    PushFront(found);
+    return;
+  }
+  uint32_t i;
+  if (nodes_.size() < cap_) {
+    i = static_cast<uint32_t>(nodes_.size());
+    nodes_.push_back(Node{id, UINT32_MAX, UINT32_MAX});
+  } else {
+    i = tail_;
+    index_.Erase(nodes_[i].id);
+    Unlink(i);
+    nodes_[i].id = id;
+  }
+  PushFront(i);
+  index_.Put(id, i);
+}
+
+// --- processor --------------------------------------------------------------------------------
+
+TailSamplingProcessor::TailSamplingProcessor(const TailSamplingConfig& config,
+                                             const sim::Model& model, const Options& options)
+    : config_(config),
+      model_(model),
+      options_(options),
+      sizer_(model),
+      sampled_cache_(static_cast<size_t>(std::max<int64_t>(0, config.sampled_cache_size))),
+      non_sampled_cache_(static_cast<size_t>(std::max<int64_t>(0, config.non_sampled_cache_size))) {
+}
+
+sim::Result<std::unique_ptr<TailSamplingProcessor>> TailSamplingProcessor::Create(
+    const TailSamplingConfig& config, const sim::Model& model, const Options& options) {
+  TRACESIM_RETURN_IF_ERROR(config.Validate());
+  const std::string where = config.source + ": " + config.id + ": ";
+  if (config.block_on_overflow) {
+    return sim::Status::Unsupported(
+        where +
+        "block_on_overflow: true is not modelled (blocking ingestion has no simulated "
+        "back-pressure path); use the default eviction of the oldest trace");
+  }
+  if (config.sampling_strategy != "trace-complete") {
+    return sim::Status::Unsupported(where + "sampling_strategy \"" + config.sampling_strategy +
+                                    "\" is not modelled; only trace-complete is");
+  }
+  if (config.num_shards != 1) {
+    return sim::Status::Unsupported(where + "num_shards > 1 is not modelled");
+  }
+  if (config.num_traces > (uint64_t{1} << 31)) {
+    return sim::Status::Unsupported(where + "num_traces above 2^31 is not modelled");
+  }
+  std::unique_ptr<TailSamplingProcessor> p(new TailSamplingProcessor(config, model, options));
+  for (const TailPolicyConfig& pc : config.policies) {
+    auto pol = TailPolicy::Create(pc, model, options.policy);
+    if (!pol.ok()) return pol.status().WithContext(where.substr(0, where.size() - 2));
+    p->policies_.push_back(std::move(pol).value());
+    TailPolicyStats ps;
+    ps.name = pc.name;
+    p->stats_.policies.push_back(std::move(ps));
+  }
+  // Drop policies are moved in front of all others, config order kept within each group.
+  for (size_t i = 0; i < config.policies.size(); ++i)
+    if (config.policies[i].type == TailPolicyType::kDrop) p->order_.push_back(i);
+  for (size_t i = 0; i < config.policies.size(); ++i)
+    if (config.policies[i].type != TailPolicyType::kDrop) p->order_.push_back(i);
+
+  p->track_size_ = config.maximum_trace_size_bytes > 0 || UsesTraceSize(config.policies);
+  p->num_batches_ =
+      std::max<uint64_t>(1, static_cast<uint64_t>(config.decision_wait_nanos / kSecond));
+  p->batches_.resize(p->num_batches_);
+  // MoveToEarlierBatch(id, batch, uint64(wait.Seconds())): whole seconds, may be 0 (next tick).
+  p->root_batches_ = config.decision_wait_after_root_received_nanos > 0
+                         ? config.decision_wait_after_root_received_nanos / kSecond
+                         : -1;
+  // Tables grow with the traces actually in memory (a sparse table sized for num_traces would
+  // turn every lookup into a cache miss).
+  p->slots_.reserve(std::min<uint64_t>(config.num_traces, 1024));
+  uint64_t table = options.removed_id_table_size;
+  if (table == 0) table = std::clamp<uint64_t>(4 * config.num_traces, 4096, 1u << 20);
+  p->removed_table_size_ = std::max<uint64_t>(table, 1);  // allocated on the first removal
+  const uint64_t buckets = static_cast<uint64_t>(config.decision_wait_nanos / 1'000'000) + 3000;
+  p->stats_.decision_latency_ms.assign(std::min<uint64_t>(buckets, 1u << 22), 0);
+  if (options.start_unix_nano >= 0) {
+    p->started_ = true;
+    p->now_ = options.start_unix_nano;
+    p->next_tick_ = options.start_unix_nano + kSecond;
+  }
+  return p;
+}
+
+uint64_t TailSamplingProcessor::Fingerprint(const sim::TraceId& id) noexcept {
+  // 64 bits of the 128: two distinct ids collide in one slot with probability 2^-64.
+  uint64_t h = (id.hi ^ (id.lo * 0xC2B2AE3D27D4EB4FULL)) * 0x9E3779B97F4A7C15ULL;
+  h ^= h >> 31;
+  return h == 0 ? 1 : h;  // 0 marks an empty slot
+}
+
+void TailSamplingProcessor::RememberRemoved(const sim::TraceId& id) noexcept {
+  if (removed_ids_.empty()) removed_ids_.assign(removed_table_size_, 0);
+  removed_ids_[sim::TraceIdHash{}(id) % removed_ids_.size()] = Fingerprint(id);
+}
+
+bool TailSamplingProcessor::WasRemoved(const sim::TraceId& id) const noexcept {
+  return id.valid() && !removed_ids_.empty() &&
+         removed_ids_[sim::TraceIdHash{}(id) % removed_ids_.size()] == Fingerprint(id);
+}
+
+void TailSamplingProcessor::RecordLatency(int64_t nanos) noexcept {
+  auto& h = stats_.decision_latency_ms;
+  if (h.empty()) return;
+  uint64_t ms = nanos <= 0 ? 0 : static_cast<uint64_t>(nanos / 1'000'000);
+  ++h[std::min<uint64_t>(ms, h.size() - 1)];
+}
+
+void TailSamplingProcessor::NotePeaks() noexcept {
+  stats_.traces_in_memory = map_.size();
+  stats_.peak_traces_in_memory = std::max(stats_.peak_traces_in_memory, stats_.traces_in_memory);
+  stats_.peak_spans_buffered = std::max(stats_.peak_spans_buffered, stats_.spans_buffered);
+  stats_.peak_bytes_buffered = std::max(stats_.peak_bytes_buffered, stats_.bytes_buffered);
+}
+
+void TailSamplingProcessor::Forward(const sim::Span& span, std::span<const sim::SpanEvent> events,
+                                    std::span<const sim::SpanLink> links,
+                                    uint32_t span_size) noexcept {
+  ++stats_.spans_released;
+  if (release_ != nullptr) {
+    release_->OnRelease(span, events, links, span_size);
+  } else if (downstream_ != nullptr) {
+    downstream_->OnSpanEnd(model_, span, events, links);
+  }
+}
+
+void TailSamplingProcessor::Append(TraceEntry& e, const sim::Span& span,
+                                   std::span<const sim::SpanEvent> events,
+                                   std::span<const sim::SpanLink> links,
+                                   uint32_t span_size) noexcept {
+  SpanBuffers& b = e.buf;
+  static_assert(std::is_trivially_copyable_v<sim::Span>);
+  static_assert(offsetof(sim::Span, dynamic_attrs) + sizeof(sim::Span::dynamic_attrs) <=
+                sizeof(sim::Span));
+  if (b.records.capacity() == 0) {
+    b.records.reserve(1024);  // 8 KiB: ~30 spans of the bundled topologies
+    b.offsets.reserve(32);
+  }
+  sim::Span& copy = *SpanRecords::Pack(b.records, b.offsets, span);
+  ++e.buffered;
+  copy.first_event = static_cast<uint32_t>(b.events.size());
+  copy.event_count = static_cast<uint32_t>(events.size());
+  copy.first_link = static_cast<uint32_t>(b.links.size());
+  copy.link_count = static_cast<uint32_t>(links.size());
+  if (!events.empty()) b.events.insert(b.events.end(), events.begin(), events.end());
+  if (!links.empty()) b.links.insert(b.links.end(), links.begin(), links.end());
+  const size_t body = span_size;
+  // This arrival's ResourceSpans, when a size cap or a bytes_limiting policy reads it.
+  const uint32_t rs = track_size_ ? sizer_.ResourceSpansSize(span, body) : 0;
+  b.sizes.push_back(SpanSizes{span_size, rs});
+  e.size_bytes += rs;
+  const uint64_t bytes = LengthDelimitedSize(body);  // + the ScopeSpans.spans wrapper
+  e.bytes += bytes;
+  ++e.span_count;
+  ++stats_.spans_buffered;
+  stats_.bytes_buffered += bytes;
+}
+
+void TailSamplingProcessor::ClearSpans(TraceEntry& e) noexcept {
+  SpanBuffers& b = e.buf;
+  stats_.spans_buffered -= e.buffered;
+  stats_.bytes_buffered -= e.bytes;
+  e.bytes = 0;
+  e.buffered = 0;
+  b.records.clear();
+  b.offsets.clear();
+  b.sizes.clear();
+  b.events.clear();
+  b.links.clear();
+  // Hand the capacity to the pool: a decided trace in memory keeps no buffers.
+  if (b.records.capacity() != 0) spare_buffers_.push_back(std::move(b));
+  b = SpanBuffers();
+}
+
+void TailSamplingProcessor::RemoveEntry(uint32_t slot) noexcept {
+  TraceEntry& e = slots_[slot];
+  ClearSpans(e);
+  if (e.decision == TailDecision::kPending) --pending_traces_;
+  map_.Erase(e.id);
+  RememberRemoved(e.id);
+  // Unlink from the insertion-order list.
+  if (e.older != UINT32_MAX) slots_[e.older].newer = e.newer;
+  if (e.newer != UINT32_MAX) slots_[e.newer].older = e.older;
+  if (oldest_ == slot) oldest_ = e.newer;
+  if (newest_ == slot) newest_ = e.older;
+  e.older = e.newer = UINT32_MAX;
+  e.in_use = false;
+  free_slots_.push_back(slot);
+  stats_.traces_in_memory = map_.size();
+}
+
+uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
+  const bool recreated = WasRemoved(id);  // before an eviction below overwrites the table
+  if (map_.size() >= config_.num_traces && oldest_ != UINT32_MAX) {
+    // waitForSpace without block_on_overflow: drop the oldest trace in memory, decided or not.
+    TraceEntry& old = slots_[oldest_];
+    if (old.decision == TailDecision::kPending) {
+      ++stats_.traces_dropped_too_early;
+      stats_.spans_dropped += old.buffered;
+    }
+    RemoveEntry(oldest_);
+  }
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  TraceEntry& e = slots_[slot];
+  if (!spare_buffers_.empty()) {
+    e.buf = std::move(spare_buffers_.back());
+    spare_buffers_.pop_back();
+  }
+  e.id = id;
+  e.in_use = true;
+  e.decision = TailDecision::kPending;
+  e.first_arrival = now_;
+  e.span_count = 0;
+  e.size_bytes = 0;
+  e.recreated = recreated;
+  if (e.recreated) ++stats_.split_traces;
+  e.older = newest_;
+  e.newer = UINT32_MAX;
+  if (newest_ != UINT32_MAX) slots_[newest_].newer = slot;
+  newest_ = slot;
+  if (oldest_ == UINT32_MAX) oldest_ = slot;
+  map_.Put(id, slot);
+  ++pending_traces_;
+  ++stats_.traces_seen;
+  // AddToCurrentBatch: processed at tick take_id_ + N.
+  e.batch = take_id_ + num_batches_;
+  current_batch_.push_back(id);
+  return slot;
+}
+
+void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
+                                   std::span<const sim::SpanLink> links,
+                                   int64_t arrival_unix_nano) noexcept {
+  OnSpan(span, events, links, arrival_unix_nano, sizer_.SpanSize(span, events, links));
+}
+
+void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
+                                   std::span<const sim::SpanLink> links, int64_t arrival_unix_nano,
+                                   uint32_t span_size) noexcept {
+  int64_t arrival = std::max(arrival_unix_nano, last_arrival_);
+  if (!started_) {
+    started_ = true;
+    next_tick_ = arrival + kSecond;
+  }
+  last_arrival_ = arrival;
+  AdvanceTo(arrival);
+  now_ = std::max(now_, arrival);
+  ++stats_.spans_received;
+  const sim::TraceId& id = span.trace_id;
+  if (sampled_cache_.Contains(id)) {
+    ++stats_.late_spans_cached_sampled;
+    Forward(span, events, links, span_size);
+    return;
+  }
+  if (non_sampled_cache_.Contains(id)) {
+    ++stats_.late_spans_cached_not_sampled;
+    ++stats_.spans_dropped;
+    return;
+  }
+  uint32_t slot = map_.Find(id);
+  if (slot != sim::TraceIdMap::kMissing) {
+    TraceEntry& e = slots_[slot];
+    if (e.decision != TailDecision::kPending) {
+      ++stats_.late_spans_inherited;
+      ++e.span_count;
+      if (track_size_) e.size_bytes += sizer_.ResourceSpansSize(span, span_size);
+      if (e.decision == TailDecision::kSampled) {
+        Forward(span, events, links, span_size);
+      } else {
+        ++stats_.spans_dropped;  // NotSampled, or Dropped ("unexpected decision", not forwarded)
+      }
+      return;
+    }
+  } else {
+    slot = NewTrace(id);
+  }
+  TraceEntry& e = slots_[slot];
+  if (e.recreated) ++stats_.late_spans_after_eviction;
+  Append(e, span, events, links, span_size);
+  if (span.parent_span_id == 0 && root_batches_ >= 0) {
+    // MoveToEarlierBatch(id, e.batch, root_batches_).
+    const uint64_t proposed = take_id_ + static_cast<uint64_t>(root_batches_);
+    if (proposed < e.batch) {
+      batches_[proposed % num_batches_].push_back(id);
+      e.batch = proposed;
+    }
+  }
+  if (config_.maximum_trace_size_bytes > 0 && e.size_bytes > config_.maximum_trace_size_bytes) {
+    NotePeaks();
+    ++stats_.traces_dropped_too_large;
+    Finalize(slot, TailDecision::kNotSampled);
+    return;
+  }
+  NotePeaks();
+}
+
+void TailSamplingProcessor::OnSpanEnd(const sim::Model& /*model*/, const sim::Span& span,
+                                      std::span<const sim::SpanEvent> events,
+                                      std::span<const sim::SpanLink> links) noexcept {
+  OnSpan(span, events, links, span.end_unix_nano);
+}
+
+void TailSamplingProcessor::AdvanceTo(int64_t unix_nano) noexcept {
+  if (!started_) return;
+  while (next_tick_ <= unix_nano) {
+    now_ = next_tick_;
+    Tick();
+    next_tick_ += kSecond;
+  }
+  now_ = std::max(now_, unix_nano);
+}
+
+void TailSamplingProcessor::Tick() noexcept {
+  // CloseCurrentAndTakeFirstBatch: read batch take_id_, put the current batch in its place.
+  const uint64_t batch_number = take_id_;
+  std::vector<sim::TraceId>& slot_batch = batches_[take_id_ % num_batches_];
+  std::vector<sim::TraceId> read;
+  read.swap(slot_batch);
+  slot_batch.swap(current_batch_);
+  ++take_id_;
+  for (const sim::TraceId& id : read) {
+    const uint32_t slot = map_.Find(id);
+    if (slot == sim::TraceIdMap::kMissing) continue;  // evicted (counted then) or removed
+    TraceEntry& e = slots_[slot];
+    if (e.decision != TailDecision::kPending || e.batch != batch_number) continue;
+    Decide(slot);
+  }
+  read.clear();
+  current_batch_.swap(read);  // reuse the read batch's storage as the new current batch
+}
+
+void TailSamplingProcessor::Decide(uint32_t slot) noexcept {
+  TraceEntry& e = slots_[slot];
+  TailTraceData data;
+  data.model = &model_;
+  data.trace_id = e.id;
+  data.spans = e.spans();
+  data.events = e.buf.events;
+  data.links = e.buf.links;
+  data.span_count = e.span_count;
+  // TracesSize of ReceivedBatches: one ResourceSpans per arrival.
+  data.size_bytes = 0;
+  if (track_size_) {
+    for (const SpanSizes& sz : e.buf.sizes) data.size_bytes += LengthDelimitedSize(sz.rs);
+  }
+  TailDecisionMask seen = 0;
+  size_t first_sampled = SIZE_MAX, first_invert_sampled = SIZE_MAX;
+  for (size_t idx : order_) {
+    TailDecision d = policies_[idx]->Evaluate(data, now_);
+    TailPolicyStats& ps = stats_.policies[idx];
+    if (d == TailDecision::kError) {
+      ++stats_.evaluation_errors;
+      ++ps.errors;
+      continue;
+    }
+    if (d == TailDecision::kSampled || d == TailDecision::kInvertSampled) {
+      ++ps.sampled;
+    } else if (d == TailDecision::kDropped) {
+      ++ps.dropped;
+    } else {
+      ++ps.not_sampled;
+    }
+    if (d == TailDecision::kSampled && first_sampled == SIZE_MAX) first_sampled = idx;
+    if (d == TailDecision::kInvertSampled && first_invert_sampled == SIZE_MAX) {
+      first_invert_sampled = idx;
+    }
+    seen |= Bit(d);
+    if (d == TailDecision::kDropped) break;
+    if (config_.sample_on_first_match && d == TailDecision::kSampled) break;
+  }
+  TailDecision final_decision = CombineDecisions(seen);
+  if (final_decision == TailDecision::kSampled) {
+    size_t credited = first_sampled != SIZE_MAX ? first_sampled : first_invert_sampled;
+    if (credited != SIZE_MAX) ++stats_.policies[credited].credited;
+  }
+  Finalize(slot, final_decision);
+}
+
+void TailSamplingProcessor::Release(TraceEntry& e) noexcept {
+  const SpanBuffers& b = e.buf;
+  size_t i = 0;
+  for (const sim::Span& s : e.spans()) {
+    Forward(s, std::span<const sim::SpanEvent>(b.events.data() + s.first_event, s.event_count),
+            std::span<const sim::SpanLink>(b.links.data() + s.first_link, s.link_count),
+            b.sizes[i++].body);
+  }
+}
+
+void TailSamplingProcessor::Finalize(uint32_t slot, TailDecision final_decision) noexcept {
+  TraceEntry& e = slots_[slot];
+  e.decision = final_decision;
+  --pending_traces_;
+  RecordLatency(now_ - e.first_arrival);
+  switch (final_decision) {
+    case TailDecision::kSampled:
+      ++stats_.traces_sampled;
+      Release(e);
+      break;
+    case TailDecision::kDropped:
+      ++stats_.traces_dropped;
+      stats_.spans_dropped += e.buffered;
+      break;
+    default:
+      ++stats_.traces_not_sampled;
+      stats_.spans_dropped += e.buffered;
+      break;
+  }
+  ClearSpans(e);
+  // With a decision cache the trace leaves the map right after release (PR #37189).
+  if (final_decision == TailDecision::kSampled) {
+    if (sampled_cache_.enabled()) {
+      sampled_cache_.Put(e.id);
+      RemoveEntry(slot);
+    }
+  } else if (non_sampled_cache_.enabled()) {
+    non_sampled_cache_.Put(e.id);
+    RemoveEntry(slot);
+  }
+}
+
+void TailSamplingProcessor::Shutdown(int64_t unix_nano) {
+  if (started_) AdvanceTo(unix_nano);
+  now_ = std::max(now_, unix_nano);
+  // Stop(): the remaining pipeline batches, in order, then the current batch.
+  auto drain = [&](const std::vector<sim::TraceId>& batch) {
+    for (const sim::TraceId& id : batch) {
+      const uint32_t slot = map_.Find(id);
+      if (slot == sim::TraceIdMap::kMissing) continue;
+      TraceEntry& e = slots_[slot];
+      if (e.decision != TailDecision::kPending) continue;
+      if (config_.drop_pending_traces_on_shutdown) {
+        ++stats_.traces_dropped_on_shutdown;
+        stats_.spans_dropped += e.buffered;
+        ClearSpans(e);
+        e.decision = TailDecision::kNotSampled;
+        --pending_traces_;
+      } else {
+        Decide(slot);
+      }
+    }
+  };
+  for (uint64_t k = 0; k < num_batches_; ++k) drain(batches_[(take_id_ + k) % num_batches_]);
+  drain(current_batch_);
+  for (auto& b : batches_) b.clear();
+  current_batch_.clear();
+  NotePeaks();
+}
+
+}  // namespace tracesim::sampling

@@ -1,0 +1,258 @@
+// TailSamplingProcessor: a model of the Collector `tail_sampling` processor over a time-ordered
+// span stream (spec sampling.md §1.5, trace-complete strategy).
+//
+// Spans arrive with an arrival time (non-decreasing); each OnSpan() is one arriving batch. Traces
+// are grouped by id in a map bounded by `num_traces` (when full, the oldest trace still in memory
+// is evicted, decided or not). A 1-second ticker,
+// phased from Options::start_unix_nano (or the first arrival), takes the oldest of
+// max(1, floor(decision_wait s)) id batches each tick and decides those traces; a trace is thus
+// decided N..N+1 s after its first span. Kept spans go to the downstream SpanListener as they
+// are released (decision time, or immediately for late spans of a kept trace). Decision caches,
+// late-span behaviours, decision_wait_after_root_received, maximum_trace_size_bytes and shutdown
+// are modelled; block_on_overflow, span-ingest and num_shards > 1 are rejected by Create().
+// Memory: at most num_traces trace entries (id, state, counters); span data only for traces
+// pending a decision, packed (SpanRecords) in buffers that decided traces return to a pool.
+// Not thread-safe.
+#ifndef TRACESIM_SAMPLING_TAIL_PROCESSOR_H_
+#define TRACESIM_SAMPLING_TAIL_PROCESSOR_H_
+
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "sampling/collector/tail_sampling/tail_config.h"
+#include "sampling/collector/tail_sampling/tail_policy.h"
+#include "sampling/collector/tail_sampling/tail_size.h"
+#include "sim/model.h"
+#include "sim/sink.h"
+#include "sim/span.h"
+#include "sim/status.h"
+#include "sim/trace_id_map.h"
+
+namespace tracesim::sampling {
+
+struct TailPolicyStats {
+  std::string name;
+  // Votes as count_traces_sampled records them (only policies evaluated before a break).
+  uint64_t sampled = 0;      // Sampled or InvertSampled
+  uint64_t not_sampled = 0;  // NotSampled or InvertNotSampled
+  uint64_t dropped = 0;      // Dropped
+  uint64_t errors = 0;
+  uint64_t credited = 0;  // final keeps attributed to this policy (tailsampling.policy)
+};
+
+struct TailSamplingStats {
+  uint64_t spans_received = 0;
+  uint64_t traces_seen = 0;     // new trace ids (new_trace_id_received)
+  uint64_t traces_sampled = 0;  // final decisions
+  uint64_t traces_not_sampled = 0;
+  uint64_t traces_dropped = 0;            // final Dropped (a drop policy matched)
+  uint64_t traces_dropped_too_early = 0;  // evicted (num_traces full) before a decision
+  uint64_t traces_dropped_too_large = 0;  // over maximum_trace_size_bytes
+  uint64_t traces_dropped_on_shutdown = 0;
+  uint64_t spans_released = 0;  // forwarded downstream
+  uint64_t spans_dropped = 0;   // dropped by decision, eviction, size cap, cache or shutdown
+  // Late spans (arriving after their trace was decided):
+  uint64_t late_spans_inherited = 0;       // trace still in memory: followed its decision
+  uint64_t late_spans_cached_sampled = 0;  // early_releases_from_cache_decision{sampled=true}
+  uint64_t late_spans_cached_not_sampled = 0;
+  // Spans of a trace id seen again after its entry left memory, buffered and decided afresh on
+  // partial data (split traces). A lower bound: detection uses a bounded table of removed ids.
+  uint64_t late_spans_after_eviction = 0;
+  uint64_t split_traces = 0;
+  uint64_t evaluation_errors = 0;
+  uint64_t traces_in_memory = 0;  // current, decided or not (traces_on_memory)
+  uint64_t spans_buffered = 0;
+  uint64_t bytes_buffered = 0;
+  uint64_t peak_traces_in_memory = 0;
+  uint64_t peak_spans_buffered = 0;
+  uint64_t peak_bytes_buffered = 0;  // Σ OTLP size of buffered spans (span + ScopeSpans wrapper)
+  std::vector<TailPolicyStats> policies;  // top-level policies, config order
+  // Decision latency (first span arrival -> decision), 1-ms buckets; the last is overflow.
+  std::vector<uint64_t> decision_latency_ms;
+  uint64_t decisions() const { return traces_sampled + traces_not_sampled + traces_dropped; }
+  // The q-quantile (0..1) of decision latency in ms (bucket upper bound); -1 when no decisions.
+  double DecisionLatencyQuantileMs(double q) const;
+};
+
+// Receives the spans a TailSamplingProcessor releases, with their OTLP body size (OtlpSpanSize)
+// as it was known on arrival, so that nothing downstream has to size them again.
+class TailReleaseListener {
+ public:
+  virtual ~TailReleaseListener() = default;
+  virtual void OnRelease(const sim::Span& span, std::span<const sim::SpanEvent> events,
+                         std::span<const sim::SpanLink> links, uint32_t span_size) noexcept = 0;
+};
+
+class TailSamplingProcessor final : public sim::SpanListener {
+ public:
+  struct Options {
+    // Unix nanos at which the processor starts (the ticker's phase). Default: -1 = the first
+    // span's arrival.
+    int64_t start_unix_nano = -1;
+    TailPolicyOptions policy;
+    // Slots in the table of removed trace ids used to detect split traces; 0 = 4 x num_traces
+    // clamped to [4096, 1 Mi]. Default: 0.
+    uint32_t removed_id_table_size = 0;
+  };
+
+  static sim::Result<std::unique_ptr<TailSamplingProcessor>> Create(
+      const TailSamplingConfig& config, const sim::Model& model, const Options& options);
+  static sim::Result<std::unique_ptr<TailSamplingProcessor>> Create(
+      const TailSamplingConfig& config, const sim::Model& model) {
+    return Create(config, model, Options{});
+  }
+
+  // Receives kept spans as they are released; nullptr drops them. REQUIRES: outlives this.
+  void SetDownstream(sim::SpanListener* downstream) { downstream_ = downstream; }
+  // The same with the spans' sizes; when set, it is called instead of the SpanListener.
+  void SetReleaseListener(TailReleaseListener* listener) { release_ = listener; }
+
+  // One span arriving at the collector. `events`/`links` are this span's own. An arrival
+  // earlier than the previous one is treated as arriving at the previous time.
+  void OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
+              std::span<const sim::SpanLink> links, int64_t arrival_unix_nano) noexcept;
+  // The same when the caller knows the span's OTLP body size. REQUIRES: span_size ==
+  // OtlpSpanSize(model, span, events, links).
+  void OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
+              std::span<const sim::SpanLink> links, int64_t arrival_unix_nano,
+              uint32_t span_size) noexcept;
+  // SpanListener: arrival = the span's end time (no export delay). REQUIRES: `model` is the
+  // Model given to Create().
+  void OnSpanEnd(const sim::Model& model, const sim::Span& span,
+                 std::span<const sim::SpanEvent> events,
+                 std::span<const sim::SpanLink> links) noexcept override;
+  // Fires every tick at or before `unix_nano`.
+  void AdvanceTo(int64_t unix_nano) noexcept;
+  // Stops at `unix_nano`: fires due ticks, then decides every pending trace (or drops them with
+  // drop_pending_traces_on_shutdown), in batch order.
+  void Shutdown(int64_t unix_nano);
+
+  const TailSamplingStats& stats() const { return stats_; }
+  // Processor clock: time of the tick or arrival being processed (release time of spans).
+  int64_t now() const { return now_; }
+  int64_t next_tick_unix_nano() const { return next_tick_; }
+  uint64_t num_batches() const { return num_batches_; }
+  // Composite allocations of top-level policy `i` (empty for other types).
+  const std::vector<int64_t>& composite_allocations(size_t i) const {
+    return policies_[i]->allocations();
+  }
+
+ private:
+  struct SpanSizes {
+    uint32_t body = 0;  // OtlpSpanSize
+    uint32_t rs = 0;    // ResourceSpans size of its arrival batch
+  };
+  // A pending trace's buffered spans. Decided traces hand theirs back to a pool for reuse, so
+  // buffer memory follows the spans pending a decision, not num_traces.
+  // A word of packed span records (SpanRecords::Pack); deliberately not zeroed on resize: only
+  // the bytes Pack() writes are read.
+  struct Word {
+    Word() noexcept {}  // NOLINT: no zeroing, see above
+    uint64_t bits;
+  };
+  struct SpanBuffers {
+    std::vector<Word> records;      // packed span records (SpanRecords), in arrival order
+    std::vector<uint32_t> offsets;  // per span: its record's word offset
+    std::vector<SpanSizes> sizes;   // per span
+    std::vector<sim::SpanEvent> events;
+    std::vector<sim::SpanLink> links;
+  };
+  struct TraceEntry {
+    sim::TraceId id;
+    bool in_use = false;
+    bool recreated = false;
+    uint32_t older = UINT32_MAX, newer = UINT32_MAX;  // insertion-order list (deleteTraceQueue)
+    TailDecision decision = TailDecision::kPending;
+    int64_t first_arrival = 0;
+    uint64_t batch = 0;
+    uint64_t span_count = 0;
+    uint64_t bytes = 0;       // buffered span bytes (memory accounting)
+    uint64_t size_bytes = 0;  // Σ ResourceSpansSize of every arrival (maximum_trace_size_bytes)
+    SpanBuffers buf;
+    uint32_t buffered = 0;  // spans in buf
+    SpanRecords spans() const noexcept {
+      return SpanRecords(buf.records.data(), std::span<const uint32_t>(buf.offsets));
+    }
+  };
+  // A bounded LRU of trace ids (the decision caches).
+  class IdLru {
+   public:
+    explicit IdLru(size_t cap) : cap_(cap) {}
+    bool enabled() const { return cap_ > 0; }
+    bool Contains(const sim::TraceId& id);  // refreshes recency
+    void Put(const sim::TraceId& id);
+
+   private:
+    struct Node {
+      sim::TraceId id;
+      uint32_t prev, next;
+    };
+    size_t cap_;
+    std::vector<Node> nodes_;
+    uint32_t head_ = UINT32_MAX, tail_ = UINT32_MAX;  // head = most recent
+    sim::TraceIdMap index_;
+    void Unlink(uint32_t i);
+    void PushFront(uint32_t i);
+  };
+
+  TailSamplingProcessor(const TailSamplingConfig& config, const sim::Model& model,
+                        const Options& options);
+  void Tick() noexcept;
+  void Decide(uint32_t slot) noexcept;
+  void Finalize(uint32_t slot, TailDecision final_decision) noexcept;
+  void Release(TraceEntry& e) noexcept;
+  uint32_t NewTrace(const sim::TraceId& id) noexcept;
+  void RemoveEntry(uint32_t slot) noexcept;
+  void ClearSpans(TraceEntry& e) noexcept;
+  void Append(TraceEntry& e, const sim::Span& span, std::span<const sim::SpanEvent> events,
+              std::span<const sim::SpanLink> links, uint32_t span_size) noexcept;
+  void Forward(const sim::Span& span, std::span<const sim::SpanEvent> events,
+               std::span<const sim::SpanLink> links, uint32_t span_size) noexcept;
+  void NotePeaks() noexcept;
+  void RememberRemoved(const sim::TraceId& id) noexcept;
+  bool WasRemoved(const sim::TraceId& id) const noexcept;
+  static uint64_t Fingerprint(const sim::TraceId& id) noexcept;
+  void RecordLatency(int64_t nanos) noexcept;
+
+  TailSamplingConfig config_;
+  const sim::Model& model_;
+  Options options_;
+  sim::SpanListener* downstream_ = nullptr;
+  TailReleaseListener* release_ = nullptr;
+  SpanSizer sizer_;
+  // Trace sizes (TracesSize) are computed only when read: maximum_trace_size_bytes or a
+  // bytes_limiting policy (at any depth).
+  bool track_size_ = false;
+  std::vector<std::unique_ptr<TailPolicy>> policies_;  // config order
+  std::vector<size_t> order_;                          // evaluation order: drop policies first
+  TailSamplingStats stats_;
+
+  bool started_ = false;
+  int64_t now_ = 0;
+  int64_t next_tick_ = 0;
+  int64_t last_arrival_ = INT64_MIN;
+  int64_t root_batches_ = -1;  // decision_wait_after_root_received in whole batches; -1 = off
+
+  std::vector<TraceEntry> slots_;
+  std::vector<uint32_t> free_slots_;
+  sim::TraceIdMap map_;
+  std::vector<SpanBuffers> spare_buffers_;              // buffers of decided traces, for new ones
+  uint32_t oldest_ = UINT32_MAX, newest_ = UINT32_MAX;  // insertion order of traces in memory
+  uint64_t num_batches_ = 1;
+  uint64_t take_id_ = 0;
+  std::vector<std::vector<sim::TraceId>> batches_;
+  std::vector<sim::TraceId> current_batch_;
+  IdLru sampled_cache_;
+  IdLru non_sampled_cache_;
+  std::vector<uint64_t> removed_ids_;  // Fingerprint() of removed ids, by TraceIdHash; 0 = empty
+  uint64_t removed_table_size_ = 1;
+  uint64_t pending_traces_ = 0;
+};
+
+}  // namespace tracesim::sampling
+
+#endif  // TRACESIM_SAMPLING_TAIL_PROCESSOR_H_

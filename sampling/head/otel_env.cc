@@ -1,0 +1,146 @@
+#include "sampling/head/otel_env.h"
+
+#include <cctype>
+#include <cmath>
+#include <string>
+
+#include "sampling/core/head_format.h"
+#include "sim/suggest.h"
+
+namespace tracesim::sampling {
+namespace {
+
+constexpr std::string_view kSamplerVar = "OTEL_TRACES_SAMPLER";
+constexpr std::string_view kArgVar = "OTEL_TRACES_SAMPLER_ARG";
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The env names (sampling.md §3.3); the YAML-only kinds are not accepted here.
+const std::vector<std::string> kEnvNames = {"always_on",
+                                            "always_off",
+                                            "traceidratio",
+                                            "parentbased_always_on",
+                                            "parentbased_always_off",
+                                            "parentbased_traceidratio",
+                                            "jaeger_remote",
+                                            "parentbased_jaeger_remote"};
+
+void ParseJaegerArg(std::string_view arg, JaegerRemoteConfig* jc,
+                    std::vector<std::string>* warnings) {
+  size_t pos = 0;
+  while (pos <= arg.size()) {
+    size_t end = arg.find(',', pos);
+    if (end == std::string_view::npos) end = arg.size();
+    std::string_view item = Trim(arg.substr(pos, end - pos));
+    pos = end + 1;
+    if (!item.empty()) {
+      size_t eq = item.find('=');
+      std::string_view key = Trim(item.substr(0, eq));
+      std::string_view val = eq == std::string_view::npos ? "" : Trim(item.substr(eq + 1));
+      std::string where = std::string(kArgVar) + ": '" + std::string(item) + "'";
+      if (eq == std::string_view::npos) {
+        warnings->push_back(where + " is not key=value; ignored");
+      } else if (key == "endpoint") {
+        if (val.empty()) {
+          warnings->push_back(where + ": empty endpoint; using " + jc->endpoint);
+        } else {
+          jc->endpoint = std::string(val);
+        }
+      } else if (key == "pollingIntervalMs") {
+        int64_t ms = 0;
+        if (!ParseGoInt(val, &ms) || ms <= 0) {
+          warnings->push_back(where + ": pollingIntervalMs must be an integer > 0; using " +
+                              std::to_string(jc->polling_interval_ms));
+        } else {
+          jc->polling_interval_ms = ms;
+        }
+      } else if (key == "initialSamplingRate") {
+        double r = 0;
+        if (!ParseGoFloat(val, &r) || !(r >= 0 && r <= 1)) {
+          warnings->push_back(where + ": initialSamplingRate must be a number in [0, 1]; using " +
+                              FormatGoG(jc->initial_sampling_rate));
+        } else {
+          jc->initial_sampling_rate = r;
+        }
+      } else {
+        warnings->push_back(
+            where + ": unknown key '" + std::string(key) + "'" +
+            sim::DidYouMean(key, {"endpoint", "pollingIntervalMs", "initialSamplingRate"}) +
+            "; ignored");
+      }
+    }
+    if (end == arg.size()) break;
+  }
+}
+
+}  // namespace
+
+sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
+    std::optional<std::string_view> otel_traces_sampler,
+    std::optional<std::string_view> otel_traces_sampler_arg, RatioAlgorithm algorithm) {
+  HeadSamplerConfig config;
+  config.sampler.algorithm = algorithm;
+  std::vector<std::string>& warnings = config.warnings;
+  // An empty value is the same as unset.
+  if (otel_traces_sampler && Trim(*otel_traces_sampler).empty()) otel_traces_sampler.reset();
+  if (otel_traces_sampler_arg && Trim(*otel_traces_sampler_arg).empty())
+    otel_traces_sampler_arg.reset();
+  std::string_view arg = otel_traces_sampler_arg ? Trim(*otel_traces_sampler_arg) : "";
+
+  if (!otel_traces_sampler) {
+    if (otel_traces_sampler_arg) {
+      warnings.push_back(std::string(kArgVar) + "='" + std::string(arg) + "' is ignored: " +
+                         std::string(kSamplerVar) + " is not set (default parentbased_always_on)");
+    }
+    return config;
+  }
+  std::string name = Lower(Trim(*otel_traces_sampler));
+  if (name == "xray") {
+    return sim::Status::Unsupported(std::string(kSamplerVar) +
+                                    "=xray: the AWS X-Ray remote sampler is not modelled");
+  }
+  bool known = false;
+  for (const std::string& n : kEnvNames) known = known || n == name;
+  HeadSamplerKind kind = HeadSamplerKind::kParentBasedAlwaysOn;
+  if (!known || !ParseHeadSamplerKind(name, &kind)) {
+    warnings.push_back(std::string(kSamplerVar) + "='" + std::string(*otel_traces_sampler) +
+                       "' is not a known sampler" + sim::DidYouMean(name, kEnvNames) +
+                       "; using parentbased_always_on");
+    return config;
+  }
+  config.sampler.kind = kind;
+
+  if (KindUsesRatio(kind)) {
+    config.sampler.ratio = 1.0;
+    if (otel_traces_sampler_arg) {
+      double r = 0;
+      if (!ParseGoFloat(arg, &r)) {
+        warnings.push_back(std::string(kArgVar) + "='" + std::string(arg) +
+                           "' is not a number; using ratio 1.0");
+      } else if (std::isnan(r) || r < 0 || r > 1) {
+        warnings.push_back(std::string(kArgVar) + "='" + std::string(arg) +
+                           "' is not a probability in [0, 1]; using ratio 1.0");
+      } else {
+        config.sampler.ratio = r;
+      }
+    }
+  } else if (KindIsJaegerRemote(kind)) {
+    if (otel_traces_sampler_arg) ParseJaegerArg(arg, &config.sampler.jaeger, &warnings);
+  } else if (otel_traces_sampler_arg) {
+    warnings.push_back(std::string(kArgVar) + "='" + std::string(arg) + "' is ignored: " + name +
+                       " takes no argument");
+  }
+  return config;
+}
+
+}  // namespace tracesim::sampling

@@ -1,0 +1,120 @@
+#include "sampling/head/otel_env.h"
+
+#include <gtest/gtest.h>
+
+namespace tracesim::sampling {
+namespace {
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+TEST(OtelEnvTest, UnsetIsParentBasedAlwaysOn) {
+  auto c = ParseOtelTracesSamplerEnv(std::nullopt, std::nullopt);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->sampler.kind, HeadSamplerKind::kParentBasedAlwaysOn);
+  EXPECT_TRUE(c->warnings.empty());
+  // Empty counts as unset; an ARG alone is ignored with a warning.
+  c = ParseOtelTracesSamplerEnv("", "0.5");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->sampler.kind, HeadSamplerKind::kParentBasedAlwaysOn);
+  ASSERT_EQ(c->warnings.size(), 1u);
+  EXPECT_TRUE(Contains(c->warnings[0], "OTEL_TRACES_SAMPLER_ARG='0.5' is ignored"));
+}
+
+TEST(OtelEnvTest, EveryListedValue) {
+  struct Case {
+    const char* name;
+    HeadSamplerKind kind;
+  };
+  const Case cases[] = {
+      {"always_on", HeadSamplerKind::kAlwaysOn},
+      {"always_off", HeadSamplerKind::kAlwaysOff},
+      {"traceidratio", HeadSamplerKind::kTraceIdRatio},
+      {"parentbased_always_on", HeadSamplerKind::kParentBasedAlwaysOn},
+      {"parentbased_always_off", HeadSamplerKind::kParentBasedAlwaysOff},
+      {"parentbased_traceidratio", HeadSamplerKind::kParentBasedTraceIdRatio},
+      {"jaeger_remote", HeadSamplerKind::kJaegerRemote},
+      {"parentbased_jaeger_remote", HeadSamplerKind::kParentBasedJaegerRemote},
+      {" TraceIdRatio ", HeadSamplerKind::kTraceIdRatio},  // trimmed and lowercased
+  };
+  for (const Case& c : cases) {
+    auto r = ParseOtelTracesSamplerEnv(c.name, std::nullopt);
+    ASSERT_TRUE(r.ok()) << c.name;
+    EXPECT_EQ(r->sampler.kind, c.kind) << c.name;
+    EXPECT_TRUE(r->warnings.empty()) << c.name;
+  }
+  auto x = ParseOtelTracesSamplerEnv("xray", std::nullopt);
+  ASSERT_FALSE(x.ok());
+  EXPECT_EQ(x.status().code(), sim::Status::Code::kUnsupported);
+  // YAML-only kinds are not environment values.
+  auto p = ParseOtelTracesSamplerEnv("probability", "0.5");
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->sampler.kind, HeadSamplerKind::kParentBasedAlwaysOn);
+  ASSERT_EQ(p->warnings.size(), 1u);
+}
+
+TEST(OtelEnvTest, UnknownSamplerWarnsAndUsesDefault) {
+  auto c = ParseOtelTracesSamplerEnv("parentbased_traceidration", "0.1");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->sampler.kind, HeadSamplerKind::kParentBasedAlwaysOn);
+  ASSERT_EQ(c->warnings.size(), 1u);
+  EXPECT_TRUE(Contains(c->warnings[0], "did you mean 'parentbased_traceidratio'?"))
+      << c->warnings[0];
+}
+
+TEST(OtelEnvTest, RatioArgument) {
+  auto c = ParseOtelTracesSamplerEnv("parentbased_traceidratio", "0.05", RatioAlgorithm::kPython);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->sampler.ratio, 0.05);
+  EXPECT_EQ(c->sampler.algorithm, RatioAlgorithm::kPython);
+  EXPECT_TRUE(c->warnings.empty());
+  EXPECT_TRUE(
+      Contains((*BuildHeadSampler(c->sampler))->Description(), "root:TraceIdRatioBased{0.05}"));
+  // Missing: 1.0, no warning.
+  c = ParseOtelTracesSamplerEnv("traceidratio", std::nullopt);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->sampler.ratio, 1.0);
+  EXPECT_TRUE(c->warnings.empty());
+  EXPECT_EQ((*BuildHeadSampler(c->sampler))->Description(), "AlwaysOnSampler");  // Go at 1.0
+  // Invalid: 1.0 with a warning.
+  for (const char* bad : {"abc", "1.5", "-0.1", "nan", "0.5x"}) {
+    c = ParseOtelTracesSamplerEnv("traceidratio", bad);
+    ASSERT_TRUE(c.ok()) << bad;
+    EXPECT_EQ(c->sampler.ratio, 1.0) << bad;
+    ASSERT_EQ(c->warnings.size(), 1u) << bad;
+    EXPECT_TRUE(Contains(c->warnings[0], std::string("OTEL_TRACES_SAMPLER_ARG='") + bad))
+        << c->warnings[0];
+  }
+  // An argument to a sampler that takes none.
+  c = ParseOtelTracesSamplerEnv("always_on", "0.5");
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c->warnings.size(), 1u);
+  EXPECT_TRUE(Contains(c->warnings[0], "always_on takes no argument"));
+}
+
+TEST(OtelEnvTest, JaegerRemoteArgument) {
+  auto c = ParseOtelTracesSamplerEnv(
+      "parentbased_jaeger_remote",
+      "endpoint=http://localhost:14250,pollingIntervalMs=5000,initialSamplingRate=0.25");
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->warnings.empty());
+  EXPECT_EQ(c->sampler.jaeger.endpoint, "http://localhost:14250");
+  EXPECT_EQ(c->sampler.jaeger.polling_interval_ms, 5000);
+  EXPECT_EQ(c->sampler.jaeger.initial_sampling_rate, 0.25);
+  // Defaults, and bad entries as warnings that keep the defaults.
+  c = ParseOtelTracesSamplerEnv("jaeger_remote",
+                                "pollingIntervalMs=-5, initialSamplingRate=2,foo=1,bare");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->sampler.jaeger.endpoint, "http://localhost:14250");
+  EXPECT_EQ(c->sampler.jaeger.polling_interval_ms, 60000);
+  EXPECT_EQ(c->sampler.jaeger.initial_sampling_rate, 0.001);
+  ASSERT_EQ(c->warnings.size(), 4u);
+  EXPECT_TRUE(Contains(c->warnings[0], "pollingIntervalMs must be an integer > 0"));
+  EXPECT_TRUE(Contains(c->warnings[1], "initialSamplingRate must be a number in [0, 1]"));
+  EXPECT_TRUE(Contains(c->warnings[2], "unknown key 'foo'"));
+  EXPECT_TRUE(Contains(c->warnings[3], "'bare' is not key=value"));
+}
+
+}  // namespace
+}  // namespace tracesim::sampling

@@ -1,0 +1,638 @@
+#include "sampling/lab/lab.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "sampling/collector/tail_sampling/tail_size.h"
+#include "sim/trace_id_map.h"
+
+namespace tracesim::sampling {
+
+sim::Status PricingOptions::Validate() const {
+  for (double v :
+       {storage_usd_per_gb_month, retention_days, ingest_usd_per_gb, usd_per_million_spans}) {
+    if (!(v >= 0) || !std::isfinite(v))
+      return sim::Status::InvalidArgument("pricing values must be finite and >= 0");
+  }
+  return sim::Status::Ok();
+}
+
+sim::Status LabOptions::Validate() const {
+  if (!(slow_threshold_ms > 0))
+    return sim::Status::InvalidArgument("slow_threshold_ms must be > 0");
+  if (!(compression_ratio > 0 && compression_ratio <= 1)) {
+    return sim::Status::InvalidArgument("compression_ratio must be in (0, 1]");
+  }
+  return pricing.Validate();
+}
+
+namespace {
+
+constexpr double kSecondsPerMonth = 30 * 86400.0;
+
+}  // namespace
+
+struct SamplingLab::Impl {
+  // Connects a tail stage's output to the next stage of its strategy.
+  class Forwarder final : public TailReleaseListener {
+   public:
+    Forwarder(Impl* lab, size_t strategy, size_t next_stage, TailSamplingProcessor* from)
+        : lab_(lab), strategy_(strategy), next_(next_stage), from_(from) {}
+    void OnRelease(const sim::Span& span, std::span<const sim::SpanEvent> events,
+                   std::span<const sim::SpanLink> links, uint32_t span_size) noexcept override {
+      lab_->Deliver(strategy_, next_, span, events, links, from_->now(), span_size,
+                    lab_->SlotOf(span.trace_id));
+    }
+
+   private:
+    Impl* lab_;
+    size_t strategy_, next_;
+    TailSamplingProcessor* from_;
+  };
+
+  struct StageRt {
+    CollectorStage::Kind kind;
+    std::unique_ptr<ProbabilisticSamplerProcessor> prob;
+    std::unique_ptr<TailSamplingProcessor> tail;
+    std::unique_ptr<Forwarder> forward;
+  };
+
+  struct Acc {
+    uint64_t spans_kept = 0, bytes_kept = 0;
+    uint64_t traces = 0, traces_kept = 0, spans = 0;
+    uint64_t complete_kept = 0, fragmented_kept = 0;
+    uint64_t error_traces = 0, error_kept = 0;
+    std::vector<uint64_t> fault_errors, fault_kept;
+    std::map<uint32_t, std::pair<uint64_t, uint64_t>> root_cause;  // service -> (errors, kept)
+    metrics::Histogram kept_latency;
+    metrics::Histogram weighted_latency;  // kept traces, counts scaled by the adjusted count
+    double adj_traces = 0, adj_root_errors = 0;
+    std::unordered_set<uint64_t> shapes_kept;
+  };
+
+  struct Strategy {
+    StrategyConfig cfg;
+    std::vector<std::unique_ptr<Sampler>> head;  // per service; empty when no head config
+    std::vector<double> head_prob;               // per service: the known head probability
+    std::vector<StageRt> stages;
+    double stage_prob = 1;  // product of the probabilistic stages' probabilities
+    Acc acc;
+  };
+
+  struct TraceAcc {
+    bool completed = false;
+    int64_t deadline = 0;
+    uint32_t exported = 0;
+    sim::TraceTruth truth;
+  };
+
+  const sim::Model& model;
+  const sim::FaultPlan* plan;
+  LabOptions options;
+  std::vector<Strategy> strategies;
+  std::unique_ptr<LabAdaptive> ext;  // Jaeger providers and dynamic stages; null when unused
+  sim::TraceIdMap index;             // trace -> pool slot
+  SpanSizer sizer;
+  // The last SlotOf() lookup: a tail stage releases a trace's spans one after the other.
+  sim::TraceId last_id;
+  uint32_t last_slot = sim::TraceIdMap::kMissing;
+  std::vector<TailSamplingProcessor*> tails;  // every tail stage
+  int64_t next_tail_tick = INT64_MIN;         // earliest tick of any tail stage
+  std::vector<TraceAcc> pool;
+  // Per pool slot, per strategy: spans kept and the trace's consistent-sampling th. Flat and
+  // apart from the truth records, so the per-span updates stay in a few hot cache lines.
+  std::vector<uint32_t> kept_flat;
+  std::vector<uint64_t> threshold_flat;
+  uint32_t* KeptOf(uint32_t slot) { return kept_flat.data() + size_t{slot} * strategies.size(); }
+  uint64_t* ThresholdOf(uint32_t slot) {
+    return threshold_flat.data() + size_t{slot} * strategies.size();
+  }
+  std::vector<uint32_t> free_slots;
+  std::deque<std::pair<sim::TraceId, int64_t>> finalize_queue;  // completed traces by deadline
+  int64_t max_wait_ns = 0;  // longest decision wait of any tail stage (+ one tick)
+  uint64_t all_bits = 0;    // one bit per strategy
+  bool head_masks_built = false;
+  std::vector<uint64_t> no_head_mask, follow_mask;  // per service (BuildHeadMasks)
+  int64_t now = 0;
+  bool finished = false;
+  // The truth over every trace with exported spans.
+  uint64_t traces = 0, error_traces = 0, root_errors = 0;
+  std::vector<uint64_t> fault_errors;
+  std::map<uint32_t, uint64_t> root_cause_errors;
+  metrics::Histogram latency;
+  std::unordered_set<uint64_t> shapes;
+
+  Impl(const sim::Model& m, const sim::FaultPlan* p, LabOptions o)
+      : model(m), plan(p), options(o), sizer(m) {}
+
+  // The pool slot of a trace with a record, or kMissing.
+  uint32_t SlotOf(const sim::TraceId& id) {
+    if (last_slot != sim::TraceIdMap::kMissing && id == last_id) return last_slot;
+    last_id = id;
+    last_slot = index.Find(id);
+    return last_slot;
+  }
+  void ForgetSlot(const sim::TraceId& id) {
+    index.Erase(id);
+    if (id == last_id) last_slot = sim::TraceIdMap::kMissing;
+  }
+
+  uint32_t Slot(const sim::TraceId& id) {
+    const uint32_t found = SlotOf(id);
+    if (found != sim::TraceIdMap::kMissing) return found;
+    uint32_t s;
+    if (!free_slots.empty()) {
+      s = free_slots.back();
+      free_slots.pop_back();
+      pool[s].completed = false;
+      pool[s].exported = 0;
+    } else {
+      s = static_cast<uint32_t>(pool.size());
+      pool.emplace_back();
+      kept_flat.resize(pool.size() * strategies.size());
+      threshold_flat.resize(pool.size() * strategies.size());
+    }
+    std::fill_n(KeptOf(s), strategies.size(), 0);
+    std::fill_n(ThresholdOf(s), strategies.size(), kNoThreshold);
+    index.Put(id, s);
+    last_id = id;
+    last_slot = s;
+    return s;
+  }
+
+  // Per service: strategies without an SDK sampler there (bit always set) and strategies whose
+  // sampler there follows the parent (a child's bit is its parent's). Built once on first use.
+  void BuildHeadMasks() {
+    head_masks_built = true;
+    no_head_mask.assign(model.services.size(), 0);
+    follow_mask.assign(model.services.size(), 0);
+    for (uint32_t svc = 0; svc < model.services.size(); ++svc) {
+      for (size_t k = 0; k < strategies.size(); ++k) {
+        const Strategy& st = strategies[k];
+        const Sampler* s = st.head.empty() || svc >= st.head.size() ? nullptr : st.head[svc].get();
+        if (s == nullptr) {
+          no_head_mask[svc] |= uint64_t{1} << k;
+        } else if (s->FollowsParent()) {
+          follow_mask[svc] |= uint64_t{1} << k;
+        }
+      }
+    }
+  }
+
+  uint64_t HeadBits(const sim::Span& span, const sim::Span* parent) {
+    if (!head_masks_built) BuildHeadMasks();
+    uint64_t bits = 0;
+    uint64_t todo = all_bits;
+    if (span.service < no_head_mask.size()) {
+      bits = no_head_mask[span.service];
+      if (parent != nullptr) bits |= parent->head_bits & follow_mask[span.service];
+      todo &= ~no_head_mask[span.service];
+      if (parent != nullptr) todo &= ~follow_mask[span.service];
+    }
+    // The trace's record exists from its first span on, so spans a stage keeps before the trace
+    // completes are counted against it.
+    if (parent == nullptr) Slot(span.trace_id);
+    if (todo == 0) return bits;
+    uint32_t slot = Slot(span.trace_id);
+    for (size_t k = 0; k < strategies.size(); ++k) {
+      if (!(todo >> k & 1)) continue;
+      Strategy& st = strategies[k];
+      const uint64_t bit = uint64_t{1} << k;
+      Sampler* s =
+          st.head.empty() || span.service >= st.head.size() ? nullptr : st.head[span.service].get();
+      if (s == nullptr) {
+        bits |= bit;
+        continue;
+      }
+      SamplingParams p;
+      p.model = &model;
+      p.trace_id = span.trace_id;
+      p.has_parent = parent != nullptr;
+      p.parent_remote = parent != nullptr && (span.kind == sim::SpanKind::kServer ||
+                                              span.kind == sim::SpanKind::kConsumer);
+      p.parent_sampled = parent != nullptr && (parent->head_bits & bit) != 0;
+      p.random_flag = (span.flags & sim::kFlagRandomTraceId) != 0;
+      p.parent_threshold = parent != nullptr ? ThresholdOf(slot)[k] : kNoThreshold;
+      p.kind = span.kind;
+      p.name = span.name;
+      p.service = span.service;
+      p.span = &span;
+      p.time_unix_nano = span.start_unix_nano;
+      SamplingResult r = s->ShouldSample(p);
+      if (r.sampled()) bits |= bit;
+      if (parent == nullptr) ThresholdOf(slot)[k] = r.threshold;
+    }
+    return bits;
+  }
+
+  // Span `span` (OTLP body `size` bytes; its trace's pool slot `slot`, or kMissing) reaches
+  // stage `stage` of strategy k at `arrival` (past the last stage: stored).
+  void Deliver(size_t k, size_t stage, const sim::Span& span,
+               std::span<const sim::SpanEvent> events, std::span<const sim::SpanLink> links,
+               int64_t arrival, uint32_t size, uint32_t slot) {
+    Strategy& st = strategies[k];
+    if (stage >= st.stages.size()) {
+      Kept(k, size, slot);
+      return;
+    }
+    StageRt& rt = st.stages[stage];
+    if (rt.kind == CollectorStage::Kind::kProbabilistic) {
+      const uint64_t th = slot != sim::TraceIdMap::kMissing ? ThresholdOf(slot)[k] : kNoThreshold;
+      ProbabilisticDecision d = rt.prob->Decide(model, span, th);
+      if (d.keep) Deliver(k, stage + 1, span, events, links, arrival, size, slot);
+      return;
+    }
+    if (rt.kind == CollectorStage::Kind::kDynamic) {  // counted; decided in OnTrace
+      ext->OnDynamicSpan(k, span.trace_id, size);
+      return;
+    }
+    rt.tail->OnSpan(span, events, links, arrival, size);
+  }
+
+  void Kept(size_t k, uint32_t size, uint32_t slot) {
+    Acc& a = strategies[k].acc;
+    ++a.spans_kept;
+    a.bytes_kept += size;
+    if (slot != sim::TraceIdMap::kMissing) ++KeptOf(slot)[k];
+  }
+
+  // Fires the tail stages' ticks due at `t` (their decisions release spans downstream).
+  void AdvanceTails(int64_t t) {
+    if (t < next_tail_tick) return;
+    int64_t next = INT64_MAX;
+    for (TailSamplingProcessor* tail : tails) {
+      tail->AdvanceTo(t);
+      next = std::min(next, tail->next_tick_unix_nano());
+    }
+    next_tail_tick = next;
+  }
+
+  void FinalizeDue() {
+    while (!finalize_queue.empty() && (finished || finalize_queue.front().second <= now)) {
+      sim::TraceId id = finalize_queue.front().first;
+      finalize_queue.pop_front();
+      const uint32_t slot = SlotOf(id);
+      if (slot == sim::TraceIdMap::kMissing) continue;
+      ForgetSlot(id);
+      Score(slot);
+      free_slots.push_back(slot);
+    }
+  }
+
+  double AdjustedCount(size_t k, const sim::TraceTruth& t) const {
+    const Strategy& st = strategies[k];
+    double p = st.stage_prob;
+    if (t.entry_operation != sim::kNone && !st.head_prob.empty()) {
+      uint32_t s = model.operations[t.entry_operation].service;
+      if (s < st.head_prob.size()) p *= st.head_prob[s];
+    }
+    // Jaeger remote SDKs: the probability their root decision applied (1 when rate-limited).
+    if (ext) p *= ext->HeadProbability(k, t.sequence);
+    return p > 0 ? 1.0 / p : 0.0;
+  }
+
+  void Score(uint32_t slot) {
+    const TraceAcc& t = pool[slot];
+    const uint32_t* kept_spans = KeptOf(slot);
+    if (t.exported == 0) return;  // nothing reached a backend
+    const sim::TraceTruth& tr = t.truth;
+    const int64_t lat = tr.latency().nanos();
+    ++traces;
+    latency.Record(lat);
+    shapes.insert(tr.shape);
+    if (tr.error) {
+      ++error_traces;
+      for (size_t f = 0; f < fault_errors.size(); ++f)
+        if (tr.fault_mask >> f & 1) ++fault_errors[f];
+      if (tr.root_cause_service != sim::kNone) ++root_cause_errors[tr.root_cause_service];
+    }
+    if (tr.root_error) ++root_errors;
+    for (size_t k = 0; k < strategies.size(); ++k) {
+      Acc& a = strategies[k].acc;
+      ++a.traces;
+      a.spans += t.exported;
+      bool kept = kept_spans[k] > 0;
+      if (tr.error) {
+        ++a.error_traces;
+        if (kept) ++a.error_kept;
+        for (size_t f = 0; f < a.fault_errors.size(); ++f) {
+          if (!(tr.fault_mask >> f & 1)) continue;
+          ++a.fault_errors[f];
+          if (kept) ++a.fault_kept[f];
+        }
+        if (tr.root_cause_service != sim::kNone) {
+          auto& rc = a.root_cause[tr.root_cause_service];
+          ++rc.first;
+          if (kept) ++rc.second;
+        }
+      }
+      if (!kept) continue;
+      ++a.traces_kept;
+      if (kept_spans[k] >= t.exported) {
+        ++a.complete_kept;
+      } else {
+        ++a.fragmented_kept;
+      }
+      a.kept_latency.Record(lat);
+      a.shapes_kept.insert(tr.shape);
+      double w = AdjustedCount(k, tr);
+      a.adj_traces += w;
+      if (tr.root_error) a.adj_root_errors += w;
+      a.weighted_latency.Record(lat, static_cast<uint64_t>(std::llround(std::max(1.0, w * 16))));
+    }
+    if (ext) ext->ForgetTrace(tr.sequence);
+  }
+
+  std::string Pipeline(const Strategy& st) const {
+    std::string p;
+    if (st.cfg.jaeger.mode != JaegerProviderConfig::Mode::kNone) {
+      p = JaegerPipelineLabel(st.cfg.jaeger);
+    } else if (st.cfg.has_head) {
+      const HeadSamplerSpec& h = st.cfg.head.sampler;
+      p = "SDK " + std::string(HeadSamplerKindName(h.kind));
+      if (KindUsesRatio(h.kind)) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "(%g)", h.ratio);
+        p += buf;
+      }
+      if (!st.cfg.head.services.empty())
+        p += " +" + std::to_string(st.cfg.head.services.size()) + " overrides";
+    } else {
+      p = "SDK always_on";
+    }
+    for (const CollectorStage& s : st.cfg.stages) {
+      p += " -> ";
+      if (const auto* prob = std::get_if<ProbabilisticSamplerConfig>(&s.config)) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%s(%g%%)", s.id.c_str(),
+                      static_cast<double>(prob->sampling_percentage));
+        p += buf;
+      } else if (const auto* dyn = std::get_if<DynamicStageConfig>(&s.config)) {
+        p += DynamicStageLabel(*dyn);
+      } else {
+        const auto& tail = std::get<TailSamplingConfig>(s.config);
+        p += s.id + "(" + std::to_string(tail.policies.size()) + " policies)";
+      }
+    }
+    return p;
+  }
+};
+
+SamplingLab::SamplingLab(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SamplingLab::~SamplingLab() = default;
+size_t SamplingLab::strategy_count() const { return impl_->strategies.size(); }
+
+sim::Result<std::unique_ptr<SamplingLab>> SamplingLab::Create(
+    const sim::Model& model, const sim::FaultPlan* plan, std::vector<StrategyConfig> strategies,
+    LabOptions options) {
+  TRACESIM_RETURN_IF_ERROR(options.Validate());
+  if (strategies.empty()) return sim::Status::InvalidArgument("no sampling strategy to compare");
+  if (strategies.size() > kMaxStrategies) {
+    return sim::Status::InvalidArgument("at most " + std::to_string(kMaxStrategies) +
+                                        " strategies, got " + std::to_string(strategies.size()));
+  }
+  auto impl = std::make_unique<Impl>(model, plan, options);
+  const size_t faults = plan ? plan->faults.size() : 0;
+  impl->fault_errors.assign(faults, 0);
+  impl->strategies.resize(strategies.size());
+  impl->all_bits = strategies.size() >= 64 ? ~uint64_t{0} : (uint64_t{1} << strategies.size()) - 1;
+  for (size_t k = 0; k < strategies.size(); ++k) {
+    Impl::Strategy& st = impl->strategies[k];
+    st.cfg = std::move(strategies[k]);
+    const std::string where = "strategy '" + st.cfg.name + "'";
+    if (st.cfg.has_head) {
+      auto head = BuildHeadSamplers(st.cfg.head, model);
+      if (!head.ok()) return head.status().WithContext(where);
+      st.head = std::move(head).value();
+      st.head_prob.assign(model.services.size(), 1.0);
+      for (uint32_t s = 0; s < model.services.size(); ++s) {
+        const HeadSamplerSpec& spec =
+            st.cfg.head.ForService(model.strings.Get(model.services[s].name));
+        if (KindUsesRatio(spec.kind)) st.head_prob[s] = spec.ratio;
+        // No provider: a Jaeger remote SDK stays on its initial TraceIdRatioBased sampler.
+        if (KindIsJaegerRemote(spec.kind)) st.head_prob[s] = spec.jaeger.initial_sampling_rate;
+      }
+    }
+    if (st.cfg.jaeger.mode != JaegerProviderConfig::Mode::kNone) {
+      if (!impl->ext) impl->ext = std::make_unique<LabAdaptive>(model);
+      sim::Status j = impl->ext->AddJaeger(k, st.cfg.jaeger, &st.head);
+      if (!j.ok()) return j.WithContext(where + ", jaeger");
+    }
+    st.acc.fault_errors.assign(faults, 0);
+    st.acc.fault_kept.assign(faults, 0);
+    st.stages.resize(st.cfg.stages.size());
+    for (size_t i = 0; i < st.cfg.stages.size(); ++i) {
+      const CollectorStage& cs = st.cfg.stages[i];
+      Impl::StageRt& rt = st.stages[i];
+      rt.kind = cs.kind();
+      if (const auto* prob = std::get_if<ProbabilisticSamplerConfig>(&cs.config)) {
+        sim::Status v = prob->Validate();
+        if (!v.ok()) return v.WithContext(where + ", " + cs.id);
+        rt.prob = std::make_unique<ProbabilisticSamplerProcessor>(*prob);
+        st.stage_prob *= std::min(1.0, static_cast<double>(prob->sampling_percentage) / 100.0);
+      } else if (const auto* dyn = std::get_if<DynamicStageConfig>(&cs.config)) {
+        // Spans reach it before the trace completes: nothing may buffer them on the way.
+        bool after_tail = false;
+        for (size_t o = 0; o < i; ++o)
+          after_tail |= st.cfg.stages[o].kind() == CollectorStage::Kind::kTail;
+        if (i + 1 != st.cfg.stages.size() || after_tail) {
+          return sim::Status::InvalidArgument(
+              where + ", " + cs.id + ": must be the last stage and follow no tail_sampling");
+        }
+        if (!impl->ext) impl->ext = std::make_unique<LabAdaptive>(model);
+        sim::Status d = impl->ext->AddDynamic(k, *dyn);
+        if (!d.ok()) return d.WithContext(where + ", " + cs.id);
+      } else {
+        const auto& tail_cfg = std::get<TailSamplingConfig>(cs.config);
+        auto tail = TailSamplingProcessor::Create(tail_cfg, model);
+        if (!tail.ok()) return tail.status().WithContext(where + ", " + cs.id);
+        rt.tail = std::move(tail).value();
+        rt.forward = std::make_unique<Impl::Forwarder>(impl.get(), k, i + 1, rt.tail.get());
+        rt.tail->SetReleaseListener(rt.forward.get());
+        impl->tails.push_back(rt.tail.get());
+        int64_t wait = tail_cfg.decision_wait_nanos + 2'000'000'000;  // + ticks
+        impl->max_wait_ns = std::max(impl->max_wait_ns, wait);
+      }
+    }
+  }
+  return std::unique_ptr<SamplingLab>(new SamplingLab(std::move(impl)));
+}
+
+uint64_t SamplingLab::OnSpanStart(const sim::Model&, const sim::Span& span,
+                                  const sim::Span* parent) noexcept {
+  Impl& m = *impl_;
+  if (m.ext) m.ext->BeforeSpanStart(span.start_unix_nano);  // Jaeger polls due
+  const uint64_t bits = m.HeadBits(span, parent);
+  if (m.ext && parent == nullptr) m.ext->AfterRootStart(span, bits);
+  return bits;
+}
+
+void SamplingLab::OnSpanEnd(const sim::Model&, const sim::Span& span,
+                            std::span<const sim::SpanEvent> events,
+                            std::span<const sim::SpanLink> links) noexcept {
+  Impl& m = *impl_;
+  m.now = std::max(m.now, span.end_unix_nano);
+  m.AdvanceTails(m.now);
+  if (m.ext) m.ext->OnSpanEnd(span);
+  const uint64_t bits = span.head_bits & m.all_bits;
+  if (bits != 0) {
+    const uint32_t size = m.sizer.SpanSize(span, events, links);
+    const uint32_t slot = m.SlotOf(span.trace_id);
+    for (size_t k = 0; k < m.strategies.size(); ++k) {
+      if (bits >> k & 1) m.Deliver(k, 0, span, events, links, m.now, size, slot);
+    }
+  }
+  m.FinalizeDue();
+}
+
+void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {
+  Impl& m = *impl_;
+  if (m.ext) m.ext->OnTrace(trace);  // decides the dynamic stages
+  if (trace.truth == nullptr || trace.spans.empty()) {
+    // No span reached a backend; drop any state the head decisions made.
+    const uint32_t slot = m.SlotOf(trace.trace_id);
+    if (slot != sim::TraceIdMap::kMissing) {
+      m.free_slots.push_back(slot);
+      m.ForgetSlot(trace.trace_id);
+    }
+    return;
+  }
+  uint32_t slot = m.Slot(trace.trace_id);
+  Impl::TraceAcc& a = m.pool[slot];
+  a.completed = true;
+  a.truth = *trace.truth;
+  a.exported = static_cast<uint32_t>(trace.spans.size());
+  if (m.ext) {
+    for (const LabAdaptive::Kept& d : m.ext->kept()) {
+      m.strategies[d.strategy].acc.spans_kept += d.spans;
+      m.strategies[d.strategy].acc.bytes_kept += d.bytes;
+      m.KeptOf(slot)[d.strategy] += d.spans;
+    }
+  }
+  for (const sim::Span& s : trace.spans) m.now = std::max(m.now, s.end_unix_nano);
+  m.finalize_queue.emplace_back(trace.trace_id, m.now + m.max_wait_ns);
+  m.FinalizeDue();
+}
+
+void SamplingLab::Finish(int64_t end_unix_nano) {
+  Impl& m = *impl_;
+  m.now = std::max(m.now, end_unix_nano);
+  for (Impl::Strategy& st : m.strategies)
+    for (Impl::StageRt& rt : st.stages)
+      if (rt.tail) rt.tail->Shutdown(m.now);
+  if (m.ext) m.ext->Finish(m.now);
+  m.finished = true;
+  m.FinalizeDue();
+}
+
+sim::Status SamplingLab::WriteOutputs() const {
+  if (!impl_->ext) return sim::Status::Ok();
+  std::vector<std::string> names;
+  for (const Impl::Strategy& st : impl_->strategies) names.push_back(st.cfg.name);
+  return impl_->ext->WriteOutputs(names);
+}
+
+const LabAdaptive* SamplingLab::adaptive() const { return impl_->ext.get(); }
+
+std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
+  const Impl& m = *impl_;
+  std::vector<StrategyScore> out;
+  const double p99 = static_cast<double>(m.latency.Percentile(99));
+  const int64_t slow_ns = static_cast<int64_t>(m.options.slow_threshold_ms * 1e6);
+  const uint64_t slow_p99_all = m.traces - m.latency.CountAtOrBelow(static_cast<int64_t>(p99));
+  const uint64_t slow_thr_all = m.traces - m.latency.CountAtOrBelow(slow_ns);
+  auto ratio = [](uint64_t a, uint64_t b) {
+    return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+  };
+  for (const Impl::Strategy& st : m.strategies) {
+    const Impl::Acc& a = st.acc;
+    StrategyScore s;
+    s.name = st.cfg.name;
+    s.description = st.cfg.description;
+    s.pipeline = m.Pipeline(st);
+    s.traces = a.traces;
+    s.traces_kept = a.traces_kept;
+    s.spans = a.spans;
+    s.spans_kept = a.spans_kept;
+    s.bytes_kept = a.bytes_kept;
+    s.compressed_bytes_kept = static_cast<double>(a.bytes_kept) * m.options.compression_ratio;
+    double per_month = duration_s > 0 ? kSecondsPerMonth / duration_s : 0;
+    s.gb_per_month = s.compressed_bytes_kept * per_month / 1e9;
+    s.spans_millions_per_month = static_cast<double>(a.spans_kept) * per_month / 1e6;
+    const PricingOptions& pr = m.options.pricing;
+    s.usd_storage_month = s.gb_per_month * pr.storage_usd_per_gb_month * pr.retention_days / 30.0;
+    s.usd_ingest_month = static_cast<double>(a.bytes_kept) * per_month / 1e9 * pr.ingest_usd_per_gb;
+    s.usd_per_span_month = s.spans_millions_per_month * pr.usd_per_million_spans;
+    s.error_traces = a.error_traces;
+    s.error_traces_kept = a.error_kept;
+    s.error_recall = ratio(a.error_kept, a.error_traces);
+    if (m.plan != nullptr) {
+      for (size_t f = 0; f < m.plan->faults.size(); ++f) {
+        StrategyScore::FaultRecall fr;
+        fr.id = m.plan->faults[f].id;
+        fr.error_traces = a.fault_errors[f];
+        fr.kept = a.fault_kept[f];
+        fr.recall = ratio(fr.kept, fr.error_traces);
+        s.by_fault.push_back(fr);
+      }
+    }
+    for (const auto& [svc, rc] : a.root_cause) {
+      StrategyScore::ServiceRecall sr;
+      sr.service = std::string(m.model.strings.Get(m.model.services[svc].name));
+      sr.error_traces = rc.first;
+      sr.kept = rc.second;
+      sr.recall = ratio(rc.second, rc.first);
+      s.by_root_cause.push_back(sr);
+    }
+    s.slow_p99_ms = p99 / 1e6;
+    s.slow_p99_traces = slow_p99_all;
+    s.slow_p99_kept = a.traces_kept - a.kept_latency.CountAtOrBelow(static_cast<int64_t>(p99));
+    s.slow_recall_p99 = ratio(s.slow_p99_kept, slow_p99_all);
+    s.slow_threshold_traces = slow_thr_all;
+    s.slow_threshold_kept = a.traces_kept - a.kept_latency.CountAtOrBelow(slow_ns);
+    s.slow_recall_threshold = ratio(s.slow_threshold_kept, slow_thr_all);
+    s.shapes = m.shapes.size();
+    s.shapes_kept = a.shapes_kept.size();
+    s.rare_path_recall = ratio(s.shapes_kept, s.shapes);
+    s.complete_kept = a.complete_kept;
+    s.fragmented_kept = a.fragmented_kept;
+    s.completeness = ratio(a.complete_kept, a.traces_kept);
+    for (const Impl::StageRt& rt : st.stages) {
+      if (!rt.tail) continue;
+      const TailSamplingStats& ts = rt.tail->stats();
+      s.has_tail = true;
+      s.peak_traces_buffered += ts.peak_traces_in_memory;
+      s.peak_spans_buffered += ts.peak_spans_buffered;
+      s.peak_bytes_buffered += ts.peak_bytes_buffered;
+      s.evicted_before_decision += ts.traces_dropped_too_early;
+      s.late_spans += ts.late_spans_inherited + ts.late_spans_cached_sampled +
+                      ts.late_spans_cached_not_sampled + ts.late_spans_after_eviction;
+      if (ts.decisions() > 0) {
+        s.decision_latency_p50_s =
+            std::max(s.decision_latency_p50_s, ts.DecisionLatencyQuantileMs(0.5) / 1e3);
+        s.decision_latency_p99_s =
+            std::max(s.decision_latency_p99_s, ts.DecisionLatencyQuantileMs(0.99) / 1e3);
+      }
+    }
+    s.true_error_rate = ratio(m.root_errors, m.traces);
+    s.est_error_rate = a.adj_traces > 0 ? a.adj_root_errors / a.adj_traces : 0;
+    s.true_p99_ms = p99 / 1e6;
+    s.est_p99_ms = a.weighted_latency.Count() ? a.weighted_latency.Percentile(99) / 1e6 : 0;
+    s.true_rate = duration_s > 0 ? m.traces / duration_s : 0;
+    s.est_rate = duration_s > 0 ? a.adj_traces / duration_s : 0;
+    out.push_back(std::move(s));
+  }
+  for (StrategyScore& s : out) {
+    s.pareto = true;
+    for (const StrategyScore& o : out) {
+      if (&o == &s) continue;
+      bool no_worse = o.bytes_kept <= s.bytes_kept && o.error_recall >= s.error_recall;
+      bool better = o.bytes_kept < s.bytes_kept || o.error_recall > s.error_recall;
+      if (no_worse && better) s.pareto = false;
+    }
+  }
+  return out;
+}
+
+}  // namespace tracesim::sampling

@@ -1,0 +1,172 @@
+// SamplingLab: runs several sampling strategies side by side on one simulation's traffic and
+// scores each against the ground truth.
+//
+// A strategy is a pipeline as deployed: SDK head samplers per service (decided as each span
+// starts, ParentBased semantics through the propagated sampled flag), then Collector stages in
+// order (probabilistic_sampler, tail_sampling), each a faithful model fed the spans that reached
+// it, in the order they end (a span arrives at the collector when it ends: no export delay is
+// modelled). The lab plugs into the kernel three ways: as the HeadSamplingHook (one decision bit
+// per strategy), as a SpanListener (spans as they end) and as a SpanSink (each trace's truth when
+// it completes). Scores cover cost (spans, exact OTLP bytes, $), error / slow / rare-path recall,
+// completeness, the collector's memory and the error of RED metrics estimated from the sample.
+// Memory follows the traces in flight plus the longest decision wait, not the run length.
+// Not thread-safe: simulation thread only.
+#ifndef TRACESIM_SAMPLING_LAB_H_
+#define TRACESIM_SAMPLING_LAB_H_
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <variant>
+#include <vector>
+
+#include "metrics/histogram.h"
+#include "sampling/collector/probabilistic_processor.h"
+#include "sampling/collector/tail_sampling/tail_config.h"
+#include "sampling/collector/tail_sampling/tail_processor.h"
+#include "sampling/core/sampler.h"
+#include "sampling/head/head_config.h"
+#include "sampling/lab/lab_adaptive.h"
+#include "sim/faults.h"
+#include "sim/sink.h"
+
+namespace tracesim::sampling {
+
+inline constexpr size_t kMaxStrategies = 64;
+
+// One Collector stage of a pipeline: the config of exactly one stage type. A dynamic stage (a
+// Refinery-style sampler deciding whole traces when they complete) is always the last one and
+// follows no tail_sampling stage.
+struct CollectorStage {
+  using Config = std::variant<ProbabilisticSamplerConfig, TailSamplingConfig, DynamicStageConfig>;
+  // The alternative `config` holds (its index).
+  enum class Kind : uint8_t { kProbabilistic = 0, kTail = 1, kDynamic = 2 };
+  std::string id;  // "tail_sampling/errors", for reports
+  Config config;
+  Kind kind() const { return static_cast<Kind>(config.index()); }
+};
+
+struct StrategyConfig {
+  std::string name;
+  std::string description;
+  // SDK head sampling; absent: every SDK records and samples everything (AlwaysOn).
+  bool has_head = false;
+  HeadSamplerConfig head;
+  // Jaeger remote sampling with a provider (mode != kNone; then has_head is false): every
+  // service's SDK runs parentbased_jaeger_remote, polled by the lab.
+  JaegerProviderConfig jaeger;
+  std::vector<CollectorStage> stages;  // in pipeline order
+};
+
+// Price model for storage cost. Presets (doc/sampling-lab.md): "object-storage" (self-hosted,
+// $0.023 per GB-month kept `retention_days`), "ingest" ($0.30 per GB ingested), "per-span" ($2 per
+// million spans). Figures are illustrative list prices; set your own.
+struct PricingOptions {
+  double storage_usd_per_gb_month = 0.023;  // Default: 0.023.
+  double retention_days = 30;               // Default: 30.
+  double ingest_usd_per_gb = 0.30;          // Default: 0.30.
+  double usd_per_million_spans = 2.0;       // Default: 2.
+  sim::Status Validate() const;
+};
+
+struct LabOptions {
+  // A trace is "slow" above this entry latency (as well as above the true p99). Default: 1s.
+  double slow_threshold_ms = 1000;
+  PricingOptions pricing;
+  // Bytes after compression / before, for the stored-bytes estimate; the caller measures it
+  // (e.g. gzip on encoded OTLP). Default: 0.15.
+  double compression_ratio = 0.15;
+  sim::Status Validate() const;
+};
+
+struct StrategyScore {
+  std::string name, description,
+      pipeline;  // pipeline: "head parentbased_traceidratio(0.1) -> tail_sampling"
+  uint64_t traces = 0, traces_kept = 0;  // traces with >= 1 exported span; kept: >= 1 span stored
+  uint64_t spans = 0, spans_kept = 0;
+  uint64_t bytes_kept = 0;           // exact OTLP protobuf size of the kept spans
+  double compressed_bytes_kept = 0;  // estimate
+  double gb_per_month = 0;           // kept bytes (compressed) extrapolated to 30 days
+  double spans_millions_per_month = 0;
+  double usd_storage_month = 0, usd_ingest_month = 0, usd_per_span_month = 0;
+  // Recall: kept / all, over traces of the kind (error: any ERROR span in the truth).
+  uint64_t error_traces = 0, error_traces_kept = 0;
+  double error_recall = 0;
+  struct FaultRecall {
+    std::string id;
+    uint64_t error_traces = 0, kept = 0;
+    double recall = 0;
+  };
+  std::vector<FaultRecall> by_fault;
+  struct ServiceRecall {
+    std::string service;
+    uint64_t error_traces = 0, kept = 0;
+    double recall = 0;
+  };
+  std::vector<ServiceRecall> by_root_cause;
+  double slow_p99_ms = 0;  // the true p99 used
+  uint64_t slow_p99_traces = 0, slow_p99_kept = 0;
+  double slow_recall_p99 = 0;
+  uint64_t slow_threshold_traces = 0, slow_threshold_kept = 0;
+  double slow_recall_threshold = 0;
+  uint64_t shapes = 0, shapes_kept = 0;  // distinct trace shapes
+  double rare_path_recall = 0;
+  uint64_t complete_kept = 0;    // kept traces with every exported span kept
+  uint64_t fragmented_kept = 0;  // kept traces with some spans missing (a split decision)
+  double completeness = 0;
+  // Collector cost (tail_sampling stages, summed).
+  bool has_tail = false;
+  uint64_t peak_traces_buffered = 0, peak_spans_buffered = 0, peak_bytes_buffered = 0;
+  uint64_t evicted_before_decision = 0, late_spans = 0;
+  double decision_latency_p50_s = 0, decision_latency_p99_s = 0;
+  // RED estimated from the sample with adjusted counts (1/p of the known probability stages;
+  // tail stages count 1) against the truth.
+  double true_error_rate = 0, est_error_rate = 0;
+  double true_p99_ms = 0, est_p99_ms = 0;
+  double true_rate = 0, est_rate = 0;
+  bool pareto = false;  // on the cost (bytes) vs error-recall front
+};
+
+class SamplingLab final : public sim::HeadSamplingHook,
+                          public sim::SpanListener,
+                          public sim::SpanSink {
+ public:
+  // Builds every strategy's samplers and stages for `model`. `plan` may be null. Errors name the
+  // strategy. Model and plan must outlive the lab.
+  static sim::Result<std::unique_ptr<SamplingLab>> Create(const sim::Model& model,
+                                                          const sim::FaultPlan* plan,
+                                                          std::vector<StrategyConfig> strategies,
+                                                          LabOptions options);
+  ~SamplingLab() override;
+
+  uint64_t OnSpanStart(const sim::Model& model, const sim::Span& span,
+                       const sim::Span* parent) noexcept override;
+  void OnSpanEnd(const sim::Model& model, const sim::Span& span,
+                 std::span<const sim::SpanEvent> events,
+                 std::span<const sim::SpanLink> links) noexcept override;
+  void OnTrace(const sim::TraceView& trace) noexcept override;
+
+  // Ends the run at `end_unix_nano`: tail stages decide what they hold, every trace is scored.
+  void Finish(int64_t end_unix_nano);
+  // The scores over a run of `duration_s` seconds of arrivals. REQUIRES: Finish() called.
+  std::vector<StrategyScore> Scores(double duration_s) const;
+  // Writes the files strategies asked for (jaeger_adaptive write_strategies). REQUIRES:
+  // Finish() called.
+  sim::Status WriteOutputs() const;
+  // The Jaeger providers and dynamic stages, for tests; nullptr when no strategy has any.
+  const LabAdaptive* adaptive() const;
+
+  size_t strategy_count() const;
+
+ private:
+  struct Impl;
+  explicit SamplingLab(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tracesim::sampling
+
+#endif  // TRACESIM_SAMPLING_LAB_H_

@@ -1,0 +1,90 @@
+#include "sampling/lab/strategy_config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace tracesim::sampling {
+namespace {
+
+sim::Result<std::vector<StrategyConfig>> Parse(const std::string& yaml,
+                                               const std::string& base_dir = "") {
+  return ParseStrategies(YAML::Load(yaml), "s.yaml", base_dir);
+}
+
+TEST(StrategyConfigTest, EveryFormLoads) {
+  std::string dir = std::string(TRACESIM_SHARED_DIR) + "/testdata/otelcol-tailsampling";
+  auto r = Parse(R"(
+- {name: head, head: {sampler: parentbased_traceidratio, ratio: 0.25}}
+- {name: env, env: {OTEL_TRACES_SAMPLER: parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG: "0.5", algorithm: java}}
+- {name: file, collector: tail_sampling_config.yaml}
+- name: inline
+  probabilistic_sampler: {sampling_percentage: 20}
+  tail_sampling: {policies: [{name: all, type: always_sample}]}
+)",
+                 dir);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->size(), 4u);
+  EXPECT_TRUE((*r)[0].has_head);
+  EXPECT_DOUBLE_EQ((*r)[0].head.sampler.ratio, 0.25);
+  EXPECT_TRUE((*r)[1].has_head);
+  EXPECT_DOUBLE_EQ((*r)[1].head.sampler.ratio, 0.5);
+  EXPECT_EQ((*r)[1].head.sampler.algorithm, RatioAlgorithm::kJava);
+  ASSERT_EQ((*r)[2].stages.size(), 1u);
+  EXPECT_EQ((*r)[2].stages[0].kind(), CollectorStage::Kind::kTail);
+  EXPECT_GT(std::get<TailSamplingConfig>((*r)[2].stages[0].config).policies.size(), 5u);
+  ASSERT_EQ((*r)[3].stages.size(), 2u);
+  EXPECT_EQ((*r)[3].stages[0].kind(), CollectorStage::Kind::kProbabilistic);
+  EXPECT_EQ((*r)[3].stages[1].kind(), CollectorStage::Kind::kTail);
+}
+
+TEST(StrategyConfigTest, CollectorFileStagesFollowFileOrderOrTheGivenList) {
+  auto path = std::filesystem::temp_directory_path() / "tracesim_strategy_otelcol.yaml";
+  std::ofstream(path) << R"(processors:
+  probabilistic_sampler:
+    sampling_percentage: 30
+  batch: {}
+  tail_sampling/errors:
+    policies: [{name: errors, type: status_code, status_code: {status_codes: [ERROR]}}]
+)";
+  auto all = Parse("- {name: a, collector: " + path.string() + "}");
+  ASSERT_TRUE(all.ok()) << all.status().ToString();
+  ASSERT_EQ((*all)[0].stages.size(), 2u);
+  EXPECT_EQ((*all)[0].stages[0].id, "probabilistic_sampler");
+  EXPECT_EQ((*all)[0].stages[1].id, "tail_sampling/errors");
+  EXPECT_FLOAT_EQ(
+      std::get<ProbabilisticSamplerConfig>((*all)[0].stages[0].config).sampling_percentage, 30);
+  auto picked =
+      Parse("- {name: a, collector: " + path.string() + ", processors: [tail_sampling/errors]}");
+  ASSERT_TRUE(picked.ok()) << picked.status().ToString();
+  ASSERT_EQ((*picked)[0].stages.size(), 1u);
+  EXPECT_EQ((*picked)[0].stages[0].id, "tail_sampling/errors");
+  std::filesystem::remove(path);
+}
+
+TEST(StrategyConfigTest, ProblemsNameTheLineAndKey) {
+  auto r = Parse(R"(
+- {name: a, head: {sampler: always_on}}
+- {name: a, head: {sampler: parentbased_traceidratio, ratio: 2}}
+- {nme: b}
+- {name: c, head: {sampler: always_on}, env: {OTEL_TRACES_SAMPLER: always_on}}
+- {name: d, collector: /no/such/otelcol.yaml}
+- {name: e, processors: [tail_sampling]}
+- {name: f, tail_sampling: {policies: [{name: x, type: nonsense}]}}
+- {name: g, env: {OTEL_TRACES_SAMPLR: always_on}}
+)");
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.status().message();
+  for (const char* want :
+       {"s.yaml:3:", "ratio", "s.yaml:4:", "unknown key (did you mean 'name'?)",
+        "missing required key 'name'", "give either 'head' or 'env'", "/no/such/otelcol.yaml",
+        "'processors' picks from a 'collector' file", "nonsense", "OTEL_TRACES_SAMPLR"}) {
+    EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
+  }
+  EXPECT_FALSE(Parse("{}").ok());
+  EXPECT_FALSE(Parse("[]").ok());
+}
+
+}  // namespace
+}  // namespace tracesim::sampling
