@@ -14,11 +14,14 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/flags.h"
 #include "cli/load_command.h"
 #include "cli/progress.h"
 #include "cli/receive_command.h"
+#include "config/grammar.h"
 #include "exporter/otlp_json_file_sink.h"
 #include "exporter/otlp_proto.h"
+#include "loadgen/load_plan.h"
 #include "metrics/red_metrics.h"
 #include "metrics/truth_metrics.h"
 #include "reports/run_report.h"
@@ -63,21 +66,6 @@ constexpr char kMainUsage[] =
     "  --version            print the version\n"
     "\n"
     "Exit codes: 0 success, 1 problems found or a failure while running, 2 bad usage or input.\n";
-
-// Parses `args` against `desc` (and positionals); on error prints it and returns false.
-bool Parse(const std::string& command, const std::vector<std::string>& args,
-           const po::options_description& desc, const po::positional_options_description& pos,
-           po::variables_map* vm, std::ostream& err) {
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), *vm);
-    po::notify(*vm);
-    return true;
-  } catch (const po::error& e) {
-    err << "tracesim " << command << ": " << e.what() << "\nTry 'tracesim " << command
-        << " --help'.\n";
-    return false;
-  }
-}
 
 bool IsTerminal(FILE* f) { return ::isatty(::fileno(f)) == 1; }
 
@@ -141,10 +129,11 @@ class SampleCapture final : public sim::SpanSink {
 // ---- run --------------------------------------------------------------------------------------
 
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  po::options_description desc(
+  const std::string caption =
       "Usage: tracesim run [SCENARIO] [options]\n\n"
       "Simulates SCENARIO (a scenario file, or a built-in name; default: checkout) and prints a\n"
-      "summary: traces, spans, simulated and wall time, and per-service RED metrics.\n\nOptions");
+      "summary: traces, spans, simulated and wall time, and per-service RED metrics.\n\nOptions";
+  po::options_description desc(caption);
   std::string report_csv;
   std::string seed_text, duration_text, rate_text, start_text, spans_out, truth_out,
       format = "table";
@@ -157,7 +146,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
        "arrival window, e.g. 30s, 10m (default: the scenario's)")                               //
       ("rate", po::value(&rate_text), "base arrival rate in traces/s; the shape scales to it")  //
       ("start-time", po::value(&start_text),
-       "unix time of simulated 0, RFC 3339 (default: the scenario's)")  //
+       "wall-clock date of simulated 0, RFC 3339 (2024-05-01T12:00:00Z; default: the "
+       "scenario's)")  //
       ("spans-out", po::value(&spans_out),
        "write spans as OTLP/JSON lines to FILE ('-' = stdout)")  //
       ("report-csv", po::value(&report_csv),
@@ -171,9 +161,11 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
-  if (!Parse("run", args, desc, pos, &vm, err)) return kExitUsage;
+  if (!ParseFlags("run", args, desc, &pos, &vm, err)) return kExitUsage;
   if (vm.count("help")) {
-    out << desc << "\nBuilt-in scenarios: " << KeyList(scenarios::BuiltinScenarioNames()) << "\n";
+    out << caption << ":\n"
+        << FlagHelp(desc, {"scenario"})
+        << "\nBuilt-in scenarios: " << KeyList(scenarios::BuiltinScenarioNames()) << "\n";
     return kExitOk;
   }
   if (format != "table" && format != "json") {
@@ -190,15 +182,12 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
 
   // Overrides.
   if (vm.count("seed")) {
-    try {
-      size_t used = 0;
-      if (seed_text.empty() || seed_text[0] == '-') throw std::invalid_argument("negative");
-      sc.seed = std::stoull(seed_text, &used, 0);
-      if (used != seed_text.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      err << "tracesim run: --seed must be an unsigned 64-bit integer, got '" << seed_text << "'\n";
+    auto seed = config::ParseSeed(seed_text);
+    if (!seed.ok()) {
+      err << "tracesim run: --seed: " << seed.status().message() << "\n";
       return kExitUsage;
     }
+    sc.seed = *seed;
   }
   if (vm.count("duration")) {
     auto d = sim::ParseDuration(duration_text);
@@ -210,20 +199,24 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     sc.duration = *d;
   }
   if (vm.count("rate")) {
-    double rate = 0;
-    try {
-      size_t used = 0;
-      rate = std::stod(rate_text, &used);
-      if (used != rate_text.size()) throw std::invalid_argument("trailing");
-    } catch (const std::exception&) {
-      rate = -1;
-    }
-    if (!(rate > 0) || rate > 1e9) {
-      err << "tracesim run: --rate must be a number of traces/s in (0, 1e9], got '" << rate_text
-          << "'\n";
+    // One rate grammar with `load`: traces/s ("500") or spans/s ("20000spans").
+    auto rate = loadgen::ParseRate(rate_text);
+    if (!rate.ok() || !(rate->value > 0) || rate->value > 1e9) {
+      err << "tracesim run: --rate must be a rate in (0, 1e9] traces/s (500) or spans/s "
+             "(20000spans), got '"
+          << rate_text << "'\n";
       return kExitUsage;
     }
-    sc.workload = sc.workload.WithBaseRate(rate);
+    double traces_per_s = rate->value;
+    if (rate->spans) {
+      auto mean = loadgen::MeasureMeanSpansPerTrace(sc.model, sc.workload, sc.seed, 2000);
+      if (!mean.ok()) {
+        err << "tracesim run: --rate: " << mean.status().message() << "\n";
+        return kExitUsage;
+      }
+      traces_per_s /= *mean;
+    }
+    sc.workload = sc.workload.WithBaseRate(traces_per_s);
   }
   if (vm.count("start-time")) {
     auto t = sim::ParseRfc3339(start_text);
@@ -693,7 +686,7 @@ void CheckFile(const std::string& path, FileCheck* check) {
 }  // namespace
 
 int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  po::options_description desc(
+  const std::string caption =
       "Usage: tracesim validate FILE...\n\n"
       "Checks each file and prints 'FILE: ok (...)' or every problem found, with its line or JSON\n"
       "path. The kind of file is recognised from its content: a topology (services:), a scenario\n"
@@ -701,15 +694,16 @@ int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std
       "probabilistic_sampler), a bare tail_sampling / probabilistic_sampler block, a Jaeger v2\n"
       "config (extensions: remote_sampling) or a Jaeger sampling strategies file (*.json).\n"
       "Warnings are printed as 'FILE: warning: ...' and do not fail the file.\n"
-      "Exit 0 when every file is valid, 1 when any has problems. See doc/validate.md.\n\nOptions");
+      "Exit 0 when every file is valid, 1 when any has problems. See doc/validate.md.\n\nOptions";
+  po::options_description desc(caption);
   desc.add_options()("help,h", "show this help")("files", po::value<std::vector<std::string>>(),
                                                  "files");
   po::positional_options_description pos;
   pos.add("files", -1);
   po::variables_map vm;
-  if (!Parse("validate", args, desc, pos, &vm, err)) return kExitUsage;
+  if (!ParseFlags("validate", args, desc, &pos, &vm, err)) return kExitUsage;
   if (vm.count("help")) {
-    out << desc;
+    out << caption << ":\n" << FlagHelp(desc, {"files"});
     return kExitOk;
   }
   if (!vm.count("files")) {
@@ -738,11 +732,12 @@ int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std
 // ---- topology ---------------------------------------------------------------------------------
 
 int TopologyCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  po::options_description desc(
+  const std::string caption =
       "Usage: tracesim topology FILE|NAME [--format text|dot]\n\n"
       "Prints the service graph of a topology file or a built-in topology: as indented text, or\n"
       "as a Graphviz DOT digraph (tracesim topology checkout --format dot | dot -Tsvg > "
-      "g.svg).\n\nOptions");
+      "g.svg).\n\nOptions";
+  po::options_description desc(caption);
   std::string format = "text";
   desc.add_options()("help,h", "show this help")(
       "file", po::value<std::string>(), "topology file or name")("format", po::value(&format),
@@ -750,9 +745,11 @@ int TopologyCommand(const std::vector<std::string>& args, std::ostream& out, std
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
-  if (!Parse("topology", args, desc, pos, &vm, err)) return kExitUsage;
+  if (!ParseFlags("topology", args, desc, &pos, &vm, err)) return kExitUsage;
   if (vm.count("help")) {
-    out << desc << "\nBuilt-in topologies: " << KeyList(topologies::BuiltinTopologyNames()) << "\n";
+    out << caption << ":\n"
+        << FlagHelp(desc, {"file"})
+        << "\nBuilt-in topologies: " << KeyList(topologies::BuiltinTopologyNames()) << "\n";
     return kExitOk;
   }
   if (!vm.count("file")) {

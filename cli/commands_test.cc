@@ -48,12 +48,12 @@ TEST(CliTest, RunRejectsBadFlags) {
     std::string message;
   } cases[] = {
       {{"run", "--sed", "1"}, "unrecognised option '--sed'"},
-      {{"run", "--seed", "abc"}, "--seed must be an unsigned 64-bit integer"},
-      {{"run", "--seed", "-3"}, "--seed must be an unsigned 64-bit integer"},
+      {{"run", "--seed", "abc"}, "--seed: seed 'abc' is not a base-10 integer"},
+      {{"run", "--seed", "-3"}, "--seed: seed '-3' is not a base-10 integer"},
       {{"run", "--duration", "0"}, "--duration: must be > 0"},
       {{"run", "--duration", "10 parsecs"}, "--duration: duration '10 parsecs' has unknown unit"},
-      {{"run", "--rate", "-5"}, "--rate must be a number"},
-      {{"run", "--rate", "fast"}, "--rate must be a number"},
+      {{"run", "--rate", "-5"}, "--rate must be a rate in (0, 1e9]"},
+      {{"run", "--rate", "fast"}, "--rate must be a rate in (0, 1e9]"},
       {{"run", "--format", "xml"}, "--format must be 'table' or 'json'"},
       {{"run", "--start-time", "yesterday"}, "--start-time: 'yesterday' is not an RFC 3339"},
       {{"run", "no-such-scenario"}, "no-such-scenario"},

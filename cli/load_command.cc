@@ -11,6 +11,8 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
+#include "config/grammar.h"
 #include "exporter/transport.h"
 #include "exporter/transport_env.h"
 #include "loadgen/load_engine.h"
@@ -69,34 +71,15 @@ bool ParseMillis(const std::string& text, std::chrono::milliseconds* out) {
   return true;
 }
 
-// Byte sizes: "4MiB", "512KiB", "1000000".
-bool ParseBytes(const std::string& text, uint64_t* out) {
-  static const std::pair<const char*, uint64_t> kUnits[] = {{"GiB", 1ULL << 30},
-                                                            {"MiB", 1ULL << 20},
-                                                            {"KiB", 1ULL << 10},
-                                                            {"GB", 1000000000},
-                                                            {"MB", 1000000},
-                                                            {"KB", 1000},
-                                                            {"B", 1}};
-  for (const auto& [u, mult] : kUnits) {
-    if (text.size() > strlen(u) && text.ends_with(u)) {
-      uint64_t v;
-      if (!ParseU64(text.substr(0, text.size() - strlen(u)), &v)) return false;
-      *out = v * mult;
-      return true;
-    }
-  }
-  return ParseU64(text, out);
-}
-
 }  // namespace
 
 int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  po::options_description desc(
+  const std::string caption =
       "Usage: tracesim load [SCENARIO] [options]\n\n"
       "Runs SCENARIO (a scenario file or a built-in name; default: checkout) paced on the wall\n"
       "clock and exports its spans to a collector as they end. Rates are traces/s (500) or\n"
-      "spans/s (20000spans). Ctrl-C stops cleanly. See doc/load.md.\n\nOptions");
+      "spans/s (20000spans). Ctrl-C stops cleanly. See doc/load.md.\n\nOptions";
+  po::options_description desc(caption);
   std::string endpoint, protocol, rate, ramp, steps, duration_text, traces_text, seed_text;
   std::string senders_text = "2", batch_spans_text = "512", batch_bytes_text = "4MiB",
               batch_delay_text = "200ms", queue_text = "65536", inflight_text = "8", timeout_text,
@@ -139,7 +122,8 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
       ("ca-file", po::value(&ca_file), "PEM roots for TLS")                                    //
       ("client-cert", po::value(&client_cert), "PEM client certificate (mTLS)")                //
       ("client-key", po::value(&client_key), "PEM client key (mTLS)")                          //
-      ("summary-json", po::value(&summary_json), "write the summary as JSON to FILE")          //
+      ("summary-json", po::value(&summary_json),
+       "write the summary as JSON to FILE ('-' = stdout)")  //
       ("threshold", po::value(&thresholds),
        "pass/fail rule METRIC OP NUMBER, e.g. 'accepted_ratio>=0.999' (repeatable)")             //
       ("metrics-addr", po::value(&metrics_addr), "serve the generator's /metrics on HOST:PORT")  //
@@ -147,15 +131,9 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).positional(pos).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    err << "tracesim load: " << e.what() << "\nTry 'tracesim load --help'.\n";
-    return kExitUsage;
-  }
+  if (!ParseFlags("load", args, desc, &pos, &vm, err)) return kExitUsage;
   if (vm.count("help")) {
-    out << desc << "\nThreshold metrics:";
+    out << caption << ":\n" << FlagHelp(desc, {"scenario"}) << "\nThreshold metrics:";
     for (const std::string& n : loadgen::ThresholdMetricNames()) out << " " << n;
     out << "\n";
     return kExitOk;
@@ -177,8 +155,11 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   auto loaded = scenarios::LoadScenario(vm["scenario"].as<std::string>());
   if (!loaded.ok()) return usage(loaded.status().message());
   scenarios::Scenario sc = std::move(loaded).value();
-  if (!seed_text.empty() && !ParseU64(seed_text, &sc.seed))
-    return usage("--seed must be an unsigned integer, got '" + seed_text + "'");
+  if (!seed_text.empty()) {
+    auto seed = config::ParseSeed(seed_text);
+    if (!seed.ok()) return usage("--seed: " + seed.status().message());
+    sc.seed = *seed;
+  }
   if (!arrivals.empty()) {
     if (arrivals == "poisson") {
       sc.workload.process = workloads::ArrivalProcess::kPoisson;
@@ -227,7 +208,9 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     return usage("--senders must be an integer in [1, 256], got '" + senders_text + "'");
   if (!u32(batch_spans_text, "--batch-spans", &eo.batch_spans))
     return usage("--batch-spans must be a positive integer, got '" + batch_spans_text + "'");
-  if (!ParseBytes(batch_bytes_text, &eo.batch_bytes) || eo.batch_bytes < 1024)
+  auto batch_bytes = config::ParseByteSize(batch_bytes_text);
+  if (batch_bytes.ok()) eo.batch_bytes = *batch_bytes;
+  if (!batch_bytes.ok() || eo.batch_bytes < 1024)
     return usage("--batch-bytes must be a size >= 1024 (e.g. 4MiB), got '" + batch_bytes_text +
                  "'");
   if (!ParseMillis(batch_delay_text, &eo.batch_delay) || eo.batch_delay.count() < 1)
@@ -329,8 +312,10 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   // ---- run ----
   const bool progress = !vm.count("no-progress") && ::isatty(STDERR_FILENO) == 1;
   const double mean_spans = eo.mean_spans_per_trace;
-  out << VersionString() << " load: scenario " << sc.name << " (" << sc.source << ") -> " << chosen
-      << " " << topt.endpoint << ", seed " << sc.seed << "\n";
+  // With --summary-json - the JSON is stdout and the human-readable lines go to stderr.
+  std::ostream& text = IsStdout(summary_json) ? err : out;
+  text << VersionString() << " load: scenario " << sc.name << " (" << sc.source << ") -> " << chosen
+       << " " << topt.endpoint << ", seed " << sc.seed << "\n";
   out.flush();
   std::function<void(const loadgen::SecondStats&)> on_second;
   if (progress) {
@@ -359,9 +344,11 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     err << "tracesim load: " << rep.status().message() << "\n";
     return rep.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage : kExitFailed;
   }
-  out << rep->ToText();
+  text << rep->ToText();
   int code = kExitOk;
-  if (!summary_json.empty()) {
+  if (IsStdout(summary_json)) {
+    out << rep->ToJson();
+  } else if (!summary_json.empty()) {
     std::ofstream f(summary_json);
     f << rep->ToJson();
     f.close();
@@ -372,13 +359,13 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   if (!parsed_thresholds.empty()) {
     auto outcomes = loadgen::EvaluateThresholds(parsed_thresholds, rep->Metrics());
-    out << "  thresholds:\n";
+    text << "  thresholds:\n";
     bool failed = false;
     for (const auto& o : outcomes) {
       char buf[64];
       std::snprintf(buf, sizeof buf, "%.6g", o.actual);
-      out << "    " << (o.passed ? "ok    " : "FAILED") << " " << o.threshold.text << " (actual "
-          << buf << ")\n";
+      text << "    " << (o.passed ? "ok    " : "FAILED") << " " << o.threshold.text << " (actual "
+           << buf << ")\n";
       if (!o.passed) {
         err << "tracesim load: threshold crossed: " << o.threshold.text << " (actual " << buf
             << ")\n";

@@ -82,6 +82,32 @@ TEST(LoadCommandTest, BadFlagsAreUsageErrorsNamingTheFlag) {
   EXPECT_NE(m.err.find("--metrics-addr"), std::string::npos) << m.err;
 }
 
+TEST(LoadCommandTest, SummaryJsonDashIsStdout) {
+  auto srv = loadgen::testing::StartGrpcServer({});
+  fs::remove("-");
+  Ran r = Load({TinyScenarioFile().string(), "--endpoint", srv->endpoint(), "--rate", "200",
+                "--traces", "20", "--summary-json", "-", "--no-progress", "--batch-delay", "50ms"});
+  EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
+  EXPECT_FALSE(fs::exists("-"));  // no file named '-'
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  EXPECT_EQ(j["traces"].get<uint64_t>(), 20u);
+  EXPECT_NE(r.err.find("accepted"), std::string::npos) << r.err;  // the text summary
+}
+
+TEST(LoadCommandTest, GrammarIsTheCliGrammar) {
+  std::string sc = TinyScenarioFile().string();
+  Ran d = Load({sc, "--dur", "2s"});  // no prefix guessing
+  EXPECT_EQ(d.code, kExitUsage);
+  EXPECT_NE(d.err.find("did you mean '--duration'"), std::string::npos) << d.err;
+  Ran b = Load({sc, "--batch-bytes", "4M"});  // ambiguous: 4MB or 4MiB
+  EXPECT_EQ(b.code, kExitUsage);
+  EXPECT_NE(b.err.find("--batch-bytes"), std::string::npos) << b.err;
+  Ran s = Load({sc, "--seed", "0x10"});  // base 10 only
+  EXPECT_EQ(s.code, kExitUsage);
+  EXPECT_NE(s.err.find("--seed"), std::string::npos) << s.err;
+}
+
 TEST(LoadCommandTest, HelpListsThresholdMetrics) {
   Ran r = Load({"--help"});
   EXPECT_EQ(r.code, kExitOk);

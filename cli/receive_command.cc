@@ -15,40 +15,14 @@
 #include <optional>
 
 #include "cli/commands.h"
+#include "cli/flags.h"
+#include "config/grammar.h"
 #include "receiver/receiver_options.h"
 #include "sim/time.h"
 
 namespace tracesim::cli {
 namespace po = boost::program_options;
 namespace net = boost::asio;
-
-sim::Result<uint64_t> ParseByteSize(std::string_view text) {
-  uint64_t value = 0;
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || ptr == text.data()) {
-    return sim::Status::InvalidArgument("'" + std::string(text) +
-                                        "' is not a byte size (e.g. 4194304, 512KiB, 4MiB)");
-  }
-  std::string unit(ptr, text.data() + text.size());
-  for (char& c : unit) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  uint64_t mult = 1;
-  if (unit.empty() || unit == "b") {
-    mult = 1;
-  } else if (unit == "k" || unit == "kb" || unit == "kib") {
-    mult = uint64_t{1} << 10;
-  } else if (unit == "m" || unit == "mb" || unit == "mib") {
-    mult = uint64_t{1} << 20;
-  } else if (unit == "g" || unit == "gb" || unit == "gib") {
-    mult = uint64_t{1} << 30;
-  } else {
-    return sim::Status::InvalidArgument("'" + std::string(text) + "': unknown unit '" + unit +
-                                        "' (use KiB, MiB or GiB)");
-  }
-  if (value > UINT64_MAX / mult) {
-    return sim::Status::InvalidArgument("'" + std::string(text) + "' is too large");
-  }
-  return value * mult;
-}
 
 namespace {
 
@@ -63,14 +37,15 @@ std::string HostOf(const std::string& address, uint16_t port) {
 
 int ReceiveCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
                    const ReceiveHooks& hooks) {
-  po::options_description desc(
+  const std::string caption =
       "Usage: tracesim receive [--grpc ADDR] [--http ADDR] [options]\n\n"
       "Runs an OTLP trace receiver (gRPC TraceService/Export and HTTP POST /v1/traces with\n"
       "protobuf or JSON bodies, optionally gzip) that counts what it gets, can write it to a\n"
       "file and can inject faults to test a client's retries. Stops on SIGINT/SIGTERM or after\n"
       "--duration, then prints a summary. With neither --grpc nor --http both listen on their\n"
       "defaults (127.0.0.1:4317 and 127.0.0.1:4318); port 0 picks a free port. See\n"
-      "doc/receive.md.\n\nOptions");
+      "doc/receive.md.\n\nOptions";
+  po::options_description desc(caption);
   std::string grpc_addr, http_addr, metrics_addr, duration_text, summary_path, out_path,
       max_bytes_text;
   std::vector<std::string> fault_specs;
@@ -91,15 +66,9 @@ int ReceiveCommand(const std::vector<std::string>& args, std::ostream& out, std:
       ("threads", po::value(&threads), "HTTP server threads (default 2)")  //
       ("no-progress", "never show the per-second rate line");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    err << "tracesim receive: " << e.what() << "\nTry 'tracesim receive --help'.\n";
-    return kExitUsage;
-  }
+  if (!ParseFlags("receive", args, desc, nullptr, &vm, err)) return kExitUsage;
   if (vm.count("help")) {
-    out << desc;
+    out << caption << ":\n" << FlagHelp(desc);
     return kExitOk;
   }
   auto usage = [&](const std::string& message) {
@@ -118,7 +87,7 @@ int ReceiveCommand(const std::vector<std::string>& args, std::ostream& out, std:
   options.out_path = out_path;
   options.http_threads = threads;
   if (vm.count("max-request-bytes")) {
-    auto n = ParseByteSize(max_bytes_text);
+    auto n = config::ParseByteSize(max_bytes_text);
     if (!n.ok()) return usage("--max-request-bytes: " + n.status().message());
     options.max_request_bytes = *n;
   }

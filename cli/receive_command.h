@@ -31,9 +31,6 @@ struct ReceiveHooks {
 int ReceiveCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
                    const ReceiveHooks& hooks = {});
 
-// Parses a byte size: "4194304", "512KiB", "4MiB", "1GiB" (also K/M/G, KB/MB/GB as powers of 2).
-sim::Result<uint64_t> ParseByteSize(std::string_view text);
-
 }  // namespace tracesim::cli
 
 #endif  // TRACESIM_CLI_RECEIVE_COMMAND_H_

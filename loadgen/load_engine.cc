@@ -36,7 +36,7 @@ sim::Status EngineOptions::Validate() const {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::TimePoint;
 
 int64_t CpuNanos() {
   timespec ts{};
@@ -51,8 +51,8 @@ struct Batch {
   std::string body;
   uint64_t id = 0;
   uint32_t attempts = 0;
-  Clock::time_point first_attempt;
-  Clock::time_point due;
+  TimePoint first_attempt;
+  TimePoint due;
   void Clear() {
     spans.clear();
     events.clear();
@@ -184,6 +184,7 @@ class LoadEngine::Impl {
         transport_(transport),
         encoders_(std::move(encoders)),
         registry_(registry),
+        clock_(opt_.clock != nullptr ? opt_.clock : Clock::Real()),
         rng_(sim::Rng::Derive(opt_.seed, "loadgen-retry-jitter")) {}
 
   sim::Result<LoadReport> Run(const std::atomic<int>* stop,
@@ -207,6 +208,7 @@ class LoadEngine::Impl {
   exporter::Transport* transport_;
   EncoderFactory encoders_;
   metrics::MetricsRegistry* registry_;
+  Clock* clock_;  // opt_.clock or the real clock
   PromMetrics prom_;
 
   std::mutex mu_;
@@ -336,7 +338,7 @@ void LoadEngine::Impl::SenderLoop() {
       for (;;) {
         if (senders_exit_ || hard_stop_) return;
         if (in_flight_requests_ < opt_.max_in_flight) {
-          auto now = Clock::now();
+          auto now = clock_->Now();
           auto later = [](Batch* x, Batch* y) { return x->due > y->due; };
           if (!retry_heap_.empty() && retry_heap_.front()->due <= now) {
             std::pop_heap(retry_heap_.begin(), retry_heap_.end(), later);
@@ -352,7 +354,7 @@ void LoadEngine::Impl::SenderLoop() {
             break;
           }
           if (!retry_heap_.empty()) {
-            work_cv_.wait_until(lk, retry_heap_.front()->due);
+            clock_->WaitUntil(work_cv_, lk, retry_heap_.front()->due);
             continue;
           }
         }
@@ -406,7 +408,7 @@ void LoadEngine::Impl::Send(Batch* b) {
       return;
     }
     ++sending_;
-    if (b->attempts == 0) b->first_attempt = Clock::now();
+    if (b->attempts == 0) b->first_attempt = clock_->Now();
     ++b->attempts;
     rep_.bytes_sent += b->body.size();
   }
@@ -465,7 +467,7 @@ void LoadEngine::Impl::OnResult(Batch* b, const exporter::ExportResult& r) {
           Inc(prom_.dropped_shutdown, n);
           break;
         }
-        auto now = Clock::now();
+        auto now = clock_->Now();
         auto delay = opt_.retry.Delay(b->attempts, r.retry_after, rng_);
         if (opt_.retry.ShouldRetry(b->attempts, now - b->first_attempt, delay)) {
           b->due = now + delay;
@@ -544,9 +546,7 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   sim::SimulationOptions so;
   so.seed = opt_.seed;
   so.drain_limit = opt_.drain_limit;
-  const int64_t start_unix = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count();
+  const int64_t start_unix = clock_->UnixNanos();
   so.start_unix_nanos = start_unix;
   RateMeter meter(opt_.duration.nanos(), start_unix);
   MeterSink sink(&meter);
@@ -558,7 +558,7 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   std::vector<std::thread> senders;
   for (uint32_t i = 0; i < opt_.senders; ++i) senders.emplace_back([this] { SenderLoop(); });
 
-  const Clock::time_point t0 = Clock::now();
+  const TimePoint t0 = clock_->Now();
   const int64_t cpu0 = CpuNanos();
   const int64_t lookahead = std::chrono::nanoseconds(opt_.lookahead).count();
   const int64_t window_end_ns = opt_.duration.nanos();
@@ -567,7 +567,7 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   uint32_t second = 0;
   metrics::Histogram lag;
   Batch* open = nullptr;
-  Clock::time_point open_since;
+  TimePoint open_since;
   auto stop_level = [stop] { return stop == nullptr ? 0 : stop->load(); };
   auto close_open = [&] {
     if (open != nullptr) {
@@ -578,7 +578,7 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
 
   // ---- generation ----
   for (;;) {
-    Clock::time_point now = Clock::now();
+    TimePoint now = clock_->Now();
     int64_t el = std::chrono::duration_cast<std::chrono::nanoseconds>(now - t0).count();
     while (el >= (int64_t{second} + 1) * 1000000000) RollSecond(second++, on_second);
     if (stop_level() >= 1) {
@@ -644,27 +644,27 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
     if (simulation.finished() && pending.empty()) break;
     if (sim_behind) continue;  // catch up without sleeping
     // Sleep until the next span is due, at most 2ms (new spans may appear as the sim advances).
-    Clock::time_point wake = now + std::chrono::milliseconds(2);
+    TimePoint wake = now + std::chrono::milliseconds(2);
     if (!pending.empty()) {
       auto due = t0 + std::chrono::nanoseconds(pending.front().span.end_unix_nano - start_unix);
       wake = std::min(wake, due);
     }
-    std::this_thread::sleep_until(wake);
+    clock_->SleepUntil(wake);
   }
   close_open();
   const int64_t gen_end_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_->Now() - t0).count();
 
   // ---- drain: flush what remains within the grace period ----
-  const Clock::time_point deadline = Clock::now() + opt_.grace;
+  const TimePoint deadline = clock_->Now() + opt_.grace;
   for (;;) {
-    Clock::time_point now = Clock::now();
+    TimePoint now = clock_->Now();
     int64_t el = std::chrono::duration_cast<std::chrono::nanoseconds>(now - t0).count();
     while (el >= (int64_t{second} + 1) * 1000000000) RollSecond(second++, on_second);
     std::unique_lock lk(mu_);
     if (queue_.empty() && retry_heap_.empty() && in_flight_requests_ == 0) break;
     if (now >= deadline || stop_level() >= 2) break;
-    done_cv_.wait_for(lk, std::chrono::milliseconds(20));
+    clock_->WaitUntil(done_cv_, lk, std::min(now + std::chrono::milliseconds(20), deadline));
   }
 
   // ---- hard stop: drop what is left, cancel what is in flight ----
@@ -697,7 +697,7 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
     done_cv_.wait_for(lk, std::chrono::seconds(10), [this] { return in_flight_requests_ == 0; });
   }
   for (std::thread& t : senders) t.join();
-  const Clock::time_point t_end = Clock::now();
+  const TimePoint t_end = clock_->Now();
   RollSecond(second, on_second);  // the last, partial second
 
   std::lock_guard lk(mu_);

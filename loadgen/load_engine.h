@@ -30,6 +30,7 @@
 
 #include "exporter/transport.h"
 #include "loadgen/batch_encoder.h"
+#include "loadgen/clock.h"
 #include "loadgen/retry_policy.h"
 #include "metrics/prometheus.h"
 #include "sim/model.h"
@@ -66,6 +67,10 @@ struct EngineOptions {
   std::chrono::milliseconds lookahead{20};
   // Traces still open this long after the last arrival are abandoned by the kernel. Default: 30s.
   sim::Duration drain_limit = sim::Duration::Seconds(30);
+  // Where the engine reads time and sleeps (not owned; outlives the engine). Default: null, the
+  // real clock (Clock::Real()). Tests pass a FakeClock. The transport's own deadlines and the
+  // measured export latency stay on the real clock.
+  Clock* clock = nullptr;
 
   sim::Status Validate() const;
 };

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <thread>
 
+#include "loadgen/clock.h"
 #include "loadgen/load_plan.h"
 #include "loadgen/metrics_server.h"
 #include "loadgen/test_loopback.h"
@@ -54,8 +55,11 @@ services:
   return std::move(sc).value();
 }
 
-EngineOptions FastOptions() {
+// `clock`: null for the real clock, else (normally) a FakeClock made by the test's thread, which
+// then drives virtual time: the test's timing logic runs in milliseconds of real time.
+EngineOptions FastOptions(Clock* clock = nullptr) {
   EngineOptions o;
+  o.clock = clock;
   o.duration = sim::Duration::Millis(1000);
   o.seed = 7;
   o.senders = 2;
@@ -135,10 +139,11 @@ TEST(LoadEngineTest, GrpcCountsEqualOnBothSides) {
 }
 
 TEST(LoadEngineTest, HttpProtobufAndJsonCountsEqualOnBothSides) {
+  FakeClock clock;
   for (bool json : {false, true}) {
     auto sc = TinyScenario(150);
     auto srv = testing::StartHttpServer({});
-    auto o = RunLoad(sc, Http(*srv, json), FastOptions());
+    auto o = RunLoad(sc, Http(*srv, json), FastOptions(&clock));
     ASSERT_TRUE(o.status.ok()) << o.status.message();
     ExpectIdentity(o.rep);
     EXPECT_EQ(o.rep.accepted, o.rep.generated) << "json=" << json;
@@ -148,12 +153,13 @@ TEST(LoadEngineTest, HttpProtobufAndJsonCountsEqualOnBothSides) {
 }
 
 TEST(LoadEngineTest, UnavailableIsRetriedThenCountedAsRetriesExhausted) {
+  FakeClock clock;
   auto sc = TinyScenario(50);
   Behavior b;
   b.kind = Behavior::Kind::kError;
   b.grpc_code = 14;  // UNAVAILABLE
   auto srv = testing::StartGrpcServer(b);
-  auto o = RunLoad(sc, Grpc(*srv), FastOptions());
+  auto o = RunLoad(sc, Grpc(*srv), FastOptions(&clock));
   ASSERT_TRUE(o.status.ok()) << o.status.message();
   ExpectIdentity(o.rep);
   EXPECT_EQ(o.rep.dropped_retries_exhausted, o.rep.generated);
@@ -165,13 +171,14 @@ TEST(LoadEngineTest, UnavailableIsRetriedThenCountedAsRetriesExhausted) {
 }
 
 TEST(LoadEngineTest, UnavailableThenRecoveryLosesNothing) {
+  FakeClock clock;
   auto sc = TinyScenario(50);
   Behavior b;
   b.kind = Behavior::Kind::kError;
   b.grpc_code = 14;
   b.fail_first = 2;
   auto srv = testing::StartGrpcServer(b);
-  auto o = RunLoad(sc, Grpc(*srv), FastOptions());
+  auto o = RunLoad(sc, Grpc(*srv), FastOptions(&clock));
   ASSERT_TRUE(o.status.ok()) << o.status.message();
   ExpectIdentity(o.rep);
   EXPECT_EQ(o.rep.accepted, o.rep.generated);
@@ -180,6 +187,7 @@ TEST(LoadEngineTest, UnavailableThenRecoveryLosesNothing) {
 }
 
 TEST(LoadEngineTest, ResourceExhaustedWithRetryInfoHonoursTheDelay) {
+  FakeClock clock;
   auto sc = TinyScenario(50);
   Behavior b;
   b.kind = Behavior::Kind::kError;
@@ -187,7 +195,7 @@ TEST(LoadEngineTest, ResourceExhaustedWithRetryInfoHonoursTheDelay) {
   b.retry_after_ms = 400;
   b.fail_first = 1;
   auto srv = testing::StartGrpcServer(b);
-  EngineOptions eo = FastOptions();
+  EngineOptions eo = FastOptions(&clock);
   eo.max_in_flight = 1;
   eo.senders = 1;
   auto o = RunLoad(sc, Grpc(*srv), eo);
@@ -199,12 +207,13 @@ TEST(LoadEngineTest, ResourceExhaustedWithRetryInfoHonoursTheDelay) {
 }
 
 TEST(LoadEngineTest, ResourceExhaustedWithoutRetryInfoIsFatal) {
+  FakeClock clock;
   auto sc = TinyScenario(50);
   Behavior b;
   b.kind = Behavior::Kind::kError;
   b.grpc_code = 8;
   auto srv = testing::StartGrpcServer(b);
-  auto o = RunLoad(sc, Grpc(*srv), FastOptions());
+  auto o = RunLoad(sc, Grpc(*srv), FastOptions(&clock));
   ASSERT_TRUE(o.status.ok()) << o.status.message();
   ExpectIdentity(o.rep);
   EXPECT_EQ(o.rep.rejected_fatal, o.rep.generated);
@@ -213,12 +222,13 @@ TEST(LoadEngineTest, ResourceExhaustedWithoutRetryInfoIsFatal) {
 }
 
 TEST(LoadEngineTest, InvalidArgumentAndHttp400AreRejectedNotRetried) {
+  FakeClock clock;
   auto sc = TinyScenario(50);
   Behavior g;
   g.kind = Behavior::Kind::kError;
   g.grpc_code = 3;  // INVALID_ARGUMENT
   auto gs = testing::StartGrpcServer(g);
-  auto o = RunLoad(sc, Grpc(*gs), FastOptions());
+  auto o = RunLoad(sc, Grpc(*gs), FastOptions(&clock));
   ASSERT_TRUE(o.status.ok());
   ExpectIdentity(o.rep);
   EXPECT_EQ(o.rep.rejected_fatal, o.rep.generated);
@@ -228,7 +238,7 @@ TEST(LoadEngineTest, InvalidArgumentAndHttp400AreRejectedNotRetried) {
   h.kind = Behavior::Kind::kError;
   h.http_status = 400;
   auto hs = testing::StartHttpServer(h);
-  o = RunLoad(sc, Http(*hs), FastOptions());
+  o = RunLoad(sc, Http(*hs), FastOptions(&clock));
   ASSERT_TRUE(o.status.ok());
   ExpectIdentity(o.rep);
   EXPECT_EQ(o.rep.rejected_fatal, o.rep.generated);
@@ -237,6 +247,7 @@ TEST(LoadEngineTest, InvalidArgumentAndHttp400AreRejectedNotRetried) {
 }
 
 TEST(LoadEngineTest, Http429And503WithRetryAfterAreRetried) {
+  FakeClock clock;
   for (int status : {429, 503}) {
     auto sc = TinyScenario(50);
     Behavior h;
@@ -245,7 +256,7 @@ TEST(LoadEngineTest, Http429And503WithRetryAfterAreRetried) {
     h.retry_after_ms = 1000;  // "Retry-After: 1"
     h.fail_first = 1;
     auto hs = testing::StartHttpServer(h);
-    EngineOptions eo = FastOptions();
+    EngineOptions eo = FastOptions(&clock);
     eo.senders = 1;
     eo.max_in_flight = 1;
     auto o = RunLoad(sc, Http(*hs), eo);
@@ -258,12 +269,13 @@ TEST(LoadEngineTest, Http429And503WithRetryAfterAreRetried) {
 }
 
 TEST(LoadEngineTest, Http503ForeverExhaustsRetries) {
+  FakeClock clock;
   auto sc = TinyScenario(50);
   Behavior h;
   h.kind = Behavior::Kind::kError;
   h.http_status = 503;
   auto hs = testing::StartHttpServer(h);
-  auto o = RunLoad(sc, Http(*hs), FastOptions());
+  auto o = RunLoad(sc, Http(*hs), FastOptions(&clock));
   ASSERT_TRUE(o.status.ok());
   ExpectIdentity(o.rep);
   EXPECT_EQ(o.rep.dropped_retries_exhausted, o.rep.generated);
@@ -271,12 +283,13 @@ TEST(LoadEngineTest, Http503ForeverExhaustsRetries) {
 }
 
 TEST(LoadEngineTest, PartialSuccessCountsRejectedAndIsNotRetried) {
+  FakeClock clock;
   auto sc = TinyScenario(100);
   Behavior b;
   b.rejected_per_request = 2;
   for (int proto = 0; proto < 2; ++proto) {
     auto srv = proto == 0 ? testing::StartGrpcServer(b) : testing::StartHttpServer(b);
-    auto o = RunLoad(sc, proto == 0 ? Grpc(*srv) : Http(*srv), FastOptions());
+    auto o = RunLoad(sc, proto == 0 ? Grpc(*srv) : Http(*srv), FastOptions(&clock));
     ASSERT_TRUE(o.status.ok());
     ExpectIdentity(o.rep);
     EXPECT_EQ(o.rep.rejected_partial, 2 * o.rep.requests) << proto;
@@ -305,6 +318,7 @@ TEST(LoadEngineTest, SlowAnswersPastTheDeadlineAreRetriedThenDropped) {
 }
 
 TEST(LoadEngineTest, RefusedConnectionIsRetriedWithBackoffThenDropped) {
+  FakeClock clock;
   auto sc = TinyScenario(50);
   for (int proto = 0; proto < 2; ++proto) {
     exporter::TransportOptions t;
@@ -313,7 +327,7 @@ TEST(LoadEngineTest, RefusedConnectionIsRetriedWithBackoffThenDropped) {
     t.endpoint = proto == 0 ? "127.0.0.1:" + std::to_string(port)
                             : "http://127.0.0.1:" + std::to_string(port) + "/v1/traces";
     t.timeout = milliseconds(1000);
-    auto o = RunLoad(sc, t, FastOptions());
+    auto o = RunLoad(sc, t, FastOptions(&clock));
     ASSERT_TRUE(o.status.ok()) << o.status.message();
     ExpectIdentity(o.rep);
     EXPECT_EQ(o.rep.dropped_retries_exhausted, o.rep.generated) << o.rep.ToText();
@@ -339,6 +353,7 @@ TEST(LoadEngineTest, FullQueueDropsWithReasonQueueFull) {
 }
 
 TEST(LoadEngineTest, PacingMatchesTheTargetPerSecond) {
+  FakeClock clock;
   // 2000 spans/s: the rate in spans/s divided by the measured spans per trace.
   auto sc = TinyScenario(10);
   auto mean = MeasureMeanSpansPerTrace(sc.model, sc.workload, sc.seed, 200);
@@ -349,7 +364,7 @@ TEST(LoadEngineTest, PacingMatchesTheTargetPerSecond) {
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   sc.workload = plan->workload;
   auto srv = testing::StartGrpcServer({});
-  EngineOptions eo = FastOptions();
+  EngineOptions eo = FastOptions(&clock);
   eo.duration = sim::Duration::Seconds(4);
   eo.mean_spans_per_trace = *mean;
   eo.rate_in_spans = true;
@@ -374,6 +389,7 @@ TEST(LoadEngineTest, PacingMatchesTheTargetPerSecond) {
 // released on the wall clock gets a bound generous enough for a loaded machine (a 16 ms stall at
 // an edge of the 1.7 s window moves it by 1 %).
 TEST(LoadEngineTest, AchievedRateIsTheTargetOverTheSteadyWindow) {
+  FakeClock clock;
   auto sc = TinyScenario(10, "slow.yaml");
   auto mean = MeasureMeanSpansPerTrace(sc.model, sc.workload, sc.seed, 200);
   ASSERT_TRUE(mean.ok());
@@ -383,7 +399,7 @@ TEST(LoadEngineTest, AchievedRateIsTheTargetOverTheSteadyWindow) {
   ASSERT_TRUE(plan.ok()) << plan.status().message();
   sc.workload = plan->workload;
   auto srv = testing::StartGrpcServer({});
-  EngineOptions eo = FastOptions();
+  EngineOptions eo = FastOptions(&clock);
   eo.duration = sim::Duration::Seconds(2);
   eo.mean_spans_per_trace = *mean;
   eo.rate_in_spans = true;
@@ -407,17 +423,14 @@ TEST(LoadEngineTest, AchievedRateIsTheTargetOverTheSteadyWindow) {
 }
 
 TEST(LoadEngineTest, StopCounterStopsGeneratingAndFlushes) {
+  FakeClock clock;
   auto sc = TinyScenario(300);
   auto srv = testing::StartGrpcServer({});
   std::atomic<int> stop{0};
-  EngineOptions eo = FastOptions();
+  EngineOptions eo = FastOptions(&clock);
   eo.duration = sim::Duration::Seconds(60);
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(milliseconds(700));
-    stop = 1;
-  });
-  auto o = RunLoad(sc, Grpc(*srv), eo, &stop);
-  stopper.join();
+  // Stop after the first second (on the fake clock).
+  auto o = RunLoad(sc, Grpc(*srv), eo, &stop, nullptr, [&](const SecondStats&) { stop = 1; });
   ASSERT_TRUE(o.status.ok());
   ExpectIdentity(o.rep);
   EXPECT_TRUE(o.rep.interrupted);
@@ -427,23 +440,19 @@ TEST(LoadEngineTest, StopCounterStopsGeneratingAndFlushes) {
 }
 
 TEST(LoadEngineTest, SecondStopSkipsTheGraceAndCountsShutdown) {
+  FakeClock clock;
   auto sc = TinyScenario(300);
   Behavior b;
   b.kind = Behavior::Kind::kError;
   b.grpc_code = 14;
   auto srv = testing::StartGrpcServer(b);
   std::atomic<int> stop{0};
-  EngineOptions eo = FastOptions();
+  EngineOptions eo = FastOptions(&clock);
   eo.duration = sim::Duration::Seconds(60);
   eo.retry.initial_backoff = milliseconds(5000);
   eo.retry.max_backoff = milliseconds(5000);
   eo.grace = milliseconds(30000);
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(milliseconds(500));
-    stop = 2;
-  });
-  auto o = RunLoad(sc, Grpc(*srv), eo, &stop);
-  stopper.join();
+  auto o = RunLoad(sc, Grpc(*srv), eo, &stop, nullptr, [&](const SecondStats&) { stop = 2; });
   ASSERT_TRUE(o.status.ok());
   ExpectIdentity(o.rep);
   EXPECT_LT(o.rep.wall_seconds, 5);
@@ -451,12 +460,13 @@ TEST(LoadEngineTest, SecondStopSkipsTheGraceAndCountsShutdown) {
 }
 
 TEST(LoadEngineTest, MetricsEndpointServesTheAccounting) {
+  FakeClock clock;
   auto sc = TinyScenario(100);
   auto srv = testing::StartGrpcServer({});
   metrics::MetricsRegistry reg;
   auto ms = MetricsServer::Start("127.0.0.1:0", &reg);
   ASSERT_TRUE(ms.ok());
-  auto o = RunLoad(sc, Grpc(*srv), FastOptions(), nullptr, &reg);
+  auto o = RunLoad(sc, Grpc(*srv), FastOptions(&clock), nullptr, &reg);
   ASSERT_TRUE(o.status.ok());
   // Scrape it the way Prometheus does: GET /metrics over HTTP.
   boost::asio::io_context ioc;

@@ -26,7 +26,7 @@ sim::Status SplitHostPort(const std::string& address, std::string* host, uint16_
   auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
   if (p.empty() || ec != std::errc() || ptr != p.data() + p.size() || v > 65535)
     return bad("port must be a number in [0, 65535]");
-  *host = h.empty() ? "0.0.0.0" : h;
+  *host = h.empty() ? "127.0.0.1" : h;  // ":PORT" is loopback; all interfaces: 0.0.0.0:PORT
   *port = static_cast<uint16_t>(v);
   return sim::Status::Ok();
 }

@@ -15,9 +15,9 @@ namespace tracesim::loadgen {
 
 class MetricsServer {
  public:
-  // Listens on `address` ("HOST:PORT", ":PORT" = all interfaces, port 0 = any free port) and serves
-  // `exposition` (which must outlive the server). Errors: a bad address (InvalidArgument naming
-  // it), a port in use (Unavailable).
+  // Listens on `address` ("HOST:PORT"; ":PORT" = loopback, "0.0.0.0:PORT" = all interfaces; port 0
+  // = any free port) and serves `exposition` (which must outlive the server). Errors: a bad address
+  // (InvalidArgument naming it), a port in use (Unavailable).
   static sim::Result<std::unique_ptr<MetricsServer>> Start(const std::string& address,
                                                            const metrics::MetricsExposition* exp);
   ~MetricsServer();  // Stop()s
@@ -33,7 +33,7 @@ class MetricsServer {
   std::unique_ptr<Impl> impl_;
 };
 
-// Splits "HOST:PORT" / "[v6]:PORT" / ":PORT"; error names the text.
+// Splits "HOST:PORT" / "[v6]:PORT" / ":PORT" (host 127.0.0.1); error names the text.
 sim::Status SplitHostPort(const std::string& address, std::string* host, uint16_t* port);
 
 }  // namespace tracesim::loadgen

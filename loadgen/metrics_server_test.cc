@@ -45,6 +45,16 @@ TEST(MetricsServerTest, ServesTheRegistry) {
   (*srv)->Stop();
 }
 
+TEST(MetricsServerTest, BarePortIsLoopbackAllInterfacesMustBeAsked) {
+  std::string host;
+  uint16_t port = 0;
+  ASSERT_TRUE(SplitHostPort(":9464", &host, &port).ok());
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 9464);
+  ASSERT_TRUE(SplitHostPort("0.0.0.0:9464", &host, &port).ok());
+  EXPECT_EQ(host, "0.0.0.0");
+}
+
 TEST(MetricsServerTest, BadAddressesAndBusyPort) {
   metrics::MetricsRegistry reg;
   for (const char* bad : {"nonsense", "127.0.0.1:http", "127.0.0.1:70000", "not-an-ip:9090"}) {
