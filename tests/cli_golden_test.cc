@@ -102,7 +102,7 @@ TEST(CliGoldenTest, Run) {
                 {"run checkout --duration 1m30s --format bogus"},
                 {"run checkout --seed abc"},
                 {"run checkout --sed 1"},
-                {"run checkout --rate 500spans"},
+                {"run checkout --rate 500furlongs"},
                 {"run checkout --format bogus"},
                 {"run checkout --start-time 1767225600 --format bogus"}});
 }
