@@ -42,7 +42,9 @@ TEST(ReceiveCommandTest, BadUsageIsExitTwoWithAMessage) {
   EXPECT_EQ(RunReceive({"--fault", "unavailable=2"}, &out, &err), kExitUsage);
   EXPECT_NE(err.find("--fault unavailable"), std::string::npos) << err;
   EXPECT_EQ(RunReceive({"--max-request-bytes", "12XB"}, &out, &err), kExitUsage);
-  EXPECT_NE(err.find("--max-request-bytes: '12XB' is not a byte size: unknown unit"), std::string::npos) << err;
+  EXPECT_NE(err.find("--max-request-bytes: '12XB' is not a byte size: unknown unit"),
+            std::string::npos)
+      << err;
   EXPECT_EQ(RunReceive({"--duration", "0s"}, &out, &err), kExitUsage);
   EXPECT_NE(err.find("--duration"), std::string::npos) << err;
   EXPECT_EQ(RunReceive({"--http", "nope"}, &out, &err), kExitUsage);
