@@ -564,6 +564,13 @@ struct YamlCtx {
   sim::Status Error(const YAML::Node& n, const std::string& path, const std::string& msg) const {
     return sim::Status::InvalidArgument(Where(n, path) + ": " + msg);
   }
+  // Copies a mapping key that must be a plain string (yaml-cpp throws on as<std::string>() of a
+  // sequence or mapping key).
+  sim::Status Key(const YAML::Node& k, const std::string& path, std::string* out) const {
+    if (!k.IsScalar()) return Error(k, path, "a key must be a string");
+    *out = k.Scalar();
+    return sim::Status::Ok();
+  }
 };
 
 sim::Status YamlDouble(const YamlCtx& c, const YAML::Node& n, const std::string& path,
@@ -625,7 +632,8 @@ sim::Status ParseFileBlock(const YamlCtx& c, const YAML::Node& n, const std::str
   if (n.IsNull()) return sim::Status::Ok();
   if (!n.IsMap()) return c.Error(n, path, "expected a mapping");
   for (auto it = n.begin(); it != n.end(); ++it) {
-    const std::string key = it->first.as<std::string>();
+    std::string key;
+    TRACESIM_RETURN_IF_ERROR(c.Key(it->first, path, &key));
     const std::string kp = path + "." + key;
     const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
     if (key == "path") {
@@ -650,7 +658,8 @@ sim::Status ParseAdaptiveBlock(const YamlCtx& c, const YAML::Node& n, const std:
   if (n.IsNull()) return sim::Status::Ok();
   if (!n.IsMap()) return c.Error(n, path, "expected a mapping");
   for (auto it = n.begin(); it != n.end(); ++it) {
-    const std::string key = it->first.as<std::string>();
+    std::string key;
+    TRACESIM_RETURN_IF_ERROR(c.Key(it->first, path, &key));
     if (std::find(skip_keys.begin(), skip_keys.end(), key) != skip_keys.end()) continue;
     const std::string kp = path + "." + key;
     const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
@@ -722,7 +731,8 @@ sim::Result<JaegerRemoteSamplingConfig> ParseJaegerV2SamplingYaml(std::string_vi
   YAML::Node rs;
   std::string rs_key;
   for (auto it = ext.begin(); it != ext.end(); ++it) {
-    const std::string k = it->first.as<std::string>();
+    std::string k;
+    TRACESIM_RETURN_IF_ERROR(c.Key(it->first, "extensions", &k));
     if (k == "remote_sampling" || k.rfind("remote_sampling/", 0) == 0) {
       rs = it->second;
       rs_key = "extensions." + k;
@@ -744,7 +754,8 @@ sim::Result<JaegerRemoteSamplingConfig> ParseJaegerV2SamplingYaml(std::string_vi
     return c.Error(rs, rs_key, "one of file or adaptive is required");
   }
   for (auto it = rs.begin(); it != rs.end(); ++it) {
-    const std::string k = it->first.as<std::string>();
+    std::string k;
+    TRACESIM_RETURN_IF_ERROR(c.Key(it->first, rs_key, &k));
     if (k != "file" && k != "adaptive" && k != "http" && k != "grpc") {
       return c.Error(it->first, rs_key + "." + k,
                      "unknown key (valid: file, adaptive, http, grpc)");
@@ -761,12 +772,19 @@ sim::Result<JaegerRemoteSamplingConfig> ParseJaegerV2SamplingYaml(std::string_vi
   TRACESIM_RETURN_IF_ERROR(ParseEndpoint(c, rs["grpc"], rs_key + ".grpc", &cfg.grpc_endpoint));
 
   // Is the adaptive_sampling processor in a traces pipeline?
-  const YAML::Node pipelines = root["service"]["pipelines"];
+  const YAML::Node service = root["service"];
+  if (service.IsDefined() && !service.IsNull() && !service.IsMap()) {
+    return c.Error(service, "service", "expected a mapping");
+  }
+  const YAML::Node pipelines = service.IsMap() ? service["pipelines"] : YAML::Node();
   if (pipelines.IsDefined() && pipelines.IsMap()) {
     for (auto it = pipelines.begin(); it != pipelines.end(); ++it) {
-      const std::string name = it->first.as<std::string>();
+      std::string name;
+      TRACESIM_RETURN_IF_ERROR(c.Key(it->first, "service.pipelines", &name));
       if (name != "traces" && name.rfind("traces/", 0) != 0) continue;
-      const YAML::Node procs = it->second["processors"];
+      const YAML::Node pipeline = it->second;  // a copy: it-> is a temporary proxy
+      if (!pipeline.IsMap()) continue;
+      const YAML::Node procs = pipeline["processors"];
       if (!procs.IsDefined() || !procs.IsSequence()) continue;
       for (const auto& p : procs) {
         const std::string pn = p.IsScalar() ? p.Scalar() : "";

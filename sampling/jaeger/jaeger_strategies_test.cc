@@ -292,5 +292,29 @@ TEST(JaegerV2ConfigTest, Errors) {
   EXPECT_NE(missing.status().message().find("remote_sampling: missing"), std::string::npos);
 }
 
+// Issue 16 item 14: a scalar `service` or a non-string key threw from yaml-cpp ("internal error"
+// in the CLI); each is an error naming the file, line and key.
+TEST(JaegerV2ConfigTest, MalformedShapesAreErrorsNotExceptions) {
+  const std::string rs = "extensions:\n  remote_sampling:\n    file: {path: \"\"}\n";
+  struct Case {
+    std::string yaml, want;
+  } cases[] = {
+      {rs + "service: x\n", "j.yaml:4: service: expected a mapping"},
+      {"extensions:\n  [a]: 1\n  remote_sampling:\n    file: {path: \"\"}\n",
+       "j.yaml:2: extensions: a key must be a string"},
+      {"extensions:\n  remote_sampling:\n    file: {path: \"\"}\n    [b]: 2\n",
+       "j.yaml:4: extensions.remote_sampling: a key must be a string"},
+      {rs + "service:\n  pipelines:\n    [c]: 1\n",
+       "j.yaml:6: service.pipelines: a key must be a string"},
+      {"extensions:\n  remote_sampling:\n    file: {[p]: 1}\n",
+       "j.yaml:3: extensions.remote_sampling.file: a key must be a string"},
+  };
+  for (const Case& c : cases) {
+    auto r = ParseJaegerV2SamplingYaml(c.yaml, "j.yaml");
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_EQ(r.status().message(), c.want) << c.yaml;
+  }
+}
+
 }  // namespace
 }  // namespace tracesim::sampling
