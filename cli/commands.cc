@@ -226,6 +226,13 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     }
     sc.start_unix_nanos = *t;
   }
+  // The run covers the arrivals plus the drain; every span time must fit int64 unix nanos.
+  if (sim::Status range = sim::CheckUnixRange(sc.start_unix_nanos,
+                                              sc.duration + sim::SimulationOptions().drain_limit);
+      !range.ok()) {
+    err << "tracesim run: " << range.message() << "\n";
+    return kExitUsage;
+  }
 
   auto workload = workloads::Workload::Create(sc.workload, sc.model, sc.seed, sc.duration);
   if (!workload.ok()) {

@@ -188,7 +188,26 @@ Result<int64_t> ParseRfc3339(std::string_view text) {
   if (i + 1 != text.size() || (text[i] != 'Z' && text[i] != 'z')) return bad();
   int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   int64_t secs = days * 86400 + h * 3600 + mi * 60 + s;
-  return secs * 1000'000'000 + frac_ns;
+  int64_t nanos = 0;
+  if (__builtin_mul_overflow(secs, int64_t{1000'000'000}, &nanos) ||
+      __builtin_add_overflow(nanos, frac_ns, &nanos)) {
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' is outside the times tracesim can represent (" +
+                                   FormatRfc3339(std::numeric_limits<int64_t>::min()) + " .. " +
+                                   FormatRfc3339(std::numeric_limits<int64_t>::max()) + ")");
+  }
+  return nanos;
+}
+
+Status CheckUnixRange(int64_t start_unix_nanos, Duration span) {
+  int64_t end = 0;
+  if (__builtin_add_overflow(start_unix_nanos, span.nanos(), &end)) {
+    return Status::InvalidArgument("the run would end after " +
+                                   FormatRfc3339(std::numeric_limits<int64_t>::max()) +
+                                   ", the last time unix nanoseconds can hold: start " +
+                                   FormatRfc3339(start_unix_nanos) + " + " + FormatDuration(span));
+  }
+  return Status::Ok();
 }
 
 std::string FormatRfc3339(int64_t unix_nanos) {

@@ -81,6 +81,11 @@ std::string FormatDuration(Duration d);
 // Parses an RFC 3339 UTC timestamp ("2026-01-01T00:00:00Z", optional fraction) into unix nanos.
 Result<int64_t> ParseRfc3339(std::string_view text);
 
+// OK when every instant from `start_unix_nanos` to `start_unix_nanos + span` is a unix time in
+// int64 nanoseconds (1677-09-21T00:12:43Z .. 2262-04-11T23:47:16Z); otherwise an
+// InvalidArgument naming the last representable time. REQUIRES: span >= 0.
+Status CheckUnixRange(int64_t start_unix_nanos, Duration span);
+
 // Formats unix nanos as RFC 3339 UTC with nanosecond precision trimmed ("2026-01-01T00:00:00Z").
 std::string FormatRfc3339(int64_t unix_nanos);
 

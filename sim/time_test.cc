@@ -93,3 +93,31 @@ TEST(TimeTest, Arithmetic) {
 
 }  // namespace
 }  // namespace tracesim::sim
+
+namespace tracesim::sim {
+namespace {
+
+// Issue 16 item 13: times outside int64 unix nanoseconds wrapped around silently.
+TEST(TimeRangeTest, Rfc3339OutsideInt64NanosIsAnError) {
+  EXPECT_TRUE(ParseRfc3339("2262-04-11T23:47:16Z").ok());
+  EXPECT_TRUE(ParseRfc3339("1677-09-21T00:12:44Z").ok());
+  for (const char* t : {"2262-04-11T23:47:17Z", "2300-01-01T00:00:00Z", "1600-01-01T00:00:00Z"}) {
+    auto r = ParseRfc3339(t);
+    ASSERT_FALSE(r.ok()) << t;
+    EXPECT_NE(r.status().message().find("outside the times tracesim can represent"),
+              std::string::npos)
+        << r.status().message();
+  }
+}
+
+TEST(TimeRangeTest, StartPlusSpanMustFit) {
+  const int64_t start = *ParseRfc3339("2026-01-01T00:00:00Z");
+  EXPECT_TRUE(CheckUnixRange(start, Duration::Seconds(3600)).ok());
+  Status st = CheckUnixRange(start, Duration::Seconds(2555555LL * 3600));
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("2262-04-11T23:47:16"), std::string::npos) << st.message();
+  EXPECT_TRUE(CheckUnixRange(std::numeric_limits<int64_t>::max(), Duration()).ok());
+}
+
+}  // namespace
+}  // namespace tracesim::sim

@@ -103,6 +103,8 @@ TEST(CliGoldenTest, Run) {
                 {"run checkout --seed abc"},
                 {"run checkout --sed 1"},
                 {"run checkout --rate 500furlongs"},
+                {"run checkout --duration 2555555h"},
+                {"run checkout --start-time 2300-01-01T00:00:00Z"},
                 {"run checkout --format bogus"},
                 {"run checkout --start-time 1767225600 --format bogus"}});
 }
