@@ -27,20 +27,9 @@ FaultIndex::FaultIndex(const Model& model, const FaultPlan* plan, uint64_t seed)
   }
 }
 
-uint32_t FaultIndex::Fires(Fault::Kind kind, uint32_t s, uint32_t op, uint32_t inst, Time now) {
-  uint32_t i = Active(kind, s, op, inst, now);
-  if (i == kNone) return kNone;
-  const Fault& f = at(i);
-  if (f.probability < 1.0 && !services_[s].stream.Bernoulli(f.probability)) return kNone;
-  return i;
-}
-
-Duration FaultIndex::ApplyLatency(uint32_t s, uint32_t op, uint32_t inst, bool consumer, Time now,
-                                  Duration d, uint64_t* touched) {
+Duration FaultIndex::ApplyLatencySlow(uint32_t s, uint32_t op, uint32_t inst, bool consumer,
+                                      Time now, Duration d, uint64_t* touched) {
   PerService& ps = services_[s];
-  if (ps.by_kind[static_cast<int>(Fault::Kind::kLatency)].empty() &&
-      (!consumer || ps.by_kind[static_cast<int>(Fault::Kind::kConsumerLag)].empty()))
-    return d;
   for (uint32_t i : ps.all) {
     const Fault& f = at(i);
     if (f.kind != Fault::Kind::kLatency && !(consumer && f.kind == Fault::Kind::kConsumerLag))
@@ -67,17 +56,6 @@ int64_t FaultIndex::Skew(uint32_t s, uint32_t inst, Time now, int64_t unix_now,
     *touched |= uint64_t{1} << i;
   }
   return u;
-}
-
-uint64_t FaultIndex::CertainLatencyMask(uint32_t s, uint32_t op, uint32_t inst, Time now) const {
-  uint64_t mask = 0;
-  for (uint32_t i : services_[s].by_kind[static_cast<int>(Fault::Kind::kLatency)]) {
-    const Fault& f = at(i);
-    if (f.kind == Fault::Kind::kLatency && f.probability >= 1.0 && f.ActiveAt(now) &&
-        f.Targets(s, op, inst))
-      mask |= uint64_t{1} << i;
-  }
-  return mask;
 }
 
 uint64_t FaultIndex::TrafficMask(Time now) const {

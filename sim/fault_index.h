@@ -47,18 +47,39 @@ class FaultIndex {
   }
   // As Active, then draws the fault's probability from the service's fault stream: the fault
   // that fires, or kNone.
-  uint32_t Fires(Fault::Kind kind, uint32_t s, uint32_t op, uint32_t inst, Time now);
+  uint32_t Fires(Fault::Kind kind, uint32_t s, uint32_t op, uint32_t inst, Time now) {
+    uint32_t i = Active(kind, s, op, inst, now);
+    if (i == kNone) return kNone;
+    const Fault& f = at(i);
+    if (f.probability < 1.0 && !services_[s].stream.Bernoulli(f.probability)) return kNone;
+    return i;
+  }
 
   // The duration of a work step of `d` after the latency faults (and, for a consumer operation,
   // the consumer-lag faults) active on (s, op, inst), in plan order.
   Duration ApplyLatency(uint32_t s, uint32_t op, uint32_t inst, bool consumer, Time now, Duration d,
-                        uint64_t* touched);
+                        uint64_t* touched) {
+    const PerService& ps = services_[s];
+    if (ps.by_kind[static_cast<int>(Fault::Kind::kLatency)].empty() &&
+        (!consumer || ps.by_kind[static_cast<int>(Fault::Kind::kConsumerLag)].empty()))
+      return d;
+    return ApplyLatencySlow(s, op, inst, consumer, now, d, touched);
+  }
   // The unix timestamp `unix_now` as host (s, inst) writes it at `now`, after its clock-skew
   // faults.
   int64_t Skew(uint32_t s, uint32_t inst, Time now, int64_t unix_now, uint64_t* touched) const;
   // The certain (probability 1) latency faults active on (s, op, inst): a request that reaches
   // a slowed target is touched by the slowdown even if it only waits in the queue it built.
-  uint64_t CertainLatencyMask(uint32_t s, uint32_t op, uint32_t inst, Time now) const;
+  uint64_t CertainLatencyMask(uint32_t s, uint32_t op, uint32_t inst, Time now) const {
+    uint64_t mask = 0;
+    for (uint32_t i : services_[s].by_kind[static_cast<int>(Fault::Kind::kLatency)]) {
+      const Fault& f = at(i);
+      if (f.kind == Fault::Kind::kLatency && f.probability >= 1.0 && f.ActiveAt(now) &&
+          f.Targets(s, op, inst))
+        mask |= uint64_t{1} << i;
+    }
+    return mask;
+  }
   // The traffic faults active at `now` (a trace started in a surge is touched by it).
   uint64_t TrafficMask(Time now) const;
 
@@ -69,6 +90,9 @@ class FaultIndex {
     bool has_skew = false, has_loss = false, has_broken = false;
     Rng stream;
   };
+
+  Duration ApplyLatencySlow(uint32_t s, uint32_t op, uint32_t inst, bool consumer, Time now,
+                            Duration d, uint64_t* touched);
 
   const FaultPlan* plan_;
   std::vector<PerService> services_;

@@ -82,7 +82,8 @@ inline void Services::Answer(uint32_t r, bool failed, int status, FailureClass c
   }
 }
 
-bool Services::ArrivalFaults(uint32_t r) {
+// inline: called only in this file, on each arrival at a service with faults.
+inline bool Services::ArrivalFaults(uint32_t r) {
   Request& q = requests_[r];
   const Operation& op = m_.operations[q.op];
   uint32_t s = op.service;
