@@ -180,13 +180,15 @@ inline void Calls::ArmTimeout(Duration d, uint32_t call) {
 }
 
 void Calls::FireTimeouts(uint32_t qi) {
-  TimerFifo& q = timers_[qi];
-  while (!q.entries.empty() && q.entries.front().first <= k_.now) {
+  // OnTimeout resumes the caller, whose next call may arm a timeout of a new duration and so
+  // grow timers_: the FIFO is looked up again after each one (no reference held across it).
+  for (;;) {
+    TimerFifo& q = timers_[qi];
+    if (q.entries.empty() || q.entries.front().first > k_.now) break;
     uint32_t call = q.entries.front().second;
     q.entries.pop_front();
     OnTimeout(call);
   }
-  // OnTimeout may arm a timeout of a new duration (a retry), which can move timers_.
   TimerFifo& q2 = timers_[qi];
   // Timers whose call already completed need no event: release them now, in bulk.
   while (!q2.entries.empty() && calls_[q2.entries.front().second].completed) {

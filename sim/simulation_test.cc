@@ -288,8 +288,6 @@ TEST(SimulationTest, LoadBalancingSpreadsAcrossInstances) {
   }
 }
 
-}  // namespace
-}  // namespace tracesim::sim
 
 namespace tracesim::sim {
 namespace {
@@ -355,6 +353,45 @@ TEST(SimulationTest, RunUntilInStepsEqualsOneRun) {
     return ids;
   };
   EXPECT_EQ(collect(true), collect(false));
+}
+
+}  // namespace
+}  // namespace tracesim::sim
+
+// A call step after an absorbed timeout arms a timeout of a duration not seen before, while the
+// timeout FIFOs are being fired: the FIFO list grows during FireTimeouts (a use-after-free before
+// the fix; the ASan build catches it). Every timeout must still fire on time.
+TEST(SimulationTest, NewTimeoutDurationArmedWhileTimeoutsFire) {
+  Model m;
+  uint32_t front = AddService(m, "front", ServiceKind::kService, 1, 0, 0);
+  uint32_t back = AddService(m, "back", ServiceKind::kService, 1, 0, 0);
+  uint32_t slow = AddOp(m, back, "GET /slow", {Work(Distribution::Constant(10e6))});
+  uint32_t fast = AddOp(m, back, "GET /fast", {Work(Distribution::Constant(1e5))});
+  std::vector<Step> steps;
+  for (int64_t ms : {1, 2, 3}) {
+    Step call = CallTo(ms < 3 ? slow : fast);
+    call.call.timeout = Duration::Millis(ms);  // three distinct durations, three FIFOs
+    call.call.on_error = OnError::kIgnore;
+    steps.push_back(call);
+  }
+  uint32_t entry = AddOp(m, front, "GET /", steps);
+  for (Service& s : m.services) s.network_latency = Distribution::Constant(0);
+  m.Finalize();
+  InMemorySink sink;
+  Simulation sim(m, SimulationOptions{});
+  sim.AddObserver(&sink);
+  ListArrivals arrivals({Time::Zero(), Time::FromNanos(50'000'000)}, entry);
+  ASSERT_TRUE(sim.Run(&arrivals).ok());
+  EXPECT_EQ(sim.stats().timeouts, 4u);  // the two slow calls of each trace
+  ASSERT_EQ(sink.traces().size(), 2u);
+  for (const auto& t : sink.traces()) {
+    std::vector<int64_t> client_ms;
+    for (const Span& s : t.spans)
+      if (s.kind == SpanKind::kClient)
+        client_ms.push_back((s.end_unix_nano - s.start_unix_nano) / 1000'000);
+    // Each timed-out call ends at its own timeout; the fast call answers in time.
+    EXPECT_EQ(client_ms, (std::vector<int64_t>{1, 2, 0}));
+  }
 }
 
 }  // namespace
