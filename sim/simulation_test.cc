@@ -288,6 +288,8 @@ TEST(SimulationTest, LoadBalancingSpreadsAcrossInstances) {
   }
 }
 
+}  // namespace
+}  // namespace tracesim::sim
 
 namespace tracesim::sim {
 namespace {
@@ -357,6 +359,9 @@ TEST(SimulationTest, RunUntilInStepsEqualsOneRun) {
 
 }  // namespace
 }  // namespace tracesim::sim
+
+namespace tracesim::sim {
+namespace {
 
 // A call step after an absorbed timeout arms a timeout of a duration not seen before, while the
 // timeout FIFOs are being fired: the FIFO list grows during FireTimeouts (a use-after-free before
