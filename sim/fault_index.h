@@ -67,7 +67,18 @@ class FaultIndex {
   }
   // The unix timestamp `unix_now` as host (s, inst) writes it at `now`, after its clock-skew
   // faults.
-  int64_t Skew(uint32_t s, uint32_t inst, Time now, int64_t unix_now, uint64_t* touched) const;
+  int64_t Skew(uint32_t s, uint32_t inst, Time now, int64_t unix_now, uint64_t* touched) const {
+    int64_t u = unix_now;
+    for (uint32_t i : services_[s].by_kind[static_cast<int>(Fault::Kind::kClockSkew)]) {
+      const Fault& f = at(i);
+      if (f.kind != Fault::Kind::kClockSkew || !f.ActiveAt(now) || !f.Targets(s, kNone, inst))
+        continue;
+      double drift = f.drift_ppm * 1e-6 * static_cast<double>((now - f.start).nanos());
+      u += f.offset.nanos() + static_cast<int64_t>(drift);
+      *touched |= uint64_t{1} << i;
+    }
+    return u;
+  }
   // The certain (probability 1) latency faults active on (s, op, inst): a request that reaches
   // a slowed target is touched by the slowdown even if it only waits in the queue it built.
   uint64_t CertainLatencyMask(uint32_t s, uint32_t op, uint32_t inst, Time now) const {
@@ -91,8 +102,23 @@ class FaultIndex {
     Rng stream;
   };
 
+  // (Inline with its callers: every work step and span on a service with such faults.)
   Duration ApplyLatencySlow(uint32_t s, uint32_t op, uint32_t inst, bool consumer, Time now,
-                            Duration d, uint64_t* touched);
+                            Duration d, uint64_t* touched) {
+    PerService& ps = services_[s];
+    for (uint32_t i : ps.all) {
+      const Fault& f = at(i);
+      if (f.kind != Fault::Kind::kLatency && !(consumer && f.kind == Fault::Kind::kConsumerLag))
+        continue;
+      if (!f.ActiveAt(now) || !f.Targets(s, op, inst)) continue;
+      if (f.probability < 1.0 && !ps.stream.Bernoulli(f.probability)) continue;
+      double ns = static_cast<double>(d.nanos()) * f.multiplier;
+      if (f.kind == Fault::Kind::kLatency) ns += f.extra_latency.Sample(ps.stream);
+      d = Duration::Nanos(static_cast<int64_t>(ns + 0.5));
+      *touched |= uint64_t{1} << i;
+    }
+    return d;
+  }
 
   const FaultPlan* plan_;
   std::vector<PerService> services_;
