@@ -152,14 +152,16 @@ TEST(CliRulesTest, DashIsStdoutForReceiveSummaryJsonAndOut) {
   EXPECT_TRUE(Contains(s.err, "otlp-grpc 127.0.0.1:"));  // the addresses moved to stderr
   EXPECT_TRUE(Contains(s.err, "tracesim receive: duration after"));
 
-  // --out -: a real `load` sends to it; every accepted span is one line of stdout.
+  // --out -: a real `load` sends to it once it listens; every accepted span is one line of stdout.
   const std::string port = std::to_string(FreePort());
   const std::string cmd =
-      "cd '" + Dir().string() + "' && (timeout 20 '" + Binary() +
+      "cd '" + Dir().string() + "' && (timeout 30 '" + Binary() +
       "' receive --grpc 127.0.0.1:" + port +
-      " --http 127.0.0.1:0 --duration 3s --out - >rx.out 2>rx.err &) && sleep 0.5 && " +
+      " --http 127.0.0.1:0 --duration 6s --out - >rx.out 2>rx.err &) && " +
+      "for i in $(seq 100); do grep -q otlp-grpc rx.err && break; sleep 0.1; done && " +
       "timeout 20 '" + Binary() + "' load checkout --endpoint 127.0.0.1:" + port +
-      " --traces 5 --rate 50 --no-progress --summary-json load.json >/dev/null 2>&1 && sleep 3";
+      " --traces 5 --rate 50 --no-progress --summary-json load.json >/dev/null 2>&1 && " +
+      "for i in $(seq 150); do grep -q 'tracesim receive:' rx.err && break; sleep 0.1; done";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   const std::string out = Slurp(Dir() / "rx.out"), err = Slurp(Dir() / "rx.err");
   EXPECT_FALSE(fs::exists(Dir() / "-"));
@@ -263,22 +265,20 @@ TEST(CliRulesTest, PrefixIsAnErrorWithDidYouMeanEverywhere) {
 // ---- :PORT is loopback ------------------------------------------------------------------------
 
 TEST(CliRulesTest, ColonPortBindsLoopbackForEveryListenFlag) {
-  // receive: --grpc, --http and --metrics-addr, all as :PORT.
-  const int g = FreePort(), h = FreePort(), m = FreePort();
-  const std::string rx_cmd =
-      "cd '" + Dir().string() + "' && timeout 20 '" + Binary() +
+  // receive: --grpc, --http and --metrics-addr, all as :PORT; load: --metrics-addr :PORT. Both
+  // listen for a few seconds, then stop by themselves.
+  const int g = FreePort(), h = FreePort(), m = FreePort(), lm = FreePort();
+  const std::string cmd =
+      "cd '" + Dir().string() + "' && (timeout 30 '" + Binary() +
       "' receive --grpc :" + std::to_string(g) + " --http :" + std::to_string(h) +
-      " --metrics-addr :" + std::to_string(m) + " --duration 2s >ports.out 2>ports.err &";
-  ASSERT_EQ(std::system(rx_cmd.c_str()), 0);
-  // load: --metrics-addr :PORT while it runs for 2 s.
-  const int lm = FreePort();
-  const std::string load_cmd = "cd '" + Dir().string() + "' && timeout 20 '" + Binary() +
-                               "' load checkout --endpoint 127.0.0.1:1 --duration 2s --rate 5 "
-                               "--retry-attempts 1 --grace 0s --no-progress --metrics-addr :" +
-                               std::to_string(lm) + " >load.out 2>load.err &";
-  ASSERT_EQ(std::system(load_cmd.c_str()), 0);
+      " --metrics-addr :" + std::to_string(m) +
+      " --duration 5s >ports.out 2>ports.err &) && (timeout 30 '" + Binary() +
+      "' load checkout --endpoint 127.0.0.1:1 --duration 5s --rate 5 --retry-attempts 1 "
+      "--grace 0s --no-progress --metrics-addr :" +
+      std::to_string(lm) + " >load.out 2>load.err &)";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::string ga, ha, ma, la;
-  for (int i = 0; i < 60 && (ga.empty() || ha.empty() || ma.empty() || la.empty()); ++i) {
+  for (int i = 0; i < 200 && (ga.empty() || ha.empty() || ma.empty() || la.empty()); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (ga.empty()) ga = ListenAddress(g);
     if (ha.empty()) ha = ListenAddress(h);
@@ -289,7 +289,6 @@ TEST(CliRulesTest, ColonPortBindsLoopbackForEveryListenFlag) {
   EXPECT_TRUE(IsLoopback(ha)) << "receive --http :" << h << " listens on '" << ha << "'";
   EXPECT_TRUE(IsLoopback(ma)) << "receive --metrics-addr :" << m << " listens on '" << ma << "'";
   EXPECT_TRUE(IsLoopback(la)) << "load --metrics-addr :" << lm << " listens on '" << la << "'";
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // both stop by themselves
   EXPECT_TRUE(Contains(Slurp(Dir() / "ports.out"), "otlp-grpc 127.0.0.1:" + std::to_string(g)));
 }
 
