@@ -39,10 +39,10 @@ sim::Status TracePickOptions::Validate() const {
 namespace {
 
 // Heap order: the "smallest" (first to evict) is the fastest, and among equals the latest.
-bool Faster(const CapturedTrace& a, const CapturedTrace& b) {
-  const int64_t la = a.truth.latency().nanos(), lb = b.truth.latency().nanos();
+bool Faster(const PickedTrace& a, const PickedTrace& b) {
+  const int64_t la = a.trace.truth.latency().nanos(), lb = b.trace.truth.latency().nanos();
   if (la != lb) return la > lb;
-  return a.truth.sequence < b.truth.sequence;
+  return a.trace.truth.sequence < b.trace.truth.sequence;
 }
 
 bool ParseHex(const std::string& hex, size_t digits, uint64_t* hi, uint64_t* lo) {
@@ -80,8 +80,8 @@ bool TracePicker::Matches(const sim::TraceView& trace) const {
       return !t.fragment;
     case TracePickOptions::Filter::kError:
       return t.error;
-    case TracePickOptions::Filter::kFault:
-      return (t.fault_mask >> options_.fault_index) & 1;
+    case TracePickOptions::Filter::kFault:  // fragments show under the trace they continue
+      return !t.fragment && ((t.fault_mask >> options_.fault_index) & 1);
     case TracePickOptions::Filter::kId:
       return trace.trace_id == options_.id;
     case TracePickOptions::Filter::kShape:
@@ -90,49 +90,64 @@ bool TracePicker::Matches(const sim::TraceView& trace) const {
   return false;
 }
 
-void TracePicker::OnTrace(const sim::TraceView& trace) noexcept {
-  if (trace.truth == nullptr) return;
-  if (trace.truth->fragment && options_.max_fragments > 0) {
-    if (fragments_.size() == options_.max_fragments) fragments_.pop_front();
-    fragments_.push_back(CapturedTrace::From(trace));
-  }
-  if (!Matches(trace)) return;
-  ++matched_;
+void TracePicker::Keep(const sim::TraceView& trace) {
+  PickedTrace p;
+  p.trace = CapturedTrace::From(trace);
+  for (const CapturedTrace& f : fragments_)
+    if (f.truth.parent_trace_id == trace.trace_id) p.fragments.push_back(f);
   if (options_.order == TracePickOptions::Order::kFirst) {
-    if (kept_.size() < options_.limit) kept_.push_back(CapturedTrace::From(trace));
+    kept_.push_back(std::move(p));
     return;
   }
   if (kept_.size() == options_.limit) {
-    // Only copy a trace that beats the fastest kept one.
-    const CapturedTrace& fastest = kept_.front();
-    const int64_t l = trace.truth->latency().nanos(), lf = fastest.truth.latency().nanos();
-    if (l < lf || (l == lf && trace.truth->sequence > fastest.truth.sequence)) return;
     std::pop_heap(kept_.begin(), kept_.end(), Faster);
-    kept_.back() = CapturedTrace::From(trace);
+    kept_.back() = std::move(p);
   } else {
-    kept_.push_back(CapturedTrace::From(trace));
+    kept_.push_back(std::move(p));
   }
   std::push_heap(kept_.begin(), kept_.end(), Faster);
 }
 
-std::vector<PickedTrace> TracePicker::Take() {
-  if (options_.order == TracePickOptions::Order::kSlowest) {
-    std::sort(kept_.begin(), kept_.end(), Faster);  // slowest first
+void TracePicker::OnTrace(const sim::TraceView& trace) noexcept {
+  if (trace.truth == nullptr) return;
+  if (trace.truth->fragment) {
+    bool attached = false;
+    for (PickedTrace& k : kept_) {
+      if (k.trace.trace_id == trace.truth->parent_trace_id) {
+        k.fragments.push_back(CapturedTrace::From(trace));
+        attached = true;
+      }
+    }
+    if (!attached && options_.max_fragments > 0) {
+      if (fragments_.size() == options_.max_fragments) fragments_.pop_front();
+      fragments_.push_back(CapturedTrace::From(trace));
+    }
   }
-  std::vector<PickedTrace> out;
-  out.reserve(kept_.size());
-  for (CapturedTrace& t : kept_) {
-    PickedTrace p;
-    p.trace = std::move(t);
-    for (const CapturedTrace& f : fragments_)
-      if (f.truth.parent_trace_id == p.trace.trace_id && !(f.trace_id == p.trace.trace_id))
-        p.fragments.push_back(f);
+  if (!Matches(trace)) return;
+  ++matched_;
+  if (options_.order == TracePickOptions::Order::kFirst) {
+    if (kept_.size() < options_.limit) Keep(trace);
+    return;
+  }
+  if (kept_.size() == options_.limit) {
+    // Only copy a trace that beats the fastest kept one.
+    const CapturedTrace& fastest = kept_.front().trace;
+    const int64_t l = trace.truth->latency().nanos(), lf = fastest.truth.latency().nanos();
+    if (l < lf || (l == lf && trace.truth->sequence > fastest.truth.sequence)) return;
+  }
+  Keep(trace);
+}
+
+std::vector<PickedTrace> TracePicker::Take() {
+  if (options_.order == TracePickOptions::Order::kSlowest)
+    std::sort(kept_.begin(), kept_.end(), Faster);  // slowest first
+  for (PickedTrace& p : kept_) {
     std::sort(p.fragments.begin(), p.fragments.end(),
               [](const CapturedTrace& a, const CapturedTrace& b) {
                 return a.truth.sequence < b.truth.sequence;
               });
-    out.push_back(std::move(p));
   }
+  std::vector<PickedTrace> out = std::move(kept_);
   kept_.clear();
   return out;
 }

@@ -4,8 +4,9 @@
 // really happened, not only what was exported. Deterministic: ties break by start order.
 //
 // Cost per trace: one comparison, plus a copy of the spans only when the trace qualifies.
-// Fragments are kept in a bounded buffer (the most recent `max_fragments`) until the end, since a
-// fragment may finish before or after the trace it continues.
+// A fragment may finish before or after the trace it continues: one that finishes after a kept
+// trace is attached to it at once; one that finishes before waits in a bounded buffer of the most
+// recent `max_fragments` fragments, which covers any trace shorter than that many fragments.
 #ifndef TRACESIM_REPORTS_TRACE_PICKER_H_
 #define TRACESIM_REPORTS_TRACE_PICKER_H_
 
@@ -67,8 +68,9 @@ class TracePicker final : public sim::SpanSink {
  private:
   bool Matches(const sim::TraceView& trace) const;
   TracePickOptions options_;
-  std::vector<CapturedTrace> kept_;      // kSlowest: a min-heap on (latency, -sequence)
-  std::deque<CapturedTrace> fragments_;  // the most recent fragments
+  void Keep(const sim::TraceView& trace);
+  std::vector<PickedTrace> kept_;        // kSlowest: a heap, the fastest (then latest) on top
+  std::deque<CapturedTrace> fragments_;  // the most recent fragments of traces not kept
   uint64_t matched_ = 0;
 };
 

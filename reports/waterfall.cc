@@ -188,6 +188,17 @@ Annotated Annotate(const CapturedTrace& trace, const Tree& tree, uint32_t i,
       const bool callee = s.peer != sim::kNone && fault.service == s.peer &&
                           (fault.operation == sim::kNone || fault.operation == s.operation);
       if (!here && !callee) continue;
+      if (fault.kind == sim::Fault::Kind::kSpanLoss) continue;  // the header counts lost spans
+      if (fault.kind == sim::Fault::Kind::kBrokenPropagation) {
+        // The context was lost on this call when the callee is instrumented but has no span here.
+        const bool outgoing =
+            s.kind == sim::SpanKind::kClient || s.kind == sim::SpanKind::kProducer;
+        if (here && outgoing && tree.children[i].empty() && s.peer < model.services.size() &&
+            model.services[s.peer].kind == sim::ServiceKind::kService)
+          a.notes.push_back("context lost on this call (fault " + fault.id +
+                            "): the callee's spans are in another trace");
+        continue;
+      }
       a.notes.push_back("fault " + fault.id + " (" + std::string(sim::FaultKindName(fault.kind)) +
                         (here ? ")" : " on the callee)"));
     }
