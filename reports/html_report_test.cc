@@ -1,0 +1,65 @@
+// The HTML report over a real run: self-contained (no external resources), deterministic, the
+// tables readable as HTML, a canvas per chart. The browser test (reports/browser/) draws it.
+#include "reports/html_report.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "scenarios/scenario.h"
+#include "sim/simulation.h"
+#include "workloads/workload.h"
+
+namespace tracesim::reports {
+namespace {
+
+std::string RenderRun(const std::string& name, double seconds) {
+  auto loaded = scenarios::LoadScenario(name);
+  EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
+  scenarios::Scenario sc = std::move(loaded).value();
+  const sim::Duration window = sim::Duration::Seconds(seconds);
+  auto workload = workloads::Workload::Create(sc.workload, sc.model, sc.seed, window);
+  EXPECT_TRUE(workload.ok());
+  const sim::FaultPlan* plan = sc.faults.empty() ? nullptr : &sc.faults;
+  metrics::RedMetricsSink red(sc.model);
+  metrics::TruthMetricsSink truth(sc.model, plan);
+  HtmlReportCollector collector(sc.model, plan, window);
+  sim::TeeSink tee;
+  tee.Add(&red);
+  tee.Add(&truth);
+  tee.Add(&collector);
+  sim::SimulationOptions opt;
+  opt.seed = sc.seed;
+  opt.start_unix_nanos = sc.start_unix_nanos;
+  opt.faults = plan;
+  sim::Simulation simulation(sc.model, opt);
+  EXPECT_TRUE(simulation.AddObserver(&tee).ok());
+  EXPECT_TRUE(simulation.Run(workload->get()).ok());
+  RunReport report;
+  report.scenario = sc.name;
+  report.seed = sc.seed;
+  FillFromRun(sc.model, simulation.stats(), red, seconds, &report);
+  FillTruth(truth, &report);
+  return collector.Render(report);
+}
+
+TEST(HtmlReportTest, SelfContainedDeterministicAndReadableWithoutScript) {
+  const std::string a = RenderRun("checkout-payment-outage", 100);
+  EXPECT_EQ(a, RenderRun("checkout-payment-outage", 100));
+  // Nothing loaded from elsewhere: no src/href pointing outside the page.
+  EXPECT_FALSE(std::regex_search(a, std::regex(R"((src|href)\s*=\s*"(https?:)?//)")));
+  EXPECT_EQ(a.find("<script src"), std::string::npos);
+  EXPECT_EQ(a.find("<link"), std::string::npos);
+  // Tables as HTML: the fault, the services, the slowest waterfall.
+  EXPECT_NE(a.find("<td>stripe-outage</td>"), std::string::npos);
+  EXPECT_NE(a.find("<td>api-gateway</td>"), std::string::npos);
+  EXPECT_NE(a.find("<h3>Slowest trace</h3>\n<pre class=\"waterfall\">trace "), std::string::npos);
+  EXPECT_NE(a.find("Slowest trace touched by fault stripe-outage"), std::string::npos);
+  for (const char* id : {"chart-traffic", "chart-errors", "chart-latency"})
+    EXPECT_NE(a.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+  if (HtmlChartsAvailable()) EXPECT_NE(a.find("Chart.js v3.9.1"), std::string::npos);
+  EXPECT_TRUE(a.ends_with("</html>\n"));
+}
+
+}  // namespace
+}  // namespace tracesim::reports

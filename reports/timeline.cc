@@ -1,0 +1,61 @@
+#include "reports/timeline.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "sim/faults.h"
+
+namespace tracesim::reports {
+
+TimelineSink::TimelineSink(sim::Duration window) {
+  const double seconds = std::max(1.0, window.seconds());
+  bucket_s_ = std::max(1.0, std::ceil(seconds / kMaxBuckets));
+  bucket_ns_ = static_cast<int64_t>(bucket_s_ * 1e9);
+  buckets_.resize(static_cast<size_t>(std::ceil(seconds / bucket_s_)));
+}
+
+void TimelineSink::OnTrace(const sim::TraceView& trace) noexcept {
+  for (const sim::Span& s : trace.spans) {
+    if ((s.kind != sim::SpanKind::kClient && s.kind != sim::SpanKind::kProducer) ||
+        s.peer == sim::kNone)
+      continue;
+    EdgeCount& e = edges_[{s.service, s.peer}];
+    e.caller = s.service;
+    e.callee = s.peer;
+    ++e.calls;
+    if (s.status == sim::StatusCode::kError) ++e.errors;
+  }
+  if (trace.truth == nullptr || trace.truth->fragment) return;
+  const int64_t at = trace.truth->start.nanos();
+  if (at < 0) return;
+  const size_t i = static_cast<size_t>(at / bucket_ns_);
+  if (i >= buckets_.size()) return;  // started in the drain (none do: arrivals stop at window)
+  Bucket& b = buckets_[i];
+  ++b.traces;
+  if (trace.truth->root_error) ++b.root_errors;
+  b.latency.Record(trace.truth->latency().nanos());
+}
+
+std::vector<TimelinePoint> TimelineSink::Points() const {
+  std::vector<TimelinePoint> out;
+  out.reserve(buckets_.size());
+  for (size_t i = 0; i < buckets_.size(); ++i) {
+    const Bucket& b = buckets_[i];
+    TimelinePoint p;
+    p.start_s = static_cast<double>(i) * bucket_s_;
+    p.traces_per_s = static_cast<double>(b.traces) / bucket_s_;
+    p.error_ratio = b.traces ? static_cast<double>(b.root_errors) / b.traces : 0;
+    p.p50_ms = static_cast<double>(b.latency.Percentile(50)) / 1e6;
+    p.p99_ms = static_cast<double>(b.latency.Percentile(99)) / 1e6;
+    out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<EdgeCount> TimelineSink::Edges() const {
+  std::vector<EdgeCount> out;
+  for (const auto& [key, e] : edges_) out.push_back(e);
+  return out;
+}
+
+}  // namespace tracesim::reports
