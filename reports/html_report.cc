@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "reports/service_map.h"
 #include "reports/table.h"
 #include "reports/waterfall.h"
 #include "sim/embedded.h"
@@ -93,6 +94,7 @@ tr.pareto td:first-child::after { content: " ◆"; color: var(--bad); }
 pre.waterfall { font: 12px/1.3 ui-monospace, "DejaVu Sans Mono", monospace; background: #f7f8fa;
                 border: 1px solid var(--line); border-radius: 6px; padding: 10px; overflow-x: auto; }
 .warn { color: var(--bad); }
+.map svg { max-width: 100%; height: auto; }
 )css";
 
 // Draws every <canvas data-chart> from the JSON block; runs after Chart.js.
@@ -315,8 +317,11 @@ std::string MapSection(const HtmlReportInput& in) {
            FormatFixed(in.simulated_s > 0 ? static_cast<double>(e.calls) / in.simulated_s : 0, 1),
            FormatPercent(e.calls ? static_cast<double>(e.errors) / e.calls : 0)});
   }
-  return "<section id=\"map\"><h2>Service map</h2>\n<p class=\"note\">One row per caller → "
-         "callee pair, from the CLIENT and PRODUCER spans.</p>\n" +
+  return "<section id=\"map\"><h2>Service map</h2>\n" +
+         (in.service_map_svg.empty() ? ""
+                                     : "<div class=\"map\">" + in.service_map_svg + "</div>\n") +
+         "<p class=\"note\">One row per caller → callee pair, from the CLIENT and PRODUCER "
+         "spans.</p>\n" +
          t.Render() + "</section>\n";
 }
 
@@ -432,6 +437,13 @@ std::string HtmlReportCollector::Render(const RunReport& report) {
     for (const PickedTrace& p : by_fault_[f]->Take())
       in.exemplars.push_back({"Slowest trace touched by fault " + plan_->faults[f].id,
                               RenderPicked(p, model_, plan_, w)});
+  }
+  if (GraphvizAvailable()) {
+    ServiceMapOptions m;
+    m.counts = &in.edges;
+    m.simulated_s = report.simulated_s;
+    auto svg = RenderDot(ServiceMapDot(model_, m), "svg");
+    if (svg.ok()) in.service_map_svg = std::move(svg).value();
   }
   return RenderHtmlReport(in);
 }

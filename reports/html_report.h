@@ -36,6 +36,7 @@ struct HtmlReportInput {
   std::vector<EdgeCount> edges;          // the service map's caller -> callee counts
   double simulated_s = 0;                // for rates on the edges
   std::vector<HtmlExemplar> exemplars;
+  std::string service_map_svg;  // inline <svg> of the service map, or empty
 };
 
 // True when Chart.js was embedded at build time (else the page says charts are unavailable).
