@@ -431,12 +431,21 @@ std::string HtmlReportCollector::Render(const RunReport& report) {
   in.simulated_s = report.simulated_s;
   WaterfallOptions w;
   w.width = 140;
-  for (const PickedTrace& p : slowest_.Take())
+  std::vector<PickedTrace> slowest = slowest_.Take();
+  for (const PickedTrace& p : slowest)
     in.exemplars.push_back({"Slowest trace", RenderPicked(p, model_, plan_, w)});
+  std::vector<sim::TraceId> shown;
+  for (const PickedTrace& p : slowest) shown.push_back(p.trace.trace_id);
   for (size_t f = 0; f < by_fault_.size(); ++f) {
-    for (const PickedTrace& p : by_fault_[f]->Take())
-      in.exemplars.push_back({"Slowest trace touched by fault " + plan_->faults[f].id,
-                              RenderPicked(p, model_, plan_, w)});
+    for (const PickedTrace& p : by_fault_[f]->Take()) {
+      const std::string title = "Slowest trace touched by fault " + plan_->faults[f].id;
+      if (std::find(shown.begin(), shown.end(), p.trace.trace_id) != shown.end()) {
+        in.exemplars.push_back({title, "the same trace as above"});
+        continue;
+      }
+      shown.push_back(p.trace.trace_id);
+      in.exemplars.push_back({title, RenderPicked(p, model_, plan_, w)});
+    }
   }
   if (GraphvizAvailable()) {
     ServiceMapOptions m;

@@ -14,14 +14,29 @@ TimelineSink::TimelineSink(sim::Duration window) {
   buckets_.resize(static_cast<size_t>(std::ceil(seconds / bucket_s_)));
 }
 
+uint32_t TimelineSink::BrokerOf(const sim::Model& model, uint32_t operation) {
+  if (broker_of_.empty()) {
+    broker_of_.assign(model.operations.size() + 1, sim::kNone);
+    for (const sim::Topic& t : model.topics)
+      for (uint32_t c : t.consumers)
+        if (c < model.operations.size()) broker_of_[c] = t.broker;
+  }
+  return operation < model.operations.size() ? broker_of_[operation] : sim::kNone;
+}
+
 void TimelineSink::OnTrace(const sim::TraceView& trace) noexcept {
   for (const sim::Span& s : trace.spans) {
-    if ((s.kind != sim::SpanKind::kClient && s.kind != sim::SpanKind::kProducer) ||
-        s.peer == sim::kNone)
+    uint32_t from = s.service, to = s.peer;
+    if (s.kind == sim::SpanKind::kConsumer && trace.model != nullptr) {
+      from = BrokerOf(*trace.model, s.operation);  // the message came from the topic's broker
+      to = s.service;
+    } else if (s.kind != sim::SpanKind::kClient && s.kind != sim::SpanKind::kProducer) {
       continue;
-    EdgeCount& e = edges_[{s.service, s.peer}];
-    e.caller = s.service;
-    e.callee = s.peer;
+    }
+    if (from == sim::kNone || to == sim::kNone) continue;
+    EdgeCount& e = edges_[{from, to}];
+    e.caller = from;
+    e.callee = to;
     ++e.calls;
     if (s.status == sim::StatusCode::kError) ++e.errors;
   }

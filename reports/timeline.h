@@ -1,8 +1,9 @@
 // TimelineSink: what a run looked like over simulated time, for the HTML report's charts.
 // Traces are bucketed by their true start (TraceTruth::start; fragments are left out, they are
 // part of the request that started them): traces per second, the user-visible error ratio and
-// entry latency p50/p99 per bucket. Also counts each caller -> callee pair (CLIENT and PRODUCER
-// spans) for the service map. Deterministic; memory is one histogram per bucket (<= kMaxBuckets).
+// entry latency p50/p99 per bucket. Also counts each caller -> callee pair for the service map:
+// CLIENT and PRODUCER spans (caller -> callee or broker), CONSUMER spans (broker -> consumer).
+// Deterministic; memory is one histogram per bucket (<= kMaxBuckets).
 #ifndef TRACESIM_REPORTS_TIMELINE_H_
 #define TRACESIM_REPORTS_TIMELINE_H_
 
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "metrics/histogram.h"
+#include "sim/model.h"
 #include "sim/sink.h"
 #include "sim/time.h"
 
@@ -50,6 +52,8 @@ class TimelineSink final : public sim::SpanSink {
   int64_t bucket_ns_;
   std::vector<Bucket> buckets_;
   std::map<std::pair<uint32_t, uint32_t>, EdgeCount> edges_;
+  std::vector<uint32_t> broker_of_;  // consumer operation -> its topic's broker (built lazily)
+  uint32_t BrokerOf(const sim::Model& model, uint32_t operation);
 };
 
 }  // namespace tracesim::reports
