@@ -1,51 +1,31 @@
 #include "cli/commands.h"
 
-#include <unistd.h>
 #include <yaml-cpp/yaml.h>
-#include <zlib.h>
 
 #include <boost/program_options.hpp>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "app/run.h"
 #include "cli/flags.h"
 #include "cli/load_command.h"
-#include "cli/progress.h"
 #include "cli/receive_command.h"
 #include "config/grammar.h"
-#include "exporter/otlp_json_file_sink.h"
-#include "exporter/otlp_proto.h"
-#include "loadgen/load_plan.h"
-#include "metrics/red_metrics.h"
-#include "metrics/truth_metrics.h"
-#include "reports/run_report.h"
-#include "reports/truth_writer.h"
 #include "sampling/collector/collector_config.h"
 #include "sampling/collector/probabilistic_processor.h"
 #include "sampling/collector/tail_sampling/tail_config.h"
 #include "sampling/jaeger/jaeger_strategies.h"
-#include "sampling/lab/lab.h"
 #include "scenarios/scenario.h"
-#include "sim/simulation.h"
-#include "sim/sink.h"
 #include "sim/time.h"
 #include "topologies/topology.h"
-#include "workloads/workload.h"
-
-#ifndef TRACESIM_VERSION
-#define TRACESIM_VERSION "0.0.0"
-#endif
 
 namespace tracesim::cli {
 namespace po = boost::program_options;
 
-std::string VersionString() { return std::string("tracesim ") + TRACESIM_VERSION; }
+std::string VersionString() { return "tracesim " + app::Version(); }
 
 namespace {
 
@@ -67,8 +47,6 @@ constexpr char kMainUsage[] =
     "\n"
     "Exit codes: 0 success, 1 problems found or a failure while running, 2 bad usage or input.\n";
 
-bool IsTerminal(FILE* f) { return ::isatty(::fileno(f)) == 1; }
-
 std::string KeyList(const std::vector<std::string>& names) {
   std::string s;
   for (const std::string& n : names) s += (s.empty() ? "" : ", ") + n;
@@ -76,293 +54,6 @@ std::string KeyList(const std::vector<std::string>& names) {
 }
 
 }  // namespace
-
-// Keeps copies of the first traces of a run, to measure how well its spans compress.
-class SampleCapture final : public sim::SpanSink {
- public:
-  explicit SampleCapture(size_t max_traces) : max_(max_traces) {}
-  void OnTrace(const sim::TraceView& t) noexcept override {
-    if (traces_ >= max_ || t.spans.empty()) return;
-    ++traces_;
-    uint32_t ev = static_cast<uint32_t>(events_.size()), ln = static_cast<uint32_t>(links_.size());
-    for (sim::Span s : t.spans) {
-      for (uint32_t i = 0; i < s.event_count; ++i) events_.push_back(t.events[s.first_event + i]);
-      for (uint32_t i = 0; i < s.link_count; ++i) links_.push_back(t.links[s.first_link + i]);
-      s.first_event = ev;
-      s.first_link = ln;
-      ev += s.event_count;
-      ln += s.link_count;
-      spans_.push_back(s);
-    }
-  }
-  // Compressed / raw size of the captured spans as OTLP protobuf in 512-span requests, deflated
-  // at zlib's default level (what gzip does); 0 when nothing was captured.
-  double CompressionRatio(const sim::Model& model) const {
-    if (spans_.empty()) return 0;
-    exporter::OtlpProtoEncoder enc(model);
-    uint64_t raw = 0, packed = 0;
-    for (size_t i = 0; i < spans_.size(); i += 512) {
-      std::string body;
-      enc.Encode(
-          std::span<const sim::Span>(spans_).subspan(i, std::min<size_t>(512, spans_.size() - i)),
-          events_, links_, &body);
-      uLongf n = compressBound(body.size());
-      std::string z(n, '\0');
-      if (compress2(reinterpret_cast<Bytef*>(z.data()), &n,
-                    reinterpret_cast<const Bytef*>(body.data()), body.size(),
-                    Z_DEFAULT_COMPRESSION) != Z_OK)
-        return 0;
-      raw += body.size();
-      packed += n + 18;  // gzip header and trailer instead of zlib's
-    }
-    return raw ? static_cast<double>(packed) / static_cast<double>(raw) : 0;
-  }
-
- private:
-  size_t max_;
-  size_t traces_ = 0;
-  std::vector<sim::Span> spans_;
-  std::vector<sim::SpanEvent> events_;
-  std::vector<sim::SpanLink> links_;
-};
-
-// ---- run --------------------------------------------------------------------------------------
-
-int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const std::string caption =
-      "Usage: tracesim run [SCENARIO] [options]\n\n"
-      "Simulates SCENARIO (a scenario file, or a built-in name; default: checkout) and prints a\n"
-      "summary: traces, spans, simulated and wall time, and per-service RED metrics.\n\nOptions";
-  po::options_description desc(caption);
-  std::string report_csv;
-  std::string seed_text, duration_text, rate_text, start_text, spans_out, truth_out,
-      format = "table";
-  desc.add_options()                //
-      ("help,h", "show this help")  //
-      ("scenario", po::value<std::string>()->default_value("checkout"),
-       "scenario file or built-in name")                                        //
-      ("seed", po::value(&seed_text), "random seed (default: the scenario's)")  //
-      ("duration", po::value(&duration_text),
-       "arrival window, e.g. 30s, 10m (default: the scenario's)")                               //
-      ("rate", po::value(&rate_text), "base arrival rate in traces/s; the shape scales to it")  //
-      ("start-time", po::value(&start_text),
-       "wall-clock date of simulated 0, RFC 3339 (2024-05-01T12:00:00Z; default: the "
-       "scenario's)")  //
-      ("spans-out", po::value(&spans_out),
-       "write spans as OTLP/JSON lines to FILE ('-' = stdout)")  //
-      ("report-csv", po::value(&report_csv),
-       "write the sampling comparison as CSV to FILE (scenarios with samplers:)")  //
-      ("truth-out", po::value(&truth_out),
-       "write each trace's ground truth as JSON lines to FILE ('-' = stdout)")  //
-      ("tag-ground-truth",
-       "also put the truth on each root span as tracesim.* debug attributes")    //
-      ("format", po::value(&format), "summary format: table (default) or json")  //
-      ("no-progress", "never show the progress bar");
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
-  po::variables_map vm;
-  if (!ParseFlags("run", args, desc, &pos, &vm, err)) return kExitUsage;
-  if (vm.count("help")) {
-    out << caption << ":\n"
-        << FlagHelp(desc, {"scenario"})
-        << "\nBuilt-in scenarios: " << KeyList(scenarios::BuiltinScenarioNames()) << "\n";
-    return kExitOk;
-  }
-  if (format != "table" && format != "json") {
-    err << "tracesim run: --format must be 'table' or 'json', got '" << format << "'\n";
-    return kExitUsage;
-  }
-  const std::string scenario_ref = vm["scenario"].as<std::string>();
-  auto loaded = scenarios::LoadScenario(scenario_ref);
-  if (!loaded.ok()) {
-    err << "tracesim run: " << loaded.status().message() << "\n";
-    return kExitUsage;
-  }
-  scenarios::Scenario sc = std::move(loaded).value();
-
-  // Overrides.
-  if (vm.count("seed")) {
-    auto seed = config::ParseSeed(seed_text);
-    if (!seed.ok()) {
-      err << "tracesim run: --seed: " << seed.status().message() << "\n";
-      return kExitUsage;
-    }
-    sc.seed = *seed;
-  }
-  if (vm.count("duration")) {
-    auto d = sim::ParseDuration(duration_text);
-    if (!d.ok() || d->nanos() <= 0) {
-      err << "tracesim run: --duration: " << (d.ok() ? "must be > 0" : d.status().message())
-          << "\n";
-      return kExitUsage;
-    }
-    sc.duration = *d;
-  }
-  if (vm.count("rate")) {
-    // One rate grammar with `load`: traces/s ("500") or spans/s ("20000spans").
-    auto rate = loadgen::ParseRate(rate_text);
-    if (!rate.ok() || !(rate->value > 0) || rate->value > 1e9) {
-      err << "tracesim run: --rate must be a rate in (0, 1e9] traces/s (500) or spans/s "
-             "(20000spans), got '"
-          << rate_text << "'\n";
-      return kExitUsage;
-    }
-    double traces_per_s = rate->value;
-    if (rate->spans) {
-      auto mean = loadgen::MeasureMeanSpansPerTrace(sc.model, sc.workload, sc.seed, 2000);
-      if (!mean.ok()) {
-        err << "tracesim run: --rate: " << mean.status().message() << "\n";
-        return kExitUsage;
-      }
-      traces_per_s /= *mean;
-    }
-    sc.workload = sc.workload.WithBaseRate(traces_per_s);
-  }
-  if (vm.count("start-time")) {
-    auto t = sim::ParseRfc3339(start_text);
-    if (!t.ok()) {
-      err << "tracesim run: --start-time: " << t.status().message() << "\n";
-      return kExitUsage;
-    }
-    sc.start_unix_nanos = *t;
-  }
-  // The run covers the arrivals plus the drain; every span time must fit int64 unix nanos.
-  if (sim::Status range = sim::CheckUnixRange(sc.start_unix_nanos,
-                                              sc.duration + sim::SimulationOptions().drain_limit);
-      !range.ok()) {
-    err << "tracesim run: " << range.message() << "\n";
-    return kExitUsage;
-  }
-
-  auto workload = workloads::Workload::Create(sc.workload, sc.model, sc.seed, sc.duration);
-  if (!workload.ok()) {
-    err << "tracesim run: " << workload.status().message() << "\n";
-    return kExitUsage;
-  }
-
-  // Sinks: RED metrics and the truth always, OTLP/JSON lines and the truth file when asked.
-  const sim::FaultPlan* faults = sc.faults.empty() ? nullptr : &sc.faults;
-  metrics::RedMetricsSink red(sc.model);
-  metrics::TruthMetricsSink truth(sc.model, faults);
-  sim::TeeSink tee;
-  tee.Add(&red);
-  tee.Add(&truth);
-  std::unique_ptr<reports::TruthFileSink> truth_sink;
-  if (!truth_out.empty()) {
-    if (truth_out == spans_out) {
-      err << "tracesim run: --truth-out and --spans-out name the same file\n";
-      return kExitUsage;
-    }
-    auto opened = reports::TruthFileSink::Open(truth_out, sc.model, faults, sc.start_unix_nanos);
-    if (!opened.ok()) {
-      err << "tracesim run: --truth-out: " << opened.status().message() << "\n";
-      return kExitUsage;
-    }
-    truth_sink = std::move(opened).value();
-    tee.Add(truth_sink.get());
-  }
-  std::unique_ptr<exporter::OtlpJsonFileSink> file_sink;
-  if (!spans_out.empty()) {
-    auto opened =
-        exporter::OtlpJsonFileSink::Open(spans_out, sc.model, exporter::OtlpJsonFileOptions{});
-    if (!opened.ok()) {
-      err << "tracesim run: --spans-out: " << opened.status().message() << "\n";
-      return kExitUsage;
-    }
-    file_sink = std::move(opened).value();
-    tee.Add(file_sink.get());
-  }
-
-  // The sampling lab, when the scenario names strategies to compare.
-  std::unique_ptr<sampling::SamplingLab> lab;
-  SampleCapture capture(200);
-  if (!sc.samplers.empty()) {
-    sampling::LabOptions lab_options;
-    auto created = sampling::SamplingLab::Create(sc.model, faults, sc.samplers, lab_options);
-    if (!created.ok()) {
-      err << "tracesim run: samplers: " << created.status().message() << "\n";
-      return kExitUsage;
-    }
-    lab = std::move(created).value();
-    tee.Add(&capture);
-  } else if (!report_csv.empty()) {
-    err << "tracesim run: --report-csv needs a scenario with samplers: to compare\n";
-    return kExitUsage;
-  }
-
-  bool progress_enabled = !vm.count("no-progress") && IsTerminal(stderr);
-  ProgressBar bar(stderr, progress_enabled, sc.duration.seconds());
-  sim::SimulationOptions opt;
-  opt.seed = sc.seed;
-  opt.start_unix_nanos = sc.start_unix_nanos;
-  opt.faults = faults;
-  opt.tag_ground_truth = vm.count("tag-ground-truth") > 0;
-  if (progress_enabled) opt.progress = [&bar](sim::Time t) { bar.Update(t.seconds()); };
-
-  auto wall_start = std::chrono::steady_clock::now();
-  sim::Simulation simulation(sc.model, opt);
-  sim::Status st = simulation.AddObserver(&tee);
-  if (st.ok() && lab) st = simulation.AddObserver(lab.get());
-  if (st.ok()) st = simulation.Run(workload->get());
-  if (st.ok() && lab) {
-    lab->Finish(sc.start_unix_nanos + simulation.stats().end_time.nanos());
-    st = lab->WriteOutputs();  // jaeger_adaptive write_strategies
-  }
-  bar.Finish();
-  double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  if (!st.ok()) {
-    err << "tracesim run: " << st.message() << "\n";
-    return kExitFailed;
-  }
-  sim::Status closed = tee.Close();
-  if (!closed.ok()) {
-    err << "tracesim run: " << closed.message() << "\n";
-    return kExitFailed;
-  }
-
-  reports::RunReport report;
-  report.version = TRACESIM_VERSION;
-  report.scenario = sc.name;
-  report.source = sc.source;
-  report.topology = sc.topology_ref;
-  report.seed = sc.seed;
-  report.start_time = sim::FormatRfc3339(sc.start_unix_nanos);
-  report.offered_rate = (*workload)->MeanRate(sc.duration);
-  reports::FillFromRun(sc.model, simulation.stats(), red, sc.duration.seconds(), &report);
-  reports::FillTruth(truth, &report);
-  report.spans_out = spans_out == "-" ? "" : spans_out;
-  report.truth_out = truth_out == "-" ? "" : truth_out;
-  report.host.wall_s = wall;
-  report.host.spans_per_wall_s = wall > 0 ? static_cast<double>(report.spans) / wall : 0;
-  report.host.peak_rss_mib = reports::PeakRssMib();
-  if (lab) {
-    report.compression_ratio = capture.CompressionRatio(sc.model);
-    sampling::LabOptions defaults;
-    double ratio =
-        report.compression_ratio > 0 ? report.compression_ratio : defaults.compression_ratio;
-    report.sampling = lab->Scores(sc.duration.seconds());
-    for (auto& sc_score : report.sampling) {
-      // Re-scale the stored-bytes estimate with the ratio measured on this run's spans.
-      double scale = ratio / defaults.compression_ratio;
-      sc_score.compressed_bytes_kept *= scale;
-      sc_score.gb_per_month *= scale;
-      sc_score.usd_storage_month *= scale;
-    }
-    if (!report_csv.empty()) {
-      std::ofstream csv(report_csv, std::ios::binary);
-      csv << reports::RenderSamplingCsv(report);
-      if (!csv) {
-        err << "tracesim run: --report-csv: cannot write " << report_csv << "\n";
-        return kExitFailed;
-      }
-    }
-  }
-  // With spans or truth on stdout, the summary goes to stderr so the two never mix.
-  std::ostream& summary = spans_out == "-" || truth_out == "-" ? err : out;
-  summary << (format == "json" ? reports::RenderRunJson(report) : reports::RenderRunTable(report));
-  return kExitOk;
-}
 
 // ---- validate ---------------------------------------------------------------------------------
 

@@ -1,3 +1,6 @@
+// `tracesim load`: argv -> app::LoadOptions, app::RunLoad, then the summary, the JSON and the
+// thresholds. The warm-up, the plan, the environment, the transport and the engine live in
+// app/load.h.
 #include "cli/load_command.h"
 
 #include <signal.h>
@@ -6,18 +9,12 @@
 #include <atomic>
 #include <boost/program_options.hpp>
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
-#include <memory>
 
+#include "app/load.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "config/grammar.h"
-#include "exporter/transport.h"
-#include "exporter/transport_env.h"
-#include "loadgen/load_engine.h"
-#include "loadgen/load_plan.h"
-#include "loadgen/metrics_server.h"
 #include "loadgen/threshold.h"
 #include "scenarios/scenario.h"
 
@@ -64,317 +61,280 @@ bool ParseU64(const std::string& text, uint64_t* v) {
   }
 }
 
+bool ParseU32(const std::string& text, uint32_t* v) {
+  uint64_t wide = 0;
+  if (!ParseU64(text, &wide) || wide > UINT32_MAX) return false;
+  *v = static_cast<uint32_t>(wide);
+  return true;
+}
+
 bool ParseMillis(const std::string& text, std::chrono::milliseconds* out) {
   auto d = sim::ParseDuration(text);
-  if (!d.ok() || d->nanos() < 0) return false;
+  if (!d.ok()) return false;
   *out = std::chrono::milliseconds(d->nanos() / 1000000);
   return true;
 }
 
-}  // namespace
+constexpr char kLoadCaption[] =
+    "Usage: tracesim load [SCENARIO] [options]\n\n"
+    "Runs SCENARIO (a scenario file or a built-in name; default: checkout) paced on the wall\n"
+    "clock and exports its spans to a collector as they end. Rates are traces/s (500) or\n"
+    "spans/s (20000spans). Ctrl-C stops cleanly. See doc/load.md.\n\nOptions";
 
-int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  const std::string caption =
-      "Usage: tracesim load [SCENARIO] [options]\n\n"
-      "Runs SCENARIO (a scenario file or a built-in name; default: checkout) paced on the wall\n"
-      "clock and exports its spans to a collector as they end. Rates are traces/s (500) or\n"
-      "spans/s (20000spans). Ctrl-C stops cleanly. See doc/load.md.\n\nOptions";
-  po::options_description desc(caption);
-  std::string endpoint, protocol, rate, ramp, steps, duration_text, traces_text, seed_text;
-  std::string senders_text = "2", batch_spans_text = "512", batch_bytes_text = "4MiB",
-              batch_delay_text = "200ms", queue_text = "65536", inflight_text = "8", timeout_text,
-              retry_initial_text = "1s", retry_max_text = "5s", retry_attempts_text = "5",
-              retry_elapsed_text = "60s", grace_text = "5s", arrivals, summary_json, metrics_addr,
-              ca_file, client_cert, client_key, connections_text;
+// The flags' text, as given; the defaults shown are app::LoadOptions' own.
+struct LoadFlags {
+  std::string endpoint, protocol, rate, ramp, steps, duration, traces, seed, arrivals;
+  std::string senders = "2", batch_spans = "512", batch_bytes = "4MiB", batch_delay = "200ms",
+              queue_spans = "65536", max_in_flight = "8", timeout, connections,
+              retry_initial = "1s", retry_max = "5s", retry_attempts = "5", retry_elapsed = "60s",
+              grace = "5s";
+  std::string summary_json, metrics_addr, ca_file, client_cert, client_key;
   std::vector<std::string> headers, thresholds;
-  desc.add_options()                                                                 //
+};
+
+// The flag table (help text included).
+void AddLoadFlags(po::options_description* desc, LoadFlags* f) {
+  desc->add_options()                                                                //
       ("help,h", "show this help")                                                   //
       ("scenario", po::value<std::string>()->default_value("checkout"), "scenario")  //
-      ("endpoint", po::value(&endpoint),
+      ("endpoint", po::value(&f->endpoint),
        "HOST:PORT (grpc) or URL (http); default from OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, else "
        "localhost:4317 / http://localhost:4318/v1/traces / http://localhost:9411/api/v2/spans")  //
-      ("protocol", po::value(&protocol),
+      ("protocol", po::value(&f->protocol),
        "grpc | http/protobuf | http/json | zipkin; default OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL, "
-       "else grpc")                                                                            //
-      ("rate", po::value(&rate), "base rate: traces/s (500) or spans/s (20000spans)")          //
-      ("ramp", po::value(&ramp), "FROM:TO:OVER, a linear ramp (100:1000:30s)")                 //
-      ("steps", po::value(&steps), "RATE:DUR,... piecewise-constant (500:10s,1000:10s)")       //
-      ("arrivals", po::value(&arrivals), "poisson | uniform (default: the scenario's)")        //
-      ("duration", po::value(&duration_text), "arrival window (default: the scenario's)")      //
-      ("traces", po::value(&traces_text), "stop after N traces")                               //
-      ("seed", po::value(&seed_text), "random seed (default: the scenario's)")                 //
-      ("senders", po::value(&senders_text), "sender threads (default 2)")                      //
-      ("batch-spans", po::value(&batch_spans_text), "max spans per request (default 512)")     //
-      ("batch-bytes", po::value(&batch_bytes_text), "max encoded bytes per request (4MiB)")    //
-      ("batch-delay", po::value(&batch_delay_text), "send a partial batch after (200ms)")      //
-      ("queue-spans", po::value(&queue_text), "send queue bound in spans (65536)")             //
-      ("max-in-flight", po::value(&inflight_text), "requests outstanding (8)")                 //
-      ("timeout", po::value(&timeout_text), "per-request deadline (default 10s or env)")       //
-      ("connections", po::value(&connections_text), "channels / HTTP connections (1)")         //
-      ("retry-initial", po::value(&retry_initial_text), "first backoff (1s)")                  //
-      ("retry-max", po::value(&retry_max_text), "largest backoff (5s)")                        //
-      ("retry-attempts", po::value(&retry_attempts_text), "attempts per request (5)")          //
-      ("retry-max-elapsed", po::value(&retry_elapsed_text), "retry window per request (60s)")  //
-      ("grace", po::value(&grace_text), "time to flush after stopping (5s)")                   //
-      ("gzip", "gzip request bodies")                                                          //
-      ("header", po::value(&headers), "K=V request header/metadata (repeatable)")              //
-      ("tls", "use TLS")                                                                       //
-      ("ca-file", po::value(&ca_file), "PEM roots for TLS")                                    //
-      ("client-cert", po::value(&client_cert), "PEM client certificate (mTLS)")                //
-      ("client-key", po::value(&client_key), "PEM client key (mTLS)")                          //
-      ("summary-json", po::value(&summary_json),
+       "else grpc")                                                                          //
+      ("rate", po::value(&f->rate), "base rate: traces/s (500) or spans/s (20000spans)")     //
+      ("ramp", po::value(&f->ramp), "FROM:TO:OVER, a linear ramp (100:1000:30s)")            //
+      ("steps", po::value(&f->steps), "RATE:DUR,... piecewise-constant (500:10s,1000:10s)")  //
+      ("arrivals", po::value(&f->arrivals), "poisson | uniform (default: the scenario's)")   //
+      ("duration", po::value(&f->duration), "arrival window (default: the scenario's)")      //
+      ("traces", po::value(&f->traces), "stop after N traces")                               //
+      ("seed", po::value(&f->seed), "random seed (default: the scenario's)")                 //
+      ("senders", po::value(&f->senders), "sender threads (default 2)")                      //
+      ("batch-spans", po::value(&f->batch_spans), "max spans per request (default 512)")     //
+      ("batch-bytes", po::value(&f->batch_bytes), "max encoded bytes per request (4MiB)")    //
+      ("batch-delay", po::value(&f->batch_delay), "send a partial batch after (200ms)")      //
+      ("queue-spans", po::value(&f->queue_spans), "send queue bound in spans (65536)")       //
+      ("max-in-flight", po::value(&f->max_in_flight), "requests outstanding (8)")            //
+      ("timeout", po::value(&f->timeout), "per-request deadline (default 10s or env)")       //
+      ("connections", po::value(&f->connections), "channels / HTTP connections (1)")         //
+      ("retry-initial", po::value(&f->retry_initial), "first backoff (1s)")                  //
+      ("retry-max", po::value(&f->retry_max), "largest backoff (5s)")                        //
+      ("retry-attempts", po::value(&f->retry_attempts), "attempts per request (5)")          //
+      ("retry-max-elapsed", po::value(&f->retry_elapsed), "retry window per request (60s)")  //
+      ("grace", po::value(&f->grace), "time to flush after stopping (5s)")                   //
+      ("gzip", "gzip request bodies")                                                        //
+      ("header", po::value(&f->headers), "K=V request header/metadata (repeatable)")         //
+      ("tls", "use TLS")                                                                     //
+      ("ca-file", po::value(&f->ca_file), "PEM roots for TLS")                               //
+      ("client-cert", po::value(&f->client_cert), "PEM client certificate (mTLS)")           //
+      ("client-key", po::value(&f->client_key), "PEM client key (mTLS)")                     //
+      ("summary-json", po::value(&f->summary_json),
        "write the summary as JSON to FILE ('-' = stdout)")  //
-      ("threshold", po::value(&thresholds),
-       "pass/fail rule METRIC OP NUMBER, e.g. 'accepted_ratio>=0.999' (repeatable)")             //
-      ("metrics-addr", po::value(&metrics_addr), "serve the generator's /metrics on HOST:PORT")  //
+      ("threshold", po::value(&f->thresholds),
+       "pass/fail rule METRIC OP NUMBER, e.g. 'accepted_ratio>=0.999' (repeatable)")  //
+      ("metrics-addr", po::value(&f->metrics_addr),
+       "serve the generator's /metrics on HOST:PORT (:PORT = loopback)")  //
       ("no-progress", "never show the per-second progress line");
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
-  po::variables_map vm;
-  if (!ParseFlags("load", args, desc, &pos, &vm, err)) return kExitUsage;
-  if (vm.count("help")) {
-    out << caption << ":\n" << FlagHelp(desc, {"scenario"}) << "\nThreshold metrics:";
-    for (const std::string& n : loadgen::ThresholdMetricNames()) out << " " << n;
-    out << "\n";
-    return kExitOk;
-  }
-  auto usage = [&](const std::string& msg) {
-    err << "tracesim load: " << msg << "\n";
-    return kExitUsage;
+}
+
+// The engine's knobs from their text (values only: ranges are LoadOptions::Validate()'s).
+std::string ToEngineOptions(const LoadFlags& f, loadgen::EngineOptions* e) {
+  auto bad = [](const char* flag, const char* what, const std::string& text) {
+    return std::string(flag) + " must be " + what + ", got '" + text + "'";
   };
+  if (!ParseU32(f.senders, &e->senders))
+    return bad("--senders", "an integer in [1, 256]", f.senders);
+  if (!ParseU32(f.batch_spans, &e->batch_spans))
+    return bad("--batch-spans", "a positive integer", f.batch_spans);
+  auto bytes = config::ParseByteSize(f.batch_bytes);
+  if (!bytes.ok()) return bad("--batch-bytes", "a size >= 1024 (e.g. 4MiB)", f.batch_bytes);
+  e->batch_bytes = *bytes;
+  if (!ParseMillis(f.batch_delay, &e->batch_delay))
+    return bad("--batch-delay", "a duration >= 1ms", f.batch_delay);
+  if (!ParseU64(f.queue_spans, &e->queue_spans))
+    return bad("--queue-spans", "an integer >= --batch-spans", f.queue_spans);
+  if (!ParseU32(f.max_in_flight, &e->max_in_flight))
+    return bad("--max-in-flight", "a positive integer", f.max_in_flight);
+  if (!ParseMillis(f.retry_initial, &e->retry.initial_backoff))
+    return bad("--retry-initial", "a duration >= 1ms", f.retry_initial);
+  if (!ParseMillis(f.retry_max, &e->retry.max_backoff))
+    return bad("--retry-max", "a duration >= --retry-initial", f.retry_max);
+  if (!ParseU32(f.retry_attempts, &e->retry.max_attempts))
+    return bad("--retry-attempts", "a positive integer", f.retry_attempts);
+  if (!ParseMillis(f.retry_elapsed, &e->retry.max_elapsed))
+    return bad("--retry-max-elapsed", "a duration", f.retry_elapsed);
+  if (!ParseMillis(f.grace, &e->grace)) return bad("--grace", "a duration", f.grace);
+  return "";
+}
 
-  // ---- thresholds first: a typo should not cost a whole run ----
-  std::vector<loadgen::Threshold> parsed_thresholds;
-  for (const std::string& t : thresholds) {
-    auto p = loadgen::ParseThreshold(t);
-    if (!p.ok()) return usage("--threshold: " + p.status().message());
-    parsed_thresholds.push_back(*p);
-  }
-
-  // ---- scenario and rate ----
-  auto loaded = scenarios::LoadScenario(vm["scenario"].as<std::string>());
-  if (!loaded.ok()) return usage(loaded.status().message());
-  scenarios::Scenario sc = std::move(loaded).value();
-  if (!seed_text.empty()) {
-    auto seed = config::ParseSeed(seed_text);
-    if (!seed.ok()) return usage("--seed: " + seed.status().message());
-    sc.seed = *seed;
-  }
-  if (!arrivals.empty()) {
-    if (arrivals == "poisson") {
-      sc.workload.process = workloads::ArrivalProcess::kPoisson;
-    } else if (arrivals == "uniform") {
-      sc.workload.process = workloads::ArrivalProcess::kUniform;
+// The exporter settings that override the environment.
+std::string ToTransportOverrides(const po::variables_map& vm, const LoadFlags& f,
+                                 app::TransportOverrides* t) {
+  if (!f.protocol.empty()) {
+    if (f.protocol == "grpc") {
+      t->protocol = exporter::WireProtocol::kGrpc;
+    } else if (f.protocol == "http/protobuf") {
+      t->protocol = exporter::WireProtocol::kHttpProtobuf;
+    } else if (f.protocol == "http/json") {
+      t->protocol = exporter::WireProtocol::kHttpJson;
+    } else if (f.protocol == "zipkin") {
+      t->protocol = exporter::WireProtocol::kZipkinJson;
     } else {
-      return usage("--arrivals must be 'poisson' or 'uniform', got '" + arrivals + "'");
+      return "--protocol must be grpc, http/protobuf, http/json or zipkin, got '" + f.protocol +
+             "'";
     }
   }
-  loadgen::EngineOptions eo;
-  eo.seed = sc.seed;
-  eo.duration = sc.duration;
-  if (!duration_text.empty()) {
-    auto d = sim::ParseDuration(duration_text);
-    if (!d.ok() || d->nanos() <= 0)
-      return usage("--duration: " + (d.ok() ? std::string("must be > 0") : d.status().message()));
-    eo.duration = *d;
-  }
-  if (!traces_text.empty()) {
-    if (!ParseU64(traces_text, &eo.max_traces) || eo.max_traces == 0)
-      return usage("--traces must be a positive integer, got '" + traces_text + "'");
-    // Without an explicit --duration, --traces alone bounds the run.
-    if (duration_text.empty()) eo.duration = sim::Duration::Seconds(24 * 3600);
-  }
-  loadgen::RateFlags rf{rate, ramp, steps};
-  // Validate the flag syntax before the warm-up simulation.
-  {
-    auto probe = loadgen::BuildLoadPlan(sc.workload, rf, 1.0);
-    if (!probe.ok()) return usage(probe.status().message());
-  }
-  auto mean = loadgen::MeasureMeanSpansPerTrace(sc.model, sc.workload, sc.seed, 2000);
-  if (mean.ok()) eo.mean_spans_per_trace = *mean;
-  if (loadgen::NeedsSpansPerTrace(rf) && !mean.ok()) return usage(mean.status().message());
-  auto plan = loadgen::BuildLoadPlan(sc.workload, rf, eo.mean_spans_per_trace);
-  if (!plan.ok()) return usage(plan.status().message());
-  eo.rate_in_spans = plan->rate_in_spans;
-
-  // ---- engine knobs ----
-  uint64_t v = 0;
-  auto u32 = [&](const std::string& text, const char* flag, uint32_t* dst) {
-    if (!ParseU64(text, &v) || v == 0 || v > 1000000) return false;
-    *dst = static_cast<uint32_t>(v);
-    return true;
-  };
-  if (!u32(senders_text, "--senders", &eo.senders) || eo.senders > 256)
-    return usage("--senders must be an integer in [1, 256], got '" + senders_text + "'");
-  if (!u32(batch_spans_text, "--batch-spans", &eo.batch_spans))
-    return usage("--batch-spans must be a positive integer, got '" + batch_spans_text + "'");
-  auto batch_bytes = config::ParseByteSize(batch_bytes_text);
-  if (batch_bytes.ok()) eo.batch_bytes = *batch_bytes;
-  if (!batch_bytes.ok() || eo.batch_bytes < 1024)
-    return usage("--batch-bytes must be a size >= 1024 (e.g. 4MiB), got '" + batch_bytes_text +
-                 "'");
-  if (!ParseMillis(batch_delay_text, &eo.batch_delay) || eo.batch_delay.count() < 1)
-    return usage("--batch-delay must be a duration >= 1ms, got '" + batch_delay_text + "'");
-  if (!ParseU64(queue_text, &eo.queue_spans) || eo.queue_spans < eo.batch_spans)
-    return usage("--queue-spans must be an integer >= --batch-spans, got '" + queue_text + "'");
-  if (!u32(inflight_text, "--max-in-flight", &eo.max_in_flight))
-    return usage("--max-in-flight must be a positive integer, got '" + inflight_text + "'");
-  if (!ParseMillis(retry_initial_text, &eo.retry.initial_backoff) ||
-      eo.retry.initial_backoff.count() < 1)
-    return usage("--retry-initial must be a duration >= 1ms, got '" + retry_initial_text + "'");
-  if (!ParseMillis(retry_max_text, &eo.retry.max_backoff) ||
-      eo.retry.max_backoff < eo.retry.initial_backoff)
-    return usage("--retry-max must be a duration >= --retry-initial, got '" + retry_max_text + "'");
-  if (!u32(retry_attempts_text, "--retry-attempts", &eo.retry.max_attempts))
-    return usage("--retry-attempts must be a positive integer, got '" + retry_attempts_text + "'");
-  if (!ParseMillis(retry_elapsed_text, &eo.retry.max_elapsed))
-    return usage("--retry-max-elapsed must be a duration, got '" + retry_elapsed_text + "'");
-  if (!ParseMillis(grace_text, &eo.grace))
-    return usage("--grace must be a duration, got '" + grace_text + "'");
-  if (sim::Status st = eo.Validate(); !st.ok()) return usage(st.message());
-
-  // ---- transport: env defaults (grpc when no protocol is set anywhere), then flags ----
-  auto env = [](const char* name) -> const char* { return std::getenv(name); };
-  std::string chosen = protocol;
-  if (chosen.empty()) {
-    const char* p = env("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL");
-    if (p == nullptr || *p == '\0') p = env("OTEL_EXPORTER_OTLP_PROTOCOL");
-    chosen = (p != nullptr && *p != '\0') ? p : "grpc";
-  }
-  exporter::WireProtocol wire;
-  if (chosen == "grpc") {
-    wire = exporter::WireProtocol::kGrpc;
-  } else if (chosen == "http/protobuf") {
-    wire = exporter::WireProtocol::kHttpProtobuf;
-  } else if (chosen == "http/json") {
-    wire = exporter::WireProtocol::kHttpJson;
-  } else if (chosen == "zipkin") {
-    wire = exporter::WireProtocol::kZipkinJson;
-  } else {
-    return usage(std::string(protocol.empty() ? "OTEL_EXPORTER_OTLP_PROTOCOL" : "--protocol") +
-                 " must be grpc, http/protobuf, http/json or zipkin, got '" + chosen + "'");
-  }
-  const std::string env_protocol =
-      wire == exporter::WireProtocol::kZipkinJson ? "http/json" : chosen;
-  auto topt_r = exporter::OptionsFromEnv([&](const char* name) -> const char* {
-    std::string_view n(name);
-    if (n == "OTEL_EXPORTER_OTLP_PROTOCOL" || n == "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
-      return env_protocol.c_str();
-    return std::getenv(name);
-  });
-  if (!topt_r.ok()) return usage(topt_r.status().message());
-  exporter::TransportOptions topt = *topt_r;
-  topt.protocol = wire;
-  if (wire == exporter::WireProtocol::kZipkinJson) {
-    const char* e1 = env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-    const char* e2 = env("OTEL_EXPORTER_OTLP_ENDPOINT");
-    if (!((e1 && *e1) || (e2 && *e2))) topt.endpoint = "http://localhost:9411/api/v2/spans";
-  }
-  if (!endpoint.empty()) topt.endpoint = endpoint;
-  if (vm.count("gzip")) topt.gzip = true;
-  if (vm.count("tls")) topt.tls = true;
-  if (!ca_file.empty()) topt.ca_file = ca_file;
-  if (!client_cert.empty()) topt.client_cert_file = client_cert;
-  if (!client_key.empty()) topt.client_key_file = client_key;
-  for (const std::string& h : headers) {
+  t->endpoint = f.endpoint;
+  t->gzip = vm.count("gzip") > 0;
+  t->tls = vm.count("tls") > 0;
+  t->ca_file = f.ca_file;
+  t->client_cert_file = f.client_cert;
+  t->client_key_file = f.client_key;
+  for (const std::string& h : f.headers) {
     size_t eq = h.find('=');
-    if (eq == std::string::npos || eq == 0) return usage("--header must be K=V, got '" + h + "'");
-    topt.headers[h.substr(0, eq)] = h.substr(eq + 1);
+    if (eq == std::string::npos || eq == 0) return "--header must be K=V, got '" + h + "'";
+    t->headers[h.substr(0, eq)] = h.substr(eq + 1);
   }
-  if (!timeout_text.empty() &&
-      (!ParseMillis(timeout_text, &topt.timeout) || topt.timeout.count() < 1))
-    return usage("--timeout must be a duration >= 1ms, got '" + timeout_text + "'");
-  if (!connections_text.empty() && (!ParseU64(connections_text, &v) || v == 0 || v > 64))
-    return usage("--connections must be an integer in [1, 64], got '" + connections_text + "'");
-  if (!connections_text.empty()) topt.connections = static_cast<uint32_t>(v);
-  if (sim::Status st = topt.Validate(); !st.ok()) return usage(st.message());
-  auto transport = exporter::CreateTransport(topt);
-  if (!transport.ok()) {
-    err << "tracesim load: " << transport.status().message() << "\n";
-    return transport.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
-                                                                            : kExitFailed;
-  }
-  auto encoders = loadgen::MakeEncoderFactory(wire, sc.model);
-  if (!encoders.ok()) return usage(encoders.status().message());
+  std::chrono::milliseconds timeout{0};
+  if (!f.timeout.empty() && !ParseMillis(f.timeout, &timeout))
+    return "--timeout must be a duration >= 1ms, got '" + f.timeout + "'";
+  if (!f.timeout.empty()) t->timeout = timeout;
+  uint32_t connections = 0;
+  if (!f.connections.empty() && !ParseU32(f.connections, &connections))
+    return "--connections must be an integer in [1, 64], got '" + f.connections + "'";
+  if (!f.connections.empty()) t->connections = connections;
+  return "";
+}
 
-  // ---- metrics endpoint ----
-  metrics::MetricsRegistry registry;
-  std::unique_ptr<loadgen::MetricsServer> metrics_server;
-  if (!metrics_addr.empty()) {
-    auto ms = loadgen::MetricsServer::Start(metrics_addr, &registry);
-    if (!ms.ok()) {
-      err << "tracesim load: --metrics-addr: " << ms.status().message() << "\n";
-      return ms.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage : kExitFailed;
-    }
-    metrics_server = std::move(ms).value();
+// Every flag but the scenario into `o`; thresholds first, so a typo does not cost a whole run.
+std::string ToLoadOptions(const po::variables_map& vm, const LoadFlags& f, app::LoadOptions* o) {
+  for (const std::string& t : f.thresholds) {
+    auto p = loadgen::ParseThreshold(t);
+    if (!p.ok()) return "--threshold: " + p.status().message();
+    o->thresholds.push_back(*p);
   }
+  if (!f.seed.empty()) {
+    auto seed = config::ParseSeed(f.seed);
+    if (!seed.ok()) return "--seed: " + seed.status().message();
+    o->seed = *seed;
+  }
+  if (f.arrivals == "poisson") {
+    o->arrivals = workloads::ArrivalProcess::kPoisson;
+  } else if (f.arrivals == "uniform") {
+    o->arrivals = workloads::ArrivalProcess::kUniform;
+  } else if (!f.arrivals.empty()) {
+    return "--arrivals must be 'poisson' or 'uniform', got '" + f.arrivals + "'";
+  }
+  if (!f.duration.empty()) {
+    auto d = sim::ParseDuration(f.duration);
+    if (!d.ok()) return "--duration: " + d.status().message();
+    o->duration = *d;
+  }
+  uint64_t traces = 0;
+  if (!f.traces.empty() && !ParseU64(f.traces, &traces))
+    return "--traces must be a positive integer, got '" + f.traces + "'";
+  if (!f.traces.empty()) o->max_traces = traces;
+  o->rates = loadgen::RateFlags{f.rate, f.ramp, f.steps};
+  o->metrics_addr = f.metrics_addr;
+  if (std::string bad = ToEngineOptions(f, &o->engine); !bad.empty()) return bad;
+  return ToTransportOverrides(vm, f, &o->transport);
+}
 
-  // ---- run ----
-  const bool progress = !vm.count("no-progress") && ::isatty(STDERR_FILENO) == 1;
-  const double mean_spans = eo.mean_spans_per_trace;
-  // With --summary-json - the JSON is stdout and the human-readable lines go to stderr.
+// The per-second progress line on stderr.
+void PrintSecond(const loadgen::SecondStats& s, double mean_spans) {
+  std::fprintf(stderr,
+               "\r[%4us] target %7.0f spans/s  generated %7llu  accepted %7llu  rejected "
+               "%5llu  dropped %5llu  queued %6llu  p99 %6.1f ms  errors %llu   ",
+               s.second + 1, s.target_traces * mean_spans, (unsigned long long)s.generated_spans,
+               (unsigned long long)s.accepted, (unsigned long long)s.rejected,
+               (unsigned long long)s.dropped, (unsigned long long)s.queued_spans, s.export_p99_ms,
+               (unsigned long long)s.failed_requests);
+  std::fflush(stderr);
+}
+
+// The text summary, the JSON and the thresholds. With --summary-json - the JSON is stdout and
+// the human-readable lines go to stderr.
+int RenderLoad(const app::LoadOutcome& outcome, const std::string& summary_json, std::ostream& out,
+               std::ostream& err) {
   std::ostream& text = IsStdout(summary_json) ? err : out;
-  text << VersionString() << " load: scenario " << sc.name << " (" << sc.source << ") -> " << chosen
-       << " " << topt.endpoint << ", seed " << sc.seed << "\n";
-  out.flush();
-  std::function<void(const loadgen::SecondStats&)> on_second;
-  if (progress) {
-    on_second = [mean_spans](const loadgen::SecondStats& s) {
-      std::fprintf(stderr,
-                   "\r[%4us] target %7.0f spans/s  generated %7llu  accepted %7llu  rejected "
-                   "%5llu  dropped %5llu  queued %6llu  p99 %6.1f ms  errors %llu   ",
-                   s.second + 1, s.target_traces * mean_spans,
-                   (unsigned long long)s.generated_spans, (unsigned long long)s.accepted,
-                   (unsigned long long)s.rejected, (unsigned long long)s.dropped,
-                   (unsigned long long)s.queued_spans, s.export_p99_ms,
-                   (unsigned long long)s.failed_requests);
-      std::fflush(stderr);
-    };
-  }
-  sim::Result<loadgen::LoadReport> rep = sim::Status::Internal("not run");
-  {
-    SignalScope signals;
-    loadgen::LoadEngine engine(sc.model, plan->workload, eo, transport->get(), *encoders,
-                               &registry);
-    rep = engine.Run(&g_load_stop, on_second);
-  }
-  if (progress) std::fprintf(stderr, "\n");
-  if (metrics_server) metrics_server->Stop();
-  if (!rep.ok()) {
-    err << "tracesim load: " << rep.status().message() << "\n";
-    return rep.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage : kExitFailed;
-  }
-  text << rep->ToText();
+  text << outcome.report.ToText();
   int code = kExitOk;
   if (IsStdout(summary_json)) {
-    out << rep->ToJson();
+    out << outcome.report.ToJson();
   } else if (!summary_json.empty()) {
     std::ofstream f(summary_json);
-    f << rep->ToJson();
+    f << outcome.report.ToJson();
     f.close();
     if (!f) {
       err << "tracesim load: --summary-json: cannot write '" << summary_json << "'\n";
       code = kExitFailed;
     }
   }
-  if (!parsed_thresholds.empty()) {
-    auto outcomes = loadgen::EvaluateThresholds(parsed_thresholds, rep->Metrics());
-    text << "  thresholds:\n";
-    bool failed = false;
-    for (const auto& o : outcomes) {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.6g", o.actual);
-      text << "    " << (o.passed ? "ok    " : "FAILED") << " " << o.threshold.text << " (actual "
-           << buf << ")\n";
-      if (!o.passed) {
-        err << "tracesim load: threshold crossed: " << o.threshold.text << " (actual " << buf
-            << ")\n";
-        failed = true;
-      }
+  if (outcome.thresholds.empty()) return code;
+  text << "  thresholds:\n";
+  for (const loadgen::ThresholdOutcome& o : outcome.thresholds) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", o.actual);
+    text << "    " << (o.passed ? "ok    " : "FAILED") << " " << o.threshold.text << " (actual "
+         << buf << ")\n";
+    if (!o.passed) {
+      err << "tracesim load: threshold crossed: " << o.threshold.text << " (actual " << buf
+          << ")\n";
     }
-    if (failed && code == kExitOk) code = kExitThresholds;
   }
-  return code;
+  return code == kExitOk && !outcome.thresholds_passed() ? kExitThresholds : code;
+}
+
+}  // namespace
+
+int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description desc(kLoadCaption);
+  LoadFlags f;
+  AddLoadFlags(&desc, &f);
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  if (!ParseFlags("load", args, desc, &pos, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << kLoadCaption << ":\n" << FlagHelp(desc, {"scenario"}) << "\nThreshold metrics:";
+    for (const std::string& n : loadgen::ThresholdMetricNames()) out << " " << n;
+    out << "\n";
+    return kExitOk;
+  }
+  auto usage = [&err](const std::string& msg) {
+    err << "tracesim load: " << msg << "\n";
+    return kExitUsage;
+  };
+  app::LoadOptions options;
+  if (std::string bad = ToLoadOptions(vm, f, &options); !bad.empty()) return usage(bad);
+  auto scenario = scenarios::LoadScenario(vm["scenario"].as<std::string>());
+  if (!scenario.ok()) return usage(scenario.status().message());
+
+  const bool progress = !vm.count("no-progress") && ::isatty(STDERR_FILENO) == 1;
+  std::ostream& text = IsStdout(f.summary_json) ? err : out;
+  double mean_spans = 0;
+  app::LoadCallbacks callbacks;
+  callbacks.on_start = [&](const app::LoadStart& s) {
+    text << VersionString() << " load: scenario " << s.scenario << " (" << s.source << ") -> "
+         << s.protocol << " " << s.endpoint << ", seed " << s.seed << "\n";
+    out.flush();
+    mean_spans = s.mean_spans_per_trace;
+  };
+  if (progress) callbacks.on_second = [&](const auto& s) { PrintSecond(s, mean_spans); };
+  sim::Result<app::LoadOutcome> outcome = sim::Status::Internal("not run");
+  {
+    SignalScope signals;
+    options.stop = &g_load_stop;
+    outcome = app::RunLoad(*scenario, options, callbacks);
+  }
+  if (progress) std::fprintf(stderr, "\n");
+  if (!outcome.ok()) {
+    err << "tracesim load: " << outcome.status().message() << "\n";
+    return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
+                                                                          : kExitFailed;
+  }
+  return RenderLoad(*outcome, f.summary_json, out, err);
 }
 
 }  // namespace tracesim::cli

@@ -76,6 +76,11 @@ sim::Result<std::map<std::string, std::string>> ParseHeaderList(std::string_view
 
 sim::Result<TransportOptions> OptionsFromEnv(
     const std::function<const char*(const char*)>& getenv) {
+  return OptionsFromEnv(getenv, EnvDefaults{});
+}
+
+sim::Result<TransportOptions> OptionsFromEnv(const std::function<const char*(const char*)>& getenv,
+                                             const EnvDefaults& defaults) {
   // Returns the signal-specific variable, else the generic one; *name gets the one used.
   auto get = [&](const char* suffix, std::string* name) -> std::optional<std::string> {
     const std::string specific = std::string("OTEL_EXPORTER_OTLP_TRACES_") + suffix;
@@ -91,8 +96,10 @@ sim::Result<TransportOptions> OptionsFromEnv(
   };
   TransportOptions o;
   std::string name;
-  o.protocol = WireProtocol::kHttpProtobuf;
-  if (auto v = get("PROTOCOL", &name)) {
+  o.protocol = defaults.fallback;
+  if (defaults.protocol) {
+    o.protocol = *defaults.protocol;
+  } else if (auto v = get("PROTOCOL", &name)) {
     const std::string p = Lower(Trim(*v));
     if (p == "grpc") {
       o.protocol = WireProtocol::kGrpc;
@@ -100,12 +107,16 @@ sim::Result<TransportOptions> OptionsFromEnv(
       o.protocol = WireProtocol::kHttpProtobuf;
     } else if (p == "http/json") {
       o.protocol = WireProtocol::kHttpJson;
+    } else if (p == "zipkin" && defaults.allow_zipkin) {
+      o.protocol = WireProtocol::kZipkinJson;
     } else {
       return sim::Status::InvalidArgument(name + ": '" + *v +
-                                          "' is not one of grpc, http/protobuf, http/json");
+                                          "' is not one of grpc, http/protobuf, http/json" +
+                                          (defaults.allow_zipkin ? ", zipkin" : ""));
     }
   }
   const bool grpc = o.protocol == WireProtocol::kGrpc;
+  const bool zipkin = o.protocol == WireProtocol::kZipkinJson;
   bool has_scheme = true;
   if (auto v = get("ENDPOINT", &name)) {
     std::string ep(Trim(*v));
@@ -122,7 +133,9 @@ sim::Result<TransportOptions> OptionsFromEnv(
     o.endpoint = ep;
     if (Lower(ep.substr(0, 8)) == "https://") o.tls = true;
   } else {
-    o.endpoint = grpc ? "http://localhost:4317" : "http://localhost:4318/v1/traces";
+    o.endpoint = grpc     ? "http://localhost:4317"
+                 : zipkin ? "http://localhost:9411/api/v2/spans"
+                          : "http://localhost:4318/v1/traces";
   }
   if (grpc && !has_scheme) {
     bool insecure = false;

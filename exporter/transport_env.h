@@ -21,6 +21,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,20 @@
 namespace tracesim::exporter {
 
 sim::Result<TransportOptions> OptionsFromEnv(const std::function<const char*(const char*)>& getenv);
+
+// For a caller with its own protocol setting (a flag), so the environment is still read once:
+struct EnvDefaults {
+  // The caller's protocol: wins over PROTOCOL and decides how ENDPOINT and INSECURE are read.
+  // Default: none (PROTOCOL decides).
+  std::optional<WireProtocol> protocol;
+  // The protocol when neither `protocol` nor PROTOCOL is set. Default: http/protobuf (the spec's).
+  WireProtocol fallback = WireProtocol::kHttpProtobuf;
+  // PROTOCOL may also say `zipkin` (a tracesim extension; ENDPOINT is then read as for http/json,
+  // and the default endpoint is http://localhost:9411/api/v2/spans). Default: false.
+  bool allow_zipkin = false;
+};
+sim::Result<TransportOptions> OptionsFromEnv(const std::function<const char*(const char*)>& getenv,
+                                             const EnvDefaults& defaults);
 
 // Parses a W3C-baggage-like header list "k=v,k2=v2" (percent-decoding, spaces trimmed, empty
 // members skipped). The error names `source` (the variable).

@@ -129,3 +129,53 @@ TEST(TransportEnvTest, BadValuesNameTheVariable) {
 
 }  // namespace
 }  // namespace tracesim::exporter
+
+namespace tracesim::exporter {
+namespace {
+
+sim::Result<TransportOptions> FromEnvWith(const std::map<std::string, std::string>& env,
+                                          const EnvDefaults& defaults) {
+  return OptionsFromEnv(
+      [&](const char* name) -> const char* {
+        auto it = env.find(name);
+        return it == env.end() ? nullptr : it->second.c_str();
+      },
+      defaults);
+}
+
+TEST(TransportEnvTest, CallersProtocolWinsAndDecidesHowTheEndpointIsRead) {
+  EnvDefaults d;
+  d.fallback = WireProtocol::kGrpc;
+  auto fallback = FromEnvWith({}, d);
+  ASSERT_TRUE(fallback.ok());
+  EXPECT_EQ(fallback->protocol, WireProtocol::kGrpc);
+  EXPECT_EQ(fallback->endpoint, "http://localhost:4317");
+  // The caller's protocol wins; PROTOCOL is then not parsed at all.
+  d.protocol = WireProtocol::kHttpJson;
+  auto h = FromEnvWith(
+      {{"OTEL_EXPORTER_OTLP_PROTOCOL", "bogus"}, {"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"}},
+      d);
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  EXPECT_EQ(h->protocol, WireProtocol::kHttpJson);
+  EXPECT_EQ(h->endpoint, "http://c:4318/v1/traces");
+}
+
+TEST(TransportEnvTest, ZipkinOnlyWhenTheCallerAllowsIt) {
+  auto no = FromEnvWith({{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "zipkin"}}, EnvDefaults{});
+  ASSERT_FALSE(no.ok());
+  EXPECT_EQ(no.status().message(),
+            "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'zipkin' is not one of grpc, http/protobuf, "
+            "http/json");
+  EnvDefaults d;
+  d.allow_zipkin = true;
+  auto yes = FromEnvWith({{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "zipkin"}}, d);
+  ASSERT_TRUE(yes.ok());
+  EXPECT_EQ(yes->protocol, WireProtocol::kZipkinJson);
+  EXPECT_EQ(yes->endpoint, "http://localhost:9411/api/v2/spans");
+  auto bad = FromEnvWith({{"OTEL_EXPORTER_OTLP_PROTOCOL", "pigeon"}}, d);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("http/json, zipkin"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace tracesim::exporter

@@ -1,0 +1,185 @@
+#include "app/load.h"
+
+#include <cstdlib>
+#include <memory>
+#include <utility>
+
+#include "exporter/transport_env.h"
+#include "loadgen/metrics_server.h"
+#include "metrics/prometheus.h"
+
+namespace tracesim::app {
+
+const char* ProtocolName(exporter::WireProtocol protocol) {
+  switch (protocol) {
+    case exporter::WireProtocol::kGrpc:
+      return "grpc";
+    case exporter::WireProtocol::kHttpProtobuf:
+      return "http/protobuf";
+    case exporter::WireProtocol::kHttpJson:
+      return "http/json";
+    case exporter::WireProtocol::kZipkinJson:
+      return "zipkin";
+  }
+  return "?";
+}
+
+bool LoadOutcome::thresholds_passed() const {
+  for (const loadgen::ThresholdOutcome& t : thresholds)
+    if (!t.passed) return false;
+  return true;
+}
+
+namespace {
+
+sim::Status Bad(const std::string& message) { return sim::Status::InvalidArgument(message); }
+
+std::string Ms(std::chrono::milliseconds ms) {
+  return "'" + sim::FormatDuration(sim::Duration::Millis(ms.count())) + "'";
+}
+
+std::string N(uint64_t v) { return "'" + std::to_string(v) + "'"; }
+
+// The engine's flag ranges (LoadOptions::Validate).
+sim::Status ValidateEngine(const loadgen::EngineOptions& e) {
+  constexpr uint64_t kMaxCount = 1000000;
+  if (e.senders < 1 || e.senders > 256)
+    return Bad("--senders must be an integer in [1, 256], got " + N(e.senders));
+  if (e.batch_spans < 1 || e.batch_spans > kMaxCount)
+    return Bad("--batch-spans must be a positive integer, got " + N(e.batch_spans));
+  if (e.batch_bytes < 1024)
+    return Bad("--batch-bytes must be a size >= 1024 (e.g. 4MiB), got " + N(e.batch_bytes));
+  if (e.batch_delay.count() < 1)
+    return Bad("--batch-delay must be a duration >= 1ms, got " + Ms(e.batch_delay));
+  if (e.queue_spans < e.batch_spans)
+    return Bad("--queue-spans must be an integer >= --batch-spans, got " + N(e.queue_spans));
+  if (e.max_in_flight < 1 || e.max_in_flight > kMaxCount)
+    return Bad("--max-in-flight must be a positive integer, got " + N(e.max_in_flight));
+  if (e.retry.initial_backoff.count() < 1)
+    return Bad("--retry-initial must be a duration >= 1ms, got " + Ms(e.retry.initial_backoff));
+  if (e.retry.max_backoff < e.retry.initial_backoff)
+    return Bad("--retry-max must be a duration >= --retry-initial, got " + Ms(e.retry.max_backoff));
+  if (e.retry.max_attempts < 1 || e.retry.max_attempts > kMaxCount)
+    return Bad("--retry-attempts must be a positive integer, got " + N(e.retry.max_attempts));
+  if (e.retry.max_elapsed.count() < 0)
+    return Bad("--retry-max-elapsed must be a duration >= 0, got " + Ms(e.retry.max_elapsed));
+  if (e.grace.count() < 0) return Bad("--grace must be a duration >= 0, got " + Ms(e.grace));
+  return sim::Status::Ok();
+}
+
+// The scenario's workload with the options applied, and the engine options that go with it
+// (seed, window, trace limit, mean spans per trace, rate unit).
+struct Plan {
+  workloads::WorkloadSpec workload;
+  loadgen::EngineOptions engine;
+};
+
+sim::Result<Plan> MakePlan(const scenarios::Scenario& scenario, const LoadOptions& options) {
+  const uint64_t seed = options.seed.value_or(scenario.seed);
+  workloads::WorkloadSpec workload = scenario.workload;
+  if (options.arrivals) workload.process = *options.arrivals;
+  Plan p;
+  p.engine = options.engine;
+  p.engine.seed = seed;
+  p.engine.duration = scenario.duration;
+  if (options.duration) p.engine.duration = *options.duration;
+  if (options.max_traces) {
+    p.engine.max_traces = *options.max_traces;
+    // Without an explicit duration, the trace limit alone bounds the run.
+    if (!options.duration) p.engine.duration = sim::Duration::Seconds(24 * 3600);
+  }
+  // The rate syntax is checked before the warm-up simulation.
+  if (auto probe = loadgen::BuildLoadPlan(workload, options.rates, 1.0); !probe.ok())
+    return Bad(probe.status().message());
+  auto mean = loadgen::MeasureMeanSpansPerTrace(scenario.model, workload, seed, 2000);
+  if (mean.ok()) p.engine.mean_spans_per_trace = *mean;
+  if (loadgen::NeedsSpansPerTrace(options.rates) && !mean.ok()) return Bad(mean.status().message());
+  auto plan = loadgen::BuildLoadPlan(workload, options.rates, p.engine.mean_spans_per_trace);
+  if (!plan.ok()) return Bad(plan.status().message());
+  p.engine.rate_in_spans = plan->rate_in_spans;
+  p.workload = plan->workload;
+  if (sim::Status st = p.engine.Validate(); !st.ok()) return Bad(st.message());
+  return p;
+}
+
+// The environment (read once), then the overrides.
+sim::Result<exporter::TransportOptions> MakeTransportOptions(const LoadOptions& options) {
+  exporter::EnvDefaults defaults;
+  defaults.protocol = options.transport.protocol;
+  defaults.fallback = exporter::WireProtocol::kGrpc;
+  defaults.allow_zipkin = true;
+  auto env = exporter::OptionsFromEnv(
+      options.getenv ? options.getenv : [](const char* n) -> const char* { return std::getenv(n); },
+      defaults);
+  if (!env.ok()) return Bad(env.status().message());
+  exporter::TransportOptions t = std::move(env).value();
+  const TransportOverrides& o = options.transport;
+  if (!o.endpoint.empty()) t.endpoint = o.endpoint;
+  if (o.gzip) t.gzip = true;
+  if (o.tls) t.tls = true;
+  if (!o.ca_file.empty()) t.ca_file = o.ca_file;
+  if (!o.client_cert_file.empty()) t.client_cert_file = o.client_cert_file;
+  if (!o.client_key_file.empty()) t.client_key_file = o.client_key_file;
+  for (const auto& [k, v] : o.headers) t.headers[k] = v;
+  if (o.timeout) t.timeout = *o.timeout;
+  if (o.connections) t.connections = *o.connections;
+  if (sim::Status st = t.Validate(); !st.ok()) return Bad(st.message());
+  return t;
+}
+
+// A failure to start or while running keeps its code unless it is bad input.
+sim::Status WithPrefix(const std::string& prefix, const sim::Status& st) {
+  return sim::Status(st.code(), prefix + st.message());
+}
+
+}  // namespace
+
+sim::Status LoadOptions::Validate() const {
+  if (duration && duration->nanos() <= 0) return Bad("--duration: must be > 0");
+  if (max_traces && *max_traces == 0)
+    return Bad("--traces must be a positive integer, got " + N(*max_traces));
+  TRACESIM_RETURN_IF_ERROR(ValidateEngine(engine));
+  if (transport.timeout && transport.timeout->count() < 1)
+    return Bad("--timeout must be a duration >= 1ms, got " + Ms(*transport.timeout));
+  if (transport.connections && (*transport.connections < 1 || *transport.connections > 64))
+    return Bad("--connections must be an integer in [1, 64], got " + N(*transport.connections));
+  return sim::Status::Ok();
+}
+
+sim::Result<LoadOutcome> RunLoad(const scenarios::Scenario& scenario, const LoadOptions& options,
+                                 const LoadCallbacks& callbacks) {
+  TRACESIM_RETURN_IF_ERROR(options.Validate());
+  TRACESIM_ASSIGN_OR_RETURN(Plan plan, MakePlan(scenario, options));
+  TRACESIM_ASSIGN_OR_RETURN(exporter::TransportOptions topt, MakeTransportOptions(options));
+  TRACESIM_ASSIGN_OR_RETURN(std::unique_ptr<exporter::Transport> transport,
+                            exporter::CreateTransport(topt));
+  auto encoders = loadgen::MakeEncoderFactory(topt.protocol, scenario.model);
+  if (!encoders.ok()) return Bad(encoders.status().message());
+
+  metrics::MetricsRegistry registry;
+  std::unique_ptr<loadgen::MetricsServer> metrics_server;
+  if (!options.metrics_addr.empty()) {
+    auto ms = loadgen::MetricsServer::Start(options.metrics_addr, &registry);
+    if (!ms.ok()) return WithPrefix("--metrics-addr: ", ms.status());
+    metrics_server = std::move(ms).value();
+  }
+
+  LoadOutcome outcome;
+  outcome.start = {scenario.name, scenario.source,  ProtocolName(topt.protocol),
+                   topt.endpoint, plan.engine.seed, plan.engine.mean_spans_per_trace};
+  if (callbacks.on_start) callbacks.on_start(outcome.start);
+  sim::Result<loadgen::LoadReport> report = sim::Status::Internal("not run");
+  {
+    loadgen::LoadEngine engine(scenario.model, plan.workload, plan.engine, transport.get(),
+                               *encoders, &registry);
+    report = engine.Run(options.stop, callbacks.on_second);
+  }
+  if (metrics_server) metrics_server->Stop();
+  if (!report.ok()) return report.status();
+  outcome.report = std::move(report).value();
+  if (!options.thresholds.empty())
+    outcome.thresholds = loadgen::EvaluateThresholds(options.thresholds, outcome.report.Metrics());
+  return outcome;
+}
+
+}  // namespace tracesim::app

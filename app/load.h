@@ -1,0 +1,122 @@
+// RunLoad: one `tracesim load` without the command line. It applies the options to the scenario,
+// measures its mean spans per trace (the warm-up that turns spans/s into traces/s), builds the
+// load plan, reads the OTEL_EXPORTER_OTLP_* environment once (exporter::OptionsFromEnv) and lets
+// the options override it, creates the transport, the encoders and the optional /metrics server,
+// runs the loadgen::LoadEngine and evaluates the thresholds. The CLI turns argv into LoadOptions,
+// calls RunLoad and renders LoadOutcome.
+//
+// Error messages name the flag (or the environment variable) that sets the offending field.
+// Codes: kInvalidArgument for bad options or inputs, anything else for a failure to start or
+// while running (an unreadable TLS file, a port in use).
+//
+// Thread-safety: one call at a time per LoadOptions::stop counter; callbacks run on the calling
+// thread.
+#ifndef TRACESIM_APP_LOAD_H_
+#define TRACESIM_APP_LOAD_H_
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/transport.h"
+#include "loadgen/load_engine.h"
+#include "loadgen/load_plan.h"
+#include "loadgen/threshold.h"
+#include "scenarios/scenario.h"
+#include "sim/status.h"
+#include "sim/time.h"
+#include "workloads/workload_spec.h"
+
+namespace tracesim::app {
+
+// What overrides the environment's exporter settings (flags). Unset fields keep the
+// environment's value, else the default.
+struct TransportOverrides {
+  // Default: OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL (grpc, http/protobuf, http/json, zipkin), else
+  // grpc.
+  std::optional<exporter::WireProtocol> protocol;
+  // Default: OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, else the protocol's local default.
+  std::string endpoint;
+  bool gzip = false;  // true forces gzip. Default: false (the environment decides).
+  bool tls = false;   // true forces TLS. Default: false (the environment or https:// decides).
+  std::string ca_file, client_cert_file, client_key_file;  // Default: the environment's.
+  std::map<std::string, std::string> headers;  // added over the environment's. Default: none.
+  // Per-request deadline, >= 1ms. Default: OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT, else 10s.
+  std::optional<std::chrono::milliseconds> timeout;
+  // Channels / HTTP connections, in [1, 64]. Default: 1.
+  std::optional<uint32_t> connections;
+};
+
+struct LoadOptions {
+  // Random seed. Default: the scenario's.
+  std::optional<uint64_t> seed;
+  // Arrival process. Default: the scenario's.
+  std::optional<workloads::ArrivalProcess> arrivals;
+  // Arrival window, > 0. Default: the scenario's; 24h when only max_traces is set.
+  std::optional<sim::Duration> duration;
+  // Stop after this many traces, > 0. Default: none (no limit).
+  std::optional<uint64_t> max_traces;
+  // --rate / --ramp / --steps as written (loadgen/load_plan.h). Default: the scenario's rate.
+  loadgen::RateFlags rates;
+  // Batching, queue, in-flight, retry and grace knobs (ranges below). seed, duration, max_traces,
+  // mean_spans_per_trace and rate_in_spans are set by RunLoad. Default: EngineOptions' defaults.
+  loadgen::EngineOptions engine;
+  TransportOverrides transport;
+  // Serve the generator's /metrics on HOST:PORT (":PORT" is loopback). Default: "" (none).
+  std::string metrics_addr;
+  // Pass/fail rules evaluated on the report. Default: none.
+  std::vector<loadgen::Threshold> thresholds;
+  // Where the OTEL_* environment is read (once). Default: null, ::getenv.
+  std::function<const char*(const char*)> getenv;
+  // Stop counter (not owned; SIGINT handlers bump it): >= 1 stops and flushes, >= 2 skips the
+  // grace period. Default: null (never stopped early).
+  const std::atomic<int>* stop = nullptr;
+
+  // The ranges a user sets by flag, named by flag: duration > 0, max_traces > 0, senders in
+  // [1, 256],
+  // batch_spans, max_in_flight and retry attempts in [1, 1e6], batch_bytes >= 1024, batch_delay
+  // and retry_initial >= 1ms, queue_spans >= batch_spans, retry_max >= retry_initial, timeout
+  // >= 1ms, connections in [1, 64]. (EngineOptions and TransportOptions keep their own
+  // Validate() for every other caller.)
+  sim::Status Validate() const;
+};
+
+// Known once the run is about to start (for a header line).
+struct LoadStart {
+  std::string scenario, source;  // Scenario::name and ::source
+  std::string protocol;          // "grpc", "http/protobuf", "http/json", "zipkin"
+  std::string endpoint;
+  uint64_t seed = 0;
+  double mean_spans_per_trace = 0;  // measured by the warm-up (0 when no trace finished)
+};
+
+struct LoadOutcome {
+  LoadStart start;
+  loadgen::LoadReport report;
+  // One per LoadOptions::thresholds, in order.
+  std::vector<loadgen::ThresholdOutcome> thresholds;
+  bool thresholds_passed() const;
+};
+
+// Called on the calling thread: `on_start` once before the engine runs, `on_second` after each
+// wall-clock second. Either may be empty.
+struct LoadCallbacks {
+  std::function<void(const LoadStart&)> on_start;
+  std::function<void(const loadgen::SecondStats&)> on_second;
+};
+
+// Runs `scenario` as paced load with `options` (Validate()d first). See the file comment.
+sim::Result<LoadOutcome> RunLoad(const scenarios::Scenario& scenario, const LoadOptions& options,
+                                 const LoadCallbacks& callbacks = {});
+
+// "grpc", "http/protobuf", "http/json" or "zipkin".
+const char* ProtocolName(exporter::WireProtocol protocol);
+
+}  // namespace tracesim::app
+
+#endif  // TRACESIM_APP_LOAD_H_

@@ -1,0 +1,215 @@
+#include "app/run.h"
+
+#include <chrono>
+#include <cstdio>
+#include <utility>
+
+#include "app/sinks.h"
+#include "exporter/otlp_json_file_sink.h"
+#include "reports/truth_writer.h"
+#include "sim/sink.h"
+#include "workloads/workload.h"
+
+#ifndef TRACESIM_VERSION
+#define TRACESIM_VERSION "0.0.0"
+#endif
+
+namespace tracesim::app {
+
+std::string Version() { return TRACESIM_VERSION; }
+
+namespace {
+
+constexpr double kMaxRate = 1e9;
+
+std::string RateText(const loadgen::Rate& r) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%g%s", r.value, r.spans ? "spans" : "");
+  return buf;
+}
+
+// A failure while running is never reported as bad input (exit 1, not 2).
+sim::Status RunFailure(const sim::Status& st) {
+  if (st.code() != sim::Status::Code::kInvalidArgument) return st;
+  return sim::Status::Internal(st.message());
+}
+
+// The scenario's settings with the options applied; checks that every span time of the run fits
+// int64 unix nanoseconds.
+sim::Result<EffectiveRun> ApplyOptions(const scenarios::Scenario& sc, const RunOptions& options) {
+  EffectiveRun run;
+  run.seed = options.seed.value_or(sc.seed);
+  run.duration = options.duration.value_or(sc.duration);
+  run.start_unix_nanos = options.start_unix_nanos.value_or(sc.start_unix_nanos);
+  run.workload = sc.workload;
+  if (options.rate) {
+    double traces_per_s = options.rate->value;
+    if (options.rate->spans) {
+      auto mean = loadgen::MeasureMeanSpansPerTrace(sc.model, sc.workload, run.seed, 2000);
+      if (!mean.ok()) return sim::Status::InvalidArgument("--rate: " + mean.status().message());
+      traces_per_s /= *mean;
+    }
+    run.workload = sc.workload.WithBaseRate(traces_per_s);
+  }
+  // The run covers the arrivals plus the drain; every span time must fit int64 unix nanos.
+  sim::Status range = sim::CheckUnixRange(run.start_unix_nanos,
+                                          run.duration + sim::SimulationOptions().drain_limit);
+  if (!range.ok()) return sim::Status::InvalidArgument(range.message());
+  return run;
+}
+
+// Everything that observes the simulation, owned for the length of RunScenario.
+struct Observers {
+  sim::TeeSink tee;
+  std::unique_ptr<reports::TruthFileSink> truth_file;
+  std::unique_ptr<exporter::OtlpJsonFileSink> spans_file;
+  std::unique_ptr<CompressionSample> compression;
+  std::unique_ptr<TraceKeeper> keeper;
+  std::unique_ptr<SecondSeries> series;
+};
+
+// Creates the sinks and the lab into `obs` and `outcome` (RED and truth always; the files, the
+// lab with its compression sample, the keeper and the series when asked).
+sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Observers* obs,
+                 RunOutcome* outcome) {
+  const int64_t start_unix_nanos = outcome->run.start_unix_nanos;
+  const sim::FaultPlan* faults = sc.faults.empty() ? nullptr : &sc.faults;
+  outcome->red = std::make_unique<metrics::RedMetricsSink>(sc.model);
+  outcome->truth = std::make_unique<metrics::TruthMetricsSink>(sc.model, faults);
+  obs->tee.Add(outcome->red.get());
+  obs->tee.Add(outcome->truth.get());
+  if (!options.truth_out.empty()) {
+    auto opened =
+        reports::TruthFileSink::Open(options.truth_out, sc.model, faults, start_unix_nanos);
+    if (!opened.ok())
+      return sim::Status::InvalidArgument("--truth-out: " + opened.status().message());
+    obs->truth_file = std::move(opened).value();
+    obs->tee.Add(obs->truth_file.get());
+  }
+  if (!options.spans_out.empty()) {
+    auto opened = exporter::OtlpJsonFileSink::Open(options.spans_out, sc.model,
+                                                   exporter::OtlpJsonFileOptions{});
+    if (!opened.ok())
+      return sim::Status::InvalidArgument("--spans-out: " + opened.status().message());
+    obs->spans_file = std::move(opened).value();
+    obs->tee.Add(obs->spans_file.get());
+  }
+  if (!sc.samplers.empty()) {
+    auto created =
+        sampling::SamplingLab::Create(sc.model, faults, sc.samplers, sampling::LabOptions{});
+    if (!created.ok())
+      return sim::Status::InvalidArgument("samplers: " + created.status().message());
+    outcome->lab = std::move(created).value();
+    obs->compression = std::make_unique<CompressionSample>(options.compression_sample_traces);
+    obs->tee.Add(obs->compression.get());
+  }
+  if (options.keep_traces > 0) {
+    obs->keeper = std::make_unique<TraceKeeper>(options.keep_traces);
+    obs->tee.Add(obs->keeper.get());
+  }
+  if (options.keep_series) {
+    obs->series = std::make_unique<SecondSeries>();
+    obs->tee.Add(obs->series.get());
+  }
+  return sim::Status::Ok();
+}
+
+// The lab's scores, with the stored-bytes estimate re-scaled from LabOptions' default ratio to
+// the one measured on this run's spans (the default when nothing could be measured).
+void ScoreLab(const scenarios::Scenario& sc, const CompressionSample& sample, RunOutcome* outcome) {
+  reports::RunReport& report = outcome->report;
+  report.compression_ratio = sample.CompressionRatio(sc.model);
+  const double duration_s = outcome->run.duration.seconds();
+  const sampling::LabOptions defaults;
+  const double ratio =
+      report.compression_ratio > 0 ? report.compression_ratio : defaults.compression_ratio;
+  const double scale = ratio / defaults.compression_ratio;
+  report.sampling = outcome->lab->Scores(duration_s);
+  for (sampling::StrategyScore& score : report.sampling) {
+    score.compressed_bytes_kept *= scale;
+    score.gb_per_month *= scale;
+    score.usd_storage_month *= scale;
+  }
+}
+
+void FillReport(const scenarios::Scenario& sc, const RunOptions& options,
+                const workloads::Workload& workload, double wall_s, RunOutcome* outcome) {
+  const EffectiveRun& run = outcome->run;
+  reports::RunReport& report = outcome->report;
+  report.version = Version();
+  report.scenario = sc.name;
+  report.source = sc.source;
+  report.topology = sc.topology_ref;
+  report.seed = run.seed;
+  report.start_time = sim::FormatRfc3339(run.start_unix_nanos);
+  report.offered_rate = workload.MeanRate(run.duration);
+  reports::FillFromRun(sc.model, outcome->stats, *outcome->red, run.duration.seconds(), &report);
+  reports::FillTruth(*outcome->truth, &report);
+  report.spans_out = options.spans_out == "-" ? "" : options.spans_out;
+  report.truth_out = options.truth_out == "-" ? "" : options.truth_out;
+  report.host.wall_s = wall_s;
+  report.host.spans_per_wall_s = wall_s > 0 ? static_cast<double>(report.spans) / wall_s : 0;
+  report.host.peak_rss_mib = reports::PeakRssMib();
+}
+
+}  // namespace
+
+sim::Status RunOptions::Validate() const {
+  if (duration && duration->nanos() <= 0) {
+    return sim::Status::InvalidArgument("--duration: must be > 0");
+  }
+  if (rate && !(rate->value > 0 && rate->value <= kMaxRate)) {
+    return sim::Status::InvalidArgument(
+        "--rate must be a rate in (0, 1e9] traces/s (500) or spans/s (20000spans), got '" +
+        RateText(*rate) + "'");
+  }
+  if (!truth_out.empty() && truth_out == spans_out) {
+    return sim::Status::InvalidArgument("--truth-out and --spans-out name the same file");
+  }
+  if (compression_sample_traces == 0) {
+    return sim::Status::InvalidArgument("compression_sample_traces must be >= 1");
+  }
+  return sim::Status::Ok();
+}
+
+sim::Result<RunOutcome> RunScenario(const scenarios::Scenario& sc, const RunOptions& options) {
+  TRACESIM_RETURN_IF_ERROR(options.Validate());
+  RunOutcome outcome;
+  outcome.scenario = &sc;
+  TRACESIM_ASSIGN_OR_RETURN(outcome.run, ApplyOptions(sc, options));
+  const EffectiveRun& run = outcome.run;
+  auto workload = workloads::Workload::Create(run.workload, sc.model, run.seed, run.duration);
+  if (!workload.ok()) return sim::Status::InvalidArgument(workload.status().message());
+
+  Observers obs;
+  TRACESIM_RETURN_IF_ERROR(Wire(sc, options, &obs, &outcome));
+  sim::SimulationOptions opt;
+  opt.seed = run.seed;
+  opt.start_unix_nanos = run.start_unix_nanos;
+  opt.faults = sc.faults.empty() ? nullptr : &sc.faults;
+  opt.tag_ground_truth = options.tag_ground_truth;
+  opt.progress = options.progress;
+
+  const auto wall_start = std::chrono::steady_clock::now();
+  sim::Simulation simulation(sc.model, opt);
+  sim::Status st = simulation.AddObserver(&obs.tee);
+  if (st.ok() && outcome.lab) st = simulation.AddObserver(outcome.lab.get());
+  if (st.ok()) st = simulation.Run(workload->get());
+  if (st.ok() && outcome.lab) {
+    outcome.lab->Finish(run.start_unix_nanos + simulation.stats().end_time.nanos());
+    st = outcome.lab->WriteOutputs();  // jaeger_adaptive write_strategies
+  }
+  const double wall_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (!st.ok()) return RunFailure(st);
+  if (sim::Status closed = obs.tee.Close(); !closed.ok()) return RunFailure(closed);
+
+  outcome.stats = simulation.stats();
+  FillReport(sc, options, **workload, wall_s, &outcome);
+  if (outcome.lab) ScoreLab(sc, *obs.compression, &outcome);
+  if (obs.keeper) outcome.traces = obs.keeper->Take();
+  if (obs.series) outcome.seconds = obs.series->Take();
+  return outcome;
+}
+
+}  // namespace tracesim::app

@@ -1,0 +1,134 @@
+// RunScenario: one `tracesim run` without the command line. It applies the options to the
+// scenario, wires the simulation (workload, RED and truth metrics, optional OTLP/JSON and truth
+// files, the sampling lab), runs it, measures how well the run's spans compress, re-scales the
+// lab's cost figures with that ratio and fills the run report. The CLI turns argv into RunOptions,
+// calls RunScenario and renders RunOutcome::report; other front ends (the HTML report, `trace`)
+// read the rest of RunOutcome.
+//
+// Error messages name the flag that sets the offending field ("--duration: must be > 0"), so a
+// front end prints them as they are. Codes: kInvalidArgument for bad options or inputs (an
+// output file that cannot be opened included), anything else for a failure while running (a
+// sink's write error, a lab output that cannot be written).
+//
+// Not thread-safe: one call per thread; RunScenario itself is single-threaded and deterministic
+// (every figure except RunReport::host is a function of the scenario, seed and options).
+#ifndef TRACESIM_APP_RUN_H_
+#define TRACESIM_APP_RUN_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "loadgen/load_plan.h"
+#include "metrics/red_metrics.h"
+#include "metrics/truth_metrics.h"
+#include "reports/run_report.h"
+#include "sampling/lab/lab.h"
+#include "scenarios/scenario.h"
+#include "sim/faults.h"
+#include "sim/simulation.h"
+#include "sim/span.h"
+#include "sim/status.h"
+#include "sim/time.h"
+#include "workloads/workload_spec.h"
+
+namespace tracesim::app {
+
+// The project version, e.g. "0.1.0".
+std::string Version();
+
+struct RunOptions {
+  // Random seed of the run. Default: the scenario's.
+  std::optional<uint64_t> seed;
+  // Arrival window, > 0. Default: the scenario's.
+  std::optional<sim::Duration> duration;
+  // Base arrival rate in (0, 1e9], traces/s or spans/s (converted with the scenario's measured
+  // mean spans per trace); the workload's shape scales to it. Default: the scenario's.
+  std::optional<loadgen::Rate> rate;
+  // Wall-clock date of simulated time 0, unix nanoseconds. Default: the scenario's.
+  std::optional<int64_t> start_unix_nanos;
+  // OTLP/JSON lines of every span; "-" is stdout. Default: "" (none).
+  std::string spans_out;
+  // Each trace's ground truth as JSON lines; "-" is stdout; not the same file as spans_out.
+  // Default: "" (none).
+  std::string truth_out;
+  // Also put the truth on each root span as tracesim.* debug attributes. Default: false.
+  bool tag_ground_truth = false;
+  // Scenarios with samplers: how many of the first traces are encoded and gzipped to measure
+  // the compression ratio of the stored-bytes estimate, >= 1. Default: 200.
+  size_t compression_sample_traces = 200;
+  // Keep copies of the first N traces (spans, events, links, truth) in RunOutcome::traces, for
+  // renderers that draw exemplar traces. Default: 0 (none).
+  size_t keep_traces = 0;
+  // Fill RunOutcome::seconds, the per-second series. Default: false.
+  bool keep_series = false;
+  // Called from the simulation thread as simulated time advances (a progress bar). Default: none.
+  std::function<void(sim::Time)> progress;
+
+  // Range checks (duration > 0, rate in (0, 1e9], the two outputs distinct,
+  // compression_sample_traces >= 1); messages name the flag.
+  sim::Status Validate() const;
+};
+
+// One trace as the simulation produced it, with its truth (RunOptions::keep_traces).
+struct KeptTrace {
+  sim::TraceId trace_id;
+  uint64_t sequence = 0;
+  std::vector<sim::Span> spans;  // first_event/first_link index this trace's events/links
+  std::vector<sim::SpanEvent> events;
+  std::vector<sim::SpanLink> links;
+  sim::TraceTruth truth;
+};
+
+// Counters of one simulated second [second, second + 1) s: every finished trace (fragments
+// included) counted in the second its entry request started, from its truth
+// (RunOptions::keep_series).
+struct SecondCounts {
+  uint64_t traces = 0;        // traces whose root started in the second
+  uint64_t spans = 0;         // their exported spans
+  uint64_t error_traces = 0;  // of them, traces with an error span
+  uint64_t root_errors = 0;   // of them, traces whose entry request failed
+  double latency_sum_ms = 0;  // entry latency (truth start to end), summed
+  double latency_max_ms = 0;
+};
+
+// The scenario's settings with the options applied.
+struct EffectiveRun {
+  uint64_t seed = 0;
+  sim::Duration duration;
+  int64_t start_unix_nanos = 0;
+  workloads::WorkloadSpec workload;  // the rate override applied
+};
+
+struct RunOutcome {
+  // The scenario passed to RunScenario (not owned): its model is the one every span, the RED and
+  // truth sinks and the lab refer to. REQUIRES: it outlives the outcome.
+  const scenarios::Scenario* scenario = nullptr;
+  EffectiveRun run;
+  // Everything the summary shows: counts, RED rows, truth, incidents, the lab's scores
+  // (re-scaled with compression_ratio), host figures. version is Version().
+  reports::RunReport report;
+  // The kernel's counters of the run.
+  sim::SimulationStats stats;
+  // RED metrics per service and operation, and the ground-truth tallies (never null).
+  std::unique_ptr<metrics::RedMetricsSink> red;
+  std::unique_ptr<metrics::TruthMetricsSink> truth;
+  // The sampling lab after Finish() (null when the scenario has no samplers): per-strategy
+  // detail beyond report.sampling.
+  std::unique_ptr<sampling::SamplingLab> lab;
+  // Per simulated second (RunOptions::keep_series), index = second; empty otherwise.
+  std::vector<SecondCounts> seconds;
+  // The first RunOptions::keep_traces traces, in completion order.
+  std::vector<KeptTrace> traces;
+};
+
+// Runs `scenario` with `options` (Validate()d first). See the file comment for errors.
+// REQUIRES: `scenario` outlives the outcome.
+sim::Result<RunOutcome> RunScenario(const scenarios::Scenario& scenario, const RunOptions& options);
+
+}  // namespace tracesim::app
+
+#endif  // TRACESIM_APP_RUN_H_

@@ -1,0 +1,166 @@
+// `tracesim run`: argv -> app::RunOptions, app::RunScenario, then the summary (and the sampling
+// CSV). The wiring, the lab, compression and cost re-scaling live in app/run.h.
+#include <unistd.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <fstream>
+
+#include "app/run.h"
+#include "cli/commands.h"
+#include "cli/flags.h"
+#include "cli/progress.h"
+#include "config/grammar.h"
+#include "loadgen/load_plan.h"
+#include "reports/run_report.h"
+#include "scenarios/scenario.h"
+#include "sim/time.h"
+
+namespace tracesim::cli {
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr char kRunCaption[] =
+    "Usage: tracesim run [SCENARIO] [options]\n\n"
+    "Simulates SCENARIO (a scenario file, or a built-in name; default: checkout) and prints a\n"
+    "summary: traces, spans, simulated and wall time, and per-service RED metrics.\n\nOptions";
+
+// The flags' text, as given.
+struct RunFlags {
+  std::string seed, duration, rate, start_time, spans_out, truth_out, report_csv;
+  std::string format = "table";
+};
+
+void AddRunFlags(po::options_description* desc, RunFlags* f) {
+  desc->add_options()               //
+      ("help,h", "show this help")  //
+      ("scenario", po::value<std::string>()->default_value("checkout"),
+       "scenario file or built-in name")                                      //
+      ("seed", po::value(&f->seed), "random seed (default: the scenario's)")  //
+      ("duration", po::value(&f->duration),
+       "arrival window, e.g. 30s, 10m (default: the scenario's)")                             //
+      ("rate", po::value(&f->rate), "base arrival rate in traces/s; the shape scales to it")  //
+      ("start-time", po::value(&f->start_time),
+       "wall-clock date of simulated 0, RFC 3339 (2024-05-01T12:00:00Z; default: the "
+       "scenario's)")  //
+      ("spans-out", po::value(&f->spans_out),
+       "write spans as OTLP/JSON lines to FILE ('-' = stdout)")  //
+      ("report-csv", po::value(&f->report_csv),
+       "write the sampling comparison as CSV to FILE ('-' = stdout; scenarios with samplers:)")  //
+      ("truth-out", po::value(&f->truth_out),
+       "write each trace's ground truth as JSON lines to FILE ('-' = stdout)")  //
+      ("tag-ground-truth",
+       "also put the truth on each root span as tracesim.* debug attributes")       //
+      ("format", po::value(&f->format), "summary format: table (default) or json")  //
+      ("no-progress", "never show the progress bar");
+}
+
+// Turns the flags' text into options (values only: ranges are RunOptions::Validate()'s). Returns
+// the error message, or "" when every value parsed.
+std::string ToRunOptions(const po::variables_map& vm, const RunFlags& f, app::RunOptions* o) {
+  if (vm.count("seed")) {
+    auto seed = config::ParseSeed(f.seed);
+    if (!seed.ok()) return "--seed: " + seed.status().message();
+    o->seed = *seed;
+  }
+  if (vm.count("duration")) {
+    auto d = sim::ParseDuration(f.duration);
+    if (!d.ok()) return "--duration: " + d.status().message();
+    o->duration = *d;
+  }
+  if (vm.count("rate")) {
+    // One rate grammar with `load`: traces/s ("500") or spans/s ("20000spans").
+    auto rate = loadgen::ParseRate(f.rate);
+    if (!rate.ok()) {
+      return "--rate must be a rate in (0, 1e9] traces/s (500) or spans/s (20000spans), got '" +
+             f.rate + "'";
+    }
+    o->rate = *rate;
+  }
+  if (vm.count("start-time")) {
+    auto t = sim::ParseRfc3339(f.start_time);
+    if (!t.ok()) return "--start-time: " + t.status().message();
+    o->start_unix_nanos = *t;
+  }
+  o->spans_out = f.spans_out;
+  o->truth_out = f.truth_out;
+  o->tag_ground_truth = vm.count("tag-ground-truth") > 0;
+  return "";
+}
+
+// The CSV (when asked) and the summary. With any output on stdout, the summary goes to stderr so
+// the two never mix.
+int RenderRun(const reports::RunReport& report, const RunFlags& f, std::ostream& out,
+              std::ostream& err) {
+  if (!f.report_csv.empty()) {
+    const std::string csv = reports::RenderSamplingCsv(report);
+    if (IsStdout(f.report_csv)) {
+      out << csv;
+    } else {
+      std::ofstream file(f.report_csv, std::ios::binary);
+      file << csv;
+      if (!file) {
+        err << "tracesim run: --report-csv: cannot write " << f.report_csv << "\n";
+        return kExitFailed;
+      }
+    }
+  }
+  const bool stdout_taken =
+      IsStdout(f.spans_out) || IsStdout(f.truth_out) || IsStdout(f.report_csv);
+  std::ostream& summary = stdout_taken ? err : out;
+  summary << (f.format == "json" ? reports::RenderRunJson(report)
+                                 : reports::RenderRunTable(report));
+  return kExitOk;
+}
+
+std::string BuiltinList() {
+  std::string s;
+  for (const std::string& n : scenarios::BuiltinScenarioNames()) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
+}  // namespace
+
+int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description desc(kRunCaption);
+  RunFlags f;
+  AddRunFlags(&desc, &f);
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  if (!ParseFlags("run", args, desc, &pos, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << kRunCaption << ":\n"
+        << FlagHelp(desc, {"scenario"}) << "\nBuilt-in scenarios: " << BuiltinList() << "\n";
+    return kExitOk;
+  }
+  auto usage = [&err](const std::string& message) {
+    err << "tracesim run: " << message << "\n";
+    return kExitUsage;
+  };
+  if (f.format != "table" && f.format != "json") {
+    return usage("--format must be 'table' or 'json', got '" + f.format + "'");
+  }
+  auto scenario = scenarios::LoadScenario(vm["scenario"].as<std::string>());
+  if (!scenario.ok()) return usage(scenario.status().message());
+  app::RunOptions options;
+  if (std::string bad = ToRunOptions(vm, f, &options); !bad.empty()) return usage(bad);
+  if (!f.report_csv.empty() && scenario->samplers.empty()) {
+    return usage("--report-csv needs a scenario with samplers: to compare");
+  }
+
+  const bool progress = !vm.count("no-progress") && ::isatty(::fileno(stderr)) == 1;
+  ProgressBar bar(stderr, progress, options.duration.value_or(scenario->duration).seconds());
+  if (progress) options.progress = [&bar](sim::Time t) { bar.Update(t.seconds()); };
+  auto outcome = app::RunScenario(*scenario, options);
+  bar.Finish();
+  if (!outcome.ok()) {
+    err << "tracesim run: " << outcome.status().message() << "\n";
+    return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
+                                                                          : kExitFailed;
+  }
+  return RenderRun(outcome->report, f, out, err);
+}
+
+}  // namespace tracesim::cli
