@@ -13,6 +13,7 @@
 #include "cli/flags.h"
 #include "cli/load_command.h"
 #include "cli/receive_command.h"
+#include "cli/trace_command.h"
 #include "config/grammar.h"
 #include "sampling/collector/collector_config.h"
 #include "sampling/collector/probabilistic_processor.h"
@@ -38,6 +39,7 @@ constexpr char kMainUsage[] =
     "  run [SCENARIO]       simulate a scenario (default: the built-in checkout) and summarise it\n"
     "  validate FILE...     check topology, scenario, Collector and Jaeger sampling files\n"
     "  topology FILE|NAME   show a topology's service graph (text or Graphviz DOT)\n"
+    "  trace [SCENARIO]     simulate a scenario and draw chosen traces as waterfalls\n"
     "  load [SCENARIO]      generate paced load into an OTLP/Zipkin collector\n"
     "  receive              run an OTLP receiver that counts spans and injects faults\n"
     "\n"
@@ -504,6 +506,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (cmd == "topology") return TopologyCommand(rest, out, err);
   if (cmd == "load") return LoadCommand(rest, out, err);
   if (cmd == "receive") return ReceiveCommand(rest, out, err);
+  if (cmd == "trace") return TraceCommand(rest, out, err);
   err << "tracesim: unknown command '" << cmd << "'\n\n" << kMainUsage;
   return kExitUsage;
 }
