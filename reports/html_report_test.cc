@@ -61,5 +61,12 @@ TEST(HtmlReportTest, SelfContainedDeterministicAndReadableWithoutScript) {
   EXPECT_TRUE(a.ends_with("</html>\n"));
 }
 
+TEST(TimelineTest, WholeSecondBucketsCoveringTheWindow) {
+  EXPECT_EQ(TimelineSink(sim::Duration::Seconds(240)).Points().size(), 120u);
+  EXPECT_EQ(TimelineSink(sim::Duration::Seconds(240)).bucket_s(), 2);
+  EXPECT_EQ(TimelineSink(sim::Duration::Seconds(30)).Points().size(), 30u);
+  EXPECT_EQ(TimelineSink(sim::Duration::Seconds(241)).Points().size(), 81u);  // 3 s buckets
+}
+
 }  // namespace
 }  // namespace tracesim::reports

@@ -8,10 +8,13 @@
 namespace tracesim::reports {
 
 TimelineSink::TimelineSink(sim::Duration window) {
-  const double seconds = std::max(1.0, window.seconds());
-  bucket_s_ = std::max(1.0, std::ceil(seconds / kMaxBuckets));
-  bucket_ns_ = static_cast<int64_t>(bucket_s_ * 1e9);
-  buckets_.resize(static_cast<size_t>(std::ceil(seconds / bucket_s_)));
+  // Integer nanoseconds: a 4m window gives 120 buckets of 2 s, not 81 of 3 s from rounding.
+  constexpr int64_t kSecond = 1'000'000'000;
+  const int64_t ns = std::max<int64_t>(kSecond, window.nanos());
+  const int64_t per_bucket = (ns + kMaxBuckets - 1) / kMaxBuckets;
+  bucket_ns_ = std::max<int64_t>(1, (per_bucket + kSecond - 1) / kSecond) * kSecond;
+  bucket_s_ = static_cast<double>(bucket_ns_ / kSecond);
+  buckets_.resize(static_cast<size_t>((ns + bucket_ns_ - 1) / bucket_ns_));
 }
 
 uint32_t TimelineSink::BrokerOf(const sim::Model& model, uint32_t operation) {

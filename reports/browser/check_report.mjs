@@ -4,14 +4,15 @@
 // painted pixels), the service map's SVG non-empty, the tables present. Writes a full-page
 // screenshot. Exit 0 on success, 1 on a failed check, 77 (CTest's skip code) without Chromium.
 //
-//   node check_report.mjs REPORT.html SCREENSHOT.png
+//   node check_report.mjs REPORT.html SCREENSHOT.png [CHARTS.png]
+// CHARTS.png, when given, is a smaller picture of the "Over time" charts alone (README).
 import { chromium } from 'playwright-core';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [report, screenshot] = process.argv.slice(2);
+const [report, screenshot, charts] = process.argv.slice(2);
 if (!report || !screenshot) {
   console.error('usage: node check_report.mjs REPORT.html SCREENSHOT.png');
   process.exit(2);
@@ -75,6 +76,7 @@ try {
   if (seen.waterfalls < 1) problems.push('no exemplar waterfall');
   if (seen.map_nodes === 0) problems.push('the service map SVG has no nodes');
   await page.screenshot({ path: screenshot, fullPage: true });
+  if (charts) await page.locator('#timeline').screenshot({ path: charts });
   console.log(JSON.stringify({ report, screenshot, ...seen, problems }, null, 1));
 } finally {
   await context.close();
