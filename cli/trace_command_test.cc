@@ -92,5 +92,34 @@ TEST(TraceCommandTest, ErrorsAndBadSelections) {
   EXPECT_NE(none.err.find("no trace with id"), std::string::npos) << none.err;
 }
 
+Result Cli(std::vector<std::string> args) {
+  std::ostringstream out, err;
+  args.insert(args.begin(), "tracesim");
+  int code = Main(args, out, err);
+  return {code, out.str(), err.str()};
+}
+
+TEST(TopologyMapTest, SvgPngAndScenarioRatesOnTheEdges) {
+  Result dot = Cli({"topology", "online-shop", "--format", "dot", "--edges", "pair"});
+  ASSERT_EQ(dot.code, 0) << dot.err;
+  EXPECT_NE(dot.out.find("cluster_legend"), std::string::npos);
+  Result rated = Cli({"topology", "--scenario", "checkout", "--duration", "5s", "--format", "dot"});
+  ASSERT_EQ(rated.code, 0) << rated.err;
+  EXPECT_NE(rated.out.find("\"api-gateway\" -> \"payment\" [label=\""), std::string::npos)
+      << rated.out;
+  EXPECT_NE(rated.out.find("/s"), std::string::npos);
+  EXPECT_EQ(Cli({"topology", "checkout", "--format", "gif"}).code, kExitUsage);
+  EXPECT_EQ(Cli({"topology", "checkout", "--scenario", "checkout", "--format", "svg"}).code,
+            kExitUsage);
+  Result svg = Cli({"topology", "checkout", "--format", "svg"});
+  if (svg.code == kExitUsage && svg.err.find("without Graphviz") != std::string::npos)
+    GTEST_SKIP() << "built without libgraphviz-dev";
+  ASSERT_EQ(svg.code, 0) << svg.err;
+  EXPECT_TRUE(svg.out.starts_with("<svg")) << svg.out.substr(0, 60);
+  Result png = Cli({"topology", "checkout", "--format", "png"});
+  ASSERT_EQ(png.code, 0);
+  EXPECT_TRUE(png.out.starts_with("\x89PNG"));
+}
+
 }  // namespace
 }  // namespace tracesim::cli

@@ -109,6 +109,13 @@ std::string ServiceMapDot(const sim::Model& m, const ServiceMapOptions& o) {
     for (sim::ServiceKind k : kinds)
       out += "    \"legend_" + std::string(sim::ServiceKindName(k)) + "\" [label=\"" +
              std::string(sim::ServiceKindName(k)) + "\", " + Shape(k) + ", fontsize=9];\n";
+    // Invisible edges lay the legend out in a row instead of a tall column.
+    std::string prev;
+    for (sim::ServiceKind k : kinds) {
+      const std::string node = "\"legend_" + std::string(sim::ServiceKindName(k)) + "\"";
+      if (!prev.empty()) out += "    " + prev + " -> " + node + " [style=invis];\n";
+      prev = node;
+    }
     if (o.counts != nullptr)
       out +=
           "    \"legend_edge\" [shape=plaintext, fontsize=9, label=\"edges: calls/s and "
