@@ -336,6 +336,14 @@ std::string ExemplarSection(const HtmlReportInput& in) {
   return out + "</section>\n";
 }
 
+// JSON for a <script> element: "</" escaped so the text cannot end it.
+std::string ScriptJson(const nlohmann::ordered_json& j) {
+  std::string text = j.dump();
+  for (size_t at = text.find("</"); at != std::string::npos; at = text.find("</", at + 2))
+    text.replace(at, 2, "<\\/");
+  return text;
+}
+
 std::string DataJson(const HtmlReportInput& in) {
   nlohmann::ordered_json j;
   j["bucket_s"] = in.bucket_s;
@@ -363,43 +371,130 @@ std::string DataJson(const HtmlReportInput& in) {
                              {"pareto", s.pareto},
                              {"by_fault", by_fault}});
   }
-  std::string text = j.dump();
-  // Inside <script>, "</" could end the element early.
-  for (size_t at = text.find("</"); at != std::string::npos; at = text.find("</", at + 2))
-    text.replace(at, 2, "<\\/");
-  return text;
+  return ScriptJson(j);
 }
 
-}  // namespace
+// Draws the load page's charts: one line chart per canvas[data-series], x = wall second.
+constexpr char kLoadScript[] = R"js(
+(function () {
+  'use strict';
+  const data = JSON.parse(document.getElementById('tracesim-data').textContent);
+  if (typeof Chart === 'undefined') return;
+  Chart.defaults.animation = false;
+  const colours = ['#7f7f7f', '#1f77b4', '#2ca02c', '#d62728', '#ff7f0e', '#9467bd'];
+  document.querySelectorAll('canvas[data-series]').forEach(canvas => {
+    const keys = canvas.getAttribute('data-series').split(',');
+    new Chart(canvas, {
+      type: 'line',
+      data: { datasets: keys.map((k, i) => ({
+        label: data.labels[k], borderColor: colours[i], backgroundColor: colours[i],
+        borderWidth: 1.5, pointRadius: 0,
+        data: data.seconds.map(s => ({ x: s.second, y: s[k] })) })) },
+      options: { parsing: false, maintainAspectRatio: false,
+                 interaction: { mode: 'index', intersect: false },
+                 scales: { x: { type: 'linear', title: { display: true, text: 'wall second' } },
+                           y: { beginAtZero: true,
+                                title: { display: true, text: canvas.getAttribute('data-unit') } } } }
+    });
+  });
+  document.body.setAttribute('data-charts', 'drawn');
+})();
+)js";
 
-std::string RenderHtmlReport(const HtmlReportInput& in) {
-  const RunReport& r = *in.report;
-  const bool charts = HtmlChartsAvailable();
+std::string Page(const std::string& title, const std::string& body, const std::string& data,
+                 const char* script) {
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<title>tracesim run: " +
-      Escape(r.scenario) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
-  out += "<header><h1>tracesim run: " + Escape(r.scenario) + "</h1>\n<p class=\"meta\">" +
-         Escape(r.source) + " · topology " + Escape(r.topology) + " · seed " +
-         std::to_string(r.seed) + " · start " + Escape(r.start_time) + " · " +
-         FormatFixed(r.duration_s, 0) + " s of arrivals · tracesim " + Escape(r.version) +
-         "</p>\n<nav><a href=\"#summary\">Summary</a><a href=\"#red\">Services</a><a "
-         "href=\"#timeline\">Over time</a>" +
-         (r.incidents.empty() ? "" : "<a href=\"#faults\">Faults</a>") +
-         (r.sampling.empty() ? "" : "<a href=\"#sampling\">Sampling</a>") +
-         (in.exemplars.empty() ? "" : "<a href=\"#traces\">Traces</a>") +
-         (in.edges.empty() ? "" : "<a href=\"#map\">Service map</a>") + "</nav></header>\n";
-  out += SummarySection(r) + RedSection(r) + TimelineSection(charts) + FaultSection(r) +
-         SamplingSection(r) + ExemplarSection(in) + MapSection(in);
-  out += "<script type=\"application/json\" id=\"tracesim-data\">" + DataJson(in) + "</script>\n";
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
+      Escape(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n" + body +
+      "<script type=\"application/json\" id=\"tracesim-data\">" + data + "</script>\n";
 #if TRACESIM_HAVE_CHARTJS
   out += "<script>\n";
   out.append(sim::kChartJs[0].data, sim::kChartJs[0].size);
   out += "\n</script>\n";
 #endif
-  out += std::string("<script>") + kScript + "</script>\n</body>\n</html>\n";
-  return out;
+  return out + "<script>" + script + "</script>\n</body>\n</html>\n";
+}
+
+}  // namespace
+
+std::string RenderLoadHtmlReport(const loadgen::LoadReport& r, const std::string& title) {
+  std::string body = "<header><h1>tracesim load: " + Escape(title) + "</h1></header>\n";
+  HtmlTable t({"", "value"}, 1);
+  t.Row({"spans generated / accepted", FormatCount(r.generated) + " / " + FormatCount(r.accepted)});
+  t.Row({"spans rejected / dropped / in flight", FormatCount(r.rejected()) + " / " +
+                                                     FormatCount(r.dropped()) + " / " +
+                                                     FormatCount(r.in_flight)});
+  t.Row({"traces", FormatCount(r.traces)});
+  t.Row({"target / achieved spans/s",
+         FormatFixed(r.target_span_rate, 1) + " / " + FormatFixed(r.achieved_span_rate, 1)});
+  t.Row({"requests / failed / retries", FormatCount(r.requests) + " / " +
+                                            FormatCount(r.failed_requests) + " / " +
+                                            FormatCount(r.retries)});
+  t.Row({"export latency p50 / p90 / p99 / max (ms)",
+         Ms(r.export_p50_ms) + " / " + Ms(r.export_p90_ms) + " / " + Ms(r.export_p99_ms) + " / " +
+             Ms(r.export_max_ms)});
+  t.Row({"release lag p99 (ms)", Ms(r.release_lag_p99_ms)});
+  t.Row({"peak queued spans", FormatCount(r.peak_queued_spans)});
+  t.Row({"window / wall / CPU (s)", FormatFixed(r.window_seconds, 1) + " / " +
+                                        FormatFixed(r.wall_seconds, 1) + " / " +
+                                        FormatFixed(r.cpu_seconds, 1)});
+  body += "<section id=\"summary\"><h2>Summary</h2>\n" + t.Render() + "</section>\n";
+  if (!r.errors.empty()) {
+    HtmlTable e({"error", "failed attempts"}, 1);
+    for (const auto& [code, n] : r.errors) e.Row({code, FormatCount(n)});
+    body += "<section id=\"errors\"><h2>Errors by code</h2>\n" + e.Render() + "</section>\n";
+  }
+  body += "<section id=\"timeline\"><h2>Per second</h2>\n<div class=\"charts\">\n";
+  const char* charts[][3] = {{"load-rates", "target,generated,accepted", "spans/s"},
+                             {"load-latency", "p50,p99", "ms"},
+                             {"load-queue", "queued,in_flight", "spans"},
+                             {"load-failures", "rejected,dropped", "spans/s"}};
+  for (const auto& c : charts)
+    body += std::string("<div class=\"chart-box\"><canvas class=\"chart\" id=\"") + c[0] +
+            "\" data-series=\"" + c[1] + "\" data-unit=\"" + c[2] + "\"></canvas></div>\n";
+  body += "</div>\n</section>\n";
+  nlohmann::ordered_json j;
+  j["labels"] = {{"target", "target spans/s"},
+                 {"generated", "generated spans/s"},
+                 {"accepted", "accepted spans/s"},
+                 {"p50", "export p50"},
+                 {"p99", "export p99"},
+                 {"queued", "queued spans"},
+                 {"in_flight", "in-flight spans"},
+                 {"rejected", "rejected spans/s"},
+                 {"dropped", "dropped spans/s"}};
+  j["seconds"] = nlohmann::json::array();
+  for (const loadgen::SecondStats& s : r.seconds)
+    j["seconds"].push_back({{"second", s.second},
+                            {"target", s.target_traces * r.mean_spans_per_trace},
+                            {"generated", s.generated_spans},
+                            {"accepted", s.accepted},
+                            {"p50", s.export_p50_ms},
+                            {"p99", s.export_p99_ms},
+                            {"queued", s.queued_spans},
+                            {"in_flight", s.in_flight_spans},
+                            {"rejected", s.rejected},
+                            {"dropped", s.dropped}});
+  return Page("tracesim load: " + title, body, ScriptJson(j), kLoadScript);
+}
+
+std::string RenderHtmlReport(const HtmlReportInput& in) {
+  const RunReport& r = *in.report;
+  std::string body =
+      "<header><h1>tracesim run: " + Escape(r.scenario) + "</h1>\n<p class=\"meta\">" +
+      Escape(r.source) + " · topology " + Escape(r.topology) + " · seed " + std::to_string(r.seed) +
+      " · start " + Escape(r.start_time) + " · " + FormatFixed(r.duration_s, 0) +
+      " s of arrivals · tracesim " + Escape(r.version) +
+      "</p>\n<nav><a href=\"#summary\">Summary</a><a href=\"#red\">Services</a><a "
+      "href=\"#timeline\">Over time</a>" +
+      (r.incidents.empty() ? "" : "<a href=\"#faults\">Faults</a>") +
+      (r.sampling.empty() ? "" : "<a href=\"#sampling\">Sampling</a>") +
+      (in.exemplars.empty() ? "" : "<a href=\"#traces\">Traces</a>") +
+      (in.edges.empty() ? "" : "<a href=\"#map\">Service map</a>") + "</nav></header>\n";
+  body += SummarySection(r) + RedSection(r) + TimelineSection(HtmlChartsAvailable()) +
+          FaultSection(r) + SamplingSection(r) + ExemplarSection(in) + MapSection(in);
+  return Page("tracesim run: " + r.scenario, body, DataJson(in), kScript);
 }
 
 HtmlReportCollector::HtmlReportCollector(const sim::Model& model, const sim::FaultPlan* plan,

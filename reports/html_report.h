@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/load_engine.h"
 #include "reports/run_report.h"
 #include "reports/timeline.h"
 #include "reports/trace_picker.h"
@@ -44,6 +45,12 @@ bool HtmlChartsAvailable();
 
 // REQUIRES: input.report and input.model set.
 std::string RenderHtmlReport(const HtmlReportInput& input);
+
+// `tracesim load` as a page: the summary and errors by code as tables; target vs generated vs
+// accepted spans per second, export latency p50/p99, queue depth and in-flight spans, rejected
+// and dropped spans per second as charts (from LoadReport::seconds). `title` names the run
+// ("checkout → grpc 127.0.0.1:4317"). Same inlining rules as RenderHtmlReport.
+std::string RenderLoadHtmlReport(const loadgen::LoadReport& report, const std::string& title);
 
 // What a run must collect for its HTML report: a SpanSink to add to the run's sinks (the timeline,
 // the edges, the slowest trace and the slowest trace each fault touched), and the page once the

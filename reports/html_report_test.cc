@@ -61,6 +61,32 @@ TEST(HtmlReportTest, SelfContainedDeterministicAndReadableWithoutScript) {
   EXPECT_TRUE(a.ends_with("</html>\n"));
 }
 
+TEST(HtmlReportTest, LoadPageHasTheSummaryErrorsAndOneChartPerSeries) {
+  loadgen::LoadReport r;
+  r.generated = 1000;
+  r.accepted = 990;
+  r.rejected_partial = 10;
+  r.mean_spans_per_trace = 10;
+  r.errors["UNAVAILABLE"] = 3;
+  for (uint32_t i = 0; i < 3; ++i) {
+    loadgen::SecondStats s;
+    s.second = i;
+    s.target_traces = 33.3;
+    s.generated_spans = 333;
+    s.accepted = 330;
+    r.seconds.push_back(s);
+  }
+  const std::string a = RenderLoadHtmlReport(r, "checkout </script> grpc");
+  EXPECT_EQ(a, RenderLoadHtmlReport(r, "checkout </script> grpc"));
+  EXPECT_NE(a.find("<td>UNAVAILABLE</td><td class=\"n\">3</td>"), std::string::npos);
+  EXPECT_NE(a.find("<td class=\"n\">1,000 / 990</td>"), std::string::npos);
+  EXPECT_NE(a.find("checkout &lt;/script&gt; grpc"), std::string::npos);
+  EXPECT_EQ(a.find("checkout </script>"), std::string::npos);
+  for (const char* id : {"load-rates", "load-latency", "load-queue", "load-failures"})
+    EXPECT_NE(a.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+  EXPECT_NE(a.find("\"target\":333.0"), std::string::npos);  // target traces x spans/trace
+}
+
 TEST(TimelineTest, WholeSecondBucketsCoveringTheWindow) {
   EXPECT_EQ(TimelineSink(sim::Duration::Seconds(240)).Points().size(), 120u);
   EXPECT_EQ(TimelineSink(sim::Duration::Seconds(240)).bucket_s(), 2);
