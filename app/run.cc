@@ -103,8 +103,8 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
     obs->compression = std::make_unique<CompressionSample>(options.compression_sample_traces);
     obs->tee.Add(obs->compression.get());
   }
-  if (options.keep_traces > 0) {
-    obs->keeper = std::make_unique<TraceKeeper>(options.keep_traces);
+  if (options.keep_traces > 0 || options.keep_error_traces > 0) {
+    obs->keeper = std::make_unique<TraceKeeper>(options.keep_traces, options.keep_error_traces);
     obs->tee.Add(obs->keeper.get());
   }
   if (options.keep_series) {
@@ -208,7 +208,10 @@ sim::Result<RunOutcome> RunScenario(const scenarios::Scenario& sc, const RunOpti
   outcome.stats = simulation.stats();
   FillReport(sc, options, **workload, wall_s, &outcome);
   if (outcome.lab) ScoreLab(sc, *obs.compression, &outcome);
-  if (obs.keeper) outcome.traces = obs.keeper->Take();
+  if (obs.keeper) {
+    outcome.traces = obs.keeper->TakeTraces();
+    outcome.error_traces = obs.keeper->TakeErrorTraces();
+  }
   if (obs.series) outcome.seconds = obs.series->Take();
   return outcome;
 }

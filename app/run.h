@@ -64,6 +64,9 @@ struct RunOptions {
   // Keep copies of the first N traces (spans, events, links, truth) in RunOutcome::traces, for
   // renderers that draw exemplar traces. Default: 0 (none).
   size_t keep_traces = 0;
+  // Also keep the first N traces whose truth has an error (RunOutcome::error_traces), however
+  // late in the run they come. Default: 0 (none).
+  size_t keep_error_traces = 0;
   // Fill RunOutcome::seconds, the per-second series. Default: false.
   bool keep_series = false;
   // More sinks that see every finished trace after the built-in ones (not owned; they must
@@ -125,8 +128,10 @@ struct RunOutcome {
   std::unique_ptr<sampling::SamplingLab> lab;
   // Per simulated second (RunOptions::keep_series), index = second; empty otherwise.
   std::vector<SecondCounts> seconds;
-  // The first RunOptions::keep_traces traces, in completion order.
+  // The first RunOptions::keep_traces traces, and the first keep_error_traces traces with an
+  // error, each in completion order (a trace may be in both).
   std::vector<KeptTrace> traces;
+  std::vector<KeptTrace> error_traces;
 };
 
 // Runs `scenario` with `options` (Validate()d first). See the file comment for errors.

@@ -86,6 +86,7 @@ TEST(RunScenarioTest, RateInSpansIsConvertedWithTheMeasuredMean) {
 TEST(RunScenarioTest, KeepsTracesAndTheSeriesWhenAsked) {
   RunOptions o = Short(3);
   o.keep_traces = 5;
+  o.keep_error_traces = 2;
   o.keep_series = true;
   scenarios::Scenario sc = Builtin("checkout");
   auto r = RunScenario(sc, o);
@@ -96,6 +97,8 @@ TEST(RunScenarioTest, KeepsTracesAndTheSeriesWhenAsked) {
     EXPECT_EQ(t.truth.sequence, t.sequence);
     EXPECT_GE(t.truth.spans, t.spans.size());
   }
+  EXPECT_LE(r->error_traces.size(), 2u);
+  for (const KeptTrace& t : r->error_traces) EXPECT_TRUE(t.truth.error);
   ASSERT_GE(r->seconds.size(), 3u);
   uint64_t traces = 0, spans = 0;
   for (const SecondCounts& c : r->seconds) {

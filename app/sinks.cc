@@ -46,8 +46,9 @@ double CompressionSample::CompressionRatio(const sim::Model& model) const {
   return raw ? static_cast<double>(packed) / static_cast<double>(raw) : 0;
 }
 
-void TraceKeeper::OnTrace(const sim::TraceView& t) noexcept {
-  if (traces_.size() >= max_) return;
+namespace {
+
+KeptTrace Copy(const sim::TraceView& t) {
   KeptTrace k;
   k.trace_id = t.trace_id;
   k.sequence = t.sequence;
@@ -55,7 +56,16 @@ void TraceKeeper::OnTrace(const sim::TraceView& t) noexcept {
   k.events.assign(t.events.begin(), t.events.end());
   k.links.assign(t.links.begin(), t.links.end());
   if (t.truth != nullptr) k.truth = *t.truth;
-  traces_.push_back(std::move(k));
+  return k;
+}
+
+}  // namespace
+
+void TraceKeeper::OnTrace(const sim::TraceView& t) noexcept {
+  if (traces_.size() < max_) traces_.push_back(Copy(t));
+  if (errors_.size() < max_errors_ && t.truth != nullptr && t.truth->error) {
+    errors_.push_back(Copy(t));
+  }
 }
 
 void SecondSeries::OnTrace(const sim::TraceView& t) noexcept {

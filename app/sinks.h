@@ -33,16 +33,18 @@ class CompressionSample final : public sim::SpanSink {
   std::vector<sim::SpanLink> links_;
 };
 
-// Keeps copies of the first `max_traces` traces, with their truth.
+// Keeps copies of the first `max_traces` traces, and of the first `max_errors` traces whose
+// truth has an error, with their truth.
 class TraceKeeper final : public sim::SpanSink {
  public:
-  explicit TraceKeeper(size_t max_traces) : max_(max_traces) {}
+  TraceKeeper(size_t max_traces, size_t max_errors) : max_(max_traces), max_errors_(max_errors) {}
   void OnTrace(const sim::TraceView& trace) noexcept override;
-  std::vector<KeptTrace> Take() { return std::move(traces_); }
+  std::vector<KeptTrace> TakeTraces() { return std::move(traces_); }
+  std::vector<KeptTrace> TakeErrorTraces() { return std::move(errors_); }
 
  private:
-  size_t max_;
-  std::vector<KeptTrace> traces_;
+  size_t max_, max_errors_;
+  std::vector<KeptTrace> traces_, errors_;
 };
 
 // Per simulated second counts of finished traces (SecondCounts), by their truth.

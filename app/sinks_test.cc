@@ -36,9 +36,10 @@ TEST(CompressionSampleTest, NothingCapturedIsZeroElseARatio) {
 TEST(TraceKeeperTest, KeepsAtMostN) {
   auto sc = scenarios::LoadBuiltinScenario("checkout");
   ASSERT_TRUE(sc.ok());
-  TraceKeeper keeper(3);
+  TraceKeeper keeper(3, 0);
   Simulate(*sc, &keeper, 2);
-  std::vector<KeptTrace> kept = keeper.Take();
+  EXPECT_TRUE(keeper.TakeErrorTraces().empty());
+  std::vector<KeptTrace> kept = keeper.TakeTraces();
   ASSERT_EQ(kept.size(), 3u);
   for (const KeptTrace& t : kept) {
     for (const sim::Span& s : t.spans) {
@@ -46,6 +47,27 @@ TEST(TraceKeeperTest, KeepsAtMostN) {
       EXPECT_LE(s.first_link + s.link_count, t.links.size());
     }
   }
+}
+
+TEST(TraceKeeperTest, KeepsTheFirstErrorTracesHoweverLate) {
+  auto sc = scenarios::LoadBuiltinScenario("checkout-payment-outage");
+  ASSERT_TRUE(sc.ok());
+  TraceKeeper keeper(2, 4);
+  auto w = workloads::Workload::Create(sc->workload, sc->model, sc->seed, sc->duration);
+  ASSERT_TRUE(w.ok());
+  sim::SimulationOptions o;
+  o.seed = sc->seed;
+  o.faults = &sc->faults;
+  sim::Simulation s(sc->model, o);
+  ASSERT_TRUE(s.AddObserver(&keeper).ok());
+  ASSERT_TRUE(s.Run(w->get()).ok());
+  std::vector<KeptTrace> errors = keeper.TakeErrorTraces();
+  ASSERT_EQ(errors.size(), 4u);
+  for (const KeptTrace& t : errors) {
+    EXPECT_TRUE(t.truth.error);
+    EXPECT_GT(t.truth.error_spans, 0u);
+  }
+  EXPECT_EQ(keeper.TakeTraces().size(), 2u);
 }
 
 }  // namespace

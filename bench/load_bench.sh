@@ -7,12 +7,17 @@
 #      rate over the steady window (doc/load.md "Rates"), spans accepted by the receiver, and
 #      spans/s per core = spans / (CPU seconds of the load process + of the receive process).
 # Each load run gets a fresh receiver, so the CPU of each process (wait4 rusage) belongs to one run.
+# Before/after: with BENCH_BASE set to another build (a build dir, or a flat folder holding
+# `tracesim` and `encoder_bench`), every encoder measurement and every load row runs for the base
+# and for BUILD_DIR alternately, BENCH_REPEAT times each, in the same run; each build's median is
+# printed with the ratio current/base (the base's binaries drive both its load and its receive).
 #
 # Usage: bench/load_bench.sh [RATES...]   (spans/s; default 2000 10000 50000 100000 200000)
 # Environment: BUILD_DIR (default build), BENCH_DURATION (paced run length, default 10s),
 #              BENCH_MIN_TIME (encoder benchmark, default 1), BENCH_PROTOCOLS (default
 #              "grpc http/protobuf"), BENCH_MAX_RATE (the "max" row's target, default 5000000;
-#              0 = skip), BENCH_SENDERS (default 2).
+#              0 = skip), BENCH_SENDERS (default 2), BENCH_BASE (default: none),
+#              BENCH_REPEAT (default 1, or 3 with BENCH_BASE).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BUILD_DIR="${BUILD_DIR:-build}"
@@ -20,7 +25,17 @@ exec python3 - "$@" <<'EOF'
 import json, os, re, signal, subprocess, sys, tempfile, time
 
 B = os.environ["BUILD_DIR"]
-TRACESIM = f"{B}/cli/tracesim"
+BASE = os.environ.get("BENCH_BASE", "")
+REPEAT = int(os.environ.get("BENCH_REPEAT", "3" if BASE else "1"))
+
+
+def binary(build, name, sub):
+    """build/<sub>/<name> in a build dir, else <name> in a flat folder of binaries."""
+    p = f"{build}/{sub}/{name}"
+    return p if os.path.exists(p) else f"{build}/{name}"
+
+
+BUILDS = ([("base", BASE)] if BASE else []) + [("current", B)]
 DURATION = os.environ.get("BENCH_DURATION", "10s")
 MIN_TIME = os.environ.get("BENCH_MIN_TIME", "1")
 PROTOCOLS = os.environ.get("BENCH_PROTOCOLS", "grpc http/protobuf").split()
@@ -100,9 +115,9 @@ with open(f"{tmp}/fanout-scenario.yaml", "w") as f:
     f.write(SCENARIO)
 
 
-def encoders():
+def encoders(build):
     out = subprocess.run(
-        [f"{B}/bench/encoder_bench", "--benchmark_filter=OtlpProto",
+        [binary(build, "encoder_bench", "bench"), "--benchmark_filter=OtlpProto",
          f"--benchmark_min_time={MIN_TIME}", "--benchmark_format=json"],
         check=True, capture_output=True, text=True).stdout
     rows = {}
@@ -115,8 +130,9 @@ def cpu_of(ru):
     return ru.ru_utime + ru.ru_stime
 
 
-def load_run(protocol, rate, duration, stop_after=None):
-    """One receiver, one load run. Returns a dict of figures."""
+def load_run(build, protocol, rate, duration, stop_after=None):
+    """One receiver, one load run, both from `build`. Returns a dict of figures."""
+    TRACESIM = binary(build, "tracesim", "cli")
     rx = subprocess.Popen(
         [TRACESIM, "receive", "--grpc" if protocol == "grpc" else "--http", "127.0.0.1:0",
          "--no-progress", "--summary-json", f"{tmp}/rx.json"],
@@ -165,17 +181,35 @@ def load_run(protocol, rate, duration, stop_after=None):
     }
 
 
-print(f"== tracesim load/receive bench: build {B}, {os.cpu_count()} CPUs, "
-      f"load average {os.getloadavg()[0]:.2f}")
+def median(xs):
+    xs = sorted(xs)
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+print(f"== tracesim load/receive bench: build {B}"
+      + (f" vs base {BASE}, {REPEAT} alternating runs each, medians" if BASE else "")
+      + f", {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
 print("\n-- OTLP protobuf encoding, one thread (encoder_bench, 512-span checkout batches)")
-enc = encoders()
-d, l = enc.get("BM_OtlpProtoDirect", 0), enc.get("BM_OtlpProtoLibprotobuf", 0)
-print(f"  direct encoder      {d / 1e6:6.2f} M spans/s per core")
-print(f"  libprotobuf path    {l / 1e6:6.2f} M spans/s per core   (direct = {d / l:.1f}x)")
+enc_runs = {name: [] for name, _ in BUILDS}
+for _ in range(REPEAT):
+    for name, build in BUILDS:
+        enc_runs[name].append(encoders(build))
+enc = {}
+for name, _ in BUILDS:
+    d = median([r.get("BM_OtlpProtoDirect", 0) for r in enc_runs[name]])
+    l = median([r.get("BM_OtlpProtoLibprotobuf", 0) for r in enc_runs[name]])
+    enc[name] = {"BM_OtlpProtoDirect": d, "BM_OtlpProtoLibprotobuf": l}
+    print(f"  {name:<8} direct encoder {d / 1e6:6.2f} M spans/s per core   libprotobuf path "
+          f"{l / 1e6:6.2f} M spans/s per core   (direct = {d / l:.1f}x)")
+if BASE:
+    c, b = enc["current"], enc["base"]
+    print(f"  current/base: direct {c['BM_OtlpProtoDirect'] / b['BM_OtlpProtoDirect']:.3f}, "
+          f"libprotobuf {c['BM_OtlpProtoLibprotobuf'] / b['BM_OtlpProtoLibprotobuf']:.3f}")
 
 print(f"\n-- tracesim load -> tracesim receive, loopback, fanout scenario (19 spans/trace, uniform"
       f" arrivals), {DURATION} per paced run, --senders {SENDERS}")
-hdr = (f"  {'protocol':<14}{'target/s':>10}{'achieved/s':>12}{'ratio':>8}{'sched.':>8}"
+hdr = (f"  {'build':<8}{'protocol':<14}{'target/s':>10}{'achieved/s':>12}{'ratio':>8}{'sched.':>8}"
        f"{'window s':>11}{'rx spans':>10}{'=acc':>5}{'drop':>6}{'p99 ms':>8}{'lag p99':>8}"
        f"{'cpu L+R s':>11}{'spans/s/core':>13}{'L/core':>9}{'R/core':>9}")
 print(hdr)
@@ -185,17 +219,34 @@ for proto in PROTOCOLS:
     if MAX_RATE > 0:
         plan.append((MAX_RATE, "60s", 8.0))  # far above capacity: SIGINT after 8 s
     for rate, dur, stop in plan:
-        x = load_run(proto, rate, dur, stop)
-        rows.append(x)
+        runs = {name: [] for name, _ in BUILDS}
+        for _ in range(REPEAT):
+            for name, build in BUILDS:
+                x = load_run(build, proto, rate, dur, stop)
+                x["build"] = name
+                runs[name].append(x)
+                rows.append(x)
         label = "max" if stop is not None else f"{rate:,}"
-        print(f"  {proto:<14}{label:>10}{x['achieved']:>12,.0f}{x['achieved'] / x['target']:>8.4f}"
-              f"{x['scheduled'] / x['target']:>8.4f}{x['window']:>11}{x['rx_spans']:>10,}"
-              f"{'yes' if x['rx_spans'] == x['accepted'] else 'NO':>5}{x['dropped']:>6}"
-              f"{x['p99']:>8.1f}{x['lag_p99']:>8.1f}{x['cpu_load']:>6.2f}+{x['cpu_rx']:<4.2f}"
-              f"{x['per_core']:>13,.0f}{x['load_per_core']:>9,.0f}{x['rx_per_core']:>9,.0f}",
-              flush=True)
+        med = {}
+        for name, _ in BUILDS:
+            # The run with the median per-core rate stands for the build (whole row, consistent).
+            rs = sorted(runs[name], key=lambda r: r["per_core"])
+            x = rs[len(rs) // 2]
+            med[name] = x
+            print(f"  {name:<8}{proto:<14}{label:>10}{x['achieved']:>12,.0f}"
+                  f"{x['achieved'] / x['target']:>8.4f}"
+                  f"{x['scheduled'] / x['target']:>8.4f}{x['window']:>11}{x['rx_spans']:>10,}"
+                  f"{'yes' if x['rx_spans'] == x['accepted'] else 'NO':>5}{x['dropped']:>6}"
+                  f"{x['p99']:>8.1f}{x['lag_p99']:>8.1f}{x['cpu_load']:>6.2f}+{x['cpu_rx']:<4.2f}"
+                  f"{x['per_core']:>13,.0f}{x['load_per_core']:>9,.0f}{x['rx_per_core']:>9,.0f}",
+                  flush=True)
+        if BASE:
+            c, b = med["current"], med["base"]
+            print(f"  {'ratio':<8}{proto:<14}{label:>10}  current/base spans/s per core: both "
+                  f"{c['per_core'] / b['per_core']:.3f}, load {c['load_per_core'] / b['load_per_core']:.3f},"
+                  f" receive {c['rx_per_core'] / b['rx_per_core']:.3f}", flush=True)
 with open(f"{tmp}/results.json", "w") as f:
-    json.dump({"encoders": enc, "load": rows}, f, indent=1)
+    json.dump({"encoders": enc, "encoder_runs": enc_runs, "load": rows}, f, indent=1)
 print(f"\n  (ratio = achieved/target over the steady window; sched. = what the simulation scheduled"
       f" in it / target;\n   =acc: receiver's count equals the generator's accepted; raw figures:"
       f" {tmp}/results.json)")

@@ -25,10 +25,17 @@ bool ParseFlags(const std::string& command, const std::vector<std::string>& args
     while (!bare.empty() && bare.front() == '-') bare.erase(0, 1);
     std::vector<std::string> flags;
     for (const auto& o : desc.options()) flags.push_back(o->long_name());
-    std::string hint = sim::ClosestMatch(bare, flags);
-    // A prefix is never guessed, but it is what the user most likely meant.
-    for (size_t i = 0; hint.empty() && !bare.empty() && i < flags.size(); ++i)
-      if (flags[i].starts_with(bare)) hint = flags[i];
+    // A prefix is never guessed, but when it names one flag that is what the user most likely
+    // meant (receive --dur: --duration, though --out is fewer edits away); else the closest name.
+    std::string hint;
+    size_t prefixed = 0;
+    for (const std::string& f : flags) {
+      if (!bare.empty() && f.starts_with(bare)) {
+        hint = f;
+        ++prefixed;
+      }
+    }
+    if (prefixed != 1) hint = sim::ClosestMatch(bare, flags);
     err << "tracesim " << command << ": unrecognised option '" << name << "'";
     if (!hint.empty()) err << " (did you mean '--" << hint << "'?)";
     err << "\nTry 'tracesim " << command << " --help'.\n";

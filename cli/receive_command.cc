@@ -33,96 +33,95 @@ std::string HostOf(const std::string& address, uint16_t port) {
   return host + ":" + std::to_string(port);
 }
 
-}  // namespace
+constexpr char kReceiveCaption[] =
+    "Usage: tracesim receive [--grpc ADDR] [--http ADDR] [options]\n\n"
+    "Runs an OTLP trace receiver (gRPC TraceService/Export and HTTP POST /v1/traces with\n"
+    "protobuf or JSON bodies, optionally gzip) that counts what it gets, can write it to a\n"
+    "file and can inject faults to test a client's retries. Stops on SIGINT/SIGTERM or after\n"
+    "--duration, then prints a summary. With neither --grpc nor --http both listen on their\n"
+    "defaults (127.0.0.1:4317 and 127.0.0.1:4318); port 0 picks a free port. See\n"
+    "doc/receive.md.\n\nOptions";
 
-int ReceiveCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-                   const ReceiveHooks& hooks) {
-  const std::string caption =
-      "Usage: tracesim receive [--grpc ADDR] [--http ADDR] [options]\n\n"
-      "Runs an OTLP trace receiver (gRPC TraceService/Export and HTTP POST /v1/traces with\n"
-      "protobuf or JSON bodies, optionally gzip) that counts what it gets, can write it to a\n"
-      "file and can inject faults to test a client's retries. Stops on SIGINT/SIGTERM or after\n"
-      "--duration, then prints a summary. With neither --grpc nor --http both listen on their\n"
-      "defaults (127.0.0.1:4317 and 127.0.0.1:4318); port 0 picks a free port. See\n"
-      "doc/receive.md.\n\nOptions";
-  po::options_description desc(caption);
-  std::string grpc_addr, http_addr, metrics_addr, duration_text, summary_path, out_path,
-      max_bytes_text;
-  std::vector<std::string> fault_specs;
+// The flags' text, as given.
+struct ReceiveFlags {
+  std::string grpc, http, metrics_addr, duration, summary_json, out, max_request_bytes;
+  std::vector<std::string> faults;
   uint32_t threads = 2;
-  desc.add_options()                                                                             //
-      ("help,h", "show this help")                                                               //
-      ("grpc", po::value(&grpc_addr), "OTLP/gRPC listen address HOST:PORT")                      //
-      ("http", po::value(&http_addr), "OTLP/HTTP listen address HOST:PORT")                      //
-      ("metrics-addr", po::value(&metrics_addr), "serve Prometheus GET /metrics here")           //
-      ("duration", po::value(&duration_text), "stop by itself after this long, e.g. 30s")        //
-      ("summary-json", po::value(&summary_path), "write the summary JSON here when stopping")    //
-      ("out", po::value(&out_path), "append every accepted request to FILE as OTLP/JSON lines")  //
-      ("max-request-bytes", po::value(&max_bytes_text),
+};
+
+void AddReceiveFlags(po::options_description* desc, ReceiveFlags* f) {
+  desc->add_options()                                                                      //
+      ("help,h", "show this help")                                                         //
+      ("grpc", po::value(&f->grpc), "OTLP/gRPC listen address HOST:PORT")                  //
+      ("http", po::value(&f->http), "OTLP/HTTP listen address HOST:PORT")                  //
+      ("metrics-addr", po::value(&f->metrics_addr), "serve Prometheus GET /metrics here")  //
+      ("duration", po::value(&f->duration), "stop by itself after this long, e.g. 30s")    //
+      ("summary-json", po::value(&f->summary_json),
+       "write the summary JSON here when stopping ('-' = stdout; the addresses and the summary "
+       "line then go to stderr)")  //
+      ("out", po::value(&f->out),
+       "append every accepted request to FILE as OTLP/JSON lines ('-' = stdout; the addresses "
+       "and the summary then go to stderr)")  //
+      ("max-request-bytes", po::value(&f->max_request_bytes),
        "largest request after decompression (default 4MiB); larger: RESOURCE_EXHAUSTED/413")  //
-      ("fault", po::value(&fault_specs),
+      ("fault", po::value(&f->faults),
        "inject a fault, repeatable: reject=F, unavailable=F, throttle=F, drop=F, partial=F, "
-       "slow=F (fractions), delay=D, retry-after=D (durations), seed=N")   //
-      ("threads", po::value(&threads), "HTTP server threads (default 2)")  //
+       "slow=F (fractions), delay=D, retry-after=D (durations), seed=N")      //
+      ("threads", po::value(&f->threads), "HTTP server threads (default 2)")  //
       ("no-progress", "never show the per-second rate line");
-  po::variables_map vm;
-  if (!ParseFlags("receive", args, desc, nullptr, &vm, err)) return kExitUsage;
-  if (vm.count("help")) {
-    out << caption << ":\n" << FlagHelp(desc);
-    return kExitOk;
-  }
-  auto usage = [&](const std::string& message) {
-    err << "tracesim receive: " << message << "\n";
-    return kExitUsage;
-  };
+}
 
-  receiver::ReceiverOptions options;
-  if (vm.count("grpc") || vm.count("http")) {
-    options.grpc_address = vm.count("grpc") ? grpc_addr : "";
-    options.http_address = vm.count("http") ? http_addr : "";
-    if (vm.count("grpc") && grpc_addr.empty()) return usage("--grpc: empty address");
-    if (vm.count("http") && http_addr.empty()) return usage("--http: empty address");
-  }
-  options.metrics_address = metrics_addr;
-  options.out_path = out_path;
-  options.http_threads = threads;
-  if (vm.count("max-request-bytes")) {
-    auto n = config::ParseByteSize(max_bytes_text);
-    if (!n.ok()) return usage("--max-request-bytes: " + n.status().message());
-    options.max_request_bytes = *n;
-  }
-  for (const std::string& spec : fault_specs) {
-    sim::Status st = receiver::ApplyFaultSpec(spec, &options.faults);
-    if (!st.ok()) return usage(st.message());
-  }
-  std::optional<std::chrono::nanoseconds> duration;
-  if (vm.count("duration")) {
-    auto d = sim::ParseDuration(duration_text);
-    if (!d.ok() || d->nanos() <= 0) {
-      return usage("--duration: " + (d.ok() ? std::string("must be > 0") : d.status().message()));
+// What the command runs with: the receiver's options and the command's own.
+struct ReceiveRun {
+  receiver::ReceiverOptions receiver;
+  std::optional<std::chrono::nanoseconds> duration;  // stop by itself; > 0. Default: none.
+  std::string summary_json;                          // "-" is stdout. Default: none.
+  // Ranges and consistency: duration > 0, the receiver's own, stdout named once.
+  sim::Status Validate() const {
+    if (duration && duration->count() <= 0) {
+      return sim::Status::InvalidArgument("--duration: must be > 0");
     }
-    duration = std::chrono::nanoseconds(d->nanos());
+    if (IsStdout(receiver.out_path) && IsStdout(summary_json)) {
+      return sim::Status::InvalidArgument("--out and --summary-json both name stdout ('-')");
+    }
+    return receiver.Validate();
   }
-  if (sim::Status st = options.Validate(); !st.ok()) return usage(st.message());
+};
 
-  auto started = receiver::Receiver::Start(options);
-  if (!started.ok()) {
-    err << "tracesim receive: " << started.status().message() << "\n";
-    return started.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
-                                                                          : kExitFailed;
+// Turns the flags' text into `run` (values only); returns the error message or "".
+std::string ToReceiveRun(const po::variables_map& vm, const ReceiveFlags& f, ReceiveRun* run) {
+  receiver::ReceiverOptions& o = run->receiver;
+  if (vm.count("grpc") || vm.count("http")) {
+    o.grpc_address = vm.count("grpc") ? f.grpc : "";
+    o.http_address = vm.count("http") ? f.http : "";
+    if (vm.count("grpc") && f.grpc.empty()) return "--grpc: empty address";
+    if (vm.count("http") && f.http.empty()) return "--http: empty address";
   }
-  std::unique_ptr<receiver::Receiver> rx = std::move(started).value();
-  if (rx->grpc_port() != 0)
-    out << "otlp-grpc " << HostOf(options.grpc_address, rx->grpc_port()) << "\n";
-  if (rx->http_port() != 0) {
-    out << "otlp-http http://" << HostOf(options.http_address, rx->http_port()) << "/v1/traces\n";
+  o.metrics_address = f.metrics_addr;
+  o.out_path = f.out;
+  o.http_threads = f.threads;
+  if (vm.count("max-request-bytes")) {
+    auto n = config::ParseByteSize(f.max_request_bytes);
+    if (!n.ok()) return "--max-request-bytes: " + n.status().message();
+    o.max_request_bytes = *n;
   }
-  if (rx->metrics_port() != 0) {
-    out << "metrics http://" << HostOf(options.metrics_address, rx->metrics_port()) << "/metrics\n";
+  for (const std::string& spec : f.faults) {
+    sim::Status st = receiver::ApplyFaultSpec(spec, &o.faults);
+    if (!st.ok()) return st.message();
   }
-  out.flush();
+  if (vm.count("duration")) {
+    auto d = sim::ParseDuration(f.duration);
+    if (!d.ok()) return "--duration: " + d.status().message();
+    run->duration = std::chrono::nanoseconds(d->nanos());
+  }
+  run->summary_json = f.summary_json;
+  return "";
+}
 
-  // The control loop: signals, the duration, the one-second ticker.
+// Runs the control loop until a signal, the duration or the hooks' stop; returns why it stopped
+// and fills the peak spans/s of any one second.
+std::string Serve(receiver::Receiver& rx, const ReceiveRun& run, bool show_rate,
+                  const ReceiveHooks& hooks, double* peak) {
   net::io_context ioc;
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   std::string stop_reason = "stopped";
@@ -132,28 +131,26 @@ int ReceiveCommand(const std::vector<std::string>& args, std::ostream& out, std:
     ioc.stop();
   });
   net::steady_timer deadline(ioc);
-  if (duration) {
-    deadline.expires_after(*duration);
+  if (run.duration) {
+    deadline.expires_after(*run.duration);
     deadline.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       stop_reason = "duration";
       ioc.stop();
     });
   }
-  const bool show_rate = !vm.count("no-progress") && ::isatty(STDERR_FILENO) == 1;
-  double peak = 0;
   uint64_t last_spans = 0, last_requests = 0;
   net::steady_timer ticker(ioc);
   std::function<void()> tick = [&] {
     ticker.expires_after(std::chrono::seconds(1));
     ticker.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
-      receiver::StatsSnapshot s = rx->stats().Snapshot();
+      receiver::StatsSnapshot s = rx.stats().Snapshot();
       double spans = static_cast<double>(s.spans_accepted - last_spans);
       double requests = static_cast<double>(s.requests - last_requests);
       last_spans = s.spans_accepted;
       last_requests = s.requests;
-      peak = std::max(peak, spans);
+      *peak = std::max(*peak, spans);
       if (show_rate) {
         std::fprintf(stderr, "\r\033[K  %.0f spans/s  %.0f req/s  total %llu spans, %llu requests",
                      spans, requests, static_cast<unsigned long long>(s.spans_accepted),
@@ -165,41 +162,96 @@ int ReceiveCommand(const std::vector<std::string>& args, std::ostream& out, std:
   };
   tick();
   if (hooks.on_ready) {
-    hooks.on_ready(*rx, [&ioc] { net::post(ioc, [&ioc] { ioc.stop(); }); });
+    hooks.on_ready(rx, [&ioc] { net::post(ioc, [&ioc] { ioc.stop(); }); });
   }
   ioc.run();
   if (show_rate) std::fprintf(stderr, "\r\033[K");
+  return stop_reason;
+}
 
-  sim::Status stopped = rx->Stop();
-  double elapsed = rx->Elapsed().count();
-  receiver::StatsSnapshot s = rx->stats().Snapshot();
+// The bound addresses, one line per server.
+void PrintAddresses(const receiver::Receiver& rx, const receiver::ReceiverOptions& o,
+                    std::ostream& text) {
+  if (rx.grpc_port() != 0) text << "otlp-grpc " << HostOf(o.grpc_address, rx.grpc_port()) << "\n";
+  if (rx.http_port() != 0) {
+    text << "otlp-http http://" << HostOf(o.http_address, rx.http_port()) << "/v1/traces\n";
+  }
+  if (rx.metrics_port() != 0) {
+    text << "metrics http://" << HostOf(o.metrics_address, rx.metrics_port()) << "/metrics\n";
+  }
+  text.flush();
+}
+
+// Stops the receiver, writes the summary JSON and the summary line.
+int Finish(receiver::Receiver& rx, const ReceiveRun& run, const std::string& stop_reason,
+           double peak, std::ostream& out, std::ostream& text, std::ostream& err) {
+  sim::Status stopped = rx.Stop();
+  double elapsed = rx.Elapsed().count();
+  receiver::StatsSnapshot s = rx.stats().Snapshot();
   int code = kExitOk;
   if (!stopped.ok()) {
     err << "tracesim receive: " << stopped.message() << "\n";
     code = kExitFailed;
   }
-  if (!summary_path.empty()) {
-    std::string text = receiver::RenderSummaryJson(s, elapsed, peak, options);
-    if (summary_path == "-") {
-      out << text;
+  if (!run.summary_json.empty()) {
+    std::string json = receiver::RenderSummaryJson(s, elapsed, peak, run.receiver);
+    if (IsStdout(run.summary_json)) {
+      out << json;
     } else {
-      std::ofstream f(summary_path, std::ios::binary | std::ios::trunc);
-      f << text;
+      std::ofstream f(run.summary_json, std::ios::binary | std::ios::trunc);
+      f << json;
       f.close();
       if (!f) {
-        err << "tracesim receive: --summary-json " << summary_path << ": cannot write\n";
+        err << "tracesim receive: --summary-json " << run.summary_json << ": cannot write\n";
         code = kExitFailed;
       }
     }
   }
-  out << "tracesim receive: " << stop_reason << " after "
-      << sim::FormatDuration(
-             sim::Duration::Nanos(static_cast<int64_t>(elapsed * 1e9) / 1000000 * 1000000))
-      << ": " << s.requests << " requests, " << s.spans_accepted << " spans accepted, "
-      << s.spans_invalid + s.spans_partial << " rejected, " << s.spans_refused << " refused, ~"
-      << s.traces_seen << " traces\n";
-  out.flush();
+  text << "tracesim receive: " << stop_reason << " after "
+       << sim::FormatDuration(
+              sim::Duration::Nanos(static_cast<int64_t>(elapsed * 1e9) / 1000000 * 1000000))
+       << ": " << s.requests << " requests, " << s.spans_accepted << " spans accepted, "
+       << s.spans_invalid + s.spans_partial << " rejected, " << s.spans_refused << " refused, ~"
+       << s.traces_seen << " traces\n";
+  text.flush();
   return code;
+}
+
+}  // namespace
+
+int ReceiveCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+                   const ReceiveHooks& hooks) {
+  po::options_description desc(kReceiveCaption);
+  ReceiveFlags f;
+  AddReceiveFlags(&desc, &f);
+  po::variables_map vm;
+  if (!ParseFlags("receive", args, desc, nullptr, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << kReceiveCaption << ":\n" << FlagHelp(desc);
+    return kExitOk;
+  }
+  auto usage = [&](const std::string& message) {
+    err << "tracesim receive: " << message << "\n";
+    return kExitUsage;
+  };
+  ReceiveRun run;
+  if (std::string bad = ToReceiveRun(vm, f, &run); !bad.empty()) return usage(bad);
+  if (sim::Status st = run.Validate(); !st.ok()) return usage(st.message());
+
+  auto started = receiver::Receiver::Start(run.receiver);
+  if (!started.ok()) {
+    err << "tracesim receive: " << started.status().message() << "\n";
+    return started.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
+                                                                          : kExitFailed;
+  }
+  std::unique_ptr<receiver::Receiver> rx = std::move(started).value();
+  // With the spans or the JSON on stdout, the human-readable lines go to stderr so they never mix.
+  std::ostream& text = IsStdout(run.receiver.out_path) || IsStdout(run.summary_json) ? err : out;
+  PrintAddresses(*rx, run.receiver, text);
+  const bool show_rate = !vm.count("no-progress") && ::isatty(STDERR_FILENO) == 1;
+  double peak = 0;
+  const std::string stop_reason = Serve(*rx, run, show_rate, hooks, &peak);
+  return Finish(*rx, run, stop_reason, peak, out, text, err);
 }
 
 }  // namespace tracesim::cli

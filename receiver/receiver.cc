@@ -556,7 +556,7 @@ sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& op
   auto impl = std::make_unique<Impl>(options);
   Impl* p = impl.get();
   if (!options.out_path.empty()) {
-    p->out = std::fopen(options.out_path.c_str(), "w");
+    p->out = options.out_path == "-" ? stdout : std::fopen(options.out_path.c_str(), "w");
     if (p->out == nullptr) {
       return sim::Status::IoError("--out " + options.out_path +
                                   ": cannot open for writing: " + std::strerror(errno));
@@ -696,7 +696,8 @@ sim::Status Receiver::Stop() {
   p->metrics_server.reset();
   std::lock_guard<std::mutex> lock(p->out_mu);
   if (p->out != nullptr) {
-    if (std::fclose(p->out) != 0 && p->out_status.ok()) {
+    const int closed = p->out == stdout ? std::fflush(p->out) : std::fclose(p->out);
+    if (closed != 0 && p->out_status.ok()) {
       p->out_status = sim::Status::IoError("--out " + p->options.out_path + ": close failed");
     }
     p->out = nullptr;

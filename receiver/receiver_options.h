@@ -95,7 +95,8 @@ struct ReceiverOptions {
   // Default: 256 MiB. At least 16 MiB.
   uint64_t grpc_memory_limit_bytes = 256u << 20;
   // When set, every accepted request is appended to this file as one OTLP/JSON line (an
-  // ExportTraceServiceRequest as received, before partial-success rejection). Default: none.
+  // ExportTraceServiceRequest as received, before partial-success rejection); "-" is stdout.
+  // Default: none.
   std::string out_path;
   FaultOptions faults;
 
