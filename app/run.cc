@@ -111,6 +111,7 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
     obs->series = std::make_unique<SecondSeries>();
     obs->tee.Add(obs->series.get());
   }
+  for (sim::SpanSink* sink : options.sinks) obs->tee.Add(sink);
   return sim::Status::Ok();
 }
 

@@ -30,6 +30,7 @@
 #include "scenarios/scenario.h"
 #include "sim/faults.h"
 #include "sim/simulation.h"
+#include "sim/sink.h"
 #include "sim/span.h"
 #include "sim/status.h"
 #include "sim/time.h"
@@ -68,6 +69,9 @@ struct RunOptions {
   size_t keep_error_traces = 0;
   // Fill RunOutcome::seconds, the per-second series. Default: false.
   bool keep_series = false;
+  // More sinks that see every finished trace after the built-in ones (not owned; they must
+  // outlive the call): the HTML report's collector, `trace`'s picker. Default: none.
+  std::vector<sim::SpanSink*> sinks;
   // Called from the simulation thread as simulated time advances (a progress bar). Default: none.
   std::function<void(sim::Time)> progress;
 

@@ -13,6 +13,8 @@
 #include "cli/flags.h"
 #include "cli/load_command.h"
 #include "cli/receive_command.h"
+#include "cli/service_map_command.h"
+#include "cli/trace_command.h"
 #include "config/grammar.h"
 #include "sampling/collector/collector_config.h"
 #include "sampling/collector/probabilistic_processor.h"
@@ -38,6 +40,7 @@ constexpr char kMainUsage[] =
     "  run [SCENARIO]       simulate a scenario (default: the built-in checkout) and summarise it\n"
     "  validate FILE...     check topology, scenario, Collector and Jaeger sampling files\n"
     "  topology FILE|NAME   show a topology's service graph (text or Graphviz DOT)\n"
+    "  trace [SCENARIO]     simulate a scenario and draw chosen traces as waterfalls\n"
     "  load [SCENARIO]      generate paced load into an OTLP/Zipkin collector\n"
     "  receive              run an OTLP receiver that counts spans and injects faults\n"
     "\n"
@@ -431,15 +434,23 @@ int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std
 
 int TopologyCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string caption =
-      "Usage: tracesim topology FILE|NAME [--format text|dot]\n\n"
-      "Prints the service graph of a topology file or a built-in topology: as indented text, or\n"
-      "as a Graphviz DOT digraph (tracesim topology checkout --format dot | dot -Tsvg > "
-      "g.svg).\n\nOptions";
+      "Usage: tracesim topology FILE|NAME [--format text|dot|svg|png] [--edges pair|operation]\n"
+      "       tracesim topology --scenario SCENARIO [--format svg|png|dot] [--duration D]\n\n"
+      "Prints the service graph of a topology file or a built-in topology: as indented text, as\n"
+      "a Graphviz DOT digraph (one edge per called operation), or as a service map drawn by\n"
+      "Graphviz in-process (svg, png: one edge per service pair, node shapes by kind, a legend).\n"
+      "With --scenario, simulates it and labels the map's edges with calls/s and error ratios.\n"
+      "\nOptions";
   po::options_description desc(caption);
-  std::string format = "text";
-  desc.add_options()("help,h", "show this help")(
-      "file", po::value<std::string>(), "topology file or name")("format", po::value(&format),
-                                                                 "text (default) or dot");
+  std::string format = "text", edges, scenario_ref, duration_text;
+  desc.add_options()("help,h", "show this help")("file", po::value<std::string>(),
+                                                 "topology file or name")(
+      "format", po::value(&format), "text (default), dot, svg or png (PNG bytes on stdout)")(
+      "edges", po::value(&edges),
+      "service map edges: pair (default for svg/png) or operation; with dot: the service map")(
+      "scenario", po::value(&scenario_ref),
+      "simulate SCENARIO and put its rates and error ratios on the edges")(
+      "duration", po::value(&duration_text), "with --scenario: arrival window (default: its own)");
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
@@ -450,34 +461,40 @@ int TopologyCommand(const std::vector<std::string>& args, std::ostream& out, std
         << "\nBuilt-in topologies: " << KeyList(topologies::BuiltinTopologyNames()) << "\n";
     return kExitOk;
   }
+  if (format != "text" && format != "dot" && format != "svg" && format != "png") {
+    err << "tracesim topology: --format must be 'text', 'dot', 'svg' or 'png', got '" << format
+        << "'\n";
+    return kExitUsage;
+  }
+  if (!edges.empty() && edges != "pair" && edges != "operation") {
+    err << "tracesim topology: --edges must be 'pair' or 'operation', got '" << edges << "'\n";
+    return kExitUsage;
+  }
+  if (!scenario_ref.empty() || (format != "text" && format != "dot") ||
+      (format == "dot" && !edges.empty())) {
+    if (vm.count("file") && !scenario_ref.empty()) {
+      err << "tracesim topology: give FILE|NAME or --scenario, not both\n";
+      return kExitUsage;
+    }
+    if (format == "text") {
+      err << "tracesim topology: --scenario and --edges draw a map: use --format svg, png or "
+             "dot\n";
+      return kExitUsage;
+    }
+    ServiceMapRequest request;
+    request.format = format;
+    request.per_operation = edges == "operation";
+    request.scenario = scenario_ref;
+    request.duration = duration_text;
+    request.topology = vm.count("file") ? vm["file"].as<std::string>() : "";
+    return ServiceMapCommand(request, out, err);
+  }
   if (!vm.count("file")) {
     err << "tracesim topology: no FILE given\nTry 'tracesim topology --help'.\n";
     return kExitUsage;
   }
-  if (format != "text" && format != "dot") {
-    err << "tracesim topology: --format must be 'text' or 'dot', got '" << format << "'\n";
-    return kExitUsage;
-  }
-  std::string ref = vm["file"].as<std::string>();
-  sim::Result<sim::Model> model = sim::Status::NotFound("");
-  if (std::filesystem::exists(ref)) {
-    model = topologies::LoadTopologyFile(ref);
-  } else {
-    std::string name = ref.size() > 5 && ref.ends_with(".yaml") ? ref : ref + ".yaml";
-    const sim::EmbeddedFile* f = topologies::FindBuiltinTopology(name);
-    if (f == nullptr) {
-      err << "tracesim topology: '" << ref
-          << "' is neither a file nor a built-in topology (built-in: "
-          << KeyList(topologies::BuiltinTopologyNames()) << ")\n";
-      return kExitUsage;
-    }
-    model = topologies::LoadTopologyYaml(std::string_view(f->data, f->size),
-                                         std::string("builtin:") + f->name);
-  }
-  if (!model.ok()) {
-    err << model.status().message() << "\n";
-    return kExitUsage;
-  }
+  sim::Result<sim::Model> model = LoadTopologyRef(vm["file"].as<std::string>(), err);
+  if (!model.ok()) return kExitUsage;
   out << (format == "dot" ? topologies::ToDot(*model) : topologies::DescribeText(*model));
   return kExitOk;
 }
@@ -504,6 +521,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (cmd == "topology") return TopologyCommand(rest, out, err);
   if (cmd == "load") return LoadCommand(rest, out, err);
   if (cmd == "receive") return ReceiveCommand(rest, out, err);
+  if (cmd == "trace") return TraceCommand(rest, out, err);
   err << "tracesim: unknown command '" << cmd << "'\n\n" << kMainUsage;
   return kExitUsage;
 }

@@ -16,6 +16,7 @@
 #include "cli/flags.h"
 #include "config/grammar.h"
 #include "loadgen/threshold.h"
+#include "reports/html_report.h"
 #include "scenarios/scenario.h"
 
 namespace tracesim::cli {
@@ -88,7 +89,7 @@ struct LoadFlags {
               queue_spans = "65536", max_in_flight = "8", timeout, connections,
               retry_initial = "1s", retry_max = "5s", retry_attempts = "5", retry_elapsed = "60s",
               grace = "5s";
-  std::string summary_json, metrics_addr, ca_file, client_cert, client_key;
+  std::string summary_json, metrics_addr, ca_file, client_cert, client_key, report_html;
   std::vector<std::string> headers, thresholds;
 };
 
@@ -131,6 +132,8 @@ void AddLoadFlags(po::options_description* desc, LoadFlags* f) {
       ("client-key", po::value(&f->client_key), "PEM client key (mTLS)")                     //
       ("summary-json", po::value(&f->summary_json),
        "write the summary as JSON to FILE ('-' = stdout)")  //
+      ("report-html", po::value(&f->report_html),
+       "write a self-contained HTML report (per-second charts, errors) to FILE")  //
       ("threshold", po::value(&f->thresholds),
        "pass/fail rule METRIC OP NUMBER, e.g. 'accepted_ratio>=0.999' (repeatable)")  //
       ("metrics-addr", po::value(&f->metrics_addr),
@@ -333,6 +336,16 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     err << "tracesim load: " << outcome.status().message() << "\n";
     return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
                                                                           : kExitFailed;
+  }
+  if (!f.report_html.empty()) {
+    const app::LoadStart& s = outcome->start;
+    std::ofstream html(f.report_html, std::ios::binary);
+    html << reports::RenderLoadHtmlReport(outcome->report,
+                                          s.scenario + " → " + s.protocol + " " + s.endpoint);
+    if (!html) {
+      err << "tracesim load: --report-html: cannot write " << f.report_html << "\n";
+      return kExitFailed;
+    }
   }
   return RenderLoad(*outcome, f.summary_json, out, err);
 }

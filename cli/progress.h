@@ -1,8 +1,10 @@
 // ProgressBar: a one-line progress display on stderr for long simulations.
 //
 // Shown only when the stream is a terminal and the run has taken more than `delay` of wall time;
-// redraws at most 10 times a second; Finish() erases the line. The simulation itself never
-// reads the wall clock: only this display does.
+// redraws at most 10 times a second; Finish() erases the line. The line shows the bar, the
+// fraction done, simulated time reached, wall time elapsed and an ETA, and fits the terminal's
+// width (re-read at each redraw: narrower terminals drop the ETA, then the bar). The simulation
+// itself never reads the wall clock: only this display does.
 #ifndef TRACESIM_CLI_PROGRESS_H_
 #define TRACESIM_CLI_PROGRESS_H_
 
@@ -11,6 +13,9 @@
 #include <string>
 
 namespace tracesim::cli {
+
+// Columns of the terminal `stream` is on; else $COLUMNS; else 80.
+int TerminalColumns(FILE* stream);
 
 class ProgressBar {
  public:
@@ -23,6 +28,9 @@ class ProgressBar {
 
   // The text of the bar for `fraction` in [0, 1], `width` cells wide (for tests).
   static std::string Render(double fraction, int width);
+  // The whole line for `simulated` of `total` simulated seconds after `elapsed` wall seconds, at
+  // most `columns` display columns (for tests). The ETA assumes the rate so far holds.
+  static std::string Line(double simulated, double total, double elapsed, int columns);
 
  private:
   FILE* stream_;

@@ -5,6 +5,7 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 
 #include "app/run.h"
 #include "cli/commands.h"
@@ -12,6 +13,7 @@
 #include "cli/progress.h"
 #include "config/grammar.h"
 #include "loadgen/load_plan.h"
+#include "reports/html_report.h"
 #include "reports/run_report.h"
 #include "scenarios/scenario.h"
 #include "sim/time.h"
@@ -28,7 +30,7 @@ constexpr char kRunCaption[] =
 
 // The flags' text, as given.
 struct RunFlags {
-  std::string seed, duration, rate, start_time, spans_out, truth_out, report_csv;
+  std::string seed, duration, rate, start_time, spans_out, truth_out, report_csv, report_html;
   std::string format = "table";
 };
 
@@ -48,6 +50,8 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
        "write spans as OTLP/JSON lines to FILE ('-' = stdout)")  //
       ("report-csv", po::value(&f->report_csv),
        "write the sampling comparison as CSV to FILE ('-' = stdout; scenarios with samplers:)")  //
+      ("report-html", po::value(&f->report_html),
+       "write a self-contained HTML report (tables, charts, exemplar traces) to FILE")  //
       ("truth-out", po::value(&f->truth_out),
        "write each trace's ground truth as JSON lines to FILE ('-' = stdout)")  //
       ("tag-ground-truth",
@@ -153,12 +157,28 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   const bool progress = !vm.count("no-progress") && ::isatty(::fileno(stderr)) == 1;
   ProgressBar bar(stderr, progress, options.duration.value_or(scenario->duration).seconds());
   if (progress) options.progress = [&bar](sim::Time t) { bar.Update(t.seconds()); };
+  std::unique_ptr<reports::HtmlReportCollector> html;
+  if (!f.report_html.empty()) {
+    if (IsStdout(f.report_html)) return usage("--report-html needs a file name");
+    html = std::make_unique<reports::HtmlReportCollector>(
+        scenario->model, scenario->faults.empty() ? nullptr : &scenario->faults,
+        options.duration.value_or(scenario->duration));
+    options.sinks.push_back(html.get());
+  }
   auto outcome = app::RunScenario(*scenario, options);
   bar.Finish();
   if (!outcome.ok()) {
     err << "tracesim run: " << outcome.status().message() << "\n";
     return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
                                                                           : kExitFailed;
+  }
+  if (html) {
+    std::ofstream file(f.report_html, std::ios::binary);
+    file << html->Render(outcome->report);
+    if (!file) {
+      err << "tracesim run: --report-html: cannot write " << f.report_html << "\n";
+      return kExitFailed;
+    }
   }
   return RenderRun(outcome->report, f, out, err);
 }

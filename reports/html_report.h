@@ -1,0 +1,75 @@
+// RenderHtmlReport: one `tracesim run` as a self-contained HTML page (issue 14).
+//
+// Everything is inline: styles, the data (one JSON block), Chart.js (Debian's libjs-chart.js,
+// embedded at build time; see reports/CMakeLists.txt) and the code that draws the charts. No
+// network, no timestamps: the same run gives the same bytes (RunReport::host, the only
+// wall-clock part, is left out). Tables, fault windows and the exemplar waterfalls are plain
+// HTML, readable without JavaScript; the charts (traffic, error ratio, p50/p99 over time with
+// fault windows shaded; sampling cost vs error recall with the strategy on hover; per-fault
+// recall) need it. Each chart is a <canvas class="chart"> with a data-chart name.
+#ifndef TRACESIM_REPORTS_HTML_REPORT_H_
+#define TRACESIM_REPORTS_HTML_REPORT_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "loadgen/load_engine.h"
+#include "reports/run_report.h"
+#include "reports/timeline.h"
+#include "reports/trace_picker.h"
+#include "sim/faults.h"
+#include "sim/model.h"
+
+namespace tracesim::reports {
+
+struct HtmlExemplar {
+  std::string title;      // "Slowest trace", "Fault payment-outage"
+  std::string waterfall;  // RenderWaterfall text (no colour)
+};
+
+struct HtmlReportInput {
+  const RunReport* report = nullptr;     // required
+  const sim::Model* model = nullptr;     // required
+  const sim::FaultPlan* plan = nullptr;  // may be null
+  std::vector<TimelinePoint> timeline;   // may be empty
+  double bucket_s = 1;                   // the timeline's bucket width
+  std::vector<EdgeCount> edges;          // the service map's caller -> callee counts
+  double simulated_s = 0;                // for rates on the edges
+  std::vector<HtmlExemplar> exemplars;
+  std::string service_map_svg;  // inline <svg> of the service map, or empty
+};
+
+// True when Chart.js was embedded at build time (else the page says charts are unavailable).
+bool HtmlChartsAvailable();
+
+// REQUIRES: input.report and input.model set.
+std::string RenderHtmlReport(const HtmlReportInput& input);
+
+// `tracesim load` as a page: the summary and errors by code as tables; target vs generated vs
+// accepted spans per second, export latency p50/p99, queue depth and in-flight spans, rejected
+// and dropped spans per second as charts (from LoadReport::seconds). `title` names the run
+// ("checkout → grpc 127.0.0.1:4317"). Same inlining rules as RenderHtmlReport.
+std::string RenderLoadHtmlReport(const loadgen::LoadReport& report, const std::string& title);
+
+// What a run must collect for its HTML report: a SpanSink to add to the run's sinks (the timeline,
+// the edges, the slowest trace and the slowest trace each fault touched), and the page once the
+// run and its RunReport are done. Model and plan must outlive it.
+class HtmlReportCollector final : public sim::SpanSink {
+ public:
+  HtmlReportCollector(const sim::Model& model, const sim::FaultPlan* plan, sim::Duration window);
+  void OnTrace(const sim::TraceView& trace) noexcept override;
+  // The page for `report` (whose simulated_s gives the edges' rates). Call once, after the run.
+  std::string Render(const RunReport& report);
+
+ private:
+  const sim::Model& model_;
+  const sim::FaultPlan* plan_;
+  TimelineSink timeline_;
+  TracePicker slowest_;
+  std::vector<std::unique_ptr<TracePicker>> by_fault_;  // one per fault, in plan order
+};
+
+}  // namespace tracesim::reports
+
+#endif  // TRACESIM_REPORTS_HTML_REPORT_H_

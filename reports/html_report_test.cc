@@ -1,0 +1,98 @@
+// The HTML report over a real run: self-contained (no external resources), deterministic, the
+// tables readable as HTML, a canvas per chart. The browser test (reports/browser/) draws it.
+#include "reports/html_report.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "scenarios/scenario.h"
+#include "sim/simulation.h"
+#include "workloads/workload.h"
+
+namespace tracesim::reports {
+namespace {
+
+std::string RenderRun(const std::string& name, double seconds) {
+  auto loaded = scenarios::LoadScenario(name);
+  EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
+  scenarios::Scenario sc = std::move(loaded).value();
+  const sim::Duration window = sim::Duration::Seconds(seconds);
+  auto workload = workloads::Workload::Create(sc.workload, sc.model, sc.seed, window);
+  EXPECT_TRUE(workload.ok());
+  const sim::FaultPlan* plan = sc.faults.empty() ? nullptr : &sc.faults;
+  metrics::RedMetricsSink red(sc.model);
+  metrics::TruthMetricsSink truth(sc.model, plan);
+  HtmlReportCollector collector(sc.model, plan, window);
+  sim::TeeSink tee;
+  tee.Add(&red);
+  tee.Add(&truth);
+  tee.Add(&collector);
+  sim::SimulationOptions opt;
+  opt.seed = sc.seed;
+  opt.start_unix_nanos = sc.start_unix_nanos;
+  opt.faults = plan;
+  sim::Simulation simulation(sc.model, opt);
+  EXPECT_TRUE(simulation.AddObserver(&tee).ok());
+  EXPECT_TRUE(simulation.Run(workload->get()).ok());
+  RunReport report;
+  report.scenario = sc.name;
+  report.seed = sc.seed;
+  FillFromRun(sc.model, simulation.stats(), red, seconds, &report);
+  FillTruth(truth, &report);
+  return collector.Render(report);
+}
+
+TEST(HtmlReportTest, SelfContainedDeterministicAndReadableWithoutScript) {
+  const std::string a = RenderRun("checkout-payment-outage", 100);
+  EXPECT_EQ(a, RenderRun("checkout-payment-outage", 100));
+  // Nothing loaded from elsewhere: no src/href pointing outside the page.
+  EXPECT_FALSE(std::regex_search(a, std::regex(R"((src|href)\s*=\s*"(https?:)?//)")));
+  EXPECT_EQ(a.find("<script src"), std::string::npos);
+  EXPECT_EQ(a.find("<link"), std::string::npos);
+  // Tables as HTML: the fault, the services, the slowest waterfall.
+  EXPECT_NE(a.find("<td>stripe-outage</td>"), std::string::npos);
+  EXPECT_NE(a.find("<td>api-gateway</td>"), std::string::npos);
+  EXPECT_NE(a.find("<h3>Slowest trace</h3>\n<pre class=\"waterfall\">trace "), std::string::npos);
+  EXPECT_NE(a.find("Slowest trace touched by fault stripe-outage"), std::string::npos);
+  for (const char* id : {"chart-traffic", "chart-errors", "chart-latency"})
+    EXPECT_NE(a.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+  if (HtmlChartsAvailable()) EXPECT_NE(a.find("Chart.js v3.9.1"), std::string::npos);
+  EXPECT_TRUE(a.ends_with("</html>\n"));
+}
+
+TEST(HtmlReportTest, LoadPageHasTheSummaryErrorsAndOneChartPerSeries) {
+  loadgen::LoadReport r;
+  r.generated = 1000;
+  r.accepted = 990;
+  r.rejected_partial = 10;
+  r.mean_spans_per_trace = 10;
+  r.errors["UNAVAILABLE"] = 3;
+  for (uint32_t i = 0; i < 3; ++i) {
+    loadgen::SecondStats s;
+    s.second = i;
+    s.target_traces = 33.3;
+    s.generated_spans = 333;
+    s.accepted = 330;
+    r.seconds.push_back(s);
+  }
+  const std::string a = RenderLoadHtmlReport(r, "checkout </script> grpc");
+  EXPECT_EQ(a, RenderLoadHtmlReport(r, "checkout </script> grpc"));
+  EXPECT_NE(a.find("<td>UNAVAILABLE</td><td class=\"n\">3</td>"), std::string::npos);
+  EXPECT_NE(a.find("<td class=\"n\">1,000 / 990</td>"), std::string::npos);
+  EXPECT_NE(a.find("checkout &lt;/script&gt; grpc"), std::string::npos);
+  EXPECT_EQ(a.find("checkout </script>"), std::string::npos);
+  for (const char* id : {"load-rates", "load-latency", "load-queue", "load-failures"})
+    EXPECT_NE(a.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+  EXPECT_NE(a.find("\"target\":333.0"), std::string::npos);  // target traces x spans/trace
+}
+
+TEST(TimelineTest, WholeSecondBucketsCoveringTheWindow) {
+  EXPECT_EQ(TimelineSink(sim::Duration::Seconds(240)).Points().size(), 120u);
+  EXPECT_EQ(TimelineSink(sim::Duration::Seconds(240)).bucket_s(), 2);
+  EXPECT_EQ(TimelineSink(sim::Duration::Seconds(30)).Points().size(), 30u);
+  EXPECT_EQ(TimelineSink(sim::Duration::Seconds(241)).Points().size(), 81u);  // 3 s buckets
+}
+
+}  // namespace
+}  // namespace tracesim::reports
