@@ -3,13 +3,16 @@
 #   peers/sdk/run.sh SDK_ORACLE WORKDIR ids            write the shared trace ids and ratios
 #   peers/sdk/run.sh SDK_ORACLE WORKDIR go|java|python build (cached under WORKDIR), decide,
 #                                                       compare every decision with tracesim
+#   peers/sdk/run.sh JAEGER_ORACLE WORKDIR jaeger       Jaeger v1.75.0 adaptive sampling on the
+#                                                       feeds tracesim writes, every scenario
 # Exit 77 (CTest SKIP) only when the language's toolchain is absent (go; java + javac + mvn;
 # python3 with venv). Builds and runs under `nice -n 19`; dependencies are pinned in
 # go/go.sum, java/pom.xml and python/requirements.txt and cached in WORKDIR.
 set -euo pipefail
-oracle="$1" work="$2" lang="$3"
+oracle="$1" lang="$3"
+mkdir -p "$2"
+work="$(cd "$2" && pwd)"
 src="$(cd "$(dirname "$0")" && pwd)"
-mkdir -p "$work"
 
 skip() { echo "SKIP: $*"; exit 77; }
 # stale OUT IN...: true when OUT is missing or older than any IN.
@@ -72,8 +75,34 @@ case "$lang" in
     nice -n 19 "$venv/bin/python" "$src/python/sdk_oracle.py" "$work"
     exec "$oracle" compare python "$work" "$work/python.decisions"
     ;;
+  jaeger)
+    command -v go >/dev/null 2>&1 || skip "no 'go' on PATH: the Jaeger adaptive oracle needs Go"
+    # The adaptive code is under the jaeger module's internal/: only the module itself may import
+    # it, so the oracle test is built inside a copy of the pinned, checksum-verified module.
+    bin="$work/jaeger-adaptive-oracle.test"
+    if stale "$bin" "$src/jaeger/go.mod" "$src/jaeger/go.sum" "$src/jaeger/adaptive_oracle_test.go"; then
+      echo "building the Jaeger adaptive oracle (github.com/jaegertracing/jaeger, pinned in jaeger/go.mod)"
+      moddir="$(cd "$src/jaeger" && GOFLAGS=-mod=readonly go mod download -json github.com/jaegertracing/jaeger |
+        sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+      [ -d "$moddir" ] || { echo "go mod download gave no module directory" >&2; exit 1; }
+      rm -rf "$work/jaeger-src" "$bin"
+      cp -r "$moddir" "$work/jaeger-src"
+      chmod -R u+w "$work/jaeger-src"
+      mkdir -p "$work/jaeger-src/cmd/tracesim-adaptive-oracle"
+      cp "$src/jaeger/adaptive_oracle_test.go" "$work/jaeger-src/cmd/tracesim-adaptive-oracle/"
+      (cd "$work/jaeger-src" && GOFLAGS="-mod=readonly -buildvcs=false" GOTOOLCHAIN=local \
+        nice -n 19 go test -c -o "$bin" ./cmd/tracesim-adaptive-oracle/)
+    fi
+    rc=0
+    for name in $("$oracle" scenarios); do
+      "$oracle" feed "$name" "$work"
+      nice -n 19 "$bin" -test.run TestReplay -feed "$work/$name.feed" -out "$work/$name.jaeger" >/dev/null
+      "$oracle" compare "$name" "$work" || rc=$?
+    done
+    exit "$rc"
+    ;;
   *)
-    echo "usage: run.sh SDK_ORACLE WORKDIR ids|go|java|python" >&2
+    echo "usage: run.sh SDK_ORACLE WORKDIR ids|go|java|python | run.sh JAEGER_ORACLE WORKDIR jaeger" >&2
     exit 2
     ;;
 esac

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace tracesim::sampling {
@@ -50,8 +51,10 @@ std::string JaegerAdaptiveSampling::TruncateFloat(double v) {
 }
 
 JaegerAdaptiveSampling::JaegerAdaptiveSampling(const JaegerAdaptiveOptions& options,
-                                               sim::Time start, std::string hostname)
+                                               sim::Time start, std::string hostname,
+                                               JaegerAdaptiveDeployment deployment)
     : options_(options),
+      deployment_(deployment),
       hostname_(std::move(hostname)),
       next_tick_(start + options.calculation_interval),
       last_checked_(start - options.calculation_delay) {}
@@ -97,8 +100,13 @@ void JaegerAdaptiveSampling::RunCalculation(sim::Time t) {
   Bucket b;
   b.interval = end - start;
   b.end = end;
+  // The memory store holds only the flushes at t, t - interval, ..., the newest
+  // aggregation_buckets of them (memory.SamplingStore.preprendThroughput).
+  const sim::Time oldest_kept =
+      deployment_.memory_store ? t - options_.calculation_interval * options_.aggregation_buckets
+                               : sim::Time::FromNanos(std::numeric_limits<int64_t>::min());
   for (const JaegerThroughputRecord& r : store_) {
-    if (!(r.time > start && r.time <= end)) continue;
+    if (!(r.time > start && r.time <= end) || r.time <= oldest_kept) continue;
     auto& ops = b.ops[r.throughput.service];
     auto it = ops.find(r.throughput.operation);
     if (it == ops.end()) {
@@ -121,7 +129,9 @@ void JaegerAdaptiveSampling::RunCalculation(sim::Time t) {
   // throughputToQPS: per operation, QPS of the newest calculation_buckets buckets holding it.
   std::map<std::string, std::map<std::string, std::vector<double>>> qps_buckets;
   for (const Bucket& bucket : buckets_) {
-    const double seconds = bucket.interval.seconds();
+    // calculateQPS: float64(interval) / float64(time.Second), a division (nanos * 1e-9 can
+    // differ in the last bit).
+    const double seconds = static_cast<double>(bucket.interval.nanos()) / 1e9;
     for (const auto& [svc, ops] : bucket.ops) {
       auto& per_op = qps_buckets[svc];
       for (const auto& [op, th] : ops) {

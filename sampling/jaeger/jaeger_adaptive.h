@@ -3,8 +3,9 @@
 //
 // Root spans are recorded per (service, operation) with the sampler type and parameter their
 // SDK reported; every calculation_interval (ticks at start + k * interval) the interval's
-// throughput is written to an in-memory sampling store and the post-aggregator reads the
-// throughput of (last_checked, now - calculation_delay], prepends it as a bucket (at most
+// throughput is written to a sampling store (JaegerAdaptiveDeployment: the memory store keeps
+// aggregation_buckets flushes; throughput_store() keeps every row) and the post-aggregator reads
+// the throughput of (last_checked, now - calculation_delay], prepends it as a bucket (at most
 // aggregation_buckets), computes the weighted QPS over the newest calculation_buckets buckets
 // (weights i^4, newest largest) and the new probability of each operation (tolerance check,
 // adaptive-use check, x2 on zero QPS, target/qps with increases capped at +100%, clamp to
@@ -55,12 +56,25 @@ struct JaegerProbabilitiesRecord {
   JaegerServiceOpValues qps;
 };
 
+// The deployment around the algorithm, as Jaeger v1.75.0 runs it (issue 11; checked against the
+// real code by peers/sdk, "Jaeger adaptive").
+struct JaegerAdaptiveDeployment {
+  // The in-memory sampling store (internal/storage/v1/memory) keeps only the newest
+  // aggregation_buckets throughput flushes (the remote_sampling extension creates it with
+  // that many), so rows older than that are gone when the post-aggregator reads
+  // (last_checked, now - calculation_delay]: with aggregation_buckets * calculation_interval
+  // <= calculation_delay no calculation ever sees throughput. false: every row stays (the
+  // badger, Cassandra and Elasticsearch stores keep rows by time). Default: true.
+  bool memory_store = true;
+};
+
 class JaegerAdaptiveSampling {
  public:
   // REQUIRES: options.Validate().ok(). The first aggregation tick is at start + interval.
   explicit JaegerAdaptiveSampling(const JaegerAdaptiveOptions& options,
                                   sim::Time start = sim::Time::Zero(),
-                                  std::string hostname = "tracesim");
+                                  std::string hostname = "tracesim",
+                                  JaegerAdaptiveDeployment deployment = {});
 
   // The adaptive_sampling processor's HandleRootSpan for one root span that ended at `t`.
   // Runs the ticks due at or before `t` first. Spans with an empty service or operation, or an
@@ -119,6 +133,7 @@ class JaegerAdaptiveSampling {
                        const Bucket& latest) const;
 
   JaegerAdaptiveOptions options_;
+  JaegerAdaptiveDeployment deployment_;
   std::string hostname_;
   sim::Time next_tick_;
   sim::Time last_checked_;

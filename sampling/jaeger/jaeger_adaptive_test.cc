@@ -73,6 +73,42 @@ TEST(JaegerAdaptiveTest, StepByStepAgainstTheFormula) {
   EXPECT_NEAR(s.operation_sampling->per_operation[0].sampling_rate, 0.0004, 1e-15);
 }
 
+// Upstream (internal/storage/v1/memory/sampling.go): the memory store keeps the newest
+// maxBuckets throughput flushes and the remote_sampling extension creates it with
+// aggregation_buckets; with one bucket and the 2 min delay the row a calculation asks for is
+// already gone, so Jaeger never computes a probability (peers/sdk "store-keeps-1-row").
+TEST(JaegerAdaptiveTest, MemoryStoreKeepsOnlyAggregationBucketsFlushes) {
+  JaegerAdaptiveOptions o;
+  o.aggregation_buckets = 1;
+  JaegerAdaptiveSampling memory(o);
+  JaegerAdaptiveSampling kept_by_time(o, sim::Time::Zero(), "tracesim",
+                                      JaegerAdaptiveDeployment{.memory_store = false});
+  for (int i = 0; i < 600; ++i) {
+    for (JaegerAdaptiveSampling* a : {&memory, &kept_by_time}) {
+      a->RecordRootSpan("svc", "op", JaegerSamplerType::kProbabilistic, 0.001, Sec(i));
+    }
+  }
+  memory.AdvanceTo(Sec(600));
+  kept_by_time.AdvanceTo(Sec(600));
+  EXPECT_EQ(memory.calculations(), 10);
+  EXPECT_TRUE(memory.probabilities().empty());
+  EXPECT_EQ(memory.throughput_store().size(), 10u);  // the log keeps every row
+  ASSERT_FALSE(kept_by_time.probabilities().empty());
+  EXPECT_NEAR(Prob(kept_by_time, "svc", "op"), 0.001, 1e-15);  // qps 1 = target: kept
+}
+
+// Upstream calculateQPS divides: float64(interval) / float64(time.Second). 7 roots in 60 s give
+// 7 / 60 exactly as Go computes it, not 7 / (60e9 * 1e-9).
+TEST(JaegerAdaptiveTest, QpsDividesTheIntervalInNanosecondsBy1e9) {
+  JaegerAdaptiveOptions o;
+  JaegerAdaptiveSampling a(o);
+  for (int i = 0; i < 7; ++i) {
+    a.RecordRootSpan("svc", "op", JaegerSamplerType::kProbabilistic, 0.001, Sec(i));
+  }
+  a.AdvanceTo(Sec(180));
+  EXPECT_EQ(a.qps().at("svc").at("op"), 7.0 / (60e9 / 1e9));
+}
+
 TEST(JaegerAdaptiveTest, ToleranceAndForeignProbabilitiesKeepTheOldValue) {
   JaegerAdaptiveOptions o;
   o.calculation_delay = sim::Duration();
