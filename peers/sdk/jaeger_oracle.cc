@@ -192,6 +192,9 @@ sim::Result<Feed> ParseFeed(const std::string& text) {
 
 std::vector<std::string> ReplayTracesim(const Feed& feed) {
   sampling::JaegerAdaptiveSampling model(feed.options);
+  sampling::JaegerAdaptiveDeployment leader_d;
+  leader_d.role = sampling::JaegerAdaptiveDeployment::Role::kLeader;
+  sampling::JaegerAdaptiveSampling leader(feed.options, sim::Time::Zero(), "leader", leader_d);
   std::vector<std::string> lines;
   const int64_t interval = feed.options.calculation_interval.nanos();
   size_t next = 0;
@@ -201,14 +204,23 @@ std::vector<std::string> ReplayTracesim(const Feed& feed) {
     // As the Go side: records before the tick first, one at the tick after it.
     for (; next < feed.records.size() && feed.records[next].t_ns < tick; ++next) {
       const FeedRecord& r = feed.records[next];
-      model.RecordRootSpan(r.service, r.operation, r.type, r.param, sim::Time::FromNanos(r.t_ns));
+      for (sampling::JaegerAdaptiveSampling* m : {&model, &leader}) {
+        m->RecordRootSpan(r.service, r.operation, r.type, r.param, sim::Time::FromNanos(r.t_ns));
+      }
     }
     model.AdvanceTo(sim::Time::FromNanos(tick));
+    leader.AdvanceTo(sim::Time::FromNanos(tick));
     std::vector<std::string> calc;
     for (const auto& [svc, ops] : model.probabilities()) {
       for (const auto& [op, p] : ops) {
         std::snprintf(buf, sizeof buf, "%.17g", p);
         calc.push_back("calc " + std::to_string(k) + " " + svc + " " + op + " " + buf);
+      }
+    }
+    for (const auto& [svc, ops] : leader.served_probabilities()) {
+      for (const auto& [op, p] : ops) {
+        std::snprintf(buf, sizeof buf, "%.17g", p);
+        calc.push_back("leader " + std::to_string(k) + " " + svc + " " + op + " " + buf);
       }
     }
     std::sort(calc.begin(), calc.end());
@@ -231,8 +243,8 @@ std::map<CalcKey, double> CalcValues(const std::vector<std::string>& lines, int*
     int k = 0;
     if (!(ls >> tag >> k)) continue;
     if (tag == "tick") ++*ticks;
-    if (tag != "calc" || !(ls >> svc >> op >> p)) continue;
-    out[{k, svc, op}] = std::strtod(p.c_str(), nullptr);
+    if ((tag != "calc" && tag != "leader") || !(ls >> svc >> op >> p)) continue;
+    out[{k, tag + " " + svc, op}] = std::strtod(p.c_str(), nullptr);
   }
   return out;
 }
@@ -248,8 +260,8 @@ AdaptiveAgreement CompareCalcLines(const std::vector<std::string>& tracesim,
   a.same_calculations = a.calculations == their_ticks;
   auto diff = [&](const CalcKey& key, const std::string& what) {
     if (a.first_differences.size() >= 8) return;
-    a.first_differences.push_back("calc " + std::to_string(std::get<0>(key)) + " " +
-                                  std::get<1>(key) + " " + std::get<2>(key) + ": " + what);
+    a.first_differences.push_back(std::to_string(std::get<0>(key)) + " " + std::get<1>(key) + " " +
+                                  std::get<2>(key) + ": " + what);
   };
   for (const auto& [key, p] : ours) {
     ++a.compared;

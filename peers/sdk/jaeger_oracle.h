@@ -74,7 +74,9 @@ struct AdaptiveAgreement {
   std::vector<std::string> first_differences;  // at most 8
 };
 
-// Compares the "tick" and "calc" lines of both outputs; other lines are ignored.
+// Compares the "tick", "calc" and "leader" lines (what the leader's provider serves; tracesim:
+// JaegerAdaptiveDeployment::Role::kLeader) of both outputs; "follower" lines are ignored (the
+// real follower's first reload is randomly jittered).
 AdaptiveAgreement CompareCalcLines(const std::vector<std::string>& tracesim,
                                    const std::vector<std::string>& jaeger);
 

@@ -64,17 +64,15 @@ int Compare(const std::string& name, const std::string& dir) {
   const bool ok = a.same_calculations && a.compared == a.identical;
   int leader_ops = 0;
   for (const std::string& l : theirs) leader_ops += l.rfind("leader ", 0) == 0 ? 1 : 0;
+  uint64_t calc_values = 0;
+  for (const std::string& l : theirs) calc_values += l.rfind("calc ", 0) == 0 ? 1 : 0;
   for (const std::string& d : a.first_differences) std::printf("    differs: %s\n", d.c_str());
-  std::printf("jaeger adaptive %s: %d calculations: %" PRIu64 " probabilities compared, %" PRIu64
-              " identical%s\n",
-              name.c_str(), a.calculations, a.compared, a.identical,
+  std::printf("jaeger adaptive %s: %d calculations: %" PRIu64 " values compared (%" PRIu64
+              " calculated probabilities, %d served by the leader), %" PRIu64 " identical%s\n",
+              name.c_str(), a.calculations, a.compared, calc_values, leader_ops, a.identical,
               ok                    ? ""
               : a.same_calculations ? "  MISMATCH"
                                     : "  MISMATCH (calculation count)");
-  std::printf(
-      "jaeger adaptive %s: the leader's provider served %d per-operation probabilities "
-      "over all calculations (it loads them only at start)\n",
-      name.c_str(), leader_ops);
   return ok ? 0 : 1;
 }
 

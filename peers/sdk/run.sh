@@ -5,6 +5,7 @@
 #                                                       compare every decision with tracesim
 #   peers/sdk/run.sh JAEGER_ORACLE WORKDIR jaeger       Jaeger v1.75.0 adaptive sampling on the
 #                                                       feeds tracesim writes, every scenario
+#   peers/sdk/run.sh DYN_ORACLE WORKDIR dynsampler      dynsampler-go on tracesim's feeds
 # Exit 77 (CTest SKIP) only when the language's toolchain is absent (go; java + javac + mvn;
 # python3 with venv). Builds and runs under `nice -n 19`; dependencies are pinned in
 # go/go.sum, java/pom.xml and python/requirements.txt and cached in WORKDIR.
@@ -97,6 +98,23 @@ case "$lang" in
     for name in $("$oracle" scenarios); do
       "$oracle" feed "$name" "$work"
       nice -n 19 "$bin" -test.run TestReplay -feed "$work/$name.feed" -out "$work/$name.jaeger" >/dev/null
+      "$oracle" compare "$name" "$work" || rc=$?
+    done
+    exit "$rc"
+    ;;
+  dynsampler)
+    command -v go >/dev/null 2>&1 || skip "no 'go' on PATH: the dynsampler oracle needs Go"
+    bin="$work/dynsampler-oracle.test"
+    if stale "$bin" "$src/dynsampler/go.mod" "$src/dynsampler/go.sum" \
+      "$src/dynsampler/dynsampler_oracle_test.go"; then
+      echo "building the dynsampler oracle (github.com/honeycombio/dynsampler-go, pinned in dynsampler/go.mod)"
+      rm -f "$bin"
+      GOFLAGS="-mod=readonly -buildvcs=false" nice -n 19 go -C "$src/dynsampler" test -c -o "$bin" .
+    fi
+    rc=0
+    for name in $("$oracle" scenarios); do
+      "$oracle" feed "$name" "$work"
+      nice -n 19 "$bin" -test.run TestReplay -feed "$work/$name.dynfeed" -out "$work/$name.dyngo" >/dev/null
       "$oracle" compare "$name" "$work" || rc=$?
     done
     exit "$rc"

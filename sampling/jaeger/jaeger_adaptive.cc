@@ -9,6 +9,11 @@
 namespace tracesim::sampling {
 
 namespace {
+// provider.go defaultFollowerProbabilityInterval.
+constexpr sim::Duration kFollowerRefreshInterval = sim::Duration::Seconds(20);
+}  // namespace
+
+namespace {
 
 using nlohmann::json;
 
@@ -57,7 +62,8 @@ JaegerAdaptiveSampling::JaegerAdaptiveSampling(const JaegerAdaptiveOptions& opti
       deployment_(deployment),
       hostname_(std::move(hostname)),
       next_tick_(start + options.calculation_interval),
-      last_checked_(start - options.calculation_delay) {}
+      last_checked_(start - options.calculation_delay),
+      next_refresh_(start + deployment.follower_first_refresh) {}
 
 void JaegerAdaptiveSampling::RecordRootSpan(std::string_view service, std::string_view operation,
                                             JaegerSamplerType type, double param, sim::Time t) {
@@ -77,11 +83,26 @@ void JaegerAdaptiveSampling::RecordRootSpan(std::string_view service, std::strin
 }
 
 void JaegerAdaptiveSampling::AdvanceTo(sim::Time now) {
-  while (next_tick_ <= now) {
+  const bool follower = deployment_.role == JaegerAdaptiveDeployment::Role::kFollower;
+  for (;;) {
+    // A follower's reload at the same instant as a tick comes after it.
+    if (follower && next_refresh_ < next_tick_ && next_refresh_ <= now) {
+      served_ = probabilities_;  // GetLatestProbabilities: the last calculation's
+      next_refresh_ = next_refresh_ + kFollowerRefreshInterval;
+      continue;
+    }
+    if (next_tick_ > now) break;
     const sim::Time t = next_tick_;
     next_tick_ = next_tick_ + options_.calculation_interval;
     Tick(t);
   }
+}
+
+std::string JaegerAdaptiveSampling::NotAdaptingReason() const {
+  if (deployment_.role != JaegerAdaptiveDeployment::Role::kLeader) return "";
+  return "the Jaeger leader (v1.58 and later; a single node with the memory or badger store is "
+         "always the leader) serves the probabilities it loaded at start and never the ones it "
+         "calculates: adaptive sampling does not adapt";
 }
 
 void JaegerAdaptiveSampling::Tick(sim::Time t) {
@@ -204,7 +225,8 @@ ServedStrategy JaegerAdaptiveSampling::StrategyFor(std::string_view service) con
   JaegerPerOperationStrategies ops;
   ops.default_sampling_probability = options_.initial_sampling_probability;
   ops.default_lower_bound_traces_per_second = options_.min_samples_per_second;
-  if (auto it = probabilities_.find(service); it != probabilities_.end()) {
+  const JaegerServiceOpValues& served = served_probabilities();
+  if (auto it = served.find(service); it != served.end()) {
     for (const auto& [op, p] : it->second) ops.per_operation.push_back({op, p});
   }
   s.operation_sampling = std::move(ops);
@@ -215,7 +237,7 @@ std::string JaegerAdaptiveSampling::ServedStrategiesJson(int indent) const {
   json o = json::object();
   o["default"] = json::parse(ServedStrategyToJson(StrategyFor(std::string_view()), -1));
   json services = json::object();
-  for (const auto& [svc, ops] : probabilities_) {
+  for (const auto& [svc, ops] : served_probabilities()) {
     services[svc] = json::parse(ServedStrategyToJson(StrategyFor(svc), -1));
   }
   o["services"] = std::move(services);
@@ -241,6 +263,7 @@ JaegerStrategiesFile JaegerAdaptiveSampling::ToStrategiesFile() const {
 
 void JaegerAdaptiveSampling::LoadProbabilities(const JaegerServiceOpValues& probabilities) {
   probabilities_ = probabilities;
+  served_ = probabilities;  // Provider.Start: loadProbabilities
 }
 
 // ---------------------------------------------------------------------------------------------

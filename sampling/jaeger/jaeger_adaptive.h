@@ -66,6 +66,25 @@ struct JaegerAdaptiveDeployment {
   // <= calculation_delay no calculation ever sees throughput. false: every row stays (the
   // badger, Cassandra and Elasticsearch stores keep rows by time). Default: true.
   bool memory_store = true;
+
+  // Which provider serves the SDKs. NOTE: do not renumber.
+  enum class Role : uint8_t {
+    // Serves each calculation's probabilities at once (what tracesim modelled before issue
+    // 11; the ideal). Default until the lab can choose a role (issue 11 leaves the flip to
+    // the config work).
+    kIdeal = 0,
+    // Jaeger >= 1.58 leader (a single node with the memory or badger store is always one): the
+    // provider loads the stored probabilities at start only (LoadProbabilities) and serves
+    // them for good; the post-aggregator's new probabilities are never served.
+    kLeader = 1,
+    // A follower: reloads the latest stored probabilities every 20 s
+    // (defaultFollowerProbabilityInterval), the first time at start + follower_first_refresh.
+    kFollower = 2,
+  };
+  Role role = Role::kIdeal;
+  // The follower's first reload: addJitter(20s), uniform in [10 s, 20 s) upstream; fixed here
+  // so runs stay deterministic. Default: 15s.
+  sim::Duration follower_first_refresh = sim::Duration::Seconds(15);
 };
 
 class JaegerAdaptiveSampling {
@@ -85,9 +104,9 @@ class JaegerAdaptiveSampling {
   // Runs every aggregation tick due at or before `now`.
   void AdvanceTo(sim::Time now);
 
-  // The strategy the provider serves to `service` (per-operation probabilities, default
-  // probability initial_sampling_probability, lower bound min_samples_per_second); unknown
-  // services get the default response.
+  // The strategy the provider serves to `service` (per-operation probabilities as the
+  // deployment's role serves them, default probability initial_sampling_probability, lower
+  // bound min_samples_per_second); unknown services get the default response.
   ServedStrategy StrategyFor(std::string_view service) const;
   // Every served strategy as JSON: {"default": response, "services": {name: response, ...}}.
   std::string ServedStrategiesJson(int indent = 2) const;
@@ -99,6 +118,13 @@ class JaegerAdaptiveSampling {
   void LoadProbabilities(const JaegerServiceOpValues& probabilities);
 
   const JaegerServiceOpValues& probabilities() const { return probabilities_; }
+  // What the provider serves now (probabilities() for Role::kIdeal).
+  const JaegerServiceOpValues& served_probabilities() const {
+    return deployment_.role == JaegerAdaptiveDeployment::Role::kIdeal ? probabilities_ : served_;
+  }
+  // Why the served probabilities do not follow the calculations, or "" when they do
+  // (Role::kIdeal, or a follower): for the run summary.
+  std::string NotAdaptingReason() const;
   const JaegerServiceOpValues& qps() const { return qps_; }
   int calculations() const { return calculations_; }
   sim::Time next_tick() const { return next_tick_; }
@@ -143,6 +169,8 @@ class JaegerAdaptiveSampling {
   std::deque<Bucket> buckets_;      // newest first
   std::deque<ServiceCache> cache_;  // newest first, at most 25
   JaegerServiceOpValues probabilities_;
+  JaegerServiceOpValues served_;  // kLeader / kFollower: what the provider loaded last
+  sim::Time next_refresh_;        // kFollower
   JaegerServiceOpValues qps_;
   int calculations_ = 0;
 };
