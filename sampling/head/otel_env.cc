@@ -83,6 +83,51 @@ void ParseJaegerArg(std::string_view arg, JaegerRemoteConfig* jc,
   }
 }
 
+// How each SDK reports a bad OTEL_TRACES_SAMPLER_ARG (checked against the real SDKs: Java
+// opentelemetry-sdk-extension-autoconfigure 1.60.1, Python opentelemetry-sdk 1.45.2).
+constexpr std::string_view kJavaStartFailure =
+    "the Java SDK fails at start (AutoConfiguredOpenTelemetrySdk): ";
+constexpr std::string_view kPythonArgWarning =
+    "Python logs 'Could not convert TRACES_SAMPLER_ARG to float. Using default rate 1.0.'";
+
+std::string PythonNote(RatioAlgorithm algorithm) {
+  return algorithm == RatioAlgorithm::kPython ? " (" + std::string(kPythonArgWarning) + ")" : "";
+}
+
+// Java: ConfigProperties.getDouble (Double.parseDouble, which trims and takes a d/f suffix)
+// fails on a non-number; Sampler.traceIdRatioBased throws outside [0, 1] (autoconfigure wraps
+// it as "Unexpected configuration error"); NaN passes both checks and samples nothing.
+sim::Status ApplyJavaRatioArg(std::optional<std::string_view> given, std::string_view arg,
+                              HeadSamplerConfig* config) {
+  if (!given) return sim::Status::Ok();  // default 1.0
+  std::string_view number = arg;
+  if (!number.empty() && std::string_view("dDfF").find(number.back()) != std::string_view::npos) {
+    number.remove_suffix(1);
+  }
+  double r = 0;
+  if (!ParseGoFloat(number, &r)) {
+    return sim::Status::InvalidArgument(
+        std::string(kJavaStartFailure) +
+        "ConfigurationException: Invalid value for property otel.traces.sampler.arg=" +
+        std::string(arg) + ". Must be a double.");
+  }
+  if (std::isnan(r)) {
+    config->sampler.ratio = 0.0;
+    config->warnings.push_back(std::string(kArgVar) + "='" + std::string(arg) +
+                               "': Java builds TraceIdRatioBased{NaN}, which samples nothing");
+    return sim::Status::Ok();
+  }
+  if (r < 0 || r > 1) {
+    return sim::Status::InvalidArgument(
+        std::string(kJavaStartFailure) +
+        "ConfigurationException: Unexpected configuration error (IllegalArgumentException: "
+        "ratio must be in range [0.0, 1.0]; " +
+        std::string(kArgVar) + "=" + std::string(arg) + ")");
+  }
+  config->sampler.ratio = r;
+  return sim::Status::Ok();
+}
+
 }  // namespace
 
 sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
@@ -104,7 +149,11 @@ sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
     }
     return config;
   }
-  std::string name = Lower(Trim(*otel_traces_sampler));
+  // Java's autoconfigure matches the name as written (case-sensitive) and fails at start on
+  // an unknown one; Python lowercases without trimming; Go trims and lowercases.
+  std::string name = algorithm == RatioAlgorithm::kJava ? std::string(Trim(*otel_traces_sampler))
+                     : algorithm == RatioAlgorithm::kPython ? Lower(*otel_traces_sampler)
+                                                            : Lower(Trim(*otel_traces_sampler));
   if (name == "xray") {
     return sim::Status::Unsupported(std::string(kSamplerVar) +
                                     "=xray: the AWS X-Ray remote sampler is not modelled");
@@ -113,6 +162,11 @@ sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
   for (const std::string& n : kEnvNames) known = known || n == name;
   HeadSamplerKind kind = HeadSamplerKind::kParentBasedAlwaysOn;
   if (!known || !ParseHeadSamplerKind(name, &kind)) {
+    if (algorithm == RatioAlgorithm::kJava) {
+      return sim::Status::InvalidArgument(
+          std::string(kJavaStartFailure) +
+          "ConfigurationException: Unrecognized value for otel.traces.sampler: " + name);
+    }
     warnings.push_back(std::string(kSamplerVar) + "='" + std::string(*otel_traces_sampler) +
                        "' is not a known sampler" + sim::DidYouMean(name, kEnvNames) +
                        "; using parentbased_always_on");
@@ -122,14 +176,19 @@ sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
 
   if (KindUsesRatio(kind)) {
     config.sampler.ratio = 1.0;
-    if (otel_traces_sampler_arg) {
+    if (algorithm == RatioAlgorithm::kJava) {
+      TRACESIM_RETURN_IF_ERROR(ApplyJavaRatioArg(otel_traces_sampler_arg, arg, &config));
+    } else if (algorithm == RatioAlgorithm::kPython && !otel_traces_sampler_arg) {
+      warnings.push_back(std::string(kArgVar) + " is not set: " + std::string(kPythonArgWarning));
+    } else if (otel_traces_sampler_arg) {
       double r = 0;
       if (!ParseGoFloat(arg, &r)) {
         warnings.push_back(std::string(kArgVar) + "='" + std::string(arg) +
-                           "' is not a number; using ratio 1.0");
+                           "' is not a number; using ratio 1.0" + PythonNote(algorithm));
       } else if (std::isnan(r) || r < 0 || r > 1) {
         warnings.push_back(std::string(kArgVar) + "='" + std::string(arg) +
-                           "' is not a probability in [0, 1]; using ratio 1.0");
+                           "' is not a probability in [0, 1]; using ratio 1.0" +
+                           PythonNote(algorithm));
       } else {
         config.sampler.ratio = r;
       }

@@ -32,6 +32,15 @@ namespace tracesim::sampling {
 //   that field keeps its default.
 // - an ARG given to a sampler that takes none: a warning (the SDKs ignore it silently).
 // Warnings land in HeadSamplerConfig::warnings, each naming the variable and the value.
+// Per SDK (`algorithm`; checked against Java autoconfigure 1.60.1 and Python 1.45.2, Go
+// sdk/trace/sampler_env.go v1.46.0):
+// - Go: as above (a bad ratio ARG is reported and 1.0 used).
+// - Java fails at start (kInvalidArgument with the ConfigurationException text): an unknown
+//   sampler name (matched case-sensitively), a ratio ARG that is not a double ("Invalid value
+//   for property otel.traces.sampler.arg=X. Must be a double.") or outside [0, 1]
+//   ("Unexpected configuration error"); "NaN" passes and samples nothing (ratio 0, warning).
+// - Python lowercases the name without trimming it and, for a missing, unparsable, NaN or
+//   out-of-range ratio ARG, logs a warning and uses 1.0; it does not fail.
 sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
     std::optional<std::string_view> otel_traces_sampler,
     std::optional<std::string_view> otel_traces_sampler_arg,

@@ -116,5 +116,73 @@ TEST(OtelEnvTest, JaegerRemoteArgument) {
   EXPECT_TRUE(Contains(c->warnings[3], "'bare' is not key=value"));
 }
 
+// Java autoconfigure 1.60.1 (checked by running AutoConfiguredOpenTelemetrySdk): a ratio ARG
+// that is not a double or is outside [0, 1], and an unknown sampler name (case-sensitive), end
+// the SDK's start with a ConfigurationException; "NaN" builds TraceIdRatioBased{NaN}.
+TEST(OtelEnvTest, JavaFailsAtStartOnABadArgOrName) {
+  auto bad = ParseOtelTracesSamplerEnv("traceidratio", "abc", RatioAlgorithm::kJava);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("Invalid value for property "
+                                        "otel.traces.sampler.arg=abc. Must be a double."),
+            std::string::npos);
+  EXPECT_NE(bad.status().message().find("Java SDK fails at start"), std::string::npos);
+  auto out_of_range = ParseOtelTracesSamplerEnv("traceidratio", "1.5", RatioAlgorithm::kJava);
+  ASSERT_FALSE(out_of_range.ok());
+  EXPECT_NE(out_of_range.status().message().find("Unexpected configuration error"),
+            std::string::npos);
+  EXPECT_FALSE(ParseOtelTracesSamplerEnv("traceidratio", "-0.1", RatioAlgorithm::kJava).ok());
+  auto name = ParseOtelTracesSamplerEnv("TraceIdRatio", "0.5", RatioAlgorithm::kJava);
+  ASSERT_FALSE(name.ok());
+  EXPECT_NE(name.status().message().find("Unrecognized value for otel.traces.sampler: "
+                                         "TraceIdRatio"),
+            std::string::npos);
+  auto suffix = ParseOtelTracesSamplerEnv("traceidratio", "0.5d", RatioAlgorithm::kJava);
+  ASSERT_TRUE(suffix.ok());
+  EXPECT_EQ(suffix->sampler.ratio, 0.5);
+  auto nan = ParseOtelTracesSamplerEnv("traceidratio", "NaN", RatioAlgorithm::kJava);
+  ASSERT_TRUE(nan.ok());
+  EXPECT_EQ(nan->sampler.ratio, 0.0);
+  EXPECT_EQ(nan->warnings.size(), 1u);
+  auto missing =
+      ParseOtelTracesSamplerEnv("parentbased_traceidratio", std::nullopt, RatioAlgorithm::kJava);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->sampler.ratio, 1.0);
+  EXPECT_TRUE(missing->warnings.empty());
+}
+
+// Go sdk/trace/sampler_env.go parseTraceIDRatio: a parse error, a negative or a > 1 value is
+// reported (otel.Handle) and TraceIDRatioBased(1.0) is used; the SDK starts.
+TEST(OtelEnvTest, GoWarnsAndUsesOneOnABadArg) {
+  for (const char* arg : {"abc", "1.5", "-0.1"}) {
+    auto c = ParseOtelTracesSamplerEnv("traceidratio", arg, RatioAlgorithm::kGo);
+    ASSERT_TRUE(c.ok()) << arg;
+    EXPECT_EQ(c->sampler.ratio, 1.0);
+    EXPECT_EQ(c->warnings.size(), 1u);
+  }
+}
+
+// Python opentelemetry-sdk 1.45.2 _get_from_env_or_default: float(ARG) and the sampler are
+// built inside one try; ValueError (unparsable, out of range, NaN) and a missing ARG log
+// "Could not convert TRACES_SAMPLER_ARG to float. Using default rate 1.0." and use 1.0. The
+// name is lowercased but not trimmed. Python does not fail at start.
+TEST(OtelEnvTest, PythonWarnsAndUsesOneEvenWhenTheArgIsMissing) {
+  for (const char* arg : {"abc", "1.5", "NaN"}) {
+    auto c = ParseOtelTracesSamplerEnv("traceidratio", arg, RatioAlgorithm::kPython);
+    ASSERT_TRUE(c.ok()) << arg;
+    EXPECT_EQ(c->sampler.ratio, 1.0);
+    ASSERT_EQ(c->warnings.size(), 1u);
+    EXPECT_NE(c->warnings[0].find("Could not convert TRACES_SAMPLER_ARG"), std::string::npos);
+  }
+  auto missing = ParseOtelTracesSamplerEnv("traceidratio", std::nullopt, RatioAlgorithm::kPython);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->warnings.size(), 1u);
+  auto upper = ParseOtelTracesSamplerEnv("TraceIdRatio", "0.5", RatioAlgorithm::kPython);
+  ASSERT_TRUE(upper.ok());
+  EXPECT_EQ(upper->sampler.ratio, 0.5);
+  auto spaced = ParseOtelTracesSamplerEnv(" traceidratio", "0.5", RatioAlgorithm::kPython);
+  ASSERT_TRUE(spaced.ok());
+  EXPECT_EQ(spaced->sampler.kind, HeadSamplerKind::kParentBasedAlwaysOn);
+}
+
 }  // namespace
 }  // namespace tracesim::sampling

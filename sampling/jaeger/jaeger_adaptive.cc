@@ -3,9 +3,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace tracesim::sampling {
+
+namespace {
+// provider.go defaultFollowerProbabilityInterval.
+constexpr sim::Duration kFollowerRefreshInterval = sim::Duration::Seconds(20);
+}  // namespace
 
 namespace {
 
@@ -50,11 +56,14 @@ std::string JaegerAdaptiveSampling::TruncateFloat(double v) {
 }
 
 JaegerAdaptiveSampling::JaegerAdaptiveSampling(const JaegerAdaptiveOptions& options,
-                                               sim::Time start, std::string hostname)
+                                               sim::Time start, std::string hostname,
+                                               JaegerAdaptiveDeployment deployment)
     : options_(options),
+      deployment_(deployment),
       hostname_(std::move(hostname)),
       next_tick_(start + options.calculation_interval),
-      last_checked_(start - options.calculation_delay) {}
+      last_checked_(start - options.calculation_delay),
+      next_refresh_(start + deployment.follower_first_refresh) {}
 
 void JaegerAdaptiveSampling::RecordRootSpan(std::string_view service, std::string_view operation,
                                             JaegerSamplerType type, double param, sim::Time t) {
@@ -74,11 +83,26 @@ void JaegerAdaptiveSampling::RecordRootSpan(std::string_view service, std::strin
 }
 
 void JaegerAdaptiveSampling::AdvanceTo(sim::Time now) {
-  while (next_tick_ <= now) {
+  const bool follower = deployment_.role == JaegerAdaptiveDeployment::Role::kFollower;
+  for (;;) {
+    // A follower's reload at the same instant as a tick comes after it.
+    if (follower && next_refresh_ < next_tick_ && next_refresh_ <= now) {
+      served_ = probabilities_;  // GetLatestProbabilities: the last calculation's
+      next_refresh_ = next_refresh_ + kFollowerRefreshInterval;
+      continue;
+    }
+    if (next_tick_ > now) break;
     const sim::Time t = next_tick_;
     next_tick_ = next_tick_ + options_.calculation_interval;
     Tick(t);
   }
+}
+
+std::string JaegerAdaptiveSampling::NotAdaptingReason() const {
+  if (deployment_.role != JaegerAdaptiveDeployment::Role::kLeader) return "";
+  return "the Jaeger leader (v1.58 and later; a single node with the memory or badger store is "
+         "always the leader) serves the probabilities it loaded at start and never the ones it "
+         "calculates: adaptive sampling does not adapt";
 }
 
 void JaegerAdaptiveSampling::Tick(sim::Time t) {
@@ -97,8 +121,13 @@ void JaegerAdaptiveSampling::RunCalculation(sim::Time t) {
   Bucket b;
   b.interval = end - start;
   b.end = end;
+  // The memory store holds only the flushes at t, t - interval, ..., the newest
+  // aggregation_buckets of them (memory.SamplingStore.preprendThroughput).
+  const sim::Time oldest_kept =
+      deployment_.memory_store ? t - options_.calculation_interval * options_.aggregation_buckets
+                               : sim::Time::FromNanos(std::numeric_limits<int64_t>::min());
   for (const JaegerThroughputRecord& r : store_) {
-    if (!(r.time > start && r.time <= end)) continue;
+    if (!(r.time > start && r.time <= end) || r.time <= oldest_kept) continue;
     auto& ops = b.ops[r.throughput.service];
     auto it = ops.find(r.throughput.operation);
     if (it == ops.end()) {
@@ -121,7 +150,9 @@ void JaegerAdaptiveSampling::RunCalculation(sim::Time t) {
   // throughputToQPS: per operation, QPS of the newest calculation_buckets buckets holding it.
   std::map<std::string, std::map<std::string, std::vector<double>>> qps_buckets;
   for (const Bucket& bucket : buckets_) {
-    const double seconds = bucket.interval.seconds();
+    // calculateQPS: float64(interval) / float64(time.Second), a division (nanos * 1e-9 can
+    // differ in the last bit).
+    const double seconds = static_cast<double>(bucket.interval.nanos()) / 1e9;
     for (const auto& [svc, ops] : bucket.ops) {
       auto& per_op = qps_buckets[svc];
       for (const auto& [op, th] : ops) {
@@ -194,7 +225,8 @@ ServedStrategy JaegerAdaptiveSampling::StrategyFor(std::string_view service) con
   JaegerPerOperationStrategies ops;
   ops.default_sampling_probability = options_.initial_sampling_probability;
   ops.default_lower_bound_traces_per_second = options_.min_samples_per_second;
-  if (auto it = probabilities_.find(service); it != probabilities_.end()) {
+  const JaegerServiceOpValues& served = served_probabilities();
+  if (auto it = served.find(service); it != served.end()) {
     for (const auto& [op, p] : it->second) ops.per_operation.push_back({op, p});
   }
   s.operation_sampling = std::move(ops);
@@ -205,7 +237,7 @@ std::string JaegerAdaptiveSampling::ServedStrategiesJson(int indent) const {
   json o = json::object();
   o["default"] = json::parse(ServedStrategyToJson(StrategyFor(std::string_view()), -1));
   json services = json::object();
-  for (const auto& [svc, ops] : probabilities_) {
+  for (const auto& [svc, ops] : served_probabilities()) {
     services[svc] = json::parse(ServedStrategyToJson(StrategyFor(svc), -1));
   }
   o["services"] = std::move(services);
@@ -231,6 +263,7 @@ JaegerStrategiesFile JaegerAdaptiveSampling::ToStrategiesFile() const {
 
 void JaegerAdaptiveSampling::LoadProbabilities(const JaegerServiceOpValues& probabilities) {
   probabilities_ = probabilities;
+  served_ = probabilities;  // Provider.Start: loadProbabilities
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 //
 // Root spans are recorded per (service, operation) with the sampler type and parameter their
 // SDK reported; every calculation_interval (ticks at start + k * interval) the interval's
-// throughput is written to an in-memory sampling store and the post-aggregator reads the
-// throughput of (last_checked, now - calculation_delay], prepends it as a bucket (at most
+// throughput is written to a sampling store (JaegerAdaptiveDeployment: the memory store keeps
+// aggregation_buckets flushes; throughput_store() keeps every row) and the post-aggregator reads
+// the throughput of (last_checked, now - calculation_delay], prepends it as a bucket (at most
 // aggregation_buckets), computes the weighted QPS over the newest calculation_buckets buckets
 // (weights i^4, newest largest) and the new probability of each operation (tolerance check,
 // adaptive-use check, x2 on zero QPS, target/qps with increases capped at +100%, clamp to
@@ -55,12 +56,44 @@ struct JaegerProbabilitiesRecord {
   JaegerServiceOpValues qps;
 };
 
+// The deployment around the algorithm, as Jaeger v1.75.0 runs it (issue 11; checked against the
+// real code by peers/sdk, "Jaeger adaptive").
+struct JaegerAdaptiveDeployment {
+  // The in-memory sampling store (internal/storage/v1/memory) keeps only the newest
+  // aggregation_buckets throughput flushes (the remote_sampling extension creates it with
+  // that many), so rows older than that are gone when the post-aggregator reads
+  // (last_checked, now - calculation_delay]: with aggregation_buckets * calculation_interval
+  // <= calculation_delay no calculation ever sees throughput. false: every row stays (the
+  // badger, Cassandra and Elasticsearch stores keep rows by time). Default: true.
+  bool memory_store = true;
+
+  // Which provider serves the SDKs. NOTE: do not renumber.
+  enum class Role : uint8_t {
+    // Serves each calculation's probabilities at once (what tracesim modelled before issue
+    // 11; the ideal). Default until the lab can choose a role (issue 11 leaves the flip to
+    // the config work).
+    kIdeal = 0,
+    // Jaeger >= 1.58 leader (a single node with the memory or badger store is always one): the
+    // provider loads the stored probabilities at start only (LoadProbabilities) and serves
+    // them for good; the post-aggregator's new probabilities are never served.
+    kLeader = 1,
+    // A follower: reloads the latest stored probabilities every 20 s
+    // (defaultFollowerProbabilityInterval), the first time at start + follower_first_refresh.
+    kFollower = 2,
+  };
+  Role role = Role::kIdeal;
+  // The follower's first reload: addJitter(20s), uniform in [10 s, 20 s) upstream; fixed here
+  // so runs stay deterministic. Default: 15s.
+  sim::Duration follower_first_refresh = sim::Duration::Seconds(15);
+};
+
 class JaegerAdaptiveSampling {
  public:
   // REQUIRES: options.Validate().ok(). The first aggregation tick is at start + interval.
   explicit JaegerAdaptiveSampling(const JaegerAdaptiveOptions& options,
                                   sim::Time start = sim::Time::Zero(),
-                                  std::string hostname = "tracesim");
+                                  std::string hostname = "tracesim",
+                                  JaegerAdaptiveDeployment deployment = {});
 
   // The adaptive_sampling processor's HandleRootSpan for one root span that ended at `t`.
   // Runs the ticks due at or before `t` first. Spans with an empty service or operation, or an
@@ -71,9 +104,9 @@ class JaegerAdaptiveSampling {
   // Runs every aggregation tick due at or before `now`.
   void AdvanceTo(sim::Time now);
 
-  // The strategy the provider serves to `service` (per-operation probabilities, default
-  // probability initial_sampling_probability, lower bound min_samples_per_second); unknown
-  // services get the default response.
+  // The strategy the provider serves to `service` (per-operation probabilities as the
+  // deployment's role serves them, default probability initial_sampling_probability, lower
+  // bound min_samples_per_second); unknown services get the default response.
   ServedStrategy StrategyFor(std::string_view service) const;
   // Every served strategy as JSON: {"default": response, "services": {name: response, ...}}.
   std::string ServedStrategiesJson(int indent = 2) const;
@@ -85,6 +118,13 @@ class JaegerAdaptiveSampling {
   void LoadProbabilities(const JaegerServiceOpValues& probabilities);
 
   const JaegerServiceOpValues& probabilities() const { return probabilities_; }
+  // What the provider serves now (probabilities() for Role::kIdeal).
+  const JaegerServiceOpValues& served_probabilities() const {
+    return deployment_.role == JaegerAdaptiveDeployment::Role::kIdeal ? probabilities_ : served_;
+  }
+  // Why the served probabilities do not follow the calculations, or "" when they do
+  // (Role::kIdeal, or a follower): for the run summary.
+  std::string NotAdaptingReason() const;
   const JaegerServiceOpValues& qps() const { return qps_; }
   int calculations() const { return calculations_; }
   sim::Time next_tick() const { return next_tick_; }
@@ -119,6 +159,7 @@ class JaegerAdaptiveSampling {
                        const Bucket& latest) const;
 
   JaegerAdaptiveOptions options_;
+  JaegerAdaptiveDeployment deployment_;
   std::string hostname_;
   sim::Time next_tick_;
   sim::Time last_checked_;
@@ -128,6 +169,8 @@ class JaegerAdaptiveSampling {
   std::deque<Bucket> buckets_;      // newest first
   std::deque<ServiceCache> cache_;  // newest first, at most 25
   JaegerServiceOpValues probabilities_;
+  JaegerServiceOpValues served_;  // kLeader / kFollower: what the provider loaded last
+  sim::Time next_refresh_;        // kFollower
   JaegerServiceOpValues qps_;
   int calculations_ = 0;
 };

@@ -73,6 +73,81 @@ TEST(JaegerAdaptiveTest, StepByStepAgainstTheFormula) {
   EXPECT_NEAR(s.operation_sampling->per_operation[0].sampling_rate, 0.0004, 1e-15);
 }
 
+// Upstream (internal/storage/v1/memory/sampling.go): the memory store keeps the newest
+// maxBuckets throughput flushes and the remote_sampling extension creates it with
+// aggregation_buckets; with one bucket and the 2 min delay the row a calculation asks for is
+// already gone, so Jaeger never computes a probability (peers/sdk "store-keeps-1-row").
+TEST(JaegerAdaptiveTest, MemoryStoreKeepsOnlyAggregationBucketsFlushes) {
+  JaegerAdaptiveOptions o;
+  o.aggregation_buckets = 1;
+  JaegerAdaptiveSampling memory(o);
+  JaegerAdaptiveSampling kept_by_time(o, sim::Time::Zero(), "tracesim",
+                                      JaegerAdaptiveDeployment{.memory_store = false});
+  for (int i = 0; i < 600; ++i) {
+    for (JaegerAdaptiveSampling* a : {&memory, &kept_by_time}) {
+      a->RecordRootSpan("svc", "op", JaegerSamplerType::kProbabilistic, 0.001, Sec(i));
+    }
+  }
+  memory.AdvanceTo(Sec(600));
+  kept_by_time.AdvanceTo(Sec(600));
+  EXPECT_EQ(memory.calculations(), 10);
+  EXPECT_TRUE(memory.probabilities().empty());
+  EXPECT_EQ(memory.throughput_store().size(), 10u);  // the log keeps every row
+  ASSERT_FALSE(kept_by_time.probabilities().empty());
+  EXPECT_NEAR(Prob(kept_by_time, "svc", "op"), 0.001, 1e-15);  // qps 1 = target: kept
+}
+
+// Upstream calculateQPS divides: float64(interval) / float64(time.Second). 7 roots in 60 s give
+// 7 / 60 exactly as Go computes it, not 7 / (60e9 * 1e-9).
+TEST(JaegerAdaptiveTest, QpsDividesTheIntervalInNanosecondsBy1e9) {
+  JaegerAdaptiveOptions o;
+  JaegerAdaptiveSampling a(o);
+  for (int i = 0; i < 7; ++i) {
+    a.RecordRootSpan("svc", "op", JaegerSamplerType::kProbabilistic, 0.001, Sec(i));
+  }
+  a.AdvanceTo(Sec(180));
+  EXPECT_EQ(a.qps().at("svc").at("op"), 7.0 / (60e9 / 1e9));
+}
+
+// Upstream provider.go (v1.75.0): Start() loads the stored probabilities once; the update
+// loop reloads them every 20 s only `if !p.isLeader()`. The leader (a single node with the
+// memory store always is) therefore serves its start-up probabilities for good, while the
+// post-aggregator keeps calculating (peers/sdk: the real leader served no per-operation
+// probability in any scenario).
+TEST(JaegerAdaptiveTest, LeaderServesStartUpProbabilitiesFollowerReloadsEvery20s) {
+  JaegerAdaptiveOptions o;
+  JaegerAdaptiveDeployment leader_d;
+  leader_d.role = JaegerAdaptiveDeployment::Role::kLeader;
+  JaegerAdaptiveDeployment follower_d;
+  follower_d.role = JaegerAdaptiveDeployment::Role::kFollower;
+  JaegerAdaptiveSampling ideal(o), leader(o, sim::Time::Zero(), "l", leader_d),
+      follower(o, sim::Time::Zero(), "f", follower_d);
+  for (JaegerAdaptiveSampling* a : {&ideal, &leader, &follower}) {
+    for (int i = 0; i < 600; ++i) {
+      a->RecordRootSpan("svc", "op", JaegerSamplerType::kProbabilistic, 0.001, Sec(i * 0.1));
+    }
+    a->AdvanceTo(Sec(190));
+  }
+  // All three calculated 0.0001 at 180 s.
+  EXPECT_NEAR(Prob(leader, "svc", "op"), 0.0001, 1e-15);
+  EXPECT_NEAR(Prob(follower, "svc", "op"), 0.0001, 1e-15);
+  EXPECT_EQ(ideal.StrategyFor("svc").operation_sampling->per_operation.size(), 1u);
+  EXPECT_TRUE(leader.StrategyFor("svc").operation_sampling->per_operation.empty());
+  EXPECT_NE(leader.NotAdaptingReason().find("never"), std::string::npos);
+  EXPECT_EQ(ideal.NotAdaptingReason(), "");
+  // The follower reloads at 15 s + 20 s * k: 175 s saw nothing, 195 s sees the 180 s result.
+  EXPECT_TRUE(follower.StrategyFor("svc").operation_sampling->per_operation.empty());
+  follower.AdvanceTo(Sec(195));
+  ASSERT_EQ(follower.StrategyFor("svc").operation_sampling->per_operation.size(), 1u);
+  EXPECT_NEAR(follower.StrategyFor("svc").operation_sampling->per_operation[0].sampling_rate,
+              0.0001, 1e-15);
+  // A leader seeded from the store at start serves those values for good.
+  JaegerAdaptiveSampling seeded(o, sim::Time::Zero(), "l", leader_d);
+  seeded.LoadProbabilities({{"svc", {{"op", 0.5}}}});
+  seeded.AdvanceTo(Sec(600));
+  EXPECT_EQ(seeded.StrategyFor("svc").operation_sampling->per_operation[0].sampling_rate, 0.5);
+}
+
 TEST(JaegerAdaptiveTest, ToleranceAndForeignProbabilitiesKeepTheOldValue) {
   JaegerAdaptiveOptions o;
   o.calculation_delay = sim::Duration();

@@ -38,9 +38,10 @@ struct JaegerRemoteOptions {
   // Probability of the initial TraceIDRatioBased sampler, used until the first Update().
   // Default: 0.001 (OTel Go). Must be in [0, 1].
   double initial_sampling_rate = 0.001;
-  // Operations tracked by the per-operation sampler. Default: 2000 (spec §3.8; OTel Go's
-  // remote sampler passes 256 by default). Must be >= 1.
-  int max_operations = 2000;
+  // Operations tracked by the per-operation sampler. Default: 256 (OTel Go contrib
+  // samplers/jaegerremote defaultSamplingMaxOperations, the remote sampler tracesim's SDKs
+  // model; the spec's 2000 is the old Jaeger clients'). Must be >= 1.
+  int max_operations = 256;
   // How often the SDK polls (for the caller that schedules Update()). Default: 60s. > 0.
   sim::Duration polling_interval = sim::Duration::Seconds(60);
 

@@ -106,6 +106,18 @@ TEST(JaegerRemoteTest, UnlistedOperationsGetDefaultUpToMaxOperations) {
   EXPECT_FALSE(s.Decide("a", RandomId(rng), 0).sampled);  // bucket spent
 }
 
+// OTel Go contrib samplers/jaegerremote: defaultSamplingMaxOperations = 256; operations beyond
+// that get the default probabilistic sampler without a lower bound.
+TEST(JaegerRemoteTest, MaxOperationsDefaultsTo256AsGoContrib) {
+  JaegerRemoteOptions o;
+  EXPECT_EQ(o.max_operations, 256);
+  JaegerRemoteSampler s(o);
+  ASSERT_TRUE(s.Update(PerOp(0, 1.0, {}), 0).ok());
+  sim::Rng rng(5);
+  for (int i = 0; i < 300; ++i) (void)s.Decide("op" + std::to_string(i), RandomId(rng), 0);
+  EXPECT_EQ(s.tracked_operations(), 256u);
+}
+
 TEST(JaegerRemoteTest, ServedFixtureDrivesPerOperationSampling) {
   const std::string dir =
       std::string(TRACESIM_SHARED_DIR) + "/testdata/jaeger-sampling-strategies/";

@@ -46,8 +46,9 @@ struct DynamicSamplerOptions {
   uint32_t sample_rate = 10;
   // Counting window. Default: 30s. Must be > 0.
   sim::Duration clear_frequency = sim::Duration::Seconds(30);
-  // Distinct keys counted per window; 0 = unlimited. Default: 0.
-  uint32_t max_keys = 0;
+  // Distinct keys counted per window; 0 = unlimited. Default: 500 (Refinery's MaxKeys default;
+  // keys first seen after 500 are not counted, and get rate 1 unless counted in the last window).
+  uint32_t max_keys = 500;
 
   sim::Status Validate() const;
 };
@@ -95,8 +96,8 @@ struct EmaDynamicSamplerOptions {
   double burst_multiple = 2;
   // Intervals before burst detection starts. Default: 3.
   uint32_t burst_detection_delay = 3;
-  // Distinct keys counted per interval; 0 = unlimited. Default: 0.
-  uint32_t max_keys = 0;
+  // Distinct keys counted per interval; 0 = unlimited. Default: 500 (Refinery's MaxKeys).
+  uint32_t max_keys = 500;
 
   sim::Status Validate() const;
 };

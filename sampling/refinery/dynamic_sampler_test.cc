@@ -90,6 +90,20 @@ TEST(DynamicSamplerTest, MaxKeysLimitsCountedKeys) {
   EXPECT_EQ(d.saved_rates().count("c"), 0u);
 }
 
+// Refinery's DynamicSampler and EMADynamicSampler configs default MaxKeys to 500, passed to
+// dynsampler-go, whose GetSampleRateMulti counts a new key only while fewer than MaxKeys are in
+// the current window (peers/sdk "dynamic-max-keys-500" checks the same against the real code).
+TEST(DynamicSamplerTest, MaxKeysDefaultsTo500AsRefinery) {
+  EXPECT_EQ(DynamicSamplerOptions().max_keys, 500u);
+  EXPECT_EQ(EmaDynamicSamplerOptions().max_keys, 500u);
+  DynamicSampler d(DynamicSamplerOptions{});
+  for (int k = 0; k < 600; ++k) d.SampleRateFor("key" + std::to_string(1000 + k), Sec(1), 5);
+  d.AdvanceTo(Sec(30));
+  EXPECT_EQ(d.saved_rates().size(), 500u);
+  EXPECT_EQ(d.saved_rates().count("key1499"), 1u);
+  EXPECT_EQ(d.saved_rates().count("key1500"), 0u);  // the 501st key was not counted
+}
+
 TEST(DynamicSamplerTest, KeepIsDeterministicAndProportional) {
   sim::Rng rng(3);
   int kept = 0;
