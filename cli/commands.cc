@@ -28,7 +28,7 @@
 #include "reports/truth_writer.h"
 #include "sampling/collector/collector_config.h"
 #include "sampling/collector/probabilistic_processor.h"
-#include "sampling/collector/tail_sampling/tail_config.h"
+#include "sampling/collector/tail_sampling/config/tail_config.h"
 #include "sampling/jaeger/jaeger_strategies.h"
 #include "sampling/lab/lab.h"
 #include "scenarios/scenario.h"

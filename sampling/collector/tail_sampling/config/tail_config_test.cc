@@ -1,4 +1,4 @@
-#include "sampling/collector/tail_sampling/tail_config.h"
+#include "sampling/collector/tail_sampling/config/tail_config.h"
 
 #include <gtest/gtest.h>
 
