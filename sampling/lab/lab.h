@@ -25,7 +25,7 @@
 
 #include "metrics/histogram.h"
 #include "sampling/collector/probabilistic_processor.h"
-#include "sampling/collector/tail_sampling/tail_config.h"
+#include "sampling/collector/tail_sampling/config/tail_config.h"
 #include "sampling/collector/tail_sampling/tail_processor.h"
 #include "sampling/core/sampler.h"
 #include "sampling/head/head_config.h"

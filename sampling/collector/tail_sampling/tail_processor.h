@@ -23,8 +23,8 @@
 #include <string>
 #include <vector>
 
-#include "sampling/collector/tail_sampling/tail_config.h"
-#include "sampling/collector/tail_sampling/tail_policy.h"
+#include "sampling/collector/tail_sampling/config/tail_config.h"
+#include "sampling/collector/tail_sampling/policies/tail_policy.h"
 #include "sampling/collector/tail_sampling/tail_size.h"
 #include "sim/model.h"
 #include "sim/sink.h"

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sampling/collector/tail_sampling/tail_config.h"
+#include "sampling/collector/tail_sampling/config/tail_config.h"
 #include "sampling/collector/tail_sampling/tail_size.h"
 #include "sampling/collector/tail_sampling/tail_test_model.h"
 #include "sim/rng.h"

@@ -10,7 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sampling/collector/tail_sampling/tail_policy_families.h"
+#include "sampling/collector/tail_sampling/policies/tail_policy_families.h"
 
 namespace tracesim::sampling::tail_policies {
 namespace {

@@ -4,7 +4,7 @@
 #include <limits>
 #include <string>
 
-#include "sampling/collector/tail_sampling/tail_policy_families.h"
+#include "sampling/collector/tail_sampling/policies/tail_policy_families.h"
 
 namespace tracesim::sampling {
 

@@ -5,8 +5,8 @@
 
 #include <memory>
 
-#include "sampling/collector/tail_sampling/tail_config.h"
-#include "sampling/collector/tail_sampling/tail_policy.h"
+#include "sampling/collector/tail_sampling/config/tail_config.h"
+#include "sampling/collector/tail_sampling/policies/tail_policy.h"
 #include "sim/model.h"
 #include "sim/status.h"
 

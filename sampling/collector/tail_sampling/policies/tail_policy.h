@@ -19,8 +19,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sampling/collector/tail_sampling/tail_config.h"
-#include "sampling/collector/tail_sampling/tail_ottl.h"
+#include "sampling/collector/tail_sampling/config/tail_config.h"
+#include "sampling/collector/tail_sampling/config/tail_ottl.h"
 #include "sim/model.h"
 #include "sim/span.h"
 #include "sim/status.h"

@@ -1,4 +1,4 @@
-#include "sampling/collector/tail_sampling/tail_ottl.h"
+#include "sampling/collector/tail_sampling/config/tail_ottl.h"
 
 #include <cctype>
 #include <cstdio>

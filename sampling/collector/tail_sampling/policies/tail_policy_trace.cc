@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "sampling/collector/tail_sampling/tail_policy_families.h"
+#include "sampling/collector/tail_sampling/policies/tail_policy_families.h"
 
 namespace tracesim::sampling::tail_policies {
 namespace {

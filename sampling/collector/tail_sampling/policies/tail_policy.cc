@@ -1,6 +1,6 @@
-#include "sampling/collector/tail_sampling/tail_policy.h"
+#include "sampling/collector/tail_sampling/policies/tail_policy.h"
 
-#include "sampling/collector/tail_sampling/tail_policy_families.h"
+#include "sampling/collector/tail_sampling/policies/tail_policy_families.h"
 
 namespace tracesim::sampling {
 

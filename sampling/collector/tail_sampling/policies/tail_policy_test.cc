@@ -1,8 +1,8 @@
-#include "sampling/collector/tail_sampling/tail_policy.h"
+#include "sampling/collector/tail_sampling/policies/tail_policy.h"
 
 #include <gtest/gtest.h>
 
-#include "sampling/collector/tail_sampling/tail_config.h"
+#include "sampling/collector/tail_sampling/config/tail_config.h"
 #include "sampling/collector/tail_sampling/tail_test_model.h"
 #include "sim/rng.h"
 

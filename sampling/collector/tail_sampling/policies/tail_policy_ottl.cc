@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "sampling/collector/tail_sampling/tail_ottl.h"
-#include "sampling/collector/tail_sampling/tail_policy_families.h"
+#include "sampling/collector/tail_sampling/config/tail_ottl.h"
+#include "sampling/collector/tail_sampling/policies/tail_policy_families.h"
 
 namespace tracesim::sampling::tail_policies {
 namespace {
