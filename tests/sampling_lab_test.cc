@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "sampling/lab/lab.h"
 #include "sampling/lab/strategy_config.h"
@@ -142,6 +143,35 @@ TEST(SamplingLabTest, PipelineStagesCompose) {
   EXPECT_LT(b.traces_kept, a.traces_kept);
   EXPECT_NEAR(static_cast<double>(b.traces_kept) / a.traces_kept, 0.4, 0.06);
   EXPECT_NE(b.pipeline.find("probabilistic_sampler(40%)"), std::string::npos) << b.pipeline;
+}
+
+// Stacked probabilistic_sampler stages (processor/probabilisticsamplerprocessor, v0.161.0): a
+// stage writes th/rv into the span's tracestate and the next stage reads them. hash_seed after
+// hash_seed finds rv already set (kRandomnessInUse): with fail_closed (the default) it drops
+// every span, without it it keeps every span the first stage kept. Confirmed by the oracle
+// (peers/lab_oracle/agreement.sh: the upstream probabilistic_sampler config.yaml, proportional
+// then hash_seed, keeps nothing in the Collector).
+TEST(SamplingLabTest, StackedProbabilisticStagesSeeTheRewrittenTraceState) {
+  const std::string dir = ::testing::TempDir();
+  {
+    std::ofstream f(dir + "/stacked.yaml");
+    f << R"(processors:
+  probabilistic_sampler/a: {mode: hash_seed, hash_seed: 22, sampling_percentage: 50}
+  probabilistic_sampler/closed: {mode: hash_seed, hash_seed: 7, sampling_percentage: 50}
+  probabilistic_sampler/open: {mode: hash_seed, hash_seed: 7, sampling_percentage: 50, fail_closed: false}
+)";
+  }
+  LabRun r = RunLab(
+      "- {name: one, collector: " + dir + R"(/stacked.yaml, processors: [probabilistic_sampler/a]}
+- {name: closed, collector: )" +
+      dir + R"(/stacked.yaml, processors: [probabilistic_sampler/a, probabilistic_sampler/closed]}
+- {name: open, collector: )" +
+      dir + R"(/stacked.yaml, processors: [probabilistic_sampler/a, probabilistic_sampler/open]}
+)");
+  ASSERT_EQ(r.scores.size(), 3u);
+  EXPECT_NEAR(static_cast<double>(r.scores[0].traces_kept) / r.scores[0].traces, 0.5, 0.03);
+  EXPECT_EQ(r.scores[1].spans_kept, 0u) << "fail_closed: rv in use drops the span";
+  EXPECT_EQ(r.scores[2].spans_kept, r.scores[0].spans_kept) << "fail open: the error keeps it";
 }
 
 }  // namespace

@@ -92,6 +92,7 @@ struct SamplingLab::Impl {
   LabOptions options;
   std::vector<Strategy> strategies;
   std::unique_ptr<LabAdaptive> ext;  // Jaeger providers and dynamic stages; null when unused
+  LabTap* tap = nullptr;             // SetTap()
   sim::TraceIdMap index;             // trace -> pool slot
   SpanSizer sizer;
   // The last SlotOf() lookup: a tail stage releases a trace's spans one after the other.
@@ -227,20 +228,36 @@ struct SamplingLab::Impl {
   }
 
   // Span `span` (OTLP body `size` bytes; its trace's pool slot `slot`, or kMissing) reaches
-  // stage `stage` of strategy k at `arrival` (past the last stage: stored).
+  // stage `stage` of strategy k at `arrival` (past the last stage: stored). `ot`: the span's
+  // consistent-sampling th/rv as the previous probabilistic_sampler stage rewrote them (upstream
+  // a stage writes them into the span's tracestate, which the next stage reads); nullptr: as the
+  // SDK sent them (the head sampler's th, no rv). A tail_sampling stage in between does not carry
+  // them (lab.h).
   void Deliver(size_t k, size_t stage, const sim::Span& span,
                std::span<const sim::SpanEvent> events, std::span<const sim::SpanLink> links,
-               int64_t arrival, uint32_t size, uint32_t slot) {
+               int64_t arrival, uint32_t size, uint32_t slot,
+               const ProbabilisticInput* ot = nullptr) {
     Strategy& st = strategies[k];
+    if (tap != nullptr && stage == 0) tap->OnArrival(k, span, events, links, arrival);
     if (stage >= st.stages.size()) {
+      if (tap != nullptr) tap->OnStored(k, span);
       Kept(k, size, slot);
       return;
     }
     StageRt& rt = st.stages[stage];
     if (rt.kind == CollectorStage::Kind::kProbabilistic) {
-      const uint64_t th = slot != sim::TraceIdMap::kMissing ? ThresholdOf(slot)[k] : kNoThreshold;
-      ProbabilisticDecision d = rt.prob->Decide(model, span, th);
-      if (d.keep) Deliver(k, stage + 1, span, events, links, arrival, size, slot);
+      ProbabilisticInput in;
+      if (ot != nullptr) {
+        in = *ot;
+      } else if (slot != sim::TraceIdMap::kMissing) {
+        in.threshold = ThresholdOf(slot)[k];
+      }
+      ProbabilisticDecision d = rt.prob->Decide(model, span, in);
+      if (!d.keep) return;
+      ProbabilisticInput out;
+      out.threshold = d.threshold;
+      if (d.has_randomness) out.randomness = d.randomness;
+      Deliver(k, stage + 1, span, events, links, arrival, size, slot, &out);
       return;
     }
     if (rt.kind == CollectorStage::Kind::kDynamic) {  // counted; decided in OnTrace
@@ -382,6 +399,8 @@ struct SamplingLab::Impl {
 SamplingLab::SamplingLab(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SamplingLab::~SamplingLab() = default;
 size_t SamplingLab::strategy_count() const { return impl_->strategies.size(); }
+const StrategyConfig& SamplingLab::strategy(size_t k) const { return impl_->strategies[k].cfg; }
+void SamplingLab::SetTap(LabTap* tap) { impl_->tap = tap; }
 
 sim::Result<std::unique_ptr<SamplingLab>> SamplingLab::Create(
     const sim::Model& model, const sim::FaultPlan* plan, std::vector<StrategyConfig> strategies,
