@@ -278,6 +278,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   SampleCapture capture(200);
   if (!sc.samplers.empty()) {
     sampling::LabOptions lab_options;
+    lab_options.start_unix_nanos = sc.start_unix_nanos;  // tail stages tick on time (issue 10)
     auto created = sampling::SamplingLab::Create(sc.model, faults, sc.samplers, lab_options);
     if (!created.ok()) {
       err << "tracesim run: samplers: " << created.status().message() << "\n";

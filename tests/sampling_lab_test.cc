@@ -174,5 +174,59 @@ TEST(SamplingLabTest, StackedProbabilisticStagesSeeTheRewrittenTraceState) {
   EXPECT_EQ(r.scores[2].spans_kept, r.scores[0].spans_kept) << "fail open: the error keeps it";
 }
 
+// Upstream's tail_sampling decides on a ticker: a trace is decided decision_wait after its first
+// span even when no other span arrives. With LabOptions::start_unix_nanos the lab asks the
+// simulation for time advances and fires the ticks on time (before, only a later span or
+// Finish() did).
+TEST(SamplingLabTest, TailStagesTickOnTimeWithoutFurtherSpans) {
+  auto sc = scenarios::LoadBuiltinScenario("checkout");
+  ASSERT_TRUE(sc.ok());
+  auto strategies = sampling::ParseStrategies(YAML::Load(R"(
+- name: all
+  tail_sampling: {decision_wait: 2s, policies: [{name: all, type: always_sample}]}
+)"),
+                                              "t.yaml", "");
+  ASSERT_TRUE(strategies.ok());
+  struct StoredAt final : sampling::LabTap {
+    void OnArrival(size_t, const sim::Span&, std::span<const sim::SpanEvent>,
+                   std::span<const sim::SpanLink>, int64_t) override {}
+    void OnStored(size_t, const sim::Span&) override { ++stored; }
+    int stored = 0;
+  } tap;
+  const int64_t start = 1'767'225'600'000'000'000;
+  sampling::LabOptions options;
+  options.start_unix_nanos = start;
+  auto lab = sampling::SamplingLab::Create(sc->model, nullptr, *strategies, options);
+  ASSERT_TRUE(lab.ok());
+  sampling::SamplingLab& l = **lab;
+  l.SetTap(&tap);
+  ASSERT_TRUE(l.Interests() & sim::SimulationObserver::kTimeAdvance);
+  sim::Span root;
+  root.trace_id = sim::TraceId{1, 2};
+  root.span_id = 1;
+  root.service = 0;
+  root.start_unix_nano = start + 100'000'000;
+  root.end_unix_nano = start + 500'000'000;  // arrives at 0.5 s: the tail stage starts then
+  root.observer_bits = l.OnSpanStart(sc->model, root, nullptr);
+  l.OnSpanEnd(sc->model, root, {}, {});
+  // The ticker fires at 1.5 s, 2.5 s, 3.5 s. decision_wait 2 s = 2 batches behind the current
+  // one (the batch the trace joined at 0.5 s closes at 1.5 s): decided at the 3.5 s tick.
+  std::vector<int64_t> wakes;
+  while (wakes.size() < 4) {
+    const sim::Time w = l.NextWakeup();
+    wakes.push_back(w.nanos());
+    l.OnTimeAdvance(w);
+    if (tap.stored > 0) break;
+  }
+  EXPECT_EQ(tap.stored, 1) << "decided at its tick, before Finish()";
+  ASSERT_FALSE(wakes.empty());
+  EXPECT_EQ(wakes,
+            (std::vector<int64_t>{1'000'000'000, 1'500'000'000, 2'500'000'000, 3'500'000'000}));
+  // Without a start time the lab does not ask for time advances.
+  auto plain = sampling::SamplingLab::Create(sc->model, nullptr, *strategies, {});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE((*plain)->Interests() & sim::SimulationObserver::kTimeAdvance);
+}
+
 }  // namespace
 }  // namespace tracesim

@@ -8,7 +8,8 @@
 #
 # Cases: every shipped scenario with `samplers:` (each strategy with Collector stages), and every
 # upstream tail_sampling / probabilistic_sampler config the Collector accepts
-# (peers/otelcol/testdata-verdicts.jsonl) as the one strategy of scenarios/checkout-sampling.yaml.
+# (peers/otelcol/testdata-verdicts.jsonl) and every config in peers/lab_oracle/cases, each as the
+# one strategy of scenarios/checkout-sampling.yaml.
 # Runs of ORACLE_DURATION seconds (default 150: the Stripe outage and the start of the slow-db
 # incident). With BASELINE (the ctest), exits 1 when a case agrees less than its baseline row
 # says, when a stateful case leaves its binomial interval, when the two sides saw different
@@ -43,6 +44,16 @@ grep '"verdict":"valid"' "$src/peers/otelcol/testdata-verdicts.jsonl" |
   if ! "$bin" record --scenario "$base_scenario" --collector "$shared/testdata/$rel" \
     --duration "$duration" --out "$runs" 2>>"$runs/record.log"; then
     slug="checkout-sampling_$(basename "$rel" .yaml | tr -c 'A-Za-z0-9\n-' '_')"
+    printf '%s\t%s\n' "$slug" "$(tail -1 "$runs/record.log" | cut -c1-160)" >>"$rejected"
+  fi
+done
+
+# Our own cases (peers/lab_oracle/cases): policies and stage stacks the upstream files do not
+# exercise on checkout's attributes.
+for f in "$src"/peers/lab_oracle/cases/*.yaml; do
+  if ! "$bin" record --scenario "$base_scenario" --collector "$f" --duration "$duration" \
+    --out "$runs" 2>>"$runs/record.log"; then
+    slug="checkout-sampling_$(basename "$f" .yaml | tr -c 'A-Za-z0-9\n-' '_')"
     printf '%s\t%s\n' "$slug" "$(tail -1 "$runs/record.log" | cut -c1-160)" >>"$rejected"
   fi
 done

@@ -151,7 +151,9 @@ int Record(const RecordArgs& a) {
     return 2;
   }
   const sim::FaultPlan* faults = sc.faults.empty() ? nullptr : &sc.faults;
-  auto lab = sampling::SamplingLab::Create(sc.model, faults, sc.samplers, {});
+  sampling::LabOptions lab_options;
+  lab_options.start_unix_nanos = sc.start_unix_nanos;
+  auto lab = sampling::SamplingLab::Create(sc.model, faults, sc.samplers, lab_options);
   if (!lab.ok()) {
     std::cerr << "record: " << lab.status().message() << "\n";
     return 2;

@@ -117,6 +117,7 @@ struct SamplingLab::Impl {
   std::vector<uint64_t> no_head_mask, follow_mask;  // per service (BuildHeadMasks)
   int64_t now = 0;
   bool finished = false;
+  sim::Time wakeup = sim::Time::FromNanos(1'000'000'000);  // NextWakeup()
   // The truth over every trace with exported spans.
   uint64_t traces = 0, error_traces = 0, root_errors = 0;
   std::vector<uint64_t> fault_errors;
@@ -503,6 +504,28 @@ void SamplingLab::OnSpanEnd(const sim::Model&, const sim::Span& span,
     }
   }
   m.FinalizeDue();
+}
+
+uint32_t SamplingLab::Interests() const {
+  const bool ticks = !impl_->tails.empty() && impl_->options.start_unix_nanos != INT64_MIN;
+  return kSpanStart | kSpanEnd | kTraceComplete | (ticks ? kTimeAdvance : 0u);
+}
+
+sim::Time SamplingLab::NextWakeup() const noexcept { return impl_->wakeup; }
+
+void SamplingLab::OnTimeAdvance(sim::Time now) noexcept {
+  Impl& m = *impl_;
+  const int64_t start = m.options.start_unix_nanos;
+  const int64_t unix_now = start + now.nanos();
+  m.now = std::max(m.now, unix_now);
+  m.AdvanceTails(m.now);  // the ticks due, as upstream's ticker fires them
+  m.FinalizeDue();
+  constexpr int64_t kSecond = 1'000'000'000;
+  // Tails that have not started report tick 0: look again in a second.
+  const int64_t next = m.next_tail_tick > m.now && m.next_tail_tick != INT64_MAX
+                           ? m.next_tail_tick - start
+                           : now.nanos() + kSecond;
+  m.wakeup = sim::Time::FromNanos(std::max(next, now.nanos() + 1));
 }
 
 void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {

@@ -81,6 +81,11 @@ struct LabOptions {
   // Bytes after compression / before, for the stored-bytes estimate; the caller measures it
   // (e.g. gzip on encoded OTLP). Default: 0.15.
   double compression_ratio = 0.15;
+  // The simulation's start (SimulationOptions::start_unix_nanos). When set, tail_sampling stages
+  // tick on the simulated clock every second, as upstream's ticker does, also while no span
+  // arrives (the lab asks for time advances); unset, they tick when a span arrives and at
+  // Finish(). Default: unset (INT64_MIN).
+  int64_t start_unix_nanos = INT64_MIN;
   sim::Status Validate() const;
 };
 
@@ -158,14 +163,18 @@ class SamplingLab final : public sim::SimulationObserver {
   ~SamplingLab() override;
 
   // SimulationObserver: span start (it owns the observer word: bit k = strategy k's head
-  // decision), span end and trace complete.
-  uint32_t Interests() const override { return kSpanStart | kSpanEnd | kTraceComplete; }
+  // decision), span end, trace complete and, to tick the tail stages on time, time advance.
+  uint32_t Interests() const override;
   uint64_t OnSpanStart(const sim::Model& model, const sim::Span& span,
                        const sim::Span* parent) noexcept override;
   void OnSpanEnd(const sim::Model& model, const sim::Span& span,
                  std::span<const sim::SpanEvent> events,
                  std::span<const sim::SpanLink> links) noexcept override;
   void OnTrace(const sim::TraceView& trace) noexcept override;
+  // Time advance (only with LabOptions::start_unix_nanos and a tail_sampling stage): the tail
+  // stages' next tick, or a second from now while none has started.
+  sim::Time NextWakeup() const noexcept override;
+  void OnTimeAdvance(sim::Time now) noexcept override;
 
   // Ends the run at `end_unix_nano`: tail stages decide what they hold, every trace is scored.
   void Finish(int64_t end_unix_nano);
