@@ -18,6 +18,7 @@
 #include "cli/load_command.h"
 #include "cli/progress.h"
 #include "cli/receive_command.h"
+#include "config/diagnostics.h"
 #include "config/grammar.h"
 #include "exporter/otlp_json_file_sink.h"
 #include "exporter/otlp_proto.h"
@@ -383,29 +384,6 @@ void AddProblem(const std::string& path, const std::string& message, FileCheck* 
   check->problems.push_back(message.starts_with(path + ":") ? message : path + ": " + message);
 }
 
-// Adds a parser's warning as "FILE: warning: ...". Parsers phrase warnings as "FILE: msg",
-// "FILE:LINE: msg" or "key.path: msg"; the file prefix is replaced and a line becomes "line N".
-void AddWarning(const std::string& path, const std::string& warning, FileCheck* check) {
-  std::string_view rest = warning;
-  if (rest.starts_with(path + ":")) {
-    rest.remove_prefix(path.size() + 1);
-    while (rest.starts_with(' ')) rest.remove_prefix(1);
-  }
-  size_t digits = 0;
-  while (digits < rest.size() && rest[digits] >= '0' && rest[digits] <= '9') ++digits;
-  std::string text;
-  if (digits > 0 && digits < rest.size() && rest[digits] == ':') {
-    text = "line " + std::string(rest.substr(0, digits)) + ":";
-    rest.remove_prefix(digits + 1);
-    // Drop a column ("12:5: msg") the same way.
-    size_t col = 0;
-    while (col < rest.size() && rest[col] >= '0' && rest[col] <= '9') ++col;
-    if (col > 0 && col < rest.size() && rest[col] == ':') rest.remove_prefix(col + 1);
-  }
-  text += std::string(rest);
-  check->warnings.push_back(path + ": warning: " + text);
-}
-
 std::string FormatNumber(double v) {
   std::ostringstream s;
   s << std::setprecision(6) << v;
@@ -520,7 +498,7 @@ void CheckSamplingConfig(const std::string& path, const YAML::Node& root, FileCh
     auto rs = sampling::LoadJaegerV2SamplingYaml(path);
     if (rs.ok()) {
       parts.push_back(DescribeRemoteSampling(*rs));
-      for (const std::string& w : rs->warnings) AddWarning(path, w, check);
+      for (const config::Diagnostic& w : rs->warnings) check->warnings.push_back(w.Format());
     } else {
       AddProblem(path, rs.status().message(), check);
     }
@@ -533,13 +511,14 @@ void CheckSamplingConfig(const std::string& path, const YAML::Node& root, FileCh
   } else {
     for (const sampling::ProcessorBlock& b : *tail) {
       ++processors;
-      auto c = sampling::ParseTailSamplingConfig(b.node, path);
-      if (!c.ok()) {
-        AddProblem(path, c.status().message(), check);
+      config::Diagnostics diag(path);
+      auto c = sampling::ParseTailSamplingConfig(b.Value(), diag);
+      if (!c) {
+        AddProblem(path, diag.ErrorText(), check);
         continue;
       }
       parts.push_back(b.id + " (" + Plural(c->policies.size(), "policy", "policies") + ")");
-      for (const std::string& w : c->warnings) AddWarning(path, w, check);
+      for (const config::Diagnostic& w : diag.Sorted()) check->warnings.push_back(w.Format());
     }
   }
 
@@ -555,19 +534,21 @@ void CheckSamplingConfig(const std::string& path, const YAML::Node& root, FileCh
         LooksLikeProbabilisticBlock(root)) {
       sampling::ProcessorBlock whole;
       whole.id = "probabilistic_sampler";
+      whole.path = whole.id;  // messages name the block as if it were under this key
       whole.node = root;
+      whole.line = whole.column = 1;
       blocks.push_back(std::move(whole));
     }
     for (const sampling::ProcessorBlock& b : blocks) {
       ++processors;
-      auto c = sampling::ParseProbabilisticSamplerConfig(
-          b.node, path, has_processors ? "processors." + b.id : b.id);
-      if (!c.ok()) {
-        AddProblem(path, c.status().message(), check);
+      config::Diagnostics diag(path);
+      auto c = sampling::ParseProbabilisticSamplerConfig(b.Value(), diag);
+      if (!c) {
+        AddProblem(path, diag.ErrorText(), check);
         continue;
       }
-      parts.push_back(b.id + " (" + DescribeProbabilistic(c->config) + ")");
-      for (const std::string& w : c->warnings) AddWarning(path, w, check);
+      parts.push_back(b.id + " (" + DescribeProbabilistic(*c) + ")");
+      for (const config::Diagnostic& w : diag.Sorted()) check->warnings.push_back(w.Format());
     }
   }
 
@@ -645,7 +626,7 @@ bool CheckJaegerJson(const std::string& path, FileCheck* check) {
     return true;
   }
   sampling::JaegerFileStrategyProvider provider(*f, sampling::JaegerFileOptions{});
-  for (const std::string& w : provider.warnings()) AddWarning(path, w, check);
+  for (const config::Diagnostic& w : provider.warnings()) check->warnings.push_back(w.Format());
   size_t operations = 0;
   for (const auto& s : f->service_strategies) operations += s.operation_strategies.size();
   if (f->default_strategy) operations += f->default_strategy->operation_strategies.size();
@@ -701,7 +682,7 @@ int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std
       "(workload:), an OpenTelemetry Collector config (processors: with tail_sampling or\n"
       "probabilistic_sampler), a bare tail_sampling / probabilistic_sampler block, a Jaeger v2\n"
       "config (extensions: remote_sampling) or a Jaeger sampling strategies file (*.json).\n"
-      "Warnings are printed as 'FILE: warning: ...' and do not fail the file.\n"
+      "Warnings are printed as 'FILE:LINE:COL: KEY: warning: ...' and do not fail the file.\n"
       "Exit 0 when every file is valid, 1 when any has problems. See doc/validate.md.\n\nOptions";
   po::options_description desc(caption);
   desc.add_options()("help,h", "show this help")("files", po::value<std::vector<std::string>>(),

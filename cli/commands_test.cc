@@ -212,7 +212,8 @@ TEST(CliTest, ValidateSummarisesSamplingConfigs) {
   EXPECT_TRUE(Contains(w.out, ": warning: ")) << w.out;
   Outcome f = Call(
       {"validate", Shared("jaeger-sampling-strategies/jaeger_v2_all-in-one_file_sampling.yaml")});
-  EXPECT_TRUE(Contains(f.out, ": warning: extensions.remote_sampling.file.path: empty")) << f.out;
+  EXPECT_TRUE(Contains(f.out, ":44:7: extensions.remote_sampling.file.path: warning: empty"))
+      << f.out;
 }
 
 TEST(CliTest, ValidateRejectsInvalidSamplingConfigs) {
@@ -290,7 +291,8 @@ TEST(CliTest, ValidateSamplingEdgeCases) {
       {"warn.yaml",
        "processors:\n  probabilistic_sampler:\n",
        kExitOk,
-       {": warning: processors.probabilistic_sampler: sampling_percentage is not set", ": ok ("}},
+       {":2:3: processors.probabilistic_sampler: warning: sampling_percentage is not set",
+        ": ok ("}},
       {"syntax.json",
        "{\n  \"default_strategy\": {\n    \"param\": 0.5,\n  }\n}\n",
        kExitFailed,
@@ -298,7 +300,7 @@ TEST(CliTest, ValidateSamplingEdgeCases) {
       {"badtype.json",
        "{\"service_strategies\": [{\"service\": \"a\", \"param\": \"x\"}]}",
        kExitFailed,
-       {": service_strategies[0].param"}},
+       {":1:51: service_strategies[0].param: expected a number, got string"}},
       {"empty_object.json", "{}", kExitFailed, {":1:1: cannot tell what this file is"}},
   };
   for (const Case& c : cases) {

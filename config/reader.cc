@@ -14,6 +14,7 @@ namespace tracesim::config {
 
 Node Node::At(const YAML::Node& node, std::string path, const Node& fallback) {
   Node v{node, std::move(path), fallback.line, fallback.col};
+  if (!node.IsDefined()) return v;  // an absent key (yaml-cpp throws on its Mark())
   YAML::Mark mk = node.Mark();
   if (!mk.is_null() && mk.line >= 0) {
     v.line = mk.line + 1;
@@ -95,7 +96,8 @@ Map::Map(Diagnostics& diag, const Node& v, const Keys* allowed) : self_(v) {
     const YAML::Node key_node = it->first;  // copies: iterator values are temporaries
     const YAML::Node value_node = it->second;
     std::string key = key_node.IsScalar() ? key_node.Scalar() : "";
-    Node kv = Node::At(key_node, JoinPath(v.path, key), v);
+    // A key that is not a string is reported under the mapping's own path.
+    Node kv = Node::At(key_node, key.empty() ? v.path : JoinPath(v.path, key), v);
     if (!key_node.IsScalar() || key.empty()) {
       error(kv, "a key must be a non-empty string");
       continue;

@@ -94,19 +94,17 @@ class Loader {
     diag_.Error(at.line, at.col, path, message, "", code);
   }
 
-  // Every problem: the scenario's own sorted by position, then the samplers' (issue 9: they were
-  // dropped when the scenario had problems of its own). Unset-variable warnings go to
-  // Scenario::warnings when the load succeeds.
+  // Every problem, the samplers' included (issue 9: they were dropped when the scenario had
+  // problems of its own), sorted by position: the scenario file's first, then those of files it
+  // references. Warnings (unset variables, sampler findings) go to Scenario::warnings when the
+  // load succeeds.
   sim::Result<Scenario> Finish() {
-    if (!diag_.has_errors() && sampler_problems_.empty()) {
+    if (!diag_.has_errors()) {
       for (const config::Diagnostic& d : diag_.Sorted()) scenario_.warnings.push_back(d);
       return std::move(scenario_);
     }
     // With errors, the warnings stay in the text: an unset variable explains the error it causes.
-    sim::Status own = diag_.ToStatus();
-    std::string msg = own.ok() ? "" : diag_.Text();
-    for (const std::string& p : sampler_problems_) msg += (msg.empty() ? "" : "\n") + p;
-    return Status(own.ok() ? Status::Code::kInvalidArgument : own.code(), std::move(msg));
+    return Status(diag_.ToStatus().code(), diag_.Text());
   }
 
   // The entries of mapping `node` at `path` (config::Map: unknown keys with a did-you-mean,
@@ -192,12 +190,10 @@ class Loader {
       }
       if (f.count("faults")) ParseFaults(f.at("faults"));
       if (f.count("samplers")) {
-        auto st = sampling::ParseStrategies(f.at("samplers").node, source_, base_dir_);
-        if (st.ok()) {
-          s.samplers = std::move(st).value();
-        } else {
-          sampler_problems_.push_back(st.status().message());
-        }
+        const size_t errors_before = diag_.error_count();
+        std::vector<sampling::StrategyConfig> samplers =
+            sampling::ParseStrategies(f.at("samplers"), base_dir_, diag_);
+        if (diag_.error_count() == errors_before) s.samplers = std::move(samplers);
       }
     }
   }
@@ -978,9 +974,6 @@ class Loader {
   Scenario scenario_;
   config::Diagnostics diag_;
   config::Reader reader_;
-  // sampling::ParseStrategies' problems, already "FILE:LINE:COL: ..." lines; they join diag_ when
-  // sampling reports config::Diagnostics.
-  std::vector<std::string> sampler_problems_;
   // Entries dropped for a problem reported at another path (a missing key), so the workload's
   // own checks do not report them again.
   std::set<std::string> errored_paths_;

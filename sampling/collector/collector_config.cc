@@ -6,6 +6,8 @@
 #include <limits>
 #include <sstream>
 
+#include "sim/time.h"
+
 namespace tracesim::sampling {
 namespace {
 
@@ -79,108 +81,110 @@ std::string KindName(YamlScalarKind k) {
   return "?";
 }
 
-// Resolves `n` as a scalar or reports that it is a map/sequence.
-sim::Status ScalarOf(std::string_view source, const YAML::Node& n, std::string_view path,
-                     std::string_view want, YamlScalar* out) {
-  if (!n) {  // an absent key: yaml-cpp returns an invalid node
-    out->kind = YamlScalarKind::kNull;
-    return sim::Status::Ok();
-  }
-  if (n.IsMap() || n.IsSequence()) {
-    return YamlError(source, n, path,
-                     "expected " + std::string(want) + ", got a " +
-                         (n.IsMap() ? std::string("map") : std::string("list")));
-  }
-  *out = ResolveScalar(n);
-  return sim::Status::Ok();
-}
-
 }  // namespace
 
-std::string YamlWhere(std::string_view source, const YAML::Node& node) {
-  std::string out(source);
-  if (!node) return out;
-  YAML::Mark m = node.Mark();
-  if (m.line >= 0) {
-    out += ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-  }
-  return out;
+config::Node ProcessorBlock::Value() const {
+  config::Node at;
+  at.line = line;
+  at.col = column;
+  at.path = path;
+  at.node = node;
+  // An empty block (`tail_sampling:`) is positioned at its key, not where the parser ended it.
+  if (!node.IsDefined() || node.IsNull()) return at;
+  return config::Node::At(node, path, at);
 }
 
-sim::Status YamlError(std::string_view source, const YAML::Node& node, std::string_view path,
-                      std::string_view message) {
-  std::string msg = YamlWhere(source, node);
-  msg += ": ";
-  if (!path.empty()) {
-    msg += path;
-    msg += ": ";
+std::optional<CollectorConfig> CollectorConfig::Load(const std::string& path,
+                                                     config::Diagnostics& diag,
+                                                     const config::EnvLookup& env) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diag.Error(0, 0, "", "cannot open file", "", sim::Status::Code::kNotFound);
+    return std::nullopt;
   }
-  msg += message;
-  return sim::Status::InvalidArgument(std::move(msg));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) {
+    diag.Error(0, 0, "", "read error", "", sim::Status::Code::kIoError);
+    return std::nullopt;
+  }
+  return Parse(ss.str(), diag, env);
+}
+
+std::optional<CollectorConfig> CollectorConfig::Parse(std::string_view yaml,
+                                                      config::Diagnostics& diag,
+                                                      const config::EnvLookup& env) {
+  CollectorConfig c;
+  c.source_ = diag.file();
+  try {
+    c.root_ = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    diag.Error(e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg);
+    return std::nullopt;
+  }
+  if (!c.root_.IsMap()) {
+    diag.Error(0, 0, "", "top level must be a map");
+    return std::nullopt;
+  }
+  if (!config::ExpandEnv(c.root_, diag, env)) return std::nullopt;
+  return c;
 }
 
 sim::Result<CollectorConfig> CollectorConfig::LoadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return sim::Status::NotFound(path + ": cannot open file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return sim::Status::IoError(path + ": read error");
-  return LoadString(ss.str(), path);
+  config::Diagnostics diag(path);
+  std::optional<CollectorConfig> c = Load(path, diag);
+  if (diag.has_errors()) return diag.ToStatus();
+  return std::move(*c);
 }
 
 sim::Result<CollectorConfig> CollectorConfig::LoadString(std::string_view yaml,
                                                          std::string source) {
-  CollectorConfig c;
-  c.source_ = std::move(source);
-  try {
-    c.root_ = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    return sim::Status::InvalidArgument(c.source_ + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                        std::to_string(e.mark.column + 1) +
-                                        ": YAML syntax error: " + e.msg);
-  }
-  if (!c.root_.IsMap()) {
-    return sim::Status::InvalidArgument(c.source_ + ": top level must be a map");
-  }
-  return c;
+  config::Diagnostics diag(std::move(source));
+  std::optional<CollectorConfig> c = Parse(yaml, diag);
+  if (diag.has_errors()) return diag.ToStatus();
+  return std::move(*c);
 }
 
-sim::Result<std::vector<ProcessorBlock>> CollectorConfig::FindProcessors(
-    std::string_view type, std::string_view bare_marker_key) const {
+std::vector<ProcessorBlock> CollectorConfig::FindProcessors(std::string_view type,
+                                                            std::string_view bare_marker_key,
+                                                            config::Diagnostics& diag) const {
   std::vector<ProcessorBlock> out;
-  auto scan = [&](const YAML::Node& map, std::string_view where) -> sim::Status {
+  auto scan = [&](const YAML::Node& map, const std::string& where) {
     for (auto it = map.begin(); it != map.end(); ++it) {
-      if (!it->first.IsScalar()) continue;
-      std::string id = it->first.Scalar();
+      const YAML::Node key = it->first;  // copies: iterator values are temporaries
+      if (!key.IsScalar()) continue;
+      std::string id = key.Scalar();
       size_t slash = id.find('/');
       std::string t = id.substr(0, slash);
       if (t != type) continue;
       std::string name = slash == std::string::npos ? "" : id.substr(slash + 1);
-      if (slash != std::string::npos && name.empty()) {
-        return YamlError(source_, it->first, std::string(where) + id,
-                         "component id has an empty name after '/'");
-      }
       ProcessorBlock b;
       b.id = id;
       b.type = t;
       b.name = name;
       b.node = it->second;
-      b.line = it->first.Mark().line + 1;
-      b.column = it->first.Mark().column + 1;
+      b.line = key.Mark().line + 1;
+      b.column = key.Mark().column + 1;
+      b.path = config::JoinPath(where, id);
+      if (slash != std::string::npos && name.empty()) {
+        diag.Error(b.line, b.column, b.path, "component id has an empty name after '/'");
+        continue;
+      }
       out.push_back(std::move(b));
     }
-    return sim::Status::Ok();
   };
   YAML::Node processors = root_["processors"];
   if (processors) {
     if (processors.IsNull()) return out;
     if (!processors.IsMap()) {
-      return YamlError(source_, processors, "processors", "must be a map of component ids");
+      config::Node at = config::Node::At(processors, "processors", config::Node{});
+      diag.Error(at.line, at.col, at.path, "must be a map of component ids");
+      return out;
     }
-    TRACESIM_RETURN_IF_ERROR(scan(processors, "processors."));
+    scan(processors, "processors");
     return out;
   }
-  TRACESIM_RETURN_IF_ERROR(scan(root_, ""));
+  scan(root_, "");
   if (out.empty() && !bare_marker_key.empty() && root_[std::string(bare_marker_key)]) {
     ProcessorBlock b;
     b.id = std::string(type);
@@ -193,88 +197,12 @@ sim::Result<std::vector<ProcessorBlock>> CollectorConfig::FindProcessors(
   return out;
 }
 
-sim::Result<int64_t> ParseGoDuration(std::string_view text) {
-  auto bad = [&](std::string_view why) {
-    return sim::Status::InvalidArgument("invalid duration \"" + std::string(text) +
-                                        "\": " + std::string(why));
-  };
-  std::string_view s = text;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return int64_t{0};
-  if (s.empty()) return bad("empty");
-  // Accumulate in unsigned to allow exactly -2^63.
-  uint64_t total = 0;
-  const uint64_t kLimit = uint64_t{1} << 63;
-  while (!s.empty()) {
-    // Integer part.
-    uint64_t whole = 0;
-    size_t i = 0;
-    bool overflow = false;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      if (whole > (kLimit - 1) / 10) overflow = true;
-      whole = whole * 10 + static_cast<uint64_t>(s[i] - '0');
-      if (whole > kLimit) overflow = true;
-      ++i;
-    }
-    bool had_whole = i > 0;
-    if (overflow) return bad("overflow");
-    // Fraction.
-    uint64_t frac = 0;
-    double scale = 1;
-    bool had_frac = false;
-    if (i < s.size() && s[i] == '.') {
-      ++i;
-      size_t start = i;
-      while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-        if (frac < (uint64_t{1} << 62) / 10) {
-          frac = frac * 10 + static_cast<uint64_t>(s[i] - '0');
-          scale *= 10;
-        }
-        ++i;
-      }
-      had_frac = i > start;
-    }
-    if (!had_whole && !had_frac) return bad("expected a number");
-    s.remove_prefix(i);
-    // Unit.
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !(s[u] >= '0' && s[u] <= '9')) ++u;
-    std::string_view unit = s.substr(0, u);
-    if (unit.empty()) return bad("missing unit");
-    uint64_t mult;
-    if (unit == "ns") {
-      mult = 1;
-    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
-      mult = 1000;
-    } else if (unit == "ms") {
-      mult = 1000000;
-    } else if (unit == "s") {
-      mult = 1000000000;
-    } else if (unit == "m") {
-      mult = 60ull * 1000000000;
-    } else if (unit == "h") {
-      mult = 3600ull * 1000000000;
-    } else {
-      return bad("unknown unit \"" + std::string(unit) + "\"");
-    }
-    s.remove_prefix(u);
-    if (whole > kLimit / mult) return bad("overflow");
-    uint64_t v = whole * mult;
-    if (had_frac) {
-      // Go: v += uint64(float64(frac) * (float64(unit) / scale)).
-      v += static_cast<uint64_t>(static_cast<double>(frac) * (static_cast<double>(mult) / scale));
-      if (v > kLimit) return bad("overflow");
-    }
-    total += v;
-    if (total > kLimit) return bad("overflow");
-  }
-  if (neg) return static_cast<int64_t>(-static_cast<__int128>(total));
-  if (total > kLimit - 1) return bad("overflow");
-  return static_cast<int64_t>(total);
+sim::Result<std::vector<ProcessorBlock>> CollectorConfig::FindProcessors(
+    std::string_view type, std::string_view bare_marker_key) const {
+  config::Diagnostics diag(source_);
+  std::vector<ProcessorBlock> out = FindProcessors(type, bare_marker_key, diag);
+  if (diag.has_errors()) return diag.ToStatus();
+  return out;
 }
 
 YamlScalar ResolveScalar(const YAML::Node& node) {
@@ -370,152 +298,157 @@ YamlScalar ResolveScalar(const YAML::Node& node) {
   return r;
 }
 
-sim::Status CheckKeys(std::string_view source, const YAML::Node& map, std::string_view path,
-                      std::initializer_list<std::string_view> allowed) {
-  for (auto it = map.begin(); it != map.end(); ++it) {
-    std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string("<non-scalar>");
-    bool ok = false;
-    for (std::string_view a : allowed) ok = ok || a == key;
-    if (!ok) {
-      std::string full = path.empty() ? key : std::string(path) + "." + key;
-      std::string allowed_list;
-      for (std::string_view a : allowed) {
-        if (!allowed_list.empty()) allowed_list += ", ";
-        allowed_list += a;
-      }
-      return YamlError(source, it->first, full,
-                       "unknown key (the Collector decodes strictly; allowed here: " +
-                           (allowed_list.empty() ? std::string("none") : allowed_list) + ")");
-    }
+config::Map CollectorDecoder::Fields(const config::Node& v, const config::Keys& allowed) {
+  if (!v.node.IsDefined() || v.node.IsNull()) {
+    config::Node empty = v;
+    empty.node = YAML::Node(YAML::NodeType::Map);
+    return config::Map(diag(), empty, &allowed);
   }
-  return sim::Status::Ok();
+  if (!v.node.IsMap()) {
+    Error(v, "expected a map, got " + config::Show(v.node));
+    return config::Map();
+  }
+  return config::Map(diag(), v, &allowed);
 }
 
-sim::Status DecodeInt(std::string_view source, const YAML::Node& n, std::string_view path,
-                      int64_t* out) {
+bool CollectorDecoder::Scalar(const config::Node& v, std::string_view want, YamlScalar* out) {
+  if (!v.node.IsDefined()) {  // an absent key
+    out->kind = YamlScalarKind::kNull;
+    return true;
+  }
+  if (v.node.IsMap() || v.node.IsSequence()) {
+    Error(v, "expected " + std::string(want) + ", got a " + (v.node.IsMap() ? "map" : "list"));
+    return false;
+  }
+  *out = ResolveScalar(v.node);
+  return true;
+}
+
+bool CollectorDecoder::Int(const config::Node& v, int64_t* out) {
   YamlScalar s;
-  TRACESIM_RETURN_IF_ERROR(ScalarOf(source, n, path, "an integer", &s));
+  if (!Scalar(v, "an integer", &s)) return false;
   switch (s.kind) {
     case YamlScalarKind::kNull:
-      return sim::Status::Ok();
+      return true;
     case YamlScalarKind::kInt:
-      if (s.u_only)
-        return YamlError(source, n, path, "value " + std::string(s.text) + " overflows int64");
+      if (s.u_only) {
+        Error(v, "value " + std::string(s.text) + " overflows int64");
+        return false;
+      }
       *out = s.i;
-      return sim::Status::Ok();
+      return true;
     case YamlScalarKind::kFloat:
       if (!std::isfinite(s.d) || s.d >= 9.2233720368547758e18 || s.d < -9.2233720368547758e18) {
-        return YamlError(source, n, path, "value " + std::string(s.text) + " overflows int64");
+        Error(v, "value " + std::string(s.text) + " overflows int64");
+        return false;
       }
       *out = static_cast<int64_t>(s.d);  // mapstructure truncates floats into ints
-      return sim::Status::Ok();
+      return true;
     default:
-      return YamlError(
-          source, n, path,
-          "expected an integer, got " + KindName(s.kind) + " \"" + std::string(s.text) + "\"");
+      Error(v, "expected an integer, got " + KindName(s.kind) + " \"" + std::string(s.text) + "\"");
+      return false;
   }
 }
 
-sim::Status DecodeUint(std::string_view source, const YAML::Node& n, std::string_view path,
-                       uint64_t* out) {
+bool CollectorDecoder::Uint(const config::Node& v, uint64_t* out) {
   YamlScalar s;
-  TRACESIM_RETURN_IF_ERROR(ScalarOf(source, n, path, "an unsigned integer", &s));
+  if (!Scalar(v, "an unsigned integer", &s)) return false;
   switch (s.kind) {
     case YamlScalarKind::kNull:
-      return sim::Status::Ok();
+      return true;
     case YamlScalarKind::kInt:
       if (s.u_only) {
         *out = s.u;
-        return sim::Status::Ok();
+        return true;
       }
       if (s.i < 0) {
-        return YamlError(source, n, path,
-                         "value " + std::string(s.text) + " is negative; expected uint64");
+        Error(v, "value " + std::string(s.text) + " is negative; expected uint64");
+        return false;
       }
       *out = static_cast<uint64_t>(s.i);
-      return sim::Status::Ok();
+      return true;
     case YamlScalarKind::kFloat:
       if (!std::isfinite(s.d) || s.d < 0 || s.d >= 1.8446744073709552e19) {
-        return YamlError(source, n, path, "value " + std::string(s.text) + " overflows uint64");
+        Error(v, "value " + std::string(s.text) + " overflows uint64");
+        return false;
       }
       *out = static_cast<uint64_t>(s.d);
-      return sim::Status::Ok();
+      return true;
     default:
-      return YamlError(source, n, path,
-                       "expected an unsigned integer, got " + KindName(s.kind) + " \"" +
-                           std::string(s.text) + "\"");
+      Error(v, "expected an unsigned integer, got " + KindName(s.kind) + " \"" +
+                   std::string(s.text) + "\"");
+      return false;
   }
 }
 
-sim::Status DecodeInt32(std::string_view source, const YAML::Node& n, std::string_view path,
-                        int32_t* out) {
-  int64_t v = *out;
-  TRACESIM_RETURN_IF_ERROR(DecodeInt(source, n, path, &v));
-  if (v < std::numeric_limits<int32_t>::min() || v > std::numeric_limits<int32_t>::max()) {
-    return YamlError(source, n, path, "value " + std::to_string(v) + " overflows int32");
+bool CollectorDecoder::Int32(const config::Node& v, int32_t* out) {
+  int64_t x = *out;
+  if (!Int(v, &x)) return false;
+  if (x < std::numeric_limits<int32_t>::min() || x > std::numeric_limits<int32_t>::max()) {
+    Error(v, "value " + std::to_string(x) + " overflows int32");
+    return false;
   }
-  *out = static_cast<int32_t>(v);
-  return sim::Status::Ok();
+  *out = static_cast<int32_t>(x);
+  return true;
 }
 
-sim::Status DecodeFloat(std::string_view source, const YAML::Node& n, std::string_view path,
-                        double* out) {
+bool CollectorDecoder::Float(const config::Node& v, double* out) {
   YamlScalar s;
-  TRACESIM_RETURN_IF_ERROR(ScalarOf(source, n, path, "a number", &s));
+  if (!Scalar(v, "a number", &s)) return false;
   switch (s.kind) {
     case YamlScalarKind::kNull:
-      return sim::Status::Ok();
+      return true;
     case YamlScalarKind::kInt:
       *out = s.u_only ? static_cast<double>(s.u) : static_cast<double>(s.i);
-      return sim::Status::Ok();
+      return true;
     case YamlScalarKind::kFloat:
       *out = s.d;
-      return sim::Status::Ok();
+      return true;
     default:
-      return YamlError(source, n, path,
-                       "expected a number, got " + KindName(s.kind) + " \"" + std::string(s.text) +
-                           "\" (YAML infinity is .inf; \"+Inf\" is a string and the Collector "
-                           "does not convert strings)");
+      Error(v, "expected a number, got " + KindName(s.kind) + " \"" + std::string(s.text) +
+                   "\" (YAML infinity is .inf; \"+Inf\" is a string and the Collector does not "
+                   "convert strings)");
+      return false;
   }
 }
 
-sim::Status DecodeBool(std::string_view source, const YAML::Node& n, std::string_view path,
-                       bool* out) {
+bool CollectorDecoder::Bool(const config::Node& v, bool* out) {
   YamlScalar s;
-  TRACESIM_RETURN_IF_ERROR(ScalarOf(source, n, path, "a boolean", &s));
-  if (s.kind == YamlScalarKind::kNull) return sim::Status::Ok();
+  if (!Scalar(v, "a boolean", &s)) return false;
+  if (s.kind == YamlScalarKind::kNull) return true;
   if (s.kind != YamlScalarKind::kBool) {
-    return YamlError(source, n, path,
-                     "expected a boolean (true/false), got " + KindName(s.kind) + " \"" +
-                         std::string(s.text) + "\"");
+    Error(v, "expected a boolean (true/false), got " + KindName(s.kind) + " \"" +
+                 std::string(s.text) + "\"");
+    return false;
   }
   *out = s.b;
-  return sim::Status::Ok();
+  return true;
 }
 
-sim::Status DecodeString(std::string_view source, const YAML::Node& n, std::string_view path,
-                         std::string* out) {
+bool CollectorDecoder::String(const config::Node& v, std::string* out) {
   YamlScalar s;
-  TRACESIM_RETURN_IF_ERROR(ScalarOf(source, n, path, "a string", &s));
-  if (s.kind == YamlScalarKind::kNull) return sim::Status::Ok();
+  if (!Scalar(v, "a string", &s)) return false;
+  if (s.kind == YamlScalarKind::kNull) return true;
   if (s.kind != YamlScalarKind::kString) {
-    return YamlError(
-        source, n, path,
-        "expected a string, got " + KindName(s.kind) + " " + std::string(s.text) + " (quote it)");
+    Error(v,
+          "expected a string, got " + KindName(s.kind) + " " + std::string(s.text) + " (quote it)");
+    return false;
   }
   *out = std::string(s.text);
-  return sim::Status::Ok();
+  return true;
 }
 
-sim::Status DecodeStringList(std::string_view source, const YAML::Node& n, std::string_view path,
-                             std::vector<std::string>* out) {
-  if (!n || n.IsNull()) return sim::Status::Ok();
-  if (n.IsMap()) return YamlError(source, n, path, "expected a list of strings, got a map");
+bool CollectorDecoder::StringList(const config::Node& v, std::vector<std::string>* out) {
+  if (!v.node.IsDefined() || v.node.IsNull()) return true;
+  if (v.node.IsMap()) {
+    Error(v, "expected a list of strings, got a map");
+    return false;
+  }
   out->clear();
-  if (n.IsScalar()) {
+  if (v.node.IsScalar()) {
     std::string one;
-    TRACESIM_RETURN_IF_ERROR(DecodeString(source, n, path, &one));
-    if (one.empty()) return sim::Status::Ok();
+    if (!String(v, &one)) return false;
+    if (one.empty()) return true;
     size_t start = 0;
     while (true) {
       size_t comma = one.find(',', start);
@@ -523,37 +456,42 @@ sim::Status DecodeStringList(std::string_view source, const YAML::Node& n, std::
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
-    return sim::Status::Ok();
+    return true;
   }
-  for (size_t i = 0; i < n.size(); ++i) {
-    std::string v;
-    TRACESIM_RETURN_IF_ERROR(
-        DecodeString(source, n[i], std::string(path) + "[" + std::to_string(i) + "]", &v));
-    out->push_back(std::move(v));
+  bool ok = true;
+  for (size_t i = 0; i < v.node.size(); ++i) {
+    std::string s;
+    if (String(v.Item(i), &s)) {
+      out->push_back(std::move(s));
+    } else {
+      ok = false;
+    }
   }
-  return sim::Status::Ok();
+  return ok;
 }
 
-sim::Status DecodeDuration(std::string_view source, const YAML::Node& n, std::string_view path,
-                           int64_t* out_nanos) {
+bool CollectorDecoder::Duration(const config::Node& v, int64_t* out_nanos) {
   YamlScalar s;
-  TRACESIM_RETURN_IF_ERROR(ScalarOf(source, n, path, "a duration", &s));
+  if (!Scalar(v, "a duration", &s)) return false;
   switch (s.kind) {
     case YamlScalarKind::kNull:
-      return sim::Status::Ok();
+      return true;
     case YamlScalarKind::kString: {
-      sim::Result<int64_t> d = ParseGoDuration(s.text);
-      if (!d.ok()) return YamlError(source, n, path, d.status().message());
-      *out_nanos = *d;
-      return sim::Status::Ok();
+      sim::Result<sim::Duration> d = sim::ParseDuration(s.text);
+      if (!d.ok()) {
+        Error(v, d.status().message());
+        return false;
+      }
+      *out_nanos = d->nanos();
+      return true;
     }
     case YamlScalarKind::kInt:
     case YamlScalarKind::kFloat:
       // mapstructure decodes a bare number into time.Duration as nanoseconds.
-      return DecodeInt(source, n, path, out_nanos);
+      return Int(v, out_nanos);
     default:
-      return YamlError(source, n, path,
-                       "expected a duration such as \"10s\", got " + KindName(s.kind));
+      Error(v, "expected a duration such as \"10s\", got " + KindName(s.kind));
+      return false;
   }
 }
 

@@ -4,7 +4,8 @@
 // The Collector reads YAML into a generic map (go-yaml v3 scalar resolution) and decodes it into
 // Go structs with mapstructure: strict (unknown keys are errors), case-sensitive, no weak typing
 // (a quoted "10" is not an integer), string-to-duration and "a,b"-string-to-list hooks. The
-// helpers below reproduce those rules and produce errors as "FILE:LINE:COL: key.path: message".
+// decoder below reproduces those rules and reports problems as config::Diagnostics
+// ("FILE:LINE:COL: key.path: message"); durations use the one grammar (sim::ParseDuration).
 // Thread-compatible; YAML nodes are reference-counted by yaml-cpp.
 #ifndef TRACESIM_SAMPLING_COLLECTOR_CONFIG_H_
 #define TRACESIM_SAMPLING_COLLECTOR_CONFIG_H_
@@ -12,11 +13,14 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
-#include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/diagnostics.h"
+#include "config/env_expand.h"
+#include "config/reader.h"
 #include "sim/status.h"
 
 namespace tracesim::sampling {
@@ -29,20 +33,40 @@ struct ProcessorBlock {
   YAML::Node node;   // the block's value (a map, or null for an empty block)
   int line = 0;      // 1-based position of the block's key (or of the document for a bare block)
   int column = 0;
+  // Key path of the block in its file: "processors.tail_sampling/errors", "tail_sampling" (a
+  // bare top-level block) or "" (the whole document is the block).
+  std::string path;
+
+  // The block as a config::Node (its key path and position), for the Diagnostics-based parsers.
+  config::Node Value() const;
 };
 
-// A loaded Collector config document.
+// A loaded Collector config document. `${env:VAR}`, `${VAR}` and `${env:VAR:-default}` in values
+// are expanded as the Collector's confmap does (config/env_expand.h) when the file is loaded: a
+// config whose variables are set validates, an unset one is a warning naming it.
 class CollectorConfig {
  public:
-  // Loads and parses a YAML file. Errors name the file (and line for syntax errors).
+  // Loads and parses a YAML file, reporting into `diag` (its file name should be `path`): a
+  // missing file (kNotFound), a syntax error, a non-mapping document, env expansion problems.
+  // nullopt on an error.
+  static std::optional<CollectorConfig> Load(const std::string& path, config::Diagnostics& diag,
+                                             const config::EnvLookup& env = config::ProcessEnv());
+  // Parses YAML text; `diag.file()` names it in messages.
+  static std::optional<CollectorConfig> Parse(std::string_view yaml, config::Diagnostics& diag,
+                                              const config::EnvLookup& env = config::ProcessEnv());
+  // The same with a Status at the edge (every problem in its message; warnings dropped).
   static sim::Result<CollectorConfig> LoadFile(const std::string& path);
-  // Parses YAML text; `source` names it in messages.
   static sim::Result<CollectorConfig> LoadString(std::string_view yaml, std::string source);
 
   // Every processor block of component type `type`, in file order. Looks in the top-level
   // `processors:` map; when there is none, accepts a bare document: `type[/name]:` keys at the
   // top level, or (when `bare_marker_key` is non-empty and present at the top level) the whole
-  // document as one block with id `type`. Returns an error when a component id is malformed.
+  // document as one block with id `type`. A malformed component id (`type/`) or a `processors:`
+  // that is not a mapping is reported into `diag` (and the block skipped).
+  std::vector<ProcessorBlock> FindProcessors(std::string_view type,
+                                             std::string_view bare_marker_key,
+                                             config::Diagnostics& diag) const;
+  // The same with a Status at the edge.
   sim::Result<std::vector<ProcessorBlock>> FindProcessors(std::string_view type,
                                                           std::string_view bare_marker_key) const;
 
@@ -55,15 +79,6 @@ class CollectorConfig {
 };
 
 // --- value decoding, as the Collector's confmap/mapstructure does it --------------------------
-
-// "FILE:LINE:COL: path: message" for a node (position omitted when unknown).
-std::string YamlWhere(std::string_view source, const YAML::Node& node);
-sim::Status YamlError(std::string_view source, const YAML::Node& node, std::string_view path,
-                      std::string_view message);
-
-// Go time.ParseDuration: "300ms", "-1.5h", "2h45m", "1h2m3.5s", units ns us µs μs ms s m h;
-// "0" alone is zero. Returns nanoseconds. Errors on overflow, missing unit, empty text.
-sim::Result<int64_t> ParseGoDuration(std::string_view text);
 
 // How go-yaml v3 resolves a plain (unquoted) scalar.
 enum class YamlScalarKind : uint8_t { kNull, kBool, kInt, kFloat, kString };
@@ -81,30 +96,44 @@ struct YamlScalar {
 // .inf/-.inf/.nan). REQUIRES: node.IsScalar() or node.IsNull().
 YamlScalar ResolveScalar(const YAML::Node& node);
 
-// Checks that every key of `map` is in `allowed`; the first unknown key is an error naming
-// path.key and its line ("has invalid keys" in the Collector). REQUIRES: map.IsMap().
-sim::Status CheckKeys(std::string_view source, const YAML::Node& map, std::string_view path,
-                      std::initializer_list<std::string_view> allowed);
+// Decodes values of a Collector config the way mapstructure does, reporting into
+// config::Diagnostics at the value's position and key path (config::Node). Every decoder
+// leaves *out unchanged for a null or absent value (the default stays) and returns false after
+// reporting a problem. Mappings are read with config::Map: unknown keys (the Collector decodes
+// strictly) get a did-you-mean, duplicates are errors. Not thread-safe; one per load.
+class CollectorDecoder {
+ public:
+  explicit CollectorDecoder(config::Diagnostics& diag) : reader_(diag) {}
 
-// Decoders: a null node leaves *out unchanged (the default stays). Type errors name the path.
-sim::Status DecodeInt(std::string_view source, const YAML::Node& n, std::string_view path,
-                      int64_t* out);  // int64; floats truncate (mapstructure)
-sim::Status DecodeUint(std::string_view source, const YAML::Node& n, std::string_view path,
-                       uint64_t* out);  // uint64; negative is an error
-sim::Status DecodeInt32(std::string_view source, const YAML::Node& n, std::string_view path,
-                        int32_t* out);
-sim::Status DecodeFloat(std::string_view source, const YAML::Node& n, std::string_view path,
-                        double* out);  // float64; ints convert; .inf accepted
-sim::Status DecodeBool(std::string_view source, const YAML::Node& n, std::string_view path,
-                       bool* out);
-sim::Status DecodeString(std::string_view source, const YAML::Node& n, std::string_view path,
-                         std::string* out);  // strings only: a plain 123 is an error
-// A sequence of strings, or one string split on "," (mapstructure StringToSliceHookFunc).
-sim::Status DecodeStringList(std::string_view source, const YAML::Node& n, std::string_view path,
-                             std::vector<std::string>* out);
-// time.Duration: a Go duration string, or an integer (nanoseconds, as mapstructure decodes it).
-sim::Status DecodeDuration(std::string_view source, const YAML::Node& n, std::string_view path,
-                           int64_t* out_nanos);
+  config::Reader& reader() { return reader_; }
+  config::Diagnostics& diag() { return reader_.diag(); }
+  void Error(const config::Node& at, std::string_view message) { reader_.Error(at, message); }
+
+  // Whether `v` holds a value (not absent, not null).
+  static bool Present(const config::Node* v) {
+    return v != nullptr && v->node.IsDefined() && !v->node.IsNull();
+  }
+  // The keys of mapping `v` (null: an empty, ok map; not a mapping: reported, not ok).
+  config::Map Fields(const config::Node& v, const config::Keys& allowed);
+
+  bool Int(const config::Node& v, int64_t* out);    // int64; floats truncate (mapstructure)
+  bool Uint(const config::Node& v, uint64_t* out);  // uint64; negative is an error
+  bool Int32(const config::Node& v, int32_t* out);
+  bool Float(const config::Node& v, double* out);  // float64; ints convert; .inf accepted
+  bool Bool(const config::Node& v, bool* out);
+  bool String(const config::Node& v, std::string* out);  // strings only: a plain 123 is an error
+  // A sequence of strings, or one string split on "," (mapstructure StringToSliceHookFunc).
+  bool StringList(const config::Node& v, std::vector<std::string>* out);
+  // time.Duration: a duration string (sim::ParseDuration, Go syntax), or an integer
+  // (nanoseconds, as mapstructure decodes it).
+  bool Duration(const config::Node& v, int64_t* out_nanos);
+
+ private:
+  // Resolves `v` as a scalar; reports a mapping or list ("expected WANT, got a map").
+  bool Scalar(const config::Node& v, std::string_view want, YamlScalar* out);
+
+  config::Reader reader_;
+};
 
 }  // namespace tracesim::sampling
 

@@ -6,8 +6,8 @@
 #include <cmath>
 #include <filesystem>
 #include <limits>
-#include <map>
 
+#include "config/reader.h"
 #include "sampling/core/consistent_tracestate.h"
 #include "sampling/core/head_format.h"
 #include "sim/suggest.h"
@@ -62,35 +62,6 @@ std::optional<Violation> FindViolation(const ProbabilisticSamplerConfig& c) {
                                                std::to_string(c.sampling_precision)};
   }
   return std::nullopt;
-}
-
-// Problems as "SOURCE:LINE:COL: PATH: message".
-class Problems {
- public:
-  explicit Problems(std::string_view source) : source_(source) {}
-  void Add(const YAML::Node& at, const std::string& path, const std::string& msg) {
-    int line = 1, col = 1;
-    YAML::Mark mk = at.Mark();
-    if (!mk.is_null() && mk.line >= 0) {
-      line = mk.line + 1;
-      col = mk.column + 1;
-    }
-    if (!text_.empty()) text_ += "\n";
-    text_ += std::string(source_) + ":" + std::to_string(line) + ":" + std::to_string(col) + ": " +
-             path + ": " + msg;
-  }
-  bool empty() const { return text_.empty(); }
-  sim::Status ToStatus() const { return sim::Status::InvalidArgument(text_); }
-
- private:
-  std::string_view source_;
-  std::string text_;
-};
-
-std::string JoinKeys() {
-  std::string out;
-  for (size_t i = 0; i < kKeys.size(); ++i) out += (i ? ", " : "") + kKeys[i];
-  return out;
 }
 
 enum class Priority { kDefer, kMustSample, kDoNotSample };
@@ -173,152 +144,148 @@ ProbabilisticMode ProbabilisticSamplerConfig::EffectiveMode() const {
   return default_mode == ProbabilisticMode::kUnset ? ProbabilisticMode::kHashSeed : default_mode;
 }
 
-sim::Result<ProbabilisticParse> ParseProbabilisticSamplerConfig(const YAML::Node& block,
-                                                                std::string_view source,
-                                                                std::string_view path) {
-  ProbabilisticParse out;
-  ProbabilisticSamplerConfig& c = out.config;
-  Problems p(source);
-  std::string base(path);
-  std::map<std::string, YAML::Node> key_nodes;
-  if (block.IsDefined() && !block.IsNull()) {
-    if (!block.IsMap()) {
-      p.Add(block, base, "must be a mapping of processor settings");
-      return p.ToStatus();
+namespace {
+
+// Decodes one key's scalar `text` into `c` (the component reads its keys with Go's strconv).
+void DecodeKey(const std::string& key, const config::Node& v, config::Reader& r,
+               ProbabilisticSamplerConfig& c) {
+  const std::string& s = v.node.Scalar();
+  if (key == "sampling_percentage") {
+    double d = 0;
+    if (!ParseGoFloat(s, &d)) {
+      r.Error(v, "cannot parse '" + s + "' as a float32");
+    } else {
+      c.sampling_percentage = static_cast<float>(d);
     }
-    for (auto it = block.begin(); it != block.end(); ++it) {
-      std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
-      std::string kp = base + "." + key;
-      const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
-      if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
-        p.Add(it->first, kp,
-              "invalid key: the Collector rejects unknown keys ('' has invalid keys: " + key + ")" +
-                  sim::DidYouMean(key, kKeys) + " (allowed: " + JoinKeys() + ")");
+  } else if (key == "hash_seed") {
+    int64_t i = 0;
+    if (!ParseGoInt(s, &i) || i < 0 || i > int64_t{0xFFFFFFFF}) {
+      r.Error(v, "cannot parse '" + s + "' as a uint32 (an integer in [0, 4294967295])");
+    } else {
+      c.hash_seed = static_cast<uint32_t>(i);
+    }
+  } else if (key == "mode") {
+    static const config::Keys kModes = {"hash_seed", "proportional", "equalizing"};
+    if (s == "hash_seed") {
+      c.mode = ProbabilisticMode::kHashSeed;
+    } else if (s == "proportional") {
+      c.mode = ProbabilisticMode::kProportional;
+    } else if (s == "equalizing") {
+      c.mode = ProbabilisticMode::kEqualizing;
+    } else if (s.empty()) {
+      c.mode = ProbabilisticMode::kUnset;
+    } else {
+      r.Error(v,
+              "unsupported sampler mode \"" + s + "\"" + sim::DidYouMean(s, kModes) +
+                  " (allowed: hash_seed, proportional, equalizing)",
+              sim::ClosestMatch(s, kModes));
+    }
+  } else if (key == "fail_closed") {
+    if (!ParseGoBool(s, &c.fail_closed)) r.Error(v, "cannot parse '" + s + "' as a bool");
+  } else if (key == "sampling_precision") {
+    int64_t i = 0;
+    if (!ParseGoInt(s, &i) || i < std::numeric_limits<int>::min() ||
+        i > std::numeric_limits<int>::max()) {
+      r.Error(v, "cannot parse '" + s + "' as an int");
+    } else {
+      c.sampling_precision = static_cast<int>(i);
+    }
+  } else if (key == "attribute_source") {
+    c.attribute_source = s;
+  } else if (key == "from_attribute") {
+    c.from_attribute = s;
+  } else if (key == "sampling_priority") {
+    c.sampling_priority = s;
+  }
+}
+
+}  // namespace
+
+std::optional<ProbabilisticSamplerConfig> ParseProbabilisticSamplerConfig(
+    const config::Node& block, config::Diagnostics& diag) {
+  ProbabilisticSamplerConfig c;
+  config::Reader r(diag);
+  const size_t errors_before = diag.error_count();
+  config::Map m;
+  if (block.node.IsDefined() && !block.node.IsNull()) {
+    if (!block.node.IsMap()) {
+      r.Error(block, "must be a mapping of processor settings");
+      return std::nullopt;
+    }
+    m = r.ReadMap(block, &kKeys);  // unknown keys: the Collector decodes strictly
+    for (const config::Map::Entry& e : m.entries()) {
+      if (e.value.node.IsNull()) continue;  // `key:` with no value keeps the default
+      if (!e.value.node.IsScalar()) {
+        r.Error(e.value, std::string("must be a single value, got ") +
+                             (e.value.node.IsMap() ? "a mapping" : "a list"));
         continue;
       }
-      if (key_nodes.count(key)) {
-        p.Add(it->first, kp, "duplicate key");
-        continue;
-      }
-      key_nodes[key] = it->first;
-      if (v.IsNull()) continue;  // `key:` with no value keeps the default
-      if (!v.IsScalar()) {
-        p.Add(v, kp,
-              std::string("must be a single value, got ") + (v.IsMap() ? "a mapping" : "a list"));
-        continue;
-      }
-      const std::string& s = v.Scalar();
-      if (key == "sampling_percentage") {
-        double d = 0;
-        if (!ParseGoFloat(s, &d)) {
-          p.Add(v, kp, "cannot parse '" + s + "' as a float32");
-        } else {
-          c.sampling_percentage = static_cast<float>(d);
-        }
-      } else if (key == "hash_seed") {
-        int64_t i = 0;
-        if (!ParseGoInt(s, &i) || i < 0 || i > int64_t{0xFFFFFFFF}) {
-          p.Add(v, kp, "cannot parse '" + s + "' as a uint32 (an integer in [0, 4294967295])");
-        } else {
-          c.hash_seed = static_cast<uint32_t>(i);
-        }
-      } else if (key == "mode") {
-        if (s == "hash_seed") {
-          c.mode = ProbabilisticMode::kHashSeed;
-        } else if (s == "proportional") {
-          c.mode = ProbabilisticMode::kProportional;
-        } else if (s == "equalizing") {
-          c.mode = ProbabilisticMode::kEqualizing;
-        } else if (s.empty()) {
-          c.mode = ProbabilisticMode::kUnset;
-        } else {
-          p.Add(v, kp,
-                "unsupported sampler mode \"" + s + "\"" +
-                    sim::DidYouMean(s, {"hash_seed", "proportional", "equalizing"}) +
-                    " (allowed: hash_seed, proportional, equalizing)");
-        }
-      } else if (key == "fail_closed") {
-        if (!ParseGoBool(s, &c.fail_closed)) p.Add(v, kp, "cannot parse '" + s + "' as a bool");
-      } else if (key == "sampling_precision") {
-        int64_t i = 0;
-        if (!ParseGoInt(s, &i) || i < std::numeric_limits<int>::min() ||
-            i > std::numeric_limits<int>::max()) {
-          p.Add(v, kp, "cannot parse '" + s + "' as an int");
-        } else {
-          c.sampling_precision = static_cast<int>(i);
-        }
-      } else if (key == "attribute_source") {
-        c.attribute_source = s;
-      } else if (key == "from_attribute") {
-        c.from_attribute = s;
-      } else if (key == "sampling_priority") {
-        c.sampling_priority = s;
-      }
+      DecodeKey(e.key, e.value, r, c);
     }
   }
-  if (!p.empty()) return p.ToStatus();
+  if (diag.error_count() != errors_before) return std::nullopt;
   if (std::optional<Violation> v = FindViolation(c)) {
-    auto it = key_nodes.find(v->key);
-    const YAML::Node& at = it != key_nodes.end() ? it->second : block;
-    p.Add(at, base + "." + v->key, v->message);
-    return p.ToStatus();
+    const config::Map::Entry* e = m.Find(v->key);
+    config::Node at = e != nullptr ? e->key_val : block;
+    at.path = config::JoinPath(block.path, v->key);
+    r.Error(at, v->message);
+    return std::nullopt;
   }
-  if (!key_nodes.count("sampling_percentage")) {
-    out.warnings.push_back(base +
-                           ": sampling_percentage is not set; the component's default 0 drops "
-                           "every span");
+  if (m.Find("sampling_percentage") == nullptr) {
+    r.Warning(block, "sampling_percentage is not set; the component's default 0 drops every span");
   } else if (c.sampling_percentage > 100) {
-    out.warnings.push_back(base + ".sampling_percentage: " + FormatGoG(c.sampling_percentage, 32) +
-                           " is treated as 100");
+    r.Warning(m.Find("sampling_percentage")->value,
+              FormatGoG(c.sampling_percentage, 32) + " is treated as 100");
   }
   if (c.hash_seed != 0 && c.EffectiveMode() != ProbabilisticMode::kHashSeed) {
-    out.warnings.push_back(base + ".hash_seed: only used in hash_seed mode (mode is " +
-                           std::string(ProbabilisticModeName(c.EffectiveMode())) + ")");
+    r.Warning(m.Find("hash_seed")->value,
+              "only used in hash_seed mode (mode is " +
+                  std::string(ProbabilisticModeName(c.EffectiveMode())) + ")");
+  }
+  return c;
+}
+
+namespace {
+// Moves the warnings of `diag` after `from` into `out`.
+std::vector<config::Diagnostic> WarningsOf(const config::Diagnostics& diag, size_t from) {
+  std::vector<config::Diagnostic> out;
+  for (size_t i = from; i < diag.items().size(); ++i) {
+    if (diag.items()[i].severity == config::Severity::kWarning) out.push_back(diag.items()[i]);
   }
   return out;
 }
+}  // namespace
 
-sim::Result<std::vector<std::pair<std::string, ProbabilisticParse>>>
-ParseCollectorProbabilisticSamplers(const YAML::Node& root, std::string_view source) {
+sim::Result<ProbabilisticParse> ParseProbabilisticSamplerConfig(const YAML::Node& block,
+                                                                std::string_view source,
+                                                                std::string_view path) {
+  config::Diagnostics diag{std::string(source)};
+  std::optional<ProbabilisticSamplerConfig> c = ParseProbabilisticSamplerConfig(
+      config::Node::At(block, std::string(path), config::Node{}), diag);
+  if (!c) return diag.ToStatus();
+  return ProbabilisticParse{*c, WarningsOf(diag, 0)};
+}
+
+std::vector<std::pair<std::string, ProbabilisticParse>> ParseCollectorProbabilisticSamplers(
+    const CollectorConfig& doc, config::Diagnostics& diag) {
   std::vector<std::pair<std::string, ProbabilisticParse>> out;
-  if (!root.IsMap()) return out;
-  YAML::Node processors = root["processors"];
-  if (!processors.IsDefined() || processors.IsNull()) return out;
-  if (!processors.IsMap()) {
-    Problems p(source);
-    p.Add(processors, "processors", "must be a mapping of component id to settings");
-    return p.ToStatus();
-  }
-  constexpr std::string_view kType = "probabilistic_sampler";
-  for (auto it = processors.begin(); it != processors.end(); ++it) {
-    std::string id = it->first.IsScalar() ? it->first.Scalar() : "";
-    bool match =
-        id == kType || (id.size() > kType.size() + 1 && id.compare(0, kType.size(), kType) == 0 &&
-                        id[kType.size()] == '/');
-    if (!match) continue;
-    TRACESIM_ASSIGN_OR_RETURN(
-        ProbabilisticParse parsed,
-        ParseProbabilisticSamplerConfig(it->second, source, "processors." + id));
-    out.emplace_back(id, std::move(parsed));
+  if (!doc.root()["processors"]) return out;  // only under `processors:`
+  for (const ProcessorBlock& b : doc.FindProcessors("probabilistic_sampler", "", diag)) {
+    const size_t from = diag.items().size();
+    std::optional<ProbabilisticSamplerConfig> c = ParseProbabilisticSamplerConfig(b.Value(), diag);
+    if (c) out.emplace_back(b.id, ProbabilisticParse{*c, WarningsOf(diag, from)});
   }
   return out;
 }
 
 sim::Result<std::vector<std::pair<std::string, ProbabilisticParse>>>
 LoadCollectorProbabilisticSamplers(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) return sim::Status::NotFound(path + ": no such file");
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::ParserException& e) {
-    return sim::Status::InvalidArgument(path + ":" + std::to_string(e.mark.line + 1) + ":" +
-                                        std::to_string(e.mark.column + 1) +
-                                        ": YAML syntax error: " + e.msg);
-  } catch (const YAML::Exception& e) {
-    return sim::Status::IoError(path + ": " + e.what());
-  }
-  return ParseCollectorProbabilisticSamplers(root, path);
+  config::Diagnostics diag(path);
+  std::optional<CollectorConfig> doc = CollectorConfig::Load(path, diag);
+  if (!doc) return diag.ToStatus();
+  auto out = ParseCollectorProbabilisticSamplers(*doc, diag);
+  if (diag.has_errors()) return diag.ToStatus();
+  return out;
 }
 
 uint32_t ProbabilisticHash(std::span<const uint8_t> bytes, uint32_t seed) {

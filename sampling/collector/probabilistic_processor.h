@@ -26,6 +26,9 @@
 #include <utility>
 #include <vector>
 
+#include "config/diagnostics.h"
+#include "config/reader.h"
+#include "sampling/collector/collector_config.h"
 #include "sampling/core/sampler.h"
 #include "sim/model.h"
 #include "sim/span.h"
@@ -78,23 +81,28 @@ struct ProbabilisticSamplerConfig {
 
 struct ProbabilisticParse {
   ProbabilisticSamplerConfig config;
-  std::vector<std::string> warnings;  // e.g. sampling_percentage not set (drops every span)
+  std::vector<config::Diagnostic> warnings;  // e.g. sampling_percentage not set (drops every span)
 };
 
-// Parses one processor block (the mapping under `processors: probabilistic_sampler[/name]`),
-// strictly as the Collector decodes it: unknown keys and wrong types are errors, numbers as Go's
-// YAML + strconv read them (+Inf, .inf, 1e-3, 100_000), then Validate(). Messages are
-// "SOURCE:LINE:COL: PATH.key: message". A null block is the default config.
+// Parses one processor block (the mapping under `processors: probabilistic_sampler[/name]`) at
+// `block` (its key path and position), strictly as the Collector decodes it: unknown keys (with a
+// did-you-mean) and wrong types are errors, numbers as Go's YAML + strconv read them (+Inf, .inf,
+// 1e-3, 100_000), then Validate() at the key it concerns. Every problem goes to `diag`, warnings
+// too; nullopt on an error. A null block is the default config.
+std::optional<ProbabilisticSamplerConfig> ParseProbabilisticSamplerConfig(
+    const config::Node& block, config::Diagnostics& diag);
+// The same at the edge: `path` is the block's key path in `source`.
 sim::Result<ProbabilisticParse> ParseProbabilisticSamplerConfig(const YAML::Node& block,
                                                                 std::string_view source,
                                                                 std::string_view path);
 
 // Every `probabilistic_sampler` and `probabilistic_sampler/<name>` block under `processors:`
 // of a Collector config document, in file order, keyed by component id. A document without
-// any is an empty list. The first invalid block makes the whole load fail.
-sim::Result<std::vector<std::pair<std::string, ProbabilisticParse>>>
-ParseCollectorProbabilisticSamplers(const YAML::Node& root, std::string_view source);
-// Reads and parses a Collector config file (kNotFound / kIoError / kInvalidArgument).
+// any is an empty list. Problems (every block's) go to `diag`; invalid blocks are left out.
+std::vector<std::pair<std::string, ProbabilisticParse>> ParseCollectorProbabilisticSamplers(
+    const CollectorConfig& doc, config::Diagnostics& diag);
+// Reads (expanding ${env:VAR}) and parses a Collector config file (kNotFound / kIoError /
+// kInvalidArgument); any problem fails the load.
 sim::Result<std::vector<std::pair<std::string, ProbabilisticParse>>>
 LoadCollectorProbabilisticSamplers(const std::string& path);
 

@@ -246,7 +246,7 @@ TEST(ProbabilisticProcessorTest, SharedTestdataFiles) {
   const Expect expects[] = {
       {"config.yaml", ""},
       {"invalid.yaml",
-       "invalid.yaml:9:5: processors.probabilistic_sampler/logs.severity: invalid key"},
+       "invalid.yaml:9:5: processors.probabilistic_sampler/logs.severity: unknown key 'severity'"},
       {"invalid_inf.yaml",
        "invalid_inf.yaml:7:5: processors.probabilistic_sampler/traces.sampling_percentage: "
        "sampling rate is invalid: +Inf%"},
@@ -349,7 +349,7 @@ TEST(ProbabilisticProcessorTest, ParserAcceptsGoNumberForms) {
   auto empty = ParseProbabilisticSamplerConfig(YAML::Load("p:")["p"], "c.yaml", "p");
   ASSERT_TRUE(empty.ok());
   ASSERT_EQ(empty->warnings.size(), 1u);
-  EXPECT_TRUE(Contains(empty->warnings[0], "drops every span"));
+  EXPECT_TRUE(Contains(empty->warnings[0].message, "drops every span"));
   // > 100 is 100 (with a warning).
   auto big = ParseProbabilisticSamplerConfig(YAML::Load("p: {sampling_percentage: 150}")["p"],
                                              "c.yaml", "p");

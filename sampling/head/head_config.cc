@@ -7,6 +7,7 @@
 #include <set>
 #include <utility>
 
+#include "config/reader.h"
 #include "sampling/core/head_format.h"
 #include "sampling/head/consistent_probability_sampler.h"
 #include "sim/suggest.h"
@@ -39,172 +40,102 @@ std::vector<std::string> KindNames() {
   return out;
 }
 
-std::string Join(const std::vector<std::string>& items) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
-  return out;
-}
-
-std::string KeyPath(std::string_view path, std::string_view key) {
-  return path.empty() ? std::string(key) : std::string(path) + "." + std::string(key);
-}
-
-// Problems as "SOURCE:LINE:COL: PATH: message", sorted by position.
-class Problems {
- public:
-  explicit Problems(std::string_view source) : source_(source) {}
-  void Add(const YAML::Node& at, const std::string& path, const std::string& msg,
-           bool unsupported = false) {
-    int line = 1, col = 1;
-    YAML::Mark mk = at.Mark();
-    if (!mk.is_null() && mk.line >= 0) {
-      line = mk.line + 1;
-      col = mk.column + 1;
-    }
-    std::string text = std::string(source_) + ":" + std::to_string(line) + ":" +
-                       std::to_string(col) + ": " + (path.empty() ? "" : path + ": ") + msg;
-    items_.push_back({line, col, std::move(text)});
-    if (!unsupported) all_unsupported_ = false;
-  }
-  bool empty() const { return items_.empty(); }
-  sim::Status ToStatus() const {
-    std::vector<Item> sorted = items_;
-    std::stable_sort(sorted.begin(), sorted.end(), [](const Item& a, const Item& b) {
-      return a.line != b.line ? a.line < b.line : a.col < b.col;
-    });
-    std::string out;
-    for (const Item& i : sorted) out += (out.empty() ? "" : "\n") + i.text;
-    return all_unsupported_ ? sim::Status::Unsupported(out) : sim::Status::InvalidArgument(out);
-  }
-
- private:
-  struct Item {
-    int line, col;
-    std::string text;
-  };
-  std::string_view source_;
-  std::vector<Item> items_;
-  bool all_unsupported_ = true;
-};
-
-const std::vector<std::string> kSpecKeys = {
+const config::Keys kSpecKeys = {
     "sampler",           "ratio",    "algorithm",           "precision",
     "traces_per_second", "endpoint", "polling_interval_ms", "initial_sampling_rate"};
+const config::Keys kTopKeys = {
+    "sampler",           "ratio",    "algorithm",           "precision",
+    "traces_per_second", "endpoint", "polling_interval_ms", "initial_sampling_rate",
+    "services"};
 
-bool ScalarOf(const YAML::Node& v, const std::string& path, std::string_view what, Problems* p,
-              std::string* out) {
-  if (!v.IsScalar()) {
-    p->Add(v, path,
-           "must be " + std::string(what) + ", got " +
-               (v.IsMap()        ? "a mapping"
-                : v.IsSequence() ? "a list"
-                                 : "nothing"));
-    return false;
+// The scalar text of `v`, reported when `v` is a mapping, a list or empty.
+std::optional<std::string> ScalarOf(config::Reader& r, const config::Node& v,
+                                    std::string_view what) {
+  if (!v.node.IsScalar()) {
+    r.Error(v, "must be " + std::string(what) + ", got " +
+                   (v.node.IsMap()        ? "a mapping"
+                    : v.node.IsSequence() ? "a list"
+                                          : "nothing"));
+    return std::nullopt;
   }
-  *out = v.Scalar();
-  return true;
+  return v.node.Scalar();
 }
 
-bool NumberOf(const YAML::Node& v, const std::string& path, Problems* p, double* out) {
-  std::string s;
-  if (!ScalarOf(v, path, "a number", p, &s)) return false;
-  if (!ParseGoFloat(s, out)) {
-    p->Add(v, path, "must be a number, got '" + s + "'");
-    return false;
+// Numbers with the SDKs' syntax (Go's strconv, as for OTEL_TRACES_SAMPLER_ARG).
+std::optional<double> NumberOf(config::Reader& r, const config::Node& v) {
+  std::optional<std::string> s = ScalarOf(r, v, "a number");
+  double d = 0;
+  if (!s) return std::nullopt;
+  if (!ParseGoFloat(*s, &d)) {
+    r.Error(v, "must be a number, got '" + *s + "'");
+    return std::nullopt;
   }
-  return true;
+  return d;
 }
 
-bool IntOf(const YAML::Node& v, const std::string& path, Problems* p, int64_t* out) {
-  std::string s;
-  if (!ScalarOf(v, path, "an integer", p, &s)) return false;
-  if (!ParseGoInt(s, out)) {
-    p->Add(v, path, "must be an integer, got '" + s + "'");
-    return false;
+std::optional<int64_t> IntOf(config::Reader& r, const config::Node& v) {
+  std::optional<std::string> s = ScalarOf(r, v, "an integer");
+  int64_t i = 0;
+  if (!s) return std::nullopt;
+  if (!ParseGoInt(*s, &i)) {
+    r.Error(v, "must be an integer, got '" + *s + "'");
+    return std::nullopt;
   }
-  return true;
+  return i;
 }
 
-// Reads the sampler keys of one block into *spec (already holding inherited values); returns
-// the keys set here with their nodes. `services` (top level only) is skipped.
-std::map<std::string, YAML::Node> ParseSpecKeys(const YAML::Node& node, const std::string& path,
-                                                bool top, HeadSamplerSpec* spec, Problems* p) {
-  std::map<std::string, YAML::Node> set;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
-    std::string kp = KeyPath(path, key);
-    const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
-    if (top && key == "services") continue;
-    if (std::find(kSpecKeys.begin(), kSpecKeys.end(), key) == kSpecKeys.end()) {
-      std::vector<std::string> allowed = kSpecKeys;
-      if (top) allowed.push_back("services");
-      p->Add(it->first, kp,
-             "unknown key" + sim::DidYouMean(key, allowed) + " (allowed: " + Join(allowed) + ")");
-      continue;
+// Reads one sampler key into *spec (already holding inherited values).
+void ParseSpecKey(config::Reader& r, const config::Map::Entry& e, HeadSamplerSpec* spec) {
+  const config::Node& v = e.value;
+  if (e.key == "sampler") {
+    std::optional<std::string> s = ScalarOf(r, v, "a sampler name");
+    if (!s) return;
+    if (*s == "xray") {
+      r.diag().Error(v.line, v.col, v.path,
+                     "sampler 'xray' (the AWS X-Ray remote sampler) is not supported", "",
+                     sim::Status::Code::kUnsupported);
+    } else if (!ParseHeadSamplerKind(*s, &spec->kind)) {
+      r.Error(v,
+              "unknown sampler '" + *s + "'" + sim::DidYouMean(*s, KindNames()) +
+                  " (allowed: " + config::JoinList(KindNames()) + ")",
+              sim::ClosestMatch(*s, KindNames()));
     }
-    if (set.count(key)) {
-      p->Add(it->first, kp, "duplicate key");
-      continue;
+  } else if (e.key == "ratio") {
+    if (auto d = NumberOf(r, v)) spec->ratio = *d;
+  } else if (e.key == "algorithm") {
+    std::optional<std::string> s = ScalarOf(r, v, "go, java or python");
+    if (s && !ParseRatioAlgorithm(*s, &spec->algorithm)) {
+      r.Error(v, "unknown algorithm '" + *s + "'" + sim::DidYouMean(*s, {"go", "java", "python"}) +
+                     " (allowed: go, java, python)");
     }
-    set[key] = it->first;
-    if (key == "sampler") {
-      std::string s;
-      if (!ScalarOf(v, kp, "a sampler name", p, &s)) continue;
-      if (s == "xray") {
-        p->Add(v, kp, "sampler 'xray' (the AWS X-Ray remote sampler) is not supported", true);
-      } else if (!ParseHeadSamplerKind(s, &spec->kind)) {
-        p->Add(v, kp,
-               "unknown sampler '" + s + "'" + sim::DidYouMean(s, KindNames()) +
-                   " (allowed: " + Join(KindNames()) + ")");
+  } else if (e.key == "precision") {
+    if (auto i = IntOf(r, v)) {
+      if (*i < 1 || *i > kThresholdHexDigits) {
+        r.Error(v, "must be in [1, 14], got " + std::to_string(*i));
+      } else {
+        spec->precision = static_cast<int>(*i);
       }
-    } else if (key == "ratio") {
-      double d = 0;
-      if (NumberOf(v, kp, p, &d)) spec->ratio = d;
-    } else if (key == "algorithm") {
-      std::string s;
-      if (!ScalarOf(v, kp, "go, java or python", p, &s)) continue;
-      if (!ParseRatioAlgorithm(s, &spec->algorithm)) {
-        p->Add(v, kp,
-               "unknown algorithm '" + s + "'" + sim::DidYouMean(s, {"go", "java", "python"}) +
-                   " (allowed: go, java, python)");
-      }
-    } else if (key == "precision") {
-      int64_t i = 0;
-      if (IntOf(v, kp, p, &i)) {
-        if (i < 1 || i > kThresholdHexDigits) {
-          p->Add(v, kp, "must be in [1, 14], got " + std::to_string(i));
-        } else {
-          spec->precision = static_cast<int>(i);
-        }
-      }
-    } else if (key == "traces_per_second") {
-      double d = 0;
-      if (NumberOf(v, kp, p, &d)) spec->traces_per_second = d;
-    } else if (key == "endpoint") {
-      std::string s;
-      if (ScalarOf(v, kp, "a URL", p, &s)) spec->jaeger.endpoint = s;
-    } else if (key == "polling_interval_ms") {
-      int64_t i = 0;
-      if (IntOf(v, kp, p, &i)) spec->jaeger.polling_interval_ms = i;
-    } else if (key == "initial_sampling_rate") {
-      double d = 0;
-      if (NumberOf(v, kp, p, &d)) spec->jaeger.initial_sampling_rate = d;
     }
+  } else if (e.key == "traces_per_second") {
+    if (auto d = NumberOf(r, v)) spec->traces_per_second = *d;
+  } else if (e.key == "endpoint") {
+    if (auto s = ScalarOf(r, v, "a URL")) spec->jaeger.endpoint = *s;
+  } else if (e.key == "polling_interval_ms") {
+    if (auto i = IntOf(r, v)) spec->jaeger.polling_interval_ms = *i;
+  } else if (e.key == "initial_sampling_rate") {
+    if (auto d = NumberOf(r, v)) spec->jaeger.initial_sampling_rate = *d;
   }
-  return set;
 }
 
 // Range checks and "key not used by this sampler", reported at the keys set in this block.
-void CheckSpec(const HeadSamplerSpec& spec, const std::map<std::string, YAML::Node>& set,
-               const std::string& path, Problems* p) {
-  auto at = [&](const char* key) -> const YAML::Node* {
-    auto it = set.find(key);
-    return it == set.end() ? nullptr : &it->second;
+void CheckSpec(config::Reader& r, const HeadSamplerSpec& spec, const config::Map& set) {
+  auto at = [&](const char* key) -> const config::Node* {
+    const config::Map::Entry* e = set.Find(key);
+    return e == nullptr ? nullptr : &e->key_val;
   };
   std::string kind(HeadSamplerKindName(spec.kind));
   auto unused = [&](const char* key) {
-    if (const YAML::Node* n = at(key))
-      p->Add(*n, KeyPath(path, key), "not used by sampler '" + kind + "'");
+    if (const config::Node* n = at(key)) r.Error(*n, "not used by sampler '" + kind + "'");
   };
   if (!KindUsesRatio(spec.kind)) {
     unused("ratio");
@@ -219,34 +150,42 @@ void CheckSpec(const HeadSamplerSpec& spec, const std::map<std::string, YAML::No
     unused("initial_sampling_rate");
   }
   // Range checks where the value was written (inherited values were checked in their block).
-  if (const YAML::Node* n = at("ratio"); n && KindUsesRatio(spec.kind)) {
+  if (const config::Node* n = at("ratio"); n && KindUsesRatio(spec.kind)) {
     bool ok = KindIsConsistent(spec.kind)
                   ? (spec.ratio == 0 || (spec.ratio >= kMinSamplingProbability && spec.ratio <= 1))
                   : (spec.ratio >= 0 && spec.ratio <= 1);
     if (!ok) {
-      p->Add(*n, KeyPath(path, "ratio"),
-             std::string("must be ") +
-                 (KindIsConsistent(spec.kind) ? "0 or in [2^-56, 1]" : "in [0, 1]") + ", got " +
-                 FormatGoG(spec.ratio));
+      r.Error(*n, std::string("must be ") +
+                      (KindIsConsistent(spec.kind) ? "0 or in [2^-56, 1]" : "in [0, 1]") +
+                      ", got " + FormatGoG(spec.ratio));
     }
   }
-  if (const YAML::Node* n = at("traces_per_second");
+  if (const config::Node* n = at("traces_per_second");
       n && (!std::isfinite(spec.traces_per_second) || spec.traces_per_second < 0)) {
-    p->Add(*n, KeyPath(path, "traces_per_second"),
-           "must be a finite number >= 0, got " + FormatGoG(spec.traces_per_second));
+    r.Error(*n, "must be a finite number >= 0, got " + FormatGoG(spec.traces_per_second));
   }
-  if (const YAML::Node* n = at("endpoint"); n && spec.jaeger.endpoint.empty()) {
-    p->Add(*n, KeyPath(path, "endpoint"), "must not be empty");
+  if (const config::Node* n = at("endpoint"); n && spec.jaeger.endpoint.empty()) {
+    r.Error(*n, "must not be empty");
   }
-  if (const YAML::Node* n = at("polling_interval_ms"); n && spec.jaeger.polling_interval_ms <= 0) {
-    p->Add(*n, KeyPath(path, "polling_interval_ms"),
-           "must be > 0, got " + std::to_string(spec.jaeger.polling_interval_ms));
+  if (const config::Node* n = at("polling_interval_ms");
+      n && spec.jaeger.polling_interval_ms <= 0) {
+    r.Error(*n, "must be > 0, got " + std::to_string(spec.jaeger.polling_interval_ms));
   }
-  if (const YAML::Node* n = at("initial_sampling_rate");
+  if (const config::Node* n = at("initial_sampling_rate");
       n && !(spec.jaeger.initial_sampling_rate >= 0 && spec.jaeger.initial_sampling_rate <= 1)) {
-    p->Add(*n, KeyPath(path, "initial_sampling_rate"),
-           "must be in [0, 1], got " + FormatGoG(spec.jaeger.initial_sampling_rate));
+    r.Error(*n, "must be in [0, 1], got " + FormatGoG(spec.jaeger.initial_sampling_rate));
   }
+}
+
+// Reads the sampler keys of one block (top: `services` is allowed, read by the caller).
+void ParseSpecBlock(config::Reader& r, const config::Node& node, bool top, HeadSamplerSpec* spec) {
+  const size_t errors_before = r.diag().error_count();
+  config::Map set = r.ReadMap(node, top ? &kTopKeys : &kSpecKeys);
+  for (const config::Map::Entry& e : set.entries()) {
+    if (e.key != "services") ParseSpecKey(r, e, spec);
+  }
+  // "not used" and the range checks concern values that read.
+  if (r.diag().error_count() == errors_before) CheckSpec(r, *spec, set);
 }
 
 }  // namespace
@@ -323,51 +262,48 @@ const HeadSamplerSpec& HeadSamplerConfig::ForService(std::string_view service) c
   return it == services.end() ? sampler : it->second;
 }
 
-sim::Result<HeadSamplerConfig> ParseHeadSamplerConfig(const YAML::Node& node,
-                                                      std::string_view source,
-                                                      std::string_view path) {
+std::optional<HeadSamplerConfig> ParseHeadSamplerConfig(const config::Node& node,
+                                                        config::Diagnostics& diag) {
   HeadSamplerConfig config;
-  Problems p(source);
-  std::string base(path);
-  if (!node.IsDefined() || node.IsNull()) return config;  // an empty block: SDK defaults
-  if (!node.IsMap()) {
-    p.Add(node, base, "must be a mapping (sampler, ratio, algorithm, ..., services)");
-    return p.ToStatus();
+  config::Reader r(diag);
+  if (!node.node.IsDefined() || node.node.IsNull()) return config;  // empty: SDK defaults
+  if (!node.node.IsMap()) {
+    r.Error(node, "must be a mapping (sampler, ratio, algorithm, ..., services)");
+    return std::nullopt;
   }
-  std::map<std::string, YAML::Node> set = ParseSpecKeys(node, base, true, &config.sampler, &p);
-  CheckSpec(config.sampler, set, base, &p);
-
-  if (YAML::Node services = node["services"]; services.IsDefined() && !services.IsNull()) {
-    std::string sp = KeyPath(base, "services");
-    if (!services.IsMap()) {
-      p.Add(services, sp, "must be a mapping of service name to sampler settings");
+  const size_t errors_before = diag.error_count();
+  ParseSpecBlock(r, node, true, &config.sampler);
+  if (YAML::Node sv = node.node["services"]; sv.IsDefined() && !sv.IsNull()) {
+    config::Node sp = config::Node::At(sv, config::JoinPath(node.path, "services"), node);
+    if (!sv.IsMap()) {
+      r.Error(sp, "must be a mapping of service name to sampler settings");
     } else {
-      for (auto it = services.begin(); it != services.end(); ++it) {
-        std::string name = it->first.IsScalar() ? it->first.Scalar() : "";
-        std::string kp = sp + "." + name;
-        if (name.empty()) {
-          p.Add(it->first, sp, "service names must be non-empty strings");
-          continue;
-        }
-        if (config.services.count(name)) {
-          p.Add(it->first, kp, "duplicate service");
-          continue;
-        }
+      const config::Map names = r.ReadMap(sp, nullptr);
+      for (const config::Map::Entry& e : names.entries()) {
         HeadSamplerSpec spec = config.sampler;  // unset keys inherit
-        if (!it->second.IsNull()) {
-          if (!it->second.IsMap()) {
-            p.Add(it->second, kp, "must be a mapping (sampler, ratio, ...)");
+        if (!e.value.node.IsNull()) {
+          if (!e.value.node.IsMap()) {
+            r.Error(e.value, "must be a mapping (sampler, ratio, ...)");
             continue;
           }
-          std::map<std::string, YAML::Node> sset = ParseSpecKeys(it->second, kp, false, &spec, &p);
-          CheckSpec(spec, sset, kp, &p);
+          ParseSpecBlock(r, e.value, false, &spec);
         }
-        config.services.emplace(name, spec);
+        config.services.emplace(e.key, spec);
       }
     }
   }
-  if (!p.empty()) return p.ToStatus();
+  if (diag.error_count() != errors_before) return std::nullopt;
   return config;
+}
+
+sim::Result<HeadSamplerConfig> ParseHeadSamplerConfig(const YAML::Node& node,
+                                                      std::string_view source,
+                                                      std::string_view path) {
+  config::Diagnostics diag{std::string(source)};
+  std::optional<HeadSamplerConfig> c =
+      ParseHeadSamplerConfig(config::Node::At(node, std::string(path), config::Node{}), diag);
+  if (!c) return diag.ToStatus();
+  return std::move(*c);
 }
 
 sim::Result<std::unique_ptr<Sampler>> BuildHeadSampler(const HeadSamplerSpec& spec,

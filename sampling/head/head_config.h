@@ -17,10 +17,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/diagnostics.h"
+#include "config/reader.h"
 #include "sampling/core/consistent_tracestate.h"
 #include "sampling/core/sampler.h"
 #include "sampling/head/head_samplers.h"
@@ -95,10 +98,13 @@ struct HeadSamplerConfig {
 };
 
 // Parses a head-sampling YAML block (a mapping; see the file comment and
-// doc/sampling-head.md). `source` names the file and `path` the block's key path in it, for
-// messages "SOURCE:LINE:COL: PATH.key: problem" (one per line, all problems at once).
-// Unknown keys, wrong types, out-of-range values and keys the chosen sampler does not use are
-// errors (kInvalidArgument); `xray` is kUnsupported.
+// doc/sampling-head.md) at `node` (its key path and position), reporting every problem into
+// `diag` ("FILE:LINE:COL: PATH.key: problem"). Unknown keys (with a did-you-mean), wrong types,
+// out-of-range values and keys the chosen sampler does not use are errors (kInvalidArgument);
+// `xray` is kUnsupported. nullopt on an error; a null block is the SDK default.
+std::optional<HeadSamplerConfig> ParseHeadSamplerConfig(const config::Node& node,
+                                                        config::Diagnostics& diag);
+// The same at the edge: `source` names the file and `path` the block's key path in it.
 sim::Result<HeadSamplerConfig> ParseHeadSamplerConfig(const YAML::Node& node,
                                                       std::string_view source,
                                                       std::string_view path);

@@ -103,7 +103,8 @@ head_sampling:
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.status().code(), sim::Status::Code::kInvalidArgument);
   const std::string& m = c.status().message();
-  EXPECT_TRUE(Contains(m, "s.yaml:3:3: head_sampling.ratoi: unknown key (did you mean 'ratio'?)"))
+  EXPECT_TRUE(
+      Contains(m, "s.yaml:3:3: head_sampling.ratoi: unknown key 'ratoi' (did you mean 'ratio'?)"))
       << m;
   EXPECT_TRUE(Contains(m,
                        "s.yaml:5:24: head_sampling.services.payment.sampler: unknown sampler "

@@ -11,6 +11,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "config/env_expand.h"
+#include "config/reader.h"
+#include "sim/suggest.h"
+
 namespace tracesim::sampling {
 
 namespace {
@@ -87,50 +91,6 @@ sim::Status ReadString(std::string_view source, const std::string& path, const j
   if (it == obj.end() || it->is_null()) return sim::Status::Ok();
   TRACESIM_RETURN_IF_ERROR(ExpectType(source, Join(path, key), *it, "a string", it->is_string()));
   *out = it->get<std::string>();
-  return sim::Status::Ok();
-}
-
-void WarnUnknownKeys(const json& obj, const std::string& path,
-                     std::initializer_list<std::string_view> known,
-                     std::vector<std::string>* warnings) {
-  for (auto it = obj.begin(); it != obj.end(); ++it) {
-    bool found = false;
-    for (std::string_view k : known) found = found || it.key() == k;
-    if (!found) {
-      warnings->push_back(Join(path, it.key()) + ": unknown key ignored (Jaeger ignores it too)");
-    }
-  }
-}
-
-sim::Status ParseOperation(std::string_view source, const std::string& path, const json& j,
-                           JaegerFileOperationStrategy* out, std::vector<std::string>* warnings) {
-  TRACESIM_RETURN_IF_ERROR(ExpectType(source, path, j, "an object", j.is_object()));
-  WarnUnknownKeys(j, path, {"operation", "type", "param"}, warnings);
-  TRACESIM_RETURN_IF_ERROR(ReadString(source, path, j, "operation", &out->operation));
-  TRACESIM_RETURN_IF_ERROR(ReadString(source, path, j, "type", &out->type));
-  TRACESIM_RETURN_IF_ERROR(ReadNumber(source, path, j, "param", &out->param));
-  return sim::Status::Ok();
-}
-
-sim::Status ParseService(std::string_view source, const std::string& path, const json& j,
-                         bool is_default, JaegerFileServiceStrategy* out,
-                         std::vector<std::string>* warnings) {
-  TRACESIM_RETURN_IF_ERROR(ExpectType(source, path, j, "an object", j.is_object()));
-  (void)is_default;  // default_strategy has the same shape; its "service" is ignored
-  WarnUnknownKeys(j, path, {"service", "type", "param", "operation_strategies"}, warnings);
-  TRACESIM_RETURN_IF_ERROR(ReadString(source, path, j, "service", &out->service));
-  TRACESIM_RETURN_IF_ERROR(ReadString(source, path, j, "type", &out->type));
-  TRACESIM_RETURN_IF_ERROR(ReadNumber(source, path, j, "param", &out->param));
-  auto it = j.find("operation_strategies");
-  if (it != j.end() && !it->is_null()) {
-    const std::string ops_path = Join(path, "operation_strategies");
-    TRACESIM_RETURN_IF_ERROR(ExpectType(source, ops_path, *it, "an array", it->is_array()));
-    for (size_t i = 0; i < it->size(); ++i) {
-      JaegerFileOperationStrategy op;
-      TRACESIM_RETURN_IF_ERROR(ParseOperation(source, Index(ops_path, i), (*it)[i], &op, warnings));
-      out->operation_strategies.push_back(std::move(op));
-    }
-  }
   return sim::Status::Ok();
 }
 
@@ -315,41 +275,194 @@ sim::Result<ServedStrategy> ParseServedStrategyJson(std::string_view text,
   return s;
 }
 
-sim::Result<JaegerStrategiesFile> ParseStrategiesJson(std::string_view text,
-                                                      std::string_view source) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return PathError(source, "", "failed to unmarshal strategies: not JSON");
+namespace {
+
+// ---- the strategies file: JSON read through yaml-cpp (JSON is YAML flow syntax) so every value
+// has a position and a key path (config::Node); the JSON types are recovered from the YAML
+// nodes: a quoted scalar is a string, plain true/false a boolean, plain null a null, any other
+// plain scalar a number (the text was validated as JSON first).
+
+std::string JsonTypeName(const YAML::Node& n) {
+  if (n.IsMap()) return "object";
+  if (n.IsSequence()) return "array";
+  if (!n.IsDefined() || n.IsNull()) return "null";
+  if (n.Tag() == "!") return "string";
+  const std::string& s = n.Scalar();
+  if (s == "true" || s == "false") return "boolean";
+  return "number";
+}
+
+// Reads the objects of a strategies file into Diagnostics. Unknown keys are warnings (Jaeger
+// ignores them); a value of the wrong JSON type is an error and ends that object's reading.
+class StrategiesReader {
+ public:
+  explicit StrategiesReader(config::Diagnostics& diag) : r_(diag) {}
+
+  bool Expect(const config::Node& v, const char* want, bool ok) {
+    if (!ok) r_.Error(v, std::string("expected ") + want + ", got " + JsonTypeName(v.node));
+    return ok;
+  }
+
+  // The value of `key` in object `obj` (the last one, as Go's decoder keeps), nullopt when
+  // absent or null.
+  std::optional<config::Node> Field(const config::Node& obj, const char* key) {
+    std::optional<config::Node> out;
+    for (auto it = obj.node.begin(); it != obj.node.end(); ++it) {
+      const YAML::Node k = it->first;  // copies: iterator values are temporaries
+      const YAML::Node v = it->second;
+      if (!k.IsScalar() || k.Scalar() != key) continue;
+      out = config::Node::At(v, config::JoinPath(obj.path, key), obj);
+    }
+    if (out && out->node.IsNull()) return std::nullopt;
+    return out;
+  }
+
+  void WarnUnknownKeys(const config::Node& obj, const config::Keys& known) {
+    for (auto it = obj.node.begin(); it != obj.node.end(); ++it) {
+      const YAML::Node k = it->first;
+      const std::string key = k.IsScalar() ? k.Scalar() : "";
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      config::Node at = config::Node::At(k, config::JoinPath(obj.path, key), obj);
+      r_.Warning(at, "unknown key ignored (Jaeger ignores it too)" + sim::DidYouMean(key, known));
+    }
+  }
+
+  bool Number(const config::Node& obj, const char* key, double* out) {
+    std::optional<config::Node> v = Field(obj, key);
+    if (!v) return true;
+    if (!Expect(*v, "a number", JsonTypeName(v->node) == "number")) return false;
+    *out = std::strtod(v->node.Scalar().c_str(), nullptr);
+    return true;
+  }
+
+  bool String(const config::Node& obj, const char* key, std::string* out) {
+    std::optional<config::Node> v = Field(obj, key);
+    if (!v) return true;
+    if (!Expect(*v, "a string", JsonTypeName(v->node) == "string")) return false;
+    *out = v->node.Scalar();
+    return true;
+  }
+
+  bool Operation(const config::Node& j, JaegerFileOperationStrategy* out) {
+    if (!Expect(j, "an object", j.node.IsMap())) return false;
+    WarnUnknownKeys(j, {"operation", "type", "param"});
+    return String(j, "operation", &out->operation) && String(j, "type", &out->type) &&
+           Number(j, "param", &out->param);
+  }
+
+  // default_strategy has the same shape as a service entry; its "service" is ignored.
+  bool Service(const config::Node& j, JaegerFileServiceStrategy* out) {
+    if (!Expect(j, "an object", j.node.IsMap())) return false;
+    WarnUnknownKeys(j, {"service", "type", "param", "operation_strategies"});
+    if (!String(j, "service", &out->service) || !String(j, "type", &out->type) ||
+        !Number(j, "param", &out->param)) {
+      return false;
+    }
+    std::optional<config::Node> ops = Field(j, "operation_strategies");
+    if (!ops) return true;
+    if (!Expect(*ops, "an array", ops->node.IsSequence())) return false;
+    for (size_t i = 0; i < ops->node.size(); ++i) {
+      JaegerFileOperationStrategy op;
+      if (!Operation(ops->Item(i), &op)) return false;
+      out->operation_strategies.push_back(std::move(op));
+    }
+    return true;
+  }
+
+ private:
+  config::Reader r_;
+};
+
+// Validates `text` as JSON (as Jaeger's json.Unmarshal does first); reports a syntax error with
+// its line and column.
+bool CheckJsonSyntax(std::string_view text, config::Diagnostics& diag) {
+  try {
+    (void)json::parse(text);
+    return true;
+  } catch (const json::parse_error& e) {
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      col = text[i] == '\n' ? 1 : col + 1;
+      line += text[i] == '\n';
+    }
+    diag.Error(static_cast<int>(line), static_cast<int>(col), "",
+               "failed to unmarshal strategies: not JSON");
+    return false;
+  }
+}
+
+}  // namespace
+
+std::optional<JaegerStrategiesFile> ParseStrategiesJson(std::string_view text,
+                                                        config::Diagnostics& diag) {
+  if (!CheckJsonSyntax(text, diag)) return std::nullopt;
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {  // JSON that yaml-cpp does not read (not expected)
+    diag.Error(e.mark.line + 1, e.mark.column + 1, "", "failed to read the JSON: " + e.msg);
+    return std::nullopt;
+  }
   JaegerStrategiesFile f;
-  if (j.is_null()) {
+  f.source = diag.file();
+  if (!doc.IsDefined() || doc.IsNull()) {
     f.present = false;
     return f;
   }
-  if (!j.is_object()) {
-    return PathError(source, "",
-                     "failed to unmarshal strategies: expected an object, got " + JsonTypeName(j));
+  const config::Node root = config::Node::Root(doc);
+  if (!doc.IsMap()) {
+    diag.Error(0, 0, "",
+               "failed to unmarshal strategies: expected an object, got " + JsonTypeName(doc));
+    return std::nullopt;
   }
-  WarnUnknownKeys(j, "", {"default_strategy", "service_strategies"}, &f.warnings);
-  if (auto it = j.find("default_strategy"); it != j.end() && !it->is_null()) {
-    JaegerFileServiceStrategy d;
-    TRACESIM_RETURN_IF_ERROR(ParseService(source, "default_strategy", *it, true, &d, &f.warnings));
-    f.default_strategy = std::move(d);
+  const size_t errors_before = diag.error_count();
+  StrategiesReader reader(diag);
+  reader.WarnUnknownKeys(root, {"default_strategy", "service_strategies"});
+  if (std::optional<config::Node> d = reader.Field(root, "default_strategy")) {
+    JaegerFileServiceStrategy s;
+    if (reader.Service(*d, &s)) f.default_strategy = std::move(s);
   }
-  if (auto it = j.find("service_strategies"); it != j.end() && !it->is_null()) {
-    TRACESIM_RETURN_IF_ERROR(
-        ExpectType(source, "service_strategies", *it, "an array", it->is_array()));
-    for (size_t i = 0; i < it->size(); ++i) {
+  if (std::optional<config::Node> list = reader.Field(root, "service_strategies");
+      list && reader.Expect(*list, "an array", list->node.IsSequence())) {
+    for (size_t i = 0; i < list->node.size(); ++i) {
       JaegerFileServiceStrategy s;
-      TRACESIM_RETURN_IF_ERROR(
-          ParseService(source, Index("service_strategies", i), (*it)[i], false, &s, &f.warnings));
-      f.service_strategies.push_back(std::move(s));
+      if (reader.Service(list->Item(i), &s)) f.service_strategies.push_back(std::move(s));
     }
   }
+  if (diag.error_count() != errors_before) return std::nullopt;
   return f;
 }
 
+std::optional<JaegerStrategiesFile> LoadStrategiesFile(const std::string& path,
+                                                       config::Diagnostics& diag) {
+  sim::Result<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) {
+    diag.Error(0, 0, "", text.status().message(), "", text.status().code());
+    return std::nullopt;
+  }
+  return ParseStrategiesJson(*text, diag);
+}
+
+namespace {
+sim::Result<JaegerStrategiesFile> FileWithWarnings(std::optional<JaegerStrategiesFile> f,
+                                                   const config::Diagnostics& diag) {
+  if (!f) return diag.ToStatus();
+  for (const config::Diagnostic& d : diag.Sorted()) {
+    if (d.severity == config::Severity::kWarning) f->warnings.push_back(d);
+  }
+  return std::move(*f);
+}
+}  // namespace
+
+sim::Result<JaegerStrategiesFile> ParseStrategiesJson(std::string_view text,
+                                                      std::string_view source) {
+  config::Diagnostics diag{std::string(source)};
+  return FileWithWarnings(ParseStrategiesJson(text, diag), diag);
+}
+
 sim::Result<JaegerStrategiesFile> LoadStrategiesFile(const std::string& path) {
-  TRACESIM_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
-  return ParseStrategiesJson(text, path);
+  config::Diagnostics diag(path);
+  return FileWithWarnings(LoadStrategiesFile(path, diag), diag);
 }
 
 std::string StrategiesFileToJson(const JaegerStrategiesFile& f, int indent) {
@@ -375,6 +488,16 @@ sim::Status JaegerFileOptions::Validate() const {
   return sim::Status::Ok();
 }
 
+void JaegerFileStrategyProvider::Warn(const std::string& where, const std::string& message) {
+  config::Diagnostic d;
+  d.file = source_;
+  d.path = where;
+  d.severity = config::Severity::kWarning;
+  d.message = message;
+  d.code = sim::Status::Code::kOk;
+  warnings_.push_back(std::move(d));
+}
+
 ServedStrategy JaegerFileStrategyProvider::ParseOne(const std::string& type, double param,
                                                     const std::string& where) {
   ServedStrategy s;
@@ -385,9 +508,8 @@ ServedStrategy JaegerFileStrategyProvider::ParseOne(const std::string& type, dou
     s.type = JaegerStrategyType::kRateLimiting;
     s.max_traces_per_second = TruncToInt32(param);
   } else {
-    warnings_.push_back(where + ": failed to parse sampling strategy type \"" + type +
-                        "\"; serving probabilistic " +
-                        std::to_string(options_.default_sampling_probability));
+    Warn(where, "failed to parse sampling strategy type \"" + type + "\"; serving probabilistic " +
+                    std::to_string(options_.default_sampling_probability));
     s = DefaultServedStrategy(options_.default_sampling_probability);
   }
   return s;
@@ -407,10 +529,9 @@ ServedStrategy JaegerFileStrategyProvider::ParseService(const JaegerFileServiceS
     const std::string op_where = where + ".operation_strategies[" + std::to_string(i) + "]";
     ServedStrategy s = ParseOne(op.type, op.param, op_where);
     if (s.type == JaegerStrategyType::kRateLimiting) {
-      warnings_.push_back(op_where +
-                          ": operation strategies only support probabilistic sampling; '" +
-                          op.operation + "' skipped (falls back to probability " +
-                          std::to_string(ops.default_sampling_probability) + ")");
+      Warn(op_where, "operation strategies only support probabilistic sampling; '" + op.operation +
+                         "' skipped (falls back to probability " +
+                         std::to_string(ops.default_sampling_probability) + ")");
       continue;
     }
     ops.per_operation.push_back({op.operation, s.probabilistic_rate.value_or(0)});
@@ -421,7 +542,9 @@ ServedStrategy JaegerFileStrategyProvider::ParseService(const JaegerFileServiceS
 
 JaegerFileStrategyProvider::JaegerFileStrategyProvider(const JaegerStrategiesFile& file,
                                                        const JaegerFileOptions& options)
-    : options_(options), default_(DefaultServedStrategy(options.default_sampling_probability)) {
+    : options_(options),
+      source_(file.source),
+      default_(DefaultServedStrategy(options.default_sampling_probability)) {
   warnings_ = file.warnings;
   if (!file.present) return;
   if (file.default_strategy) default_ = ParseService(*file.default_strategy, "default_strategy");
@@ -433,10 +556,9 @@ JaegerFileStrategyProvider::JaegerFileStrategyProvider(const JaegerStrategiesFil
       if (!s.operation_sampling) {
         if (!options_.include_default_op_strategies && !s.probabilistic_rate) {
           // Deprecated behaviour: a ratelimiting service does not inherit the defaults.
-          warnings_.push_back(where +
-                              ": default per-operation strategies are not included for "
-                              "ratelimiting service '" +
-                              in.service + "' (includeDefaultOpStrategies is off)");
+          Warn(where,
+               "default per-operation strategies are not included for ratelimiting service '" +
+                   in.service + "' (includeDefaultOpStrategies is off)");
         } else {
           JaegerPerOperationStrategies copy = *default_.operation_sampling;
           if (s.probabilistic_rate) copy.default_sampling_probability = *s.probabilistic_rate;
@@ -503,321 +625,275 @@ sim::Status JaegerAdaptiveOptions::Validate() const {
 
 // ---------------------------------------------------------------------------------------------
 
-sim::Result<sim::Duration> ParseJaegerDuration(std::string_view text) {
-  auto err = [&]() {
-    return sim::Status::InvalidArgument("invalid duration \"" + std::string(text) +
-                                        "\" (Go syntax: 1m30s, 500ms, 2h)");
-  };
-  std::string_view s = text;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return sim::Duration();
-  if (s.empty()) return err();
-  long double total = 0;
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == 0) return err();
-    std::string num(s.substr(0, i));
-    if (num == "." || std::count(num.begin(), num.end(), '.') > 1) return err();
-    s.remove_prefix(i);
-    size_t u = 0;
-    while (u < s.size() && !std::isdigit(static_cast<unsigned char>(s[u])) && s[u] != '.') ++u;
-    std::string_view unit = s.substr(0, u);
-    s.remove_prefix(u);
-    long double mult;
-    if (unit == "ns") {
-      mult = 1;
-    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
-      mult = 1e3;
-    } else if (unit == "ms") {
-      mult = 1e6;
-    } else if (unit == "s") {
-      mult = 1e9;
-    } else if (unit == "m") {
-      mult = 60e9;
-    } else if (unit == "h") {
-      mult = 3600e9;
-    } else {
-      return err();
-    }
-    total += std::strtold(num.c_str(), nullptr) * mult;
-  }
-  if (total > static_cast<long double>(std::numeric_limits<int64_t>::max())) return err();
-  int64_t ns = static_cast<int64_t>(std::llroundl(total));
-  return sim::Duration::Nanos(neg ? -ns : ns);
-}
-
 namespace {
 
-struct YamlCtx {
-  std::string_view source;
-  std::string Where(const YAML::Node& n, const std::string& path) const {
-    std::string s(source);
-    if (n.IsDefined() && n.Mark().line >= 0) s += ":" + std::to_string(n.Mark().line + 1);
-    s += ": " + path;
-    return s;
-  }
-  sim::Status Error(const YAML::Node& n, const std::string& path, const std::string& msg) const {
-    return sim::Status::InvalidArgument(Where(n, path) + ": " + msg);
-  }
-  // Copies a mapping key that must be a plain string (yaml-cpp throws on as<std::string>() of a
-  // sequence or mapping key).
-  sim::Status Key(const YAML::Node& k, const std::string& path, std::string* out) const {
-    if (!k.IsScalar()) return Error(k, path, "a key must be a string");
-    *out = k.Scalar();
-    return sim::Status::Ok();
-  }
-};
+// Jaeger v2 is a Collector: its config decodes strictly (unknown keys are errors).
+const config::Keys kFileKeys = {"path", "default_sampling_probability", "reload_interval"};
+const config::Keys kAdaptiveKeys = {
+    "sampling_store",         "target_samples_per_second",     "delta_tolerance",
+    "calculation_interval",   "aggregation_buckets",           "calculation_buckets",
+    "calculation_delay",      "initial_sampling_probability",  "min_sampling_probability",
+    "min_samples_per_second", "leader_lease_refresh_interval", "follower_lease_refresh_interval"};
+const config::Keys kRemoteSamplingKeys = {"file", "adaptive", "http", "grpc"};
 
-sim::Status YamlDouble(const YamlCtx& c, const YAML::Node& n, const std::string& path,
-                       double* out) {
-  if (n.IsNull()) return sim::Status::Ok();
-  if (!n.IsScalar()) return c.Error(n, path, "expected a number");
-  const std::string& s = n.Scalar();
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size()) {
-    return c.Error(n, path, "expected a number, got \"" + s + "\"");
-  }
-  *out = v;
-  return sim::Status::Ok();
+// Typed reads that leave *out unchanged for a null value; false after reporting a problem.
+bool ReadDouble(config::Reader& r, const config::Node& v, double* out) {
+  if (v.node.IsNull()) return true;
+  std::optional<double> d = r.Number(v);
+  if (d) *out = *d;
+  return d.has_value();
 }
 
-sim::Status YamlInt(const YamlCtx& c, const YAML::Node& n, const std::string& path, int* out) {
-  if (n.IsNull()) return sim::Status::Ok();
-  if (!n.IsScalar()) return c.Error(n, path, "expected an integer");
-  const std::string& s = n.Scalar();
-  char* end = nullptr;
-  long v = std::strtol(s.c_str(), &end, 10);
-  if (s.empty() || end != s.c_str() + s.size() || v < std::numeric_limits<int>::min() ||
-      v > std::numeric_limits<int>::max()) {
-    return c.Error(n, path, "expected an integer, got \"" + s + "\"");
-  }
-  *out = static_cast<int>(v);
-  return sim::Status::Ok();
+bool ReadInt(config::Reader& r, const config::Node& v, int* out) {
+  if (v.node.IsNull()) return true;
+  std::optional<int64_t> i =
+      r.Int(v, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
+  if (i) *out = static_cast<int>(*i);
+  return i.has_value();
 }
 
-sim::Status YamlString(const YamlCtx& c, const YAML::Node& n, const std::string& path,
-                       std::string* out) {
-  if (n.IsNull()) return sim::Status::Ok();
-  if (!n.IsScalar()) return c.Error(n, path, "expected a string");
-  *out = n.Scalar();
-  return sim::Status::Ok();
+bool ReadString(config::Reader& r, const config::Node& v, std::string* out) {
+  if (v.node.IsNull()) return true;
+  std::optional<std::string> s = r.Str(v);
+  if (s) *out = *s;
+  return s.has_value();
 }
 
-sim::Status YamlDuration(const YamlCtx& c, const YAML::Node& n, const std::string& path,
-                         sim::Duration* out) {
-  if (n.IsNull()) return sim::Status::Ok();
-  if (!n.IsScalar()) return c.Error(n, path, "expected a duration");
-  const std::string& s = n.Scalar();
-  // A bare integer is nanoseconds, as mapstructure decodes it into time.Duration.
-  char* end = nullptr;
-  long long v = std::strtoll(s.c_str(), &end, 10);
-  if (!s.empty() && end == s.c_str() + s.size()) {
-    *out = sim::Duration::Nanos(v);
-    return sim::Status::Ok();
-  }
-  auto d = ParseJaegerDuration(s);
-  if (!d.ok()) return c.Error(n, path, d.status().message());
-  *out = *d;
-  return sim::Status::Ok();
-}
-
-sim::Status ParseFileBlock(const YamlCtx& c, const YAML::Node& n, const std::string& path,
-                           JaegerFileOptions* out) {
-  if (n.IsNull()) return sim::Status::Ok();
-  if (!n.IsMap()) return c.Error(n, path, "expected a mapping");
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    std::string key;
-    TRACESIM_RETURN_IF_ERROR(c.Key(it->first, path, &key));
-    const std::string kp = path + "." + key;
-    const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
-    if (key == "path") {
-      TRACESIM_RETURN_IF_ERROR(YamlString(c, v, kp, &out->path));
-    } else if (key == "default_sampling_probability") {
-      TRACESIM_RETURN_IF_ERROR(YamlDouble(c, v, kp, &out->default_sampling_probability));
-    } else if (key == "reload_interval") {
-      TRACESIM_RETURN_IF_ERROR(YamlDuration(c, v, kp, &out->reload_interval));
-    } else {
-      return c.Error(it->first, kp,
-                     "unknown key (valid: path, default_sampling_probability, reload_interval)");
+// A Go duration (sim::ParseDuration), or a bare integer: nanoseconds, as mapstructure decodes
+// it into time.Duration.
+bool ReadDuration(config::Reader& r, const config::Node& v, sim::Duration* out) {
+  if (v.node.IsNull()) return true;
+  if (v.node.IsScalar()) {
+    if (std::optional<int64_t> ns = config::ParseInt(v.node.Scalar())) {
+      *out = sim::Duration::Nanos(*ns);
+      return true;
     }
   }
-  sim::Status st = out->Validate();
-  if (!st.ok()) return sim::Status::InvalidArgument(c.Where(n, path) + "." + st.message());
-  return sim::Status::Ok();
+  std::optional<sim::Duration> d = r.Duration(v, config::Need::kAny);
+  if (d) *out = *d;
+  return d.has_value();
 }
 
-sim::Status ParseAdaptiveBlock(const YamlCtx& c, const YAML::Node& n, const std::string& path,
-                               JaegerAdaptiveOptions* out,
-                               const std::vector<std::string>& skip_keys = {}) {
-  if (n.IsNull()) return sim::Status::Ok();
-  if (!n.IsMap()) return c.Error(n, path, "expected a mapping");
-  for (auto it = n.begin(); it != n.end(); ++it) {
-    std::string key;
-    TRACESIM_RETURN_IF_ERROR(c.Key(it->first, path, &key));
-    if (std::find(skip_keys.begin(), skip_keys.end(), key) != skip_keys.end()) continue;
-    const std::string kp = path + "." + key;
-    const YAML::Node v = it->second;  // a copy: it-> is a temporary proxy
-    sim::Status st;
+// Reports a failing Validate() ("key: message") at the key it names, else at the block.
+void ReportValidate(config::Reader& r, const config::Map& m, const config::Node& block,
+                    const sim::Status& st) {
+  if (st.ok()) return;
+  const std::string& msg = st.message();
+  const size_t colon = msg.find(": ");
+  const std::string key = colon == std::string::npos ? "" : msg.substr(0, colon);
+  if (const config::Map::Entry* e = m.Find(key)) {
+    r.Error(e->value, msg.substr(colon + 2));
+  } else {
+    r.Error(block, msg);
+  }
+}
+
+void ParseFileBlock(config::Reader& r, const config::Node& n, JaegerFileOptions* out) {
+  if (n.node.IsNull()) return;
+  const size_t errors_before = r.diag().error_count();
+  config::Map m = r.ReadMap(n, &kFileKeys);
+  for (const config::Map::Entry& e : m.entries()) {
+    if (e.key == "path") {
+      ReadString(r, e.value, &out->path);
+    } else if (e.key == "default_sampling_probability") {
+      ReadDouble(r, e.value, &out->default_sampling_probability);
+    } else if (e.key == "reload_interval") {
+      ReadDuration(r, e.value, &out->reload_interval);
+    }
+  }
+  if (m.ok() && r.diag().error_count() == errors_before) {
+    ReportValidate(r, m, n, out->Validate());
+  }
+}
+
+void ParseAdaptiveBlock(config::Reader& r, const config::Node& n, JaegerAdaptiveOptions* out,
+                        const std::vector<std::string>& skip_keys = {}) {
+  if (n.node.IsNull()) return;
+  const size_t errors_before = r.diag().error_count();
+  config::Keys allowed = kAdaptiveKeys;
+  allowed.insert(allowed.end(), skip_keys.begin(), skip_keys.end());
+  config::Map m = r.ReadMap(n, &allowed);
+  for (const config::Map::Entry& e : m.entries()) {
+    const config::Node& v = e.value;
+    const std::string& key = e.key;
     if (key == "sampling_store") {
-      st = YamlString(c, v, kp, &out->sampling_store);
+      ReadString(r, v, &out->sampling_store);
     } else if (key == "target_samples_per_second") {
-      st = YamlDouble(c, v, kp, &out->target_samples_per_second);
+      ReadDouble(r, v, &out->target_samples_per_second);
     } else if (key == "delta_tolerance") {
-      st = YamlDouble(c, v, kp, &out->delta_tolerance);
+      ReadDouble(r, v, &out->delta_tolerance);
     } else if (key == "calculation_interval") {
-      st = YamlDuration(c, v, kp, &out->calculation_interval);
+      ReadDuration(r, v, &out->calculation_interval);
     } else if (key == "aggregation_buckets") {
-      st = YamlInt(c, v, kp, &out->aggregation_buckets);
+      ReadInt(r, v, &out->aggregation_buckets);
     } else if (key == "calculation_buckets") {
-      st = YamlInt(c, v, kp, &out->calculation_buckets);
+      ReadInt(r, v, &out->calculation_buckets);
     } else if (key == "calculation_delay") {
-      st = YamlDuration(c, v, kp, &out->calculation_delay);
+      ReadDuration(r, v, &out->calculation_delay);
     } else if (key == "initial_sampling_probability") {
-      st = YamlDouble(c, v, kp, &out->initial_sampling_probability);
+      ReadDouble(r, v, &out->initial_sampling_probability);
     } else if (key == "min_sampling_probability") {
-      st = YamlDouble(c, v, kp, &out->min_sampling_probability);
+      ReadDouble(r, v, &out->min_sampling_probability);
     } else if (key == "min_samples_per_second") {
-      st = YamlDouble(c, v, kp, &out->min_samples_per_second);
+      ReadDouble(r, v, &out->min_samples_per_second);
     } else if (key == "leader_lease_refresh_interval") {
-      st = YamlDuration(c, v, kp, &out->leader_lease_refresh_interval);
+      ReadDuration(r, v, &out->leader_lease_refresh_interval);
     } else if (key == "follower_lease_refresh_interval") {
-      st = YamlDuration(c, v, kp, &out->follower_lease_refresh_interval);
-    } else {
-      return c.Error(it->first, kp, "unknown key in the adaptive sampling options");
-    }
-    TRACESIM_RETURN_IF_ERROR(st);
+      ReadDuration(r, v, &out->follower_lease_refresh_interval);
+    }  // else a skip key, left to the caller
   }
-  sim::Status st = out->Validate();
-  if (!st.ok()) return sim::Status::InvalidArgument(c.Where(n, path) + "." + st.message());
-  return sim::Status::Ok();
+  if (m.ok() && r.diag().error_count() == errors_before) {
+    ReportValidate(r, m, n, out->Validate());
+  }
 }
 
-sim::Status ParseEndpoint(const YamlCtx& c, const YAML::Node& n, const std::string& path,
-                          std::string* out) {
-  if (!n.IsDefined() || n.IsNull()) return sim::Status::Ok();
-  if (!n.IsMap()) return c.Error(n, path, "expected a mapping");
-  if (n["endpoint"].IsDefined()) {
-    return YamlString(c, n["endpoint"], path + ".endpoint", out);
+void ParseEndpoint(config::Reader& r, const config::Node* n, std::string* out) {
+  if (n == nullptr || n->node.IsNull()) return;
+  config::Map m = r.ReadMap(*n, nullptr);  // the server settings are not modelled
+  if (const config::Node* e = m.Get("endpoint")) ReadString(r, *e, out);
+}
+
+// Whether a traces pipeline of `root`'s service section lists the adaptive_sampling processor.
+bool AdaptiveProcessorInPipeline(config::Reader& r, const config::Node& root) {
+  const config::Node service = config::Node::At(root.node["service"], "service", root);
+  if (!service.node.IsDefined() || service.node.IsNull()) return false;
+  config::Map sm = r.ReadMap(service, nullptr);
+  const config::Node* pipelines = sm.Get("pipelines");
+  if (pipelines == nullptr || !pipelines->node.IsMap()) return false;
+  bool found = false;
+  const config::Map pm = r.ReadMap(*pipelines, nullptr);
+  for (const config::Map::Entry& e : pm.entries()) {
+    if (e.key != "traces" && e.key.rfind("traces/", 0) != 0) continue;
+    if (!e.value.node.IsMap()) continue;
+    const YAML::Node procs = e.value.node["processors"];
+    if (!procs.IsDefined() || !procs.IsSequence()) continue;
+    for (const auto& p : procs) {
+      const std::string pn = p.IsScalar() ? p.Scalar() : "";
+      found = found || pn == "adaptive_sampling" || pn.rfind("adaptive_sampling/", 0) == 0;
+    }
   }
-  return sim::Status::Ok();
+  return found;
+}
+
+// The `extensions.remote_sampling[/name]` entry, reported when missing.
+const config::Map::Entry* FindRemoteSampling(config::Reader& r, const config::Map& ext) {
+  for (const config::Map::Entry& e : ext.entries()) {
+    if (e.key == "remote_sampling" || e.key.rfind("remote_sampling/", 0) == 0) return &e;
+  }
+  return nullptr;
 }
 
 }  // namespace
 
-sim::Result<JaegerRemoteSamplingConfig> ParseJaegerV2SamplingYaml(std::string_view text,
-                                                                  std::string_view source) {
-  YamlCtx c{source};
-  YAML::Node root;
+std::optional<JaegerRemoteSamplingConfig> ParseJaegerV2SamplingYaml(std::string_view text,
+                                                                    config::Diagnostics& diag,
+                                                                    const config::EnvLookup& env) {
+  YAML::Node doc;
   try {
-    root = YAML::Load(std::string(text));
+    doc = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
-    return sim::Status::InvalidArgument(std::string(source) + ":" +
-                                        std::to_string(e.mark.line + 1) + ": " + e.msg);
+    diag.Error(e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg);
+    return std::nullopt;
   }
-  if (!root.IsMap()) {
-    return sim::Status::InvalidArgument(std::string(source) + ": expected a YAML mapping");
+  if (!doc.IsMap()) {
+    diag.Error(0, 0, "", "expected a YAML mapping");
+    return std::nullopt;
   }
-  const YAML::Node ext = root["extensions"];
-  if (!ext.IsDefined() || !ext.IsMap()) {
-    return sim::Status::InvalidArgument(std::string(source) +
-                                        ": extensions: missing (no remote_sampling extension)");
+  if (!config::ExpandEnv(doc, diag, env)) return std::nullopt;
+  const size_t errors_before = diag.error_count();
+  config::Reader r(diag);
+  const config::Node root = config::Node::Root(doc);
+  const config::Node ext = config::Node::At(doc["extensions"], "extensions", root);
+  if (!ext.node.IsDefined() || !ext.node.IsMap()) {
+    diag.Error(0, 0, "extensions", "missing (no remote_sampling extension)");
+    return std::nullopt;
   }
-  YAML::Node rs;
-  std::string rs_key;
-  for (auto it = ext.begin(); it != ext.end(); ++it) {
-    std::string k;
-    TRACESIM_RETURN_IF_ERROR(c.Key(it->first, "extensions", &k));
-    if (k == "remote_sampling" || k.rfind("remote_sampling/", 0) == 0) {
-      rs = it->second;
-      rs_key = "extensions." + k;
-      break;
+  const config::Map ext_map = r.ReadMap(ext, nullptr);
+  const config::Map::Entry* rs_entry = FindRemoteSampling(r, ext_map);
+  if (rs_entry == nullptr) {
+    if (diag.error_count() == errors_before) {
+      diag.Error(0, 0, "extensions.remote_sampling", "missing");
     }
+    return std::nullopt;
   }
-  if (rs_key.empty()) {
-    return sim::Status::InvalidArgument(std::string(source) +
-                                        ": extensions.remote_sampling: missing");
-  }
+  const config::Node& rs = rs_entry->value;
   JaegerRemoteSamplingConfig cfg;
-  if (!rs.IsMap()) return c.Error(rs, rs_key, "expected a mapping with file or adaptive");
-  const YAML::Node file = rs["file"];
-  const YAML::Node adaptive = rs["adaptive"];
-  if (file.IsDefined() && adaptive.IsDefined()) {
-    return c.Error(rs, rs_key, "file and adaptive are mutually exclusive; set only one");
+  if (!rs.node.IsMap()) {
+    r.Error(rs, "expected a mapping with file or adaptive");
+    return std::nullopt;
   }
-  if (!file.IsDefined() && !adaptive.IsDefined()) {
-    return c.Error(rs, rs_key, "one of file or adaptive is required");
-  }
-  for (auto it = rs.begin(); it != rs.end(); ++it) {
-    std::string k;
-    TRACESIM_RETURN_IF_ERROR(c.Key(it->first, rs_key, &k));
-    if (k != "file" && k != "adaptive" && k != "http" && k != "grpc") {
-      return c.Error(it->first, rs_key + "." + k,
-                     "unknown key (valid: file, adaptive, http, grpc)");
-    }
-  }
-  if (file.IsDefined()) {
+  const config::Map rm = r.ReadMap(rs, &kRemoteSamplingKeys);
+  const config::Node* file = rm.Get("file");
+  const config::Node* adaptive = rm.Get("adaptive");
+  if (file != nullptr && adaptive != nullptr) {
+    r.Error(rs, "file and adaptive are mutually exclusive; set only one");
+  } else if (file == nullptr && adaptive == nullptr) {
+    r.Error(rs, "one of file or adaptive is required");
+  } else if (file != nullptr) {
     cfg.mode = JaegerRemoteSamplingConfig::Mode::kFile;
-    TRACESIM_RETURN_IF_ERROR(ParseFileBlock(c, file, rs_key + ".file", &cfg.file));
+    ParseFileBlock(r, *file, &cfg.file);
   } else {
     cfg.mode = JaegerRemoteSamplingConfig::Mode::kAdaptive;
-    TRACESIM_RETURN_IF_ERROR(ParseAdaptiveBlock(c, adaptive, rs_key + ".adaptive", &cfg.adaptive));
+    ParseAdaptiveBlock(r, *adaptive, &cfg.adaptive);
   }
-  TRACESIM_RETURN_IF_ERROR(ParseEndpoint(c, rs["http"], rs_key + ".http", &cfg.http_endpoint));
-  TRACESIM_RETURN_IF_ERROR(ParseEndpoint(c, rs["grpc"], rs_key + ".grpc", &cfg.grpc_endpoint));
-
-  // Is the adaptive_sampling processor in a traces pipeline?
-  const YAML::Node service = root["service"];
-  if (service.IsDefined() && !service.IsNull() && !service.IsMap()) {
-    return c.Error(service, "service", "expected a mapping");
-  }
-  const YAML::Node pipelines = service.IsMap() ? service["pipelines"] : YAML::Node();
-  if (pipelines.IsDefined() && pipelines.IsMap()) {
-    for (auto it = pipelines.begin(); it != pipelines.end(); ++it) {
-      std::string name;
-      TRACESIM_RETURN_IF_ERROR(c.Key(it->first, "service.pipelines", &name));
-      if (name != "traces" && name.rfind("traces/", 0) != 0) continue;
-      const YAML::Node pipeline = it->second;  // a copy: it-> is a temporary proxy
-      if (!pipeline.IsMap()) continue;
-      const YAML::Node procs = pipeline["processors"];
-      if (!procs.IsDefined() || !procs.IsSequence()) continue;
-      for (const auto& p : procs) {
-        const std::string pn = p.IsScalar() ? p.Scalar() : "";
-        if (pn == "adaptive_sampling" || pn.rfind("adaptive_sampling/", 0) == 0) {
-          cfg.adaptive_processor_in_pipeline = true;
-        }
-      }
-    }
-  }
+  ParseEndpoint(r, rm.Get("http"), &cfg.http_endpoint);
+  ParseEndpoint(r, rm.Get("grpc"), &cfg.grpc_endpoint);
+  cfg.adaptive_processor_in_pipeline = AdaptiveProcessorInPipeline(r, root);
+  if (diag.error_count() != errors_before) return std::nullopt;
   if (cfg.mode == JaegerRemoteSamplingConfig::Mode::kAdaptive &&
       !cfg.adaptive_processor_in_pipeline) {
-    cfg.warnings.push_back(std::string(source) + ": " + rs_key +
-                           ".adaptive: no traces pipeline has the adaptive_sampling processor; "
-                           "no throughput will be recorded");
+    r.Warning(*adaptive,
+              "no traces pipeline has the adaptive_sampling processor; no throughput will be "
+              "recorded");
   }
   if (cfg.mode == JaegerRemoteSamplingConfig::Mode::kFile && cfg.file.path.empty()) {
-    cfg.warnings.push_back(std::string(source) + ": " + rs_key +
-                           ".file.path: empty; every service gets probabilistic " +
-                           std::to_string(cfg.file.default_sampling_probability));
+    config::Node at = *file;
+    at.path = config::JoinPath(file->path, "path");
+    r.Warning(at, "empty; every service gets probabilistic " +
+                      std::to_string(cfg.file.default_sampling_probability));
   }
   return cfg;
 }
 
-sim::Result<JaegerRemoteSamplingConfig> LoadJaegerV2SamplingYaml(const std::string& path) {
-  TRACESIM_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
-  return ParseJaegerV2SamplingYaml(text, path);
+namespace {
+sim::Result<JaegerRemoteSamplingConfig> WithWarnings(std::optional<JaegerRemoteSamplingConfig> c,
+                                                     const config::Diagnostics& diag) {
+  if (!c) return diag.ToStatus();
+  for (const config::Diagnostic& d : diag.Sorted()) {
+    if (d.severity == config::Severity::kWarning) c->warnings.push_back(d);
+  }
+  return std::move(*c);
+}
+}  // namespace
+
+sim::Result<JaegerRemoteSamplingConfig> ParseJaegerV2SamplingYaml(std::string_view text,
+                                                                  std::string_view source) {
+  config::Diagnostics diag{std::string(source)};
+  return WithWarnings(ParseJaegerV2SamplingYaml(text, diag), diag);
 }
 
-sim::Status ParseJaegerAdaptiveOptionsYaml(const YAML::Node& node, std::string_view source,
-                                           const std::string& path,
-                                           const std::vector<std::string>& skip_keys,
-                                           JaegerAdaptiveOptions* out) {
-  return ParseAdaptiveBlock(YamlCtx{source}, node, path, out, skip_keys);
+std::optional<JaegerRemoteSamplingConfig> LoadJaegerV2SamplingYaml(const std::string& path,
+                                                                   config::Diagnostics& diag) {
+  sim::Result<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) {
+    diag.Error(0, 0, "", text.status().message(), "", text.status().code());
+    return std::nullopt;
+  }
+  return ParseJaegerV2SamplingYaml(*text, diag);
+}
+
+sim::Result<JaegerRemoteSamplingConfig> LoadJaegerV2SamplingYaml(const std::string& path) {
+  config::Diagnostics diag(path);
+  return WithWarnings(LoadJaegerV2SamplingYaml(path, diag), diag);
+}
+
+bool ParseJaegerAdaptiveOptionsYaml(const config::Node& node,
+                                    const std::vector<std::string>& skip_keys,
+                                    config::Diagnostics& diag, JaegerAdaptiveOptions* out) {
+  const size_t errors_before = diag.error_count();
+  config::Reader r(diag);
+  ParseAdaptiveBlock(r, node, out, skip_keys);
+  return diag.error_count() == errors_before;
 }
 
 }  // namespace tracesim::sampling

@@ -17,12 +17,11 @@
 #include <string_view>
 #include <vector>
 
+#include "config/diagnostics.h"
+#include "config/env_expand.h"
+#include "config/reader.h"
 #include "sim/status.h"
 #include "sim/time.h"
-
-namespace YAML {
-class Node;
-}  // namespace YAML
 
 namespace tracesim::sampling {
 
@@ -86,14 +85,21 @@ struct JaegerStrategiesFile {
   bool present = true;
   std::optional<JaegerFileServiceStrategy> default_strategy;
   std::vector<JaegerFileServiceStrategy> service_strategies;
-  // Problems Jaeger tolerates (unknown keys, unknown types), for the user: "path: message".
-  std::vector<std::string> warnings;
+  // Problems Jaeger tolerates (unknown keys), filled by the Result-returning parsers.
+  std::vector<config::Diagnostic> warnings;
+  std::string source;  // the file name given to the parser, for the provider's warnings
 };
 
 // Parses a strategies document. Like Jaeger's json.Unmarshal it rejects anything that is not an
 // object (bad_strategies.json is the string "nonsense") and values of the wrong JSON type; unlike
-// it, the error names the JSON path ("strategies.json: service_strategies[1].param: expected a
-// number, got string"). Unknown keys are ignored, as Jaeger does, with a warning.
+// it, every problem goes to `diag` with its position and JSON path ("strategies.json:3:50:
+// service_strategies[1].param: expected a number, got string"). Unknown keys are ignored, as
+// Jaeger does, with a warning (and a did-you-mean). nullopt on an error.
+std::optional<JaegerStrategiesFile> ParseStrategiesJson(std::string_view text,
+                                                        config::Diagnostics& diag);
+std::optional<JaegerStrategiesFile> LoadStrategiesFile(const std::string& path,
+                                                       config::Diagnostics& diag);
+// The same at the edge (warnings in JaegerStrategiesFile::warnings).
 sim::Result<JaegerStrategiesFile> ParseStrategiesJson(std::string_view text,
                                                       std::string_view source);
 sim::Result<JaegerStrategiesFile> LoadStrategiesFile(const std::string& path);
@@ -135,16 +141,19 @@ class JaegerFileStrategyProvider {
   }
   // Warnings from parsing and from building (ratelimiting operation entries skipped, unknown
   // types replaced by the default).
-  const std::vector<std::string>& warnings() const { return warnings_; }
+  const std::vector<config::Diagnostic>& warnings() const { return warnings_; }
 
  private:
   ServedStrategy ParseService(const JaegerFileServiceStrategy& s, const std::string& where);
   ServedStrategy ParseOne(const std::string& type, double param, const std::string& where);
+  // A warning at key path `where` of the strategies file (no position: built from parsed data).
+  void Warn(const std::string& where, const std::string& message);
 
   JaegerFileOptions options_;
+  std::string source_;
   ServedStrategy default_;
   std::map<std::string, ServedStrategy, std::less<>> services_;
-  std::vector<std::string> warnings_;
+  std::vector<config::Diagnostic> warnings_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -189,32 +198,35 @@ struct JaegerRemoteSamplingConfig {
   Mode mode = Mode::kFile;
   JaegerFileOptions file;          // mode == kFile
   JaegerAdaptiveOptions adaptive;  // mode == kAdaptive
-  std::string http_endpoint;       // as written ("${env:...:-localhost}:5778"); may be empty
+  std::string http_endpoint;       // after env expansion ("localhost:5778"); may be empty
   std::string grpc_endpoint;
   // True when the traces pipeline lists the adaptive_sampling processor (adaptive mode needs it).
   bool adaptive_processor_in_pipeline = false;
-  std::vector<std::string> warnings;
+  std::vector<config::Diagnostic> warnings;  // filled by the Result-returning parsers
 };
 
-// Parses the remote_sampling extension out of a Jaeger v2 YAML config; everything else in the
-// file is ignored. Errors name "file:line: key.path: message": missing extension, both or neither
-// of file/adaptive, unknown keys inside file/adaptive (the collector decodes strictly), bad
-// durations or numbers, failing Validate().
+// Parses the remote_sampling extension out of a Jaeger v2 YAML config (a Collector config:
+// `${env:VAR}` references are expanded as the Collector does, config/env_expand.h); everything
+// else in the file is ignored. Every problem goes to `diag` ("FILE:LINE:COL: key.path: message"):
+// missing extension, both or neither of file/adaptive, unknown keys inside the extension (the
+// collector decodes strictly), bad durations (sim::ParseDuration, or integer nanoseconds) or
+// numbers, failing Validate(); findings such as an empty file.path are warnings. nullopt on an
+// error.
+std::optional<JaegerRemoteSamplingConfig> ParseJaegerV2SamplingYaml(
+    std::string_view text, config::Diagnostics& diag,
+    const config::EnvLookup& env = config::ProcessEnv());
+std::optional<JaegerRemoteSamplingConfig> LoadJaegerV2SamplingYaml(const std::string& path,
+                                                                   config::Diagnostics& diag);
+// The same at the edge (warnings in JaegerRemoteSamplingConfig::warnings).
 sim::Result<JaegerRemoteSamplingConfig> ParseJaegerV2SamplingYaml(std::string_view text,
                                                                   std::string_view source);
 sim::Result<JaegerRemoteSamplingConfig> LoadJaegerV2SamplingYaml(const std::string& path);
-
-// Parses an `adaptive` block (the keys of the table in doc/sampling-jaeger.md §3) into `out`,
-// which holds the defaults; keys in `skip_keys` are left to the caller. Errors as
-// ParseJaegerV2SamplingYaml's ("SOURCE:LINE: PATH.key: message"), including failing Validate().
-sim::Status ParseJaegerAdaptiveOptionsYaml(const YAML::Node& node, std::string_view source,
-                                           const std::string& path,
-                                           const std::vector<std::string>& skip_keys,
-                                           JaegerAdaptiveOptions* out);
-
-// Parses a Go duration string ("1s", "1m30s", "500ms", "2h", "0") into a sim::Duration (the
-// remote_sampling options). Errors name the text.
-sim::Result<sim::Duration> ParseJaegerDuration(std::string_view text);
+// Parses an `adaptive` block (the keys of the table in doc/sampling-jaeger.md §3) at `node` into
+// `out`, which holds the defaults; keys in `skip_keys` are allowed and left to the caller.
+// Problems go to `diag` (including failing Validate(), at the key it names); false on an error.
+bool ParseJaegerAdaptiveOptionsYaml(const config::Node& node,
+                                    const std::vector<std::string>& skip_keys,
+                                    config::Diagnostics& diag, JaegerAdaptiveOptions* out);
 
 }  // namespace tracesim::sampling
 

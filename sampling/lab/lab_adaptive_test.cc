@@ -177,13 +177,15 @@ TEST(LabAdaptiveConfigTest, JaegerRulesNameTheKey) {
 
 TEST(LabAdaptiveConfigTest, JaegerAdaptiveRulesNameTheKey) {
   ExpectError("- name: x\n  jaeger_adaptive:\n    target_samples: 1\n",
-              {"s.yaml:3: samplers[0].jaeger_adaptive.target_samples: unknown key"});
+              {"s.yaml:3:5: samplers[0].jaeger_adaptive.target_samples: unknown key"});
   ExpectError("- name: x\n  jaeger_adaptive:\n    target_samples_per_second: 0\n",
               {"s.yaml:", "samplers[0].jaeger_adaptive", "target_samples_per_second"});
-  ExpectError("- name: x\n  jaeger_adaptive:\n    calculation_interval: often\n",
-              {"s.yaml:3: samplers[0].jaeger_adaptive.calculation_interval"});
-  ExpectError("- name: x\n  jaeger_adaptive:\n    aggregation_buckets: many\n",
-              {"s.yaml:3: samplers[0].jaeger_adaptive.aggregation_buckets: expected an integer"});
+  ExpectError(
+      "- name: x\n  jaeger_adaptive:\n    calculation_interval: often\n",
+      {"s.yaml:3:27: samplers[0].jaeger_adaptive.calculation_interval: 'often' is not a duration"});
+  ExpectError(
+      "- name: x\n  jaeger_adaptive:\n    aggregation_buckets: many\n",
+      {"s.yaml:3:26: samplers[0].jaeger_adaptive.aggregation_buckets: expected an integer"});
   ExpectError("- name: x\n  jaeger_adaptive:\n    polling_interval: -1s\n",
               {"s.yaml:3:", "samplers[0].jaeger_adaptive.polling_interval: must be > 0"});
   ExpectError("- name: x\n  jaeger_adaptive:\n    write_strategies: ''\n",

@@ -29,14 +29,20 @@
 #include <string_view>
 #include <vector>
 
+#include "config/diagnostics.h"
+#include "config/reader.h"
 #include "sampling/lab/lab.h"
 #include "sim/status.h"
 
 namespace tracesim::sampling {
 
-// Parses the list. `source` names the file in messages ("FILE:LINE:COL: samplers[2].head.ratio:
-// ..."); relative `collector` paths resolve against `base_dir` (empty: the working directory).
-// Every problem of every strategy is reported, one per line.
+// Parses the list at `list` (its key path and position, "samplers"), reporting every problem of
+// every strategy into `diag` ("FILE:LINE:COL: samplers[2].head.ratio: ..."); problems inside a
+// referenced Collector or Jaeger file name that file. Relative `collector` paths resolve against
+// `base_dir` (empty: the working directory). Strategies with a problem are left out.
+std::vector<StrategyConfig> ParseStrategies(const config::Node& list, const std::string& base_dir,
+                                            config::Diagnostics& diag);
+// The same at the edge: `source` names the file, the list sits at key "samplers".
 sim::Result<std::vector<StrategyConfig>> ParseStrategies(const YAML::Node& list,
                                                          std::string_view source,
                                                          const std::string& base_dir);

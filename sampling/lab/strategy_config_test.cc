@@ -79,8 +79,10 @@ TEST(StrategyConfigTest, ProblemsNameTheLineAndKey) {
   ASSERT_FALSE(r.ok());
   const std::string& m = r.status().message();
   for (const char* want :
-       {"s.yaml:3:", "ratio", "s.yaml:4:", "unknown key (did you mean 'name'?)",
-        "missing required key 'name'", "give either 'head' or 'env'", "/no/such/otelcol.yaml",
+       {"s.yaml:3:", "ratio",
+        "s.yaml:4:", "s.yaml:4:4: samplers[2].nme: unknown key 'nme' (did you mean 'name'?)",
+        "missing required key 'name'", "give either 'head' or 'env'",
+        "s.yaml:6:24: samplers[4].collector: /no/such/otelcol.yaml: cannot open file",
         "'processors' picks from a 'collector' file", "nonsense", "OTEL_TRACES_SAMPLR"}) {
     EXPECT_NE(m.find(want), std::string::npos) << want << "\n" << m;
   }

@@ -3,7 +3,8 @@
 // Mirrors the Collector's config structs (spec sampling.md §1.1–1.4): every top-level key, every
 // policy type, the per-position nesting rules (a sub-policy's map only has the blocks its
 // position allows, so e.g. `composite:` inside an `and` sub-policy is an unknown key), strict
-// decoding and the component's validation errors. Messages read "FILE:LINE:COL: key.path: ...".
+// decoding and the component's validation errors. Problems are config::Diagnostics
+// ("FILE:LINE:COL: key.path: message"), every one collected.
 // Plain data; thread-compatible.
 #ifndef TRACESIM_SAMPLING_TAIL_CONFIG_H_
 #define TRACESIM_SAMPLING_TAIL_CONFIG_H_
@@ -11,11 +12,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "config/diagnostics.h"
+#include "config/reader.h"
+#include "sampling/collector/collector_config.h"
 #include "sim/status.h"
 
 namespace tracesim::sampling {
@@ -49,7 +54,8 @@ bool IsStatefulPolicyType(TailPolicyType t);
 struct TailPolicyConfig {
   std::string name;
   TailPolicyType type = TailPolicyType::kAlwaysSample;
-  int line = 0;  // 1-based line of the policy object, for messages
+  int line = 0;  // 1-based line and column of the policy object, for messages (0: unknown)
+  int col = 0;
 
   struct Latency {
     int64_t threshold_ms = 0;        // Default: 0
@@ -125,17 +131,31 @@ struct TailSamplingConfig {
   std::string sampling_strategy = "trace-complete";     // Default: trace-complete (span-ingest)
   int64_t num_shards = 1;                               // Default: 1
 
-  std::string source;                 // file or "<string>", for messages
-  std::string id = "tail_sampling";   // component id the block came from
-  std::vector<std::string> warnings;  // non-fatal findings (e.g. composite allocation quirks)
+  std::string source;                // file or "<string>", for messages
+  std::string id = "tail_sampling";  // component id the block came from
+  // Non-fatal findings (e.g. composite allocation quirks), filled by the Result-returning
+  // parsers; the Diagnostics-based ones report them into their collector instead.
+  std::vector<config::Diagnostic> warnings;
 
-  // The component's validation: names, types, per-policy rules. Parse() calls it.
+  // The component's validation: names, types, per-policy rules ("FILE:LINE:COL: ID.key: ...").
+  // The parsers run the same checks at the values' positions.
   sim::Status Validate() const;
 };
 
-// Parses a tail_sampling block (the map under `processors: tail_sampling[/name]:`).
+// Parses a tail_sampling block (the map under `processors: tail_sampling[/name]:`) at `block`
+// (its key path and position), reporting every problem into `diag` (composite quirks as
+// warnings). nullopt when there was an error. Validation runs once the block decoded, as
+// upstream's Validate() runs after unmarshalling.
+std::optional<TailSamplingConfig> ParseTailSamplingConfig(const config::Node& block,
+                                                          config::Diagnostics& diag);
+// The same at the edge: the block is the document root, `source` names it.
 sim::Result<TailSamplingConfig> ParseTailSamplingConfig(const YAML::Node& block,
                                                         std::string_view source);
+
+// The tail_sampling block `id` of `doc` ("" = the only one; an error when there are several).
+std::optional<TailSamplingConfig> FindTailSamplingConfig(const CollectorConfig& doc,
+                                                         std::string_view id,
+                                                         config::Diagnostics& diag);
 
 // Loads the tail_sampling block `id` ("" = the only one; an error when there are several) from a
 // full Collector config file, a file holding `tail_sampling:` at the top, or a bare block.

@@ -60,7 +60,7 @@ TEST(TailConfigTest, LoadsUpstreamTestConfig) {
   EXPECT_EQ(comp.composite.rate_allocation[1].second, 25);
   // test-composite-policy-3 has no rate_allocation entry: warned (issue #49828).
   ASSERT_EQ(c.warnings.size(), 1u);
-  EXPECT_NE(c.warnings[0].find("test-composite-policy-3"), std::string::npos);
+  EXPECT_NE(c.warnings[0].message.find("test-composite-policy-3"), std::string::npos);
 }
 
 TEST(TailConfigTest, ErrorModeDefaultsToPropagate) {
@@ -157,7 +157,8 @@ void ExpectError(const std::string& yaml, const std::string& needle) {
 
 TEST(TailConfigTest, ValidationErrors) {
   ExpectError("tail_sampling:\n  decision_wiat: 10s\n  policies: [{name: a, type: always_sample}]",
-              "t.yaml:2:3: decision_wiat: unknown key");
+              "t.yaml:2:3: tail_sampling.decision_wiat: unknown key 'decision_wiat' (did you mean "
+              "'decision_wait'?)");
   ExpectError("tail_sampling:\n  policies: []\n", "no policies configured");
   ExpectError(
       "tail_sampling:\n  policies: [{name: a, type: always_sample}, {name: a, type: "
@@ -200,11 +201,45 @@ TEST(TailConfigTest, ValidationErrors) {
   ExpectError(
       "tail_sampling:\n  decision_wait: soon\n  policies: [{name: a, type: "
       "always_sample}]\n",
-      "decision_wait: invalid duration");
+      "t.yaml:2:18: tail_sampling.decision_wait: 'soon' is not a duration");
   ExpectError(
       "tail_sampling:\n  policies: [{name: a, type: string_attribute, string_attribute: "
       "{key: k, values: [\"(\"], enabled_regex_matching: true}}]\n",
       "invalid regular expression");
+}
+
+// One negative test per rule, each with the exact line: every problem of a file is reported at
+// once, at its value's position and full key path.
+TEST(TailConfigTest, EveryProblemWithFileLineAndKeyPath) {
+  sim::Status st = LoadErr(R"(processors:
+  tail_sampling/x:
+    decision_wait: 1m30
+    num_traces: many
+    decision_cache: {sampled_cach_size: 5}
+    policies:
+      - name: slow
+        type: latency
+        latency: {threshold_ms: 1.5e300}
+      - {name: b, type: boolean_attribute, boolean_attribute: {key: k, value: maybe}}
+)");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(
+      st.message(),
+      "t.yaml:3:20: processors.tail_sampling/x.decision_wait: '1m30' is not a duration "
+      "(expected a number and a unit: ns, us, ms, s, m, h)\n"
+      "t.yaml:4:17: processors.tail_sampling/x.num_traces: expected an unsigned integer, got "
+      "string \"many\"\n"
+      "t.yaml:5:22: processors.tail_sampling/x.decision_cache.sampled_cach_size: unknown key "
+      "'sampled_cach_size' (did you mean 'sampled_cache_size'?)\n"
+      "t.yaml:9:33: processors.tail_sampling/x.policies[0].latency.threshold_ms: value "
+      "1.5e300 overflows int64\n"
+      "t.yaml:10:79: processors.tail_sampling/x.policies[1].boolean_attribute.value: expected "
+      "a boolean (true/false), got string \"maybe\"");
+  // Out of range, after decoding: the component's validation, at the value.
+  EXPECT_EQ(LoadErr("tail_sampling:\n  num_shards: 0\n  policies: [{name: a, type: "
+                    "always_sample}]\n")
+                .message(),
+            "t.yaml:2:15: tail_sampling.num_shards: must be at least 1");
 }
 
 TEST(TailConfigTest, NestingRules) {
