@@ -43,15 +43,17 @@ class TokenBucket {
 };
 
 // rate_limiting (v0.161.0 rate_limiting.go): a token bucket of spans, rate spans_per_second,
-// burst 2 x spans_per_second; a trace passes when its span count fits (AllowN). The old
-// per-second counter (spans in the current wall-clock second < spans_per_second) is gone
-// upstream.
+// burst burst_capacity when > 0, else 2 x spans_per_second; a trace passes when its span count fits
+// (AllowN). The old per-second counter (spans in the current wall-clock second < spans_per_second)
+// is gone upstream.
 class RateLimitingPolicy final : public TailPolicy {
  public:
   RateLimitingPolicy(const TailPolicyConfig& config, const TailPolicyOptions& options)
       : TailPolicy(config, options),
         bucket_(static_cast<double>(config.rate_limiting.spans_per_second),
-                2 * static_cast<double>(config.rate_limiting.spans_per_second)) {}
+                static_cast<double>(config.rate_limiting.burst_capacity > 0
+                                        ? config.rate_limiting.burst_capacity
+                                        : 2 * config.rate_limiting.spans_per_second)) {}
 
  private:
   TailDecision Decide(const TailTraceData& t, int64_t now) override {

@@ -274,6 +274,14 @@ TEST_F(TailPolicyTest, RateLimitingTokenBucketWithBurstTwiceTheRate) {
   EXPECT_EQ(Eval(*p, t0 + 20'000'000'000), TailDecision::kNotSampled);  // above the burst: never
   spans_.assign(10, MakeSpan(1, 1, 0, 0, 10));
   EXPECT_EQ(Eval(*p, t0 + 20'000'000'000), TailDecision::kSampled);  // the whole burst
+  // burst_capacity sets the bucket (rate_limiting's key since v0.13x; tracesim rejected it).
+  auto b = Make(
+      "{name: r, type: rate_limiting, rate_limiting: {spans_per_second: 5, burst_capacity: 3}}");
+  spans_.assign(3, MakeSpan(1, 1, 0, 0, 10));
+  EXPECT_EQ(Eval(*b, t0), TailDecision::kSampled);
+  EXPECT_EQ(Eval(*b, t0 + 100), TailDecision::kNotSampled);
+  spans_.assign(4, MakeSpan(1, 1, 0, 0, 10));
+  EXPECT_EQ(Eval(*b, t0 + 10'000'000'000), TailDecision::kNotSampled);  // above the burst
 }
 
 TEST_F(TailPolicyTest, BytesLimitingTokenBucket) {
