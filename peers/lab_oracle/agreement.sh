@@ -76,7 +76,7 @@ while IFS=$'\t' read -r slug why; do
 done <"$rejected"
 
 echo "agreement of the lab's Collector stages with the real processors (v0.161.0), ${duration} s runs:"
-column -t -s $'\t' "$table"
+if command -v column >/dev/null 2>&1; then column -t -s $'\t' "$table"; else cat "$table"; fi
 if [ -s "$rejected" ]; then
   echo "configs the Collector accepts and tracesim rejects:"
   sed 's/^/  /' "$rejected"
