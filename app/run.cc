@@ -95,8 +95,9 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
     obs->tee.Add(obs->spans_file.get());
   }
   if (!sc.samplers.empty()) {
-    auto created =
-        sampling::SamplingLab::Create(sc.model, faults, sc.samplers, sampling::LabOptions{});
+    sampling::LabOptions lab_options;
+    lab_options.start_unix_nanos = start_unix_nanos;  // tail stages tick on time (issue 10)
+    auto created = sampling::SamplingLab::Create(sc.model, faults, sc.samplers, lab_options);
     if (!created.ok())
       return sim::Status::InvalidArgument("samplers: " + created.status().message());
     outcome->lab = std::move(created).value();

@@ -168,8 +168,9 @@ void BM_SamplingSixStrategies(benchmark::State& state) {
   const auto& sc = Load("checkout-sampling");
   uint64_t spans = 0, seed = 1;
   for (auto _ : state) {
-    auto lab =
-        sampling::SamplingLab::Create(sc.model, &sc.faults, sc.samplers, sampling::LabOptions{});
+    sampling::LabOptions options;
+    options.start_unix_nanos = sc.start_unix_nanos;  // tail stages tick on time, as in the CLI
+    auto lab = sampling::SamplingLab::Create(sc.model, &sc.faults, sc.samplers, options);
     if (!lab.ok()) std::abort();
     spans += RunOnce(sc, lab->get(), 60, seed++, &sc.faults);
     benchmark::DoNotOptimize((*lab)->Scores(60));

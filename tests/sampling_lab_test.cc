@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "sampling/lab/lab.h"
 #include "sampling/lab/strategy_config.h"
@@ -142,6 +143,89 @@ TEST(SamplingLabTest, PipelineStagesCompose) {
   EXPECT_LT(b.traces_kept, a.traces_kept);
   EXPECT_NEAR(static_cast<double>(b.traces_kept) / a.traces_kept, 0.4, 0.06);
   EXPECT_NE(b.pipeline.find("probabilistic_sampler(40%)"), std::string::npos) << b.pipeline;
+}
+
+// Stacked probabilistic_sampler stages (processor/probabilisticsamplerprocessor, v0.161.0): a
+// stage writes th/rv into the span's tracestate and the next stage reads them. hash_seed after
+// hash_seed finds rv already set (kRandomnessInUse): with fail_closed (the default) it drops
+// every span, without it it keeps every span the first stage kept. Confirmed by the oracle
+// (peers/lab_oracle/agreement.sh: the upstream probabilistic_sampler config.yaml, proportional
+// then hash_seed, keeps nothing in the Collector).
+TEST(SamplingLabTest, StackedProbabilisticStagesSeeTheRewrittenTraceState) {
+  const std::string dir = ::testing::TempDir();
+  {
+    std::ofstream f(dir + "/stacked.yaml");
+    f << R"(processors:
+  probabilistic_sampler/a: {mode: hash_seed, hash_seed: 22, sampling_percentage: 50}
+  probabilistic_sampler/closed: {mode: hash_seed, hash_seed: 7, sampling_percentage: 50}
+  probabilistic_sampler/open: {mode: hash_seed, hash_seed: 7, sampling_percentage: 50, fail_closed: false}
+)";
+  }
+  LabRun r = RunLab(
+      "- {name: one, collector: " + dir + R"(/stacked.yaml, processors: [probabilistic_sampler/a]}
+- {name: closed, collector: )" +
+      dir + R"(/stacked.yaml, processors: [probabilistic_sampler/a, probabilistic_sampler/closed]}
+- {name: open, collector: )" +
+      dir + R"(/stacked.yaml, processors: [probabilistic_sampler/a, probabilistic_sampler/open]}
+)");
+  ASSERT_EQ(r.scores.size(), 3u);
+  EXPECT_NEAR(static_cast<double>(r.scores[0].traces_kept) / r.scores[0].traces, 0.5, 0.03);
+  EXPECT_EQ(r.scores[1].spans_kept, 0u) << "fail_closed: rv in use drops the span";
+  EXPECT_EQ(r.scores[2].spans_kept, r.scores[0].spans_kept) << "fail open: the error keeps it";
+}
+
+// Upstream's tail_sampling decides on a ticker: a trace is decided decision_wait after its first
+// span even when no other span arrives. With LabOptions::start_unix_nanos the lab asks the
+// simulation for time advances and fires the ticks on time (before, only a later span or
+// Finish() did).
+TEST(SamplingLabTest, TailStagesTickOnTimeWithoutFurtherSpans) {
+  auto sc = scenarios::LoadBuiltinScenario("checkout");
+  ASSERT_TRUE(sc.ok());
+  auto strategies = sampling::ParseStrategies(YAML::Load(R"(
+- name: all
+  tail_sampling: {decision_wait: 2s, policies: [{name: all, type: always_sample}]}
+)"),
+                                              "t.yaml", "");
+  ASSERT_TRUE(strategies.ok());
+  struct StoredAt final : sampling::LabTap {
+    void OnArrival(size_t, const sim::Span&, std::span<const sim::SpanEvent>,
+                   std::span<const sim::SpanLink>, int64_t) override {}
+    void OnStored(size_t, const sim::Span&) override { ++stored; }
+    int stored = 0;
+  } tap;
+  const int64_t start = 1'767'225'600'000'000'000;
+  sampling::LabOptions options;
+  options.start_unix_nanos = start;
+  auto lab = sampling::SamplingLab::Create(sc->model, nullptr, *strategies, options);
+  ASSERT_TRUE(lab.ok());
+  sampling::SamplingLab& l = **lab;
+  l.SetTap(&tap);
+  ASSERT_TRUE(l.Interests() & sim::SimulationObserver::kTimeAdvance);
+  sim::Span root;
+  root.trace_id = sim::TraceId{1, 2};
+  root.span_id = 1;
+  root.service = 0;
+  root.start_unix_nano = start + 100'000'000;
+  root.end_unix_nano = start + 500'000'000;  // arrives at 0.5 s: the tail stage starts then
+  root.observer_bits = l.OnSpanStart(sc->model, root, nullptr);
+  l.OnSpanEnd(sc->model, root, {}, {});
+  // The ticker fires at 1.5 s, 2.5 s, 3.5 s. decision_wait 2 s = 2 batches behind the current
+  // one (the batch the trace joined at 0.5 s closes at 1.5 s): decided at the 3.5 s tick.
+  std::vector<int64_t> wakes;
+  while (wakes.size() < 4) {
+    const sim::Time w = l.NextWakeup();
+    wakes.push_back(w.nanos());
+    l.OnTimeAdvance(w);
+    if (tap.stored > 0) break;
+  }
+  EXPECT_EQ(tap.stored, 1) << "decided at its tick, before Finish()";
+  ASSERT_FALSE(wakes.empty());
+  EXPECT_EQ(wakes,
+            (std::vector<int64_t>{1'000'000'000, 1'500'000'000, 2'500'000'000, 3'500'000'000}));
+  // Without a start time the lab does not ask for time advances.
+  auto plain = sampling::SamplingLab::Create(sc->model, nullptr, *strategies, {});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE((*plain)->Interests() & sim::SimulationObserver::kTimeAdvance);
 }
 
 }  // namespace

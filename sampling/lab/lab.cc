@@ -92,6 +92,7 @@ struct SamplingLab::Impl {
   LabOptions options;
   std::vector<Strategy> strategies;
   std::unique_ptr<LabAdaptive> ext;  // Jaeger providers and dynamic stages; null when unused
+  LabTap* tap = nullptr;             // SetTap()
   sim::TraceIdMap index;             // trace -> pool slot
   SpanSizer sizer;
   // The last SlotOf() lookup: a tail stage releases a trace's spans one after the other.
@@ -116,6 +117,7 @@ struct SamplingLab::Impl {
   std::vector<uint64_t> no_head_mask, follow_mask;  // per service (BuildHeadMasks)
   int64_t now = 0;
   bool finished = false;
+  sim::Time wakeup = sim::Time::FromNanos(1'000'000'000);  // NextWakeup()
   // The truth over every trace with exported spans.
   uint64_t traces = 0, error_traces = 0, root_errors = 0;
   std::vector<uint64_t> fault_errors;
@@ -227,20 +229,36 @@ struct SamplingLab::Impl {
   }
 
   // Span `span` (OTLP body `size` bytes; its trace's pool slot `slot`, or kMissing) reaches
-  // stage `stage` of strategy k at `arrival` (past the last stage: stored).
+  // stage `stage` of strategy k at `arrival` (past the last stage: stored). `ot`: the span's
+  // consistent-sampling th/rv as the previous probabilistic_sampler stage rewrote them (upstream
+  // a stage writes them into the span's tracestate, which the next stage reads); nullptr: as the
+  // SDK sent them (the head sampler's th, no rv). A tail_sampling stage in between does not carry
+  // them (lab.h).
   void Deliver(size_t k, size_t stage, const sim::Span& span,
                std::span<const sim::SpanEvent> events, std::span<const sim::SpanLink> links,
-               int64_t arrival, uint32_t size, uint32_t slot) {
+               int64_t arrival, uint32_t size, uint32_t slot,
+               const ProbabilisticInput* ot = nullptr) {
     Strategy& st = strategies[k];
+    if (tap != nullptr && stage == 0) tap->OnArrival(k, span, events, links, arrival);
     if (stage >= st.stages.size()) {
+      if (tap != nullptr) tap->OnStored(k, span);
       Kept(k, size, slot);
       return;
     }
     StageRt& rt = st.stages[stage];
     if (rt.kind == CollectorStage::Kind::kProbabilistic) {
-      const uint64_t th = slot != sim::TraceIdMap::kMissing ? ThresholdOf(slot)[k] : kNoThreshold;
-      ProbabilisticDecision d = rt.prob->Decide(model, span, th);
-      if (d.keep) Deliver(k, stage + 1, span, events, links, arrival, size, slot);
+      ProbabilisticInput in;
+      if (ot != nullptr) {
+        in = *ot;
+      } else if (slot != sim::TraceIdMap::kMissing) {
+        in.threshold = ThresholdOf(slot)[k];
+      }
+      ProbabilisticDecision d = rt.prob->Decide(model, span, in);
+      if (!d.keep) return;
+      ProbabilisticInput out;
+      out.threshold = d.threshold;
+      if (d.has_randomness) out.randomness = d.randomness;
+      Deliver(k, stage + 1, span, events, links, arrival, size, slot, &out);
       return;
     }
     if (rt.kind == CollectorStage::Kind::kDynamic) {  // counted; decided in OnTrace
@@ -382,6 +400,8 @@ struct SamplingLab::Impl {
 SamplingLab::SamplingLab(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SamplingLab::~SamplingLab() = default;
 size_t SamplingLab::strategy_count() const { return impl_->strategies.size(); }
+const StrategyConfig& SamplingLab::strategy(size_t k) const { return impl_->strategies[k].cfg; }
+void SamplingLab::SetTap(LabTap* tap) { impl_->tap = tap; }
 
 sim::Result<std::unique_ptr<SamplingLab>> SamplingLab::Create(
     const sim::Model& model, const sim::FaultPlan* plan, std::vector<StrategyConfig> strategies,
@@ -484,6 +504,28 @@ void SamplingLab::OnSpanEnd(const sim::Model&, const sim::Span& span,
     }
   }
   m.FinalizeDue();
+}
+
+uint32_t SamplingLab::Interests() const {
+  const bool ticks = !impl_->tails.empty() && impl_->options.start_unix_nanos != INT64_MIN;
+  return kSpanStart | kSpanEnd | kTraceComplete | (ticks ? kTimeAdvance : 0u);
+}
+
+sim::Time SamplingLab::NextWakeup() const noexcept { return impl_->wakeup; }
+
+void SamplingLab::OnTimeAdvance(sim::Time now) noexcept {
+  Impl& m = *impl_;
+  const int64_t start = m.options.start_unix_nanos;
+  const int64_t unix_now = start + now.nanos();
+  m.now = std::max(m.now, unix_now);
+  m.AdvanceTails(m.now);  // the ticks due, as upstream's ticker fires them
+  m.FinalizeDue();
+  constexpr int64_t kSecond = 1'000'000'000;
+  // Tails that have not started report tick 0: look again in a second.
+  const int64_t next = m.next_tail_tick > m.now && m.next_tail_tick != INT64_MAX
+                           ? m.next_tail_tick - start
+                           : now.nanos() + kSecond;
+  m.wakeup = sim::Time::FromNanos(std::max(next, now.nanos() + 1));
 }
 
 void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {

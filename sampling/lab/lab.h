@@ -4,7 +4,9 @@
 // A strategy is a pipeline as deployed: SDK head samplers per service (decided as each span
 // starts, ParentBased semantics through the propagated sampled flag), then Collector stages in
 // order (probabilistic_sampler, tail_sampling), each a faithful model fed the spans that reached
-// it, in the order they end (a span arrives at the collector when it ends: no export delay is
+// it (a probabilistic_sampler stage passes the th/rv it wrote on to the next probabilistic_sampler
+// stage, as the span's tracestate does upstream; a tail_sampling stage in between does not carry
+// them), in the order they end (a span arrives at the collector when it ends: no export delay is
 // modelled). The lab is one SimulationObserver: span start (one decision bit per strategy in the
 // span's observer word), span end (spans as they end) and trace complete (each trace's truth).
 // Scores cover cost (spans, exact OTLP bytes, $), error / slow / rare-path recall, completeness,
@@ -79,6 +81,11 @@ struct LabOptions {
   // Bytes after compression / before, for the stored-bytes estimate; the caller measures it
   // (e.g. gzip on encoded OTLP). Default: 0.15.
   double compression_ratio = 0.15;
+  // The simulation's start (SimulationOptions::start_unix_nanos). When set, tail_sampling stages
+  // tick on the simulated clock every second, as upstream's ticker does, also while no span
+  // arrives (the lab asks for time advances); unset, they tick when a span arrives and at
+  // Finish(). Default: unset (INT64_MIN).
+  int64_t start_unix_nanos = INT64_MIN;
   sim::Status Validate() const;
 };
 
@@ -130,6 +137,21 @@ struct StrategyScore {
   bool pareto = false;  // on the cost (bytes) vs error-recall front
 };
 
+// Sees what the lab's Collector stages see, for comparing them with the real Collector
+// (peers/lab_oracle records the arrival stream and the decisions; doc/collector.md). Called on the
+// simulation thread; must not throw.
+class LabTap {
+ public:
+  virtual ~LabTap() = default;
+  // `span` (its own `events`/`links`) reaches strategy `strategy`'s first Collector stage at
+  // `arrival_unix_nano` (every span of a strategy without Collector stages, too).
+  virtual void OnArrival(size_t strategy, const sim::Span& span,
+                         std::span<const sim::SpanEvent> events,
+                         std::span<const sim::SpanLink> links, int64_t arrival_unix_nano) = 0;
+  // `span` left strategy `strategy`'s last Collector stage: it is stored.
+  virtual void OnStored(size_t strategy, const sim::Span& span) = 0;
+};
+
 class SamplingLab final : public sim::SimulationObserver {
  public:
   // Builds every strategy's samplers and stages for `model`. `plan` may be null. Errors name the
@@ -141,14 +163,18 @@ class SamplingLab final : public sim::SimulationObserver {
   ~SamplingLab() override;
 
   // SimulationObserver: span start (it owns the observer word: bit k = strategy k's head
-  // decision), span end and trace complete.
-  uint32_t Interests() const override { return kSpanStart | kSpanEnd | kTraceComplete; }
+  // decision), span end, trace complete and, to tick the tail stages on time, time advance.
+  uint32_t Interests() const override;
   uint64_t OnSpanStart(const sim::Model& model, const sim::Span& span,
                        const sim::Span* parent) noexcept override;
   void OnSpanEnd(const sim::Model& model, const sim::Span& span,
                  std::span<const sim::SpanEvent> events,
                  std::span<const sim::SpanLink> links) noexcept override;
   void OnTrace(const sim::TraceView& trace) noexcept override;
+  // Time advance (only with LabOptions::start_unix_nanos and a tail_sampling stage): the tail
+  // stages' next tick, or a second from now while none has started.
+  sim::Time NextWakeup() const noexcept override;
+  void OnTimeAdvance(sim::Time now) noexcept override;
 
   // Ends the run at `end_unix_nano`: tail stages decide what they hold, every trace is scored.
   void Finish(int64_t end_unix_nano);
@@ -161,6 +187,11 @@ class SamplingLab final : public sim::SimulationObserver {
   const LabAdaptive* adaptive() const;
 
   size_t strategy_count() const;
+  const StrategyConfig& strategy(size_t k) const;
+
+  // Observes the stages' input and output; nullptr (the default) observes nothing. REQUIRES:
+  // before the run; `tap` outlives the lab.
+  void SetTap(LabTap* tap);
 
  private:
   struct Impl;

@@ -205,7 +205,9 @@ policies:
   EXPECT_EQ(p->stats().traces_in_memory, 1u);
 }
 
-TEST_F(TailProcessorTest, RateLimitingUsesDecisionTimeSeconds) {
+// rate_limiting is a token bucket on the processor clock (v0.161.0: x/time/rate, burst 2 x
+// spans_per_second, starting full): the decision tick's time refills it, not span timestamps.
+TEST_F(TailProcessorTest, RateLimitingTokenBucketOnDecisionTime) {
   auto p = Make(R"(decision_wait: 1s
 policies:
   - {name: rl, type: rate_limiting, rate_limiting: {spans_per_second: 5}}
@@ -216,19 +218,19 @@ policies:
     Send(*p, t, 1, 0, kT0 + 10 * static_cast<int64_t>(t));
     Send(*p, t, 2, 1, kT0 + 10 * static_cast<int64_t>(t) + 1);
   }
-  // Ten more in the next second, decided at T0+3s: a new limiter second.
+  // Ten more in the next second, decided at T0+3s: one second refills 5 tokens.
   for (uint64_t t = 11; t <= 20; ++t) {
     Send(*p, t, 1, 0, kT0 + kSec + 10 * static_cast<int64_t>(t));
     Send(*p, t, 2, 1, kT0 + kSec + 10 * static_cast<int64_t>(t) + 1);
   }
   p->AdvanceTo(kT0 + 2 * kSec);
-  EXPECT_EQ(p->stats().traces_sampled, 2u);  // 2 < 5, 4 < 5, 6 is not
-  EXPECT_EQ(out_.CountTrace(1) + out_.CountTrace(2), 4u);
+  EXPECT_EQ(p->stats().traces_sampled, 5u);  // the full burst of 10 spans
+  EXPECT_EQ(out_.CountTrace(1) + out_.CountTrace(5) + out_.CountTrace(6), 4u);
   p->AdvanceTo(kT0 + 3 * kSec);
-  EXPECT_EQ(p->stats().traces_sampled, 4u);
-  EXPECT_EQ(out_.CountTrace(11) + out_.CountTrace(12), 4u);
-  EXPECT_EQ(p->stats().policies[0].sampled, 4u);
-  EXPECT_EQ(p->stats().policies[0].not_sampled, 16u);
+  EXPECT_EQ(p->stats().traces_sampled, 7u);  // 5 tokens: two traces, 1 token left
+  EXPECT_EQ(out_.CountTrace(11) + out_.CountTrace(12) + out_.CountTrace(13), 4u);
+  EXPECT_EQ(p->stats().policies[0].sampled, 7u);
+  EXPECT_EQ(p->stats().policies[0].not_sampled, 13u);
 }
 
 TEST_F(TailProcessorTest, CompositeBudgetsResetEachDecisionSecond) {

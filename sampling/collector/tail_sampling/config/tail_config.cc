@@ -45,7 +45,8 @@ bool TypeAllowed(Position pos, TailPolicyType t) {
   switch (pos) {
     case Position::kTop:
       return true;
-    case Position::kAndSub:
+    case Position::kAndSub:  // AndSubPolicyCfg: a leaf or a `not` (v0.161.0)
+      return IsLeaf(t) || t == TailPolicyType::kNot;
     case Position::kNotSub:
       return IsLeaf(t);
     case Position::kCompositeSub:
@@ -82,6 +83,12 @@ const config::Keys kLeafSubKeys = {
     "bytes_limiting", "span_count",  "trace_state",      "boolean_attribute",
     "ottl_condition"};
 
+const config::Keys kAndSubKeys = {
+    "name",           "type",        "latency",          "numeric_attribute",
+    "probabilistic",  "status_code", "string_attribute", "rate_limiting",
+    "bytes_limiting", "span_count",  "trace_state",      "boolean_attribute",
+    "ottl_condition", "not"};
+
 const config::Keys& PolicyKeys(Position pos) {
   switch (pos) {
     case Position::kTop:
@@ -89,6 +96,7 @@ const config::Keys& PolicyKeys(Position pos) {
     case Position::kCompositeSub:
       return kCompositeSubKeys;
     case Position::kAndSub:
+      return kAndSubKeys;
     case Position::kNotSub:
       break;
   }
@@ -211,8 +219,9 @@ void Parser::ParseBlock(const std::string& key, const config::Node& b, TailPolic
     ParseStringAttribute(
         fields({"key", "values", "enabled_regex_matching", "cache_max_size", "invert_match"}), p);
   } else if (key == "rate_limiting") {
-    Decode(fields({"spans_per_second"}), "spans_per_second", &CollectorDecoder::Int,
-           &p->rate_limiting.spans_per_second);
+    config::Map m = fields({"spans_per_second", "burst_capacity"});
+    Decode(m, "spans_per_second", &CollectorDecoder::Int, &p->rate_limiting.spans_per_second);
+    Decode(m, "burst_capacity", &CollectorDecoder::Int, &p->rate_limiting.burst_capacity);
   } else if (key == "bytes_limiting") {
     ParseBytesLimiting(fields({"bytes_per_second", "burst_capacity"}), b, p);
   } else if (key == "span_count") {
@@ -265,12 +274,11 @@ void Parser::ParseNumericAttribute(const config::Map& m, const config::Node& b,
   ok &= Decode(m, "max_value", &CollectorDecoder::Int, &c.max_value);
   ok &= Decode(m, "invert_match", &CollectorDecoder::Bool, &c.invert_match);
   if (!ok || p->type != TailPolicyType::kNumericAttribute) return;
+  // v0.161.0 checks no order of the bounds (min_value > max_value starts and matches nothing).
+  // Both unset is still an error here: upstream logs it and builds no evaluator, which the
+  // first decision would dereference.
   if (c.min_value == 0 && c.max_value == 0) {
     dec_.Error(b, "min_value and max_value are both unset (0); at least one bound is required");
-  } else if (c.max_value != 0 && c.min_value > c.max_value) {
-    dec_.Error(Where(m, b, "min_value"), "min_value (" + std::to_string(c.min_value) +
-                                             ") must be less than or equal to max_value (" +
-                                             std::to_string(c.max_value) + ")");
   }
 }
 

@@ -83,6 +83,9 @@ struct TailPolicyConfig {
   } string_attribute;
   struct RateLimiting {
     int64_t spans_per_second = 0;
+    // The token bucket's size in spans; <= 0 = 2 x spans_per_second (upstream validates
+    // neither). Default: 0.
+    int64_t burst_capacity = 0;
   } rate_limiting;
   struct BytesLimiting {
     int64_t bytes_per_second = 0;  // required, > 0

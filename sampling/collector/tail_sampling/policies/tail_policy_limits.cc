@@ -1,6 +1,6 @@
 // Stateful limit policies on the processor clock (decision time, never span timestamps):
-// rate_limiting (spans per wall-clock second) and bytes_limiting (a token bucket as
-// golang.org/x/time/rate), the Collector's rate_limiting.go and bytes_limiting.go.
+// rate_limiting and bytes_limiting, both token buckets as golang.org/x/time/rate, the
+// Collector's rate_limiting.go and bytes_limiting.go (v0.161.0).
 #include <algorithm>
 #include <cstdint>
 
@@ -9,53 +9,77 @@
 namespace tracesim::sampling::tail_policies {
 namespace {
 
+// golang.org/x/time/rate's Limiter (v0.14) as the policies use it: AllowN(now, n) on a bucket of
+// `burst` tokens refilled at `rate` per second, full at the first call (it refills from the zero
+// time). advance() adds elapsed.Seconds() * rate, capped at burst; the request passes when
+// n <= burst and the tokens left, if negative, are worth a wait that truncates to 0 ns. Only a
+// passing request stores the new state.
+class TokenBucket {
+ public:
+  TokenBucket(double rate, double burst) : rate_(rate), burst_(burst) {}
+  bool AllowN(int64_t now, double n) {
+    double tokens = burst_;
+    if (last_ns_ != INT64_MIN) {
+      const int64_t last = std::min(last_ns_, now);
+      const int64_t d = now - last;
+      const double seconds =
+          static_cast<double>(d / 1'000'000'000) + static_cast<double>(d % 1'000'000'000) / 1e9;
+      tokens = std::min(burst_, tokens_ + seconds * rate_);
+    }
+    tokens -= n;
+    const bool ok =
+        n <= burst_ && (tokens >= 0 || static_cast<int64_t>(-tokens / rate_ * 1e9) <= 0);
+    if (ok) {
+      last_ns_ = now;
+      tokens_ = tokens;
+    }
+    return ok;
+  }
+
+ private:
+  double rate_, burst_;
+  double tokens_ = 0;
+  int64_t last_ns_ = INT64_MIN;  // never passed yet: the bucket is full
+};
+
+// rate_limiting (v0.161.0 rate_limiting.go): a token bucket of spans, rate spans_per_second,
+// burst burst_capacity when > 0, else 2 x spans_per_second; a trace passes when its span count fits
+// (AllowN). The old per-second counter (spans in the current wall-clock second < spans_per_second)
+// is gone upstream.
 class RateLimitingPolicy final : public TailPolicy {
  public:
-  using TailPolicy::TailPolicy;
+  RateLimitingPolicy(const TailPolicyConfig& config, const TailPolicyOptions& options)
+      : TailPolicy(config, options),
+        bucket_(static_cast<double>(config.rate_limiting.spans_per_second),
+                static_cast<double>(config.rate_limiting.burst_capacity > 0
+                                        ? config.rate_limiting.burst_capacity
+                                        : 2 * config.rate_limiting.spans_per_second)) {}
 
  private:
   TailDecision Decide(const TailTraceData& t, int64_t now) override {
-    int64_t second = now >= 0 ? now / 1'000'000'000 : (now - 999'999'999) / 1'000'000'000;
-    if (second != current_second_) {
-      current_second_ = second;
-      spans_in_second_ = 0;
-    }
-    int64_t if_sampled = spans_in_second_ + static_cast<int64_t>(t.span_count);
-    if (if_sampled < config().rate_limiting.spans_per_second) {
-      spans_in_second_ = if_sampled;
-      return TailDecision::kSampled;
-    }
-    return TailDecision::kNotSampled;
+    return bucket_.AllowN(now, static_cast<double>(t.span_count)) ? TailDecision::kSampled
+                                                                  : TailDecision::kNotSampled;
   }
-  int64_t current_second_ = INT64_MIN;
-  int64_t spans_in_second_ = 0;
+  TokenBucket bucket_;
 };
 
+// bytes_limiting (bytes_limiting.go): a token bucket of bytes (TracesSize of the trace's received
+// batches), rate bytes_per_second, burst burst_capacity (default 2 x bytes_per_second).
 class BytesLimitingPolicy final : public TailPolicy {
  public:
   BytesLimitingPolicy(const TailPolicyConfig& config, const TailPolicyOptions& options)
       : TailPolicy(config, options),
-        rate_(static_cast<double>(config.bytes_limiting.bytes_per_second)),
-        burst_(static_cast<double>(config.bytes_limiting.burst_capacity == 0
-                                       ? 2 * config.bytes_limiting.bytes_per_second
-                                       : config.bytes_limiting.burst_capacity)) {}
+        bucket_(static_cast<double>(config.bytes_limiting.bytes_per_second),
+                static_cast<double>(config.bytes_limiting.burst_capacity == 0
+                                        ? 2 * config.bytes_limiting.bytes_per_second
+                                        : config.bytes_limiting.burst_capacity)) {}
 
  private:
   TailDecision Decide(const TailTraceData& t, int64_t now) override {
-    if (last_ns_ == INT64_MIN) {
-      tokens_ = burst_;  // x/time/rate: the first call refills from the zero time
-    } else if (now > last_ns_) {
-      tokens_ = std::min(burst_, tokens_ + static_cast<double>(now - last_ns_) * 1e-9 * rate_);
-    }
-    if (now > last_ns_) last_ns_ = now;
-    const double n = static_cast<double>(t.size_bytes);
-    if (n > burst_ || tokens_ < n) return TailDecision::kNotSampled;
-    tokens_ -= n;
-    return TailDecision::kSampled;
+    return bucket_.AllowN(now, static_cast<double>(t.size_bytes)) ? TailDecision::kSampled
+                                                                  : TailDecision::kNotSampled;
   }
-  double rate_, burst_;  // bytes per second; burst_capacity, default 2 x bytes_per_second
-  double tokens_ = 0;
-  int64_t last_ns_ = INT64_MIN;
+  TokenBucket bucket_;
 };
 
 }  // namespace

@@ -56,13 +56,20 @@ TEST_F(TailPolicyTest, AlwaysSampleAndTraceFlags) {
   EXPECT_EQ(Eval(*f), TailDecision::kSampled);
 }
 
+// Upstream (v0.161.0 latency.go): duration.Milliseconds() > threshold_ms, or threshold_ms < ms
+// <= upper_threshold_ms: whole milliseconds, truncated, strict lower bound in both forms.
+// Confirmed by the oracle (peers/lab_oracle/cases/stateless_policies.yaml, latency-band).
 TEST_F(TailPolicyTest, LatencyUsesRunningWindow) {
   const int64_t ms = 1'000'000;
   auto lo = Make("{name: l, type: latency, latency: {threshold_ms: 100}}");
   spans_ = {MakeSpan(1, 1, 0, 0, 99 * ms)};
   EXPECT_EQ(Eval(*lo), TailDecision::kNotSampled);
   spans_ = {MakeSpan(1, 1, 0, 0, 100 * ms)};
-  EXPECT_EQ(Eval(*lo), TailDecision::kSampled);  // >= without an upper bound
+  EXPECT_EQ(Eval(*lo), TailDecision::kNotSampled);  // 100 is not > 100
+  spans_ = {MakeSpan(1, 1, 0, 0, 101 * ms - 1)};
+  EXPECT_EQ(Eval(*lo), TailDecision::kNotSampled);  // 100.999999 ms truncates to 100
+  spans_ = {MakeSpan(1, 1, 0, 0, 101 * ms)};
+  EXPECT_EQ(Eval(*lo), TailDecision::kSampled);
   // Two short spans far apart span the threshold together.
   spans_ = {MakeSpan(1, 2, 1, 0, 10 * ms), MakeSpan(1, 3, 1, 150 * ms, 10 * ms)};
   EXPECT_EQ(Eval(*lo), TailDecision::kSampled);
@@ -73,6 +80,8 @@ TEST_F(TailPolicyTest, LatencyUsesRunningWindow) {
   EXPECT_EQ(Eval(*band), TailDecision::kNotSampled);  // strict lower bound with an upper bound
   spans_ = {MakeSpan(1, 1, 0, 0, 300 * ms)};
   EXPECT_EQ(Eval(*band), TailDecision::kNotSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 200 * ms + 999'999)};
+  EXPECT_EQ(Eval(*band), TailDecision::kSampled);  // 200.999999 ms is 200: inside the band
   // Quirk: a partial window inside the band samples a trace whose full duration exceeds it.
   spans_ = {MakeSpan(1, 2, 1, 0, 150 * ms), MakeSpan(1, 1, 0, 0, 300 * ms)};
   EXPECT_EQ(Eval(*band), TailDecision::kSampled);
@@ -243,17 +252,36 @@ TEST_F(TailPolicyTest, StatusCodeSpanCountTraceState) {
   EXPECT_EQ(Eval(*ts), TailDecision::kNotSampled);
 }
 
-TEST_F(TailPolicyTest, RateLimitingPerDecisionSecond) {
+// Upstream (v0.161.0 rate_limiting.go): rate.NewLimiter(spans_per_second, 2 x spans_per_second)
+// and AllowN(now, span_count): a token bucket that starts full, refills continuously and never
+// passes a trace larger than the burst. Not a counter reset every wall-clock second. Confirmed by
+// the oracle (peers/lab_oracle/agreement.sh, readme_example_processors / tail_sampling_config).
+TEST_F(TailPolicyTest, RateLimitingTokenBucketWithBurstTwiceTheRate) {
   auto p = Make("{name: r, type: rate_limiting, rate_limiting: {spans_per_second: 5}}");
   spans_ = {MakeSpan(1, 1, 0, 0, 10), MakeSpan(1, 2, 1, 0, 10)};  // 2 spans per trace
   const int64_t t0 = 100'000'000'000;
-  EXPECT_EQ(Eval(*p, t0), TailDecision::kSampled);           // 2 < 5
-  EXPECT_EQ(Eval(*p, t0 + 100), TailDecision::kSampled);     // 4 < 5
-  EXPECT_EQ(Eval(*p, t0 + 200), TailDecision::kNotSampled);  // 6 not < 5
-  EXPECT_EQ(Eval(*p, t0 + 999'999'999), TailDecision::kNotSampled);
-  EXPECT_EQ(Eval(*p, t0 + 1'000'000'000), TailDecision::kSampled);  // new second resets
-  spans_.assign(5, MakeSpan(1, 1, 0, 0, 10));
-  EXPECT_EQ(Eval(*p, t0 + 5'000'000'000), TailDecision::kNotSampled);  // >= limit: never
+  EXPECT_EQ(Eval(*p, t0), TailDecision::kSampled);           // 10 -> 8
+  EXPECT_EQ(Eval(*p, t0 + 100), TailDecision::kSampled);     // 8 -> 6
+  EXPECT_EQ(Eval(*p, t0 + 200), TailDecision::kSampled);     // 6 -> 4: the burst passes
+  EXPECT_EQ(Eval(*p, t0 + 300), TailDecision::kSampled);     // 4 -> 2
+  EXPECT_EQ(Eval(*p, t0 + 400), TailDecision::kSampled);     // 2 -> 0
+  EXPECT_EQ(Eval(*p, t0 + 500), TailDecision::kNotSampled);  // empty
+  // 0.3 s refill 1.5 tokens: not enough; 0.4 s: 2 tokens (the failed call stored nothing).
+  EXPECT_EQ(Eval(*p, t0 + 300'000'400), TailDecision::kNotSampled);
+  EXPECT_EQ(Eval(*p, t0 + 400'000'400), TailDecision::kSampled);
+  EXPECT_EQ(Eval(*p, t0 + 10'000'000'000), TailDecision::kSampled);  // refilled, capped at 10
+  spans_.assign(11, MakeSpan(1, 1, 0, 0, 10));
+  EXPECT_EQ(Eval(*p, t0 + 20'000'000'000), TailDecision::kNotSampled);  // above the burst: never
+  spans_.assign(10, MakeSpan(1, 1, 0, 0, 10));
+  EXPECT_EQ(Eval(*p, t0 + 20'000'000'000), TailDecision::kSampled);  // the whole burst
+  // burst_capacity sets the bucket (rate_limiting's key since v0.13x; tracesim rejected it).
+  auto b = Make(
+      "{name: r, type: rate_limiting, rate_limiting: {spans_per_second: 5, burst_capacity: 3}}");
+  spans_.assign(3, MakeSpan(1, 1, 0, 0, 10));
+  EXPECT_EQ(Eval(*b, t0), TailDecision::kSampled);
+  EXPECT_EQ(Eval(*b, t0 + 100), TailDecision::kNotSampled);
+  spans_.assign(4, MakeSpan(1, 1, 0, 0, 10));
+  EXPECT_EQ(Eval(*b, t0 + 10'000'000'000), TailDecision::kNotSampled);  // above the burst
 }
 
 TEST_F(TailPolicyTest, BytesLimitingTokenBucket) {

@@ -19,23 +19,26 @@ class AlwaysSamplePolicy final : public TailPolicy {
   TailDecision Decide(const TailTraceData&, int64_t) override { return TailDecision::kSampled; }
 };
 
+// latency (v0.161.0 latency.go): over the running window [min start, max end] of the spans in
+// buffered order, duration.Milliseconds() (whole milliseconds, truncated) > threshold_ms, or
+// threshold_ms < ms <= upper_threshold_ms with an upper bound.
 class LatencyPolicy final : public TailPolicy {
  public:
   using TailPolicy::TailPolicy;
 
  private:
   TailDecision Decide(const TailTraceData& t, int64_t) override {
-    const int64_t lo = config().latency.threshold_ms * 1'000'000;
-    const int64_t hi = config().latency.upper_threshold_ms * 1'000'000;
+    const int64_t lo = config().latency.threshold_ms;
+    const int64_t hi = config().latency.upper_threshold_ms;
     int64_t min_start = std::numeric_limits<int64_t>::max();
     int64_t max_end = std::numeric_limits<int64_t>::min();
     for (const sim::Span& s : t.spans) {  // running window, in buffered order
       min_start = std::min(min_start, s.start_unix_nano);
       max_end = std::max(max_end, s.end_unix_nano);
-      int64_t d = max_end - min_start;
+      const int64_t ms = (max_end - min_start) / 1'000'000;  // Go truncates toward zero
       if (hi == 0) {
-        if (d >= lo) return TailDecision::kSampled;
-      } else if (lo < d && d <= hi) {
+        if (ms > lo) return TailDecision::kSampled;
+      } else if (lo < ms && ms <= hi) {
         return TailDecision::kSampled;
       }
     }

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The sampling lab against the real Collector processors (doc/collector.md, "Comparing the lab
+# with the oracle"): records what the lab's Collector stages saw and decided, replays the same
+# arrival stream through the real processors (the Go oracle, peers/otelcol/oracle, on virtual
+# time) and prints the agreement table.
+#
+#   peers/lab_oracle/agreement.sh LAB_ORACLE_BIN SOURCE_DIR SHARED_DIR WORK_DIR [BASELINE]
+#
+# Cases: every shipped scenario with `samplers:` (each strategy with Collector stages), and every
+# upstream tail_sampling / probabilistic_sampler config the Collector accepts
+# (peers/otelcol/testdata-verdicts.jsonl) and every config in peers/lab_oracle/cases, each as the
+# one strategy of scenarios/checkout-sampling.yaml.
+# Runs of ORACLE_DURATION seconds (default 150: the Stripe outage and the start of the slow-db
+# incident). With BASELINE (the ctest), exits 1 when a case agrees less than its baseline row
+# says, when a stateful case leaves its binomial interval, when the two sides saw different
+# streams, or when a case has no baseline row. Exit 77 (CTest SKIP) only without `go`.
+set -euo pipefail
+bin="$1"; src="$2"; shared="$3"; work="$4"; baseline="${5:-}"
+duration="${ORACLE_DURATION:-150}"
+if ! command -v go >/dev/null 2>&1; then
+  echo "SKIP: no 'go' on PATH: the oracle needs Go"
+  exit 77
+fi
+mkdir -p "$work"
+work="$(cd "$work" && pwd)"
+oracle="$work/oracle.test"
+# The oracle as a test binary, rebuilt when its sources change (Go's build cache does the rest).
+if [ ! -x "$oracle" ] || [ -n "$(find "$src/peers/otelcol" -newer "$oracle" \( -name '*.go' -o -name go.mod -o -name go.sum \) | head -1)" ]; then
+  (cd "$src/peers/otelcol" && GOFLAGS="-mod=readonly -buildvcs=false" nice -n 19 \
+    go test -c -o "$oracle" ./oracle)
+fi
+runs="$work/runs"
+rm -rf "$runs"
+mkdir -p "$runs"
+rejected="$runs/rejected.tsv"
+: >"$rejected"
+for sc in "$src"/scenarios/*.yaml; do
+  grep -q '^samplers:' "$sc" || continue
+  "$bin" record --scenario "$sc" --duration "$duration" --out "$runs" 2>>"$runs/record.log"
+done
+base_scenario="$src/scenarios/checkout-sampling.yaml"
+grep '"verdict":"valid"' "$src/peers/otelcol/testdata-verdicts.jsonl" |
+  sed -E 's/.*"file":"([^"]*)".*/\1/' | while read -r rel; do
+  if ! "$bin" record --scenario "$base_scenario" --collector "$shared/testdata/$rel" \
+    --duration "$duration" --out "$runs" 2>>"$runs/record.log"; then
+    slug="checkout-sampling_$(basename "$rel" .yaml | tr -c 'A-Za-z0-9\n-' '_')"
+    printf '%s\t%s\n' "$slug" "$(tail -1 "$runs/record.log" | cut -c1-160)" >>"$rejected"
+  fi
+done
+
+# Our own cases (peers/lab_oracle/cases): policies and stage stacks the upstream files do not
+# exercise on checkout's attributes.
+for f in "$src"/peers/lab_oracle/cases/*.yaml; do
+  if ! "$bin" record --scenario "$base_scenario" --collector "$f" --duration "$duration" \
+    --out "$runs" 2>>"$runs/record.log"; then
+    slug="checkout-sampling_$(basename "$f" .yaml | tr -c 'A-Za-z0-9\n-' '_')"
+    printf '%s\t%s\n' "$slug" "$(tail -1 "$runs/record.log" | cut -c1-160)" >>"$rejected"
+  fi
+done
+
+table="$work/agreement.tsv"
+printf 'case\tkind\ttraces\tidentical\tidentical_pct\tsampled_tracesim\tsampled_oracle\tspans_out_tracesim\tspans_out_oracle\twithin_binomial\tstreams_differ\n' >"$table"
+while IFS=$'\t' read -r slug procs stateful drain; do
+  "$oracle" -test.run TestReplayFile -arrivals "$runs/$slug.arrivals" \
+    -config "$runs/$slug.yaml" -processors "$procs" -drain "$drain" -out "$runs/$slug.oracle" >"$runs/$slug.log" 2>&1 ||
+    { cat "$runs/$slug.log"; echo "FAIL: the oracle could not replay $slug"; exit 1; }
+  IFS=$'\t' read -r traces ident pct same st so sot soo within indiff only_t only_o \
+    < <("$bin" compare "$runs/$slug.tracesim" "$runs/$slug.oracle")
+  kind=stateless; [ "$stateful" = 1 ] && kind=stateful
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$slug" "$kind" "$traces" "$ident" "$pct" \
+    "$st" "$so" "$sot" "$soo" "$within" "$((indiff + only_t + only_o))" >>"$table"
+  rm -f "$runs/$slug.arrivals"  # ~0.7 kB per span: keep the work dir small
+done <"$runs/manifest.tsv"
+while IFS=$'\t' read -r slug why; do
+  printf '%s\trejected\t0\t0\t-\t-\t-\t-\t-\t-\t-\n' "$slug" >>"$table"
+done <"$rejected"
+
+echo "agreement of the lab's Collector stages with the real processors (v0.161.0), ${duration} s runs:"
+if command -v column >/dev/null 2>&1; then column -t -s $'\t' "$table"; else cat "$table"; fi
+if [ -s "$rejected" ]; then
+  echo "configs the Collector accepts and tracesim rejects:"
+  sed 's/^/  /' "$rejected"
+fi
+[ -n "$baseline" ] || exit 0
+
+# baseline: case<TAB>kind<TAB>min_identical_pct<TAB>within_binomial (1: required)
+fail=0
+tail -n +2 "$table" | while IFS=$'\t' read -r slug kind traces ident pct st so sot soo within differ; do
+  row="$(awk -F'\t' -v s="$slug" '$1 == s' "$baseline")"
+  if [ -z "$row" ]; then echo "FAIL: $slug has no row in $baseline"; echo x >>"$work/fail"; continue; fi
+  IFS=$'\t' read -r _ bkind bmin bwithin <<<"$row"
+  if [ "$kind" != "$bkind" ]; then
+    echo "FAIL: $slug is $kind, the baseline says $bkind"; echo x >>"$work/fail"; continue
+  fi
+  [ "$kind" = rejected ] && continue
+  if [ "$differ" != 0 ]; then
+    echo "FAIL: $slug: tracesim and the oracle saw different streams ($differ traces)"; echo x >>"$work/fail"
+  fi
+  if awk -v a="$pct" -v b="$bmin" 'BEGIN { exit !(a + 0 < b + 0) }'; then
+    echo "FAIL: $slug: $pct % identical, the baseline is $bmin %"; echo x >>"$work/fail"
+  fi
+  if [ "$bwithin" = 1 ] && [ "$within" != 1 ]; then
+    echo "FAIL: $slug: traces kept outside the binomial interval ($st vs $so of $traces)"; echo x >>"$work/fail"
+  fi
+done
+if [ -e "$work/fail" ]; then rm -f "$work/fail"; exit 1; fi
+echo "PASS: every case agrees at least as well as $baseline"

@@ -1,0 +1,40 @@
+#include "peers/lab_oracle/lab_recorder.h"
+
+namespace tracesim::peers {
+
+LabRecorder::LabRecorder(const sim::Model& model, size_t strategies)
+    : model_(model), per_(strategies) {}
+
+sim::Status LabRecorder::Record(size_t k, const std::string& arrivals_path) {
+  auto w = ArrivalStreamWriter::Open(arrivals_path, model_);
+  if (!w.ok()) return w.status();
+  per_[k].writer = std::move(w).value();
+  per_[k].tally = std::make_unique<DecisionTally>();
+  return sim::Status::Ok();
+}
+
+void LabRecorder::OnArrival(size_t strategy, const sim::Span& span,
+                            std::span<const sim::SpanEvent> events,
+                            std::span<const sim::SpanLink> links, int64_t arrival_unix_nano) {
+  PerStrategy& p = per_[strategy];
+  if (!p.writer) return;
+  p.writer->WriteSpan(arrival_unix_nano, span, events, links);
+  p.tally->AddIn(span.trace_id);
+}
+
+void LabRecorder::OnStored(size_t strategy, const sim::Span& span) {
+  PerStrategy& p = per_[strategy];
+  if (p.tally) p.tally->AddOut(span.trace_id);
+}
+
+sim::Status LabRecorder::Close() {
+  sim::Status first = sim::Status::Ok();
+  for (PerStrategy& p : per_) {
+    if (!p.writer) continue;
+    sim::Status s = p.writer->Close();
+    if (first.ok() && !s.ok()) first = s;
+  }
+  return first;
+}
+
+}  // namespace tracesim::peers

@@ -1,0 +1,279 @@
+// tracesim_lab_oracle: the C++ side of the comparison with the real Collector (doc/collector.md,
+// "Comparing the lab with the oracle").
+//
+//   tracesim_lab_oracle record --scenario FILE [--collector FILE] [--duration SECONDS] --out DIR
+//       Runs the scenario with its sampling lab (or, with --collector, with one strategy made of
+//       that Collector config's probabilistic_sampler and tail_sampling processors) and writes,
+//       per strategy with Collector stages, DIR/SLUG.arrivals (what its first stage saw),
+//       DIR/SLUG.yaml (its stages as a Collector config), DIR/SLUG.tracesim (its decisions) and
+//       one line of DIR/manifest.tsv: slug, processors (comma-separated), stateful (0|1), drain
+//       (the lab's finish time after the stream's last arrival, as a Go duration "123ns").
+//   tracesim_lab_oracle compare TRACESIM_DECISIONS ORACLE_DECISIONS
+//       Prints one tab-separated line: traces identical identical_pct same_decision
+//       sampled_tracesim sampled_oracle spans_out_tracesim spans_out_oracle within_binomial
+//       spans_in_differ only_tracesim only_oracle. Exit 0 when the files could be compared.
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "peers/lab_oracle/decisions.h"
+#include "peers/lab_oracle/lab_recorder.h"
+#include "sampling/collector/collector_config.h"
+#include "sampling/lab/lab.h"
+#include "sampling/lab/strategy_config.h"
+#include "scenarios/scenario.h"
+#include "sim/simulation.h"
+#include "workloads/workload.h"
+
+namespace tracesim::peers {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RecordArgs {
+  std::string scenario, collector, out;
+  double duration_s = 0;  // 0: the scenario's
+};
+
+std::string Slug(const std::string& name) {
+  std::string s;
+  for (char c : name) s += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
+  return s.empty() ? "strategy" : s;
+}
+
+// Policy types whose decisions depend on what other traces did (budgets), found anywhere in a
+// tail_sampling block (sub-policies included).
+bool HasStatefulPolicy(const YAML::Node& n) {
+  if (n.IsMap()) {
+    for (const auto& kv : n) {
+      if (kv.first.IsScalar() && kv.first.Scalar() == "type" && kv.second.IsScalar()) {
+        const std::string& t = kv.second.Scalar();
+        if (t == "rate_limiting" || t == "bytes_limiting" || t == "composite") return true;
+      }
+      if (HasStatefulPolicy(kv.second)) return true;
+    }
+  } else if (n.IsSequence()) {
+    for (const auto& e : n)
+      if (HasStatefulPolicy(e)) return true;
+  }
+  return false;
+}
+
+// The YAML block of each of the strategy's stages, by stage id, from the same places
+// ParseStrategies read them: the `collector` file (relative to `base_dir`), then the inline
+// probabilistic_sampler and tail_sampling blocks.
+sim::Status StageNodes(const YAML::Node& sampler, const std::string& base_dir,
+                       std::vector<std::pair<std::string, YAML::Node>>* out) {
+  if (const YAML::Node c = sampler["collector"]) {
+    fs::path file = c.Scalar();
+    if (file.is_relative() && !base_dir.empty()) file = fs::path(base_dir) / file;
+    auto config = sampling::CollectorConfig::LoadFile(file.string());
+    if (!config.ok()) return config.status();
+    for (auto [type, marker] : {std::pair{"tail_sampling", "policies"},
+                                std::pair{"probabilistic_sampler", "sampling_percentage"}}) {
+      auto blocks = config->FindProcessors(type, marker);
+      if (!blocks.ok()) return blocks.status();
+      for (const sampling::ProcessorBlock& b : *blocks) out->emplace_back(b.id, b.node);
+    }
+  }
+  for (const char* type : {"probabilistic_sampler", "tail_sampling"}) {
+    if (const YAML::Node n = sampler[type]) out->emplace_back(type, n);
+  }
+  return sim::Status::Ok();
+}
+
+sim::Status WriteOracleConfig(const sampling::StrategyConfig& st,
+                              const std::vector<std::pair<std::string, YAML::Node>>& nodes,
+                              const std::string& path, std::string* processors, bool* stateful) {
+  YAML::Node procs(YAML::NodeType::Map);
+  *stateful = false;
+  processors->clear();
+  for (const sampling::CollectorStage& stage : st.stages) {
+    const YAML::Node* found = nullptr;
+    for (const auto& [id, node] : nodes)
+      if (id == stage.id) found = &node;
+    if (found == nullptr) return sim::Status::NotFound("no YAML block for stage " + stage.id);
+    if (procs[stage.id]) return sim::Status::InvalidArgument("stage " + stage.id + " twice");
+    procs[stage.id] = found->IsNull() ? YAML::Node(YAML::NodeType::Map) : *found;
+    if (stage.kind() == sampling::CollectorStage::Kind::kTail)
+      *stateful |= HasStatefulPolicy(*found);
+    *processors += (processors->empty() ? "" : ",") + stage.id;
+  }
+  YAML::Node root;
+  root["processors"] = procs;
+  std::ofstream f(path);
+  f << "# written by tracesim_lab_oracle for strategy '" << st.name << "'\n" << root << "\n";
+  if (!f) return sim::Status::IoError("cannot write " + path);
+  return sim::Status::Ok();
+}
+
+bool Recordable(const sampling::StrategyConfig& st) {
+  if (st.stages.empty()) return false;
+  for (const sampling::CollectorStage& s : st.stages)
+    if (s.kind() == sampling::CollectorStage::Kind::kDynamic) return false;
+  return true;
+}
+
+int Record(const RecordArgs& a) {
+  auto loaded = scenarios::LoadScenarioFile(a.scenario);
+  if (!loaded.ok()) {
+    std::cerr << "record: " << loaded.status().message() << "\n";
+    return 2;
+  }
+  scenarios::Scenario sc = std::move(loaded).value();
+  if (a.duration_s > 0) sc.duration = sim::Duration::FromSecondsF(a.duration_s);
+  const std::string scenario_dir = fs::absolute(a.scenario).parent_path().string();
+  YAML::Node samplers;
+  std::string base_dir = scenario_dir;
+  if (!a.collector.empty()) {
+    YAML::Node one;
+    one["name"] = fs::path(a.collector).stem().string();
+    one["collector"] = fs::absolute(a.collector).string();
+    samplers.push_back(one);
+    auto parsed = sampling::ParseStrategies(samplers, a.collector, "");
+    if (!parsed.ok()) {
+      std::cerr << "record: " << parsed.status().message() << "\n";
+      return 2;
+    }
+    sc.samplers = std::move(parsed).value();
+    base_dir.clear();
+  } else {
+    samplers = YAML::LoadFile(a.scenario)["samplers"];
+  }
+  if (sc.samplers.empty()) {
+    std::cerr << "record: " << a.scenario << " has no samplers:\n";
+    return 2;
+  }
+  const sim::FaultPlan* faults = sc.faults.empty() ? nullptr : &sc.faults;
+  sampling::LabOptions lab_options;
+  lab_options.start_unix_nanos = sc.start_unix_nanos;
+  auto lab = sampling::SamplingLab::Create(sc.model, faults, sc.samplers, lab_options);
+  if (!lab.ok()) {
+    std::cerr << "record: " << lab.status().message() << "\n";
+    return 2;
+  }
+  fs::create_directories(a.out);
+  LabRecorder rec(sc.model, sc.samplers.size());
+  std::ofstream manifest(fs::path(a.out) / "manifest.tsv", std::ios::app);
+  std::vector<std::string> slugs(sc.samplers.size()), manifest_rows(sc.samplers.size());
+  for (size_t k = 0; k < sc.samplers.size(); ++k) {
+    const sampling::StrategyConfig& st = sc.samplers[k];
+    if (!Recordable(st)) continue;
+    std::vector<std::pair<std::string, YAML::Node>> nodes;
+    sim::Status s = StageNodes(samplers[k], base_dir, &nodes);
+    std::string processors;
+    bool stateful = false;
+    slugs[k] = Slug(fs::path(a.scenario).stem().string() + "." + st.name);
+    const fs::path base = fs::path(a.out) / slugs[k];
+    if (s.ok()) s = WriteOracleConfig(st, nodes, base.string() + ".yaml", &processors, &stateful);
+    if (s.ok()) s = rec.Record(k, base.string() + ".arrivals");
+    if (!s.ok()) {
+      std::cerr << "record: strategy '" << st.name << "': " << s.message() << "\n";
+      return 2;
+    }
+    manifest_rows[k] = slugs[k] + "\t" + processors + "\t" + (stateful ? "1" : "0");
+  }
+  (*lab)->SetTap(&rec);
+  auto workload = workloads::Workload::Create(sc.workload, sc.model, sc.seed, sc.duration);
+  if (!workload.ok()) {
+    std::cerr << "record: " << workload.status().message() << "\n";
+    return 2;
+  }
+  sim::SimulationOptions opt;
+  opt.seed = sc.seed;
+  opt.start_unix_nanos = sc.start_unix_nanos;
+  opt.faults = faults;
+  sim::Simulation simulation(sc.model, opt);
+  sim::Status st = simulation.AddObserver(lab->get());
+  if (st.ok()) st = simulation.Run(workload->get());
+  const int64_t finish = sc.start_unix_nanos + simulation.stats().end_time.nanos();
+  if (st.ok()) (*lab)->Finish(finish);
+  if (st.ok()) st = rec.Close();
+  for (size_t k = 0; k < slugs.size() && st.ok(); ++k) {
+    if (slugs[k].empty()) continue;
+    std::ofstream f(fs::path(a.out) / (slugs[k] + ".tracesim"));
+    rec.tally(k).Write(f);
+    if (!f) st = sim::Status::IoError("cannot write the decisions of " + slugs[k]);
+    std::cerr << slugs[k] << ": " << rec.records(k) << " arrivals, " << rec.tally(k).traces()
+              << " traces\n";
+    // The oracle replays up to the lab's Finish() time, then shuts down: both decide what is
+    // still pending at that instant, at once (upstream's shutdown runs the remaining batches).
+    const uint64_t last = rec.last_arrival(k);
+    const uint64_t drain =
+        static_cast<uint64_t>(finish) > last ? static_cast<uint64_t>(finish) - last : 0;
+    manifest << manifest_rows[k] << "\t" << drain << "ns\n";
+  }
+  if (!st.ok()) {
+    std::cerr << "record: " << st.message() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int CompareFiles(const std::string& tracesim, const std::string& oracle) {
+  auto t = ReadDecisions(tracesim);
+  auto o = ReadDecisions(oracle);
+  if (!t.ok() || !o.ok()) {
+    std::cerr << "compare: " << (t.ok() ? o.status() : t.status()).message() << "\n";
+    return 2;
+  }
+  const Agreement a = Compare(*t, *o);
+  std::printf("%llu\t%llu\t%.2f\t%llu\t%llu\t%llu\t%llu\t%llu\t%d\t%llu\t%llu\t%llu\n",
+              static_cast<unsigned long long>(a.traces),
+              static_cast<unsigned long long>(a.identical), a.identical_pct(),
+              static_cast<unsigned long long>(a.same_decision),
+              static_cast<unsigned long long>(a.sampled_tracesim),
+              static_cast<unsigned long long>(a.sampled_oracle),
+              static_cast<unsigned long long>(a.spans_out_tracesim),
+              static_cast<unsigned long long>(a.spans_out_oracle),
+              a.SampledWithinBinomial() ? 1 : 0, static_cast<unsigned long long>(a.spans_in_differ),
+              static_cast<unsigned long long>(a.only_tracesim),
+              static_cast<unsigned long long>(a.only_oracle));
+  return 0;
+}
+
+int Usage() {
+  std::cerr << "usage: tracesim_lab_oracle record --scenario FILE [--collector FILE] "
+               "[--duration SECONDS] --out DIR\n"
+               "       tracesim_lab_oracle compare TRACESIM_DECISIONS ORACLE_DECISIONS\n";
+  return 2;
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 2) return Usage();
+  const std::string cmd = argv[1];
+  if (cmd == "compare") return argc == 4 ? CompareFiles(argv[2], argv[3]) : Usage();
+  if (cmd != "record") return Usage();
+  RecordArgs a;
+  for (int i = 2; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) return Usage();
+    const std::string v = argv[++i];
+    if (flag == "--scenario") {
+      a.scenario = v;
+    } else if (flag == "--collector") {
+      a.collector = v;
+    } else if (flag == "--out") {
+      a.out = v;
+    } else if (flag == "--duration") {
+      char* end = nullptr;
+      a.duration_s = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || !(a.duration_s > 0)) return Usage();
+    } else {
+      return Usage();
+    }
+  }
+  if (a.scenario.empty() || a.out.empty()) return Usage();
+  return Record(a);
+}
+
+}  // namespace
+}  // namespace tracesim::peers
+
+int main(int argc, char** argv) { return tracesim::peers::Main(argc, argv); }
