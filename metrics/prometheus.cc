@@ -198,7 +198,10 @@ std::string MetricsRegistry::ContentType() const {
 std::string MetricsRegistry::RenderText() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
-  for (const auto& [name, f] : families_) {
+  for (const auto& family : families_) {
+    // Not a structured binding: clang 14 (the fuzz/sanitizer preset) cannot capture one below.
+    const auto& name = family.first;
+    const auto& f = family.second;
     out.append("# HELP ").append(name).push_back(' ');
     AppendEscapedHelp(f.help, &out);
     out.append("\n# TYPE ").append(name).push_back(' ');

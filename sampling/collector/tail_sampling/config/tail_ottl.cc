@@ -183,6 +183,17 @@ class OttlParser {
       TRACESIM_RETURN_IF_ERROR(Expect(','));
       if (Peek().kind != Token::kString) return Unsupported("IsMatch needs a string pattern");
       std::string pattern = Next().text;
+      // libstdc++'s std::regex overflows a signed long reading a back reference or a count of
+      // 19+ digits (found by fuzz/ottl_fuzz): refuse numbers over 9 digits before it sees them.
+      size_t digits = 0;
+      for (char c : pattern) {
+        digits = (c >= '0' && c <= '9') ? digits + 1 : 0;
+        if (digits > 9) {
+          return sim::Status::InvalidArgument("OTTL condition \"" + std::string(text_) +
+                                              "\": regular expression \"" + pattern +
+                                              "\" has a number longer than 9 digits (the limit)");
+        }
+      }
       try {
         out_->regexes_.push_back(
             std::make_shared<const std::regex>(pattern, std::regex::ECMAScript));

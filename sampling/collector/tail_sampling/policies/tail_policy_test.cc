@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "sampling/collector/tail_sampling/config/tail_config.h"
+#include "sampling/collector/tail_sampling/config/tail_ottl.h"
 #include "sampling/collector/tail_sampling/tail_test_model.h"
 #include "sim/rng.h"
 
@@ -443,6 +444,19 @@ TEST(CombineDecisionsTest, TruthTableOverEveryCombination) {
     EXPECT_EQ(CombineDecisions(m), r.want)
         << "S=" << r.s << " NS=" << r.ns << " D=" << r.d << " IS=" << r.is << " INS=" << r.ins;
   }
+}
+
+// Found by fuzz/ottl_fuzz (corpus: fuzz/corpus/ottl/regex_long_number): libstdc++'s std::regex
+// compiler overflows a signed long on a back reference or count of 19+ digits (UBSan), so such a
+// pattern is an error before it reaches std::regex (issue 16).
+TEST(OttlRegexTest, NumberLongerThanNineDigitsIsAnError) {
+  auto r = OttlCondition::Parse(R"(IsMatch(name, "a\\33333333333333333333"))",
+                                OttlCondition::Context::kSpan);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("longer than 9 digits"), std::string::npos)
+      << r.status().message();
+  EXPECT_TRUE(
+      OttlCondition::Parse(R"(IsMatch(name, "a123456789"))", OttlCondition::Context::kSpan).ok());
 }
 
 }  // namespace
