@@ -65,6 +65,14 @@ std::string Lines(const std::vector<Diagnostic>& items, bool errors_only) {
 }
 }  // namespace
 
+std::vector<Diagnostic> Diagnostics::Warnings() const {
+  std::vector<Diagnostic> out;
+  for (Diagnostic& d : Sorted()) {
+    if (d.severity == Severity::kWarning) out.push_back(std::move(d));
+  }
+  return out;
+}
+
 std::string Diagnostics::Text() const { return Lines(Sorted(), false); }
 std::string Diagnostics::ErrorText() const { return Lines(Sorted(), true); }
 

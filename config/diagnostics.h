@@ -63,6 +63,9 @@ class Diagnostics {
   // Sorted by (line, col), stable; exact duplicates dropped.
   std::vector<Diagnostic> Sorted() const;
 
+  // The warnings alone, sorted (what a parser's Result-returning edge hands its caller).
+  std::vector<Diagnostic> Warnings() const;
+
   // Every problem (errors and warnings), sorted, one per line.
   std::string Text() const;
   // Errors only, sorted, one per line.

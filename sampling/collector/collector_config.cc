@@ -205,6 +205,75 @@ sim::Result<std::vector<ProcessorBlock>> CollectorConfig::FindProcessors(
   return out;
 }
 
+namespace {
+
+// go-yaml v3's null, bool, infinity and NaN spellings; false when `text` is none of them.
+bool ResolveKeyword(const std::string& text, YamlScalar* r) {
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
+    r->kind = YamlScalarKind::kNull;
+  } else if (text == "true" || text == "True" || text == "TRUE" || text == "false" ||
+             text == "False" || text == "FALSE") {
+    r->kind = YamlScalarKind::kBool;
+    r->b = text[0] == 't' || text[0] == 'T';
+  } else if (text == ".inf" || text == ".Inf" || text == ".INF" || text == "+.inf" ||
+             text == "+.Inf" || text == "+.INF") {
+    r->kind = YamlScalarKind::kFloat;
+    r->d = std::numeric_limits<double>::infinity();
+  } else if (text == "-.inf" || text == "-.Inf" || text == "-.INF") {
+    r->kind = YamlScalarKind::kFloat;
+    r->d = -std::numeric_limits<double>::infinity();
+  } else if (text == ".nan" || text == ".NaN" || text == ".NAN") {
+    r->kind = YamlScalarKind::kFloat;
+    r->d = std::numeric_limits<double>::quiet_NaN();
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// strconv.ParseInt(plain, 0, 64), else ParseUint: a sign, a 0x/0o/0b/0 base prefix, digits.
+// False when `plain` is not such an integer (or a negative one below INT64_MIN).
+bool ResolveInt(std::string_view s, YamlScalar* r) {
+  bool neg = false;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    neg = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  int base = 10;
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+    base = 16;
+    s.remove_prefix(2);
+  } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
+    base = 8;
+    s.remove_prefix(2);
+  } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
+    base = 2;
+    s.remove_prefix(2);
+  } else if (s.size() > 1 && s[0] == '0') {
+    base = 8;  // Go base-0 parsing: a leading 0 means octal
+    s.remove_prefix(1);
+  }
+  uint64_t u;
+  if (!ParseDigits(s, base, &u)) return false;
+  if (!neg && u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    r->kind = YamlScalarKind::kInt;
+    r->i = static_cast<int64_t>(u);
+    return true;
+  }
+  if (neg && u <= (uint64_t{1} << 63)) {
+    r->kind = YamlScalarKind::kInt;
+    r->i = static_cast<int64_t>(-static_cast<__int128>(u));
+    return true;
+  }
+  if (neg) return false;
+  r->kind = YamlScalarKind::kInt;
+  r->u = u;
+  r->u_only = true;
+  return true;
+}
+
+}  // namespace
+
 YamlScalar ResolveScalar(const YAML::Node& node) {
   YamlScalar r;
   if (!node || node.IsNull()) {
@@ -214,86 +283,20 @@ YamlScalar ResolveScalar(const YAML::Node& node) {
   const std::string& text = node.Scalar();
   r.text = text;
   if (!IsPlain(node)) return r;  // quoted or explicitly tagged: a string
-  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") {
-    r.kind = YamlScalarKind::kNull;
-    return r;
-  }
-  if (text == "true" || text == "True" || text == "TRUE" || text == "false" || text == "False" ||
-      text == "FALSE") {
-    r.kind = YamlScalarKind::kBool;
-    r.b = text[0] == 't' || text[0] == 'T';
-    return r;
-  }
-  if (text == ".inf" || text == ".Inf" || text == ".INF" || text == "+.inf" || text == "+.Inf" ||
-      text == "+.INF") {
-    r.kind = YamlScalarKind::kFloat;
-    r.d = std::numeric_limits<double>::infinity();
-    return r;
-  }
-  if (text == "-.inf" || text == "-.Inf" || text == "-.INF") {
-    r.kind = YamlScalarKind::kFloat;
-    r.d = -std::numeric_limits<double>::infinity();
-    return r;
-  }
-  if (text == ".nan" || text == ".NaN" || text == ".NAN") {
-    r.kind = YamlScalarKind::kFloat;
-    r.d = std::numeric_limits<double>::quiet_NaN();
-    return r;
-  }
+  if (ResolveKeyword(text, &r)) return r;
   char c0 = text[0];
   if (!(std::isdigit(static_cast<unsigned char>(c0)) || c0 == '+' || c0 == '-' || c0 == '.')) {
     return r;
   }
-  // Integers: underscores removed, then strconv.ParseInt(plain, 0, 64) / ParseUint.
+  // Numbers: underscores removed, then an integer, else a float.
   std::string plain;
   plain.reserve(text.size());
   for (char c : text)
     if (c != '_') plain.push_back(c);
-  {
-    std::string_view s = plain;
-    bool neg = false;
-    if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
-      neg = s[0] == '-';
-      s.remove_prefix(1);
-    }
-    int base = 10;
-    if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-      base = 16;
-      s.remove_prefix(2);
-    } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
-      base = 8;
-      s.remove_prefix(2);
-    } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
-      base = 2;
-      s.remove_prefix(2);
-    } else if (s.size() > 1 && s[0] == '0') {
-      base = 8;  // Go base-0 parsing: a leading 0 means octal
-      s.remove_prefix(1);
-    }
-    uint64_t u;
-    if (ParseDigits(s, base, &u)) {
-      if (!neg && u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        r.kind = YamlScalarKind::kInt;
-        r.i = static_cast<int64_t>(u);
-        return r;
-      }
-      if (neg && u <= (uint64_t{1} << 63)) {
-        r.kind = YamlScalarKind::kInt;
-        r.i = static_cast<int64_t>(-static_cast<__int128>(u));
-        return r;
-      }
-      if (!neg) {
-        r.kind = YamlScalarKind::kInt;
-        r.u = u;
-        r.u_only = true;
-        return r;
-      }
-    }
-  }
+  if (ResolveInt(plain, &r)) return r;
   if (IsYamlFloat(plain)) {
     r.kind = YamlScalarKind::kFloat;
     r.d = std::strtod(plain.c_str(), nullptr);
-    return r;
   }
   return r;
 }

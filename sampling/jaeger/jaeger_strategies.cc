@@ -447,9 +447,7 @@ namespace {
 sim::Result<JaegerStrategiesFile> FileWithWarnings(std::optional<JaegerStrategiesFile> f,
                                                    const config::Diagnostics& diag) {
   if (!f) return diag.ToStatus();
-  for (const config::Diagnostic& d : diag.Sorted()) {
-    if (d.severity == config::Severity::kWarning) f->warnings.push_back(d);
-  }
+  f->warnings = diag.Warnings();
   return std::move(*f);
 }
 }  // namespace
@@ -859,9 +857,7 @@ namespace {
 sim::Result<JaegerRemoteSamplingConfig> WithWarnings(std::optional<JaegerRemoteSamplingConfig> c,
                                                      const config::Diagnostics& diag) {
   if (!c) return diag.ToStatus();
-  for (const config::Diagnostic& d : diag.Sorted()) {
-    if (d.severity == config::Severity::kWarning) c->warnings.push_back(d);
-  }
+  c->warnings = diag.Warnings();
   return std::move(*c);
 }
 }  // namespace

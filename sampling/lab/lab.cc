@@ -577,6 +577,40 @@ sim::Status SamplingLab::WriteOutputs() const {
 
 const LabAdaptive* SamplingLab::adaptive() const { return impl_->ext.get(); }
 
+namespace {
+
+// Adds one tail_sampling stage's buffering and decision figures to a strategy's score.
+void AddTailStats(const TailSamplingStats& ts, StrategyScore* s) {
+  s->has_tail = true;
+  s->peak_traces_buffered += ts.peak_traces_in_memory;
+  s->peak_spans_buffered += ts.peak_spans_buffered;
+  s->peak_bytes_buffered += ts.peak_bytes_buffered;
+  s->evicted_before_decision += ts.traces_dropped_too_early;
+  s->late_spans += ts.late_spans_inherited + ts.late_spans_cached_sampled +
+                   ts.late_spans_cached_not_sampled + ts.late_spans_after_eviction;
+  if (ts.decisions() > 0) {
+    s->decision_latency_p50_s =
+        std::max(s->decision_latency_p50_s, ts.DecisionLatencyQuantileMs(0.5) / 1e3);
+    s->decision_latency_p99_s =
+        std::max(s->decision_latency_p99_s, ts.DecisionLatencyQuantileMs(0.99) / 1e3);
+  }
+}
+
+// Marks the strategies no other beats on both bytes kept and error recall.
+void MarkPareto(std::vector<StrategyScore>* scores) {
+  for (StrategyScore& s : *scores) {
+    s.pareto = true;
+    for (const StrategyScore& o : *scores) {
+      if (&o == &s) continue;
+      bool no_worse = o.bytes_kept <= s.bytes_kept && o.error_recall >= s.error_recall;
+      bool better = o.bytes_kept < s.bytes_kept || o.error_recall > s.error_recall;
+      if (no_worse && better) s.pareto = false;
+    }
+  }
+}
+
+}  // namespace
+
 std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
   const Impl& m = *impl_;
   std::vector<StrategyScore> out;
@@ -641,21 +675,7 @@ std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
     s.fragmented_kept = a.fragmented_kept;
     s.completeness = ratio(a.complete_kept, a.traces_kept);
     for (const Impl::StageRt& rt : st.stages) {
-      if (!rt.tail) continue;
-      const TailSamplingStats& ts = rt.tail->stats();
-      s.has_tail = true;
-      s.peak_traces_buffered += ts.peak_traces_in_memory;
-      s.peak_spans_buffered += ts.peak_spans_buffered;
-      s.peak_bytes_buffered += ts.peak_bytes_buffered;
-      s.evicted_before_decision += ts.traces_dropped_too_early;
-      s.late_spans += ts.late_spans_inherited + ts.late_spans_cached_sampled +
-                      ts.late_spans_cached_not_sampled + ts.late_spans_after_eviction;
-      if (ts.decisions() > 0) {
-        s.decision_latency_p50_s =
-            std::max(s.decision_latency_p50_s, ts.DecisionLatencyQuantileMs(0.5) / 1e3);
-        s.decision_latency_p99_s =
-            std::max(s.decision_latency_p99_s, ts.DecisionLatencyQuantileMs(0.99) / 1e3);
-      }
+      if (rt.tail) AddTailStats(rt.tail->stats(), &s);
     }
     s.true_error_rate = ratio(m.root_errors, m.traces);
     s.est_error_rate = a.adj_traces > 0 ? a.adj_root_errors / a.adj_traces : 0;
@@ -665,15 +685,7 @@ std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
     s.est_rate = duration_s > 0 ? a.adj_traces / duration_s : 0;
     out.push_back(std::move(s));
   }
-  for (StrategyScore& s : out) {
-    s.pareto = true;
-    for (const StrategyScore& o : out) {
-      if (&o == &s) continue;
-      bool no_worse = o.bytes_kept <= s.bytes_kept && o.error_recall >= s.error_recall;
-      bool better = o.bytes_kept < s.bytes_kept || o.error_recall > s.error_recall;
-      if (no_worse && better) s.pareto = false;
-    }
-  }
+  MarkPareto(&out);
   return out;
 }
 

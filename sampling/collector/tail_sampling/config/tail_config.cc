@@ -597,9 +597,7 @@ sim::Result<TailSamplingConfig> ParseTailSamplingConfig(const YAML::Node& block,
   config::Diagnostics diag{std::string(source)};
   std::optional<TailSamplingConfig> c = ParseTailSamplingConfig(config::Node::Root(block), diag);
   if (!c) return diag.ToStatus();
-  for (const config::Diagnostic& d : diag.Sorted()) {
-    if (d.severity == config::Severity::kWarning) c->warnings.push_back(d);
-  }
+  c->warnings = diag.Warnings();
   return std::move(*c);
 }
 
@@ -641,9 +639,7 @@ sim::Result<TailSamplingConfig> Edge(std::optional<CollectorConfig> doc, std::st
   std::optional<TailSamplingConfig> c;
   if (doc) c = FindTailSamplingConfig(*doc, id, diag);
   if (!c) return diag.ToStatus();
-  for (const config::Diagnostic& d : diag.Sorted()) {
-    if (d.severity == config::Severity::kWarning) c->warnings.push_back(d);
-  }
+  c->warnings = diag.Warnings();
   return std::move(*c);
 }
 }  // namespace

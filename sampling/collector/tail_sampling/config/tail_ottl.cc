@@ -287,7 +287,13 @@ class OttlParser {
       o->lit = LK::kNil;
       return sim::Status::Ok();
     }
-    // Paths. In the spanevent context unprefixed paths are the event's; `span.` reaches the span.
+    return ParsePath(std::move(id), o);
+  }
+
+  // A path operand whose first identifier `id` was read. In the spanevent context unprefixed
+  // paths are the event's; `span.` reaches the span.
+  sim::Status ParsePath(std::string id, OttlCondition::Operand* o) {
+    using PK = OttlCondition::PathKind;
     bool event_ctx = ctx_ == OttlCondition::Context::kSpanEvent;
     bool span_scope = !event_ctx;
     if (id == "span" && IsPunct('.')) {
