@@ -388,6 +388,9 @@ bool CheckJsonSyntax(std::string_view text, config::Diagnostics& diag) {
     diag.Error(static_cast<int>(line), static_cast<int>(col), "",
                "failed to unmarshal strategies: not JSON");
     return false;
+  } catch (const json::exception& e) {  // e.g. out_of_range for a number such as 1e400
+    diag.Error(1, 1, "", std::string("failed to unmarshal strategies: ") + e.what());
+    return false;
   }
 }
 

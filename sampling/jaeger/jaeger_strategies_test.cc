@@ -328,5 +328,14 @@ TEST(JaegerV2ConfigTest, MalformedShapesAreErrorsNotExceptions) {
   }
 }
 
+// Regression (fuzz/jaeger_strategies_fuzz): a number JSON cannot hold (nlohmann throws
+// out_of_range, not parse_error) is an error naming the problem, not an uncaught exception.
+TEST(JaegerStrategiesTest, NumberOutOfRangeIsAnErrorNotACrash) {
+  auto f = ParseStrategiesJson("1e400", "big.json");
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("failed to unmarshal strategies"), std::string::npos)
+      << f.status().message();
+}
+
 }  // namespace
 }  // namespace tracesim::sampling
