@@ -443,6 +443,7 @@ void LoadEngine::Impl::OnResult(Batch* b, const exporter::ExportResult& r) {
     if (r.kind != exporter::ExportResult::Kind::kOk) {
       ++rep_.failed_requests;
       ++cur_.failed_requests;
+      if (r.kind != exporter::ExportResult::Kind::kShutdown) rep_.failed_attempt_spans += n;
       std::string key = !r.code_name.empty() ? r.code_name : "code " + std::to_string(r.code);
       ++rep_.errors[key];
     }

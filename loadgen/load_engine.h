@@ -107,9 +107,14 @@ struct LoadReport {
   }
   bool IdentityHolds() const { return generated == accepted + rejected() + dropped() + in_flight; }
 
-  uint64_t requests = 0;                   // export attempts with an outcome
-  uint64_t failed_requests = 0;            // attempts that did not end kOk
-  uint64_t retries = 0;                    // attempts after the first
+  uint64_t requests = 0;         // export attempts with an outcome
+  uint64_t failed_requests = 0;  // attempts that did not end kOk
+  uint64_t retries = 0;          // attempts after the first
+  // Spans summed over the attempts that failed (kRetryable or kFatal; not kShutdown), each
+  // attempt counted: a batch refused three times counts three times. Against a live collector
+  // whose every failure is an answer (no connection errors) this is what its receiver counts as
+  // refused (otelcol_receiver_refused_spans), span for span.
+  uint64_t failed_attempt_spans = 0;
   uint64_t bytes_sent = 0;                 // request bodies, summed over attempts
   std::map<std::string, uint64_t> errors;  // failed attempts by ExportResult::code_name
 

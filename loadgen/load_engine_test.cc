@@ -166,6 +166,8 @@ TEST(LoadEngineTest, UnavailableIsRetriedThenCountedAsRetriesExhausted) {
   EXPECT_EQ(o.rep.accepted, 0u);
   // Every batch was tried max_attempts times: the server saw each span 3 times.
   EXPECT_EQ(srv->received_spans(), 3 * o.rep.generated);
+  // What a collector counts as refused: every failed attempt's spans.
+  EXPECT_EQ(o.rep.failed_attempt_spans, srv->received_spans());
   EXPECT_EQ(o.rep.errors.at("UNAVAILABLE"), o.rep.requests);
   EXPECT_EQ(o.rep.retries * 3, o.rep.requests * 2);
 }
@@ -184,6 +186,7 @@ TEST(LoadEngineTest, UnavailableThenRecoveryLosesNothing) {
   EXPECT_EQ(o.rep.accepted, o.rep.generated);
   EXPECT_EQ(srv->accepted_spans(), o.rep.generated);
   EXPECT_EQ(o.rep.retries, 2u);
+  EXPECT_EQ(o.rep.failed_attempt_spans, srv->received_spans() - srv->accepted_spans());
 }
 
 TEST(LoadEngineTest, ResourceExhaustedWithRetryInfoHonoursTheDelay) {

@@ -33,6 +33,7 @@ std::map<std::string, double> LoadReport::Metrics() const {
   m["requests"] = d(requests);
   m["failed_requests"] = d(failed_requests);
   m["retries"] = d(retries);
+  m["failed_attempt_spans"] = d(failed_attempt_spans);
   m["error_rate"] = Ratio(failed_requests, requests);
   m["target_span_rate"] = target_span_rate;
   m["achieved_span_rate"] = achieved_span_rate;
@@ -69,11 +70,9 @@ std::string LoadReport::ToJson() const {
       {"identity_holds", IdentityHolds()},
   };
   j["traces"] = traces;
-  j["requests"] = {{"total", requests},
-                   {"failed", failed_requests},
-                   {"retries", retries},
-                   {"bytes", bytes_sent},
-                   {"errors", errors}};
+  j["requests"] = {{"total", requests},   {"failed", failed_requests},
+                   {"retries", retries},  {"failed_attempt_spans", failed_attempt_spans},
+                   {"bytes", bytes_sent}, {"errors", errors}};
   j["rates"] = {{"unit", rate_in_spans ? "spans/s" : "traces/s"},
                 {"window_s", window_seconds},
                 {"measured_from_s", rate_from_seconds},

@@ -65,6 +65,7 @@ const std::vector<std::string>& ThresholdMetricNames() {
       "requests",
       "failed_requests",
       "retries",
+      "failed_attempt_spans",
       "error_rate",
       "target_rate",
       "achieved_rate",
