@@ -143,6 +143,11 @@ sim::Status LoadOptions::Validate() const {
     return Bad("--timeout must be a duration >= 1ms, got " + Ms(*transport.timeout));
   if (transport.connections && (*transport.connections < 1 || *transport.connections > 64))
     return Bad("--connections must be an integer in [1, 64], got " + N(*transport.connections));
+  TRACESIM_RETURN_IF_ERROR(target.Validate());
+  for (const loadgen::Threshold& t : thresholds) {
+    if (t.metric.rfind("collector_", 0) == 0 && !target.enabled())
+      return Bad("--threshold '" + t.text + "' needs --target-metrics URL or --target-pid PID");
+  }
   return sim::Status::Ok();
 }
 
@@ -164,6 +169,26 @@ sim::Result<LoadOutcome> RunLoad(const scenarios::Scenario& scenario, const Load
     metrics_server = std::move(ms).value();
   }
 
+  // The target's baseline scrape happens before the first span is sent.
+  std::unique_ptr<loadgen::TargetMonitor> monitor;
+  if (options.target.enabled()) {
+    auto m = loadgen::TargetMonitor::Start(options.target);
+    if (!m.ok()) return m.status();
+    monitor = std::move(m).value();
+  }
+  std::vector<loadgen::TargetSecond> target_seconds;  // by wall-clock second
+  auto on_second = [&](const loadgen::SecondStats& s) {
+    if (!monitor) {
+      if (callbacks.on_second) callbacks.on_second(s);
+      return;
+    }
+    loadgen::SecondStats with = s;
+    with.target = monitor->Latest();
+    if (target_seconds.size() <= s.second) target_seconds.resize(s.second + 1);
+    target_seconds[s.second] = *with.target;
+    if (callbacks.on_second) callbacks.on_second(with);
+  };
+
   LoadOutcome outcome;
   outcome.start = {scenario.name, scenario.source,  ProtocolName(topt.protocol),
                    topt.endpoint, plan.engine.seed, plan.engine.mean_spans_per_trace};
@@ -172,11 +197,18 @@ sim::Result<LoadOutcome> RunLoad(const scenarios::Scenario& scenario, const Load
   {
     loadgen::LoadEngine engine(scenario.model, plan.workload, plan.engine, transport.get(),
                                *encoders, &registry);
-    report = engine.Run(options.stop, callbacks.on_second);
+    report = engine.Run(options.stop, on_second);
   }
   if (metrics_server) metrics_server->Stop();
+  std::optional<loadgen::TargetSummary> target;
+  if (monitor) target = monitor->Finish();
   if (!report.ok()) return report.status();
   outcome.report = std::move(report).value();
+  if (target) {
+    outcome.report.target = std::move(target);
+    for (loadgen::SecondStats& s : outcome.report.seconds)
+      if (s.second < target_seconds.size()) s.target = target_seconds[s.second];
+  }
   if (!options.thresholds.empty())
     outcome.thresholds = loadgen::EvaluateThresholds(options.thresholds, outcome.report.Metrics());
   return outcome;

@@ -26,6 +26,7 @@
 #include "exporter/transport.h"
 #include "loadgen/load_engine.h"
 #include "loadgen/load_plan.h"
+#include "loadgen/target_monitor.h"
 #include "loadgen/threshold.h"
 #include "scenarios/scenario.h"
 #include "sim/status.h"
@@ -69,7 +70,10 @@ struct LoadOptions {
   TransportOverrides transport;
   // Serve the generator's /metrics on HOST:PORT (":PORT" is loopback). Default: "" (none).
   std::string metrics_addr;
-  // Pass/fail rules evaluated on the report. Default: none.
+  // The collector under load: Prometheus URLs to scrape and a pid to read /proc of
+  // (--target-metrics, --target-pid; loadgen/target_monitor.h). Default: none.
+  loadgen::TargetOptions target;
+  // Pass/fail rules evaluated on the report; a collector_* metric needs `target`. Default: none.
   std::vector<loadgen::Threshold> thresholds;
   // Where the OTEL_* environment is read (once). Default: null, ::getenv.
   std::function<const char*(const char*)> getenv;

@@ -78,6 +78,18 @@ TEST(LoadOptionsTest, ValidateNamesTheFlag) {
               o->transport.timeout = std::chrono::milliseconds(0);
             }).find("--timeout"),
             std::string::npos);
+  EXPECT_EQ(message([](LoadOptions* o) { o->target.urls = {"https://c:8888/metrics"}; }),
+            "--target-metrics 'https://c:8888/metrics': https is not supported, scrape over "
+            "http://");
+  // A collector_* threshold needs a target to measure.
+  EXPECT_EQ(message([](LoadOptions* o) {
+              o->thresholds.push_back(*loadgen::ParseThreshold("collector_rss_mb<800"));
+            }),
+            "--threshold 'collector_rss_mb<800' needs --target-metrics URL or --target-pid PID");
+  LoadOptions with_pid;
+  with_pid.target.pid = 1;
+  with_pid.thresholds.push_back(*loadgen::ParseThreshold("collector_rss_mb<800"));
+  EXPECT_TRUE(with_pid.Validate().ok());
 }
 
 TEST(RunLoadTest, SendsToTheEndpointAndEvaluatesThresholds) {

@@ -90,7 +90,8 @@ struct LoadFlags {
               retry_initial = "1s", retry_max = "5s", retry_attempts = "5", retry_elapsed = "60s",
               grace = "5s";
   std::string summary_json, metrics_addr, ca_file, client_cert, client_key, report_html;
-  std::vector<std::string> headers, thresholds;
+  std::vector<std::string> headers, thresholds, target_metrics;
+  std::string target_pid;
 };
 
 // The flag table (help text included).
@@ -136,6 +137,12 @@ void AddLoadFlags(po::options_description* desc, LoadFlags* f) {
        "write a self-contained HTML report (per-second charts, errors) to FILE")  //
       ("threshold", po::value(&f->thresholds),
        "pass/fail rule METRIC OP NUMBER, e.g. 'accepted_ratio>=0.999' (repeatable)")  //
+      (
+          "target-metrics", po::value(&f->target_metrics),
+          "scrape the collector's Prometheus URL each second (repeatable; "
+          "http://HOST:PORT/metrics)")  //
+      ("target-pid", po::value(&f->target_pid),
+       "read the collector's CPU and RSS from /proc/PID")  //
       ("metrics-addr", po::value(&f->metrics_addr),
        "serve the generator's /metrics on HOST:PORT (:PORT = loopback)")  //
       ("no-progress", "never show the per-second progress line");
@@ -239,6 +246,11 @@ std::string ToLoadOptions(const po::variables_map& vm, const LoadFlags& f, app::
     return "--traces must be a positive integer, got '" + f.traces + "'";
   if (!f.traces.empty()) o->max_traces = traces;
   o->rates = loadgen::RateFlags{f.rate, f.ramp, f.steps};
+  o->target.urls = f.target_metrics;
+  uint64_t pid = 0;
+  if (!f.target_pid.empty() && (!ParseU64(f.target_pid, &pid) || pid == 0 || pid > INT32_MAX))
+    return "--target-pid must be a positive process id, got '" + f.target_pid + "'";
+  o->target.pid = static_cast<int64_t>(pid);
   o->metrics_addr = f.metrics_addr;
   if (std::string bad = ToEngineOptions(f, &o->engine); !bad.empty()) return bad;
   return ToTransportOverrides(vm, f, &o->transport);

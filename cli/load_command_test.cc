@@ -71,12 +71,20 @@ TEST(LoadCommandTest, BadFlagsAreUsageErrorsNamingTheFlag) {
       {{sc, "--retry-attempts", "0"}, "--retry-attempts"},
       {{sc, "--arrivals", "bursty"}, "--arrivals"},
       {{"no-such-scenario"}, "no-such-scenario"},
+      {{sc, "--target-pid", "abc"}, "--target-pid must be a positive process id, got 'abc'"},
+      {{sc, "--target-pid", "0"}, "--target-pid"},
+      {{sc, "--target-metrics", "https://x:1/"}, "--target-metrics 'https://x:1/'"},
+      {{sc, "--threshold", "collector_refused_ratio<0.001"}, "needs --target-metrics"},
   };
   for (const Case& c : cases) {
     Ran r = Load(c.args);
     EXPECT_EQ(r.code, kExitUsage) << c.needle << ": " << r.err;
     EXPECT_NE(r.err.find(c.needle), std::string::npos) << r.err;
   }
+  // An unreachable target is a failure to start (exit 1), named, before any span is sent.
+  Ran t = Load({sc, "--target-metrics", "127.0.0.1:1", "--traces", "1"});
+  EXPECT_EQ(t.code, kExitFailed) << t.err;
+  EXPECT_NE(t.err.find("--target-metrics 127.0.0.1:1: "), std::string::npos) << t.err;
   Ran m = Load({sc, "--metrics-addr", "nonsense", "--traces", "1"});
   EXPECT_EQ(m.code, kExitUsage) << m.err;
   EXPECT_NE(m.err.find("--metrics-addr"), std::string::npos) << m.err;

@@ -13,7 +13,7 @@ secs="${1:-60}"
 bin=build-fuzz/fuzz
 shared=../shared/testdata
 all=(otlp_proto otlp_json topology scenario collector_config jaeger_strategies jaeger_v2 ottl
-     threshold flags)
+     threshold flags prometheus_text)
 harnesses=("${@:-${all[@]}}")
 
 seeds() {  # seed folders and files of one harness (missing ones are skipped)
@@ -25,6 +25,7 @@ seeds() {  # seed folders and files of one harness (missing ones are skipped)
     collector_config) echo "$shared/otelcol-tailsampling" "$shared/otelcol-probabilisticsampler" ;;
     jaeger_strategies) echo "$shared/jaeger-sampling-strategies" ;;
     jaeger_v2) echo "$shared"/jaeger-sampling-strategies/*.yaml ;;
+    prometheus_text) echo loadgen/testdata/*.prom ;;
   esac
 }
 

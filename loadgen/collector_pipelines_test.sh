@@ -153,7 +153,24 @@ load() {
   timeout 90 "$tracesim" load --endpoint "$endpoint" --protocol "$proto" --duration 2s \
     --no-progress --summary-json "$work/$name.json" "$@" \
     >"$work/load-$name.log" 2>&1 || rc=$?
-  [ "$rc" = 0 ] || { cat "$work/load-$name.log"; fail "tracesim load over $proto failed (exit $rc)"; }
+  [ "$rc" = "${want_rc:-0}" ] || { cat "$work/load-$name.log"; fail "tracesim load over $proto exited $rc, expected ${want_rc:-0}"; }
+}
+# The same, with tracesim's own view of the Collector (--target-metrics, --target-pid) and the
+# issue's thresholds on it.
+load_watched() { # NAME PROTOCOL [FLAGS...]
+  local name="$1" proto="$2"
+  shift 2
+  load "$name" "$proto" --target-metrics "127.0.0.1:$metrics_port" --target-pid "$col_pid" \
+    --threshold 'collector_refused_ratio<0.001' --threshold 'collector_rss_mb<800' "$@"
+}
+# tracesim's scrape of the Collector (target.spans.accepted/refused) equals its own books.
+check_target() { # NAME
+  [ "$(field "$1" target.spans.accepted)" = "$(field "$1" spans.accepted)" ] ||
+    fail "$1: --target-metrics saw $(field "$1" target.spans.accepted) accepted, tracesim $(field "$1" spans.accepted)"
+  [ "$(field "$1" target.spans.refused)" = "$(field "$1" requests.failed_attempt_spans)" ] ||
+    fail "$1: --target-metrics saw $(field "$1" target.spans.refused) refused, tracesim failed attempts $(field "$1" requests.failed_attempt_spans)"
+  [ "$(field "$1" target.scrape_errors)" = 0 ] || fail "$1: failed scrapes"
+  echo "  ok $1: --target-metrics accepted $(field "$1" target.spans.accepted), refused $(field "$1" target.spans.refused), peak rss $(field "$1" target.peak_rss_mb) MiB"
 }
 # field NAME PATH -> a field of $work/NAME.json (PATH like spans.accepted)
 field() {
@@ -211,8 +228,9 @@ start plain "$work/plain.yaml" batch
 total=0
 for proto in grpc http/protobuf http/json; do
   name="plain-${proto//\//-}"
-  load "$name" "$proto" --rate 2000spans
+  load_watched "$name" "$proto" --rate 2000spans
   check_identity "$name"
+  check_target "$name"
   a="$(field "$name" spans.accepted)"
   [ "$a" -gt 0 ] || fail "$name: tracesim accepted nothing"
   [ "$(field "$name" requests.failed_attempt_spans)" = 0 ] || fail "$name: failed attempts"
@@ -281,8 +299,13 @@ sum_refused=0
 sum_accepted=0
 for proto in grpc http/protobuf; do
   name="refusing-${proto//\//-}"
-  load "$name" "$proto" --retry-initial 20ms --retry-max 50ms --retry-attempts 3 --rate 500spans
+  # The refusals cross the collector_refused_ratio threshold: exit 99.
+  want_rc=99 load_watched "$name" "$proto" --retry-initial 20ms --retry-max 50ms \
+    --retry-attempts 3 --rate 500spans
+  grep -q "FAILED collector_refused_ratio<0.001" "$work/load-$name.log" ||
+    fail "$name: the refused-ratio threshold did not fail"
   check_identity "$name"
+  check_target "$name"
   f="$(field "$name" requests.failed_attempt_spans)"
   a="$(field "$name" spans.accepted)"
   g="$(field "$name" spans.generated)"

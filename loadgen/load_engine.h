@@ -32,6 +32,7 @@
 #include "loadgen/batch_encoder.h"
 #include "loadgen/clock.h"
 #include "loadgen/retry_policy.h"
+#include "loadgen/target_summary.h"
 #include "metrics/prometheus.h"
 #include "sim/model.h"
 #include "sim/status.h"
@@ -90,6 +91,9 @@ struct SecondStats {
   // Snapshot at the end of the second.
   uint64_t queued_spans = 0;
   uint64_t in_flight_spans = 0;
+  // What the collector under load did in the second (--target-metrics / --target-pid); set by
+  // the caller (app::RunLoad), never by the engine.
+  std::optional<TargetSecond> target;
 };
 
 struct LoadReport {
@@ -142,6 +146,8 @@ struct LoadReport {
   uint64_t peak_queued_spans = 0;
 
   std::vector<SecondStats> seconds;
+  // The collector under load over the run (--target-metrics / --target-pid); set by the caller.
+  std::optional<TargetSummary> target;
 
   // Flat name -> value map of every threshold metric (ThresholdMetricNames()).
   std::map<std::string, double> Metrics() const;

@@ -517,7 +517,15 @@ TEST(LoadReportTest, JsonAndMetricsCarryEveryBucket) {
   r.errors["UNAVAILABLE"] = 3;
   EXPECT_TRUE(r.IdentityHolds());
   auto m = r.Metrics();
+  // Without a target the collector_* metrics are absent (a threshold on one fails); with one
+  // (CPU, RSS and queue known) every name is there.
+  EXPECT_FALSE(m.count("collector_refused_ratio"));
+  r.target = TargetSummary{};
+  r.target->accepted = 9;
+  r.target->has_cpu = r.target->has_rss = r.target->has_queue = true;
+  m = r.Metrics();
   for (const std::string& n : ThresholdMetricNames()) EXPECT_TRUE(m.count(n)) << n;
+  EXPECT_NE(r.ToJson().find("\"target\""), std::string::npos);
   EXPECT_DOUBLE_EQ(m["accepted_ratio"], 0.5);
   EXPECT_DOUBLE_EQ(m["dropped"], 3);
   std::string j = r.ToJson();

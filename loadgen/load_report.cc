@@ -9,6 +9,42 @@ namespace tracesim::loadgen {
 
 namespace {
 double Ratio(uint64_t a, uint64_t b) { return b == 0 ? 0 : static_cast<double>(a) / b; }
+
+// The collector's second: rates in spans/s; CPU, RSS and queue only when a source gave them.
+nlohmann::json TargetSecondJson(const TargetSecond& t) {
+  nlohmann::json j = {{"ok", t.ok},
+                      {"accepted_per_s", t.accepted_per_s},
+                      {"refused_per_s", t.refused_per_s},
+                      {"sent_per_s", t.sent_per_s},
+                      {"dropped_per_s", t.dropped_per_s}};
+  if (t.has_queue) j["queue_size"] = t.queue_size;
+  if (t.has_cpu) j["cpu_cores"] = t.cpu_cores;
+  if (t.has_rss) j["rss_mb"] = t.rss_mb;
+  return j;
+}
+
+nlohmann::json TargetSummaryJson(const TargetSummary& t) {
+  nlohmann::json j = {{"urls", t.urls},
+                      {"scrapes", t.scrapes},
+                      {"scrape_errors", t.scrape_errors},
+                      {"spans",
+                       {{"accepted", t.accepted},
+                        {"refused", t.refused},
+                        {"sent", t.sent},
+                        {"dropped", t.dropped}}},
+                      {"refused_ratio", t.refused_ratio()},
+                      {"dropped_ratio", t.dropped_ratio()},
+                      {"wall_s", t.wall_seconds}};
+  if (t.pid != 0) j["pid"] = t.pid;
+  if (!t.last_error.empty()) j["last_error"] = t.last_error;
+  if (t.has_rss) j["peak_rss_mb"] = t.peak_rss_mb;
+  if (t.has_cpu) {
+    j["mean_cpu_cores"] = t.mean_cpu_cores;
+    j["peak_cpu_cores"] = t.peak_cpu_cores;
+  }
+  if (t.has_queue) j["peak_queue_size"] = t.peak_queue_size;
+  return j;
+}
 }  // namespace
 
 std::map<std::string, double> LoadReport::Metrics() const {
@@ -48,6 +84,7 @@ std::map<std::string, double> LoadReport::Metrics() const {
   m["export_max_ms"] = export_max_ms;
   m["export_mean_ms"] = export_mean_ms;
   m["duration_s"] = wall_seconds;
+  if (target) m.merge(target->Metrics());
   return m;
 }
 
@@ -110,8 +147,10 @@ std::string LoadReport::ToJson() const {
                     {"export_p99_ms", s.export_p99_ms},
                     {"queued_spans", s.queued_spans},
                     {"in_flight_spans", s.in_flight_spans}});
+    if (s.target) secs.back()["target"] = TargetSecondJson(*s.target);
   }
   j["seconds"] = std::move(secs);
+  if (target) j["target"] = TargetSummaryJson(*target);
   return j.dump(2) + "\n";
 }
 
@@ -153,6 +192,27 @@ std::string LoadReport::ToText() const {
                 (unsigned long long)retries, export_p50_ms, export_p95_ms, export_p99_ms,
                 export_max_ms);
   out += buf;
+  if (target) {
+    std::snprintf(buf, sizeof buf,
+                  "  collector: accepted %.0f, refused %.0f (ratio %.4f), sent %.0f, dropped %.0f",
+                  target->accepted, target->refused, target->refused_ratio(), target->sent,
+                  target->dropped);
+    out += buf;
+    if (target->has_cpu) {
+      std::snprintf(buf, sizeof buf, ", cpu %.2f cores (peak %.2f)", target->mean_cpu_cores,
+                    target->peak_cpu_cores);
+      out += buf;
+    }
+    if (target->has_rss) {
+      std::snprintf(buf, sizeof buf, ", peak rss %.1f MiB", target->peak_rss_mb);
+      out += buf;
+    }
+    if (target->scrape_errors > 0) {
+      out += ", " + std::to_string(target->scrape_errors) +
+             " failed scrapes (last: " + target->last_error + ")";
+    }
+    out += "\n";
+  }
   if (!errors.empty()) {
     out += "  errors:";
     for (const auto& [k, v] : errors) out += " " + k + "=" + std::to_string(v);

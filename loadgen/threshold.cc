@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "loadgen/target_summary.h"
+
 namespace tracesim::loadgen {
 
 std::string_view CompareOpText(CompareOp op) {
@@ -81,7 +83,12 @@ const std::vector<std::string>& ThresholdMetricNames() {
       "export_mean_ms",
       "duration_s",
   };
-  return kNames;
+  static const std::vector<std::string> kAll = [] {
+    std::vector<std::string> all = kNames;
+    for (const std::string& n : TargetMetricNames()) all.push_back(n);
+    return all;
+  }();
+  return kAll;
 }
 
 namespace {
