@@ -6,6 +6,7 @@
 #define TRACESIM_RECEIVER_TEST_H2_H_
 
 #include <arpa/inet.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -188,6 +189,28 @@ inline long PeakRssKib() {
   std::fclose(f);
   return kib;
 }
+
+// Bytes malloc has handed out and not had back, all arenas and mmapped chunks, in KiB: what
+// the process holds on the heap now, unlike the RSS, which keeps pages malloc has not returned.
+inline long HeapInUseKib() {
+  struct mallinfo2 m = ::mallinfo2();
+  return static_cast<long>((m.uordblks + m.hblkhd) / 1024);
+}
+
+// True in a sanitizer build: ASan and TSan replace malloc and add shadow memory, so RSS and heap
+// figures say nothing about the receiver and tests asserting on them skip.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool kUnderSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+inline constexpr bool kUnderSanitizer = true;
+#else
+inline constexpr bool kUnderSanitizer = false;
+#endif
+#else
+inline constexpr bool kUnderSanitizer = false;
+#endif
 
 // Resets the peak to the current RSS (Linux >= 4.0: "5" > /proc/self/clear_refs).
 inline bool ResetPeakRss() {
