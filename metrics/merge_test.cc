@@ -45,11 +45,12 @@ struct System {
     uint32_t front = AddService(m, "front", ServiceKind::kService, 1, 2, 32);
     uint32_t back = AddService(m, "back", ServiceKind::kService, 2, 2, 8);
     uint32_t db = AddService(m, "db", ServiceKind::kDatabase, 1, 0, 0);
-    uint32_t select = AddOp(m, db, "SELECT", {Work(*Distribution::Exponential(1e6))}, Protocol::kDb);
+    uint32_t select =
+        AddOp(m, db, "SELECT", {Work(*Distribution::Exponential(1e6))}, Protocol::kDb);
     m.operations[select].error_rate = 0.05;
     uint32_t back_op = AddOp(m, back, "GET /b", {Work(*Distribution::Exponential(4e6))});
-    entry = AddOp(m, front, "GET /", {Work(*Distribution::Exponential(2e6)), CallTo(back_op),
-                                      CallTo(select)});
+    entry = AddOp(m, front, "GET /",
+                  {Work(*Distribution::Exponential(2e6)), CallTo(back_op), CallTo(select)});
     m.Finalize();
     Fault slow;
     slow.id = "slow";
