@@ -1,9 +1,11 @@
 #include "app/run.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <utility>
 
+#include "app/run_internal.h"
 #include "app/sinks.h"
 #include "exporter/otlp_json_file_sink.h"
 #include "reports/truth_writer.h"
@@ -174,47 +176,150 @@ sim::Status RunOptions::Validate() const {
   return sim::Status::Ok();
 }
 
-sim::Result<RunOutcome> RunScenario(const scenarios::Scenario& sc, const RunOptions& options) {
-  TRACESIM_RETURN_IF_ERROR(options.Validate());
-  RunOutcome outcome;
-  outcome.scenario = &sc;
-  TRACESIM_ASSIGN_OR_RETURN(outcome.run, ApplyOptions(sc, options));
-  const EffectiveRun& run = outcome.run;
+namespace internal {
+
+namespace {
+
+using Counter = uint64_t sim::SimulationStats::*;
+constexpr Counter kCounters[] = {&sim::SimulationStats::events,
+                                 &sim::SimulationStats::retries,
+                                 &sim::SimulationStats::timeouts,
+                                 &sim::SimulationStats::breaker_opens,
+                                 &sim::SimulationStats::breaker_rejections,
+                                 &sim::SimulationStats::rate_limited,
+                                 &sim::SimulationStats::refused,
+                                 &sim::SimulationStats::fragments,
+                                 &sim::SimulationStats::lost_spans,
+                                 &sim::SimulationStats::traces_started,
+                                 &sim::SimulationStats::traces_finished,
+                                 &sim::SimulationStats::spans};
+using ServiceCounter = uint64_t sim::ServiceStats::*;
+constexpr ServiceCounter kServiceCounters[] = {
+    &sim::ServiceStats::arrivals,  &sim::ServiceStats::started, &sim::ServiceStats::rejected,
+    &sim::ServiceStats::completed, &sim::ServiceStats::errors,  &sim::ServiceStats::queued};
+using ServiceNanos = int64_t sim::ServiceStats::*;
+constexpr ServiceNanos kServiceNanos[] = {&sim::ServiceStats::queue_wait_nanos,
+                                          &sim::ServiceStats::busy_nanos};
+
+// into = op(into, from) on every counter.
+template <typename Op>
+void EachCounter(const sim::SimulationStats& from, sim::SimulationStats* into, Op op) {
+  for (Counter c : kCounters) into->*c = op(into->*c, from.*c);
+  if (into->services.size() < from.services.size()) into->services.resize(from.services.size());
+  for (size_t i = 0; i < from.services.size(); ++i) {
+    for (ServiceCounter c : kServiceCounters)
+      into->services[i].*c = op(into->services[i].*c, from.services[i].*c);
+    for (ServiceNanos c : kServiceNanos)
+      into->services[i].*c = op(into->services[i].*c, from.services[i].*c);
+  }
+}
+
+}  // namespace
+
+void AddStats(const sim::SimulationStats& from, sim::SimulationStats* into) {
+  EachCounter(from, into, [](auto a, auto b) { return a + b; });
+  into->peak_open_traces = std::max(into->peak_open_traces, from.peak_open_traces);
+  into->peak_pending_events = std::max(into->peak_pending_events, from.peak_pending_events);
+  for (size_t i = 0; i < from.services.size(); ++i)
+    into->services[i].max_queue_length =
+        std::max(into->services[i].max_queue_length, from.services[i].max_queue_length);
+  into->last_arrival = from.last_arrival;
+  into->end_time = from.end_time;
+  into->traces_unfinished = from.traces_unfinished;
+}
+
+void SubtractStats(const sim::SimulationStats& from, sim::SimulationStats* into) {
+  EachCounter(from, into, [](auto a, auto b) { return a - b; });
+}
+
+void WindowStats(const sim::SimulationStats& at_end, sim::SimulationStats* into) {
+  EachCounter(at_end, into, [](auto, auto b) { return b; });
+}
+
+sim::Result<ShardRun> SimulateShard(const scenarios::Scenario& sc, const RunOptions& options,
+                                    const EffectiveRun& run, const ShardWindow& window) {
   auto workload = workloads::Workload::Create(run.workload, sc.model, run.seed, run.duration);
   if (!workload.ok()) return sim::Status::InvalidArgument(workload.status().message());
-
+  ShardRun shard;
+  shard.outcome.scenario = &sc;
+  shard.outcome.run = run;
   Observers obs;
-  TRACESIM_RETURN_IF_ERROR(Wire(sc, options, &obs, &outcome));
+  TRACESIM_RETURN_IF_ERROR(Wire(sc, options, &obs, &shard.outcome));
   sim::SimulationOptions opt;
-  opt.seed = run.seed;
+  opt.seed = window.kernel_seed;
   opt.start_unix_nanos = run.start_unix_nanos;
   opt.faults = sc.faults.empty() ? nullptr : &sc.faults;
   opt.tag_ground_truth = options.tag_ground_truth;
   opt.progress = options.progress;
+  opt.observe_from = window.observe_from;
+  opt.observe_until = window.observe_until;
+  WindowArrivals arrivals(workload->get(), window.arrivals_from, window.arrivals_until);
 
   const auto wall_start = std::chrono::steady_clock::now();
   sim::Simulation simulation(sc.model, opt);
   sim::Status st = simulation.AddObserver(&obs.tee);
-  if (st.ok() && outcome.lab) st = simulation.AddObserver(outcome.lab.get());
-  if (st.ok()) st = simulation.Run(workload->get());
-  if (st.ok() && outcome.lab) {
-    outcome.lab->Finish(run.start_unix_nanos + simulation.stats().end_time.nanos());
-    st = outcome.lab->WriteOutputs();  // jaeger_adaptive write_strategies
+  if (st.ok() && shard.outcome.lab) st = simulation.AddObserver(shard.outcome.lab.get());
+  if (st.ok()) st = simulation.Start(&arrivals);
+  // The kernel's counters of the events in [observe_from, observe_until) (event time): the
+  // difference of the counters at the two instants (doc/scale.md).
+  sim::SimulationStats before = simulation.stats();
+  if (st.ok() && window.observe_from.nanos() > 0) {
+    st = simulation.RunUntil(sim::Time::FromNanos(window.observe_from.nanos() - 1));
+    before = simulation.stats();
   }
-  const double wall_s =
+  sim::SimulationStats at_end;
+  const bool last = window.observe_until == sim::Time::Max();
+  if (st.ok() && !last) {
+    st = simulation.RunUntil(sim::Time::FromNanos(window.observe_until.nanos() - 1));
+    at_end = simulation.stats();
+  }
+  if (st.ok()) st = simulation.RunUntil(sim::Time::Max());
+  if (st.ok() && shard.outcome.lab) {
+    shard.outcome.lab->Finish(run.start_unix_nanos + simulation.stats().end_time.nanos());
+    st = shard.outcome.lab->WriteOutputs();  // jaeger_adaptive write_strategies
+  }
+  shard.wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (!st.ok()) return RunFailure(st);
   if (sim::Status closed = obs.tee.Close(); !closed.ok()) return RunFailure(closed);
 
-  outcome.stats = simulation.stats();
-  FillReport(sc, options, **workload, wall_s, &outcome);
-  if (outcome.lab) ScoreLab(sc, *obs.compression, &outcome);
+  shard.outcome.stats = simulation.stats();
+  if (!last) WindowStats(at_end, &shard.outcome.stats);
+  if (window.observe_from.nanos() > 0) SubtractStats(before, &shard.outcome.stats);
+  shard.compression = std::move(obs.compression);
   if (obs.keeper) {
-    outcome.traces = obs.keeper->TakeTraces();
-    outcome.error_traces = obs.keeper->TakeErrorTraces();
+    shard.outcome.traces = obs.keeper->TakeTraces();
+    shard.outcome.error_traces = obs.keeper->TakeErrorTraces();
   }
-  if (obs.series) outcome.seconds = obs.series->Take();
-  return outcome;
+  if (obs.series) shard.outcome.seconds = obs.series->Take();
+  return shard;
+}
+
+sim::Result<EffectiveRun> Effective(const scenarios::Scenario& sc, const RunOptions& options) {
+  TRACESIM_RETURN_IF_ERROR(options.Validate());
+  return ApplyOptions(sc, options);
+}
+
+sim::Status Complete(const scenarios::Scenario& sc, const RunOptions& options, ShardRun* shard) {
+  RunOutcome& outcome = shard->outcome;
+  const EffectiveRun& run = outcome.run;
+  auto workload = workloads::Workload::Create(run.workload, sc.model, run.seed, run.duration);
+  if (!workload.ok()) return sim::Status::InvalidArgument(workload.status().message());
+  FillReport(sc, options, **workload, shard->wall_s, &outcome);
+  if (outcome.lab) ScoreLab(sc, *shard->compression, &outcome);
+  return sim::Status::Ok();
+}
+
+}  // namespace internal
+
+sim::Result<RunOutcome> RunScenario(const scenarios::Scenario& sc, const RunOptions& options) {
+  TRACESIM_ASSIGN_OR_RETURN(EffectiveRun run, internal::Effective(sc, options));
+  internal::ShardWindow whole;
+  whole.kernel_seed = run.seed;
+  TRACESIM_ASSIGN_OR_RETURN(internal::ShardRun shard,
+                            internal::SimulateShard(sc, options, run, whole));
+  TRACESIM_RETURN_IF_ERROR(internal::Complete(sc, options, &shard));
+  return std::move(shard.outcome);
 }
 
 }  // namespace tracesim::app

@@ -4,10 +4,12 @@
 
 #include <boost/program_options.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 
 #include "app/run.h"
+#include "app/shards.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/progress.h"
@@ -31,6 +33,7 @@ constexpr char kRunCaption[] =
 // The flags' text, as given.
 struct RunFlags {
   std::string seed, duration, rate, start_time, spans_out, truth_out, report_csv, report_html;
+  std::string shards, warmup;  // issue 15: sharded runs (app/shards.h)
   std::string format = "table";
 };
 
@@ -57,7 +60,11 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
       ("tag-ground-truth",
        "also put the truth on each root span as tracesim.* debug attributes")       //
       ("format", po::value(&f->format), "summary format: table (default) or json")  //
-      ("no-progress", "never show the progress bar");
+      ("no-progress", "never show the progress bar")                                //
+      ("shards", po::value(&f->shards),
+       "split the run into N time windows simulated on N threads and merged (doc/scale.md)")  //
+      ("warmup", po::value(&f->warmup),
+       "with --shards: traffic simulated unobserved before and after each window (default: 30s)");
 }
 
 // Turns the flags' text into options (values only: ranges are RunOptions::Validate()'s). Returns
@@ -90,6 +97,23 @@ std::string ToRunOptions(const po::variables_map& vm, const RunFlags& f, app::Ru
   o->spans_out = f.spans_out;
   o->truth_out = f.truth_out;
   o->tag_ground_truth = vm.count("tag-ground-truth") > 0;
+  return "";
+}
+
+// --shards and --warmup (values only: ranges are ShardOptions::Validate()'s).
+std::string ToShardOptions(const po::variables_map& vm, const RunFlags& f, app::ShardOptions* o) {
+  if (vm.count("shards")) {
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(f.shards.c_str(), &end, 10);
+    if (f.shards.empty() || *end != '\0' || f.shards[0] == '-' || n > 1u << 20)
+      return "--shards must be a whole number of shards, got '" + f.shards + "'";
+    o->count = static_cast<uint32_t>(n);
+  }
+  if (vm.count("warmup")) {
+    auto d = sim::ParseDuration(f.warmup);
+    if (!d.ok()) return "--warmup: " + d.status().message();
+    o->warmup = *d;
+  }
   return "";
 }
 
@@ -150,6 +174,9 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (!scenario.ok()) return usage(scenario.status().message());
   app::RunOptions options;
   if (std::string bad = ToRunOptions(vm, f, &options); !bad.empty()) return usage(bad);
+  app::ShardOptions shards;
+  if (std::string bad = ToShardOptions(vm, f, &shards); !bad.empty()) return usage(bad);
+  if (shards.count > 1 && !f.report_html.empty()) return usage("--report-html needs --shards 1");
   if (!f.report_csv.empty() && scenario->samplers.empty()) {
     return usage("--report-csv needs a scenario with samplers: to compare");
   }
@@ -165,7 +192,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
         options.duration.value_or(scenario->duration));
     options.sinks.push_back(html.get());
   }
-  auto outcome = app::RunScenario(*scenario, options);
+  auto outcome = app::RunSharded(*scenario, options, shards);
   bar.Finish();
   if (!outcome.ok()) {
     err << "tracesim run: " << outcome.status().message() << "\n";

@@ -30,8 +30,7 @@ RedMetricsSink::RedMetricsSink(const sim::Model& model) : model_(model) {
   }
 }
 
-uint32_t RedMetricsSink::OpSlotFor(const sim::Span& s) {
-  const OpKey key{s.service, s.name, s.kind};
+uint32_t RedMetricsSink::OpSlotFor(const OpKey& key) {
   auto it = op_index_.find(key);
   if (it != op_index_.end()) return it->second;
   // First span of this key: the only allocation, once per key.
@@ -62,6 +61,24 @@ void RedMetricsSink::OnTrace(const sim::TraceView& trace) noexcept {
     ops_[OpSlotFor(s)].red.Add(s);
   }
   if (error) ++totals_.error_traces;
+}
+
+void RedMetricsSink::Merge(const RedMetricsSink& other) {
+  auto add = [](const Red& from, Red* into) {
+    into->requests += from.requests;
+    into->errors += from.errors;
+    into->latency.Merge(from.latency);
+  };
+  for (size_t i = 0; i < services_.size() && i < other.services_.size(); ++i)
+    add(other.services_[i], &services_[i]);
+  for (size_t i = 0; i < dependencies_.size() && i < other.dependencies_.size(); ++i)
+    add(other.dependencies_[i], &dependencies_[i]);
+  for (const OpSlot& slot : other.ops_) add(slot.red, &ops_[OpSlotFor(slot.key)].red);
+  totals_.traces += other.totals_.traces;
+  totals_.spans += other.totals_.spans;
+  totals_.error_traces += other.totals_.error_traces;
+  for (size_t k = 0; k < totals_.spans_by_kind.size(); ++k)
+    totals_.spans_by_kind[k] += other.totals_.spans_by_kind[k];
 }
 
 std::vector<ServiceRed> RedMetricsSink::Services() const {

@@ -72,6 +72,10 @@ class RedMetricsSink final : public sim::SpanSink {
   std::vector<DependencyRed> Dependencies() const;
   const TraceTotals& totals() const { return totals_; }
 
+  // Adds every figure of `other` (another shard of the same run: doc/scale.md). Exact: the
+  // result equals one sink that saw both sinks' traces. REQUIRES: the same model.
+  void Merge(const RedMetricsSink& other);
+
  private:
   struct Red {
     uint64_t requests = 0;
@@ -105,7 +109,8 @@ class RedMetricsSink final : public sim::SpanSink {
     Red red;
   };
 
-  uint32_t OpSlotFor(const sim::Span& s);
+  uint32_t OpSlotFor(const sim::Span& s) { return OpSlotFor(OpKey{s.service, s.name, s.kind}); }
+  uint32_t OpSlotFor(const OpKey& key);
 
   const sim::Model& model_;
   std::vector<Red> services_;          // per model service

@@ -21,6 +21,30 @@ TruthMetricsSink::TruthMetricsSink(const sim::Model& model, const sim::FaultPlan
   }
 }
 
+void TruthMetricsSink::Merge(const TruthMetricsSink& other) {
+  const TruthTotals& o = other.totals_;
+  totals_.traces += o.traces;
+  totals_.error_traces += o.error_traces;
+  totals_.root_errors += o.root_errors;
+  totals_.fragments += o.fragments;
+  totals_.fragmented += o.fragmented;
+  totals_.lost_spans += o.lost_spans;
+  totals_.retries += o.retries;
+  totals_.timeouts += o.timeouts;
+  totals_.touched += o.touched;
+  totals_.latency.Merge(o.latency);
+  totals_.untouched_latency.Merge(o.untouched_latency);
+  for (size_t i = 0; i < faults_.size() && i < other.faults_.size(); ++i) {
+    FaultImpact& fi = faults_[i];
+    const FaultImpact& of = other.faults_[i];
+    fi.traces += of.traces;
+    fi.error_traces += of.error_traces;
+    fi.root_errors += of.root_errors;
+    fi.root_caused += of.root_caused;
+    fi.latency.Merge(of.latency);
+  }
+}
+
 void TruthMetricsSink::OnTrace(const sim::TraceView& trace) noexcept {
   const sim::TraceTruth* t = trace.truth;
   if (t == nullptr) return;

@@ -52,6 +52,10 @@ class TruthMetricsSink final : public sim::SpanSink {
   const std::vector<FaultImpact>& faults() const { return faults_; }
   const TruthTotals& totals() const { return totals_; }
 
+  // Adds every tally of `other` (another shard of the same run: doc/scale.md). Exact: the result
+  // equals one sink that saw both sinks' traces. REQUIRES: the same model and plan.
+  void Merge(const TruthMetricsSink& other);
+
  private:
   const sim::FaultPlan* plan_;
   std::vector<FaultImpact> faults_;

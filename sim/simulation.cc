@@ -11,6 +11,8 @@ namespace tracesim::sim {
 Status SimulationOptions::Validate() const {
   if (drain_limit < Duration()) return Status::InvalidArgument("drain_limit must be >= 0");
   if (progress_every == 0) return Status::InvalidArgument("progress_every must be > 0");
+  if (observe_until < observe_from)
+    return Status::InvalidArgument("observe_until must be >= observe_from");
   return Status::Ok();
 }
 

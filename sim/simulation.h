@@ -51,6 +51,13 @@ struct SimulationOptions {
   // Adds the ground truth to each trace's root span as tracesim.* debug attributes
   // (error, root_error, root_cause, fragment, tracesim.fault.<id>). Default: false.
   bool tag_ground_truth = false;
+  // Observation window (sharded runs, doc/scale.md): only traces whose entry arrival time is in
+  // [observe_from, observe_until) are shown to the span and trace observers (a fragment follows
+  // the trace it split from); the others are simulated all the same (they load the queues) but
+  // are invisible. The kernel's counters (SimulationStats) count every trace. Time-advance and
+  // run-end callbacks are unaffected. Default: every trace.
+  Time observe_from = Time::FromNanos(0);
+  Time observe_until = Time::Max();
 
   Status Validate() const;
 };

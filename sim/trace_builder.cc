@@ -59,6 +59,7 @@ uint32_t TraceBuilder::StartTrace(uint32_t op) {
   for (const DynamicAttr& b : m_.operations[op].baggage)
     ts.baggage.push_back(Attr{b.key, Generate(t, b.generator)});
   ts.truth.fault_mask |= k_.faults.TrafficMask(k_.now);
+  ts.observed = k_.now >= k_.options.observe_from && k_.now < k_.options.observe_until;
   return t;
 }
 
@@ -68,6 +69,7 @@ uint32_t TraceBuilder::StartFragment(uint32_t parent, uint32_t op, uint32_t faul
   TraceState& ts = pool_[t];
   TraceState& ps = pool_[parent];
   ts.trace_values = ps.trace_values;
+  ts.observed = ps.observed;
   ts.truth.fragment = true;
   ts.truth.parent_trace_id = ps.id;
   ts.truth.fault_mask = origin_faults | (uint64_t{1} << fault);
@@ -111,7 +113,8 @@ void TraceBuilder::Finish(uint32_t t) {
   }
   k_.stats.spans += view.spans.size();
   k_.stats.lost_spans += lost;
-  for (SimulationObserver* o : observers_.trace_complete) o->OnTrace(view);
+  if (ts.observed)
+    for (SimulationObserver* o : observers_.trace_complete) o->OnTrace(view);
   ++k_.stats.traces_finished;
   pool_.Free(t);
 }
@@ -184,7 +187,7 @@ uint32_t TraceBuilder::StartSpan(uint32_t t, SpanKind kind, uint32_t service, ui
     Span& sp = pool_[t].spans[idx];
     for (const Attr& b : pool_[t].baggage) sp.AddAttr(b.key, b.value);
   }
-  if (observers_.span_start != nullptr) {
+  if (observers_.span_start != nullptr && pool_[t].observed) {
     TraceState& tr = pool_[t];
     const Span* parent = parent_index != kNone ? &tr.spans[parent_index] : nullptr;
     tr.spans[idx].observer_bits = observers_.span_start->OnSpanStart(m_, tr.spans[idx], parent);
@@ -206,7 +209,7 @@ void TraceBuilder::EndSpan(uint32_t t, uint32_t span) {
       Touch(t, f);
     }
   }
-  if (observers_.span_end.empty() || s.lost) return;
+  if (observers_.span_end.empty() || s.lost || !ts.observed) return;
   std::span<const SpanEvent> events(ts.events.data() + s.first_event, s.event_count);
   std::span<const SpanLink> links(ts.links.data() + s.first_link, s.link_count);
   for (SimulationObserver* o : observers_.span_end) o->OnSpanEnd(m_, s, events, links);

@@ -34,6 +34,7 @@ struct TraceState {
   TraceId id;
   uint32_t open = 0;  // live requests, calls, frames and messages of this trace
   uint32_t flags = 0;
+  bool observed = true;  // shown to the observers (SimulationOptions::observe_from/until)
   StrId trace_state = kEmptyStr;
   std::vector<Span> spans;
   std::vector<SpanEvent> events;

@@ -78,6 +78,9 @@ struct SamplingLab::Impl {
     std::vector<StageRt> stages;
     double stage_prob = 1;  // product of the probabilistic stages' probabilities
     Acc acc;
+    // Per stage: the tail stage's figures merged over shards (SamplingLab::Merge); empty when
+    // this lab merged none.
+    std::vector<TailSamplingStats> merged_tail;
   };
 
   struct TraceAcc {
@@ -579,6 +582,57 @@ const LabAdaptive* SamplingLab::adaptive() const { return impl_->ext.get(); }
 
 namespace {
 
+// Adds a shard's tail-stage figures: counts add up, peaks are the larger one, the decision
+// latency buckets add up.
+void MergeTailStats(const TailSamplingStats& from, TailSamplingStats* into) {
+  uint64_t TailSamplingStats::*counts[] = {&TailSamplingStats::spans_received,
+                                           &TailSamplingStats::traces_seen,
+                                           &TailSamplingStats::traces_sampled,
+                                           &TailSamplingStats::traces_not_sampled,
+                                           &TailSamplingStats::traces_dropped,
+                                           &TailSamplingStats::traces_dropped_too_early,
+                                           &TailSamplingStats::traces_dropped_too_large,
+                                           &TailSamplingStats::traces_dropped_on_shutdown,
+                                           &TailSamplingStats::spans_released,
+                                           &TailSamplingStats::spans_dropped,
+                                           &TailSamplingStats::late_spans_inherited,
+                                           &TailSamplingStats::late_spans_cached_sampled,
+                                           &TailSamplingStats::late_spans_cached_not_sampled,
+                                           &TailSamplingStats::late_spans_after_eviction,
+                                           &TailSamplingStats::split_traces,
+                                           &TailSamplingStats::evaluation_errors,
+                                           &TailSamplingStats::traces_in_memory,
+                                           &TailSamplingStats::spans_buffered,
+                                           &TailSamplingStats::bytes_buffered};
+  for (auto field : counts) into->*field += from.*field;
+  into->peak_traces_in_memory = std::max(into->peak_traces_in_memory, from.peak_traces_in_memory);
+  into->peak_spans_buffered = std::max(into->peak_spans_buffered, from.peak_spans_buffered);
+  into->peak_bytes_buffered = std::max(into->peak_bytes_buffered, from.peak_bytes_buffered);
+  for (size_t i = 0; i < into->policies.size() && i < from.policies.size(); ++i) {
+    TailPolicyStats& p = into->policies[i];
+    const TailPolicyStats& q = from.policies[i];
+    p.sampled += q.sampled;
+    p.not_sampled += q.not_sampled;
+    p.dropped += q.dropped;
+    p.errors += q.errors;
+    p.credited += q.credited;
+  }
+  if (into->decision_latency_ms.size() < from.decision_latency_ms.size())
+    into->decision_latency_ms.resize(from.decision_latency_ms.size());
+  for (size_t i = 0; i < from.decision_latency_ms.size(); ++i)
+    into->decision_latency_ms[i] += from.decision_latency_ms[i];
+}
+
+// A strategy's tail-stage figures: the merged ones when the lab merged shards, else the stages'.
+std::vector<TailSamplingStats> TailStatsOf(const std::vector<TailSamplingStats>& merged,
+                                           const auto& stages) {
+  if (!merged.empty()) return merged;
+  std::vector<TailSamplingStats> out(stages.size());
+  for (size_t i = 0; i < stages.size(); ++i)
+    if (stages[i].tail) out[i] = stages[i].tail->stats();
+  return out;
+}
+
 // Adds one tail_sampling stage's buffering and decision figures to a strategy's score.
 void AddTailStats(const TailSamplingStats& ts, StrategyScore* s) {
   s->has_tail = true;
@@ -610,6 +664,52 @@ void MarkPareto(std::vector<StrategyScore>* scores) {
 }
 
 }  // namespace
+
+void SamplingLab::Merge(const SamplingLab& other) {
+  Impl& m = *impl_;
+  const Impl& o = *other.impl_;
+  m.traces += o.traces;
+  m.error_traces += o.error_traces;
+  m.root_errors += o.root_errors;
+  for (size_t f = 0; f < m.fault_errors.size() && f < o.fault_errors.size(); ++f)
+    m.fault_errors[f] += o.fault_errors[f];
+  for (const auto& [svc, n] : o.root_cause_errors) m.root_cause_errors[svc] += n;
+  m.latency.Merge(o.latency);
+  m.shapes.insert(o.shapes.begin(), o.shapes.end());
+  for (size_t k = 0; k < m.strategies.size() && k < o.strategies.size(); ++k) {
+    Impl::Strategy& st = m.strategies[k];
+    const Impl::Strategy& os = o.strategies[k];
+    Impl::Acc& a = st.acc;
+    const Impl::Acc& b = os.acc;
+    a.spans_kept += b.spans_kept;
+    a.bytes_kept += b.bytes_kept;
+    a.traces += b.traces;
+    a.traces_kept += b.traces_kept;
+    a.spans += b.spans;
+    a.complete_kept += b.complete_kept;
+    a.fragmented_kept += b.fragmented_kept;
+    a.error_traces += b.error_traces;
+    a.error_kept += b.error_kept;
+    for (size_t f = 0; f < a.fault_errors.size() && f < b.fault_errors.size(); ++f) {
+      a.fault_errors[f] += b.fault_errors[f];
+      a.fault_kept[f] += b.fault_kept[f];
+    }
+    for (const auto& [svc, rc] : b.root_cause) {
+      a.root_cause[svc].first += rc.first;
+      a.root_cause[svc].second += rc.second;
+    }
+    a.kept_latency.Merge(b.kept_latency);
+    a.weighted_latency.Merge(b.weighted_latency);
+    a.adj_traces += b.adj_traces;
+    a.adj_root_errors += b.adj_root_errors;
+    a.shapes_kept.insert(b.shapes_kept.begin(), b.shapes_kept.end());
+    std::vector<TailSamplingStats> mine = TailStatsOf(st.merged_tail, st.stages);
+    const std::vector<TailSamplingStats> theirs = TailStatsOf(os.merged_tail, os.stages);
+    for (size_t i = 0; i < mine.size() && i < theirs.size(); ++i)
+      MergeTailStats(theirs[i], &mine[i]);
+    st.merged_tail = std::move(mine);
+  }
+}
 
 std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
   const Impl& m = *impl_;
@@ -674,8 +774,9 @@ std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
     s.complete_kept = a.complete_kept;
     s.fragmented_kept = a.fragmented_kept;
     s.completeness = ratio(a.complete_kept, a.traces_kept);
-    for (const Impl::StageRt& rt : st.stages) {
-      if (rt.tail) AddTailStats(rt.tail->stats(), &s);
+    const std::vector<TailSamplingStats> tail_stats = TailStatsOf(st.merged_tail, st.stages);
+    for (size_t i = 0; i < st.stages.size(); ++i) {
+      if (st.stages[i].tail) AddTailStats(tail_stats[i], &s);
     }
     s.true_error_rate = ratio(m.root_errors, m.traces);
     s.est_error_rate = a.adj_traces > 0 ? a.adj_root_errors / a.adj_traces : 0;

@@ -1,0 +1,69 @@
+// The parts of RunScenario that sharded runs (app/shards.h) reuse: one shard of a run simulated
+// with its windows, and the report filled from a (merged) outcome. Internal to app/.
+#ifndef TRACESIM_APP_RUN_INTERNAL_H_
+#define TRACESIM_APP_RUN_INTERNAL_H_
+
+#include <cstdint>
+#include <memory>
+
+#include "app/run.h"
+#include "app/sinks.h"
+#include "sim/arrivals.h"
+#include "sim/simulation.h"
+
+namespace tracesim::app::internal {
+
+// What one shard simulates (doc/scale.md): the run's arrivals in [arrivals_from,
+// arrivals_until), observed (shown to the sinks and the lab) when they arrive in [observe_from,
+// observe_until), with the kernel's streams seeded by kernel_seed. The kernel counters kept are
+// those of the events in the observe window. Default: the whole run.
+struct ShardWindow {
+  uint64_t kernel_seed = 0;
+  sim::Time arrivals_from = sim::Time::FromNanos(0), arrivals_until = sim::Time::Max();
+  sim::Time observe_from = sim::Time::FromNanos(0), observe_until = sim::Time::Max();
+};
+
+// A shard's outcome before the report is filled: the sinks, the lab (finished), the windowed
+// kernel counters, the compression sample and the wall time.
+struct ShardRun {
+  RunOutcome outcome;
+  std::unique_ptr<CompressionSample> compression;  // null without samplers
+  double wall_s = 0;
+};
+
+// The run's arrivals in [from, until): the ones before `from` are drawn and skipped, so every
+// shard sees the very arrivals of the unsharded run.
+class WindowArrivals final : public sim::ArrivalSource {
+ public:
+  WindowArrivals(sim::ArrivalSource* source, sim::Time from, sim::Time until)
+      : source_(source), from_(from), until_(until) {}
+  bool Next(sim::Arrival* out) noexcept override {
+    do {
+      if (!source_->Next(out)) return false;
+    } while (out->time < from_);
+    return out->time < until_;
+  }
+
+ private:
+  sim::ArrivalSource* source_;
+  sim::Time from_, until_;
+};
+
+// The counters of SimulationStats (and of each ServiceStats): into += from / into -= from /
+// into = from. Peaks, end_time, last_arrival and traces_unfinished are not counters: AddStats
+// keeps the larger peak and `from`'s other fields, the others leave them.
+void AddStats(const sim::SimulationStats& from, sim::SimulationStats* into);
+void SubtractStats(const sim::SimulationStats& from, sim::SimulationStats* into);
+void WindowStats(const sim::SimulationStats& at_end, sim::SimulationStats* into);
+
+// RunOptions::Validate() and the options applied to the scenario.
+sim::Result<EffectiveRun> Effective(const scenarios::Scenario& sc, const RunOptions& options);
+// Simulates one shard (the whole run with a default window).
+sim::Result<ShardRun> SimulateShard(const scenarios::Scenario& sc, const RunOptions& options,
+                                    const EffectiveRun& run, const ShardWindow& window);
+// Fills shard->outcome.report (and the lab's scores) from the outcome's sinks and counters.
+sim::Status Complete(const scenarios::Scenario& sc, const RunOptions& options, ShardRun* shard);
+
+}  // namespace tracesim::app::internal
+
+#endif  // TRACESIM_APP_RUN_INTERNAL_H_

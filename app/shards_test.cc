@@ -1,0 +1,191 @@
+// RunSharded (doc/scale.md): one shard is the plain run; a warm-up back to 0 makes the merge
+// exact; the same seed and N give the same bytes; N = 2, 4 agree with N = 1 within the stated
+// tolerances on every shipped scenario; bad options name their flag.
+#include "app/shards.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "reports/run_report.h"
+
+namespace tracesim::app {
+namespace {
+
+scenarios::Scenario Builtin(const std::string& name) {
+  auto sc = scenarios::LoadBuiltinScenario(name);
+  EXPECT_TRUE(sc.ok()) << sc.status().message();
+  return std::move(sc).value();
+}
+
+RunOutcome Sharded(const scenarios::Scenario& sc, const RunOptions& o, uint32_t n,
+                   sim::Duration warmup = sim::Duration::Seconds(30)) {
+  ShardOptions s;
+  s.count = n;
+  s.warmup = warmup;
+  auto out = RunSharded(sc, o, s);
+  EXPECT_TRUE(out.ok()) << out.status().message();
+  return std::move(out).value();
+}
+
+std::string Json(const RunOutcome& o) { return reports::RenderRunJson(o.report, false); }
+
+TEST(ShardsTest, OneShardIsThePlainRun) {
+  scenarios::Scenario sc = Builtin("checkout-sampling");
+  RunOptions o;
+  o.duration = sim::Duration::Seconds(20);
+  auto plain = RunScenario(sc, o);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(Json(Sharded(sc, o, 1)), Json(*plain));
+}
+
+// With a warm-up back to 0 every shard simulates the unsharded trajectory and observes its own
+// traces: every figure of the report is the unsharded run's, except the tail stages' memory peaks
+// and decision latencies (each shard's stages buffer only its traces).
+TEST(ShardsTest, WarmupFromZeroMergesExactly) {
+  scenarios::Scenario sc = Builtin("checkout-sampling");
+  RunOptions o;
+  o.duration = sim::Duration::Seconds(30);
+  auto plain = RunScenario(sc, o);
+  ASSERT_TRUE(plain.ok());
+  for (uint32_t n : {2u, 3u}) {
+    RunOutcome sharded = Sharded(sc, o, n, sim::Duration::Seconds(3600));
+    reports::RunReport a = plain->report, b = sharded.report;
+    ASSERT_EQ(a.sampling.size(), b.sampling.size());
+    for (size_t k = 0; k < a.sampling.size(); ++k) {
+      EXPECT_GE(a.sampling[k].peak_traces_buffered, b.sampling[k].peak_traces_buffered);
+      for (sampling::StrategyScore* s : {&a.sampling[k], &b.sampling[k]}) {
+        s->peak_traces_buffered = s->peak_spans_buffered = s->peak_bytes_buffered = 0;
+        s->decision_latency_p50_s = s->decision_latency_p99_s = 0;
+      }
+    }
+    a.simulated_s = b.simulated_s;  // the last shard's end
+    EXPECT_EQ(reports::RenderRunJson(a, false), reports::RenderRunJson(b, false)) << n;
+    EXPECT_GT(b.traces, 2000u);
+  }
+}
+
+TEST(ShardsTest, SameSeedAndShardsGiveTheSameBytes) {
+  scenarios::Scenario sc = Builtin("checkout-sampling");
+  RunOptions o;
+  o.duration = sim::Duration::Seconds(40);
+  const std::string first = Json(Sharded(sc, o, 4, sim::Duration::Seconds(5)));
+  EXPECT_EQ(Json(Sharded(sc, o, 4, sim::Duration::Seconds(5))), first);
+  EXPECT_NE(Json(Sharded(sc, o, 2, sim::Duration::Seconds(5))), first);
+}
+
+// The span and truth files: every span and every trace once, shards in order.
+TEST(ShardsTest, FilesAreConcatenatedInShardOrder) {
+  scenarios::Scenario sc = Builtin("checkout");
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "tracesim_shards";
+  std::filesystem::create_directories(dir);
+  RunOptions o;
+  o.duration = sim::Duration::Seconds(10);
+  o.spans_out = (dir / "spans.jsonl").string();
+  o.truth_out = (dir / "truth.jsonl").string();
+  RunOutcome plain = Sharded(sc, o, 1);
+  auto lines = [](const std::string& path) {  // truth: one line per trace
+    std::multiset<std::string> out;
+    std::ifstream in(path);
+    for (std::string line; std::getline(in, line);) out.insert(line);
+    return out;
+  };
+  auto spans = [](const std::string& path) {  // every span's id and end time
+    std::multiset<std::string> out;
+    std::ifstream in(path);
+    const std::string key = "\"spanId\":\"";
+    for (std::string line; std::getline(in, line);) {
+      for (size_t at = line.find(key); at != std::string::npos; at = line.find(key, at + 1)) {
+        const size_t end = line.find("endTimeUnixNano", at);
+        out.insert(line.substr(at + key.size(), 16) + line.substr(end, 40));
+      }
+    }
+    return out;
+  };
+  const auto spans1 = spans(o.spans_out);
+  const auto truth1 = lines(o.truth_out);
+  RunOutcome exact = Sharded(sc, o, 3, sim::Duration::Seconds(3600));
+  EXPECT_GE(spans1.size(), plain.report.spans);  // links name span ids too
+  EXPECT_TRUE(spans(o.spans_out) == spans1);     // the same spans
+  EXPECT_TRUE(lines(o.truth_out) == truth1);     // the same traces, byte for byte
+  EXPECT_EQ(truth1.size(), plain.report.truth.traces);
+  EXPECT_EQ(exact.report.truth.traces, plain.report.truth.traces);
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    EXPECT_EQ(entry.path().string().find(".shard-"), std::string::npos) << entry.path();
+  std::filesystem::remove_all(dir);
+}
+
+TEST(ShardsTest, BadOptionsNameTheFlag) {
+  scenarios::Scenario sc = Builtin("checkout");
+  RunOptions o;
+  ShardOptions s;
+  s.count = 0;
+  auto r = RunSharded(sc, o, s);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("--shards must be in [1, 1024]"), std::string::npos);
+  s.count = 1025;
+  EXPECT_FALSE(RunSharded(sc, o, s).ok());
+  s.count = 2;
+  s.warmup = sim::Duration::Nanos(-1);
+  r = RunSharded(sc, o, s);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("--warmup must be >= 0"), std::string::npos);
+  s.warmup = sim::Duration::Seconds(1);
+  sim::CountingSink extra;
+  o.sinks.push_back(&extra);
+  r = RunSharded(sc, o, s);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), sim::Status::Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("--shards 1"), std::string::npos);
+}
+
+// What N changes is the random streams and queue state at the windows' edges (doc/scale.md), so
+// N = 2 and 4 must agree with N = 1 as closely as N = 1 agrees with itself under other seeds:
+// the arrivals are the same, so traces within 1% and spans within 5%; error traces and the
+// entry service's p99 inside the range of three seeds of N = 1, widened by 10% and 5 traces.
+TEST(ShardsTest, TwoAndFourShardsAgreeWithOneOnEveryShippedScenario) {
+  for (const std::string& name : scenarios::BuiltinScenarioNames()) {
+    SCOPED_TRACE(name);
+    scenarios::Scenario sc = Builtin(name);
+    RunOptions o;
+    std::vector<reports::RunReport> seeds;
+    for (uint64_t k = 0; k < 3; ++k) {
+      o.seed = sc.seed + k;
+      auto r = RunScenario(sc, o);
+      ASSERT_TRUE(r.ok());
+      seeds.push_back(r->report);
+    }
+    o.seed = sc.seed;
+    auto range = [&](auto field) {
+      double lo = 1e300, hi = -1e300;
+      for (const reports::RunReport& r : seeds) {
+        lo = std::min(lo, field(r));
+        hi = std::max(hi, field(r));
+      }
+      return std::pair{lo * 0.9 - 5, hi * 1.1 + 5};
+    };
+    auto errors = [](const reports::RunReport& r) { return double(r.error_traces); };
+    auto p99 = [](const reports::RunReport& r) { return r.services.at(0).p99_ms; };
+    const auto [err_lo, err_hi] = range(errors);
+    const auto [p99_lo, p99_hi] = range(p99);
+    const reports::RunReport& one = seeds[0];
+    for (uint32_t n : {2u, 4u}) {
+      SCOPED_TRACE(n);
+      const reports::RunReport r = Sharded(sc, o, n).report;
+      EXPECT_NEAR(double(r.traces), double(one.traces), 0.01 * one.traces);
+      EXPECT_NEAR(double(r.spans), double(one.spans), 0.05 * one.spans);
+      EXPECT_GE(errors(r), err_lo);
+      EXPECT_LE(errors(r), err_hi);
+      EXPECT_GE(p99(r), p99_lo);
+      EXPECT_LE(p99(r), p99_hi);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tracesim::app
