@@ -108,6 +108,19 @@ TEST(CliTest, RunTableAndRateOverride) {
   EXPECT_NE(table.out.find("api-gateway"), std::string::npos);
 }
 
+TEST(CliTest, RunReportHtmlDashIsStdoutLikeEveryOtherOutput) {
+  Outcome r = Call({"run", "checkout-payment-outage", "--duration", "5s", "--report-html", "-"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_TRUE(r.out.starts_with("<!DOCTYPE html>")) << r.out.substr(0, 200);
+  EXPECT_TRUE(r.out.ends_with("</html>\n"));
+  EXPECT_NE(r.err.find("api-gateway"), std::string::npos);  // the summary went to stderr
+  Outcome twice = Call({"run", "--duration", "1s", "--report-html", "-", "--spans-out", "-"});
+  EXPECT_EQ(twice.code, kExitUsage);
+  EXPECT_NE(twice.err.find("--spans-out and --report-html both name stdout ('-')"),
+            std::string::npos)
+      << twice.err;
+}
+
 TEST(CliTest, ValidateReportsProblemsWithLines) {
   std::string good = std::string(TRACESIM_SOURCE_DIR) + "/topologies/checkout.yaml";
   std::string scenario = std::string(TRACESIM_SOURCE_DIR) + "/scenarios/checkout.yaml";
