@@ -188,6 +188,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
         scenario->model, scenario->faults.empty() ? nullptr : &scenario->faults,
         options.duration.value_or(scenario->duration));
     options.sinks.push_back(html.get());
+    options.on_lab = [&html](const sampling::SamplingLab& lab) { html->WatchLab(lab); };
   }
   auto outcome = app::RunScenario(*scenario, options);
   bar.Finish();

@@ -39,6 +39,7 @@ class TimelineSink final : public sim::SpanSink {
   void OnTrace(const sim::TraceView& trace) noexcept override;
 
   double bucket_s() const { return bucket_s_; }
+  size_t bucket_count() const { return buckets_.size(); }
   std::vector<TimelinePoint> Points() const;
   // Caller -> callee pairs in (caller, callee) order.
   std::vector<EdgeCount> Edges() const;
