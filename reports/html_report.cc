@@ -198,20 +198,21 @@ std::string SamplingSection(const RunReport& r, const HtmlReportInput& in) {
 std::string MapSection(const HtmlReportInput& in) {
   if (in.edges.empty()) return "";
   const sim::Model& m = *in.model;
-  HtmlTable t({"caller", "callee", "kind", "calls", "calls/s", "error %"}, 3);
+  HtmlTable t({"caller", "callee", "kind", "calls", "calls/s", "error %", "p50 ms", "p99 ms"}, 3);
   for (const EdgeCount& e : in.edges) {
     const sim::Service& callee = m.services[e.callee];
     t.Row({std::string(m.strings.Get(m.services[e.caller].name)),
            std::string(m.strings.Get(callee.name)), std::string(sim::ServiceKindName(callee.kind)),
            FormatCount(e.calls),
            FormatFixed(in.simulated_s > 0 ? static_cast<double>(e.calls) / in.simulated_s : 0, 1),
-           FormatPercent(e.calls ? static_cast<double>(e.errors) / e.calls : 0)});
+           FormatPercent(e.calls ? static_cast<double>(e.errors) / e.calls : 0), Ms(e.p50_ms),
+           Ms(e.p99_ms)});
   }
   return "<section id=\"map\"><h2>Service map</h2>\n" +
          (in.service_map_svg.empty() ? ""
                                      : "<div class=\"map\">" + in.service_map_svg + "</div>\n") +
          "<p class=\"note\">One row per caller → callee pair, from the CLIENT and PRODUCER "
-         "spans.</p>\n" +
+         "spans (broker → consumer from the CONSUMER spans); latency as the caller saw it.</p>\n" +
          t.Render() + "</section>\n";
 }
 
@@ -397,6 +398,7 @@ std::string HtmlReportCollector::Render(const RunReport& report) {
     ServiceMapOptions m;
     m.counts = &in.edges;
     m.simulated_s = report.simulated_s;
+    m.latency = true;
     auto svg = RenderDot(ServiceMapDot(model_, m), "svg");
     if (svg.ok()) in.service_map_svg = std::move(svg).value();
   }

@@ -77,11 +77,11 @@ std::string SummaryTable(const loadgen::LoadReport& r) {
 
 // The charts' figures as a table, one row per second (folded: it is long).
 std::string SecondsTable(const loadgen::LoadReport& r) {
-  HtmlTable t({"second", "target spans/s", "generated", "accepted", "rejected", "dropped",
+  HtmlTable t({"from s", "target spans/s", "generated", "accepted", "rejected", "dropped",
                "requests", "failed", "export p50 ms", "export p99 ms", "queued", "in flight"},
               0);
   for (const loadgen::SecondStats& s : r.seconds)
-    t.Row({std::to_string(s.second + 1), FormatFixed(s.target_traces * r.mean_spans_per_trace, 0),
+    t.Row({std::to_string(s.second), FormatFixed(s.target_traces * r.mean_spans_per_trace, 0),
            FormatCount(s.generated_spans), FormatCount(s.accepted), FormatCount(s.rejected),
            FormatCount(s.dropped), FormatCount(s.requests), FormatCount(s.failed_requests),
            Ms(s.export_p50_ms), Ms(s.export_p99_ms), FormatCount(s.queued_spans),
