@@ -120,12 +120,8 @@ int RenderRun(const reports::RunReport& report, const RunFlags& f, std::ostream&
   summary << text;
   // A table wider than the terminal it is shown on says so and where the figures fit.
   FILE* shown_on = stdout_taken ? stderr : stdout;
-  if (f.format == "table" && ::isatty(::fileno(shown_on)) == 1) {
-    const size_t columns = static_cast<size_t>(TerminalColumns(shown_on));
-    if (const size_t wide = reports::WidestLine(text); wide > columns)
-      err << "tracesim run: the summary is " << wide << " columns wide, the terminal " << columns
-          << ": --format json has every figure without a width limit\n";
-  }
+  if (f.format == "table" && ::isatty(::fileno(shown_on)) == 1)
+    err << TooWideNote("run", text, TerminalColumns(shown_on), "--format json");
   return kExitOk;
 }
 
