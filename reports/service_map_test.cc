@@ -29,7 +29,9 @@ TEST(ServiceMapTest, OneEdgePerServicePairUnlessAskedAndALegend) {
   size_t start = 0;
   for (size_t nl = pairs.find('\n'); nl != std::string::npos; nl = pairs.find('\n', start)) {
     std::string line = pairs.substr(start, nl - start);
-    if (line.find(" -> ") != std::string::npos) EXPECT_TRUE(lines.insert(line).second) << line;
+    if (line.find(" -> ") != std::string::npos) {
+      EXPECT_TRUE(lines.insert(line).second) << line;
+    }
     start = nl + 1;
   }
 }
