@@ -10,6 +10,8 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <sstream>
 
 #include "app/load.h"
 #include "cli/commands.h"
@@ -254,18 +256,11 @@ void PrintSecond(const loadgen::SecondStats& s, double mean_spans) {
 }
 
 // The text summary, the JSON and the thresholds. With --summary-json - the JSON is stdout and
-// the human-readable lines go to stderr (with --report-html -, too). On a terminal the summary's
-// long lines wrap at its width.
-int RenderLoad(const app::LoadOutcome& outcome, const LoadFlags& f, std::ostream& out,
+// the human-readable lines go to stderr.
+int RenderLoad(const app::LoadOutcome& outcome, const std::string& summary_json, std::ostream& out,
                std::ostream& err) {
-  const std::string& summary_json = f.summary_json;
-  const bool text_on_stderr = IsStdout(summary_json) || IsStdout(f.report_html);
-  std::ostream& text = text_on_stderr ? err : out;
-  FILE* text_file = text_on_stderr ? stderr : stdout;
-  const bool tty = ::isatty(::fileno(text_file)) == 1;
-  text << (tty ? reports::WrapLines(outcome.report.ToText(),
-                                    static_cast<size_t>(TerminalColumns(text_file) - 1))
-               : outcome.report.ToText());
+  std::ostream& text = IsStdout(summary_json) ? err : out;
+  text << outcome.report.ToText();
   int code = kExitOk;
   if (IsStdout(summary_json)) {
     out << outcome.report.ToJson();
@@ -291,6 +286,24 @@ int RenderLoad(const app::LoadOutcome& outcome, const LoadFlags& f, std::ostream
     }
   }
   return code == kExitOk && !outcome.thresholds_passed() ? kExitThresholds : code;
+}
+
+// The text shown on a terminal wraps at its width; elsewhere it is left as it is.
+std::string FitTo(FILE* shown_on, const std::string& text) {
+  if (::isatty(::fileno(shown_on)) != 1) return text;
+  return reports::WrapLines(text, static_cast<size_t>(std::max(TerminalColumns(shown_on) - 1, 1)));
+}
+
+// Runs `render` (RenderLoad) into buffers and passes its output on: with --report-html - the
+// page has stdout, so the text goes to stderr; text bound for a terminal wraps at its width (the
+// JSON never does).
+int RenderFitted(const LoadFlags& f, const std::function<int(std::ostream&, std::ostream&)>& render,
+                 std::ostream& out, std::ostream& err) {
+  std::ostringstream o, e;
+  const int code = render(IsStdout(f.report_html) ? e : o, e);
+  out << (IsStdout(f.summary_json) ? o.str() : FitTo(stdout, o.str()));
+  err << FitTo(stderr, e.str());
+  return code;
 }
 
 }  // namespace
@@ -386,7 +399,10 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
       }
     }
   }
-  return RenderLoad(*outcome, f, out, err);
+  return RenderFitted(
+      f,
+      [&](std::ostream& o, std::ostream& e) { return RenderLoad(*outcome, f.summary_json, o, e); },
+      out, err);
 }
 
 }  // namespace tracesim::cli
