@@ -80,6 +80,25 @@ bool ParseMillis(const std::string& text, std::chrono::milliseconds* out) {
   return true;
 }
 
+// The text shown on a terminal wraps at its width; elsewhere it is left as it is.
+std::string FitTo(FILE* shown_on, const std::string& text) {
+  if (::isatty(::fileno(shown_on)) != 1) return text;
+  return reports::WrapLines(text, static_cast<size_t>(std::max(TerminalColumns(shown_on) - 1, 1)));
+}
+
+// Runs `render` (RenderLoad) into buffers and passes its output on: with --report-html - the
+// page has stdout, so the text goes to stderr; text bound for a terminal wraps at its width (the
+// JSON never does).
+int RenderFitted(const std::string& summary_json, const std::string& report_html,
+                 const std::function<int(std::ostream&, std::ostream&)>& render, std::ostream& out,
+                 std::ostream& err) {
+  std::ostringstream o, e;
+  const int code = render(IsStdout(report_html) ? e : o, e);
+  out << (IsStdout(summary_json) ? o.str() : FitTo(stdout, o.str()));
+  err << FitTo(stderr, e.str());
+  return code;
+}
+
 constexpr char kLoadCaption[] =
     "Usage: tracesim load [SCENARIO] [options]\n\n"
     "Runs SCENARIO (a scenario file or a built-in name; default: checkout) paced on the wall\n"
@@ -288,24 +307,6 @@ int RenderLoad(const app::LoadOutcome& outcome, const std::string& summary_json,
   return code == kExitOk && !outcome.thresholds_passed() ? kExitThresholds : code;
 }
 
-// The text shown on a terminal wraps at its width; elsewhere it is left as it is.
-std::string FitTo(FILE* shown_on, const std::string& text) {
-  if (::isatty(::fileno(shown_on)) != 1) return text;
-  return reports::WrapLines(text, static_cast<size_t>(std::max(TerminalColumns(shown_on) - 1, 1)));
-}
-
-// Runs `render` (RenderLoad) into buffers and passes its output on: with --report-html - the
-// page has stdout, so the text goes to stderr; text bound for a terminal wraps at its width (the
-// JSON never does).
-int RenderFitted(const LoadFlags& f, const std::function<int(std::ostream&, std::ostream&)>& render,
-                 std::ostream& out, std::ostream& err) {
-  std::ostringstream o, e;
-  const int code = render(IsStdout(f.report_html) ? e : o, e);
-  out << (IsStdout(f.summary_json) ? o.str() : FitTo(stdout, o.str()));
-  err << FitTo(stderr, e.str());
-  return code;
-}
-
 }  // namespace
 
 std::string LoadSecondLine(const loadgen::SecondStats& s, double mean_spans, int columns) {
@@ -400,7 +401,7 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     }
   }
   return RenderFitted(
-      f,
+      f.summary_json, f.report_html,
       [&](std::ostream& o, std::ostream& e) { return RenderLoad(*outcome, f.summary_json, o, e); },
       out, err);
 }
