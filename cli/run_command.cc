@@ -125,6 +125,12 @@ int RenderRun(const reports::RunReport& report, const RunFlags& f, std::ostream&
   return kExitOk;
 }
 
+std::string BuiltinList() {
+  std::string s;
+  for (const std::string& n : scenarios::BuiltinScenarioNames()) s += (s.empty() ? "" : ", ") + n;
+  return s;
+}
+
 // "" unless two outputs name stdout ('-'): their bytes would interleave.
 std::string StdoutNamedTwice(const RunFlags& f) {
   std::vector<std::string> named;
@@ -136,12 +142,6 @@ std::string StdoutNamedTwice(const RunFlags& f) {
     if (IsStdout(*value)) named.push_back(flag);
   if (named.size() < 2) return "";
   return named[0] + " and " + named[1] + " both name stdout ('-'); give one of them a file";
-}
-
-std::string BuiltinList() {
-  std::string s;
-  for (const std::string& n : scenarios::BuiltinScenarioNames()) s += (s.empty() ? "" : ", ") + n;
-  return s;
 }
 
 }  // namespace
