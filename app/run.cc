@@ -103,6 +103,7 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
     if (!created.ok())
       return sim::Status::InvalidArgument("samplers: " + created.status().message());
     outcome->lab = std::move(created).value();
+    if (options.on_lab) options.on_lab(*outcome->lab);
     obs->compression = std::make_unique<CompressionSample>(options.compression_sample_traces);
     obs->tee.Add(obs->compression.get());
   }

@@ -74,6 +74,9 @@ struct RunOptions {
   std::vector<sim::SpanSink*> sinks;
   // Called from the simulation thread as simulated time advances (a progress bar). Default: none.
   std::function<void(sim::Time)> progress;
+  // Called once before the run with the sampling lab (scenarios with samplers:), for sinks that
+  // watch it as the run goes (the HTML report's tail-memory chart). Default: none.
+  std::function<void(const sampling::SamplingLab&)> on_lab;
 
   // Range checks (duration > 0, rate in (0, 1e9], the two outputs distinct,
   // compression_sample_traces >= 1); messages name the flag.

@@ -108,6 +108,39 @@ TEST(CliTest, RunTableAndRateOverride) {
   EXPECT_NE(table.out.find("api-gateway"), std::string::npos);
 }
 
+TEST(CliTest, RunReportHtmlDashIsStdoutLikeEveryOtherOutput) {
+  Outcome r = Call({"run", "checkout-payment-outage", "--duration", "5s", "--report-html", "-"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_TRUE(r.out.starts_with("<!DOCTYPE html>")) << r.out.substr(0, 200);
+  EXPECT_TRUE(r.out.ends_with("</html>\n"));
+  EXPECT_NE(r.err.find("api-gateway"), std::string::npos);  // the summary went to stderr
+  Outcome twice = Call({"run", "--duration", "1s", "--report-html", "-", "--spans-out", "-"});
+  EXPECT_EQ(twice.code, kExitUsage);
+  EXPECT_NE(twice.err.find("--spans-out and --report-html both name stdout ('-')"),
+            std::string::npos)
+      << twice.err;
+}
+
+// The tail_sampling stages' memory over time reaches the page through app::RunOptions::on_lab.
+TEST(CliTest, RunReportHtmlChartsTailSamplingMemoryOverTime) {
+  Outcome r = Call({"run", "checkout-sampling", "--duration", "20s", "--report-html", "-"});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("<h3>Tail-sampling memory</h3>"), std::string::npos);
+  EXPECT_NE(r.out.find("id=\"chart-tail-memory\""), std::string::npos);
+  const std::string open = "<script type=\"application/json\" id=\"tracesim-data\">";
+  const size_t at = r.out.find(open);
+  ASSERT_NE(at, std::string::npos);
+  const size_t end = r.out.find("</script>", at);
+  auto data = nlohmann::json::parse(r.out.substr(at + open.size(), end - at - open.size()));
+  ASSERT_FALSE(data["tail_memory"].empty());
+  for (const auto& series : data["tail_memory"]) {
+    ASSERT_EQ(series["mib"].size(), 20u) << series["name"];  // one point per 1 s bucket
+    double peak = 0;
+    for (double mib : series["mib"]) peak = std::max(peak, mib);
+    EXPECT_GT(peak, 0) << series["name"];  // the stages held spans while they waited
+  }
+}
+
 TEST(CliTest, ValidateReportsProblemsWithLines) {
   std::string good = std::string(TRACESIM_SOURCE_DIR) + "/topologies/checkout.yaml";
   std::string scenario = std::string(TRACESIM_SOURCE_DIR) + "/scenarios/checkout.yaml";

@@ -10,13 +10,17 @@
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <sstream>
 
 #include "app/load.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/progress.h"
 #include "config/grammar.h"
 #include "loadgen/threshold.h"
 #include "reports/html_report.h"
+#include "reports/table.h"
 #include "scenarios/scenario.h"
 
 namespace tracesim::cli {
@@ -74,6 +78,25 @@ bool ParseMillis(const std::string& text, std::chrono::milliseconds* out) {
   if (!d.ok()) return false;
   *out = std::chrono::milliseconds(d->nanos() / 1000000);
   return true;
+}
+
+// The text shown on a terminal wraps at its width; elsewhere it is left as it is.
+std::string FitTo(FILE* shown_on, const std::string& text) {
+  if (::isatty(::fileno(shown_on)) != 1) return text;
+  return reports::WrapLines(text, static_cast<size_t>(std::max(TerminalColumns(shown_on) - 1, 1)));
+}
+
+// Runs `render` (RenderLoad) into buffers and passes its output on: with --report-html - the
+// page has stdout, so the text goes to stderr; text bound for a terminal wraps at its width (the
+// JSON never does).
+int RenderFitted(const std::string& summary_json, const std::string& report_html,
+                 const std::function<int(std::ostream&, std::ostream&)>& render, std::ostream& out,
+                 std::ostream& err) {
+  std::ostringstream o, e;
+  const int code = render(IsStdout(report_html) ? e : o, e);
+  out << (IsStdout(summary_json) ? o.str() : FitTo(stdout, o.str()));
+  err << FitTo(stderr, e.str());
+  return code;
 }
 
 constexpr char kLoadCaption[] =
@@ -134,7 +157,7 @@ void AddLoadFlags(po::options_description* desc, LoadFlags* f) {
       ("summary-json", po::value(&f->summary_json),
        "write the summary as JSON to FILE ('-' = stdout)")  //
       ("report-html", po::value(&f->report_html),
-       "write a self-contained HTML report (per-second charts, errors) to FILE")  //
+       "write a self-contained HTML report (per-second charts, errors) to FILE ('-' = stdout)")  //
       ("threshold", po::value(&f->thresholds),
        "pass/fail rule METRIC OP NUMBER, e.g. 'accepted_ratio>=0.999' (repeatable)")  //
       (
@@ -256,15 +279,10 @@ std::string ToLoadOptions(const po::variables_map& vm, const LoadFlags& f, app::
   return ToTransportOverrides(vm, f, &o->transport);
 }
 
-// The per-second progress line on stderr.
+// The per-second progress line on stderr, fitted to its width.
 void PrintSecond(const loadgen::SecondStats& s, double mean_spans) {
-  std::fprintf(stderr,
-               "\r[%4us] target %7.0f spans/s  generated %7llu  accepted %7llu  rejected "
-               "%5llu  dropped %5llu  queued %6llu  p99 %6.1f ms  errors %llu   ",
-               s.second + 1, s.target_traces * mean_spans, (unsigned long long)s.generated_spans,
-               (unsigned long long)s.accepted, (unsigned long long)s.rejected,
-               (unsigned long long)s.dropped, (unsigned long long)s.queued_spans, s.export_p99_ms,
-               (unsigned long long)s.failed_requests);
+  std::fprintf(stderr, "\r%s\033[K",
+               LoadSecondLine(s, mean_spans, TerminalColumns(stderr)).c_str());
   std::fflush(stderr);
 }
 
@@ -303,6 +321,33 @@ int RenderLoad(const app::LoadOutcome& outcome, const std::string& summary_json,
 
 }  // namespace
 
+std::string LoadSecondLine(const loadgen::SecondStats& s, double mean_spans, int columns) {
+  char buf[64];
+  auto field = [&buf](const char* format, auto... values) {
+    std::snprintf(buf, sizeof buf, format, values...);
+    return std::string(buf);
+  };
+  // Display order, with each field's rank: the highest rank is left out first.
+  const std::pair<std::string, int> fields[] = {
+      {field("[%4us]", s.second + 1), 0},
+      {field("target %7.0f spans/s", s.target_traces * mean_spans), 6},
+      {field("generated %7llu", static_cast<unsigned long long>(s.generated_spans)), 5},
+      {field("accepted %7llu", static_cast<unsigned long long>(s.accepted)), 1},
+      {field("rejected %5llu", static_cast<unsigned long long>(s.rejected)), 2},
+      {field("dropped %5llu", static_cast<unsigned long long>(s.dropped)), 3},
+      {field("queued %6llu", static_cast<unsigned long long>(s.queued_spans)), 8},
+      {field("p99 %6.1f ms", s.export_p99_ms), 4},
+      {field("errors %llu", static_cast<unsigned long long>(s.failed_requests)), 7}};
+  const size_t room = static_cast<size_t>(std::max(columns - 1, 1));  // never the last column
+  for (int keep = 8; keep >= 0; --keep) {
+    std::string line;
+    for (const auto& [text, rank] : fields)
+      if (rank <= keep) line += (line.empty() ? "" : "  ") + text;
+    if (line.size() <= room || keep == 0) return line.substr(0, room);
+  }
+  return "";
+}
+
 int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description desc(kLoadCaption);
   LoadFlags f;
@@ -323,11 +368,14 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   };
   app::LoadOptions options;
   if (std::string bad = ToLoadOptions(vm, f, &options); !bad.empty()) return usage(bad);
+  if (IsStdout(f.summary_json) && IsStdout(f.report_html))
+    return usage(
+        "--summary-json and --report-html both name stdout ('-'); give one of them a file");
   auto scenario = scenarios::LoadScenario(vm["scenario"].as<std::string>());
   if (!scenario.ok()) return usage(scenario.status().message());
 
   const bool progress = !vm.count("no-progress") && ::isatty(STDERR_FILENO) == 1;
-  std::ostream& text = IsStdout(f.summary_json) ? err : out;
+  std::ostream& text = IsStdout(f.summary_json) || IsStdout(f.report_html) ? err : out;
   double mean_spans = 0;
   app::LoadCallbacks callbacks;
   callbacks.on_start = [&](const app::LoadStart& s) {
@@ -351,15 +399,23 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   if (!f.report_html.empty()) {
     const app::LoadStart& s = outcome->start;
-    std::ofstream html(f.report_html, std::ios::binary);
-    html << reports::RenderLoadHtmlReport(outcome->report,
-                                          s.scenario + " → " + s.protocol + " " + s.endpoint);
-    if (!html) {
-      err << "tracesim load: --report-html: cannot write " << f.report_html << "\n";
-      return kExitFailed;
+    const std::string page = reports::RenderLoadHtmlReport(
+        outcome->report, s.scenario + " → " + s.protocol + " " + s.endpoint);
+    if (IsStdout(f.report_html)) {
+      out << page;
+    } else {
+      std::ofstream html(f.report_html, std::ios::binary);
+      html << page;
+      if (!html) {
+        err << "tracesim load: --report-html: cannot write " << f.report_html << "\n";
+        return kExitFailed;
+      }
     }
   }
-  return RenderLoad(*outcome, f.summary_json, out, err);
+  return RenderFitted(
+      f.summary_json, f.report_html,
+      [&](std::ostream& o, std::ostream& e) { return RenderLoad(*outcome, f.summary_json, o, e); },
+      out, err);
 }
 
 }  // namespace tracesim::cli

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "loadgen/load_engine.h"
+
 namespace tracesim::cli {
 
 inline constexpr int kExitThresholds = 99;
@@ -17,6 +19,11 @@ inline constexpr int kExitThresholds = 99;
 // Takes the arguments after "load". SIGINT/SIGTERM during the run stop it cleanly (a second
 // signal skips the grace period); the previous handlers are restored on return.
 int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+
+// The per-second progress line for second `s` (`mean_spans` spans per trace), at most
+// `columns` - 1 display columns: the fields that do not fit are left out, least useful first
+// (queued, dropped, rejected, errors, p99, generated, target).
+std::string LoadSecondLine(const loadgen::SecondStats& s, double mean_spans, int columns);
 
 }  // namespace tracesim::cli
 

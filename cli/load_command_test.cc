@@ -103,6 +103,47 @@ TEST(LoadCommandTest, SummaryJsonDashIsStdout) {
   EXPECT_NE(r.err.find("accepted"), std::string::npos) << r.err;  // the text summary
 }
 
+TEST(LoadCommandTest, ReportHtmlDashIsStdoutAndTheSummaryGoesToStderr) {
+  auto srv = loadgen::testing::StartGrpcServer({});
+  fs::remove("-");
+  Ran r = Load({TinyScenarioFile().string(), "--endpoint", srv->endpoint(), "--rate", "200",
+                "--traces", "20", "--report-html", "-", "--no-progress", "--batch-delay", "50ms"});
+  EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
+  EXPECT_FALSE(fs::exists("-"));
+  EXPECT_TRUE(r.out.starts_with("<!DOCTYPE html>")) << r.out.substr(0, 200);
+  EXPECT_TRUE(r.out.ends_with("</html>\n"));
+  EXPECT_NE(r.err.find("accepted"), std::string::npos) << r.err;  // the text summary
+  Ran both = Load({TinyScenarioFile().string(), "--report-html", "-", "--summary-json", "-"});
+  EXPECT_EQ(both.code, kExitUsage);
+  EXPECT_NE(both.err.find("--summary-json and --report-html both name stdout"), std::string::npos)
+      << both.err;
+}
+
+TEST(LoadCommandTest, SecondLineFitsTheTerminalLeavingOutTheLeastUsefulFields) {
+  loadgen::SecondStats s;
+  s.second = 41;
+  s.target_traces = 1000;
+  s.generated_spans = 9'999'999;
+  s.accepted = 9'999'000;
+  s.rejected = 12;
+  s.dropped = 3;
+  s.queued_spans = 65'536;
+  s.export_p99_ms = 812.5;
+  s.failed_requests = 7;
+  const std::string wide = LoadSecondLine(s, 10, 200);
+  for (const char* f : {"[  42s]", "target", "generated", "accepted", "rejected", "dropped",
+                        "queued", "p99", "errors 7"})
+    EXPECT_NE(wide.find(f), std::string::npos) << f << " in " << wide;
+  for (int columns : {20, 40, 60, 80, 100, 128}) {
+    const std::string line = LoadSecondLine(s, 10, columns);
+    EXPECT_LT(line.size(), static_cast<size_t>(columns)) << columns << ": " << line;
+    EXPECT_TRUE(line.starts_with("[  42s]")) << line;
+  }
+  const std::string eighty = LoadSecondLine(s, 10, 80);
+  EXPECT_NE(eighty.find("accepted 9999000"), std::string::npos) << eighty;
+  EXPECT_EQ(eighty.find("queued"), std::string::npos) << eighty;  // the first to go
+}
+
 TEST(LoadCommandTest, GrammarIsTheCliGrammar) {
   std::string sc = TinyScenarioFile().string();
   Ran d = Load({sc, "--dur", "2s"});  // no prefix guessing

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "reports/table.h"
+
 namespace tracesim::cli {
 
 int TerminalColumns(FILE* stream) {
@@ -16,6 +18,15 @@ int TerminalColumns(FILE* stream) {
     if (n > 0) return n;
   }
   return 80;
+}
+
+std::string TooWideNote(const std::string& command, const std::string& text, int columns,
+                        const std::string& offer) {
+  const size_t wide = reports::WidestLine(text);
+  if (columns <= 0 || wide <= static_cast<size_t>(columns)) return "";
+  return "tracesim " + command + ": the summary is " + std::to_string(wide) +
+         " columns wide, the terminal " + std::to_string(columns) + ": " + offer +
+         " has every figure without a width limit\n";
 }
 
 ProgressBar::ProgressBar(FILE* stream, bool enabled, double total_seconds,

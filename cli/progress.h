@@ -17,6 +17,12 @@ namespace tracesim::cli {
 // Columns of the terminal `stream` is on; else $COLUMNS; else 80.
 int TerminalColumns(FILE* stream);
 
+// "" when every line of `text` fits `columns`; else one line for stderr saying how wide the
+// output is and which format has the figures without a width ("tracesim run: the summary is 131
+// columns wide, the terminal 100: --format json has every figure without a width limit").
+std::string TooWideNote(const std::string& command, const std::string& text, int columns,
+                        const std::string& offer);
+
 class ProgressBar {
  public:
   // `enabled` false makes every call a no-op (not a terminal, --no-progress, JSON to a tty...).

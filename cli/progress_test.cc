@@ -26,5 +26,14 @@ TEST(ProgressBarTest, FitsTheTerminalDroppingTheEtaThenTheBar) {
   EXPECT_NE(ProgressBar::Line(15, 60, 10, 200).find("ETA"), std::string::npos);
 }
 
+TEST(TooWideNoteTest, SaysHowWideAndOffersAFormatOnlyWhenALineDoesNotFit) {
+  const std::string text = "short\n" + std::string(120, 'x') + "\n─────\n";
+  EXPECT_EQ(TooWideNote("run", text, 120, "--format json"), "");
+  EXPECT_EQ(TooWideNote("run", text, 100, "--format json"),
+            "tracesim run: the summary is 120 columns wide, the terminal 100: --format json has "
+            "every figure without a width limit\n");
+  EXPECT_EQ(TooWideNote("run", "─────\n", 5, "--format json"), "");  // display columns
+}
+
 }  // namespace
 }  // namespace tracesim::cli

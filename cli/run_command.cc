@@ -17,6 +17,7 @@
 #include "loadgen/load_plan.h"
 #include "reports/html_report.h"
 #include "reports/run_report.h"
+#include "reports/table.h"
 #include "scenarios/scenario.h"
 #include "sim/time.h"
 
@@ -54,7 +55,8 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
       ("report-csv", po::value(&f->report_csv),
        "write the sampling comparison as CSV to FILE ('-' = stdout; scenarios with samplers:)")  //
       ("report-html", po::value(&f->report_html),
-       "write a self-contained HTML report (tables, charts, exemplar traces) to FILE")  //
+       "write a self-contained HTML report (tables, charts, exemplar traces) to FILE ('-' = "
+       "stdout)")  //
       ("truth-out", po::value(&f->truth_out),
        "write each trace's ground truth as JSON lines to FILE ('-' = stdout)")  //
       ("tag-ground-truth",
@@ -134,11 +136,16 @@ int RenderRun(const reports::RunReport& report, const RunFlags& f, std::ostream&
       }
     }
   }
-  const bool stdout_taken =
-      IsStdout(f.spans_out) || IsStdout(f.truth_out) || IsStdout(f.report_csv);
+  const bool stdout_taken = IsStdout(f.spans_out) || IsStdout(f.truth_out) ||
+                            IsStdout(f.report_csv) || IsStdout(f.report_html);
   std::ostream& summary = stdout_taken ? err : out;
-  summary << (f.format == "json" ? reports::RenderRunJson(report)
-                                 : reports::RenderRunTable(report));
+  const std::string text =
+      f.format == "json" ? reports::RenderRunJson(report) : reports::RenderRunTable(report);
+  summary << text;
+  // A table wider than the terminal it is shown on says so and where the figures fit.
+  FILE* shown_on = stdout_taken ? stderr : stdout;
+  if (f.format == "table" && ::isatty(::fileno(shown_on)) == 1)
+    err << TooWideNote("run", text, TerminalColumns(shown_on), "--format json");
   return kExitOk;
 }
 
@@ -146,6 +153,19 @@ std::string BuiltinList() {
   std::string s;
   for (const std::string& n : scenarios::BuiltinScenarioNames()) s += (s.empty() ? "" : ", ") + n;
   return s;
+}
+
+// "" unless two outputs name stdout ('-'): their bytes would interleave.
+std::string StdoutNamedTwice(const RunFlags& f) {
+  std::vector<std::string> named;
+  const std::pair<const char*, const std::string*> outputs[] = {{"--spans-out", &f.spans_out},
+                                                                {"--truth-out", &f.truth_out},
+                                                                {"--report-csv", &f.report_csv},
+                                                                {"--report-html", &f.report_html}};
+  for (const auto& [flag, value] : outputs)
+    if (IsStdout(*value)) named.push_back(flag);
+  if (named.size() < 2) return "";
+  return named[0] + " and " + named[1] + " both name stdout ('-'); give one of them a file";
 }
 
 }  // namespace
@@ -180,17 +200,18 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (!f.report_csv.empty() && scenario->samplers.empty()) {
     return usage("--report-csv needs a scenario with samplers: to compare");
   }
+  if (std::string twice = StdoutNamedTwice(f); !twice.empty()) return usage(twice);
 
   const bool progress = !vm.count("no-progress") && ::isatty(::fileno(stderr)) == 1;
   ProgressBar bar(stderr, progress, options.duration.value_or(scenario->duration).seconds());
   if (progress) options.progress = [&bar](sim::Time t) { bar.Update(t.seconds()); };
   std::unique_ptr<reports::HtmlReportCollector> html;
   if (!f.report_html.empty()) {
-    if (IsStdout(f.report_html)) return usage("--report-html needs a file name");
     html = std::make_unique<reports::HtmlReportCollector>(
         scenario->model, scenario->faults.empty() ? nullptr : &scenario->faults,
         options.duration.value_or(scenario->duration));
     options.sinks.push_back(html.get());
+    options.on_lab = [&html](const sampling::SamplingLab& lab) { html->WatchLab(lab); };
   }
   auto outcome = app::RunSharded(*scenario, options, shards);
   bar.Finish();
@@ -199,7 +220,9 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
                                                                           : kExitFailed;
   }
-  if (html) {
+  if (html && IsStdout(f.report_html)) {
+    out << html->Render(outcome->report);
+  } else if (html) {
     std::ofstream file(f.report_html, std::ios::binary);
     file << html->Render(outcome->report);
     if (!file) {

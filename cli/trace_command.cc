@@ -119,7 +119,8 @@ int TraceCommand(const std::vector<std::string>& args, std::ostream& out, std::o
        "columns per line (default: the terminal's, else $COLUMNS, else 100)")                   //
       ("color", po::value(&color), "auto (default: when stdout is a terminal), always, never")  //
       ("spans-out", po::value(&spans_out),
-       "also write the shown traces (and their fragments) as OTLP/JSON lines to FILE")  //
+       "also write the shown traces (and their fragments) as OTLP/JSON lines to FILE ('-' = "
+       "stdout; the waterfalls then go to stderr)")  //
       ("no-progress", "never show the progress bar");
   po::positional_options_description pos;
   pos.add("scenario", 1);

@@ -1,19 +1,14 @@
 #include "reports/html_report.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "reports/html_page.h"
 #include "reports/service_map.h"
 #include "reports/table.h"
 #include "reports/waterfall.h"
-#include "sim/embedded.h"
-
-#if TRACESIM_HAVE_CHARTJS
-namespace tracesim::sim {
-extern const EmbeddedFile kChartJs[];  // reports/CMakeLists.txt: Debian's chart.min.js
-}
-#endif
 
 namespace tracesim::reports {
 
@@ -21,170 +16,15 @@ bool HtmlChartsAvailable() { return TRACESIM_HAVE_CHARTJS != 0; }
 
 namespace {
 
-std::string Escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-// A table: the first `left` columns are text, the others numbers (right-aligned).
-class HtmlTable {
- public:
-  HtmlTable(std::vector<std::string> head, size_t left) : head_(std::move(head)), left_(left) {}
-  void Row(const std::vector<std::string>& cells) {
-    body_ += "<tr>";
-    for (size_t i = 0; i < cells.size(); ++i)
-      body_ += (i < left_ ? "<td>" : "<td class=\"n\">") + Escape(cells[i]) + "</td>";
-    body_ += "</tr>\n";
-  }
-  std::string Render() const {
-    std::string out = "<table>\n<thead><tr>";
-    for (size_t i = 0; i < head_.size(); ++i)
-      out += (i < left_ ? "<th>" : "<th class=\"n\">") + Escape(head_[i]) + "</th>";
-    return out + "</tr></thead>\n<tbody>\n" + body_ + "</tbody>\n</table>\n";
-  }
-
- private:
-  std::vector<std::string> head_;
-  size_t left_;
-  std::string body_;
-};
-
-std::string Ms(double ms) { return FormatFixed(ms, ms >= 100 ? 0 : ms >= 10 ? 1 : 2); }
+using html::Escape;
+using html::HtmlTable;
+using html::Ms;
+using html::Page;
+using html::ScriptJson;
 
 std::string Window(double start_s, double end_s) {
   return FormatFixed(start_s, 0) + " s – " + (end_s < 0 ? "end" : FormatFixed(end_s, 0) + " s");
 }
-
-constexpr char kStyle[] = R"css(
-:root { --fg:#1d2330; --muted:#5b6475; --line:#d9dde5; --accent:#1f77b4; --bad:#c62828; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg);
-       margin: 0 auto; max-width: 1180px; padding: 24px; }
-h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 32px 0 8px;
-     border-bottom: 1px solid var(--line); padding-bottom: 4px; } h3 { font-size: 15px; }
-p.meta, p.note { color: var(--muted); margin: 4px 0; }
-nav a { margin-right: 14px; color: var(--accent); text-decoration: none; }
-table { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
-th, td { padding: 3px 10px; border-bottom: 1px solid var(--line); text-align: left;
-         white-space: nowrap; }
-th { background: #f4f6f9; font-weight: 600; } .n { text-align: right; }
-tr.pareto td:first-child::after { content: " ◆"; color: var(--bad); }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
-.chart-box { position: relative; height: 260px; border: 1px solid var(--line); border-radius: 6px;
-             padding: 8px; }
-pre.waterfall { font: 12px/1.3 ui-monospace, "DejaVu Sans Mono", monospace; background: #f7f8fa;
-                border: 1px solid var(--line); border-radius: 6px; padding: 10px; overflow-x: auto; }
-.warn { color: var(--bad); }
-.map svg { max-width: 100%; height: auto; }
-)css";
-
-// Draws every <canvas data-chart> from the JSON block; runs after Chart.js.
-constexpr char kScript[] = R"js(
-(function () {
-  'use strict';
-  const data = JSON.parse(document.getElementById('tracesim-data').textContent);
-  if (typeof Chart === 'undefined') return;
-  Chart.defaults.animation = false;
-  Chart.defaults.font.family = 'system-ui, sans-serif';
-  const colours = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2',
-                   '#17becf', '#7f7f7f', '#bcbd22'];
-  const tl = data.timeline;
-  const end = tl.length ? tl[tl.length - 1].t + data.bucket_s : 1;
-  // Shades each fault's window [start, end) behind the lines, labelled with its id.
-  const faultWindows = {
-    id: 'faultWindows',
-    beforeDatasetsDraw(chart) {
-      const x = chart.scales.x, a = chart.chartArea, ctx = chart.ctx;
-      ctx.save();
-      data.faults.forEach((f, i) => {
-        const s = Math.max(x.getPixelForValue(f.start_s), a.left);
-        const e = Math.min(x.getPixelForValue(f.end_s < 0 ? end : f.end_s), a.right);
-        if (!(e > s)) return;
-        ctx.fillStyle = 'rgba(214, 39, 40, 0.10)';
-        ctx.fillRect(s, a.top, e - s, a.bottom - a.top);
-        ctx.fillStyle = 'rgba(150, 20, 20, 0.9)';
-        ctx.font = '11px system-ui, sans-serif';
-        ctx.fillText(f.id, s + 3, a.top + 12 + 13 * (i % 3));
-      });
-      ctx.restore();
-    }
-  };
-  function series(label, key, scale, colour) {
-    return { label: label, data: tl.map(p => ({ x: p.t, y: p[key] * scale })),
-             borderColor: colour, backgroundColor: colour, borderWidth: 1.5, pointRadius: 0 };
-  }
-  function overTime(id, datasets, yTitle) {
-    new Chart(document.getElementById(id), {
-      type: 'line', data: { datasets: datasets }, plugins: [faultWindows],
-      options: { parsing: false, maintainAspectRatio: false,
-                 interaction: { mode: 'index', intersect: false },
-                 scales: { x: { type: 'linear', min: 0, max: end,
-                                title: { display: true, text: 'simulated time (s)' } },
-                           y: { beginAtZero: true, title: { display: true, text: yTitle } } } }
-    });
-  }
-  overTime('chart-traffic', [series('traces started per second', 'rate', 1, colours[0])],
-           'traces/s');
-  overTime('chart-errors', [series('user-visible errors (% of traces)', 'err', 100, colours[1])],
-           '% of traces');
-  overTime('chart-latency', [series('p50 entry latency', 'p50', 1, colours[2]),
-                             series('p99 entry latency', 'p99', 1, colours[3])], 'ms');
-  const pareto = document.getElementById('chart-pareto');
-  if (pareto) {
-    const pts = data.sampling.map(s => ({ x: s.gb_month, y: 100 * s.error_recall, name: s.name,
-                                          pareto: s.pareto }));
-    const front = pts.filter(p => p.pareto).sort((a, b) => a.x - b.x);
-    new Chart(pareto, {
-      type: 'scatter',
-      data: { datasets: [
-        { label: 'strategies', data: pts, pointRadius: 6, pointHoverRadius: 8,
-          backgroundColor: pts.map(p => p.pareto ? colours[1] : colours[0]) },
-        { label: 'Pareto front', type: 'line', data: front, borderColor: colours[1],
-          borderDash: [4, 4], borderWidth: 1, pointRadius: 0, fill: false } ] },
-      options: { maintainAspectRatio: false,
-                 plugins: { tooltip: { callbacks: { label: c => c.raw.name ?
-                   c.raw.name + ': ' + c.raw.y.toFixed(1) + '% error recall, ' +
-                   c.raw.x.toFixed(3) + ' GB/month' : 'Pareto front' } } },
-                 scales: { x: { title: { display: true, text: 'stored GB per month (cost)' } },
-                           y: { min: 0, max: 100,
-                                title: { display: true, text: 'error-trace recall (%)' } } } }
-    });
-  }
-  const byFault = document.getElementById('chart-fault-recall');
-  if (byFault) {
-    new Chart(byFault, {
-      type: 'bar',
-      data: { labels: data.fault_ids,
-              datasets: data.sampling.map((s, i) => ({
-                label: s.name, backgroundColor: colours[i % colours.length],
-                data: data.fault_ids.map(id => 100 * (s.by_fault[id] || 0)) })) },
-      options: { maintainAspectRatio: false,
-                 scales: { y: { min: 0, max: 100,
-                                title: { display: true, text: 'error-trace recall (%)' } } } }
-    });
-  }
-  document.body.setAttribute('data-charts', 'drawn');
-})();
-)js";
 
 std::string SummarySection(const RunReport& r) {
   HtmlTable t({"", "value"}, 1);
@@ -253,7 +93,57 @@ std::string FaultSection(const RunReport& r) {
   return "<section id=\"faults\"><h2>Faults (ground truth)</h2>\n" + t.Render() + "</section>\n";
 }
 
-std::string SamplingSection(const RunReport& r) {
+// One bar chart per service and the same counts as a table (folded: it is wide).
+std::string LatencySection(const LatencyHistograms& h) {
+  if (h.services.empty()) return "";
+  std::string out =
+      "<section id=\"latency\"><h2>Latency per service</h2>\n<p class=\"note\">Requests per "
+      "latency bin (ms; log count axis): SERVER and CONSUMER spans per service, dependencies as "
+      "their callers see them.</p>\n<div class=\"charts small\">\n";
+  for (size_t i = 0; i < h.services.size(); ++i)
+    out += "<div class=\"chart-box\"><canvas class=\"chart\" id=\"chart-hist-" + std::to_string(i) +
+           "\" data-hist=\"" + std::to_string(i) + "\"></canvas></div>\n";
+  std::vector<std::string> head = {"service", "requests"};
+  head.insert(head.end(), h.bins.begin(), h.bins.end());
+  HtmlTable t(head, 1);
+  for (const ServiceLatency& l : h.services) {
+    std::vector<std::string> cells = {l.service + (l.dependency ? " (dependency)" : ""),
+                                      FormatCount(l.requests)};
+    for (uint64_t n : l.counts) cells.push_back(n ? FormatCount(n) : "");
+    t.Row(cells);
+  }
+  return out + "</div>\n<details><summary>The histograms as a table</summary>\n" + t.Render() +
+         "</details>\n</section>\n";
+}
+
+// The tail_sampling stages' buffers: peaks and decisions per strategy, and memory over time.
+std::string TailMemorySection(const RunReport& r, const HtmlReportInput& in) {
+  HtmlTable t({"strategy", "peak traces", "peak spans", "peak MiB", "decision p50 s",
+               "decision p99 s", "evicted before decision", "late spans"},
+              1);
+  bool any = false;
+  for (const sampling::StrategyScore& s : r.sampling) {
+    if (!s.has_tail) continue;
+    any = true;
+    t.Row({s.name, FormatCount(s.peak_traces_buffered), FormatCount(s.peak_spans_buffered),
+           FormatFixed(static_cast<double>(s.peak_bytes_buffered) / (1 << 20), 2),
+           FormatFixed(s.decision_latency_p50_s, 1), FormatFixed(s.decision_latency_p99_s, 1),
+           FormatCount(s.evicted_before_decision), FormatCount(s.late_spans)});
+  }
+  if (!any) return "";
+  std::string out =
+      "<h3>Tail-sampling memory</h3>\n<p class=\"note\">What the tail_sampling stages hold "
+      "while they wait to decide (OTLP bytes of the buffered spans, summed over a strategy's "
+      "stages).</p>\n" +
+      t.Render();
+  if (!in.tail_memory.empty())
+    out +=
+        "<div class=\"charts\">\n<div class=\"chart-box\"><canvas class=\"chart\" "
+        "id=\"chart-tail-memory\" data-chart=\"tail-memory\"></canvas></div>\n</div>\n";
+  return out;
+}
+
+std::string SamplingSection(const RunReport& r, const HtmlReportInput& in) {
   if (r.sampling.empty()) return "";
   std::string rows;
   for (const sampling::StrategyScore& s : r.sampling) {
@@ -302,26 +192,27 @@ std::string SamplingSection(const RunReport& r) {
     out +=
         "<div class=\"chart-box\"><canvas class=\"chart\" id=\"chart-fault-recall\" "
         "data-chart=\"fault-recall\"></canvas></div>\n";
-  return out + "</div>\n</section>\n";
+  return out + "</div>\n" + TailMemorySection(r, in) + "</section>\n";
 }
 
 std::string MapSection(const HtmlReportInput& in) {
   if (in.edges.empty()) return "";
   const sim::Model& m = *in.model;
-  HtmlTable t({"caller", "callee", "kind", "calls", "calls/s", "error %"}, 3);
+  HtmlTable t({"caller", "callee", "kind", "calls", "calls/s", "error %", "p50 ms", "p99 ms"}, 3);
   for (const EdgeCount& e : in.edges) {
     const sim::Service& callee = m.services[e.callee];
     t.Row({std::string(m.strings.Get(m.services[e.caller].name)),
            std::string(m.strings.Get(callee.name)), std::string(sim::ServiceKindName(callee.kind)),
            FormatCount(e.calls),
            FormatFixed(in.simulated_s > 0 ? static_cast<double>(e.calls) / in.simulated_s : 0, 1),
-           FormatPercent(e.calls ? static_cast<double>(e.errors) / e.calls : 0)});
+           FormatPercent(e.calls ? static_cast<double>(e.errors) / e.calls : 0), Ms(e.p50_ms),
+           Ms(e.p99_ms)});
   }
   return "<section id=\"map\"><h2>Service map</h2>\n" +
          (in.service_map_svg.empty() ? ""
                                      : "<div class=\"map\">" + in.service_map_svg + "</div>\n") +
          "<p class=\"note\">One row per caller → callee pair, from the CLIENT and PRODUCER "
-         "spans.</p>\n" +
+         "spans (broker → consumer from the CONSUMER spans); latency as the caller saw it.</p>\n" +
          t.Render() + "</section>\n";
 }
 
@@ -334,14 +225,6 @@ std::string ExemplarSection(const HtmlReportInput& in) {
     out += "<h3>" + Escape(e.title) + "</h3>\n<pre class=\"waterfall\">" + Escape(e.waterfall) +
            "</pre>\n";
   return out + "</section>\n";
-}
-
-// JSON for a <script> element: "</" escaped so the text cannot end it.
-std::string ScriptJson(const nlohmann::ordered_json& j) {
-  std::string text = j.dump();
-  for (size_t at = text.find("</"); at != std::string::npos; at = text.find("</", at + 2))
-    text.replace(at, 2, "<\\/");
-  return text;
 }
 
 std::string DataJson(const HtmlReportInput& in) {
@@ -371,113 +254,22 @@ std::string DataJson(const HtmlReportInput& in) {
                              {"pareto", s.pareto},
                              {"by_fault", by_fault}});
   }
+  if (!in.latency.services.empty()) {
+    nlohmann::ordered_json services = nlohmann::json::array();
+    for (const ServiceLatency& l : in.latency.services)
+      services.push_back({{"name", l.service},
+                          {"dependency", l.dependency},
+                          {"requests", l.requests},
+                          {"counts", l.counts}});
+    j["hist"] = {{"bins", in.latency.bins}, {"services", services}};
+  }
+  j["tail_memory"] = nlohmann::json::array();
+  for (const TailMemorySeries& m : in.tail_memory)
+    j["tail_memory"].push_back({{"name", m.strategy}, {"mib", m.mib}, {"traces", m.traces}});
   return ScriptJson(j);
 }
 
-// Draws the load page's charts: one line chart per canvas[data-series], x = wall second.
-constexpr char kLoadScript[] = R"js(
-(function () {
-  'use strict';
-  const data = JSON.parse(document.getElementById('tracesim-data').textContent);
-  if (typeof Chart === 'undefined') return;
-  Chart.defaults.animation = false;
-  const colours = ['#7f7f7f', '#1f77b4', '#2ca02c', '#d62728', '#ff7f0e', '#9467bd'];
-  document.querySelectorAll('canvas[data-series]').forEach(canvas => {
-    const keys = canvas.getAttribute('data-series').split(',');
-    new Chart(canvas, {
-      type: 'line',
-      data: { datasets: keys.map((k, i) => ({
-        label: data.labels[k], borderColor: colours[i], backgroundColor: colours[i],
-        borderWidth: 1.5, pointRadius: 0,
-        data: data.seconds.map(s => ({ x: s.second, y: s[k] })) })) },
-      options: { parsing: false, maintainAspectRatio: false,
-                 interaction: { mode: 'index', intersect: false },
-                 scales: { x: { type: 'linear', title: { display: true, text: 'wall second' } },
-                           y: { beginAtZero: true,
-                                title: { display: true, text: canvas.getAttribute('data-unit') } } } }
-    });
-  });
-  document.body.setAttribute('data-charts', 'drawn');
-})();
-)js";
-
-std::string Page(const std::string& title, const std::string& body, const std::string& data,
-                 const char* script) {
-  std::string out =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>" +
-      Escape(title) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n" + body +
-      "<script type=\"application/json\" id=\"tracesim-data\">" + data + "</script>\n";
-#if TRACESIM_HAVE_CHARTJS
-  out += "<script>\n";
-  out.append(sim::kChartJs[0].data, sim::kChartJs[0].size);
-  out += "\n</script>\n";
-#endif
-  return out + "<script>" + script + "</script>\n</body>\n</html>\n";
-}
-
 }  // namespace
-
-std::string RenderLoadHtmlReport(const loadgen::LoadReport& r, const std::string& title) {
-  std::string body = "<header><h1>tracesim load: " + Escape(title) + "</h1></header>\n";
-  HtmlTable t({"", "value"}, 1);
-  t.Row({"spans generated / accepted", FormatCount(r.generated) + " / " + FormatCount(r.accepted)});
-  t.Row({"spans rejected / dropped / in flight", FormatCount(r.rejected()) + " / " +
-                                                     FormatCount(r.dropped()) + " / " +
-                                                     FormatCount(r.in_flight)});
-  t.Row({"traces", FormatCount(r.traces)});
-  t.Row({"target / achieved spans/s",
-         FormatFixed(r.target_span_rate, 1) + " / " + FormatFixed(r.achieved_span_rate, 1)});
-  t.Row({"requests / failed / retries", FormatCount(r.requests) + " / " +
-                                            FormatCount(r.failed_requests) + " / " +
-                                            FormatCount(r.retries)});
-  t.Row({"export latency p50 / p90 / p99 / max (ms)",
-         Ms(r.export_p50_ms) + " / " + Ms(r.export_p90_ms) + " / " + Ms(r.export_p99_ms) + " / " +
-             Ms(r.export_max_ms)});
-  t.Row({"release lag p99 (ms)", Ms(r.release_lag_p99_ms)});
-  t.Row({"peak queued spans", FormatCount(r.peak_queued_spans)});
-  t.Row({"window / wall / CPU (s)", FormatFixed(r.window_seconds, 1) + " / " +
-                                        FormatFixed(r.wall_seconds, 1) + " / " +
-                                        FormatFixed(r.cpu_seconds, 1)});
-  body += "<section id=\"summary\"><h2>Summary</h2>\n" + t.Render() + "</section>\n";
-  if (!r.errors.empty()) {
-    HtmlTable e({"error", "failed attempts"}, 1);
-    for (const auto& [code, n] : r.errors) e.Row({code, FormatCount(n)});
-    body += "<section id=\"errors\"><h2>Errors by code</h2>\n" + e.Render() + "</section>\n";
-  }
-  body += "<section id=\"timeline\"><h2>Per second</h2>\n<div class=\"charts\">\n";
-  const char* charts[][3] = {{"load-rates", "target,generated,accepted", "spans/s"},
-                             {"load-latency", "p50,p99", "ms"},
-                             {"load-queue", "queued,in_flight", "spans"},
-                             {"load-failures", "rejected,dropped", "spans/s"}};
-  for (const auto& c : charts)
-    body += std::string("<div class=\"chart-box\"><canvas class=\"chart\" id=\"") + c[0] +
-            "\" data-series=\"" + c[1] + "\" data-unit=\"" + c[2] + "\"></canvas></div>\n";
-  body += "</div>\n</section>\n";
-  nlohmann::ordered_json j;
-  j["labels"] = {{"target", "target spans/s"},
-                 {"generated", "generated spans/s"},
-                 {"accepted", "accepted spans/s"},
-                 {"p50", "export p50"},
-                 {"p99", "export p99"},
-                 {"queued", "queued spans"},
-                 {"in_flight", "in-flight spans"},
-                 {"rejected", "rejected spans/s"},
-                 {"dropped", "dropped spans/s"}};
-  j["seconds"] = nlohmann::json::array();
-  for (const loadgen::SecondStats& s : r.seconds)
-    j["seconds"].push_back({{"second", s.second},
-                            {"target", s.target_traces * r.mean_spans_per_trace},
-                            {"generated", s.generated_spans},
-                            {"accepted", s.accepted},
-                            {"p50", s.export_p50_ms},
-                            {"p99", s.export_p99_ms},
-                            {"queued", s.queued_spans},
-                            {"in_flight", s.in_flight_spans},
-                            {"rejected", s.rejected},
-                            {"dropped", s.dropped}});
-  return Page("tracesim load: " + title, body, ScriptJson(j), kLoadScript);
-}
 
 std::string RenderHtmlReport(const HtmlReportInput& in) {
   const RunReport& r = *in.report;
@@ -493,13 +285,14 @@ std::string RenderHtmlReport(const HtmlReportInput& in) {
       (in.exemplars.empty() ? "" : "<a href=\"#traces\">Traces</a>") +
       (in.edges.empty() ? "" : "<a href=\"#map\">Service map</a>") + "</nav></header>\n";
   body += SummarySection(r) + RedSection(r) + TimelineSection(HtmlChartsAvailable()) +
-          FaultSection(r) + SamplingSection(r) + ExemplarSection(in) + MapSection(in);
-  return Page("tracesim run: " + r.scenario, body, DataJson(in), kScript);
+          LatencySection(in.latency) + FaultSection(r) + SamplingSection(r, in) +
+          ExemplarSection(in) + MapSection(in);
+  return Page("tracesim run: " + r.scenario, body, DataJson(in), html::kRunScript);
 }
 
 HtmlReportCollector::HtmlReportCollector(const sim::Model& model, const sim::FaultPlan* plan,
                                          sim::Duration window)
-    : model_(model), plan_(plan), timeline_(window), slowest_(TracePickOptions{}) {
+    : model_(model), plan_(plan), timeline_(window), slowest_(TracePickOptions{}), latency_(model) {
   if (plan == nullptr) return;
   for (size_t f = 0; f < plan->faults.size() && f < sim::kMaxFaults; ++f) {
     TracePickOptions o;
@@ -509,10 +302,70 @@ HtmlReportCollector::HtmlReportCollector(const sim::Model& model, const sim::Fau
   }
 }
 
+void HtmlReportCollector::WatchLab(const sampling::SamplingLab& lab) {
+  lab_ = &lab;
+  tail_strategies_.clear();
+  for (size_t k = 0; k < lab.strategy_count(); ++k)
+    for (const sampling::CollectorStage& stage : lab.strategy(k).stages)
+      if (stage.kind() == sampling::CollectorStage::Kind::kTail) {
+        tail_strategies_.push_back(k);
+        break;
+      }
+  memory_.assign(tail_strategies_.size(), {});
+}
+
+// One sample per bucket whose end `now_ns` has passed (the same value for buckets no trace
+// ended in).
+void HtmlReportCollector::SampleMemory(int64_t now_ns) {
+  const int64_t bucket_ns = static_cast<int64_t>(timeline_.bucket_s()) * 1'000'000'000;
+  const size_t passed = std::min(static_cast<size_t>(now_ns / bucket_ns), timeline_.bucket_count());
+  for (size_t i = 0; i < tail_strategies_.size(); ++i) {
+    if (memory_[i].size() >= passed) continue;
+    const sampling::SamplingLab::TailMemory m = lab_->TailMemoryNow(tail_strategies_[i]);
+    memory_[i].resize(passed, m);
+  }
+}
+
 void HtmlReportCollector::OnTrace(const sim::TraceView& trace) noexcept {
   timeline_.OnTrace(trace);
   slowest_.OnTrace(trace);
   for (auto& p : by_fault_) p->OnTrace(trace);
+  latency_.OnTrace(trace);
+  rare_.OnTrace(trace);
+  if (lab_ != nullptr && trace.truth != nullptr) {
+    clock_ns_ = std::max(clock_ns_, trace.truth->end.nanos());
+    SampleMemory(clock_ns_);
+  }
+}
+
+// The slowest trace, the slowest each fault touched, the first of each of the rarest shapes; a
+// trace already shown is named, not drawn again.
+std::vector<HtmlExemplar> HtmlReportCollector::Exemplars() {
+  WaterfallOptions w;
+  w.width = 140;
+  std::vector<HtmlExemplar> out;
+  std::vector<sim::TraceId> shown;
+  auto add = [&](const std::string& title, const PickedTrace& p) {
+    if (std::find(shown.begin(), shown.end(), p.trace.trace_id) != shown.end()) {
+      out.push_back({title, "the same trace as above"});
+      return;
+    }
+    shown.push_back(p.trace.trace_id);
+    out.push_back({title, RenderPicked(p, model_, plan_, w)});
+  };
+  for (const PickedTrace& p : slowest_.Take()) add("Slowest trace", p);
+  for (size_t f = 0; f < by_fault_.size(); ++f)
+    for (const PickedTrace& p : by_fault_[f]->Take())
+      add("Slowest trace touched by fault " + plan_->faults[f].id, p);
+  const uint64_t all = rare_.traces();
+  for (const RareShape& r : rare_.Take()) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(r.shape));
+    add(std::string("Rare shape ") + hex + ": " + FormatCount(r.traces) + " of " +
+            FormatCount(all) + " traces (the first)",
+        r.first);
+  }
+  return out;
 }
 
 std::string HtmlReportCollector::Render(const RunReport& report) {
@@ -524,28 +377,28 @@ std::string HtmlReportCollector::Render(const RunReport& report) {
   in.bucket_s = timeline_.bucket_s();
   in.edges = timeline_.Edges();
   in.simulated_s = report.simulated_s;
-  WaterfallOptions w;
-  w.width = 140;
-  std::vector<PickedTrace> slowest = slowest_.Take();
-  for (const PickedTrace& p : slowest)
-    in.exemplars.push_back({"Slowest trace", RenderPicked(p, model_, plan_, w)});
-  std::vector<sim::TraceId> shown;
-  for (const PickedTrace& p : slowest) shown.push_back(p.trace.trace_id);
-  for (size_t f = 0; f < by_fault_.size(); ++f) {
-    for (const PickedTrace& p : by_fault_[f]->Take()) {
-      const std::string title = "Slowest trace touched by fault " + plan_->faults[f].id;
-      if (std::find(shown.begin(), shown.end(), p.trace.trace_id) != shown.end()) {
-        in.exemplars.push_back({title, "the same trace as above"});
-        continue;
+  in.exemplars = Exemplars();
+  in.latency = latency_.Histograms();
+  if (lab_ != nullptr) {
+    for (size_t i = 0; i < tail_strategies_.size(); ++i) {
+      // Buckets after the last trace's end (none in a run that drains) repeat the last sample.
+      const sampling::SamplingLab::TailMemory last =
+          memory_[i].empty() ? sampling::SamplingLab::TailMemory{} : memory_[i].back();
+      memory_[i].resize(timeline_.bucket_count(), last);
+      TailMemorySeries series;
+      series.strategy = lab_->strategy(tail_strategies_[i]).name;
+      for (const sampling::SamplingLab::TailMemory& m : memory_[i]) {
+        series.mib.push_back(static_cast<double>(m.bytes) / (1 << 20));
+        series.traces.push_back(m.traces);
       }
-      shown.push_back(p.trace.trace_id);
-      in.exemplars.push_back({title, RenderPicked(p, model_, plan_, w)});
+      in.tail_memory.push_back(std::move(series));
     }
   }
   if (GraphvizAvailable()) {
     ServiceMapOptions m;
     m.counts = &in.edges;
     m.simulated_s = report.simulated_s;
+    m.latency = true;
     auto svg = RenderDot(ServiceMapDot(model_, m), "svg");
     if (svg.ok()) in.service_map_svg = std::move(svg).value();
   }

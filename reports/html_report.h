@@ -4,9 +4,11 @@
 // embedded at build time; see reports/CMakeLists.txt) and the code that draws the charts. No
 // network, no timestamps: the same run gives the same bytes (RunReport::host, the only
 // wall-clock part, is left out). Tables, fault windows and the exemplar waterfalls are plain
-// HTML, readable without JavaScript; the charts (traffic, error ratio, p50/p99 over time with
-// fault windows shaded; sampling cost vs error recall with the strategy on hover; per-fault
-// recall) need it. Each chart is a <canvas class="chart"> with a data-chart name.
+// HTML, readable without JavaScript (each chart's figures are also a table, folded in a
+// <details> where they are long); the charts (traffic, error ratio, p50/p99 over time with fault
+// windows shaded; latency histograms per service; sampling cost vs error recall with the
+// strategy on hover; per-fault recall; tail-sampling memory over time) need it. Each chart is a
+// <canvas class="chart">.
 #ifndef TRACESIM_REPORTS_HTML_REPORT_H_
 #define TRACESIM_REPORTS_HTML_REPORT_H_
 
@@ -15,9 +17,12 @@
 #include <vector>
 
 #include "loadgen/load_engine.h"
+#include "reports/latency_histogram.h"
+#include "reports/rare_shapes.h"
 #include "reports/run_report.h"
 #include "reports/timeline.h"
 #include "reports/trace_picker.h"
+#include "sampling/lab/lab.h"
 #include "sim/faults.h"
 #include "sim/model.h"
 
@@ -26,6 +31,14 @@ namespace tracesim::reports {
 struct HtmlExemplar {
   std::string title;      // "Slowest trace", "Fault payment-outage"
   std::string waterfall;  // RenderWaterfall text (no colour)
+};
+
+// What one strategy's tail_sampling stages held over simulated time: one point per timeline
+// bucket (its value when the bucket ended).
+struct TailMemorySeries {
+  std::string strategy;
+  std::vector<double> mib;       // buffered span bytes (OTLP size), MiB
+  std::vector<uint64_t> traces;  // traces in memory
 };
 
 struct HtmlReportInput {
@@ -37,7 +50,9 @@ struct HtmlReportInput {
   std::vector<EdgeCount> edges;          // the service map's caller -> callee counts
   double simulated_s = 0;                // for rates on the edges
   std::vector<HtmlExemplar> exemplars;
-  std::string service_map_svg;  // inline <svg> of the service map, or empty
+  std::string service_map_svg;                // inline <svg> of the service map, or empty
+  LatencyHistograms latency;                  // per service; may be empty
+  std::vector<TailMemorySeries> tail_memory;  // strategies with tail_sampling; may be empty
 };
 
 // True when Chart.js was embedded at build time (else the page says charts are unavailable).
@@ -53,12 +68,17 @@ std::string RenderHtmlReport(const HtmlReportInput& input);
 std::string RenderLoadHtmlReport(const loadgen::LoadReport& report, const std::string& title);
 
 // What a run must collect for its HTML report: a SpanSink to add to the run's sinks (the timeline,
-// the edges, the slowest trace and the slowest trace each fault touched), and the page once the
-// run and its RunReport are done. Model and plan must outlive it.
+// the edges, per-service latency histograms, the slowest trace, the slowest trace each fault
+// touched and the first trace of the rarest shapes), and the page once the run and its RunReport
+// are done. Model and plan must outlive it.
 class HtmlReportCollector final : public sim::SpanSink {
  public:
   HtmlReportCollector(const sim::Model& model, const sim::FaultPlan* plan, sim::Duration window);
   void OnTrace(const sim::TraceView& trace) noexcept override;
+  // Samples what `lab`'s tail_sampling stages hold at the end of each timeline bucket (as traces
+  // finish, by their true end). Call before the run (app::RunOptions::on_lab); `lab` must
+  // outlive the run.
+  void WatchLab(const sampling::SamplingLab& lab);
   // The page for `report` (whose simulated_s gives the edges' rates). Call once, after the run.
   std::string Render(const RunReport& report);
 
@@ -68,6 +88,15 @@ class HtmlReportCollector final : public sim::SpanSink {
   TimelineSink timeline_;
   TracePicker slowest_;
   std::vector<std::unique_ptr<TracePicker>> by_fault_;  // one per fault, in plan order
+  ServiceLatencySink latency_;
+  RareShapePicker rare_;
+  // Tail memory: the lab, its strategies with a tail stage, one sample per bucket each.
+  const sampling::SamplingLab* lab_ = nullptr;
+  std::vector<size_t> tail_strategies_;
+  std::vector<std::vector<sampling::SamplingLab::TailMemory>> memory_;  // [strategy][bucket]
+  int64_t clock_ns_ = 0;  // the latest true end of a finished trace
+  void SampleMemory(int64_t now_ns);
+  std::vector<HtmlExemplar> Exemplars();
 };
 
 }  // namespace tracesim::reports

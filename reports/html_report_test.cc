@@ -6,8 +6,10 @@
 
 #include <regex>
 
+#include "reports/service_map.h"
 #include "scenarios/scenario.h"
 #include "sim/simulation.h"
+#include "tests/golden_file.h"
 #include "workloads/workload.h"
 
 namespace tracesim::reports {
@@ -43,6 +45,40 @@ std::string RenderRun(const std::string& name, double seconds) {
   return collector.Render(report);
 }
 
+// The page with Chart.js (Debian's file, ~200 KB, not ours to review) and Graphviz's SVG (its
+// layout is Graphviz's; service_map_test checks the DOT we give it) cut to markers, so the golden
+// holds every byte tracesim writes itself.
+std::string WithoutChartJs(std::string page) {
+  const size_t at = page.find("<script>\n/*!\n * Chart.js v");
+  if (at != std::string::npos) {
+    const size_t body = at + std::string("<script>\n").size();
+    const size_t end = page.find("\n</script>\n", body);
+    page.replace(body, end - body, "[Chart.js, embedded at build time]");
+  }
+  const size_t svg = page.find("<div class=\"map\"><svg");
+  if (svg != std::string::npos) {
+    const size_t body = svg + std::string("<div class=\"map\">").size();
+    const size_t end = page.find("</svg>", body) + std::string("</svg>").size();
+    page.replace(body, end - body, "[SVG from Graphviz]");
+  }
+  return page;
+}
+
+::testing::AssertionResult MatchesGolden(const std::string& name, const std::string& page) {
+  return golden::MatchesGoldenFile(
+      std::string(TRACESIM_SOURCE_DIR) + "/reports/testdata/html/" + name + ".html",
+      WithoutChartJs(page), "TRACESIM_REGENERATE_GOLDEN");
+}
+
+// Every byte of a run's page but Chart.js, so a change to the page shows as a diff in review
+// (regenerate with TRACESIM_REGENERATE_GOLDEN=1, then read `git diff reports/testdata/html`).
+TEST(HtmlReportTest, RunPageMatchesItsGolden) {
+  if (!HtmlChartsAvailable() || !GraphvizAvailable())
+    GTEST_SKIP() << "the golden is of a build with Chart.js and Graphviz (Debian's packages)";
+  EXPECT_TRUE(
+      MatchesGolden("run-checkout-payment-outage-20s", RenderRun("checkout-payment-outage", 20)));
+}
+
 TEST(HtmlReportTest, SelfContainedDeterministicAndReadableWithoutScript) {
   const std::string a = RenderRun("checkout-payment-outage", 100);
   EXPECT_EQ(a, RenderRun("checkout-payment-outage", 100));
@@ -55,9 +91,20 @@ TEST(HtmlReportTest, SelfContainedDeterministicAndReadableWithoutScript) {
   EXPECT_NE(a.find("<td>api-gateway</td>"), std::string::npos);
   EXPECT_NE(a.find("<h3>Slowest trace</h3>\n<pre class=\"waterfall\">trace "), std::string::npos);
   EXPECT_NE(a.find("Slowest trace touched by fault stripe-outage"), std::string::npos);
+  EXPECT_TRUE(
+      std::regex_search(a, std::regex("<h3>Rare shape [0-9a-f]{16}: [0-9]+ of [0-9,]+ "
+                                      "traces \\(the first\\)</h3>\n<pre class=\"waterfall\">"
+                                      "(trace |the same trace as above)")));
+  // Latency per service: a chart per service and the counts as a table (no JavaScript needed).
+  EXPECT_NE(a.find("<section id=\"latency\">"), std::string::npos);
+  EXPECT_NE(a.find("id=\"chart-hist-0\" data-hist=\"0\""), std::string::npos);
+  EXPECT_NE(a.find("<details><summary>The histograms as a table</summary>"), std::string::npos);
+  EXPECT_NE(a.find("<td>postgres (dependency)</td>"), std::string::npos);
   for (const char* id : {"chart-traffic", "chart-errors", "chart-latency"})
     EXPECT_NE(a.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
-  if (HtmlChartsAvailable()) EXPECT_NE(a.find("Chart.js v3.9.1"), std::string::npos);
+  if (HtmlChartsAvailable()) {
+    EXPECT_NE(a.find("Chart.js v3.9.1"), std::string::npos);
+  }
   EXPECT_TRUE(a.ends_with("</html>\n"));
 }
 
@@ -68,6 +115,8 @@ TEST(HtmlReportTest, LoadPageHasTheSummaryErrorsAndOneChartPerSeries) {
   r.rejected_partial = 10;
   r.mean_spans_per_trace = 10;
   r.errors["UNAVAILABLE"] = 3;
+  r.requests = 30;
+  r.failed_requests = 3;
   for (uint32_t i = 0; i < 3; ++i) {
     loadgen::SecondStats s;
     s.second = i;
@@ -85,6 +134,10 @@ TEST(HtmlReportTest, LoadPageHasTheSummaryErrorsAndOneChartPerSeries) {
   for (const char* id : {"load-rates", "load-latency", "load-queue", "load-failures"})
     EXPECT_NE(a.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
   EXPECT_NE(a.find("\"target\":333.0"), std::string::npos);  // target traces x spans/trace
+  // The figures behind the charts, readable without JavaScript.
+  EXPECT_NE(a.find("<details><summary>Every second as a table</summary>"), std::string::npos);
+  EXPECT_NE(a.find("<tr><td class=\"n\">2</td><td class=\"n\">333</td>"), std::string::npos);
+  if (HtmlChartsAvailable()) EXPECT_TRUE(MatchesGolden("load-synthetic", a));
 }
 
 TEST(TimelineTest, WholeSecondBucketsCoveringTheWindow) {

@@ -65,6 +65,13 @@ void Walk(const sim::Model& m, uint32_t service, const std::vector<sim::Step>& s
   }
 }
 
+// "850 us", "12.5 ms", "3.2 s".
+std::string LatencyText(double ms) {
+  if (ms < 1) return FormatFixed(ms * 1000, 0) + " us";
+  if (ms < 1000) return FormatFixed(ms, ms >= 100 ? 0 : 1) + " ms";
+  return FormatFixed(ms / 1000, 1) + " s";
+}
+
 }  // namespace
 
 std::string ServiceMapDot(const sim::Model& m, const ServiceMapOptions& o) {
@@ -94,6 +101,7 @@ std::string ServiceMapDot(const sim::Model& m, const ServiceMapOptions& o) {
       const double err = e.calls ? static_cast<double>(e.errors) / e.calls : 0;
       attrs = "label=" +
               Quote(FormatFixed(rate, rate >= 10 ? 0 : 1) + "/s" +
+                    (o.latency ? " · p99 " + LatencyText(e.p99_ms) : "") +
                     (err > 0 ? "\n" + FormatPercent(err, 1) + " err" : "")) +
               ", penwidth=" + FormatFixed(1 + std::min(3.0, std::log10(1 + rate)), 2);
       if (err >= 0.01) attrs += ", color=\"#c62828\", fontcolor=\"#c62828\"";

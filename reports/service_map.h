@@ -22,6 +22,7 @@ struct ServiceMapOptions {
   bool legend = true;          // Default: true
   const std::vector<EdgeCount>* counts = nullptr;  // a run's caller -> callee counts, or null
   double simulated_s = 0;  // the run's simulated seconds (rates on the edges)
+  bool latency = false;    // with counts: each edge's p99 call latency on its label too
 };
 
 // DOT text; deterministic (model order).

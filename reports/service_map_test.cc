@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "reports/timeline.h"
 #include "scenarios/scenario.h"
 
 namespace tracesim::reports {
@@ -28,7 +29,9 @@ TEST(ServiceMapTest, OneEdgePerServicePairUnlessAskedAndALegend) {
   size_t start = 0;
   for (size_t nl = pairs.find('\n'); nl != std::string::npos; nl = pairs.find('\n', start)) {
     std::string line = pairs.substr(start, nl - start);
-    if (line.find(" -> ") != std::string::npos) EXPECT_TRUE(lines.insert(line).second) << line;
+    if (line.find(" -> ") != std::string::npos) {
+      EXPECT_TRUE(lines.insert(line).second) << line;
+    }
     start = nl + 1;
   }
 }
@@ -46,6 +49,35 @@ TEST(ServiceMapTest, RunCountsLabelTheEdges) {
             std::string::npos)
       << dot;
   EXPECT_NE(dot.find("style=dashed, label=\"0/s\""), std::string::npos);  // edges never taken
+  counts[0].p99_ms = 412.4;
+  o.latency = true;  // the HTML report's map: p99 on the label
+  EXPECT_NE(ServiceMapDot(sc->model, o)
+                .find("\"api-gateway\" -> \"payment\" [label=\"100/s · p99 412 ms\\n5.0% err\""),
+            std::string::npos);
+}
+
+TEST(TimelineTest, EdgesCarryTheCallersLatency) {
+  auto sc = scenarios::LoadScenario("checkout");
+  ASSERT_TRUE(sc.ok());
+  const uint32_t gw = sc->model.FindService("api-gateway"), pay = sc->model.FindService("payment");
+  std::vector<sim::Span> spans;
+  for (int64_t ms : {10, 20, 30, 40, 1000}) {
+    sim::Span s;
+    s.kind = sim::SpanKind::kClient;
+    s.service = gw;
+    s.peer = pay;
+    s.end_unix_nano = ms * 1'000'000;
+    spans.push_back(s);
+  }
+  sim::TraceView v;
+  v.model = &sc->model;
+  v.spans = spans;
+  TimelineSink t(sim::Duration::Seconds(10));
+  t.OnTrace(v);
+  ASSERT_EQ(t.Edges().size(), 1u);
+  EXPECT_EQ(t.Edges()[0].calls, 5u);
+  EXPECT_NEAR(t.Edges()[0].p50_ms, 30, 0.3);
+  EXPECT_NEAR(t.Edges()[0].p99_ms, 1000, 10);
 }
 
 TEST(ServiceMapTest, RendersSvgAndPngInProcess) {

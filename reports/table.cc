@@ -14,6 +14,79 @@ size_t DisplayWidth(const std::string& s) {
   return w;
 }
 
+namespace {
+
+// Byte offset of the first `n` display columns of `s` (UTF-8 code points).
+size_t ByteOffsetOfColumn(const std::string& s, size_t n) {
+  size_t cols = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;
+    if (cols == n) return i;
+    ++cols;
+  }
+  return s.size();
+}
+
+void WrapOne(const std::string& line, size_t columns, std::string* out) {
+  const size_t indent =
+      line.find_first_not_of(' ') == std::string::npos ? 0 : line.find_first_not_of(' ');
+  const std::string more(indent + 4, ' ');
+  std::string rest = line;
+  bool first = true;
+  while (DisplayWidth(rest) > columns) {
+    // The last space inside the room, past the indent: break there.
+    const size_t limit = ByteOffsetOfColumn(rest, columns);
+    const size_t body = first ? indent : more.size();
+    size_t at = rest.rfind(' ', limit);
+    if (at == std::string::npos || at <= body) at = rest.find(' ', limit);  // a long word
+    if (at == std::string::npos) break;
+    std::string head = rest.substr(0, at);
+    while (!head.empty() && head.back() == ' ') head.pop_back();
+    *out += head + "\n";
+    const size_t next = rest.find_first_not_of(' ', at);
+    if (next == std::string::npos) {
+      rest.clear();
+      break;
+    }
+    rest = more + rest.substr(next);
+    first = false;
+  }
+  if (!rest.empty() || first) *out += rest + "\n";
+}
+
+}  // namespace
+
+std::string WrapLines(const std::string& text, size_t columns) {
+  if (columns == 0 || WidestLine(text) <= columns) return text;
+  std::string out;
+  size_t begin = 0;
+  while (begin < text.size()) {
+    size_t end = text.find('\n', begin);
+    const bool newline = end != std::string::npos;
+    if (!newline) end = text.size();
+    const std::string line = text.substr(begin, end - begin);
+    if (DisplayWidth(line) <= columns) {
+      out += line + "\n";
+    } else {
+      WrapOne(line, columns, &out);
+    }
+    if (!newline) out.pop_back();  // the text did not end with a newline
+    begin = end + 1;
+  }
+  return out;
+}
+
+size_t WidestLine(const std::string& text) {
+  size_t widest = 0, begin = 0;
+  while (begin < text.size()) {
+    size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    widest = std::max(widest, DisplayWidth(text.substr(begin, end - begin)));
+    begin = end + 1;
+  }
+  return widest;
+}
+
 std::string Table::Render(int indent) const {
   std::vector<size_t> width(columns_.size());
   for (size_t c = 0; c < columns_.size(); ++c) width[c] = DisplayWidth(columns_[c].title);

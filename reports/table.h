@@ -44,6 +44,14 @@ class Table {
 // Display width of a UTF-8 string (code points; no wide-character tables needed for our text).
 size_t DisplayWidth(const std::string& s);
 
+// Fits text to `columns` display columns: a line wider than that is broken at the last space that
+// fits (a word longer than the room stays whole), each continuation indented 4 more than the
+// line's own indent. Lines that fit, and text with columns == 0, are returned unchanged.
+std::string WrapLines(const std::string& text, size_t columns);
+
+// The display width of the widest line of `text`.
+size_t WidestLine(const std::string& text);
+
 // Number formatting shared by reports: fixed decimals, thousands separators for counts.
 std::string FormatCount(uint64_t n);                           // 1234567 -> "1,234,567"
 std::string FormatFixed(double v, int decimals);               // FormatFixed(3.14159, 2) -> "3.14"

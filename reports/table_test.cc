@@ -16,6 +16,22 @@ TEST(TableTest, AlignsColumns) {
             "api-gateway  100.0\n");
 }
 
+TEST(WrapLinesTest, BreaksLongLinesAtSpacesAndIndentsTheRest) {
+  const std::string text =
+      "  requests 12 (failed 3, retries 1), export latency ms p50 1.00 p99 2.00\nshort\n";
+  const std::string wrapped = WrapLines(text, 40);
+  EXPECT_EQ(wrapped,
+            "  requests 12 (failed 3, retries 1),\n"
+            "      export latency ms p50 1.00 p99\n"
+            "      2.00\n"
+            "short\n");
+  EXPECT_LE(WidestLine(wrapped), 40u);
+  EXPECT_EQ(WrapLines(text, 200), text);  // fits: unchanged
+  EXPECT_EQ(WrapLines(text, 0), text);
+  EXPECT_EQ(WrapLines("abcdefghij klm", 5), "abcdefghij\n    klm");  // a word longer than the room
+  EXPECT_EQ(WidestLine("ab\n─────\nc"), 5u);                         // display columns, not bytes
+}
+
 TEST(TableTest, Utf8WidthAndSeparator) {
   Table t({{"a", Align::kLeft}, {"b", Align::kRight}});
   t.AddRow({"µs", "1"});

@@ -37,11 +37,13 @@ void TimelineSink::OnTrace(const sim::TraceView& trace) noexcept {
       continue;
     }
     if (from == sim::kNone || to == sim::kNone) continue;
-    EdgeCount& e = edges_[{from, to}];
+    Edge& edge = edges_[{from, to}];
+    EdgeCount& e = edge.count;
     e.caller = from;
     e.callee = to;
     ++e.calls;
     if (s.status == sim::StatusCode::kError) ++e.errors;
+    edge.latency.Record(s.end_unix_nano - s.start_unix_nano);
   }
   if (trace.truth == nullptr || trace.truth->fragment) return;
   const int64_t at = trace.truth->start.nanos();
@@ -72,7 +74,11 @@ std::vector<TimelinePoint> TimelineSink::Points() const {
 
 std::vector<EdgeCount> TimelineSink::Edges() const {
   std::vector<EdgeCount> out;
-  for (const auto& [key, e] : edges_) out.push_back(e);
+  for (const auto& [key, e] : edges_) {
+    out.push_back(e.count);
+    out.back().p50_ms = static_cast<double>(e.latency.Percentile(50)) / 1e6;
+    out.back().p99_ms = static_cast<double>(e.latency.Percentile(99)) / 1e6;
+  }
   return out;
 }
 

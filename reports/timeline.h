@@ -2,8 +2,9 @@
 // Traces are bucketed by their true start (TraceTruth::start; fragments are left out, they are
 // part of the request that started them): traces per second, the user-visible error ratio and
 // entry latency p50/p99 per bucket. Also counts each caller -> callee pair for the service map:
-// CLIENT and PRODUCER spans (caller -> callee or broker), CONSUMER spans (broker -> consumer).
-// Deterministic; memory is one histogram per bucket (<= kMaxBuckets).
+// CLIENT and PRODUCER spans (caller -> callee or broker), CONSUMER spans (broker -> consumer),
+// with the latency of those spans. Deterministic; memory is one histogram per bucket
+// (<= kMaxBuckets) and per edge.
 #ifndef TRACESIM_REPORTS_TIMELINE_H_
 #define TRACESIM_REPORTS_TIMELINE_H_
 
@@ -29,6 +30,7 @@ struct TimelinePoint {
 struct EdgeCount {
   uint32_t caller = 0, callee = 0;  // service indices
   uint64_t calls = 0, errors = 0;
+  double p50_ms = 0, p99_ms = 0;  // the calls' latency as the caller saw it (its span's duration)
 };
 
 class TimelineSink final : public sim::SpanSink {
@@ -39,6 +41,7 @@ class TimelineSink final : public sim::SpanSink {
   void OnTrace(const sim::TraceView& trace) noexcept override;
 
   double bucket_s() const { return bucket_s_; }
+  size_t bucket_count() const { return buckets_.size(); }
   std::vector<TimelinePoint> Points() const;
   // Caller -> callee pairs in (caller, callee) order.
   std::vector<EdgeCount> Edges() const;
@@ -51,7 +54,11 @@ class TimelineSink final : public sim::SpanSink {
   double bucket_s_;
   int64_t bucket_ns_;
   std::vector<Bucket> buckets_;
-  std::map<std::pair<uint32_t, uint32_t>, EdgeCount> edges_;
+  struct Edge {
+    EdgeCount count;
+    metrics::Histogram latency;
+  };
+  std::map<std::pair<uint32_t, uint32_t>, Edge> edges_;
   std::vector<uint32_t> broker_of_;  // consumer operation -> its topic's broker (built lazily)
   uint32_t BrokerOf(const sim::Model& model, uint32_t operation);
 };

@@ -406,6 +406,18 @@ size_t SamplingLab::strategy_count() const { return impl_->strategies.size(); }
 const StrategyConfig& SamplingLab::strategy(size_t k) const { return impl_->strategies[k].cfg; }
 void SamplingLab::SetTap(LabTap* tap) { impl_->tap = tap; }
 
+SamplingLab::TailMemory SamplingLab::TailMemoryNow(size_t k) const {
+  TailMemory m;
+  for (const Impl::StageRt& rt : impl_->strategies[k].stages) {
+    if (!rt.tail) continue;
+    const TailSamplingStats& ts = rt.tail->stats();
+    m.traces += ts.traces_in_memory;
+    m.spans += ts.spans_buffered;
+    m.bytes += ts.bytes_buffered;
+  }
+  return m;
+}
+
 sim::Result<std::unique_ptr<SamplingLab>> SamplingLab::Create(
     const sim::Model& model, const sim::FaultPlan* plan, std::vector<StrategyConfig> strategies,
     LabOptions options) {

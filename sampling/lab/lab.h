@@ -196,6 +196,13 @@ class SamplingLab final : public sim::SimulationObserver {
   size_t strategy_count() const;
   const StrategyConfig& strategy(size_t k) const;
 
+  // What strategy `k`'s tail_sampling stages hold right now, summed over its stages (zeros
+  // without one): for memory-over-time charts (the HTML report). Simulation thread only.
+  struct TailMemory {
+    uint64_t traces = 0, spans = 0, bytes = 0;
+  };
+  TailMemory TailMemoryNow(size_t k) const;
+
   // Observes the stages' input and output; nullptr (the default) observes nothing. REQUIRES:
   // before the run; `tap` outlives the lab.
   void SetTap(LabTap* tap);
