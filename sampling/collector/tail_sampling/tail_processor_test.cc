@@ -22,12 +22,15 @@ class TailProcessorTest : public ::testing::Test {
  protected:
   TailProcessorTest() : model_(MakeTailModel()) {}
 
-  std::unique_ptr<TailSamplingProcessor> Make(const std::string& block_yaml, int64_t start = kT0) {
+  // `inverted`: the deprecated InvertSampled/InvertNotSampled of releases before v0.161.0.
+  std::unique_ptr<TailSamplingProcessor> Make(const std::string& block_yaml, int64_t start = kT0,
+                                              bool inverted = false) {
     auto cfg = LoadTailSamplingConfigString(block_yaml, "", "proc.yaml");
     EXPECT_TRUE(cfg.ok()) << cfg.status().message();
     if (!cfg.ok()) return nullptr;
     TailSamplingProcessor::Options opt;
     opt.start_unix_nano = start;
+    opt.policy.disable_invert_decisions = !inverted;
     auto p = TailSamplingProcessor::Create(*cfg, model_, opt);
     EXPECT_TRUE(p.ok()) << p.status().message();
     if (!p.ok()) return nullptr;
@@ -262,7 +265,8 @@ policies:
   for (uint64_t t : {3, 6}) EXPECT_EQ(out_.CountTrace(t), 0u) << t;
 }
 
-// Policies producing each decision on a frontend span with no attributes.
+// Policies producing each decision on a frontend span with no attributes (the last two: the
+// inverted decisions of older releases; plain Sampled and NotSampled at v0.161.0).
 const char* kDecisionPolicy[5] = {
     "{name: s, type: always_sample}",  // Sampled
     "{name: ns, type: numeric_attribute, numeric_attribute: {key: key1, min_value: 1}}",
@@ -274,17 +278,21 @@ const char* kDecisionPolicy[5] = {
 };
 
 TEST_F(TailProcessorTest, PrecedenceTruthTableThroughTheProcessor) {
-  for (int mask = 1; mask < 32; ++mask) {
+  for (int combo = 2; combo < 64; ++combo) {
+    const int mask = combo >> 1;
+    const bool inverted = combo & 1;
     std::string yaml = "decision_wait: 1s\npolicies:\n";
     for (int i = 0; i < 5; ++i)
       if (mask >> i & 1) yaml += "  - " + std::string(kDecisionPolicy[i]) + "\n";
     out_.items.clear();
-    auto p = Make(yaml);
+    auto p = Make(yaml, kT0, inverted);
     ASSERT_NE(p, nullptr);
     Send(*p, 1, 1, 0, kT0 + 10);
     p->AdvanceTo(kT0 + 2 * kSec);
     const bool s = mask & 1, ns = mask & 2, d = mask & 4, is = mask & 8, ins = mask & 16;
-    const bool kept = !d && !ins && (s || (is && !ns));
+    // v0.161.0: Dropped, then any Sampled. Before: InvertNotSampled vetoes, InvertSampled keeps
+    // only without a NotSampled.
+    const bool kept = inverted ? !d && !ins && (s || (is && !ns)) : !d && (s || is);
     EXPECT_EQ(out_.items.size(), kept ? 1u : 0u) << "mask " << mask << "\n" << yaml;
     EXPECT_EQ(p->stats().traces_dropped, d ? 1u : 0u) << "mask " << mask;
     if (d) {
@@ -299,11 +307,11 @@ TEST_F(TailProcessorTest, PrecedenceTruthTableThroughTheProcessor) {
 TEST_F(TailProcessorTest, SampleOnFirstMatchStopsBeforeAVeto) {
   const std::string policies = "policies:\n  - " + std::string(kDecisionPolicy[0]) + "\n  - " +
                                std::string(kDecisionPolicy[4]) + "\n";
-  auto off = Make("decision_wait: 1s\n" + policies);
+  auto off = Make("decision_wait: 1s\n" + policies, kT0, /*inverted=*/true);
   Send(*off, 1, 1, 0, kT0 + 10);
   off->AdvanceTo(kT0 + 2 * kSec);
   EXPECT_EQ(off->stats().traces_not_sampled, 1u);  // InvertNotSampled vetoes
-  auto on = Make("decision_wait: 1s\nsample_on_first_match: true\n" + policies);
+  auto on = Make("decision_wait: 1s\nsample_on_first_match: true\n" + policies, kT0, true);
   Send(*on, 1, 1, 0, kT0 + 10);
   on->AdvanceTo(kT0 + 2 * kSec);
   EXPECT_EQ(on->stats().traces_sampled, 1u);
