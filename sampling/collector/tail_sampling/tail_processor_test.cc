@@ -88,10 +88,13 @@ TEST_F(TailProcessorTest, FullMapEvictsOldestTraceDecidedOrNot) {
   EXPECT_EQ(p->stats().traces_in_memory, 3u);
   Send(*p, 4, 1, 0, kT0 + 500);  // evicts trace 1, undecided
   EXPECT_EQ(p->stats().traces_in_memory, 3u);
-  EXPECT_EQ(p->stats().traces_dropped_too_early, 1u);
   Send(*p, 5, 1, 0, kT0 + 600);  // evicts trace 2
-  EXPECT_EQ(p->stats().traces_dropped_too_early, 2u);
+  // Counted when their batch's tick does not find them (idNotFoundOnMapCount), not at eviction.
+  EXPECT_EQ(p->stats().traces_dropped_too_early, 0u);
+  p->AdvanceTo(kT0 + 6 * kSec - 1);
+  EXPECT_EQ(p->stats().traces_dropped_too_early, 0u);
   p->AdvanceTo(kT0 + 6 * kSec);
+  EXPECT_EQ(p->stats().traces_dropped_too_early, 2u);
   EXPECT_EQ(out_.CountTrace(1), 0u);
   EXPECT_EQ(out_.CountTrace(2), 0u);
   EXPECT_EQ(out_.CountTrace(3), 1u);
@@ -126,7 +129,97 @@ policies: [{name: s, type: span_count, span_count: {min_spans: 2}}]
   EXPECT_EQ(p->stats().traces_dropped_too_early, 0u);  // traces 1 and 3 were decided
   Send(*p, 3, 2, 1, kT0 + 3 * kSec + 3);  // trace 3 again: evicts trace 4, still pending
   EXPECT_EQ(p->stats().split_traces, 2u);
+  EXPECT_EQ(p->stats().traces_dropped_too_early, 0u);
+  p->AdvanceTo(kT0 + 5 * kSec);  // trace 4's tick (its batch is 4): not in memory
   EXPECT_EQ(p->stats().traces_dropped_too_early, 1u);
+}
+
+// Upstream (v0.161.0 processor.go): a batch is a set of trace ids. A trace evicted by num_traces
+// and recreated by a later span is found by its *old* batch's tick and decided then; the id's
+// second batch finds it decided (skipped) or, with a decision cache, gone (dropped too early).
+TEST_F(TailProcessorTest, EvictedAndRecreatedTraceIsDecidedAtItsOldBatchTick) {
+  for (bool cache : {false, true}) {
+    out_.items.clear();
+    auto p = Make(std::string("decision_wait: 5s\nnum_traces: 2\n") +
+                  (cache ? "decision_cache: {sampled_cache_size: 10}\n" : "") +
+                  "policies: [{name: a, type: always_sample}]\n");
+    ASSERT_NE(p, nullptr);
+    Send(*p, 1, 1, 0, kT0 + 100);  // batch 5 (read at T0+6s)
+    Send(*p, 2, 1, 0, kT0 + 200);
+    Send(*p, 3, 1, 0, kT0 + 300);             // evicts trace 1, pending
+    Send(*p, 1, 2, 1, kT0 + 2 * kSec + 500);  // recreates it in batch 7, evicting trace 2
+    EXPECT_EQ(p->stats().split_traces, 1u);
+    p->AdvanceTo(kT0 + 6 * kSec);
+    EXPECT_EQ(out_.CountTrace(1), 1u) << cache;  // decided at the old batch's tick
+    EXPECT_EQ(out_.CountTrace(3), 1u);
+    EXPECT_EQ(out_.CountTrace(2), 0u);
+    EXPECT_EQ(p->stats().traces_dropped_too_early, 1u);  // trace 2
+    p->AdvanceTo(kT0 + 8 * kSec);                        // batch 7 holds trace 1's id again
+    EXPECT_EQ(out_.CountTrace(1), 1u);
+    EXPECT_EQ(p->stats().traces_sampled, 2u);
+    EXPECT_EQ(p->stats().traces_dropped_too_early, cache ? 2u : 1u) << cache;
+  }
+}
+
+// An id evicted and recreated within one batch is in that batch once (a set): one decision,
+// no too-early count for it.
+TEST_F(TailProcessorTest, RecreatedWithinOneBatchIsCountedOnce) {
+  auto p = Make(
+      "decision_wait: 1s\nnum_traces: 1\ndecision_cache: {sampled_cache_size: 10}\n"
+      "policies: [{name: a, type: always_sample}]\n");
+  ASSERT_NE(p, nullptr);
+  Send(*p, 1, 1, 0, kT0 + 100);
+  Send(*p, 2, 1, 0, kT0 + 200);  // evicts 1
+  Send(*p, 1, 2, 1, kT0 + 300);  // recreates 1, evicts 2; batch 1 holds 1, 2, 1
+  p->AdvanceTo(kT0 + 2 * kSec);
+  EXPECT_EQ(p->stats().traces_sampled, 1u);
+  EXPECT_EQ(p->stats().traces_dropped_too_early, 1u);  // trace 2 only
+}
+
+// block_on_overflow (v0.161.0 waitForSpace): a new trace that finds the map full waits for the
+// ticks that free room; it and the arrivals behind it are processed when ingestion resumes.
+TEST_F(TailProcessorTest, BlockOnOverflowWaitsForRoom) {
+  auto p = Make(R"(decision_wait: 1s
+num_traces: 2
+block_on_overflow: true
+decision_cache: {sampled_cache_size: 10}
+policies: [{name: a, type: always_sample}]
+)");
+  ASSERT_NE(p, nullptr);
+  Send(*p, 1, 1, 0, kT0 + 10);
+  Send(*p, 2, 1, 0, kT0 + 20);
+  Send(*p, 3, 1, 0, kT0 + 30);  // full: waits for the tick at T0+2s (traces 1, 2 leave)
+  EXPECT_EQ(p->now(), kT0 + 2 * kSec);
+  EXPECT_EQ(p->stats().overflow_waits, 1u);
+  EXPECT_EQ(out_.CountTrace(1), 1u);
+  EXPECT_EQ(out_.CountTrace(2), 1u);
+  EXPECT_EQ(p->stats().traces_in_memory, 1u);
+  Send(*p, 4, 1, 0, kT0 + 40);  // held behind trace 3: processed at T0+2s too
+  EXPECT_EQ(p->now(), kT0 + 2 * kSec);
+  p->AdvanceTo(kT0 + 4 * kSec);  // batch 3 (added after the tick at T0+2s)
+  EXPECT_EQ(out_.CountTrace(3), 1u);
+  EXPECT_EQ(out_.CountTrace(4), 1u);
+  EXPECT_EQ(p->stats().traces_dropped_too_early, 0u);
+  EXPECT_EQ(p->stats().spans_refused_stalled, 0u);
+}
+
+// Without a decision cache a decided trace never leaves memory: once every trace in the full map
+// is decided, upstream's loop waits forever; tracesim refuses every later span.
+TEST_F(TailProcessorTest, BlockOnOverflowWithoutRoomStalls) {
+  auto p = Make(R"(decision_wait: 1s
+num_traces: 2
+block_on_overflow: true
+policies: [{name: a, type: always_sample}]
+)");
+  ASSERT_NE(p, nullptr);
+  Send(*p, 1, 1, 0, kT0 + 10);
+  Send(*p, 2, 1, 0, kT0 + 20);
+  Send(*p, 3, 1, 0, kT0 + 30);
+  EXPECT_EQ(out_.CountTrace(1), 1u);  // decided while waiting, but still in memory
+  EXPECT_EQ(p->stats().spans_refused_stalled, 1u);
+  Send(*p, 1, 2, 1, kT0 + 40);  // even a late span of a trace in memory
+  EXPECT_EQ(p->stats().spans_refused_stalled, 2u);
+  EXPECT_EQ(p->stats().spans_received, 2u);
 }
 
 TEST_F(TailProcessorTest, LateSpansInheritWhileInMemory) {
@@ -398,8 +491,7 @@ TEST_F(TailProcessorTest, ShutdownDecidesOrDropsPendingTraces) {
 }
 
 TEST_F(TailProcessorTest, UnsupportedModesAreRejectedClearly) {
-  for (const char* extra :
-       {"block_on_overflow: true\n", "num_shards: 2\n", "sampling_strategy: span-ingest\n"}) {
+  for (const char* extra : {"num_shards: 2\n", "sampling_strategy: span-ingest\n"}) {
     auto cfg = LoadTailSamplingConfigString(
         std::string(extra) + "policies: [{name: a, type: always_sample}]\n", "", "u.yaml");
     ASSERT_TRUE(cfg.ok()) << cfg.status().message();
