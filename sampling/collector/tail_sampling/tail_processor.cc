@@ -289,6 +289,7 @@ uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
   e.span_count = 0;
   e.size_bytes = 0;
   e.recreated = recreated;
+  e.too_large = false;
   if (e.recreated) ++stats_.split_traces;
   e.older = newest_;
   e.newer = UINT32_MAX;
@@ -344,6 +345,7 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
     TraceEntry& e = slots_[slot];
     if (e.decision != TailDecision::kPending) {
       ++stats_.late_spans_inherited;
+      if (!e.too_large) ++stats_.late_span_ages;
       ++e.span_count;
       if (track_size_) e.size_bytes += sizer_.ResourceSpansSize(span, span_size);
       if (e.decision == TailDecision::kSampled) {
@@ -383,6 +385,7 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
   if (config_.maximum_trace_size_bytes > 0 && e.size_bytes > config_.maximum_trace_size_bytes) {
     NotePeaks();
     ++stats_.traces_dropped_too_large;
+    e.too_large = true;
     RemoveFromBatch(e);
     Finalize(slot, TailDecision::kNotSampled);
     return;

@@ -68,7 +68,10 @@ struct TailSamplingStats {
   uint64_t spans_released = 0;  // forwarded downstream
   uint64_t spans_dropped = 0;   // dropped by decision, eviction, size cap, cache or shutdown
   // Late spans (arriving after their trace was decided):
-  uint64_t late_spans_inherited = 0;       // trace still in memory: followed its decision
+  uint64_t late_spans_inherited = 0;  // trace still in memory: followed its decision
+  // ... of them, those of a trace decided by a tick (not over maximum_trace_size_bytes): what
+  // upstream's sampling_late_span_age histogram counts.
+  uint64_t late_span_ages = 0;
   uint64_t late_spans_cached_sampled = 0;  // early_releases_from_cache_decision{sampled=true}
   uint64_t late_spans_cached_not_sampled = 0;
   // Spans of a trace id seen again after its entry left memory, buffered and decided afresh on
@@ -179,6 +182,7 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
     sim::TraceId id;
     bool in_use = false;
     bool recreated = false;
+    bool too_large = false;  // decided NotSampled over maximum_trace_size_bytes
     uint32_t older = UINT32_MAX, newer = UINT32_MAX;  // insertion-order list (deleteTraceQueue)
     TailDecision decision = TailDecision::kPending;
     int64_t first_arrival = 0;
