@@ -265,6 +265,39 @@ TEST_F(TailPolicyTest, StatusCodeSpanCountTraceState) {
   EXPECT_EQ(Eval(*ts), TailDecision::kNotSampled);
 }
 
+// Upstream (trace_state_filter.go -> go.opentelemetry.io/otel/trace ParseTraceState, v1.46.0):
+// a tracestate that is not strict W3C matches nothing, whatever member the policy looks for.
+// tracesim's former reader accepted the ones marked "was kept".
+TEST_F(TailPolicyTest, TraceStateIsParsedStrictly) {
+  auto ts = Make("{name: t, type: trace_state, trace_state: {key: key3, values: [value1]}}");
+  std::string members32;
+  for (int i = 0; i < 31; ++i) members32 += "k" + std::to_string(i) + "=v,";
+  const struct {
+    std::string tracestate;
+    bool sampled;
+  } cases[] = {
+      {"key3=value1", true},
+      {" key3=value1", true},                         // the key's leading OWS is trimmed
+      {"key3=value1\t", true},                        // the value's trailing OWS too
+      {"key3=value1,,other=x", true},                 // an empty member is skipped
+      {"t0@vendor=1,key3=value1", true},              // tenant@system key
+      {members32 + "key3=value1", true},              // 32 members
+      {"key3 =value1", false},                        // was kept: a space inside the key
+      {"key3=value1, ,other=x", false},               // was kept: a blank member is no member
+      {"key3=value1,key3=value2", false},             // was kept: duplicate key
+      {"key3=value1,Other=x", false},                 // was kept: upper-case key
+      {"key3=value1,x=a=b", false},                   // was kept: '=' in a value
+      {"key3=value1,x@systemlongerthan14=1", false},  // was kept: system over 14 chars
+      {members32 + "k31=v,key3=value1", false},       // was kept: 33 members
+  };
+  for (const auto& c : cases) {
+    spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+    spans_[0].trace_state = I(c.tracestate.c_str());
+    EXPECT_EQ(Eval(*ts), c.sampled ? TailDecision::kSampled : TailDecision::kNotSampled)
+        << "'" << c.tracestate << "'";
+  }
+}
+
 // Upstream (v0.161.0 rate_limiting.go): rate.NewLimiter(spans_per_second, 2 x spans_per_second)
 // and AllowN(now, span_count): a token bucket that starts full, refills continuously and never
 // passes a trace larger than the burst. Not a counter reset every wall-clock second. Confirmed by
