@@ -66,8 +66,10 @@ done
 
 table="$work/agreement.tsv"
 printf 'case\tkind\ttraces\tidentical\tidentical_pct\tsampled_tracesim\tsampled_oracle\tspans_out_tracesim\tspans_out_oracle\twithin_binomial\tstreams_differ\tcounters\toracle_self_pct\n' >"$table"
+# GOGC=400: the streamed replay keeps a small heap, so the default collects very often; 400 cuts
+# its CPU by ~25 % for ~100 MB RSS.
 replay() {  # slug procs drain out counters
-  "$oracle" -test.run TestReplayFile -arrivals "$runs/$1.arrivals" -config "$runs/$1.yaml" \
+  GOGC=400 "$oracle" -test.run TestReplayFile -arrivals "$runs/$1.arrivals" -config "$runs/$1.yaml" \
     -processors "$2" -drain "$3" -out "$4" -counters "$5" >"$runs/$1.log" 2>&1 ||
     { cat "$runs/$1.log"; echo "FAIL: the oracle could not replay $1"; exit 1; }
 }

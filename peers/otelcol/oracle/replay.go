@@ -376,7 +376,11 @@ func replayInBubble(src ArrivalSource, opts Options) (Result, error) {
 		}
 		due := base.Add(time.Duration(a.UnixNanos - first))
 		if d := time.Until(due); d > 0 {
+			// The bubble's clock advances only once every goroutine is durably blocked, so
+			// sleeping also lets the processors finish the previous arrival (what Wait does).
 			time.Sleep(d)
+		} else if i > 0 {
+			synctest.Wait() // same instant: the previous arrival is processed first
 		}
 		// Counted before the processors see it: they may mutate what they are given.
 		in.add(a.Traces, true)
@@ -386,7 +390,6 @@ func replayInBubble(src ArrivalSource, opts Options) (Result, error) {
 		} else if err := chain[0].ConsumeTraces(ctx, td); err != nil {
 			res.ConsumeErrors++
 		}
-		synctest.Wait()
 	}
 	time.Sleep(opts.Drain)
 	synctest.Wait()
