@@ -11,9 +11,15 @@
 # (peers/otelcol/testdata-verdicts.jsonl) and every config in peers/lab_oracle/cases, each as the
 # one strategy of scenarios/checkout-sampling.yaml.
 # Runs of ORACLE_DURATION seconds (default 150: the Stripe outage and the start of the slow-db
-# incident). With BASELINE (the ctest), exits 1 when a case agrees less than its baseline row
-# says, when a stateful case leaves its binomial interval, when the two sides saw different
-# streams, or when a case has no baseline row. Exit 77 (CTest SKIP) only without `go`.
+# incident). The tail_sampling counters (tracesim's TailSamplingStats, the Collector's own
+# metrics) are compared too: all of them for stateless cases, the order-independent ones
+# (new trace ids, too large, evaluation errors) for stateful ones. With ORACLE_SELF_AGREEMENT=1
+# (bench/oracle_agreement.sh) each stateful case is replayed a second time and the Collector's
+# agreement with itself is printed: upstream decides a tick's traces in Go map order, random per
+# run, so that is the most per-trace identity any model can reach. With BASELINE (the ctest),
+# exits 1 when a case agrees less than its baseline row says, when a stateful case leaves its
+# binomial interval, when the two sides saw different streams, when a case's counters differ, or
+# when a case has no baseline row. Exit 77 (CTest SKIP) only without `go`.
 set -euo pipefail
 bin="$1"; src="$2"; shared="$3"; work="$4"; baseline="${5:-}"
 duration="${ORACLE_DURATION:-150}"
@@ -59,20 +65,35 @@ for f in "$src"/peers/lab_oracle/cases/*.yaml; do
 done
 
 table="$work/agreement.tsv"
-printf 'case\tkind\ttraces\tidentical\tidentical_pct\tsampled_tracesim\tsampled_oracle\tspans_out_tracesim\tspans_out_oracle\twithin_binomial\tstreams_differ\n' >"$table"
+printf 'case\tkind\ttraces\tidentical\tidentical_pct\tsampled_tracesim\tsampled_oracle\tspans_out_tracesim\tspans_out_oracle\twithin_binomial\tstreams_differ\tcounters\toracle_self_pct\n' >"$table"
+# GOGC=400: the streamed replay keeps a small heap, so the default collects very often; 400 cuts
+# its CPU by ~25 % for ~100 MB RSS.
+replay() {  # slug procs drain out counters
+  GOGC=400 "$oracle" -test.run TestReplayFile -arrivals "$runs/$1.arrivals" -config "$runs/$1.yaml" \
+    -processors "$2" -drain "$3" -out "$4" -counters "$5" >"$runs/$1.log" 2>&1 ||
+    { cat "$runs/$1.log"; echo "FAIL: the oracle could not replay $1"; exit 1; }
+}
 while IFS=$'\t' read -r slug procs stateful drain; do
-  "$oracle" -test.run TestReplayFile -arrivals "$runs/$slug.arrivals" \
-    -config "$runs/$slug.yaml" -processors "$procs" -drain "$drain" -out "$runs/$slug.oracle" >"$runs/$slug.log" 2>&1 ||
-    { cat "$runs/$slug.log"; echo "FAIL: the oracle could not replay $slug"; exit 1; }
+  replay "$slug" "$procs" "$drain" "$runs/$slug.oracle" "$runs/$slug.oracle-counters"
   IFS=$'\t' read -r traces ident pct same st so sot soo within indiff only_t only_o \
     < <("$bin" compare "$runs/$slug.tracesim" "$runs/$slug.oracle")
   kind=stateless; [ "$stateful" = 1 ] && kind=stateful
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$slug" "$kind" "$traces" "$ident" "$pct" \
-    "$st" "$so" "$sot" "$soo" "$within" "$((indiff + only_t + only_o))" >>"$table"
+  counters=-
+  if [ -e "$runs/$slug.tracesim-counters" ]; then
+    only=""; [ "$kind" = stateful ] && only=new_trace_id_received,traces_dropped_too_large,policy_evaluation_error
+    counters="$("$bin" compare-counters "$runs/$slug.tracesim-counters" "$runs/$slug.oracle-counters" $only | tr ' ' ';')"
+  fi
+  self=-
+  if [ "$kind" = stateful ] && [ "${ORACLE_SELF_AGREEMENT:-0}" = 1 ]; then
+    replay "$slug" "$procs" "$drain" "$runs/$slug.oracle2" "$runs/$slug.oracle2-counters"
+    self="$("$bin" compare "$runs/$slug.oracle" "$runs/$slug.oracle2" | cut -f3)"
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$slug" "$kind" "$traces" "$ident" "$pct" \
+    "$st" "$so" "$sot" "$soo" "$within" "$((indiff + only_t + only_o))" "$counters" "$self" >>"$table"
   rm -f "$runs/$slug.arrivals"  # ~0.7 kB per span: keep the work dir small
 done <"$runs/manifest.tsv"
 while IFS=$'\t' read -r slug why; do
-  printf '%s\trejected\t0\t0\t-\t-\t-\t-\t-\t-\t-\n' "$slug" >>"$table"
+  printf '%s\trejected\t0\t0\t-\t-\t-\t-\t-\t-\t-\t-\t-\n' "$slug" >>"$table"
 done <"$rejected"
 
 echo "agreement of the lab's Collector stages with the real processors (v0.161.0), ${duration} s runs:"
@@ -85,7 +106,7 @@ fi
 
 # baseline: case<TAB>kind<TAB>min_identical_pct<TAB>within_binomial (1: required)
 fail=0
-tail -n +2 "$table" | while IFS=$'\t' read -r slug kind traces ident pct st so sot soo within differ; do
+tail -n +2 "$table" | while IFS=$'\t' read -r slug kind traces ident pct st so sot soo within differ counters self; do
   row="$(awk -F'\t' -v s="$slug" '$1 == s' "$baseline")"
   if [ -z "$row" ]; then echo "FAIL: $slug has no row in $baseline"; echo x >>"$work/fail"; continue; fi
   IFS=$'\t' read -r _ bkind bmin bwithin <<<"$row"
@@ -93,6 +114,9 @@ tail -n +2 "$table" | while IFS=$'\t' read -r slug kind traces ident pct st so s
     echo "FAIL: $slug is $kind, the baseline says $bkind"; echo x >>"$work/fail"; continue
   fi
   [ "$kind" = rejected ] && continue
+  if [ "$counters" != same ] && [ "$counters" != - ]; then
+    echo "FAIL: $slug: the tail_sampling counters differ (tracesim/Collector): $counters"; echo x >>"$work/fail"
+  fi
   if [ "$differ" != 0 ]; then
     echo "FAIL: $slug: tracesim and the oracle saw different streams ($differ traces)"; echo x >>"$work/fail"
   fi

@@ -8,10 +8,14 @@
 //       DIR/SLUG.yaml (its stages as a Collector config), DIR/SLUG.tracesim (its decisions) and
 //       one line of DIR/manifest.tsv: slug, processors (comma-separated), stateful (0|1), drain
 //       (the lab's finish time after the stream's last arrival, as a Go duration "123ns").
+//       Strategies with tail_sampling stages also get DIR/SLUG.tracesim-counters (counters.h).
 //   tracesim_lab_oracle compare TRACESIM_DECISIONS ORACLE_DECISIONS
 //       Prints one tab-separated line: traces identical identical_pct same_decision
 //       sampled_tracesim sampled_oracle spans_out_tracesim spans_out_oracle within_binomial
 //       spans_in_differ only_tracesim only_oracle. Exit 0 when the files could be compared.
+//   tracesim_lab_oracle compare-counters TRACESIM_COUNTERS ORACLE_COUNTERS [NAME,...]
+//       Prints "same", or the differing counters as NAME=TRACESIM/ORACLE separated by spaces
+//       (only the NAMEs given, when given). Exit 0 when the files could be compared.
 #include <yaml-cpp/yaml.h>
 
 #include <cstdio>
@@ -22,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "peers/lab_oracle/counters.h"
 #include "peers/lab_oracle/decisions.h"
 #include "peers/lab_oracle/lab_recorder.h"
 #include "sampling/collector/collector_config.h"
@@ -202,6 +207,12 @@ int Record(const RecordArgs& a) {
     if (!f) st = sim::Status::IoError("cannot write the decisions of " + slugs[k]);
     std::cerr << slugs[k] << ": " << rec.records(k) << " arrivals, " << rec.tally(k).traces()
               << " traces\n";
+    const auto tail_stats = (*lab)->TailStats(k);
+    if (!tail_stats.empty()) {
+      std::ofstream c(fs::path(a.out) / (slugs[k] + ".tracesim-counters"));
+      WriteCounters(TailCountersOf(tail_stats), c);
+      if (!c) st = sim::Status::IoError("cannot write the counters of " + slugs[k]);
+    }
     // The oracle replays up to the lab's Finish() time, then shuts down: both decide what is
     // still pending at that instant, at once (upstream's shutdown runs the remaining batches).
     const uint64_t last = rec.last_arrival(k);
@@ -238,10 +249,45 @@ int CompareFiles(const std::string& tracesim, const std::string& oracle) {
   return 0;
 }
 
+int CompareCounters(const std::string& tracesim, const std::string& oracle,
+                    const std::string& only_csv) {
+  auto t = ReadCounters(tracesim);
+  auto o = ReadCounters(oracle);
+  if (!t.ok() || !o.ok()) {
+    std::cerr << "compare-counters: " << (t.ok() ? o.status() : t.status()).message() << "\n";
+    return 2;
+  }
+  std::vector<std::string> only;
+  for (size_t b = 0; b < only_csv.size();) {
+    size_t e = only_csv.find(',', b);
+    if (e == std::string::npos) e = only_csv.size();
+    if (e > b) only.push_back(only_csv.substr(b, e - b));
+    b = e + 1;
+  }
+  const std::vector<std::string> diff = CounterDifferences(*t, *o, only);
+  if (diff.empty()) {
+    std::printf("same\n");
+    return 0;
+  }
+  auto get = [](const TailCounters& c, const std::string& n) {
+    for (const auto& [name, v] : c)
+      if (name == n) return static_cast<unsigned long long>(v);
+    return 0ULL;
+  };
+  for (size_t i = 0; i < diff.size(); ++i) {
+    std::printf("%s%s=%llu/%llu", i ? " " : "", diff[i].c_str(), get(*t, diff[i]),
+                get(*o, diff[i]));
+  }
+  std::printf("\n");
+  return 0;
+}
+
 int Usage() {
   std::cerr << "usage: tracesim_lab_oracle record --scenario FILE [--collector FILE] "
                "[--duration SECONDS] --out DIR\n"
-               "       tracesim_lab_oracle compare TRACESIM_DECISIONS ORACLE_DECISIONS\n";
+               "       tracesim_lab_oracle compare TRACESIM_DECISIONS ORACLE_DECISIONS\n"
+               "       tracesim_lab_oracle compare-counters TRACESIM_COUNTERS ORACLE_COUNTERS "
+               "[NAME,...]\n";
   return 2;
 }
 
@@ -249,6 +295,10 @@ int Main(int argc, char** argv) {
   if (argc < 2) return Usage();
   const std::string cmd = argv[1];
   if (cmd == "compare") return argc == 4 ? CompareFiles(argv[2], argv[3]) : Usage();
+  if (cmd == "compare-counters") {
+    if (argc != 4 && argc != 5) return Usage();
+    return CompareCounters(argv[2], argv[3], argc == 5 ? argv[4] : "");
+  }
   if (cmd != "record") return Usage();
   RecordArgs a;
   for (int i = 2; i < argc; ++i) {

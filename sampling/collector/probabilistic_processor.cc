@@ -475,11 +475,73 @@ ProbabilisticDecision ProbabilisticSamplerProcessor::Decide(const sim::Model& mo
   return d;
 }
 
+namespace {
+
+bool LcAlpha(char c) { return c >= 'a' && c <= 'z'; }
+bool LcAlphaNum(char c) { return LcAlpha(c) || (c >= '0' && c <= '9'); }
+bool KeyChars(std::string_view k) {
+  for (char c : k)
+    if (!LcAlphaNum(c) && c != '_' && c != '-' && c != '*' && c != '/') return false;
+  return true;
+}
+bool NonBlankValueChar(unsigned char c) {
+  return (c >= 0x21 && c <= 0x2B) || (c >= 0x2D && c <= 0x3C) || (c >= 0x3E && c <= 0x7E);
+}
+
+// pkg/sampling NewW3CTraceState (v0.161.0), which the processor runs on every span's
+// tracestate: isValidW3CTraceState's syntax (OWS-trimmed members, empty ones allowed; keys
+// `lcalpha *(lcalpha/digit/_-*/)` or `(lcalpha/digit)*(...)@lcalpha*(...)`; values of 0x20..0x7E
+// without ',' and '=', ending non-blank, at most 256), at most 1024 bytes, and scanKeyValues'
+// limits: a 32nd member (empty ones count) is an error, and so is a key over 256 bytes, a tenant
+// over 241 or a system over 14. An error makes the whole tracestate invalid, whatever its `ot`.
+bool StrictW3CTraceState(std::string_view ts) {
+  if (ts.size() > 1024) return false;
+  int items = 0;
+  while (!ts.empty()) {
+    if (++items >= 32) return false;
+    const size_t sep = ts.find(',');
+    std::string_view m = ts.substr(0, sep);
+    ts = sep == std::string_view::npos ? std::string_view() : ts.substr(sep + 1);
+    while (!m.empty() && (m.front() == ' ' || m.front() == '\t')) m.remove_prefix(1);
+    while (!m.empty() && (m.back() == ' ' || m.back() == '\t')) m.remove_suffix(1);
+    if (m.empty()) continue;
+    const size_t eq = m.find('=');
+    if (eq == std::string_view::npos || eq < 1) return false;
+    const std::string_view key = m.substr(0, eq), value = m.substr(eq + 1);
+    if (key.size() > 256) return false;
+    const size_t at = key.find('@');
+    if (at != std::string_view::npos) {
+      const std::string_view tenant = key.substr(0, at), system = key.substr(at + 1);
+      if (tenant.empty() || system.empty() || !LcAlphaNum(tenant[0]) || !LcAlpha(system[0]) ||
+          !KeyChars(tenant.substr(1)) || !KeyChars(system.substr(1)) || tenant.size() > 241 ||
+          system.size() > 14) {
+        return false;
+      }
+    } else if (!LcAlpha(key[0]) || !KeyChars(key.substr(1))) {
+      return false;
+    }
+    if (value.empty() || value.size() > 256) return false;
+    for (size_t k = 0; k + 1 < value.size(); ++k) {
+      const unsigned char c = static_cast<unsigned char>(value[k]);
+      if (c != 0x20 && !NonBlankValueChar(c)) return false;
+    }
+    if (!NonBlankValueChar(static_cast<unsigned char>(value.back()))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 ProbabilisticDecision ProbabilisticSamplerProcessor::DecideFromTraceState(
     const sim::Model& model, const sim::Span& span) const {
   ProbabilisticInput in;
+  const std::string_view raw = model.strings.Get(span.trace_state);
+  if (!StrictW3CTraceState(raw)) {
+    in.tracestate_valid = false;
+    return Decide(model, span, in);
+  }
   bool found = false;
-  std::string_view ot = FindOtMember(model.strings.Get(span.trace_state), &found);
+  std::string_view ot = FindOtMember(raw, &found);
   if (found) {
     OtValue v = ParseOtValue(ot, /*allow_uppercase_hex=*/true);
     if (!v.valid) {

@@ -225,6 +225,32 @@ TEST(ProbabilisticProcessorTest, DecidesFromTheSpanTraceState) {
   EXPECT_EQ(ThresholdToTValue(d.threshold), "e");
 }
 
+// Upstream (pkg/sampling NewW3CTraceState, v0.161.0): the whole tracestate is parsed strictly;
+// an invalid member anywhere makes it an error, valid `ot` or not. tracesim read only the `ot`
+// member before issue 10.
+TEST(ProbabilisticProcessorTest, TraceStateIsParsedStrictly) {
+  sim::Model m;
+  sim::Span s;
+  s.trace_id = Id(0, 1);
+  auto p = Processor(50, ProbabilisticMode::kProportional);
+  std::string thirty_one, thirty_two;
+  for (int i = 0; i < 30; ++i) thirty_one += "k" + std::to_string(i) + "=v,";
+  thirty_two = thirty_one + "k30=v,";
+  for (const char* bad : {"ot=th:0,Vendor=x", "ot=th:0,vendor=x=y", "ot=th:0, ,x", "ot=th:0,v@=1",
+                          "ot=th:0,t@systemlongerthan14=1", "ot=th:0,x=\x7f"}) {
+    s.trace_state = m.strings.Intern(bad);
+    EXPECT_EQ(p.DecideFromTraceState(m, s).error, ProbabilisticError::kTraceStateInvalid) << bad;
+  }
+  s.trace_state = m.strings.Intern(thirty_two + "ot=th:0");  // the 32nd member
+  EXPECT_EQ(p.DecideFromTraceState(m, s).error, ProbabilisticError::kTraceStateInvalid);
+  for (const char* good : {"ot=th:0", " ot=th:0 ,, vendor=x\t", "t0@sys=1,ot=th:0"}) {
+    s.trace_state = m.strings.Intern(good);
+    EXPECT_EQ(p.DecideFromTraceState(m, s).error, ProbabilisticError::kNone) << good;
+  }
+  s.trace_state = m.strings.Intern(thirty_one + "ot=th:0");  // 31 members
+  EXPECT_EQ(p.DecideFromTraceState(m, s).error, ProbabilisticError::kNone);
+}
+
 TEST(ProbabilisticProcessorTest, ModeDefaults) {
   ProbabilisticSamplerConfig c;
   EXPECT_EQ(c.EffectiveMode(), ProbabilisticMode::kHashSeed);

@@ -403,6 +403,12 @@ struct SamplingLab::Impl {
 SamplingLab::SamplingLab(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SamplingLab::~SamplingLab() = default;
 size_t SamplingLab::strategy_count() const { return impl_->strategies.size(); }
+std::vector<const TailSamplingStats*> SamplingLab::TailStats(size_t k) const {
+  std::vector<const TailSamplingStats*> out;
+  for (const Impl::StageRt& rt : impl_->strategies[k].stages)
+    if (rt.tail) out.push_back(&rt.tail->stats());
+  return out;
+}
 const StrategyConfig& SamplingLab::strategy(size_t k) const { return impl_->strategies[k].cfg; }
 void SamplingLab::SetTap(LabTap* tap) { impl_->tap = tap; }
 

@@ -193,6 +193,10 @@ class SamplingLab final : public sim::SimulationObserver {
   // The Jaeger providers and dynamic stages, for tests; nullptr when no strategy has any.
   const LabAdaptive* adaptive() const;
 
+  // The figures of strategy k's tail_sampling stages, in stage order (empty without one); final
+  // after Finish(). For comparing the processor's counters with the real Collector's.
+  std::vector<const TailSamplingStats*> TailStats(size_t k) const;
+
   size_t strategy_count() const;
   const StrategyConfig& strategy(size_t k) const;
 

@@ -22,6 +22,9 @@ import (
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/batchprocessor"
 	"go.opentelemetry.io/collector/processor/processortest"
+	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/filterprocessor"
 	"github.com/open-telemetry/opentelemetry-collector-contrib/processor/probabilisticsamplerprocessor"
@@ -80,6 +83,85 @@ func (o TraceOutcome) Sampled() bool { return o.SpansOut > 0 }
 type Result struct {
 	Traces        []TraceOutcome
 	ConsumeErrors int // ConsumeTraces calls that returned an error (refused requests)
+	// Counters are the tail_sampling processors' own metrics at shutdown, summed over the chain's
+	// tail_sampling processors, by the names CounterNames lists.
+	Counters map[string]int64
+}
+
+// CounterNames are the tail_sampling metrics the oracle reports (WriteCounters), each a short
+// name for an instrument of v0.161.0's internal/metadata (and, for sums with a `decision` or
+// `sampled` attribute, that attribute's value): what tracesim's TailSamplingStats counts too.
+var CounterNames = []string{
+	"new_trace_id_received",      // otelcol_processor_tail_sampling_new_trace_id_received
+	"trace_dropped_too_early",    // ..._sampling_trace_dropped_too_early
+	"traces_sampled",             // ..._global_count_traces_sampled{decision="sampled"}
+	"traces_not_sampled",         // ..._global_count_traces_sampled{decision="not_sampled"}
+	"traces_dropped",             // ..._global_count_traces_sampled{decision="dropped"}
+	"traces_dropped_too_large",   // ..._traces_dropped_too_large
+	"cache_released_sampled",     // ..._early_releases_from_cache_decision{sampled=true} (spans)
+	"cache_released_not_sampled", // ..._early_releases_from_cache_decision{sampled=false}
+	"late_span_age_count",        // ..._sampling_late_span_age (histogram count: late batches)
+	"policy_evaluation_error",    // ..._sampling_policy_evaluation_error
+}
+
+// WriteCounters writes the counters file: a comment line, then `NAME VALUE` per CounterNames.
+func (r Result) WriteCounters(w io.Writer) error {
+	if _, err := fmt.Fprintln(w, "# tracesim oracle counters v1: name value"); err != nil {
+		return err
+	}
+	for _, n := range CounterNames {
+		if _, err := fmt.Fprintf(w, "%s %d\n", n, r.Counters[n]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// counters sums the tail_sampling metrics of rm by CounterNames.
+func counters(rm metricdata.ResourceMetrics) map[string]int64 {
+	out := map[string]int64{}
+	const prefix = "otelcol_processor_tail_sampling_"
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			if !strings.HasPrefix(m.Name, prefix) {
+				continue
+			}
+			name := strings.TrimPrefix(m.Name, prefix)
+			switch d := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				for _, dp := range d.DataPoints {
+					switch name {
+					case "new_trace_id_received", "traces_dropped_too_large":
+						out[name] += dp.Value
+					case "sampling_trace_dropped_too_early":
+						out["trace_dropped_too_early"] += dp.Value
+					case "sampling_policy_evaluation_error":
+						out["policy_evaluation_error"] += dp.Value
+					case "global_count_traces_sampled":
+						if v, ok := dp.Attributes.Value(attribute.Key("decision")); ok {
+							out["traces_"+v.AsString()] += dp.Value
+						}
+					case "early_releases_from_cache_decision":
+						if v, ok := dp.Attributes.Value(attribute.Key("sampled")); ok {
+							// A string attribute ("true"/"false") at v0.161.0.
+							if v.Emit() == "true" {
+								out["cache_released_sampled"] += dp.Value
+							} else {
+								out["cache_released_not_sampled"] += dp.Value
+							}
+						}
+					}
+				}
+			case metricdata.Histogram[int64]:
+				if name == "sampling_late_span_age" {
+					for _, dp := range d.DataPoints {
+						out["late_span_age_count"] += int64(dp.Count)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 // WriteDecisions writes the decisions file: a comment line, then one line per trace in order
@@ -170,7 +252,7 @@ func chainIDs(conf *confmap.Conf, procs *confmap.Conf, explicit []string) ([]str
 }
 
 // buildChain creates the processors, last first, each feeding the next, ending in sink.
-func buildChain(ctx context.Context, opts Options, sink consumer.Traces) ([]processor.Traces, error) {
+func buildChain(ctx context.Context, opts Options, sink consumer.Traces, mp *sdkmetric.MeterProvider) ([]processor.Traces, error) {
 	conf, err := confmaptest.LoadConf(opts.ConfigPath)
 	if err != nil {
 		return nil, err
@@ -211,6 +293,7 @@ func buildChain(ctx context.Context, opts Options, sink consumer.Traces) ([]proc
 		}
 		set := processortest.NewNopSettings(id.Type())
 		set.ID = id
+		set.TelemetrySettings.MeterProvider = mp
 		p, err := f.CreateTraces(ctx, set, cfg, next)
 		if err != nil {
 			return nil, fmt.Errorf("oracle: processor %q: %w", ids[i], err)
@@ -229,19 +312,28 @@ func buildChain(ctx context.Context, opts Options, sink consumer.Traces) ([]proc
 // machine's speed. Drain more virtual time passes after the last arrival, then the chain shuts
 // down (flushing what it holds).
 func Replay(t *testing.T, arrivals []Arrival, opts Options) (Result, error) {
+	return ReplayFrom(t, &SliceSource{Arrivals: arrivals}, opts)
+}
+
+// ReplayFrom is Replay reading the arrivals from src as it goes (an ArrivalReader keeps one
+// request in memory at a time).
+func ReplayFrom(t *testing.T, src ArrivalSource, opts Options) (Result, error) {
 	if err := opts.Validate(); err != nil {
 		return Result{}, err
 	}
 	var res Result
 	var runErr error
 	synctest.Test(t, func(t *testing.T) {
-		res, runErr = replayInBubble(arrivals, opts)
+		res, runErr = replayInBubble(src, opts)
 	})
 	return res, runErr
 }
 
-func replayInBubble(arrivals []Arrival, opts Options) (Result, error) {
+func replayInBubble(src ArrivalSource, opts Options) (Result, error) {
 	ctx := context.Background()
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer func() { _ = mp.Shutdown(ctx) }()
 	in := &tally{index: map[pcommon.TraceID]int{}}
 	out := &tally{index: map[pcommon.TraceID]int{}}
 	sink, err := consumer.NewTraces(func(_ context.Context, td ptrace.Traces) error {
@@ -251,7 +343,7 @@ func replayInBubble(arrivals []Arrival, opts Options) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	chain, err := buildChain(ctx, opts, sink)
+	chain, err := buildChain(ctx, opts, sink, mp)
 	if err != nil {
 		return Result{}, err
 	}
@@ -270,21 +362,34 @@ func replayInBubble(arrivals []Arrival, opts Options) (Result, error) {
 	}
 	res := Result{}
 	base := time.Now()
-	for _, a := range arrivals {
-		due := base.Add(time.Duration(a.UnixNanos - arrivals[0].UnixNanos))
-		if d := time.Until(due); d > 0 {
-			time.Sleep(d)
+	var first uint64
+	for i := 0; ; i++ {
+		a, err := src.Next()
+		if err == io.EOF {
+			break
 		}
+		if err != nil {
+			return Result{}, err
+		}
+		if i == 0 {
+			first = a.UnixNanos
+		}
+		due := base.Add(time.Duration(a.UnixNanos - first))
+		if d := time.Until(due); d > 0 {
+			// The bubble's clock advances only once every goroutine is durably blocked, so
+			// sleeping also lets the processors finish the previous arrival (what Wait does).
+			time.Sleep(d)
+		} else if i > 0 {
+			synctest.Wait() // same instant: the previous arrival is processed first
+		}
+		// Counted before the processors see it: they may mutate what they are given.
 		in.add(a.Traces, true)
-		// The processors may mutate what they are given: keep our counts from the original.
-		td := ptrace.NewTraces()
-		a.Traces.CopyTo(td)
+		td := a.Traces
 		if len(chain) == 0 {
 			_ = sink.ConsumeTraces(ctx, td)
 		} else if err := chain[0].ConsumeTraces(ctx, td); err != nil {
 			res.ConsumeErrors++
 		}
-		synctest.Wait()
 	}
 	time.Sleep(opts.Drain)
 	synctest.Wait()
@@ -297,6 +402,11 @@ func replayInBubble(arrivals []Arrival, opts Options) (Result, error) {
 		return Result{}, shutdownErr
 	}
 	synctest.Wait()
+	var rm metricdata.ResourceMetrics
+	if err := reader.Collect(ctx, &rm); err != nil {
+		return Result{}, err
+	}
+	res.Counters = counters(rm)
 	// Every trace that came in is reported, in first-arrival order, with what came out of it.
 	for _, o := range in.out {
 		if n, ok := out.index[o.TraceID]; ok {

@@ -23,6 +23,7 @@ var (
 	flagConfig   = flag.String("config", "", "Collector config with the processors (TestReplayFile)")
 	flagChain    = flag.String("processors", "", "comma-separated processor IDs (default: the traces pipeline)")
 	flagOut      = flag.String("out", "", "decisions file to write (TestReplayFile)")
+	flagCounters = flag.String("counters", "", "counters file to write (TestReplayFile), optional")
 	flagDrain    = flag.Duration("drain", 5*time.Minute, "virtual time replayed after the last arrival")
 )
 
@@ -35,7 +36,7 @@ func TestReplayFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	arrivals, err := ReadArrivals(f)
+	src, err := NewArrivalReader(f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,9 +44,18 @@ func TestReplayFile(t *testing.T) {
 	if *flagChain != "" {
 		opts.Processors = strings.Split(*flagChain, ",")
 	}
-	res, err := Replay(t, arrivals, opts)
+	res, err := ReplayFrom(t, src, opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if *flagCounters != "" {
+		var cb bytes.Buffer
+		if err := res.WriteCounters(&cb); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(*flagCounters, cb.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	var buf bytes.Buffer
 	if err := res.WriteDecisions(&buf); err != nil {
@@ -224,6 +234,22 @@ func TestTailSamplingOnVirtualTime(t *testing.T) {
 	}
 	if res.Traces[0].TraceID != traceID(0) || res.Traces[61].TraceID != traceID(101) {
 		t.Error("traces are not reported in first-arrival order")
+	}
+	// The processor's own counters come through the manual metric reader.
+	kept := 0
+	for _, o := range res.Traces {
+		if o.Sampled() {
+			kept++
+		}
+	}
+	if got := res.Counters["new_trace_id_received"]; got != 62 {
+		t.Errorf("new_trace_id_received = %d, want 62", got)
+	}
+	if got := res.Counters["traces_sampled"]; got != int64(kept) {
+		t.Errorf("traces_sampled = %d, want %d", got, kept)
+	}
+	if got := res.Counters["traces_sampled"] + res.Counters["traces_not_sampled"]; got != 62 {
+		t.Errorf("decisions = %d, want 62", got)
 	}
 	var buf bytes.Buffer
 	if err := res.WriteDecisions(&buf); err != nil {

@@ -19,73 +19,6 @@ bool UsesTraceSize(const std::vector<TailPolicyConfig>& policies) {
 }
 }  // namespace
 
-// --- stats ------------------------------------------------------------------------------------
-
-double TailSamplingStats::DecisionLatencyQuantileMs(double q) const {
-  uint64_t total = 0;
-  for (uint64_t c : decision_latency_ms) total += c;
-  if (total == 0) return -1;
-  q = std::clamp(q, 0.0, 1.0);
-  uint64_t rank = static_cast<uint64_t>(q * static_cast<double>(total));
-  if (rank >= total) rank = total - 1;
-  uint64_t seen = 0;
-  for (size_t i = 0; i < decision_latency_ms.size(); ++i) {
-    seen += decision_latency_ms[i];
-    if (seen > rank) return static_cast<double>(i + 1);
-  }
-  return static_cast<double>(decision_latency_ms.size());
-}
-
-// --- IdLru ------------------------------------------------------------------------------------
-
-void TailSamplingProcessor::IdLru::Unlink(uint32_t i) {
-  Node& n = nodes_[i];
-  if (n.prev != UINT32_MAX) nodes_[n.prev].next = n.next;
-  if (n.next != UINT32_MAX) nodes_[n.next].prev = n.prev;
-  if (head_ == i) head_ = n.next;
-  if (tail_ == i) tail_ = n.prev;
-  n.prev = n.next = UINT32_MAX;
-}
-
-void TailSamplingProcessor::IdLru::PushFront(uint32_t i) {
-  nodes_[i].prev = UINT32_MAX;
-  nodes_[i].next = head_;
-  if (head_ != UINT32_MAX) nodes_[head_].prev = i;
-  head_ = i;
-  if (tail_ == UINT32_MAX) tail_ = i;
-}
-
-bool TailSamplingProcessor::IdLru::Contains(const sim::TraceId& id) {
-  if (cap_ == 0) return false;
-  const uint32_t i = index_.Find(id);
-  if (i == sim::TraceIdMap::kMissing) return false;
-  Unlink(i);
-  PushFront(i);
-  return true;
-}
-
-void TailSamplingProcessor::IdLru::Put(const sim::TraceId& id) {
-  if (cap_ == 0) return;
-  const uint32_t found = index_.Find(id);
-  if (found != sim::TraceIdMap::kMissing) {
-    Unlink(found);
-    PushFront(found);
-    return;
-  }
-  uint32_t i;
-  if (nodes_.size() < cap_) {
-    i = static_cast<uint32_t>(nodes_.size());
-    nodes_.push_back(Node{id, UINT32_MAX, UINT32_MAX});
-  } else {
-    i = tail_;
-    index_.Erase(nodes_[i].id);
-    Unlink(i);
-    nodes_[i].id = id;
-  }
-  PushFront(i);
-  index_.Put(id, i);
-}
-
 // --- processor --------------------------------------------------------------------------------
 
 TailSamplingProcessor::TailSamplingProcessor(const TailSamplingConfig& config,
@@ -102,12 +35,6 @@ sim::Result<std::unique_ptr<TailSamplingProcessor>> TailSamplingProcessor::Creat
     const TailSamplingConfig& config, const sim::Model& model, const Options& options) {
   TRACESIM_RETURN_IF_ERROR(config.Validate());
   const std::string where = config.source + ": " + config.id + ": ";
-  if (config.block_on_overflow) {
-    return sim::Status::Unsupported(
-        where +
-        "block_on_overflow: true is not modelled (blocking ingestion has no simulated "
-        "back-pressure path); use the default eviction of the oldest trace");
-  }
   if (config.sampling_strategy != "trace-complete") {
     return sim::Status::Unsupported(where + "sampling_strategy \"" + config.sampling_strategy +
                                     "\" is not modelled; only trace-complete is");
@@ -137,6 +64,7 @@ sim::Result<std::unique_ptr<TailSamplingProcessor>> TailSamplingProcessor::Creat
   p->num_batches_ =
       std::max<uint64_t>(1, static_cast<uint64_t>(config.decision_wait_nanos / kSecond));
   p->batches_.resize(p->num_batches_);
+  p->batch_may_repeat_.assign(p->num_batches_, 0);
   // MoveToEarlierBatch(id, batch, uint64(wait.Seconds())): whole seconds, may be 0 (next tick).
   p->root_batches_ = config.decision_wait_after_root_received_nanos > 0
                          ? config.decision_wait_after_root_received_nanos / kSecond
@@ -266,13 +194,12 @@ void TailSamplingProcessor::RemoveEntry(uint32_t slot) noexcept {
 
 uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
   const bool recreated = WasRemoved(id);  // before an eviction below overwrites the table
-  if (map_.size() >= config_.num_traces && oldest_ != UINT32_MAX) {
+  if (map_.size() >= config_.num_traces && oldest_ != UINT32_MAX && !config_.block_on_overflow) {
     // waitForSpace without block_on_overflow: drop the oldest trace in memory, decided or not.
+    // Its id stays in its batch: that tick counts it as dropped too early, or decides the trace
+    // if a later span recreated it.
     TraceEntry& old = slots_[oldest_];
-    if (old.decision == TailDecision::kPending) {
-      ++stats_.traces_dropped_too_early;
-      stats_.spans_dropped += old.buffered;
-    }
+    if (old.decision == TailDecision::kPending) stats_.spans_dropped += old.buffered;
     RemoveEntry(oldest_);
   }
   uint32_t slot;
@@ -295,6 +222,7 @@ uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
   e.span_count = 0;
   e.size_bytes = 0;
   e.recreated = recreated;
+  e.too_large = false;
   if (e.recreated) ++stats_.split_traces;
   e.older = newest_;
   e.newer = UINT32_MAX;
@@ -306,7 +234,9 @@ uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
   ++stats_.traces_seen;
   // AddToCurrentBatch: processed at tick take_id_ + N.
   e.batch = take_id_ + num_batches_;
+  e.batch_pos = static_cast<uint32_t>(current_batch_.size());
   current_batch_.push_back(id);
+  if (recreated) current_may_repeat_ = true;  // its old incarnation's id may be in this batch
   return slot;
 }
 
@@ -319,6 +249,10 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
 void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
                                    std::span<const sim::SpanLink> links, int64_t arrival_unix_nano,
                                    uint32_t span_size) noexcept {
+  if (stalled_) {  // block_on_overflow with no room left: the Collector's loop never resumes
+    ++stats_.spans_refused_stalled;
+    return;
+  }
   int64_t arrival = std::max(arrival_unix_nano, last_arrival_);
   if (!started_) {
     started_ = true;
@@ -344,6 +278,7 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
     TraceEntry& e = slots_[slot];
     if (e.decision != TailDecision::kPending) {
       ++stats_.late_spans_inherited;
+      if (!e.too_large) ++stats_.late_span_ages;
       ++e.span_count;
       if (track_size_) e.size_bytes += sizer_.ResourceSpansSize(span, span_size);
       if (e.decision == TailDecision::kSampled) {
@@ -354,6 +289,15 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
       return;
     }
   } else {
+    if (config_.block_on_overflow && map_.size() >= config_.num_traces) {
+      if (!WaitForSpace()) {
+        stalled_ = true;
+        --stats_.spans_received;
+        ++stats_.spans_refused_stalled;
+        return;
+      }
+      last_arrival_ = now_;  // this and the arrivals held behind it are processed now
+    }
     slot = NewTrace(id);
   }
   TraceEntry& e = slots_[slot];
@@ -363,13 +307,19 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
     // MoveToEarlierBatch(id, e.batch, root_batches_).
     const uint64_t proposed = take_id_ + static_cast<uint64_t>(root_batches_);
     if (proposed < e.batch) {
-      batches_[proposed % num_batches_].push_back(id);
+      RemoveFromBatch(e);
+      std::vector<sim::TraceId>& to = batches_[proposed % num_batches_];
       e.batch = proposed;
+      e.batch_pos = static_cast<uint32_t>(to.size());
+      to.push_back(id);
+      if (e.recreated) batch_may_repeat_[proposed % num_batches_] = 1;
     }
   }
   if (config_.maximum_trace_size_bytes > 0 && e.size_bytes > config_.maximum_trace_size_bytes) {
     NotePeaks();
     ++stats_.traces_dropped_too_large;
+    e.too_large = true;
+    RemoveFromBatch(e);
     Finalize(slot, TailDecision::kNotSampled);
     return;
   }
@@ -392,21 +342,63 @@ void TailSamplingProcessor::AdvanceTo(int64_t unix_nano) noexcept {
   now_ = std::max(now_, unix_nano);
 }
 
+std::vector<sim::TraceId>* TailSamplingProcessor::BatchIds(uint64_t b) noexcept {
+  if (b == take_id_ + num_batches_) return &current_batch_;
+  if (b >= take_id_ && b < take_id_ + num_batches_) return &batches_[b % num_batches_];
+  return nullptr;
+}
+
+void TailSamplingProcessor::RemoveFromBatch(const TraceEntry& e) noexcept {
+  std::vector<sim::TraceId>* ids = BatchIds(e.batch);
+  if (ids != nullptr && e.batch_pos < ids->size() && (*ids)[e.batch_pos] == e.id) {
+    (*ids)[e.batch_pos] = sim::TraceId{};
+  }
+}
+
+bool TailSamplingProcessor::WaitForSpace() noexcept {
+  ++stats_.overflow_waits;
+  // Every pending trace is in a batch at most num_batches_ ticks away, so this ends: room, or
+  // nothing pending left to decide (decided traces leave memory only through a decision cache).
+  while (map_.size() >= config_.num_traces) {
+    if (pending_traces_ == 0) return false;
+    now_ = next_tick_;
+    Tick();
+    next_tick_ += kSecond;
+  }
+  return true;
+}
+
+void TailSamplingProcessor::DecideBatch(const std::vector<sim::TraceId>& ids, bool may_repeat,
+                                        bool count_missing) noexcept {
+  if (may_repeat) tick_seen_.Clear();
+  for (const sim::TraceId& id : ids) {
+    if (!id.valid()) continue;  // removed from the batch (moved, or too large)
+    if (may_repeat) {
+      if (tick_seen_.Contains(id)) continue;  // a set upstream: once per batch
+      tick_seen_.Put(id, 0);
+    }
+    const uint32_t slot = map_.Find(id);
+    if (slot == sim::TraceIdMap::kMissing) {  // idNotFoundOnMapCount
+      if (count_missing) ++stats_.traces_dropped_too_early;
+      continue;
+    }
+    if (slots_[slot].decision != TailDecision::kPending) continue;
+    Decide(slot);
+  }
+}
+
 void TailSamplingProcessor::Tick() noexcept {
   // CloseCurrentAndTakeFirstBatch: read batch take_id_, put the current batch in its place.
-  const uint64_t batch_number = take_id_;
-  std::vector<sim::TraceId>& slot_batch = batches_[take_id_ % num_batches_];
+  const size_t k = take_id_ % num_batches_;
+  std::vector<sim::TraceId>& slot_batch = batches_[k];
   std::vector<sim::TraceId> read;
   read.swap(slot_batch);
   slot_batch.swap(current_batch_);
+  const bool may_repeat = batch_may_repeat_[k] != 0;
+  batch_may_repeat_[k] = current_may_repeat_ ? 1 : 0;
+  current_may_repeat_ = false;
   ++take_id_;
-  for (const sim::TraceId& id : read) {
-    const uint32_t slot = map_.Find(id);
-    if (slot == sim::TraceIdMap::kMissing) continue;  // evicted (counted then) or removed
-    TraceEntry& e = slots_[slot];
-    if (e.decision != TailDecision::kPending || e.batch != batch_number) continue;
-    Decide(slot);
-  }
+  DecideBatch(read, may_repeat, /*count_missing=*/true);
   read.clear();
   current_batch_.swap(read);  // reuse the read batch's storage as the new current batch
 }
@@ -504,25 +496,33 @@ void TailSamplingProcessor::Shutdown(int64_t unix_nano) {
   if (started_) AdvanceTo(unix_nano);
   now_ = std::max(now_, unix_nano);
   // Stop(): the remaining pipeline batches, in order, then the current batch.
-  auto drain = [&](const std::vector<sim::TraceId>& batch) {
+  // drop_pending_traces_on_shutdown: no tick runs, the pending traces are dropped.
+  auto drop = [&](const std::vector<sim::TraceId>& batch) {
     for (const sim::TraceId& id : batch) {
-      const uint32_t slot = map_.Find(id);
+      const uint32_t slot = id.valid() ? map_.Find(id) : sim::TraceIdMap::kMissing;
       if (slot == sim::TraceIdMap::kMissing) continue;
       TraceEntry& e = slots_[slot];
       if (e.decision != TailDecision::kPending) continue;
-      if (config_.drop_pending_traces_on_shutdown) {
-        ++stats_.traces_dropped_on_shutdown;
-        stats_.spans_dropped += e.buffered;
-        ClearSpans(e);
-        e.decision = TailDecision::kNotSampled;
-        --pending_traces_;
-      } else {
-        Decide(slot);
-      }
+      ++stats_.traces_dropped_on_shutdown;
+      stats_.spans_dropped += e.buffered;
+      ClearSpans(e);
+      e.decision = TailDecision::kNotSampled;
+      --pending_traces_;
     }
   };
-  for (uint64_t k = 0; k < num_batches_; ++k) drain(batches_[(take_id_ + k) % num_batches_]);
-  drain(current_batch_);
+  for (uint64_t k = 0; k < num_batches_; ++k) {
+    const size_t i = (take_id_ + k) % num_batches_;
+    if (config_.drop_pending_traces_on_shutdown) {
+      drop(batches_[i]);
+    } else {
+      DecideBatch(batches_[i], batch_may_repeat_[i] != 0, /*count_missing=*/true);
+    }
+  }
+  if (config_.drop_pending_traces_on_shutdown) {
+    drop(current_batch_);
+  } else {
+    DecideBatch(current_batch_, current_may_repeat_, /*count_missing=*/true);
+  }
   for (auto& b : batches_) b.clear();
   current_batch_.clear();
   NotePeaks();

@@ -2,17 +2,23 @@
 // span stream (spec sampling.md §1.5, trace-complete strategy).
 //
 // Spans arrive with an arrival time (non-decreasing); each OnSpan() is one arriving batch. Traces
-// are grouped by id in a map bounded by `num_traces` (when full, the oldest trace still in memory
-// is evicted, decided or not). A 1-second ticker,
-// phased from Options::start_unix_nano (or the first arrival), takes the oldest of
-// max(1, floor(decision_wait s)) id batches each tick and decides those traces; a trace is thus
-// decided N..N+1 s after its first span. Kept spans go to the downstream observer (OnSpanEnd) as
-// they are released (decision time, or immediately for late spans of a kept trace). Decision
-// caches, late-span behaviours, decision_wait_after_root_received, maximum_trace_size_bytes and
-// shutdown are modelled; block_on_overflow, span-ingest and num_shards > 1 are rejected by
-// Create(). Memory: at most num_traces trace entries (id, state, counters); span data only for
-// traces pending a decision, packed (SpanRecords) in buffers that decided traces return to a pool.
-// Not thread-safe.
+// are grouped by id in a map bounded by `num_traces`. When it is full, the oldest trace still in
+// memory is evicted, decided or not; with block_on_overflow, ingestion instead waits for the
+// ticks that free room (a decision whose decision cache removes the trace), and later arrivals
+// are processed when it resumes; if no pending trace is left to free room, the processor stalls
+// for good and refuses every later new trace (TailSamplingStats::spans_refused_stalled; the
+// Collector's loop would wait forever). A 1-second ticker, phased from Options::start_unix_nano
+// (or the first arrival), takes the oldest of max(1, floor(decision_wait s)) id batches each tick
+// and decides the pending traces in memory whose id it holds; a trace is thus decided N..N+1 s
+// after its first span. As upstream, a batch is a set of ids, not of traces: a trace evicted
+// and recreated by a later span is decided at its old batch's tick, and an id the tick no longer
+// finds in memory is counted then as dropped too early. Kept spans go to the downstream
+// observer (OnSpanEnd) as they are released (decision time, or immediately for late spans of a
+// kept trace). Decision caches, late-span behaviours, decision_wait_after_root_received,
+// maximum_trace_size_bytes and shutdown are modelled; span-ingest and num_shards > 1 are
+// rejected by Create(). Memory: at most num_traces trace entries (id, state, counters); span data
+// only for traces pending a decision, packed (SpanRecords) in buffers that decided traces return to
+// a pool. Not thread-safe.
 #ifndef TRACESIM_SAMPLING_TAIL_PROCESSOR_H_
 #define TRACESIM_SAMPLING_TAIL_PROCESSOR_H_
 
@@ -49,14 +55,23 @@ struct TailSamplingStats {
   uint64_t traces_seen = 0;     // new trace ids (new_trace_id_received)
   uint64_t traces_sampled = 0;  // final decisions
   uint64_t traces_not_sampled = 0;
-  uint64_t traces_dropped = 0;            // final Dropped (a drop policy matched)
-  uint64_t traces_dropped_too_early = 0;  // evicted (num_traces full) before a decision
+  uint64_t traces_dropped = 0;  // final Dropped (a drop policy matched)
+  // Ids a tick (or the shutdown drain) took from its batch and no longer found in memory:
+  // evicted (num_traces full) before their decision, counted at that tick as upstream does.
+  uint64_t traces_dropped_too_early = 0;
   uint64_t traces_dropped_too_large = 0;  // over maximum_trace_size_bytes
   uint64_t traces_dropped_on_shutdown = 0;
+  // block_on_overflow: waits for room (arrivals held until a tick freed it), and spans of new
+  // traces refused once no pending trace was left to free room (the Collector stalls for good).
+  uint64_t overflow_waits = 0;
+  uint64_t spans_refused_stalled = 0;
   uint64_t spans_released = 0;  // forwarded downstream
   uint64_t spans_dropped = 0;   // dropped by decision, eviction, size cap, cache or shutdown
   // Late spans (arriving after their trace was decided):
-  uint64_t late_spans_inherited = 0;       // trace still in memory: followed its decision
+  uint64_t late_spans_inherited = 0;  // trace still in memory: followed its decision
+  // ... of them, those of a trace decided by a tick (not over maximum_trace_size_bytes): what
+  // upstream's sampling_late_span_age histogram counts.
+  uint64_t late_span_ages = 0;
   uint64_t late_spans_cached_sampled = 0;  // early_releases_from_cache_decision{sampled=true}
   uint64_t late_spans_cached_not_sampled = 0;
   // Spans of a trace id seen again after its entry left memory, buffered and decided afresh on
@@ -167,10 +182,12 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
     sim::TraceId id;
     bool in_use = false;
     bool recreated = false;
+    bool too_large = false;  // decided NotSampled over maximum_trace_size_bytes
     uint32_t older = UINT32_MAX, newer = UINT32_MAX;  // insertion-order list (deleteTraceQueue)
     TailDecision decision = TailDecision::kPending;
     int64_t first_arrival = 0;
-    uint64_t batch = 0;
+    uint64_t batch = 0;      // the batch its id was last put in (batchID upstream)
+    uint32_t batch_pos = 0;  // the id's index in that batch's vector
     uint64_t span_count = 0;
     uint64_t bytes = 0;       // buffered span bytes (memory accounting)
     uint64_t size_bytes = 0;  // Σ ResourceSpansSize of every arrival (maximum_trace_size_bytes)
@@ -204,6 +221,16 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   TailSamplingProcessor(const TailSamplingConfig& config, const sim::Model& model,
                         const Options& options);
   void Tick() noexcept;
+  // Decides the pending traces whose ids `ids` holds (samplingPolicyOnTick); ids no longer in
+  // memory count as dropped too early when `count_missing`.
+  void DecideBatch(const std::vector<sim::TraceId>& ids, bool may_repeat,
+                   bool count_missing) noexcept;
+  // The ids of batch `b` while it is pending (current or in the pipeline), else nullptr.
+  std::vector<sim::TraceId>* BatchIds(uint64_t b) noexcept;
+  // Batcher.RemoveFromBatch: the entry's id leaves its batch (a tombstone: an invalid id).
+  void RemoveFromBatch(const TraceEntry& e) noexcept;
+  // block_on_overflow: fires ticks until the map has room; false when none can free it.
+  bool WaitForSpace() noexcept;
   void Decide(uint32_t slot) noexcept;
   void Finalize(uint32_t slot, TailDecision final_decision) noexcept;
   void Release(TraceEntry& e) noexcept;
@@ -246,8 +273,15 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   uint32_t oldest_ = UINT32_MAX, newest_ = UINT32_MAX;  // insertion order of traces in memory
   uint64_t num_batches_ = 1;
   uint64_t take_id_ = 0;
+  // Batches hold ids (invalid ids are removed entries). An id is in a batch at most once upstream
+  // (a set); the vectors can hold it twice only after an eviction and recreation, marked in
+  // batch_may_repeat_ (per batch, the current one last) so that the tick skips the repeat.
   std::vector<std::vector<sim::TraceId>> batches_;
   std::vector<sim::TraceId> current_batch_;
+  std::vector<uint8_t> batch_may_repeat_;
+  bool current_may_repeat_ = false;
+  sim::TraceIdMap tick_seen_;
+  bool stalled_ = false;  // block_on_overflow with no way to free room
   IdLru sampled_cache_;
   IdLru non_sampled_cache_;
   std::vector<uint64_t> removed_ids_;  // Fingerprint() of removed ids, by TraceIdHash; 0 = empty

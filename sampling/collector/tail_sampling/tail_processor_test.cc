@@ -22,12 +22,15 @@ class TailProcessorTest : public ::testing::Test {
  protected:
   TailProcessorTest() : model_(MakeTailModel()) {}
 
-  std::unique_ptr<TailSamplingProcessor> Make(const std::string& block_yaml, int64_t start = kT0) {
+  // `inverted`: the deprecated InvertSampled/InvertNotSampled of releases before v0.161.0.
+  std::unique_ptr<TailSamplingProcessor> Make(const std::string& block_yaml, int64_t start = kT0,
+                                              bool inverted = false) {
     auto cfg = LoadTailSamplingConfigString(block_yaml, "", "proc.yaml");
     EXPECT_TRUE(cfg.ok()) << cfg.status().message();
     if (!cfg.ok()) return nullptr;
     TailSamplingProcessor::Options opt;
     opt.start_unix_nano = start;
+    opt.policy.disable_invert_decisions = !inverted;
     auto p = TailSamplingProcessor::Create(*cfg, model_, opt);
     EXPECT_TRUE(p.ok()) << p.status().message();
     if (!p.ok()) return nullptr;
@@ -85,10 +88,13 @@ TEST_F(TailProcessorTest, FullMapEvictsOldestTraceDecidedOrNot) {
   EXPECT_EQ(p->stats().traces_in_memory, 3u);
   Send(*p, 4, 1, 0, kT0 + 500);  // evicts trace 1, undecided
   EXPECT_EQ(p->stats().traces_in_memory, 3u);
-  EXPECT_EQ(p->stats().traces_dropped_too_early, 1u);
   Send(*p, 5, 1, 0, kT0 + 600);  // evicts trace 2
-  EXPECT_EQ(p->stats().traces_dropped_too_early, 2u);
+  // Counted when their batch's tick does not find them (idNotFoundOnMapCount), not at eviction.
+  EXPECT_EQ(p->stats().traces_dropped_too_early, 0u);
+  p->AdvanceTo(kT0 + 6 * kSec - 1);
+  EXPECT_EQ(p->stats().traces_dropped_too_early, 0u);
   p->AdvanceTo(kT0 + 6 * kSec);
+  EXPECT_EQ(p->stats().traces_dropped_too_early, 2u);
   EXPECT_EQ(out_.CountTrace(1), 0u);
   EXPECT_EQ(out_.CountTrace(2), 0u);
   EXPECT_EQ(out_.CountTrace(3), 1u);
@@ -123,7 +129,97 @@ policies: [{name: s, type: span_count, span_count: {min_spans: 2}}]
   EXPECT_EQ(p->stats().traces_dropped_too_early, 0u);  // traces 1 and 3 were decided
   Send(*p, 3, 2, 1, kT0 + 3 * kSec + 3);  // trace 3 again: evicts trace 4, still pending
   EXPECT_EQ(p->stats().split_traces, 2u);
+  EXPECT_EQ(p->stats().traces_dropped_too_early, 0u);
+  p->AdvanceTo(kT0 + 5 * kSec);  // trace 4's tick (its batch is 4): not in memory
   EXPECT_EQ(p->stats().traces_dropped_too_early, 1u);
+}
+
+// Upstream (v0.161.0 processor.go): a batch is a set of trace ids. A trace evicted by num_traces
+// and recreated by a later span is found by its *old* batch's tick and decided then; the id's
+// second batch finds it decided (skipped) or, with a decision cache, gone (dropped too early).
+TEST_F(TailProcessorTest, EvictedAndRecreatedTraceIsDecidedAtItsOldBatchTick) {
+  for (bool cache : {false, true}) {
+    out_.items.clear();
+    auto p = Make(std::string("decision_wait: 5s\nnum_traces: 2\n") +
+                  (cache ? "decision_cache: {sampled_cache_size: 10}\n" : "") +
+                  "policies: [{name: a, type: always_sample}]\n");
+    ASSERT_NE(p, nullptr);
+    Send(*p, 1, 1, 0, kT0 + 100);  // batch 5 (read at T0+6s)
+    Send(*p, 2, 1, 0, kT0 + 200);
+    Send(*p, 3, 1, 0, kT0 + 300);             // evicts trace 1, pending
+    Send(*p, 1, 2, 1, kT0 + 2 * kSec + 500);  // recreates it in batch 7, evicting trace 2
+    EXPECT_EQ(p->stats().split_traces, 1u);
+    p->AdvanceTo(kT0 + 6 * kSec);
+    EXPECT_EQ(out_.CountTrace(1), 1u) << cache;  // decided at the old batch's tick
+    EXPECT_EQ(out_.CountTrace(3), 1u);
+    EXPECT_EQ(out_.CountTrace(2), 0u);
+    EXPECT_EQ(p->stats().traces_dropped_too_early, 1u);  // trace 2
+    p->AdvanceTo(kT0 + 8 * kSec);                        // batch 7 holds trace 1's id again
+    EXPECT_EQ(out_.CountTrace(1), 1u);
+    EXPECT_EQ(p->stats().traces_sampled, 2u);
+    EXPECT_EQ(p->stats().traces_dropped_too_early, cache ? 2u : 1u) << cache;
+  }
+}
+
+// An id evicted and recreated within one batch is in that batch once (a set): one decision,
+// no too-early count for it.
+TEST_F(TailProcessorTest, RecreatedWithinOneBatchIsCountedOnce) {
+  auto p = Make(
+      "decision_wait: 1s\nnum_traces: 1\ndecision_cache: {sampled_cache_size: 10}\n"
+      "policies: [{name: a, type: always_sample}]\n");
+  ASSERT_NE(p, nullptr);
+  Send(*p, 1, 1, 0, kT0 + 100);
+  Send(*p, 2, 1, 0, kT0 + 200);  // evicts 1
+  Send(*p, 1, 2, 1, kT0 + 300);  // recreates 1, evicts 2; batch 1 holds 1, 2, 1
+  p->AdvanceTo(kT0 + 2 * kSec);
+  EXPECT_EQ(p->stats().traces_sampled, 1u);
+  EXPECT_EQ(p->stats().traces_dropped_too_early, 1u);  // trace 2 only
+}
+
+// block_on_overflow (v0.161.0 waitForSpace): a new trace that finds the map full waits for the
+// ticks that free room; it and the arrivals behind it are processed when ingestion resumes.
+TEST_F(TailProcessorTest, BlockOnOverflowWaitsForRoom) {
+  auto p = Make(R"(decision_wait: 1s
+num_traces: 2
+block_on_overflow: true
+decision_cache: {sampled_cache_size: 10}
+policies: [{name: a, type: always_sample}]
+)");
+  ASSERT_NE(p, nullptr);
+  Send(*p, 1, 1, 0, kT0 + 10);
+  Send(*p, 2, 1, 0, kT0 + 20);
+  Send(*p, 3, 1, 0, kT0 + 30);  // full: waits for the tick at T0+2s (traces 1, 2 leave)
+  EXPECT_EQ(p->now(), kT0 + 2 * kSec);
+  EXPECT_EQ(p->stats().overflow_waits, 1u);
+  EXPECT_EQ(out_.CountTrace(1), 1u);
+  EXPECT_EQ(out_.CountTrace(2), 1u);
+  EXPECT_EQ(p->stats().traces_in_memory, 1u);
+  Send(*p, 4, 1, 0, kT0 + 40);  // held behind trace 3: processed at T0+2s too
+  EXPECT_EQ(p->now(), kT0 + 2 * kSec);
+  p->AdvanceTo(kT0 + 4 * kSec);  // batch 3 (added after the tick at T0+2s)
+  EXPECT_EQ(out_.CountTrace(3), 1u);
+  EXPECT_EQ(out_.CountTrace(4), 1u);
+  EXPECT_EQ(p->stats().traces_dropped_too_early, 0u);
+  EXPECT_EQ(p->stats().spans_refused_stalled, 0u);
+}
+
+// Without a decision cache a decided trace never leaves memory: once every trace in the full map
+// is decided, upstream's loop waits forever; tracesim refuses every later span.
+TEST_F(TailProcessorTest, BlockOnOverflowWithoutRoomStalls) {
+  auto p = Make(R"(decision_wait: 1s
+num_traces: 2
+block_on_overflow: true
+policies: [{name: a, type: always_sample}]
+)");
+  ASSERT_NE(p, nullptr);
+  Send(*p, 1, 1, 0, kT0 + 10);
+  Send(*p, 2, 1, 0, kT0 + 20);
+  Send(*p, 3, 1, 0, kT0 + 30);
+  EXPECT_EQ(out_.CountTrace(1), 1u);  // decided while waiting, but still in memory
+  EXPECT_EQ(p->stats().spans_refused_stalled, 1u);
+  Send(*p, 1, 2, 1, kT0 + 40);  // even a late span of a trace in memory
+  EXPECT_EQ(p->stats().spans_refused_stalled, 2u);
+  EXPECT_EQ(p->stats().spans_received, 2u);
 }
 
 TEST_F(TailProcessorTest, LateSpansInheritWhileInMemory) {
@@ -262,7 +358,8 @@ policies:
   for (uint64_t t : {3, 6}) EXPECT_EQ(out_.CountTrace(t), 0u) << t;
 }
 
-// Policies producing each decision on a frontend span with no attributes.
+// Policies producing each decision on a frontend span with no attributes (the last two: the
+// inverted decisions of older releases; plain Sampled and NotSampled at v0.161.0).
 const char* kDecisionPolicy[5] = {
     "{name: s, type: always_sample}",  // Sampled
     "{name: ns, type: numeric_attribute, numeric_attribute: {key: key1, min_value: 1}}",
@@ -274,17 +371,21 @@ const char* kDecisionPolicy[5] = {
 };
 
 TEST_F(TailProcessorTest, PrecedenceTruthTableThroughTheProcessor) {
-  for (int mask = 1; mask < 32; ++mask) {
+  for (int combo = 2; combo < 64; ++combo) {
+    const int mask = combo >> 1;
+    const bool inverted = combo & 1;
     std::string yaml = "decision_wait: 1s\npolicies:\n";
     for (int i = 0; i < 5; ++i)
       if (mask >> i & 1) yaml += "  - " + std::string(kDecisionPolicy[i]) + "\n";
     out_.items.clear();
-    auto p = Make(yaml);
+    auto p = Make(yaml, kT0, inverted);
     ASSERT_NE(p, nullptr);
     Send(*p, 1, 1, 0, kT0 + 10);
     p->AdvanceTo(kT0 + 2 * kSec);
     const bool s = mask & 1, ns = mask & 2, d = mask & 4, is = mask & 8, ins = mask & 16;
-    const bool kept = !d && !ins && (s || (is && !ns));
+    // v0.161.0: Dropped, then any Sampled. Before: InvertNotSampled vetoes, InvertSampled keeps
+    // only without a NotSampled.
+    const bool kept = inverted ? !d && !ins && (s || (is && !ns)) : !d && (s || is);
     EXPECT_EQ(out_.items.size(), kept ? 1u : 0u) << "mask " << mask << "\n" << yaml;
     EXPECT_EQ(p->stats().traces_dropped, d ? 1u : 0u) << "mask " << mask;
     if (d) {
@@ -299,11 +400,11 @@ TEST_F(TailProcessorTest, PrecedenceTruthTableThroughTheProcessor) {
 TEST_F(TailProcessorTest, SampleOnFirstMatchStopsBeforeAVeto) {
   const std::string policies = "policies:\n  - " + std::string(kDecisionPolicy[0]) + "\n  - " +
                                std::string(kDecisionPolicy[4]) + "\n";
-  auto off = Make("decision_wait: 1s\n" + policies);
+  auto off = Make("decision_wait: 1s\n" + policies, kT0, /*inverted=*/true);
   Send(*off, 1, 1, 0, kT0 + 10);
   off->AdvanceTo(kT0 + 2 * kSec);
   EXPECT_EQ(off->stats().traces_not_sampled, 1u);  // InvertNotSampled vetoes
-  auto on = Make("decision_wait: 1s\nsample_on_first_match: true\n" + policies);
+  auto on = Make("decision_wait: 1s\nsample_on_first_match: true\n" + policies, kT0, true);
   Send(*on, 1, 1, 0, kT0 + 10);
   on->AdvanceTo(kT0 + 2 * kSec);
   EXPECT_EQ(on->stats().traces_sampled, 1u);
@@ -390,8 +491,7 @@ TEST_F(TailProcessorTest, ShutdownDecidesOrDropsPendingTraces) {
 }
 
 TEST_F(TailProcessorTest, UnsupportedModesAreRejectedClearly) {
-  for (const char* extra :
-       {"block_on_overflow: true\n", "num_shards: 2\n", "sampling_strategy: span-ingest\n"}) {
+  for (const char* extra : {"num_shards: 2\n", "sampling_strategy: span-ingest\n"}) {
     auto cfg = LoadTailSamplingConfigString(
         std::string(extra) + "policies: [{name: a, type: always_sample}]\n", "", "u.yaml");
     ASSERT_TRUE(cfg.ok()) << cfg.status().message();

@@ -1,10 +1,10 @@
 #include "sampling/collector/tail_sampling/config/tail_config.h"
 
 #include <optional>
-#include <regex>
 #include <set>
 
 #include "sampling/collector/collector_config.h"
+#include "sampling/collector/tail_sampling/config/go_regexp.h"
 
 namespace tracesim::sampling {
 namespace {
@@ -313,12 +313,12 @@ void Parser::ParseStringAttribute(const config::Map& m, TailPolicyConfig* p) {
   }
   const config::Node* values = m.Get("values");
   for (size_t i = 0; i < c.values.size(); ++i) {
-    try {
-      std::regex re(c.values[i], std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
+    auto re = GoRegexp::Compile(c.values[i]);  // Go's regexp.Compile, RE2 syntax
+    if (!re.ok()) {
       config::Node item = values->node.IsSequence() ? values->Item(i) : *values;
       item.path = config::IndexPath(values->path, i);
-      dec_.Error(item, "invalid regular expression \"" + c.values[i] + "\"");
+      dec_.Error(item, "invalid regular expression \"" + c.values[i] +
+                           "\" (Go RE2 syntax): " + re.status().message());
     }
   }
 }

@@ -1,9 +1,12 @@
 #include "sampling/collector/tail_sampling/config/tail_ottl.h"
 
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <utility>
 
 namespace tracesim::sampling {
 
@@ -183,24 +186,13 @@ class OttlParser {
       TRACESIM_RETURN_IF_ERROR(Expect(','));
       if (Peek().kind != Token::kString) return Unsupported("IsMatch needs a string pattern");
       std::string pattern = Next().text;
-      // libstdc++'s std::regex overflows a signed long reading a back reference or a count of
-      // 19+ digits (found by fuzz/ottl_fuzz): refuse numbers over 9 digits before it sees them.
-      size_t digits = 0;
-      for (char c : pattern) {
-        digits = (c >= '0' && c <= '9') ? digits + 1 : 0;
-        if (digits > 9) {
-          return sim::Status::InvalidArgument("OTTL condition \"" + std::string(text_) +
-                                              "\": regular expression \"" + pattern +
-                                              "\" has a number longer than 9 digits (the limit)");
-        }
-      }
-      try {
-        out_->regexes_.push_back(
-            std::make_shared<const std::regex>(pattern, std::regex::ECMAScript));
-      } catch (const std::regex_error&) {
+      auto re = GoRegexp::Compile(pattern);  // ottlfuncs newDynamicRegex: regexp.Compile
+      if (!re.ok()) {
         return sim::Status::InvalidArgument("OTTL condition \"" + std::string(text_) +
-                                            "\": invalid regular expression \"" + pattern + "\"");
+                                            "\": invalid regular expression \"" + pattern +
+                                            "\" (Go RE2 syntax): " + re.status().message());
       }
+      out_->regexes_.push_back(std::move(re).value());
       n.regex = static_cast<int>(out_->regexes_.size() - 1);
       TRACESIM_RETURN_IF_ERROR(Expect(')'));
       *out = Add(std::move(n));
@@ -545,6 +537,46 @@ bool Compare(const Val& l, const Val& r, OttlCondition::Cmp c) {
   }
 }
 
+// OTTL's StandardStringLikeGetter for the values a path yields here: a string as is, any other
+// value as encoding/json writes it (int64 42, bool true, float64 0.5 / 1e+21 / 1e-7). nil, and a
+// NaN or infinite double (json: unsupported value, an evaluation error upstream), yield false.
+bool StringLike(Val* v, std::string_view* out) noexcept {
+  using LK = OttlCondition::LitKind;
+  char* const b = v->buf;
+  char* const e = v->buf + sizeof(v->buf);
+  switch (v->kind) {
+    case LK::kString:
+      *out = v->s;
+      return true;
+    case LK::kBool:
+      *out = v->b ? "true" : "false";
+      return true;
+    case LK::kInt:
+      *out = std::string_view(b, static_cast<size_t>(std::to_chars(b, e, v->i).ptr - b));
+      return true;
+    case LK::kDouble: {
+      const double d = v->d;
+      if (!std::isfinite(d)) return false;
+      const double a = std::fabs(d);
+      // encoding/json floatEncoder: 'e' below 1e-6 and from 1e21, else 'f'; shortest digits.
+      const bool exp = a != 0 && (a < 1e-6 || a >= 1e21);
+      char* p =
+          std::to_chars(b, e, d, exp ? std::chars_format::scientific : std::chars_format::fixed)
+              .ptr;
+      size_t n = static_cast<size_t>(p - b);
+      // ... and rewrites e-07 as e-7.
+      if (exp && n >= 4 && b[n - 4] == 'e' && b[n - 3] == '-' && b[n - 2] == '0') {
+        b[n - 2] = b[n - 1];
+        --n;
+      }
+      *out = std::string_view(b, n);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 bool OttlCondition::Eval(int node, const sim::Model& model, const sim::Span& span,
@@ -568,12 +600,10 @@ bool OttlCondition::Eval(int node, const sim::Model& model, const sim::Span& spa
     case Op::kIsMatch: {
       Val l;
       Resolve(n.lhs, model, span, event, &l);
-      if (l.kind != LitKind::kString) return false;
-      try {
-        return std::regex_search(l.s.begin(), l.s.end(), *regexes_[static_cast<size_t>(n.regex)]);
-      } catch (...) {
-        return false;
-      }
+      // StandardStringLikeGetter: nil does not match; other values match their string form.
+      std::string_view s;
+      if (!StringLike(&l, &s)) return false;
+      return regexes_[static_cast<size_t>(n.regex)].Match(s);
     }
   }
   return false;

@@ -6,7 +6,9 @@
 // paths name, kind, status.code, status.message, start_time_unix_nano, end_time_unix_nano,
 // attributes["k"], resource.attributes["k"] (optionally prefixed `span.`), and in the spanevent
 // context name, time_unix_nano, attributes["k"] (the event's) plus the span.* paths;
-// IsMatch(path, "regex") (RE2 subset via ECMAScript, unanchored). Anything else is rejected at
+// IsMatch(path, "regex") (Go's regexp on RE2, unanchored; go_regexp.h), where an int, double or
+// bool value matches its string form as OTTL's StringLikeGetter writes it (JSON: 42, 0.5, 1e+21,
+// true) and nil matches nothing. Anything else is rejected at
 // Parse() with kUnsupported naming the condition. Comparison semantics follow OTTL: mismatched
 // types are unequal, nil equals only nil, ordering is false across types.
 // Immutable after Parse(); Evaluate() is const and thread-compatible.
@@ -15,11 +17,11 @@
 
 #include <cstdint>
 #include <memory>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sampling/collector/tail_sampling/config/go_regexp.h"
 #include "sim/model.h"
 #include "sim/span.h"
 #include "sim/status.h"
@@ -82,7 +84,7 @@ class OttlCondition {
   Context context_ = Context::kSpan;
   std::vector<Node> nodes_;
   int root_ = -1;
-  std::vector<std::shared_ptr<const std::regex>> regexes_;
+  std::vector<GoRegexp> regexes_;
 
   friend class OttlParser;
 };

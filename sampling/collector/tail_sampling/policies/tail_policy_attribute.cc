@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "sampling/collector/tail_sampling/config/go_regexp.h"
 #include "sampling/collector/tail_sampling/policies/tail_policy_families.h"
 
 namespace tracesim::sampling::tail_policies {
@@ -128,12 +128,13 @@ class StringAttributePolicy final : public AttributePolicy<StringAttributePolicy
     const auto& c = config().string_attribute;
     if (!c.enabled_regex_matching) return sim::Status::Ok();
     for (const std::string& v : c.values) {
-      try {
-        regexes_.emplace_back(v, std::regex::ECMAScript);
-      } catch (const std::regex_error&) {
+      auto re = GoRegexp::Compile(v);  // regexp.Compile: RE2 syntax
+      if (!re.ok()) {
         return sim::Status::InvalidArgument("policy \"" + config().name +
-                                            "\": invalid regular expression \"" + v + "\"");
+                                            "\": invalid regular expression \"" + v +
+                                            "\" (Go RE2 syntax): " + re.status().message());
       }
+      regexes_.push_back(std::move(re).value());
     }
     memo_cap_ = c.cache_max_size > 0 ? static_cast<size_t>(c.cache_max_size) : 128;
     return sim::Status::Ok();
@@ -155,8 +156,8 @@ class StringAttributePolicy final : public AttributePolicy<StringAttributePolicy
     auto it = regex_memo_.find(s);  // heterogeneous: no allocation on a hit
     if (it != regex_memo_.end()) return it->second;
     bool hit = false;
-    for (const std::regex& re : regexes_) {
-      if (std::regex_search(s.begin(), s.end(), re)) {  // unanchored, like Go MatchString
+    for (const GoRegexp& re : regexes_) {
+      if (re.Match(s)) {  // unanchored, like Go MatchString
         hit = true;
         break;
       }
@@ -173,7 +174,7 @@ class StringAttributePolicy final : public AttributePolicy<StringAttributePolicy
       return std::hash<std::string_view>{}(s);
     }
   };
-  std::vector<std::regex> regexes_;
+  std::vector<GoRegexp> regexes_;
   std::unordered_map<std::string, bool, MemoHash, std::equal_to<>> regex_memo_;
   size_t memo_cap_ = 128;
 };

@@ -19,6 +19,8 @@ class TailPolicyTest : public ::testing::Test {
   TailPolicyTest() : model_(MakeTailModel()) {}
 
   sim::StrId S(const char* s) { return model_.strings.Find(s); }
+  // A string the test model does not hold yet (keys and values of the newer tests).
+  sim::StrId I(const char* s) { return model_.strings.Intern(s); }
 
   // A policy from the YAML of one policy object.
   std::unique_ptr<TailPolicy> Make(const std::string& policy_yaml, TailPolicyOptions opt = {}) {
@@ -117,9 +119,9 @@ TEST_F(TailPolicyTest, NumericAttribute) {
   auto inv = Make(
       "{name: i, type: numeric_attribute, numeric_attribute: {key: retries, "
       "min_value: 1, max_value: 5, invert_match: true}}");
-  EXPECT_EQ(Eval(*inv), TailDecision::kInvertSampled);  // key missing => sampled
+  EXPECT_EQ(Eval(*inv), TailDecision::kSampled);  // key missing => sampled
   spans_ = {MakeSpan(1, 1, 0, 0, 10, 1)};
-  EXPECT_EQ(Eval(*inv), TailDecision::kInvertNotSampled);
+  EXPECT_EQ(Eval(*inv), TailDecision::kNotSampled);
   TailPolicyOptions gate;
   gate.disable_invert_decisions = true;
   auto inv_gated = Make(
@@ -165,9 +167,19 @@ TEST_F(TailPolicyTest, StringAttributeExactRegexAndInvert) {
       "{name: v, type: string_attribute, string_attribute: {key: service.name, "
       "values: [checkout], invert_match: true}}");
   spans_ = {MakeSpan(1, 1, 0, 0, 10, 0)};
-  EXPECT_EQ(Eval(*svc), TailDecision::kInvertSampled);
+  EXPECT_EQ(Eval(*svc), TailDecision::kSampled);
   spans_.push_back(MakeSpan(1, 2, 1, 0, 10, 1));
-  EXPECT_EQ(Eval(*svc), TailDecision::kInvertNotSampled);
+  EXPECT_EQ(Eval(*svc), TailDecision::kNotSampled);
+  // Before v0.161.0 (disable_invert_decisions off): the deprecated inverted decisions.
+  TailPolicyOptions old;
+  old.disable_invert_decisions = false;
+  auto svc_old = Make(
+      "{name: v, type: string_attribute, string_attribute: {key: service.name, "
+      "values: [checkout], invert_match: true}}",
+      old);
+  EXPECT_EQ(Eval(*svc_old), TailDecision::kInvertNotSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10, 0)};
+  EXPECT_EQ(Eval(*svc_old), TailDecision::kInvertSampled);
 }
 
 TEST_F(TailPolicyTest, BooleanAttribute) {
@@ -184,7 +196,7 @@ TEST_F(TailPolicyTest, BooleanAttribute) {
   auto inv = Make(
       "{name: b, type: boolean_attribute, boolean_attribute: {key: key4, value: "
       "false, invert_match: true}}");
-  EXPECT_EQ(Eval(*inv), TailDecision::kInvertNotSampled);
+  EXPECT_EQ(Eval(*inv), TailDecision::kNotSampled);
 }
 
 TEST_F(TailPolicyTest, ProbabilisticHashAndThreshold) {
@@ -251,6 +263,39 @@ TEST_F(TailPolicyTest, StatusCodeSpanCountTraceState) {
   EXPECT_EQ(Eval(*ts), TailDecision::kSampled);
   spans_[0].trace_state = S("bad tracestate");
   EXPECT_EQ(Eval(*ts), TailDecision::kNotSampled);
+}
+
+// Upstream (trace_state_filter.go -> go.opentelemetry.io/otel/trace ParseTraceState, v1.46.0):
+// a tracestate that is not strict W3C matches nothing, whatever member the policy looks for.
+// tracesim's former reader accepted the ones marked "was kept".
+TEST_F(TailPolicyTest, TraceStateIsParsedStrictly) {
+  auto ts = Make("{name: t, type: trace_state, trace_state: {key: key3, values: [value1]}}");
+  std::string members32;
+  for (int i = 0; i < 31; ++i) members32 += "k" + std::to_string(i) + "=v,";
+  const struct {
+    std::string tracestate;
+    bool sampled;
+  } cases[] = {
+      {"key3=value1", true},
+      {" key3=value1", true},                         // the key's leading OWS is trimmed
+      {"key3=value1\t", true},                        // the value's trailing OWS too
+      {"key3=value1,,other=x", true},                 // an empty member is skipped
+      {"t0@vendor=1,key3=value1", true},              // tenant@system key
+      {members32 + "key3=value1", true},              // 32 members
+      {"key3 =value1", false},                        // was kept: a space inside the key
+      {"key3=value1, ,other=x", false},               // was kept: a blank member is no member
+      {"key3=value1,key3=value2", false},             // was kept: duplicate key
+      {"key3=value1,Other=x", false},                 // was kept: upper-case key
+      {"key3=value1,x=a=b", false},                   // was kept: '=' in a value
+      {"key3=value1,x@systemlongerthan14=1", false},  // was kept: system over 14 chars
+      {members32 + "k31=v,key3=value1", false},       // was kept: 33 members
+  };
+  for (const auto& c : cases) {
+    spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+    spans_[0].trace_state = I(c.tracestate.c_str());
+    EXPECT_EQ(Eval(*ts), c.sampled ? TailDecision::kSampled : TailDecision::kNotSampled)
+        << "'" << c.tracestate << "'";
+  }
 }
 
 // Upstream (v0.161.0 rate_limiting.go): rate.NewLimiter(spans_per_second, 2 x spans_per_second)
@@ -333,7 +378,7 @@ TEST_F(TailPolicyTest, AndDropNot) {
   auto ni = Make(
       "{name: n, type: not, not: {not_sub_policy: {name: x, type: string_attribute, "
       "string_attribute: {key: key2, values: [v], invert_match: true}}}}");
-  EXPECT_EQ(Eval(*ni), TailDecision::kInvertSampled);  // passed through unchanged
+  EXPECT_EQ(Eval(*ni), TailDecision::kNotSampled);  // the sub-policy's plain Sampled, negated
 }
 
 TEST_F(TailPolicyTest, CompositeAllocationQuirks) {
@@ -447,16 +492,87 @@ TEST(CombineDecisionsTest, TruthTableOverEveryCombination) {
 }
 
 // Found by fuzz/ottl_fuzz (corpus: fuzz/corpus/ottl/regex_long_number): libstdc++'s std::regex
-// compiler overflows a signed long on a back reference or count of 19+ digits (UBSan), so such a
-// pattern is an error before it reaches std::regex (issue 16).
-TEST(OttlRegexTest, NumberLongerThanNineDigitsIsAnError) {
+// compiler overflowed a signed long on a back reference or count of 19+ digits (UBSan; issue
+// 16). IsMatch now compiles with RE2 as Go's regexp does (issue 10): the corpus pattern is valid
+// Go (`\333` is an octal escape, the rest literal digits), a back reference is no syntax at all,
+// and a repeat count over 1000 is an error.
+TEST(OttlRegexTest, LongNumbersFollowGoRules) {
   auto r = OttlCondition::Parse(R"(IsMatch(name, "a\\33333333333333333333"))",
                                 OttlCondition::Context::kSpan);
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("longer than 9 digits"), std::string::npos)
-      << r.status().message();
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  auto backref = OttlCondition::Parse(R"(IsMatch(name, "(a)\\1"))", OttlCondition::Context::kSpan);
+  ASSERT_FALSE(backref.ok());
+  EXPECT_NE(backref.status().message().find("Go RE2 syntax"), std::string::npos)
+      << backref.status().message();
+  EXPECT_FALSE(OttlCondition::Parse(R"(IsMatch(name, "a{1234567890123456789}"))",
+                                    OttlCondition::Context::kSpan)
+                   .ok());
   EXPECT_TRUE(
       OttlCondition::Parse(R"(IsMatch(name, "a123456789"))", OttlCondition::Context::kSpan).ok());
+}
+
+// Upstream (ottlfuncs/func_is_match.go, v0.161.0): IsMatch's target is a StringLikeGetter, so an
+// int, double or bool attribute matches against its JSON string form (42, 0.5, 1e+21, true);
+// a missing attribute (nil) matches nothing. tracesim matched only strings before issue 10.
+TEST_F(TailPolicyTest, OttlIsMatchOnNonStringValues) {
+  auto p = Make(R"y({name: o, type: ottl_condition, ottl_condition: {span: [
+      "IsMatch(attributes[\"http.status_code\"], \"^5[0-9][0-9]$\")",
+      "IsMatch(attributes[\"ratio\"], \"^0[.]25$\")",
+      "IsMatch(attributes[\"big\"], \"^1e[+]21$\")",
+      "IsMatch(attributes[\"tiny\"], \"^1e-07$|^1e-7$\")",
+      "IsMatch(attributes[\"cached\"], \"^true$\")",
+      "IsMatch(status.code, \"^2$\")"]}})y");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  EXPECT_EQ(Eval(*p), TailDecision::kNotSampled);  // nil attributes: no match
+  spans_[0].AddAttr(I("http.status_code"), sim::AttrValue::Int(404));
+  EXPECT_EQ(Eval(*p), TailDecision::kNotSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].AddAttr(I("http.status_code"), sim::AttrValue::Int(503));
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].AddAttr(I("ratio"), sim::AttrValue::Double(0.25));
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].AddAttr(I("big"), sim::AttrValue::Double(1e21));  // json: 'e' format from 1e21
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].AddAttr(I("big"), sim::AttrValue::Double(1e20));  // "100000000000000000000"
+  EXPECT_EQ(Eval(*p), TailDecision::kNotSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].AddAttr(I("cached"), sim::AttrValue::Bool(true));
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].status = sim::StatusCode::kError;  // STATUS_CODE_ERROR is the int64 2
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+}
+
+// The one the JSON form decides: encoding/json writes 1e-7 as "1e-07" then strips the 0.
+TEST_F(TailPolicyTest, OttlIsMatchDoubleUsesJsonExponentForm) {
+  auto p = Make(R"y({name: o, type: ottl_condition, ottl_condition: {span: [
+      "IsMatch(attributes[\"tiny\"], \"^1e-7$\")"]}})y");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].AddAttr(I("tiny"), sim::AttrValue::Double(1e-7));
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].AddAttr(I("tiny"), sim::AttrValue::Double(0.000001));  // 1e-6: 'f' format
+  EXPECT_EQ(Eval(*p), TailDecision::kNotSampled);
+}
+
+// string_attribute with enabled_regex_matching compiles with Go's regexp (RE2): `(?i)` and
+// `\pL` are valid and match, where std::regex (ECMAScript) rejected the first.
+TEST_F(TailPolicyTest, StringAttributeRegexIsRe2) {
+  I("http.route");  // the policy resolves its key when it is built
+  auto p = Make(R"y({name: s, type: string_attribute, string_attribute: {key: http.route,
+      values: ["(?i)^/API/", "^\\pL+$"], enabled_regex_matching: true}})y");
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].AddAttr(I("http.route"), sim::AttrValue::String(I("/api/cart")));
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].AddAttr(I("http.route"), sim::AttrValue::String(I("Zürich")));
+  EXPECT_EQ(Eval(*p), TailDecision::kSampled);
+  spans_ = {MakeSpan(1, 1, 0, 0, 10)};
+  spans_[0].AddAttr(I("http.route"), sim::AttrValue::String(I("/v1/api/")));
+  EXPECT_EQ(Eval(*p), TailDecision::kNotSampled);
 }
 
 }  // namespace

@@ -81,22 +81,70 @@ class SpanCountPolicy final : public TailPolicy {
   }
 };
 
-// W3C tracestate lookup: the value of list member `key`; false when absent or unparsable.
+// go.opentelemetry.io/otel/trace ParseTraceState (v1.46.0), which trace_state_filter.go calls:
+// strict W3C. A key is `lcalpha *255(lcalpha/digit/_-*/)`, or `tenant@system` with a 1+240 char
+// tenant starting with lcalpha/digit and a 1+13 char system; a value is 1..256 chars of
+// 0x20..0x7E without ',' and '=', not ending in a space. Only the key's leading and the value's
+// trailing spaces/tabs are trimmed; empty members ("a=1,,b=2") are skipped, a blank one is an
+// error; more than 32 members or a repeated key is an error.
+bool KeyRemain(std::string_view k) {
+  for (char c : k) {
+    if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '*' ||
+        c == '/') {
+      continue;
+    }
+    return false;
+  }
+  return true;
+}
+
+bool KeyPart(std::string_view k, size_t n) {
+  return !k.empty() && k.size() - 1 <= n && k[0] >= 'a' && k[0] <= 'z' && KeyRemain(k.substr(1));
+}
+
+bool TraceStateKey(std::string_view k) {
+  const size_t at = k.find('@');
+  if (at == std::string_view::npos) return KeyPart(k, 255);
+  const std::string_view tenant = k.substr(0, at), system = k.substr(at + 1);
+  const bool tenant_ok =
+      !tenant.empty() && tenant.size() - 1 <= 240 &&
+      ((tenant[0] >= 'a' && tenant[0] <= 'z') || (tenant[0] >= '0' && tenant[0] <= '9')) &&
+      KeyRemain(tenant.substr(1));
+  return tenant_ok && KeyPart(system, 13);
+}
+
+bool TraceStateValueChars(std::string_view v) {
+  if (v.empty() || v.size() > 256) return false;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(v[i]);
+    const unsigned char lo = i + 1 == v.size() ? 0x21 : 0x20;
+    if (c < lo || c > 0x7e || c == ',' || c == '=') return false;
+  }
+  return true;
+}
+
+// The value of list member `key`: false when absent or when the tracestate does not parse.
 bool TraceStateValue(std::string_view ts, std::string_view key, std::string_view* out) {
   bool found = false;
+  std::string_view keys[32];
+  size_t members = 0;
   while (!ts.empty()) {
-    size_t comma = ts.find(',');
-    std::string_view member = ts.substr(0, comma);
+    const size_t comma = ts.find(',');
+    const std::string_view member = ts.substr(0, comma);
     ts = comma == std::string_view::npos ? std::string_view() : ts.substr(comma + 1);
-    while (!member.empty() && (member.front() == ' ' || member.front() == '\t'))
-      member.remove_prefix(1);
-    while (!member.empty() && (member.back() == ' ' || member.back() == '\t'))
-      member.remove_suffix(1);
     if (member.empty()) continue;
-    size_t eq = member.find('=');
-    if (eq == std::string_view::npos || eq == 0 || eq + 1 >= member.size()) return false;
-    if (!found && member.substr(0, eq) == key) {
-      *out = member.substr(eq + 1);
+    const size_t eq = member.find('=');
+    if (eq == std::string_view::npos) return false;
+    std::string_view k = member.substr(0, eq), v = member.substr(eq + 1);
+    while (!k.empty() && (k.front() == ' ' || k.front() == '\t')) k.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    if (!TraceStateKey(k) || !TraceStateValueChars(v)) return false;
+    if (members == 32) return false;  // a 33rd member
+    for (size_t i = 0; i < members; ++i)
+      if (keys[i] == k) return false;  // duplicate
+    keys[members++] = k;
+    if (!found && k == key) {
+      *out = v;
       found = true;
     }
   }
