@@ -15,9 +15,19 @@ namespace {
 const config::Keys kKeys = {
     "name",      "description",     "head",          "env",
     "collector", "processors",      "tail_sampling", "probabilistic_sampler",
-    "jaeger",    "jaeger_adaptive", "dynamic"};
-const config::Keys kJaegerKeys = {"strategies", "config", "default_sampling_probability",
-                                  "polling_interval", "write_strategies"};
+    "jaeger",    "jaeger_adaptive", "dynamic",       "sdk"};
+// The lab's keys beside Jaeger's own: polls, and the deployment of an adaptive provider.
+const config::Keys kJaegerLabKeys = {"polling_interval", "write_strategies", "poll_phase", "role",
+                                     "store"};
+const config::Keys kJaegerKeys = {"strategies",
+                                  "config",
+                                  "default_sampling_probability",
+                                  "polling_interval",
+                                  "write_strategies",
+                                  "poll_phase",
+                                  "role",
+                                  "store"};
+const config::Keys kSdkKeys = {"default", "services"};
 // Refinery's DynamicSampler / EMADynamicSampler keys in snake_case (SampleRate -> sample_rate).
 const config::Keys kDynamicOnlyKeys = {"sample_rate", "clear_frequency"};
 const config::Keys kEmaOnlyKeys = {"goal_sample_rate", "adjustment_interval",
@@ -86,6 +96,8 @@ class Parser {
     return p.string();
   }
   void ParseJaegerCommon(const config::Map& m, JaegerProviderConfig* j);
+  void ParseSdk(const config::Node& n, StrategyConfig* st);
+  bool SdkValue(const config::Node& n, TracingSdk* out);
   void ParseJaeger(const config::Node& n, StrategyConfig* st);
   void ParseJaegerStrategiesFile(const config::Map& m, const config::Node& file,
                                  JaegerProviderConfig* j);
@@ -116,6 +128,7 @@ bool Parser::Parse(const config::Node& n, StrategyConfig* st) {
   if (m.Get("head") && m.Get("env")) {
     r_.Error(*m.Get("env"), "give either 'head' or 'env', not both");
   }
+  if (const config::Node* sdk = m.Get("sdk")) ParseSdk(*sdk, st);
   if (const config::Node* h = m.Get("head")) {
     if (std::optional<HeadSamplerConfig> cfg = ParseHeadSamplerConfig(*h, diag_)) {
       st->has_head = true;
@@ -184,6 +197,65 @@ void Parser::ParseJaegerCommon(const config::Map& m, JaegerProviderConfig* j) {
       j->write_strategies = Resolve(file, base_dir_);
     }
   }
+  if (const config::Node* p = m.Get("poll_phase")) {
+    if (std::optional<size_t> v = r_.Enum(*p, {"staggered", "lockstep"}))
+      j->lockstep_polls = *v == 1;
+  }
+  const bool adaptive = j->mode == JaegerProviderConfig::Mode::kAdaptive;
+  if (const config::Node* role = m.Get("role")) {
+    if (!adaptive) {
+      r_.Error(*role, "only an adaptive provider has a role");
+    } else if (std::optional<size_t> v = r_.Enum(*role, {"leader", "follower", "ideal"})) {
+      using Role = JaegerAdaptiveDeployment::Role;
+      j->deployment.role = *v == 0 ? Role::kLeader : *v == 1 ? Role::kFollower : Role::kIdeal;
+    }
+  }
+  if (const config::Node* store = m.Get("store")) {
+    if (!adaptive) {
+      r_.Error(*store, "only an adaptive provider has a sampling store");
+    } else if (std::optional<size_t> v = r_.Enum(*store, {"memory", "badger", "cassandra"})) {
+      j->store = *v == 0 ? "memory" : *v == 1 ? "badger" : "cassandra";
+      j->deployment.memory_store = *v == 0;
+    }
+  }
+}
+
+// sdk: go | java | python | jaeger-client (optionally @VERSION), or
+// {default: SDK, services: {SERVICE: SDK, ...}}.
+bool Parser::SdkValue(const config::Node& n, TracingSdk* out) {
+  if (!n.node.IsScalar()) {
+    r_.Error(n, "must be go, java, python or jaeger-client");
+    return false;
+  }
+  sim::Result<TracingSdk> sdk = ParseTracingSdk(n.node.Scalar());
+  if (!sdk.ok()) {
+    r_.Error(n, sdk.status().message());
+    return false;
+  }
+  *out = *sdk;
+  return true;
+}
+
+void Parser::ParseSdk(const config::Node& n, StrategyConfig* st) {
+  if (n.node.IsScalar()) {
+    SdkValue(n, &st->sdk.default_sdk);
+    return;
+  }
+  if (!n.node.IsMap()) {
+    r_.Error(n,
+             "must be an SDK (go, java, python, jaeger-client) or a mapping with 'default' "
+             "and 'services'");
+    return;
+  }
+  const config::Map m = r_.ReadMap(n, &kSdkKeys);
+  if (const config::Node* d = m.Get("default")) SdkValue(*d, &st->sdk.default_sdk);
+  if (const config::Node* svc = m.Get("services")) {
+    const config::Map services = r_.ReadMap(*svc, nullptr);
+    for (const config::Map::Entry& e : services.entries()) {
+      TracingSdk sdk;
+      if (SdkValue(e.value, &sdk)) st->sdk.services[e.key] = sdk;
+    }
+  }
 }
 
 // jaeger: {strategies: FILE | config: FILE, default_sampling_probability, polling_interval,
@@ -211,7 +283,6 @@ void Parser::ParseJaeger(const config::Node& n, StrategyConfig* st) {
     return;
   }
   JaegerProviderConfig& j = st->jaeger;
-  ParseJaegerCommon(m, &j);
   if (file) {
     ParseJaegerStrategiesFile(m, *file, &j);
   } else if (const config::Node* d = m.Get("default_sampling_probability")) {
@@ -220,6 +291,7 @@ void Parser::ParseJaeger(const config::Node& n, StrategyConfig* st) {
   } else if (!ParseJaegerConfigFile(*config, &j)) {
     return;
   }
+  ParseJaegerCommon(m, &j);
   if (sim::Status v = j.Validate(); !v.ok()) r_.Error(n, v.message());
 }
 
@@ -279,8 +351,7 @@ void Parser::ParseJaegerAdaptive(const config::Node& n, StrategyConfig* st) {
   JaegerProviderConfig& j = st->jaeger;
   j.mode = JaegerProviderConfig::Mode::kAdaptive;
   if (n.node.IsNull()) return;
-  if (!ParseJaegerAdaptiveOptionsYaml(n, {"polling_interval", "write_strategies"}, diag_,
-                                      &j.adaptive)) {
+  if (!ParseJaegerAdaptiveOptionsYaml(n, kJaegerLabKeys, diag_, &j.adaptive)) {
     return;
   }
   ParseJaegerCommon(config::Map(diag_, n, nullptr), &j);
@@ -385,13 +456,16 @@ void Parser::ParseDynamicValues(const config::Map& m, bool ema, DynamicStageConf
   }
 }
 
+// env: {OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG, algorithm}: read by each service's SDK
+// (`sdk:`, default go) as that SDK reads them; `algorithm` (go, java, python) is the older way to
+// name one SDK for every service.
 void Parser::ParseEnv(const config::Node& e, StrategyConfig* st) {
   if (!e.node.IsMap()) {
     r_.Error(e, "must be a mapping of OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG");
     return;
   }
   std::optional<std::string> sampler, arg;
-  RatioAlgorithm algorithm = RatioAlgorithm::kGo;
+  std::optional<RatioAlgorithm> algorithm;
   const config::Map m = r_.ReadMap(e, &kEnvKeys);
   for (const config::Map::Entry& kv : m.entries()) {
     if (!kv.value.node.IsScalar()) {
@@ -401,17 +475,48 @@ void Parser::ParseEnv(const config::Node& e, StrategyConfig* st) {
     const std::string v = kv.value.node.Scalar();
     if (kv.key == "OTEL_TRACES_SAMPLER") sampler = v;
     if (kv.key == "OTEL_TRACES_SAMPLER_ARG") arg = v;
-    if (kv.key == "algorithm" && !ParseRatioAlgorithm(v, &algorithm)) {
-      r_.Error(kv.value, "must be go, java or python, got '" + v + "'");
+    if (kv.key == "algorithm") {
+      RatioAlgorithm a;
+      if (!ParseRatioAlgorithm(v, &a)) {
+        r_.Error(kv.value, "must be go, java or python, got '" + v + "'");
+      } else if (st->sdk.default_sdk != TracingSdk::kGo || !st->sdk.services.empty()) {
+        r_.Error(kv.value, "give either 'algorithm' or the strategy's 'sdk', not both");
+      } else {
+        algorithm = a;
+      }
     }
   }
-  auto cfg = ParseOtelTracesSamplerEnv(sampler, arg, algorithm);
-  if (!cfg.ok()) {
-    diag_.Error(e.line, e.col, e.path, cfg.status().message(), "", cfg.status().code());
-    return;
+  // The SDK's reading of the two variables; errors name the service when it is an override.
+  auto read = [&](TracingSdk sdk, const std::string& service) -> std::optional<HeadSamplerConfig> {
+    const std::string who = service.empty() ? "" : "service '" + service + "': ";
+    if (sdk == TracingSdk::kJaegerClient) {
+      diag_.Error(e.line, e.col, e.path,
+                  who +
+                      "jaeger-client-go 2.30.0 reads JAEGER_SAMPLER_TYPE and "
+                      "JAEGER_SAMPLER_PARAM, not OTEL_TRACES_SAMPLER");
+      return std::nullopt;
+    }
+    const RatioAlgorithm a = algorithm                    ? *algorithm
+                             : sdk == TracingSdk::kJava   ? RatioAlgorithm::kJava
+                             : sdk == TracingSdk::kPython ? RatioAlgorithm::kPython
+                                                          : RatioAlgorithm::kGo;
+    auto cfg = ParseOtelTracesSamplerEnv(sampler, arg, a);
+    if (!cfg.ok()) {
+      diag_.Error(e.line, e.col, e.path, who + cfg.status().message(), "", cfg.status().code());
+      return std::nullopt;
+    }
+    return std::move(cfg).value();
+  };
+  std::optional<HeadSamplerConfig> all = read(st->sdk.default_sdk, "");
+  if (!all) return;
+  for (const auto& [service, sdk] : st->sdk.services) {
+    std::optional<HeadSamplerConfig> one = read(sdk, service);
+    if (!one) return;
+    all->services[service] = one->sampler;
+    for (const std::string& w : one->warnings) all->warnings.push_back(service + ": " + w);
   }
   st->has_head = true;
-  st->head = std::move(cfg).value();
+  st->head = std::move(*all);
 }
 
 void Parser::ParseCollectorFile(const config::Node& c, const config::Node* pick,
