@@ -262,7 +262,8 @@ struct SamplingLab::Impl {
       return;
     }
     if (rt.kind == CollectorStage::Kind::kDynamic) {  // counted; decided in OnTrace
-      ext->OnDynamicSpan(k, span.trace_id, size);
+      ext->OnDynamicSpan(k, span.trace_id, size,
+                         static_cast<uint32_t>(events.size() + links.size()));
       return;
     }
     rt.tail->OnSpan(span, events, links, arrival, size);

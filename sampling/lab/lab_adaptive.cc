@@ -122,6 +122,7 @@ struct LabAdaptive::Dynamic {
   Dynamic(const DynamicStageConfig& c) : cfg(c), keys(c.field_list, c.use_trace_length) {}
   struct Count {
     uint32_t spans = 0;
+    uint32_t events = 0;  // spans + their span events and links: what Refinery counts
     uint64_t bytes = 0;
   };
   DynamicStageConfig cfg;
@@ -285,9 +286,11 @@ void LabAdaptive::OnSpanEnd(const sim::Span& span) {
   }
 }
 
-void LabAdaptive::OnDynamicSpan(size_t k, const sim::TraceId& trace_id, uint64_t bytes) {
+void LabAdaptive::OnDynamicSpan(size_t k, const sim::TraceId& trace_id, uint64_t bytes,
+                                uint32_t events_and_links) {
   Dynamic::Count& c = dynamic_[k]->pending[trace_id];
   ++c.spans;
+  c.events += RefineryEventCount(1, events_and_links, 0);
   c.bytes += bytes;
 }
 
@@ -316,15 +319,16 @@ void LabAdaptive::OnTrace(const sim::TraceView& trace) {
     const Dynamic::Count c = it->second;
     d->pending.erase(it);
     if (!scored) continue;
-    // Refinery keys the whole trace it received and passes its span count.
+    // Refinery keys the whole trace it received and passes its event count (DescendantCount:
+    // spans, span events and links).
     const std::string key = d->keys.Build(trace);
     uint32_t rate;
     if (d->cfg.kind == DynamicStageConfig::Kind::kEmaDynamic) {
       if (!d->ema) d->ema.emplace(d->cfg.ema, now);
-      rate = d->ema->SampleRateFor(key, now, c.spans);
+      rate = d->ema->SampleRateFor(key, now, c.events);
     } else {
       if (!d->dyn) d->dyn.emplace(d->cfg.dynamic, now);
-      rate = d->dyn->SampleRateFor(key, now, c.spans);
+      rate = d->dyn->SampleRateFor(key, now, c.events);
     }
     if (DynamicKeep(trace.trace_id, rate)) kept_.push_back(Kept{k, c.spans, c.bytes});
   }
@@ -351,6 +355,20 @@ void LabAdaptive::Finish(int64_t end_unix_nano) {
 
 std::vector<std::string> LabAdaptive::Notes(size_t k) const {
   std::vector<std::string> out;
+  if (k < dynamic_.size() && dynamic_[k]) {
+    const Dynamic& d = *dynamic_[k];
+    const uint64_t uncounted = d.dyn ? d.dyn->uncounted() : d.ema ? d.ema->uncounted() : 0;
+    const uint32_t max_keys = d.cfg.kind == DynamicStageConfig::Kind::kEmaDynamic
+                                  ? d.cfg.ema.max_keys
+                                  : d.cfg.dynamic.max_keys;
+    if (uncounted > 0) {
+      out.push_back(std::to_string(uncounted) +
+                    " traces had a dynamic-sampler key beyond max_keys (" +
+                    std::to_string(max_keys) +
+                    " distinct keys per window, Refinery's MaxKeys): their keys were not counted "
+                    "and get rate 1 unless counted in the previous window");
+    }
+  }
   if (k >= jaeger_.size() || !jaeger_[k]) return out;
   const Jaeger& j = *jaeger_[k];
   if (!j.python.empty()) {

@@ -128,8 +128,9 @@ class LabAdaptive {
   void AfterRootStart(const sim::Span& span, uint64_t bits);
   // A span ended and was exported: sampled root spans reach the adaptive aggregator.
   void OnSpanEnd(const sim::Span& span);
-  // A span reached strategy k's dynamic stage.
-  void OnDynamicSpan(size_t k, const sim::TraceId& trace_id, uint64_t bytes);
+  // A span (with `events_and_links` span events and links) reached strategy k's dynamic stage.
+  void OnDynamicSpan(size_t k, const sim::TraceId& trace_id, uint64_t bytes,
+                     uint32_t events_and_links = 0);
 
   struct Kept {
     size_t strategy;
@@ -149,9 +150,10 @@ class LabAdaptive {
 
   // Runs the adaptive loops up to the end of the run.
   void Finish(int64_t end_unix_nano);
-  // What the run summary says about strategy k's Jaeger provider: why adaptive sampling did
-  // not adapt (no root span Jaeger could read, the leader serving its start-up probabilities),
-  // which services run no Jaeger remote sampler. Empty when there is nothing to say.
+  // What the run summary says about strategy k's Jaeger provider and dynamic stage: why adaptive
+  // sampling did not adapt (no root span Jaeger could read, the leader serving its start-up
+  // probabilities), which services run no Jaeger remote sampler, traces whose dynamic-sampler
+  // key was not counted (beyond max_keys). Empty when there is nothing to say.
   std::vector<std::string> Notes(size_t k) const;
   // Writes every `write_strategies` file. Errors name the strategy and the file.
   sim::Status WriteOutputs(const std::vector<std::string>& strategy_names) const;
