@@ -355,6 +355,7 @@ void Parser::ParseJaegerAdaptive(const config::Node& n, StrategyConfig* st) {
     return;
   }
   ParseJaegerCommon(config::Map(diag_, n, nullptr), &j);
+  if (sim::Status v = j.Validate(); !v.ok()) r_.Error(n, v.message());
 }
 
 // dynamic: {sampler: dynamic | ema_dynamic, field_list, use_trace_length, ...}: the last stage.
