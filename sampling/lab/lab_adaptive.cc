@@ -77,6 +77,33 @@ std::string Basename(const std::string& path) {
 
 }  // namespace
 
+std::vector<std::string> JaegerDeploymentWarnings(const JaegerProviderConfig& c,
+                                                  const SdkAssignment& sdks) {
+  std::vector<std::string> out;
+  if (c.mode != JaegerProviderConfig::Mode::kAdaptive) return out;
+  bool any_tags = sdks.default_sdk == TracingSdk::kJaegerClient;
+  for (const auto& [service, sdk] : sdks.services) any_tags |= sdk == TracingSdk::kJaegerClient;
+  if (!any_tags) {
+    out.push_back("adaptive sampling with SDKs that write no sampler.type/sampler.param tags (" +
+                  TracingSdkLabel(sdks.default_sdk) +
+                  (sdks.services.empty() ? "" : " and the overrides") +
+                  "): Jaeger v1.75.0 counts no root span and never adapts");
+  }
+  if (c.deployment.role == JaegerAdaptiveDeployment::Role::kLeader) {
+    out.push_back("a single Jaeger v1.75.0 node (or any node with the " + c.store +
+                  " store) is the leader: it serves the probabilities it loaded at start and "
+                  "never refreshes them");
+  }
+  const JaegerAdaptiveOptions& o = c.adaptive;
+  if (c.deployment.memory_store &&
+      o.calculation_interval * o.aggregation_buckets <= o.calculation_delay) {
+    out.push_back(
+        "the memory store keeps aggregation_buckets x calculation_interval, no more "
+        "than calculation_delay: no calculation ever sees throughput");
+  }
+  return out;
+}
+
 std::string JaegerPipelineLabel(const JaegerProviderConfig& c) {
   std::string p = "SDK parentbased_jaeger_remote(";
   if (c.mode == JaegerProviderConfig::Mode::kAdaptive) {

@@ -99,6 +99,14 @@ struct DynamicStageConfig {
   sim::Status Validate() const;
 };
 
+// What is known before a run about a Jaeger provider deployed with these SDKs (for lint and
+// `tracesim validate`; the run's notes say the same with counts, LabAdaptive::Notes): an
+// adaptive provider whose SDKs write no sampler tags Jaeger v1.75.0 reads (it never adapts), a
+// leader (it never serves what it calculates), a memory store that never calculates. One
+// sentence each; empty for a file provider or none.
+std::vector<std::string> JaegerDeploymentWarnings(const JaegerProviderConfig& config,
+                                                  const SdkAssignment& sdks);
+
 // "SDK parentbased_jaeger_remote(file strategies.json, poll 60s)",
 // "SDK parentbased_jaeger_remote(adaptive 1/s per op, poll 60s)".
 std::string JaegerPipelineLabel(const JaegerProviderConfig& config);

@@ -251,6 +251,24 @@ TEST(LabAdaptiveConfigTest, SdkAndDeploymentKeys) {
       << typo.ValidateFor(m).message();
 }
 
+// What lint can say before a run: the defaults never adapt, for two reasons.
+TEST(LabAdaptiveConfigTest, DeploymentWarningsBeforeARun) {
+  JaegerProviderConfig c;
+  c.mode = JaegerProviderConfig::Mode::kAdaptive;
+  std::vector<std::string> w = JaegerDeploymentWarnings(c, SdkAssignment{});
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_NE(w[0].find("no sampler.type/sampler.param tags (go 1.46.0"), std::string::npos);
+  EXPECT_NE(w[1].find("is the leader"), std::string::npos);
+  SdkAssignment jc;
+  jc.services["legacy"] = TracingSdk::kJaegerClient;
+  c.deployment.role = JaegerAdaptiveDeployment::Role::kIdeal;
+  EXPECT_TRUE(JaegerDeploymentWarnings(c, jc).empty());
+  c.adaptive.aggregation_buckets = 1;  // 1 x 1m <= 2m
+  ASSERT_EQ(JaegerDeploymentWarnings(c, jc).size(), 1u);
+  c.mode = JaegerProviderConfig::Mode::kFile;
+  EXPECT_TRUE(JaegerDeploymentWarnings(c, SdkAssignment{}).empty());
+}
+
 TEST(LabAdaptiveConfigTest, SdkAndDeploymentRulesNameTheKey) {
   ExpectError("- {name: x, sdk: ruby, jaeger_adaptive: {}}",
               {"s.yaml:1:", "samplers[0].sdk: \"ruby\": not an SDK (valid: go, java"});

@@ -7,6 +7,7 @@
 #include "sampling/collector/collector_config.h"
 #include "sampling/head/otel_env.h"
 #include "sampling/jaeger/jaeger_strategies.h"
+#include "sampling/lab/sdk_config.h"
 #include "sim/suggest.h"
 
 namespace tracesim::sampling {
@@ -27,7 +28,6 @@ const config::Keys kJaegerKeys = {"strategies",
                                   "poll_phase",
                                   "role",
                                   "store"};
-const config::Keys kSdkKeys = {"default", "services"};
 // Refinery's DynamicSampler / EMADynamicSampler keys in snake_case (SampleRate -> sample_rate).
 const config::Keys kDynamicOnlyKeys = {"sample_rate", "clear_frequency"};
 const config::Keys kEmaOnlyKeys = {"goal_sample_rate", "adjustment_interval",
@@ -37,7 +37,6 @@ const config::Keys kDynamicKeys = {
     "sampler",     "field_list",      "use_trace_length", "max_keys",
     "sample_rate", "clear_frequency", "goal_sample_rate", "adjustment_interval",
     "weight",      "age_out_value",   "burst_multiple",   "burst_detection_delay"};
-const config::Keys kEnvKeys = {"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "algorithm"};
 
 // `key` of `m` as a node for messages: its value when written, else `m`'s own node.
 config::Node At(const config::Map& m, std::string_view key) {
@@ -96,8 +95,6 @@ class Parser {
     return p.string();
   }
   void ParseJaegerCommon(const config::Map& m, JaegerProviderConfig* j);
-  void ParseSdk(const config::Node& n, StrategyConfig* st);
-  bool SdkValue(const config::Node& n, TracingSdk* out);
   void ParseJaeger(const config::Node& n, StrategyConfig* st);
   void ParseJaegerStrategiesFile(const config::Map& m, const config::Node& file,
                                  JaegerProviderConfig* j);
@@ -105,7 +102,6 @@ class Parser {
   void ParseJaegerAdaptive(const config::Node& n, StrategyConfig* st);
   void ParseDynamic(const config::Node& n, StrategyConfig* st);
   void ParseDynamicValues(const config::Map& m, bool ema, DynamicStageConfig* d);
-  void ParseEnv(const config::Node& e, StrategyConfig* st);
   void ParseCollectorFile(const config::Node& c, const config::Node* pick, StrategyConfig* st);
 
   config::Diagnostics& diag_;
@@ -128,14 +124,17 @@ bool Parser::Parse(const config::Node& n, StrategyConfig* st) {
   if (m.Get("head") && m.Get("env")) {
     r_.Error(*m.Get("env"), "give either 'head' or 'env', not both");
   }
-  if (const config::Node* sdk = m.Get("sdk")) ParseSdk(*sdk, st);
+  if (const config::Node* sdk = m.Get("sdk")) ParseSdkAssignment(*sdk, r_, &st->sdk);
   if (const config::Node* h = m.Get("head")) {
     if (std::optional<HeadSamplerConfig> cfg = ParseHeadSamplerConfig(*h, diag_)) {
       st->has_head = true;
       st->head = std::move(*cfg);
     }
   } else if (const config::Node* e = m.Get("env")) {
-    ParseEnv(*e, st);
+    if (std::optional<HeadSamplerConfig> cfg = ParseEnvForSdks(*e, st->sdk, r_)) {
+      st->has_head = true;
+      st->head = std::move(*cfg);
+    }
   }
   if (const config::Node* c = m.Get("collector")) {
     ParseCollectorFile(*c, m.Get("processors"), st);
@@ -216,44 +215,6 @@ void Parser::ParseJaegerCommon(const config::Map& m, JaegerProviderConfig* j) {
     } else if (std::optional<size_t> v = r_.Enum(*store, {"memory", "badger", "cassandra"})) {
       j->store = *v == 0 ? "memory" : *v == 1 ? "badger" : "cassandra";
       j->deployment.memory_store = *v == 0;
-    }
-  }
-}
-
-// sdk: go | java | python | jaeger-client (optionally @VERSION), or
-// {default: SDK, services: {SERVICE: SDK, ...}}.
-bool Parser::SdkValue(const config::Node& n, TracingSdk* out) {
-  if (!n.node.IsScalar()) {
-    r_.Error(n, "must be go, java, python or jaeger-client");
-    return false;
-  }
-  sim::Result<TracingSdk> sdk = ParseTracingSdk(n.node.Scalar());
-  if (!sdk.ok()) {
-    r_.Error(n, sdk.status().message());
-    return false;
-  }
-  *out = *sdk;
-  return true;
-}
-
-void Parser::ParseSdk(const config::Node& n, StrategyConfig* st) {
-  if (n.node.IsScalar()) {
-    SdkValue(n, &st->sdk.default_sdk);
-    return;
-  }
-  if (!n.node.IsMap()) {
-    r_.Error(n,
-             "must be an SDK (go, java, python, jaeger-client) or a mapping with 'default' "
-             "and 'services'");
-    return;
-  }
-  const config::Map m = r_.ReadMap(n, &kSdkKeys);
-  if (const config::Node* d = m.Get("default")) SdkValue(*d, &st->sdk.default_sdk);
-  if (const config::Node* svc = m.Get("services")) {
-    const config::Map services = r_.ReadMap(*svc, nullptr);
-    for (const config::Map::Entry& e : services.entries()) {
-      TracingSdk sdk;
-      if (SdkValue(e.value, &sdk)) st->sdk.services[e.key] = sdk;
     }
   }
 }
@@ -455,69 +416,6 @@ void Parser::ParseDynamicValues(const config::Map& m, bool ema, DynamicStageConf
     duration("clear_frequency", &d->dynamic.clear_frequency);
     uint32("max_keys", &d->dynamic.max_keys);
   }
-}
-
-// env: {OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG, algorithm}: read by each service's SDK
-// (`sdk:`, default go) as that SDK reads them; `algorithm` (go, java, python) is the older way to
-// name one SDK for every service.
-void Parser::ParseEnv(const config::Node& e, StrategyConfig* st) {
-  if (!e.node.IsMap()) {
-    r_.Error(e, "must be a mapping of OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG");
-    return;
-  }
-  std::optional<std::string> sampler, arg;
-  std::optional<RatioAlgorithm> algorithm;
-  const config::Map m = r_.ReadMap(e, &kEnvKeys);
-  for (const config::Map::Entry& kv : m.entries()) {
-    if (!kv.value.node.IsScalar()) {
-      r_.Error(kv.value, "must be a string");
-      continue;
-    }
-    const std::string v = kv.value.node.Scalar();
-    if (kv.key == "OTEL_TRACES_SAMPLER") sampler = v;
-    if (kv.key == "OTEL_TRACES_SAMPLER_ARG") arg = v;
-    if (kv.key == "algorithm") {
-      RatioAlgorithm a;
-      if (!ParseRatioAlgorithm(v, &a)) {
-        r_.Error(kv.value, "must be go, java or python, got '" + v + "'");
-      } else if (st->sdk.default_sdk != TracingSdk::kGo || !st->sdk.services.empty()) {
-        r_.Error(kv.value, "give either 'algorithm' or the strategy's 'sdk', not both");
-      } else {
-        algorithm = a;
-      }
-    }
-  }
-  // The SDK's reading of the two variables; errors name the service when it is an override.
-  auto read = [&](TracingSdk sdk, const std::string& service) -> std::optional<HeadSamplerConfig> {
-    const std::string who = service.empty() ? "" : "service '" + service + "': ";
-    if (sdk == TracingSdk::kJaegerClient) {
-      diag_.Error(e.line, e.col, e.path,
-                  who +
-                      "jaeger-client-go 2.30.0 reads JAEGER_SAMPLER_TYPE and "
-                      "JAEGER_SAMPLER_PARAM, not OTEL_TRACES_SAMPLER");
-      return std::nullopt;
-    }
-    const RatioAlgorithm a = algorithm                    ? *algorithm
-                             : sdk == TracingSdk::kJava   ? RatioAlgorithm::kJava
-                             : sdk == TracingSdk::kPython ? RatioAlgorithm::kPython
-                                                          : RatioAlgorithm::kGo;
-    auto cfg = ParseOtelTracesSamplerEnv(sampler, arg, a);
-    if (!cfg.ok()) {
-      diag_.Error(e.line, e.col, e.path, who + cfg.status().message(), "", cfg.status().code());
-      return std::nullopt;
-    }
-    return std::move(cfg).value();
-  };
-  std::optional<HeadSamplerConfig> all = read(st->sdk.default_sdk, "");
-  if (!all) return;
-  for (const auto& [service, sdk] : st->sdk.services) {
-    std::optional<HeadSamplerConfig> one = read(sdk, service);
-    if (!one) return;
-    all->services[service] = one->sampler;
-    for (const std::string& w : one->warnings) all->warnings.push_back(service + ": " + w);
-  }
-  st->has_head = true;
-  st->head = std::move(*all);
 }
 
 void Parser::ParseCollectorFile(const config::Node& c, const config::Node* pick,
