@@ -241,6 +241,10 @@ std::string RenderRunTable(const RunReport& r) {
     out += "  truth: error rate " + FormatPercent(first.true_error_rate, 2) + ", p99 " +
            FormatFixed(first.true_p99_ms, 1) +
            " ms; $/month = object storage at the preset price\n";
+    // What the deployment did that the figures do not show (sampling/lab StrategyScore::notes).
+    for (const auto& s : r.sampling) {
+      for (const std::string& n : s.notes) out += "  note: " + s.name + ": " + n + "\n";
+    }
     bool any_tail = false;
     for (const auto& s : r.sampling) any_tail |= s.has_tail;
     if (any_tail) {
@@ -384,6 +388,7 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
       ordered_json x;
       x["name"] = s.name;
       x["pipeline"] = s.pipeline;
+      if (!s.notes.empty()) x["notes"] = s.notes;
       x["traces"] = s.traces;
       x["traces_kept"] = s.traces_kept;
       x["spans"] = s.spans;

@@ -126,11 +126,14 @@ workload:
     - {operation: "front.GET /b", weight: 1}
 samplers:
   - name: adaptive
+    sdk: jaeger-client           # writes sampler.type / sampler.param: Jaeger counts the roots
     jaeger_adaptive:
       target_samples_per_second: 1
       calculation_interval: 20s
       calculation_delay: 20s
       polling_interval: 20s
+      role: ideal                # serves each calculation at once (no v1.75.0 node does)
+      poll_phase: lockstep
       write_strategies: adaptive-out.json
   - name: keep-all
 )");
@@ -139,7 +142,9 @@ samplers:
   ASSERT_NE(ext, nullptr);
   const sampling::JaegerAdaptiveSampling* a = ext->adaptive(0);
   ASSERT_NE(a, nullptr);
-  EXPECT_EQ(ext->polls(0), 120);      // every 20 s over 40 minutes, the first at the first span
+  // Two SDKs (front, back) every 20 s over 40 minutes, the first at the first span.
+  EXPECT_EQ(ext->polls(0), 2 * 120);
+  EXPECT_TRUE(r.scores[0].notes.empty());
   EXPECT_GE(a->calculations(), 119);  // + the tick at the end, when the run lasts past it
   ASSERT_EQ(r.scores[0].pipeline,
             "SDK parentbased_jaeger_remote(adaptive 1/s per op, every 20s, poll 20s)");
@@ -207,7 +212,7 @@ workload:
     - {operation: "front.GET /a", weight: 5}
     - {operation: "front.GET /b", weight: 1}
 samplers:
-  - {name: adaptive, jaeger_adaptive: {}}
+  - {name: adaptive, sdk: jaeger-client, jaeger_adaptive: {role: ideal}}
 )");
   ASSERT_TRUE(r.lab);
   const sampling::JaegerAdaptiveSampling* a = r.lab->adaptive()->adaptive(0);
@@ -284,10 +289,69 @@ samplers:
   }
   EXPECT_EQ(r.scores[0].pipeline, "SDK parentbased_jaeger_remote(file strategies.json, poll 30s)");
   EXPECT_EQ(r.scores[1].pipeline, "SDK parentbased_jaeger_remote(file jaeger.yaml, poll 60s)");
-  EXPECT_EQ(r.lab->adaptive()->polls(0), 20);
+  // Each of the two SDKs: the start-up strategy, then every 30 s from its own phase.
+  EXPECT_GE(r.lab->adaptive()->polls(0), 2 * 20);
+  EXPECT_LE(r.lab->adaptive()->polls(0), 2 * 21);
   // Without a provider the SDK stays on its initial TraceIdRatioBased(0.001).
   const double n = static_cast<double>(r.scores[2].traces);
   EXPECT_LE(r.scores[2].traces_kept, static_cast<uint64_t>(0.001 * n + 4 * std::sqrt(0.001 * n)));
+}
+
+// Jaeger v1.75.0 as deployed by default (issue 11): one node with the memory store (the leader,
+// which serves what it loaded at start) fed by OpenTelemetry Go SDKs (no sampler.type tags):
+// at 60 roots/s the SDKs keep the initial 0.1 % (plus the 1/60 per second lower bound per
+// operation), not the target, and the summary says why. jaeger-client roots are counted, but the
+// leader still serves its start-up probabilities; a Python service has no remote sampler.
+TEST(SamplingAdaptiveTest, JaegerAsDeployedDoesNotAdaptAndSaysWhy) {
+  AdaptiveRun r = RunScenario(R"(
+name: deployed
+topology: tiny.yaml
+duration: 10m
+seed: 13
+workload:
+  rate: 60
+  mix:
+    - {operation: "front.GET /a", weight: 5}
+    - {operation: "front.GET /b", weight: 1}
+samplers:
+  - {name: go-sdks, jaeger_adaptive: {}}
+  - {name: jaeger-client, sdk: jaeger-client, jaeger_adaptive: {}}
+  - {name: python-front, sdk: {default: go, services: {front: python}}, jaeger_adaptive: {}}
+  - {name: ideal, sdk: jaeger-client, jaeger_adaptive: {role: ideal}}
+)");
+  ASSERT_TRUE(r.lab);
+  const sampling::StrategyScore& go = r.scores[0];
+  const double n = static_cast<double>(go.traces);
+  ASSERT_GT(n, 30000);
+  // 0.001 of 60/s plus at most 1/60 per second for each of the two operations.
+  const double expected = 0.001 * n + 2.0 / 60 * 600;
+  EXPECT_LE(static_cast<double>(go.traces_kept), expected + 4 * std::sqrt(expected));
+  EXPECT_GE(static_cast<double>(go.traces_kept), 0.001 * n - 4 * std::sqrt(0.001 * n));
+  ASSERT_EQ(go.notes.size(), 2u);
+  EXPECT_NE(go.notes[0].find("counted none of the"), std::string::npos) << go.notes[0];
+  EXPECT_NE(go.notes[0].find("go 1.46.0 (jaegerremote v0.37.2)"), std::string::npos);
+  EXPECT_NE(go.notes[1].find("leader"), std::string::npos) << go.notes[1];
+  EXPECT_GE(r.lab->adaptive()->adaptive(0)->calculations(), 9);
+  EXPECT_TRUE(r.lab->adaptive()->adaptive(0)->probabilities().empty());
+  // jaeger-client: counted and calculated, never served.
+  const sampling::StrategyScore& jc = r.scores[1];
+  EXPECT_LE(static_cast<double>(jc.traces_kept), expected + 4 * std::sqrt(expected));
+  ASSERT_EQ(jc.notes.size(), 1u);
+  EXPECT_NE(jc.notes[0].find("leader"), std::string::npos);
+  EXPECT_FALSE(r.lab->adaptive()->adaptive(1)->probabilities().empty());
+  // Python at the front: parentbased_always_on keeps everything.
+  const sampling::StrategyScore& py = r.scores[2];
+  EXPECT_EQ(py.traces_kept, py.traces);
+  ASSERT_EQ(py.notes.size(), 3u);
+  EXPECT_NE(py.notes[0].find("front: the Python SDK 1.45.2 has no Jaeger remote sampler"),
+            std::string::npos)
+      << py.notes[0];
+  // The ideal deployment adapts towards 1 sampled root per second and operation.
+  const sampling::StrategyScore& ideal = r.scores[3];
+  EXPECT_GT(ideal.traces_kept, jc.traces_kept * 2);
+  EXPECT_TRUE(ideal.notes.empty());
+  RecordProperty("go kept", std::to_string(go.traces_kept) + " of " + std::to_string(go.traces));
+  RecordProperty("ideal kept", std::to_string(ideal.traces_kept));
 }
 
 // Refinery-style samplers keyed on the trace's status codes: the frequent all-OK key is

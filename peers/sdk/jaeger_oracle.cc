@@ -69,7 +69,11 @@ Feed GenerateFeed(const AdaptiveScenario& sc) {
   Feed feed;
   feed.options = sc.options;
   feed.end_ns = sc.duration.nanos();
-  sampling::JaegerAdaptiveSampling model(sc.options);
+  // The feed's SDKs follow each calculation (the ideal provider), so the oracle sees the
+  // probabilities move; the real leader would keep serving its start-up ones.
+  sampling::JaegerAdaptiveDeployment ideal;
+  ideal.role = sampling::JaegerAdaptiveDeployment::Role::kIdeal;
+  sampling::JaegerAdaptiveSampling model(sc.options, sim::Time::Zero(), "tracesim", ideal);
   SplitMix64 rng(sc.seed);
   const int64_t poll_ns = sim::Duration::Seconds(60).nanos();
   std::vector<double> next(sc.load.size());

@@ -51,12 +51,20 @@ case "$lang" in
         dependency:copy-dependencies -DoutputDirectory="$lib")
       touch "$lib/.stamp"
     fi
-    if stale "$classes/tracesim/SdkOracle.class" "$src/java/src/tracesim/SdkOracle.java" "$lib/.stamp"; then
+    remote="$src/java/src/io/opentelemetry/sdk/extension/trace/jaeger/sampler/RemoteOracle.java"
+    remote_class="$classes/io/opentelemetry/sdk/extension/trace/jaeger/sampler/RemoteOracle.class"
+    if stale "$classes/tracesim/SdkOracle.class" "$src/java/src/tracesim/SdkOracle.java" "$lib/.stamp" ||
+       stale "$remote_class" "$remote" "$lib/.stamp"; then
       mkdir -p "$classes"
-      nice -n 19 javac -d "$classes" -cp "$lib/*" "$src/java/src/tracesim/SdkOracle.java"
+      nice -n 19 javac -d "$classes" -cp "$lib/*" "$src/java/src/tracesim/SdkOracle.java" "$remote"
     fi
     nice -n 19 java -cp "$classes:$lib/*" tracesim.SdkOracle "$work"
+    # The Java Jaeger remote sampler (jaeger-remote-sampler 1.60.1) after one update per case.
+    "$oracle" remote-cases "$work"
+    nice -n 19 java -cp "$classes:$lib/*" \
+      io.opentelemetry.sdk.extension.trace.jaeger.sampler.RemoteOracle "$work"
     rc=0
+    "$oracle" compare-remote "$work" "$work/java-remote.decisions" || rc=$?
     "$oracle" compare java "$work" "$work/java.decisions" || rc=$?
     "$oracle" compare java-consistent "$work" "$work/java-consistent.decisions" \
       "$work/java-consistent.tracestates" || rc=$?

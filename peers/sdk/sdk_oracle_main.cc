@@ -1,5 +1,7 @@
 // sdk_oracle: the C++ side of the SDK sampler oracle (peers/sdk/README.md).
 //   sdk_oracle ids DIR                        write DIR/ids.bin and DIR/ratios.txt
+//   sdk_oracle remote-cases DIR               write the Java remote sampler cases
+//   sdk_oracle compare-remote DIR DECISIONS   compare Java's remote sampler decisions
 //   sdk_oracle compare SDK DIR DECISIONS [TS]  compare an SDK's decisions (and, for
 //                                             java-consistent, its tracestates file TS) with
 //                                             tracesim's; exit 1 on any difference
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "peers/sdk/jaeger_remote_oracle.h"
 #include "peers/sdk/sdk_oracle.h"
 
 namespace tp = tracesim::peers_sdk;
@@ -82,16 +85,46 @@ int RunCompare(const std::string& sdk_name, const std::string& dir, const std::s
   return ok ? 0 : 1;
 }
 
+// java-remote.decisions against tracesim's JaegerRemoteSampler (Java), case by case.
+int RunCompareRemote(const std::string& dir, const std::string& decisions) {
+  auto r = tracesim::peers_sdk::CompareRemote(dir, decisions);
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+    return 1;
+  }
+  bool ok = true;
+  uint64_t compared = 0, identical = 0;
+  for (const auto& a : *r) {
+    compared += a.compared;
+    identical += a.identical;
+    ok = ok && a.compared == a.identical;
+    std::printf("java-remote %-28s java kept %7" PRIu64 "  compared %8" PRIu64
+                "  identical %8" PRIu64 "\n",
+                a.name.c_str(), a.java_kept, a.compared, a.identical);
+    for (const std::string& d : a.first_differences) std::printf("  differs: %s\n", d.c_str());
+  }
+  std::printf("java-remote: %zu cases: %" PRIu64 " decisions compared, %" PRIu64 " identical%s\n",
+              r->size(), compared, identical, ok ? "" : "  MISMATCH");
+  return ok ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 2 && args[0] == "ids") return WriteInputs(args[1]);
+  if (args.size() == 2 && args[0] == "remote-cases") {
+    tracesim::sim::Status st = tracesim::peers_sdk::WriteRemoteCases(args[1]);
+    if (!st.ok()) std::fprintf(stderr, "%s\n", st.ToString().c_str());
+    return st.ok() ? 0 : 1;
+  }
+  if (args.size() == 3 && args[0] == "compare-remote") return RunCompareRemote(args[1], args[2]);
   if ((args.size() == 4 || args.size() == 5) && args[0] == "compare") {
     return RunCompare(args[1], args[2], args[3], args.size() == 5 ? args[4] : "");
   }
   std::fprintf(stderr,
                "usage: sdk_oracle ids DIR | sdk_oracle compare go|java|python|java-consistent "
-               "DIR DECISIONS [TRACESTATES]\n");
+               "DIR DECISIONS [TRACESTATES] | sdk_oracle remote-cases DIR | sdk_oracle "
+               "compare-remote DIR DECISIONS\n");
   return 2;
 }

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <string>
 
+#include "peers/sdk/jaeger_remote_oracle.h"
+
 namespace tracesim::peers_sdk {
 namespace {
 
@@ -89,6 +91,28 @@ TEST(CompareTest, ConsistentSamplerWritesTheFullThreshold) {
   // The double 1/3 is 6004799503160661 * 2^-54, so T = 2^56 - 24019198012642644 =
   // 0xaaaaaaaaaaaaac: all 14 digits, not the 4-digit "aaab" a precision-4 sampler writes.
   EXPECT_EQ(ts[0], "ot=th:aaaaaaaaaaaaac");
+}
+
+// The bytes Jaeger's gRPC endpoint sends (gogo proto3): strategyType 0 is not written, a present
+// sub-message is, even when empty; doubles are fixed64 little-endian.
+TEST(JaegerRemoteOracleTest, EncodesServedStrategiesAsProto3) {
+  sampling::ServedStrategy zero;
+  zero.probabilistic_rate = 0.0;
+  EXPECT_EQ(EncodeServedStrategy(zero), std::string("\x12\x00", 2));
+  sampling::ServedStrategy rl;
+  rl.type = sampling::JaegerStrategyType::kRateLimiting;
+  rl.max_traces_per_second = 5;
+  EXPECT_EQ(EncodeServedStrategy(rl), std::string("\x08\x01\x1a\x02\x08\x05", 6));
+  sampling::ServedStrategy ops;
+  sampling::JaegerPerOperationStrategies p;
+  p.default_sampling_probability = 1.0;
+  p.per_operation = {{"a", 0.0}};
+  ops.operation_sampling = p;
+  EXPECT_EQ(EncodeServedStrategy(ops),
+            std::string("\x22\x10\x09\x00\x00\x00\x00\x00\x00\xf0\x3f\x1a\x05\x0a\x01"
+                        "a\x12\x00",
+                        18));
+  EXPECT_EQ(JavaRemoteCases().size(), 6u);
 }
 
 }  // namespace

@@ -13,9 +13,10 @@ double GoSeconds(int64_t nanos) {
 }  // namespace
 
 CreditRateLimiter::CreditRateLimiter(double credits_per_second, double max_balance,
-                                     std::optional<int64_t> start_unix_nano) noexcept
+                                     std::optional<int64_t> start_unix_nano,
+                                     bool full_at_zero_rate) noexcept
     : credits_per_second_(credits_per_second),
-      balance_(max_balance),
+      balance_(credits_per_second == 0 && !full_at_zero_rate ? 0 : max_balance),
       max_balance_(max_balance),
       has_last_tick_(start_unix_nano.has_value()),
       last_tick_(start_unix_nano.value_or(0)) {}

@@ -45,5 +45,19 @@ TEST(CreditRateLimiterTest, TimeGoingBackwardsAddsNothing) {
   EXPECT_TRUE(l.CheckCredit(1, 11 * kSecond));
 }
 
+// OTel Go contrib #3604 (samplers/jaegerremote >= v0.10.0): a 0-rate limiter starts with no
+// credit, so a lower bound of 0 never samples; jaeger-client-go v2.30.0 starts it full.
+TEST(CreditRateLimiterTest, ZeroRateStartsEmptyUnlessJaegerClient) {
+  CreditRateLimiter contrib(0, 1, 0);
+  EXPECT_EQ(contrib.balance(), 0);
+  EXPECT_FALSE(contrib.CheckCredit(1, 0));
+  EXPECT_FALSE(contrib.CheckCredit(1, 3600 * kSecond));
+  CreditRateLimiter client(0, 1, 0, /*full_at_zero_rate=*/true);
+  EXPECT_TRUE(client.CheckCredit(1, 0));
+  EXPECT_FALSE(client.CheckCredit(1, 3600 * kSecond));
+  CreditRateLimiter nonzero(0.5, 1, 0);
+  EXPECT_TRUE(nonzero.CheckCredit(1, 0));
+}
+
 }  // namespace
 }  // namespace tracesim::sampling

@@ -1,7 +1,9 @@
 #include "sampling/head/otel_env.h"
 
 #include <cctype>
+#include <climits>
 #include <cmath>
+#include <map>
 #include <string>
 
 #include "sampling/core/head_format.h"
@@ -34,54 +36,6 @@ const std::vector<std::string> kEnvNames = {"always_on",
                                             "parentbased_traceidratio",
                                             "jaeger_remote",
                                             "parentbased_jaeger_remote"};
-
-void ParseJaegerArg(std::string_view arg, JaegerRemoteConfig* jc,
-                    std::vector<std::string>* warnings) {
-  size_t pos = 0;
-  while (pos <= arg.size()) {
-    size_t end = arg.find(',', pos);
-    if (end == std::string_view::npos) end = arg.size();
-    std::string_view item = Trim(arg.substr(pos, end - pos));
-    pos = end + 1;
-    if (!item.empty()) {
-      size_t eq = item.find('=');
-      std::string_view key = Trim(item.substr(0, eq));
-      std::string_view val = eq == std::string_view::npos ? "" : Trim(item.substr(eq + 1));
-      std::string where = std::string(kArgVar) + ": '" + std::string(item) + "'";
-      if (eq == std::string_view::npos) {
-        warnings->push_back(where + " is not key=value; ignored");
-      } else if (key == "endpoint") {
-        if (val.empty()) {
-          warnings->push_back(where + ": empty endpoint; using " + jc->endpoint);
-        } else {
-          jc->endpoint = std::string(val);
-        }
-      } else if (key == "pollingIntervalMs") {
-        int64_t ms = 0;
-        if (!ParseGoInt(val, &ms) || ms <= 0) {
-          warnings->push_back(where + ": pollingIntervalMs must be an integer > 0; using " +
-                              std::to_string(jc->polling_interval_ms));
-        } else {
-          jc->polling_interval_ms = ms;
-        }
-      } else if (key == "initialSamplingRate") {
-        double r = 0;
-        if (!ParseGoFloat(val, &r) || !(r >= 0 && r <= 1)) {
-          warnings->push_back(where + ": initialSamplingRate must be a number in [0, 1]; using " +
-                              FormatGoG(jc->initial_sampling_rate));
-        } else {
-          jc->initial_sampling_rate = r;
-        }
-      } else {
-        warnings->push_back(
-            where + ": unknown key '" + std::string(key) + "'" +
-            sim::DidYouMean(key, {"endpoint", "pollingIntervalMs", "initialSamplingRate"}) +
-            "; ignored");
-      }
-    }
-    if (end == arg.size()) break;
-  }
-}
 
 // How each SDK reports a bad OTEL_TRACES_SAMPLER_ARG (checked against the real SDKs: Java
 // opentelemetry-sdk-extension-autoconfigure 1.60.1, Python opentelemetry-sdk 1.45.2).
@@ -128,6 +82,85 @@ sim::Status ApplyJavaRatioArg(std::optional<std::string_view> given, std::string
   return sim::Status::Ok();
 }
 
+// Java's JaegerRemoteSamplerProvider 1.60.1 reading otel.traces.sampler.arg as a map
+// (DefaultConfigProperties.getMap: comma-separated, trimmed, blank entries skipped; an entry
+// without '=' or with an empty key fails; an empty value drops the entry; a later key wins):
+// endpoint; pollingIntervalMs (Integer.valueOf, then "polling interval must be positive"; the
+// deprecated pollingInterval is read when it is absent, with a warning); initialSamplingRate
+// (Double.valueOf, then traceIdRatioBased's range check). Other keys are ignored. A thrown
+// exception fails the SDK at start.
+sim::Status ParseJavaJaegerArg(std::string_view arg, JaegerRemoteConfig* jc,
+                               std::vector<std::string>* warnings) {
+  std::map<std::string, std::string> params;
+  size_t pos = 0;
+  while (pos <= arg.size()) {
+    size_t end = arg.find(',', pos);
+    if (end == std::string_view::npos) end = arg.size();
+    std::string_view item = Trim(arg.substr(pos, end - pos));
+    pos = end + 1;
+    if (!item.empty()) {
+      size_t eq = item.find('=');
+      std::string_view key = eq == std::string_view::npos ? "" : Trim(item.substr(0, eq));
+      if (eq == std::string_view::npos || key.empty()) {
+        return sim::Status::InvalidArgument(
+            std::string(kJavaStartFailure) +
+            "ConfigurationException: Invalid map property: otel.traces.sampler.arg");
+      }
+      std::string_view val = Trim(item.substr(eq + 1));
+      if (!val.empty()) params[std::string(key)] = std::string(val);
+    }
+    if (end == arg.size()) break;
+  }
+  auto fail = [](const std::string& what) {
+    return sim::Status::InvalidArgument(std::string(kJavaStartFailure) +
+                                        "ConfigurationException: Unexpected configuration error (" +
+                                        what + ")");
+  };
+  for (const auto& [key, val] : params) {
+    if (key != "endpoint" && key != "pollingIntervalMs" && key != "pollingInterval" &&
+        key != "initialSamplingRate") {
+      warnings->push_back(
+          std::string(kArgVar) + ": unknown key '" + key + "'" +
+          sim::DidYouMean(key, {"endpoint", "pollingIntervalMs", "initialSamplingRate"}) +
+          "; Java ignores it");
+    }
+  }
+  if (auto it = params.find("endpoint"); it != params.end()) jc->endpoint = it->second;
+  auto poll = params.find("pollingIntervalMs");
+  if (poll == params.end()) {
+    poll = params.find("pollingInterval");
+    if (poll != params.end()) {
+      warnings->push_back(std::string(kArgVar) +
+                          " contains deprecated \"pollingInterval\" property. Please use "
+                          "\"pollingIntervalMs\" instead.");
+    }
+  }
+  if (poll != params.end()) {
+    int64_t ms = 0;
+    const std::string& v = poll->second;
+    const bool digits = !v.empty() && v.find_first_not_of("+-0123456789") == std::string::npos;
+    if (!digits || !ParseGoInt(v, &ms) || ms < INT32_MIN || ms > INT32_MAX) {
+      return fail("NumberFormatException: For input string: \"" + v + "\"");
+    }
+    if (ms <= 0) return fail("IllegalArgumentException: polling interval must be positive");
+    jc->polling_interval_ms = ms;
+  }
+  if (auto it = params.find("initialSamplingRate"); it != params.end()) {
+    std::string_view number = it->second;
+    if (!number.empty() && std::string_view("dDfF").find(number.back()) != std::string_view::npos)
+      number.remove_suffix(1);
+    double r = 0;
+    if (!ParseGoFloat(number, &r)) {
+      return fail("NumberFormatException: For input string: \"" + it->second + "\"");
+    }
+    if (r < 0 || r > 1) {
+      return fail("IllegalArgumentException: ratio must be in range [0.0, 1.0]");
+    }
+    jc->initial_sampling_rate = std::isnan(r) ? 0.0 : r;
+  }
+  return sim::Status::Ok();
+}
+
 }  // namespace
 
 sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
@@ -160,6 +193,23 @@ sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
   }
   bool known = false;
   for (const std::string& n : kEnvNames) known = known || n == name;
+  // jaeger_remote is a Java SPI sampler (opentelemetry-sdk-extension-jaeger-remote-sampler on
+  // the classpath); Go's sampler_env.go (1.46.0) and Python's sampling.py (1.45.2) do not know
+  // the names.
+  const bool jaeger_name = name == "jaeger_remote" || name == "parentbased_jaeger_remote";
+  if (jaeger_name && algorithm == RatioAlgorithm::kGo) {
+    warnings.push_back(std::string(kSamplerVar) + "='" + std::string(*otel_traces_sampler) +
+                       "': the Go SDK 1.46.0 reports 'unsupported sampler: " + name +
+                       "' (its Jaeger remote sampler, contrib jaegerremote, is built in code) "
+                       "and keeps parentbased_always_on");
+    return config;
+  }
+  if (jaeger_name && algorithm == RatioAlgorithm::kPython) {
+    warnings.push_back(std::string(kSamplerVar) + "='" + std::string(*otel_traces_sampler) +
+                       "': the Python SDK 1.45.2 logs \"Couldn't recognize sampler " + name +
+                       ".\" (it has no Jaeger remote sampler) and uses parentbased_always_on");
+    return config;
+  }
   HeadSamplerKind kind = HeadSamplerKind::kParentBasedAlwaysOn;
   if (!known || !ParseHeadSamplerKind(name, &kind)) {
     if (algorithm == RatioAlgorithm::kJava) {
@@ -194,7 +244,9 @@ sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
       }
     }
   } else if (KindIsJaegerRemote(kind)) {
-    if (otel_traces_sampler_arg) ParseJaegerArg(arg, &config.sampler.jaeger, &warnings);
+    if (otel_traces_sampler_arg) {
+      TRACESIM_RETURN_IF_ERROR(ParseJavaJaegerArg(arg, &config.sampler.jaeger, &warnings));
+    }
   } else if (otel_traces_sampler_arg) {
     warnings.push_back(std::string(kArgVar) + "='" + std::string(arg) + "' is ignored: " + name +
                        " takes no argument");

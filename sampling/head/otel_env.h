@@ -27,9 +27,12 @@ namespace tracesim::sampling {
 // - any other name: a warning, and the default parentbased_always_on.
 // - traceidratio / parentbased_traceidratio: ARG is a probability in [0, 1]; missing -> 1.0;
 //   unparsable, NaN or out of range -> 1.0 with a warning (the SDKs log and fall back).
-// - jaeger_remote / parentbased_jaeger_remote: ARG is "endpoint=URL,pollingIntervalMs=N,
-//   initialSamplingRate=P" (any subset, any order); a bad or unknown entry is a warning and
-//   that field keeps its default.
+// - jaeger_remote / parentbased_jaeger_remote: Java only (the jaeger-remote-sampler SPI). ARG
+//   is the map "endpoint=URL,pollingIntervalMs=N,initialSamplingRate=P" (any subset, any order;
+//   the deprecated pollingInterval with a warning); an entry without '=', a pollingIntervalMs
+//   that is not a positive int or an initialSamplingRate outside [0, 1] fail at start; unknown
+//   keys are ignored (warning). Go 1.46.0 ("unsupported sampler") and Python 1.45.2 ("Couldn't
+//   recognize sampler") do not know the names: a warning and parentbased_always_on.
 // - an ARG given to a sampler that takes none: a warning (the SDKs ignore it silently).
 // Warnings land in HeadSamplerConfig::warnings, each naming the variable and the value.
 // Per SDK (`algorithm`; checked against Java autoconfigure 1.60.1 and Python 1.45.2, Go

@@ -34,8 +34,6 @@ TEST(OtelEnvTest, EveryListedValue) {
       {"parentbased_always_on", HeadSamplerKind::kParentBasedAlwaysOn},
       {"parentbased_always_off", HeadSamplerKind::kParentBasedAlwaysOff},
       {"parentbased_traceidratio", HeadSamplerKind::kParentBasedTraceIdRatio},
-      {"jaeger_remote", HeadSamplerKind::kJaegerRemote},
-      {"parentbased_jaeger_remote", HeadSamplerKind::kParentBasedJaegerRemote},
       {" TraceIdRatio ", HeadSamplerKind::kTraceIdRatio},  // trimmed and lowercased
   };
   for (const Case& c : cases) {
@@ -43,6 +41,23 @@ TEST(OtelEnvTest, EveryListedValue) {
     ASSERT_TRUE(r.ok()) << c.name;
     EXPECT_EQ(r->sampler.kind, c.kind) << c.name;
     EXPECT_TRUE(r->warnings.empty()) << c.name;
+  }
+  // The Jaeger remote names are Java's (an SPI sampler); Go 1.46.0 and Python 1.45.2 do not
+  // know them and keep parentbased_always_on.
+  for (const char* name : {"jaeger_remote", "parentbased_jaeger_remote"}) {
+    auto j = ParseOtelTracesSamplerEnv(name, std::nullopt, RatioAlgorithm::kJava);
+    ASSERT_TRUE(j.ok()) << name;
+    EXPECT_TRUE(KindIsJaegerRemote(j->sampler.kind)) << name;
+    auto g = ParseOtelTracesSamplerEnv(name, std::nullopt, RatioAlgorithm::kGo);
+    ASSERT_TRUE(g.ok());
+    EXPECT_EQ(g->sampler.kind, HeadSamplerKind::kParentBasedAlwaysOn);
+    ASSERT_EQ(g->warnings.size(), 1u);
+    EXPECT_TRUE(Contains(g->warnings[0], std::string("unsupported sampler: ") + name));
+    auto py = ParseOtelTracesSamplerEnv(name, std::nullopt, RatioAlgorithm::kPython);
+    ASSERT_TRUE(py.ok());
+    EXPECT_EQ(py->sampler.kind, HeadSamplerKind::kParentBasedAlwaysOn);
+    ASSERT_EQ(py->warnings.size(), 1u);
+    EXPECT_TRUE(Contains(py->warnings[0], std::string("Couldn't recognize sampler ") + name));
   }
   auto x = ParseOtelTracesSamplerEnv("xray", std::nullopt);
   ASSERT_FALSE(x.ok());
@@ -93,27 +108,43 @@ TEST(OtelEnvTest, RatioArgument) {
   EXPECT_TRUE(Contains(c->warnings[0], "always_on takes no argument"));
 }
 
+// Java's JaegerRemoteSamplerProvider 1.60.1: the ARG is a map; a malformed entry, a bad
+// pollingIntervalMs or initialSamplingRate fail the SDK at start; unknown keys are ignored.
 TEST(OtelEnvTest, JaegerRemoteArgument) {
+  constexpr RatioAlgorithm kJava = RatioAlgorithm::kJava;
   auto c = ParseOtelTracesSamplerEnv(
       "parentbased_jaeger_remote",
-      "endpoint=http://localhost:14250,pollingIntervalMs=5000,initialSamplingRate=0.25");
+      "endpoint=http://localhost:14250,pollingIntervalMs=5000,initialSamplingRate=0.25", kJava);
   ASSERT_TRUE(c.ok());
   EXPECT_TRUE(c->warnings.empty());
   EXPECT_EQ(c->sampler.jaeger.endpoint, "http://localhost:14250");
   EXPECT_EQ(c->sampler.jaeger.polling_interval_ms, 5000);
   EXPECT_EQ(c->sampler.jaeger.initial_sampling_rate, 0.25);
-  // Defaults, and bad entries as warnings that keep the defaults.
-  c = ParseOtelTracesSamplerEnv("jaeger_remote",
-                                "pollingIntervalMs=-5, initialSamplingRate=2,foo=1,bare");
+  // Defaults; an empty value drops the entry; unknown keys and the deprecated name warn.
+  c = ParseOtelTracesSamplerEnv("jaeger_remote", "pollingInterval=7000, endpoint=,foo=1", kJava);
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->sampler.jaeger.endpoint, "http://localhost:14250");
-  EXPECT_EQ(c->sampler.jaeger.polling_interval_ms, 60000);
+  EXPECT_EQ(c->sampler.jaeger.polling_interval_ms, 7000);
   EXPECT_EQ(c->sampler.jaeger.initial_sampling_rate, 0.001);
-  ASSERT_EQ(c->warnings.size(), 4u);
-  EXPECT_TRUE(Contains(c->warnings[0], "pollingIntervalMs must be an integer > 0"));
-  EXPECT_TRUE(Contains(c->warnings[1], "initialSamplingRate must be a number in [0, 1]"));
-  EXPECT_TRUE(Contains(c->warnings[2], "unknown key 'foo'"));
-  EXPECT_TRUE(Contains(c->warnings[3], "'bare' is not key=value"));
+  ASSERT_EQ(c->warnings.size(), 2u);
+  EXPECT_TRUE(Contains(c->warnings[0], "unknown key 'foo'"));
+  EXPECT_TRUE(Contains(c->warnings[1], "deprecated \"pollingInterval\""));
+  struct Bad {
+    const char* arg;
+    const char* message;
+  };
+  for (const Bad& b : {
+           Bad{"pollingIntervalMs=-5",
+               "IllegalArgumentException: polling interval must be positive"},
+           Bad{"pollingIntervalMs=soon", "NumberFormatException: For input string: \"soon\""},
+           Bad{"initialSamplingRate=2", "ratio must be in range [0.0, 1.0]"},
+           Bad{"bare", "Invalid map property: otel.traces.sampler.arg"},
+       }) {
+    auto r = ParseOtelTracesSamplerEnv("parentbased_jaeger_remote", b.arg, kJava);
+    ASSERT_FALSE(r.ok()) << b.arg;
+    EXPECT_TRUE(Contains(r.status().message(), "the Java SDK fails at start")) << b.arg;
+    EXPECT_TRUE(Contains(r.status().message(), b.message)) << r.status().message();
+  }
 }
 
 // Java autoconfigure 1.60.1 (checked by running AutoConfiguredOpenTelemetrySdk): a ratio ARG

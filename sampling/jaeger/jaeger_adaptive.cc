@@ -100,9 +100,10 @@ void JaegerAdaptiveSampling::AdvanceTo(sim::Time now) {
 
 std::string JaegerAdaptiveSampling::NotAdaptingReason() const {
   if (deployment_.role != JaegerAdaptiveDeployment::Role::kLeader) return "";
-  return "the Jaeger leader (v1.58 and later; a single node with the memory or badger store is "
-         "always the leader) serves the probabilities it loaded at start and never the ones it "
-         "calculates: adaptive sampling does not adapt";
+  return "the Jaeger v1.75.0 leader (a single node, or any node with the memory or badger store, "
+         "is one) serves the probabilities it loaded at start and never the ones it calculates "
+         "(only followers reload, every 20 s): adaptive sampling does not adapt (role: ideal "
+         "models the ideal)";
 }
 
 void JaegerAdaptiveSampling::Tick(sim::Time t) {

@@ -9,9 +9,9 @@
 // aggregation_buckets), computes the weighted QPS over the newest calculation_buckets buckets
 // (weights i^4, newest largest) and the new probability of each operation (tolerance check,
 // adaptive-use check, x2 on zero QPS, target/qps with increases capped at +100%, clamp to
-// [min_sampling_probability, 1]). Served strategies are regenerated right after each
-// calculation. Leader election is not simulated: this instance is the leader. Deterministic;
-// not thread-safe.
+// [min_sampling_probability, 1]). What the provider serves follows JaegerAdaptiveDeployment::role:
+// the leader (default) serves what it loaded at start, a follower reloads every 20 s, kIdeal
+// serves each calculation at once. Deterministic; not thread-safe.
 #ifndef TRACESIM_SAMPLING_JAEGER_ADAPTIVE_H_
 #define TRACESIM_SAMPLING_JAEGER_ADAPTIVE_H_
 
@@ -70,18 +70,18 @@ struct JaegerAdaptiveDeployment {
   // Which provider serves the SDKs. NOTE: do not renumber.
   enum class Role : uint8_t {
     // Serves each calculation's probabilities at once (what tracesim modelled before issue
-    // 11; the ideal). Default until the lab can choose a role (issue 11 leaves the flip to
-    // the config work).
+    // 11; the ideal, not a deployment Jaeger v1.75.0 has).
     kIdeal = 0,
-    // Jaeger >= 1.58 leader (a single node with the memory or badger store is always one): the
-    // provider loads the stored probabilities at start only (LoadProbabilities) and serves
-    // them for good; the post-aggregator's new probabilities are never served.
+    // Jaeger >= 1.58 leader (a single node with the memory or badger store is always one, as
+    // is every node with them: their lock always grants): the provider loads the stored
+    // probabilities at start only (LoadProbabilities) and serves them for good; the
+    // post-aggregator's new probabilities are never served. The default.
     kLeader = 1,
     // A follower: reloads the latest stored probabilities every 20 s
     // (defaultFollowerProbabilityInterval), the first time at start + follower_first_refresh.
     kFollower = 2,
   };
-  Role role = Role::kIdeal;
+  Role role = Role::kLeader;
   // The follower's first reload: addJitter(20s), uniform in [10 s, 20 s) upstream; fixed here
   // so runs stay deterministic. Default: 15s.
   sim::Duration follower_first_refresh = sim::Duration::Seconds(15);
@@ -123,7 +123,7 @@ class JaegerAdaptiveSampling {
     return deployment_.role == JaegerAdaptiveDeployment::Role::kIdeal ? probabilities_ : served_;
   }
   // Why the served probabilities do not follow the calculations, or "" when they do
-  // (Role::kIdeal, or a follower): for the run summary.
+  // (Role::kIdeal, or a follower): for the run summary (sampling/lab notes).
   std::string NotAdaptingReason() const;
   const JaegerServiceOpValues& qps() const { return qps_; }
   int calculations() const { return calculations_; }

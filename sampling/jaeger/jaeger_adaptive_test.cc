@@ -10,6 +10,9 @@
 namespace tracesim::sampling {
 namespace {
 
+// The algorithm's tests serve each calculation at once (the default is the v1.75.0 leader).
+const JaegerAdaptiveDeployment kIdeal{.role = JaegerAdaptiveDeployment::Role::kIdeal};
+
 sim::Time Sec(double s) { return sim::Time::Zero() + sim::Duration::FromSecondsF(s); }
 
 std::string ReadFile(const std::string& path) {
@@ -39,7 +42,7 @@ TEST(JaegerAdaptiveTest, WeightsAndCappedCalculator) {
 // (delay 2 min): qps 600 / 60 = 10 against a target of 1 -> 0.001 * 0.1.
 TEST(JaegerAdaptiveTest, StepByStepAgainstTheFormula) {
   JaegerAdaptiveOptions o;
-  JaegerAdaptiveSampling a(o);
+  JaegerAdaptiveSampling a(o, sim::Time::Zero(), "tracesim", kIdeal);
   for (int i = 0; i < 600; ++i) {
     a.RecordRootSpan("svc", "op", JaegerSamplerType::kProbabilistic, 0.001, Sec(i * 0.1));
   }
@@ -80,9 +83,11 @@ TEST(JaegerAdaptiveTest, StepByStepAgainstTheFormula) {
 TEST(JaegerAdaptiveTest, MemoryStoreKeepsOnlyAggregationBucketsFlushes) {
   JaegerAdaptiveOptions o;
   o.aggregation_buckets = 1;
-  JaegerAdaptiveSampling memory(o);
-  JaegerAdaptiveSampling kept_by_time(o, sim::Time::Zero(), "tracesim",
-                                      JaegerAdaptiveDeployment{.memory_store = false});
+  JaegerAdaptiveSampling memory(o, sim::Time::Zero(), "tracesim", kIdeal);
+  JaegerAdaptiveSampling kept_by_time(
+      o, sim::Time::Zero(), "tracesim",
+      JaegerAdaptiveDeployment{.memory_store = false,
+                               .role = JaegerAdaptiveDeployment::Role::kIdeal});
   for (int i = 0; i < 600; ++i) {
     for (JaegerAdaptiveSampling* a : {&memory, &kept_by_time}) {
       a->RecordRootSpan("svc", "op", JaegerSamplerType::kProbabilistic, 0.001, Sec(i));
@@ -101,7 +106,7 @@ TEST(JaegerAdaptiveTest, MemoryStoreKeepsOnlyAggregationBucketsFlushes) {
 // 7 / 60 exactly as Go computes it, not 7 / (60e9 * 1e-9).
 TEST(JaegerAdaptiveTest, QpsDividesTheIntervalInNanosecondsBy1e9) {
   JaegerAdaptiveOptions o;
-  JaegerAdaptiveSampling a(o);
+  JaegerAdaptiveSampling a(o, sim::Time::Zero(), "tracesim", kIdeal);
   for (int i = 0; i < 7; ++i) {
     a.RecordRootSpan("svc", "op", JaegerSamplerType::kProbabilistic, 0.001, Sec(i));
   }
@@ -120,8 +125,8 @@ TEST(JaegerAdaptiveTest, LeaderServesStartUpProbabilitiesFollowerReloadsEvery20s
   leader_d.role = JaegerAdaptiveDeployment::Role::kLeader;
   JaegerAdaptiveDeployment follower_d;
   follower_d.role = JaegerAdaptiveDeployment::Role::kFollower;
-  JaegerAdaptiveSampling ideal(o), leader(o, sim::Time::Zero(), "l", leader_d),
-      follower(o, sim::Time::Zero(), "f", follower_d);
+  JaegerAdaptiveSampling ideal(o, sim::Time::Zero(), "i", kIdeal),
+      leader(o, sim::Time::Zero(), "l", leader_d), follower(o, sim::Time::Zero(), "f", follower_d);
   for (JaegerAdaptiveSampling* a : {&ideal, &leader, &follower}) {
     for (int i = 0; i < 600; ++i) {
       a->RecordRootSpan("svc", "op", JaegerSamplerType::kProbabilistic, 0.001, Sec(i * 0.1));
@@ -134,6 +139,7 @@ TEST(JaegerAdaptiveTest, LeaderServesStartUpProbabilitiesFollowerReloadsEvery20s
   EXPECT_EQ(ideal.StrategyFor("svc").operation_sampling->per_operation.size(), 1u);
   EXPECT_TRUE(leader.StrategyFor("svc").operation_sampling->per_operation.empty());
   EXPECT_NE(leader.NotAdaptingReason().find("never"), std::string::npos);
+  EXPECT_EQ(JaegerAdaptiveDeployment{}.role, JaegerAdaptiveDeployment::Role::kLeader);
   EXPECT_EQ(ideal.NotAdaptingReason(), "");
   // The follower reloads at 15 s + 20 s * k: 175 s saw nothing, 195 s sees the 180 s result.
   EXPECT_TRUE(follower.StrategyFor("svc").operation_sampling->per_operation.empty());
@@ -151,7 +157,7 @@ TEST(JaegerAdaptiveTest, LeaderServesStartUpProbabilitiesFollowerReloadsEvery20s
 TEST(JaegerAdaptiveTest, ToleranceAndForeignProbabilitiesKeepTheOldValue) {
   JaegerAdaptiveOptions o;
   o.calculation_delay = sim::Duration();
-  JaegerAdaptiveSampling a(o);
+  JaegerAdaptiveSampling a(o, sim::Time::Zero(), "tracesim", kIdeal);
   // 75 per minute = 1.25/s: within 30% of the target, the initial probability stays.
   for (int i = 0; i < 75; ++i) {
     a.RecordRootSpan("s", "within", JaegerSamplerType::kProbabilistic, 0.001, Sec(i * 0.8));
@@ -177,7 +183,7 @@ TEST(JaegerAdaptiveTest, ProbabilitiesClampToMinAndOne) {
   JaegerAdaptiveOptions o;
   o.calculation_delay = sim::Duration();
   o.initial_sampling_probability = 0.6;
-  JaegerAdaptiveSampling a(o);
+  JaegerAdaptiveSampling a(o, sim::Time::Zero(), "tracesim", kIdeal);
   for (int i = 0; i < 60000; ++i) {
     a.RecordRootSpan("s", "hot", JaegerSamplerType::kProbabilistic, 0.6, Sec(i * 0.001));
   }
@@ -197,7 +203,7 @@ TEST(JaegerAdaptiveTest, ProbabilitiesClampToMinAndOne) {
 // sampled roots fed back. Returns the sampled roots per minute.
 struct Loop {
   JaegerAdaptiveOptions o;
-  JaegerAdaptiveSampling adaptive{o};
+  JaegerAdaptiveSampling adaptive{o, sim::Time::Zero(), "tracesim", kIdeal};
   JaegerRemoteSampler sdk{JaegerRemoteOptions{}};
   sim::Rng rng{42};
   double t = 0;
@@ -275,7 +281,7 @@ TEST(JaegerAdaptiveTest, ConvergesToTargetAndReconvergesAfterSurge) {
 TEST(JaegerAdaptiveTest, StoreRecordsRoundTripAndServedJson) {
   JaegerAdaptiveOptions o;
   o.calculation_delay = sim::Duration();
-  JaegerAdaptiveSampling a(o, sim::Time::Zero(), "sim-host");
+  JaegerAdaptiveSampling a(o, sim::Time::Zero(), "sim-host", kIdeal);
   for (int i = 0; i < 120; ++i) {
     a.RecordRootSpan("svc", "op", JaegerSamplerType::kProbabilistic, 0.001, Sec(i * 0.5));
   }
@@ -328,7 +334,7 @@ TEST(JaegerAdaptiveTest, ParsesSamplingStoreTestdata) {
   EXPECT_DOUBLE_EQ(pr->probabilities[0].probabilities.at("new-srv").at("op"), 0.1);
   EXPECT_DOUBLE_EQ(pr->probabilities[0].qps.at("new-srv").at("op"), 4);
   // The provider can start from such a record.
-  JaegerAdaptiveSampling a(JaegerAdaptiveOptions{});
+  JaegerAdaptiveSampling a(JaegerAdaptiveOptions{}, sim::Time::Zero(), "tracesim", kIdeal);
   a.LoadProbabilities(pr->probabilities[0].probabilities);
   EXPECT_DOUBLE_EQ(a.StrategyFor("new-srv").operation_sampling->per_operation[0].sampling_rate,
                    0.1);

@@ -1,6 +1,9 @@
-// JaegerRemoteSampler: the SDK side of Jaeger remote sampling, modelled on the OpenTelemetry Go
-// contrib `samplers/jaegerremote` (spec §3.8).
+// JaegerRemoteSampler: the SDK side of Jaeger remote sampling, as three SDKs implement it
+// (TracingSdk; spec §3.8): OpenTelemetry Go contrib `samplers/jaegerremote` v0.37.2 (the
+// default), jaeger-client-go v2.30.0 (the same delegates; its ratio rule, 2000 operations, a
+// 0-rate limiter starts full) and OpenTelemetry Java `jaeger-remote-sampler` 1.60.1 (below).
 //
+// Go contrib and jaeger-client-go:
 // The sampler holds one of three delegates, chosen from the last strategy it was fed with
 // Update() (the simulated poll; the caller decides when polls happen):
 //  * per-operation: for each listed operation a guaranteed-throughput sampler = probabilistic
@@ -12,6 +15,14 @@
 //  * rate limiting (credit bucket: creditsPerSecond = maxTracesPerSecond, maxBalance =
 //    max(maxTracesPerSecond, 1), starts full, 1 credit per decision).
 // Until the first Update() the initial sampler is TraceIDRatioBased(initial_sampling_rate).
+// Java (JaegerRemoteSampler.updateSampler): a non-empty per-operation list -> PerOperationSampler
+// (Java traceIdRatioBased per listed operation, unlisted ones the default probability; no lower
+// bound, no operation limit); else probabilisticSampling -> traceIdRatioBased(rate) (a rate
+// outside [0, 1] throws: error, sampler kept); else rateLimitingSampling -> a new
+// RateLimitingSampler (Java RateLimiter, full at creation, no balance kept across updates); else
+// "unrecognized sampler type" (error, sampler kept): Jaeger's adaptive response before any
+// operation has a probability has only an empty operationSampling and a strategyType of 0, which
+// protobuf does not write, so Java keeps its current sampler.
 // Decisions use the span name as the operation; ParentBased wrapping is the caller's job.
 // Rate limiters run on simulated time (params.time_unix_nano). Not thread-safe.
 #ifndef TRACESIM_SAMPLING_JAEGER_REMOTE_H_
@@ -32,22 +43,6 @@
 
 namespace tracesim::sampling {
 
-struct JaegerRemoteOptions {
-  // The service this SDK asks strategies for. Default: "".
-  std::string service_name;
-  // Probability of the initial TraceIDRatioBased sampler, used until the first Update().
-  // Default: 0.001 (OTel Go). Must be in [0, 1].
-  double initial_sampling_rate = 0.001;
-  // Operations tracked by the per-operation sampler. Default: 256 (OTel Go contrib
-  // samplers/jaegerremote defaultSamplingMaxOperations, the remote sampler tracesim's SDKs
-  // model; the spec's 2000 is the old Jaeger clients'). Must be >= 1.
-  int max_operations = 256;
-  // How often the SDK polls (for the caller that schedules Update()). Default: 60s. > 0.
-  sim::Duration polling_interval = sim::Duration::Seconds(60);
-
-  sim::Status Validate() const;
-};
-
 // Which delegate took a decision; the Jaeger span tag `sampler.type` it implies.
 // NOTE: printed in reports; do not renumber.
 enum class JaegerSamplerType : uint8_t {
@@ -58,6 +53,49 @@ enum class JaegerSamplerType : uint8_t {
   kConst = 4,          // "const"
 };
 std::string_view JaegerSamplerTypeName(JaegerSamplerType t);
+
+// The tracing SDK a service runs (a scenario strategy's `sdk:`), the versions modelled.
+// NOTE: config values; do not renumber.
+enum class TracingSdk : uint8_t {
+  kGo = 0,            // "go": go.opentelemetry.io/otel/sdk 1.46.0, contrib jaegerremote v0.37.2
+  kJava = 1,          // "java": opentelemetry-sdk-trace 1.60.1, jaeger-remote-sampler 1.60.1
+  kPython = 2,        // "python": opentelemetry-sdk 1.45.2 (has no Jaeger remote sampler)
+  kJaegerClient = 3,  // "jaeger-client": jaeger-client-go v2.30.0
+};
+// "go", "java", "python", "jaeger-client".
+std::string_view TracingSdkName(TracingSdk sdk);
+// The modelled version: "1.46.0", "1.60.1", "1.45.2", "2.30.0".
+std::string_view TracingSdkVersion(TracingSdk sdk);
+// "go 1.46.0 (jaegerremote v0.37.2)" and so on, for notes and docs.
+std::string TracingSdkLabel(TracingSdk sdk);
+// Parses "go", "java", "python", "jaeger-client", optionally "@VERSION" (which must be the
+// modelled one). Errors list the valid values.
+sim::Result<TracingSdk> ParseTracingSdk(std::string_view text);
+
+// The sampler tags the SDK writes on a root span that the Jaeger aggregator (v1.75.0
+// HandleRootSpan: tags `sampler.type` and `sampler.param`, nothing else) can read, for a
+// decision `d`: jaeger-client-go writes them for every decision; Java's remote sampler only
+// for rate limiting; Go contrib writes `jaeger.sampler.type`/`jaeger.sampler.param`
+// (v0.33.0+), which Jaeger does not read; Python none. kUnrecognized: Jaeger ignores the root.
+JaegerSamplerType SamplerTypeJaegerReads(TracingSdk sdk, JaegerSamplerType decided);
+
+struct JaegerRemoteOptions {
+  // The service this SDK asks strategies for. Default: "".
+  std::string service_name;
+  // Probability of the initial TraceIDRatioBased sampler, used until the first Update().
+  // Default: 0.001 (OTel Go). Must be in [0, 1].
+  double initial_sampling_rate = 0.001;
+  // Operations tracked by the per-operation sampler (Go contrib, jaeger-client). 0: the SDK's
+  // default, 256 (OTel Go contrib defaultSamplingMaxOperations) or 2000 (jaeger-client-go, the
+  // spec's); Java has no limit. Default: 0. Must be >= 0.
+  int max_operations = 0;
+  // Whose remote sampler. kPython is not valid (the Python SDK has none). Default: kGo.
+  TracingSdk sdk = TracingSdk::kGo;
+  // How often the SDK polls (for the caller that schedules Update()). Default: 60s. > 0.
+  sim::Duration polling_interval = sim::Duration::Seconds(60);
+
+  sim::Status Validate() const;
+};
 
 struct JaegerDecision {
   bool sampled = false;
@@ -89,6 +127,8 @@ class JaegerRemoteSampler final : public Sampler {
 
   // Introspection for tests and reports.
   enum class Mode : uint8_t { kInitial = 0, kProbabilistic = 1, kRateLimiting = 2, kPerOp = 3 };
+  // max_operations as applied (the SDK's default when 0; Java: unlimited, INT32_MAX).
+  int max_operations() const { return max_operations_; }
   Mode mode() const { return mode_; }
   size_t tracked_operations() const;
   // The probability an operation currently gets (per-op mode: its sampler or the default).
@@ -100,6 +140,7 @@ class JaegerRemoteSampler final : public Sampler {
 
  private:
   struct Guaranteed;
+  struct JavaLimiter;
   struct StringHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const noexcept {
@@ -107,12 +148,16 @@ class JaegerRemoteSampler final : public Sampler {
     }
   };
   JaegerDecision DecideGuaranteed(Guaranteed& g, const sim::TraceId& id, int64_t now) noexcept;
+  bool RatioKeep(const sim::TraceId& id, double rate) const noexcept;
+  sim::Status UpdateJava(const ServedStrategy& strategy, int64_t now);
 
   JaegerRemoteOptions options_;
+  int max_operations_;
   Mode mode_ = Mode::kInitial;
   double probability_ = 0;                 // kInitial, kProbabilistic
   std::unique_ptr<CreditRateLimiter> rl_;  // kRateLimiting
   double rl_rate_ = 0;
+  std::unique_ptr<JavaLimiter> java_rl_;  // kRateLimiting, Java
   // kPerOp
   std::unordered_map<std::string, std::unique_ptr<Guaranteed>, StringHash, std::equal_to<>> ops_;
   double default_probability_ = 0;

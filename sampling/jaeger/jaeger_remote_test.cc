@@ -110,8 +110,9 @@ TEST(JaegerRemoteTest, UnlistedOperationsGetDefaultUpToMaxOperations) {
 // that get the default probabilistic sampler without a lower bound.
 TEST(JaegerRemoteTest, MaxOperationsDefaultsTo256AsGoContrib) {
   JaegerRemoteOptions o;
-  EXPECT_EQ(o.max_operations, 256);
+  EXPECT_EQ(o.max_operations, 0);  // the SDK's default
   JaegerRemoteSampler s(o);
+  EXPECT_EQ(s.max_operations(), 256);
   ASSERT_TRUE(s.Update(PerOp(0, 1.0, {}), 0).ok());
   sim::Rng rng(5);
   for (int i = 0; i < 300; ++i) (void)s.Decide("op" + std::to_string(i), RandomId(rng), 0);
@@ -156,8 +157,8 @@ TEST(JaegerRemoteTest, ShouldSampleUsesSpanNameAndPassesThreshold) {
     EXPECT_EQ(r.threshold, 1234u);
   }
   EXPECT_EQ(api_kept, 1000);
-  // Lower bound 0 credits/s, but the bucket starts with max(0, 1) = 1 credit.
-  EXPECT_EQ(health_kept, 1);
+  // Lower bound 0 credits/s: the bucket starts empty (Go contrib #3604).
+  EXPECT_EQ(health_kept, 0);
 }
 
 TEST(JaegerRemoteTest, UpdateKeepsOperationLimitersAndValidatesRates) {
@@ -194,8 +195,106 @@ TEST(JaegerRemoteTest, SamplerArg) {
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("endpont"), std::string::npos);
   JaegerRemoteOptions bad;
-  bad.max_operations = 0;
+  bad.max_operations = -1;
   EXPECT_FALSE(bad.Validate().ok());
+  JaegerRemoteOptions python;
+  python.sdk = TracingSdk::kPython;
+  EXPECT_NE(python.Validate().message().find("no Jaeger remote sampler"), std::string::npos);
+}
+
+// Go contrib #3604: a lower bound of 0 gives no credit, so an operation at probability 0 is never
+// sampled; jaeger-client-go v2.30.0 still samples the first one (its limiter starts full).
+TEST(JaegerRemoteTest, ZeroLowerBoundGivesNoCreditExceptInJaegerClient) {
+  sim::Rng rng(8);
+  JaegerRemoteOptions go;
+  JaegerRemoteSampler g(go);
+  ASSERT_TRUE(g.Update(PerOp(0, 0, {{"a", 0}}), 0).ok());
+  EXPECT_FALSE(g.Decide("a", RandomId(rng), 0).sampled);
+  EXPECT_FALSE(g.Decide("new", RandomId(rng), 0).sampled);
+  JaegerRemoteOptions jc;
+  jc.sdk = TracingSdk::kJaegerClient;
+  JaegerRemoteSampler c(jc);
+  EXPECT_EQ(c.max_operations(), 2000);
+  ASSERT_TRUE(c.Update(PerOp(0, 0, {{"a", 0}}), 0).ok());
+  JaegerDecision d = c.Decide("a", RandomId(rng), 0);
+  EXPECT_TRUE(d.sampled);
+  EXPECT_EQ(d.type, JaegerSamplerType::kLowerBound);
+  EXPECT_FALSE(c.Decide("a", RandomId(rng), 10 * kSec).sampled);
+}
+
+// Java 1.60.1 updateSampler: an empty per-operation list with no other strategy is "unrecognized
+// sampler type" (the current sampler stays: Jaeger's adaptive response before any probability);
+// a listed operation gets Java's TraceIdRatioBased and no lower bound; unlisted ones the default.
+TEST(JaegerRemoteTest, JavaRemoteSamplerHasNoLowerBoundAndKeepsItsSamplerOnAnEmptyList) {
+  JaegerRemoteOptions o;
+  o.sdk = TracingSdk::kJava;
+  JaegerRemoteSampler s(o);
+  ServedStrategy adaptive_start = PerOp(0.001, 1.0 / 60, {});
+  adaptive_start.probabilistic_rate.reset();  // as Jaeger's adaptive provider serves it
+  EXPECT_EQ(s.Update(adaptive_start, 0).message(), "unrecognized sampler type");
+  EXPECT_EQ(s.mode(), JaegerRemoteSampler::Mode::kInitial);
+  ASSERT_TRUE(s.Update(PerOp(0.5, 5.0, {{"a", 0}}), 0).ok());
+  sim::Rng rng(9);
+  int a = 0, other = 0;
+  for (int i = 0; i < 10000; ++i) {
+    a += s.Decide("a", RandomId(rng), 0).sampled;
+    other += s.Decide("b" + std::to_string(i % 500), RandomId(rng), 0).sampled;
+  }
+  EXPECT_EQ(a, 0);  // no lower bound: probability 0 samples nothing
+  EXPECT_NEAR(other / 10000.0, 0.5, 0.02);
+  EXPECT_EQ(s.tracked_operations(), 1u);  // unlisted operations are not tracked
+  // Java's rule: |low 64 bits as a signed long| < (long)(p * Long.MAX_VALUE).
+  ServedStrategy half;
+  half.probabilistic_rate = 0.5;
+  ASSERT_TRUE(s.Update(half, 0).ok());
+  sim::TraceId neg;
+  neg.lo = 0xC000000000000001ull;  // -(2^62 - 1) as a signed long: |x| < 2^62
+  EXPECT_TRUE(s.Decide("x", neg, 0).sampled);
+  sim::TraceId big;
+  big.lo = 0x4000000000000001ull;
+  EXPECT_FALSE(s.Decide("x", big, 0).sampled);
+  ServedStrategy bad;
+  bad.probabilistic_rate = 1.5;
+  EXPECT_FALSE(s.Update(bad, 0).ok());
+}
+
+// Java's RateLimiter: full at creation (a new one at every update), refilled continuously.
+TEST(JaegerRemoteTest, JavaRateLimiterIsNewAtEveryUpdate) {
+  JaegerRemoteOptions o;
+  o.sdk = TracingSdk::kJava;
+  JaegerRemoteSampler s(o);
+  ServedStrategy rl;
+  rl.type = JaegerStrategyType::kRateLimiting;
+  rl.max_traces_per_second = 2;
+  ASSERT_TRUE(s.Update(rl, 0).ok());
+  sim::Rng rng(10);
+  EXPECT_TRUE(s.Decide("a", RandomId(rng), 0).sampled);
+  EXPECT_TRUE(s.Decide("a", RandomId(rng), 0).sampled);
+  EXPECT_FALSE(s.Decide("a", RandomId(rng), 0).sampled);
+  EXPECT_FALSE(s.Decide("a", RandomId(rng), kSec / 4).sampled);  // 0.5 credit
+  EXPECT_TRUE(s.Decide("a", RandomId(rng), kSec / 2).sampled);   // 1 credit
+  ASSERT_TRUE(s.Update(rl, kSec / 2).ok());                      // full again
+  EXPECT_TRUE(s.Decide("a", RandomId(rng), kSec / 2).sampled);
+  EXPECT_TRUE(s.Decide("a", RandomId(rng), kSec / 2).sampled);
+  EXPECT_EQ(s.last_decision().type, JaegerSamplerType::kUnrecognized);  // Decide() only
+}
+
+TEST(JaegerRemoteTest, TracingSdkNamesVersionsAndTags) {
+  EXPECT_EQ(*ParseTracingSdk("jaeger-client"), TracingSdk::kJaegerClient);
+  EXPECT_EQ(*ParseTracingSdk("java@1.60.1"), TracingSdk::kJava);
+  EXPECT_EQ(*ParseTracingSdk("go@v1.46.0"), TracingSdk::kGo);
+  EXPECT_NE(ParseTracingSdk("java@1.59.0").status().message().find("models java 1.60.1 only"),
+            std::string::npos);
+  EXPECT_NE(ParseTracingSdk("ruby").status().message().find("valid: go, java"), std::string::npos);
+  EXPECT_EQ(SamplerTypeJaegerReads(TracingSdk::kGo, JaegerSamplerType::kProbabilistic),
+            JaegerSamplerType::kUnrecognized);
+  EXPECT_EQ(SamplerTypeJaegerReads(TracingSdk::kJava, JaegerSamplerType::kProbabilistic),
+            JaegerSamplerType::kUnrecognized);
+  EXPECT_EQ(SamplerTypeJaegerReads(TracingSdk::kJava, JaegerSamplerType::kRateLimiting),
+            JaegerSamplerType::kRateLimiting);
+  EXPECT_EQ(SamplerTypeJaegerReads(TracingSdk::kJaegerClient, JaegerSamplerType::kLowerBound),
+            JaegerSamplerType::kLowerBound);
+  EXPECT_EQ(TracingSdkLabel(TracingSdk::kGo), "go 1.46.0 (jaegerremote v0.37.2)");
 }
 
 }  // namespace

@@ -265,7 +265,8 @@ struct SamplingLab::Impl {
       return;
     }
     if (rt.kind == CollectorStage::Kind::kDynamic) {  // counted; decided in OnTrace
-      ext->OnDynamicSpan(k, span.trace_id, size);
+      ext->OnDynamicSpan(k, span.trace_id, size,
+                         static_cast<uint32_t>(events.size() + links.size()));
       return;
     }
     rt.tail->OnSpan(span, events, links, arrival, size);
@@ -457,7 +458,7 @@ sim::Result<std::unique_ptr<SamplingLab>> SamplingLab::Create(
     }
     if (st.cfg.jaeger.mode != JaegerProviderConfig::Mode::kNone) {
       if (!impl->ext) impl->ext = std::make_unique<LabAdaptive>(model);
-      sim::Status j = impl->ext->AddJaeger(k, st.cfg.jaeger, &st.head);
+      sim::Status j = impl->ext->AddJaeger(k, st.cfg.jaeger, st.cfg.sdk, &st.head);
       if (!j.ok()) return j.WithContext(where + ", jaeger");
     }
     st.acc.fault_errors.assign(faults, 0);
@@ -745,6 +746,7 @@ std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
     s.name = st.cfg.name;
     s.description = st.cfg.description;
     s.pipeline = m.Pipeline(st);
+    if (m.ext) s.notes = m.ext->Notes(static_cast<size_t>(&st - m.strategies.data()));
     s.traces = a.traces;
     s.traces_kept = a.traces_kept;
     s.spans = a.spans;

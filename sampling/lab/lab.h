@@ -60,6 +60,9 @@ struct StrategyConfig {
   // Jaeger remote sampling with a provider (mode != kNone; then has_head is false): every
   // service's SDK runs parentbased_jaeger_remote, polled by the lab.
   JaegerProviderConfig jaeger;
+  // The SDK each service runs (`sdk:`; default go everywhere): how `env` is read, which Jaeger
+  // remote sampler runs, which sampler tags Jaeger can read.
+  SdkAssignment sdk;
   std::vector<CollectorStage> stages;  // in pipeline order
 };
 
@@ -135,6 +138,10 @@ struct StrategyScore {
   double true_p99_ms = 0, est_p99_ms = 0;
   double true_rate = 0, est_rate = 0;
   bool pareto = false;  // on the cost (bytes) vs error-recall front
+  // What the deployment did that the figures do not show (why Jaeger's adaptive sampling did
+  // not adapt, which SDK has no remote sampler, dynamic-sampler keys beyond max_keys), one
+  // sentence each; empty when there is nothing to say.
+  std::vector<std::string> notes;
 };
 
 // Sees what the lab's Collector stages see, for comparing them with the real Collector

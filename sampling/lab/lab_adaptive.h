@@ -11,6 +11,7 @@
 #define TRACESIM_SAMPLING_LAB_ADAPTIVE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,21 @@
 
 namespace tracesim::sampling {
 
+// The tracing SDK each service of a strategy runs (a strategy's `sdk:`, doc/sampling-lab.md
+// "SDKs"): it decides how OTEL_TRACES_SAMPLER(_ARG) are read (otel_env.h), which Jaeger remote
+// sampler runs (jaeger_remote.h) and which sampler tags the Jaeger aggregator can read from the
+// service's root spans.
+struct SdkAssignment {
+  TracingSdk default_sdk = TracingSdk::kGo;  // Default: go (1.46.0, contrib jaegerremote v0.37.2).
+  std::map<std::string, TracingSdk, std::less<>> services;  // per-service overrides
+  TracingSdk For(std::string_view service) const {
+    auto it = services.find(service);
+    return it != services.end() ? it->second : default_sdk;
+  }
+  // Errors name an override whose service `model` does not have (with a did-you-mean).
+  sim::Status ValidateFor(const sim::Model& model) const;
+};
+
 // Where the SDKs of a strategy get their Jaeger strategies from.
 struct JaegerProviderConfig {
   // NOTE: printed through the pipeline label; do not renumber.
@@ -44,9 +60,22 @@ struct JaegerProviderConfig {
   JaegerStrategiesFile strategies;  // kFile: the parsed strategies file (absent: defaults)
   JaegerFileOptions file;           // kFile: default_sampling_probability (path already read)
   JaegerAdaptiveOptions adaptive;   // kAdaptive
-  // How often every SDK polls the provider (the first poll is at the run's first span).
-  // Default: 60s (the OTel Go remote sampler). Must be > 0.
+  // kAdaptive: the Jaeger deployment (role and sampling store, jaeger_adaptive.h). Default: what
+  // a single Jaeger v1.75.0 node with the memory store does (the leader: it never serves what
+  // it calculates).
+  JaegerAdaptiveDeployment deployment;
+  // The store's kind, for labels and checks: "memory", "badger" or "cassandra" (the stores
+  // v1.75.0 can hold adaptive sampling in; memory and badger grant every node the leader lock,
+  // so a follower needs cassandra). Default: "memory".
+  std::string store = "memory";
+  // How often every SDK polls the provider. Default: 60s (the OTel Go and Java remote
+  // samplers). Must be > 0.
   sim::Duration polling_interval = sim::Duration::Seconds(60);
+  // Every SDK already runs when the run starts and has the provider's start-up strategy; each
+  // then polls every polling_interval from its own start, so the SDKs' polls are spread over
+  // the interval (a phase per service from a hash of its name). true: all SDKs poll at the
+  // run's first span and together after that (tracesim before issue 11). Default: false.
+  bool lockstep_polls = false;
   // Where Finish-time strategies are written (strategies-file format, readable back with
   // `jaeger: {strategies: FILE}`); empty: not written. Default: "".
   std::string write_strategies;
@@ -70,6 +99,14 @@ struct DynamicStageConfig {
   sim::Status Validate() const;
 };
 
+// What is known before a run about a Jaeger provider deployed with these SDKs (for lint and
+// `tracesim validate`; the run's notes say the same with counts, LabAdaptive::Notes): an
+// adaptive provider whose SDKs write no sampler tags Jaeger v1.75.0 reads (it never adapts), a
+// leader (it never serves what it calculates), a memory store that never calculates. One
+// sentence each; empty for a file provider or none.
+std::vector<std::string> JaegerDeploymentWarnings(const JaegerProviderConfig& config,
+                                                  const SdkAssignment& sdks);
+
 // "SDK parentbased_jaeger_remote(file strategies.json, poll 60s)",
 // "SDK parentbased_jaeger_remote(adaptive 1/s per op, poll 60s)".
 std::string JaegerPipelineLabel(const JaegerProviderConfig& config);
@@ -83,10 +120,11 @@ class LabAdaptive {
   LabAdaptive(const LabAdaptive&) = delete;
   LabAdaptive& operator=(const LabAdaptive&) = delete;
 
-  // Strategy k's SDKs run parentbased_jaeger_remote fed by `config`'s provider: fills `head`
-  // (one sampler per service, nullptr for non-instrumented ones) with samplers this object
-  // polls. REQUIRES: k < 64; `head` outlives this object.
-  sim::Status AddJaeger(size_t k, const JaegerProviderConfig& config,
+  // Strategy k's SDKs run parentbased_jaeger_remote fed by `config`'s provider, each the remote
+  // sampler of its SDK in `sdks` (a Python service has none and runs parentbased_always_on):
+  // fills `head` (one sampler per service, nullptr for non-instrumented ones) with samplers
+  // this object polls. REQUIRES: k < 64; `head` outlives this object.
+  sim::Status AddJaeger(size_t k, const JaegerProviderConfig& config, const SdkAssignment& sdks,
                         std::vector<std::unique_ptr<Sampler>>* head);
   // Strategy k's last Collector stage is a dynamic sampler.
   sim::Status AddDynamic(size_t k, const DynamicStageConfig& config);
@@ -98,8 +136,9 @@ class LabAdaptive {
   void AfterRootStart(const sim::Span& span, uint64_t bits);
   // A span ended and was exported: sampled root spans reach the adaptive aggregator.
   void OnSpanEnd(const sim::Span& span);
-  // A span reached strategy k's dynamic stage.
-  void OnDynamicSpan(size_t k, const sim::TraceId& trace_id, uint64_t bytes);
+  // A span (with `events_and_links` span events and links) reached strategy k's dynamic stage.
+  void OnDynamicSpan(size_t k, const sim::TraceId& trace_id, uint64_t bytes,
+                     uint32_t events_and_links = 0);
 
   struct Kept {
     size_t strategy;
@@ -119,21 +158,29 @@ class LabAdaptive {
 
   // Runs the adaptive loops up to the end of the run.
   void Finish(int64_t end_unix_nano);
+  // What the run summary says about strategy k's Jaeger provider and dynamic stage: why adaptive
+  // sampling did not adapt (no root span Jaeger could read, the leader serving its start-up
+  // probabilities), which services run no Jaeger remote sampler, traces whose dynamic-sampler
+  // key was not counted (beyond max_keys). Empty when there is nothing to say.
+  std::vector<std::string> Notes(size_t k) const;
   // Writes every `write_strategies` file. Errors name the strategy and the file.
   sim::Status WriteOutputs(const std::vector<std::string>& strategy_names) const;
 
   // Introspection for tests: strategy k's provider and SDKs (nullptr when none).
   const JaegerAdaptiveSampling* adaptive(size_t k) const;
   const JaegerRemoteSampler* sdk(size_t k, uint32_t service) const;
+  // Polls of strategy k's SDKs, summed over services.
   int polls(size_t k) const;
 
  private:
   struct Jaeger;
   struct Dynamic;
   struct RootDecision {
-    JaegerSamplerType type = JaegerSamplerType::kUnrecognized;
+    JaegerSamplerType type = JaegerSamplerType::kUnrecognized;    // as the SDK decided
+    JaegerSamplerType tagged = JaegerSamplerType::kUnrecognized;  // as Jaeger reads the tags
     double param = 0;
   };
+  void Poll(Jaeger& j, size_t service, int64_t t);
 
   const sim::Model& model_;
   std::vector<std::unique_ptr<Jaeger>> jaeger_;    // by strategy; null when not Jaeger

@@ -196,6 +196,110 @@ TEST(LabAdaptiveConfigTest, JaegerAdaptiveRulesNameTheKey) {
               {"samplers[0].jaeger_adaptive: runs parentbased_jaeger_remote"});
 }
 
+// sdk: per strategy and service; the adaptive provider's deployment (role, store, polls).
+TEST(LabAdaptiveConfigTest, SdkAndDeploymentKeys) {
+  auto r = Parse(R"(
+- name: a
+  sdk: {default: java, services: {back: jaeger-client@2.30.0}}
+  jaeger_adaptive: {role: follower, store: cassandra, poll_phase: lockstep}
+- name: b
+  sdk: python
+  env: {OTEL_TRACES_SAMPLER: parentbased_jaeger_remote}
+- name: c
+  sdk: {services: {front: java}}
+  env: {OTEL_TRACES_SAMPLER: parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG: "0.5"}
+- name: d
+  jaeger: {config: jaeger-adaptive.yaml, role: ideal, store: badger}
+- {name: e, jaeger_adaptive: {}}
+)");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const StrategyConfig& a = (*r)[0];
+  EXPECT_EQ(a.sdk.default_sdk, TracingSdk::kJava);
+  EXPECT_EQ(a.sdk.For("back"), TracingSdk::kJaegerClient);
+  EXPECT_EQ(a.sdk.For("front"), TracingSdk::kJava);
+  EXPECT_EQ(a.jaeger.deployment.role, JaegerAdaptiveDeployment::Role::kFollower);
+  EXPECT_FALSE(a.jaeger.deployment.memory_store);
+  EXPECT_TRUE(a.jaeger.lockstep_polls);
+  const StrategyConfig& b = (*r)[1];
+  ASSERT_TRUE(b.has_head);
+  EXPECT_EQ(b.head.sampler.kind, HeadSamplerKind::kParentBasedAlwaysOn);
+  ASSERT_EQ(b.head.warnings.size(), 1u);
+  EXPECT_NE(b.head.warnings[0].find("Couldn't recognize sampler"), std::string::npos);
+  const StrategyConfig& c = (*r)[2];
+  EXPECT_EQ(c.head.sampler.algorithm, RatioAlgorithm::kGo);
+  ASSERT_EQ(c.head.services.count("front"), 1u);
+  EXPECT_EQ(c.head.services.at("front").algorithm, RatioAlgorithm::kJava);
+  EXPECT_DOUBLE_EQ(c.head.services.at("front").ratio, 0.5);
+  const StrategyConfig& d = (*r)[3];
+  EXPECT_EQ(d.jaeger.deployment.role, JaegerAdaptiveDeployment::Role::kIdeal);
+  EXPECT_EQ(d.jaeger.store, "badger");
+  const StrategyConfig& e = (*r)[4];  // the defaults: go SDKs, the leader, memory, staggered
+  EXPECT_EQ(e.sdk.default_sdk, TracingSdk::kGo);
+  EXPECT_EQ(e.jaeger.deployment.role, JaegerAdaptiveDeployment::Role::kLeader);
+  EXPECT_TRUE(e.jaeger.deployment.memory_store);
+  EXPECT_FALSE(e.jaeger.lockstep_polls);
+
+  sim::Model m;
+  sim::Service front;
+  front.name = m.strings.Intern("front");
+  m.services = {front};
+  SdkAssignment typo;
+  typo.services["fornt"] = TracingSdk::kJava;
+  EXPECT_NE(typo.ValidateFor(m).message().find("no instrumented service 'fornt' (did you mean "
+                                               "'front'?)"),
+            std::string::npos)
+      << typo.ValidateFor(m).message();
+}
+
+// What lint can say before a run: the defaults never adapt, for two reasons.
+TEST(LabAdaptiveConfigTest, DeploymentWarningsBeforeARun) {
+  JaegerProviderConfig c;
+  c.mode = JaegerProviderConfig::Mode::kAdaptive;
+  std::vector<std::string> w = JaegerDeploymentWarnings(c, SdkAssignment{});
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_NE(w[0].find("no sampler.type/sampler.param tags (go 1.46.0"), std::string::npos);
+  EXPECT_NE(w[1].find("is the leader"), std::string::npos);
+  SdkAssignment jc;
+  jc.services["legacy"] = TracingSdk::kJaegerClient;
+  c.deployment.role = JaegerAdaptiveDeployment::Role::kIdeal;
+  EXPECT_TRUE(JaegerDeploymentWarnings(c, jc).empty());
+  c.adaptive.aggregation_buckets = 1;  // 1 x 1m <= 2m
+  ASSERT_EQ(JaegerDeploymentWarnings(c, jc).size(), 1u);
+  c.mode = JaegerProviderConfig::Mode::kFile;
+  EXPECT_TRUE(JaegerDeploymentWarnings(c, SdkAssignment{}).empty());
+}
+
+TEST(LabAdaptiveConfigTest, SdkAndDeploymentRulesNameTheKey) {
+  ExpectError("- {name: x, sdk: ruby, jaeger_adaptive: {}}",
+              {"s.yaml:1:", "samplers[0].sdk: \"ruby\": not an SDK (valid: go, java"});
+  ExpectError("- {name: x, sdk: java@1.2.0, jaeger_adaptive: {}}",
+              {"samplers[0].sdk: \"java@1.2.0\": tracesim models java 1.60.1 only"});
+  ExpectError("- {name: x, sdk: {defualt: go}, jaeger_adaptive: {}}",
+              {"samplers[0].sdk.defualt: unknown key", "'default'"});
+  ExpectError("- {name: x, sdk: [go], jaeger_adaptive: {}}", {"samplers[0].sdk: must be an SDK"});
+  ExpectError("- {name: x, sdk: {services: {front: cobol}}, jaeger_adaptive: {}}",
+              {"samplers[0].sdk.services.front: \"cobol\": not an SDK"});
+  ExpectError("- {name: x, jaeger_adaptive: {role: boss}}", {"samplers[0].jaeger_adaptive.role"});
+  ExpectError("- {name: x, jaeger_adaptive: {store: mysql}}",
+              {"samplers[0].jaeger_adaptive.store"});
+  ExpectError("- {name: x, jaeger_adaptive: {role: follower}}",
+              {"samplers[0].jaeger_adaptive: role: follower needs store: cassandra"});
+  ExpectError("- {name: x, jaeger_adaptive: {poll_phase: random}}",
+              {"samplers[0].jaeger_adaptive.poll_phase"});
+  ExpectError("- {name: x, jaeger: {strategies: strategies.json, role: leader}}",
+              {"samplers[0].jaeger.role: only an adaptive provider has a role"});
+  ExpectError("- {name: x, jaeger: {strategies: strategies.json, store: memory}}",
+              {"samplers[0].jaeger.store: only an adaptive provider has a sampling store"});
+  ExpectError("- {name: x, sdk: java, env: {OTEL_TRACES_SAMPLER: always_on, algorithm: go}}",
+              {"samplers[0].env.algorithm: give either 'algorithm' or the strategy's 'sdk'"});
+  ExpectError("- {name: x, sdk: jaeger-client, env: {OTEL_TRACES_SAMPLER: always_on}}",
+              {"samplers[0].env: jaeger-client-go 2.30.0 reads JAEGER_SAMPLER_TYPE"});
+  ExpectError(
+      "- {name: x, sdk: {services: {front: java}}, env: {OTEL_TRACES_SAMPLER: traceidratio, "
+      "OTEL_TRACES_SAMPLER_ARG: abc}}",
+      {"samplers[0].env: service 'front': the Java SDK fails at start"});
+}
+
 TEST(LabAdaptiveConfigTest, DynamicRulesNameTheKey) {
   ExpectError("- {name: x, dynamic: {field_list: [a]}}",
               {"s.yaml:1:", "samplers[0].dynamic: missing required key 'sampler'"});

@@ -7,6 +7,7 @@
 #include "sampling/collector/collector_config.h"
 #include "sampling/head/otel_env.h"
 #include "sampling/jaeger/jaeger_strategies.h"
+#include "sampling/lab/sdk_config.h"
 #include "sim/suggest.h"
 
 namespace tracesim::sampling {
@@ -15,9 +16,18 @@ namespace {
 const config::Keys kKeys = {
     "name",      "description",     "head",          "env",
     "collector", "processors",      "tail_sampling", "probabilistic_sampler",
-    "jaeger",    "jaeger_adaptive", "dynamic"};
-const config::Keys kJaegerKeys = {"strategies", "config", "default_sampling_probability",
-                                  "polling_interval", "write_strategies"};
+    "jaeger",    "jaeger_adaptive", "dynamic",       "sdk"};
+// The lab's keys beside Jaeger's own: polls, and the deployment of an adaptive provider.
+const config::Keys kJaegerLabKeys = {"polling_interval", "write_strategies", "poll_phase", "role",
+                                     "store"};
+const config::Keys kJaegerKeys = {"strategies",
+                                  "config",
+                                  "default_sampling_probability",
+                                  "polling_interval",
+                                  "write_strategies",
+                                  "poll_phase",
+                                  "role",
+                                  "store"};
 // Refinery's DynamicSampler / EMADynamicSampler keys in snake_case (SampleRate -> sample_rate).
 const config::Keys kDynamicOnlyKeys = {"sample_rate", "clear_frequency"};
 const config::Keys kEmaOnlyKeys = {"goal_sample_rate", "adjustment_interval",
@@ -27,7 +37,6 @@ const config::Keys kDynamicKeys = {
     "sampler",     "field_list",      "use_trace_length", "max_keys",
     "sample_rate", "clear_frequency", "goal_sample_rate", "adjustment_interval",
     "weight",      "age_out_value",   "burst_multiple",   "burst_detection_delay"};
-const config::Keys kEnvKeys = {"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "algorithm"};
 
 // `key` of `m` as a node for messages: its value when written, else `m`'s own node.
 config::Node At(const config::Map& m, std::string_view key) {
@@ -93,7 +102,6 @@ class Parser {
   void ParseJaegerAdaptive(const config::Node& n, StrategyConfig* st);
   void ParseDynamic(const config::Node& n, StrategyConfig* st);
   void ParseDynamicValues(const config::Map& m, bool ema, DynamicStageConfig* d);
-  void ParseEnv(const config::Node& e, StrategyConfig* st);
   void ParseCollectorFile(const config::Node& c, const config::Node* pick, StrategyConfig* st);
 
   config::Diagnostics& diag_;
@@ -116,13 +124,17 @@ bool Parser::Parse(const config::Node& n, StrategyConfig* st) {
   if (m.Get("head") && m.Get("env")) {
     r_.Error(*m.Get("env"), "give either 'head' or 'env', not both");
   }
+  if (const config::Node* sdk = m.Get("sdk")) ParseSdkAssignment(*sdk, r_, &st->sdk);
   if (const config::Node* h = m.Get("head")) {
     if (std::optional<HeadSamplerConfig> cfg = ParseHeadSamplerConfig(*h, diag_)) {
       st->has_head = true;
       st->head = std::move(*cfg);
     }
   } else if (const config::Node* e = m.Get("env")) {
-    ParseEnv(*e, st);
+    if (std::optional<HeadSamplerConfig> cfg = ParseEnvForSdks(*e, st->sdk, r_)) {
+      st->has_head = true;
+      st->head = std::move(*cfg);
+    }
   }
   if (const config::Node* c = m.Get("collector")) {
     ParseCollectorFile(*c, m.Get("processors"), st);
@@ -184,6 +196,27 @@ void Parser::ParseJaegerCommon(const config::Map& m, JaegerProviderConfig* j) {
       j->write_strategies = Resolve(file, base_dir_);
     }
   }
+  if (const config::Node* p = m.Get("poll_phase")) {
+    if (std::optional<size_t> v = r_.Enum(*p, {"staggered", "lockstep"}))
+      j->lockstep_polls = *v == 1;
+  }
+  const bool adaptive = j->mode == JaegerProviderConfig::Mode::kAdaptive;
+  if (const config::Node* role = m.Get("role")) {
+    if (!adaptive) {
+      r_.Error(*role, "only an adaptive provider has a role");
+    } else if (std::optional<size_t> v = r_.Enum(*role, {"leader", "follower", "ideal"})) {
+      using Role = JaegerAdaptiveDeployment::Role;
+      j->deployment.role = *v == 0 ? Role::kLeader : *v == 1 ? Role::kFollower : Role::kIdeal;
+    }
+  }
+  if (const config::Node* store = m.Get("store")) {
+    if (!adaptive) {
+      r_.Error(*store, "only an adaptive provider has a sampling store");
+    } else if (std::optional<size_t> v = r_.Enum(*store, {"memory", "badger", "cassandra"})) {
+      j->store = *v == 0 ? "memory" : *v == 1 ? "badger" : "cassandra";
+      j->deployment.memory_store = *v == 0;
+    }
+  }
 }
 
 // jaeger: {strategies: FILE | config: FILE, default_sampling_probability, polling_interval,
@@ -211,7 +244,6 @@ void Parser::ParseJaeger(const config::Node& n, StrategyConfig* st) {
     return;
   }
   JaegerProviderConfig& j = st->jaeger;
-  ParseJaegerCommon(m, &j);
   if (file) {
     ParseJaegerStrategiesFile(m, *file, &j);
   } else if (const config::Node* d = m.Get("default_sampling_probability")) {
@@ -220,6 +252,7 @@ void Parser::ParseJaeger(const config::Node& n, StrategyConfig* st) {
   } else if (!ParseJaegerConfigFile(*config, &j)) {
     return;
   }
+  ParseJaegerCommon(m, &j);
   if (sim::Status v = j.Validate(); !v.ok()) r_.Error(n, v.message());
 }
 
@@ -279,11 +312,11 @@ void Parser::ParseJaegerAdaptive(const config::Node& n, StrategyConfig* st) {
   JaegerProviderConfig& j = st->jaeger;
   j.mode = JaegerProviderConfig::Mode::kAdaptive;
   if (n.node.IsNull()) return;
-  if (!ParseJaegerAdaptiveOptionsYaml(n, {"polling_interval", "write_strategies"}, diag_,
-                                      &j.adaptive)) {
+  if (!ParseJaegerAdaptiveOptionsYaml(n, kJaegerLabKeys, diag_, &j.adaptive)) {
     return;
   }
   ParseJaegerCommon(config::Map(diag_, n, nullptr), &j);
+  if (sim::Status v = j.Validate(); !v.ok()) r_.Error(n, v.message());
 }
 
 // dynamic: {sampler: dynamic | ema_dynamic, field_list, use_trace_length, ...}: the last stage.
@@ -383,35 +416,6 @@ void Parser::ParseDynamicValues(const config::Map& m, bool ema, DynamicStageConf
     duration("clear_frequency", &d->dynamic.clear_frequency);
     uint32("max_keys", &d->dynamic.max_keys);
   }
-}
-
-void Parser::ParseEnv(const config::Node& e, StrategyConfig* st) {
-  if (!e.node.IsMap()) {
-    r_.Error(e, "must be a mapping of OTEL_TRACES_SAMPLER and OTEL_TRACES_SAMPLER_ARG");
-    return;
-  }
-  std::optional<std::string> sampler, arg;
-  RatioAlgorithm algorithm = RatioAlgorithm::kGo;
-  const config::Map m = r_.ReadMap(e, &kEnvKeys);
-  for (const config::Map::Entry& kv : m.entries()) {
-    if (!kv.value.node.IsScalar()) {
-      r_.Error(kv.value, "must be a string");
-      continue;
-    }
-    const std::string v = kv.value.node.Scalar();
-    if (kv.key == "OTEL_TRACES_SAMPLER") sampler = v;
-    if (kv.key == "OTEL_TRACES_SAMPLER_ARG") arg = v;
-    if (kv.key == "algorithm" && !ParseRatioAlgorithm(v, &algorithm)) {
-      r_.Error(kv.value, "must be go, java or python, got '" + v + "'");
-    }
-  }
-  auto cfg = ParseOtelTracesSamplerEnv(sampler, arg, algorithm);
-  if (!cfg.ok()) {
-    diag_.Error(e.line, e.col, e.path, cfg.status().message(), "", cfg.status().code());
-    return;
-  }
-  st->has_head = true;
-  st->head = std::move(cfg).value();
 }
 
 void Parser::ParseCollectorFile(const config::Node& c, const config::Node* pick,

@@ -108,6 +108,8 @@ uint32_t DynamicSampler::SampleRateFor(std::string_view key, sim::Time now, uint
     it->second += count;
   } else if (options_.max_keys == 0 || current_.size() < options_.max_keys) {
     current_.emplace(std::string(key), static_cast<double>(count));
+  } else {
+    ++uncounted_;
   }
   if (!have_data_) return options_.sample_rate;
   auto s = saved_.find(key);
@@ -187,6 +189,8 @@ uint32_t EmaDynamicSampler::SampleRateFor(std::string_view key, sim::Time now, u
   } else if (options_.max_keys == 0 || current_.size() < options_.max_keys) {
     current_.emplace(std::string(key), static_cast<double>(count));
     burst_sum_ += count;
+  } else {
+    ++uncounted_;
   }
   const bool burst = burst_threshold_ > 0 && burst_sum_ >= burst_threshold_ &&
                      interval_count_ >= options_.burst_detection_delay;
@@ -228,16 +232,17 @@ std::string_view KindName(sim::SpanKind k) {
   return "unspecified";
 }
 
+// husky getSpanStatusCode: the OTLP code as an integer.
 std::string_view StatusName(sim::StatusCode c) {
   switch (c) {
     case sim::StatusCode::kOk:
-      return "OK";
+      return "1";
     case sim::StatusCode::kError:
-      return "ERROR";
+      return "2";
     case sim::StatusCode::kUnset:
       break;
   }
-  return "UNSET";
+  return "0";
 }
 
 std::string Render(const sim::Model& m, const sim::AttrValue& v) {
@@ -265,19 +270,32 @@ std::string Render(const sim::Model& m, const sim::AttrValue& v) {
   return "";
 }
 
-// The value of `field` on `span`; false when the span has none.
-bool FieldValue(const sim::Model& m, const sim::Span& span, std::string_view field,
-                std::string* out) {
-  if (field == "service.name") {
-    if (span.service >= m.services.size()) return false;
+// The resource attribute `key` of `span`'s resource (service.name is one).
+bool ResourceValue(const sim::Model& m, const sim::Span& span, std::string_view field,
+                   sim::StrId key, std::string* out) {
+  if (field == "service.name" && span.service < m.services.size()) {
     *out = std::string(m.strings.Get(m.services[span.service].name));
     return true;
   }
+  if (key == sim::kEmptyStr || span.resource >= m.resources.size()) return false;
+  for (const sim::Attr& a : m.resources[span.resource].attrs) {
+    if (a.key == key) {
+      *out = Render(m, a.value);
+      return true;
+    }
+  }
+  return false;
+}
+
+// The value of `field` on the husky event of `span`; false when it has none. Span attributes
+// override resource ones (husky copies the resource first).
+bool SpanFieldValue(const sim::Model& m, const sim::Span& span, std::string_view field,
+                    sim::StrId key, std::string* out) {
   if (field == "name") {
     *out = std::string(m.strings.Get(span.name));
     return true;
   }
-  if (field == "span.kind") {
+  if (field == "span.kind" || field == "type") {
     *out = std::string(KindName(span.kind));
     return true;
   }
@@ -285,36 +303,104 @@ bool FieldValue(const sim::Model& m, const sim::Span& span, std::string_view fie
     *out = std::string(StatusName(span.status));
     return true;
   }
-  const sim::StrId key = m.strings.Find(field);
-  if (key == sim::kEmptyStr) return false;
-  if (const sim::AttrValue* v = span.FindAttr(key)) {
-    *out = Render(m, *v);
+  if (field == "error") {
+    if (span.status != sim::StatusCode::kError) return false;
+    *out = "true";
     return true;
   }
-  if (span.resource < m.resources.size()) {
-    for (const sim::Attr& a : m.resources[span.resource].attrs) {
-      if (a.key == key) {
-        *out = Render(m, a.value);
+  if (key != sim::kEmptyStr) {
+    if (const sim::AttrValue* v = span.FindAttr(key)) {
+      *out = Render(m, *v);
+      return true;
+    }
+  }
+  return ResourceValue(m, span, field, key, out);
+}
+
+// The same on the husky event of one of `span`'s span events (`event`) or links (nullptr).
+bool EventFieldValue(const sim::Model& m, const sim::Span& span, const sim::SpanEvent* event,
+                     std::string_view field, sim::StrId key, std::string* out) {
+  if (field == "parent_name") {
+    *out = std::string(m.strings.Get(span.name));
+    return true;
+  }
+  if (field == "meta.annotation_type") {
+    *out = event != nullptr ? "span_event" : "link";
+    return true;
+  }
+  if (field == "error") {
+    if (span.status != sim::StatusCode::kError) return false;
+    *out = "true";
+    return true;
+  }
+  if (event != nullptr && field == "name") {
+    *out = std::string(m.strings.Get(event->name));
+    return true;
+  }
+  if (event != nullptr && key != sim::kEmptyStr) {
+    for (uint8_t i = 0; i < event->attr_count; ++i) {
+      if (event->attrs[i].key == key) {
+        *out = Render(m, event->attrs[i].value);
         return true;
       }
     }
   }
-  return false;
+  return ResourceValue(m, span, field, key, out);
 }
+
+constexpr size_t kMaxKeyLength = 100;  // trace_key.go maxKeyLength
 
 }  // namespace
 
 DynamicKeyBuilder::DynamicKeyBuilder(std::vector<std::string> fields, bool use_trace_length)
     : use_trace_length_(use_trace_length) {
+  std::sort(fields.begin(), fields.end());
   for (std::string& f : fields) {
-    const bool root = f.rfind("root.", 0) == 0;
-    root_only_.push_back(root);
-    fields_.push_back(root ? f.substr(5) : std::move(f));
+    if (f.rfind("root.", 0) == 0) {
+      root_fields_.push_back(f.substr(5));
+    } else {
+      fields_.push_back(std::move(f));
+    }
   }
 }
 
 std::string DynamicKeyBuilder::Build(const sim::TraceView& trace) const {
-  std::string key;
+  const sim::Model& m = *trace.model;
+  std::vector<std::set<std::string>> values(fields_.size());
+  size_t unique = 0;
+  std::string v;
+  // distinctValue.AddAsString: a new value counts; the 100th is not kept. A present field with
+  // 100 counted stops the scan (the `break outer`).
+  auto add = [&](size_t i) {
+    if (unique >= kMaxKeyLength) return false;
+    if (values[i].count(v) == 0) {
+      ++unique;
+      if (unique < kMaxKeyLength) values[i].insert(v);
+    }
+    return true;
+  };
+  bool stop = false;
+  for (size_t i = 0; i < fields_.size() && !stop; ++i) {
+    const sim::StrId key = m.strings.Find(fields_[i]);
+    for (const sim::Span& s : trace.spans) {
+      // husky's order: the span's events, its links, then the span.
+      for (uint32_t e = 0; e < s.event_count && !stop; ++e) {
+        const sim::SpanEvent& ev = trace.events[s.first_event + e];
+        if (EventFieldValue(m, s, &ev, fields_[i], key, &v)) stop = !add(i);
+      }
+      for (uint32_t l = 0; l < s.link_count && !stop; ++l) {
+        if (EventFieldValue(m, s, nullptr, fields_[i], key, &v)) stop = !add(i);
+      }
+      if (!stop && SpanFieldValue(m, s, fields_[i], key, &v)) stop = !add(i);
+      if (stop) break;
+    }
+  }
+  std::string out;
+  for (const std::set<std::string>& vs : values) {
+    if (vs.empty()) continue;
+    for (const std::string& x : vs) out += x + "\xE2\x80\xA2";  // "•"
+    out += ",";
+  }
   const sim::Span* root = nullptr;
   for (const sim::Span& s : trace.spans) {
     if (s.parent_span_id == 0) {
@@ -322,29 +408,17 @@ std::string DynamicKeyBuilder::Build(const sim::TraceView& trace) const {
       break;
     }
   }
-  for (size_t i = 0; i < fields_.size(); ++i) {
-    if (i > 0) key += "\xE2\x80\xA2";  // "•"
-    std::set<std::string> values;
-    std::string v;
-    if (root_only_[i]) {
-      if (root != nullptr && FieldValue(*trace.model, *root, fields_[i], &v)) values.insert(v);
-    } else {
-      for (const sim::Span& s : trace.spans) {
-        if (FieldValue(*trace.model, s, fields_[i], &v)) values.insert(v);
-      }
-    }
-    bool first = true;
-    for (const std::string& x : values) {
-      if (!first) key += ",";
-      key += x;
-      first = false;
+  if (root != nullptr) {
+    for (const std::string& f : root_fields_) {
+      if (SpanFieldValue(m, *root, f, m.strings.Find(f), &v)) out += v + ",";
     }
   }
   if (use_trace_length_) {
-    key += "\xE2\x80\xA2";
-    key += std::to_string(trace.spans.size());
+    uint32_t n = 0;
+    for (const sim::Span& s : trace.spans) n += RefineryEventCount(1, s.event_count, s.link_count);
+    out += std::to_string(n);
   }
-  return key;
+  return out;
 }
 
 }  // namespace tracesim::sampling

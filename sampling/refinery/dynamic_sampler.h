@@ -71,11 +71,14 @@ class DynamicSampler {
 
   const std::map<std::string, uint32_t, std::less<>>& saved_rates() const { return saved_; }
   const DynamicSamplerOptions& options() const { return options_; }
+  // Calls whose key was not counted: new in a window that already held max_keys keys.
+  uint64_t uncounted() const { return uncounted_; }
 
  private:
   void UpdateMaps();
 
   DynamicSamplerOptions options_;
+  uint64_t uncounted_ = 0;
   sim::Time next_clear_;
   std::map<std::string, double, std::less<>> current_;
   std::map<std::string, uint32_t, std::less<>> saved_;
@@ -119,11 +122,14 @@ class EmaDynamicSampler {
   const std::map<std::string, uint32_t, std::less<>>& saved_rates() const { return saved_; }
   uint32_t bursts() const { return bursts_; }
   uint32_t intervals() const { return interval_count_; }
+  // Calls whose key was not counted: new in an interval that already held max_keys keys.
+  uint64_t uncounted() const { return uncounted_; }
 
  private:
   void UpdateMaps();
 
   EmaDynamicSamplerOptions options_;
+  uint64_t uncounted_ = 0;
   sim::Time next_update_;
   std::map<std::string, double, std::less<>> current_;
   std::map<std::string, double, std::less<>> ema_;
@@ -135,20 +141,35 @@ class EmaDynamicSampler {
   bool have_data_ = false;
 };
 
-// Builds Refinery-style keys from a finished trace. Each field is an attribute key, or one of
-// the span fields "service.name", "name", "span.kind", "status_code"; a "root." prefix reads the
-// root span only. A field's distinct values over the trace's spans are sorted and joined with
-// ","; fields are joined with "•"; use_trace_length appends "•" + the span count.
+// Builds keys from a finished trace as Refinery v3.2.2 does (sample/trace_key.go) from the events
+// husky v0.43.1 makes of OTLP (otlp/traces.go): every span, and every span event and link as an
+// event of its own. Fields as husky names them: a span has "name", "span.kind" and "type"
+// ("server", ..., "unspecified"), "status_code" (0, 1, 2), "error" (true, ERROR spans only),
+// its resource's attributes (service.name, ...) and its attributes; a span event has "name"
+// (the event's), "parent_name", "meta.annotation_type" ("span_event"), the resource's and its
+// own attributes and the span's "error"; a link "parent_name", "meta.annotation_type"
+// ("link"), the resource's attributes and "error".
+// The field list is sorted; "root." fields read the root span only. Key: for each other field
+// with values, its distinct values sorted, each followed by "•", then ","; then each root field
+// the root has, as "value,"; use_trace_length appends the event count (spans + events + links).
+// At most 100 distinct values are looked at (Refinery's maxKeyLength: the 100th is counted, not
+// written, and the scan stops).
 class DynamicKeyBuilder {
  public:
   DynamicKeyBuilder(std::vector<std::string> fields, bool use_trace_length = false);
   std::string Build(const sim::TraceView& trace) const;
 
  private:
-  std::vector<std::string> fields_;
-  std::vector<bool> root_only_;
+  std::vector<std::string> fields_;       // sorted, without the root. ones
+  std::vector<std::string> root_fields_;  // sorted, "root." removed
   bool use_trace_length_;
 };
+
+// The count Refinery passes to the dynamic sampler for a trace: its events (spans, span events
+// and links; types.Trace.DescendantCount).
+inline uint32_t RefineryEventCount(uint32_t spans, uint32_t events, uint32_t links) {
+  return spans + events + links;
+}
 
 }  // namespace tracesim::sampling
 

@@ -199,39 +199,132 @@ TEST(DynamicSamplerTest, OptionsValidate) {
   EXPECT_FALSE(e.Validate().ok());
 }
 
-TEST(DynamicKeyBuilderTest, RefineryStyleKeys) {
+// A trace of spans with the given attributes (string, int, double or bool values); the span
+// marked root has no parent.
+struct KeyCase {
   sim::Model m;
-  sim::Service api, pay;
-  api.name = m.strings.Intern("api");
-  pay.name = m.strings.Intern("payment");
-  m.services = {api, pay};
-  const sim::StrId code = m.strings.Intern("http.response.status_code");
-  std::vector<sim::Span> spans(3);
-  spans[0].span_id = 1;
-  spans[0].service = 0;
-  spans[0].name = m.strings.Intern("POST /checkout");
-  spans[0].AddAttr(code, sim::AttrValue::Int(500));
-  spans[1].span_id = 2;
-  spans[1].parent_span_id = 1;
-  spans[1].service = 1;
-  spans[1].name = m.strings.Intern("charge");
-  spans[1].AddAttr(code, sim::AttrValue::Int(200));
-  spans[2].span_id = 3;
-  spans[2].parent_span_id = 1;
-  spans[2].service = 1;
-  spans[2].name = m.strings.Intern("charge");
-  sim::TraceView view;
-  view.model = &m;
-  view.spans = spans;
-  DynamicKeyBuilder b({"service.name", "http.response.status_code", "root.name"});
-  EXPECT_EQ(b.Build(view),
-            "api,payment\xE2\x80\xA2"
-            "200,500\xE2\x80\xA2"
-            "POST /checkout");
-  DynamicKeyBuilder len({"root.http.response.status_code", "missing.attr"}, true);
-  EXPECT_EQ(len.Build(view),
-            "500\xE2\x80\xA2\xE2\x80\xA2"
-            "3");
+  std::vector<sim::Span> spans;
+  std::vector<sim::SpanEvent> events;
+  sim::TraceView View() {
+    sim::TraceView v;
+    v.model = &m;
+    v.spans = spans;
+    v.events = events;
+    return v;
+  }
+  sim::Span& Add(bool root = false) {
+    sim::Span s;
+    s.span_id = spans.size() + 2;
+    s.parent_span_id = root ? 0 : 1;
+    s.service = 0;
+    spans.push_back(s);
+    return spans.back();
+  }
+  void Str(sim::Span& s, const char* k, const char* v) {
+    s.AddAttr(m.strings.Intern(k), sim::AttrValue::String(m.strings.Intern(v)));
+  }
+  void Int(sim::Span& s, const char* k, int64_t v) {
+    s.AddAttr(m.strings.Intern(k), sim::AttrValue::Int(v));
+  }
+};
+
+const char* const kDot = "\xE2\x80\xA2";  // "•"
+
+std::string Dots(std::string s) {  // "•" written as "*" in the expectations below
+  std::string out;
+  for (char c : s) out += c == '*' ? std::string(kDot) : std::string(1, c);
+  return out;
+}
+
+// Refinery v3.2.2 sample/trace_key_test.go TestKeyGeneration, case by case (the real code's
+// own expectations): fields sorted, each value followed by "•", each field by ",", root fields as
+// "value,", the trace length last.
+TEST(DynamicKeyBuilderTest, RefineryTraceKeyTestVectors) {
+  const std::vector<std::string> four = {"http.status_code", "request.path", "app.team.id",
+                                         "important_field"};
+  {  // all fields in single span
+    KeyCase c;
+    sim::Span& s = c.Add();
+    c.Int(s, "http.status_code", 200);
+    c.Str(s, "request.path", "/{slug}/home");
+    s.AddAttr(c.m.strings.Intern("app.team.id"), sim::AttrValue::Double(2));
+    s.AddAttr(c.m.strings.Intern("important_field"), sim::AttrValue::Bool(true));
+    EXPECT_EQ(DynamicKeyBuilder(four, true).Build(c.View()), Dots("2*,200*,true*,/{slug}/home*,1"));
+  }
+  {  // fields spread across spans
+    KeyCase c;
+    c.Int(c.Add(), "http.status_code", 200);
+    c.Str(c.Add(), "request.path", "/{slug}/home");
+    c.Add().AddAttr(c.m.strings.Intern("app.team.id"), sim::AttrValue::Double(2));
+    c.Add().AddAttr(c.m.strings.Intern("important_field"), sim::AttrValue::Bool(true));
+    EXPECT_EQ(DynamicKeyBuilder(four, true).Build(c.View()), Dots("2*,200*,true*,/{slug}/home*,4"));
+  }
+  {  // multiple identical field values across spans
+    KeyCase c;
+    for (int code : {200, 200, 404, 404}) c.Int(c.Add(), "http.status_code", code);
+    EXPECT_EQ(DynamicKeyBuilder({"http.status_code"}, true).Build(c.View()), Dots("200*404*,4"));
+  }
+  {  // root prefixed fields
+    KeyCase c;
+    c.Int(c.Add(), "http.status_code", 404);
+    sim::Span& s = c.Add();
+    c.Int(s, "http.status_code", 200);
+    c.Str(s, "service_name", "another");
+    c.Str(c.Add(/*root=*/true), "service_name", "test");
+    EXPECT_EQ(
+        DynamicKeyBuilder({"http.status_code", "root.service_name", "root.another_field"}, true)
+            .Build(c.View()),
+        Dots("200*404*,test,3"));
+  }
+  {  // no value for key fields found
+    KeyCase c;
+    c.Int(c.Add(), "app.team.id", 2);
+    c.Add(/*root=*/true).AddAttr(c.m.strings.Intern("important_field"), sim::AttrValue::Bool(true));
+    EXPECT_EQ(DynamicKeyBuilder({"http.status_code", "request.path"}, true).Build(c.View()), "2");
+  }
+}
+
+// TestKeyLimits: 160 spans with distinct values: 100 values are counted (99 written, the 100th
+// only counted), then the scan stops; fieldB is never reached.
+TEST(DynamicKeyBuilderTest, RefineryStopsAtOneHundredDistinctValues) {
+  KeyCase c;
+  for (int i = 0; i < 160; ++i) {
+    sim::Span& s = c.Add();
+    c.Str(s, "fieldA", ("value" + std::to_string(i)).c_str());
+    c.Int(s, "fieldB", i);
+  }
+  const std::string key = DynamicKeyBuilder({"fieldA", "fieldB"}, true).Build(c.View());
+  size_t dots = 0;
+  for (size_t p = key.find(kDot); p != std::string::npos; p = key.find(kDot, p + 1)) ++dots;
+  EXPECT_EQ(dots, 99u);  // + the trace length: Refinery's n == maxKeyLength
+  EXPECT_EQ(key.substr(key.size() - 4), ",160");
+  EXPECT_EQ(key.find("value99" + std::string(kDot)), std::string::npos);  // sorted: "value98"
+}
+
+// husky's span fields and the span events of a trace: status_code is the OTLP integer, events
+// add their names under "name" and count in the trace length (Refinery's DescendantCount).
+TEST(DynamicKeyBuilderTest, HuskyFieldsAndSpanEvents) {
+  KeyCase c;
+  sim::Service api;
+  api.name = c.m.strings.Intern("api");
+  c.m.services = {api};
+  sim::Span& root = c.Add(/*root=*/true);
+  root.name = c.m.strings.Intern("POST /checkout");
+  root.kind = sim::SpanKind::kServer;
+  root.status = sim::StatusCode::kError;
+  sim::SpanEvent ev;
+  ev.name = c.m.strings.Intern("exception");
+  c.events.push_back(ev);
+  root.first_event = 0;
+  root.event_count = 1;
+  sim::Span& child = c.Add();
+  child.name = c.m.strings.Intern("charge");
+  child.kind = sim::SpanKind::kClient;
+  EXPECT_EQ(
+      DynamicKeyBuilder({"service.name", "status_code", "name", "root.span.kind", "error"}, true)
+          .Build(c.View()),
+      Dots("true*,POST /checkout*charge*exception*,api*,0*2*,server,3"));
+  EXPECT_EQ(RefineryEventCount(2, 1, 0), 3u);
 }
 
 }  // namespace
