@@ -11,10 +11,12 @@
 #include <cstdio>
 #include <fstream>
 
+#include "app/find_max.h"
 #include "app/load.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "config/grammar.h"
+#include "loadgen/series_writer.h"
 #include "loadgen/threshold.h"
 #include "reports/html_report.h"
 #include "scenarios/scenario.h"
@@ -90,8 +92,9 @@ struct LoadFlags {
               retry_initial = "1s", retry_max = "5s", retry_attempts = "5", retry_elapsed = "60s",
               grace = "5s";
   std::string summary_json, metrics_addr, ca_file, client_cert, client_key, report_html;
-  std::vector<std::string> headers, thresholds, target_metrics;
+  std::vector<std::string> headers, thresholds, target_metrics, outs;
   std::string target_pid;
+  std::string step_duration = "10s", max_steps = "8", step_factor = "2", precision = "0.1";
 };
 
 // The flag table (help text included).
@@ -137,12 +140,22 @@ void AddLoadFlags(po::options_description* desc, LoadFlags* f) {
        "write a self-contained HTML report (per-second charts, errors) to FILE")  //
       ("threshold", po::value(&f->thresholds),
        "pass/fail rule METRIC OP NUMBER, e.g. 'accepted_ratio>=0.999' (repeatable)")  //
-      (
-          "target-metrics", po::value(&f->target_metrics),
-          "scrape the collector's Prometheus URL each second (repeatable; "
-          "http://HOST:PORT/metrics)")  //
+      ("target-metrics", po::value(&f->target_metrics),
+       "scrape the collector's Prometheus URL each second (repeatable; "
+       "http://HOST:PORT/metrics)")  //
       ("target-pid", po::value(&f->target_pid),
        "read the collector's CPU and RSS from /proc/PID")  //
+      ("out", po::value(&f->outs),
+       "write the per-second series: csv=FILE or json=FILE (JSON Lines; '-' = stdout; "
+       "repeatable)")  //
+      ("find-max",
+       "capacity search: raise --rate step by step, then bisect, until a criterion (the "
+       "--threshold list, else the defaults in doc/load.md) breaks")                           //
+      ("step-duration", po::value(&f->step_duration), "--find-max: each step's length (10s)")  //
+      ("max-steps", po::value(&f->max_steps), "--find-max: steps in all (8)")                  //
+      ("step-factor", po::value(&f->step_factor), "--find-max: growth per step (2)")           //
+      ("precision", po::value(&f->precision),
+       "--find-max: stop bisecting within this fraction (0.1)")  //
       ("metrics-addr", po::value(&f->metrics_addr),
        "serve the generator's /metrics on HOST:PORT (:PORT = loopback)")  //
       ("no-progress", "never show the per-second progress line");
@@ -286,6 +299,7 @@ int RenderLoad(const app::LoadOutcome& outcome, const std::string& summary_json,
       code = kExitFailed;
     }
   }
+  if (code == kExitOk && outcome.report.interrupted) code = kExitInterrupted;
   if (outcome.thresholds.empty()) return code;
   text << "  thresholds:\n";
   for (const loadgen::ThresholdOutcome& o : outcome.thresholds) {
@@ -299,6 +313,117 @@ int RenderLoad(const app::LoadOutcome& outcome, const std::string& summary_json,
     }
   }
   return code == kExitOk && !outcome.thresholds_passed() ? kExitThresholds : code;
+}
+
+// The --out writers, opened before the run (a bad spec or an unwritable file costs no run).
+struct Series {
+  std::vector<std::unique_ptr<loadgen::SeriesWriter>> writers;
+  double mean_spans = 0;
+
+  sim::Status Open(const std::vector<std::string>& specs, bool with_target) {
+    for (const std::string& spec : specs) {
+      auto w = loadgen::SeriesWriter::Open(spec, with_target);
+      if (!w.ok()) return w.status();
+      writers.push_back(std::move(w).value());
+    }
+    return sim::Status::Ok();
+  }
+  void Write(const loadgen::SecondStats& s) {
+    for (auto& w : writers) w->Write(s, mean_spans);
+  }
+  void SetStep(uint32_t step) {
+    for (auto& w : writers) w->set_step(step);
+  }
+  // Closes every file; the first that failed, named, in `err`.
+  bool Close(std::ostream& err) {
+    bool ok = true;
+    for (auto& w : writers) {
+      if (!w->Close()) {
+        err << "tracesim load: --out: cannot write '" << w->path() << "'\n";
+        ok = false;
+      }
+    }
+    return ok;
+  }
+};
+
+// --find-max's knobs from their text; the base options become every step's.
+std::string ToFindMaxOptions(const LoadFlags& f, app::LoadOptions base, app::FindMaxOptions* o) {
+  auto d = sim::ParseDuration(f.step_duration);
+  if (!d.ok() || d->nanos() <= 0)
+    return "--step-duration must be a duration > 0, got '" + f.step_duration + "'";
+  o->step_duration = *d;
+  if (!ParseU32(f.max_steps, &o->max_steps))
+    return "--max-steps must be an integer in [1, 100], got '" + f.max_steps + "'";
+  auto number = [](const std::string& text, double* v) {
+    try {
+      size_t used = 0;
+      *v = std::stod(text, &used);
+      return used == text.size();
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  if (!number(f.step_factor, &o->factor))
+    return "--step-factor must be a number in (1, 100], got '" + f.step_factor + "'";
+  if (!number(f.precision, &o->precision))
+    return "--precision must be a number in (0, 1], got '" + f.precision + "'";
+  o->criteria = std::move(base.thresholds);
+  base.thresholds.clear();
+  o->load = std::move(base);
+  return "";
+}
+
+// `tracesim load --find-max`: the steps, the evidence table, the JSON; exit 0 when a rate was
+// sustained, 99 when no step passed, 130 when interrupted.
+int FindMaxCommand(const scenarios::Scenario& scenario, const app::FindMaxOptions& options,
+                   const LoadFlags& f, Series* series, std::ostream& out, std::ostream& err) {
+  std::ostream& text = IsStdout(f.summary_json) ? err : out;
+  app::FindMaxCallbacks cb;
+  cb.on_second = [series](const loadgen::SecondStats& s) { series->Write(s); };
+  cb.on_start = [series](const app::LoadStart& s) { series->mean_spans = s.mean_spans_per_trace; };
+  cb.on_step = [&](const app::FindMaxStep& s) {
+    series->SetStep(s.index);
+    text << "step " << s.index << " (" << s.phase << "): " << s.rate << " "
+         << (loadgen::ParseRate(options.load.rates.rate)->spans ? "spans/s" : "traces/s") << " for "
+         << f.step_duration << "\n";
+    text.flush();
+  };
+  cb.on_step_done = [&](const app::FindMaxStep& s) {
+    text << "  " << (s.passed ? "pass" : "FAIL") << ": achieved "
+         << s.report.Metrics()["achieved_rate"] << ", accepted " << s.report.accepted << "/"
+         << s.report.generated << ", p99 " << s.report.export_p99_ms << " ms\n";
+    text.flush();
+  };
+  sim::Result<app::FindMaxResult> result = sim::Status::Internal("not run");
+  {
+    SignalScope signals;
+    app::FindMaxOptions o = options;
+    o.load.stop = &g_load_stop;
+    text << VersionString() << " load --find-max: scenario " << scenario.name << ", criteria:";
+    for (const auto& c : o.criteria.empty() ? app::DefaultCriteria(o.load.target) : o.criteria)
+      text << " " << c.text;
+    text << "\n";
+    result = app::FindMax(scenario, o, cb);
+  }
+  if (!series->Close(err)) return kExitFailed;
+  if (!result.ok()) {
+    err << "tracesim load: " << result.status().message() << "\n";
+    return result.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage : kExitFailed;
+  }
+  text << result->ToTable();
+  if (IsStdout(f.summary_json)) {
+    out << result->ToJson();
+  } else if (!f.summary_json.empty()) {
+    std::ofstream file(f.summary_json);
+    file << result->ToJson();
+    if (!file) {
+      err << "tracesim load: --summary-json: cannot write '" << f.summary_json << "'\n";
+      return kExitFailed;
+    }
+  }
+  if (result->interrupted) return kExitInterrupted;
+  return result->found() ? kExitOk : kExitThresholds;
 }
 
 }  // namespace
@@ -325,6 +450,18 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   if (std::string bad = ToLoadOptions(vm, f, &options); !bad.empty()) return usage(bad);
   auto scenario = scenarios::LoadScenario(vm["scenario"].as<std::string>());
   if (!scenario.ok()) return usage(scenario.status().message());
+  Series series;
+  if (sim::Status st = series.Open(f.outs, options.target.enabled()); !st.ok()) {
+    if (st.code() == sim::Status::Code::kInvalidArgument) return usage(st.message());
+    err << "tracesim load: " << st.message() << "\n";
+    return kExitFailed;
+  }
+  if (vm.count("find-max")) {
+    app::FindMaxOptions fm;
+    if (std::string bad = ToFindMaxOptions(f, options, &fm); !bad.empty()) return usage(bad);
+    if (sim::Status st = fm.Validate(); !st.ok()) return usage(st.message());
+    return FindMaxCommand(*scenario, fm, f, &series, out, err);
+  }
 
   const bool progress = !vm.count("no-progress") && ::isatty(STDERR_FILENO) == 1;
   std::ostream& text = IsStdout(f.summary_json) ? err : out;
@@ -335,8 +472,12 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
          << s.protocol << " " << s.endpoint << ", seed " << s.seed << "\n";
     out.flush();
     mean_spans = s.mean_spans_per_trace;
+    series.mean_spans = mean_spans;
   };
-  if (progress) callbacks.on_second = [&](const auto& s) { PrintSecond(s, mean_spans); };
+  callbacks.on_second = [&](const loadgen::SecondStats& s) {
+    if (progress) PrintSecond(s, mean_spans);
+    series.Write(s);
+  };
   sim::Result<app::LoadOutcome> outcome = sim::Status::Internal("not run");
   {
     SignalScope signals;
@@ -344,6 +485,7 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     outcome = app::RunLoad(*scenario, options, callbacks);
   }
   if (progress) std::fprintf(stderr, "\n");
+  if (!series.Close(err)) return kExitFailed;
   if (!outcome.ok()) {
     err << "tracesim load: " << outcome.status().message() << "\n";
     return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage

@@ -123,6 +123,40 @@ TEST(LoadCommandTest, HelpListsThresholdMetrics) {
   EXPECT_NE(r.out.find("export_p99_ms"), std::string::npos);
 }
 
+TEST(LoadCommandTest, OutWritesThePerSecondSeriesAsCsvAndJsonLines) {
+  auto srv = loadgen::testing::StartGrpcServer({});
+  fs::path dir = fs::temp_directory_path() / "tracesim_load_cli_test";
+  fs::create_directories(dir);
+  fs::path json = dir / "series-summary.json", csv = dir / "series.csv",
+           lines = dir / "series.jsonl";
+  Ran r = Load({TinyScenarioFile().string(), "--endpoint", srv->endpoint(), "--rate", "200",
+                "--traces", "100", "--summary-json", json.string(), "--no-progress", "--out",
+                "csv=" + csv.string(), "--out", "json=" + lines.string()});
+  ASSERT_EQ(r.code, kExitOk) << r.out << r.err;
+  std::ifstream sf(json);
+  auto summary = nlohmann::json::parse(sf);
+  const size_t seconds = summary["seconds"].size();
+  ASSERT_GT(seconds, 0u);
+  std::ifstream cf(csv), jf(lines);
+  std::vector<std::string> csv_lines, json_lines;
+  for (std::string l; std::getline(cf, l);) csv_lines.push_back(l);
+  for (std::string l; std::getline(jf, l);) json_lines.push_back(l);
+  ASSERT_EQ(csv_lines.size(), seconds + 1);  // the header
+  EXPECT_EQ(csv_lines[0].rfind("step,second,target_spans_per_s,generated_spans,accepted,", 0), 0u);
+  ASSERT_EQ(json_lines.size(), seconds);
+  uint64_t accepted = 0;
+  for (size_t k = 0; k < seconds; ++k) {
+    auto line = nlohmann::json::parse(json_lines[k]);
+    EXPECT_EQ(line["second"], summary["seconds"][k]["second"]);
+    EXPECT_EQ(line["generated_spans"], summary["seconds"][k]["generated_spans"]);
+    accepted += line["accepted"].get<uint64_t>();
+  }
+  EXPECT_EQ(accepted, srv->accepted_spans());  // every accepted span is in some second
+  Ran bad = Load({TinyScenarioFile().string(), "--out", "xml=x", "--traces", "1"});
+  EXPECT_EQ(bad.code, kExitUsage);
+  EXPECT_NE(bad.err.find("--out must be csv=FILE or json=FILE, got 'xml=x'"), std::string::npos);
+}
+
 TEST(LoadCommandTest, EndToEndGrpcWithSummaryAndThresholds) {
   auto srv = loadgen::testing::StartGrpcServer({});
   fs::path json = fs::temp_directory_path() / "tracesim_load_cli_test" / "summary.json";
@@ -175,7 +209,8 @@ TEST(LoadCommandTest, SigintStopsCleanly) {
   Ran r = fut.get();
   sigaction(SIGINT, &old, nullptr);
   EXPECT_LT(tries, 30);
-  EXPECT_EQ(r.code, kExitOk) << r.err;
+  // Its own exit code: a CI tells an interrupted run from a complete one; the summary is written.
+  EXPECT_EQ(r.code, kExitInterrupted) << r.err;
   EXPECT_NE(r.out.find("interrupted"), std::string::npos) << r.out;
   std::ifstream f(json);
   auto j = nlohmann::json::parse(f, nullptr, false);

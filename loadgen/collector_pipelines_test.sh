@@ -250,6 +250,32 @@ got=""
 for _ in $(seq 50); do got="$(file_spans)"; [ "$got" = "$total" ] && break; sleep 0.1; done
 [ "$got" = "$total" ] || fail "the file holds $got spans, tracesim accepted $total"
 echo "  ok file holds $got spans"
+
+# ---- capacity search (--find-max) into the same Collector ----
+# A stated criterion that breaks between 4,000 and 6,000 spans/s (achieved_rate<5000; uniform
+# arrivals hold each step's rate to a few percent) makes the steps known: 2000 and 4000 pass
+# (grow), 8000 fails, the bisection tries 6000 (fails) and stops within --precision 0.5.
+scrape || true
+before="$(metric otelcol_receiver_accepted_spans)"
+load capacity grpc --find-max --rate 2000spans --step-duration 2s --max-steps 4 --precision 0.5 \
+  --threshold 'achieved_rate<5000' --threshold 'accepted_ratio>=0.999' \
+  --threshold 'collector_refused_ratio<0.001' --target-metrics "127.0.0.1:$metrics_port"
+python3 - "$work/capacity.json" <<'PY' || fail "capacity search: unexpected steps"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = [(s["rate"], s["phase"], s["passed"]) for s in d["steps"]]
+want = [(2000, "grow", True), (4000, "grow", True), (8000, "grow", False), (6000, "bisect", False)]
+assert got == want, got
+assert d["max_rate"] == 4000 and d["lowest_failing_rate"] == 6000, d
+for s in d["steps"]:  # every step's books, and its own scrape of the Collector, agree
+    sp = s["summary"]["spans"]
+    assert sp["identity_holds"] and sp["in_flight"] == 0, s
+    assert s["summary"]["target"]["spans"]["accepted"] == sp["accepted"], s
+print("  ok capacity steps", got, "max", d["max_rate"])
+PY
+cat "$work/load-capacity.log" | tail -n 7
+steps_accepted="$(python3 -c 'import json,sys; print(sum(s["summary"]["spans"]["accepted"] for s in json.load(open(sys.argv[1]))["steps"]))' "$work/capacity.json")"
+expect "capacity search accepted" "$((before + steps_accepted))" otelcol_receiver_accepted_spans
 stop_collector
 
 # ---- sampled: memory_limiter -> tail_sampling -> batch -> file ----
@@ -324,6 +350,11 @@ for proto in grpc http/protobuf; do
 done
 expect "memory_limiter refused" "$sum_refused" otelcol_processor_memory_limiter_refused_spans
 expect "memory_limiter accepted" "$sum_accepted" otelcol_processor_memory_limiter_accepted_spans
+# A capacity search where nothing is sustained: one step, and exit 99.
+want_rc=99 load capacity-none grpc --find-max --rate 500spans --step-duration 1s --max-steps 1 \
+  --retry-initial 20ms --retry-max 50ms --retry-attempts 2
+grep -q "no step passed" "$work/load-capacity-none.log" || fail "capacity-none: no verdict"
+echo "  ok a refusing Collector sustains nothing (exit 99)"
 stop_collector
 
 echo "PASS: the Collector's telemetry equals tracesim's accounting in 3 pipelines ($(($(date +%s) - t0)) s)"
