@@ -35,8 +35,10 @@ sim::Result<FindMaxStep> RunStep(const scenarios::Scenario& scenario, const Find
   step.rate = rate;
   if (cb.on_step) cb.on_step(step);
   LoadCallbacks lcb;
-  lcb.on_start = [start](const LoadStart& s) {
-    if (start->scenario.empty()) *start = s;
+  lcb.on_start = [start, &cb](const LoadStart& s) {
+    if (!start->scenario.empty()) return;
+    *start = s;
+    if (cb.on_start) cb.on_start(s);
   };
   lcb.on_second = cb.on_second;
   TRACESIM_ASSIGN_OR_RETURN(LoadOutcome out, RunLoad(scenario, lo, lcb));
@@ -89,7 +91,6 @@ sim::Result<FindMaxResult> FindMax(const scenarios::Scenario& scenario,
   // Rates of bisection steps are rounded to 1 % of the passing rate's order, to read well.
   double lo = 0, hi = 0;  // highest passing, lowest failing (0 = none yet)
   double rate = start.value;
-  bool started = false;
   for (uint32_t k = 1; k <= options.max_steps; ++k) {
     FindMaxStep step;
     step.index = k;
@@ -107,10 +108,6 @@ sim::Result<FindMaxResult> FindMax(const scenarios::Scenario& scenario,
     TRACESIM_ASSIGN_OR_RETURN(FindMaxStep done,
                               RunStep(scenario, options, result.criteria, rate, start.spans,
                                       std::move(step), callbacks, &result.start));
-    if (!started) {
-      started = true;
-      if (callbacks.on_start) callbacks.on_start(result.start);
-    }
     if (callbacks.on_step_done) callbacks.on_step_done(done);
     const bool interrupted = done.report.interrupted;
     if (done.passed) {

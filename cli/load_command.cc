@@ -8,8 +8,11 @@
 
 #include <atomic>
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "app/find_max.h"
 #include "app/load.h"
@@ -94,6 +97,7 @@ struct LoadFlags {
   std::string summary_json, metrics_addr, ca_file, client_cert, client_key, report_html;
   std::vector<std::string> headers, thresholds, target_metrics, outs;
   std::string target_pid;
+  bool allow_export_failures = false;
   std::string step_duration = "10s", max_steps = "8", step_factor = "2", precision = "0.1";
 };
 
@@ -148,6 +152,8 @@ void AddLoadFlags(po::options_description* desc, LoadFlags* f) {
       ("out", po::value(&f->outs),
        "write the per-second series: csv=FILE or json=FILE (JSON Lines; '-' = stdout; "
        "repeatable)")  //
+      ("allow-export-failures",
+       "run on when nothing is accepted (default: stop after 2 s with a diagnosis, exit 1)")  //
       ("find-max",
        "capacity search: raise --rate step by step, then bisect, until a criterion (the "
        "--threshold list, else the defaults in doc/load.md) breaks")                           //
@@ -283,16 +289,64 @@ void PrintSecond(const loadgen::SecondStats& s, double mean_spans) {
 
 // The text summary, the JSON and the thresholds. With --summary-json - the JSON is stdout and
 // the human-readable lines go to stderr.
-int RenderLoad(const app::LoadOutcome& outcome, const std::string& summary_json, std::ostream& out,
-               std::ostream& err) {
+// Floats to 6 significant digits, recursively (the summary's measurements are not more exact).
+void RoundFloats(nlohmann::json* j) {
+  if (j->is_number_float()) {
+    double v = j->get<double>();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    *j = std::isfinite(v) ? nlohmann::json(std::strtod(buf, nullptr)) : nlohmann::json();
+  } else if (j->is_structured()) {
+    for (auto& v : *j) RoundFloats(&v);
+  }
+}
+
+// The summary JSON: the engine's report, the run that made it and the thresholds' results.
+std::string SummaryJson(const app::LoadOutcome& outcome, const app::LoadOptions& options) {
+  nlohmann::json j = nlohmann::json::parse(outcome.report.ToJson());
+  const app::LoadStart& s = outcome.start;
+  char when[32] = "";
+  std::time_t t = static_cast<std::time_t>(s.start_unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  j["run"] = {{"version", VersionString()},
+              {"scenario", s.scenario},
+              {"source", s.source},
+              {"seed", s.seed},
+              {"protocol", s.protocol},
+              {"endpoint", s.endpoint},
+              {"tls", s.tls},
+              {"tls_reason", s.tls_reason},
+              {"rate_plan",
+               {{"rate", options.rates.rate},
+                {"ramp", options.rates.ramp},
+                {"steps", options.rates.steps},
+                {"unit", outcome.report.rate_in_spans ? "spans/s" : "traces/s"},
+                {"mean_spans_per_trace", s.mean_spans_per_trace}}},
+              {"start_time", when},
+              {"start_unix_ms", s.start_unix_ms}};
+  nlohmann::json th = nlohmann::json::array();
+  for (const loadgen::ThresholdOutcome& o : outcome.thresholds) {
+    th.push_back({{"threshold", o.threshold.text},
+                  {"actual", std::isfinite(o.actual) ? nlohmann::json(o.actual) : nlohmann::json()},
+                  {"passed", o.passed}});
+  }
+  j["thresholds"] = th;
+  RoundFloats(&j);
+  return j.dump(2) + "\n";
+}
+
+int RenderLoad(const app::LoadOutcome& outcome, const app::LoadOptions& options,
+               const std::string& summary_json, std::ostream& out, std::ostream& err) {
   std::ostream& text = IsStdout(summary_json) ? err : out;
   text << outcome.report.ToText();
   int code = kExitOk;
   if (IsStdout(summary_json)) {
-    out << outcome.report.ToJson();
+    out << SummaryJson(outcome, options);
   } else if (!summary_json.empty()) {
     std::ofstream f(summary_json);
-    f << outcome.report.ToJson();
+    f << SummaryJson(outcome, options);
     f.close();
     if (!f) {
       err << "tracesim load: --summary-json: cannot write '" << summary_json << "'\n";
@@ -314,6 +368,42 @@ int RenderLoad(const app::LoadOutcome& outcome, const std::string& summary_json,
   }
   return code == kExitOk && !outcome.thresholds_passed() ? kExitThresholds : code;
 }
+
+// "-> grpc 127.0.0.1:4317, TLS off (no --tls, no https://)": the header's target.
+std::string TargetText(const app::LoadStart& s) {
+  return s.protocol + " " + s.endpoint + ", TLS " + (s.tls ? "on" : "off") + " (" + s.tls_reason +
+         ")";
+}
+
+// Nothing accepted (refused connection, DNS, TLS mismatch, an endpoint that refuses all): stop
+// after kFailFastSeconds with a diagnosis instead of a whole run of failures, unless
+// --allow-export-failures. Fed from the engine's per-second callback.
+struct FailFast {
+  static constexpr uint32_t kFailFastSeconds = 2;
+  bool enabled = true;
+  bool tripped = false;
+  uint64_t accepted = 0, failed = 0, requests = 0;
+  std::string last_error;
+
+  void Observe(const loadgen::SecondStats& s) {
+    accepted += s.accepted;
+    failed += s.failed_requests;
+    requests += s.requests;
+    if (!s.last_error.empty()) last_error = s.last_error;
+    if (enabled && !tripped && s.second + 1 >= kFailFastSeconds && accepted == 0 && failed > 0) {
+      tripped = true;
+      g_load_stop.store(2);  // stop now, no grace: nothing is getting through
+    }
+  }
+  // The diagnosis: what was tried, TLS and why, the underlying error, the way out.
+  std::string Diagnosis(const app::LoadStart& start) const {
+    return "nothing was accepted: " + std::to_string(failed) + " of " + std::to_string(requests) +
+           " export attempts failed in the first " + std::to_string(kFailFastSeconds) +
+           " s.\n  endpoint: " + TargetText(start) +
+           "\n  last error: " + (last_error.empty() ? "(none reported)" : last_error) +
+           "\n  (--allow-export-failures runs on regardless)";
+  }
+};
 
 // The --out writers, opened before the run (a bad spec or an unwritable file costs no run).
 struct Series {
@@ -380,8 +470,18 @@ int FindMaxCommand(const scenarios::Scenario& scenario, const app::FindMaxOption
                    const LoadFlags& f, Series* series, std::ostream& out, std::ostream& err) {
   std::ostream& text = IsStdout(f.summary_json) ? err : out;
   app::FindMaxCallbacks cb;
-  cb.on_second = [series](const loadgen::SecondStats& s) { series->Write(s); };
-  cb.on_start = [series](const app::LoadStart& s) { series->mean_spans = s.mean_spans_per_trace; };
+  FailFast fail_fast;
+  fail_fast.enabled = !f.allow_export_failures;
+  cb.on_second = [&](const loadgen::SecondStats& s) {
+    series->Write(s);
+    fail_fast.Observe(s);
+  };
+  app::LoadStart first;
+  cb.on_start = [&](const app::LoadStart& s) {
+    series->mean_spans = s.mean_spans_per_trace;
+    first = s;
+    text << "  -> " << TargetText(s) << "\n";
+  };
   cb.on_step = [&](const app::FindMaxStep& s) {
     series->SetStep(s.index);
     text << "step " << s.index << " (" << s.phase << "): " << s.rate << " "
@@ -407,6 +507,10 @@ int FindMaxCommand(const scenarios::Scenario& scenario, const app::FindMaxOption
     result = app::FindMax(scenario, o, cb);
   }
   if (!series->Close(err)) return kExitFailed;
+  if (fail_fast.tripped) {
+    err << "tracesim load: " << fail_fast.Diagnosis(first) << "\n";
+    return kExitFailed;
+  }
   if (!result.ok()) {
     err << "tracesim load: " << result.status().message() << "\n";
     return result.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage : kExitFailed;
@@ -456,6 +560,7 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     err << "tracesim load: " << st.message() << "\n";
     return kExitFailed;
   }
+  f.allow_export_failures = vm.count("allow-export-failures") > 0;
   if (vm.count("find-max")) {
     app::FindMaxOptions fm;
     if (std::string bad = ToFindMaxOptions(f, options, &fm); !bad.empty()) return usage(bad);
@@ -469,14 +574,17 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   app::LoadCallbacks callbacks;
   callbacks.on_start = [&](const app::LoadStart& s) {
     text << VersionString() << " load: scenario " << s.scenario << " (" << s.source << ") -> "
-         << s.protocol << " " << s.endpoint << ", seed " << s.seed << "\n";
+         << TargetText(s) << ", seed " << s.seed << "\n";
     out.flush();
     mean_spans = s.mean_spans_per_trace;
     series.mean_spans = mean_spans;
   };
+  FailFast fail_fast;
+  fail_fast.enabled = !vm.count("allow-export-failures");
   callbacks.on_second = [&](const loadgen::SecondStats& s) {
     if (progress) PrintSecond(s, mean_spans);
     series.Write(s);
+    fail_fast.Observe(s);
   };
   sim::Result<app::LoadOutcome> outcome = sim::Status::Internal("not run");
   {
@@ -491,6 +599,15 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
                                                                           : kExitFailed;
   }
+  // Nothing accepted at all (also a run shorter than the fail-fast window): a failure to reach
+  // the collector, said so, unless the user expects it.
+  const loadgen::LoadReport& rep = outcome->report;
+  const bool none_accepted = rep.generated > 0 && rep.accepted == 0 && rep.failed_requests > 0;
+  if (fail_fast.enabled && (fail_fast.tripped || none_accepted)) {
+    err << "tracesim load: " << fail_fast.Diagnosis(outcome->start) << "\n";
+    (void)RenderLoad(*outcome, options, f.summary_json, out, err);
+    return kExitFailed;
+  }
   if (!f.report_html.empty()) {
     const app::LoadStart& s = outcome->start;
     std::ofstream html(f.report_html, std::ios::binary);
@@ -501,7 +618,7 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
       return kExitFailed;
     }
   }
-  return RenderLoad(*outcome, f.summary_json, out, err);
+  return RenderLoad(*outcome, options, f.summary_json, out, err);
 }
 
 }  // namespace tracesim::cli

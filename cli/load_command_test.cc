@@ -161,20 +161,100 @@ TEST(LoadCommandTest, EndToEndGrpcWithSummaryAndThresholds) {
   auto srv = loadgen::testing::StartGrpcServer({});
   fs::path json = fs::temp_directory_path() / "tracesim_load_cli_test" / "summary.json";
   fs::remove(json);
-  Ran r = Load({TinyScenarioFile().string(), "--endpoint", srv->endpoint(), "--protocol", "grpc",
-                "--rate", "200", "--traces", "100", "--summary-json", json.string(), "--threshold",
-                "dropped==0", "--threshold", "accepted_ratio>=1", "--no-progress", "--batch-delay",
+  Ran r = Load({TinyScenarioFile().string(),
+                "--endpoint",
+                srv->endpoint(),
+                "--protocol",
+                "grpc",
+                "--rate",
+                "200",
+                "--traces",
+                "100",
+                "--summary-json",
+                json.string(),
+                "--threshold",
+                "dropped==0",
+                "--threshold",
+                "accepted_ratio>=1",
+                "--threshold",
+                "achieved_ratio>=0.9",
+                "--no-progress",
+                "--batch-delay",
                 "50ms"});
+  // --traces without --duration: the rate is measured over the real window, not reported as 0.
   EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
   std::ifstream f(json);
   auto j = nlohmann::json::parse(f, nullptr, false);
   ASSERT_FALSE(j.is_discarded());
   EXPECT_EQ(j["traces"].get<uint64_t>(), 100u);
+  EXPECT_GT(j["rates"]["achieved_traces_per_s"].get<double>(), 180);
+  // The run that made it, and the thresholds' results.
+  EXPECT_EQ(j["run"]["scenario"], "tiny");
+  EXPECT_EQ(j["run"]["protocol"], "grpc");
+  EXPECT_EQ(j["run"]["endpoint"], srv->endpoint());
+  EXPECT_EQ(j["run"]["tls"], false);
+  EXPECT_EQ(j["run"]["rate_plan"]["rate"], "200");
+  EXPECT_EQ(j["run"]["version"].get<std::string>().rfind("tracesim ", 0), 0u);
+  EXPECT_EQ(j["run"]["start_time"].get<std::string>().size(), 20u);  // 2026-12-04T21:00:00Z
+  ASSERT_EQ(j["thresholds"].size(), 3u);
+  EXPECT_EQ(j["thresholds"][2]["threshold"], "achieved_ratio>=0.9");
+  EXPECT_EQ(j["thresholds"][2]["passed"], true);
+  // Floats are rounded (6 significant digits).
+  std::string mean = j["rates"]["mean_spans_per_trace"].dump();
+  EXPECT_LE(mean.size(), 8u) << mean;
   EXPECT_EQ(j["spans"]["generated"].get<uint64_t>(), srv->accepted_spans());
   EXPECT_EQ(j["spans"]["accepted"].get<uint64_t>(), srv->accepted_spans());
   EXPECT_TRUE(j["spans"]["identity_holds"].get<bool>());
   EXPECT_EQ(j["spans"]["in_flight"].get<uint64_t>(), 0u);
   EXPECT_NE(r.out.find("ok     dropped==0"), std::string::npos) << r.out;
+}
+
+TEST(LoadCommandTest, NothingAcceptedFailsFastWithADiagnosis) {
+  loadgen::testing::Behavior b;
+  b.kind = loadgen::testing::Behavior::Kind::kError;
+  b.grpc_code = 14;  // UNAVAILABLE, every time
+  auto srv = loadgen::testing::StartGrpcServer(b);
+  std::vector<std::string> args = {TinyScenarioFile().string(),
+                                   "--endpoint",
+                                   srv->endpoint(),
+                                   "--rate",
+                                   "100",
+                                   "--duration",
+                                   "60s",
+                                   "--retry-initial",
+                                   "10ms",
+                                   "--retry-max",
+                                   "20ms",
+                                   "--no-progress"};
+  Ran r = Load(args);
+  EXPECT_EQ(r.code, kExitFailed) << r.out << r.err;
+  EXPECT_NE(r.err.find("nothing was accepted"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("endpoint: grpc " + srv->endpoint() + ", TLS off (no --tls, no https://)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("last error: UNAVAILABLE"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("interrupted after"), std::string::npos) << r.out;  // stopped early
+  // --allow-export-failures runs on; a short run shows every failure (retries exhausted).
+  args[6] = "2s";
+  args.push_back("--allow-export-failures");
+  Ran allowed = Load(args);
+  EXPECT_EQ(allowed.code, kExitOk) << allowed.err;
+  EXPECT_EQ(allowed.err.find("nothing was accepted"), std::string::npos) << allowed.err;
+}
+
+TEST(LoadCommandTest, HeaderSaysWhyTlsIsOn) {
+  // An OTEL_EXPORTER_OTLP_ENDPOINT without a scheme means TLS for gRPC (the OTLP spec).
+  auto srv = loadgen::testing::StartGrpcServer({});
+  ::setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv->endpoint().c_str(), 1);
+  Ran r = Load({TinyScenarioFile().string(), "--traces", "5", "--rate", "100", "--no-progress",
+                "--retry-attempts", "1", "--grace", "1s"});
+  ::unsetenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+  EXPECT_EQ(r.code, kExitFailed) << r.out << r.err;  // a plaintext server: nothing accepted
+  EXPECT_NE(r.out.find(", TLS on (OTEL_EXPORTER_OTLP_ENDPOINT has no scheme: the OTLP spec's "
+                       "gRPC default is TLS"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("nothing was accepted"), std::string::npos) << r.err;
 }
 
 TEST(LoadCommandTest, CrossedThresholdExits99AndSaysWhich) {

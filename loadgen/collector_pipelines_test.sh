@@ -47,7 +47,7 @@ trap cleanup EXIT
 fail() {
   echo "FAIL: $*"
   echo "--- Collector log (tail) ---"; tail -n 40 "$work/otelcol.log" 2>/dev/null || true
-  echo "--- Collector metrics ---"; grep '^otelcol_' "$work/last.prom" 2>/dev/null || true
+  echo "--- Collector metrics ---"; grep '^otelcol_' "$work/last.prom" 2>/dev/null | grep -v _bucket || true
   exit 1
 }
 
@@ -276,6 +276,16 @@ PY
 cat "$work/load-capacity.log" | tail -n 7
 steps_accepted="$(python3 -c 'import json,sys; print(sum(s["summary"]["spans"]["accepted"] for s in json.load(open(sys.argv[1]))["steps"]))' "$work/capacity.json")"
 expect "capacity search accepted" "$((before + steps_accepted))" otelcol_receiver_accepted_spans
+# The classic misconfiguration: OTEL_EXPORTER_OTLP_ENDPOINT without a scheme means TLS for gRPC
+# (the OTLP spec), against this plaintext Collector. The header and the diagnosis say so.
+rc=0
+OTEL_EXPORTER_OTLP_ENDPOINT="127.0.0.1:$grpc_port" timeout 60 "$tracesim" load --rate 500spans \
+  --duration 30s --no-progress --retry-initial 20ms --retry-max 50ms >"$work/tls.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || { cat "$work/tls.log"; fail "TLS mismatch: exit $rc, expected 1"; }
+grep -q "TLS on (OTEL_EXPORTER_OTLP_ENDPOINT has no scheme" "$work/tls.log" &&
+  grep -q "nothing was accepted" "$work/tls.log" ||
+  { cat "$work/tls.log"; fail "TLS mismatch: the header or the diagnosis does not say why"; }
+echo "  ok TLS mismatch diagnosed: $(grep 'last error' "$work/tls.log" | head -c 160)"
 stop_collector
 
 # ---- sampled: memory_limiter -> tail_sampling -> batch -> file ----
@@ -327,7 +337,7 @@ for proto in grpc http/protobuf; do
   name="refusing-${proto//\//-}"
   # The refusals cross the collector_refused_ratio threshold: exit 99.
   want_rc=99 load_watched "$name" "$proto" --retry-initial 20ms --retry-max 50ms \
-    --retry-attempts 3 --rate 500spans
+    --retry-attempts 3 --rate 500spans --allow-export-failures
   grep -q "FAILED collector_refused_ratio<0.001" "$work/load-$name.log" ||
     fail "$name: the refused-ratio threshold did not fail"
   check_identity "$name"
@@ -352,9 +362,22 @@ expect "memory_limiter refused" "$sum_refused" otelcol_processor_memory_limiter_
 expect "memory_limiter accepted" "$sum_accepted" otelcol_processor_memory_limiter_accepted_spans
 # A capacity search where nothing is sustained: one step, and exit 99.
 want_rc=99 load capacity-none grpc --find-max --rate 500spans --step-duration 1s --max-steps 1 \
-  --retry-initial 20ms --retry-max 50ms --retry-attempts 2
+  --retry-initial 20ms --retry-max 50ms --retry-attempts 2 --allow-export-failures
 grep -q "no step passed" "$work/load-capacity-none.log" || fail "capacity-none: no verdict"
 echo "  ok a refusing Collector sustains nothing (exit 99)"
+# Without --allow-export-failures a run where nothing is accepted stops after 2 s: exit 1 with
+# the diagnosis (endpoint, TLS and why, the Collector's error).
+rc=0
+timeout 60 "$tracesim" load --endpoint "127.0.0.1:$grpc_port" --rate 500spans --duration 30s \
+  --no-progress --retry-initial 20ms --retry-max 50ms --summary-json "$work/refusing-fast.json" \
+  >"$work/load-refusing-fast.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || { cat "$work/load-refusing-fast.log"; fail "refusing-fast: exit $rc, expected 1"; }
+grep -q "nothing was accepted" "$work/load-refusing-fast.log" &&
+  grep -q "TLS off" "$work/load-refusing-fast.log" &&
+  grep -q "last error: UNAVAILABLE" "$work/load-refusing-fast.log" ||
+  { cat "$work/load-refusing-fast.log"; fail "refusing-fast: no diagnosis"; }
+[ "$(field refusing-fast interrupted)" = true ] || fail "refusing-fast: ran on"
+echo "  ok nothing accepted: stopped early with a diagnosis (exit 1)"
 stop_collector
 
 echo "PASS: the Collector's telemetry equals tracesim's accounting in 3 pipelines ($(($(date +%s) - t0)) s)"
