@@ -14,25 +14,27 @@ RateMeter::RateMeter(int64_t window_ns, int64_t start_unix_nanos)
       window_ns_(std::max<int64_t>(window_ns, 1)),
       bucket_ns_(kMinBucketNs) {}
 
-bool RateMeter::Reach(int64_t ns) {
-  if (ns < 0 || ns >= window_ns_) return false;
+int64_t RateMeter::Reach(int64_t ns) {
+  if (ns < 0 || ns >= window_ns_) return -1;
+  int64_t b = ns / bucket_ns_;
+  if (b < static_cast<int64_t>(spans_.size())) return b;  // the common case: one division
   // Past kMaxBuckets buckets, halve the resolution (merge pairs) instead of growing: the meter
   // keeps 1 ms buckets for runs up to 100 s and stays bounded for a 24 h --traces window that
   // ends after a second (a bucket sized from the window would be 864 ms and read 0).
-  while (ns / bucket_ns_ >= kMaxBuckets) {
+  while (b >= kMaxBuckets) {
     for (std::vector<uint64_t>* v : {&spans_, &roots_, &scheduled_}) {
       for (size_t k = 0; k < v->size(); ++k) (*v)[k / 2] = (k % 2 == 0 ? 0 : (*v)[k / 2]) + (*v)[k];
       v->resize((v->size() + 1) / 2);
     }
     bucket_ns_ *= 2;
+    b = ns / bucket_ns_;
   }
-  size_t need = static_cast<size_t>(ns / bucket_ns_) + 1;
-  if (spans_.size() < need) {
-    spans_.resize(need, 0);
-    roots_.resize(need, 0);
-    scheduled_.resize(need, 0);
+  if (static_cast<int64_t>(spans_.size()) <= b) {
+    spans_.resize(static_cast<size_t>(b) + 1, 0);
+    roots_.resize(static_cast<size_t>(b) + 1, 0);
+    scheduled_.resize(static_cast<size_t>(b) + 1, 0);
   }
-  return true;
+  return b;
 }
 
 void RateMeter::RecordTrace(std::span<const sim::Span> spans) {
@@ -43,16 +45,16 @@ void RateMeter::RecordTrace(std::span<const sim::Span> spans) {
     span_delay_.Record(s.end_unix_nano - arrival);
     if (s.parent_span_id == 0) root_delay_.Record(s.end_unix_nano - arrival);
     int64_t end = s.end_unix_nano - start_unix_nanos_;
-    if (Reach(end)) ++scheduled_[static_cast<size_t>(end / bucket_ns_)];
+    if (int64_t b = Reach(end); b >= 0) ++scheduled_[static_cast<size_t>(b)];
   }
   last_arrival_ns_ = std::max(last_arrival_ns_, arrival - start_unix_nanos_);
 }
 
 void RateMeter::RecordRelease(int64_t wall_ns, uint64_t spans, uint64_t roots) {
-  if (!Reach(wall_ns)) return;
-  size_t b = static_cast<size_t>(wall_ns / bucket_ns_);
-  spans_[b] += spans;
-  roots_[b] += roots;
+  int64_t b = Reach(wall_ns);
+  if (b < 0) return;
+  spans_[static_cast<size_t>(b)] += spans;
+  roots_[static_cast<size_t>(b)] += roots;
 }
 
 RateMeter::Result RateMeter::Compute(int64_t end_ns,

@@ -57,9 +57,9 @@ class RateMeter {
   int64_t bucket_ns() const { return bucket_ns_; }
 
  private:
-  // Makes the bucket of `ns` after the start exist (coarsening when needed); false outside
+  // The bucket of `ns` after the start, made to exist (coarsening when needed); -1 outside
   // [0, window).
-  bool Reach(int64_t ns);
+  int64_t Reach(int64_t ns);
 
   int64_t start_unix_nanos_;
   int64_t window_ns_;
