@@ -114,7 +114,13 @@ sim::Result<exporter::TransportOptions> MakeTransportOptions(const LoadOptions& 
   if (!env.ok()) return Bad(env.status().message());
   exporter::TransportOptions t = std::move(env).value();
   const TransportOverrides& o = options.transport;
-  if (!o.endpoint.empty()) t.endpoint = o.endpoint;
+  if (!o.endpoint.empty()) {
+    t.endpoint = o.endpoint;
+    // The endpoint's own scheme decides (the environment's no-scheme TLS default was about its
+    // endpoint, not this one).
+    if (o.endpoint.rfind("http://", 0) == 0) t.tls = false;
+    if (o.endpoint.rfind("https://", 0) == 0) t.tls = true;
+  }
   if (o.gzip) t.gzip = true;
   if (o.tls) t.tls = true;
   if (!o.ca_file.empty()) t.ca_file = o.ca_file;
@@ -125,6 +131,32 @@ sim::Result<exporter::TransportOptions> MakeTransportOptions(const LoadOptions& 
   if (o.connections) t.connections = *o.connections;
   if (sim::Status st = t.Validate(); !st.ok()) return Bad(st.message());
   return t;
+}
+
+// Why the transport uses TLS or not, for the header line and the diagnosis of a run where
+// nothing gets through (a TLS mismatch is the classic: OTEL_EXPORTER_OTLP_ENDPOINT=host:4317
+// means TLS for gRPC, per the spec, against a plaintext collector).
+std::string TlsReason(const LoadOptions& options, const exporter::TransportOptions& t) {
+  auto getenv =
+      options.getenv ? options.getenv : [](const char* n) -> const char* { return std::getenv(n); };
+  const bool https = t.endpoint.rfind("https://", 0) == 0;
+  const bool http = t.endpoint.rfind("http://", 0) == 0;
+  if (options.transport.tls) return "--tls";
+  if (https) return "https:// endpoint";
+  const char* env_name = getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") != nullptr
+                             ? "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"
+                             : "OTEL_EXPORTER_OTLP_ENDPOINT";
+  if (t.tls) {
+    return std::string(env_name) +
+           " has no scheme: the OTLP spec's gRPC default is TLS (plaintext: an http:// "
+           "endpoint or OTEL_EXPORTER_OTLP_INSECURE=true)";
+  }
+  if (http) return "http:// endpoint";
+  const char* insecure = getenv("OTEL_EXPORTER_OTLP_TRACES_INSECURE");
+  if (insecure == nullptr) insecure = getenv("OTEL_EXPORTER_OTLP_INSECURE");
+  if (insecure != nullptr && t.protocol == exporter::WireProtocol::kGrpc)
+    return "OTEL_EXPORTER_OTLP_INSECURE=" + std::string(insecure);
+  return "no --tls, no https://";
 }
 
 // A failure to start or while running keeps its code unless it is bad input.
@@ -190,8 +222,17 @@ sim::Result<LoadOutcome> RunLoad(const scenarios::Scenario& scenario, const Load
   };
 
   LoadOutcome outcome;
-  outcome.start = {scenario.name, scenario.source,  ProtocolName(topt.protocol),
-                   topt.endpoint, plan.engine.seed, plan.engine.mean_spans_per_trace};
+  outcome.start.scenario = scenario.name;
+  outcome.start.source = scenario.source;
+  outcome.start.protocol = ProtocolName(topt.protocol);
+  outcome.start.endpoint = topt.endpoint;
+  outcome.start.tls = topt.tls;
+  outcome.start.tls_reason = TlsReason(options, topt);
+  outcome.start.seed = plan.engine.seed;
+  outcome.start.mean_spans_per_trace = plan.engine.mean_spans_per_trace;
+  outcome.start.start_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
   if (callbacks.on_start) callbacks.on_start(outcome.start);
   sim::Result<loadgen::LoadReport> report = sim::Status::Internal("not run");
   {

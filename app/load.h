@@ -95,8 +95,13 @@ struct LoadStart {
   std::string scenario, source;  // Scenario::name and ::source
   std::string protocol;          // "grpc", "http/protobuf", "http/json", "zipkin"
   std::string endpoint;
+  bool tls = false;
+  // Why TLS is on or off: "--tls", "https:// endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT has no
+  // scheme (the OTLP spec: TLS for gRPC unless OTEL_EXPORTER_OTLP_INSECURE=true)", ...
+  std::string tls_reason;
   uint64_t seed = 0;
   double mean_spans_per_trace = 0;  // measured by the warm-up (0 when no trace finished)
+  int64_t start_unix_ms = 0;        // the wall clock when the engine starts
 };
 
 struct LoadOutcome {

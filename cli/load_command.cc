@@ -8,16 +8,21 @@
 
 #include <atomic>
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "app/find_max.h"
 #include "app/load.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "cli/progress.h"
 #include "config/grammar.h"
+#include "loadgen/series_writer.h"
 #include "loadgen/threshold.h"
 #include "reports/html_report.h"
 #include "reports/table.h"
@@ -113,8 +118,10 @@ struct LoadFlags {
               retry_initial = "1s", retry_max = "5s", retry_attempts = "5", retry_elapsed = "60s",
               grace = "5s";
   std::string summary_json, metrics_addr, ca_file, client_cert, client_key, report_html;
-  std::vector<std::string> headers, thresholds, target_metrics;
+  std::vector<std::string> headers, thresholds, target_metrics, outs;
   std::string target_pid;
+  bool allow_export_failures = false;
+  std::string step_duration = "10s", max_steps = "8", step_factor = "2", precision = "0.1";
 };
 
 // The flag table (help text included).
@@ -160,12 +167,24 @@ void AddLoadFlags(po::options_description* desc, LoadFlags* f) {
        "write a self-contained HTML report (per-second charts, errors) to FILE ('-' = stdout)")  //
       ("threshold", po::value(&f->thresholds),
        "pass/fail rule METRIC OP NUMBER, e.g. 'accepted_ratio>=0.999' (repeatable)")  //
-      (
-          "target-metrics", po::value(&f->target_metrics),
-          "scrape the collector's Prometheus URL each second (repeatable; "
-          "http://HOST:PORT/metrics)")  //
+      ("target-metrics", po::value(&f->target_metrics),
+       "scrape the collector's Prometheus URL each second (repeatable; "
+       "http://HOST:PORT/metrics)")  //
       ("target-pid", po::value(&f->target_pid),
        "read the collector's CPU and RSS from /proc/PID")  //
+      ("out", po::value(&f->outs),
+       "write the per-second series: csv=FILE or json=FILE (JSON Lines; '-' = stdout; "
+       "repeatable)")  //
+      ("allow-export-failures",
+       "run on when nothing is accepted (default: stop after 2 s with a diagnosis, exit 1)")  //
+      ("find-max",
+       "capacity search: raise --rate step by step, then bisect, until a criterion (the "
+       "--threshold list, else the defaults in doc/load.md) breaks")                           //
+      ("step-duration", po::value(&f->step_duration), "--find-max: each step's length (10s)")  //
+      ("max-steps", po::value(&f->max_steps), "--find-max: steps in all (8)")                  //
+      ("step-factor", po::value(&f->step_factor), "--find-max: growth per step (2)")           //
+      ("precision", po::value(&f->precision),
+       "--find-max: stop bisecting within this fraction (0.1)")  //
       ("metrics-addr", po::value(&f->metrics_addr),
        "serve the generator's /metrics on HOST:PORT (:PORT = loopback)")  //
       ("no-progress", "never show the per-second progress line");
@@ -288,22 +307,71 @@ void PrintSecond(const loadgen::SecondStats& s, double mean_spans) {
 
 // The text summary, the JSON and the thresholds. With --summary-json - the JSON is stdout and
 // the human-readable lines go to stderr.
-int RenderLoad(const app::LoadOutcome& outcome, const std::string& summary_json, std::ostream& out,
-               std::ostream& err) {
+// Floats to 6 significant digits, recursively (the summary's measurements are not more exact).
+void RoundFloats(nlohmann::json* j) {
+  if (j->is_number_float()) {
+    double v = j->get<double>();
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    *j = std::isfinite(v) ? nlohmann::json(std::strtod(buf, nullptr)) : nlohmann::json();
+  } else if (j->is_structured()) {
+    for (auto& v : *j) RoundFloats(&v);
+  }
+}
+
+// The summary JSON: the engine's report, the run that made it and the thresholds' results.
+std::string SummaryJson(const app::LoadOutcome& outcome, const app::LoadOptions& options) {
+  nlohmann::json j = nlohmann::json::parse(outcome.report.ToJson());
+  const app::LoadStart& s = outcome.start;
+  char when[32] = "";
+  std::time_t t = static_cast<std::time_t>(s.start_unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  j["run"] = {{"version", VersionString()},
+              {"scenario", s.scenario},
+              {"source", s.source},
+              {"seed", s.seed},
+              {"protocol", s.protocol},
+              {"endpoint", s.endpoint},
+              {"tls", s.tls},
+              {"tls_reason", s.tls_reason},
+              {"rate_plan",
+               {{"rate", options.rates.rate},
+                {"ramp", options.rates.ramp},
+                {"steps", options.rates.steps},
+                {"unit", outcome.report.rate_in_spans ? "spans/s" : "traces/s"},
+                {"mean_spans_per_trace", s.mean_spans_per_trace}}},
+              {"start_time", when},
+              {"start_unix_ms", s.start_unix_ms}};
+  nlohmann::json th = nlohmann::json::array();
+  for (const loadgen::ThresholdOutcome& o : outcome.thresholds) {
+    th.push_back({{"threshold", o.threshold.text},
+                  {"actual", std::isfinite(o.actual) ? nlohmann::json(o.actual) : nlohmann::json()},
+                  {"passed", o.passed}});
+  }
+  j["thresholds"] = th;
+  RoundFloats(&j);
+  return j.dump(2) + "\n";
+}
+
+int RenderLoad(const app::LoadOutcome& outcome, const app::LoadOptions& options,
+               const std::string& summary_json, std::ostream& out, std::ostream& err) {
   std::ostream& text = IsStdout(summary_json) ? err : out;
   text << outcome.report.ToText();
   int code = kExitOk;
   if (IsStdout(summary_json)) {
-    out << outcome.report.ToJson();
+    out << SummaryJson(outcome, options);
   } else if (!summary_json.empty()) {
     std::ofstream f(summary_json);
-    f << outcome.report.ToJson();
+    f << SummaryJson(outcome, options);
     f.close();
     if (!f) {
       err << "tracesim load: --summary-json: cannot write '" << summary_json << "'\n";
       code = kExitFailed;
     }
   }
+  if (code == kExitOk && outcome.report.interrupted) code = kExitInterrupted;
   if (outcome.thresholds.empty()) return code;
   text << "  thresholds:\n";
   for (const loadgen::ThresholdOutcome& o : outcome.thresholds) {
@@ -317,6 +385,167 @@ int RenderLoad(const app::LoadOutcome& outcome, const std::string& summary_json,
     }
   }
   return code == kExitOk && !outcome.thresholds_passed() ? kExitThresholds : code;
+}
+
+// "-> grpc 127.0.0.1:4317, TLS off (no --tls, no https://)": the header's target.
+std::string TargetText(const app::LoadStart& s) {
+  return s.protocol + " " + s.endpoint + ", TLS " + (s.tls ? "on" : "off") + " (" + s.tls_reason +
+         ")";
+}
+
+// Nothing accepted (refused connection, DNS, TLS mismatch, an endpoint that refuses all): stop
+// after kFailFastSeconds with a diagnosis instead of a whole run of failures, unless
+// --allow-export-failures. Fed from the engine's per-second callback.
+struct FailFast {
+  static constexpr uint32_t kFailFastSeconds = 2;
+  bool enabled = true;
+  bool tripped = false;
+  uint64_t accepted = 0, failed = 0, requests = 0;
+  std::string last_error;
+
+  void Observe(const loadgen::SecondStats& s) {
+    accepted += s.accepted;
+    failed += s.failed_requests;
+    requests += s.requests;
+    if (!s.last_error.empty()) last_error = s.last_error;
+    if (enabled && !tripped && s.second + 1 >= kFailFastSeconds && accepted == 0 && failed > 0) {
+      tripped = true;
+      g_load_stop.store(2);  // stop now, no grace: nothing is getting through
+    }
+  }
+  // The diagnosis: what was tried, TLS and why, the underlying error, the way out.
+  std::string Diagnosis(const app::LoadStart& start) const {
+    return "nothing was accepted: " + std::to_string(failed) + " of " + std::to_string(requests) +
+           " export attempts failed in the first " + std::to_string(kFailFastSeconds) +
+           " s.\n  endpoint: " + TargetText(start) +
+           "\n  last error: " + (last_error.empty() ? "(none reported)" : last_error) +
+           "\n  (--allow-export-failures runs on regardless)";
+  }
+};
+
+// The --out writers, opened before the run (a bad spec or an unwritable file costs no run).
+struct Series {
+  std::vector<std::unique_ptr<loadgen::SeriesWriter>> writers;
+  double mean_spans = 0;
+
+  sim::Status Open(const std::vector<std::string>& specs, bool with_target) {
+    for (const std::string& spec : specs) {
+      auto w = loadgen::SeriesWriter::Open(spec, with_target);
+      if (!w.ok()) return w.status();
+      writers.push_back(std::move(w).value());
+    }
+    return sim::Status::Ok();
+  }
+  void Write(const loadgen::SecondStats& s) {
+    for (auto& w : writers) w->Write(s, mean_spans);
+  }
+  void SetStep(uint32_t step) {
+    for (auto& w : writers) w->set_step(step);
+  }
+  // Closes every file; the first that failed, named, in `err`.
+  bool Close(std::ostream& err) {
+    bool ok = true;
+    for (auto& w : writers) {
+      if (!w->Close()) {
+        err << "tracesim load: --out: cannot write '" << w->path() << "'\n";
+        ok = false;
+      }
+    }
+    return ok;
+  }
+};
+
+// --find-max's knobs from their text; the base options become every step's.
+std::string ToFindMaxOptions(const LoadFlags& f, app::LoadOptions base, app::FindMaxOptions* o) {
+  auto d = sim::ParseDuration(f.step_duration);
+  if (!d.ok() || d->nanos() <= 0)
+    return "--step-duration must be a duration > 0, got '" + f.step_duration + "'";
+  o->step_duration = *d;
+  if (!ParseU32(f.max_steps, &o->max_steps))
+    return "--max-steps must be an integer in [1, 100], got '" + f.max_steps + "'";
+  auto number = [](const std::string& text, double* v) {
+    try {
+      size_t used = 0;
+      *v = std::stod(text, &used);
+      return used == text.size();
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  if (!number(f.step_factor, &o->factor))
+    return "--step-factor must be a number in (1, 100], got '" + f.step_factor + "'";
+  if (!number(f.precision, &o->precision))
+    return "--precision must be a number in (0, 1], got '" + f.precision + "'";
+  o->criteria = std::move(base.thresholds);
+  base.thresholds.clear();
+  o->load = std::move(base);
+  return "";
+}
+
+// `tracesim load --find-max`: the steps, the evidence table, the JSON; exit 0 when a rate was
+// sustained, 99 when no step passed, 130 when interrupted.
+int FindMaxCommand(const scenarios::Scenario& scenario, const app::FindMaxOptions& options,
+                   const LoadFlags& f, Series* series, std::ostream& out, std::ostream& err) {
+  std::ostream& text = IsStdout(f.summary_json) ? err : out;
+  app::FindMaxCallbacks cb;
+  FailFast fail_fast;
+  fail_fast.enabled = !f.allow_export_failures;
+  cb.on_second = [&](const loadgen::SecondStats& s) {
+    series->Write(s);
+    fail_fast.Observe(s);
+  };
+  app::LoadStart first;
+  cb.on_start = [&](const app::LoadStart& s) {
+    series->mean_spans = s.mean_spans_per_trace;
+    first = s;
+    text << "  -> " << TargetText(s) << "\n";
+  };
+  cb.on_step = [&](const app::FindMaxStep& s) {
+    series->SetStep(s.index);
+    text << "step " << s.index << " (" << s.phase << "): " << s.rate << " "
+         << (loadgen::ParseRate(options.load.rates.rate)->spans ? "spans/s" : "traces/s") << " for "
+         << f.step_duration << "\n";
+    text.flush();
+  };
+  cb.on_step_done = [&](const app::FindMaxStep& s) {
+    text << "  " << (s.passed ? "pass" : "FAIL") << ": achieved "
+         << s.report.Metrics()["achieved_rate"] << ", accepted " << s.report.accepted << "/"
+         << s.report.generated << ", p99 " << s.report.export_p99_ms << " ms\n";
+    text.flush();
+  };
+  sim::Result<app::FindMaxResult> result = sim::Status::Internal("not run");
+  {
+    SignalScope signals;
+    app::FindMaxOptions o = options;
+    o.load.stop = &g_load_stop;
+    text << VersionString() << " load --find-max: scenario " << scenario.name << ", criteria:";
+    for (const auto& c : o.criteria.empty() ? app::DefaultCriteria(o.load.target) : o.criteria)
+      text << " " << c.text;
+    text << "\n";
+    result = app::FindMax(scenario, o, cb);
+  }
+  if (!series->Close(err)) return kExitFailed;
+  if (fail_fast.tripped) {
+    err << "tracesim load: " << fail_fast.Diagnosis(first) << "\n";
+    return kExitFailed;
+  }
+  if (!result.ok()) {
+    err << "tracesim load: " << result.status().message() << "\n";
+    return result.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage : kExitFailed;
+  }
+  text << result->ToTable();
+  if (IsStdout(f.summary_json)) {
+    out << result->ToJson();
+  } else if (!f.summary_json.empty()) {
+    std::ofstream file(f.summary_json);
+    file << result->ToJson();
+    if (!file) {
+      err << "tracesim load: --summary-json: cannot write '" << f.summary_json << "'\n";
+      return kExitFailed;
+    }
+  }
+  if (result->interrupted) return kExitInterrupted;
+  return result->found() ? kExitOk : kExitThresholds;
 }
 
 }  // namespace
@@ -373,6 +602,19 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
         "--summary-json and --report-html both name stdout ('-'); give one of them a file");
   auto scenario = scenarios::LoadScenario(vm["scenario"].as<std::string>());
   if (!scenario.ok()) return usage(scenario.status().message());
+  Series series;
+  if (sim::Status st = series.Open(f.outs, options.target.enabled()); !st.ok()) {
+    if (st.code() == sim::Status::Code::kInvalidArgument) return usage(st.message());
+    err << "tracesim load: " << st.message() << "\n";
+    return kExitFailed;
+  }
+  f.allow_export_failures = vm.count("allow-export-failures") > 0;
+  if (vm.count("find-max")) {
+    app::FindMaxOptions fm;
+    if (std::string bad = ToFindMaxOptions(f, options, &fm); !bad.empty()) return usage(bad);
+    if (sim::Status st = fm.Validate(); !st.ok()) return usage(st.message());
+    return FindMaxCommand(*scenario, fm, f, &series, out, err);
+  }
 
   const bool progress = !vm.count("no-progress") && ::isatty(STDERR_FILENO) == 1;
   std::ostream& text = IsStdout(f.summary_json) || IsStdout(f.report_html) ? err : out;
@@ -380,11 +622,18 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   app::LoadCallbacks callbacks;
   callbacks.on_start = [&](const app::LoadStart& s) {
     text << VersionString() << " load: scenario " << s.scenario << " (" << s.source << ") -> "
-         << s.protocol << " " << s.endpoint << ", seed " << s.seed << "\n";
+         << TargetText(s) << ", seed " << s.seed << "\n";
     out.flush();
     mean_spans = s.mean_spans_per_trace;
+    series.mean_spans = mean_spans;
   };
-  if (progress) callbacks.on_second = [&](const auto& s) { PrintSecond(s, mean_spans); };
+  FailFast fail_fast;
+  fail_fast.enabled = !vm.count("allow-export-failures");
+  callbacks.on_second = [&](const loadgen::SecondStats& s) {
+    if (progress) PrintSecond(s, mean_spans);
+    series.Write(s);
+    fail_fast.Observe(s);
+  };
   sim::Result<app::LoadOutcome> outcome = sim::Status::Internal("not run");
   {
     SignalScope signals;
@@ -392,10 +641,20 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     outcome = app::RunLoad(*scenario, options, callbacks);
   }
   if (progress) std::fprintf(stderr, "\n");
+  if (!series.Close(err)) return kExitFailed;
   if (!outcome.ok()) {
     err << "tracesim load: " << outcome.status().message() << "\n";
     return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
                                                                           : kExitFailed;
+  }
+  // Nothing accepted at all (also a run shorter than the fail-fast window): a failure to reach
+  // the collector, said so, unless the user expects it.
+  const loadgen::LoadReport& rep = outcome->report;
+  const bool none_accepted = rep.generated > 0 && rep.accepted == 0 && rep.failed_requests > 0;
+  if (fail_fast.enabled && (fail_fast.tripped || none_accepted)) {
+    err << "tracesim load: " << fail_fast.Diagnosis(outcome->start) << "\n";
+    (void)RenderLoad(*outcome, options, f.summary_json, out, err);
+    return kExitFailed;
   }
   if (!f.report_html.empty()) {
     const app::LoadStart& s = outcome->start;
@@ -414,7 +673,9 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   return RenderFitted(
       f.summary_json, f.report_html,
-      [&](std::ostream& o, std::ostream& e) { return RenderLoad(*outcome, f.summary_json, o, e); },
+      [&](std::ostream& o, std::ostream& e) {
+        return RenderLoad(*outcome, options, f.summary_json, o, e);
+      },
       out, err);
 }
 

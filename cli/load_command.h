@@ -2,7 +2,8 @@
 //
 // Exit codes: 0 success; 1 the run could not start or its output failed (an unreachable TLS
 // file, an unwritable --summary-json); 2 bad usage or input (names the flag); 99 a --threshold
-// was crossed (each failed one is printed).
+// was crossed (each failed one is printed), or --find-max found no sustained rate; 130 stopped by
+// SIGINT/SIGTERM (the summary is still written).
 #ifndef TRACESIM_CLI_LOAD_COMMAND_H_
 #define TRACESIM_CLI_LOAD_COMMAND_H_
 
@@ -15,6 +16,7 @@
 namespace tracesim::cli {
 
 inline constexpr int kExitThresholds = 99;
+inline constexpr int kExitInterrupted = 130;  // 128 + SIGINT, as a shell reports it
 
 // Takes the arguments after "load". SIGINT/SIGTERM during the run stop it cleanly (a second
 // signal skips the grace period); the previous handlers are restored on return.

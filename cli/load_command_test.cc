@@ -164,24 +164,138 @@ TEST(LoadCommandTest, HelpListsThresholdMetrics) {
   EXPECT_NE(r.out.find("export_p99_ms"), std::string::npos);
 }
 
+TEST(LoadCommandTest, OutWritesThePerSecondSeriesAsCsvAndJsonLines) {
+  auto srv = loadgen::testing::StartGrpcServer({});
+  fs::path dir = fs::temp_directory_path() / "tracesim_load_cli_test";
+  fs::create_directories(dir);
+  fs::path json = dir / "series-summary.json", csv = dir / "series.csv",
+           lines = dir / "series.jsonl";
+  Ran r = Load({TinyScenarioFile().string(), "--endpoint", srv->endpoint(), "--rate", "200",
+                "--traces", "100", "--summary-json", json.string(), "--no-progress", "--out",
+                "csv=" + csv.string(), "--out", "json=" + lines.string()});
+  ASSERT_EQ(r.code, kExitOk) << r.out << r.err;
+  std::ifstream sf(json);
+  auto summary = nlohmann::json::parse(sf);
+  const size_t seconds = summary["seconds"].size();
+  ASSERT_GT(seconds, 0u);
+  std::ifstream cf(csv), jf(lines);
+  std::vector<std::string> csv_lines, json_lines;
+  for (std::string l; std::getline(cf, l);) csv_lines.push_back(l);
+  for (std::string l; std::getline(jf, l);) json_lines.push_back(l);
+  ASSERT_EQ(csv_lines.size(), seconds + 1);  // the header
+  EXPECT_EQ(csv_lines[0].rfind("step,second,target_spans_per_s,generated_spans,accepted,", 0), 0u);
+  ASSERT_EQ(json_lines.size(), seconds);
+  uint64_t accepted = 0;
+  for (size_t k = 0; k < seconds; ++k) {
+    auto line = nlohmann::json::parse(json_lines[k]);
+    EXPECT_EQ(line["second"], summary["seconds"][k]["second"]);
+    EXPECT_EQ(line["generated_spans"], summary["seconds"][k]["generated_spans"]);
+    accepted += line["accepted"].get<uint64_t>();
+  }
+  EXPECT_EQ(accepted, srv->accepted_spans());  // every accepted span is in some second
+  Ran bad = Load({TinyScenarioFile().string(), "--out", "xml=x", "--traces", "1"});
+  EXPECT_EQ(bad.code, kExitUsage);
+  EXPECT_NE(bad.err.find("--out must be csv=FILE or json=FILE, got 'xml=x'"), std::string::npos);
+}
+
 TEST(LoadCommandTest, EndToEndGrpcWithSummaryAndThresholds) {
   auto srv = loadgen::testing::StartGrpcServer({});
   fs::path json = fs::temp_directory_path() / "tracesim_load_cli_test" / "summary.json";
   fs::remove(json);
-  Ran r = Load({TinyScenarioFile().string(), "--endpoint", srv->endpoint(), "--protocol", "grpc",
-                "--rate", "200", "--traces", "100", "--summary-json", json.string(), "--threshold",
-                "dropped==0", "--threshold", "accepted_ratio>=1", "--no-progress", "--batch-delay",
+  Ran r = Load({TinyScenarioFile().string(),
+                "--endpoint",
+                srv->endpoint(),
+                "--protocol",
+                "grpc",
+                "--rate",
+                "200",
+                "--traces",
+                "100",
+                "--summary-json",
+                json.string(),
+                "--threshold",
+                "dropped==0",
+                "--threshold",
+                "accepted_ratio>=1",
+                "--threshold",
+                "achieved_ratio>=0.9",
+                "--no-progress",
+                "--batch-delay",
                 "50ms"});
+  // --traces without --duration: the rate is measured over the real window, not reported as 0.
   EXPECT_EQ(r.code, kExitOk) << r.out << r.err;
   std::ifstream f(json);
   auto j = nlohmann::json::parse(f, nullptr, false);
   ASSERT_FALSE(j.is_discarded());
   EXPECT_EQ(j["traces"].get<uint64_t>(), 100u);
+  EXPECT_GT(j["rates"]["achieved_traces_per_s"].get<double>(), 180);
+  // The run that made it, and the thresholds' results.
+  EXPECT_EQ(j["run"]["scenario"], "tiny");
+  EXPECT_EQ(j["run"]["protocol"], "grpc");
+  EXPECT_EQ(j["run"]["endpoint"], srv->endpoint());
+  EXPECT_EQ(j["run"]["tls"], false);
+  EXPECT_EQ(j["run"]["rate_plan"]["rate"], "200");
+  EXPECT_EQ(j["run"]["version"].get<std::string>().rfind("tracesim ", 0), 0u);
+  EXPECT_EQ(j["run"]["start_time"].get<std::string>().size(), 20u);  // 2026-12-04T21:00:00Z
+  ASSERT_EQ(j["thresholds"].size(), 3u);
+  EXPECT_EQ(j["thresholds"][2]["threshold"], "achieved_ratio>=0.9");
+  EXPECT_EQ(j["thresholds"][2]["passed"], true);
+  // Floats are rounded (6 significant digits).
+  std::string mean = j["rates"]["mean_spans_per_trace"].dump();
+  EXPECT_LE(mean.size(), 8u) << mean;
   EXPECT_EQ(j["spans"]["generated"].get<uint64_t>(), srv->accepted_spans());
   EXPECT_EQ(j["spans"]["accepted"].get<uint64_t>(), srv->accepted_spans());
   EXPECT_TRUE(j["spans"]["identity_holds"].get<bool>());
   EXPECT_EQ(j["spans"]["in_flight"].get<uint64_t>(), 0u);
   EXPECT_NE(r.out.find("ok     dropped==0"), std::string::npos) << r.out;
+}
+
+TEST(LoadCommandTest, NothingAcceptedFailsFastWithADiagnosis) {
+  loadgen::testing::Behavior b;
+  b.kind = loadgen::testing::Behavior::Kind::kError;
+  b.grpc_code = 14;  // UNAVAILABLE, every time
+  auto srv = loadgen::testing::StartGrpcServer(b);
+  std::vector<std::string> args = {TinyScenarioFile().string(),
+                                   "--endpoint",
+                                   srv->endpoint(),
+                                   "--rate",
+                                   "100",
+                                   "--duration",
+                                   "60s",
+                                   "--retry-initial",
+                                   "10ms",
+                                   "--retry-max",
+                                   "20ms",
+                                   "--no-progress"};
+  Ran r = Load(args);
+  EXPECT_EQ(r.code, kExitFailed) << r.out << r.err;
+  EXPECT_NE(r.err.find("nothing was accepted"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("endpoint: grpc " + srv->endpoint() + ", TLS off (no --tls, no https://)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("last error: UNAVAILABLE"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("interrupted after"), std::string::npos) << r.out;  // stopped early
+  // --allow-export-failures runs on; a short run shows every failure (retries exhausted).
+  args[6] = "2s";
+  args.push_back("--allow-export-failures");
+  Ran allowed = Load(args);
+  EXPECT_EQ(allowed.code, kExitOk) << allowed.err;
+  EXPECT_EQ(allowed.err.find("nothing was accepted"), std::string::npos) << allowed.err;
+}
+
+TEST(LoadCommandTest, HeaderSaysWhyTlsIsOn) {
+  // An OTEL_EXPORTER_OTLP_ENDPOINT without a scheme means TLS for gRPC (the OTLP spec).
+  auto srv = loadgen::testing::StartGrpcServer({});
+  ::setenv("OTEL_EXPORTER_OTLP_ENDPOINT", srv->endpoint().c_str(), 1);
+  Ran r = Load({TinyScenarioFile().string(), "--traces", "5", "--rate", "100", "--no-progress",
+                "--retry-attempts", "1", "--grace", "1s"});
+  ::unsetenv("OTEL_EXPORTER_OTLP_ENDPOINT");
+  EXPECT_EQ(r.code, kExitFailed) << r.out << r.err;  // a plaintext server: nothing accepted
+  EXPECT_NE(r.out.find(", TLS on (OTEL_EXPORTER_OTLP_ENDPOINT has no scheme: the OTLP spec's "
+                       "gRPC default is TLS"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("nothing was accepted"), std::string::npos) << r.err;
 }
 
 TEST(LoadCommandTest, CrossedThresholdExits99AndSaysWhich) {
@@ -216,7 +330,8 @@ TEST(LoadCommandTest, SigintStopsCleanly) {
   Ran r = fut.get();
   sigaction(SIGINT, &old, nullptr);
   EXPECT_LT(tries, 30);
-  EXPECT_EQ(r.code, kExitOk) << r.err;
+  // Its own exit code: a CI tells an interrupted run from a complete one; the summary is written.
+  EXPECT_EQ(r.code, kExitInterrupted) << r.err;
   EXPECT_NE(r.out.find("interrupted"), std::string::npos) << r.out;
   std::ifstream f(json);
   auto j = nlohmann::json::parse(f, nullptr, false);

@@ -47,7 +47,7 @@ trap cleanup EXIT
 fail() {
   echo "FAIL: $*"
   echo "--- Collector log (tail) ---"; tail -n 40 "$work/otelcol.log" 2>/dev/null || true
-  echo "--- Collector metrics ---"; grep '^otelcol_' "$work/last.prom" 2>/dev/null || true
+  echo "--- Collector metrics ---"; grep '^otelcol_' "$work/last.prom" 2>/dev/null | grep -v _bucket || true
   exit 1
 }
 
@@ -250,6 +250,43 @@ got=""
 for _ in $(seq 50); do got="$(file_spans)"; [ "$got" = "$total" ] && break; sleep 0.1; done
 [ "$got" = "$total" ] || fail "the file holds $got spans, tracesim accepted $total"
 echo "  ok file holds $got spans"
+
+# ---- capacity search (--find-max) into the same Collector ----
+# A stated criterion that breaks between 4,000 and 6,000 spans/s (target_rate<5000: the step's
+# expected rate, exact whatever the machine's load) makes the steps known: 2000 and 4000 pass
+# (grow), 8000 fails, the bisection tries 6000 (fails) and stops within --precision 0.5. The
+# Collector must also accept everything and refuse nothing at each passing step.
+scrape || true
+before="$(metric otelcol_receiver_accepted_spans)"
+load capacity grpc --find-max --rate 2000spans --step-duration 2s --max-steps 4 --precision 0.5 \
+  --threshold 'target_rate<5000' --threshold 'accepted_ratio>=0.999' \
+  --threshold 'collector_refused_ratio<0.001' --target-metrics "127.0.0.1:$metrics_port"
+python3 - "$work/capacity.json" <<'PY' || fail "capacity search: unexpected steps"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = [(s["rate"], s["phase"], s["passed"]) for s in d["steps"]]
+want = [(2000, "grow", True), (4000, "grow", True), (8000, "grow", False), (6000, "bisect", False)]
+assert got == want, got
+assert d["max_rate"] == 4000 and d["lowest_failing_rate"] == 6000, d
+for s in d["steps"]:  # every step's books, and its own scrape of the Collector, agree
+    sp = s["summary"]["spans"]
+    assert sp["identity_holds"] and sp["in_flight"] == 0, s
+    assert s["summary"]["target"]["spans"]["accepted"] == sp["accepted"], s
+print("  ok capacity steps", got, "max", d["max_rate"])
+PY
+cat "$work/load-capacity.log" | tail -n 7
+steps_accepted="$(python3 -c 'import json,sys; print(sum(s["summary"]["spans"]["accepted"] for s in json.load(open(sys.argv[1]))["steps"]))' "$work/capacity.json")"
+expect "capacity search accepted" "$((before + steps_accepted))" otelcol_receiver_accepted_spans
+# The classic misconfiguration: OTEL_EXPORTER_OTLP_ENDPOINT without a scheme means TLS for gRPC
+# (the OTLP spec), against this plaintext Collector. The header and the diagnosis say so.
+rc=0
+OTEL_EXPORTER_OTLP_ENDPOINT="127.0.0.1:$grpc_port" timeout 60 "$tracesim" load --rate 500spans \
+  --duration 30s --no-progress --retry-initial 20ms --retry-max 50ms >"$work/tls.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || { cat "$work/tls.log"; fail "TLS mismatch: exit $rc, expected 1"; }
+grep -q "TLS on (OTEL_EXPORTER_OTLP_ENDPOINT has no scheme" "$work/tls.log" &&
+  grep -q "nothing was accepted" "$work/tls.log" ||
+  { cat "$work/tls.log"; fail "TLS mismatch: the header or the diagnosis does not say why"; }
+echo "  ok TLS mismatch diagnosed: $(grep 'last error' "$work/tls.log" | head -c 160)"
 stop_collector
 
 # ---- sampled: memory_limiter -> tail_sampling -> batch -> file ----
@@ -301,7 +338,7 @@ for proto in grpc http/protobuf; do
   name="refusing-${proto//\//-}"
   # The refusals cross the collector_refused_ratio threshold: exit 99.
   want_rc=99 load_watched "$name" "$proto" --retry-initial 20ms --retry-max 50ms \
-    --retry-attempts 3 --rate 500spans
+    --retry-attempts 3 --rate 500spans --allow-export-failures
   grep -q "FAILED collector_refused_ratio<0.001" "$work/load-$name.log" ||
     fail "$name: the refused-ratio threshold did not fail"
   check_identity "$name"
@@ -324,6 +361,24 @@ for proto in grpc http/protobuf; do
 done
 expect "memory_limiter refused" "$sum_refused" otelcol_processor_memory_limiter_refused_spans
 expect "memory_limiter accepted" "$sum_accepted" otelcol_processor_memory_limiter_accepted_spans
+# A capacity search where nothing is sustained: one step, and exit 99.
+want_rc=99 load capacity-none grpc --find-max --rate 500spans --step-duration 1s --max-steps 1 \
+  --retry-initial 20ms --retry-max 50ms --retry-attempts 2 --allow-export-failures
+grep -q "no step passed" "$work/load-capacity-none.log" || fail "capacity-none: no verdict"
+echo "  ok a refusing Collector sustains nothing (exit 99)"
+# Without --allow-export-failures a run where nothing is accepted stops after 2 s: exit 1 with
+# the diagnosis (endpoint, TLS and why, the Collector's error).
+rc=0
+timeout 60 "$tracesim" load --endpoint "127.0.0.1:$grpc_port" --rate 500spans --duration 30s \
+  --no-progress --retry-initial 20ms --retry-max 50ms --summary-json "$work/refusing-fast.json" \
+  >"$work/load-refusing-fast.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || { cat "$work/load-refusing-fast.log"; fail "refusing-fast: exit $rc, expected 1"; }
+grep -q "nothing was accepted" "$work/load-refusing-fast.log" &&
+  grep -q "TLS off" "$work/load-refusing-fast.log" &&
+  grep -q "last error: UNAVAILABLE" "$work/load-refusing-fast.log" ||
+  { cat "$work/load-refusing-fast.log"; fail "refusing-fast: no diagnosis"; }
+[ "$(field refusing-fast interrupted)" = true ] || fail "refusing-fast: ran on"
+echo "  ok nothing accepted: stopped early with a diagnosis (exit 1)"
 stop_collector
 
 echo "PASS: the Collector's telemetry equals tracesim's accounting in 3 pipelines ($(($(date +%s) - t0)) s)"

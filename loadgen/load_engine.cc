@@ -446,6 +446,8 @@ void LoadEngine::Impl::OnResult(Batch* b, const exporter::ExportResult& r) {
       if (r.kind != exporter::ExportResult::Kind::kShutdown) rep_.failed_attempt_spans += n;
       std::string key = !r.code_name.empty() ? r.code_name : "code " + std::to_string(r.code);
       ++rep_.errors[key];
+      if (r.kind != exporter::ExportResult::Kind::kShutdown)  // ours, not the server's
+        cur_.last_error = r.message.empty() ? key : key + ": " + r.message;
     }
     bool retry_scheduled = false;
     switch (r.kind) {

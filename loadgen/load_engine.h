@@ -91,6 +91,9 @@ struct SecondStats {
   // Snapshot at the end of the second.
   uint64_t queued_spans = 0;
   uint64_t in_flight_spans = 0;
+  // The last failed attempt of the second: "CODE_NAME: message" ("" when none failed), for a
+  // diagnosis while the run goes (`tracesim load` fails fast when nothing is accepted).
+  std::string last_error;
   // What the collector under load did in the second (--target-metrics / --target-pid); set by
   // the caller (app::RunLoad), never by the engine.
   std::optional<TargetSecond> target;

@@ -57,9 +57,14 @@ class RateMeter {
   int64_t bucket_ns() const { return bucket_ns_; }
 
  private:
+  // The bucket of `ns` after the start, made to exist (coarsening when needed); -1 outside
+  // [0, window).
+  int64_t Reach(int64_t ns);
+
   int64_t start_unix_nanos_;
-  int64_t bucket_ns_;
-  std::vector<uint64_t> spans_, roots_;  // released per bucket of [0, window)
+  int64_t window_ns_;
+  int64_t bucket_ns_;                    // 1 ms, doubled whenever kMaxBuckets would be passed
+  std::vector<uint64_t> spans_, roots_;  // released per bucket of [0, window), grown as needed
   std::vector<uint64_t> scheduled_;      // spans by end-time bucket
   metrics::Histogram span_delay_, root_delay_;
   int64_t last_arrival_ns_ = -1;

@@ -137,5 +137,38 @@ TEST(RateMeterTest, NothingReleasedIsZeroNotNan) {
   EXPECT_EQ(m.last_arrival_ns(), -1);
 }
 
+// A --traces run without --duration has a 24 h arrival window and may end after half a second:
+// the meter keeps 1 ms buckets for what the run really used (a bucket sized from the window,
+// 864 ms, read 0 spans/s with every span delivered).
+TEST(RateMeterTest, AHugeWindowThatEndsEarlyStillMeasures) {
+  constexpr int64_t kDay = 24LL * 3600 * 1000 * kMs;
+  RateMeter m(kDay, kStart);
+  // 100 traces/s for 0.5 s, each a root 10 ms after its arrival.
+  for (int k = 0; k < 50; ++k) {
+    auto t = Trace(k * 10 * kMs, 10 * kMs, {});
+    m.RecordTrace(t);
+    ReleaseOnTime(&m, t);
+  }
+  EXPECT_EQ(m.bucket_ns(), kMs);
+  auto r = m.Compute(m.last_arrival_ns(), [](double t) { return 100 * t; });
+  EXPECT_GT(r.to_s, r.from_s);
+  EXPECT_NEAR(r.achieved_traces_per_s, 100, 5);
+  EXPECT_NEAR(r.target_traces_per_s, 100, 1e-9);
+}
+
+// Past 100,000 buckets the resolution halves; no release is lost.
+TEST(RateMeterTest, LongRunsCoarsenTheBucketsKeepingEveryCount) {
+  RateMeter m(1000LL * 1000 * kMs, kStart);  // 1,000 s
+  uint64_t total = 0;
+  for (int64_t t = 0; t < 250LL * 1000 * kMs; t += 7 * kMs) {  // 250 s
+    m.RecordRelease(t, 3, 1);
+    total += 3;
+  }
+  EXPECT_EQ(m.bucket_ns(), 4 * kMs);  // 250 s / 100,000 > 2 ms
+  auto r = m.Compute(250LL * 1000 * kMs, [](double) { return 0.0; });
+  EXPECT_EQ(r.from_s, 0);  // no trace recorded: no warm-up
+  EXPECT_EQ(r.spans, total);
+}
+
 }  // namespace
 }  // namespace tracesim::loadgen
