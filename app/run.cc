@@ -5,9 +5,9 @@
 #include <utility>
 
 #include "app/sinks.h"
-#include "exporter/otlp_json_file_sink.h"
+#include "exporter/encoding/otlp_json_file_sink.h"
 #include "reports/truth_writer.h"
-#include "sim/sink.h"
+#include "sim/kernel/sink.h"
 #include "workloads/workload.h"
 
 #ifndef TRACESIM_VERSION

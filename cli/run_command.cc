@@ -16,7 +16,7 @@
 #include "reports/html_report.h"
 #include "reports/run_report.h"
 #include "scenarios/scenario.h"
-#include "sim/time.h"
+#include "sim/base/time.h"
 
 namespace tracesim::cli {
 namespace po = boost::program_options;

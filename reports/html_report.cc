@@ -7,7 +7,7 @@
 #include "reports/service_map.h"
 #include "reports/table.h"
 #include "reports/waterfall.h"
-#include "sim/embedded.h"
+#include "sim/base/embedded.h"
 
 #if TRACESIM_HAVE_CHARTJS
 namespace tracesim::sim {

@@ -18,8 +18,8 @@
 #include "reports/run_report.h"
 #include "reports/timeline.h"
 #include "reports/trace_picker.h"
-#include "sim/faults.h"
-#include "sim/model.h"
+#include "sim/model/faults.h"
+#include "sim/model/model.h"
 
 namespace tracesim::reports {
 

@@ -7,7 +7,7 @@
 #include <regex>
 
 #include "scenarios/scenario.h"
-#include "sim/simulation.h"
+#include "sim/kernel/simulation.h"
 #include "workloads/workload.h"
 
 namespace tracesim::reports {

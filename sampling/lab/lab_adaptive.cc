@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "sampling/head/head_samplers.h"
-#include "sim/faults.h"
+#include "sim/model/faults.h"
 
 namespace tracesim::sampling {
 

@@ -20,9 +20,9 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/model.h"
-#include "sim/span.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
+#include "sim/model/model.h"
+#include "sim/model/span.h"
 
 namespace tracesim::sampling {
 
