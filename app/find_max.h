@@ -22,8 +22,8 @@
 
 #include "app/load.h"
 #include "loadgen/threshold.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
 
 namespace tracesim::app {
 

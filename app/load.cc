@@ -4,7 +4,7 @@
 #include <memory>
 #include <utility>
 
-#include "exporter/transport_env.h"
+#include "exporter/transport/transport_env.h"
 #include "loadgen/metrics_server.h"
 #include "metrics/prometheus.h"
 

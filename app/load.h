@@ -23,14 +23,14 @@
 #include <string>
 #include <vector>
 
-#include "exporter/transport.h"
+#include "exporter/transport/transport.h"
 #include "loadgen/load_engine.h"
 #include "loadgen/load_plan.h"
 #include "loadgen/target_monitor.h"
 #include "loadgen/threshold.h"
 #include "scenarios/scenario.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
 #include "workloads/workload_spec.h"
 
 namespace tracesim::app {

@@ -7,9 +7,9 @@
 
 #include "app/run_internal.h"
 #include "app/sinks.h"
-#include "exporter/otlp_json_file_sink.h"
+#include "exporter/encoding/otlp_json_file_sink.h"
 #include "reports/truth_writer.h"
-#include "sim/sink.h"
+#include "sim/kernel/sink.h"
 #include "workloads/workload.h"
 
 #ifndef TRACESIM_VERSION

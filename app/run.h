@@ -28,12 +28,12 @@
 #include "reports/run_report.h"
 #include "sampling/lab/lab.h"
 #include "scenarios/scenario.h"
-#include "sim/faults.h"
-#include "sim/simulation.h"
-#include "sim/sink.h"
-#include "sim/span.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
+#include "sim/kernel/simulation.h"
+#include "sim/kernel/sink.h"
+#include "sim/model/faults.h"
+#include "sim/model/span.h"
 #include "workloads/workload_spec.h"
 
 namespace tracesim::app {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "app/run_internal.h"
-#include "sim/rng.h"
+#include "sim/base/rng.h"
 
 namespace tracesim::app {
 

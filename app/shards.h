@@ -20,8 +20,8 @@
 
 #include "app/run.h"
 #include "scenarios/scenario.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
 
 namespace tracesim::app {
 

@@ -6,7 +6,7 @@
 #include <span>
 #include <string>
 
-#include "exporter/otlp_proto.h"
+#include "exporter/encoding/otlp_proto.h"
 
 namespace tracesim::app {
 

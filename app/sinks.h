@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "app/run.h"
-#include "sim/model.h"
-#include "sim/sink.h"
-#include "sim/span.h"
+#include "sim/kernel/sink.h"
+#include "sim/model/model.h"
+#include "sim/model/span.h"
 
 namespace tracesim::app {
 

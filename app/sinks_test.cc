@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "scenarios/scenario.h"
-#include "sim/simulation.h"
+#include "sim/kernel/simulation.h"
 #include "workloads/workload.h"
 
 namespace tracesim::app {

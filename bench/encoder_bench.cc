@@ -8,13 +8,13 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "exporter/otlp_json.h"
-#include "exporter/otlp_proto.h"
+#include "exporter/encoding/otlp_json.h"
+#include "exporter/encoding/otlp_proto.h"
+#include "exporter/encoding/zipkin_json.h"
 #include "exporter/proto/trace_service.pb.h"
-#include "exporter/zipkin_json.h"
 #include "scenarios/scenario.h"
-#include "sim/simulation.h"
-#include "sim/sink.h"
+#include "sim/kernel/simulation.h"
+#include "sim/kernel/sink.h"
 #include "workloads/workload.h"
 
 namespace tracesim {

@@ -3,8 +3,8 @@
 // Items/s = hold operations per second on one core.
 #include <benchmark/benchmark.h>
 
-#include "sim/event_queue.h"
-#include "sim/rng.h"
+#include "sim/base/rng.h"
+#include "sim/kernel/event_queue.h"
 
 namespace tracesim::sim {
 namespace {

@@ -8,12 +8,12 @@
 #include <map>
 #include <string>
 
-#include "exporter/otlp_json_file_sink.h"
+#include "exporter/encoding/otlp_json_file_sink.h"
 #include "metrics/red_metrics.h"
 #include "sampling/lab/lab.h"
 #include "scenarios/scenario.h"
-#include "sim/simulation.h"
-#include "sim/sink.h"
+#include "sim/kernel/simulation.h"
+#include "sim/kernel/sink.h"
 #include "workloads/workload.h"
 
 namespace tracesim {

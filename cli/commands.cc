@@ -22,7 +22,7 @@
 #include "sampling/collector/tail_sampling/config/tail_config.h"
 #include "sampling/jaeger/jaeger_strategies.h"
 #include "scenarios/scenario.h"
-#include "sim/time.h"
+#include "sim/base/time.h"
 #include "topologies/topology.h"
 
 namespace tracesim::cli {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <ostream>
 
-#include "sim/suggest.h"
+#include "sim/base/suggest.h"
 
 namespace tracesim::cli {
 namespace po = boost::program_options;

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::cli {
 

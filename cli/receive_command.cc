@@ -18,7 +18,7 @@
 #include "cli/flags.h"
 #include "config/grammar.h"
 #include "receiver/receiver_options.h"
-#include "sim/time.h"
+#include "sim/base/time.h"
 
 namespace tracesim::cli {
 namespace po = boost::program_options;

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "receiver/receiver.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::cli {
 

@@ -19,7 +19,7 @@
 #include "reports/run_report.h"
 #include "reports/table.h"
 #include "scenarios/scenario.h"
-#include "sim/time.h"
+#include "sim/base/time.h"
 
 namespace tracesim::cli {
 namespace po = boost::program_options;

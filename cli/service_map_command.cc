@@ -7,7 +7,7 @@
 #include "reports/service_map.h"
 #include "reports/timeline.h"
 #include "scenarios/scenario.h"
-#include "sim/time.h"
+#include "sim/base/time.h"
 #include "topologies/topology.h"
 
 namespace tracesim::cli {

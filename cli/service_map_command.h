@@ -6,8 +6,8 @@
 #include <ostream>
 #include <string>
 
-#include "sim/model.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
+#include "sim/model/model.h"
 
 namespace tracesim::cli {
 

@@ -11,11 +11,11 @@
 #include "cli/flags.h"
 #include "cli/progress.h"
 #include "config/grammar.h"
-#include "exporter/otlp_json_file_sink.h"
+#include "exporter/encoding/otlp_json_file_sink.h"
 #include "reports/trace_picker.h"
 #include "reports/waterfall.h"
 #include "scenarios/scenario.h"
-#include "sim/time.h"
+#include "sim/base/time.h"
 
 namespace tracesim::cli {
 namespace po = boost::program_options;

@@ -24,7 +24,7 @@ function(tracesim_test name)
 endfunction()
 
 # tracesim_embed(TARGET VAR FILES...) compiles files into the target as
-# `extern const EmbeddedFile VAR[]` (see sim/embedded.h), so built-in scenarios work with no
+# `extern const EmbeddedFile VAR[]` (see sim/base/embedded.h), so built-in scenarios work with no
 # files on disk.
 function(tracesim_embed target out_cc)
   cmake_parse_arguments(ARG "" "SYMBOL;BASE" "FILES" ${ARGN})

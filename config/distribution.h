@@ -15,7 +15,7 @@
 #include <optional>
 
 #include "config/reader.h"
-#include "sim/distribution.h"
+#include "sim/base/distribution.h"
 
 namespace tracesim::config {
 

@@ -1,7 +1,8 @@
 // The value grammars shared by every flag and file (doc/scenario.md#values).
 //
-// Durations: sim::ParseDuration (sim/time.h), Go's time.ParseDuration syntax ("1m30s", "250ms",
-//   "1.5h", "-1s", "0"); re-exported here so callers need one include. There is no other parser.
+// Durations: sim::ParseDuration (sim/base/time.h), Go's time.ParseDuration syntax ("1m30s",
+//   "250ms", "1.5h", "-1s", "0"); re-exported here so callers need one include. There is no other
+//   parser.
 // Byte sizes: ParseByteSize. Both conventions, each spelled exactly: SI decimal suffixes
 //   (kB or KB = 1000, MB = 1000^2, GB = 1000^3, TB = 1000^4) and IEC binary suffixes
 //   (KiB = 1024, MiB = 1024^2, GiB = 1024^3, TiB = 1024^4); "B" or no suffix = bytes. So
@@ -15,8 +16,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
 
 namespace tracesim::config {
 

@@ -8,7 +8,7 @@
 #include <unordered_set>
 
 #include "config/grammar.h"
-#include "sim/suggest.h"
+#include "sim/base/suggest.h"
 
 namespace tracesim::config {
 

@@ -3,9 +3,9 @@
 // A Node is a YAML node with its key path ("services[2].operations[0]") and 1-based position;
 // child paths are built automatically (Map entries, Item). A Map reads a mapping once: it reports
 // a non-mapping, non-string and duplicate keys and (unless free-form) unknown keys with a
-// did-you-mean (sim/suggest.h). The Reader's typed getters (strings, names, integers in a range,
-// numbers, probabilities, booleans, enums, durations, byte sizes) report a problem at the node and
-// return nullopt, so a loader keeps going and reports everything at once. Messages are the
+// did-you-mean (sim/base/suggest.h). The Reader's typed getters (strings, names, integers in a
+// range, numbers, probabilities, booleans, enums, durations, byte sizes) report a problem at the
+// node and return nullopt, so a loader keeps going and reports everything at once. Messages are the
 // topology loader's (doc/validate.md): "expected an integer, got 'x'", "unknown key 'servces'
 // (did you mean 'services'?)".
 //
@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "config/diagnostics.h"
-#include "sim/time.h"
+#include "sim/base/time.h"
 
 namespace tracesim::config {
 

@@ -12,7 +12,7 @@
 #include "sampling/collector/collector_config.h"
 #include "sampling/head/otel_env.h"
 #include "sampling/jaeger/jaeger_strategies.h"
-#include "sim/time.h"
+#include "sim/base/time.h"
 
 namespace {
 

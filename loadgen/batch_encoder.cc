@@ -1,8 +1,8 @@
 #include "loadgen/batch_encoder.h"
 
-#include "exporter/otlp_json.h"
-#include "exporter/otlp_proto.h"
-#include "exporter/zipkin_json.h"
+#include "exporter/encoding/otlp_json.h"
+#include "exporter/encoding/otlp_proto.h"
+#include "exporter/encoding/zipkin_json.h"
 
 namespace tracesim::loadgen {
 namespace {

@@ -13,10 +13,10 @@
 #include <span>
 #include <string>
 
-#include "exporter/transport.h"
-#include "sim/model.h"
-#include "sim/span.h"
-#include "sim/status.h"
+#include "exporter/transport/transport.h"
+#include "sim/base/status.h"
+#include "sim/model/model.h"
+#include "sim/model/span.h"
 
 namespace tracesim::loadgen {
 

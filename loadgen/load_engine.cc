@@ -10,8 +10,8 @@
 
 #include "loadgen/rate_meter.h"
 #include "metrics/histogram.h"
-#include "sim/simulation.h"
-#include "sim/sink.h"
+#include "sim/kernel/simulation.h"
+#include "sim/kernel/sink.h"
 #include "workloads/workload.h"
 
 namespace tracesim::loadgen {

@@ -28,15 +28,15 @@
 #include <string>
 #include <vector>
 
-#include "exporter/transport.h"
+#include "exporter/transport/transport.h"
 #include "loadgen/batch_encoder.h"
 #include "loadgen/clock.h"
 #include "loadgen/retry_policy.h"
 #include "loadgen/target_summary.h"
 #include "metrics/prometheus.h"
-#include "sim/model.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
+#include "sim/model/model.h"
 #include "workloads/workload_spec.h"
 
 namespace tracesim::loadgen {

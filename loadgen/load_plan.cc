@@ -5,8 +5,8 @@
 #include <memory>
 #include <vector>
 
-#include "sim/simulation.h"
-#include "sim/sink.h"
+#include "sim/kernel/simulation.h"
+#include "sim/kernel/sink.h"
 #include "workloads/workload.h"
 
 namespace tracesim::loadgen {

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "sim/model.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
+#include "sim/model/model.h"
 #include "workloads/workload_spec.h"
 
 namespace tracesim::loadgen {

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "metrics/prometheus.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::loadgen {
 

@@ -20,7 +20,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::loadgen {
 

@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "metrics/histogram.h"
-#include "sim/span.h"
+#include "sim/model/span.h"
 
 namespace tracesim::loadgen {
 

@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <optional>
 
-#include "sim/rng.h"
-#include "sim/status.h"
+#include "sim/base/rng.h"
+#include "sim/base/status.h"
 
 namespace tracesim::loadgen {
 

@@ -20,7 +20,7 @@
 #include <string>
 
 #include "loadgen/load_engine.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::loadgen {
 

@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "loadgen/target_summary.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::loadgen {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::loadgen {
 

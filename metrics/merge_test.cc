@@ -5,8 +5,8 @@
 #include "metrics/histogram.h"
 #include "metrics/red_metrics.h"
 #include "metrics/truth_metrics.h"
-#include "sim/simulation.h"
-#include "sim/test_model.h"
+#include "sim/kernel/simulation.h"
+#include "sim/model/test_model.h"
 
 namespace tracesim::metrics {
 namespace {

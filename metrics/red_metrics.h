@@ -19,8 +19,8 @@
 #include <vector>
 
 #include "metrics/histogram.h"
-#include "sim/model.h"
-#include "sim/sink.h"
+#include "sim/kernel/sink.h"
+#include "sim/model/model.h"
 
 namespace tracesim::metrics {
 

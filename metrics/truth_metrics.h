@@ -1,6 +1,6 @@
-// TruthMetricsSink: what really happened in a run, from each trace's ground truth (sim/faults.h),
-// independent of what was exported: per fault, the traces it touched, how many of them were
-// errors and how their latency compares with the traces no fault touched.
+// TruthMetricsSink: what really happened in a run, from each trace's ground truth
+// (sim/model/faults.h), independent of what was exported: per fault, the traces it touched, how
+// many of them were errors and how their latency compares with the traces no fault touched.
 //
 // Fragments (traces started because a context was lost) are counted as traces of their own, as
 // a backend would see them. Not thread-safe; read after the run.
@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "metrics/histogram.h"
-#include "sim/faults.h"
-#include "sim/sink.h"
+#include "sim/kernel/sink.h"
+#include "sim/model/faults.h"
 
 namespace tracesim::metrics {
 

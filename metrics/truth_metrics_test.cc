@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/simulation.h"
-#include "sim/test_model.h"
+#include "sim/kernel/simulation.h"
+#include "sim/model/test_model.h"
 
 namespace tracesim::metrics {
 namespace {

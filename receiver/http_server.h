@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::receiver {
 

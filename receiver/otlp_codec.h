@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "exporter/proto/trace_service.pb.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::receiver {
 

@@ -19,7 +19,7 @@
 
 #include "receiver/receiver_options.h"
 #include "receiver/receiver_stats.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::receiver {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "sim/time.h"
+#include "sim/base/time.h"
 
 namespace tracesim::receiver {
 namespace {

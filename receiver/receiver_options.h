@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::receiver {
 

@@ -1,7 +1,7 @@
 #include "reports/html_page.h"
 
 #include "reports/table.h"
-#include "sim/embedded.h"
+#include "sim/base/embedded.h"
 
 #if TRACESIM_HAVE_CHARTJS
 namespace tracesim::sim {

@@ -23,8 +23,8 @@
 #include "reports/timeline.h"
 #include "reports/trace_picker.h"
 #include "sampling/lab/lab.h"
-#include "sim/faults.h"
-#include "sim/model.h"
+#include "sim/model/faults.h"
+#include "sim/model/model.h"
 
 namespace tracesim::reports {
 

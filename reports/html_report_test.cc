@@ -8,7 +8,7 @@
 
 #include "reports/service_map.h"
 #include "scenarios/scenario.h"
-#include "sim/simulation.h"
+#include "sim/kernel/simulation.h"
 #include "tests/golden_file.h"
 #include "workloads/workload.h"
 

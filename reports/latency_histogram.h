@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/model.h"
-#include "sim/sink.h"
+#include "sim/model/model.h"
+#include "sim/kernel/sink.h"
 
 namespace tracesim::reports {
 

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/test_model.h"
+#include "sim/model/test_model.h"
 
 namespace tracesim::reports {
 namespace {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "reports/trace_picker.h"
-#include "sim/sink.h"
+#include "sim/kernel/sink.h"
 
 namespace tracesim::reports {
 

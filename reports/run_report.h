@@ -13,8 +13,8 @@
 #include "metrics/red_metrics.h"
 #include "metrics/truth_metrics.h"
 #include "sampling/lab/lab.h"
-#include "sim/model.h"
-#include "sim/simulation.h"
+#include "sim/kernel/simulation.h"
+#include "sim/model/model.h"
 
 namespace tracesim::reports {
 

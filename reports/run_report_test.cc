@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/simulation.h"
+#include "sim/kernel/simulation.h"
 
 namespace tracesim::reports {
 namespace {

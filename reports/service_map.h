@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "reports/timeline.h"
-#include "sim/model.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
+#include "sim/model/model.h"
 
 namespace tracesim::reports {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sim/faults.h"
+#include "sim/model/faults.h"
 
 namespace tracesim::reports {
 

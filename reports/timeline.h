@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "metrics/histogram.h"
-#include "sim/model.h"
-#include "sim/sink.h"
-#include "sim/time.h"
+#include "sim/base/time.h"
+#include "sim/kernel/sink.h"
+#include "sim/model/model.h"
 
 namespace tracesim::reports {
 

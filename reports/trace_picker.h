@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "sim/faults.h"
-#include "sim/sink.h"
-#include "sim/span.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
+#include "sim/kernel/sink.h"
+#include "sim/model/faults.h"
+#include "sim/model/span.h"
 
 namespace tracesim::reports {
 

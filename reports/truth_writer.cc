@@ -4,8 +4,8 @@
 #include <cstring>
 #include <filesystem>
 
-#include "exporter/otlp_json.h"
-#include "sim/span.h"
+#include "exporter/encoding/otlp_json.h"
+#include "sim/model/span.h"
 
 namespace tracesim::reports {
 namespace {

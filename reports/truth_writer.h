@@ -8,9 +8,9 @@
 #include <memory>
 #include <string>
 
-#include "sim/faults.h"
-#include "sim/sink.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
+#include "sim/kernel/sink.h"
+#include "sim/model/faults.h"
 
 namespace tracesim::reports {
 

@@ -7,8 +7,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "sim/simulation.h"
-#include "sim/test_model.h"
+#include "sim/kernel/simulation.h"
+#include "sim/model/test_model.h"
 
 namespace tracesim::reports {
 namespace {

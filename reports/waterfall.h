@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "reports/trace_picker.h"
-#include "sim/faults.h"
-#include "sim/model.h"
+#include "sim/model/faults.h"
+#include "sim/model/model.h"
 
 namespace tracesim::reports {
 

@@ -10,8 +10,8 @@
 #include "reports/table.h"
 #include "reports/trace_picker.h"
 #include "scenarios/scenario.h"
-#include "sim/simulation.h"
-#include "sim/test_model.h"
+#include "sim/kernel/simulation.h"
+#include "sim/model/test_model.h"
 #include "tests/golden_file.h"
 #include "workloads/workload.h"
 

@@ -15,7 +15,7 @@
 #include "config/distribution.h"
 #include "config/env_expand.h"
 #include "config/reader.h"
-#include "sim/suggest.h"
+#include "sim/base/suggest.h"
 #include "topologies/topology.h"
 #include "workloads/workload.h"
 

@@ -14,11 +14,11 @@
 
 #include "config/diagnostics.h"
 #include "sampling/lab/strategy_config.h"
-#include "sim/embedded.h"
-#include "sim/faults.h"
-#include "sim/model.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/embedded.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
+#include "sim/model/faults.h"
+#include "sim/model/model.h"
 #include "workloads/workload_spec.h"
 
 namespace tracesim::sim {

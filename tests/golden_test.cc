@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "cli/commands.h"
-#include "sim/rng.h"
+#include "sim/base/rng.h"
 #include "tests/golden_file.h"
 
 namespace tracesim {

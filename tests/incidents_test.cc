@@ -12,8 +12,8 @@
 #include "cli/commands.h"
 #include "metrics/truth_metrics.h"
 #include "scenarios/scenario.h"
-#include "sim/simulation.h"
-#include "sim/sink.h"
+#include "sim/kernel/simulation.h"
+#include "sim/kernel/sink.h"
 #include "workloads/workload.h"
 
 namespace tracesim {

@@ -13,7 +13,7 @@
 #include "sampling/lab/lab.h"
 #include "sampling/lab/lab_adaptive.h"
 #include "scenarios/scenario.h"
-#include "sim/simulation.h"
+#include "sim/kernel/simulation.h"
 #include "workloads/workload.h"
 
 namespace tracesim {

@@ -9,7 +9,7 @@
 #include "sampling/lab/lab.h"
 #include "sampling/lab/strategy_config.h"
 #include "scenarios/scenario.h"
-#include "sim/simulation.h"
+#include "sim/kernel/simulation.h"
 #include "workloads/workload.h"
 
 namespace tracesim {

@@ -7,8 +7,8 @@
 #include <set>
 
 #include "scenarios/scenario.h"
-#include "sim/simulation.h"
-#include "sim/sink.h"
+#include "sim/kernel/simulation.h"
+#include "sim/kernel/sink.h"
 #include "topologies/topology.h"
 #include "workloads/workload.h"
 

@@ -22,8 +22,8 @@
 
 #include "config/distribution.h"
 #include "config/reader.h"
-#include "sim/model.h"
-#include "sim/suggest.h"
+#include "sim/base/suggest.h"
+#include "sim/model/model.h"
 #include "topologies/semconv.h"
 
 namespace tracesim::topologies::compiler {

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "sim/rng.h"
+#include "sim/base/rng.h"
 
 namespace tracesim::topologies {
 namespace {

@@ -15,10 +15,10 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/distribution.h"
-#include "sim/embedded.h"
-#include "sim/model.h"
-#include "sim/status.h"
+#include "sim/base/distribution.h"
+#include "sim/base/embedded.h"
+#include "sim/base/status.h"
+#include "sim/model/model.h"
 
 namespace tracesim::topologies {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "sim/suggest.h"
+#include "sim/base/suggest.h"
 
 namespace tracesim::workloads {
 

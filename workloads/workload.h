@@ -14,11 +14,11 @@
 #include <memory>
 #include <vector>
 
-#include "sim/arrivals.h"
-#include "sim/model.h"
-#include "sim/rng.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/rng.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
+#include "sim/model/arrivals.h"
+#include "sim/model/model.h"
 #include "workloads/rate_function.h"
 #include "workloads/workload_spec.h"
 

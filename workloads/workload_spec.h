@@ -12,8 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
 
 namespace tracesim::workloads {
 

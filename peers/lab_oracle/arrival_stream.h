@@ -15,10 +15,10 @@
 #include <span>
 #include <string>
 
-#include "exporter/otlp_proto.h"
-#include "sim/model.h"
-#include "sim/span.h"
-#include "sim/status.h"
+#include "exporter/encoding/otlp_proto.h"
+#include "sim/base/status.h"
+#include "sim/model/model.h"
+#include "sim/model/span.h"
 
 namespace tracesim::peers {
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "sampling/collector/tail_sampling/tail_processor.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::peers {
 

@@ -15,8 +15,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sim/span.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
+#include "sim/model/span.h"
 
 namespace tracesim::peers {
 

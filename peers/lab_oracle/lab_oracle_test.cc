@@ -5,13 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "exporter/encoding/test_model.h"
 #include "exporter/proto/trace_service.pb.h"
-#include "exporter/test_model.h"
 #include "peers/lab_oracle/arrival_stream.h"
 #include "peers/lab_oracle/decisions.h"
 #include "sampling/collector/tail_sampling/tail_size.h"
 #include "scenarios/scenario.h"
-#include "sim/simulation.h"
+#include "sim/kernel/simulation.h"
 #include "workloads/workload.h"
 
 namespace tracesim::peers {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "sampling/refinery/dynamic_sampler.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::peers_sdk {
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "sampling/jaeger/jaeger_adaptive.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::peers_sdk {
 

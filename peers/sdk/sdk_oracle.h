@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/span.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
+#include "sim/model/span.h"
 
 namespace tracesim::peers_sdk {
 

@@ -6,7 +6,7 @@
 #include <limits>
 #include <sstream>
 
-#include "sim/time.h"
+#include "sim/base/time.h"
 
 namespace tracesim::sampling {
 namespace {

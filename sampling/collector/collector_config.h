@@ -21,7 +21,7 @@
 #include "config/diagnostics.h"
 #include "config/env_expand.h"
 #include "config/reader.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::sampling {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "sim/time.h"
+#include "sim/base/time.h"
 
 namespace tracesim::sampling {
 namespace {

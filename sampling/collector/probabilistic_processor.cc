@@ -10,7 +10,7 @@
 #include "config/reader.h"
 #include "sampling/core/consistent_tracestate.h"
 #include "sampling/core/head_format.h"
-#include "sim/suggest.h"
+#include "sim/base/suggest.h"
 
 namespace tracesim::sampling {
 namespace {

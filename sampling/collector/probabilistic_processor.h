@@ -30,9 +30,9 @@
 #include "config/reader.h"
 #include "sampling/collector/collector_config.h"
 #include "sampling/core/sampler.h"
-#include "sim/model.h"
-#include "sim/span.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
+#include "sim/model/model.h"
+#include "sim/model/span.h"
 
 namespace YAML {
 class Node;

@@ -9,7 +9,7 @@
 #include <initializer_list>
 
 #include "sampling/core/consistent_tracestate.h"
-#include "sim/rng.h"
+#include "sim/base/rng.h"
 
 namespace tracesim::sampling {
 namespace {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "sampling/core/sampler.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::sampling {
 

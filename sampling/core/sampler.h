@@ -14,8 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "sim/model.h"
-#include "sim/span.h"
+#include "sim/model/model.h"
+#include "sim/model/span.h"
 
 namespace tracesim::sampling {
 

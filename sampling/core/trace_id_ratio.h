@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-#include "sim/span.h"
+#include "sim/model/span.h"
 
 namespace tracesim::sampling {
 

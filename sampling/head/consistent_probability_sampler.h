@@ -17,7 +17,7 @@
 
 #include "sampling/core/consistent_tracestate.h"
 #include "sampling/core/sampler.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::sampling {
 

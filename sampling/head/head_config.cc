@@ -10,7 +10,7 @@
 #include "config/reader.h"
 #include "sampling/core/head_format.h"
 #include "sampling/head/consistent_probability_sampler.h"
-#include "sim/suggest.h"
+#include "sim/base/suggest.h"
 
 namespace tracesim::sampling {
 namespace {

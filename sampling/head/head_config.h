@@ -28,8 +28,8 @@
 #include "sampling/core/sampler.h"
 #include "sampling/head/head_samplers.h"
 #include "sampling/jaeger/jaeger_remote.h"
-#include "sim/model.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
+#include "sim/model/model.h"
 
 namespace YAML {
 class Node;

@@ -6,7 +6,7 @@
 
 #include "sampling/core/consistent_tracestate.h"
 #include "sampling/head/consistent_probability_sampler.h"
-#include "sim/rng.h"
+#include "sim/base/rng.h"
 
 namespace tracesim::sampling {
 namespace {

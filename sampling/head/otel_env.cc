@@ -7,7 +7,7 @@
 #include <string>
 
 #include "sampling/core/head_format.h"
-#include "sim/suggest.h"
+#include "sim/base/suggest.h"
 
 namespace tracesim::sampling {
 namespace {

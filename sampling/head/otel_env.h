@@ -13,7 +13,7 @@
 
 #include "sampling/head/head_config.h"
 #include "sampling/head/head_samplers.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::sampling {
 

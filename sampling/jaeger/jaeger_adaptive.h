@@ -25,8 +25,8 @@
 
 #include "sampling/jaeger/jaeger_remote.h"
 #include "sampling/jaeger/jaeger_strategies.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
 
 namespace tracesim::sampling {
 

@@ -38,8 +38,8 @@
 #include "sampling/core/sampler.h"
 #include "sampling/core/trace_id_ratio.h"
 #include "sampling/jaeger/jaeger_strategies.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
 
 namespace tracesim::sampling {
 

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/rng.h"
+#include "sim/base/rng.h"
 
 namespace tracesim::sampling {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "config/env_expand.h"
 #include "config/reader.h"
-#include "sim/suggest.h"
+#include "sim/base/suggest.h"
 
 namespace tracesim::sampling {
 

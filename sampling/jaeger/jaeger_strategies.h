@@ -20,8 +20,8 @@
 #include "config/diagnostics.h"
 #include "config/env_expand.h"
 #include "config/reader.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
 
 namespace tracesim::sampling {
 

@@ -5,7 +5,7 @@
 #include <map>
 
 #include "sampling/collector/tail_sampling/tail_size.h"
-#include "sim/trace_id_map.h"
+#include "sim/model/trace_id_map.h"
 
 namespace tracesim::sampling {
 

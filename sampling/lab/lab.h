@@ -32,8 +32,8 @@
 #include "sampling/core/sampler.h"
 #include "sampling/head/head_config.h"
 #include "sampling/lab/lab_adaptive.h"
-#include "sim/faults.h"
-#include "sim/sink.h"
+#include "sim/kernel/sink.h"
+#include "sim/model/faults.h"
 
 namespace tracesim::sampling {
 

@@ -7,8 +7,8 @@
 #include <set>
 
 #include "sampling/head/head_samplers.h"
-#include "sim/faults.h"
-#include "sim/suggest.h"
+#include "sim/base/suggest.h"
+#include "sim/model/faults.h"
 
 namespace tracesim::sampling {
 

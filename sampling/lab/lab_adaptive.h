@@ -23,10 +23,10 @@
 #include "sampling/jaeger/jaeger_remote.h"
 #include "sampling/jaeger/jaeger_strategies.h"
 #include "sampling/refinery/dynamic_sampler.h"
-#include "sim/model.h"
-#include "sim/span.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
+#include "sim/model/model.h"
+#include "sim/model/span.h"
 
 namespace tracesim::sampling {
 

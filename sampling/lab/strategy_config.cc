@@ -8,7 +8,7 @@
 #include "sampling/head/otel_env.h"
 #include "sampling/jaeger/jaeger_strategies.h"
 #include "sampling/lab/sdk_config.h"
-#include "sim/suggest.h"
+#include "sim/base/suggest.h"
 
 namespace tracesim::sampling {
 namespace {

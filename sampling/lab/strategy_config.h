@@ -32,7 +32,7 @@
 #include "config/diagnostics.h"
 #include "config/reader.h"
 #include "sampling/lab/lab.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::sampling {
 

@@ -6,7 +6,7 @@
 #include <limits>
 #include <set>
 
-#include "sim/rng.h"
+#include "sim/base/rng.h"
 
 namespace tracesim::sampling {
 

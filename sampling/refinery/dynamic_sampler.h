@@ -18,9 +18,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "sim/span.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
+#include "sim/model/span.h"
 
 namespace tracesim::sampling {
 

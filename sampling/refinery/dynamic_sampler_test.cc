@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/rng.h"
+#include "sim/base/rng.h"
 
 namespace tracesim::sampling {
 namespace {

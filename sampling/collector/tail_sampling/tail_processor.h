@@ -32,11 +32,11 @@
 #include "sampling/collector/tail_sampling/config/tail_config.h"
 #include "sampling/collector/tail_sampling/policies/tail_policy.h"
 #include "sampling/collector/tail_sampling/tail_size.h"
-#include "sim/model.h"
-#include "sim/sink.h"
-#include "sim/span.h"
-#include "sim/status.h"
-#include "sim/trace_id_map.h"
+#include "sim/base/status.h"
+#include "sim/kernel/sink.h"
+#include "sim/model/model.h"
+#include "sim/model/span.h"
+#include "sim/model/trace_id_map.h"
 
 namespace tracesim::sampling {
 

@@ -15,9 +15,9 @@
 #include <utility>
 #include <vector>
 
-#include "exporter/otlp_scope.h"
-#include "sim/model.h"
-#include "sim/span.h"
+#include "exporter/otlp_model/otlp_scope.h"
+#include "sim/model/model.h"
+#include "sim/model/span.h"
 
 namespace tracesim::sampling {
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "sim/model.h"
-#include "sim/sink.h"
-#include "sim/span.h"
+#include "sim/kernel/sink.h"
+#include "sim/model/model.h"
+#include "sim/model/span.h"
 
 namespace tracesim::sampling::testing {
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace re2 {
 class RE2;

@@ -21,7 +21,7 @@
 #include "config/diagnostics.h"
 #include "config/reader.h"
 #include "sampling/collector/collector_config.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::sampling {
 

@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "sampling/collector/tail_sampling/config/go_regexp.h"
-#include "sim/model.h"
-#include "sim/span.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
+#include "sim/model/model.h"
+#include "sim/model/span.h"
 
 namespace tracesim::sampling {
 

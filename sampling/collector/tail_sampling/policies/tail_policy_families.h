@@ -7,8 +7,8 @@
 
 #include "sampling/collector/tail_sampling/config/tail_config.h"
 #include "sampling/collector/tail_sampling/policies/tail_policy.h"
-#include "sim/model.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
+#include "sim/model/model.h"
 
 namespace tracesim::sampling::tail_policies {
 

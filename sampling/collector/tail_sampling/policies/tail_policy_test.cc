@@ -5,7 +5,7 @@
 #include "sampling/collector/tail_sampling/config/tail_config.h"
 #include "sampling/collector/tail_sampling/config/tail_ottl.h"
 #include "sampling/collector/tail_sampling/tail_test_model.h"
-#include "sim/rng.h"
+#include "sim/base/rng.h"
 
 namespace tracesim::sampling {
 namespace {

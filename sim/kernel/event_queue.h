@@ -1,0 +1,101 @@
+// The future-event set: a min-queue of events ordered by (time, sequence).
+//
+// The sequence number is assigned at Push, so events at equal times pop in the order they were
+// scheduled (stable, hence deterministic). Two implementations share one interface (the
+// EventQueueLike concept): a 4-ary implicit heap (the default: shallower than a binary heap, its
+// four children share a cache line) and a binary heap for comparison in benchmarks. Swap in a
+// ladder or calendar queue behind the same interface if profiles ever show > 1e6 pending events
+// with heavy-tailed delays. Not thread-safe.
+#ifndef TRACESIM_SIM_EVENT_QUEUE_H_
+#define TRACESIM_SIM_EVENT_QUEUE_H_
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "sim/base/time.h"
+
+namespace tracesim::sim {
+
+struct Event {
+  Time time;
+  uint64_t seq = 0;     // set by Push
+  uint32_t type = 0;    // meaning owned by the queue's user
+  uint32_t target = 0;  // an index into the user's tables
+};
+
+inline bool EventBefore(const Event& a, const Event& b) noexcept {
+  return a.time < b.time || (a.time == b.time && a.seq < b.seq);
+}
+
+template <typename Q>
+concept EventQueueLike = requires(Q q, const Q cq, Time t, uint32_t u) {
+  { q.Push(t, u, u) } -> std::same_as<void>;
+  { q.Pop() } -> std::same_as<Event>;
+  { cq.Top() } -> std::same_as<const Event&>;
+  { cq.size() } -> std::convertible_to<size_t>;
+  { cq.empty() } -> std::same_as<bool>;
+};
+
+// D-ary implicit min-heap over a flat vector. D = 4 by default.
+template <int D>
+class DaryHeapQueue {
+ public:
+  void Reserve(size_t n) { heap_.reserve(n); }
+  void Push(Time time, uint32_t type, uint32_t target) noexcept {
+    Event e{time, next_seq_++, type, target};
+    size_t i = heap_.size();
+    heap_.push_back(e);
+    while (i > 0) {
+      size_t parent = (i - 1) / D;
+      if (!EventBefore(e, heap_[parent])) break;
+      heap_[i] = heap_[parent];
+      i = parent;
+    }
+    heap_[i] = e;
+  }
+  // REQUIRES: !empty().
+  const Event& Top() const noexcept { return heap_.front(); }
+  // REQUIRES: !empty().
+  Event Pop() noexcept {
+    Event top = heap_.front();
+    Event last = heap_.back();
+    heap_.pop_back();
+    size_t n = heap_.size();
+    if (n > 0) {
+      size_t i = 0;
+      for (;;) {
+        size_t first = i * D + 1;
+        if (first >= n) break;
+        size_t best = first;
+        size_t end = first + D < n ? first + D : n;
+        for (size_t c = first + 1; c < end; ++c)
+          if (EventBefore(heap_[c], heap_[best])) best = c;
+        if (!EventBefore(heap_[best], last)) break;
+        heap_[i] = heap_[best];
+        i = best;
+      }
+      heap_[i] = last;
+    }
+    return top;
+  }
+  size_t size() const noexcept { return heap_.size(); }
+  bool empty() const noexcept { return heap_.empty(); }
+
+ private:
+  std::vector<Event> heap_;
+  uint64_t next_seq_ = 0;
+};
+
+using QuaternaryHeapQueue = DaryHeapQueue<4>;
+using BinaryHeapQueue = DaryHeapQueue<2>;
+// The queue the Simulation uses.
+using EventQueue = QuaternaryHeapQueue;
+
+static_assert(EventQueueLike<QuaternaryHeapQueue>);
+static_assert(EventQueueLike<BinaryHeapQueue>);
+
+}  // namespace tracesim::sim
+
+#endif  // TRACESIM_SIM_EVENT_QUEUE_H_
