@@ -97,12 +97,13 @@ bool Select(const po::variables_map& vm, const scenarios::Scenario& sc, Selectio
   return true;
 }
 
-}  // namespace
+// The flags' text, as given.
+struct TraceFlags {
+  std::string seed, duration, spans_out, color = "auto";
+};
 
-int TraceCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  po::options_description desc(kCaption);
-  std::string seed_text, duration_text, spans_out, color = "auto";
-  desc.add_options()                //
+void AddTraceFlags(po::options_description* desc, TraceFlags* f) {
+  desc->add_options()               //
       ("help,h", "show this help")  //
       ("scenario", po::value<std::string>()->default_value("checkout"),
        "scenario file or built-in name")                                                       //
@@ -112,16 +113,93 @@ int TraceCommand(const std::vector<std::string>& args, std::ostream& out, std::o
       ("id", po::value<std::string>(), "the trace with this id (32 hex digits)")               //
       ("shape", po::value<std::string>(), "the slowest traces of this shape (16 hex digits)")  //
       ("count", po::value<size_t>()->default_value(1), "traces for --fault and --shape")       //
-      ("seed", po::value(&seed_text), "random seed (default: the scenario's)")                 //
-      ("duration", po::value(&duration_text),
+      ("seed", po::value(&f->seed), "random seed (default: the scenario's)")                   //
+      ("duration", po::value(&f->duration),
        "arrival window, e.g. 30s, 10m (default: the scenario's)")  //
       ("width", po::value<int>(),
-       "columns per line (default: the terminal's, else $COLUMNS, else 100)")                   //
-      ("color", po::value(&color), "auto (default: when stdout is a terminal), always, never")  //
-      ("spans-out", po::value(&spans_out),
+       "columns per line (default: the terminal's, else $COLUMNS, else 100)")  //
+      ("color", po::value(&f->color),
+       "auto (default: when stdout is a terminal), always, never")  //
+      ("spans-out", po::value(&f->spans_out),
        "also write the shown traces (and their fragments) as OTLP/JSON lines to FILE ('-' = "
        "stdout; the waterfalls then go to stderr)")  //
       ("no-progress", "never show the progress bar");
+}
+
+// --color and --width into `wopt`; false after printing the problem.
+bool WaterfallFromFlags(const po::variables_map& vm, const TraceFlags& f, bool to_terminal,
+                        reports::WaterfallOptions* wopt, std::ostream& err) {
+  if (f.color != "auto" && f.color != "always" && f.color != "never") {
+    err << "tracesim trace: --color must be auto, always or never, got '" << f.color << "'\n";
+    return false;
+  }
+  wopt->colour = f.color == "always" || (f.color == "auto" && to_terminal);
+  if (vm.count("width")) {
+    wopt->width = vm["width"].as<int>();
+  } else if (to_terminal) {
+    wopt->width = std::clamp(TerminalColumns(stdout), 60, 1000);
+  } else {
+    const char* env = std::getenv("COLUMNS");
+    wopt->width = env != nullptr && std::atoi(env) >= 60 ? std::min(std::atoi(env), 1000) : 100;
+  }
+  if (sim::Status st = wopt->Validate(); !st.ok()) {
+    err << "tracesim trace: --width: " << st.message() << "\n";
+    return false;
+  }
+  return true;
+}
+
+// --seed and --duration into `options`; false after printing the problem.
+bool RunOptionsFromFlags(const po::variables_map& vm, const TraceFlags& f, app::RunOptions* options,
+                         std::ostream& err) {
+  if (vm.count("seed")) {
+    auto seed = config::ParseSeed(f.seed);
+    if (!seed.ok()) {
+      err << "tracesim trace: --seed: " << seed.status().message() << "\n";
+      return false;
+    }
+    options->seed = *seed;
+  }
+  if (vm.count("duration")) {
+    auto d = sim::ParseDuration(f.duration);
+    if (!d.ok()) {
+      err << "tracesim trace: --duration: " << d.status().message() << "\n";
+      return false;
+    }
+    options->duration = *d;
+  }
+  return true;
+}
+
+// Draws the picked traces (and writes them to `file` when given); returns the exit code.
+int RenderTraces(const std::vector<reports::PickedTrace>& picked, const scenarios::Scenario& sc,
+                 const reports::WaterfallOptions& wopt, const std::string& spans_out,
+                 exporter::OtlpJsonFileSink* file, std::ostream& out, std::ostream& err) {
+  const sim::FaultPlan* plan = sc.faults.empty() ? nullptr : &sc.faults;
+  std::string text;
+  for (const reports::PickedTrace& p : picked) {
+    text += (text.empty() ? "" : "\n") + reports::RenderPicked(p, sc.model, plan, wopt);
+    if (file) {
+      file->OnTrace(p.trace.View(sc.model));
+      for (const reports::CapturedTrace& fr : p.fragments) file->OnTrace(fr.View(sc.model));
+    }
+  }
+  if (file) {
+    if (sim::Status closed = file->Close(); !closed.ok()) {
+      err << "tracesim trace: --spans-out: " << closed.message() << "\n";
+      return kExitFailed;
+    }
+  }
+  (IsStdout(spans_out) ? err : out) << text;
+  return kExitOk;
+}
+
+}  // namespace
+
+int TraceCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description desc(kCaption);
+  TraceFlags f;
+  AddTraceFlags(&desc, &f);
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -131,24 +209,8 @@ int TraceCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     return kExitOk;
   }
   const bool to_terminal = &out == &std::cout && ::isatty(STDOUT_FILENO) == 1;
-  if (color != "auto" && color != "always" && color != "never") {
-    err << "tracesim trace: --color must be auto, always or never, got '" << color << "'\n";
-    return kExitUsage;
-  }
   reports::WaterfallOptions wopt;
-  wopt.colour = color == "always" || (color == "auto" && to_terminal);
-  if (vm.count("width")) {
-    wopt.width = vm["width"].as<int>();
-  } else if (to_terminal) {
-    wopt.width = std::clamp(TerminalColumns(stdout), 60, 1000);
-  } else {
-    const char* env = std::getenv("COLUMNS");
-    wopt.width = env != nullptr && std::atoi(env) >= 60 ? std::min(std::atoi(env), 1000) : 100;
-  }
-  if (sim::Status st = wopt.Validate(); !st.ok()) {
-    err << "tracesim trace: --width: " << st.message() << "\n";
-    return kExitUsage;
-  }
+  if (!WaterfallFromFlags(vm, f, to_terminal, &wopt, err)) return kExitUsage;
 
   auto loaded = scenarios::LoadScenario(vm["scenario"].as<std::string>());
   if (!loaded.ok()) {
@@ -157,27 +219,12 @@ int TraceCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   const scenarios::Scenario& sc = *loaded;
   app::RunOptions options;
-  if (vm.count("seed")) {
-    auto seed = config::ParseSeed(seed_text);
-    if (!seed.ok()) {
-      err << "tracesim trace: --seed: " << seed.status().message() << "\n";
-      return kExitUsage;
-    }
-    options.seed = *seed;
-  }
-  if (vm.count("duration")) {
-    auto d = sim::ParseDuration(duration_text);
-    if (!d.ok()) {
-      err << "tracesim trace: --duration: " << d.status().message() << "\n";
-      return kExitUsage;
-    }
-    options.duration = *d;
-  }
+  if (!RunOptionsFromFlags(vm, f, &options, err)) return kExitUsage;
   Selection sel;
   if (!Select(vm, sc, &sel, err)) return kExitUsage;
   std::unique_ptr<exporter::OtlpJsonFileSink> file;
-  if (!spans_out.empty()) {
-    auto opened = exporter::OtlpJsonFileSink::Open(spans_out, sc.model);
+  if (!f.spans_out.empty()) {
+    auto opened = exporter::OtlpJsonFileSink::Open(f.spans_out, sc.model);
     if (!opened.ok()) {
       err << "tracesim trace: --spans-out: " << opened.status().message() << "\n";
       return kExitUsage;
@@ -185,7 +232,6 @@ int TraceCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     file = std::move(opened).value();
   }
 
-  const sim::FaultPlan* plan = sc.faults.empty() ? nullptr : &sc.faults;
   reports::TracePicker picker(sel.pick);
   options.sinks.push_back(&picker);
   const bool progress = !vm.count("no-progress") && ::isatty(STDERR_FILENO) == 1;
@@ -204,22 +250,7 @@ int TraceCommand(const std::vector<std::string>& args, std::ostream& out, std::o
         << ", " << sc.duration.seconds() << " s)\n";
     return kExitFailed;
   }
-  std::string text;
-  for (const reports::PickedTrace& p : picked) {
-    text += (text.empty() ? "" : "\n") + reports::RenderPicked(p, sc.model, plan, wopt);
-    if (file) {
-      file->OnTrace(p.trace.View(sc.model));
-      for (const reports::CapturedTrace& f : p.fragments) file->OnTrace(f.View(sc.model));
-    }
-  }
-  if (file) {
-    if (sim::Status closed = file->Close(); !closed.ok()) {
-      err << "tracesim trace: --spans-out: " << closed.message() << "\n";
-      return kExitFailed;
-    }
-  }
-  (IsStdout(spans_out) ? err : out) << text;
-  return kExitOk;
+  return RenderTraces(picked, sc, wopt, f.spans_out, file.get(), out, err);
 }
 
 }  // namespace tracesim::cli

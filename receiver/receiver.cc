@@ -104,6 +104,31 @@ std::string MediaType(std::string_view value) {
   return out;
 }
 
+// The answer to one OTLP/HTTP request being built: error bodies are a google.rpc.Status in the
+// request's encoding, or text/plain when the request is in neither OTLP encoding (a GET,
+// text/plain), as the Collector answers; every answer is counted.
+struct HttpAnswer {
+  explicit HttpAnswer(ReceiverStats& s) : stats(s) {}
+
+  ReceiverStats& stats;
+  bool json = false;
+  bool text = false;
+  HttpReply reply;
+
+  HttpReply Fail(unsigned status, int grpc_code, const std::string& message,
+                 std::chrono::milliseconds retry_after) {
+    reply.status = status;
+    reply.body = json   ? RpcStatusJson(grpc_code, message, retry_after)
+                 : text ? message + "\n"
+                        : RpcStatusBytes(grpc_code, message, retry_after, "");
+    if (retry_after.count() > 0) {
+      reply.headers.emplace_back("Retry-After", std::to_string((retry_after.count() + 999) / 1000));
+    }
+    stats.AddRequest(Protocol::kHttp, static_cast<int>(status));
+    return reply;
+  }
+};
+
 }  // namespace
 
 struct Receiver::Impl {
@@ -113,7 +138,20 @@ struct Receiver::Impl {
 
   Answer Process(const ExportRequest& req, Protocol protocol, uint64_t wire, uint64_t decoded);
   HttpReply HandleOtlpHttp(const HttpRequest& req, bool too_large);
+  // The request's path, method, size and Content-Type; an answer when they refuse it.
+  std::optional<HttpReply> CheckHttpRequest(const HttpRequest& req, bool too_large,
+                                            const std::string& media, HttpAnswer& a);
+  // Inflates a gzip body into `inflated` (within the limit) and points `body` at what to parse;
+  // an answer when it cannot.
+  std::optional<HttpReply> InflateHttpBody(const HttpRequest& req, std::string* inflated,
+                                           const std::string** body, HttpAnswer& a);
+  // The answer to a decoded request, as Process decided it.
+  HttpReply AnswerHttp(const Answer& answer, HttpAnswer& a);
   HttpReply HandleMetrics(const HttpRequest& req, bool too_large);
+  // The servers Start() asks for, each listening when it returns ok.
+  sim::Status StartHttpServer();
+  sim::Status StartMetricsServer();
+  sim::Status StartGrpcServer();
   // Runs `fn` after `delay` on the timer strand (at once when stopping).
   void After(std::chrono::milliseconds delay, std::function<void()> fn);
 
@@ -395,89 +433,94 @@ Answer Receiver::Impl::Process(const ExportRequest& req, Protocol protocol, uint
 }
 
 HttpReply Receiver::Impl::HandleOtlpHttp(const HttpRequest& req, bool too_large) {
-  HttpReply reply;
+  HttpAnswer a(stats);
   std::string media = MediaType(Sv(req[http::field::content_type]));
-  bool json = media == kJsonType;
-  // Error bodies: a google.rpc.Status in the request's encoding; text/plain when the request
-  // is neither OTLP encoding (a GET, text/plain), as the Collector answers.
-  bool text = !json && media != kProtobufType;
-  reply.content_type = json ? kJsonType : text ? "text/plain; charset=utf-8" : kProtobufType;
-  const auto retry = options.faults.retry_after;
-  auto fail = [&](unsigned status, int grpc_code, const std::string& message,
-                  std::chrono::milliseconds retry_after) {
-    reply.status = status;
-    reply.body = json   ? RpcStatusJson(grpc_code, message, retry_after)
-                 : text ? message + "\n"
-                        : RpcStatusBytes(grpc_code, message, retry_after, "");
-    if (retry_after.count() > 0) {
-      reply.headers.emplace_back("Retry-After", std::to_string((retry_after.count() + 999) / 1000));
-    }
-    stats.AddRequest(Protocol::kHttp, static_cast<int>(status));
-    return reply;
-  };
-  std::string_view target(req.target().data(), req.target().size());
-  target = target.substr(0, target.find('?'));
-  if (target != "/v1/traces") {
-    return fail(404, grpc::StatusCode::NOT_FOUND,
-                "no such path '" + std::string(target) + "'; OTLP traces go to POST /v1/traces",
-                std::chrono::milliseconds(0));
+  a.json = media == kJsonType;
+  a.text = !a.json && media != kProtobufType;
+  a.reply.content_type = a.json ? kJsonType : a.text ? "text/plain; charset=utf-8" : kProtobufType;
+  if (std::optional<HttpReply> refused = CheckHttpRequest(req, too_large, media, a)) {
+    return *refused;
   }
-  if (req.method() != http::verb::post) {
-    reply.headers.emplace_back("Allow", "POST");
-    return fail(405, grpc::StatusCode::UNIMPLEMENTED,
-                "method " + std::string(Sv(req.method_string())) + " not allowed; use POST",
-                std::chrono::milliseconds(0));
-  }
-  if (too_large) {
-    return fail(
-        413, grpc::StatusCode::RESOURCE_EXHAUSTED,
-        "request body exceeds the limit of " + std::to_string(options.max_request_bytes) + " bytes",
-        std::chrono::milliseconds(0));
-  }
-  if (!json && media != kProtobufType) {
-    return fail(415, grpc::StatusCode::INVALID_ARGUMENT,
-                "unsupported Content-Type '" + std::string(Sv(req[http::field::content_type])) +
-                    "'; use application/x-protobuf or application/json",
-                std::chrono::milliseconds(0));
-  }
-  std::string encoding = MediaType(Sv(req[http::field::content_encoding]));
-  const std::string& wire = req.body();
   std::string inflated;
-  const std::string* body = &wire;
-  if (encoding == "gzip" || encoding == "x-gzip") {
-    bool over = false;
-    sim::Status st = Gunzip(wire, options.max_request_bytes, &inflated, &over);
-    if (over) {
-      return fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, st.message(),
-                  std::chrono::milliseconds(0));
-    }
-    if (!st.ok()) {
-      return fail(400, grpc::StatusCode::INVALID_ARGUMENT, st.message(),
-                  std::chrono::milliseconds(0));
-    }
-    body = &inflated;
-  } else if (!encoding.empty() && encoding != "identity") {
-    return fail(415, grpc::StatusCode::INVALID_ARGUMENT,
-                "unsupported Content-Encoding '" + encoding + "'; use gzip or none",
-                std::chrono::milliseconds(0));
+  const std::string* body = &req.body();
+  if (std::optional<HttpReply> refused = InflateHttpBody(req, &inflated, &body, a)) {
+    return *refused;
   }
   google::protobuf::ArenaOptions arena_options;
   arena_options.start_block_size = std::min<size_t>(body->size() * 2 + 4096, 8u << 20);
   google::protobuf::Arena arena(arena_options);
   auto* request = google::protobuf::Arena::CreateMessage<ExportRequest>(&arena);
-  if (json) {
+  if (a.json) {
     sim::Status st = ParseOtlpJson(*body, request);
     if (!st.ok()) {
-      return fail(400, grpc::StatusCode::INVALID_ARGUMENT, st.message(),
-                  std::chrono::milliseconds(0));
+      return a.Fail(400, grpc::StatusCode::INVALID_ARGUMENT, st.message(),
+                    std::chrono::milliseconds(0));
     }
   } else if (!request->ParseFromString(*body)) {
-    return fail(400, grpc::StatusCode::INVALID_ARGUMENT,
-                "body is not a valid protobuf ExportTraceServiceRequest (truncated or malformed)",
-                std::chrono::milliseconds(0));
+    return a.Fail(400, grpc::StatusCode::INVALID_ARGUMENT,
+                  "body is not a valid protobuf ExportTraceServiceRequest (truncated or malformed)",
+                  std::chrono::milliseconds(0));
   }
-  Answer answer = Process(*request, Protocol::kHttp, wire.size(), body->size());
-  if (answer.slow) reply.delay = options.faults.delay;
+  return AnswerHttp(Process(*request, Protocol::kHttp, req.body().size(), body->size()), a);
+}
+
+std::optional<HttpReply> Receiver::Impl::CheckHttpRequest(const HttpRequest& req, bool too_large,
+                                                          const std::string& media, HttpAnswer& a) {
+  std::string_view target(req.target().data(), req.target().size());
+  target = target.substr(0, target.find('?'));
+  if (target != "/v1/traces") {
+    return a.Fail(404, grpc::StatusCode::NOT_FOUND,
+                  "no such path '" + std::string(target) + "'; OTLP traces go to POST /v1/traces",
+                  std::chrono::milliseconds(0));
+  }
+  if (req.method() != http::verb::post) {
+    a.reply.headers.emplace_back("Allow", "POST");
+    return a.Fail(405, grpc::StatusCode::UNIMPLEMENTED,
+                  "method " + std::string(Sv(req.method_string())) + " not allowed; use POST",
+                  std::chrono::milliseconds(0));
+  }
+  if (too_large) {
+    return a.Fail(
+        413, grpc::StatusCode::RESOURCE_EXHAUSTED,
+        "request body exceeds the limit of " + std::to_string(options.max_request_bytes) + " bytes",
+        std::chrono::milliseconds(0));
+  }
+  if (!a.json && media != kProtobufType) {
+    return a.Fail(415, grpc::StatusCode::INVALID_ARGUMENT,
+                  "unsupported Content-Type '" + std::string(Sv(req[http::field::content_type])) +
+                      "'; use application/x-protobuf or application/json",
+                  std::chrono::milliseconds(0));
+  }
+  return std::nullopt;
+}
+
+std::optional<HttpReply> Receiver::Impl::InflateHttpBody(const HttpRequest& req,
+                                                         std::string* inflated,
+                                                         const std::string** body, HttpAnswer& a) {
+  std::string encoding = MediaType(Sv(req[http::field::content_encoding]));
+  if (encoding == "gzip" || encoding == "x-gzip") {
+    bool over = false;
+    sim::Status st = Gunzip(req.body(), options.max_request_bytes, inflated, &over);
+    if (over) {
+      return a.Fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, st.message(),
+                    std::chrono::milliseconds(0));
+    }
+    if (!st.ok()) {
+      return a.Fail(400, grpc::StatusCode::INVALID_ARGUMENT, st.message(),
+                    std::chrono::milliseconds(0));
+    }
+    *body = inflated;
+  } else if (!encoding.empty() && encoding != "identity") {
+    return a.Fail(415, grpc::StatusCode::INVALID_ARGUMENT,
+                  "unsupported Content-Encoding '" + encoding + "'; use gzip or none",
+                  std::chrono::milliseconds(0));
+  }
+  return std::nullopt;
+}
+
+HttpReply Receiver::Impl::AnswerHttp(const Answer& answer, HttpAnswer& a) {
+  const auto retry = options.faults.retry_after;
+  if (answer.slow) a.reply.delay = options.faults.delay;
   switch (answer.kind) {
     case Answer::Kind::kOk: {
       ExportResponse response;
@@ -485,31 +528,31 @@ HttpReply Receiver::Impl::HandleOtlpHttp(const HttpRequest& req, bool too_large)
         response.mutable_partial_success()->set_rejected_spans(answer.rejected_spans);
         response.mutable_partial_success()->set_error_message(answer.message);
       }
-      reply.status = 200;
-      reply.body = json ? ResponseToJson(response) : response.SerializeAsString();
+      a.reply.status = 200;
+      a.reply.body = a.json ? ResponseToJson(response) : response.SerializeAsString();
       stats.AddRequest(Protocol::kHttp, 200);
-      return reply;
+      return a.reply;
     }
     case Answer::Kind::kBadData:
     case Answer::Kind::kReject:
-      if (json) return fail(400, grpc::StatusCode::INVALID_ARGUMENT, answer.message, {});
-      reply.status = 400;
-      reply.body = RpcStatusBytes(grpc::StatusCode::INVALID_ARGUMENT, answer.message,
-                                  std::chrono::milliseconds(0), answer.bad_field);
+      if (a.json) return a.Fail(400, grpc::StatusCode::INVALID_ARGUMENT, answer.message, {});
+      a.reply.status = 400;
+      a.reply.body = RpcStatusBytes(grpc::StatusCode::INVALID_ARGUMENT, answer.message,
+                                    std::chrono::milliseconds(0), answer.bad_field);
       stats.AddRequest(Protocol::kHttp, 400);
-      return reply;
+      return a.reply;
     case Answer::Kind::kTooLarge:
-      return fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, answer.message, {});
+      return a.Fail(413, grpc::StatusCode::RESOURCE_EXHAUSTED, answer.message, {});
     case Answer::Kind::kUnavailable:
-      return fail(503, grpc::StatusCode::UNAVAILABLE, answer.message, retry);
+      return a.Fail(503, grpc::StatusCode::UNAVAILABLE, answer.message, retry);
     case Answer::Kind::kThrottle:
-      return fail(429, grpc::StatusCode::RESOURCE_EXHAUSTED, answer.message, retry);
+      return a.Fail(429, grpc::StatusCode::RESOURCE_EXHAUSTED, answer.message, retry);
     case Answer::Kind::kDrop:
-      reply.drop = true;
+      a.reply.drop = true;
       stats.AddRequest(Protocol::kHttp, kDropped);
-      return reply;
+      return a.reply;
   }
-  return reply;
+  return a.reply;
 }
 
 HttpReply Receiver::Impl::HandleMetrics(const HttpRequest& req, bool too_large) {
@@ -551,6 +594,97 @@ Receiver::Receiver(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Receiver::~Receiver() { (void)Stop(); }
 
+sim::Status Receiver::Impl::StartHttpServer() {
+  HostPort hp = *ParseHostPort(options.http_address);
+  HttpLimits limits;
+  limits.body_limit = options.max_request_bytes;
+  limits.max_connections = options.http_max_connections;
+  limits.header_timeout = options.http_header_timeout;
+  limits.idle_timeout = options.http_idle_timeout;
+  auto server = HttpServer::Start(
+      ioc, hp.host, hp.port, limits, [this](const HttpRequest& r, bool too_large) {
+        // Catch-all (counted): the server's own catch-all is the last resort.
+        try {
+          return HandleOtlpHttp(r, too_large);
+        } catch (const std::exception& e) {
+          stats.AddRequest(Protocol::kHttp, 500);
+          return TextReply(500, std::string("internal error: ") + e.what() + "\n");
+        }
+      });
+  if (!server.ok()) return server.status().WithContext("OTLP/HTTP");
+  http_server = std::move(server).value();
+  return sim::Status::Ok();
+}
+
+sim::Status Receiver::Impl::StartMetricsServer() {
+  HostPort hp = *ParseHostPort(options.metrics_address);
+  HttpLimits limits;
+  limits.body_limit = 64 * 1024;
+  limits.max_connections = 64;
+  auto server = HttpServer::Start(
+      ioc, hp.host, hp.port, limits,
+      [this](const HttpRequest& r, bool too_large) { return HandleMetrics(r, too_large); });
+  if (!server.ok()) return server.status().WithContext("metrics");
+  metrics_server = std::move(server).value();
+  return sim::Status::Ok();
+}
+
+sim::Status Receiver::Impl::StartGrpcServer() {
+  HostPort hp = *ParseHostPort(options.grpc_address);
+  std::string where = (hp.host.find(':') != std::string::npos ? "[" + hp.host + "]" : hp.host) +
+                      ":" + std::to_string(hp.port);
+  service = std::make_unique<Impl::Service>(this);
+  // gRPC may set SO_REUSEPORT on its listeners whatever the channel arguments say (seen with
+  // the Debian 1.51 build), which would let two receivers share a port silently. A fixed port
+  // is therefore probed first with a plain socket: if that bind fails, the port is taken.
+  if (hp.port != 0) {
+    boost::asio::io_context probe_ctx;
+    boost::asio::ip::tcp::acceptor probe(probe_ctx);
+    boost::system::error_code ec;
+    auto addr = boost::asio::ip::make_address(hp.host == "localhost" ? "127.0.0.1" : hp.host, ec);
+    if (!ec) {
+      boost::asio::ip::tcp::endpoint ep(addr, hp.port);
+      probe.open(ep.protocol(), ec);
+      // SO_REUSEADDR as every listener sets it: connections of a previous run in TIME_WAIT
+      // must not block the port (issue 16 item 4); a live listener still does.
+      if (!ec) probe.set_option(boost::asio::socket_base::reuse_address(true), ec);
+      if (!ec) probe.bind(ep, ec);
+      if (ec == boost::asio::error::address_in_use) {
+        return sim::Status::IoError("OTLP/gRPC: cannot listen on " + where +
+                                    ": address already in use");
+      }
+    }
+  }
+  grpc::ServerBuilder builder;
+  int selected = 0;
+  builder.AddListeningPort(where, grpc::InsecureServerCredentials(), &selected);
+  builder.RegisterService(service.get());
+  // Never share the port with another server silently (gRPC sets SO_REUSEPORT by default).
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Rapid reset and stream floods (issue 16 item 3): at most this many streams per
+  // connection, and a memory quota for gRPC's connections and calls; past the quota gRPC
+  // reclaims memory by closing connections.
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             static_cast<int>(options.grpc_max_concurrent_streams));
+  grpc::ResourceQuota quota("tracesim-receiver");
+  quota.Resize(static_cast<size_t>(
+      std::max<uint64_t>(options.grpc_memory_limit_bytes, 4 * options.max_request_bytes)));
+  builder.SetResourceQuota(quota);
+  // gRPC hands messages over still compressed; the receiver inflates them with a limit
+  // (issue 16 item 2: gRPC used to inflate a 1 MiB gzip bomb to 1 GiB before any check).
+  builder.AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
+  // The receiver checks the limit itself (and counts the answer); gRPC's own limit, on the
+  // message as sent, is a backstop against requests far over it.
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(Impl::Service::Backstop(options.max_request_bytes)));
+  grpc_server = builder.BuildAndStart();
+  if (grpc_server == nullptr || selected == 0) {
+    return sim::Status::IoError("OTLP/gRPC: cannot listen on " + where);
+  }
+  grpc_port = static_cast<uint16_t>(selected);
+  return sim::Status::Ok();
+}
+
 sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& options) {
   TRACESIM_RETURN_IF_ERROR(options.Validate());
   auto impl = std::make_unique<Impl>(options);
@@ -564,92 +698,9 @@ sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& op
   }
   std::unique_ptr<Receiver> receiver(new Receiver(std::move(impl)));
   p->work.emplace(p->ioc.get_executor());
-  if (!options.http_address.empty()) {
-    HostPort hp = *ParseHostPort(options.http_address);
-    HttpLimits limits;
-    limits.body_limit = options.max_request_bytes;
-    limits.max_connections = options.http_max_connections;
-    limits.header_timeout = options.http_header_timeout;
-    limits.idle_timeout = options.http_idle_timeout;
-    auto server = HttpServer::Start(
-        p->ioc, hp.host, hp.port, limits, [p](const HttpRequest& r, bool too_large) {
-          // Catch-all (counted): the server's own catch-all is the last
-          // resort.
-          try {
-            return p->HandleOtlpHttp(r, too_large);
-          } catch (const std::exception& e) {
-            p->stats.AddRequest(Protocol::kHttp, 500);
-            return TextReply(500, std::string("internal error: ") + e.what() + "\n");
-          }
-        });
-    if (!server.ok()) return server.status().WithContext("OTLP/HTTP");
-    p->http_server = std::move(server).value();
-  }
-  if (!options.metrics_address.empty()) {
-    HostPort hp = *ParseHostPort(options.metrics_address);
-    HttpLimits limits;
-    limits.body_limit = 64 * 1024;
-    limits.max_connections = 64;
-    auto server = HttpServer::Start(
-        p->ioc, hp.host, hp.port, limits,
-        [p](const HttpRequest& r, bool too_large) { return p->HandleMetrics(r, too_large); });
-    if (!server.ok()) return server.status().WithContext("metrics");
-    p->metrics_server = std::move(server).value();
-  }
-  if (!options.grpc_address.empty()) {
-    HostPort hp = *ParseHostPort(options.grpc_address);
-    std::string where = (hp.host.find(':') != std::string::npos ? "[" + hp.host + "]" : hp.host) +
-                        ":" + std::to_string(hp.port);
-    p->service = std::make_unique<Impl::Service>(p);
-    // gRPC may set SO_REUSEPORT on its listeners whatever the channel arguments say (seen with
-    // the Debian 1.51 build), which would let two receivers share a port silently. A fixed port
-    // is therefore probed first with a plain socket: if that bind fails, the port is taken.
-    if (hp.port != 0) {
-      boost::asio::io_context probe_ctx;
-      boost::asio::ip::tcp::acceptor probe(probe_ctx);
-      boost::system::error_code ec;
-      auto addr = boost::asio::ip::make_address(hp.host == "localhost" ? "127.0.0.1" : hp.host, ec);
-      if (!ec) {
-        boost::asio::ip::tcp::endpoint ep(addr, hp.port);
-        probe.open(ep.protocol(), ec);
-        // SO_REUSEADDR as every listener sets it: connections of a previous run in TIME_WAIT
-        // must not block the port (issue 16 item 4); a live listener still does.
-        if (!ec) probe.set_option(boost::asio::socket_base::reuse_address(true), ec);
-        if (!ec) probe.bind(ep, ec);
-        if (ec == boost::asio::error::address_in_use) {
-          return sim::Status::IoError("OTLP/gRPC: cannot listen on " + where +
-                                      ": address already in use");
-        }
-      }
-    }
-    grpc::ServerBuilder builder;
-    int selected = 0;
-    builder.AddListeningPort(where, grpc::InsecureServerCredentials(), &selected);
-    builder.RegisterService(p->service.get());
-    // Never share the port with another server silently (gRPC sets SO_REUSEPORT by default).
-    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-    // Rapid reset and stream floods (issue 16 item 3): at most this many streams per
-    // connection, and a memory quota for gRPC's connections and calls; past the quota gRPC
-    // reclaims memory by closing connections.
-    builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
-                               static_cast<int>(options.grpc_max_concurrent_streams));
-    grpc::ResourceQuota quota("tracesim-receiver");
-    quota.Resize(static_cast<size_t>(
-        std::max<uint64_t>(options.grpc_memory_limit_bytes, 4 * options.max_request_bytes)));
-    builder.SetResourceQuota(quota);
-    // gRPC hands messages over still compressed; the receiver inflates them with a limit
-    // (issue 16 item 2: gRPC used to inflate a 1 MiB gzip bomb to 1 GiB before any check).
-    builder.AddChannelArgument(GRPC_ARG_ENABLE_PER_MESSAGE_DECOMPRESSION, 0);
-    // The receiver checks the limit itself (and counts the answer); gRPC's own limit, on the
-    // message as sent, is a backstop against requests far over it.
-    builder.SetMaxReceiveMessageSize(
-        static_cast<int>(Impl::Service::Backstop(options.max_request_bytes)));
-    p->grpc_server = builder.BuildAndStart();
-    if (p->grpc_server == nullptr || selected == 0) {
-      return sim::Status::IoError("OTLP/gRPC: cannot listen on " + where);
-    }
-    p->grpc_port = static_cast<uint16_t>(selected);
-  }
+  if (!options.http_address.empty()) TRACESIM_RETURN_IF_ERROR(p->StartHttpServer());
+  if (!options.metrics_address.empty()) TRACESIM_RETURN_IF_ERROR(p->StartMetricsServer());
+  if (!options.grpc_address.empty()) TRACESIM_RETURN_IF_ERROR(p->StartGrpcServer());
   for (uint32_t i = 0; i < options.http_threads; ++i) {
     p->threads.emplace_back([p] { p->ioc.run(); });
   }

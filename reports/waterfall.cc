@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include "reports/table.h"
+#include "sim/model/span_kind.h"
 
 namespace tracesim::reports {
 
@@ -39,22 +40,11 @@ std::string FormatDuration(int64_t nanos) {
   return buf;
 }
 
-std::string_view KindName(sim::SpanKind k) {
-  switch (k) {
-    case sim::SpanKind::kServer:
-      return "server";
-    case sim::SpanKind::kClient:
-      return "client";
-    case sim::SpanKind::kProducer:
-      return "producer";
-    case sim::SpanKind::kConsumer:
-      return "consumer";
-    case sim::SpanKind::kInternal:
-      return "internal";
-    case sim::SpanKind::kUnspecified:
-      break;
-  }
-  return "unspec";
+// The KIND column: sim::SpanKindName, with "unspecified" (the one name wider than the column)
+// cut to "unspec".
+std::string_view KindColumn(sim::SpanKind k) {
+  std::string_view name = sim::SpanKindName(k);
+  return name.size() > static_cast<size_t>(kKindWidth) ? name.substr(0, 6) : name;
 }
 
 std::string_view StatusName(sim::StatusCode s) {
@@ -417,7 +407,7 @@ std::string RenderWaterfall(const CapturedTrace& trace, const sim::Model& model,
         Colour(crit ? "*" : " ", "1", o.colour) + " " +
         Colour(PadRight(svc, svc_w), fg.c_str(), o.colour) + "  " +
         Colour(PadRight(name, name_w), "1", o.colour && crit) + "  " +
-        (show_kind ? PadRight(std::string(KindName(s.kind)), kKindWidth) + "  " : "") + "|" +
+        (show_kind ? PadRight(std::string(KindColumn(s.kind)), kKindWidth) + "  " : "") + "|" +
         Colour(bar, fg.c_str(), o.colour) + "|  " +
         PadLeft(FormatDuration(s.duration_nanos()), kDurationWidth) + "  " +
         (show_offset

@@ -61,50 +61,32 @@ std::string Stem(std::string_view source) {
   return std::string(base);
 }
 
-// Parses one scenario document, collecting every problem.
-class Loader {
- public:
-  Loader(std::string source, std::string base_dir)
-      : source_(std::move(source)),
-        base_dir_(std::move(base_dir)),
-        diag_(source_),
-        reader_(diag_) {}
+// What the sections of one scenario document share while it is read: the problems, the reader,
+// the scenario being filled, and where each key path was (for problems found later).
+struct ReadState {
+  explicit ReadState(std::string source) : diag(std::move(source)), reader(diag) {}
+  config::Diagnostics diag;
+  config::Reader reader;
+  Scenario scenario;
+  // Entries dropped for a problem reported at another path (a missing key), so the workload's
+  // own checks do not report them again.
+  std::set<std::string> errored_paths;
+  std::map<std::string, Pos> marks;
+};
 
-  sim::Result<Scenario> Load(std::string_view yaml) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(yaml));
-    } catch (const YAML::Exception& e) {
-      Error(e.mark, "", e.msg);
-      return Finish();
-    }
-    // ${env:VAR} references, as the Collector expands them (config/env_expand.h).
-    if (!config::ExpandEnv(root, diag_, config::ProcessEnv())) return Finish();
-    try {
-      Parse(root);
-    } catch (const YAML::Exception& e) {  // defensive: yaml-cpp throws on misuse
-      Error(e.mark, "", std::string("internal YAML error: ") + e.what(), Status::Code::kInternal);
-    }
-    return Finish();
-  }
+// The helpers every section reader uses, over one ReadState (not owned).
+class Section {
+ protected:
+  explicit Section(ReadState& st)
+      : diag_(st.diag),
+        reader_(st.reader),
+        scenario_(st.scenario),
+        errored_paths_(st.errored_paths),
+        marks_(st.marks) {}
 
- private:
   void Error(Pos at, const std::string& path, const std::string& message,
              Status::Code code = Status::Code::kInvalidArgument) {
     diag_.Error(at.line, at.col, path, message, "", code);
-  }
-
-  // Every problem, the samplers' included (issue 9: they were dropped when the scenario had
-  // problems of its own), sorted by position: the scenario file's first, then those of files it
-  // references. Warnings (unset variables, sampler findings) go to Scenario::warnings when the
-  // load succeeds.
-  sim::Result<Scenario> Finish() {
-    if (!diag_.has_errors()) {
-      for (const config::Diagnostic& d : diag_.Sorted()) scenario_.warnings.push_back(d);
-      return std::move(scenario_);
-    }
-    // With errors, the warnings stay in the text: an unset variable explains the error it causes.
-    return Status(diag_.ToStatus().code(), diag_.Text());
   }
 
   // The entries of mapping `node` at `path` (config::Map: unknown keys with a did-you-mean,
@@ -142,100 +124,96 @@ class Loader {
     return sim::Time::Zero() + *d;
   }
 
-  void Parse(const YAML::Node& root) {
-    const Pos top = root.IsDefined() ? Pos(root.Mark()) : Pos();
-    std::optional<Fields> fields =
-        GetFields(root, top, "",
-                  {"name", "description", "topology", "workload", "duration", "seed", "start_time",
-                   "faults", "samplers"});
-    if (!fields) return;
-    const Fields& f = *fields;
-    Scenario& s = scenario_;
-    s.source = source_;
-    s.name = Stem(source_);
-    if (f.count("name")) {
-      if (auto v = reader_.Str(f.at("name"))) {
-        if (v->empty()) Error(f.at("name"), "name", "must not be empty");
-        s.name = *v;
-      }
+  // The mark remembered for `path`, or for its closest remembered ancestor.
+  Pos MarkFor(std::string path) const {
+    while (!path.empty()) {
+      auto it = marks_.find(path);
+      if (it != marks_.end()) return it->second;
+      const size_t cut = path.find_last_of(".[");
+      if (cut == std::string::npos) break;
+      path.resize(cut);
     }
-    if (f.count("description")) {
-      if (auto v = reader_.Str(f.at("description"))) s.description = *v;
-    }
-    if (f.count("duration")) {
-      if (auto v = reader_.Duration(f.at("duration"), Need::kPositive)) s.duration = *v;
-    }
-    if (f.count("seed")) ParseSeed(f.at("seed"));
-    std::string start = std::string(kDefaultStartTime);
-    Pos start_mark = top;
-    if (f.count("start_time")) {
-      start_mark = f.at("start_time");
-      if (auto v = reader_.Str(f.at("start_time"))) start = *v;
-    }
-    sim::Result<int64_t> t = sim::ParseRfc3339(start);
-    if (t.ok()) {
-      s.start_unix_nanos = *t;
-    } else if (!HasError("start_time")) {
-      Error(start_mark, "start_time",
-            t.status().message() + " (expected RFC 3339 UTC such as " +
-                std::string(kDefaultStartTime) + ")");
-    }
-
-    if (Require(f, top, "", "workload")) ParseWorkload(f.at("workload"));
-    if (Require(f, top, "", "topology") && LoadTopology(f.at("topology"))) {
-      // Entries with a problem of their own are not looked up again.
-      for (const workloads::SpecProblem& p : workloads::MixProblems(s.workload, s.model)) {
-        const std::string path = "workload." + p.path;
-        if (!Overlaps(path)) Error(MarkFor(path), path, p.message, Status::Code::kNotFound);
-      }
-      if (f.count("faults")) ParseFaults(f.at("faults"));
-      if (f.count("samplers")) {
-        const size_t errors_before = diag_.error_count();
-        std::vector<sampling::StrategyConfig> samplers =
-            sampling::ParseStrategies(f.at("samplers"), base_dir_, diag_);
-        if (diag_.error_count() == errors_before) s.samplers = std::move(samplers);
-      }
-    }
+    return Pos();
   }
 
-  // ---- faults (doc/scenario.md#faults) ------------------------------------------------------
+  // True if `path` already has an error.
+  bool HasError(const std::string& path) const {
+    for (const config::Diagnostic& d : diag_.items())
+      if (d.severity == config::Severity::kError && d.path == path) return true;
+    return false;
+  }
 
-  // Keys every fault may have, and the extra keys of each kind.
-  static const std::vector<std::string>& FaultKinds() {
-    static const std::vector<std::string> k = {"error",
-                                               "latency",
-                                               "outage",
-                                               "degraded_instance",
-                                               "dependency_stall",
-                                               "broken_propagation",
-                                               "span_loss",
-                                               "clock_skew",
-                                               "consumer_lag",
-                                               "traffic"};
-    return k;
+  // True if `path` or one of its ancestors or descendants already has an error (reported, or
+  // marked in errored_paths_).
+  bool Overlaps(const std::string& path) const {
+    std::vector<std::string_view> errored(errored_paths_.begin(), errored_paths_.end());
+    for (const config::Diagnostic& d : diag_.items())
+      if (d.severity == config::Severity::kError && !d.path.empty()) errored.push_back(d.path);
+    const std::string_view want(path);
+    for (std::string_view e : errored) {
+      const std::string_view shorter = e.size() < want.size() ? e : want;
+      const std::string_view longer = e.size() < want.size() ? want : e;
+      if (longer.compare(0, shorter.size(), shorter) == 0 &&
+          (longer.size() == shorter.size() || longer[shorter.size()] == '.' ||
+           longer[shorter.size()] == '[')) {
+        return true;
+      }
+    }
+    return false;
   }
-  static std::vector<std::string> FaultKeys(const std::string& kind) {
-    std::vector<std::string> keys = {"id",    "kind",     "target",     "instance",
-                                     "start", "duration", "description"};
-    static const std::map<std::string, std::vector<std::string>> kExtra = {
-        {"error", {"probability", "status", "exception"}},
-        {"latency", {"latency", "multiplier", "probability"}},
-        {"outage", {"connect_timeout", "probability"}},
-        {"degraded_instance", {"latency", "multiplier", "error_rate", "status", "exception"}},
-        {"dependency_stall", {"latency", "multiplier", "error_rate", "status", "exception"}},
-        {"broken_propagation", {"probability"}},
-        {"span_loss", {"probability"}},
-        {"clock_skew", {"offset", "drift_ppm"}},
-        {"consumer_lag", {"delay", "multiplier"}},
-        {"traffic", {"factor"}},
-    };
-    auto it = kExtra.find(kind);
-    if (it != kExtra.end()) keys.insert(keys.end(), it->second.begin(), it->second.end());
-    return keys;
-  }
+
+  config::Diagnostics& diag_;
+  config::Reader& reader_;
+  Scenario& scenario_;
+  std::set<std::string>& errored_paths_;
+  std::map<std::string, Pos>& marks_;
+};
+
+// Parses one scenario document, collecting every problem.
+// The fault kinds (doc/scenario.md#kinds).
+const std::vector<std::string>& FaultKinds() {
+  static const std::vector<std::string> k = {"error",
+                                             "latency",
+                                             "outage",
+                                             "degraded_instance",
+                                             "dependency_stall",
+                                             "broken_propagation",
+                                             "span_loss",
+                                             "clock_skew",
+                                             "consumer_lag",
+                                             "traffic"};
+  return k;
+}
+
+// Keys every fault may have, and the extra keys of `kind`.
+std::vector<std::string> FaultKeys(const std::string& kind) {
+  std::vector<std::string> keys = {"id",    "kind",     "target",     "instance",
+                                   "start", "duration", "description"};
+  static const std::map<std::string, std::vector<std::string>> kExtra = {
+      {"error", {"probability", "status", "exception"}},
+      {"latency", {"latency", "multiplier", "probability"}},
+      {"outage", {"connect_timeout", "probability"}},
+      {"degraded_instance", {"latency", "multiplier", "error_rate", "status", "exception"}},
+      {"dependency_stall", {"latency", "multiplier", "error_rate", "status", "exception"}},
+      {"broken_propagation", {"probability"}},
+      {"span_loss", {"probability"}},
+      {"clock_skew", {"offset", "drift_ppm"}},
+      {"consumer_lag", {"delay", "multiplier"}},
+      {"traffic", {"factor"}},
+  };
+  auto it = kExtra.find(kind);
+  if (it != kExtra.end()) keys.insert(keys.end(), it->second.begin(), it->second.end());
+  return keys;
+}
+
+// `faults:` (doc/scenario.md#faults): each entry against the scenario's model, into
+// scenario_.faults (and a traffic fault's surge into the workload).
+class FaultsSection : private Section {
+ public:
+  explicit FaultsSection(ReadState& st) : Section(st) {}
 
   // `faults:`: each entry's common keys, target and kind-specific keys, then the plan's own
-  // Validate(). ~85 lines: the common keys (start, duration, always) are read inline in order.
+  // Validate().
   void ParseFaults(const Field& ff) {
     if (!ff.node.IsSequence()) {
       Error(ff, "faults", "must be a list of faults");
@@ -266,44 +244,11 @@ class Loader {
         continue;
       }
       sim::Fault fault;
-      if (auto id = reader_.Str(f.at("id"))) {
-        if (id->empty()) {
-          Error(f.at("id"), p + ".id", "must not be empty");
-          ok = false;
-        } else if (ids.count(*id)) {
-          Error(f.at("id"), p + ".id",
-                "duplicate fault id '" + *id + "' (first at line " + std::to_string(ids[*id].line) +
-                    ")");
-          ok = false;
-        } else {
-          ids[*id] = f.at("id");
-          fault.id = *id;
-        }
-      } else {
-        ok = false;
-      }
+      ok = ParseFaultId(f, p, ids, &fault);
       ok = ParseFaultTarget(f, p, kind, &fault) && ok;
       ok = ParseFaultWindow(f, p, kind, &fault) && ok;
       ok = ParseFaultKind(f, p, kind, &fault) && ok;
-      if (!ok) continue;
-      // Contradictions: two skews of the same host, or two traffic surges, at the same time.
-      for (size_t k = 0; k < scenario_.faults.faults.size(); ++k) {
-        const sim::Fault& o = scenario_.faults.faults[k];
-        bool same = (o.kind == sim::Fault::Kind::kClockSkew && fault.kind == o.kind &&
-                     o.service == fault.service &&
-                     (o.instance == sim::kNone || fault.instance == sim::kNone ||
-                      o.instance == fault.instance)) ||
-                    (o.kind == sim::Fault::Kind::kTraffic && fault.kind == o.kind);
-        if (same && fault.start < o.end && o.start < fault.end) {
-          Error(n.Mark(), p,
-                "overlaps fault '" + o.id + "' (line " + std::to_string(marks[k].line) +
-                    ") of the same kind on the same target: two " +
-                    std::string(sim::FaultKindName(o.kind)) +
-                    " faults at once are ambiguous; split the windows");
-          ok = false;
-        }
-      }
-      if (!ok) continue;
+      if (!ok || !NoContradiction(fault, n, p, marks)) continue;
       if (fault.kind == sim::Fault::Kind::kTraffic) {
         workloads::Surge surge;
         surge.start = fault.start;
@@ -323,8 +268,53 @@ class Loader {
     sim::InternFaultTags(&scenario_.faults, &m);
   }
 
-  // A fault's `target` (service, instance, operation, dependency, topic, tag selectors). ~100
-  // lines: one selector per branch, each resolved against the model with a did-you-mean.
+ private:
+  // `id`: not empty, unique (`ids` holds those seen, with their positions).
+  bool ParseFaultId(const Fields& f, const std::string& p, std::map<std::string, Pos>& ids,
+                    sim::Fault* fault) {
+    auto id = reader_.Str(f.at("id"));
+    if (!id) return false;
+    if (id->empty()) {
+      Error(f.at("id"), p + ".id", "must not be empty");
+      return false;
+    }
+    if (ids.count(*id)) {
+      Error(
+          f.at("id"), p + ".id",
+          "duplicate fault id '" + *id + "' (first at line " + std::to_string(ids[*id].line) + ")");
+      return false;
+    }
+    ids[*id] = f.at("id");
+    fault->id = *id;
+    return true;
+  }
+
+  // Contradictions: two skews of the same host, or two traffic surges, at the same time. `marks`
+  // holds the positions of the faults accepted so far.
+  bool NoContradiction(const sim::Fault& fault, const YAML::Node& n, const std::string& p,
+                       const std::vector<Pos>& marks) {
+    bool ok = true;
+    for (size_t k = 0; k < scenario_.faults.faults.size(); ++k) {
+      const sim::Fault& o = scenario_.faults.faults[k];
+      bool same = (o.kind == sim::Fault::Kind::kClockSkew && fault.kind == o.kind &&
+                   o.service == fault.service &&
+                   (o.instance == sim::kNone || fault.instance == sim::kNone ||
+                    o.instance == fault.instance)) ||
+                  (o.kind == sim::Fault::Kind::kTraffic && fault.kind == o.kind);
+      if (same && fault.start < o.end && o.start < fault.end) {
+        Error(n.Mark(), p,
+              "overlaps fault '" + o.id + "' (line " + std::to_string(marks[k].line) +
+                  ") of the same kind on the same target: two " +
+                  std::string(sim::FaultKindName(o.kind)) +
+                  " faults at once are ambiguous; split the windows");
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  // A fault's `target` (a service, a dependency or service.operation, resolved against the model
+  // with a did-you-mean) and `instance`.
   bool ParseFaultTarget(const Fields& f, const std::string& p, const std::string& kind,
                         sim::Fault* fault) {
     const sim::Model& m = scenario_.model;
@@ -364,7 +354,14 @@ class Loader {
     }
     fault->service = s;
     fault->operation = op;
-    const sim::Service& svc = m.services[s];
+    return TargetFitsKind(tf, p, kind, *target, op, m.services[s]) &&
+           ParseFaultInstance(f, tf, p, kind, m.services[s], fault);
+  }
+
+  // Whether service `svc` (operation `op` of it, or kNone) can take a fault of `kind`.
+  bool TargetFitsKind(const Field& tf, const std::string& p, const std::string& kind,
+                      const std::string& target, uint32_t op, const sim::Service& svc) {
+    const sim::Model& m = scenario_.model;
     bool dependency = svc.kind != sim::ServiceKind::kService;
     if (kind == "clock_skew" && op != sim::kNone) {
       Error(tf, p + ".target",
@@ -374,7 +371,7 @@ class Loader {
     }
     if (svc.kind == sim::ServiceKind::kMessaging) {
       Error(tf, p + ".target",
-            "'" + *target +
+            "'" + target +
                 "' is a message broker; faults on the broker itself are not modelled (slow its "
                 "consumers with consumer_lag, or fail the producer's service)",
             Status::Code::kUnsupported);
@@ -383,7 +380,7 @@ class Loader {
     if (kind == "dependency_stall" && !dependency) {
       Error(
           tf, p + ".target",
-          "'" + *target +
+          "'" + target +
               "' is a service; dependency_stall targets a database, cache, external API or broker "
               "(use kind: latency for a service)");
       return false;
@@ -392,7 +389,7 @@ class Loader {
          kind == "consumer_lag" || kind == "degraded_instance") &&
         dependency) {
       Error(tf, p + ".target",
-            "'" + *target + "' is a dependency; a " + kind + " fault targets a service");
+            "'" + target + "' is a dependency; a " + kind + " fault targets a service");
       return false;
     }
     if (kind == "consumer_lag") {
@@ -401,10 +398,18 @@ class Loader {
         consumes |= m.operations[o].kind == sim::SpanKind::kConsumer;
       if (!consumes) {
         Error(tf, p + ".target",
-              "'" + *target + "' consumes no topic; consumer_lag needs a consumer");
+              "'" + target + "' consumes no topic; consumer_lag needs a consumer");
         return false;
       }
     }
+    return true;
+  }
+
+  // `instance`: an index in [0, instances) of the target service; required by degraded_instance,
+  // refused by consumer_lag.
+  bool ParseFaultInstance(const Fields& f, const Field& tf, const std::string& p,
+                          const std::string& kind, const sim::Service& svc, sim::Fault* fault) {
+    const sim::Model& m = scenario_.model;
     if (f.count("instance") && kind == "consumer_lag") {
       Error(f.at("instance"), p + ".instance",
             "consumer_lag acts on the consumer group, not one instance; remove 'instance'");
@@ -465,12 +470,17 @@ class Loader {
     return *d;
   }
 
-  // The kind-specific keys of a fault. ~165 lines: one branch per fault kind (doc/scenario.md#kinds
-  // lists them in the same order), so a new kind is one new branch beside its neighbours.
+  // The kind-specific keys of a fault: the values any kind may take, then the rules of its kind
+  // (doc/scenario.md#kinds lists them in the same order).
   bool ParseFaultKind(const Fields& f, const std::string& p, const std::string& kind,
                       sim::Fault* fault) {
-    using K = sim::Fault::Kind;
-    sim::Model& m = scenario_.model;
+    bool ok = ParseFaultValues(f, p, fault);
+    return ApplyKindRules(f, p, kind, fault) && ok;
+  }
+
+  // probability, multiplier, latency, delay, status, exception: read as given; which kind needs
+  // which is checked by ApplyKindRules.
+  bool ParseFaultValues(const Fields& f, const std::string& p, sim::Fault* fault) {
     bool ok = true;
     auto get = [&](const char* key) -> const Field* { return f.count(key) ? &f.at(key) : nullptr; };
     if (const Field* v = get("probability")) {
@@ -502,48 +512,61 @@ class Loader {
       else
         ok = false;
     }
-    if (const Field* v = get("status")) {
-      if (v->node.IsScalar()) {
-        const std::string& t = v->node.Scalar();
-        int code = -1;
-        for (int c = 0; c <= 16; ++c)
-          if (t == sim::GrpcCodeName(c)) code = c;
-        if (code < 0) {
-          auto x = reader_.Number(*v);
-          if (x && *x >= 0 && *x <= 599 && *x == static_cast<int>(*x))
-            code = static_cast<int>(*x);
-          else if (x)
-            Error(*v, p + ".status",
-                  "must be an HTTP status (100..599) or a gRPC code (0..16 or a name such as "
-                  "UNAVAILABLE), got " +
-                      t);
-        }
-        if (code < 0)
-          ok = false;
-        else
-          fault->status = code;
-      } else {
-        Error(*v, p + ".status", "must be a status code, got " + config::Show(v->node));
-        ok = false;
-      }
+    if (const Field* v = get("status")) ok = ParseFaultStatus(*v, p, fault) && ok;
+    if (const Field* v = get("exception")) ok = ParseFaultException(*v, p, fault) && ok;
+    return ok;
+  }
+
+  // `status`: an HTTP status (100..599) or a gRPC code (0..16 or its name).
+  bool ParseFaultStatus(const Field& v, const std::string& p, sim::Fault* fault) {
+    if (!v.node.IsScalar()) {
+      Error(v, p + ".status", "must be a status code, got " + config::Show(v.node));
+      return false;
     }
-    if (const Field* v = get("exception")) {
-      if (auto ef = GetFields(v->node, *v, p + ".exception", {"type", "message", "stacktrace"})) {
-        for (auto& [key, field] : *ef) {
-          auto x = reader_.Str(field);
-          if (!x) {
-            ok = false;
-            continue;
-          }
-          sim::StrId id = m.strings.Intern(*x);
-          (key == "type"      ? fault->exception_type
-           : key == "message" ? fault->exception_message
-                              : fault->exception_stacktrace) = id;
-        }
-      } else {
-        ok = false;
-      }
+    const std::string& t = v.node.Scalar();
+    int code = -1;
+    for (int c = 0; c <= 16; ++c)
+      if (t == sim::GrpcCodeName(c)) code = c;
+    if (code < 0) {
+      auto x = reader_.Number(v);
+      if (x && *x >= 0 && *x <= 599 && *x == static_cast<int>(*x))
+        code = static_cast<int>(*x);
+      else if (x)
+        Error(v, p + ".status",
+              "must be an HTTP status (100..599) or a gRPC code (0..16 or a name such as "
+              "UNAVAILABLE), got " +
+                  t);
     }
+    if (code < 0) return false;
+    fault->status = code;
+    return true;
+  }
+
+  // `exception`: type, message and stacktrace strings, interned in the model.
+  bool ParseFaultException(const Field& v, const std::string& p, sim::Fault* fault) {
+    auto ef = GetFields(v.node, v, p + ".exception", {"type", "message", "stacktrace"});
+    if (!ef) return false;
+    bool ok = true;
+    for (auto& [key, field] : *ef) {
+      auto x = reader_.Str(field);
+      if (!x) {
+        ok = false;
+        continue;
+      }
+      sim::StrId id = scenario_.model.strings.Intern(*x);
+      (key == "type"      ? fault->exception_type
+       : key == "message" ? fault->exception_message
+                          : fault->exception_stacktrace) = id;
+    }
+    return ok;
+  }
+
+  // Sets the fault's kind and checks the keys its kind needs or refuses.
+  bool ApplyKindRules(const Fields& f, const std::string& p, const std::string& kind,
+                      sim::Fault* fault) {
+    using K = sim::Fault::Kind;
+    auto get = [&](const char* key) -> const Field* { return f.count(key) ? &f.at(key) : nullptr; };
+    bool ok = true;
     if (kind == "error") {
       fault->kind = K::kError;
     } else if (kind == "latency") {
@@ -562,46 +585,13 @@ class Loader {
         }
       }
     } else if (kind == "degraded_instance" || kind == "dependency_stall") {
-      bool slow = get("latency") || get("multiplier");
-      bool errors = get("error_rate") != nullptr;
-      if (slow == errors) {
-        Error(f.at("kind"), p,
-              slow ? "give either 'latency'/'multiplier' or 'error_rate', not both (use two faults)"
-                   : "needs 'latency'/'multiplier' (slow) or 'error_rate' (failing)");
-        ok = false;
-      }
-      fault->kind = errors ? K::kError : K::kLatency;
-      if (errors) {
-        if (auto x = reader_.Probability(*get("error_rate")))
-          fault->probability = *x;
-        else
-          ok = false;
-      } else if (get("status") || get("exception")) {
-        Error(f.at("kind"), p, "'status' and 'exception' go with 'error_rate'");
-        ok = false;
-      }
+      ok = ApplySlowOrFailing(f, p, fault);
     } else if (kind == "broken_propagation") {
       fault->kind = K::kBrokenPropagation;
     } else if (kind == "span_loss") {
       fault->kind = K::kSpanLoss;
     } else if (kind == "clock_skew") {
-      fault->kind = K::kClockSkew;
-      if (!get("offset") && !get("drift_ppm")) {
-        Error(f.at("kind"), p, "a clock_skew fault needs 'offset' and/or 'drift_ppm'");
-        ok = false;
-      }
-      if (const Field* v = get("offset")) {
-        if (auto d = reader_.Duration(*v, Need::kAny))
-          fault->offset = *d;
-        else
-          ok = false;
-      }
-      if (const Field* v = get("drift_ppm")) {
-        if (auto x = reader_.Number(*v))
-          fault->drift_ppm = *x;
-        else
-          ok = false;
-      }
+      ok = ApplyClockSkew(f, p, fault);
     } else if (kind == "consumer_lag") {
       fault->kind = K::kConsumerLag;
       if (!get("delay") && !get("multiplier")) {
@@ -609,90 +599,86 @@ class Loader {
         ok = false;
       }
     } else if (kind == "traffic") {
-      fault->kind = K::kTraffic;
-      if (const Field* v = get("factor")) {
-        auto x = reader_.Number(*v);
-        if (x && *x < 0) {
-          Error(*v, p + ".factor", "must be >= 0");
-          ok = false;
-        }
-        if (x)
-          fault->traffic_factor = *x;
-        else
-          ok = false;
-      } else {
-        Error(f.at("kind"), p, "missing required key 'factor' (the arrival rate multiplier)");
-        ok = false;
-      }
+      ok = ApplyTraffic(f, p, fault);
     }
     return ok;
   }
 
-  // Seeds span the whole uint64 range, beyond Reader::Int's int64; the wording names that range.
-  void ParseSeed(const Field& f) {
-    if (f.node.IsScalar()) {
-      const std::string& str = f.node.Scalar();
-      uint64_t v = 0;
-      auto [end, ec] = std::from_chars(str.data(), str.data() + str.size(), v);
-      if (ec == std::errc() && end == str.data() + str.size() && !str.empty()) {
-        scenario_.seed = v;
-        return;
-      }
+  // degraded_instance and dependency_stall: slow (latency/multiplier) or failing (error_rate).
+  bool ApplySlowOrFailing(const Fields& f, const std::string& p, sim::Fault* fault) {
+    using K = sim::Fault::Kind;
+    bool ok = true;
+    bool slow = f.count("latency") || f.count("multiplier");
+    bool errors = f.count("error_rate") != 0;
+    if (slow == errors) {
+      Error(f.at("kind"), p,
+            slow ? "give either 'latency'/'multiplier' or 'error_rate', not both (use two faults)"
+                 : "needs 'latency'/'multiplier' (slow) or 'error_rate' (failing)");
+      ok = false;
     }
-    Error(f, "seed",
-          "must be an integer in [0, 18446744073709551615], got " + config::Show(f.node));
+    fault->kind = errors ? K::kError : K::kLatency;
+    if (errors) {
+      if (auto x = reader_.Probability(f.at("error_rate")))
+        fault->probability = *x;
+      else
+        ok = false;
+    } else if (f.count("status") || f.count("exception")) {
+      Error(f.at("kind"), p, "'status' and 'exception' go with 'error_rate'");
+      ok = false;
+    }
+    return ok;
   }
 
-  // Resolves `topology`: a file relative to base_dir_ (or absolute), else a built-in topology.
-  bool LoadTopology(const Field& f) {
-    std::optional<std::string> ref = reader_.Str(f);
-    if (!ref) return false;
-    scenario_.topology_ref = *ref;
-    if (ref->empty()) {
-      Error(f, "topology", "must not be empty");
-      return false;
+  // clock_skew: offset and/or drift_ppm.
+  bool ApplyClockSkew(const Fields& f, const std::string& p, sim::Fault* fault) {
+    fault->kind = sim::Fault::Kind::kClockSkew;
+    bool ok = true;
+    if (!f.count("offset") && !f.count("drift_ppm")) {
+      Error(f.at("kind"), p, "a clock_skew fault needs 'offset' and/or 'drift_ppm'");
+      ok = false;
     }
-    std::string tried;
-    if (!base_dir_.empty() || fs::path(*ref).is_absolute()) {
-      fs::path p = fs::path(*ref).is_absolute() ? fs::path(*ref) : fs::path(base_dir_) / *ref;
-      std::error_code ec;
-      if (fs::is_regular_file(p, ec)) {
-        sim::Result<sim::Model> m = topologies::LoadTopologyFile(p.string());
-        return TakeModel(std::move(m), f, *ref);
-      }
-      tried = "no file '" + p.string() + "' and ";
+    if (f.count("offset")) {
+      if (auto d = reader_.Duration(f.at("offset"), Need::kAny))
+        fault->offset = *d;
+      else
+        ok = false;
     }
-    // The built-in topology named by the reference or by its file name
-    // ("../topologies/checkout.yaml", "checkout.yaml" and "checkout" all find checkout.yaml).
-    const sim::EmbeddedFile* builtin = nullptr;
-    for (const std::string& name : {*ref, fs::path(*ref).filename().string()}) {
-      for (const std::string& candidate : {name, name + ".yaml"}) {
-        if (builtin == nullptr) builtin = topologies::FindBuiltinTopology(candidate);
-      }
+    if (f.count("drift_ppm")) {
+      if (auto x = reader_.Number(f.at("drift_ppm")))
+        fault->drift_ppm = *x;
+      else
+        ok = false;
     }
-    if (builtin == nullptr) {
-      Error(f, "topology",
-            tried + "no built-in topology '" + *ref + "'" +
-                sim::DidYouMean(*ref, topologies::BuiltinTopologyNames()) +
-                " (built-ins: " + config::JoinList(topologies::BuiltinTopologyNames()) + ")",
-            Status::Code::kNotFound);
-      return false;
-    }
-    sim::Result<sim::Model> m =
-        topologies::LoadTopologyYaml(std::string_view(builtin->data, builtin->size),
-                                     std::string(kBuiltinPrefix) + "topologies/" + builtin->name);
-    return TakeModel(std::move(m), f, *ref);
+    return ok;
   }
 
-  bool TakeModel(sim::Result<sim::Model> m, const Field& f, const std::string& ref) {
-    if (!m.ok()) {
-      Error(f, "topology", "'" + ref + "' does not load:\n" + m.status().message(),
-            m.status().code());
+  // traffic: factor (>= 0), required.
+  bool ApplyTraffic(const Fields& f, const std::string& p, sim::Fault* fault) {
+    fault->kind = sim::Fault::Kind::kTraffic;
+    if (!f.count("factor")) {
+      Error(f.at("kind"), p, "missing required key 'factor' (the arrival rate multiplier)");
       return false;
     }
-    scenario_.model = std::move(m).value();
-    return true;
+    const Field& v = f.at("factor");
+    bool ok = true;
+    auto x = reader_.Number(v);
+    if (x && *x < 0) {
+      Error(v, p + ".factor", "must be >= 0");
+      ok = false;
+    }
+    if (x)
+      fault->traffic_factor = *x;
+    else
+      ok = false;
+    return ok;
   }
+};
+
+// `workload:` (doc/scenario.md#workload): the arrival process, one rate shape, surges and the
+// mix, into scenario_.workload (the mix is resolved against the model later).
+class WorkloadSection : private Section {
+ public:
+  explicit WorkloadSection(ReadState& st) : Section(st) {}
 
   // Fills scenario_.workload and reports its problems (the mix is resolved later).
   void ParseWorkload(const Field& wf) {
@@ -753,6 +739,7 @@ class Loader {
     }
   }
 
+ private:
   void ParseRamp(const Field& sf, const std::string& path) {
     auto fields = GetFields(sf.node, sf, path, {"from", "to", "over"});
     if (!fields) return;
@@ -930,54 +917,178 @@ class Loader {
       scenario_.workload.mix.push_back(std::move(entry));
     }
   }
+};
 
-  // The mark remembered for `path`, or for its closest remembered ancestor.
-  Pos MarkFor(std::string path) const {
-    while (!path.empty()) {
-      auto it = marks_.find(path);
-      if (it != marks_.end()) return it->second;
-      const size_t cut = path.find_last_of(".[");
-      if (cut == std::string::npos) break;
-      path.resize(cut);
+// The ReadState a Loader owns, as a base so it is built before the Section that refers to it.
+struct StateHolder {
+  explicit StateHolder(std::string source) : state_(std::move(source)) {}
+  ReadState state_;
+};
+
+class Loader : private StateHolder, private Section {
+ public:
+  Loader(std::string source, std::string base_dir)
+      : StateHolder(source),
+        Section(state_),
+        source_(std::move(source)),
+        base_dir_(std::move(base_dir)) {}
+
+  sim::Result<Scenario> Load(std::string_view yaml) {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(yaml));
+    } catch (const YAML::Exception& e) {
+      Error(e.mark, "", e.msg);
+      return Finish();
     }
-    return Pos();
+    // ${env:VAR} references, as the Collector expands them (config/env_expand.h).
+    if (!config::ExpandEnv(root, diag_, config::ProcessEnv())) return Finish();
+    try {
+      Parse(root);
+    } catch (const YAML::Exception& e) {  // defensive: yaml-cpp throws on misuse
+      Error(e.mark, "", std::string("internal YAML error: ") + e.what(), Status::Code::kInternal);
+    }
+    return Finish();
   }
 
-  // True if `path` already has an error.
-  bool HasError(const std::string& path) const {
-    for (const config::Diagnostic& d : diag_.items())
-      if (d.severity == config::Severity::kError && d.path == path) return true;
-    return false;
+ private:
+  // Every problem, the samplers' included (issue 9: they were dropped when the scenario had
+  // problems of its own), sorted by position: the scenario file's first, then those of files it
+  // references. Warnings (unset variables, sampler findings) go to Scenario::warnings when the
+  // load succeeds.
+  sim::Result<Scenario> Finish() {
+    if (!diag_.has_errors()) {
+      for (const config::Diagnostic& d : diag_.Sorted()) scenario_.warnings.push_back(d);
+      return std::move(scenario_);
+    }
+    // With errors, the warnings stay in the text: an unset variable explains the error it causes.
+    return Status(diag_.ToStatus().code(), diag_.Text());
   }
 
-  // True if `path` or one of its ancestors or descendants already has an error (reported, or
-  // marked in errored_paths_).
-  bool Overlaps(const std::string& path) const {
-    std::vector<std::string_view> errored(errored_paths_.begin(), errored_paths_.end());
-    for (const config::Diagnostic& d : diag_.items())
-      if (d.severity == config::Severity::kError && !d.path.empty()) errored.push_back(d.path);
-    const std::string_view want(path);
-    for (std::string_view e : errored) {
-      const std::string_view shorter = e.size() < want.size() ? e : want;
-      const std::string_view longer = e.size() < want.size() ? want : e;
-      if (longer.compare(0, shorter.size(), shorter) == 0 &&
-          (longer.size() == shorter.size() || longer[shorter.size()] == '.' ||
-           longer[shorter.size()] == '[')) {
-        return true;
+  void Parse(const YAML::Node& root) {
+    const Pos top = root.IsDefined() ? Pos(root.Mark()) : Pos();
+    std::optional<Fields> fields =
+        GetFields(root, top, "",
+                  {"name", "description", "topology", "workload", "duration", "seed", "start_time",
+                   "faults", "samplers"});
+    if (!fields) return;
+    const Fields& f = *fields;
+    Scenario& s = scenario_;
+    s.source = source_;
+    s.name = Stem(source_);
+    if (f.count("name")) {
+      if (auto v = reader_.Str(f.at("name"))) {
+        if (v->empty()) Error(f.at("name"), "name", "must not be empty");
+        s.name = *v;
       }
     }
-    return false;
+    if (f.count("description")) {
+      if (auto v = reader_.Str(f.at("description"))) s.description = *v;
+    }
+    if (f.count("duration")) {
+      if (auto v = reader_.Duration(f.at("duration"), Need::kPositive)) s.duration = *v;
+    }
+    if (f.count("seed")) ParseSeed(f.at("seed"));
+    std::string start = std::string(kDefaultStartTime);
+    Pos start_mark = top;
+    if (f.count("start_time")) {
+      start_mark = f.at("start_time");
+      if (auto v = reader_.Str(f.at("start_time"))) start = *v;
+    }
+    sim::Result<int64_t> t = sim::ParseRfc3339(start);
+    if (t.ok()) {
+      s.start_unix_nanos = *t;
+    } else if (!HasError("start_time")) {
+      Error(start_mark, "start_time",
+            t.status().message() + " (expected RFC 3339 UTC such as " +
+                std::string(kDefaultStartTime) + ")");
+    }
+
+    if (Require(f, top, "", "workload")) WorkloadSection(state_).ParseWorkload(f.at("workload"));
+    if (Require(f, top, "", "topology") && LoadTopology(f.at("topology"))) {
+      // Entries with a problem of their own are not looked up again.
+      for (const workloads::SpecProblem& p : workloads::MixProblems(s.workload, s.model)) {
+        const std::string path = "workload." + p.path;
+        if (!Overlaps(path)) Error(MarkFor(path), path, p.message, Status::Code::kNotFound);
+      }
+      if (f.count("faults")) FaultsSection(state_).ParseFaults(f.at("faults"));
+      if (f.count("samplers")) {
+        const size_t errors_before = diag_.error_count();
+        std::vector<sampling::StrategyConfig> samplers =
+            sampling::ParseStrategies(f.at("samplers"), base_dir_, diag_);
+        if (diag_.error_count() == errors_before) s.samplers = std::move(samplers);
+      }
+    }
+  }
+
+  // Seeds span the whole uint64 range, beyond Reader::Int's int64; the wording names that range.
+  void ParseSeed(const Field& f) {
+    if (f.node.IsScalar()) {
+      const std::string& str = f.node.Scalar();
+      uint64_t v = 0;
+      auto [end, ec] = std::from_chars(str.data(), str.data() + str.size(), v);
+      if (ec == std::errc() && end == str.data() + str.size() && !str.empty()) {
+        scenario_.seed = v;
+        return;
+      }
+    }
+    Error(f, "seed",
+          "must be an integer in [0, 18446744073709551615], got " + config::Show(f.node));
+  }
+
+  // Resolves `topology`: a file relative to base_dir_ (or absolute), else a built-in topology.
+  bool LoadTopology(const Field& f) {
+    std::optional<std::string> ref = reader_.Str(f);
+    if (!ref) return false;
+    scenario_.topology_ref = *ref;
+    if (ref->empty()) {
+      Error(f, "topology", "must not be empty");
+      return false;
+    }
+    std::string tried;
+    if (!base_dir_.empty() || fs::path(*ref).is_absolute()) {
+      fs::path p = fs::path(*ref).is_absolute() ? fs::path(*ref) : fs::path(base_dir_) / *ref;
+      std::error_code ec;
+      if (fs::is_regular_file(p, ec)) {
+        sim::Result<sim::Model> m = topologies::LoadTopologyFile(p.string());
+        return TakeModel(std::move(m), f, *ref);
+      }
+      tried = "no file '" + p.string() + "' and ";
+    }
+    // The built-in topology named by the reference or by its file name
+    // ("../topologies/checkout.yaml", "checkout.yaml" and "checkout" all find checkout.yaml).
+    const sim::EmbeddedFile* builtin = nullptr;
+    for (const std::string& name : {*ref, fs::path(*ref).filename().string()}) {
+      for (const std::string& candidate : {name, name + ".yaml"}) {
+        if (builtin == nullptr) builtin = topologies::FindBuiltinTopology(candidate);
+      }
+    }
+    if (builtin == nullptr) {
+      Error(f, "topology",
+            tried + "no built-in topology '" + *ref + "'" +
+                sim::DidYouMean(*ref, topologies::BuiltinTopologyNames()) +
+                " (built-ins: " + config::JoinList(topologies::BuiltinTopologyNames()) + ")",
+            Status::Code::kNotFound);
+      return false;
+    }
+    sim::Result<sim::Model> m =
+        topologies::LoadTopologyYaml(std::string_view(builtin->data, builtin->size),
+                                     std::string(kBuiltinPrefix) + "topologies/" + builtin->name);
+    return TakeModel(std::move(m), f, *ref);
+  }
+
+  bool TakeModel(sim::Result<sim::Model> m, const Field& f, const std::string& ref) {
+    if (!m.ok()) {
+      Error(f, "topology", "'" + ref + "' does not load:\n" + m.status().message(),
+            m.status().code());
+      return false;
+    }
+    scenario_.model = std::move(m).value();
+    return true;
   }
 
   std::string source_;
   std::string base_dir_;
-  Scenario scenario_;
-  config::Diagnostics diag_;
-  config::Reader reader_;
-  // Entries dropped for a problem reported at another path (a missing key), so the workload's
-  // own checks do not report them again.
-  std::set<std::string> errored_paths_;
-  std::map<std::string, Pos> marks_;
 };
 
 }  // namespace

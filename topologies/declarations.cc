@@ -11,8 +11,7 @@ class Declarations : public Pass {
 
   // ---- pass 1: generators and declarations ----------------------------------------------------
 
-  // `generators:`: each named generator with its kind's keys. ~100 lines on purpose: one loop
-  // whose body checks the keys of the four kinds together (which keys apply to which kind).
+  // `generators:`: each named generator with its kind's keys (which keys apply to which kind).
   void ParseGenerators(const Val& v) {
     Fields all(diag_, v, nullptr);
     static const Keys kKinds = {"id", "int", "choice", "bool"};
@@ -44,64 +43,15 @@ class Declarations : public Pass {
         }
       }
       switch (kind.value_or(99)) {
-        case 0: {  // id
-          g.kind = sim::AttrGenerator::Kind::kIdPool;
-          if (const Val* p = f.Get("prefix"))
-            if (auto s = Str(*p)) g.prefix = S(*s);
-          if (const Val* c = Require(f, "cardinality"))
-            if (auto n = Int(*c, 1, std::numeric_limits<int64_t>::max()))
-              g.cardinality = static_cast<uint64_t>(*n);
-          if (const Val* s = f.Get("skew")) {
-            auto x = Number(*s);
-            if (x && *x < 0) r_.Error(*s, "skew must be >= 0 (0 = uniform), got " + *Str(*s));
-            if (x && *x >= 0) g.skew = *x;
-          }
+        case 0:
+          ParseIdGenerator(f, g);
           break;
-        }
-        case 1: {  // int
-          g.kind = sim::AttrGenerator::Kind::kIntRange;
-          const Val* lo = Require(f, "min");
-          const Val* hi = Require(f, "max");
-          constexpr int64_t kLim = std::numeric_limits<int64_t>::max() / 4;
-          std::optional<int64_t> a, b;
-          if (lo) a = Int(*lo, -kLim, kLim);
-          if (hi) b = Int(*hi, -kLim, kLim);
-          if (a && b && *b < *a)
-            r_.Error(*hi,
-                     "max (" + std::to_string(*b) + ") is below min (" + std::to_string(*a) + ")");
-          if (a) g.min = *a;
-          if (b) g.max = std::max(*b, g.min);
+        case 1:
+          ParseIntGenerator(f, g);
           break;
-        }
-        case 2: {  // choice
-          g.kind = sim::AttrGenerator::Kind::kWeighted;
-          const Val* c = Require(f, "choices");
-          if (c == nullptr) break;
-          Fields cf(diag_, *c, nullptr);
-          double total = 0;
-          std::vector<double> weights;
-          for (const auto& ce : cf.entries()) {
-            auto value = Literal(ce.key_val);
-            auto w = Number(ce.value);
-            if (w && !(*w > 0)) {
-              r_.Error(ce.value, "a weight must be > 0, got " + ce.value.node.Scalar());
-              w.reset();
-            }
-            if (!value || !w) continue;
-            g.choices.push_back(*value);
-            weights.push_back(*w);
-            total += *w;
-          }
-          if (cf.ok() && cf.entries().empty())
-            r_.Error(*c, "a choice generator needs at least one value: weight");
-          double acc = 0;
-          for (double w : weights) {
-            acc += w;
-            g.cumulative.push_back(acc / total);
-          }
-          if (!g.cumulative.empty()) g.cumulative.back() = 1.0;
+        case 2:
+          ParseChoiceGenerator(f, g);
           break;
-        }
         case 3:  // bool
           g.kind = sim::AttrGenerator::Kind::kBool;
           if (const Val* p = f.Get("probability"))
@@ -112,6 +62,66 @@ class Declarations : public Pass {
       }
       m_.generators.push_back(std::move(g));
     }
+  }
+
+  // kind: id: prefix, cardinality, skew.
+  void ParseIdGenerator(const Fields& f, sim::AttrGenerator& g) {
+    g.kind = sim::AttrGenerator::Kind::kIdPool;
+    if (const Val* p = f.Get("prefix"))
+      if (auto s = Str(*p)) g.prefix = S(*s);
+    if (const Val* c = Require(f, "cardinality"))
+      if (auto n = Int(*c, 1, std::numeric_limits<int64_t>::max()))
+        g.cardinality = static_cast<uint64_t>(*n);
+    if (const Val* s = f.Get("skew")) {
+      auto x = Number(*s);
+      if (x && *x < 0) r_.Error(*s, "skew must be >= 0 (0 = uniform), got " + *Str(*s));
+      if (x && *x >= 0) g.skew = *x;
+    }
+  }
+
+  // kind: int: min <= max.
+  void ParseIntGenerator(const Fields& f, sim::AttrGenerator& g) {
+    g.kind = sim::AttrGenerator::Kind::kIntRange;
+    const Val* lo = Require(f, "min");
+    const Val* hi = Require(f, "max");
+    constexpr int64_t kLim = std::numeric_limits<int64_t>::max() / 4;
+    std::optional<int64_t> a, b;
+    if (lo) a = Int(*lo, -kLim, kLim);
+    if (hi) b = Int(*hi, -kLim, kLim);
+    if (a && b && *b < *a)
+      r_.Error(*hi, "max (" + std::to_string(*b) + ") is below min (" + std::to_string(*a) + ")");
+    if (a) g.min = *a;
+    if (b) g.max = std::max(*b, g.min);
+  }
+
+  // kind: choice: `choices:` value: weight (> 0), turned into cumulative probabilities.
+  void ParseChoiceGenerator(const Fields& f, sim::AttrGenerator& g) {
+    g.kind = sim::AttrGenerator::Kind::kWeighted;
+    const Val* c = Require(f, "choices");
+    if (c == nullptr) return;
+    Fields cf(diag_, *c, nullptr);
+    double total = 0;
+    std::vector<double> weights;
+    for (const auto& ce : cf.entries()) {
+      auto value = Literal(ce.key_val);
+      auto w = Number(ce.value);
+      if (w && !(*w > 0)) {
+        r_.Error(ce.value, "a weight must be > 0, got " + ce.value.node.Scalar());
+        w.reset();
+      }
+      if (!value || !w) continue;
+      g.choices.push_back(*value);
+      weights.push_back(*w);
+      total += *w;
+    }
+    if (cf.ok() && cf.entries().empty())
+      r_.Error(*c, "a choice generator needs at least one value: weight");
+    double acc = 0;
+    for (double w : weights) {
+      acc += w;
+      g.cumulative.push_back(acc / total);
+    }
+    if (!g.cumulative.empty()) g.cumulative.back() = 1.0;
   }
 
   void Declare(const Val& list, bool dependency) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/model/span_kind.h"
 #include "topologies/topology.h"
 
 namespace tracesim::topologies {
@@ -38,23 +39,6 @@ std::string_view ProtocolName(sim::Protocol p) {
       return "internal";
   }
   return "?";
-}
-
-std::string_view SpanKindName(sim::SpanKind k) {
-  switch (k) {
-    case sim::SpanKind::kServer:
-      return "server";
-    case sim::SpanKind::kConsumer:
-      return "consumer";
-    case sim::SpanKind::kInternal:
-      return "internal";
-    case sim::SpanKind::kClient:
-      return "client";
-    case sim::SpanKind::kProducer:
-      return "producer";
-    default:
-      return "unspecified";
-  }
 }
 
 std::string_view LbName(sim::LoadBalancing lb) {
@@ -142,8 +126,9 @@ class TextWriter {
     for (uint32_t i : s.operations) {
       const sim::Operation& op = m_.operations[i];
       out_ += "    " + std::string(Str(m_, op.name)) + " [" +
-              std::string(ProtocolName(op.protocol)) + " " + std::string(SpanKindName(op.kind)) +
-              "] span '" + std::string(Str(m_, op.span_name)) + "'";
+              std::string(ProtocolName(op.protocol)) + " " +
+              std::string(sim::SpanKindName(op.kind)) + "] span '" +
+              std::string(Str(m_, op.span_name)) + "'";
       if (op.error_rate > 0) out_ += ", errors " + Num(op.error_rate * 100) + "%";
       out_ += "\n";
     }

@@ -266,13 +266,12 @@ class ServiceBuilder : public Pass {
     }
   }
 
-  // One operation: kind, protocol, span names and the semantic-convention attributes of each kind.
-  // ~115 lines on purpose: the four kinds (http, grpc, consumer, internal) sit side by side so
-  // their attribute sets can be compared with doc/topology.md#compiled-semantic-conventions.
+  // One operation: kind, protocol, span names and the semantic-convention attributes of each kind
+  // (the Build*Op functions below, side by side so their attribute sets can be compared with
+  // doc/topology.md#compiled-semantic-conventions).
   void BuildOperation(const ServiceCtx& ctx, const OpDecl& od) {
     const Fields& f = od.f;
     sim::Operation& op = m_.operations[od.op];
-    std::string name(m_.strings.Get(op.name));
     static const Keys kKinds = {"server", "consumer", "internal"};
     size_t kind = 0;
     if (const Val* v = f.Get("kind"))
@@ -296,86 +295,17 @@ class ServiceBuilder : public Pass {
          "applies to grpc server operations only");
     only("consumes", kind == 1, "needs 'kind: consumer'");
 
-    const LanguageInfo& lang = *ctx.lang;
-    auto scope = [&](std::string_view name, std::string_view version) {
-      if (name.empty()) {  // manual instrumentation: a tracer named after the service
-        op.scope_name = S(ctx.name);
-        op.scope_version = ctx.version;
-      } else {
-        op.scope_name = S(name);
-        op.scope_version = S(version);
-      }
-    };
-    const std::string port = std::to_string(ctx.port);
     if (kind == 0 && op.protocol == sim::Protocol::kHttp) {
-      op.kind = sim::SpanKind::kServer;
-      std::string method = "GET", route = "/";
-      HttpDetails(f, name, &method, &route);
-      op.span_name = S(method + " " + route);
-      SetAttr(op.attrs, "http.request.method", Vs(method));
-      SetAttr(op.attrs, "http.route", Vs(route));
-      AddPathAttr(op.attrs, op.dynamic_attrs, "url.path", "", route);
-      SetAttr(op.attrs, "url.scheme", Vs("http"));
-      SetAttr(op.attrs, "server.address", Vs(ctx.address));
-      SetAttr(op.attrs, "server.port", AttrValue::Int(ctx.port));
-      SetAttr(op.attrs, "network.protocol.version", Vs("1.1"));
-      op.client_span_name = S(method);
-      SetAttr(op.client_attrs, "http.request.method", Vs(method));
-      SetAttr(op.client_attrs, "server.address", Vs(ctx.address));
-      SetAttr(op.client_attrs, "server.port", AttrValue::Int(ctx.port));
-      AddPathAttr(op.client_attrs, op.client_dynamic_attrs, "url.full",
-                  "http://" + ctx.address + ":" + port, route);
-      SetAttr(op.client_attrs, "network.protocol.version", Vs("1.1"));
-      scope(lang.http_scope, lang.http_scope_version);
-    } else if (kind == 0) {  // grpc
-      op.kind = sim::SpanKind::kServer;
-      std::string service = ctx.grpc_service, method = name;
-      if (size_t slash = name.rfind('/'); slash != std::string::npos) {
-        service = name.substr(0, slash);
-        method = name.substr(slash + 1);
-      }
-      if (const Val* g = f.Get("grpc")) {
-        Fields gf(diag_, *g, &kGrpcKeys);
-        if (const Val* v = gf.Get("service"))
-          if (auto x = Str(*v)) service = *x;
-        if (const Val* v = gf.Get("method"))
-          if (auto x = Str(*v)) method = *x;
-      }
-      op.span_name = op.client_span_name = S(service + "/" + method);
-      for (auto* attrs : {&op.attrs, &op.client_attrs}) {
-        SetAttr(*attrs, "rpc.system", Vs("grpc"));
-        SetAttr(*attrs, "rpc.service", Vs(service));
-        SetAttr(*attrs, "rpc.method", Vs(method));
-      }
-      SetAttr(op.client_attrs, "server.address", Vs(ctx.address));
-      SetAttr(op.client_attrs, "server.port", AttrValue::Int(ctx.port));
-      scope(lang.grpc_scope, lang.grpc_scope_version);
-    } else if (kind == 1) {  // consumer
-      op.kind = sim::SpanKind::kConsumer;
-      op.protocol = sim::Protocol::kMessaging;
-      if (const Val* c = Require(f, "consumes")) {
-        if (auto topic = Str(*c)) {
-          auto it = topic_index_.find(*topic);
-          if (it == topic_index_.end()) {
-            r_.Error(*c, "unknown topic " + Quote(*topic) + DidYouMean(*topic, topic_names_));
-          } else {
-            consumes_[od.op] = it->second;
-            const sim::Topic& t = m_.topics[it->second];
-            op.span_name = S("process " + *topic);
-            SetAttr(op.attrs, "messaging.system", AttrValue::String(broker_system_[t.broker]));
-            SetAttr(op.attrs, "messaging.destination.name", Vs(*topic));
-            SetAttr(op.attrs, "messaging.operation.type", Vs("process"));
-            SetAttr(op.attrs, "messaging.operation.name", Vs("process"));
-            SetAttr(op.attrs, "messaging.consumer.group.name", Vs(ctx.name));
-          }
-        }
-      }
-      scope(lang.messaging_scope, lang.messaging_scope_version);
+      BuildHttpServerOp(ctx, f, op);
+    } else if (kind == 0) {
+      BuildGrpcServerOp(ctx, f, op);
+    } else if (kind == 1) {
+      BuildConsumerOp(ctx, od, op);
     } else {  // internal
       op.kind = sim::SpanKind::kInternal;
       op.protocol = sim::Protocol::kInternal;
       op.span_name = op.name;
-      scope("", "");
+      SetScope(ctx, "", "", op);
     }
 
     if (const Val* v = f.Get("attributes")) ParseAttributes(*v, op.attrs, op.dynamic_attrs);
@@ -385,6 +315,92 @@ class ServiceBuilder : public Pass {
     if (const Val* v = f.Get("propagate_errors"))
       if (auto b = Bool(*v)) op.propagate_errors = *b;
     compiler::ParseProgram(st_, f, od.op);
+  }
+
+  // The instrumentation scope of an operation; an empty name is manual instrumentation (a tracer
+  // named after the service).
+  void SetScope(const ServiceCtx& ctx, std::string_view name, std::string_view version,
+                sim::Operation& op) {
+    if (name.empty()) {
+      op.scope_name = S(ctx.name);
+      op.scope_version = ctx.version;
+    } else {
+      op.scope_name = S(name);
+      op.scope_version = S(version);
+    }
+  }
+
+  void BuildHttpServerOp(const ServiceCtx& ctx, const Fields& f, sim::Operation& op) {
+    const std::string name(m_.strings.Get(op.name));
+    const std::string port = std::to_string(ctx.port);
+    op.kind = sim::SpanKind::kServer;
+    std::string method = "GET", route = "/";
+    HttpDetails(f, name, &method, &route);
+    op.span_name = S(method + " " + route);
+    SetAttr(op.attrs, "http.request.method", Vs(method));
+    SetAttr(op.attrs, "http.route", Vs(route));
+    AddPathAttr(op.attrs, op.dynamic_attrs, "url.path", "", route);
+    SetAttr(op.attrs, "url.scheme", Vs("http"));
+    SetAttr(op.attrs, "server.address", Vs(ctx.address));
+    SetAttr(op.attrs, "server.port", AttrValue::Int(ctx.port));
+    SetAttr(op.attrs, "network.protocol.version", Vs("1.1"));
+    op.client_span_name = S(method);
+    SetAttr(op.client_attrs, "http.request.method", Vs(method));
+    SetAttr(op.client_attrs, "server.address", Vs(ctx.address));
+    SetAttr(op.client_attrs, "server.port", AttrValue::Int(ctx.port));
+    AddPathAttr(op.client_attrs, op.client_dynamic_attrs, "url.full",
+                "http://" + ctx.address + ":" + port, route);
+    SetAttr(op.client_attrs, "network.protocol.version", Vs("1.1"));
+    SetScope(ctx, ctx.lang->http_scope, ctx.lang->http_scope_version, op);
+  }
+
+  void BuildGrpcServerOp(const ServiceCtx& ctx, const Fields& f, sim::Operation& op) {
+    const std::string name(m_.strings.Get(op.name));
+    op.kind = sim::SpanKind::kServer;
+    std::string service = ctx.grpc_service, method = name;
+    if (size_t slash = name.rfind('/'); slash != std::string::npos) {
+      service = name.substr(0, slash);
+      method = name.substr(slash + 1);
+    }
+    if (const Val* g = f.Get("grpc")) {
+      Fields gf(diag_, *g, &kGrpcKeys);
+      if (const Val* v = gf.Get("service"))
+        if (auto x = Str(*v)) service = *x;
+      if (const Val* v = gf.Get("method"))
+        if (auto x = Str(*v)) method = *x;
+    }
+    op.span_name = op.client_span_name = S(service + "/" + method);
+    for (auto* attrs : {&op.attrs, &op.client_attrs}) {
+      SetAttr(*attrs, "rpc.system", Vs("grpc"));
+      SetAttr(*attrs, "rpc.service", Vs(service));
+      SetAttr(*attrs, "rpc.method", Vs(method));
+    }
+    SetAttr(op.client_attrs, "server.address", Vs(ctx.address));
+    SetAttr(op.client_attrs, "server.port", AttrValue::Int(ctx.port));
+    SetScope(ctx, ctx.lang->grpc_scope, ctx.lang->grpc_scope_version, op);
+  }
+
+  void BuildConsumerOp(const ServiceCtx& ctx, const OpDecl& od, sim::Operation& op) {
+    op.kind = sim::SpanKind::kConsumer;
+    op.protocol = sim::Protocol::kMessaging;
+    if (const Val* c = Require(od.f, "consumes")) {
+      if (auto topic = Str(*c)) {
+        auto it = topic_index_.find(*topic);
+        if (it == topic_index_.end()) {
+          r_.Error(*c, "unknown topic " + Quote(*topic) + DidYouMean(*topic, topic_names_));
+        } else {
+          consumes_[od.op] = it->second;
+          const sim::Topic& t = m_.topics[it->second];
+          op.span_name = S("process " + *topic);
+          SetAttr(op.attrs, "messaging.system", AttrValue::String(broker_system_[t.broker]));
+          SetAttr(op.attrs, "messaging.destination.name", Vs(*topic));
+          SetAttr(op.attrs, "messaging.operation.type", Vs("process"));
+          SetAttr(op.attrs, "messaging.operation.name", Vs("process"));
+          SetAttr(op.attrs, "messaging.consumer.group.name", Vs(ctx.name));
+        }
+      }
+    }
+    SetScope(ctx, ctx.lang->messaging_scope, ctx.lang->messaging_scope_version, op);
   }
 
   void ParseEvents(const Val& v, std::vector<sim::EventSpec>& out) {

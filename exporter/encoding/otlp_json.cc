@@ -251,45 +251,8 @@ void OtlpJsonEncoder::AppendSpan(const sim::Span& s, std::span<const sim::SpanEv
     out->append(",\"droppedAttributesCount\":");
     AppendInt(s.dropped_attributes, out);
   }
-  if (s.event_count > 0) {
-    out->append(",\"events\":[");
-    for (uint32_t i = 0; i < s.event_count; ++i) {
-      const sim::SpanEvent& e = events[s.first_event + i];
-      if (i > 0) out->push_back(',');
-      out->append("{\"timeUnixNano\":");
-      AppendTime(e.time_unix_nano, out);
-      out->append(",\"name\":");
-      AppendString(e.name, out);
-      const size_t n = e.attr_count < sim::kMaxEventAttrs ? e.attr_count : sim::kMaxEventAttrs;
-      if (n > 0) {
-        out->append(",\"attributes\":[");
-        bool first = true;
-        AppendAttrs(e.attrs, n, &first, out);
-        out->push_back(']');
-      }
-      out->push_back('}');
-    }
-    out->push_back(']');
-  }
-  if (s.link_count > 0) {
-    out->append(",\"links\":[");
-    for (uint32_t i = 0; i < s.link_count; ++i) {
-      const sim::SpanLink& l = links[s.first_link + i];
-      if (i > 0) out->push_back(',');
-      out->append("{\"traceId\":");
-      AppendTraceId(l.trace_id, out);
-      out->append(",\"spanId\":");
-      AppendSpanId(l.span_id, out);
-      if (l.trace_state != sim::kEmptyStr) {
-        out->append(",\"traceState\":");
-        AppendString(l.trace_state, out);
-      }
-      out->append(",\"flags\":");
-      AppendInt(l.flags, out);
-      out->push_back('}');
-    }
-    out->push_back(']');
-  }
+  if (s.event_count > 0) AppendEvents(s, events, out);
+  if (s.link_count > 0) AppendLinks(s, links, out);
   if (s.status != sim::StatusCode::kUnset) {
     out->append(",\"status\":{\"code\":");
     AppendInt(static_cast<int>(s.status), out);
@@ -300,6 +263,49 @@ void OtlpJsonEncoder::AppendSpan(const sim::Span& s, std::span<const sim::SpanEv
     out->push_back('}');
   }
   out->push_back('}');
+}
+
+void OtlpJsonEncoder::AppendEvents(const sim::Span& s, std::span<const sim::SpanEvent> events,
+                                   std::string* out) const {
+  out->append(",\"events\":[");
+  for (uint32_t i = 0; i < s.event_count; ++i) {
+    const sim::SpanEvent& e = events[s.first_event + i];
+    if (i > 0) out->push_back(',');
+    out->append("{\"timeUnixNano\":");
+    AppendTime(e.time_unix_nano, out);
+    out->append(",\"name\":");
+    AppendString(e.name, out);
+    const size_t n = e.attr_count < sim::kMaxEventAttrs ? e.attr_count : sim::kMaxEventAttrs;
+    if (n > 0) {
+      out->append(",\"attributes\":[");
+      bool first = true;
+      AppendAttrs(e.attrs, n, &first, out);
+      out->push_back(']');
+    }
+    out->push_back('}');
+  }
+  out->push_back(']');
+}
+
+void OtlpJsonEncoder::AppendLinks(const sim::Span& s, std::span<const sim::SpanLink> links,
+                                  std::string* out) const {
+  out->append(",\"links\":[");
+  for (uint32_t i = 0; i < s.link_count; ++i) {
+    const sim::SpanLink& l = links[s.first_link + i];
+    if (i > 0) out->push_back(',');
+    out->append("{\"traceId\":");
+    AppendTraceId(l.trace_id, out);
+    out->append(",\"spanId\":");
+    AppendSpanId(l.span_id, out);
+    if (l.trace_state != sim::kEmptyStr) {
+      out->append(",\"traceState\":");
+      AppendString(l.trace_state, out);
+    }
+    out->append(",\"flags\":");
+    AppendInt(l.flags, out);
+    out->push_back('}');
+  }
+  out->push_back(']');
 }
 
 void OtlpJsonEncoder::Encode(std::span<const sim::Span> spans,

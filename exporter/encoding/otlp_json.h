@@ -69,6 +69,11 @@ class OtlpJsonEncoder {
   void AppendString(sim::StrId id, std::string* out) const;
   void AppendSpan(const sim::Span& s, std::span<const sim::SpanEvent> events,
                   std::span<const sim::SpanLink> links, std::string* out) const;
+  // The span's "events" and "links" arrays. REQUIRES: s.event_count > 0, s.link_count > 0.
+  void AppendEvents(const sim::Span& s, std::span<const sim::SpanEvent> events,
+                    std::string* out) const;
+  void AppendLinks(const sim::Span& s, std::span<const sim::SpanLink> links,
+                   std::string* out) const;
 
   const sim::Model& model_;
   SpanGrouper grouper_;

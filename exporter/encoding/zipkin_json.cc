@@ -1,8 +1,12 @@
 #include "exporter/encoding/zipkin_json.h"
 
+#include <array>
+#include <cctype>
 #include <charconv>
+#include <string>
 
 #include "exporter/encoding/otlp_json.h"
+#include "sim/model/span_kind.h"
 
 namespace tracesim::exporter {
 namespace {
@@ -20,19 +24,21 @@ void AppendQuoted(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-const char* KindName(sim::SpanKind k) {
-  switch (k) {
-    case sim::SpanKind::kClient:
-      return "CLIENT";
-    case sim::SpanKind::kServer:
-      return "SERVER";
-    case sim::SpanKind::kProducer:
-      return "PRODUCER";
-    case sim::SpanKind::kConsumer:
-      return "CONSUMER";
-    default:
-      return nullptr;
+// Zipkin's kind: sim::SpanKindName in upper case, indexed by sim::SpanKind; made once.
+const std::array<std::string, 6> kZipkinKinds = [] {
+  std::array<std::string, 6> names;
+  for (size_t k = 0; k < names.size(); ++k) {
+    for (char c : sim::SpanKindName(static_cast<sim::SpanKind>(k))) {
+      names[k].push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
   }
+  return names;
+}();
+
+// CLIENT, SERVER, PRODUCER or CONSUMER; none (Zipkin has no kind) for internal and unspecified.
+const char* KindName(sim::SpanKind k) {
+  if (k == sim::SpanKind::kInternal || k == sim::SpanKind::kUnspecified) return nullptr;
+  return kZipkinKinds[static_cast<size_t>(k)].c_str();
 }
 
 int64_t Micros(int64_t unix_nano) { return unix_nano < 0 ? 0 : unix_nano / 1000; }
@@ -100,6 +106,13 @@ void ZipkinJsonEncoder::AppendSpan(const sim::Span& s, std::span<const sim::Span
   if (duration < 1) duration = 1;
   out->append(",\"duration\":");
   AppendInt(duration, out);
+  AppendEndpoints(s, out);
+  if (s.event_count > 0) AppendAnnotations(s, events, out);
+  AppendTags(s, out);
+  out->push_back('}');
+}
+
+void ZipkinJsonEncoder::AppendEndpoints(const sim::Span& s, std::string* out) const {
   if (s.service < model_.services.size()) {
     out->append(",\"localEndpoint\":{\"serviceName\":");
     AppendQuoted(model_.strings.Get(model_.services[s.service].name), out);
@@ -116,34 +129,40 @@ void ZipkinJsonEncoder::AppendSpan(const sim::Span& s, std::span<const sim::Span
     }
     out->push_back('}');
   }
-  if (s.event_count > 0) {
-    out->append(",\"annotations\":[");
-    for (uint32_t i = 0; i < s.event_count; ++i) {
-      const sim::SpanEvent& e = events[s.first_event + i];
-      if (i > 0) out->push_back(',');
-      out->append("{\"timestamp\":");
-      AppendInt(Micros(e.time_unix_nano), out);
-      out->append(",\"value\":");
-      const size_t n = e.attr_count < sim::kMaxEventAttrs ? e.attr_count : sim::kMaxEventAttrs;
-      if (n == 0) {
-        AppendQuoted(model_.strings.Get(e.name), out);
-      } else {
-        std::string value = "{";
-        AppendQuoted(model_.strings.Get(e.name), &value);
-        value.append(":{");
-        for (size_t k = 0; k < n; ++k) {
-          if (k > 0) value.push_back(',');
-          AppendQuoted(model_.strings.Get(e.attrs[k].key), &value);
-          value.push_back(':');
-          AppendTagValue(e.attrs[k].value, &value);
-        }
-        value.append("}}");
-        AppendQuoted(value, out);
+}
+
+void ZipkinJsonEncoder::AppendAnnotations(const sim::Span& s,
+                                          std::span<const sim::SpanEvent> events,
+                                          std::string* out) const {
+  out->append(",\"annotations\":[");
+  for (uint32_t i = 0; i < s.event_count; ++i) {
+    const sim::SpanEvent& e = events[s.first_event + i];
+    if (i > 0) out->push_back(',');
+    out->append("{\"timestamp\":");
+    AppendInt(Micros(e.time_unix_nano), out);
+    out->append(",\"value\":");
+    const size_t n = e.attr_count < sim::kMaxEventAttrs ? e.attr_count : sim::kMaxEventAttrs;
+    if (n == 0) {
+      AppendQuoted(model_.strings.Get(e.name), out);
+    } else {
+      std::string value = "{";
+      AppendQuoted(model_.strings.Get(e.name), &value);
+      value.append(":{");
+      for (size_t k = 0; k < n; ++k) {
+        if (k > 0) value.push_back(',');
+        AppendQuoted(model_.strings.Get(e.attrs[k].key), &value);
+        value.push_back(':');
+        AppendTagValue(e.attrs[k].value, &value);
       }
-      out->push_back('}');
+      value.append("}}");
+      AppendQuoted(value, out);
     }
-    out->push_back(']');
+    out->push_back('}');
   }
+  out->push_back(']');
+}
+
+void ZipkinJsonEncoder::AppendTags(const sim::Span& s, std::string* out) {
   // Tags: static then dynamic attributes; a repeated key keeps its last value.
   tags_.clear();
   auto add = [&](const sim::Attr& a) {
@@ -187,7 +206,7 @@ void ZipkinJsonEncoder::AppendSpan(const sim::Span& s, std::span<const sim::Span
     tag("error");
     AppendQuoted(model_.strings.Get(s.status_message), out);
   }
-  out->append("}}");
+  out->push_back('}');
 }
 
 void ZipkinJsonEncoder::Encode(std::span<const sim::Span> spans,

@@ -45,6 +45,13 @@ class ZipkinJsonEncoder {
 
  private:
   void AppendSpan(const sim::Span& s, std::span<const sim::SpanEvent> events, std::string* out);
+  // localEndpoint, and remoteEndpoint for client and producer spans.
+  void AppendEndpoints(const sim::Span& s, std::string* out) const;
+  // The events as annotations. REQUIRES: s.event_count > 0.
+  void AppendAnnotations(const sim::Span& s, std::span<const sim::SpanEvent> events,
+                         std::string* out) const;
+  // The attributes, the scope and the status as tags.
+  void AppendTags(const sim::Span& s, std::string* out);
   void AppendTagValue(const sim::AttrValue& v, std::string* out) const;
 
   const sim::Model& model_;

@@ -13,6 +13,7 @@
 #include "exporter/proto/rpc_status.pb.h"
 #include "exporter/proto/trace_service.pb.h"
 #include "exporter/transport/transport_internal.h"
+#include "sim/base/text.h"
 
 namespace tracesim::exporter {
 namespace internal {
@@ -20,12 +21,6 @@ namespace {
 
 bool IsTokenChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$%&'*+-.^_`|~", c);
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 // Splits "host:port" / "[v6]:port" / "host". Returns false on a malformed authority.
@@ -93,7 +88,7 @@ const char* WireProtocolName(WireProtocol protocol) {
 sim::Result<Url> ParseHttpUrl(std::string_view url, std::string_view default_path) {
   Url out;
   std::string_view rest;
-  const std::string lower = Lower(url.substr(0, 8));
+  const std::string lower = sim::AsciiLower(url.substr(0, 8));
   if (lower.rfind("http://", 0) == 0) {
     rest = url.substr(7);
   } else if (lower.rfind("https://", 0) == 0) {
@@ -135,7 +130,7 @@ sim::Result<Url> ParseHttpUrl(std::string_view url, std::string_view default_pat
 sim::Result<std::string> ParseGrpcTarget(std::string_view endpoint, bool* tls_from_scheme) {
   *tls_from_scheme = false;
   std::string_view rest = endpoint;
-  const std::string lower = Lower(endpoint.substr(0, 8));
+  const std::string lower = sim::AsciiLower(endpoint.substr(0, 8));
   if (lower.rfind("http://", 0) == 0) {
     rest = endpoint.substr(7);
   } else if (lower.rfind("https://", 0) == 0) {
@@ -384,7 +379,7 @@ sim::Status TransportOptions::Validate() const {
         return bad("headers['" + key + "']", "value has CR, LF or NUL");
       }
     }
-    const std::string lower = internal::Lower(key);
+    const std::string lower = sim::AsciiLower(key);
     if (protocol == WireProtocol::kGrpc) {
       if (lower.rfind("grpc-", 0) == 0 || lower == "te" || lower == "content-type" ||
           lower == "user-agent") {

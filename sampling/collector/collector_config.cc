@@ -6,37 +6,13 @@
 #include <limits>
 #include <sstream>
 
+#include "sampling/core/head_format.h"
 #include "sim/base/time.h"
 
 namespace tracesim::sampling {
 namespace {
 
 bool IsPlain(const YAML::Node& n) { return n.Tag() == "?" || n.Tag().empty(); }
-
-// Parses digits of `s` in `base` into an unsigned 64-bit value; false on bad digit or overflow.
-bool ParseDigits(std::string_view s, int base, uint64_t* out) {
-  if (s.empty()) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    int d;
-    if (c >= '0' && c <= '9') {
-      d = c - '0';
-    } else if (c >= 'a' && c <= 'f') {
-      d = c - 'a' + 10;
-    } else if (c >= 'A' && c <= 'F') {
-      d = c - 'A' + 10;
-    } else {
-      return false;
-    }
-    if (d >= base) return false;
-    if (v > (std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(d)) /
-                static_cast<uint64_t>(base))
-      return false;
-    v = v * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
-  }
-  *out = v;
-  return true;
-}
 
 // go-yaml v3 float syntax: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
 bool IsYamlFloat(std::string_view s) {
@@ -231,30 +207,13 @@ bool ResolveKeyword(const std::string& text, YamlScalar* r) {
   return true;
 }
 
-// strconv.ParseInt(plain, 0, 64), else ParseUint: a sign, a 0x/0o/0b/0 base prefix, digits.
-// False when `plain` is not such an integer (or a negative one below INT64_MIN).
+// strconv.ParseInt(plain, 0, 64), else ParseUint (ParseGoIntMagnitude: a sign, a 0x/0o/0b/0
+// base prefix, digits). False when `plain` is not such an integer (or a negative one below
+// INT64_MIN).
 bool ResolveInt(std::string_view s, YamlScalar* r) {
   bool neg = false;
-  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  int base = 10;
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-    base = 16;
-    s.remove_prefix(2);
-  } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'o' || s[1] == 'O')) {
-    base = 8;
-    s.remove_prefix(2);
-  } else if (s.size() > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B')) {
-    base = 2;
-    s.remove_prefix(2);
-  } else if (s.size() > 1 && s[0] == '0') {
-    base = 8;  // Go base-0 parsing: a leading 0 means octal
-    s.remove_prefix(1);
-  }
   uint64_t u;
-  if (!ParseDigits(s, base, &u)) return false;
+  if (!ParseGoIntMagnitude(s, &neg, &u)) return false;
   if (!neg && u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     r->kind = YamlScalarKind::kInt;
     r->i = static_cast<int64_t>(u);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "sim/base/text.h"
+
 namespace tracesim::sampling {
 namespace {
 
@@ -54,12 +56,6 @@ bool ValidValue(std::string_view v) {
     if (!ok) return false;
   }
   return true;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
 }
 
 }  // namespace
@@ -215,7 +211,7 @@ std::string_view FindOtMember(std::string_view tracestate, bool* found) {
   while (pos <= tracestate.size()) {
     size_t end = tracestate.find(',', pos);
     if (end == std::string_view::npos) end = tracestate.size();
-    std::string_view member = Trim(tracestate.substr(pos, end - pos));
+    std::string_view member = sim::TrimSpaceTab(tracestate.substr(pos, end - pos));
     if (member.size() >= 3 && member.substr(0, 3) == "ot=") {
       *found = true;
       return member.substr(3);
@@ -234,7 +230,7 @@ std::string WithOtValue(std::string_view tracestate, const OtValue& value) {
   while (pos <= tracestate.size() && !tracestate.empty()) {
     size_t end = tracestate.find(',', pos);
     if (end == std::string_view::npos) end = tracestate.size();
-    std::string_view member = Trim(tracestate.substr(pos, end - pos));
+    std::string_view member = sim::TrimSpaceTab(tracestate.substr(pos, end - pos));
     bool is_ot = member.size() >= 3 && member.substr(0, 3) == "ot=";
     if (!member.empty() && !is_ot) {
       if (!out.empty()) out += ',';

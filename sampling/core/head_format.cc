@@ -161,7 +161,7 @@ bool ParseGoFloat(std::string_view s, double* out) {
   return true;
 }
 
-bool ParseGoInt(std::string_view s, int64_t* out) {
+bool ParseGoIntMagnitude(std::string_view s, bool* negative, uint64_t* magnitude) {
   std::string clean;
   if (s.empty() || !StripUnderscores(s, &clean)) return false;
   std::string_view body = clean;
@@ -181,21 +181,34 @@ bool ParseGoInt(std::string_view s, int64_t* out) {
     base = 2;
     body.remove_prefix(2);
   } else if (body.size() > 1 && body[0] == '0') {
-    base = 8;
+    base = 8;  // a leading 0 means octal
     body.remove_prefix(1);
   }
   if (body.empty()) return false;
-  unsigned __int128 v = 0;
+  uint64_t v = 0;
   for (char c : body) {
     int d = -1;
     if (c >= '0' && c <= '9') d = c - '0';
     if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
     if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
     if (d < 0 || d >= base) return false;
-    v = v * base + static_cast<unsigned>(d);
-    if (v > (static_cast<unsigned __int128>(1) << 63)) return false;
+    const auto b = static_cast<uint64_t>(base), digit = static_cast<uint64_t>(d);
+    if (v > (std::numeric_limits<uint64_t>::max() - digit) / b) return false;
+    v = v * b + digit;
   }
-  if (!neg && v > static_cast<unsigned __int128>(std::numeric_limits<int64_t>::max())) return false;
+  *negative = neg;
+  *magnitude = v;
+  return true;
+}
+
+bool ParseGoInt(std::string_view s, int64_t* out) {
+  bool neg = false;
+  uint64_t v = 0;
+  if (!ParseGoIntMagnitude(s, &neg, &v)) return false;
+  if (neg ? v > (uint64_t{1} << 63)
+          : v > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    return false;
+  }
   *out = neg ? static_cast<int64_t>(-static_cast<__int128>(v)) : static_cast<int64_t>(v);
   return true;
 }

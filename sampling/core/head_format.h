@@ -31,8 +31,14 @@ std::string FormatJavaFixed6(double v);
 // not allowed. Returns false on anything else (hex floats included: configs do not use them).
 bool ParseGoFloat(std::string_view s, double* out);
 
-// An integer as Go's strconv.ParseInt(s, 0, 64) reads it (decimal, 0x hex, 0o/0 octal, 0b
-// binary, optional sign, '_' between digits). Returns false on anything else or overflow.
+// An integer in Go's base-0 syntax (strconv.ParseInt and ParseUint with base 0): an optional
+// sign, a 0x/0X hex, 0o/0O or leading-0 octal or 0b/0B binary prefix, digits, '_' between digits.
+// Sets the sign and the magnitude; false on anything else or when the magnitude overflows
+// uint64. The one implementation of the rule (ParseGoInt, the Collector config's YAML integers).
+bool ParseGoIntMagnitude(std::string_view s, bool* negative, uint64_t* magnitude);
+
+// An integer as Go's strconv.ParseInt(s, 0, 64) reads it (ParseGoIntMagnitude within int64).
+// Returns false on anything else or overflow.
 bool ParseGoInt(std::string_view s, int64_t* out);
 
 // A boolean as YAML 1.2 / Go's strconv.ParseBool read it: true/True/TRUE/t/T/1 and

@@ -8,24 +8,13 @@
 
 #include "sampling/core/head_format.h"
 #include "sim/base/suggest.h"
+#include "sim/base/text.h"
 
 namespace tracesim::sampling {
 namespace {
 
 constexpr std::string_view kSamplerVar = "OTEL_TRACES_SAMPLER";
 constexpr std::string_view kArgVar = "OTEL_TRACES_SAMPLER_ARG";
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // The env names (sampling.md §3.3); the YAML-only kinds are not accepted here.
 const std::vector<std::string> kEnvNames = {"always_on",
@@ -96,17 +85,17 @@ sim::Status ParseJavaJaegerArg(std::string_view arg, JaegerRemoteConfig* jc,
   while (pos <= arg.size()) {
     size_t end = arg.find(',', pos);
     if (end == std::string_view::npos) end = arg.size();
-    std::string_view item = Trim(arg.substr(pos, end - pos));
+    std::string_view item = sim::TrimSpace(arg.substr(pos, end - pos));
     pos = end + 1;
     if (!item.empty()) {
       size_t eq = item.find('=');
-      std::string_view key = eq == std::string_view::npos ? "" : Trim(item.substr(0, eq));
+      std::string_view key = eq == std::string_view::npos ? "" : sim::TrimSpace(item.substr(0, eq));
       if (eq == std::string_view::npos || key.empty()) {
         return sim::Status::InvalidArgument(
             std::string(kJavaStartFailure) +
             "ConfigurationException: Invalid map property: otel.traces.sampler.arg");
       }
-      std::string_view val = Trim(item.substr(eq + 1));
+      std::string_view val = sim::TrimSpace(item.substr(eq + 1));
       if (!val.empty()) params[std::string(key)] = std::string(val);
     }
     if (end == arg.size()) break;
@@ -170,10 +159,11 @@ sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
   config.sampler.algorithm = algorithm;
   std::vector<std::string>& warnings = config.warnings;
   // An empty value is the same as unset.
-  if (otel_traces_sampler && Trim(*otel_traces_sampler).empty()) otel_traces_sampler.reset();
-  if (otel_traces_sampler_arg && Trim(*otel_traces_sampler_arg).empty())
+  if (otel_traces_sampler && sim::TrimSpace(*otel_traces_sampler).empty())
+    otel_traces_sampler.reset();
+  if (otel_traces_sampler_arg && sim::TrimSpace(*otel_traces_sampler_arg).empty())
     otel_traces_sampler_arg.reset();
-  std::string_view arg = otel_traces_sampler_arg ? Trim(*otel_traces_sampler_arg) : "";
+  std::string_view arg = otel_traces_sampler_arg ? sim::TrimSpace(*otel_traces_sampler_arg) : "";
 
   if (!otel_traces_sampler) {
     if (otel_traces_sampler_arg) {
@@ -184,9 +174,11 @@ sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
   }
   // Java's autoconfigure matches the name as written (case-sensitive) and fails at start on
   // an unknown one; Python lowercases without trimming; Go trims and lowercases.
-  std::string name = algorithm == RatioAlgorithm::kJava ? std::string(Trim(*otel_traces_sampler))
-                     : algorithm == RatioAlgorithm::kPython ? Lower(*otel_traces_sampler)
-                                                            : Lower(Trim(*otel_traces_sampler));
+  std::string name = algorithm == RatioAlgorithm::kJava
+                         ? std::string(sim::TrimSpace(*otel_traces_sampler))
+                     : algorithm == RatioAlgorithm::kPython
+                         ? sim::AsciiLower(*otel_traces_sampler)
+                         : sim::AsciiLower(sim::TrimSpace(*otel_traces_sampler));
   if (name == "xray") {
     return sim::Status::Unsupported(std::string(kSamplerVar) +
                                     "=xray: the AWS X-Ray remote sampler is not modelled");

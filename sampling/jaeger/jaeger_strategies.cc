@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
@@ -21,77 +22,12 @@ namespace {
 
 using nlohmann::json;
 
-std::string JsonTypeName(const json& j) {
-  switch (j.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::object:
-      return "object";
-    case json::value_t::array:
-      return "array";
-    case json::value_t::string:
-      return "string";
-    case json::value_t::boolean:
-      return "boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-    case json::value_t::number_float:
-      return "number";
-    default:
-      return "value";
-  }
-}
-
-sim::Status PathError(std::string_view source, const std::string& path, const std::string& msg) {
-  std::string s(source);
-  s += ": ";
-  if (!path.empty()) {
-    s += path;
-    s += ": ";
-  }
-  s += msg;
-  return sim::Status::InvalidArgument(std::move(s));
-}
-
-sim::Status ExpectType(std::string_view source, const std::string& path, const json& j,
-                       const char* want, bool ok) {
-  if (ok) return sim::Status::Ok();
-  return PathError(source, path, std::string("expected ") + want + ", got " + JsonTypeName(j));
-}
-
 // Integral doubles become JSON integers, as Go's encoder prints them ("1", not "1.0").
 json Num(double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
     return json(static_cast<int64_t>(v));
   }
   return json(v);
-}
-
-std::string Join(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
-
-std::string Index(const std::string& path, size_t i) {
-  return path + "[" + std::to_string(i) + "]";
-}
-
-// Reads an optional number field (null or absent -> unchanged).
-sim::Status ReadNumber(std::string_view source, const std::string& path, const json& obj,
-                       const char* key, double* out) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return sim::Status::Ok();
-  TRACESIM_RETURN_IF_ERROR(ExpectType(source, Join(path, key), *it, "a number", it->is_number()));
-  *out = it->get<double>();
-  return sim::Status::Ok();
-}
-
-sim::Status ReadString(std::string_view source, const std::string& path, const json& obj,
-                       const char* key, std::string* out) {
-  auto it = obj.find(key);
-  if (it == obj.end() || it->is_null()) return sim::Status::Ok();
-  TRACESIM_RETURN_IF_ERROR(ExpectType(source, Join(path, key), *it, "a string", it->is_string()));
-  *out = it->get<std::string>();
-  return sim::Status::Ok();
 }
 
 json OperationsToJson(const std::vector<JaegerFileOperationStrategy>& ops) {
@@ -201,80 +137,6 @@ std::string ServedStrategyToJson(const ServedStrategy& s, int indent) {
   return o.dump(indent);
 }
 
-sim::Result<ServedStrategy> ParseServedStrategyJson(std::string_view text,
-                                                    std::string_view source) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return PathError(source, "", "not valid JSON");
-  TRACESIM_RETURN_IF_ERROR(ExpectType(source, "", j, "an object", j.is_object()));
-  ServedStrategy s;
-  if (auto it = j.find("strategyType"); it != j.end() && !it->is_null()) {
-    if (it->is_number_integer()) {
-      int v = it->get<int>();
-      if (v != 0 && v != 1)
-        return PathError(source, "strategyType", "unknown value " + std::to_string(v));
-      s.type = static_cast<JaegerStrategyType>(v);
-    } else if (it->is_string()) {
-      std::string v = it->get<std::string>();
-      if (v == "PROBABILISTIC") {
-        s.type = JaegerStrategyType::kProbabilistic;
-      } else if (v == "RATE_LIMITING") {
-        s.type = JaegerStrategyType::kRateLimiting;
-      } else {
-        return PathError(source, "strategyType", "unknown value \"" + v + "\"");
-      }
-    } else {
-      return ExpectType(source, "strategyType", *it, "a number or an enum name", false);
-    }
-  }
-  if (auto it = j.find("probabilisticSampling"); it != j.end() && !it->is_null()) {
-    TRACESIM_RETURN_IF_ERROR(
-        ExpectType(source, "probabilisticSampling", *it, "an object", it->is_object()));
-    double rate = 0;
-    TRACESIM_RETURN_IF_ERROR(
-        ReadNumber(source, "probabilisticSampling", *it, "samplingRate", &rate));
-    s.probabilistic_rate = rate;
-  }
-  if (auto it = j.find("rateLimitingSampling"); it != j.end() && !it->is_null()) {
-    TRACESIM_RETURN_IF_ERROR(
-        ExpectType(source, "rateLimitingSampling", *it, "an object", it->is_object()));
-    double max = 0;
-    TRACESIM_RETURN_IF_ERROR(
-        ReadNumber(source, "rateLimitingSampling", *it, "maxTracesPerSecond", &max));
-    s.max_traces_per_second = TruncToInt32(max);
-  }
-  if (auto it = j.find("operationSampling"); it != j.end() && !it->is_null()) {
-    const std::string path = "operationSampling";
-    TRACESIM_RETURN_IF_ERROR(ExpectType(source, path, *it, "an object", it->is_object()));
-    JaegerPerOperationStrategies ops;
-    TRACESIM_RETURN_IF_ERROR(ReadNumber(source, path, *it, "defaultSamplingProbability",
-                                        &ops.default_sampling_probability));
-    TRACESIM_RETURN_IF_ERROR(ReadNumber(source, path, *it, "defaultLowerBoundTracesPerSecond",
-                                        &ops.default_lower_bound_traces_per_second));
-    TRACESIM_RETURN_IF_ERROR(ReadNumber(source, path, *it, "defaultUpperBoundTracesPerSecond",
-                                        &ops.default_upper_bound_traces_per_second));
-    if (auto pit = it->find("perOperationStrategies"); pit != it->end() && !pit->is_null()) {
-      const std::string ppath = path + ".perOperationStrategies";
-      TRACESIM_RETURN_IF_ERROR(ExpectType(source, ppath, *pit, "an array", pit->is_array()));
-      for (size_t i = 0; i < pit->size(); ++i) {
-        const json& e = (*pit)[i];
-        const std::string epath = Index(ppath, i);
-        TRACESIM_RETURN_IF_ERROR(ExpectType(source, epath, e, "an object", e.is_object()));
-        JaegerOperationStrategy op;
-        TRACESIM_RETURN_IF_ERROR(ReadString(source, epath, e, "operation", &op.operation));
-        if (auto ps = e.find("probabilisticSampling"); ps != e.end() && !ps->is_null()) {
-          const std::string pspath = epath + ".probabilisticSampling";
-          TRACESIM_RETURN_IF_ERROR(ExpectType(source, pspath, *ps, "an object", ps->is_object()));
-          TRACESIM_RETURN_IF_ERROR(
-              ReadNumber(source, pspath, *ps, "samplingRate", &op.sampling_rate));
-        }
-        ops.per_operation.push_back(std::move(op));
-      }
-    }
-    s.operation_sampling = std::move(ops);
-  }
-  return s;
-}
-
 namespace {
 
 // ---- the strategies file: JSON read through yaml-cpp (JSON is YAML flow syntax) so every value
@@ -297,6 +159,8 @@ std::string JsonTypeName(const YAML::Node& n) {
 class StrategiesReader {
  public:
   explicit StrategiesReader(config::Diagnostics& diag) : r_(diag) {}
+
+  void Error(const config::Node& at, const std::string& message) { r_.Error(at, message); }
 
   bool Expect(const config::Node& v, const char* want, bool ok) {
     if (!ok) r_.Error(v, std::string("expected ") + want + ", got " + JsonTypeName(v.node));
@@ -373,6 +237,95 @@ class StrategiesReader {
   config::Reader r_;
 };
 
+// strategyType: 0 or 1, or the enum's name as protojson writes it.
+bool ReadStrategyType(StrategiesReader& reader, const config::Node& v, JaegerStrategyType* out) {
+  const std::string type = JsonTypeName(v.node);
+  const std::string& text = v.node.Scalar();
+  if (type == "string") {
+    if (text == "PROBABILISTIC" || text == "RATE_LIMITING") {
+      *out = text == "PROBABILISTIC" ? JaegerStrategyType::kProbabilistic
+                                     : JaegerStrategyType::kRateLimiting;
+      return true;
+    }
+    reader.Error(v, "unknown value \"" + text + "\"");
+    return false;
+  }
+  const bool integer = type == "number" && text.find_first_of(".eE") == std::string::npos;
+  if (!integer) return reader.Expect(v, "a number or an enum name", false);
+  int64_t n = -1;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || (n != 0 && n != 1)) {
+    reader.Error(v, "unknown value " + text);
+    return false;
+  }
+  *out = static_cast<JaegerStrategyType>(n);
+  return true;
+}
+
+// operationSampling: the defaults and perOperationStrategies.
+bool ReadOperationSampling(StrategiesReader& reader, const config::Node& o,
+                           JaegerPerOperationStrategies* ops) {
+  if (!reader.Expect(o, "an object", o.node.IsMap()) ||
+      !reader.Number(o, "defaultSamplingProbability", &ops->default_sampling_probability) ||
+      !reader.Number(o, "defaultLowerBoundTracesPerSecond",
+                     &ops->default_lower_bound_traces_per_second) ||
+      !reader.Number(o, "defaultUpperBoundTracesPerSecond",
+                     &ops->default_upper_bound_traces_per_second)) {
+    return false;
+  }
+  std::optional<config::Node> list = reader.Field(o, "perOperationStrategies");
+  if (!list) return true;
+  if (!reader.Expect(*list, "an array", list->node.IsSequence())) return false;
+  for (size_t i = 0; i < list->node.size(); ++i) {
+    const config::Node e = list->Item(i);
+    JaegerOperationStrategy op;
+    if (!reader.Expect(e, "an object", e.node.IsMap()) ||
+        !reader.String(e, "operation", &op.operation)) {
+      return false;
+    }
+    if (std::optional<config::Node> ps = reader.Field(e, "probabilisticSampling")) {
+      if (!reader.Expect(*ps, "an object", ps->node.IsMap()) ||
+          !reader.Number(*ps, "samplingRate", &op.sampling_rate)) {
+        return false;
+      }
+    }
+    ops->per_operation.push_back(std::move(op));
+  }
+  return true;
+}
+
+// A SamplingStrategyResponse object; stops at the first problem. Unknown keys are ignored, as
+// Jaeger's clients ignore them.
+std::optional<ServedStrategy> ReadServedStrategy(StrategiesReader& reader,
+                                                 const config::Node& root) {
+  ServedStrategy s;
+  if (std::optional<config::Node> t = reader.Field(root, "strategyType")) {
+    if (!ReadStrategyType(reader, *t, &s.type)) return std::nullopt;
+  }
+  if (std::optional<config::Node> p = reader.Field(root, "probabilisticSampling")) {
+    double rate = 0;
+    if (!reader.Expect(*p, "an object", p->node.IsMap()) ||
+        !reader.Number(*p, "samplingRate", &rate)) {
+      return std::nullopt;
+    }
+    s.probabilistic_rate = rate;
+  }
+  if (std::optional<config::Node> r = reader.Field(root, "rateLimitingSampling")) {
+    double max = 0;
+    if (!reader.Expect(*r, "an object", r->node.IsMap()) ||
+        !reader.Number(*r, "maxTracesPerSecond", &max)) {
+      return std::nullopt;
+    }
+    s.max_traces_per_second = TruncToInt32(max);
+  }
+  if (std::optional<config::Node> o = reader.Field(root, "operationSampling")) {
+    JaegerPerOperationStrategies ops;
+    if (!ReadOperationSampling(reader, *o, &ops)) return std::nullopt;
+    s.operation_sampling = std::move(ops);
+  }
+  return s;
+}
+
 // Validates `text` as JSON (as Jaeger's json.Unmarshal does first); reports a syntax error with
 // its line and column.
 bool CheckJsonSyntax(std::string_view text, config::Diagnostics& diag) {
@@ -394,10 +347,9 @@ bool CheckJsonSyntax(std::string_view text, config::Diagnostics& diag) {
   }
 }
 
-}  // namespace
-
-std::optional<JaegerStrategiesFile> ParseStrategiesJson(std::string_view text,
-                                                        config::Diagnostics& diag) {
+// The JSON text as a YAML document (JSON is YAML flow syntax), so every value has a position;
+// nullopt after reporting a syntax error.
+std::optional<YAML::Node> LoadJson(std::string_view text, config::Diagnostics& diag) {
   if (!CheckJsonSyntax(text, diag)) return std::nullopt;
   YAML::Node doc;
   try {
@@ -406,6 +358,16 @@ std::optional<JaegerStrategiesFile> ParseStrategiesJson(std::string_view text,
     diag.Error(e.mark.line + 1, e.mark.column + 1, "", "failed to read the JSON: " + e.msg);
     return std::nullopt;
   }
+  return doc;
+}
+
+}  // namespace
+
+std::optional<JaegerStrategiesFile> ParseStrategiesJson(std::string_view text,
+                                                        config::Diagnostics& diag) {
+  std::optional<YAML::Node> loaded = LoadJson(text, diag);
+  if (!loaded) return std::nullopt;
+  const YAML::Node& doc = *loaded;
   JaegerStrategiesFile f;
   f.source = diag.file();
   if (!doc.IsDefined() || doc.IsNull()) {
@@ -434,6 +396,26 @@ std::optional<JaegerStrategiesFile> ParseStrategiesJson(std::string_view text,
   }
   if (diag.error_count() != errors_before) return std::nullopt;
   return f;
+}
+
+std::optional<ServedStrategy> ParseServedStrategyJson(std::string_view text,
+                                                      config::Diagnostics& diag) {
+  std::optional<YAML::Node> doc = LoadJson(text, diag);
+  if (!doc) return std::nullopt;
+  if (!doc->IsMap()) {
+    diag.Error(1, 1, "", "expected an object, got " + JsonTypeName(*doc));
+    return std::nullopt;
+  }
+  StrategiesReader reader(diag);
+  return ReadServedStrategy(reader, config::Node::Root(*doc));
+}
+
+sim::Result<ServedStrategy> ParseServedStrategyJson(std::string_view text,
+                                                    std::string_view source) {
+  config::Diagnostics diag{std::string(source)};
+  std::optional<ServedStrategy> s = ParseServedStrategyJson(text, diag);
+  if (!s) return diag.ToStatus();
+  return std::move(*s);
 }
 
 std::optional<JaegerStrategiesFile> LoadStrategiesFile(const std::string& path,

@@ -61,8 +61,12 @@ ServedStrategy DefaultServedStrategy(double probability);
 // EmitDefaults off, integral doubles written as integers). indent < 0: compact.
 std::string ServedStrategyToJson(const ServedStrategy& s, int indent = 2);
 // Parses a served strategy (the fixtures' and the HTTP endpoint's shape); strategyType may be a
-// number or the enum name. Errors name `source` and the JSON path.
+// number or the enum name; unknown keys are ignored. Errors are config::Diagnostics
+// ("SOURCE:LINE:COL: key.path: message"); the first one ends the reading.
 sim::Result<ServedStrategy> ParseServedStrategyJson(std::string_view text, std::string_view source);
+// The same, reporting into `diag` ("FILE:LINE:COL: key.path: message"); nullopt on an error.
+std::optional<ServedStrategy> ParseServedStrategyJson(std::string_view text,
+                                                      config::Diagnostics& diag);
 
 // ---------------------------------------------------------------------------------------------
 // The strategies file (remote_sampling.file.path), as written.

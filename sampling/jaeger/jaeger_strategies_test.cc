@@ -192,7 +192,7 @@ TEST(JaegerStrategiesTest, ServedStrategyJsonAcceptsEnumNames) {
   EXPECT_EQ(s->max_traces_per_second.value(), 7);
   auto bad = ParseServedStrategyJson(R"({"strategyType":"SOMETIMES"})", "r.json");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("r.json: strategyType"), std::string::npos);
+  EXPECT_EQ(bad.status().message(), "r.json:1:17: strategyType: unknown value \"SOMETIMES\"");
 }
 
 TEST(JaegerStrategiesTest, FileOptionsValidate) {
@@ -335,6 +335,61 @@ TEST(JaegerStrategiesTest, NumberOutOfRangeIsAnErrorNotACrash) {
   ASSERT_FALSE(f.ok());
   EXPECT_NE(f.status().message().find("failed to unmarshal strategies"), std::string::npos)
       << f.status().message();
+}
+
+// The served strategy is read like the strategies file (config::Reader over the JSON): problems
+// are Diagnostics naming the file, line, column and key path.
+TEST(JaegerStrategiesTest, ServedStrategyProblemsNameLineColumnAndKey) {
+  auto problem = [](const char* text) {
+    auto s = ParseServedStrategyJson(text, "s.json");
+    EXPECT_FALSE(s.ok()) << text;
+    return s.ok() ? std::string() : s.status().message();
+  };
+  EXPECT_EQ(problem(R"({"strategyType":2})"), "s.json:1:17: strategyType: unknown value 2");
+  EXPECT_EQ(problem(R"({"strategyType":1.0})"),
+            "s.json:1:17: strategyType: expected a number or an enum name, got number");
+  EXPECT_EQ(problem(R"({"strategyType":"SOMETIMES"})"),
+            "s.json:1:17: strategyType: unknown value \"SOMETIMES\"");
+  EXPECT_EQ(problem("[1]"), "s.json:1:1: expected an object, got array");
+  EXPECT_EQ(problem("{\n  \"probabilisticSampling\": 5\n}"),
+            "s.json:2:28: probabilisticSampling: expected an object, got number");
+  EXPECT_EQ(problem(R"({"rateLimitingSampling":{"maxTracesPerSecond":"7"}})"),
+            "s.json:1:47: rateLimitingSampling.maxTracesPerSecond: expected a number, got string");
+  EXPECT_EQ(
+      problem(R"({"operationSampling":{"perOperationStrategies":[{"operation":3}]}})"),
+      "s.json:1:62: operationSampling.perOperationStrategies[0].operation: expected a string, got "
+      "number");
+  EXPECT_NE(problem("{nope").find("s.json:1:"), std::string::npos);
+
+  config::Diagnostics diag("d.json");
+  EXPECT_FALSE(ParseServedStrategyJson(R"({"strategyType":"X"})", diag).has_value());
+  ASSERT_EQ(diag.error_count(), 1u);
+  EXPECT_EQ(diag.items()[0].path, "strategyType");
+}
+
+TEST(JaegerStrategiesTest, ServedStrategyReadsEveryFieldAndIgnoresUnknownKeys) {
+  auto s = ParseServedStrategyJson(
+      R"({"strategyType":"PROBABILISTIC","probabilisticSampling":{"samplingRate":0.25},
+          "operationSampling":{"defaultSamplingProbability":0.5,
+            "defaultLowerBoundTracesPerSecond":2,"defaultUpperBoundTracesPerSecond":9,
+            "perOperationStrategies":[{"operation":"GET /","probabilisticSampling":
+              {"samplingRate":1}}]},"someFutureField":{"x":1}})",
+      "s.json");
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->type, JaegerStrategyType::kProbabilistic);
+  EXPECT_EQ(s->probabilistic_rate.value(), 0.25);
+  ASSERT_TRUE(s->operation_sampling.has_value());
+  EXPECT_EQ(s->operation_sampling->default_sampling_probability, 0.5);
+  EXPECT_EQ(s->operation_sampling->default_lower_bound_traces_per_second, 2);
+  EXPECT_EQ(s->operation_sampling->default_upper_bound_traces_per_second, 9);
+  ASSERT_EQ(s->operation_sampling->per_operation.size(), 1u);
+  EXPECT_EQ(s->operation_sampling->per_operation[0].operation, "GET /");
+  EXPECT_EQ(s->operation_sampling->per_operation[0].sampling_rate, 1);
+  // Zero values are omitted by Jaeger's encoder; absent fields stay unset.
+  auto empty = ParseServedStrategyJson("{}", "e.json");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_FALSE(empty->probabilistic_rate.has_value());
+  EXPECT_FALSE(empty->max_traces_per_second.has_value());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "sim/base/rng.h"
+#include "sim/model/span_kind.h"
 
 namespace tracesim::sampling {
 
@@ -214,24 +215,6 @@ uint32_t EmaDynamicSampler::SampleRateFor(std::string_view key, sim::Time now, u
 
 namespace {
 
-std::string_view KindName(sim::SpanKind k) {
-  switch (k) {
-    case sim::SpanKind::kInternal:
-      return "internal";
-    case sim::SpanKind::kServer:
-      return "server";
-    case sim::SpanKind::kClient:
-      return "client";
-    case sim::SpanKind::kProducer:
-      return "producer";
-    case sim::SpanKind::kConsumer:
-      return "consumer";
-    case sim::SpanKind::kUnspecified:
-      break;
-  }
-  return "unspecified";
-}
-
 // husky getSpanStatusCode: the OTLP code as an integer.
 std::string_view StatusName(sim::StatusCode c) {
   switch (c) {
@@ -296,7 +279,7 @@ bool SpanFieldValue(const sim::Model& m, const sim::Span& span, std::string_view
     return true;
   }
   if (field == "span.kind" || field == "type") {
-    *out = std::string(KindName(span.kind));
+    *out = std::string(sim::SpanKindName(span.kind));
     return true;
   }
   if (field == "status_code") {

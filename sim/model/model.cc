@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "sim/model/span_kind.h"
+
 namespace tracesim::sim {
 namespace {
 
@@ -51,6 +53,24 @@ std::string_view ServiceKindName(ServiceKind kind) {
       return "messaging";
   }
   return "service";
+}
+
+std::string_view SpanKindName(SpanKind kind) {
+  switch (kind) {
+    case SpanKind::kInternal:
+      return "internal";
+    case SpanKind::kServer:
+      return "server";
+    case SpanKind::kClient:
+      return "client";
+    case SpanKind::kProducer:
+      return "producer";
+    case SpanKind::kConsumer:
+      return "consumer";
+    case SpanKind::kUnspecified:
+      break;
+  }
+  return "unspecified";
 }
 
 std::string_view GrpcCodeName(int code) {
