@@ -45,8 +45,8 @@ TEST(ShardsTest, OneShardIsThePlainRun) {
 }
 
 // With a warm-up back to 0 every shard simulates the unsharded trajectory and observes its own
-// traces: every figure of the report is the unsharded run's, except the tail stages' memory peaks
-// and decision latencies (each shard's stages buffer only its traces).
+// traces (its lab's stages see every trace): every figure of the report is the unsharded run's,
+// tail-sampling memory peaks and decision latencies included.
 TEST(ShardsTest, WarmupFromZeroMergesExactly) {
   scenarios::Scenario sc = Builtin("checkout-sampling");
   RunOptions o;
@@ -57,14 +57,9 @@ TEST(ShardsTest, WarmupFromZeroMergesExactly) {
     RunOutcome sharded = Sharded(sc, o, n, sim::Duration::Seconds(3600));
     reports::RunReport a = plain->report, b = sharded.report;
     ASSERT_EQ(a.sampling.size(), b.sampling.size());
-    for (size_t k = 0; k < a.sampling.size(); ++k) {
-      EXPECT_GE(a.sampling[k].peak_traces_buffered, b.sampling[k].peak_traces_buffered);
-      for (sampling::StrategyScore* s : {&a.sampling[k], &b.sampling[k]}) {
-        s->peak_traces_buffered = s->peak_spans_buffered = s->peak_bytes_buffered = 0;
-        s->decision_latency_p50_s = s->decision_latency_p99_s = 0;
-      }
-    }
-    a.simulated_s = b.simulated_s;  // the last shard's end
+    bool tail = false;
+    for (const sampling::StrategyScore& s : a.sampling) tail = tail || s.peak_bytes_buffered > 0;
+    EXPECT_TRUE(tail);  // the scenario has tail stages whose memory is compared
     EXPECT_EQ(reports::RenderRunJson(a, false), reports::RenderRunJson(b, false)) << n;
     EXPECT_GT(b.traces, 2000u);
   }
