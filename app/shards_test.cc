@@ -115,6 +115,24 @@ TEST(ShardsTest, FilesAreConcatenatedInShardOrder) {
   std::filesystem::remove_all(dir);
 }
 
+// The progress callback sees the share of every shard's arrivals simulated, as time of the
+// arrival window: never past it, growing to its end, one call at a time.
+TEST(ShardsTest, ProgressCoversEveryShard) {
+  scenarios::Scenario sc = Builtin("checkout-sampling");
+  RunOptions o;
+  o.duration = sim::Duration::Seconds(120);  // every shard reaches the kernel's progress period
+  std::vector<double> seen;
+  o.progress = [&seen](sim::Time t) { seen.push_back(t.seconds()); };
+  Sharded(sc, o, 4, sim::Duration::Seconds(5));
+  ASSERT_GE(seen.size(), 4u);
+  for (double s : seen) {
+    EXPECT_GE(s, 0.0);
+    EXPECT_LE(s, 120.0);
+  }
+  // The last call sees every shard's latest share (each is deterministic).
+  EXPECT_GT(*std::max_element(seen.begin(), seen.end()), 40.0);
+}
+
 TEST(ShardsTest, BadOptionsNameTheFlag) {
   scenarios::Scenario sc = Builtin("checkout");
   RunOptions o;
