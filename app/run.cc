@@ -267,12 +267,14 @@ sim::Result<ShardRun> SimulateShard(const scenarios::Scenario& sc, const RunOpti
   if (st.ok() && window.observe_from.nanos() > 0) {
     st = simulation.RunUntil(sim::Time::FromNanos(window.observe_from.nanos() - 1));
     before = simulation.stats();
+    if (shard.outcome.lab) shard.outcome.lab->WindowEdge(/*end=*/false);
   }
   sim::SimulationStats at_end;
   const bool last = window.observe_until == sim::Time::Max();
   if (st.ok() && !last) {
     st = simulation.RunUntil(sim::Time::FromNanos(window.observe_until.nanos() - 1));
     at_end = simulation.stats();
+    if (shard.outcome.lab) shard.outcome.lab->WindowEdge(/*end=*/true);
   }
   if (st.ok()) st = simulation.RunUntil(sim::Time::Max());
   if (st.ok() && shard.outcome.lab) {

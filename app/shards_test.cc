@@ -45,8 +45,8 @@ TEST(ShardsTest, OneShardIsThePlainRun) {
 }
 
 // With a warm-up back to 0 every shard simulates the unsharded trajectory and observes its own
-// traces: every figure of the report is the unsharded run's, except the tail stages' memory peaks
-// and decision latencies (each shard's stages buffer only its traces).
+// traces (its lab's stages see every trace): every figure of the report is the unsharded run's,
+// tail-sampling memory peaks and decision latencies included.
 TEST(ShardsTest, WarmupFromZeroMergesExactly) {
   scenarios::Scenario sc = Builtin("checkout-sampling");
   RunOptions o;
@@ -57,14 +57,9 @@ TEST(ShardsTest, WarmupFromZeroMergesExactly) {
     RunOutcome sharded = Sharded(sc, o, n, sim::Duration::Seconds(3600));
     reports::RunReport a = plain->report, b = sharded.report;
     ASSERT_EQ(a.sampling.size(), b.sampling.size());
-    for (size_t k = 0; k < a.sampling.size(); ++k) {
-      EXPECT_GE(a.sampling[k].peak_traces_buffered, b.sampling[k].peak_traces_buffered);
-      for (sampling::StrategyScore* s : {&a.sampling[k], &b.sampling[k]}) {
-        s->peak_traces_buffered = s->peak_spans_buffered = s->peak_bytes_buffered = 0;
-        s->decision_latency_p50_s = s->decision_latency_p99_s = 0;
-      }
-    }
-    a.simulated_s = b.simulated_s;  // the last shard's end
+    bool tail = false;
+    for (const sampling::StrategyScore& s : a.sampling) tail = tail || s.peak_bytes_buffered > 0;
+    EXPECT_TRUE(tail);  // the scenario has tail stages whose memory is compared
     EXPECT_EQ(reports::RenderRunJson(a, false), reports::RenderRunJson(b, false)) << n;
     EXPECT_GT(b.traces, 2000u);
   }
@@ -118,6 +113,24 @@ TEST(ShardsTest, FilesAreConcatenatedInShardOrder) {
   for (const auto& entry : std::filesystem::directory_iterator(dir))
     EXPECT_EQ(entry.path().string().find(".shard-"), std::string::npos) << entry.path();
   std::filesystem::remove_all(dir);
+}
+
+// The progress callback sees the share of every shard's arrivals simulated, as time of the
+// arrival window: never past it, growing to its end, one call at a time.
+TEST(ShardsTest, ProgressCoversEveryShard) {
+  scenarios::Scenario sc = Builtin("checkout-sampling");
+  RunOptions o;
+  o.duration = sim::Duration::Seconds(120);  // every shard reaches the kernel's progress period
+  std::vector<double> seen;
+  o.progress = [&seen](sim::Time t) { seen.push_back(t.seconds()); };
+  Sharded(sc, o, 4, sim::Duration::Seconds(5));
+  ASSERT_GE(seen.size(), 4u);
+  for (double s : seen) {
+    EXPECT_GE(s, 0.0);
+    EXPECT_LE(s, 120.0);
+  }
+  // The last call sees every shard's latest share (each is deterministic).
+  EXPECT_GT(*std::max_element(seen.begin(), seen.end()), 40.0);
 }
 
 TEST(ShardsTest, BadOptionsNameTheFlag) {

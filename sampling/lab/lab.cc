@@ -81,10 +81,14 @@ struct SamplingLab::Impl {
     // Per stage: the tail stage's figures merged over shards (SamplingLab::Merge); empty when
     // this lab merged none.
     std::vector<TailSamplingStats> merged_tail;
+    // Per stage: the figures at the observation window's edges (SamplingLab::WindowEdge);
+    // empty when not taken.
+    std::vector<TailSamplingStats> tail_at_begin, tail_at_end;
   };
 
   struct TraceAcc {
     bool completed = false;
+    bool observed = true;  // scored (the trace is in the simulation's observation window)
     int64_t deadline = 0;
     uint32_t exported = 0;
     sim::TraceTruth truth;
@@ -197,7 +201,7 @@ struct SamplingLab::Impl {
     }
     // The trace's record exists from its first span on, so spans a stage keeps before the trace
     // completes are counted against it.
-    if (parent == nullptr) Slot(span.trace_id);
+    if (parent == nullptr) pool[Slot(span.trace_id)].observed = span.observed;
     if (todo == 0) return bits;
     uint32_t slot = Slot(span.trace_id);
     for (size_t k = 0; k < strategies.size(); ++k) {
@@ -245,7 +249,8 @@ struct SamplingLab::Impl {
     if (tap != nullptr && stage == 0) tap->OnArrival(k, span, events, links, arrival);
     if (stage >= st.stages.size()) {
       if (tap != nullptr) tap->OnStored(k, span);
-      Kept(k, size, slot);
+      if (span.observed) [[likely]]  // warm-up traffic loads the stages, not the score
+        Kept(k, size, slot);
       return;
     }
     StageRt& rt = st.stages[stage];
@@ -319,6 +324,10 @@ struct SamplingLab::Impl {
     const uint32_t* kept_spans = KeptOf(slot);
     if (t.exported == 0) return;  // nothing reached a backend
     const sim::TraceTruth& tr = t.truth;
+    if (!t.observed) {  // outside the observation window: simulated, never scored
+      if (ext) ext->ForgetTrace(tr.sequence);
+      return;
+    }
     const int64_t lat = tr.latency().nanos();
     ++traces;
     latency.Record(lat);
@@ -530,7 +539,9 @@ void SamplingLab::OnSpanEnd(const sim::Model&, const sim::Span& span,
 
 uint32_t SamplingLab::Interests() const {
   const bool ticks = !impl_->tails.empty() && impl_->options.start_unix_nanos != INT64_MIN;
-  return kSpanStart | kSpanEnd | kTraceComplete | (ticks ? kTimeAdvance : 0u);
+  // Every trace, also outside the observation window of a sharded run: the warm-up loads the
+  // stages (memory, decisions, adaptive loops) and only the window's traces are scored.
+  return kSpanStart | kSpanEnd | kTraceComplete | kAllTraces | (ticks ? kTimeAdvance : 0u);
 }
 
 sim::Time SamplingLab::NextWakeup() const noexcept { return impl_->wakeup; }
@@ -565,9 +576,10 @@ void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {
   uint32_t slot = m.Slot(trace.trace_id);
   Impl::TraceAcc& a = m.pool[slot];
   a.completed = true;
+  a.observed = trace.observed;
   a.truth = *trace.truth;
   a.exported = static_cast<uint32_t>(trace.spans.size());
-  if (m.ext) {
+  if (m.ext && trace.observed) {
     for (const LabAdaptive::Kept& d : m.ext->kept()) {
       m.strategies[d.strategy].acc.spans_kept += d.spans;
       m.strategies[d.strategy].acc.bytes_kept += d.bytes;
@@ -601,9 +613,9 @@ const LabAdaptive* SamplingLab::adaptive() const { return impl_->ext.get(); }
 
 namespace {
 
-// Adds a shard's tail-stage figures: counts add up, peaks are the larger one, the decision
-// latency buckets add up.
-void MergeTailStats(const TailSamplingStats& from, TailSamplingStats* into) {
+// into += sign * from on the counters, the policies' votes and the decision latency buckets
+// (not on the peaks and the gauges of what is in memory now).
+void AddTailCounters(const TailSamplingStats& from, TailSamplingStats* into, int sign) {
   uint64_t TailSamplingStats::*counts[] = {&TailSamplingStats::spans_received,
                                            &TailSamplingStats::traces_seen,
                                            &TailSamplingStats::traces_sampled,
@@ -619,36 +631,51 @@ void MergeTailStats(const TailSamplingStats& from, TailSamplingStats* into) {
                                            &TailSamplingStats::late_spans_cached_not_sampled,
                                            &TailSamplingStats::late_spans_after_eviction,
                                            &TailSamplingStats::split_traces,
-                                           &TailSamplingStats::evaluation_errors,
-                                           &TailSamplingStats::traces_in_memory,
-                                           &TailSamplingStats::spans_buffered,
-                                           &TailSamplingStats::bytes_buffered};
-  for (auto field : counts) into->*field += from.*field;
-  into->peak_traces_in_memory = std::max(into->peak_traces_in_memory, from.peak_traces_in_memory);
-  into->peak_spans_buffered = std::max(into->peak_spans_buffered, from.peak_spans_buffered);
-  into->peak_bytes_buffered = std::max(into->peak_bytes_buffered, from.peak_bytes_buffered);
+                                           &TailSamplingStats::evaluation_errors};
+  auto add = [sign](uint64_t& x, uint64_t y) { x = sign > 0 ? x + y : x - y; };
+  for (auto field : counts) add(into->*field, from.*field);
   for (size_t i = 0; i < into->policies.size() && i < from.policies.size(); ++i) {
     TailPolicyStats& p = into->policies[i];
     const TailPolicyStats& q = from.policies[i];
-    p.sampled += q.sampled;
-    p.not_sampled += q.not_sampled;
-    p.dropped += q.dropped;
-    p.errors += q.errors;
-    p.credited += q.credited;
+    add(p.sampled, q.sampled);
+    add(p.not_sampled, q.not_sampled);
+    add(p.dropped, q.dropped);
+    add(p.errors, q.errors);
+    add(p.credited, q.credited);
   }
   if (into->decision_latency_ms.size() < from.decision_latency_ms.size())
     into->decision_latency_ms.resize(from.decision_latency_ms.size());
   for (size_t i = 0; i < from.decision_latency_ms.size(); ++i)
-    into->decision_latency_ms[i] += from.decision_latency_ms[i];
+    add(into->decision_latency_ms[i], from.decision_latency_ms[i]);
 }
 
-// A strategy's tail-stage figures: the merged ones when the lab merged shards, else the stages'.
-std::vector<TailSamplingStats> TailStatsOf(const std::vector<TailSamplingStats>& merged,
-                                           const auto& stages) {
-  if (!merged.empty()) return merged;
-  std::vector<TailSamplingStats> out(stages.size());
-  for (size_t i = 0; i < stages.size(); ++i)
-    if (stages[i].tail) out[i] = stages[i].tail->stats();
+// Adds a shard's tail-stage figures: counts add up, peaks are the larger one, the decision
+// latency buckets add up.
+void MergeTailStats(const TailSamplingStats& from, TailSamplingStats* into) {
+  AddTailCounters(from, into, +1);
+  into->peak_traces_in_memory = std::max(into->peak_traces_in_memory, from.peak_traces_in_memory);
+  into->peak_spans_buffered = std::max(into->peak_spans_buffered, from.peak_spans_buffered);
+  into->peak_bytes_buffered = std::max(into->peak_bytes_buffered, from.peak_bytes_buffered);
+}
+
+// A strategy's tail-stage figures: the merged ones when the lab merged shards, else the stages'
+// with their counters cut to the observation window when its edges were taken (the peaks are
+// the whole run's).
+std::vector<TailSamplingStats> TailStatsOf(const auto& st) {
+  if (!st.merged_tail.empty()) return st.merged_tail;
+  std::vector<TailSamplingStats> out(st.stages.size());
+  for (size_t i = 0; i < st.stages.size(); ++i) {
+    if (!st.stages[i].tail) continue;
+    out[i] = st.stages[i].tail->stats();
+    if (!st.tail_at_end.empty()) {
+      TailSamplingStats peaks = out[i];
+      out[i] = st.tail_at_end[i];
+      out[i].peak_traces_in_memory = peaks.peak_traces_in_memory;
+      out[i].peak_spans_buffered = peaks.peak_spans_buffered;
+      out[i].peak_bytes_buffered = peaks.peak_bytes_buffered;
+    }
+    if (!st.tail_at_begin.empty()) AddTailCounters(st.tail_at_begin[i], &out[i], -1);
+  }
   return out;
 }
 
@@ -683,6 +710,15 @@ void MarkPareto(std::vector<StrategyScore>* scores) {
 }
 
 }  // namespace
+
+void SamplingLab::WindowEdge(bool end) {
+  for (Impl::Strategy& st : impl_->strategies) {
+    std::vector<TailSamplingStats>& at = end ? st.tail_at_end : st.tail_at_begin;
+    at.assign(st.stages.size(), TailSamplingStats{});
+    for (size_t i = 0; i < st.stages.size(); ++i)
+      if (st.stages[i].tail) at[i] = st.stages[i].tail->stats();
+  }
+}
 
 void SamplingLab::Merge(const SamplingLab& other) {
   Impl& m = *impl_;
@@ -722,8 +758,8 @@ void SamplingLab::Merge(const SamplingLab& other) {
     a.adj_traces += b.adj_traces;
     a.adj_root_errors += b.adj_root_errors;
     a.shapes_kept.insert(b.shapes_kept.begin(), b.shapes_kept.end());
-    std::vector<TailSamplingStats> mine = TailStatsOf(st.merged_tail, st.stages);
-    const std::vector<TailSamplingStats> theirs = TailStatsOf(os.merged_tail, os.stages);
+    std::vector<TailSamplingStats> mine = TailStatsOf(st);
+    const std::vector<TailSamplingStats> theirs = TailStatsOf(os);
     for (size_t i = 0; i < mine.size() && i < theirs.size(); ++i)
       MergeTailStats(theirs[i], &mine[i]);
     st.merged_tail = std::move(mine);
@@ -794,7 +830,7 @@ std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
     s.complete_kept = a.complete_kept;
     s.fragmented_kept = a.fragmented_kept;
     s.completeness = ratio(a.complete_kept, a.traces_kept);
-    const std::vector<TailSamplingStats> tail_stats = TailStatsOf(st.merged_tail, st.stages);
+    const std::vector<TailSamplingStats> tail_stats = TailStatsOf(st);
     for (size_t i = 0; i < st.stages.size(); ++i) {
       if (st.stages[i].tail) AddTailStats(tail_stats[i], &s);
     }

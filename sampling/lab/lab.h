@@ -187,12 +187,18 @@ class SamplingLab final : public sim::SimulationObserver {
   void Finish(int64_t end_unix_nano);
   // The scores over a run of `duration_s` seconds of arrivals. REQUIRES: Finish() called.
   std::vector<StrategyScore> Scores(double duration_s) const;
-  // Adds the tallies of `other`, a lab of another shard of the same run (doc/scale.md): every
-  // per-trace count, recall, cost, histogram and shape set is exact (as one lab that scored both
-  // labs' traces); the tail stages' memory peaks and decision-latency quantiles are the maximum
-  // and the merged distribution of the shards' (a shard's stages buffer only its traces). Jaeger
-  // providers and dynamic stages keep their own state (WriteOutputs writes this lab's).
-  // REQUIRES: both Finish()ed, built from the same model, plan and strategies.
+  // Sharded runs (doc/scale.md). The lab sees every trace of its simulation (kAllTraces) and
+  // scores only those in the observation window, so warm-up traffic loads its stages. Call
+  // WindowEdge(false) when the simulation reaches the window's start and WindowEdge(true) at its
+  // end: the tail stages' counters (decisions, evictions, late spans, decision latency) in the
+  // scores are then those between the two (their memory peaks stay the whole run's).
+  void WindowEdge(bool end);
+  // Adds the tallies of `other`, a lab of another shard of the same run: every per-trace count,
+  // recall, cost, histogram and shape set adds up exactly (as one lab that scored both labs'
+  // traces), the tail stages' windowed counters and decision-latency buckets add up, their memory
+  // peaks are the larger one. Jaeger providers and dynamic stages keep their own state
+  // (WriteOutputs writes this lab's). REQUIRES: both Finish()ed, built from the same model, plan
+  // and strategies.
   void Merge(const SamplingLab& other);
   // Writes the files strategies asked for (jaeger_adaptive write_strategies). REQUIRES:
   // Finish() called.

@@ -130,6 +130,42 @@ TEST(ObserveWindowTest, WindowsPartitionTheTracesOfOneTrajectory) {
   for (const auto& [id, start] : w0.starts) EXPECT_LT(start, a);
 }
 
+// An observer with kAllTraces sees every trace, each marked in or out of the window.
+class AllTraces final : public SimulationObserver {
+ public:
+  uint32_t Interests() const override { return kSpanEnd | kTraceComplete | kAllTraces; }
+  void OnSpanEnd(const Model&, const Span& span, std::span<const SpanEvent>,
+                 std::span<const SpanLink>) noexcept override {
+    ++(span.observed ? spans_in : spans_out);
+  }
+  void OnTrace(const TraceView& t) noexcept override {
+    ++(t.observed ? traces_in : traces_out);
+    const bool inside = t.truth->start >= Time::FromNanos(1'000'000'000);
+    if (inside != t.observed) ++wrong;
+  }
+  uint64_t spans_in = 0, spans_out = 0, traces_in = 0, traces_out = 0, wrong = 0;
+};
+
+TEST(ObserveWindowTest, AllTracesObserversSeeBothSidesMarked) {
+  Queueing q;
+  SimulationOptions opt;
+  opt.seed = 7;
+  opt.observe_from = Time::FromNanos(1'000'000'000);
+  AllTraces all;
+  SpanCounter window_only;
+  Simulation sim(q.m, opt);
+  ASSERT_TRUE(sim.AddObserver(&all).ok());
+  ASSERT_TRUE(sim.AddObserver(&window_only).ok());
+  PoissonArrivals arrivals(300, Duration::Seconds(3), q.entry, 11);
+  ASSERT_TRUE(sim.Run(&arrivals).ok());
+  EXPECT_GT(all.traces_out, 100u);
+  EXPECT_GT(all.traces_in, 300u);
+  EXPECT_EQ(all.wrong, 0u);
+  EXPECT_EQ(all.traces_in + all.traces_out, sim.stats().traces_finished);
+  EXPECT_EQ(window_only.ends, all.spans_in);  // the window-only observer saw the inside only
+  EXPECT_GT(all.spans_out, 0u);
+}
+
 TEST(ObserveWindowTest, AnEmptyWindowShowsNothingAndAReversedOneIsAnError) {
   Queueing q;
   Observed none = RunWindow(q, Time::FromNanos(10'000'000'000), Time::Max());

@@ -28,6 +28,10 @@ class SimulationObserver {
     kTraceComplete = 1u << 2,  // OnTrace
     kTimeAdvance = 1u << 3,    // NextWakeup / OnTimeAdvance
     kRunEnd = 1u << 4,         // OnRunEnd
+    // With the span and trace bits: also the traces outside the observation window
+    // (SimulationOptions::observe_from/until), marked Span::observed / TraceView::observed
+    // false. Without it an observer sees only the window's traces.
+    kAllTraces = 1u << 5,
   };
 
   SimulationObserver() = default;

@@ -98,9 +98,11 @@ class Simulation::Impl {
         return Status::InvalidArgument(
             "AddObserver: a second observer wants span start (the observer word has one owner)");
       spans.span_start = o;
+      spans.span_start_all = (want & SimulationObserver::kAllTraces) != 0;
     }
-    if (want & SimulationObserver::kSpanEnd) spans.span_end.push_back(o);
-    if (want & SimulationObserver::kTraceComplete) spans.trace_complete.push_back(o);
+    const bool all = (want & SimulationObserver::kAllTraces) != 0;
+    if (want & SimulationObserver::kSpanEnd) spans.span_end.push_back({o, all});
+    if (want & SimulationObserver::kTraceComplete) spans.trace_complete.push_back({o, all});
     if (want & SimulationObserver::kRunEnd) run_end_.push_back(o);
     if (want & SimulationObserver::kTimeAdvance) {
       time_advance_.push_back(o);

@@ -113,8 +113,9 @@ void TraceBuilder::Finish(uint32_t t) {
   }
   k_.stats.spans += view.spans.size();
   k_.stats.lost_spans += lost;
-  if (ts.observed)
-    for (SimulationObserver* o : observers_.trace_complete) o->OnTrace(view);
+  view.observed = ts.observed;
+  for (const SpanObservers::Entry& o : observers_.trace_complete)
+    if (ts.observed || o.all_traces) o.observer->OnTrace(view);
   ++k_.stats.traces_finished;
   pool_.Free(t);
 }
@@ -187,7 +188,8 @@ uint32_t TraceBuilder::StartSpan(uint32_t t, SpanKind kind, uint32_t service, ui
     Span& sp = pool_[t].spans[idx];
     for (const Attr& b : pool_[t].baggage) sp.AddAttr(b.key, b.value);
   }
-  if (observers_.span_start != nullptr && pool_[t].observed) {
+  pool_[t].spans[idx].observed = pool_[t].observed;
+  if (observers_.span_start != nullptr && (pool_[t].observed || observers_.span_start_all)) {
     TraceState& tr = pool_[t];
     const Span* parent = parent_index != kNone ? &tr.spans[parent_index] : nullptr;
     tr.spans[idx].observer_bits = observers_.span_start->OnSpanStart(m_, tr.spans[idx], parent);
@@ -209,10 +211,11 @@ void TraceBuilder::EndSpan(uint32_t t, uint32_t span) {
       Touch(t, f);
     }
   }
-  if (observers_.span_end.empty() || s.lost || !ts.observed) return;
+  if (observers_.span_end.empty() || s.lost) return;
   std::span<const SpanEvent> events(ts.events.data() + s.first_event, s.event_count);
   std::span<const SpanLink> links(ts.links.data() + s.first_link, s.link_count);
-  for (SimulationObserver* o : observers_.span_end) o->OnSpanEnd(m_, s, events, links);
+  for (const SpanObservers::Entry& o : observers_.span_end)
+    if (ts.observed || o.all_traces) o.observer->OnSpanEnd(m_, s, events, links);
 }
 
 // Appends an event to a span. A span's events must stay contiguous in the trace's event array;

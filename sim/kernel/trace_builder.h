@@ -51,9 +51,14 @@ struct ExceptionInfo {
 
 // The observers of span and trace callbacks (registered by Simulation::AddObserver).
 struct SpanObservers {
+  struct Entry {
+    SimulationObserver* observer;
+    bool all_traces;  // SimulationObserver::kAllTraces
+  };
   SimulationObserver* span_start = nullptr;  // at most one: it owns Span::observer_bits
-  std::vector<SimulationObserver*> span_end;
-  std::vector<SimulationObserver*> trace_complete;
+  bool span_start_all = false;
+  std::vector<Entry> span_end;
+  std::vector<Entry> trace_complete;
 };
 
 class TraceBuilder {

@@ -81,8 +81,9 @@ struct Span {
   uint32_t service = kNone;    // service that recorded the span
   uint32_t peer = kNone;       // CLIENT/PRODUCER: callee service; else kNone. Not exported.
   uint32_t parent_index =
-      kNone;          // the parent's index in its trace as created (internal). Not exported.
-  bool lost = false;  // dropped by a span-loss fault (internal). Never exported.
+      kNone;             // the parent's index in its trace as created (internal). Not exported.
+  bool lost = false;     // dropped by a span-loss fault (internal). Never exported.
+  bool observed = true;  // its trace is in the observation window (internal). Not exported.
   uint64_t observer_bits =
       ~uint64_t{0};  // observer word (SimulationObserver::OnSpanStart). Not exported.
   SpanKind kind = SpanKind::kInternal;
@@ -138,6 +139,7 @@ struct TraceView {
   std::span<const SpanEvent> events;
   std::span<const SpanLink> links;
   uint64_t sequence = 0;  // 0-based order in which traces were started in the run
+  bool observed = true;   // in the observation window (SimulationOptions::observe_from/until)
   // What really happened to the trace (sim/model/faults.h); always set by the Simulation.
   const TraceTruth* truth = nullptr;
 };
