@@ -38,4 +38,10 @@ void FakeClock::WaitUntil(std::condition_variable& cv, std::unique_lock<std::mut
   if (cv.wait_for(lk, idle_) == std::cv_status::timeout && IsDriver()) AdvanceTo(deadline);
 }
 
+void FakeClock::WaitForRealWork(std::condition_variable& cv, std::unique_lock<std::mutex>& lk,
+                                TimePoint deadline) {
+  if (Now() >= deadline) return;
+  cv.wait_for(lk, idle_);
+}
+
 }  // namespace tracesim::loadgen

@@ -33,6 +33,11 @@ class Clock {
   // deadline; spurious wakeups are allowed (callers re-check their condition).
   virtual void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lk,
                          TimePoint deadline) = 0;
+  // As WaitUntil, for a wait on work that takes real time (an export in flight): a FakeClock
+  // returns on a notification or after its `idle` of real time without moving the clock, so
+  // virtual time never leaps over an answer that has not come yet, however slow the machine.
+  virtual void WaitForRealWork(std::condition_variable& cv, std::unique_lock<std::mutex>& lk,
+                               TimePoint deadline) = 0;
 
   // The process-wide real clock (never null, never destroyed).
   static Clock* Real();
@@ -46,6 +51,10 @@ class RealClock final : public Clock {
   void SleepUntil(TimePoint t) override { std::this_thread::sleep_until(t); }
   void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lk,
                  TimePoint deadline) override {
+    cv.wait_until(lk, deadline);
+  }
+  void WaitForRealWork(std::condition_variable& cv, std::unique_lock<std::mutex>& lk,
+                       TimePoint deadline) override {
     cv.wait_until(lk, deadline);
   }
 };
@@ -67,6 +76,8 @@ class FakeClock final : public Clock {
   void SleepUntil(TimePoint t) override;
   void WaitUntil(std::condition_variable& cv, std::unique_lock<std::mutex>& lk,
                  TimePoint deadline) override;
+  void WaitForRealWork(std::condition_variable& cv, std::unique_lock<std::mutex>& lk,
+                       TimePoint deadline) override;
 
   // Moves the clock forward by `d` (from any thread).
   void Advance(std::chrono::nanoseconds d) { AdvanceTo(Now() + d); }

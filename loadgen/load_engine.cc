@@ -232,6 +232,9 @@ class LoadEngine::Impl {
 
   std::atomic<uint64_t> queued_spans_{0};  // spans in queue_ (not the open batch)
   std::atomic<uint64_t> in_flight_spans_{0};
+  // Spans in retry_heap_ (also in in_flight_spans_): they count against queue_spans, so an outage
+  // cannot make the generator hold more than the queue bound (issue 16 item 6).
+  std::atomic<uint64_t> retry_spans_{0};
 };
 
 LoadEngine::LoadEngine(const sim::Model& model, workloads::WorkloadSpec workload,
@@ -344,6 +347,7 @@ void LoadEngine::Impl::SenderLoop() {
             std::pop_heap(retry_heap_.begin(), retry_heap_.end(), later);
             b = retry_heap_.back();
             retry_heap_.pop_back();
+            retry_spans_.fetch_sub(b->spans.size());
             break;
           }
           if (!queue_.empty()) {
@@ -477,6 +481,7 @@ void LoadEngine::Impl::OnResult(Batch* b, const exporter::ExportResult& r) {
           retry_heap_.push_back(b);
           std::push_heap(retry_heap_.begin(), retry_heap_.end(),
                          [](Batch* x, Batch* y) { return x->due > y->due; });
+          retry_spans_.fetch_add(n);
           ++rep_.retries;
           --in_flight_requests_;
           retry_scheduled = true;
@@ -617,7 +622,9 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
       bool root = s.parent_span_id == 0;
       if (root) ++released_roots;
       uint64_t open_n = open == nullptr ? 0 : open->spans.size();
-      if (queued_spans_.load(std::memory_order_relaxed) + open_n >= opt_.queue_spans) {
+      if (queued_spans_.load(std::memory_order_relaxed) +
+              retry_spans_.load(std::memory_order_relaxed) + open_n >=
+          opt_.queue_spans) {
         ++dropped;
         pending.Pop();
         continue;
@@ -667,7 +674,14 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
     std::unique_lock lk(mu_);
     if (queue_.empty() && retry_heap_.empty() && in_flight_requests_ == 0) break;
     if (now >= deadline || stop_level() >= 2) break;
-    clock_->WaitUntil(done_cv_, lk, std::min(now + std::chrono::milliseconds(20), deadline));
+    TimePoint wake = std::min(now + std::chrono::milliseconds(20), deadline);
+    // An answer still to come takes real time: a FakeClock must not leap past it (under load a
+    // loopback export can take longer than the fake clock's idle window).
+    if (in_flight_requests_ > 0) {
+      clock_->WaitForRealWork(done_cv_, lk, wake);
+    } else {
+      clock_->WaitUntil(done_cv_, lk, wake);
+    }
   }
 
   // ---- hard stop: drop what is left, cancel what is in flight ----
@@ -688,6 +702,7 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
       cur_.dropped += b->spans.size();
       Inc(prom_.dropped_shutdown, b->spans.size());
       in_flight_spans_.fetch_sub(b->spans.size());
+      retry_spans_.fetch_sub(b->spans.size());
       free_batches_.push_back(b);
     }
     retry_heap_.clear();

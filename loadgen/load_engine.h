@@ -58,9 +58,11 @@ struct EngineOptions {
   uint32_t batch_spans = 512;      // max spans per request, >= 1. Default: 512 (OTel BSP).
   uint64_t batch_bytes = 4 << 20;  // max encoded bytes per request, >= 1024. Default: 4 MiB.
   std::chrono::milliseconds batch_delay{200};  // an open batch is sent after this. Default: 200ms.
-  uint64_t queue_spans = 65536;  // spans waiting to be sent, >= batch_spans. Default: 65536.
-  uint32_t max_in_flight = 8;    // requests outstanding, >= 1. Default: 8.
-  RetryPolicy retry;             // Default: see RetryPolicy.
+  // Spans waiting to be sent (queued, in the open batch, or waiting for a retry), >=
+  // batch_spans. Default: 65536.
+  uint64_t queue_spans = 65536;
+  uint32_t max_in_flight = 8;  // requests outstanding, >= 1. Default: 8.
+  RetryPolicy retry;           // Default: see RetryPolicy.
   // After generation stops, time allowed to flush what remains; then it is dropped (shutdown).
   // Default: 5s.
   std::chrono::milliseconds grace{5000};

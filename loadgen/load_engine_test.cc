@@ -285,6 +285,37 @@ TEST(LoadEngineTest, Http503ForeverExhaustsRetries) {
   EXPECT_EQ(hs->received_spans(), 3 * o.rep.generated);
 }
 
+// Issue 16 item 6: in an outage, batches waiting for a retry sat outside --queue-spans and
+// --max-in-flight, so the generator kept making batches (220 k spans, 177 MB against a dead port
+// with --queue-spans 4096). They now count against --queue-spans: what the generator holds
+// (queued, waiting for a retry, in flight) stays within queue_spans + max_in_flight batches, and
+// the rest is dropped as queue_full.
+TEST(LoadEngineTest, OutageHoldsNoMoreThanTheQueueBound) {
+  FakeClock clock;
+  auto sc = TinyScenario(500);  // 1500 spans/s
+  Behavior b;
+  b.kind = Behavior::Kind::kError;
+  b.grpc_code = 14;  // UNAVAILABLE, forever: every batch waits for a retry
+  auto srv = testing::StartGrpcServer(b);
+  EngineOptions eo = FastOptions(&clock);
+  eo.duration = sim::Duration::Seconds(4);
+  eo.queue_spans = 256;
+  eo.retry.initial_backoff = milliseconds(500);
+  eo.retry.max_backoff = milliseconds(2000);
+  eo.retry.max_attempts = 100;
+  eo.grace = milliseconds(100);
+  uint64_t held_max = 0;
+  auto o = RunLoad(sc, Grpc(*srv), eo, nullptr, nullptr, [&](const SecondStats& s) {
+    held_max = std::max(held_max, s.queued_spans + s.in_flight_spans);
+  });
+  ASSERT_TRUE(o.status.ok()) << o.status.message();
+  ExpectIdentity(o.rep);
+  const uint64_t bound = eo.queue_spans + uint64_t{eo.max_in_flight} * eo.batch_spans;
+  EXPECT_LE(held_max, bound) << o.rep.ToText();
+  EXPECT_GT(o.rep.dropped_queue_full, o.rep.generated / 2) << o.rep.ToText();
+  EXPECT_EQ(o.rep.accepted, 0u);
+}
+
 TEST(LoadEngineTest, PartialSuccessCountsRejectedAndIsNotRetried) {
   FakeClock clock;
   auto sc = TinyScenario(100);
