@@ -8,10 +8,13 @@
 #include <memory>
 
 #include "app/run.h"
+#include "app/run_thresholds.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/load_command.h"
 #include "cli/progress.h"
 #include "config/grammar.h"
+#include "lint/lint.h"
 #include "loadgen/load_plan.h"
 #include "reports/html_report.h"
 #include "reports/run_report.h"
@@ -32,6 +35,7 @@ constexpr char kRunCaption[] =
 struct RunFlags {
   std::string seed, duration, rate, start_time, spans_out, truth_out, report_csv, report_html;
   std::string format = "table";
+  std::vector<std::string> thresholds;
 };
 
 void AddRunFlags(po::options_description* desc, RunFlags* f) {
@@ -57,6 +61,11 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
       ("tag-ground-truth",
        "also put the truth on each root span as tracesim.* debug attributes")       //
       ("format", po::value(&f->format), "summary format: table (default) or json")  //
+      ("threshold", po::value(&f->thresholds),
+       "pass/fail rule STRATEGY.METRIC OP NUMBER, e.g. 'tail-errors-slow.error_recall>=0.99'; "
+       "exit 99 when one is crossed (repeatable)")  //
+      ("no-lint",
+       "do not check the samplers: against the traffic (tracesim lint) after the run")  //
       ("no-progress", "never show the progress bar");
 }
 
@@ -118,6 +127,25 @@ int RenderRun(const reports::RunReport& report, const RunFlags& f, std::ostream&
   return kExitOk;
 }
 
+// The thresholds' verdicts ("ok"/"FAILED" lines on `text`, each crossing on `err`); exit 99
+// when one is crossed, as `tracesim load` does.
+int RenderThresholds(const std::vector<loadgen::ThresholdOutcome>& outcomes, std::ostream& text,
+                     std::ostream& err) {
+  text << "thresholds:\n";
+  bool passed = true;
+  for (const loadgen::ThresholdOutcome& o : outcomes) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", o.actual);
+    text << "  " << (o.passed ? "ok    " : "FAILED") << " " << o.threshold.text << " (actual "
+         << buf << ")\n";
+    if (!o.passed) {
+      err << "tracesim run: threshold crossed: " << o.threshold.text << " (actual " << buf << ")\n";
+      passed = false;
+    }
+  }
+  return passed ? kExitOk : kExitThresholds;
+}
+
 std::string BuiltinList() {
   std::string s;
   for (const std::string& n : scenarios::BuiltinScenarioNames()) s += (s.empty() ? "" : ", ") + n;
@@ -150,6 +178,18 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (!scenario.ok()) return usage(scenario.status().message());
   app::RunOptions options;
   if (std::string bad = ToRunOptions(vm, f, &options); !bad.empty()) return usage(bad);
+  // Thresholds before the run, so a typo does not cost a whole run (issue 13).
+  std::vector<loadgen::Threshold> thresholds;
+  if (!f.thresholds.empty() && scenario->samplers.empty()) {
+    return usage("--threshold needs a scenario with samplers: (STRATEGY.METRIC OP NUMBER)");
+  }
+  std::vector<std::string> names;
+  for (const sampling::StrategyConfig& st : scenario->samplers) names.push_back(st.name);
+  for (const std::string& text : f.thresholds) {
+    auto t = app::ParseRunThreshold(text, names);
+    if (!t.ok()) return usage("--threshold: " + t.status().message());
+    thresholds.push_back(*t);
+  }
   if (!f.report_csv.empty() && scenario->samplers.empty()) {
     return usage("--report-csv needs a scenario with samplers: to compare");
   }
@@ -164,6 +204,13 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
         scenario->model, scenario->faults.empty() ? nullptr : &scenario->faults,
         options.duration.value_or(scenario->duration));
     options.sinks.push_back(html.get());
+  }
+  // Lint (issue 13): the same findings as `tracesim lint`, from this run's traffic, on stderr.
+  std::unique_ptr<lint::EvidenceSink> evidence;
+  if (!scenario->samplers.empty() && !vm.count("no-lint")) {
+    evidence = lint::MakeEvidenceSink(
+        *scenario, options.start_unix_nanos.value_or(scenario->start_unix_nanos));
+    options.sinks.push_back(evidence.get());
   }
   auto outcome = app::RunScenario(*scenario, options);
   bar.Finish();
@@ -180,7 +227,22 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
       return kExitFailed;
     }
   }
-  return RenderRun(outcome->report, f, out, err);
+  int rendered = RenderRun(outcome->report, f, out, err);
+  if (!thresholds.empty()) {
+    const bool stdout_taken = f.format == "json" || IsStdout(f.spans_out) ||
+                              IsStdout(f.truth_out) || IsStdout(f.report_csv);
+    const int crossed =
+        RenderThresholds(app::EvaluateRunThresholds(thresholds, outcome->report.sampling),
+                         stdout_taken ? err : out, err);
+    if (rendered == kExitOk) rendered = crossed;
+  }
+  if (evidence) {
+    const auto findings = lint::Check(*scenario, evidence->Take(outcome->run.duration.seconds()),
+                                      outcome->report.sampling);
+    out.flush();  // the summary first, then the findings, also when both reach one terminal
+    for (const lint::Finding& finding : findings) err << finding.Format() << "\n";
+  }
+  return rendered;
 }
 
 }  // namespace tracesim::cli
