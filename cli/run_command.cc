@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 
+#include "app/replications.h"
 #include "app/run.h"
 #include "app/run_thresholds.h"
 #include "cli/commands.h"
@@ -18,6 +19,7 @@
 #include "loadgen/load_plan.h"
 #include "reports/html_report.h"
 #include "reports/run_report.h"
+#include "reports/table.h"
 #include "scenarios/scenario.h"
 #include "sim/time.h"
 
@@ -36,6 +38,7 @@ struct RunFlags {
   std::string seed, duration, rate, start_time, spans_out, truth_out, report_csv, report_html;
   std::string format = "table";
   std::vector<std::string> thresholds;
+  std::string replications;
 };
 
 void AddRunFlags(po::options_description* desc, RunFlags* f) {
@@ -64,6 +67,8 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
       ("threshold", po::value(&f->thresholds),
        "pass/fail rule STRATEGY.METRIC OP NUMBER, e.g. 'tail-errors-slow.error_recall>=0.99'; "
        "exit 99 when one is crossed (repeatable)")  //
+      ("replications", po::value(&f->replications),
+       "also run N-1 more seeds (seed+1, ...) and print each strategy's mean and 95% interval")  //
       ("no-lint",
        "do not check the samplers: against the traffic (tracesim lint) after the run")  //
       ("no-progress", "never show the progress bar");
@@ -146,6 +151,32 @@ int RenderThresholds(const std::vector<loadgen::ThresholdOutcome>& outcomes, std
   return passed ? kExitOk : kExitThresholds;
 }
 
+// Each strategy's mean and 95 % t interval over the replications.
+std::string RenderReplications(const app::Replications& r) {
+  std::string out = "\nreplications: " + std::to_string(r.seeds.size()) + " seeds (" +
+                    std::to_string(r.seeds.front()) + ".." + std::to_string(r.seeds.back()) +
+                    "), mean [95% t interval]\n";
+  reports::Table t({{"strategy", reports::Align::kLeft},
+                    {"traces kept", reports::Align::kRight},
+                    {"error recall", reports::Align::kRight},
+                    {"slow p99 recall", reports::Align::kRight},
+                    {"$/month", reports::Align::kRight},
+                    {"est. err rate", reports::Align::kRight}});
+  for (const app::ReplicatedStrategy& s : r.strategies) {
+    std::vector<std::string> row = {s.name};
+    for (const app::ReplicatedMetric& m : s.metrics) {
+      const bool usd = m.name == "usd_month";
+      const double k = usd ? 1 : 100;
+      const int d = usd ? 2 : 1;
+      row.push_back(reports::FormatFixed(m.mean * k, d) + (usd ? "" : "%") + " [" +
+                    reports::FormatFixed(m.low * k, d) + "–" + reports::FormatFixed(m.high * k, d) +
+                    "]");
+    }
+    t.AddRow(row);
+  }
+  return out + t.Render();
+}
+
 std::string BuiltinList() {
   std::string s;
   for (const std::string& n : scenarios::BuiltinScenarioNames()) s += (s.empty() ? "" : ", ") + n;
@@ -178,6 +209,14 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (!scenario.ok()) return usage(scenario.status().message());
   app::RunOptions options;
   if (std::string bad = ToRunOptions(vm, f, &options); !bad.empty()) return usage(bad);
+  size_t replications = 1;
+  if (!f.replications.empty()) {
+    auto n = config::ParseSeed(f.replications);  // a base-10 count, the seeds' grammar
+    if (!n.ok() || *n < 1 || *n > 1000)
+      return usage("--replications must be a count in [1, 1000], got '" + f.replications + "'");
+    if (scenario->samplers.empty()) return usage("--replications needs a scenario with samplers:");
+    replications = static_cast<size_t>(*n);
+  }
   // Thresholds before the run, so a typo does not cost a whole run (issue 13).
   std::vector<loadgen::Threshold> thresholds;
   if (!f.thresholds.empty() && scenario->samplers.empty()) {
@@ -228,6 +267,16 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     }
   }
   int rendered = RenderRun(outcome->report, f, out, err);
+  if (replications > 1) {
+    auto reps = app::RunReplications(*scenario, options, replications, &outcome->report.sampling);
+    if (!reps.ok()) {
+      err << "tracesim run: " << reps.status().message() << "\n";
+      return kExitFailed;
+    }
+    const bool stdout_taken = f.format == "json" || IsStdout(f.spans_out) ||
+                              IsStdout(f.truth_out) || IsStdout(f.report_csv);
+    (stdout_taken ? err : out) << RenderReplications(*reps);
+  }
   if (!thresholds.empty()) {
     const bool stdout_taken = f.format == "json" || IsStdout(f.spans_out) ||
                               IsStdout(f.truth_out) || IsStdout(f.report_csv);

@@ -59,3 +59,23 @@ TEST(RunThresholdCliTest, BadThresholdsAreUsageErrorsBeforeTheRun) {
 
 }  // namespace
 }  // namespace tracesim::cli
+
+namespace tracesim::cli {
+namespace {
+
+TEST(RunReplicationsCliTest, MeansAndIntervalsOverSeeds) {
+  Result r = RunSampling({"--replications", "3"});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("replications: 3 seeds (42..44), mean [95% t interval]"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("keep-all                     100.0% [100.0–100.0]"), std::string::npos)
+      << r.out;
+  // Deterministic (the table; the summary above it shows wall time).
+  const std::string again = RunSampling({"--replications", "3"}).out;
+  EXPECT_EQ(again.substr(again.find("replications:")), r.out.substr(r.out.find("replications:")));
+  EXPECT_EQ(RunSampling({"--replications", "0"}).code, kExitUsage);
+  EXPECT_EQ(RunSampling({"--replications", "x"}).code, kExitUsage);
+}
+
+}  // namespace
+}  // namespace tracesim::cli

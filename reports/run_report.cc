@@ -315,6 +315,14 @@ std::string RenderRunTable(const RunReport& r) {
     out += "  truth: error rate " + FormatPercent(first.true_error_rate, 2) + ", p95 " +
            FormatFixed(first.true_p95_ms, 1) + " ms, p99 " + FormatFixed(first.true_p99_ms, 1) +
            " ms; $/month = object storage at the preset price\n";
+    for (const auto& s : r.sampling) {  // issue 13: which estimates to distrust, and by how much
+      if (!s.red_biased) continue;
+      out += "  biased RED estimate (tail or dynamic stage, no adjusted count): " + s.name +
+             ": error rate " + (s.error_rate_bias >= 0 ? "+" : "") +
+             FormatFixed(s.error_rate_bias * 100, 2) + " points, rate " +
+             (s.rate_bias >= 0 ? "+" : "") + FormatFixed(s.rate_bias * 100, 1) + "%, p99 " +
+             (s.p99_bias >= 0 ? "+" : "") + FormatFixed(s.p99_bias * 100, 1) + "%\n";
+    }
     bool any_tail = false;
     for (const auto& s : r.sampling) any_tail |= s.has_tail;
     if (any_tail) {
@@ -511,7 +519,11 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
                            {"true_p99_ms", R3(s.true_p99_ms)},
                            {"est_p99_ms", R3(s.est_p99_ms)},
                            {"true_rate", R3(s.true_rate)},
-                           {"est_rate", R3(s.est_rate)}};
+                           {"est_rate", R3(s.est_rate)},
+                           {"biased", s.red_biased},
+                           {"error_rate_bias", R6(s.error_rate_bias)},
+                           {"rate_bias", R6(s.rate_bias)},
+                           {"p99_bias", R6(s.p99_bias)}};
       x["pareto"] = s.pareto;
       // Issue 13: intervals, slow recall on root and whole-trace duration, named fronts.
       x["kept_ci"] = {R6(s.kept_ci.low), R6(s.kept_ci.high)};

@@ -751,6 +751,11 @@ std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
     s.kept_ci = Wilson(a.traces_kept, a.traces);
     s.error_recall_ci = Wilson(a.error_kept, a.error_traces);
     s.true_p95_ms = static_cast<double>(m.latency.Percentile(95)) / 1e6;
+    for (const CollectorStage& cs : st.cfg.stages)
+      s.red_biased |= cs.kind() != CollectorStage::Kind::kProbabilistic;
+    s.error_rate_bias = s.est_error_rate - s.true_error_rate;
+    s.rate_bias = s.true_rate > 0 ? s.est_rate / s.true_rate - 1 : 0;
+    s.p99_bias = s.true_p99_ms > 0 && s.est_p99_ms > 0 ? s.est_p99_ms / s.true_p99_ms - 1 : 0;
     AddSlow("root", m.latency, a.kept_latency, slow_ns, &s);
     AddSlow("trace", m.whole, a.kept_whole, slow_ns, &s);
     out.push_back(std::move(s));

@@ -158,6 +158,11 @@ struct StrategyScore {
   // The named Pareto fronts (cost = bytes kept vs one recall) the strategy is on, from
   // kParetoFronts: "cost/error", "cost/slow-p99", "cost/slow-trace-p99", "cost/rare-paths".
   std::vector<std::string> fronts;
+  // The RED estimates are biased: a tail_sampling or dynamic stage keeps traces unevenly and the
+  // lab counts each trace it keeps once (no adjusted count). The size of the bias: estimated minus
+  // true error rate (fraction points), and estimated / true - 1 for the rate and the p99.
+  bool red_biased = false;
+  double error_rate_bias = 0, rate_bias = 0, p99_bias = 0;
 };
 
 // The fronts StrategyScore::fronts names, in order.
