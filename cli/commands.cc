@@ -11,12 +11,14 @@
 
 #include "app/run.h"
 #include "cli/flags.h"
+#include "cli/lint_command.h"
 #include "cli/load_command.h"
 #include "cli/receive_command.h"
 #include "cli/service_map_command.h"
 #include "cli/trace_command.h"
 #include "config/diagnostics.h"
 #include "config/grammar.h"
+#include "lint/lint.h"
 #include "sampling/collector/collector_config.h"
 #include "sampling/collector/probabilistic_processor.h"
 #include "sampling/collector/tail_sampling/config/tail_config.h"
@@ -40,6 +42,7 @@ constexpr char kMainUsage[] =
     "Commands:\n"
     "  run [SCENARIO]       simulate a scenario (default: the built-in checkout) and summarise it\n"
     "  validate FILE...     check topology, scenario, Collector and Jaeger sampling files\n"
+    "  lint SCENARIO        check a scenario's sampling configs against its simulated traffic\n"
     "  topology FILE|NAME   show a topology's service graph (text or Graphviz DOT)\n"
     "  trace [SCENARIO]     simulate a scenario and draw chosen traces as waterfalls\n"
     "  load [SCENARIO]      generate paced load into an OTLP/Zipkin collector\n"
@@ -131,11 +134,18 @@ bool LooksLikeSamplingConfig(const YAML::Node& root) {
          root["policies"] || LooksLikeProbabilisticBlock(root);
 }
 
-void CheckScenario(const std::string& path, FileCheck* check) {
+void CheckScenario(const std::string& path, bool lint_samplers, FileCheck* check) {
   auto sc = scenarios::LoadScenarioFile(path);
   if (!sc.ok()) return AddProblem(path, sc.status().message(), check);
   check->summary = "scenario '" + sc->name + "': topology " + sc->topology_ref + ", " +
                    sim::FormatDuration(sc->duration) + ", seed " + std::to_string(sc->seed);
+  if (!lint_samplers || sc->samplers.empty()) return;
+  // Lint (issue 13): simulate the scenario and check its samplers against the traffic.
+  auto report = lint::LintScenario(*sc, lint::LintOptions{});
+  if (!report.ok()) return AddProblem(path, report.status().message(), check);
+  for (const lint::Finding& f : report->findings) check->warnings.push_back(f.Format());
+  check->summary += ", " + std::to_string(report->findings.size()) + " lint finding" +
+                    (report->findings.size() == 1 ? "" : "s");
 }
 
 void CheckTopology(const std::string& path, FileCheck* check) {
@@ -337,7 +347,7 @@ bool CheckJaegerJson(const std::string& path, FileCheck* check) {
   return true;
 }
 
-void CheckFile(const std::string& path, FileCheck* check) {
+void CheckFile(const std::string& path, bool lint_samplers, FileCheck* check) {
   if (path.ends_with(".json") && CheckJaegerJson(path, check)) return;
   YAML::Node root;
   try {
@@ -350,7 +360,8 @@ void CheckFile(const std::string& path, FileCheck* check) {
                               std::to_string(e.mark.column + 1) + ": " + e.msg);
     return;
   }
-  if (root.IsMap() && (root["workload"] || root["topology"])) return CheckScenario(path, check);
+  if (root.IsMap() && (root["workload"] || root["topology"]))
+    return CheckScenario(path, lint_samplers, check);
   if (root.IsMap() && (root["services"] || root["dependencies"])) {
     return CheckTopology(path, check);
   }
@@ -376,10 +387,13 @@ int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std
       "probabilistic_sampler), a bare tail_sampling / probabilistic_sampler block, a Jaeger v2\n"
       "config (extensions: remote_sampling) or a Jaeger sampling strategies file (*.json).\n"
       "Warnings are printed as 'FILE:LINE:COL: KEY: warning: ...' and do not fail the file.\n"
+      "A scenario with samplers: is simulated and linted (tracesim lint); its findings are\n"
+      "printed like warnings and do not fail the file either (--no-lint skips them).\n"
       "Exit 0 when every file is valid, 1 when any has problems. See doc/validate.md.\n\nOptions";
   po::options_description desc(caption);
   desc.add_options()("help,h", "show this help")("files", po::value<std::vector<std::string>>(),
-                                                 "files");
+                                                 "files")(
+      "no-lint", "do not simulate scenarios with samplers: to lint them");
   po::positional_options_description pos;
   pos.add("files", -1);
   po::variables_map vm;
@@ -396,7 +410,7 @@ int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std
   for (const std::string& path : vm["files"].as<std::vector<std::string>>()) {
     FileCheck check;
     try {
-      CheckFile(path, &check);
+      CheckFile(path, !vm.count("no-lint"), &check);
     } catch (const std::exception& e) {  // a parser bug must not hide the other files
       check.problems.push_back(path + ": internal error while checking: " + e.what());
     }
@@ -503,6 +517,7 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (cmd == "load") return LoadCommand(rest, out, err);
   if (cmd == "receive") return ReceiveCommand(rest, out, err);
   if (cmd == "trace") return TraceCommand(rest, out, err);
+  if (cmd == "lint") return LintCommand(rest, out, err);  // issue 13
   err << "tracesim: unknown command '" << cmd << "'\n\n" << kMainUsage;
   return kExitUsage;
 }

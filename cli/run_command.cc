@@ -8,12 +8,16 @@
 #include <fstream>
 #include <memory>
 
+#include "app/replications.h"
 #include "app/run.h"
+#include "app/run_thresholds.h"
 #include "app/shards.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/load_command.h"
 #include "cli/progress.h"
 #include "config/grammar.h"
+#include "lint/lint.h"
 #include "loadgen/load_plan.h"
 #include "reports/html_report.h"
 #include "reports/run_report.h"
@@ -36,6 +40,8 @@ struct RunFlags {
   std::string seed, duration, rate, start_time, spans_out, truth_out, report_csv, report_html;
   std::string shards, warmup;  // issue 15: sharded runs (app/shards.h)
   std::string format = "table";
+  std::vector<std::string> thresholds;
+  std::string replications;
 };
 
 void AddRunFlags(po::options_description* desc, RunFlags* f) {
@@ -62,7 +68,14 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
       ("tag-ground-truth",
        "also put the truth on each root span as tracesim.* debug attributes")       //
       ("format", po::value(&f->format), "summary format: table (default) or json")  //
-      ("no-progress", "never show the progress bar")                                //
+      ("threshold", po::value(&f->thresholds),
+       "pass/fail rule STRATEGY.METRIC OP NUMBER, e.g. 'tail-errors-slow.error_recall>=0.99'; "
+       "exit 99 when one is crossed (repeatable)")  //
+      ("replications", po::value(&f->replications),
+       "also run N-1 more seeds (seed+1, ...) and print each strategy's mean and 95% interval")  //
+      ("no-lint",
+       "do not check the samplers: against the traffic (tracesim lint) after the run")  //
+      ("no-progress", "never show the progress bar")                                    //
       ("shards", po::value(&f->shards),
        "split the run into N time windows simulated on N threads and merged (doc/scale.md)")  //
       ("warmup", po::value(&f->warmup),
@@ -149,6 +162,51 @@ int RenderRun(const reports::RunReport& report, const RunFlags& f, std::ostream&
   return kExitOk;
 }
 
+// The thresholds' verdicts ("ok"/"FAILED" lines on `text`, each crossing on `err`); exit 99
+// when one is crossed, as `tracesim load` does.
+int RenderThresholds(const std::vector<loadgen::ThresholdOutcome>& outcomes, std::ostream& text,
+                     std::ostream& err) {
+  text << "thresholds:\n";
+  bool passed = true;
+  for (const loadgen::ThresholdOutcome& o : outcomes) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.6g", o.actual);
+    text << "  " << (o.passed ? "ok    " : "FAILED") << " " << o.threshold.text << " (actual "
+         << buf << ")\n";
+    if (!o.passed) {
+      err << "tracesim run: threshold crossed: " << o.threshold.text << " (actual " << buf << ")\n";
+      passed = false;
+    }
+  }
+  return passed ? kExitOk : kExitThresholds;
+}
+
+// Each strategy's mean and 95 % t interval over the replications.
+std::string RenderReplications(const app::Replications& r) {
+  std::string out = "\nreplications: " + std::to_string(r.seeds.size()) + " seeds (" +
+                    std::to_string(r.seeds.front()) + ".." + std::to_string(r.seeds.back()) +
+                    "), mean [95% t interval]\n";
+  reports::Table t({{"strategy", reports::Align::kLeft},
+                    {"traces kept", reports::Align::kRight},
+                    {"error recall", reports::Align::kRight},
+                    {"slow p99 recall", reports::Align::kRight},
+                    {"$/month", reports::Align::kRight},
+                    {"est. err rate", reports::Align::kRight}});
+  for (const app::ReplicatedStrategy& s : r.strategies) {
+    std::vector<std::string> row = {s.name};
+    for (const app::ReplicatedMetric& m : s.metrics) {
+      const bool usd = m.name == "usd_month";
+      const double k = usd ? 1 : 100;
+      const int d = usd ? 2 : 1;
+      row.push_back(reports::FormatFixed(m.mean * k, d) + (usd ? "" : "%") + " [" +
+                    reports::FormatFixed(m.low * k, d) + "–" + reports::FormatFixed(m.high * k, d) +
+                    "]");
+    }
+    t.AddRow(row);
+  }
+  return out + t.Render();
+}
+
 std::string BuiltinList() {
   std::string s;
   for (const std::string& n : scenarios::BuiltinScenarioNames()) s += (s.empty() ? "" : ", ") + n;
@@ -197,6 +255,26 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   app::ShardOptions shards;
   if (std::string bad = ToShardOptions(vm, f, &shards); !bad.empty()) return usage(bad);
   if (shards.count > 1 && !f.report_html.empty()) return usage("--report-html needs --shards 1");
+  size_t replications = 1;
+  if (!f.replications.empty()) {
+    auto n = config::ParseSeed(f.replications);  // a base-10 count, the seeds' grammar
+    if (!n.ok() || *n < 1 || *n > 1000)
+      return usage("--replications must be a count in [1, 1000], got '" + f.replications + "'");
+    if (scenario->samplers.empty()) return usage("--replications needs a scenario with samplers:");
+    replications = static_cast<size_t>(*n);
+  }
+  // Thresholds before the run, so a typo does not cost a whole run (issue 13).
+  std::vector<loadgen::Threshold> thresholds;
+  if (!f.thresholds.empty() && scenario->samplers.empty()) {
+    return usage("--threshold needs a scenario with samplers: (STRATEGY.METRIC OP NUMBER)");
+  }
+  std::vector<std::string> names;
+  for (const sampling::StrategyConfig& st : scenario->samplers) names.push_back(st.name);
+  for (const std::string& text : f.thresholds) {
+    auto t = app::ParseRunThreshold(text, names);
+    if (!t.ok()) return usage("--threshold: " + t.status().message());
+    thresholds.push_back(*t);
+  }
   if (!f.report_csv.empty() && scenario->samplers.empty()) {
     return usage("--report-csv needs a scenario with samplers: to compare");
   }
@@ -212,6 +290,14 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
         options.duration.value_or(scenario->duration));
     options.sinks.push_back(html.get());
     options.on_lab = [&html](const sampling::SamplingLab& lab) { html->WatchLab(lab); };
+  }
+  // Lint (issue 13): the same findings as `tracesim lint`, from this run's traffic, on stderr.
+  std::unique_ptr<lint::EvidenceSink> evidence;
+  if (!scenario->samplers.empty() && !vm.count("no-lint") &&
+      shards.count <= 1) {  // a sharded run has no extra sinks (doc/scale.md)
+    evidence = lint::MakeEvidenceSink(
+        *scenario, options.start_unix_nanos.value_or(scenario->start_unix_nanos));
+    options.sinks.push_back(evidence.get());
   }
   auto outcome = app::RunSharded(*scenario, options, shards);
   bar.Finish();
@@ -230,7 +316,32 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
       return kExitFailed;
     }
   }
-  return RenderRun(outcome->report, f, out, err);
+  int rendered = RenderRun(outcome->report, f, out, err);
+  if (replications > 1) {
+    auto reps = app::RunReplications(*scenario, options, replications, &outcome->report.sampling);
+    if (!reps.ok()) {
+      err << "tracesim run: " << reps.status().message() << "\n";
+      return kExitFailed;
+    }
+    const bool stdout_taken = f.format == "json" || IsStdout(f.spans_out) ||
+                              IsStdout(f.truth_out) || IsStdout(f.report_csv);
+    (stdout_taken ? err : out) << RenderReplications(*reps);
+  }
+  if (!thresholds.empty()) {
+    const bool stdout_taken = f.format == "json" || IsStdout(f.spans_out) ||
+                              IsStdout(f.truth_out) || IsStdout(f.report_csv);
+    const int crossed =
+        RenderThresholds(app::EvaluateRunThresholds(thresholds, outcome->report.sampling),
+                         stdout_taken ? err : out, err);
+    if (rendered == kExitOk) rendered = crossed;
+  }
+  if (evidence) {
+    const auto findings = lint::Check(*scenario, evidence->Take(outcome->run.duration.seconds()),
+                                      outcome->report.sampling);
+    out.flush();  // the summary first, then the findings, also when both reach one terminal
+    for (const lint::Finding& finding : findings) err << finding.Format() << "\n";
+  }
+  return rendered;
 }
 
 }  // namespace tracesim::cli

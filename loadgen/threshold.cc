@@ -113,7 +113,7 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
-sim::Result<Threshold> ParseThreshold(std::string_view text) {
+sim::Result<Threshold> ParseThresholdExpression(std::string_view text) {
   const std::string quoted = "threshold '" + std::string(text) + "'";
   size_t pos = text.find_first_of("<>=!");
   if (pos == std::string_view::npos)
@@ -139,10 +139,6 @@ sim::Result<Threshold> ParseThreshold(std::string_view text) {
   if (!found)
     return sim::Status::InvalidArgument(quoted + ": unknown operator (use < <= > >= == !=)");
   if (t.metric.empty()) return sim::Status::InvalidArgument(quoted + ": missing metric name");
-  for (char c : t.metric) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
-      return sim::Status::InvalidArgument(quoted + ": bad metric name '" + t.metric + "'");
-  }
   std::string_view num = Trim(rest);
   if (num.empty()) return sim::Status::InvalidArgument(quoted + ": missing number after operator");
   if (num.front() == '+') num.remove_prefix(1);
@@ -150,6 +146,16 @@ sim::Result<Threshold> ParseThreshold(std::string_view text) {
   if (ec != std::errc() || ptr != num.data() + num.size() || !std::isfinite(t.value))
     return sim::Status::InvalidArgument(quoted + ": '" + std::string(Trim(rest)) +
                                         "' is not a finite number");
+  return t;
+}
+
+sim::Result<Threshold> ParseThreshold(std::string_view text) {
+  const std::string quoted = "threshold '" + std::string(text) + "'";
+  TRACESIM_ASSIGN_OR_RETURN(Threshold t, ParseThresholdExpression(text));
+  for (char c : t.metric) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_'))
+      return sim::Status::InvalidArgument(quoted + ": bad metric name '" + t.metric + "'");
+  }
   const auto& names = ThresholdMetricNames();
   if (std::find(names.begin(), names.end(), t.metric) == names.end()) {
     std::string best;

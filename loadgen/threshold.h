@@ -35,6 +35,9 @@ const std::vector<std::string>& ThresholdMetricNames();
 // Parses one threshold. Errors (InvalidArgument) quote the text: bad syntax, a missing or
 // non-finite number, an unknown metric.
 sim::Result<Threshold> ParseThreshold(std::string_view text);
+// The same grammar for another metric namespace (`tracesim run`'s STRATEGY.metric, issue 13):
+// METRIC is any non-empty text before the operator, trimmed; the caller checks the name.
+sim::Result<Threshold> ParseThresholdExpression(std::string_view text);
 
 struct ThresholdOutcome {
   Threshold threshold;

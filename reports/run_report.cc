@@ -97,6 +97,7 @@ void FillTruth(const metrics::TruthMetricsSink& truth, RunReport* report) {
   r.lost_spans = t.lost_spans;
   r.touched = t.touched;
   r.p50_ms = Ms(t.latency.Percentile(50));
+  r.p95_ms = Ms(t.latency.Percentile(95));
   r.p99_ms = Ms(t.latency.Percentile(99));
   r.baseline_p50_ms = Ms(t.untouched_latency.Percentile(50));
   r.baseline_p99_ms = Ms(t.untouched_latency.Percentile(99));
@@ -116,6 +117,79 @@ void FillTruth(const metrics::TruthMetricsSink& truth, RunReport* report) {
     report->incidents.push_back(std::move(row));
   }
 }
+
+namespace {
+
+// A share with enough digits for rare events: 25.7%, 5.00%, 0.500%, 0.0400%.
+std::string FormatShare(double f) {
+  const int decimals = f >= 0.1 || f == 0 ? 1 : f >= 0.01 ? 2 : f >= 0.001 ? 3 : 4;
+  return FormatPercent(f, decimals);
+}
+
+// "1,455 of 5,652 25.7% [24.6–26.9]": counts, the share and its 95 % Wilson interval, the bounds
+// with enough decimals to tell them apart from the share (99.98, not 100.0).
+std::string CountShare(uint64_t k, uint64_t n, const sampling::Interval& ci) {
+  if (n == 0) return "-";
+  const double f = static_cast<double>(k) / static_cast<double>(n);
+  const double width = (ci.high - ci.low) * 100;
+  const int decimals = width >= 1 ? 1 : width >= 0.1 ? 2 : width >= 0.01 ? 3 : 4;
+  const std::string lo = FormatFixed(ci.low * 100, std::max(decimals, f < 0.1 ? 2 : 1));
+  const std::string hi = FormatFixed(ci.high * 100, std::max(decimals, f < 0.1 ? 2 : 1));
+  return FormatCount(k) + " of " + FormatCount(n) + " " + FormatShare(f) + " [" + lo + "–" + hi +
+         "]";
+}
+
+const sampling::StrategyScore::SlowRecall* Slow(const sampling::StrategyScore& s,
+                                                std::string_view basis, std::string_view at) {
+  for (const auto& r : s.slow)
+    if (r.basis == basis && r.at == at) return &r;
+  return nullptr;
+}
+
+// Counts beside rates, with 95 % Wilson intervals, and the named Pareto fronts; slow-trace recall
+// on root latency and on whole-trace duration (issue 13).
+std::string RenderRecallTable(const std::vector<sampling::StrategyScore>& scores) {
+  if (scores.empty() || scores.front().slow.empty()) return "";
+  Table t({{"kept of all [95% interval]", Align::kLeft},
+           {"traces kept", Align::kRight},
+           {"error traces kept", Align::kRight},
+           {"Pareto fronts (cost vs)", Align::kLeft}});
+  for (const auto& s : scores) {
+    std::string fronts;
+    for (const std::string& f : s.fronts) {
+      fronts += (fronts.empty() ? "" : ", ") + f.substr(f.find('/') + 1);
+    }
+    t.AddRow({s.name, CountShare(s.traces_kept, s.traces, s.kept_ci),
+              CountShare(s.error_traces_kept, s.error_traces, s.error_recall_ci), fronts});
+  }
+  std::string out = t.Render();
+  const sampling::StrategyScore& first = scores.front();
+  std::vector<Column> cols = {{"slow traces kept", Align::kLeft}};
+  static constexpr std::pair<const char*, const char*> kCols[] = {
+      {"root", "p95"}, {"root", "p99"}, {"trace", "p95"}, {"trace", "p99"}};
+  for (const auto& [basis, at] : kCols) {
+    const auto* r = Slow(first, basis, at);
+    cols.push_back(
+        {std::string(basis) + " > " + at + " " + FormatFixed(r ? r->threshold_ms : 0, 0) + " ms",
+         Align::kRight});
+  }
+  Table st(cols);
+  for (const auto& s : scores) {
+    std::vector<std::string> row = {s.name};
+    for (const auto& [basis, at] : kCols) {
+      const auto* r = Slow(s, basis, at);
+      row.push_back(r ? CountShare(r->kept, r->traces, r->ci) : "-");
+    }
+    st.AddRow(row);
+  }
+  out += st.Render();
+  out +=
+      "  root = the entry request's latency; trace = first span start to last span end, async "
+      "work included (what a tail_sampling latency policy measures)\n";
+  return out;
+}
+
+}  // namespace
 
 std::string RenderRunTable(const RunReport& r) {
   std::string out;
@@ -238,12 +312,20 @@ std::string RenderRunTable(const RunReport& r) {
                  s.traces_kept ? FormatFixed(s.est_p99_ms, 1) : "-", s.pareto ? "★" : ""});
     }
     out += st.Render();
-    out += "  truth: error rate " + FormatPercent(first.true_error_rate, 2) + ", p99 " +
-           FormatFixed(first.true_p99_ms, 1) +
+    out += "  truth: error rate " + FormatPercent(first.true_error_rate, 2) + ", p95 " +
+           FormatFixed(first.true_p95_ms, 1) + " ms, p99 " + FormatFixed(first.true_p99_ms, 1) +
            " ms; $/month = object storage at the preset price\n";
     // What the deployment did that the figures do not show (sampling/lab StrategyScore::notes).
     for (const auto& s : r.sampling) {
       for (const std::string& n : s.notes) out += "  note: " + s.name + ": " + n + "\n";
+    }
+    for (const auto& s : r.sampling) {  // issue 13: which estimates to distrust, and by how much
+      if (!s.red_biased) continue;
+      out += "  biased RED estimate (tail or dynamic stage, no adjusted count): " + s.name +
+             ": error rate " + (s.error_rate_bias >= 0 ? "+" : "") +
+             FormatFixed(s.error_rate_bias * 100, 2) + " points, rate " +
+             (s.rate_bias >= 0 ? "+" : "") + FormatFixed(s.rate_bias * 100, 1) + "%, p99 " +
+             (s.p99_bias >= 0 ? "+" : "") + FormatFixed(s.p99_bias * 100, 1) + "%\n";
     }
     bool any_tail = false;
     for (const auto& s : r.sampling) any_tail |= s.has_tail;
@@ -280,6 +362,7 @@ std::string RenderRunTable(const RunReport& r) {
       }
       out += ft.Render();
     }
+    out += RenderRecallTable(r.sampling);
   }
   return out;
 }
@@ -369,6 +452,7 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
   truth["lost_spans"] = r.truth.lost_spans;
   truth["touched_by_faults"] = r.truth.touched;
   truth["p50_ms"] = R3(r.truth.p50_ms);
+  truth["p95_ms"] = R3(r.truth.p95_ms);
   truth["p99_ms"] = R3(r.truth.p99_ms);
   truth["baseline_p50_ms"] = R3(r.truth.baseline_p50_ms);
   truth["baseline_p99_ms"] = R3(r.truth.baseline_p99_ms);
@@ -440,8 +524,26 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
                            {"true_p99_ms", R3(s.true_p99_ms)},
                            {"est_p99_ms", R3(s.est_p99_ms)},
                            {"true_rate", R3(s.true_rate)},
-                           {"est_rate", R3(s.est_rate)}};
+                           {"est_rate", R3(s.est_rate)},
+                           {"biased", s.red_biased},
+                           {"error_rate_bias", R6(s.error_rate_bias)},
+                           {"rate_bias", R6(s.rate_bias)},
+                           {"p99_bias", R6(s.p99_bias)}};
       x["pareto"] = s.pareto;
+      // Issue 13: intervals, slow recall on root and whole-trace duration, named fronts.
+      x["kept_ci"] = {R6(s.kept_ci.low), R6(s.kept_ci.high)};
+      x["error_recall_ci"] = {R6(s.error_recall_ci.low), R6(s.error_recall_ci.high)};
+      x["true_p95_ms"] = R3(s.true_p95_ms);
+      x["slow_recall"] = ordered_json::array();
+      for (const auto& sr : s.slow)
+        x["slow_recall"].push_back({{"basis", sr.basis},
+                                    {"at", sr.at},
+                                    {"threshold_ms", R3(sr.threshold_ms)},
+                                    {"traces", sr.traces},
+                                    {"kept", sr.kept},
+                                    {"recall", R6(sr.recall)},
+                                    {"ci", {R6(sr.ci.low), R6(sr.ci.high)}}});
+      x["pareto_fronts"] = s.fronts;
       j["sampling"].push_back(x);
     }
   }

@@ -65,7 +65,7 @@ struct RunReport {
   struct Truth {
     uint64_t traces = 0, error_traces = 0, root_errors = 0, fragments = 0, lost_spans = 0;
     uint64_t touched = 0;
-    double p50_ms = 0, p99_ms = 0;                    // entry latency, every trace
+    double p50_ms = 0, p95_ms = 0, p99_ms = 0;        // entry latency, every trace
     double baseline_p50_ms = 0, baseline_p99_ms = 0;  // traces no fault touched
   } truth;
   std::vector<IncidentRow> incidents;

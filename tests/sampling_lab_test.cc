@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -226,6 +227,56 @@ TEST(SamplingLabTest, TailStagesTickOnTimeWithoutFurtherSpans) {
   auto plain = sampling::SamplingLab::Create(sc->model, nullptr, *strategies, {});
   ASSERT_TRUE(plain.ok());
   EXPECT_FALSE((*plain)->Interests() & sim::SimulationObserver::kTimeAdvance);
+}
+
+}  // namespace
+}  // namespace tracesim
+
+namespace tracesim {
+namespace {
+
+// Issue 13: intervals, slow recall on both bases, named fronts, the RED bias flag.
+TEST(SamplingLabStatisticsTest, IntervalsSlowRecallFrontsAndBias) {
+  LabRun r = RunLab(R"(
+- {name: all, head: {sampler: always_on}}
+- {name: ten, head: {sampler: traceidratio, ratio: 0.1}}
+- name: errors
+  tail_sampling:
+    decision_wait: 5s
+    policies: [{name: e, type: status_code, status_code: {status_codes: [ERROR]}}]
+)");
+  ASSERT_EQ(r.scores.size(), 3u);
+  const auto& all = r.scores[0];
+  const auto& ten = r.scores[1];
+  const auto& err = r.scores[2];
+  // Keep-all: every interval's top is 1, its bottom just below.
+  EXPECT_EQ(all.kept_ci.high, 1);
+  EXPECT_GT(all.kept_ci.low, 0.99);
+  // The ratio sampler's interval holds its share and is narrow but not empty.
+  EXPECT_LE(ten.error_recall_ci.low, ten.error_recall);
+  EXPECT_GE(ten.error_recall_ci.high, ten.error_recall);
+  EXPECT_LT(ten.error_recall_ci.high - ten.error_recall_ci.low, 0.1);
+  // Eight slow recalls, root then trace, p90 p95 p99 threshold; the whole trace is never
+  // shorter than the root, so its percentiles are at least the root's.
+  ASSERT_EQ(all.slow.size(), 8u);
+  EXPECT_EQ(all.slow[1].basis, "root");
+  EXPECT_EQ(all.slow[1].at, "p95");
+  EXPECT_EQ(all.slow[5].basis, "trace");
+  for (int i = 0; i < 3; ++i) EXPECT_GE(all.slow[4 + i].threshold_ms, all.slow[i].threshold_ms);
+  for (const auto& s : all.slow) EXPECT_EQ(s.kept, s.traces);
+  EXPECT_NEAR(all.true_p95_ms, all.slow[1].threshold_ms, 1e-9);
+  // Fronts: the error-only tail keeps every error for fewer bytes than keep-all, which it pushes
+  // off the cost/error front.
+  EXPECT_EQ(err.fronts.front(), "cost/error");
+  EXPECT_TRUE(err.pareto);
+  EXPECT_TRUE(std::find(all.fronts.begin(), all.fronts.end(), "cost/error") == all.fronts.end());
+  EXPECT_FALSE(all.pareto);
+  // Bias: the tail stage keeps every error and counts each trace once.
+  EXPECT_TRUE(err.red_biased);
+  EXPECT_GT(err.error_rate_bias, 0.5);
+  EXPECT_LT(err.rate_bias, -0.5);
+  EXPECT_FALSE(ten.red_biased);
+  EXPECT_FALSE(all.red_biased);
 }
 
 }  // namespace

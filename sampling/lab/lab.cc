@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <map>
+#include <string_view>
 
 #include "sampling/collector/tail_sampling/tail_size.h"
 #include "sim/model/trace_id_map.h"
@@ -66,6 +68,7 @@ struct SamplingLab::Impl {
     std::vector<uint64_t> fault_errors, fault_kept;
     std::map<uint32_t, std::pair<uint64_t, uint64_t>> root_cause;  // service -> (errors, kept)
     metrics::Histogram kept_latency;
+    metrics::Histogram kept_whole;        // whole-trace duration of kept traces
     metrics::Histogram weighted_latency;  // kept traces, counts scaled by the adjusted count
     double adj_traces = 0, adj_root_errors = 0;
     std::unordered_set<uint64_t> shapes_kept;
@@ -76,7 +79,8 @@ struct SamplingLab::Impl {
     std::vector<std::unique_ptr<Sampler>> head;  // per service; empty when no head config
     std::vector<double> head_prob;               // per service: the known head probability
     std::vector<StageRt> stages;
-    double stage_prob = 1;  // product of the probabilistic stages' probabilities
+    double stage_prob = 1;             // product of the probabilistic stages' probabilities
+    uint64_t sampled_at_shutdown = 0;  // tail decisions made by Finish()'s Shutdown
     Acc acc;
     // Per stage: the tail stage's figures merged over shards (SamplingLab::Merge); empty when
     // this lab merged none.
@@ -91,6 +95,7 @@ struct SamplingLab::Impl {
     bool observed = true;  // scored (the trace is in the simulation's observation window)
     int64_t deadline = 0;
     uint32_t exported = 0;
+    int64_t whole_ns = 0;  // first span start to last span end
     sim::TraceTruth truth;
   };
 
@@ -130,6 +135,7 @@ struct SamplingLab::Impl {
   std::vector<uint64_t> fault_errors;
   std::map<uint32_t, uint64_t> root_cause_errors;
   metrics::Histogram latency;
+  metrics::Histogram whole;  // whole-trace duration
   std::unordered_set<uint64_t> shapes;
 
   Impl(const sim::Model& m, const sim::FaultPlan* p, LabOptions o)
@@ -331,6 +337,7 @@ struct SamplingLab::Impl {
     const int64_t lat = tr.latency().nanos();
     ++traces;
     latency.Record(lat);
+    whole.Record(t.whole_ns);
     shapes.insert(tr.shape);
     if (tr.error) {
       ++error_traces;
@@ -366,6 +373,7 @@ struct SamplingLab::Impl {
         ++a.fragmented_kept;
       }
       a.kept_latency.Record(lat);
+      a.kept_whole.Record(t.whole_ns);
       a.shapes_kept.insert(tr.shape);
       double w = AdjustedCount(k, tr);
       a.adj_traces += w;
@@ -586,7 +594,13 @@ void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {
       m.KeptOf(slot)[d.strategy] += d.spans;
     }
   }
-  for (const sim::Span& s : trace.spans) m.now = std::max(m.now, s.end_unix_nano);
+  int64_t first_start = INT64_MAX, last_end = INT64_MIN;
+  for (const sim::Span& s : trace.spans) {
+    last_end = std::max(last_end, s.end_unix_nano);
+    first_start = std::min(first_start, s.start_unix_nano);
+  }
+  m.now = std::max(m.now, last_end);
+  a.whole_ns = last_end - first_start;
   m.finalize_queue.emplace_back(trace.trace_id, m.now + m.max_wait_ns);
   m.FinalizeDue();
 }
@@ -594,9 +608,14 @@ void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {
 void SamplingLab::Finish(int64_t end_unix_nano) {
   Impl& m = *impl_;
   m.now = std::max(m.now, end_unix_nano);
-  for (Impl::Strategy& st : m.strategies)
-    for (Impl::StageRt& rt : st.stages)
-      if (rt.tail) rt.tail->Shutdown(m.now);
+  for (Impl::Strategy& st : m.strategies) {
+    for (Impl::StageRt& rt : st.stages) {
+      if (!rt.tail) continue;
+      const uint64_t before = rt.tail->stats().traces_sampled;
+      rt.tail->Shutdown(m.now);
+      st.sampled_at_shutdown += rt.tail->stats().traces_sampled - before;
+    }
+  }
   if (m.ext) m.ext->Finish(m.now);
   m.finished = true;
   m.FinalizeDue();
@@ -696,16 +715,61 @@ void AddTailStats(const TailSamplingStats& ts, StrategyScore* s) {
   }
 }
 
-// Marks the strategies no other beats on both bytes kept and error recall.
+// Whether no other strategy beats `s` on both bytes kept and `recall`.
+bool OnFront(const std::vector<StrategyScore>& scores, const StrategyScore& s,
+             double (*recall)(const StrategyScore&)) {
+  for (const StrategyScore& o : scores) {
+    if (&o == &s) continue;
+    bool no_worse = o.bytes_kept <= s.bytes_kept && recall(o) >= recall(s);
+    bool better = o.bytes_kept < s.bytes_kept || recall(o) > recall(s);
+    if (no_worse && better) return false;
+  }
+  return true;
+}
+
+// The slow recall at (basis, at), 0 when absent.
+double SlowAt(const StrategyScore& s, std::string_view basis, std::string_view at) {
+  for (const StrategyScore::SlowRecall& r : s.slow)
+    if (r.basis == basis && r.at == at) return r.recall;
+  return 0;
+}
+
+// Marks the strategies on each named front (kParetoFronts); `pareto` is the cost/error one.
 void MarkPareto(std::vector<StrategyScore>* scores) {
+  using Recall = double (*)(const StrategyScore&);
+  static constexpr Recall kRecalls[] = {
+      [](const StrategyScore& s) { return s.error_recall; },
+      [](const StrategyScore& s) { return SlowAt(s, "root", "p99"); },
+      [](const StrategyScore& s) { return SlowAt(s, "trace", "p99"); },
+      [](const StrategyScore& s) { return s.rare_path_recall; },
+  };
   for (StrategyScore& s : *scores) {
-    s.pareto = true;
-    for (const StrategyScore& o : *scores) {
-      if (&o == &s) continue;
-      bool no_worse = o.bytes_kept <= s.bytes_kept && o.error_recall >= s.error_recall;
-      bool better = o.bytes_kept < s.bytes_kept || o.error_recall > s.error_recall;
-      if (no_worse && better) s.pareto = false;
-    }
+    for (size_t f = 0; f < std::size(kRecalls); ++f)
+      if (OnFront(*scores, s, kRecalls[f])) s.fronts.push_back(kParetoFronts[f]);
+    s.pareto = !s.fronts.empty() && s.fronts.front() == kParetoFronts[0];
+  }
+}
+
+// Slow recall of kept traces `kept` against all traces `all` above each percentile and above
+// `threshold_ns`.
+void AddSlow(std::string_view basis, const metrics::Histogram& all, const metrics::Histogram& kept,
+             int64_t threshold_ns, StrategyScore* s) {
+  struct At {
+    const char* name;
+    double pct;
+  };
+  static constexpr At kAt[] = {{"p90", 90}, {"p95", 95}, {"p99", 99}, {"threshold", -1}};
+  for (const At& at : kAt) {
+    const int64_t t = at.pct < 0 ? threshold_ns : all.Percentile(at.pct);
+    StrategyScore::SlowRecall r;
+    r.basis = std::string(basis);
+    r.at = at.name;
+    r.threshold_ms = static_cast<double>(t) / 1e6;
+    r.traces = all.Count() - all.CountAtOrBelow(t);
+    r.kept = kept.Count() - kept.CountAtOrBelow(t);
+    r.recall = r.traces ? static_cast<double>(r.kept) / static_cast<double>(r.traces) : 0;
+    r.ci = Wilson(std::min(r.kept, r.traces), r.traces);
+    s->slow.push_back(std::move(r));
   }
 }
 
@@ -834,12 +898,23 @@ std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
     for (size_t i = 0; i < st.stages.size(); ++i) {
       if (st.stages[i].tail) AddTailStats(tail_stats[i], &s);
     }
+    s.kept_at_shutdown = st.sampled_at_shutdown;
     s.true_error_rate = ratio(m.root_errors, m.traces);
     s.est_error_rate = a.adj_traces > 0 ? a.adj_root_errors / a.adj_traces : 0;
     s.true_p99_ms = p99 / 1e6;
     s.est_p99_ms = a.weighted_latency.Count() ? a.weighted_latency.Percentile(99) / 1e6 : 0;
     s.true_rate = duration_s > 0 ? m.traces / duration_s : 0;
     s.est_rate = duration_s > 0 ? a.adj_traces / duration_s : 0;
+    s.kept_ci = Wilson(a.traces_kept, a.traces);
+    s.error_recall_ci = Wilson(a.error_kept, a.error_traces);
+    s.true_p95_ms = static_cast<double>(m.latency.Percentile(95)) / 1e6;
+    for (const CollectorStage& cs : st.cfg.stages)
+      s.red_biased |= cs.kind() != CollectorStage::Kind::kProbabilistic;
+    s.error_rate_bias = s.est_error_rate - s.true_error_rate;
+    s.rate_bias = s.true_rate > 0 ? s.est_rate / s.true_rate - 1 : 0;
+    s.p99_bias = s.true_p99_ms > 0 && s.est_p99_ms > 0 ? s.est_p99_ms / s.true_p99_ms - 1 : 0;
+    AddSlow("root", m.latency, a.kept_latency, slow_ns, &s);
+    AddSlow("trace", m.whole, a.kept_whole, slow_ns, &s);
     out.push_back(std::move(s));
   }
   MarkPareto(&out);

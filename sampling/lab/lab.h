@@ -31,6 +31,7 @@
 #include "sampling/collector/tail_sampling/tail_processor.h"
 #include "sampling/core/sampler.h"
 #include "sampling/head/head_config.h"
+#include "sampling/lab/intervals.h"
 #include "sampling/lab/lab_adaptive.h"
 #include "sim/kernel/sink.h"
 #include "sim/model/faults.h"
@@ -131,6 +132,8 @@ struct StrategyScore {
   bool has_tail = false;
   uint64_t peak_traces_buffered = 0, peak_spans_buffered = 0, peak_bytes_buffered = 0;
   uint64_t evicted_before_decision = 0, late_spans = 0;
+  // Traces the tail stages sampled only at Finish() (the shutdown flush), not on their ticker.
+  uint64_t kept_at_shutdown = 0;
   double decision_latency_p50_s = 0, decision_latency_p99_s = 0;
   // RED estimated from the sample with adjusted counts (1/p of the known probability stages;
   // tail stages count 1) against the truth.
@@ -142,7 +145,36 @@ struct StrategyScore {
   // not adapt, which SDK has no remote sampler, dynamic-sampler keys beyond max_keys), one
   // sentence each; empty when there is nothing to say.
   std::vector<std::string> notes;
+  // Issue 13: 95 % Wilson intervals of the kept fraction (traces_kept of traces) and of the
+  // error recall.
+  Interval kept_ci, error_recall_ci;
+  // Slow-trace recall at the true p90, p95, p99 and at LabOptions::slow_threshold_ms, measured on
+  // root (entry request) latency and on whole-trace duration (first span start to last span
+  // end, async work included: what a tail_sampling latency policy measures), in that order:
+  // root p90, p95, p99, threshold, then trace p90, p95, p99, threshold.
+  struct SlowRecall {
+    std::string basis;        // "root" or "trace"
+    std::string at;           // "p90", "p95", "p99" or "threshold"
+    double threshold_ms = 0;  // the duration a trace must exceed
+    uint64_t traces = 0, kept = 0;
+    double recall = 0;
+    Interval ci;
+  };
+  std::vector<SlowRecall> slow;
+  double true_p95_ms = 0;  // root latency
+  // The named Pareto fronts (cost = bytes kept vs one recall) the strategy is on, from
+  // kParetoFronts: "cost/error", "cost/slow-p99", "cost/slow-trace-p99", "cost/rare-paths".
+  std::vector<std::string> fronts;
+  // The RED estimates are biased: a tail_sampling or dynamic stage keeps traces unevenly and the
+  // lab counts each trace it keeps once (no adjusted count). The size of the bias: estimated minus
+  // true error rate (fraction points), and estimated / true - 1 for the rate and the p99.
+  bool red_biased = false;
+  double error_rate_bias = 0, rate_bias = 0, p99_bias = 0;
 };
+
+// The fronts StrategyScore::fronts names, in order.
+inline constexpr const char* kParetoFronts[] = {"cost/error", "cost/slow-p99",
+                                                "cost/slow-trace-p99", "cost/rare-paths"};
 
 // Sees what the lab's Collector stages see, for comparing them with the real Collector
 // (peers/lab_oracle records the arrival stream and the decisions; doc/collector.md). Called on the
