@@ -11,7 +11,7 @@
 #include "app/run.h"
 #include "sampling/lab/lab.h"
 #include "scenarios/scenario.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::app {
 

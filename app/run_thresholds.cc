@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sim/suggest.h"
+#include "sim/base/suggest.h"
 
 namespace tracesim::app {
 

@@ -13,7 +13,7 @@
 
 #include "loadgen/threshold.h"
 #include "sampling/lab/lab.h"
-#include "sim/status.h"
+#include "sim/base/status.h"
 
 namespace tracesim::app {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "sim/faults.h"
+#include "sim/model/faults.h"
 
 namespace tracesim::lint {
 

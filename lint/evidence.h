@@ -15,8 +15,8 @@
 #include "sampling/collector/tail_sampling/tail_size.h"
 #include "sampling/lab/lab.h"
 #include "sampling/refinery/dynamic_sampler.h"
-#include "sim/model.h"
-#include "sim/sink.h"
+#include "sim/kernel/sink.h"
+#include "sim/model/model.h"
 
 namespace tracesim::lint {
 

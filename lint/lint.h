@@ -15,8 +15,8 @@
 #include "lint/finding.h"
 #include "sampling/lab/lab.h"
 #include "scenarios/scenario.h"
-#include "sim/status.h"
-#include "sim/time.h"
+#include "sim/base/status.h"
+#include "sim/base/time.h"
 
 namespace tracesim::lint {
 

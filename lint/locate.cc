@@ -1,7 +1,7 @@
 #include "lint/locate.h"
 
 #include "scenarios/scenario.h"
-#include "sim/embedded.h"
+#include "sim/base/embedded.h"
 
 namespace tracesim::lint {
 
