@@ -209,6 +209,37 @@ TEST(HtmlReportTest, LoadPageWithoutTargetHasNoCollectorSection) {
   EXPECT_EQ(a.find("c_accepted"), std::string::npos);
 }
 
+TEST(HtmlReportTest, FindMaxPageHasTheStepsEvidenceAndChart) {
+  CapacitySearchView v;
+  v.unit = "spans/s";
+  v.max_rate = 2000;
+  v.lowest_failing_rate = 4000;
+  auto threshold = loadgen::ParseThreshold("collector_refused_ratio<0.01");
+  ASSERT_TRUE(threshold.ok()) << threshold.status().ToString();
+  for (uint32_t i = 1; i <= 2; ++i) {
+    CapacityStepView s;
+    s.index = i;
+    s.phase = "grow";
+    s.rate = 2000.0 * i;
+    s.achieved_rate = i == 1 ? 1990 : 3100;
+    s.passed = i == 1;
+    s.criteria.push_back({*threshold, i == 1 ? 0.0 : 0.25, i == 1});
+    v.steps.push_back(s);
+  }
+  const std::string a = RenderFindMaxHtmlReport(v, "checkout <grpc>");
+  EXPECT_EQ(a, RenderFindMaxHtmlReport(v, "checkout <grpc>"));
+  EXPECT_NE(a.find("checkout &lt;grpc&gt;"), std::string::npos);
+  EXPECT_NE(a.find("highest sustained rate: 2000.0 spans/s; lowest failing rate: 4000.0 spans/s"),
+            std::string::npos);
+  EXPECT_NE(a.find("id=\"findmax-steps\""), std::string::npos);
+  EXPECT_NE(a.find("<td class=\"n\">FAIL</td><td class=\"n\">FAIL collector_refused_ratio&lt;0.01 (0.250)</td>"),
+            std::string::npos)
+      << a;
+  EXPECT_NE(a.find("{\"index\":2,\"rate\":4000.0,\"achieved\":3100.0,\"passed\":false}"),
+            std::string::npos);
+  EXPECT_TRUE(a.ends_with("</html>\n"));
+}
+
 TEST(TimelineTest, WholeSecondBucketsCoveringTheWindow) {
   EXPECT_EQ(TimelineSink(sim::Duration::Seconds(240)).Points().size(), 120u);
   EXPECT_EQ(TimelineSink(sim::Duration::Seconds(240)).bucket_s(), 2);

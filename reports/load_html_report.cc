@@ -252,4 +252,70 @@ std::string RenderLoadHtmlReport(const loadgen::LoadReport& r, const std::string
   return Page("tracesim load: " + title, body, ScriptJson(j), kLoadScript);
 }
 
+namespace {
+
+// Draws the capacity search's chart: target and achieved rate per step.
+constexpr char kFindMaxScript[] = R"js(
+(function () {
+  'use strict';
+  const data = JSON.parse(document.getElementById('tracesim-data').textContent);
+  if (typeof Chart === 'undefined') return;
+  Chart.defaults.animation = false;
+  new Chart(document.getElementById('findmax-steps'), {
+    type: 'bar',
+    data: { labels: data.steps.map(s => 'step ' + s.index),
+            datasets: [
+              { label: 'target ' + data.unit, backgroundColor: '#7f7f7f',
+                data: data.steps.map(s => s.rate) },
+              { label: 'achieved ' + data.unit,
+                backgroundColor: data.steps.map(s => s.passed ? '#2ca02c' : '#d62728'),
+                data: data.steps.map(s => s.achieved) }] },
+    options: { maintainAspectRatio: false,
+               scales: { y: { beginAtZero: true, title: { display: true, text: data.unit } } } }
+  });
+  document.body.setAttribute('data-charts', 'drawn');
+})();
+)js";
+
+}  // namespace
+
+std::string RenderFindMaxHtmlReport(const CapacitySearchView& search, const std::string& title) {
+  std::string body = "<header><h1>tracesim load --find-max: " + Escape(title) +
+                     "</h1>\n<nav><a href=\"#verdict\">Verdict</a><a href=\"#steps\">Steps</a>"
+                     "</nav></header>\n";
+  std::string verdict =
+      search.max_rate > 0
+          ? "highest sustained rate: " + FormatFixed(search.max_rate, 1) + " " + search.unit
+          : std::string("no step passed");
+  if (search.lowest_failing_rate > 0)
+    verdict +=
+        "; lowest failing rate: " + FormatFixed(search.lowest_failing_rate, 1) + " " + search.unit;
+  if (search.interrupted) verdict += " (interrupted)";
+  body += "<section id=\"verdict\"><h2>Verdict</h2>\n<p>" + Escape(verdict) + "</p></section>\n";
+  HtmlTable t({"step", "phase", "target " + search.unit, "achieved " + search.unit, "verdict",
+               "criteria (measured)"},
+              2);
+  for (const CapacityStepView& s : search.steps) {
+    std::string evidence;
+    for (const loadgen::ThresholdOutcome& c : s.criteria)
+      evidence += (evidence.empty() ? "" : "; ") + std::string(c.passed ? "pass " : "FAIL ") +
+                  c.threshold.text + " (" + FormatFixed(c.actual, 3) + ")";
+    t.Row({std::to_string(s.index), s.phase, FormatFixed(s.rate, 1),
+           FormatFixed(s.achieved_rate, 1), s.passed ? "pass" : "FAIL", evidence});
+  }
+  body +=
+      "<section id=\"steps\"><h2>Steps</h2>\n<div class=\"charts\"><div "
+      "class=\"chart-box\"><canvas class=\"chart\" id=\"findmax-steps\"></canvas></div></div>\n" +
+      t.Render() + "</section>\n";
+  nlohmann::ordered_json j;
+  j["unit"] = search.unit;
+  j["steps"] = nlohmann::json::array();
+  for (const CapacityStepView& s : search.steps)
+    j["steps"].push_back({{"index", s.index},
+                          {"rate", s.rate},
+                          {"achieved", s.achieved_rate},
+                          {"passed", s.passed}});
+  return Page("tracesim load --find-max: " + title, body, ScriptJson(j), kFindMaxScript);
+}
+
 }  // namespace tracesim::reports
