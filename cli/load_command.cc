@@ -486,7 +486,7 @@ std::string ToFindMaxOptions(const LoadFlags& f, app::LoadOptions base, app::Fin
 // sustained, 99 when no step passed, 130 when interrupted.
 int FindMaxCommand(const scenarios::Scenario& scenario, const app::FindMaxOptions& options,
                    const LoadFlags& f, Series* series, std::ostream& out, std::ostream& err) {
-  std::ostream& text = IsStdout(f.summary_json) ? err : out;
+  std::ostream& text = IsStdout(f.summary_json) || IsStdout(f.report_html) ? err : out;
   app::FindMaxCallbacks cb;
   FailFast fail_fast;
   fail_fast.enabled = !f.allow_export_failures;
@@ -542,6 +542,25 @@ int FindMaxCommand(const scenarios::Scenario& scenario, const app::FindMaxOption
     if (!file) {
       err << "tracesim load: --summary-json: cannot write '" << f.summary_json << "'\n";
       return kExitFailed;
+    }
+  }
+  if (!f.report_html.empty()) {  // report2 (issue 14): the capacity search as a page
+    reports::CapacitySearchView view{
+        result->unit, result->max_rate, result->lowest_failing_rate, result->interrupted, {}};
+    for (const app::FindMaxStep& s : result->steps)
+      view.steps.push_back(
+          {s.index, s.phase, s.rate, s.report.Metrics()["achieved_rate"], s.passed, s.criteria});
+    const std::string page = reports::RenderFindMaxHtmlReport(
+        view, first.scenario + " → " + first.protocol + " " + first.endpoint);
+    if (IsStdout(f.report_html)) {
+      out << page;
+    } else {
+      std::ofstream html(f.report_html, std::ios::binary);
+      html << page;
+      if (!html) {
+        err << "tracesim load: --report-html: cannot write " << f.report_html << "\n";
+        return kExitFailed;
+      }
     }
   }
   if (result->interrupted) return kExitInterrupted;

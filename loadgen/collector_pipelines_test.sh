@@ -228,9 +228,12 @@ start plain "$work/plain.yaml" batch
 total=0
 for proto in grpc http/protobuf http/json; do
   name="plain-${proto//\//-}"
-  load_watched "$name" "$proto" --rate 2000spans
+  load_watched "$name" "$proto" --rate 2000spans --report-html "$work/$name.html"
   check_identity "$name"
   check_target "$name"
+  # report2 (issue 14): the load page shows the Collector's own metrics.
+  grep -q '<section id="collector">' "$work/$name.html" &&
+    grep -q 'id="collector-rates"' "$work/$name.html" || fail "$name: no collector section in the page"
   a="$(field "$name" spans.accepted)"
   [ "$a" -gt 0 ] || fail "$name: tracesim accepted nothing"
   [ "$(field "$name" requests.failed_attempt_spans)" = 0 ] || fail "$name: failed attempts"
@@ -260,7 +263,12 @@ scrape || true
 before="$(metric otelcol_receiver_accepted_spans)"
 load capacity grpc --find-max --rate 2000spans --step-duration 2s --max-steps 4 --precision 0.5 \
   --threshold 'target_rate<5000' --threshold 'accepted_ratio>=0.999' \
-  --threshold 'collector_refused_ratio<0.001' --target-metrics "127.0.0.1:$metrics_port"
+  --threshold 'collector_refused_ratio<0.001' --target-metrics "127.0.0.1:$metrics_port" \
+  --report-html "$work/capacity.html"
+# report2 (issue 14): the capacity search's page has the verdict and every step.
+grep -q 'lowest failing rate: 6000.0 spans/s' "$work/capacity.html" &&
+  [ "$(grep -o '<td>bisect</td>' "$work/capacity.html" | wc -l)" = 1 ] ||
+  fail "capacity search: the --report-html page lacks the verdict or the steps"
 python3 - "$work/capacity.json" <<'PY' || fail "capacity search: unexpected steps"
 import json, sys
 d = json.load(open(sys.argv[1]))

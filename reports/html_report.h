@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "loadgen/load_engine.h"
+#include "loadgen/threshold.h"
 #include "reports/latency_histogram.h"
 #include "reports/rare_shapes.h"
 #include "reports/run_report.h"
@@ -66,6 +67,28 @@ std::string RenderHtmlReport(const HtmlReportInput& input);
 // and dropped spans per second as charts (from LoadReport::seconds). `title` names the run
 // ("checkout → grpc 127.0.0.1:4317"). Same inlining rules as RenderHtmlReport.
 std::string RenderLoadHtmlReport(const loadgen::LoadReport& report, const std::string& title);
+
+// One step of `tracesim load --find-max` as the page shows it (app::FindMaxStep, flattened so
+// reports/ does not depend on app/).
+struct CapacityStepView {
+  uint32_t index = 0;
+  std::string phase;         // "grow" or "bisect"
+  double rate = 0;           // target, in the search's unit
+  double achieved_rate = 0;  // in the same unit
+  bool passed = false;
+  std::vector<loadgen::ThresholdOutcome> criteria;  // the evidence, one per criterion
+};
+struct CapacitySearchView {
+  std::string unit;  // "spans/s" or "traces/s"
+  double max_rate = 0, lowest_failing_rate = 0;
+  bool interrupted = false;
+  std::vector<CapacityStepView> steps;
+};
+
+// `tracesim load --find-max` as a page: the verdict, the steps table (rate, phase, achieved,
+// verdict per criterion with the measured value) and a chart of achieved vs target per step.
+// Deterministic; same inlining rules as RenderHtmlReport.
+std::string RenderFindMaxHtmlReport(const CapacitySearchView& search, const std::string& title);
 
 // What a run must collect for its HTML report: a SpanSink to add to the run's sinks (the timeline,
 // the edges, per-service latency histograms, the slowest trace, the slowest trace each fault

@@ -140,6 +140,106 @@ TEST(HtmlReportTest, LoadPageHasTheSummaryErrorsAndOneChartPerSeries) {
   if (HtmlChartsAvailable()) EXPECT_TRUE(MatchesGolden("load-synthetic", a));
 }
 
+TEST(HtmlReportTest, LoadPageShowsTheCollectorBesideTracesimsAccounting) {
+  loadgen::LoadReport r;
+  r.generated = 3000;
+  r.accepted = 2900;
+  r.rejected_partial = 100;
+  r.mean_spans_per_trace = 10;
+  loadgen::TargetSummary t;
+  t.urls = {"http://127.0.0.1:8888/metrics"};
+  t.pid = 4242;
+  t.scrapes = 4;
+  t.accepted = 2900;
+  t.refused = 100;
+  t.sent = 2850;
+  t.dropped = 50;
+  t.wall_seconds = 3;
+  t.has_cpu = t.has_rss = t.has_queue = true;
+  t.peak_rss_mb = 181.5;
+  t.mean_cpu_cores = 0.75;
+  t.peak_cpu_cores = 1.25;
+  t.peak_queue_size = 640;
+  r.target = t;
+  for (uint32_t i = 0; i < 3; ++i) {
+    loadgen::SecondStats s;
+    s.second = i;
+    s.target_traces = 100;
+    s.generated_spans = 1000;
+    s.accepted = 960 + i;
+    if (i != 1) {  // the second scrape failed: a gap in the charts, dashes in the table
+      loadgen::TargetSecond c;
+      c.ok = true;
+      c.accepted_per_s = 950 + i;
+      c.refused_per_s = 50;
+      c.sent_per_s = 940;
+      c.dropped_per_s = 25;
+      c.queue_size = 320 * i;
+      c.cpu_cores = 0.5 + i / 4.0;
+      c.rss_mb = 170 + i;
+      c.has_cpu = c.has_rss = c.has_queue = true;
+      s.target = c;
+    }
+    r.seconds.push_back(s);
+  }
+  const std::string a = RenderLoadHtmlReport(r, "collector");
+  EXPECT_EQ(a, RenderLoadHtmlReport(r, "collector"));
+  EXPECT_NE(a.find("<a href=\"#collector\">Collector</a>"), std::string::npos);
+  EXPECT_NE(a.find("<section id=\"collector\">"), std::string::npos);
+  // Totals: tracesim's accounting beside the collector's.
+  EXPECT_NE(a.find("<td>accepted</td><td class=\"n\">2,900</td><td class=\"n\">2900</td>"),
+            std::string::npos);
+  EXPECT_NE(a.find("<td class=\"n\">0.75 / 1.25</td>"), std::string::npos);
+  EXPECT_NE(a.find("http://127.0.0.1:8888/metrics, pid 4242"), std::string::npos);
+  for (const char* id : {"collector-rates", "collector-queue", "collector-cpu", "collector-rss"})
+    EXPECT_NE(a.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
+  EXPECT_NE(a.find("<details><summary>The collector every second as a table</summary>"),
+            std::string::npos);
+  EXPECT_NE(a.find("<tr><td class=\"n\">2</td><td class=\"n\">952</td>"), std::string::npos);
+  EXPECT_NE(a.find("\"c_accepted\":null"), std::string::npos);  // the failed scrape
+  EXPECT_NE(a.find("\"c_rss\":172.0"), std::string::npos);
+  if (HtmlChartsAvailable()) EXPECT_TRUE(MatchesGolden("load-target", a));
+}
+
+TEST(HtmlReportTest, LoadPageWithoutTargetHasNoCollectorSection) {
+  loadgen::LoadReport r;
+  r.seconds.push_back(loadgen::SecondStats{});
+  const std::string a = RenderLoadHtmlReport(r, "plain");
+  EXPECT_EQ(a.find("id=\"collector"), std::string::npos);
+  EXPECT_EQ(a.find("c_accepted"), std::string::npos);
+}
+
+TEST(HtmlReportTest, FindMaxPageHasTheStepsEvidenceAndChart) {
+  CapacitySearchView v;
+  v.unit = "spans/s";
+  v.max_rate = 2000;
+  v.lowest_failing_rate = 4000;
+  auto threshold = loadgen::ParseThreshold("collector_refused_ratio<0.01");
+  ASSERT_TRUE(threshold.ok()) << threshold.status().ToString();
+  for (uint32_t i = 1; i <= 2; ++i) {
+    CapacityStepView s;
+    s.index = i;
+    s.phase = "grow";
+    s.rate = 2000.0 * i;
+    s.achieved_rate = i == 1 ? 1990 : 3100;
+    s.passed = i == 1;
+    s.criteria.push_back({*threshold, i == 1 ? 0.0 : 0.25, i == 1});
+    v.steps.push_back(s);
+  }
+  const std::string a = RenderFindMaxHtmlReport(v, "checkout <grpc>");
+  EXPECT_EQ(a, RenderFindMaxHtmlReport(v, "checkout <grpc>"));
+  EXPECT_NE(a.find("checkout &lt;grpc&gt;"), std::string::npos);
+  EXPECT_NE(a.find("highest sustained rate: 2000.0 spans/s; lowest failing rate: 4000.0 spans/s"),
+            std::string::npos);
+  EXPECT_NE(a.find("id=\"findmax-steps\""), std::string::npos);
+  EXPECT_NE(a.find("<td class=\"n\">FAIL</td><td class=\"n\">FAIL collector_refused_ratio&lt;0.01 (0.250)</td>"),
+            std::string::npos)
+      << a;
+  EXPECT_NE(a.find("{\"index\":2,\"rate\":4000.0,\"achieved\":3100.0,\"passed\":false}"),
+            std::string::npos);
+  EXPECT_TRUE(a.ends_with("</html>\n"));
+}
+
 TEST(TimelineTest, WholeSecondBucketsCoveringTheWindow) {
   EXPECT_EQ(TimelineSink(sim::Duration::Seconds(240)).Points().size(), 120u);
   EXPECT_EQ(TimelineSink(sim::Duration::Seconds(240)).bucket_s(), 2);
