@@ -596,6 +596,48 @@ std::string LoadSecondLine(const loadgen::SecondStats& s, double mean_spans, int
   return "";
 }
 
+// After the run: its error, the fail-fast diagnosis (nothing accepted), the --report-html page,
+// then the summary (text or --summary-json). Returns the exit code.
+int FinishLoad(const sim::Result<app::LoadOutcome>& outcome, const app::LoadOptions& options,
+               const LoadFlags& f, const FailFast& fail_fast, std::ostream& out,
+               std::ostream& err) {
+  if (!outcome.ok()) {
+    err << "tracesim load: " << outcome.status().message() << "\n";
+    return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
+                                                                          : kExitFailed;
+  }
+  // Nothing accepted at all (also a run shorter than the fail-fast window): a failure to reach
+  // the collector, said so, unless the user expects it.
+  const loadgen::LoadReport& rep = outcome->report;
+  const bool none_accepted = rep.generated > 0 && rep.accepted == 0 && rep.failed_requests > 0;
+  if (fail_fast.enabled && (fail_fast.tripped || none_accepted)) {
+    err << "tracesim load: " << fail_fast.Diagnosis(outcome->start) << "\n";
+    (void)RenderLoad(*outcome, options, f.summary_json, out, err);
+    return kExitFailed;
+  }
+  if (!f.report_html.empty()) {
+    const app::LoadStart& s = outcome->start;
+    const std::string page = reports::RenderLoadHtmlReport(
+        outcome->report, s.scenario + " → " + s.protocol + " " + s.endpoint);
+    if (IsStdout(f.report_html)) {
+      out << page;
+    } else {
+      std::ofstream html(f.report_html, std::ios::binary);
+      html << page;
+      if (!html) {
+        err << "tracesim load: --report-html: cannot write " << f.report_html << "\n";
+        return kExitFailed;
+      }
+    }
+  }
+  return RenderFitted(
+      f.summary_json, f.report_html,
+      [&](std::ostream& o, std::ostream& e) {
+        return RenderLoad(*outcome, options, f.summary_json, o, e);
+      },
+      out, err);
+}
+
 int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description desc(kLoadCaption);
   LoadFlags f;
@@ -661,41 +703,7 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   if (progress) std::fprintf(stderr, "\n");
   if (!series.Close(err)) return kExitFailed;
-  if (!outcome.ok()) {
-    err << "tracesim load: " << outcome.status().message() << "\n";
-    return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
-                                                                          : kExitFailed;
-  }
-  // Nothing accepted at all (also a run shorter than the fail-fast window): a failure to reach
-  // the collector, said so, unless the user expects it.
-  const loadgen::LoadReport& rep = outcome->report;
-  const bool none_accepted = rep.generated > 0 && rep.accepted == 0 && rep.failed_requests > 0;
-  if (fail_fast.enabled && (fail_fast.tripped || none_accepted)) {
-    err << "tracesim load: " << fail_fast.Diagnosis(outcome->start) << "\n";
-    (void)RenderLoad(*outcome, options, f.summary_json, out, err);
-    return kExitFailed;
-  }
-  if (!f.report_html.empty()) {
-    const app::LoadStart& s = outcome->start;
-    const std::string page = reports::RenderLoadHtmlReport(
-        outcome->report, s.scenario + " → " + s.protocol + " " + s.endpoint);
-    if (IsStdout(f.report_html)) {
-      out << page;
-    } else {
-      std::ofstream html(f.report_html, std::ios::binary);
-      html << page;
-      if (!html) {
-        err << "tracesim load: --report-html: cannot write " << f.report_html << "\n";
-        return kExitFailed;
-      }
-    }
-  }
-  return RenderFitted(
-      f.summary_json, f.report_html,
-      [&](std::ostream& o, std::ostream& e) {
-        return RenderLoad(*outcome, options, f.summary_json, o, e);
-      },
-      out, err);
+  return FinishLoad(outcome, options, f, fail_fast, out, err);
 }
 
 }  // namespace tracesim::cli

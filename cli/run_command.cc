@@ -226,6 +226,78 @@ std::string StdoutNamedTwice(const RunFlags& f) {
   return named[0] + " and " + named[1] + " both name stdout ('-'); give one of them a file";
 }
 
+// The flags that need a scenario with samplers: --replications (a base-10 count in [1, 1000]),
+// --threshold (parsed before the run, so a typo does not cost a whole run; issue 13) and
+// --report-csv. Returns the usage message, or "" when they are fine.
+std::string ToSamplerFlags(const RunFlags& f, const scenarios::Scenario& scenario,
+                           size_t* replications, std::vector<loadgen::Threshold>* thresholds) {
+  if (!f.replications.empty()) {
+    auto n = config::ParseSeed(f.replications);  // a base-10 count, the seeds' grammar
+    if (!n.ok() || *n < 1 || *n > 1000)
+      return "--replications must be a count in [1, 1000], got '" + f.replications + "'";
+    if (scenario.samplers.empty()) return "--replications needs a scenario with samplers:";
+    *replications = static_cast<size_t>(*n);
+  }
+  if (!f.thresholds.empty() && scenario.samplers.empty()) {
+    return "--threshold needs a scenario with samplers: (STRATEGY.METRIC OP NUMBER)";
+  }
+  std::vector<std::string> names;
+  for (const sampling::StrategyConfig& st : scenario.samplers) names.push_back(st.name);
+  for (const std::string& text : f.thresholds) {
+    auto t = app::ParseRunThreshold(text, names);
+    if (!t.ok()) return "--threshold: " + t.status().message();
+    thresholds->push_back(*t);
+  }
+  if (!f.report_csv.empty() && scenario.samplers.empty()) {
+    return "--report-csv needs a scenario with samplers: to compare";
+  }
+  return "";
+}
+
+// After the summary: the replications' table and the thresholds (on stderr when stdout carries
+// JSON, spans, truth or CSV). Returns the exit code: `rendered` unless that was OK and a
+// threshold was crossed, or kExitFailed when a replication failed.
+int RenderReplicationsAndThresholds(const scenarios::Scenario& scenario,
+                                    const app::RunOptions& options, const RunFlags& f,
+                                    size_t replications,
+                                    const std::vector<loadgen::Threshold>& thresholds,
+                                    const std::vector<sampling::StrategyScore>* sampling,
+                                    int rendered, std::ostream& out, std::ostream& err) {
+  const bool stdout_taken = f.format == "json" || IsStdout(f.spans_out) || IsStdout(f.truth_out) ||
+                            IsStdout(f.report_csv);
+  if (replications > 1) {
+    auto reps = app::RunReplications(scenario, options, replications, sampling);
+    if (!reps.ok()) {
+      err << "tracesim run: " << reps.status().message() << "\n";
+      return kExitFailed;
+    }
+    (stdout_taken ? err : out) << RenderReplications(*reps);
+  }
+  if (!thresholds.empty()) {
+    const int crossed = RenderThresholds(app::EvaluateRunThresholds(thresholds, *sampling),
+                                         stdout_taken ? err : out, err);
+    if (rendered == kExitOk) rendered = crossed;
+  }
+  return rendered;
+}
+
+// --report-html: the page to stdout ('-') or to the file; false (after saying so) when the file
+// cannot be written.
+bool WriteHtmlReport(reports::HtmlReportCollector& html, const reports::RunReport& report,
+                     const std::string& path, std::ostream& out, std::ostream& err) {
+  if (IsStdout(path)) {
+    out << html.Render(report);
+    return true;
+  }
+  std::ofstream file(path, std::ios::binary);
+  file << html.Render(report);
+  if (!file) {
+    err << "tracesim run: --report-html: cannot write " << path << "\n";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -256,28 +328,9 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (std::string bad = ToShardOptions(vm, f, &shards); !bad.empty()) return usage(bad);
   if (shards.count > 1 && !f.report_html.empty()) return usage("--report-html needs --shards 1");
   size_t replications = 1;
-  if (!f.replications.empty()) {
-    auto n = config::ParseSeed(f.replications);  // a base-10 count, the seeds' grammar
-    if (!n.ok() || *n < 1 || *n > 1000)
-      return usage("--replications must be a count in [1, 1000], got '" + f.replications + "'");
-    if (scenario->samplers.empty()) return usage("--replications needs a scenario with samplers:");
-    replications = static_cast<size_t>(*n);
-  }
-  // Thresholds before the run, so a typo does not cost a whole run (issue 13).
   std::vector<loadgen::Threshold> thresholds;
-  if (!f.thresholds.empty() && scenario->samplers.empty()) {
-    return usage("--threshold needs a scenario with samplers: (STRATEGY.METRIC OP NUMBER)");
-  }
-  std::vector<std::string> names;
-  for (const sampling::StrategyConfig& st : scenario->samplers) names.push_back(st.name);
-  for (const std::string& text : f.thresholds) {
-    auto t = app::ParseRunThreshold(text, names);
-    if (!t.ok()) return usage("--threshold: " + t.status().message());
-    thresholds.push_back(*t);
-  }
-  if (!f.report_csv.empty() && scenario->samplers.empty()) {
-    return usage("--report-csv needs a scenario with samplers: to compare");
-  }
+  if (std::string bad = ToSamplerFlags(f, *scenario, &replications, &thresholds); !bad.empty())
+    return usage(bad);
   if (std::string twice = StdoutNamedTwice(f); !twice.empty()) return usage(twice);
 
   const bool progress = !vm.count("no-progress") && ::isatty(::fileno(stderr)) == 1;
@@ -306,34 +359,11 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
                                                                           : kExitFailed;
   }
-  if (html && IsStdout(f.report_html)) {
-    out << html->Render(outcome->report);
-  } else if (html) {
-    std::ofstream file(f.report_html, std::ios::binary);
-    file << html->Render(outcome->report);
-    if (!file) {
-      err << "tracesim run: --report-html: cannot write " << f.report_html << "\n";
-      return kExitFailed;
-    }
-  }
+  if (html && !WriteHtmlReport(*html, outcome->report, f.report_html, out, err)) return kExitFailed;
   int rendered = RenderRun(outcome->report, f, out, err);
-  if (replications > 1) {
-    auto reps = app::RunReplications(*scenario, options, replications, &outcome->report.sampling);
-    if (!reps.ok()) {
-      err << "tracesim run: " << reps.status().message() << "\n";
-      return kExitFailed;
-    }
-    const bool stdout_taken = f.format == "json" || IsStdout(f.spans_out) ||
-                              IsStdout(f.truth_out) || IsStdout(f.report_csv);
-    (stdout_taken ? err : out) << RenderReplications(*reps);
-  }
-  if (!thresholds.empty()) {
-    const bool stdout_taken = f.format == "json" || IsStdout(f.spans_out) ||
-                              IsStdout(f.truth_out) || IsStdout(f.report_csv);
-    const int crossed =
-        RenderThresholds(app::EvaluateRunThresholds(thresholds, outcome->report.sampling),
-                         stdout_taken ? err : out, err);
-    if (rendered == kExitOk) rendered = crossed;
+  if (replications > 1 || !thresholds.empty()) {
+    rendered = RenderReplicationsAndThresholds(*scenario, options, f, replications, thresholds,
+                                               &outcome->report.sampling, rendered, out, err);
   }
   if (evidence) {
     const auto findings = lint::Check(*scenario, evidence->Take(outcome->run.duration.seconds()),

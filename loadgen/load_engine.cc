@@ -199,6 +199,7 @@ class LoadEngine::Impl {
   void OnResult(Batch* b, const exporter::ExportResult& r);
   // REQUIRES: mu_ held. Resolves b's spans out of in_flight and frees its request slot.
   void FinishLocked(Batch* b);
+  bool RetryOrDropLocked(Batch* b, const exporter::ExportResult& r);
   void RollSecond(uint32_t second, std::function<void(const SecondStats&)>& on_second);
   double ExpectedArrivals(double seconds) const;
 
@@ -434,6 +435,35 @@ void LoadEngine::Impl::FinishLocked(Batch* b) {
   if (prom_.in_flight) prom_.in_flight->Set(static_cast<double>(in_flight_spans_.load()));
 }
 
+// A retryable failure of batch `b`: schedules its next attempt on the retry heap and returns
+// true, or counts its spans as dropped (hard stop, retries exhausted) and returns false.
+// REQUIRES: mu_ held.
+bool LoadEngine::Impl::RetryOrDropLocked(Batch* b, const exporter::ExportResult& r) {
+  const uint64_t n = b->spans.size();
+  if (hard_stop_) {
+    rep_.dropped_shutdown += n;
+    cur_.dropped += n;
+    Inc(prom_.dropped_shutdown, n);
+    return false;
+  }
+  auto now = clock_->Now();
+  auto delay = opt_.retry.Delay(b->attempts, r.retry_after, rng_);
+  if (opt_.retry.ShouldRetry(b->attempts, now - b->first_attempt, delay)) {
+    b->due = now + delay;
+    retry_heap_.push_back(b);
+    std::push_heap(retry_heap_.begin(), retry_heap_.end(),
+                   [](Batch* x, Batch* y) { return x->due > y->due; });
+    retry_spans_.fetch_add(n);
+    ++rep_.retries;
+    --in_flight_requests_;
+    return true;
+  }
+  rep_.dropped_retries_exhausted += n;
+  cur_.dropped += n;
+  Inc(prom_.dropped_retries_exhausted, n);
+  return false;
+}
+
 void LoadEngine::Impl::OnResult(Batch* b, const exporter::ExportResult& r) {
   const uint64_t n = b->spans.size();
   {
@@ -466,32 +496,10 @@ void LoadEngine::Impl::OnResult(Batch* b, const exporter::ExportResult& r) {
         Inc(prom_.rejected_partial, rej);
         break;
       }
-      case exporter::ExportResult::Kind::kRetryable: {
+      case exporter::ExportResult::Kind::kRetryable:
         Inc(prom_.req_retryable, 1);
-        if (hard_stop_) {
-          rep_.dropped_shutdown += n;
-          cur_.dropped += n;
-          Inc(prom_.dropped_shutdown, n);
-          break;
-        }
-        auto now = clock_->Now();
-        auto delay = opt_.retry.Delay(b->attempts, r.retry_after, rng_);
-        if (opt_.retry.ShouldRetry(b->attempts, now - b->first_attempt, delay)) {
-          b->due = now + delay;
-          retry_heap_.push_back(b);
-          std::push_heap(retry_heap_.begin(), retry_heap_.end(),
-                         [](Batch* x, Batch* y) { return x->due > y->due; });
-          retry_spans_.fetch_add(n);
-          ++rep_.retries;
-          --in_flight_requests_;
-          retry_scheduled = true;
-        } else {
-          rep_.dropped_retries_exhausted += n;
-          cur_.dropped += n;
-          Inc(prom_.dropped_retries_exhausted, n);
-        }
+        retry_scheduled = RetryOrDropLocked(b, r);
         break;
-      }
       case exporter::ExportResult::Kind::kFatal:
         Inc(prom_.req_fatal, 1);
         if (r.code != 0) {  // the server answered: it rejected the data

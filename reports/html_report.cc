@@ -33,8 +33,12 @@ std::string SummarySection(const RunReport& r) {
   t.Row({"traces with an error", FormatCount(r.error_traces)});
   t.Row({"user-visible failures (truth)", FormatCount(r.truth.root_errors)});
   t.Row({"entry latency p50 / p99 (ms)", Ms(r.truth.p50_ms) + " / " + Ms(r.truth.p99_ms)});
+  // Every truth record is either touched by a fault or part of the baseline: with no untouched
+  // trace there is no baseline, as the text report says (not "0.00 / 0.00").
   t.Row({"… traces no fault touched",
-         Ms(r.truth.baseline_p50_ms) + " / " + Ms(r.truth.baseline_p99_ms)});
+         r.truth.traces > r.truth.touched
+             ? Ms(r.truth.baseline_p50_ms) + " / " + Ms(r.truth.baseline_p99_ms)
+             : std::string("none")});
   t.Row({"traces a fault touched", FormatCount(r.truth.touched)});
   t.Row({"fragments (lost context)", FormatCount(r.truth.fragments)});
   t.Row({"spans lost", FormatCount(r.truth.lost_spans)});

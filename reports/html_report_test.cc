@@ -108,6 +108,32 @@ TEST(HtmlReportTest, SelfContainedDeterministicAndReadableWithoutScript) {
   EXPECT_TRUE(a.ends_with("</html>\n"));
 }
 
+// The baseline is the traces no fault touched: when a fault touched every trace there is none,
+// and the page says so as the text report does (it printed "0.00 / 0.00").
+TEST(HtmlReportTest, BaselineRowSaysNoneWhenEveryTraceWasTouched) {
+  auto loaded = scenarios::LoadScenario("checkout-payment-outage");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  RunReport report;
+  report.scenario = "all-touched";
+  report.truth.traces = 40;
+  report.truth.touched = 40;
+  HtmlReportInput in;
+  in.report = &report;
+  in.model = &loaded->model;
+  const std::string row = "<td>… traces no fault touched</td><td class=\"n\">";
+  std::string page = RenderHtmlReport(in);
+  size_t at = page.find(row);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(page.substr(at + row.size(), 9), "none</td>");
+  report.truth.touched = 39;  // one untouched trace: its percentiles are the baseline
+  report.truth.baseline_p50_ms = 1.5;
+  report.truth.baseline_p99_ms = 2.25;
+  page = RenderHtmlReport(in);
+  at = page.find(row);
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(page.substr(at + row.size(), 4), "1.50");
+}
+
 TEST(HtmlReportTest, LoadPageHasTheSummaryErrorsAndOneChartPerSeries) {
   loadgen::LoadReport r;
   r.generated = 1000;

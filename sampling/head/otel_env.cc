@@ -150,6 +150,32 @@ sim::Status ParseJavaJaegerArg(std::string_view arg, JaegerRemoteConfig* jc,
   return sim::Status::Ok();
 }
 
+// The Go and Python SDKs' ratio argument: a number in [0, 1] sets the ratio; anything else is a
+// warning and the ratio stays 1.0.
+void ApplyGoPythonRatioArg(std::string_view arg, RatioAlgorithm algorithm,
+                           HeadSamplerConfig* config) {
+  double r = 0;
+  if (!ParseGoFloat(arg, &r)) {
+    config->warnings.push_back(std::string(kArgVar) + "='" + std::string(arg) +
+                               "' is not a number; using ratio 1.0" + PythonNote(algorithm));
+  } else if (std::isnan(r) || r < 0 || r > 1) {
+    config->warnings.push_back(std::string(kArgVar) + "='" + std::string(arg) +
+                               "' is not a probability in [0, 1]; using ratio 1.0" +
+                               PythonNote(algorithm));
+  } else {
+    config->sampler.ratio = r;
+  }
+}
+
+// The sampler name as each SDK matches it: Java's autoconfigure matches the name as written
+// (case-sensitive) and fails at start on an unknown one; Python lowercases without trimming; Go
+// trims and lowercases.
+std::string SamplerName(std::string_view value, RatioAlgorithm algorithm) {
+  return algorithm == RatioAlgorithm::kJava     ? std::string(sim::TrimSpace(value))
+         : algorithm == RatioAlgorithm::kPython ? sim::AsciiLower(value)
+                                                : sim::AsciiLower(sim::TrimSpace(value));
+}
+
 }  // namespace
 
 sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
@@ -172,13 +198,7 @@ sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
     }
     return config;
   }
-  // Java's autoconfigure matches the name as written (case-sensitive) and fails at start on
-  // an unknown one; Python lowercases without trimming; Go trims and lowercases.
-  std::string name = algorithm == RatioAlgorithm::kJava
-                         ? std::string(sim::TrimSpace(*otel_traces_sampler))
-                     : algorithm == RatioAlgorithm::kPython
-                         ? sim::AsciiLower(*otel_traces_sampler)
-                         : sim::AsciiLower(sim::TrimSpace(*otel_traces_sampler));
+  std::string name = SamplerName(*otel_traces_sampler, algorithm);
   if (name == "xray") {
     return sim::Status::Unsupported(std::string(kSamplerVar) +
                                     "=xray: the AWS X-Ray remote sampler is not modelled");
@@ -223,17 +243,7 @@ sim::Result<HeadSamplerConfig> ParseOtelTracesSamplerEnv(
     } else if (algorithm == RatioAlgorithm::kPython && !otel_traces_sampler_arg) {
       warnings.push_back(std::string(kArgVar) + " is not set: " + std::string(kPythonArgWarning));
     } else if (otel_traces_sampler_arg) {
-      double r = 0;
-      if (!ParseGoFloat(arg, &r)) {
-        warnings.push_back(std::string(kArgVar) + "='" + std::string(arg) +
-                           "' is not a number; using ratio 1.0" + PythonNote(algorithm));
-      } else if (std::isnan(r) || r < 0 || r > 1) {
-        warnings.push_back(std::string(kArgVar) + "='" + std::string(arg) +
-                           "' is not a probability in [0, 1]; using ratio 1.0" +
-                           PythonNote(algorithm));
-      } else {
-        config.sampler.ratio = r;
-      }
+      ApplyGoPythonRatioArg(arg, algorithm, &config);
     }
   } else if (KindIsJaegerRemote(kind)) {
     if (otel_traces_sampler_arg) {

@@ -773,6 +773,33 @@ void AddSlow(std::string_view basis, const metrics::Histogram& all, const metric
   }
 }
 
+// The storage and ingest costs of what `s` kept (s->bytes_kept, s->spans_kept), per month at the
+// rate of a `duration_s` run, with the options' compression ratio and prices.
+void AddCosts(const LabOptions& options, double duration_s, StrategyScore* s) {
+  s->compressed_bytes_kept = static_cast<double>(s->bytes_kept) * options.compression_ratio;
+  double per_month = duration_s > 0 ? kSecondsPerMonth / duration_s : 0;
+  s->gb_per_month = s->compressed_bytes_kept * per_month / 1e9;
+  s->spans_millions_per_month = static_cast<double>(s->spans_kept) * per_month / 1e6;
+  const PricingOptions& pr = options.pricing;
+  s->usd_storage_month = s->gb_per_month * pr.storage_usd_per_gb_month * pr.retention_days / 30.0;
+  s->usd_ingest_month = static_cast<double>(s->bytes_kept) * per_month / 1e9 * pr.ingest_usd_per_gb;
+  s->usd_per_span_month = s->spans_millions_per_month * pr.usd_per_million_spans;
+}
+
+// Recall per fault of the plan: errors[f] error traces fault f touched, kept[f] of them kept.
+void AddFaultRecalls(const sim::FaultPlan& plan, const std::vector<uint64_t>& errors,
+                     const std::vector<uint64_t>& kept, StrategyScore* s) {
+  for (size_t f = 0; f < plan.faults.size(); ++f) {
+    StrategyScore::FaultRecall fr;
+    fr.id = plan.faults[f].id;
+    fr.error_traces = errors[f];
+    fr.kept = kept[f];
+    fr.recall =
+        fr.error_traces ? static_cast<double>(fr.kept) / static_cast<double>(fr.error_traces) : 0.0;
+    s->by_fault.push_back(fr);
+  }
+}
+
 }  // namespace
 
 void SamplingLab::WindowEdge(bool end) {
@@ -857,27 +884,11 @@ std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
     s.spans = a.spans;
     s.spans_kept = a.spans_kept;
     s.bytes_kept = a.bytes_kept;
-    s.compressed_bytes_kept = static_cast<double>(a.bytes_kept) * m.options.compression_ratio;
-    double per_month = duration_s > 0 ? kSecondsPerMonth / duration_s : 0;
-    s.gb_per_month = s.compressed_bytes_kept * per_month / 1e9;
-    s.spans_millions_per_month = static_cast<double>(a.spans_kept) * per_month / 1e6;
-    const PricingOptions& pr = m.options.pricing;
-    s.usd_storage_month = s.gb_per_month * pr.storage_usd_per_gb_month * pr.retention_days / 30.0;
-    s.usd_ingest_month = static_cast<double>(a.bytes_kept) * per_month / 1e9 * pr.ingest_usd_per_gb;
-    s.usd_per_span_month = s.spans_millions_per_month * pr.usd_per_million_spans;
+    AddCosts(m.options, duration_s, &s);
     s.error_traces = a.error_traces;
     s.error_traces_kept = a.error_kept;
     s.error_recall = ratio(a.error_kept, a.error_traces);
-    if (m.plan != nullptr) {
-      for (size_t f = 0; f < m.plan->faults.size(); ++f) {
-        StrategyScore::FaultRecall fr;
-        fr.id = m.plan->faults[f].id;
-        fr.error_traces = a.fault_errors[f];
-        fr.kept = a.fault_kept[f];
-        fr.recall = ratio(fr.kept, fr.error_traces);
-        s.by_fault.push_back(fr);
-      }
-    }
+    if (m.plan != nullptr) AddFaultRecalls(*m.plan, a.fault_errors, a.fault_kept, &s);
     for (const auto& [svc, rc] : a.root_cause) {
       StrategyScore::ServiceRecall sr;
       sr.service = std::string(m.model.strings.Get(m.model.services[svc].name));
