@@ -484,6 +484,43 @@ std::string ToFindMaxOptions(const LoadFlags& f, app::LoadOptions base, app::Fin
 
 // `tracesim load --find-max`: the steps, the evidence table, the JSON; exit 0 when a rate was
 // sustained, 99 when no step passed, 130 when interrupted.
+// --summary-json and --report-html of a capacity search. Returns kExitOk, or kExitFailed when a
+// file cannot be written (said on `err`).
+int WriteFindMaxOutputs(const app::FindMaxResult& result_, const app::LoadStart& first,
+                        const LoadFlags& f, std::ostream& out, std::ostream& err) {
+  const app::FindMaxResult* result = &result_;
+  if (IsStdout(f.summary_json)) {
+    out << result->ToJson();
+  } else if (!f.summary_json.empty()) {
+    std::ofstream file(f.summary_json);
+    file << result->ToJson();
+    if (!file) {
+      err << "tracesim load: --summary-json: cannot write '" << f.summary_json << "'\n";
+      return kExitFailed;
+    }
+  }
+  if (!f.report_html.empty()) {  // report2 (issue 14): the capacity search as a page
+    reports::CapacitySearchView view{
+        result->unit, result->max_rate, result->lowest_failing_rate, result->interrupted, {}};
+    for (const app::FindMaxStep& s : result->steps)
+      view.steps.push_back(
+          {s.index, s.phase, s.rate, s.report.Metrics()["achieved_rate"], s.passed, s.criteria});
+    const std::string page = reports::RenderFindMaxHtmlReport(
+        view, first.scenario + " → " + first.protocol + " " + first.endpoint);
+    if (IsStdout(f.report_html)) {
+      out << page;
+    } else {
+      std::ofstream html(f.report_html, std::ios::binary);
+      html << page;
+      if (!html) {
+        err << "tracesim load: --report-html: cannot write " << f.report_html << "\n";
+        return kExitFailed;
+      }
+    }
+  }
+  return kExitOk;
+}
+
 int FindMaxCommand(const scenarios::Scenario& scenario, const app::FindMaxOptions& options,
                    const LoadFlags& f, Series* series, std::ostream& out, std::ostream& err) {
   std::ostream& text = IsStdout(f.summary_json) || IsStdout(f.report_html) ? err : out;
@@ -534,35 +571,7 @@ int FindMaxCommand(const scenarios::Scenario& scenario, const app::FindMaxOption
     return result.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage : kExitFailed;
   }
   text << result->ToTable();
-  if (IsStdout(f.summary_json)) {
-    out << result->ToJson();
-  } else if (!f.summary_json.empty()) {
-    std::ofstream file(f.summary_json);
-    file << result->ToJson();
-    if (!file) {
-      err << "tracesim load: --summary-json: cannot write '" << f.summary_json << "'\n";
-      return kExitFailed;
-    }
-  }
-  if (!f.report_html.empty()) {  // report2 (issue 14): the capacity search as a page
-    reports::CapacitySearchView view{
-        result->unit, result->max_rate, result->lowest_failing_rate, result->interrupted, {}};
-    for (const app::FindMaxStep& s : result->steps)
-      view.steps.push_back(
-          {s.index, s.phase, s.rate, s.report.Metrics()["achieved_rate"], s.passed, s.criteria});
-    const std::string page = reports::RenderFindMaxHtmlReport(
-        view, first.scenario + " → " + first.protocol + " " + first.endpoint);
-    if (IsStdout(f.report_html)) {
-      out << page;
-    } else {
-      std::ofstream html(f.report_html, std::ios::binary);
-      html << page;
-      if (!html) {
-        err << "tracesim load: --report-html: cannot write " << f.report_html << "\n";
-        return kExitFailed;
-      }
-    }
-  }
+  if (int code = WriteFindMaxOutputs(*result, first, f, out, err); code != kExitOk) return code;
   if (result->interrupted) return kExitInterrupted;
   return result->found() ? kExitOk : kExitThresholds;
 }
