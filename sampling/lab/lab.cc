@@ -821,6 +821,7 @@ void SamplingLab::Merge(const SamplingLab& other) {
     m.fault_errors[f] += o.fault_errors[f];
   for (const auto& [svc, n] : o.root_cause_errors) m.root_cause_errors[svc] += n;
   m.latency.Merge(o.latency);
+  m.whole.Merge(o.whole);
   m.shapes.insert(o.shapes.begin(), o.shapes.end());
   for (size_t k = 0; k < m.strategies.size() && k < o.strategies.size(); ++k) {
     Impl::Strategy& st = m.strategies[k];
@@ -845,6 +846,7 @@ void SamplingLab::Merge(const SamplingLab& other) {
       a.root_cause[svc].second += rc.second;
     }
     a.kept_latency.Merge(b.kept_latency);
+    a.kept_whole.Merge(b.kept_whole);
     a.weighted_latency.Merge(b.weighted_latency);
     a.adj_traces += b.adj_traces;
     a.adj_root_errors += b.adj_root_errors;
