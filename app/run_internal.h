@@ -8,8 +8,8 @@
 
 #include "app/run.h"
 #include "app/sinks.h"
-#include "sim/model/arrivals.h"
 #include "sim/kernel/simulation.h"
+#include "sim/model/arrivals.h"
 
 namespace tracesim::app::internal {
 

@@ -258,7 +258,8 @@ TEST(HtmlReportTest, FindMaxPageHasTheStepsEvidenceAndChart) {
   EXPECT_NE(a.find("highest sustained rate: 2000.0 spans/s; lowest failing rate: 4000.0 spans/s"),
             std::string::npos);
   EXPECT_NE(a.find("id=\"findmax-steps\""), std::string::npos);
-  EXPECT_NE(a.find("<td class=\"n\">FAIL</td><td class=\"n\">FAIL collector_refused_ratio&lt;0.01 (0.250)</td>"),
+  EXPECT_NE(a.find("<td class=\"n\">FAIL</td><td class=\"n\">FAIL collector_refused_ratio&lt;0.01 "
+                   "(0.250)</td>"),
             std::string::npos)
       << a;
   EXPECT_NE(a.find("{\"index\":2,\"rate\":4000.0,\"achieved\":3100.0,\"passed\":false}"),

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "sim/model/model.h"
 #include "sim/kernel/sink.h"
+#include "sim/model/model.h"
 
 namespace tracesim::reports {
 
