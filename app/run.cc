@@ -80,6 +80,10 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
   outcome->truth = std::make_unique<metrics::TruthMetricsSink>(sc.model, faults);
   obs->tee.Add(outcome->red.get());
   obs->tee.Add(outcome->truth.get());
+  if (faults != nullptr) {  // issue 13: the symptoms section
+    outcome->symptoms = std::make_unique<reports::SymptomsSink>(sc.model, faults);
+    obs->tee.Add(outcome->symptoms.get());
+  }
   if (!options.truth_out.empty()) {
     auto opened =
         reports::TruthFileSink::Open(options.truth_out, sc.model, faults, start_unix_nanos);
@@ -150,6 +154,7 @@ void FillReport(const scenarios::Scenario& sc, const RunOptions& options,
   report.offered_rate = workload.MeanRate(run.duration);
   reports::FillFromRun(sc.model, outcome->stats, *outcome->red, run.duration.seconds(), &report);
   reports::FillTruth(*outcome->truth, &report);
+  if (outcome->symptoms) report.symptoms = outcome->symptoms->Rows();
   report.spans_out = options.spans_out == "-" ? "" : options.spans_out;
   report.truth_out = options.truth_out == "-" ? "" : options.truth_out;
   report.host.wall_s = wall_s;

@@ -126,6 +126,8 @@ struct RunOutcome {
   // RED metrics per service and operation, and the ground-truth tallies (never null).
   std::unique_ptr<metrics::RedMetricsSink> red;
   std::unique_ptr<metrics::TruthMetricsSink> truth;
+  // What a tracing backend shows of the faults (null without faults; issue 13).
+  std::unique_ptr<reports::SymptomsSink> symptoms;
   // The sampling lab after Finish() (null when the scenario has no samplers): per-strategy
   // detail beyond report.sampling.
   std::unique_ptr<sampling::SamplingLab> lab;

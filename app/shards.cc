@@ -88,6 +88,7 @@ void MergeShard(internal::ShardRun& from, internal::ShardRun* into, const RunOpt
   RunOutcome& b = from.outcome;
   a.red->Merge(*b.red);
   a.truth->Merge(*b.truth);
+  if (a.symptoms && b.symptoms) a.symptoms->Merge(*b.symptoms);
   if (a.lab && b.lab) a.lab->Merge(*b.lab);
   internal::AddStats(b.stats, &a.stats);
   if (a.seconds.size() < b.seconds.size()) a.seconds.resize(b.seconds.size());

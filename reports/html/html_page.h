@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "reports/text/symptoms.h"
+
 namespace tracesim::reports::html {
 
 // Text for HTML content or a quoted attribute: & < > " escaped.
@@ -36,6 +38,10 @@ std::string ScriptJson(const nlohmann::ordered_json& j);
 // then `script`.
 std::string Page(const std::string& title, const std::string& body, const std::string& data,
                  const char* script);
+
+// The symptoms table of the run page's faults section, "" when no trace shows a symptom
+// (reports/html/html_symptoms.cc).
+std::string SymptomTable(const std::vector<SymptomRow>& rows);
 
 // The run page's chart code (reports/html/html_run_script.cc).
 extern const char kRunScript[];

@@ -94,7 +94,8 @@ std::string FaultSection(const RunReport& r) {
   for (const IncidentRow& i : r.incidents)
     t.Row({i.id, i.kind, i.target, Window(i.start_s, i.end_s), FormatCount(i.traces),
            FormatCount(i.error_traces), FormatCount(i.root_errors), Ms(i.p50_ms), Ms(i.p99_ms)});
-  return "<section id=\"faults\"><h2>Faults (ground truth)</h2>\n" + t.Render() + "</section>\n";
+  return "<section id=\"faults\"><h2>Faults (ground truth)</h2>\n" + t.Render() +
+         html::SymptomTable(r.symptoms) + "</section>\n";
 }
 
 // One bar chart per service and the same counts as a table (folded: it is wide).

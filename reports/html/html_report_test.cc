@@ -25,10 +25,12 @@ std::string RenderRun(const std::string& name, double seconds) {
   const sim::FaultPlan* plan = sc.faults.empty() ? nullptr : &sc.faults;
   metrics::RedMetricsSink red(sc.model);
   metrics::TruthMetricsSink truth(sc.model, plan);
+  SymptomsSink symptoms(sc.model, plan);
   HtmlReportCollector collector(sc.model, plan, window);
   sim::TeeSink tee;
   tee.Add(&red);
   tee.Add(&truth);
+  tee.Add(&symptoms);
   tee.Add(&collector);
   sim::SimulationOptions opt;
   opt.seed = sc.seed;
@@ -42,6 +44,7 @@ std::string RenderRun(const std::string& name, double seconds) {
   report.seed = sc.seed;
   FillFromRun(sc.model, simulation.stats(), red, seconds, &report);
   FillTruth(truth, &report);
+  if (plan != nullptr) report.symptoms = symptoms.Rows();
   return collector.Render(report);
 }
 
@@ -110,6 +113,24 @@ TEST(HtmlReportTest, SelfContainedDeterministicAndReadableWithoutScript) {
 
 // The baseline is the traces no fault touched: when a fault touched every trace there is none,
 // and the page says so as the text report does (it printed "0.00 / 0.00").
+// Issue 13: the faults section shows what a backend sees when a fault leaves symptoms (lost
+// context here), and nothing more when none does (the payment outage's golden above).
+TEST(HtmlReportTest, FaultSectionShowsTheSymptomsABackendWouldSee) {
+  const std::string page = RenderRun("checkout-broken-propagation", 5);
+  const size_t at = page.find("<h3>Symptoms: what a tracing backend shows</h3>");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_LT(page.find("<section id=\"faults\">"), at);
+  EXPECT_LT(at, page.find("<section id=\"traces\">"));
+  const std::regex row(
+      R"(<tr><td>stripped-headers</td><td class="n">[0-9,]+</td><td class="n">([0-9,]+)</td>)"
+      R"(<td class="n">0</td><td class="n">([0-9,]+)</td><td class="n">0</td><td class="n">-</td></tr>)");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(page, m, row)) << page.substr(at, 1500);
+  EXPECT_NE(m[1].str(), "0");
+  EXPECT_EQ(m[1].str(), m[2].str());  // every lost context: one fragment root, one dangling call
+  EXPECT_EQ(RenderRun("checkout-payment-outage", 5).find("<h3>Symptoms"), std::string::npos);
+}
+
 TEST(HtmlReportTest, BaselineRowSaysNoneWhenEveryTraceWasTouched) {
   auto loaded = scenarios::LoadScenario("checkout-payment-outage");
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();

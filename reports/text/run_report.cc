@@ -400,6 +400,7 @@ std::string RenderRunTable(const RunReport& r) {
   std::string out = RenderRunHeader(r);
   out += RenderServiceTable(r);
   out += RenderIncidentTable(r);
+  out += RenderSymptomTable(r.symptoms);
   if (!r.truth_out.empty()) out += "\n  ground truth written to " + r.truth_out + "\n";
   if (!r.sampling.empty()) {
     out += RenderStrategyTable(r);
@@ -636,6 +637,7 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
   }
   j["incidents"] = ordered_json::array();
   for (const IncidentRow& i : r.incidents) j["incidents"].push_back(IncidentJson(i));
+  if (r.symptoms.size() > 1) j["symptoms"] = SymptomsJson(r.symptoms);
   if (include_host) {
     j["host"]["wall_s"] = R3(r.host.wall_s);
     j["host"]["spans_per_wall_s"] = std::round(r.host.spans_per_wall_s);

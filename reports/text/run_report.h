@@ -12,6 +12,7 @@
 
 #include "metrics/red_metrics.h"
 #include "metrics/truth_metrics.h"
+#include "reports/text/symptoms.h"
 #include "sampling/lab/lab.h"
 #include "sim/kernel/simulation.h"
 #include "sim/model/model.h"
@@ -69,6 +70,9 @@ struct RunReport {
     double baseline_p50_ms = 0, baseline_p99_ms = 0;  // traces no fault touched
   } truth;
   std::vector<IncidentRow> incidents;
+  // What a tracing backend shows of the faults (issue 13): one row per fault, then the traces
+  // no fault touched; empty without faults.
+  std::vector<SymptomRow> symptoms;
   // The sampling lab's comparison (scenarios with `samplers:`), in strategy order.
   std::vector<sampling::StrategyScore> sampling;
   double compression_ratio = 0;  // measured gzip ratio used for the stored-bytes estimate
