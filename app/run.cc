@@ -8,6 +8,7 @@
 #include "app/run_internal.h"
 #include "app/sinks.h"
 #include "exporter/encoding/otlp_json_file_sink.h"
+#include "reports/text/decision_tags.h"
 #include "reports/text/truth_writer.h"
 #include "sim/kernel/sink.h"
 #include "workloads/workload.h"
@@ -65,10 +66,28 @@ struct Observers {
   sim::TeeSink tee;
   std::unique_ptr<reports::TruthFileSink> truth_file;
   std::unique_ptr<exporter::OtlpJsonFileSink> spans_file;
+  std::unique_ptr<reports::DecisionTagSink> tagged_spans;  // --spans-out --tag-decisions
   std::unique_ptr<CompressionSample> compression;
   std::unique_ptr<TraceKeeper> keeper;
   std::unique_ptr<SecondSeries> series;
 };
+
+// --spans-out --tag-decisions: the spans file that waits for the lab's decisions (issue 13).
+sim::Status WireTaggedSpans(const scenarios::Scenario& sc, const RunOptions& options,
+                            Observers* obs) {
+  if (sc.samplers.empty())
+    return sim::Status::InvalidArgument("--tag-decisions needs a scenario with samplers:");
+  std::vector<std::string> names;
+  for (const sampling::StrategyConfig& s : sc.samplers) names.push_back(s.name);
+  auto opened = reports::DecisionTagSink::Open(options.spans_out, sc.model, std::move(names));
+  if (!opened.ok()) {
+    if (opened.status().code() != sim::Status::Code::kInvalidArgument) return opened.status();
+    return sim::Status::InvalidArgument("--spans-out: " + opened.status().message());
+  }
+  obs->tagged_spans = std::move(opened).value();
+  obs->tee.Add(obs->tagged_spans.get());
+  return sim::Status::Ok();
+}
 
 // Creates the sinks and the lab into `obs` and `outcome` (RED and truth always; the files, the
 // lab with its compression sample, the keeper and the series when asked).
@@ -92,7 +111,9 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
     obs->truth_file = std::move(opened).value();
     obs->tee.Add(obs->truth_file.get());
   }
-  if (!options.spans_out.empty()) {
+  if (!options.spans_out.empty() && options.tag_decisions) {  // issue 13
+    TRACESIM_RETURN_IF_ERROR(WireTaggedSpans(sc, options, obs));
+  } else if (!options.spans_out.empty()) {
     auto opened = exporter::OtlpJsonFileSink::Open(options.spans_out, sc.model,
                                                    exporter::OtlpJsonFileOptions{});
     if (!opened.ok())
@@ -107,6 +128,7 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
     if (!created.ok())
       return sim::Status::InvalidArgument("samplers: " + created.status().message());
     outcome->lab = std::move(created).value();
+    if (obs->tagged_spans) outcome->lab->SetTap(obs->tagged_spans.get());
     if (options.on_lab) options.on_lab(*outcome->lab);
     obs->compression = std::make_unique<CompressionSample>(options.compression_sample_traces);
     obs->tee.Add(obs->compression.get());
@@ -175,6 +197,9 @@ sim::Status RunOptions::Validate() const {
   }
   if (!truth_out.empty() && truth_out == spans_out) {
     return sim::Status::InvalidArgument("--truth-out and --spans-out name the same file");
+  }
+  if (tag_decisions && spans_out.empty()) {
+    return sim::Status::InvalidArgument("--tag-decisions needs --spans-out FILE");
   }
   if (compression_sample_traces == 0) {
     return sim::Status::InvalidArgument("compression_sample_traces must be >= 1");

@@ -58,6 +58,10 @@ struct RunOptions {
   std::string truth_out;
   // Also put the truth on each root span as tracesim.* debug attributes. Default: false.
   bool tag_ground_truth = false;
+  // --spans-out also tags each span with each strategy's decision, tracesim.sampler.<name>.kept
+  // (reports/text/decision_tags.h; issue 13). Needs spans_out and a scenario with samplers:
+  // whose keys were interned (reports::InternDecisionTags). Default: false.
+  bool tag_decisions = false;
   // Scenarios with samplers: how many of the first traces are encoded and gzipped to measure
   // the compression ratio of the stored-bytes estimate, >= 1. Default: 200.
   size_t compression_sample_traces = 200;

@@ -20,6 +20,7 @@
 #include "lint/lint.h"
 #include "loadgen/load_plan.h"
 #include "reports/html/html_report.h"
+#include "reports/text/decision_tags.h"
 #include "reports/text/run_report.h"
 #include "reports/text/table.h"
 #include "scenarios/scenario.h"
@@ -66,7 +67,10 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
       ("truth-out", po::value(&f->truth_out),
        "write each trace's ground truth as JSON lines to FILE ('-' = stdout)")  //
       ("tag-ground-truth",
-       "also put the truth on each root span as tracesim.* debug attributes")       //
+       "also put the truth on each root span as tracesim.* debug attributes")  //
+      ("tag-decisions",
+       "with --spans-out: tag each span with each strategy's decision, "
+       "tracesim.sampler.<name>.kept (scenarios with samplers:)")                   //
       ("format", po::value(&f->format), "summary format: table (default) or json")  //
       ("threshold", po::value(&f->thresholds),
        "pass/fail rule STRATEGY.METRIC OP NUMBER, e.g. 'tail-errors-slow.error_recall>=0.99'; "
@@ -112,6 +116,7 @@ std::string ToRunOptions(const po::variables_map& vm, const RunFlags& f, app::Ru
   o->spans_out = f.spans_out;
   o->truth_out = f.truth_out;
   o->tag_ground_truth = vm.count("tag-ground-truth") > 0;
+  o->tag_decisions = vm.count("tag-decisions") > 0;
   return "";
 }
 
@@ -332,6 +337,11 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (std::string bad = ToSamplerFlags(f, *scenario, &replications, &thresholds); !bad.empty())
     return usage(bad);
   if (std::string twice = StdoutNamedTwice(f); !twice.empty()) return usage(twice);
+  if (options.tag_decisions) {  // the attribute keys, in the model before it is shared (issue 13)
+    std::vector<std::string> names;
+    for (const sampling::StrategyConfig& s : scenario->samplers) names.push_back(s.name);
+    reports::InternDecisionTags(names, &scenario->model);
+  }
 
   const bool progress = !vm.count("no-progress") && ::isatty(::fileno(stderr)) == 1;
   ProgressBar bar(stderr, progress, options.duration.value_or(scenario->duration).seconds());

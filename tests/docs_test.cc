@@ -164,10 +164,11 @@ std::string ShellCommand(const std::string& cmd) {
   return std::regex_replace(cmd, kProgram, "$1" + bin + "$3");
 }
 
-// Runs `cmd` and returns its output lines, trailing spaces stripped and Masks() applied.
+// Runs `cmd` and returns its output lines, trailing spaces stripped and Masks() applied. The
+// command is a group, so stdin and stderr apply to all of a pipeline (`a | sort | uniq -c`).
 std::vector<std::string> RunCommand(const std::string& cmd) {
-  std::string full =
-      "cd '" + std::string(TRACESIM_SOURCE_DIR) + "' && " + ShellCommand(cmd) + " </dev/null 2>&1";
+  std::string full = "cd '" + std::string(TRACESIM_SOURCE_DIR) + "' && { " + ShellCommand(cmd) +
+                     "\n} </dev/null 2>&1";
   std::string out;
   if (FILE* p = popen(full.c_str(), "r")) {
     char buf[8192];

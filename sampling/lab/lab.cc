@@ -309,6 +309,7 @@ struct SamplingLab::Impl {
       if (slot == sim::TraceIdMap::kMissing) continue;
       ForgetSlot(id);
       Score(slot);
+      if (tap != nullptr) tap->OnScored(id, {KeptOf(slot), strategies.size()});
       free_slots.push_back(slot);
     }
   }

@@ -189,6 +189,10 @@ class LabTap {
                          std::span<const sim::SpanLink> links, int64_t arrival_unix_nano) = 0;
   // `span` left strategy `strategy`'s last Collector stage: it is stored.
   virtual void OnStored(size_t strategy, const sim::Span& span) = 0;
+  // Every strategy has decided trace `trace_id` and it is scored: `kept_spans[k]` spans of it are
+  // stored by strategy k (dynamic stages included). Once per trace with exported spans, in the
+  // order the traces completed; the last ones from Finish(). (--spans-out --tag-decisions.)
+  virtual void OnScored(const sim::TraceId& trace_id, std::span<const uint32_t> kept_spans) {}
 };
 
 class SamplingLab final : public sim::SimulationObserver {
