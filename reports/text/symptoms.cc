@@ -12,8 +12,13 @@ SymptomsSink::SymptomsSink(const sim::Model& model, const sim::FaultPlan* plan)
   for (const sim::Topic& t : model.topics)
     if (!t.consumers.empty() && t.broker < consumed_broker_.size())
       consumed_broker_[t.broker] = true;
-  if (plan_ != nullptr)
-    for (const sim::Fault& f : plan_->faults) rows_.push_back(SymptomRow{f.id});
+  if (plan_ != nullptr) {
+    for (size_t i = 0; i < plan_->faults.size(); ++i) {
+      rows_.push_back(SymptomRow{plan_->faults[i].id});
+      if (plan_->faults[i].kind == sim::Fault::Kind::kClockSkew && i < 64)
+        skew_mask_ |= uint64_t{1} << i;
+    }
+  }
   rows_.push_back(SymptomRow{});
 }
 
@@ -27,9 +32,30 @@ bool SymptomsSink::ExpectsChild(const sim::Span& span) const {
 
 void SymptomsSink::OnTrace(const sim::TraceView& trace) noexcept {
   if (trace.truth == nullptr) return;
+  const sim::TraceTruth& truth = *trace.truth;
   SymptomRow found;
   found.traces = 1;
-  found.fragment_roots = trace.truth->fragment ? 1 : 0;
+  found.fragment_roots = truth.fragment ? 1 : 0;
+  // Without an error, a lost context, a lost span or a skewed clock every call has its child and
+  // every child starts after its parent: only the traces that may show a symptom are walked.
+  const bool may_show = truth.error || truth.fragment || truth.fragmented || truth.lost_spans > 0 ||
+                        (truth.fault_mask & skew_mask_) != 0;
+  if (may_show) Walk(trace, &found);
+  auto add = [&found](SymptomRow& row) {
+    row.traces += found.traces;
+    row.fragment_roots += found.fragment_roots;
+    row.orphan_spans += found.orphan_spans;
+    row.calls_without_child += found.calls_without_child;
+    row.child_before_parent += found.child_before_parent;
+    row.worst_skew_ns = std::max(row.worst_skew_ns, found.worst_skew_ns);
+  };
+  const uint64_t mask = truth.fault_mask;
+  if (mask == 0) return add(rows_.back());
+  for (size_t f = 0; f + 1 < rows_.size() && f < 64; ++f)
+    if (mask & (uint64_t{1} << f)) add(rows_[f]);
+}
+
+void SymptomsSink::Walk(const sim::TraceView& trace, SymptomRow* found) {
   starts_.clear();
   parents_.clear();
   for (const sim::Span& s : trace.spans) {
@@ -43,27 +69,15 @@ void SymptomsSink::OnTrace(const sim::TraceView& trace) noexcept {
       auto p = std::lower_bound(starts_.begin(), starts_.end(),
                                 std::make_pair(s.parent_span_id, INT64_MIN));
       if (p == starts_.end() || p->first != s.parent_span_id) {
-        ++found.orphan_spans;
+        ++found->orphan_spans;
       } else if (s.start_unix_nano < p->second) {
-        ++found.child_before_parent;
-        found.worst_skew_ns = std::max(found.worst_skew_ns, p->second - s.start_unix_nano);
+        ++found->child_before_parent;
+        found->worst_skew_ns = std::max(found->worst_skew_ns, p->second - s.start_unix_nano);
       }
     }
     if (ExpectsChild(s) && !std::binary_search(parents_.begin(), parents_.end(), s.span_id))
-      ++found.calls_without_child;
+      ++found->calls_without_child;
   }
-  auto add = [&found](SymptomRow& row) {
-    row.traces += found.traces;
-    row.fragment_roots += found.fragment_roots;
-    row.orphan_spans += found.orphan_spans;
-    row.calls_without_child += found.calls_without_child;
-    row.child_before_parent += found.child_before_parent;
-    row.worst_skew_ns = std::max(row.worst_skew_ns, found.worst_skew_ns);
-  };
-  const uint64_t mask = trace.truth->fault_mask;
-  if (mask == 0) return add(rows_.back());
-  for (size_t f = 0; f + 1 < rows_.size() && f < 64; ++f)
-    if (mask & (uint64_t{1} << f)) add(rows_[f]);
 }
 
 std::vector<SymptomRow> SymptomsSink::Rows() const { return rows_; }

@@ -56,11 +56,14 @@ class SymptomsSink final : public sim::SpanSink {
  private:
   // Whether a CLIENT/PRODUCER span calling `peer` would have a child if all went well.
   bool ExpectsChild(const sim::Span& span) const;
+  // Counts the span-level symptoms of `trace` into `found`.
+  void Walk(const sim::TraceView& trace, SymptomRow* found);
 
   const sim::Model& model_;
   const sim::FaultPlan* plan_;
   std::vector<bool> consumed_broker_;  // per service: a broker with a topic that has consumers
   std::vector<SymptomRow> rows_;       // per fault, then the baseline
+  uint64_t skew_mask_ = 0;             // the clock_skew faults' bits
   // Reused per trace: (span_id, start) sorted by id, and the parent ids sorted.
   std::vector<std::pair<uint64_t, int64_t>> starts_;
   std::vector<uint64_t> parents_;

@@ -43,6 +43,7 @@ TEST(SymptomsTest, CountsEachSymptomOnceForEveryFaultThatTouchedTheTrace) {
   for (const char* id : {"skew", "lost"}) {
     Fault f;
     f.id = id;
+    f.kind = plan.faults.empty() ? Fault::Kind::kClockSkew : Fault::Kind::kSpanLoss;
     f.service = front;
     plan.faults.push_back(f);
   }
@@ -57,6 +58,7 @@ TEST(SymptomsTest, CountsEachSymptomOnceForEveryFaultThatTouchedTheTrace) {
                                MakeSpan(6, 99, SpanKind::kInternal, 140'000)};
   TraceTruth ta;
   ta.fault_mask = 0b11;
+  ta.lost_spans = 1;
   sink.OnTrace(View(a, ta));
   // Untouched: a fragment root (its parent is in another trace, so it has none here).
   const std::vector<Span> b = {MakeSpan(7, 0, SpanKind::kServer, 200'000)};
