@@ -8,7 +8,7 @@
 #include "app/run_internal.h"
 #include "app/sinks.h"
 #include "exporter/encoding/otlp_json_file_sink.h"
-#include "reports/truth_writer.h"
+#include "reports/text/truth_writer.h"
 #include "sim/kernel/sink.h"
 #include "workloads/workload.h"
 

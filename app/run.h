@@ -25,7 +25,7 @@
 #include "loadgen/load_plan.h"
 #include "metrics/red_metrics.h"
 #include "metrics/truth_metrics.h"
-#include "reports/run_report.h"
+#include "reports/text/run_report.h"
 #include "sampling/lab/lab.h"
 #include "scenarios/scenario.h"
 #include "sim/base/status.h"

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "reports/run_report.h"
+#include "reports/text/run_report.h"
 
 namespace tracesim::app {
 namespace {

@@ -13,7 +13,7 @@
 #include <set>
 #include <string>
 
-#include "reports/run_report.h"
+#include "reports/text/run_report.h"
 
 namespace tracesim::app {
 namespace {

@@ -24,8 +24,8 @@
 #include "config/grammar.h"
 #include "loadgen/series_writer.h"
 #include "loadgen/threshold.h"
-#include "reports/html_report.h"
-#include "reports/table.h"
+#include "reports/html/html_report.h"
+#include "reports/text/table.h"
 #include "scenarios/scenario.h"
 
 namespace tracesim::cli {

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include "reports/table.h"
+#include "reports/text/table.h"
 
 namespace tracesim::cli {
 

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "reports/table.h"
+#include "reports/text/table.h"
 
 namespace tracesim::cli {
 namespace {

@@ -19,9 +19,9 @@
 #include "config/grammar.h"
 #include "lint/lint.h"
 #include "loadgen/load_plan.h"
-#include "reports/html_report.h"
-#include "reports/run_report.h"
-#include "reports/table.h"
+#include "reports/html/html_report.h"
+#include "reports/text/run_report.h"
+#include "reports/text/table.h"
 #include "scenarios/scenario.h"
 #include "sim/base/time.h"
 

@@ -4,8 +4,8 @@
 
 #include "app/run.h"
 #include "cli/commands.h"
-#include "reports/service_map.h"
-#include "reports/timeline.h"
+#include "reports/traces/service_map.h"
+#include "reports/traces/timeline.h"
 #include "scenarios/scenario.h"
 #include "sim/base/time.h"
 #include "topologies/topology.h"

@@ -1,5 +1,5 @@
-// `tracesim topology` as a picture: the service map (reports/service_map.h) as DOT, SVG or PNG,
-// of a topology, or of a scenario's run with rates and error ratios on the edges.
+// `tracesim topology` as a picture: the service map (reports/traces/service_map.h) as DOT, SVG or
+// PNG, of a topology, or of a scenario's run with rates and error ratios on the edges.
 #ifndef TRACESIM_CLI_SERVICE_MAP_COMMAND_H_
 #define TRACESIM_CLI_SERVICE_MAP_COMMAND_H_
 

@@ -12,8 +12,8 @@
 #include "cli/progress.h"
 #include "config/grammar.h"
 #include "exporter/encoding/otlp_json_file_sink.h"
-#include "reports/trace_picker.h"
-#include "reports/waterfall.h"
+#include "reports/traces/trace_picker.h"
+#include "reports/traces/waterfall.h"
 #include "scenarios/scenario.h"
 #include "sim/base/time.h"
 

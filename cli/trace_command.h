@@ -1,5 +1,5 @@
 // `tracesim trace`: simulates a scenario and draws chosen traces as terminal waterfalls
-// (reports/waterfall.h), optionally writing only those traces as OTLP/JSON lines.
+// (reports/traces/waterfall.h), optionally writing only those traces as OTLP/JSON lines.
 #ifndef TRACESIM_CLI_TRACE_COMMAND_H_
 #define TRACESIM_CLI_TRACE_COMMAND_H_
 

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
-#include "reports/table.h"
+#include "reports/text/table.h"
 
 namespace tracesim::cli {
 namespace {
