@@ -3,10 +3,13 @@
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "app/replications.h"
 #include "app/run.h"
@@ -137,10 +140,40 @@ std::string ToShardOptions(const po::variables_map& vm, const RunFlags& f, app::
   return "";
 }
 
-// The CSV (when asked) and the summary. With any output on stdout, the summary goes to stderr so
-// the two never mix.
-int RenderRun(const reports::RunReport& report, const RunFlags& f, std::ostream& out,
-              std::ostream& err) {
+std::string RenderReplications(const app::Replications& r);
+
+// --replications as JSON: the seeds, then per strategy each metric's mean and 95 % interval.
+nlohmann::ordered_json ReplicationsJson(const app::Replications& r) {
+  auto r6 = [](double v) { return std::round(v * 1e6) / 1e6; };
+  nlohmann::ordered_json j;
+  j["seeds"] = r.seeds;
+  j["strategies"] = nlohmann::ordered_json::array();
+  for (const app::ReplicatedStrategy& s : r.strategies) {
+    nlohmann::ordered_json x;
+    x["name"] = s.name;
+    for (const app::ReplicatedMetric& m : s.metrics)
+      x[m.name] = {{"mean", r6(m.mean)}, {"low", r6(m.low)}, {"high", r6(m.high)}};
+    j["strategies"].push_back(x);
+  }
+  return j;
+}
+
+// The summary (text or JSON) with the replications' table or "replications" object when there
+// are any (`reps` may be null).
+std::string RenderSummary(const reports::RunReport& report, const app::Replications* reps,
+                          const RunFlags& f) {
+  if (f.format != "json")
+    return reports::RenderRunTable(report) + (reps ? RenderReplications(*reps) : "");
+  if (reps == nullptr) return reports::RenderRunJson(report);
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(reports::RenderRunJson(report));
+  j["replications"] = ReplicationsJson(*reps);
+  return j.dump(2) + "\n";
+}
+
+// The CSV (when asked) and the summary (with the replications, `reps`, when not null). With any
+// output on stdout, the summary goes to stderr so the two never mix.
+int RenderRun(const reports::RunReport& report, const app::Replications* reps, const RunFlags& f,
+              std::ostream& out, std::ostream& err) {
   if (!f.report_csv.empty()) {
     const std::string csv = reports::RenderSamplingCsv(report);
     if (IsStdout(f.report_csv)) {
@@ -157,8 +190,7 @@ int RenderRun(const reports::RunReport& report, const RunFlags& f, std::ostream&
   const bool stdout_taken = IsStdout(f.spans_out) || IsStdout(f.truth_out) ||
                             IsStdout(f.report_csv) || IsStdout(f.report_html);
   std::ostream& summary = stdout_taken ? err : out;
-  const std::string text =
-      f.format == "json" ? reports::RenderRunJson(report) : reports::RenderRunTable(report);
+  const std::string text = RenderSummary(report, reps, f);
   summary << text;
   // A table wider than the terminal it is shown on says so and where the figures fit.
   FILE* shown_on = stdout_taken ? stderr : stdout;
@@ -259,25 +291,13 @@ std::string ToSamplerFlags(const RunFlags& f, const scenarios::Scenario& scenari
   return "";
 }
 
-// After the summary: the replications' table and the thresholds (on stderr when stdout carries
-// JSON, spans, truth or CSV). Returns the exit code: `rendered` unless that was OK and a
-// threshold was crossed, or kExitFailed when a replication failed.
-int RenderReplicationsAndThresholds(const scenarios::Scenario& scenario,
-                                    const app::RunOptions& options, const RunFlags& f,
-                                    size_t replications,
-                                    const std::vector<loadgen::Threshold>& thresholds,
-                                    const std::vector<sampling::StrategyScore>* sampling,
-                                    int rendered, std::ostream& out, std::ostream& err) {
+// After the summary: the thresholds (on stderr when stdout carries JSON, spans, truth or CSV).
+// Returns the exit code: `rendered` unless that was OK and a threshold was crossed.
+int RenderRunThresholds(const RunFlags& f, const std::vector<loadgen::Threshold>& thresholds,
+                        const std::vector<sampling::StrategyScore>* sampling, int rendered,
+                        std::ostream& out, std::ostream& err) {
   const bool stdout_taken = f.format == "json" || IsStdout(f.spans_out) || IsStdout(f.truth_out) ||
                             IsStdout(f.report_csv);
-  if (replications > 1) {
-    auto reps = app::RunReplications(scenario, options, replications, sampling);
-    if (!reps.ok()) {
-      err << "tracesim run: " << reps.status().message() << "\n";
-      return kExitFailed;
-    }
-    (stdout_taken ? err : out) << RenderReplications(*reps);
-  }
   if (!thresholds.empty()) {
     const int crossed = RenderThresholds(app::EvaluateRunThresholds(thresholds, *sampling),
                                          stdout_taken ? err : out, err);
@@ -370,11 +390,18 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
                                                                           : kExitFailed;
   }
   if (html && !WriteHtmlReport(*html, outcome->report, f.report_html, out, err)) return kExitFailed;
-  int rendered = RenderRun(outcome->report, f, out, err);
-  if (replications > 1 || !thresholds.empty()) {
-    rendered = RenderReplicationsAndThresholds(*scenario, options, f, replications, thresholds,
-                                               &outcome->report.sampling, rendered, out, err);
+  // --replications: the other seeds before the summary, which shows them (table or JSON).
+  std::optional<app::Replications> reps;
+  if (replications > 1) {
+    auto r = app::RunReplications(*scenario, options, replications, &outcome->report.sampling);
+    if (!r.ok()) {
+      err << "tracesim run: " << r.status().message() << "\n";
+      return kExitFailed;
+    }
+    reps = std::move(r).value();
   }
+  int rendered = RenderRun(outcome->report, reps ? &*reps : nullptr, f, out, err);
+  rendered = RenderRunThresholds(f, thresholds, &outcome->report.sampling, rendered, out, err);
   if (evidence) {
     const auto findings = lint::Check(*scenario, evidence->Take(outcome->run.duration.seconds()),
                                       outcome->report.sampling);

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -116,6 +117,41 @@ TEST(TerminalWidthTest, RunSaysWhenItsTableIsWiderThanTheTerminal) {
   const Ran json = Invoke(
       {"tracesim", "run", "checkout", "--duration", "2s", "--no-progress", "--format", "json"});
   EXPECT_EQ(json.err, "");
+}
+
+// The replications' table is part of the text the note measures, so --format json must hold
+// its figures too: one JSON document with a "replications" object.
+TEST(TerminalWidthTest, RunJsonHoldsTheReplicationsTheTableShows) {
+  const std::vector<std::string> base = {
+      "tracesim",      "run",       "checkout-sampling", "--duration", "5s",
+      "--no-progress", "--no-lint", "--replications",    "2"};
+  std::vector<std::string> json_args = base;
+  json_args.insert(json_args.end(), {"--format", "json"});
+  const Ran json = Invoke(json_args);
+  ASSERT_EQ(json.code, kExitOk) << json.err;
+  EXPECT_EQ(json.err.find("replications:"), std::string::npos) << json.err;  // not on stderr
+  const auto j = nlohmann::json::parse(json.out);                            // one document
+  ASSERT_TRUE(j.contains("replications")) << json.out;
+  EXPECT_EQ(j["replications"]["seeds"], nlohmann::json::array({42, 43}));
+  ASSERT_EQ(j["replications"]["strategies"].size(), j["sampling"].size());
+  const auto& keep_all = j["replications"]["strategies"][0];
+  EXPECT_EQ(keep_all["name"], j["sampling"][0]["name"]);
+  EXPECT_EQ(keep_all["kept_ratio"]["mean"], 1.0);
+  for (const auto& s : j["replications"]["strategies"])
+    for (const char* m :
+         {"kept_ratio", "error_recall", "slow_p99_recall", "usd_month", "est_error_rate"})
+      EXPECT_LE(s[m]["low"].get<double>(), s[m]["high"].get<double>()) << s["name"] << " " << m;
+  const Ran text = Invoke(base);
+  ASSERT_EQ(text.code, kExitOk) << text.err;
+  EXPECT_NE(text.out.find("replications: 2 seeds (42..43), mean [95% t interval]"),
+            std::string::npos)
+      << text.out;
+  // Without --replications the JSON has no such key.
+  EXPECT_FALSE(
+      nlohmann::json::parse(Invoke({"tracesim", "run", "checkout-sampling", "--duration", "5s",
+                                    "--no-progress", "--no-lint", "--format", "json"})
+                                .out)
+          .contains("replications"));
 }
 
 TEST(TerminalWidthTest, ReceiveWrapsItsSummaryAtTheTerminalsWidth) {
