@@ -570,7 +570,12 @@ int FindMaxCommand(const scenarios::Scenario& scenario, const app::FindMaxOption
     err << "tracesim load: " << result.status().message() << "\n";
     return result.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage : kExitFailed;
   }
-  text << result->ToTable();
+  const std::string table = result->ToTable();
+  text << table;
+  // report (issue 14): a table wider than the terminal says so and where the figures fit.
+  if (FILE* shown_on = &text == &err ? stderr : stdout; ::isatty(::fileno(shown_on)) == 1)
+    err << TooWideNote("load --find-max", table, TerminalColumns(shown_on), "--summary-json FILE",
+                       "step table");
   if (int code = WriteFindMaxOutputs(*result, first, f, out, err); code != kExitOk) return code;
   if (result->interrupted) return kExitInterrupted;
   return result->found() ? kExitOk : kExitThresholds;

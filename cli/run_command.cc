@@ -323,6 +323,31 @@ bool WriteHtmlReport(reports::HtmlReportCollector& html, const reports::RunRepor
   return true;
 }
 
+// --tag-decisions: the attribute keys, in the model before it is shared (issue 13).
+void InternDecisionTags(scenarios::Scenario* scenario) {
+  std::vector<std::string> names;
+  for (const sampling::StrategyConfig& s : scenario->samplers) names.push_back(s.name);
+  reports::InternDecisionTags(names, &scenario->model);
+}
+
+// --replications (the other seeds, run before the summary, which shows them as a table or in the
+// JSON), then the CSV and the summary. Returns RenderRun's exit code, or kExitFailed when a
+// replication failed.
+int RenderWithReplications(const scenarios::Scenario& scenario, const app::RunOptions& options,
+                           const RunFlags& f, size_t replications, const reports::RunReport& report,
+                           std::ostream& out, std::ostream& err) {
+  std::optional<app::Replications> reps;
+  if (replications > 1) {
+    auto r = app::RunReplications(scenario, options, replications, &report.sampling);
+    if (!r.ok()) {
+      err << "tracesim run: " << r.status().message() << "\n";
+      return kExitFailed;
+    }
+    reps = std::move(r).value();
+  }
+  return RenderRun(report, reps ? &*reps : nullptr, f, out, err);
+}
+
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -357,11 +382,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (std::string bad = ToSamplerFlags(f, *scenario, &replications, &thresholds); !bad.empty())
     return usage(bad);
   if (std::string twice = StdoutNamedTwice(f); !twice.empty()) return usage(twice);
-  if (options.tag_decisions) {  // the attribute keys, in the model before it is shared (issue 13)
-    std::vector<std::string> names;
-    for (const sampling::StrategyConfig& s : scenario->samplers) names.push_back(s.name);
-    reports::InternDecisionTags(names, &scenario->model);
-  }
+  if (options.tag_decisions) InternDecisionTags(&*scenario);
 
   const bool progress = !vm.count("no-progress") && ::isatty(::fileno(stderr)) == 1;
   ProgressBar bar(stderr, progress, options.duration.value_or(scenario->duration).seconds());
@@ -390,17 +411,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
                                                                           : kExitFailed;
   }
   if (html && !WriteHtmlReport(*html, outcome->report, f.report_html, out, err)) return kExitFailed;
-  // --replications: the other seeds before the summary, which shows them (table or JSON).
-  std::optional<app::Replications> reps;
-  if (replications > 1) {
-    auto r = app::RunReplications(*scenario, options, replications, &outcome->report.sampling);
-    if (!r.ok()) {
-      err << "tracesim run: " << r.status().message() << "\n";
-      return kExitFailed;
-    }
-    reps = std::move(r).value();
-  }
-  int rendered = RenderRun(outcome->report, reps ? &*reps : nullptr, f, out, err);
+  int rendered =
+      RenderWithReplications(*scenario, options, f, replications, outcome->report, out, err);
   rendered = RenderRunThresholds(f, thresholds, &outcome->report.sampling, rendered, out, err);
   if (evidence) {
     const auto findings = lint::Check(*scenario, evidence->Take(outcome->run.duration.seconds()),

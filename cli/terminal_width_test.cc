@@ -2,9 +2,7 @@
 // offer the JSON format, `receive` fits its rate line and wraps its summary. The commands look at
 // the real stdout (isatty, TIOCGWINSZ), so the tests point file descriptor 1 at a pseudo-terminal
 // of a chosen width while the command writes its text into string streams.
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,44 +15,13 @@
 
 #include "cli/commands.h"
 #include "cli/receive_command.h"
+#include "cli/test_terminal.h"
 #include "reports/text/table.h"
 
 namespace tracesim::cli {
 namespace {
 
-// While alive, stdout (fd 1) is the slave side of a fresh pseudo-terminal `columns` wide. Nothing
-// is written to it: the commands under test write to string streams.
-class StdoutOnTerminal {
- public:
-  explicit StdoutOnTerminal(int columns) {
-    std::fflush(stdout);
-    master_ = ::posix_openpt(O_RDWR | O_NOCTTY);
-    if (master_ < 0 || ::grantpt(master_) != 0 || ::unlockpt(master_) != 0) return;
-    const char* name = ::ptsname(master_);
-    if (name == nullptr) return;
-    const int slave = ::open(name, O_RDWR | O_NOCTTY);
-    if (slave < 0) return;
-    struct winsize ws {};
-    ws.ws_col = static_cast<unsigned short>(columns);
-    ws.ws_row = 24;
-    ::ioctl(slave, TIOCSWINSZ, &ws);
-    saved_ = ::dup(1);
-    ::dup2(slave, 1);
-    ::close(slave);
-  }
-  ~StdoutOnTerminal() {
-    std::fflush(stdout);
-    if (saved_ >= 0) {
-      ::dup2(saved_, 1);
-      ::close(saved_);
-    }
-    if (master_ >= 0) ::close(master_);
-  }
-  bool ok() const { return saved_ >= 0 && ::isatty(1) == 1; }
-
- private:
-  int master_ = -1, saved_ = -1;
-};
+using testing::StdoutOnTerminal;
 
 struct Ran {
   int code;
