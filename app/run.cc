@@ -61,8 +61,30 @@ sim::Result<EffectiveRun> ApplyOptions(const scenarios::Scenario& sc, const RunO
   return run;
 }
 
+// Passes the lab's tap calls on to several taps, in order.
+class TeeLabTap final : public sampling::LabTap {
+ public:
+  void Add(sampling::LabTap* tap) { taps_.push_back(tap); }
+  size_t size() const { return taps_.size(); }
+  sampling::LabTap* front() const { return taps_.front(); }
+  void OnArrival(size_t k, const sim::Span& span, std::span<const sim::SpanEvent> events,
+                 std::span<const sim::SpanLink> links, int64_t arrival) override {
+    for (sampling::LabTap* t : taps_) t->OnArrival(k, span, events, links, arrival);
+  }
+  void OnStored(size_t k, const sim::Span& span) override {
+    for (sampling::LabTap* t : taps_) t->OnStored(k, span);
+  }
+  void OnScored(const sim::TraceId& id, std::span<const uint32_t> kept) override {
+    for (sampling::LabTap* t : taps_) t->OnScored(id, kept);
+  }
+
+ private:
+  std::vector<sampling::LabTap*> taps_;
+};
+
 // Everything that observes the simulation, owned for the length of RunScenario.
 struct Observers {
+  TeeLabTap lab_taps;  // --tag-decisions' writer and RunOptions::lab_taps
   sim::TeeSink tee;
   std::unique_ptr<reports::TruthFileSink> truth_file;
   std::unique_ptr<exporter::OtlpJsonFileSink> spans_file;
@@ -128,7 +150,10 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
     if (!created.ok())
       return sim::Status::InvalidArgument("samplers: " + created.status().message());
     outcome->lab = std::move(created).value();
-    if (obs->tagged_spans) outcome->lab->SetTap(obs->tagged_spans.get());
+    if (obs->tagged_spans) obs->lab_taps.Add(obs->tagged_spans.get());
+    for (sampling::LabTap* tap : options.lab_taps) obs->lab_taps.Add(tap);
+    if (obs->lab_taps.size() == 1) outcome->lab->SetTap(obs->lab_taps.front());
+    if (obs->lab_taps.size() > 1) outcome->lab->SetTap(&obs->lab_taps);
     if (options.on_lab) options.on_lab(*outcome->lab);
     obs->compression = std::make_unique<CompressionSample>(options.compression_sample_traces);
     obs->tee.Add(obs->compression.get());

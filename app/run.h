@@ -81,6 +81,9 @@ struct RunOptions {
   // Called once before the run with the sampling lab (scenarios with samplers:), for sinks that
   // watch it as the run goes (the HTML report's tail-memory chart). Default: none.
   std::function<void(const sampling::SamplingLab&)> on_lab;
+  // More observers of the lab's decisions (not owned; they must outlive the call): the HTML
+  // report's "kept by" notes. Ignored without samplers:; not with --shards. Default: none.
+  std::vector<sampling::LabTap*> lab_taps;
 
   // Range checks (duration > 0, rate in (0, 1e9], the two outputs distinct,
   // compression_sample_traces >= 1); messages name the flag.

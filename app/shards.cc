@@ -148,7 +148,7 @@ sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptio
                                    const ShardOptions& shards) {
   TRACESIM_RETURN_IF_ERROR(shards.Validate());
   if (shards.count == 1) return RunScenario(sc, options);
-  if (!options.sinks.empty())
+  if (!options.sinks.empty() || !options.lab_taps.empty())
     return sim::Status::InvalidArgument("extra sinks (--report-html, trace) need --shards 1");
   TRACESIM_ASSIGN_OR_RETURN(EffectiveRun run, internal::Effective(sc, options));
   const uint32_t n = shards.count;

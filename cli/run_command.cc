@@ -394,6 +394,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
         options.duration.value_or(scenario->duration));
     options.sinks.push_back(html.get());
     options.on_lab = [&html](const sampling::SamplingLab& lab) { html->WatchLab(lab); };
+    options.lab_taps.push_back(html.get());  // the exemplars' "kept by" notes (issue 13)
   }
   // Lint (issue 13): the same findings as `tracesim lint`, from this run's traffic, on stderr.
   std::unique_ptr<lint::EvidenceSink> evidence;

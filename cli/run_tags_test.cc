@@ -6,8 +6,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -96,6 +98,47 @@ TEST(RunTagsTest, EverySpanCarriesEachStrategysDecisionAsTheLabCountedIt) {
     EXPECT_EQ(decided[key].size(), s["traces"].get<uint64_t>()) << key;
     EXPECT_EQ(kept, s["traces_kept"].get<uint64_t>()) << key;
   }
+}
+
+// The HTML report says under each exemplar which strategies kept it: the same decisions as the
+// tags on that trace's spans.
+TEST(RunTagsTest, HtmlExemplarsSayWhichStrategiesKeptThemAsTheTagsDo) {
+  const std::string spans = TempPath("html.jsonl"), page_path = TempPath("page.html");
+  const Ran r = Invoke({"checkout-sampling", "--duration", "10s", "--no-progress", "--no-lint",
+                        "--spans-out", spans, "--tag-decisions", "--report-html", page_path});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  std::ifstream in(page_path);
+  const std::string page((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<nlohmann::json> all = Spans(spans);
+  std::filesystem::remove(spans);
+  std::filesystem::remove(page_path);
+  const std::regex note(
+      R"(<h3>Slowest trace</h3>\n<p class="note">Sampling \(tracesim\.sampler\.\*\.kept\): kept by )"
+      R"(([^;]*); dropped by ([^<]*)\.</p>\n<pre class="waterfall">trace ([0-9a-f]{32}))");
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(page, m, note)) << page.substr(page.find("Exemplar"), 600);
+  const std::string trace_id = m[3].str();
+  std::set<std::string> kept, dropped;
+  for (const auto& s : all) {
+    if (s["traceId"] != trace_id) continue;
+    for (const auto& at : s["attributes"]) {
+      const std::string key = at["key"];
+      if (key.rfind(kPrefix, 0) != 0) continue;
+      const std::string name =
+          key.substr(std::string(kPrefix).size(), key.size() - std::string(kPrefix).size() - 5);
+      (at["value"]["boolValue"].get<bool>() ? kept : dropped).insert(name);
+    }
+  }
+  ASSERT_FALSE(kept.empty());  // keep-all at least
+  auto names = [](const std::string& list) {
+    std::set<std::string> out;
+    std::stringstream ss(list);
+    std::string item;
+    while (std::getline(ss, item, ',')) out.insert(item.substr(item.find_first_not_of(' ')));
+    return out;
+  };
+  EXPECT_EQ(names(m[1].str()), kept);
+  EXPECT_EQ(m[2].str() == "none" ? std::set<std::string>{} : names(m[2].str()), dropped);
 }
 
 TEST(RunTagsTest, TagDecisionsNeedsSpansOutAndSamplers) {

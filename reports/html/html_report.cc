@@ -227,8 +227,8 @@ std::string ExemplarSection(const HtmlReportInput& in) {
       "<section id=\"traces\"><h2>Exemplar traces</h2>\n<p class=\"note\">* and █ mark the "
       "critical path; notes come from the ground truth.</p>\n";
   for (const HtmlExemplar& e : in.exemplars)
-    out += "<h3>" + Escape(e.title) + "</h3>\n<pre class=\"waterfall\">" + Escape(e.waterfall) +
-           "</pre>\n";
+    out += "<h3>" + Escape(e.title) + "</h3>\n" + e.kept_by + "<pre class=\"waterfall\">" +
+           Escape(e.waterfall) + "</pre>\n";
   return out + "</section>\n";
 }
 
@@ -356,7 +356,7 @@ std::vector<HtmlExemplar> HtmlReportCollector::Exemplars() {
       return;
     }
     shown.push_back(p.trace.trace_id);
-    out.push_back({title, RenderPicked(p, model_, plan_, w)});
+    out.push_back({title, RenderPicked(p, model_, plan_, w), KeptBy(p.trace.trace_id)});
   };
   for (const PickedTrace& p : slowest_.Take()) add("Slowest trace", p);
   for (size_t f = 0; f < by_fault_.size(); ++f)

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "loadgen/load_engine.h"
@@ -32,6 +33,7 @@ namespace tracesim::reports {
 struct HtmlExemplar {
   std::string title;      // "Slowest trace", "Fault payment-outage"
   std::string waterfall;  // RenderWaterfall text (no colour)
+  std::string kept_by;    // which strategies kept the trace ("" without samplers; issue 13)
 };
 
 // What one strategy's tail_sampling stages held over simulated time: one point per timeline
@@ -94,7 +96,7 @@ std::string RenderFindMaxHtmlReport(const CapacitySearchView& search, const std:
 // the edges, per-service latency histograms, the slowest trace, the slowest trace each fault
 // touched and the first trace of the rarest shapes), and the page once the run and its RunReport
 // are done. Model and plan must outlive it.
-class HtmlReportCollector final : public sim::SpanSink {
+class HtmlReportCollector final : public sim::SpanSink, public sampling::LabTap {
  public:
   HtmlReportCollector(const sim::Model& model, const sim::FaultPlan* plan, sim::Duration window);
   void OnTrace(const sim::TraceView& trace) noexcept override;
@@ -102,6 +104,12 @@ class HtmlReportCollector final : public sim::SpanSink {
   // finish, by their true end). Call before the run (app::RunOptions::on_lab); `lab` must
   // outlive the run.
   void WatchLab(const sampling::SamplingLab& lab);
+  // LabTap (app::RunOptions::lab_taps): each trace's decisions, for the exemplars' "kept by"
+  // notes (the strategies that kept it, as --tag-decisions tags its spans).
+  void OnArrival(size_t, const sim::Span&, std::span<const sim::SpanEvent>,
+                 std::span<const sim::SpanLink>, int64_t) override {}
+  void OnStored(size_t, const sim::Span&) override {}
+  void OnScored(const sim::TraceId& trace_id, std::span<const uint32_t> kept_spans) override;
   // The page for `report` (whose simulated_s gives the edges' rates). Call once, after the run.
   std::string Render(const RunReport& report);
 
@@ -118,8 +126,12 @@ class HtmlReportCollector final : public sim::SpanSink {
   std::vector<size_t> tail_strategies_;
   std::vector<std::vector<sampling::SamplingLab::TailMemory>> memory_;  // [strategy][bucket]
   int64_t clock_ns_ = 0;  // the latest true end of a finished trace
+  // Per scored trace, bit k: strategy k kept it (a few bytes a trace, only with --report-html).
+  std::unordered_map<sim::TraceId, uint64_t, sim::TraceIdHash> decisions_;
   void SampleMemory(int64_t now_ns);
   std::vector<HtmlExemplar> Exemplars();
+  // The "kept by" note of an exemplar (html/html_decisions.cc): "" without a lab.
+  std::string KeptBy(const sim::TraceId& trace_id) const;
 };
 
 }  // namespace tracesim::reports
