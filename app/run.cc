@@ -247,7 +247,7 @@ sim::Result<ShardRun> SimulateShard(const scenarios::Scenario& sc, const RunOpti
   Observers obs;
   TRACESIM_RETURN_IF_ERROR(Wire(sc, options, &obs, &shard.outcome));
   sim::SimulationOptions opt;
-  opt.seed = window.kernel_seed;
+  opt.seed = run.seed;
   opt.start_unix_nanos = run.start_unix_nanos;
   opt.faults = sc.faults.empty() ? nullptr : &sc.faults;
   opt.tag_ground_truth = options.tag_ground_truth;
@@ -318,7 +318,6 @@ sim::Status Complete(const scenarios::Scenario& sc, const RunOptions& options, S
 sim::Result<RunOutcome> RunScenario(const scenarios::Scenario& sc, const RunOptions& options) {
   TRACESIM_ASSIGN_OR_RETURN(EffectiveRun run, internal::Effective(sc, options));
   internal::ShardWindow whole;
-  whole.kernel_seed = run.seed;
   TRACESIM_ASSIGN_OR_RETURN(internal::ShardRun shard,
                             internal::SimulateShard(sc, options, run, whole));
   TRACESIM_RETURN_IF_ERROR(internal::Complete(sc, options, &shard));

@@ -15,10 +15,9 @@ namespace tracesim::app::internal {
 
 // What one shard simulates (doc/scale.md): the run's arrivals in [arrivals_from,
 // arrivals_until), observed (shown to the sinks and the lab) when they arrive in [observe_from,
-// observe_until), with the kernel's streams seeded by kernel_seed. The kernel counters kept are
-// those of the events in the observe window. Default: the whole run.
+// observe_until). The kernel counters kept are those of the events in the observe window.
+// Default: the whole run.
 struct ShardWindow {
-  uint64_t kernel_seed = 0;
   sim::Time arrivals_from = sim::Time::FromNanos(0), arrivals_until = sim::Time::Max();
   sim::Time observe_from = sim::Time::FromNanos(0), observe_until = sim::Time::Max();
 };
@@ -31,8 +30,9 @@ struct ShardRun {
   double wall_s = 0;
 };
 
-// The run's arrivals in [from, until): the ones before `from` are drawn and skipped, so every
-// shard sees the very arrivals of the unsharded run.
+// The run's arrivals in [from, until), each numbered with its position in the run's arrival
+// stream (sim::Arrival::index): the ones before `from` are drawn and skipped, so every shard sees
+// the very arrivals of the unsharded run, and their traces draw the very same streams.
 class WindowArrivals final : public sim::ArrivalSource {
  public:
   WindowArrivals(sim::ArrivalSource* source, sim::Time from, sim::Time until)
@@ -40,6 +40,7 @@ class WindowArrivals final : public sim::ArrivalSource {
   bool Next(sim::Arrival* out) noexcept override {
     do {
       if (!source_->Next(out)) return false;
+      out->index = drawn_++;
     } while (out->time < from_);
     return out->time < until_;
   }
@@ -47,6 +48,7 @@ class WindowArrivals final : public sim::ArrivalSource {
  private:
   sim::ArrivalSource* source_;
   sim::Time from_, until_;
+  uint64_t drawn_ = 0;
 };
 
 // The counters of SimulationStats (and of each ServiceStats): into += from / into -= from /

@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "app/run_internal.h"
-#include "sim/base/rng.h"
 
 namespace tracesim::app {
 
@@ -25,8 +24,7 @@ namespace {
 constexpr uint32_t kMaxShards = 1024;
 
 // The windows of shard i of n over the arrival window `d` (doc/scale.md).
-internal::ShardWindow WindowOf(uint32_t i, uint32_t n, sim::Duration d, sim::Duration warmup,
-                               uint64_t seed) {
+internal::ShardWindow WindowOf(uint32_t i, uint32_t n, sim::Duration d, sim::Duration warmup) {
   auto at = [&](uint32_t k) {
     return sim::Time::FromNanos(
         static_cast<int64_t>(static_cast<__int128>(d.nanos()) * k / static_cast<__int128>(n)));
@@ -37,13 +35,6 @@ internal::ShardWindow WindowOf(uint32_t i, uint32_t n, sim::Duration d, sim::Dur
   w.arrivals_from = sim::Time::FromNanos(std::max<int64_t>(0, at(i).nanos() - warmup.nanos()));
   if (i + 1 < n && at(i + 1).nanos() < d.nanos() - warmup.nanos())
     w.arrivals_until = at(i + 1) + warmup;
-  // Shard 0's streams are the unsharded run's; a later shard's follow from where its arrivals
-  // start, so equal windows draw equal streams whatever N.
-  w.kernel_seed =
-      w.arrivals_from.nanos() == 0
-          ? seed
-          : sim::Rng::Derive(seed, "shard-window", static_cast<uint64_t>(w.arrivals_from.nanos()))
-                .Next();
   return w;
 }
 
@@ -161,8 +152,7 @@ sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptio
   TRACESIM_ASSIGN_OR_RETURN(EffectiveRun run, internal::Effective(sc, options));
   const uint32_t n = shards.count;
   std::vector<internal::ShardWindow> windows;
-  for (uint32_t i = 0; i < n; ++i)
-    windows.push_back(WindowOf(i, n, run.duration, shards.warmup, run.seed));
+  for (uint32_t i = 0; i < n; ++i) windows.push_back(WindowOf(i, n, run.duration, shards.warmup));
   SharedProgress progress(options.progress, windows, run.duration);
 
   const auto wall_start = std::chrono::steady_clock::now();

@@ -4,6 +4,7 @@
 #include "app/shards.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -155,6 +156,124 @@ TEST(ShardsTest, BadOptionsNameTheFlag) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), sim::Status::Code::kInvalidArgument);
   EXPECT_NE(r.status().message().find("--shards 1"), std::string::npos);
+}
+
+// A topology without queueing (unlimited worker slots, no connection pools), timeouts, retries,
+// breakers or rate limits: a trace's draws come from its own streams (keyed by its arrival) and
+// no trace waits for another, so every trace is the same whatever N, and the merged report, lab
+// scores included, is the unsharded one exactly, with the default warm-up. Random balancing,
+// probabilistic steps, call counts, events, errors, a probabilistic error fault and a latency
+// fault, a fragment-making broken propagation and a message topic all draw per trace.
+constexpr char kQueueFreeTopology[] = R"(name: queue-free
+network_latency: {lognormal: {median: 200us, p99: 1ms}}
+generators:
+  user_id: {kind: id, prefix: "user-", cardinality: 5000, skew: 1.05, per: trace}
+  sku: {kind: id, prefix: "SKU-", cardinality: 500}
+services:
+  - name: front
+    instances: 3
+    load_balancing: random
+    operations:
+      - name: GET /a
+        attributes: {enduser.id: {generator: user_id}}
+        events: [{name: cache.miss, probability: 0.3}]
+        steps:
+          - work: {lognormal: {median: 300us, p99: 2ms}}
+          - parallel:
+              - {call: back.Get}
+              - {call: db.SELECT items, count: {poisson: 2}}
+          - {call: back.Put, probability: 0.4}
+          - publish: orders
+  - name: back
+    instances: 2
+    load_balancing: random
+    protocol: grpc
+    operations:
+      - name: Get
+        work: {lognormal: {median: 2ms, p99: 40ms}}
+        error_rate: 0.01
+        attributes: {sku: {generator: sku}}
+      - name: Put
+        work: {exponential: {mean: 5ms}}
+  - name: mailer
+    operations:
+      - {name: OnOrder, kind: consumer, consumes: orders, work: 1ms}
+dependencies:
+  - name: db
+    type: database
+    system: postgresql
+    operations:
+      - {name: SELECT items, latency: {lognormal: {median: 1ms, p99: 9ms}}}
+  - name: kafka
+    type: messaging
+    system: kafka
+    topics:
+      - {name: orders}
+)";
+
+constexpr char kQueueFreeScenario[] = R"(name: queue-free
+topology: queue-free-topology.yaml
+duration: 3m
+seed: 5
+workload: {process: poisson, rate: 60, mix: ["front.GET /a"]}
+faults:
+  - {id: flaky, kind: error, target: back, start: 30s, duration: 1m, probability: 0.2}
+  - {id: slow, kind: latency, target: back, start: 70s, duration: 50s, multiplier: 3, probability: 0.5}
+  - {id: lost, kind: broken_propagation, target: front, start: 100s, duration: 20s, probability: 0.3}
+samplers:
+  - name: keep-all
+    head: {sampler: parentbased_always_on}
+  - name: head-ratio-10%
+    head: {sampler: parentbased_traceidratio, ratio: 0.1}
+  - name: tail
+    tail_sampling:
+      decision_wait: 5s
+      num_traces: 100000
+      policies:
+        - {name: errors, type: status_code, status_code: {status_codes: [ERROR]}}
+        - {name: slow, type: latency, latency: {threshold_ms: 60}}
+        - {name: baseline, type: probabilistic, probabilistic: {sampling_percentage: 5}}
+)";
+
+// The JSON report without its tail-sampling "collector" blocks (compared field by field).
+std::string WithoutCollectorBlocks(std::string json) {
+  for (size_t at; (at = json.find("\"collector\": {")) != std::string::npos;)
+    json.erase(at, json.find('}', at) + 1 - at);
+  return json;
+}
+
+TEST(ShardsTest, WithoutQueueingEveryShardCountGivesTheSameReport) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("tracesim_shards_qf_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "queue-free-topology.yaml") << kQueueFreeTopology;
+  auto sc = scenarios::LoadScenarioYaml(kQueueFreeScenario, "queue-free.yaml", dir.string());
+  ASSERT_TRUE(sc.ok()) << sc.status().message();
+  RunOptions o;
+  auto plain = RunScenario(*sc, o);
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  const std::string one = WithoutCollectorBlocks(Json(*plain));
+  EXPECT_GT(plain->report.error_traces, 0u);
+  EXPECT_GT(plain->report.truth.fragments, 0u);
+  for (uint32_t n : {2u, 4u}) {
+    SCOPED_TRACE(n);
+    const RunOutcome sharded = Sharded(*sc, o, n);
+    EXPECT_EQ(WithoutCollectorBlocks(Json(sharded)), one);
+    // The tail stage's memory: spans buffered exactly; bytes within 0.1% (a trace's bytes in
+    // memory include the decided traces the stage keeps, a history longer than the warm-up, as
+    // is the number of traces in memory, not compared); decision latencies within 10 ms.
+    ASSERT_EQ(sharded.report.sampling.size(), plain->report.sampling.size());
+    for (size_t i = 0; i < plain->report.sampling.size(); ++i) {
+      const sampling::StrategyScore &a = plain->report.sampling[i], &b = sharded.report.sampling[i];
+      EXPECT_EQ(b.peak_spans_buffered, a.peak_spans_buffered);
+      EXPECT_NEAR(double(b.peak_bytes_buffered), double(a.peak_bytes_buffered),
+                  1e-3 * double(a.peak_bytes_buffered));
+      EXPECT_NEAR(b.decision_latency_p99_s, a.decision_latency_p99_s, 0.01);
+      EXPECT_EQ(b.evicted_before_decision, a.evicted_before_decision);
+      EXPECT_EQ(b.late_spans, a.late_spans);
+    }
+  }
+  std::filesystem::remove_all(dir);
 }
 
 // What N changes is the random streams and queue state at the windows' edges (doc/scale.md), so

@@ -176,11 +176,13 @@ samplers:
     RecordProperty(std::string(op) + " resettled_interval", std::to_string(resettled - 60));
   }
   // The SDK applies what the provider serves: per-operation probabilities near target/rate.
+  // The last probability is one step of a noisy loop (about 20 sampled traces per interval):
+  // over seeds 1-12 it lies within 0.65-1.55x of target/rate for both operations.
   const sampling::JaegerRemoteSampler* sdk = ext->sdk(0, 0);
   ASSERT_NE(sdk, nullptr);
   EXPECT_EQ(sdk->mode(), sampling::JaegerRemoteSampler::Mode::kPerOp);
-  EXPECT_NEAR(sdk->ProbabilityFor("GET /a"), 1.0 / 500, 0.0008);
-  EXPECT_NEAR(sdk->ProbabilityFor("GET /b"), 1.0 / 100, 0.004);
+  EXPECT_NEAR(sdk->ProbabilityFor("GET /a"), 1.0 / 500, 0.0012);
+  EXPECT_NEAR(sdk->ProbabilityFor("GET /b"), 1.0 / 100, 0.006);
   // Adjusted counts use the applied probability: the estimated request rate is close.
   const sampling::StrategyScore& s = r.scores[0];
   EXPECT_NEAR(s.est_rate / s.true_rate, 1.0, 0.15) << s.est_rate << " vs " << s.true_rate;

@@ -36,7 +36,12 @@ class Rng {
 
   // An independent stream for (seed, purpose, index).
   static Rng Derive(uint64_t seed, std::string_view purpose, uint64_t index = 0) noexcept {
-    uint64_t k = Fnv1a64(purpose) ^ (index * 0x9E3779B97F4A7C15ULL);
+    return DeriveHashed(seed, Fnv1a64(purpose), index);
+  }
+  // Derive with the purpose's hash computed once (`purpose_hash` = Fnv1a64(purpose)): the same
+  // stream, for callers that derive one per trace.
+  static Rng DeriveHashed(uint64_t seed, uint64_t purpose_hash, uint64_t index = 0) noexcept {
+    uint64_t k = purpose_hash ^ (index * 0x9E3779B97F4A7C15ULL);
     uint64_t s = seed;
     uint64_t a = SplitMix64(s);
     return Rng(a ^ k ^ (k >> 29));

@@ -25,6 +25,16 @@ TEST(RngTest, DerivedStreamsAreIndependentOfEachOther) {
   EXPECT_EQ(a2.Next(), a3.Next());
 }
 
+TEST(RngTest, DeriveHashedIsDeriveWithThePurposeHashedOnce) {
+  constexpr uint64_t kTrace = Fnv1a64("trace-draws");
+  for (uint64_t index : {uint64_t{0}, uint64_t{1}, uint64_t{123456789}}) {
+    Rng a = Rng::Derive(42, "trace-draws", index);
+    Rng b = Rng::DeriveHashed(42, kTrace, index);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(a.Next(), b.Next());
+  }
+  EXPECT_NE(Rng::DeriveHashed(42, kTrace, 1).Next(), Rng::DeriveHashed(42, kTrace, 2).Next());
+}
+
 TEST(RngTest, BelowIsInRangeAndCoversIt) {
   Rng r(1);
   std::set<uint64_t> seen;

@@ -66,7 +66,7 @@ void Calls::StartCall(uint32_t f, const CallSpec& spec) {
   Frame& fr2 = k_.frames[f];
   uint32_t broken = k_.faults.has_broken(fr2.service) && callee.emits_span
                         ? k_.faults.Fires(Fault::Kind::kBrokenPropagation, fr2.service, fr2.op,
-                                          fr2.instance, k_.now)
+                                          fr2.instance, k_.now, k_.traces.fault_rng(t))
                         : kNone;
   uint32_t target_trace = broken == kNone ? t
                                           : k_.traces.StartFragment(t, spec.target, broken,
@@ -80,7 +80,8 @@ void Calls::StartCall(uint32_t f, const CallSpec& spec) {
   } else {
     q.entry = true;
   }
-  k_.queue.Push(k_.now + k_.services.NetworkDelay(callee.service), kEvRequestArrive, r);
+  k_.queue.Push(k_.now + k_.services.NetworkDelay(callee.service, target_trace), kEvRequestArrive,
+                r);
 }
 
 // Delivers a call's outcome to the caller's CLIENT span and frame (once).
@@ -116,7 +117,7 @@ bool Calls::Retry(uint32_t f, const CallSpec& spec, FailureClass cls) {
                    std::pow(spec.retry.multiplier, fr.attempt - 1);
   backoff = std::min(backoff, static_cast<double>(spec.retry.max_backoff.nanos()));
   if (spec.retry.jitter > 0) {
-    double u = k_.services.runtime(fr.service).decisions.Uniform() * 2 - 1;
+    double u = k_.traces.draws(fr.trace).Uniform() * 2 - 1;
     backoff *= 1 + spec.retry.jitter * u;
   }
   fr.attempt++;
@@ -146,7 +147,7 @@ void Calls::AfterCall(uint32_t f, bool failed, FailureClass cls, bool retryable,
     }
     if (on_error == OnError::kFallback) {
       fr.repeat_left = 0;
-      Duration d = spec.fallback.SampleDuration(k_.services.runtime(fr.service).work);
+      Duration d = spec.fallback.SampleDuration(k_.traces.draws(fr.trace));
       k_.queue.Push(k_.now + d, kEvFrameResume, f);
       return;
     }

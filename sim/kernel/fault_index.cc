@@ -1,15 +1,9 @@
 #include "sim/kernel/fault_index.h"
 
-#include "sim/base/rng.h"
-
 namespace tracesim::sim {
 
-FaultIndex::FaultIndex(const Model& model, const FaultPlan* plan, uint64_t seed) : plan_(plan) {
+FaultIndex::FaultIndex(const Model& model, const FaultPlan* plan) : plan_(plan) {
   services_.resize(model.services.size());
-  for (size_t i = 0; i < model.services.size(); ++i) {
-    uint64_t key = Fnv1a64(model.strings.Get(model.services[i].name));
-    services_[i].stream = Rng::Derive(seed, "faults", key);
-  }
   if (plan == nullptr) return;
   for (uint32_t i = 0; i < plan->faults.size(); ++i) {
     const Fault& f = plan->faults[i];

@@ -31,7 +31,7 @@ Fault MakeFault(Fault::Kind kind, uint32_t service, Time start = Time::Zero(),
 
 TEST(FaultIndexTest, NoPlanMeansNoFaultAnywhere) {
   TwoServices s;
-  FaultIndex idx(s.m, nullptr, 1);
+  FaultIndex idx(s.m, nullptr);
   EXPECT_EQ(idx.size(), 0u);
   EXPECT_FALSE(idx.any(s.api));
   EXPECT_EQ(idx.Active(Fault::Kind::kError, s.api, kNone, 0, At(0)), kNone);
@@ -45,7 +45,7 @@ TEST(FaultIndexTest, ActiveMatchesKindWindowAndTarget) {
   plan.faults.push_back(MakeFault(Fault::Kind::kError, s.api, At(10), At(20)));
   plan.faults.back().instance = 1;
   plan.faults.push_back(MakeFault(Fault::Kind::kTraffic, kNone, At(5), At(6)));
-  FaultIndex idx(s.m, &plan, 1);
+  FaultIndex idx(s.m, &plan);
   EXPECT_TRUE(idx.any(s.api));
   EXPECT_TRUE(idx.any(s.db));
   // Kind, window [start, end) and instance all have to match.
@@ -59,16 +59,17 @@ TEST(FaultIndexTest, ActiveMatchesKindWindowAndTarget) {
   EXPECT_EQ(idx.TrafficMask(At(6)), 0u);
 }
 
-TEST(FaultIndexTest, FiresDrawsTheProbabilityFromTheServiceStream) {
+TEST(FaultIndexTest, FiresDrawsTheProbabilityFromTheCallersStream) {
   TwoServices s;
   FaultPlan plan;
   plan.faults.push_back(MakeFault(Fault::Kind::kError, s.api));
   plan.faults.back().probability = 0.25;
-  FaultIndex a(s.m, &plan, 42), b(s.m, &plan, 42);
+  FaultIndex a(s.m, &plan), b(s.m, &plan);
+  Rng ra(42), rb(42);
   int fired = 0;
   for (int i = 0; i < 4000; ++i) {
-    uint32_t fa = a.Fires(Fault::Kind::kError, s.api, 0, 0, At(0));
-    EXPECT_EQ(fa, b.Fires(Fault::Kind::kError, s.api, 0, 0, At(0)));  // same seed, same draws
+    uint32_t fa = a.Fires(Fault::Kind::kError, s.api, 0, 0, At(0), ra);
+    EXPECT_EQ(fa, b.Fires(Fault::Kind::kError, s.api, 0, 0, At(0), rb));  // same stream, same draws
     fired += fa == 0 ? 1 : 0;
   }
   EXPECT_GT(fired, 850);
@@ -84,14 +85,15 @@ TEST(FaultIndexTest, LatencyAndSkewReportTheFaultsThatTouched) {
   plan.faults.push_back(MakeFault(Fault::Kind::kClockSkew, s.api, At(10)));
   plan.faults.back().offset = Duration::Millis(5);
   plan.faults.back().drift_ppm = 100;
-  FaultIndex idx(s.m, &plan, 1);
+  FaultIndex idx(s.m, &plan);
+  Rng rng(1);
   uint64_t touched = 0;
-  EXPECT_EQ(idx.ApplyLatency(s.api, 0, 0, false, At(0), Duration::Nanos(100), &touched),
+  EXPECT_EQ(idx.ApplyLatency(s.api, 0, 0, false, At(0), Duration::Nanos(100), &touched, rng),
             Duration::Nanos(1300));
   EXPECT_EQ(touched, 1u);
   // Another service is untouched and its durations unchanged.
   touched = 0;
-  EXPECT_EQ(idx.ApplyLatency(s.db, 0, 0, false, At(0), Duration::Nanos(100), &touched),
+  EXPECT_EQ(idx.ApplyLatency(s.db, 0, 0, false, At(0), Duration::Nanos(100), &touched, rng),
             Duration::Nanos(100));
   EXPECT_EQ(touched, 0u);
   EXPECT_EQ(idx.CertainLatencyMask(s.api, 0, 1, At(0)), 1u);

@@ -30,18 +30,18 @@ void Frames::Run(uint32_t f) {
     if (fr.failed) fr.pc = fr.end;  // an error aborts the rest of the program
     if (fr.pc >= fr.end) break;
     const Step& step = fr.steps[fr.pc];
-    ServiceRuntime& rt = k_.services.runtime(fr.service);
-    if (step.probability < 1.0 && !rt.decisions.Bernoulli(step.probability)) {
+    Rng& rng = k_.traces.draws(fr.trace);
+    if (step.probability < 1.0 && !rng.Bernoulli(step.probability)) {
       fr.pc++;
       continue;
     }
     switch (step.kind) {
       case Step::Kind::kWork: {
-        Duration d = step.work.SampleDuration(rt.work);
+        Duration d = step.work.SampleDuration(rng);
         if (k_.faults.any(fr.service)) {
           bool consumer = k_.model.operations[fr.op].kind == SpanKind::kConsumer;
           d = k_.faults.ApplyLatency(fr.service, fr.op, fr.instance, consumer, k_.now, d,
-                                     k_.traces.fault_mask(fr.trace));
+                                     k_.traces.fault_mask(fr.trace), k_.traces.fault_rng(fr.trace));
         }
         // pc advances when the resume event fires.
         k_.queue.Push(k_.now + d, kEvFrameResume, f);
@@ -50,8 +50,8 @@ void Frames::Run(uint32_t f) {
       }
       case Step::Kind::kCall: {
         const CallSpec& call = step.call;
-        uint32_t n = call.count.SampleCount(rt.decisions);
-        if (n > 0 && call.probability < 1.0 && !rt.decisions.Bernoulli(call.probability)) n = 0;
+        uint32_t n = call.count.SampleCount(rng);
+        if (n > 0 && call.probability < 1.0 && !rng.Bernoulli(call.probability)) n = 0;
         if (n == 0) {
           fr.pc++;
           continue;

@@ -3,7 +3,7 @@
 // event, sets `now`, and dispatches it by type to the part that owns it. The parts hold a
 // reference to the Kernel and reach each other through it:
 //
-//   FaultIndex   (fault_index.h)   which fault is active where; the fault Rng streams
+//   FaultIndex   (fault_index.h)   which fault is active where
 //   TraceBuilder (trace_builder.h) traces in flight, spans, events, truth, trace completion
 //   Services     (services.h)      instances, queues, rate limits, a request's life at a service
 //   Frames       (frames.h)        the step interpreter
@@ -49,9 +49,9 @@ struct Kernel {
   Kernel(const Model& m, SimulationOptions o)
       : model(m),
         options(std::move(o)),
-        faults(m, options.faults, options.seed),
+        faults(m, options.faults),
         traces(*this, m, options.seed),
-        services(*this, traces, m, options.seed),
+        services(*this, traces, m),
         frames(*this, traces),
         calls(*this, m),
         messaging(*this) {

@@ -9,18 +9,17 @@ Messaging::Messaging(Kernel& k) : k_(k) {}
 void Messaging::Publish(uint32_t f, uint32_t topic_index) {
   Frame& fr = k_.frames[f];
   const Topic& topic = k_.model.topics[topic_index];
-  ServiceRuntime& rt = k_.services.runtime(fr.service);
   uint32_t t = fr.trace;
   uint32_t span = k_.traces.StartSpan(
       t, SpanKind::kProducer, fr.service, fr.instance, fr.op, topic.producer_span_name, fr.span,
       k_.traces.SpanIdOf(t, fr.span), false, topic.producer_attrs, {});
   k_.traces[t].spans[span].peer = topic.broker;
-  Duration ack = topic.publish_latency.SampleDuration(rt.work);
-  Duration deliver = topic.delivery_latency.SampleDuration(rt.network);
+  Duration ack = topic.publish_latency.SampleDuration(k_.traces.draws(t));
+  Duration deliver = topic.delivery_latency.SampleDuration(k_.traces.draws(t));
   Frame& fr2 = k_.frames[f];
   uint32_t broken = k_.faults.has_broken(fr2.service)
                         ? k_.faults.Fires(Fault::Kind::kBrokenPropagation, fr2.service, fr2.op,
-                                          fr2.instance, k_.now)
+                                          fr2.instance, k_.now, k_.traces.fault_rng(t))
                         : kNone;
   uint32_t msg = messages_.Alloc();
   // The context is lost now, at the publish: the consumers' fragments inherit the faults that
@@ -71,8 +70,7 @@ void Messaging::OnDeliver(uint32_t msg) {
             : kNone;
     if (lag != kNone && !k_.faults.at(lag).extra_latency.IsZero()) {
       k_.traces.Touch(t, lag);
-      Duration extra =
-          k_.faults.at(lag).extra_latency.SampleDuration(k_.faults.stream(consumer_service));
+      Duration extra = k_.faults.at(lag).extra_latency.SampleDuration(k_.traces.fault_rng(t));
       k_.queue.Push(k_.now + extra, kEvRequestArrive, r);
     } else {
       k_.services.Arrive(r);

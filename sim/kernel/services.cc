@@ -36,17 +36,12 @@ void RequestQueue::Grow() {
   head_ = 0;
 }
 
-Services::Services(Kernel& k, TraceBuilder& traces, const Model& model, uint64_t seed)
+Services::Services(Kernel& k, TraceBuilder& traces, const Model& model)
     : k_(k), traces_(traces), m_(model) {
   services_.resize(m_.services.size());
   for (size_t i = 0; i < m_.services.size(); ++i) {
     const Service& s = m_.services[i];
-    uint64_t key = Fnv1a64(m_.strings.Get(s.name));
     ServiceRuntime& rt = services_[i];
-    rt.work = Rng::Derive(seed, "work", key);
-    rt.decisions = Rng::Derive(seed, "decisions", key);
-    rt.network = Rng::Derive(seed, "network", key);
-    rt.balance = Rng::Derive(seed, "balance", key);
     rt.instances.resize(std::max<uint32_t>(1, s.instances));
     rt.instance_base = static_cast<uint32_t>(instance_owner_.size());
     for (uint32_t n = 0; n < rt.instances.size(); ++n)
@@ -87,7 +82,8 @@ inline bool Services::ArrivalFaults(uint32_t r) {
   Request& q = requests_[r];
   const Operation& op = m_.operations[q.op];
   uint32_t s = op.service;
-  uint32_t f = k_.faults.Fires(Fault::Kind::kOutage, s, q.op, q.instance, k_.now);
+  uint32_t f = k_.faults.Fires(Fault::Kind::kOutage, s, q.op, q.instance, k_.now,
+                               k_.traces.fault_rng(q.trace));
   if (f != kNone && op.kind == SpanKind::kConsumer && k_.faults.at(f).end != Time::Max()) {
     // A consumer group that is down consumes nothing: the message waits in the broker and is
     // delivered when the consumers are back.
@@ -113,7 +109,7 @@ void Services::Arrive(uint32_t r) {
   ServiceStats& st = k_.stats.services[s];
   ServiceRuntime& rt = services_[s];
   ++st.arrivals;
-  q.instance = rt.PickInstance(svc.load_balancing);
+  q.instance = rt.PickInstance(svc.load_balancing, traces_.draws(q.trace));
   q.enqueued = k_.now;
   if (k_.faults.any(s) && ArrivalFaults(r)) return;
   InstanceState& inst = rt.instances[q.instance];
@@ -147,7 +143,7 @@ void Services::Reject(uint32_t r) {
   ++k_.stats.services[op.service].rejected;
   k_.traces.MarkOrigin(q.trace, op.service, q.op);
   Answer(r, true, op.protocol == Protocol::kGrpc ? 14 : 503, FailureClass::kUnavailable,
-         NetworkDelay(op.service), op.service, q.op);
+         NetworkDelay(op.service, q.trace), op.service, q.op);
   FreeRequest(r);
 }
 
@@ -161,7 +157,7 @@ void Services::Refuse(uint32_t r, uint32_t fault) {
   const Fault& f = k_.faults.at(fault);
   // Refused at once (one hop back), or after the caller's connect timeout, which runs from when
   // the caller started connecting.
-  Duration delay = NetworkDelay(op.service);
+  Duration delay = NetworkDelay(op.service, q.trace);
   if (f.connect_timeout > Duration()) {
     Time since = q.call != kNone ? k_.calls[q.call].started : k_.now;
     delay = std::max(Duration(), since + f.connect_timeout - k_.now);
@@ -188,7 +184,7 @@ void Services::RateLimited(uint32_t r) {
                          /*server=*/true);
     k_.traces.EndSpan(q.trace, span);
   }
-  Answer(r, true, status, FailureClass::kUnavailable, NetworkDelay(s), s, q.op);
+  Answer(r, true, status, FailureClass::kUnavailable, NetworkDelay(s, q.trace), s, q.op);
   FreeRequest(r);
 }
 
@@ -213,7 +209,7 @@ void Services::Start(uint32_t r) {
       sp.link_count = 1;
       ts.links.push_back(SpanLink{q.link_trace_id, q.link_span_id, ts.trace_state, ts.flags});
     }
-    k_.traces.AddOperationEvents(t, q.span, op, /*at_end=*/false, services_[s].decisions);
+    k_.traces.AddOperationEvents(t, q.span, op, /*at_end=*/false, traces_.draws(t));
   }
   k_.frames.StartRoot(t, r, q.op, q.span, s, q.instance, op.steps);
 }
@@ -236,11 +232,12 @@ void Services::Finish(uint32_t r, bool child_failed, FailureClass child_class,
   uint32_t t = q.trace;
   // Own failure: an error fault first, then the operation's own error rate.
   // (An operation a callee's failure aborted does not also fail on its own.)
-  uint32_t fault = !k_.faults.any(s) || child_failed
-                       ? kNone
-                       : k_.faults.Fires(Fault::Kind::kError, s, q.op, q.instance, k_.now);
-  bool own_failed = fault != kNone ||
-                    (!child_failed && op.error_rate > 0 && rt.decisions.Bernoulli(op.error_rate));
+  uint32_t fault =
+      !k_.faults.any(s) || child_failed
+          ? kNone
+          : k_.faults.Fires(Fault::Kind::kError, s, q.op, q.instance, k_.now, traces_.fault_rng(t));
+  bool own_failed = fault != kNone || (!child_failed && op.error_rate > 0 &&
+                                       traces_.draws(t).Bernoulli(op.error_rate));
   bool failed = own_failed || child_failed;
   int status = op.ok_status;
   StrId ex_type = op.error_type, ex_message = op.error_message, ex_stack = kEmptyStr;
@@ -259,7 +256,7 @@ void Services::Finish(uint32_t r, bool child_failed, FailureClass child_class,
   if (own_failed) k_.traces.MarkOrigin(t, s, q.op);
   if (q.span != kNone) {
     if (own_failed) k_.traces.AddException(t, q.span, ex_type, ex_message, ex_stack);
-    k_.traces.AddOperationEvents(t, q.span, op, /*at_end=*/true, rt.decisions);
+    k_.traces.AddOperationEvents(t, q.span, op, /*at_end=*/true, traces_.draws(t));
     k_.traces.SetOutcome(t, q.span, op, failed, status, FailureClass::kNone, /*server=*/true);
     k_.traces.EndSpan(t, q.span);
   } else if (own_failed && q.call != kNone) {
@@ -273,7 +270,7 @@ void Services::Finish(uint32_t r, bool child_failed, FailureClass child_class,
   inst.busy--;
   if (!inst.queue.empty()) k_.queue.Push(k_.now, kEvStartQueued, rt.instance_base + q.instance);
   Answer(r, failed, status, failed ? ClassOfStatus(op.protocol, status) : FailureClass::kNone,
-         NetworkDelay(s), own_failed ? s : child_origin_service,
+         NetworkDelay(s, t), own_failed ? s : child_origin_service,
          own_failed ? q.op : child_origin_op);
   FreeRequest(r);
 }

@@ -1,9 +1,8 @@
-// Services: the service instances and the requests they serve. It owns the per-service Rng
-// streams (work, decisions, network, balance), the instances (busy worker slots, the FIFO queue,
-// the rate limiter's bucket) and the request pool, and implements a request's life at its
-// service: arrival (load balancing, outage faults, rate limit, worker slot or queue or
-// rejection), start (SERVER/CONSUMER span, the operation's root frame), and finish (own errors
-// and error faults, status propagation, the answer sent back to the caller's Call after the
+// Services: the service instances and the requests they serve. It owns the instances (busy worker
+// slots, the FIFO queue, the rate limiter's bucket) and the request pool, and implements a
+// request's life at its service: arrival (load balancing, outage faults, rate limit, worker slot or
+// queue or rejection), start (SERVER/CONSUMER span, the operation's root frame), and finish (own
+// errors and error faults, status propagation, the answer sent back to the caller's Call after the
 // network delay). The operation's program itself runs in Frames (sim/kernel/frames.h).
 //
 // A request holds one reference on its trace from NewRequest until it is answered. Single-
@@ -73,20 +72,17 @@ struct InstanceState {
 };
 
 struct ServiceRuntime {
-  Rng work;       // work-step durations
-  Rng decisions;  // probabilities, counts, errors
-  Rng network;    // network latency to this service
-  Rng balance;    // random load balancing
   uint32_t next_instance = 0;
   uint32_t instance_base = 0;  // global index of instance 0 (for events that name an instance)
   std::vector<InstanceState> instances;
 
-  // The instance a new request goes to under `lb` (round robin, random from `balance`, or
-  // least outstanding = fewest busy + queued with round-robin ties).
-  uint32_t PickInstance(LoadBalancing lb);
+  // The instance a new request goes to under `lb` (round robin, random from `rng` (the
+  // request's trace's draws), or least outstanding = fewest busy + queued with round-robin
+  // ties).
+  uint32_t PickInstance(LoadBalancing lb, Rng& rng);
 };
 
-inline uint32_t ServiceRuntime::PickInstance(LoadBalancing lb) {
+inline uint32_t ServiceRuntime::PickInstance(LoadBalancing lb, Rng& rng) {
   uint32_t n = static_cast<uint32_t>(instances.size());
   if (n == 1) return 0;
   switch (lb) {
@@ -96,7 +92,7 @@ inline uint32_t ServiceRuntime::PickInstance(LoadBalancing lb) {
       return i;
     }
     case LoadBalancing::kRandom:
-      return static_cast<uint32_t>(balance.Below(n));
+      return static_cast<uint32_t>(rng.Below(n));
     case LoadBalancing::kLeastOutstanding: {
       // Fewest busy + queued; ties go round-robin so equal instances share the load.
       uint32_t start = next_instance;
@@ -120,7 +116,7 @@ inline uint32_t ServiceRuntime::PickInstance(LoadBalancing lb) {
 class Services {
  public:
   // REQUIRES: `traces` is k.traces.
-  Services(Kernel& k, TraceBuilder& traces, const Model& model, uint64_t seed);
+  Services(Kernel& k, TraceBuilder& traces, const Model& model);
 
   ServiceRuntime& runtime(uint32_t s) { return services_[s]; }
   Request& request(uint32_t r) { return requests_[r]; }
@@ -143,9 +139,9 @@ class Services {
   // `child_*` describe the failure that aborted the program, if any.
   void Finish(uint32_t r, bool child_failed, FailureClass child_class,
               uint32_t child_origin_service, uint32_t child_origin_op);
-  // A network hop to (or back from) service s.
-  Duration NetworkDelay(uint32_t s) {
-    return m_.services[s].network_latency.SampleDuration(services_[s].network);
+  // A network hop to (or back from) service s, drawn from trace t's stream.
+  Duration NetworkDelay(uint32_t s, uint32_t t) {
+    return m_.services[s].network_latency.SampleDuration(traces_.draws(t));
   }
 
  private:

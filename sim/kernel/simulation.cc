@@ -146,6 +146,8 @@ class Simulation::Impl {
       return false;
     }
     Time t = a.time < k_.now ? k_.now : a.time;
+    next_arrival_index_ = a.index == Arrival::kCounted ? arrivals_counted_ : a.index;
+    ++arrivals_counted_;
     k_.stats.last_arrival = t;
     k_.queue.Push(t, kEvArrival, a.operation);
     return true;
@@ -153,7 +155,7 @@ class Simulation::Impl {
 
   // An arrival of entry operation `op`: a new trace and its entry request.
   void StartTrace(uint32_t op) {
-    uint32_t t = k_.traces.StartTrace(op);
+    uint32_t t = k_.traces.StartTrace(op, next_arrival_index_);
     k_.traces.Ref(t);  // held while the entry request is created
     uint32_t r = k_.services.NewRequest(t, op);
     k_.services.request(r).entry = true;
@@ -202,6 +204,8 @@ class Simulation::Impl {
   Time next_wakeup_ = Time::Max();  // min of wakeups_
   Status observer_error_;           // first AddObserver error, returned again by Start
   ArrivalSource* arrivals_ = nullptr;
+  uint64_t arrivals_counted_ = 0;    // arrivals taken from arrivals_
+  uint64_t next_arrival_index_ = 0;  // Arrival::index of the one arrival scheduled
   Status arrival_error_;
   bool started_ = false;
   bool finished_ = false;

@@ -34,7 +34,8 @@
 namespace tracesim::sim {
 
 struct SimulationOptions {
-  // Seed of every random stream. Default: 1.
+  // Seed of every random stream: each trace draws from its own streams, keyed by this seed and
+  // its arrival's index (Arrival::index). Default: 1.
   uint64_t seed = 1;
   // Unix time of simulated time 0, in nanoseconds. Default: 2026-01-01T00:00:00Z.
   int64_t start_unix_nanos = 1767225600LL * 1000'000'000;

@@ -8,16 +8,9 @@
 namespace tracesim::sim {
 
 TraceBuilder::TraceBuilder(Kernel& k, const Model& model, uint64_t seed)
-    : k_(k), m_(model), shapes_(model) {
-  trace_ids_ = Rng::Derive(seed, "trace-ids");
-  span_ids_.reserve(m_.services.size());
-  for (const Service& s : m_.services)
-    span_ids_.push_back(Rng::Derive(seed, "span-ids", Fnv1a64(m_.strings.Get(s.name))));
+    : k_(k), m_(model), seed_(seed), shapes_(model) {
   gen_slot_.assign(m_.generators.size(), kNone);
-  gen_rng_.reserve(m_.generators.size());
   for (size_t g = 0; g < m_.generators.size(); ++g) {
-    gen_rng_.push_back(
-        Rng::Derive(seed, "generator", Fnv1a64(m_.strings.Get(m_.generators[g].name)) + g));
     if (m_.generators[g].scope == AttrGenerator::Scope::kTrace) {
       gen_slot_[g] = static_cast<uint32_t>(trace_gens_.size());
       trace_gens_.push_back(static_cast<uint32_t>(g));
@@ -27,12 +20,17 @@ TraceBuilder::TraceBuilder(Kernel& k, const Model& model, uint64_t seed)
 
 // ---- traces ---------------------------------------------------------------------------------
 
-uint32_t TraceBuilder::NewTrace(uint32_t entry_op) {
+uint32_t TraceBuilder::NewTrace(uint32_t entry_op, uint64_t stream_seed, uint64_t stream_index) {
   uint32_t t = pool_.Alloc();
   TraceState& ts = pool_[t];
+  ts.draws = Rng::DeriveHashed(stream_seed, kDrawsPurpose, stream_index);
+  ts.ids = Rng::DeriveHashed(stream_seed, kIdsPurpose, stream_index);
+  ts.stream_seed = stream_seed;
+  ts.stream_index = stream_index;
+  ts.faults_seeded = false;
   do {
-    ts.id.hi = trace_ids_.Next();
-    ts.id.lo = trace_ids_.Next();
+    ts.id.hi = ts.ids.Next();
+    ts.id.lo = ts.ids.Next();
   } while (!ts.id.valid());
   ts.flags = kFlagSampled | kFlagRandomTraceId;
   ts.spans.clear();
@@ -48,13 +46,13 @@ uint32_t TraceBuilder::NewTrace(uint32_t entry_op) {
   return t;
 }
 
-uint32_t TraceBuilder::StartTrace(uint32_t op) {
-  uint32_t t = NewTrace(op);
+uint32_t TraceBuilder::StartTrace(uint32_t op, uint64_t arrival) {
+  uint32_t t = NewTrace(op, seed_, arrival);
   TraceState& ts = pool_[t];
   ts.trace_values.resize(trace_gens_.size());
   for (size_t i = 0; i < trace_gens_.size(); ++i) {
     uint32_t g = trace_gens_[i];
-    ts.trace_values[i] = m_.generators[g].Sample(gen_rng_[g]);
+    ts.trace_values[i] = m_.generators[g].Sample(ts.ids);
   }
   for (const DynamicAttr& b : m_.operations[op].baggage)
     ts.baggage.push_back(Attr{b.key, Generate(t, b.generator)});
@@ -65,7 +63,8 @@ uint32_t TraceBuilder::StartTrace(uint32_t op) {
 
 uint32_t TraceBuilder::StartFragment(uint32_t parent, uint32_t op, uint32_t fault,
                                      uint64_t origin_faults) {
-  uint32_t t = NewTrace(op);
+  const uint64_t key = pool_[parent].draws.Next();
+  uint32_t t = NewTrace(op, key, 0);
   TraceState& ts = pool_[t];
   TraceState& ps = pool_[parent];
   ts.trace_values = ps.trace_values;
@@ -137,15 +136,16 @@ inline AttrValue TraceBuilder::Generate(uint32_t t, uint32_t g) {
   if (g >= m_.generators.size()) return AttrValue();
   uint32_t slot = gen_slot_[g];
   if (slot != kNone) return pool_[t].trace_values[slot];
-  return m_.generators[g].Sample(gen_rng_[g]);
+  return m_.generators[g].Sample(pool_[t].ids);
 }
 
 // ---- spans ----------------------------------------------------------------------------------
 
 // Stamp, NewSpanId and Generate are inline: called only in this file, on every span.
-inline uint64_t TraceBuilder::NewSpanId(uint32_t service) {
+inline uint64_t TraceBuilder::NewSpanId(uint32_t t) {
+  Rng& ids = pool_[t].ids;
   uint64_t id;
-  do id = span_ids_[service].Next();
+  do id = ids.Next();
   while (id == 0);
   return id;
 }
@@ -166,7 +166,7 @@ uint32_t TraceBuilder::StartSpan(uint32_t t, SpanKind kind, uint32_t service, ui
   uint32_t idx = static_cast<uint32_t>(ts.spans.size());
   Span& s = ts.spans.emplace_back();
   s.trace_id = ts.id;
-  s.span_id = NewSpanId(service);
+  s.span_id = NewSpanId(t);
   s.parent_span_id = parent_id;
   s.parent_index = parent_index;
   s.start_unix_nano = stamp;
@@ -205,7 +205,8 @@ void TraceBuilder::EndSpan(uint32_t t, uint32_t span) {
   Span& s = ts.spans[span];
   s.end_unix_nano = std::max(stamp, s.start_unix_nano);
   if (k_.faults.has_loss(service)) {
-    uint32_t f = k_.faults.Fires(Fault::Kind::kSpanLoss, service, s.operation, inst, k_.now);
+    uint32_t f =
+        k_.faults.Fires(Fault::Kind::kSpanLoss, service, s.operation, inst, k_.now, fault_rng(t));
     if (f != kNone) {
       s.lost = true;
       Touch(t, f);

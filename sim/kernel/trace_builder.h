@@ -42,6 +42,18 @@ struct TraceState {
   std::vector<AttrValue> trace_values;  // per trace-scoped generator slot
   std::vector<Attr> baggage;
   TraceTruth truth;
+  // The trace's own random streams (doc/scale.md, "Randomness"), keyed by the run's seed and
+  // the trace's arrival index, so what a trace draws does not depend on the traces around it
+  // (nor on how a run is sharded): `draws` for the kernel's draws for this trace (work
+  // durations, probabilities, counts, errors, events, network latency, random balancing,
+  // retry jitter), `ids` for its trace and span ids and generated attribute values, and
+  // `faults` for fault probabilities and fault latencies (seeded on first use:
+  // TraceBuilder::fault_rng).
+  Rng draws;
+  Rng ids;
+  Rng faults;
+  uint64_t stream_seed = 0, stream_index = 0;
+  bool faults_seeded = false;
 };
 
 // An exception recorded on a span (kEmptyStr: none).
@@ -75,14 +87,28 @@ class TraceBuilder {
     if (--pool_[t].open == 0) Finish(t);
   }
 
-  // A new trace for an arrival of entry operation `op`: fresh ids, trace-scoped values, the
-  // operation's baggage, and the traffic faults active now in its truth. Holds no reference.
-  uint32_t StartTrace(uint32_t op);
+  // A new trace for the arrival with index `arrival` (its position in the run's arrival
+  // stream) of entry operation `op`: its streams keyed by the arrival, fresh ids, trace-scoped
+  // values, the operation's baggage, and the traffic faults active now in its truth. Holds no
+  // reference.
+  uint32_t StartTrace(uint32_t op, uint64_t arrival);
   // A new trace for work whose context an upstream service dropped: the fragment carries the
   // request's application data (trace-scoped values) but no baggage and no parent. Its truth
   // starts with `origin_faults` (the faults that had touched `parent` when the context was lost)
-  // plus `fault`; `parent` is marked fragmented and touched by `fault`.
+  // plus `fault`; `parent` is marked fragmented and touched by `fault`. Its streams are keyed
+  // by a draw from the parent's.
   uint32_t StartFragment(uint32_t parent, uint32_t op, uint32_t fault, uint64_t origin_faults);
+
+  // Trace t's stream for the kernel's draws, and its fault stream (seeded here on first use).
+  Rng& draws(uint32_t t) { return pool_[t].draws; }
+  Rng& fault_rng(uint32_t t) {
+    TraceState& ts = pool_[t];
+    if (!ts.faults_seeded) {
+      ts.faults = Rng::DeriveHashed(ts.stream_seed, kFaultsPurpose, ts.stream_index);
+      ts.faults_seeded = true;
+    }
+    return ts.faults;
+  }
 
   void Touch(uint32_t t, uint32_t fault) { pool_[t].truth.fault_mask |= uint64_t{1} << fault; }
   void TouchMask(uint32_t t, uint64_t mask) { pool_[t].truth.fault_mask |= mask; }
@@ -126,11 +152,14 @@ class TraceBuilder {
  private:
   void AddOperationEventsSlow(uint32_t t, uint32_t span, const Operation& op, bool at_end,
                               Rng& rng);
-  uint32_t NewTrace(uint32_t entry_op);
+  static constexpr uint64_t kDrawsPurpose = Fnv1a64("trace-draws");
+  static constexpr uint64_t kIdsPurpose = Fnv1a64("trace-ids");
+  static constexpr uint64_t kFaultsPurpose = Fnv1a64("trace-faults");
+  uint32_t NewTrace(uint32_t entry_op, uint64_t stream_seed, uint64_t stream_index);
   void Finish(uint32_t t);
   void TagTruth(TraceState& ts, uint32_t root);
   AttrValue Generate(uint32_t t, uint32_t g);
-  uint64_t NewSpanId(uint32_t service);
+  uint64_t NewSpanId(uint32_t t);
   int64_t Stamp(uint32_t t, uint32_t s, uint32_t inst);
   uint32_t InstanceOf(const Span& s) const {
     return s.resource < m_.resources.size() ? m_.resources[s.resource].instance : 0;
@@ -164,9 +193,7 @@ class TraceBuilder {
   Kernel& k_;
   const Model& m_;
   SpanObservers observers_;
-  Rng trace_ids_;
-  std::vector<Rng> span_ids_;  // per service: ids of the spans it records
-  std::vector<Rng> gen_rng_;
+  uint64_t seed_;  // the run's: with an arrival index, the key of a trace's streams
   std::vector<uint32_t> gen_slot_;    // generator -> trace value slot (kNone for per-span)
   std::vector<uint32_t> trace_gens_;  // slot -> generator
   ShapeHasher shapes_;

@@ -12,8 +12,15 @@
 namespace tracesim::sim {
 
 struct Arrival {
+  // `index` left at kCounted: the kernel numbers the arrivals it is given 0, 1, 2, ...
+  static constexpr uint64_t kCounted = ~uint64_t{0};
+
   Time time;
   uint32_t operation = 0xFFFFFFFFu;  // entry operation, index into Model::operations
+  // The arrival's position in the run's arrival stream: the key of its trace's random streams
+  // (sim/kernel/trace_builder.h), so a source that skips arrivals (a shard's window,
+  // app/run_internal.h) keeps the traces of the arrivals it passes on.
+  uint64_t index = kCounted;
 };
 
 class ArrivalSource {
