@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 
+#include "app/partial.h"
 #include "app/replications.h"
 #include "app/run.h"
 #include "app/run_thresholds.h"
@@ -38,7 +39,9 @@ constexpr char kRunCaption[] =
 // The flags' text, as given.
 struct RunFlags {
   std::string seed, duration, rate, start_time, spans_out, truth_out, report_csv, report_html;
-  std::string shards, warmup;  // issue 15: sharded runs (app/shards.h)
+  std::string shards, warmup;         // issue 15: sharded runs (app/shards.h)
+  std::string shard, partial_out;     // issue 15: one shard per process (app/partial.h)
+  std::vector<std::string> partials;  // tracesim merge
   std::string format = "table";
   std::vector<std::string> thresholds;
   std::string replications;
@@ -79,7 +82,12 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
       ("shards", po::value(&f->shards),
        "split the run into N time windows simulated on N threads and merged (doc/scale.md)")  //
       ("warmup", po::value(&f->warmup),
-       "with --shards: traffic simulated unobserved before and after each window (default: 30s)");
+       "with --shards: traffic simulated unobserved before and after each window (default: 30s)")
+      // issue 15: one shard per process, merged by `tracesim merge` (app/partial.h).
+      ("shard", po::value(&f->shard),
+       "I/N: simulate only shard I of N (as --shards N would) and write its partial result to "
+       "--partial-out, for `tracesim merge`")  //
+      ("partial-out", po::value(&f->partial_out), "with --shard: the partial result's FILE");
 }
 
 // Turns the flags' text into options (values only: ranges are RunOptions::Validate()'s). Returns
@@ -298,6 +306,38 @@ bool WriteHtmlReport(reports::HtmlReportCollector& html, const reports::RunRepor
   return true;
 }
 
+// `run --shard I/N --partial-out FILE` (issue 15, app/partial.h): one shard's partial result.
+int RunOneShard(const scenarios::Scenario& sc, const app::RunOptions& options,
+                const po::variables_map& vm, const RunFlags& f, const app::ShardOptions& shards,
+                std::ostream& out, std::ostream& err) {
+  auto usage = [&err](const std::string& message) {
+    err << "tracesim run: " << message << "\n";
+    return kExitUsage;
+  };
+  if (!vm.count("shard")) return usage("--partial-out needs --shard I/N");
+  if (f.partial_out.empty()) return usage("--shard needs --partial-out FILE");
+  for (const char* flag : {"shards", "report-html", "report-csv", "threshold", "replications"})
+    if (vm.count(flag))
+      return usage(std::string("--shard writes a partial result: --") + flag +
+                   " belongs to tracesim merge or to a whole run");
+  auto index = app::ParseShardIndex(f.shard);
+  if (!index.ok()) return usage(index.status().message());
+  auto bytes = app::RunPartial(sc, options, *index, shards.warmup);
+  if (!bytes.ok()) {
+    err << "tracesim run: " << bytes.status().message() << "\n";
+    return bytes.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage : kExitFailed;
+  }
+  std::ofstream file(f.partial_out, std::ios::binary);
+  file << *bytes;
+  if (!file.flush()) {
+    err << "tracesim run: --partial-out: cannot write " << f.partial_out << "\n";
+    return kExitFailed;
+  }
+  out << "tracesim run: shard " << index->index << "/" << index->count << " of " << sc.name
+      << " written to " << f.partial_out << " (" << bytes->size() << " bytes)\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -327,6 +367,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   app::ShardOptions shards;
   if (std::string bad = ToShardOptions(vm, f, &shards); !bad.empty()) return usage(bad);
   if (shards.count > 1 && !f.report_html.empty()) return usage("--report-html needs --shards 1");
+  if (vm.count("shard") || vm.count("partial-out"))
+    return RunOneShard(*scenario, options, vm, f, shards, out, err);
   size_t replications = 1;
   std::vector<loadgen::Threshold> thresholds;
   if (std::string bad = ToSamplerFlags(f, *scenario, &replications, &thresholds); !bad.empty())
@@ -372,6 +414,54 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     for (const lint::Finding& finding : findings) err << finding.Format() << "\n";
   }
   return rendered;
+}
+
+constexpr char kMergeCaption[] =
+    "Usage: tracesim merge SCENARIO PARTIAL... [options]\n\n"
+    "Merges the partial results of `tracesim run SCENARIO --shard I/N --partial-out FILE`\n"
+    "(every I in 0..N-1, in any order; doc/scale.md) into the summary `tracesim run SCENARIO\n"
+    "--shards N` prints. Give the same --seed, --duration, --rate and --start-time as the\n"
+    "shards were given.\n\nOptions";
+
+// `tracesim merge` (issue 15): the partials' files -> app::MergePartials -> the run's summary.
+int MergeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description desc(kMergeCaption);
+  RunFlags f;
+  AddRunFlags(&desc, &f);
+  desc.add_options()("partial", po::value(&f.partials), "partial result files");
+  po::positional_options_description pos;
+  pos.add("scenario", 1).add("partial", -1);
+  po::variables_map vm;
+  if (!ParseFlags("merge", args, desc, &pos, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << kMergeCaption << ":\n" << FlagHelp(desc, {"scenario", "partial"});
+    return kExitOk;
+  }
+  auto usage = [&err](const std::string& message) {
+    err << "tracesim merge: " << message << "\n";
+    return kExitUsage;
+  };
+  for (const char* flag : {"shards", "shard", "partial-out", "warmup", "spans-out", "truth-out",
+                           "report-html", "replications", "tag-ground-truth", "threshold"})
+    if (vm.count(flag)) return usage(std::string("--") + flag + " applies to tracesim run");
+  if (f.format != "table" && f.format != "json")
+    return usage("--format must be 'table' or 'json', got '" + f.format + "'");
+  if (f.partials.empty()) return usage("give the partial result files (tracesim run --shard)");
+  auto scenario = scenarios::LoadScenario(vm["scenario"].as<std::string>());
+  if (!scenario.ok()) return usage(scenario.status().message());
+  app::RunOptions options;
+  if (std::string bad = ToRunOptions(vm, f, &options); !bad.empty()) return usage(bad);
+  std::vector<app::NamedPartial> partials;
+  for (const std::string& path : f.partials) {
+    std::ifstream file(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (!file && !file.eof()) return usage(path + ": cannot read");
+    if (!file.is_open()) return usage(path + ": cannot read");
+    partials.push_back({path, std::move(bytes)});
+  }
+  auto outcome = app::MergePartials(*scenario, options, partials);
+  if (!outcome.ok()) return usage(outcome.status().message());
+  return RenderRun(outcome->report, f, out, err);
 }
 
 }  // namespace tracesim::cli
