@@ -1,5 +1,6 @@
 #include "cli/commands.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <boost/program_options.hpp>
@@ -13,6 +14,7 @@
 #include "cli/flags.h"
 #include "cli/lint_command.h"
 #include "cli/load_command.h"
+#include "cli/progress.h"
 #include "cli/receive_command.h"
 #include "cli/service_map_command.h"
 #include "cli/trace_command.h"
@@ -377,11 +379,42 @@ void CheckFile(const std::string& path, bool lint_samplers, FileCheck* check) {
       "Jaeger strategies file (*.json)");
 }
 
+// What `validate` prints: the text lines (problems, warnings, "FILE: ok (...)"), or with
+// `json` one object with every file's verdict (doc/validate.md).
+std::string RenderValidate(const std::vector<std::pair<std::string, FileCheck>>& checks,
+                           bool json) {
+  if (json) {
+    nlohmann::ordered_json j;
+    j["files"] = nlohmann::ordered_json::array();
+    size_t invalid = 0;
+    for (const auto& [path, check] : checks) {
+      invalid += !check.problems.empty();
+      nlohmann::ordered_json f;
+      f["file"] = path;
+      f["valid"] = check.problems.empty();
+      f["summary"] = check.problems.empty() ? check.summary : "";
+      f["problems"] = check.problems;
+      f["warnings"] = check.warnings;
+      j["files"].push_back(f);
+    }
+    j["valid"] = checks.size() - invalid;
+    j["invalid"] = invalid;
+    return j.dump(2) + "\n";
+  }
+  std::string text;
+  for (const auto& [path, check] : checks) {
+    for (const std::string& p : check.problems) text += p + "\n";
+    for (const std::string& w : check.warnings) text += w + "\n";
+    if (check.problems.empty()) text += path + ": ok (" + check.summary + ")\n";
+  }
+  return text;
+}
+
 }  // namespace
 
 int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   const std::string caption =
-      "Usage: tracesim validate FILE...\n\n"
+      "Usage: tracesim validate FILE... [--format text|json]\n\n"
       "Checks each file and prints 'FILE: ok (...)' or every problem found, with its line or JSON\n"
       "path. The kind of file is recognised from its content: a topology (services:), a scenario\n"
       "(workload:), an OpenTelemetry Collector config (processors: with tail_sampling or\n"
@@ -392,8 +425,11 @@ int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std
       "printed like warnings and do not fail the file either (--no-lint skips them).\n"
       "Exit 0 when every file is valid, 1 when any has problems. See doc/validate.md.\n\nOptions";
   po::options_description desc(caption);
+  std::string format = "text";
   desc.add_options()("help,h", "show this help")("files", po::value<std::vector<std::string>>(),
                                                  "files")(
+      "format", po::value(&format),
+      "text (default) or json: every file's verdict, problems and warnings as one JSON object")(
       "no-lint", "do not simulate scenarios with samplers: to lint them");
   po::positional_options_description pos;
   pos.add("files", -1);
@@ -403,27 +439,38 @@ int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std
     out << caption << ":\n" << FlagHelp(desc, {"files"});
     return kExitOk;
   }
+  if (format != "text" && format != "json") {
+    err << "tracesim validate: --format: '" << format << "' is not a format (text or json)\n";
+    return kExitUsage;
+  }
   if (!vm.count("files")) {
     err << "tracesim validate: no FILE given\nTry 'tracesim validate --help'.\n";
     return kExitUsage;
   }
-  int bad = 0;
+  // Text is printed file by file (a slow lint does not hold back the verdicts before it).
+  std::vector<std::pair<std::string, FileCheck>> checks;
+  std::string text;
   for (const std::string& path : vm["files"].as<std::vector<std::string>>()) {
-    FileCheck check;
+    FileCheck& check = checks.emplace_back(path, FileCheck{}).second;
     try {
       CheckFile(path, !vm.count("no-lint"), &check);
     } catch (const std::exception& e) {  // a parser bug must not hide the other files
       check.problems.push_back(path + ": internal error while checking: " + e.what());
     }
-    for (const std::string& p : check.problems) out << p << "\n";
-    for (const std::string& w : check.warnings) out << w << "\n";
-    if (check.problems.empty()) {
-      out << path << ": ok (" << check.summary << ")\n";
-    } else {
-      ++bad;
+    if (format == "text") {
+      const std::string lines = RenderValidate({checks.back()}, false);
+      out << lines << std::flush;
+      text += lines;
     }
   }
-  return bad == 0 ? kExitOk : kExitFailed;
+  if (format == "json") out << RenderValidate(checks, true);
+  // Lines wider than the terminal they are shown on: say so and where they fit, as `run` does.
+  if (format == "text" && ::isatty(::fileno(stdout)) == 1)
+    err << TooWideNote("validate", text, TerminalColumns(stdout), "--format json", "report",
+                       "message");
+  for (const auto& [path, check] : checks)
+    if (!check.problems.empty()) return kExitFailed;
+  return kExitOk;
 }
 
 // ---- topology ---------------------------------------------------------------------------------

@@ -21,12 +21,13 @@ int TerminalColumns(FILE* stream) {
 }
 
 std::string TooWideNote(const std::string& command, const std::string& text, int columns,
-                        const std::string& offer) {
+                        const std::string& offer, const std::string& what,
+                        const std::string& items) {
   const size_t wide = reports::WidestLine(text);
   if (columns <= 0 || wide <= static_cast<size_t>(columns)) return "";
-  return "tracesim " + command + ": the summary is " + std::to_string(wide) +
-         " columns wide, the terminal " + std::to_string(columns) + ": " + offer +
-         " has every figure without a width limit\n";
+  return "tracesim " + command + ": the " + what + " is " + std::to_string(wide) +
+         " columns wide, the terminal " + std::to_string(columns) + ": " + offer + " has every " +
+         items + " without a width limit\n";
 }
 
 ProgressBar::ProgressBar(FILE* stream, bool enabled, double total_seconds,

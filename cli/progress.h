@@ -19,9 +19,11 @@ int TerminalColumns(FILE* stream);
 
 // "" when every line of `text` fits `columns`; else one line for stderr saying how wide the
 // output is and which format has the figures without a width ("tracesim run: the summary is 131
-// columns wide, the terminal 100: --format json has every figure without a width limit").
+// columns wide, the terminal 100: --format json has every figure without a width limit"). `what`
+// names the output, `items` what the offered format holds.
 std::string TooWideNote(const std::string& command, const std::string& text, int columns,
-                        const std::string& offer);
+                        const std::string& offer, const std::string& what = "summary",
+                        const std::string& items = "figure");
 
 class ProgressBar {
  public:

@@ -2,18 +2,22 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "app/receive.h"
 #include "cli/commands.h"
 #include "cli/flags.h"
+#include "cli/progress.h"
 #include "config/grammar.h"
 #include "receiver/receiver_options.h"
+#include "reports/text/table.h"
 #include "sim/base/time.h"
 
 namespace tracesim::cli {
@@ -99,15 +103,14 @@ void PrintAddresses(const app::ReceiveAddresses& a, std::ostream& text) {
 }
 
 void PrintRate(const app::ReceiveSecond& s) {
-  std::fprintf(stderr, "\r\033[K  %.0f spans/s  %.0f req/s  total %llu spans, %llu requests",
-               s.spans, s.requests, static_cast<unsigned long long>(s.total_spans),
-               static_cast<unsigned long long>(s.total_requests));
+  std::fprintf(stderr, "\r\033[K%s", ReceiveSecondLine(s, TerminalColumns(stderr)).c_str());
   std::fflush(stderr);
 }
 
-// Writes the summary JSON and the summary line; returns the exit code.
+// Writes the summary JSON and the summary line, wrapped at `columns` when that is not 0 (a
+// terminal's width); returns the exit code.
 int Render(const app::ReceiveOutcome& outcome, const app::ReceiveOptions& options,
-           std::ostream& out, std::ostream& text, std::ostream& err) {
+           std::ostream& out, std::ostream& text, std::ostream& err, size_t columns) {
   const receiver::StatsSnapshot& s = outcome.stats;
   int code = kExitOk;
   if (!outcome.stopped.ok()) {
@@ -128,17 +131,34 @@ int Render(const app::ReceiveOutcome& outcome, const app::ReceiveOptions& option
       }
     }
   }
-  text << "tracesim receive: " << outcome.stop_reason << " after "
+  std::ostringstream line;
+  line << "tracesim receive: " << outcome.stop_reason << " after "
        << sim::FormatDuration(sim::Duration::Nanos(
               static_cast<int64_t>(outcome.elapsed_seconds * 1e9) / 1000000 * 1000000))
        << ": " << s.requests << " requests, " << s.spans_accepted << " spans accepted, "
        << s.spans_invalid + s.spans_partial << " rejected, " << s.spans_refused << " refused, ~"
        << s.traces_seen << " traces\n";
+  text << reports::WrapLines(line.str(), columns);
   text.flush();
   return code;
 }
 
 }  // namespace
+
+std::string ReceiveSecondLine(const app::ReceiveSecond& s, int columns) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "  %.0f spans/s  %.0f req/s  total %llu spans, %llu requests",
+                s.spans, s.requests, static_cast<unsigned long long>(s.total_spans),
+                static_cast<unsigned long long>(s.total_requests));
+  std::string line = buf;
+  const size_t room = static_cast<size_t>(std::max(columns - 1, 1));  // never the last column
+  // Left out first: the request total, then the span total, then req/s.
+  for (const char* cut : {", ", "  total ", "  "}) {
+    if (line.size() <= room) break;
+    if (size_t at = line.find(cut, 2); at != std::string::npos) line.resize(at);
+  }
+  return line.substr(0, room);
+}
 
 int ReceiveCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
                    const ReceiveHooks& hooks) {
@@ -172,7 +192,12 @@ int ReceiveCommand(const std::vector<std::string>& args, std::ostream& out, std:
     return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
                                                                           : kExitFailed;
   }
-  return Render(*outcome, options, out, text, err);
+  // The summary line wraps at the width of the terminal it is shown on (as `load`'s does).
+  FILE* shown_on = &text == &err ? stderr : stdout;
+  const size_t columns = ::isatty(::fileno(shown_on)) == 1
+                             ? static_cast<size_t>(std::max(TerminalColumns(shown_on) - 1, 1))
+                             : 0;
+  return Render(*outcome, options, out, text, err, columns);
 }
 
 }  // namespace tracesim::cli

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/receive.h"
 #include "receiver/receiver.h"
 #include "sim/base/status.h"
 
@@ -30,6 +31,11 @@ struct ReceiveHooks {
 // summary not written); 2 bad usage.
 int ReceiveCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
                    const ReceiveHooks& hooks = {});
+
+// The per-second rate line ("  1200 spans/s  40 req/s  total 9600 spans, 320 requests") in at
+// most `columns` - 1 display columns: narrower terminals leave out the request total, then the
+// span total, then req/s, rather than wrap (a wrapped line cannot be redrawn in place).
+std::string ReceiveSecondLine(const app::ReceiveSecond& s, int columns);
 
 }  // namespace tracesim::cli
 

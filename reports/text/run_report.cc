@@ -189,9 +189,8 @@ std::string RenderRecallTable(const std::vector<sampling::StrategyScore>& scores
   return out;
 }
 
-}  // namespace
-
-std::string RenderRunTable(const RunReport& r) {
+// The title and the run's totals: what ran, for how long, how fast, and how much came out.
+std::string RenderRunHeader(const RunReport& r) {
   std::string out;
   out += "tracesim " + r.version + " — scenario " + r.scenario + " (" + r.source + "), seed " +
          std::to_string(r.seed) + "\n";
@@ -208,6 +207,13 @@ std::string RenderRunTable(const RunReport& r) {
   out += "\n";
   if (!r.spans_out.empty()) out += "  spans written to " + r.spans_out + "\n";
   out += "\n";
+  return out;
+}
+
+// The RED table: one row per instrumented service, then the leaf dependencies as callers see
+// them; and the resilience mechanics the kernel counted, when there were any.
+std::string RenderServiceTable(const RunReport& r) {
+  std::string out;
   Table t({{"service", Align::kLeft},
            {"requests", Align::kRight},
            {"req/s", Align::kRight},
@@ -241,127 +247,165 @@ std::string RenderRunTable(const RunReport& r) {
            FormatCount(rs.breaker_rejections) + " calls refused), " + FormatCount(rs.rate_limited) +
            " rate-limited, " + FormatCount(rs.refused) + " connections refused\n";
   }
-  if (!r.incidents.empty()) {
-    // Every truth record is either touched by a fault or part of the baseline.
-    std::string baseline = r.truth.traces > r.truth.touched
-                               ? "p50 " + FormatFixed(r.truth.baseline_p50_ms, 2) + " ms, p99 " +
-                                     FormatFixed(r.truth.baseline_p99_ms, 2) + " ms"
-                               : std::string("none");
-    out += "\nincidents (ground truth; baseline = traces no fault touched: " + baseline + ")\n";
-    Table it({{"fault", Align::kLeft},
-              {"kind", Align::kLeft},
-              {"target", Align::kLeft},
-              {"window s", Align::kLeft},
-              {"traces", Align::kRight},
-              {"error traces", Align::kRight},
-              {"user errors", Align::kRight},
-              {"p50 ms", Align::kRight},
-              {"p99 ms", Align::kRight}});
-    for (const IncidentRow& i : r.incidents) {
-      std::string window = FormatFixed(i.start_s, 0) + "–" +
-                           (i.end_s < 0 ? std::string("end") : FormatFixed(i.end_s, 0));
-      it.AddRow(
-          {i.id, i.kind, i.target, window, FormatCount(i.traces),
-           FormatCount(i.error_traces) +
-               (i.traces
-                    ? " (" + FormatPercent(static_cast<double>(i.error_traces) / i.traces, 1) + ")"
-                    : ""),
-           FormatCount(i.root_errors), i.traces ? FormatFixed(i.p50_ms, 2) : "-",
-           i.traces ? FormatFixed(i.p99_ms, 2) : "-"});
-    }
-    out += it.Render();
-    if (r.truth.fragments || r.truth.lost_spans) {
-      out += "  fragments " + FormatCount(r.truth.fragments) + ", spans lost " +
-             FormatCount(r.truth.lost_spans) + "\n";
-    }
+  return out;
+}
+
+// What each fault did (ground truth), against the baseline of traces no fault touched; "" when
+// the scenario has no faults.
+std::string RenderIncidentTable(const RunReport& r) {
+  if (r.incidents.empty()) return "";
+  std::string out;
+  // Every truth record is either touched by a fault or part of the baseline.
+  std::string baseline = r.truth.traces > r.truth.touched
+                             ? "p50 " + FormatFixed(r.truth.baseline_p50_ms, 2) + " ms, p99 " +
+                                   FormatFixed(r.truth.baseline_p99_ms, 2) + " ms"
+                             : std::string("none");
+  out += "\nincidents (ground truth; baseline = traces no fault touched: " + baseline + ")\n";
+  Table it({{"fault", Align::kLeft},
+            {"kind", Align::kLeft},
+            {"target", Align::kLeft},
+            {"window s", Align::kLeft},
+            {"traces", Align::kRight},
+            {"error traces", Align::kRight},
+            {"user errors", Align::kRight},
+            {"p50 ms", Align::kRight},
+            {"p99 ms", Align::kRight}});
+  for (const IncidentRow& i : r.incidents) {
+    std::string window = FormatFixed(i.start_s, 0) + "–" +
+                         (i.end_s < 0 ? std::string("end") : FormatFixed(i.end_s, 0));
+    it.AddRow(
+        {i.id, i.kind, i.target, window, FormatCount(i.traces),
+         FormatCount(i.error_traces) +
+             (i.traces
+                  ? " (" + FormatPercent(static_cast<double>(i.error_traces) / i.traces, 1) + ")"
+                  : ""),
+         FormatCount(i.root_errors), i.traces ? FormatFixed(i.p50_ms, 2) : "-",
+         i.traces ? FormatFixed(i.p99_ms, 2) : "-"});
   }
+  out += it.Render();
+  if (r.truth.fragments || r.truth.lost_spans) {
+    out += "  fragments " + FormatCount(r.truth.fragments) + ", spans lost " +
+           FormatCount(r.truth.lost_spans) + "\n";
+  }
+  return out;
+}
+
+// The sampling comparison's main table: one row per strategy, then the truth it is scored
+// against.
+std::string RenderStrategyTable(const RunReport& r) {
+  std::string out;
+  const auto& first = r.sampling.front();
+  out +=
+      "\nsampling strategies (same traffic; recall = kept / all; ★ = on the cost vs error-recall "
+      "Pareto front)\n";
+  out += "  " + FormatCount(first.traces) + " traces, " + FormatCount(first.error_traces) +
+         " with errors, " + FormatCount(first.shapes) + " distinct shapes, true p99 " +
+         FormatFixed(first.slow_p99_ms, 1) +
+         " ms; stored bytes = exact OTLP size x measured gzip ratio " +
+         FormatFixed(r.compression_ratio, 3) + "\n";
+  Table st({{"strategy", Align::kLeft},
+            {"traces kept", Align::kRight},
+            {"spans kept", Align::kRight},
+            {"GB/month", Align::kRight},
+            {"$/month", Align::kRight},
+            {"error recall", Align::kRight},
+            {"slow p99", Align::kRight},
+            {"rare paths", Align::kRight},
+            {"complete", Align::kRight},
+            {"est. err rate", Align::kRight},
+            {"est. p99 ms", Align::kRight},
+            {"", Align::kLeft}});
+  auto pct = [](uint64_t a, uint64_t b) {
+    return b ? FormatPercent(static_cast<double>(a) / b, 1) : "-";
+  };
+  for (const auto& s : r.sampling) {
+    st.AddRow({s.name, pct(s.traces_kept, s.traces), pct(s.spans_kept, s.spans),
+               FormatFixed(s.gb_per_month, 2), FormatFixed(s.usd_storage_month, 2),
+               s.error_traces ? FormatPercent(s.error_recall, 1) : "-",
+               s.slow_p99_traces ? FormatPercent(s.slow_recall_p99, 1) : "-",
+               FormatPercent(s.rare_path_recall, 1),
+               s.traces_kept ? FormatPercent(s.completeness, 1) : "-",
+               FormatPercent(s.est_error_rate, 2),
+               s.traces_kept ? FormatFixed(s.est_p99_ms, 1) : "-", s.pareto ? "★" : ""});
+  }
+  out += st.Render();
+  out += "  truth: error rate " + FormatPercent(first.true_error_rate, 2) + ", p95 " +
+         FormatFixed(first.true_p95_ms, 1) + " ms, p99 " + FormatFixed(first.true_p99_ms, 1) +
+         " ms; $/month = object storage at the preset price\n";
+  return out;
+}
+
+// What the deployments did that the figures do not show (sampling/lab StrategyScore::notes), and
+// which RED estimates to distrust, by how much (issue 13).
+std::string RenderStrategyNotes(const std::vector<sampling::StrategyScore>& scores) {
+  std::string out;
+  for (const auto& s : scores) {
+    for (const std::string& n : s.notes) out += "  note: " + s.name + ": " + n + "\n";
+  }
+  for (const auto& s : scores) {
+    if (!s.red_biased) continue;
+    out += "  biased RED estimate (tail or dynamic stage, no adjusted count): " + s.name +
+           ": error rate " + (s.error_rate_bias >= 0 ? "+" : "") +
+           FormatFixed(s.error_rate_bias * 100, 2) + " points, rate " +
+           (s.rate_bias >= 0 ? "+" : "") + FormatFixed(s.rate_bias * 100, 1) + "%, p99 " +
+           (s.p99_bias >= 0 ? "+" : "") + FormatFixed(s.p99_bias * 100, 1) + "%\n";
+  }
+  return out;
+}
+
+// The tail_sampling processors' cost (buffer peaks, early evictions, decision latency); "" when
+// no strategy has a tail stage.
+std::string RenderTailCostTable(const std::vector<sampling::StrategyScore>& scores) {
+  bool any_tail = false;
+  for (const auto& s : scores) any_tail |= s.has_tail;
+  if (!any_tail) return "";
+  Table ct({{"tail_sampling cost", Align::kLeft},
+            {"peak traces", Align::kRight},
+            {"peak spans", Align::kRight},
+            {"peak MB", Align::kRight},
+            {"evicted early", Align::kRight},
+            {"late spans", Align::kRight},
+            {"decision p50 s", Align::kRight},
+            {"p99 s", Align::kRight}});
+  for (const auto& s : scores) {
+    if (!s.has_tail) continue;
+    ct.AddRow({s.name, FormatCount(s.peak_traces_buffered), FormatCount(s.peak_spans_buffered),
+               FormatFixed(s.peak_bytes_buffered / 1e6, 1), FormatCount(s.evicted_before_decision),
+               FormatCount(s.late_spans), FormatFixed(s.decision_latency_p50_s, 1),
+               FormatFixed(s.decision_latency_p99_s, 1)});
+  }
+  return ct.Render();
+}
+
+// Error recall per fault, one column per fault; "" without faults.
+std::string RenderFaultRecallTable(const std::vector<sampling::StrategyScore>& scores) {
+  const auto& first = scores.front();
+  if (first.by_fault.empty()) return "";
+  std::vector<Column> cols = {{"error recall by fault", Align::kLeft}};
+  for (const auto& f : first.by_fault) cols.push_back({f.id, Align::kRight});
+  Table ft(cols);
+  for (const auto& s : scores) {
+    std::vector<std::string> row = {s.name};
+    for (const auto& f : s.by_fault)
+      row.push_back(
+          f.error_traces ? FormatPercent(f.recall, 1) + " of " + FormatCount(f.error_traces) : "-");
+    ft.AddRow(row);
+  }
+  return ft.Render();
+}
+
+}  // namespace
+
+std::string RenderRunTable(const RunReport& r) {
+  std::string out = RenderRunHeader(r);
+  out += RenderServiceTable(r);
+  out += RenderIncidentTable(r);
   if (!r.truth_out.empty()) out += "\n  ground truth written to " + r.truth_out + "\n";
   if (!r.sampling.empty()) {
-    const auto& first = r.sampling.front();
-    out +=
-        "\nsampling strategies (same traffic; recall = kept / all; ★ = on the cost vs error-recall "
-        "Pareto front)\n";
-    out += "  " + FormatCount(first.traces) + " traces, " + FormatCount(first.error_traces) +
-           " with errors, " + FormatCount(first.shapes) + " distinct shapes, true p99 " +
-           FormatFixed(first.slow_p99_ms, 1) +
-           " ms; stored bytes = exact OTLP size x measured gzip ratio " +
-           FormatFixed(r.compression_ratio, 3) + "\n";
-    Table st({{"strategy", Align::kLeft},
-              {"traces kept", Align::kRight},
-              {"spans kept", Align::kRight},
-              {"GB/month", Align::kRight},
-              {"$/month", Align::kRight},
-              {"error recall", Align::kRight},
-              {"slow p99", Align::kRight},
-              {"rare paths", Align::kRight},
-              {"complete", Align::kRight},
-              {"est. err rate", Align::kRight},
-              {"est. p99 ms", Align::kRight},
-              {"", Align::kLeft}});
-    auto pct = [](uint64_t a, uint64_t b) {
-      return b ? FormatPercent(static_cast<double>(a) / b, 1) : "-";
-    };
-    for (const auto& s : r.sampling) {
-      st.AddRow({s.name, pct(s.traces_kept, s.traces), pct(s.spans_kept, s.spans),
-                 FormatFixed(s.gb_per_month, 2), FormatFixed(s.usd_storage_month, 2),
-                 s.error_traces ? FormatPercent(s.error_recall, 1) : "-",
-                 s.slow_p99_traces ? FormatPercent(s.slow_recall_p99, 1) : "-",
-                 FormatPercent(s.rare_path_recall, 1),
-                 s.traces_kept ? FormatPercent(s.completeness, 1) : "-",
-                 FormatPercent(s.est_error_rate, 2),
-                 s.traces_kept ? FormatFixed(s.est_p99_ms, 1) : "-", s.pareto ? "★" : ""});
-    }
-    out += st.Render();
-    out += "  truth: error rate " + FormatPercent(first.true_error_rate, 2) + ", p95 " +
-           FormatFixed(first.true_p95_ms, 1) + " ms, p99 " + FormatFixed(first.true_p99_ms, 1) +
-           " ms; $/month = object storage at the preset price\n";
-    // What the deployment did that the figures do not show (sampling/lab StrategyScore::notes).
-    for (const auto& s : r.sampling) {
-      for (const std::string& n : s.notes) out += "  note: " + s.name + ": " + n + "\n";
-    }
-    for (const auto& s : r.sampling) {  // issue 13: which estimates to distrust, and by how much
-      if (!s.red_biased) continue;
-      out += "  biased RED estimate (tail or dynamic stage, no adjusted count): " + s.name +
-             ": error rate " + (s.error_rate_bias >= 0 ? "+" : "") +
-             FormatFixed(s.error_rate_bias * 100, 2) + " points, rate " +
-             (s.rate_bias >= 0 ? "+" : "") + FormatFixed(s.rate_bias * 100, 1) + "%, p99 " +
-             (s.p99_bias >= 0 ? "+" : "") + FormatFixed(s.p99_bias * 100, 1) + "%\n";
-    }
-    bool any_tail = false;
-    for (const auto& s : r.sampling) any_tail |= s.has_tail;
-    if (any_tail) {
-      Table ct({{"tail_sampling cost", Align::kLeft},
-                {"peak traces", Align::kRight},
-                {"peak spans", Align::kRight},
-                {"peak MB", Align::kRight},
-                {"evicted early", Align::kRight},
-                {"late spans", Align::kRight},
-                {"decision p50 s", Align::kRight},
-                {"p99 s", Align::kRight}});
-      for (const auto& s : r.sampling) {
-        if (!s.has_tail) continue;
-        ct.AddRow({s.name, FormatCount(s.peak_traces_buffered), FormatCount(s.peak_spans_buffered),
-                   FormatFixed(s.peak_bytes_buffered / 1e6, 1),
-                   FormatCount(s.evicted_before_decision), FormatCount(s.late_spans),
-                   FormatFixed(s.decision_latency_p50_s, 1),
-                   FormatFixed(s.decision_latency_p99_s, 1)});
-      }
-      out += ct.Render();
-    }
-    if (!first.by_fault.empty()) {
-      std::vector<Column> cols = {{"error recall by fault", Align::kLeft}};
-      for (const auto& f : first.by_fault) cols.push_back({f.id, Align::kRight});
-      Table ft(cols);
-      for (const auto& s : r.sampling) {
-        std::vector<std::string> row = {s.name};
-        for (const auto& f : s.by_fault)
-          row.push_back(f.error_traces
-                            ? FormatPercent(f.recall, 1) + " of " + FormatCount(f.error_traces)
-                            : "-");
-        ft.AddRow(row);
-      }
-      out += ft.Render();
-    }
+    out += RenderStrategyTable(r);
+    out += RenderStrategyNotes(r.sampling);
+    out += RenderTailCostTable(r.sampling);
+    out += RenderFaultRecallTable(r.sampling);
     out += RenderRecallTable(r.sampling);
   }
   return out;
@@ -401,27 +445,166 @@ std::string RenderSamplingCsv(const RunReport& r) {
   return out;
 }
 
+namespace {
+
+using nlohmann::ordered_json;
+
+ordered_json ServiceRowJson(const ServiceRow& s, bool service) {
+  ordered_json j;
+  j["name"] = s.name;
+  j["kind"] = s.kind;
+  j["requests"] = s.requests;
+  j["rate_per_s"] = R3(s.rate_per_s);
+  j["errors"] = s.errors;
+  j["error_ratio"] = R6(s.error_ratio);
+  j["p50_ms"] = R3(s.p50_ms);
+  j["p95_ms"] = R3(s.p95_ms);
+  j["p99_ms"] = R3(s.p99_ms);
+  j["max_ms"] = R3(s.max_ms);
+  if (service) {
+    j["rejected"] = s.rejected;
+    j["mean_queue_wait_ms"] = R3(s.mean_queue_wait_ms);
+    j["utilization"] = R3(s.utilization);
+  }
+  return j;
+}
+
+ordered_json TruthJson(const RunReport::Truth& t) {
+  ordered_json truth;
+  truth["traces"] = t.traces;
+  truth["error_traces"] = t.error_traces;
+  truth["root_errors"] = t.root_errors;
+  truth["fragments"] = t.fragments;
+  truth["lost_spans"] = t.lost_spans;
+  truth["touched_by_faults"] = t.touched;
+  truth["p50_ms"] = R3(t.p50_ms);
+  truth["p95_ms"] = R3(t.p95_ms);
+  truth["p99_ms"] = R3(t.p99_ms);
+  truth["baseline_p50_ms"] = R3(t.baseline_p50_ms);
+  truth["baseline_p99_ms"] = R3(t.baseline_p99_ms);
+  return truth;
+}
+
+ordered_json ResilienceJson(const RunReport::Resilience& rs) {
+  ordered_json res;
+  res["retries"] = rs.retries;
+  res["timeouts"] = rs.timeouts;
+  res["breaker_opens"] = rs.breaker_opens;
+  res["breaker_rejections"] = rs.breaker_rejections;
+  res["rate_limited"] = rs.rate_limited;
+  res["refused"] = rs.refused;
+  return res;
+}
+
+// A strategy's volume, cost and recalls: "name" through "slow" of doc/run-summary.md's
+// `sampling` entries.
+void AddStrategyRecalls(const sampling::StrategyScore& s, ordered_json* out) {
+  ordered_json& x = *out;
+  x["name"] = s.name;
+  x["pipeline"] = s.pipeline;
+  if (!s.notes.empty()) x["notes"] = s.notes;
+  x["traces"] = s.traces;
+  x["traces_kept"] = s.traces_kept;
+  x["spans"] = s.spans;
+  x["spans_kept"] = s.spans_kept;
+  x["bytes_kept"] = s.bytes_kept;
+  x["gb_per_month"] = R3(s.gb_per_month);
+  x["usd_per_month"] = {{"object_storage", R3(s.usd_storage_month)},
+                        {"ingest", R3(s.usd_ingest_month)},
+                        {"per_span", R3(s.usd_per_span_month)}};
+  x["error_traces"] = s.error_traces;
+  x["error_traces_kept"] = s.error_traces_kept;
+  x["error_recall"] = R6(s.error_recall);
+  x["error_recall_by_fault"] = ordered_json::array();
+  for (const auto& f : s.by_fault)
+    x["error_recall_by_fault"].push_back({{"fault", f.id},
+                                          {"error_traces", f.error_traces},
+                                          {"kept", f.kept},
+                                          {"recall", R6(f.recall)}});
+  x["error_recall_by_root_cause"] = ordered_json::array();
+  for (const auto& c : s.by_root_cause)
+    x["error_recall_by_root_cause"].push_back({{"service", c.service},
+                                               {"error_traces", c.error_traces},
+                                               {"kept", c.kept},
+                                               {"recall", R6(c.recall)}});
+  x["slow"] = {{"p99_ms", R3(s.slow_p99_ms)},
+               {"p99_traces", s.slow_p99_traces},
+               {"p99_kept", s.slow_p99_kept},
+               {"p99_recall", R6(s.slow_recall_p99)},
+               {"threshold_traces", s.slow_threshold_traces},
+               {"threshold_kept", s.slow_threshold_kept},
+               {"threshold_recall", R6(s.slow_recall_threshold)}};
+}
+
+// One `sampling` entry of doc/run-summary.md.
+ordered_json StrategyJson(const sampling::StrategyScore& s) {
+  ordered_json x;
+  AddStrategyRecalls(s, &x);
+  x["shapes"] = s.shapes;
+  x["shapes_kept"] = s.shapes_kept;
+  x["rare_path_recall"] = R6(s.rare_path_recall);
+  x["complete_kept"] = s.complete_kept;
+  x["fragmented_kept"] = s.fragmented_kept;
+  x["completeness"] = R6(s.completeness);
+  if (s.has_tail) {
+    x["collector"] = {{"peak_traces", s.peak_traces_buffered},
+                      {"peak_spans", s.peak_spans_buffered},
+                      {"peak_bytes", s.peak_bytes_buffered},
+                      {"evicted_before_decision", s.evicted_before_decision},
+                      {"late_spans", s.late_spans},
+                      {"decision_latency_p50_s", R3(s.decision_latency_p50_s)},
+                      {"decision_latency_p99_s", R3(s.decision_latency_p99_s)}};
+  }
+  x["red_estimate"] = {{"true_error_rate", R6(s.true_error_rate)},
+                       {"est_error_rate", R6(s.est_error_rate)},
+                       {"true_p99_ms", R3(s.true_p99_ms)},
+                       {"est_p99_ms", R3(s.est_p99_ms)},
+                       {"true_rate", R3(s.true_rate)},
+                       {"est_rate", R3(s.est_rate)},
+                       {"biased", s.red_biased},
+                       {"error_rate_bias", R6(s.error_rate_bias)},
+                       {"rate_bias", R6(s.rate_bias)},
+                       {"p99_bias", R6(s.p99_bias)}};
+  x["pareto"] = s.pareto;
+  // Issue 13: intervals, slow recall on root and whole-trace duration, named fronts.
+  x["kept_ci"] = {R6(s.kept_ci.low), R6(s.kept_ci.high)};
+  x["error_recall_ci"] = {R6(s.error_recall_ci.low), R6(s.error_recall_ci.high)};
+  x["true_p95_ms"] = R3(s.true_p95_ms);
+  x["slow_recall"] = ordered_json::array();
+  for (const auto& sr : s.slow)
+    x["slow_recall"].push_back({{"basis", sr.basis},
+                                {"at", sr.at},
+                                {"threshold_ms", R3(sr.threshold_ms)},
+                                {"traces", sr.traces},
+                                {"kept", sr.kept},
+                                {"recall", R6(sr.recall)},
+                                {"ci", {R6(sr.ci.low), R6(sr.ci.high)}}});
+  x["pareto_fronts"] = s.fronts;
+  return x;
+}
+
+ordered_json IncidentJson(const IncidentRow& i) {
+  ordered_json x;
+  x["id"] = i.id;
+  x["kind"] = i.kind;
+  x["target"] = i.target;
+  x["start_s"] = R3(i.start_s);
+  if (i.end_s < 0) {
+    x["end_s"] = nullptr;
+  } else {
+    x["end_s"] = R3(i.end_s);
+  }
+  x["traces"] = i.traces;
+  x["error_traces"] = i.error_traces;
+  x["root_errors"] = i.root_errors;
+  x["p50_ms"] = R3(i.p50_ms);
+  x["p99_ms"] = R3(i.p99_ms);
+  return x;
+}
+
+}  // namespace
+
 std::string RenderRunJson(const RunReport& r, bool include_host) {
-  using nlohmann::ordered_json;
-  auto row = [](const ServiceRow& s, bool service) {
-    ordered_json j;
-    j["name"] = s.name;
-    j["kind"] = s.kind;
-    j["requests"] = s.requests;
-    j["rate_per_s"] = R3(s.rate_per_s);
-    j["errors"] = s.errors;
-    j["error_ratio"] = R6(s.error_ratio);
-    j["p50_ms"] = R3(s.p50_ms);
-    j["p95_ms"] = R3(s.p95_ms);
-    j["p99_ms"] = R3(s.p99_ms);
-    j["max_ms"] = R3(s.max_ms);
-    if (service) {
-      j["rejected"] = s.rejected;
-      j["mean_queue_wait_ms"] = R3(s.mean_queue_wait_ms);
-      j["utilization"] = R3(s.utilization);
-    }
-    return j;
-  };
   ordered_json j;
   j["tracesim_version"] = r.version;
   j["scenario"] = r.scenario;
@@ -439,133 +622,20 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
   j["events"] = r.events;
   j["peak_open_traces"] = r.peak_open_traces;
   j["services"] = ordered_json::array();
-  for (const ServiceRow& s : r.services) j["services"].push_back(row(s, true));
+  for (const ServiceRow& s : r.services) j["services"].push_back(ServiceRowJson(s, true));
   j["dependencies"] = ordered_json::array();
-  for (const ServiceRow& d : r.dependencies) j["dependencies"].push_back(row(d, false));
+  for (const ServiceRow& d : r.dependencies) j["dependencies"].push_back(ServiceRowJson(d, false));
   if (!r.spans_out.empty()) j["spans_out"] = r.spans_out;
   if (!r.truth_out.empty()) j["truth_out"] = r.truth_out;
-  ordered_json truth;
-  truth["traces"] = r.truth.traces;
-  truth["error_traces"] = r.truth.error_traces;
-  truth["root_errors"] = r.truth.root_errors;
-  truth["fragments"] = r.truth.fragments;
-  truth["lost_spans"] = r.truth.lost_spans;
-  truth["touched_by_faults"] = r.truth.touched;
-  truth["p50_ms"] = R3(r.truth.p50_ms);
-  truth["p95_ms"] = R3(r.truth.p95_ms);
-  truth["p99_ms"] = R3(r.truth.p99_ms);
-  truth["baseline_p50_ms"] = R3(r.truth.baseline_p50_ms);
-  truth["baseline_p99_ms"] = R3(r.truth.baseline_p99_ms);
-  j["truth"] = truth;
-  ordered_json res;
-  res["retries"] = r.resilience.retries;
-  res["timeouts"] = r.resilience.timeouts;
-  res["breaker_opens"] = r.resilience.breaker_opens;
-  res["breaker_rejections"] = r.resilience.breaker_rejections;
-  res["rate_limited"] = r.resilience.rate_limited;
-  res["refused"] = r.resilience.refused;
-  j["resilience"] = res;
+  j["truth"] = TruthJson(r.truth);
+  j["resilience"] = ResilienceJson(r.resilience);
   if (!r.sampling.empty()) {
     j["compression_ratio"] = R3(r.compression_ratio);
     j["sampling"] = ordered_json::array();
-    for (const auto& s : r.sampling) {
-      ordered_json x;
-      x["name"] = s.name;
-      x["pipeline"] = s.pipeline;
-      if (!s.notes.empty()) x["notes"] = s.notes;
-      x["traces"] = s.traces;
-      x["traces_kept"] = s.traces_kept;
-      x["spans"] = s.spans;
-      x["spans_kept"] = s.spans_kept;
-      x["bytes_kept"] = s.bytes_kept;
-      x["gb_per_month"] = R3(s.gb_per_month);
-      x["usd_per_month"] = {{"object_storage", R3(s.usd_storage_month)},
-                            {"ingest", R3(s.usd_ingest_month)},
-                            {"per_span", R3(s.usd_per_span_month)}};
-      x["error_traces"] = s.error_traces;
-      x["error_traces_kept"] = s.error_traces_kept;
-      x["error_recall"] = R6(s.error_recall);
-      x["error_recall_by_fault"] = ordered_json::array();
-      for (const auto& f : s.by_fault)
-        x["error_recall_by_fault"].push_back({{"fault", f.id},
-                                              {"error_traces", f.error_traces},
-                                              {"kept", f.kept},
-                                              {"recall", R6(f.recall)}});
-      x["error_recall_by_root_cause"] = ordered_json::array();
-      for (const auto& c : s.by_root_cause)
-        x["error_recall_by_root_cause"].push_back({{"service", c.service},
-                                                   {"error_traces", c.error_traces},
-                                                   {"kept", c.kept},
-                                                   {"recall", R6(c.recall)}});
-      x["slow"] = {{"p99_ms", R3(s.slow_p99_ms)},
-                   {"p99_traces", s.slow_p99_traces},
-                   {"p99_kept", s.slow_p99_kept},
-                   {"p99_recall", R6(s.slow_recall_p99)},
-                   {"threshold_traces", s.slow_threshold_traces},
-                   {"threshold_kept", s.slow_threshold_kept},
-                   {"threshold_recall", R6(s.slow_recall_threshold)}};
-      x["shapes"] = s.shapes;
-      x["shapes_kept"] = s.shapes_kept;
-      x["rare_path_recall"] = R6(s.rare_path_recall);
-      x["complete_kept"] = s.complete_kept;
-      x["fragmented_kept"] = s.fragmented_kept;
-      x["completeness"] = R6(s.completeness);
-      if (s.has_tail) {
-        x["collector"] = {{"peak_traces", s.peak_traces_buffered},
-                          {"peak_spans", s.peak_spans_buffered},
-                          {"peak_bytes", s.peak_bytes_buffered},
-                          {"evicted_before_decision", s.evicted_before_decision},
-                          {"late_spans", s.late_spans},
-                          {"decision_latency_p50_s", R3(s.decision_latency_p50_s)},
-                          {"decision_latency_p99_s", R3(s.decision_latency_p99_s)}};
-      }
-      x["red_estimate"] = {{"true_error_rate", R6(s.true_error_rate)},
-                           {"est_error_rate", R6(s.est_error_rate)},
-                           {"true_p99_ms", R3(s.true_p99_ms)},
-                           {"est_p99_ms", R3(s.est_p99_ms)},
-                           {"true_rate", R3(s.true_rate)},
-                           {"est_rate", R3(s.est_rate)},
-                           {"biased", s.red_biased},
-                           {"error_rate_bias", R6(s.error_rate_bias)},
-                           {"rate_bias", R6(s.rate_bias)},
-                           {"p99_bias", R6(s.p99_bias)}};
-      x["pareto"] = s.pareto;
-      // Issue 13: intervals, slow recall on root and whole-trace duration, named fronts.
-      x["kept_ci"] = {R6(s.kept_ci.low), R6(s.kept_ci.high)};
-      x["error_recall_ci"] = {R6(s.error_recall_ci.low), R6(s.error_recall_ci.high)};
-      x["true_p95_ms"] = R3(s.true_p95_ms);
-      x["slow_recall"] = ordered_json::array();
-      for (const auto& sr : s.slow)
-        x["slow_recall"].push_back({{"basis", sr.basis},
-                                    {"at", sr.at},
-                                    {"threshold_ms", R3(sr.threshold_ms)},
-                                    {"traces", sr.traces},
-                                    {"kept", sr.kept},
-                                    {"recall", R6(sr.recall)},
-                                    {"ci", {R6(sr.ci.low), R6(sr.ci.high)}}});
-      x["pareto_fronts"] = s.fronts;
-      j["sampling"].push_back(x);
-    }
+    for (const auto& s : r.sampling) j["sampling"].push_back(StrategyJson(s));
   }
   j["incidents"] = ordered_json::array();
-  for (const IncidentRow& i : r.incidents) {
-    ordered_json x;
-    x["id"] = i.id;
-    x["kind"] = i.kind;
-    x["target"] = i.target;
-    x["start_s"] = R3(i.start_s);
-    if (i.end_s < 0) {
-      x["end_s"] = nullptr;
-    } else {
-      x["end_s"] = R3(i.end_s);
-    }
-    x["traces"] = i.traces;
-    x["error_traces"] = i.error_traces;
-    x["root_errors"] = i.root_errors;
-    x["p50_ms"] = R3(i.p50_ms);
-    x["p99_ms"] = R3(i.p99_ms);
-    j["incidents"].push_back(x);
-  }
+  for (const IncidentRow& i : r.incidents) j["incidents"].push_back(IncidentJson(i));
   if (include_host) {
     j["host"]["wall_s"] = R3(r.host.wall_s);
     j["host"]["spans_per_wall_s"] = std::round(r.host.spans_per_wall_s);
