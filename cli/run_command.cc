@@ -8,6 +8,7 @@
 #include <fstream>
 #include <memory>
 
+#include "app/mpi_run.h"
 #include "app/partial.h"
 #include "app/replications.h"
 #include "app/run.h"
@@ -80,7 +81,8 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
        "do not check the samplers: against the traffic (tracesim lint) after the run")  //
       ("no-progress", "never show the progress bar")                                    //
       ("shards", po::value(&f->shards),
-       "split the run into N time windows simulated on N threads and merged (doc/scale.md)")  //
+       "split the run into N time windows simulated on N threads and merged (doc/scale.md); "
+       "'mpi': one window per MPI rank, merged at rank 0 (mpirun -np N tracesim run ...)")  //
       ("warmup", po::value(&f->warmup),
        "with --shards: traffic simulated unobserved before and after each window (default: 30s)")
       // issue 15: one shard per process, merged by `tracesim merge` (app/partial.h).
@@ -306,6 +308,36 @@ bool WriteHtmlReport(reports::HtmlReportCollector& html, const reports::RunRepor
   return true;
 }
 
+// `mpirun -np N tracesim run SCENARIO --shards mpi` (issue 15, app/mpi_run.h): rank 0 prints the
+// merged summary, the other ranks nothing (their errors on their stderr).
+int RunOverMpi(const scenarios::Scenario& sc, const app::RunOptions& options,
+               const po::variables_map& vm, const RunFlags& f, std::ostream& out,
+               std::ostream& err) {
+  auto usage = [&err](const std::string& message) {
+    err << "tracesim run: " << message << "\n";
+    return kExitUsage;
+  };
+  for (const char* flag : {"shard", "partial-out", "report-html", "spans-out", "truth-out",
+                           "threshold", "replications"})
+    if (vm.count(flag)) return usage(std::string("--") + flag + " does not go with --shards mpi");
+  app::ShardOptions shards;
+  if (vm.count("warmup")) {
+    auto d = sim::ParseDuration(f.warmup);
+    if (!d.ok()) return usage("--warmup: " + d.status().message());
+    shards.warmup = *d;
+  }
+  auto outcome = app::RunMpi(sc, options, shards.warmup);
+  if (!outcome.ok()) {
+    err << "tracesim run: " << outcome.status().message() << "\n";
+    const auto code = outcome.status().code();
+    return code == sim::Status::Code::kInvalidArgument || code == sim::Status::Code::kUnsupported
+               ? kExitUsage
+               : kExitFailed;
+  }
+  if (!outcome->merged) return kExitOk;  // not rank 0
+  return RenderRun(outcome->merged->report, f, out, err);
+}
+
 // `run --shard I/N --partial-out FILE` (issue 15, app/partial.h): one shard's partial result.
 int RunOneShard(const scenarios::Scenario& sc, const app::RunOptions& options,
                 const po::variables_map& vm, const RunFlags& f, const app::ShardOptions& shards,
@@ -365,6 +397,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   app::RunOptions options;
   if (std::string bad = ToRunOptions(vm, f, &options); !bad.empty()) return usage(bad);
   app::ShardOptions shards;
+  if (f.shards == "mpi") return RunOverMpi(*scenario, options, vm, f, out, err);
   if (std::string bad = ToShardOptions(vm, f, &shards); !bad.empty()) return usage(bad);
   if (shards.count > 1 && !f.report_html.empty()) return usage("--report-html needs --shards 1");
   if (vm.count("shard") || vm.count("partial-out"))
