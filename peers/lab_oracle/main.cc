@@ -125,93 +125,98 @@ bool Recordable(const sampling::StrategyConfig& st) {
   return true;
 }
 
-int Record(const RecordArgs& a) {
-  auto loaded = scenarios::LoadScenarioFile(a.scenario);
-  if (!loaded.ok()) {
-    std::cerr << "record: " << loaded.status().message() << "\n";
-    return 2;
-  }
-  scenarios::Scenario sc = std::move(loaded).value();
-  if (a.duration_s > 0) sc.duration = sim::Duration::FromSecondsF(a.duration_s);
-  const std::string scenario_dir = fs::absolute(a.scenario).parent_path().string();
+// A scenario ready to record: its samplers' YAML (for the stage blocks) and where their
+// relative `collector` paths start (empty: absolute).
+struct RecordInput {
+  scenarios::Scenario sc;
   YAML::Node samplers;
-  std::string base_dir = scenario_dir;
+  std::string base_dir;
+};
+
+// Loads the scenario, cut to --duration, with its own samplers or the one --collector names.
+sim::Result<RecordInput> LoadRecordInput(const RecordArgs& a) {
+  auto loaded = scenarios::LoadScenarioFile(a.scenario);
+  if (!loaded.ok()) return loaded.status();
+  RecordInput in{std::move(loaded).value(), YAML::Node(), ""};
+  scenarios::Scenario& sc = in.sc;
+  if (a.duration_s > 0) sc.duration = sim::Duration::FromSecondsF(a.duration_s);
+  in.base_dir = fs::absolute(a.scenario).parent_path().string();
   if (!a.collector.empty()) {
     YAML::Node one;
     one["name"] = fs::path(a.collector).stem().string();
     one["collector"] = fs::absolute(a.collector).string();
-    samplers.push_back(one);
-    auto parsed = sampling::ParseStrategies(samplers, a.collector, "");
-    if (!parsed.ok()) {
-      std::cerr << "record: " << parsed.status().message() << "\n";
-      return 2;
-    }
+    in.samplers.push_back(one);
+    auto parsed = sampling::ParseStrategies(in.samplers, a.collector, "");
+    if (!parsed.ok()) return parsed.status();
     sc.samplers = std::move(parsed).value();
-    base_dir.clear();
+    in.base_dir.clear();
   } else {
-    samplers = YAML::LoadFile(a.scenario)["samplers"];
+    in.samplers = YAML::LoadFile(a.scenario)["samplers"];
   }
-  if (sc.samplers.empty()) {
-    std::cerr << "record: " << a.scenario << " has no samplers:\n";
-    return 2;
-  }
-  const sim::FaultPlan* faults = sc.faults.empty() ? nullptr : &sc.faults;
-  sampling::LabOptions lab_options;
-  lab_options.start_unix_nanos = sc.start_unix_nanos;
-  auto lab = sampling::SamplingLab::Create(sc.model, faults, sc.samplers, lab_options);
-  if (!lab.ok()) {
-    std::cerr << "record: " << lab.status().message() << "\n";
-    return 2;
-  }
-  fs::create_directories(a.out);
-  LabRecorder rec(sc.model, sc.samplers.size());
-  std::ofstream manifest(fs::path(a.out) / "manifest.tsv", std::ios::app);
-  std::vector<std::string> slugs(sc.samplers.size()), manifest_rows(sc.samplers.size());
-  for (size_t k = 0; k < sc.samplers.size(); ++k) {
-    const sampling::StrategyConfig& st = sc.samplers[k];
+  if (sc.samplers.empty()) return sim::Status::InvalidArgument(a.scenario + " has no samplers:");
+  return in;
+}
+
+// Per recordable strategy: writes DIR/SLUG.yaml, opens DIR/SLUG.arrivals in `rec`, and fills its
+// slug and the first three manifest columns (others stay empty).
+sim::Status PrepareStrategies(const RecordArgs& a, const RecordInput& in, LabRecorder& rec,
+                              std::vector<std::string>* slugs,
+                              std::vector<std::string>* manifest_rows) {
+  const std::vector<sampling::StrategyConfig>& samplers = in.sc.samplers;
+  slugs->assign(samplers.size(), "");
+  manifest_rows->assign(samplers.size(), "");
+  for (size_t k = 0; k < samplers.size(); ++k) {
+    const sampling::StrategyConfig& st = samplers[k];
     if (!Recordable(st)) continue;
     std::vector<std::pair<std::string, YAML::Node>> nodes;
-    sim::Status s = StageNodes(samplers[k], base_dir, &nodes);
+    sim::Status s = StageNodes(in.samplers[k], in.base_dir, &nodes);
     std::string processors;
     bool stateful = false;
-    slugs[k] = Slug(fs::path(a.scenario).stem().string() + "." + st.name);
-    const fs::path base = fs::path(a.out) / slugs[k];
+    (*slugs)[k] = Slug(fs::path(a.scenario).stem().string() + "." + st.name);
+    const fs::path base = fs::path(a.out) / (*slugs)[k];
     if (s.ok()) s = WriteOracleConfig(st, nodes, base.string() + ".yaml", &processors, &stateful);
     if (s.ok()) s = rec.Record(k, base.string() + ".arrivals");
-    if (!s.ok()) {
-      std::cerr << "record: strategy '" << st.name << "': " << s.message() << "\n";
-      return 2;
-    }
-    manifest_rows[k] = slugs[k] + "\t" + processors + "\t" + (stateful ? "1" : "0");
+    if (!s.ok()) return s.WithContext("strategy '" + st.name + "'");
+    (*manifest_rows)[k] = (*slugs)[k] + "\t" + processors + "\t" + (stateful ? "1" : "0");
   }
-  (*lab)->SetTap(&rec);
-  auto workload = workloads::Workload::Create(sc.workload, sc.model, sc.seed, sc.duration);
-  if (!workload.ok()) {
-    std::cerr << "record: " << workload.status().message() << "\n";
-    return 2;
-  }
+  return sim::Status::Ok();
+}
+
+// Runs the scenario's `workload` through the lab with `rec` tapped in; `*finish` is the lab's
+// Finish() time.
+sim::Status RunLab(const scenarios::Scenario& sc, workloads::Workload& workload,
+                   sampling::SamplingLab& lab, LabRecorder& rec, int64_t* finish) {
+  const sim::FaultPlan* faults = sc.faults.empty() ? nullptr : &sc.faults;
+  lab.SetTap(&rec);
   sim::SimulationOptions opt;
   opt.seed = sc.seed;
   opt.start_unix_nanos = sc.start_unix_nanos;
   opt.faults = faults;
   sim::Simulation simulation(sc.model, opt);
-  sim::Status st = simulation.AddObserver(lab->get());
-  if (st.ok()) st = simulation.Run(workload->get());
-  const int64_t finish = sc.start_unix_nanos + simulation.stats().end_time.nanos();
-  if (st.ok()) (*lab)->Finish(finish);
-  if (st.ok()) st = rec.Close();
-  for (size_t k = 0; k < slugs.size() && st.ok(); ++k) {
+  TRACESIM_RETURN_IF_ERROR(simulation.AddObserver(&lab));
+  TRACESIM_RETURN_IF_ERROR(simulation.Run(&workload));
+  *finish = sc.start_unix_nanos + simulation.stats().end_time.nanos();
+  lab.Finish(*finish);
+  return rec.Close();
+}
+
+// Writes each recorded strategy's decisions and counters and its manifest line.
+sim::Status WriteResults(const RecordArgs& a, const sampling::SamplingLab& lab,
+                         const LabRecorder& rec, const std::vector<std::string>& slugs,
+                         const std::vector<std::string>& manifest_rows, int64_t finish) {
+  std::ofstream manifest(fs::path(a.out) / "manifest.tsv", std::ios::app);
+  for (size_t k = 0; k < slugs.size(); ++k) {
     if (slugs[k].empty()) continue;
     std::ofstream f(fs::path(a.out) / (slugs[k] + ".tracesim"));
     rec.tally(k).Write(f);
-    if (!f) st = sim::Status::IoError("cannot write the decisions of " + slugs[k]);
+    if (!f) return sim::Status::IoError("cannot write the decisions of " + slugs[k]);
     std::cerr << slugs[k] << ": " << rec.records(k) << " arrivals, " << rec.tally(k).traces()
               << " traces\n";
-    const auto tail_stats = (*lab)->TailStats(k);
+    const auto tail_stats = lab.TailStats(k);
     if (!tail_stats.empty()) {
       std::ofstream c(fs::path(a.out) / (slugs[k] + ".tracesim-counters"));
       WriteCounters(TailCountersOf(tail_stats), c);
-      if (!c) st = sim::Status::IoError("cannot write the counters of " + slugs[k]);
+      if (!c) return sim::Status::IoError("cannot write the counters of " + slugs[k]);
     }
     // The oracle replays up to the lab's Finish() time, then shuts down: both decide what is
     // still pending at that instant, at once (upstream's shutdown runs the remaining batches).
@@ -220,6 +225,42 @@ int Record(const RecordArgs& a) {
         static_cast<uint64_t>(finish) > last ? static_cast<uint64_t>(finish) - last : 0;
     manifest << manifest_rows[k] << "\t" << drain << "ns\n";
   }
+  if (!manifest)
+    return sim::Status::IoError("cannot write " + (fs::path(a.out) / "manifest.tsv").string());
+  return sim::Status::Ok();
+}
+
+int Record(const RecordArgs& a) {
+  auto in = LoadRecordInput(a);
+  if (!in.ok()) {
+    std::cerr << "record: " << in.status().message() << "\n";
+    return 2;
+  }
+  const scenarios::Scenario& sc = in->sc;
+  sampling::LabOptions lab_options;
+  lab_options.start_unix_nanos = sc.start_unix_nanos;
+  auto lab = sampling::SamplingLab::Create(sc.model, sc.faults.empty() ? nullptr : &sc.faults,
+                                           sc.samplers, lab_options);
+  if (!lab.ok()) {
+    std::cerr << "record: " << lab.status().message() << "\n";
+    return 2;
+  }
+  fs::create_directories(a.out);
+  LabRecorder rec(sc.model, sc.samplers.size());
+  std::vector<std::string> slugs, manifest_rows;
+  sim::Status st = PrepareStrategies(a, *in, rec, &slugs, &manifest_rows);
+  if (!st.ok()) {
+    std::cerr << "record: " << st.message() << "\n";
+    return 2;
+  }
+  auto workload = workloads::Workload::Create(sc.workload, sc.model, sc.seed, sc.duration);
+  if (!workload.ok()) {
+    std::cerr << "record: " << workload.status().message() << "\n";
+    return 2;
+  }
+  int64_t finish = 0;
+  st = RunLab(sc, **workload, **lab, rec, &finish);
+  if (st.ok()) st = WriteResults(a, **lab, rec, slugs, manifest_rows, finish);
   if (!st.ok()) {
     std::cerr << "record: " << st.message() << "\n";
     return 1;

@@ -370,80 +370,33 @@ ProbabilisticDecision ProbabilisticSamplerProcessor::Decide(
   return Decide(model, span, in);
 }
 
+// The working state of one decision: the span's `ot` values as the processor will write them back
+// (the carrier), the randomness it decides on, and the error so far.
+struct ProbabilisticSamplerProcessor::Carrier {
+  bool carrier;  // the tracestate is written back (false: left alone)
+  uint64_t th;   // kNoThreshold = none
+  bool has_rv;
+  uint64_t rv;
+  uint64_t rnd = kAllProbabilitiesRandomness;
+  ProbabilisticError err;
+  std::string_view policy = "missing_randomness";
+};
+
 ProbabilisticDecision ProbabilisticSamplerProcessor::Decide(const sim::Model& model,
                                                             const sim::Span& span,
                                                             const ProbabilisticInput& in) const {
+  Carrier c{.carrier = in.tracestate_valid,
+            .th = in.tracestate_valid ? in.threshold : kNoThreshold,
+            .has_rv = in.tracestate_valid && in.randomness.has_value(),
+            .rv = 0,
+            .err = in.tracestate_valid ? ProbabilisticError::kNone
+                                       : ProbabilisticError::kTraceStateInvalid};
+  if (c.has_rv) c.rv = *in.randomness & kRandomnessMask;
+  ReadRandomness(span, c);
+  uint64_t threshold = Threshold(c);
+
   ProbabilisticDecision d;
-  // The carrier: the span's ot values as the processor will write them back.
-  bool carrier = in.tracestate_valid;
-  uint64_t th = in.tracestate_valid ? in.threshold : kNoThreshold;
-  bool has_rv = in.tracestate_valid && in.randomness.has_value();
-  uint64_t rv = has_rv ? (*in.randomness & kRandomnessMask) : 0;
-  uint64_t rnd = kAllProbabilitiesRandomness;
-  bool missing = false;
-  ProbabilisticError err =
-      in.tracestate_valid ? ProbabilisticError::kNone : ProbabilisticError::kTraceStateInvalid;
-  d.policy = "missing_randomness";
-
-  if (never_) {
-    d.policy = "sampling_priority";  // the never sampler's stand-in randomness
-  } else if (mode_ == ProbabilisticMode::kHashSeed) {
-    if (span.trace_id.valid()) {
-      rnd = HashRandomness(span.trace_id);
-      d.policy = "trace_id_hash";
-    } else {
-      missing = true;
-    }
-    if (err == ProbabilisticError::kNone) {
-      if (has_rv) {
-        err = ProbabilisticError::kRandomnessInUse;
-        carrier = false;
-      } else if (th != kNoThreshold) {
-        err = ProbabilisticError::kThresholdInUse;
-        carrier = false;
-      } else {
-        has_rv = true;  // the hash becomes the span's explicit randomness
-        rv = rnd;
-      }
-    }
-  } else {
-    if (err != ProbabilisticError::kNone) {
-      missing = true;
-    } else if (has_rv) {
-      rnd = rv;
-      d.policy = "sampling_randomness";
-    } else if (span.trace_id.valid()) {
-      rnd = span.trace_id.Randomness56();
-      d.policy = "trace_id_w3c";
-    } else {
-      missing = true;
-    }
-  }
-
-  if (err == ProbabilisticError::kNone) {
-    if (missing) {
-      err = ProbabilisticError::kMissingRandomness;
-    } else if (carrier && th != kNoThreshold && rnd < th) {
-      th = kNoThreshold;  // cleared, as the spec recommends for an inconsistent th
-      err = ProbabilisticError::kInconsistentThreshold;
-    }
-  }
-
-  uint64_t threshold;
-  if (err != ProbabilisticError::kNone) {
-    threshold = fail_closed_ ? kMaxThreshold : 0;
-  } else if (never_) {
-    threshold = kMaxThreshold;
-  } else if (mode_ == ProbabilisticMode::kEqualizing) {
-    threshold = (th != kNoThreshold && fixed_threshold_ < th) ? th : fixed_threshold_;
-  } else if (mode_ == ProbabilisticMode::kProportional) {
-    double incoming = th != kNoThreshold ? ThresholdToProbability(th) : 1.0;
-    sim::Result<uint64_t> t = ProbabilityToThreshold(incoming * ratio_, precision_);
-    threshold = t.ok() ? *t : kMaxThreshold;
-  } else {
-    threshold = fixed_threshold_;
-  }
-
+  d.policy = c.policy;
   switch (SpanPriority(model, span)) {
     case Priority::kDoNotSample:
       threshold = kMaxThreshold;
@@ -457,22 +410,85 @@ ProbabilisticDecision ProbabilisticSamplerProcessor::Decide(const sim::Model& mo
       break;
   }
 
-  d.keep = rnd >= threshold;
-  if (d.keep && carrier) {
+  d.keep = c.rnd >= threshold;
+  if (d.keep && c.carrier) {
     // updateThreshold never lowers an existing th (that would raise the probability).
-    if (!(th != kNoThreshold && th > threshold))
-      th = threshold >= kMaxThreshold ? kNoThreshold : threshold;
+    if (!(c.th != kNoThreshold && c.th > threshold))
+      c.th = threshold >= kMaxThreshold ? kNoThreshold : threshold;
   }
-  if (!carrier) {  // tracestate left alone
-    th = in.tracestate_valid ? in.threshold : kNoThreshold;
-    has_rv = in.tracestate_valid && in.randomness.has_value();
-    rv = has_rv ? (*in.randomness & kRandomnessMask) : 0;
+  if (!c.carrier) {  // tracestate left alone
+    c.th = in.tracestate_valid ? in.threshold : kNoThreshold;
+    c.has_rv = in.tracestate_valid && in.randomness.has_value();
+    c.rv = c.has_rv ? (*in.randomness & kRandomnessMask) : 0;
   }
-  d.threshold = th;
-  d.has_randomness = has_rv;
-  d.randomness = rv;
-  d.error = err;
+  d.threshold = c.th;
+  d.has_randomness = c.has_rv;
+  d.randomness = c.rv;
+  d.error = c.err;
   return d;
+}
+
+// Sets c.rnd (the randomness decided on) and c.policy by the mode, and the errors that make it
+// unusable: missing randomness, hash_seed meeting an rv or th, an inconsistent incoming th.
+void ProbabilisticSamplerProcessor::ReadRandomness(const sim::Span& span, Carrier& c) const {
+  bool missing = false;
+  if (never_) {
+    c.policy = "sampling_priority";  // the never sampler's stand-in randomness
+  } else if (mode_ == ProbabilisticMode::kHashSeed) {
+    if (span.trace_id.valid()) {
+      c.rnd = HashRandomness(span.trace_id);
+      c.policy = "trace_id_hash";
+    } else {
+      missing = true;
+    }
+    if (c.err == ProbabilisticError::kNone) {
+      if (c.has_rv) {
+        c.err = ProbabilisticError::kRandomnessInUse;
+        c.carrier = false;
+      } else if (c.th != kNoThreshold) {
+        c.err = ProbabilisticError::kThresholdInUse;
+        c.carrier = false;
+      } else {
+        c.has_rv = true;  // the hash becomes the span's explicit randomness
+        c.rv = c.rnd;
+      }
+    }
+  } else {
+    if (c.err != ProbabilisticError::kNone) {
+      missing = true;
+    } else if (c.has_rv) {
+      c.rnd = c.rv;
+      c.policy = "sampling_randomness";
+    } else if (span.trace_id.valid()) {
+      c.rnd = span.trace_id.Randomness56();
+      c.policy = "trace_id_w3c";
+    } else {
+      missing = true;
+    }
+  }
+
+  if (c.err == ProbabilisticError::kNone) {
+    if (missing) {
+      c.err = ProbabilisticError::kMissingRandomness;
+    } else if (c.carrier && c.th != kNoThreshold && c.rnd < c.th) {
+      c.th = kNoThreshold;  // cleared, as the spec recommends for an inconsistent th
+      c.err = ProbabilisticError::kInconsistentThreshold;
+    }
+  }
+}
+
+// The threshold the mode sets before sampling.priority: on an error fail_closed decides.
+uint64_t ProbabilisticSamplerProcessor::Threshold(const Carrier& c) const {
+  if (c.err != ProbabilisticError::kNone) return fail_closed_ ? kMaxThreshold : 0;
+  if (never_) return kMaxThreshold;
+  if (mode_ == ProbabilisticMode::kEqualizing)
+    return (c.th != kNoThreshold && fixed_threshold_ < c.th) ? c.th : fixed_threshold_;
+  if (mode_ == ProbabilisticMode::kProportional) {
+    double incoming = c.th != kNoThreshold ? ThresholdToProbability(c.th) : 1.0;
+    sim::Result<uint64_t> t = ProbabilityToThreshold(incoming * ratio_, precision_);
+    return t.ok() ? *t : kMaxThreshold;
+  }
+  return fixed_threshold_;
 }
 
 namespace {

@@ -183,6 +183,10 @@ class ProbabilisticSamplerProcessor {
   };
   mutable std::array<HashMemo, 256> hash_memo_{};
   uint64_t HashRandomness(const sim::TraceId& id) const noexcept;
+  // Decide()'s steps (probabilistic_processor.cc).
+  struct Carrier;
+  void ReadRandomness(const sim::Span& span, Carrier& c) const;
+  uint64_t Threshold(const Carrier& c) const;
 };
 
 }  // namespace tracesim::sampling

@@ -17,7 +17,39 @@ bool UsesTraceSize(const std::vector<TailPolicyConfig>& policies) {
   }
   return false;
 }
+
+// What Create() refuses: the parts of the Collector's config the processor does not model.
+sim::Status CheckModelled(const TailSamplingConfig& config, const std::string& where) {
+  if (config.sampling_strategy != "trace-complete") {
+    return sim::Status::Unsupported(where + "sampling_strategy \"" + config.sampling_strategy +
+                                    "\" is not modelled; only trace-complete is");
+  }
+  if (config.num_shards != 1) {
+    return sim::Status::Unsupported(where + "num_shards > 1 is not modelled");
+  }
+  if (config.num_traces > (uint64_t{1} << 31)) {
+    return sim::Status::Unsupported(where + "num_traces above 2^31 is not modelled");
+  }
+  return sim::Status::Ok();
+}
 }  // namespace
+
+// --- stats ------------------------------------------------------------------------------------
+
+double TailSamplingStats::DecisionLatencyQuantileMs(double q) const {
+  uint64_t total = 0;
+  for (uint64_t c : decision_latency_ms) total += c;
+  if (total == 0) return -1;
+  q = std::clamp(q, 0.0, 1.0);
+  uint64_t rank = static_cast<uint64_t>(q * static_cast<double>(total));
+  if (rank >= total) rank = total - 1;
+  uint64_t seen = 0;
+  for (size_t i = 0; i < decision_latency_ms.size(); ++i) {
+    seen += decision_latency_ms[i];
+    if (seen > rank) return static_cast<double>(i + 1);
+  }
+  return static_cast<double>(decision_latency_ms.size());
+}
 
 // --- processor --------------------------------------------------------------------------------
 
@@ -35,36 +67,15 @@ sim::Result<std::unique_ptr<TailSamplingProcessor>> TailSamplingProcessor::Creat
     const TailSamplingConfig& config, const sim::Model& model, const Options& options) {
   TRACESIM_RETURN_IF_ERROR(config.Validate());
   const std::string where = config.source + ": " + config.id + ": ";
-  if (config.sampling_strategy != "trace-complete") {
-    return sim::Status::Unsupported(where + "sampling_strategy \"" + config.sampling_strategy +
-                                    "\" is not modelled; only trace-complete is");
-  }
-  if (config.num_shards != 1) {
-    return sim::Status::Unsupported(where + "num_shards > 1 is not modelled");
-  }
-  if (config.num_traces > (uint64_t{1} << 31)) {
-    return sim::Status::Unsupported(where + "num_traces above 2^31 is not modelled");
-  }
+  TRACESIM_RETURN_IF_ERROR(CheckModelled(config, where));
   std::unique_ptr<TailSamplingProcessor> p(new TailSamplingProcessor(config, model, options));
-  for (const TailPolicyConfig& pc : config.policies) {
-    auto pol = TailPolicy::Create(pc, model, options.policy);
-    if (!pol.ok()) return pol.status().WithContext(where.substr(0, where.size() - 2));
-    p->policies_.push_back(std::move(pol).value());
-    TailPolicyStats ps;
-    ps.name = pc.name;
-    p->stats_.policies.push_back(std::move(ps));
-  }
-  // Drop policies are moved in front of all others, config order kept within each group.
-  for (size_t i = 0; i < config.policies.size(); ++i)
-    if (config.policies[i].type == TailPolicyType::kDrop) p->order_.push_back(i);
-  for (size_t i = 0; i < config.policies.size(); ++i)
-    if (config.policies[i].type != TailPolicyType::kDrop) p->order_.push_back(i);
+  auto chain = TailPolicyChain::Create(config, model, options.policy, &p->stats_.policies);
+  if (!chain.ok()) return chain.status().WithContext(where.substr(0, where.size() - 2));
+  p->chain_ = std::move(chain).value();
 
   p->track_size_ = config.maximum_trace_size_bytes > 0 || UsesTraceSize(config.policies);
-  p->num_batches_ =
-      std::max<uint64_t>(1, static_cast<uint64_t>(config.decision_wait_nanos / kSecond));
-  p->batches_.resize(p->num_batches_);
-  p->batch_may_repeat_.assign(p->num_batches_, 0);
+  p->batcher_ = TailIdBatcher(
+      std::max<uint64_t>(1, static_cast<uint64_t>(config.decision_wait_nanos / kSecond)));
   // MoveToEarlierBatch(id, batch, uint64(wait.Seconds())): whole seconds, may be 0 (next tick).
   p->root_batches_ = config.decision_wait_after_root_received_nanos > 0
                          ? config.decision_wait_after_root_received_nanos / kSecond
@@ -74,7 +85,7 @@ sim::Result<std::unique_ptr<TailSamplingProcessor>> TailSamplingProcessor::Creat
   p->slots_.reserve(std::min<uint64_t>(config.num_traces, 1024));
   uint64_t table = options.removed_id_table_size;
   if (table == 0) table = std::clamp<uint64_t>(4 * config.num_traces, 4096, 1u << 20);
-  p->removed_table_size_ = std::max<uint64_t>(table, 1);  // allocated on the first removal
+  p->removed_ids_ = RemovedTraceIds(std::max<uint64_t>(table, 1));
   const uint64_t buckets = static_cast<uint64_t>(config.decision_wait_nanos / 1'000'000) + 3000;
   p->stats_.decision_latency_ms.assign(std::min<uint64_t>(buckets, 1u << 22), 0);
   if (options.start_unix_nano >= 0) {
@@ -85,35 +96,18 @@ sim::Result<std::unique_ptr<TailSamplingProcessor>> TailSamplingProcessor::Creat
   return p;
 }
 
-uint64_t TailSamplingProcessor::Fingerprint(const sim::TraceId& id) noexcept {
-  // 64 bits of the 128: two distinct ids collide in one slot with probability 2^-64.
-  uint64_t h = (id.hi ^ (id.lo * 0xC2B2AE3D27D4EB4FULL)) * 0x9E3779B97F4A7C15ULL;
-  h ^= h >> 31;
-  return h == 0 ? 1 : h;  // 0 marks an empty slot
-}
-
-void TailSamplingProcessor::RememberRemoved(const sim::TraceId& id) noexcept {
-  if (removed_ids_.empty()) removed_ids_.assign(removed_table_size_, 0);
-  removed_ids_[sim::TraceIdHash{}(id) % removed_ids_.size()] = Fingerprint(id);
-}
-
-bool TailSamplingProcessor::WasRemoved(const sim::TraceId& id) const noexcept {
-  return id.valid() && !removed_ids_.empty() &&
-         removed_ids_[sim::TraceIdHash{}(id) % removed_ids_.size()] == Fingerprint(id);
-}
-
-void TailSamplingProcessor::RecordLatency(int64_t nanos) noexcept {
-  auto& h = stats_.decision_latency_ms;
+void TailSamplingStats::RecordLatency(int64_t nanos) noexcept {
+  auto& h = decision_latency_ms;
   if (h.empty()) return;
   uint64_t ms = nanos <= 0 ? 0 : static_cast<uint64_t>(nanos / 1'000'000);
   ++h[std::min<uint64_t>(ms, h.size() - 1)];
 }
 
-void TailSamplingProcessor::NotePeaks() noexcept {
-  stats_.traces_in_memory = map_.size();
-  stats_.peak_traces_in_memory = std::max(stats_.peak_traces_in_memory, stats_.traces_in_memory);
-  stats_.peak_spans_buffered = std::max(stats_.peak_spans_buffered, stats_.spans_buffered);
-  stats_.peak_bytes_buffered = std::max(stats_.peak_bytes_buffered, stats_.bytes_buffered);
+void TailSamplingStats::NotePeaks(uint64_t traces_now) noexcept {
+  traces_in_memory = traces_now;
+  peak_traces_in_memory = std::max(peak_traces_in_memory, traces_in_memory);
+  peak_spans_buffered = std::max(peak_spans_buffered, spans_buffered);
+  peak_bytes_buffered = std::max(peak_bytes_buffered, bytes_buffered);
 }
 
 void TailSamplingProcessor::Forward(const sim::Span& span, std::span<const sim::SpanEvent> events,
@@ -180,7 +174,7 @@ void TailSamplingProcessor::RemoveEntry(uint32_t slot) noexcept {
   ClearSpans(e);
   if (e.decision == TailDecision::kPending) --pending_traces_;
   map_.Erase(e.id);
-  RememberRemoved(e.id);
+  removed_ids_.Remember(e.id);
   // Unlink from the insertion-order list.
   if (e.older != UINT32_MAX) slots_[e.older].newer = e.newer;
   if (e.newer != UINT32_MAX) slots_[e.newer].older = e.older;
@@ -193,7 +187,8 @@ void TailSamplingProcessor::RemoveEntry(uint32_t slot) noexcept {
 }
 
 uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
-  const bool recreated = WasRemoved(id);  // before an eviction below overwrites the table
+  const bool recreated =
+      removed_ids_.WasRemoved(id);  // before an eviction below overwrites the table
   if (map_.size() >= config_.num_traces && oldest_ != UINT32_MAX && !config_.block_on_overflow) {
     // waitForSpace without block_on_overflow: drop the oldest trace in memory, decided or not.
     // Its id stays in its batch: that tick counts it as dropped too early, or decides the trace
@@ -232,11 +227,8 @@ uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
   map_.Put(id, slot);
   ++pending_traces_;
   ++stats_.traces_seen;
-  // AddToCurrentBatch: processed at tick take_id_ + N.
-  e.batch = take_id_ + num_batches_;
-  e.batch_pos = static_cast<uint32_t>(current_batch_.size());
-  current_batch_.push_back(id);
-  if (recreated) current_may_repeat_ = true;  // its old incarnation's id may be in this batch
+  // Processed at tick taken() + N; its old incarnation's id may be in this batch when recreated.
+  e.batch = batcher_.AddToCurrent(id, recreated);
   return slot;
 }
 
@@ -304,26 +296,17 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
   if (e.recreated) ++stats_.late_spans_after_eviction;
   Append(e, span, events, links, span_size);
   if (span.parent_span_id == 0 && root_batches_ >= 0) {
-    // MoveToEarlierBatch(id, e.batch, root_batches_).
-    const uint64_t proposed = take_id_ + static_cast<uint64_t>(root_batches_);
-    if (proposed < e.batch) {
-      RemoveFromBatch(e);
-      std::vector<sim::TraceId>& to = batches_[proposed % num_batches_];
-      e.batch = proposed;
-      e.batch_pos = static_cast<uint32_t>(to.size());
-      to.push_back(id);
-      if (e.recreated) batch_may_repeat_[proposed % num_batches_] = 1;
-    }
+    e.batch = batcher_.MoveEarlier(id, e.batch, static_cast<uint64_t>(root_batches_), e.recreated);
   }
   if (config_.maximum_trace_size_bytes > 0 && e.size_bytes > config_.maximum_trace_size_bytes) {
-    NotePeaks();
+    stats_.NotePeaks(map_.size());
     ++stats_.traces_dropped_too_large;
     e.too_large = true;
-    RemoveFromBatch(e);
+    batcher_.Remove(e.id, e.batch);
     Finalize(slot, TailDecision::kNotSampled);
     return;
   }
-  NotePeaks();
+  stats_.NotePeaks(map_.size());
 }
 
 void TailSamplingProcessor::OnSpanEnd(const sim::Model& /*model*/, const sim::Span& span,
@@ -342,22 +325,9 @@ void TailSamplingProcessor::AdvanceTo(int64_t unix_nano) noexcept {
   now_ = std::max(now_, unix_nano);
 }
 
-std::vector<sim::TraceId>* TailSamplingProcessor::BatchIds(uint64_t b) noexcept {
-  if (b == take_id_ + num_batches_) return &current_batch_;
-  if (b >= take_id_ && b < take_id_ + num_batches_) return &batches_[b % num_batches_];
-  return nullptr;
-}
-
-void TailSamplingProcessor::RemoveFromBatch(const TraceEntry& e) noexcept {
-  std::vector<sim::TraceId>* ids = BatchIds(e.batch);
-  if (ids != nullptr && e.batch_pos < ids->size() && (*ids)[e.batch_pos] == e.id) {
-    (*ids)[e.batch_pos] = sim::TraceId{};
-  }
-}
-
 bool TailSamplingProcessor::WaitForSpace() noexcept {
   ++stats_.overflow_waits;
-  // Every pending trace is in a batch at most num_batches_ ticks away, so this ends: room, or
+  // Every pending trace is in a batch at most num_batches() ticks away, so this ends: room, or
   // nothing pending left to decide (decided traces leave memory only through a decision cache).
   while (map_.size() >= config_.num_traces) {
     if (pending_traces_ == 0) return false;
@@ -388,19 +358,9 @@ void TailSamplingProcessor::DecideBatch(const std::vector<sim::TraceId>& ids, bo
 }
 
 void TailSamplingProcessor::Tick() noexcept {
-  // CloseCurrentAndTakeFirstBatch: read batch take_id_, put the current batch in its place.
-  const size_t k = take_id_ % num_batches_;
-  std::vector<sim::TraceId>& slot_batch = batches_[k];
-  std::vector<sim::TraceId> read;
-  read.swap(slot_batch);
-  slot_batch.swap(current_batch_);
-  const bool may_repeat = batch_may_repeat_[k] != 0;
-  batch_may_repeat_[k] = current_may_repeat_ ? 1 : 0;
-  current_may_repeat_ = false;
-  ++take_id_;
-  DecideBatch(read, may_repeat, /*count_missing=*/true);
-  read.clear();
-  current_batch_.swap(read);  // reuse the read batch's storage as the new current batch
+  bool may_repeat = false;
+  batcher_.CloseCurrentAndTakeFirst(&tick_read_, &may_repeat);
+  DecideBatch(tick_read_, may_repeat, /*count_missing=*/true);
 }
 
 void TailSamplingProcessor::Decide(uint32_t slot) noexcept {
@@ -417,36 +377,8 @@ void TailSamplingProcessor::Decide(uint32_t slot) noexcept {
   if (track_size_) {
     for (const SpanSizes& sz : e.buf.sizes) data.size_bytes += LengthDelimitedSize(sz.rs);
   }
-  TailDecisionMask seen = 0;
-  size_t first_sampled = SIZE_MAX, first_invert_sampled = SIZE_MAX;
-  for (size_t idx : order_) {
-    TailDecision d = policies_[idx]->Evaluate(data, now_);
-    TailPolicyStats& ps = stats_.policies[idx];
-    if (d == TailDecision::kError) {
-      ++stats_.evaluation_errors;
-      ++ps.errors;
-      continue;
-    }
-    if (d == TailDecision::kSampled || d == TailDecision::kInvertSampled) {
-      ++ps.sampled;
-    } else if (d == TailDecision::kDropped) {
-      ++ps.dropped;
-    } else {
-      ++ps.not_sampled;
-    }
-    if (d == TailDecision::kSampled && first_sampled == SIZE_MAX) first_sampled = idx;
-    if (d == TailDecision::kInvertSampled && first_invert_sampled == SIZE_MAX) {
-      first_invert_sampled = idx;
-    }
-    seen |= Bit(d);
-    if (d == TailDecision::kDropped) break;
-    if (config_.sample_on_first_match && d == TailDecision::kSampled) break;
-  }
-  TailDecision final_decision = CombineDecisions(seen);
-  if (final_decision == TailDecision::kSampled) {
-    size_t credited = first_sampled != SIZE_MAX ? first_sampled : first_invert_sampled;
-    if (credited != SIZE_MAX) ++stats_.policies[credited].credited;
-  }
+  const TailDecision final_decision =
+      chain_.Decide(data, now_, stats_.policies, &stats_.evaluation_errors);
   Finalize(slot, final_decision);
 }
 
@@ -464,7 +396,7 @@ void TailSamplingProcessor::Finalize(uint32_t slot, TailDecision final_decision)
   TraceEntry& e = slots_[slot];
   e.decision = final_decision;
   --pending_traces_;
-  RecordLatency(now_ - e.first_arrival);
+  stats_.RecordLatency(now_ - e.first_arrival);
   switch (final_decision) {
     case TailDecision::kSampled:
       ++stats_.traces_sampled;
@@ -510,22 +442,17 @@ void TailSamplingProcessor::Shutdown(int64_t unix_nano) {
       --pending_traces_;
     }
   };
-  for (uint64_t k = 0; k < num_batches_; ++k) {
-    const size_t i = (take_id_ + k) % num_batches_;
+  for (uint64_t k = 0; k <= batcher_.num_batches(); ++k) {  // the ring, then the current batch
+    bool may_repeat = false;
+    const std::vector<sim::TraceId>& batch = batcher_.Remaining(k, &may_repeat);
     if (config_.drop_pending_traces_on_shutdown) {
-      drop(batches_[i]);
+      drop(batch);
     } else {
-      DecideBatch(batches_[i], batch_may_repeat_[i] != 0, /*count_missing=*/true);
+      DecideBatch(batch, may_repeat, /*count_missing=*/true);
     }
   }
-  if (config_.drop_pending_traces_on_shutdown) {
-    drop(current_batch_);
-  } else {
-    DecideBatch(current_batch_, current_may_repeat_, /*count_missing=*/true);
-  }
-  for (auto& b : batches_) b.clear();
-  current_batch_.clear();
-  NotePeaks();
+  batcher_.Clear();
+  stats_.NotePeaks(map_.size());
 }
 
 }  // namespace tracesim::sampling

@@ -31,6 +31,8 @@
 
 #include "sampling/collector/tail_sampling/config/tail_config.h"
 #include "sampling/collector/tail_sampling/policies/tail_policy.h"
+#include "sampling/collector/tail_sampling/tail_id_sets.h"
+#include "sampling/collector/tail_sampling/tail_policy_chain.h"
 #include "sampling/collector/tail_sampling/tail_size.h"
 #include "sim/base/status.h"
 #include "sim/kernel/sink.h"
@@ -39,16 +41,6 @@
 #include "sim/model/trace_id_map.h"
 
 namespace tracesim::sampling {
-
-struct TailPolicyStats {
-  std::string name;
-  // Votes as count_traces_sampled records them (only policies evaluated before a break).
-  uint64_t sampled = 0;      // Sampled or InvertSampled
-  uint64_t not_sampled = 0;  // NotSampled or InvertNotSampled
-  uint64_t dropped = 0;      // Dropped
-  uint64_t errors = 0;
-  uint64_t credited = 0;  // final keeps attributed to this policy (tailsampling.policy)
-};
 
 struct TailSamplingStats {
   uint64_t spans_received = 0;
@@ -91,6 +83,10 @@ struct TailSamplingStats {
   uint64_t decisions() const { return traces_sampled + traces_not_sampled + traces_dropped; }
   // The q-quantile (0..1) of decision latency in ms (bucket upper bound); -1 when no decisions.
   double DecisionLatencyQuantileMs(double q) const;
+  // Counts one decision `nanos` after the trace's first arrival.
+  void RecordLatency(int64_t nanos) noexcept;
+  // Sets traces_in_memory and raises the peaks to the current figures.
+  void NotePeaks(uint64_t traces_now) noexcept;
 };
 
 // Receives the spans a TailSamplingProcessor releases, with their OTLP body size (OtlpSpanSize)
@@ -152,10 +148,10 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   // Processor clock: time of the tick or arrival being processed (release time of spans).
   int64_t now() const { return now_; }
   int64_t next_tick_unix_nano() const { return next_tick_; }
-  uint64_t num_batches() const { return num_batches_; }
+  uint64_t num_batches() const { return batcher_.num_batches(); }
   // Composite allocations of top-level policy `i` (empty for other types).
   const std::vector<int64_t>& composite_allocations(size_t i) const {
-    return policies_[i]->allocations();
+    return chain_.policy(i).allocations();
   }
 
  private:
@@ -186,8 +182,7 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
     uint32_t older = UINT32_MAX, newer = UINT32_MAX;  // insertion-order list (deleteTraceQueue)
     TailDecision decision = TailDecision::kPending;
     int64_t first_arrival = 0;
-    uint64_t batch = 0;      // the batch its id was last put in (batchID upstream)
-    uint32_t batch_pos = 0;  // the id's index in that batch's vector
+    TailIdBatcher::Place batch{};  // where its id was last put (batchID upstream)
     uint64_t span_count = 0;
     uint64_t bytes = 0;       // buffered span bytes (memory accounting)
     uint64_t size_bytes = 0;  // Σ ResourceSpansSize of every arrival (maximum_trace_size_bytes)
@@ -197,27 +192,6 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
       return SpanRecords(buf.records.data(), std::span<const uint32_t>(buf.offsets));
     }
   };
-  // A bounded LRU of trace ids (the decision caches).
-  class IdLru {
-   public:
-    explicit IdLru(size_t cap) : cap_(cap) {}
-    bool enabled() const { return cap_ > 0; }
-    bool Contains(const sim::TraceId& id);  // refreshes recency
-    void Put(const sim::TraceId& id);
-
-   private:
-    struct Node {
-      sim::TraceId id;
-      uint32_t prev, next;
-    };
-    size_t cap_;
-    std::vector<Node> nodes_;
-    uint32_t head_ = UINT32_MAX, tail_ = UINT32_MAX;  // head = most recent
-    sim::TraceIdMap index_;
-    void Unlink(uint32_t i);
-    void PushFront(uint32_t i);
-  };
-
   TailSamplingProcessor(const TailSamplingConfig& config, const sim::Model& model,
                         const Options& options);
   void Tick() noexcept;
@@ -225,10 +199,6 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   // memory count as dropped too early when `count_missing`.
   void DecideBatch(const std::vector<sim::TraceId>& ids, bool may_repeat,
                    bool count_missing) noexcept;
-  // The ids of batch `b` while it is pending (current or in the pipeline), else nullptr.
-  std::vector<sim::TraceId>* BatchIds(uint64_t b) noexcept;
-  // Batcher.RemoveFromBatch: the entry's id leaves its batch (a tombstone: an invalid id).
-  void RemoveFromBatch(const TraceEntry& e) noexcept;
   // block_on_overflow: fires ticks until the map has room; false when none can free it.
   bool WaitForSpace() noexcept;
   void Decide(uint32_t slot) noexcept;
@@ -241,11 +211,6 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
               std::span<const sim::SpanLink> links, uint32_t span_size) noexcept;
   void Forward(const sim::Span& span, std::span<const sim::SpanEvent> events,
                std::span<const sim::SpanLink> links, uint32_t span_size) noexcept;
-  void NotePeaks() noexcept;
-  void RememberRemoved(const sim::TraceId& id) noexcept;
-  bool WasRemoved(const sim::TraceId& id) const noexcept;
-  static uint64_t Fingerprint(const sim::TraceId& id) noexcept;
-  void RecordLatency(int64_t nanos) noexcept;
 
   TailSamplingConfig config_;
   const sim::Model& model_;
@@ -256,8 +221,7 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   // Trace sizes (TracesSize) are computed only when read: maximum_trace_size_bytes or a
   // bytes_limiting policy (at any depth).
   bool track_size_ = false;
-  std::vector<std::unique_ptr<TailPolicy>> policies_;  // config order
-  std::vector<size_t> order_;                          // evaluation order: drop policies first
+  TailPolicyChain chain_;
   TailSamplingStats stats_;
 
   bool started_ = false;
@@ -271,21 +235,13 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   sim::TraceIdMap map_;
   std::vector<SpanBuffers> spare_buffers_;              // buffers of decided traces, for new ones
   uint32_t oldest_ = UINT32_MAX, newest_ = UINT32_MAX;  // insertion order of traces in memory
-  uint64_t num_batches_ = 1;
-  uint64_t take_id_ = 0;
-  // Batches hold ids (invalid ids are removed entries). An id is in a batch at most once upstream
-  // (a set); the vectors can hold it twice only after an eviction and recreation, marked in
-  // batch_may_repeat_ (per batch, the current one last) so that the tick skips the repeat.
-  std::vector<std::vector<sim::TraceId>> batches_;
-  std::vector<sim::TraceId> current_batch_;
-  std::vector<uint8_t> batch_may_repeat_;
-  bool current_may_repeat_ = false;
+  TailIdBatcher batcher_;
+  std::vector<sim::TraceId> tick_read_;  // the batch a tick decides (storage reused)
   sim::TraceIdMap tick_seen_;
   bool stalled_ = false;  // block_on_overflow with no way to free room
-  IdLru sampled_cache_;
-  IdLru non_sampled_cache_;
-  std::vector<uint64_t> removed_ids_;  // Fingerprint() of removed ids, by TraceIdHash; 0 = empty
-  uint64_t removed_table_size_ = 1;
+  TailDecisionCache sampled_cache_;
+  TailDecisionCache non_sampled_cache_;
+  RemovedTraceIds removed_ids_;
   uint64_t pending_traces_ = 0;
 };
 
