@@ -148,7 +148,12 @@ sim::Status ShardOptions::Validate() const {
 sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptions& options,
                                    const ShardOptions& shards) {
   TRACESIM_RETURN_IF_ERROR(shards.Validate());
-  if (shards.count == 1) return RunScenario(sc, options);
+  if (shards.count == 1) {
+    if (!options.shard_sink) return RunScenario(sc, options);
+    RunOptions one = options;
+    if (sim::SpanSink* sink = options.shard_sink(0)) one.sinks.push_back(sink);
+    return RunScenario(sc, one);
+  }
   if (!options.sinks.empty())
     return sim::Status::InvalidArgument("extra sinks (--report-html, trace) need --shards 1");
   TRACESIM_ASSIGN_OR_RETURN(EffectiveRun run, internal::Effective(sc, options));
@@ -157,6 +162,8 @@ sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptio
   for (uint32_t i = 0; i < n; ++i)
     windows.push_back(internal::WindowOf(i, n, run.duration, shards.warmup));
   SharedProgress progress(options.progress, windows, run.duration);
+  std::vector<sim::SpanSink*> own(n, nullptr);  // RunOptions::shard_sink
+  for (uint32_t i = 0; i < n && options.shard_sink; ++i) own[i] = options.shard_sink(i);
 
   const auto wall_start = std::chrono::steady_clock::now();
   std::vector<std::optional<sim::Result<internal::ShardRun>>> results(n);
@@ -167,6 +174,7 @@ sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptio
       if (!options.spans_out.empty()) mine.spans_out = ShardPath(options.spans_out, i, n);
       if (!options.truth_out.empty()) mine.truth_out = ShardPath(options.truth_out, i, n);
       mine.progress = progress.For(i);
+      if (own[i] != nullptr) mine.sinks.push_back(own[i]);
       results[i] = internal::SimulateShard(sc, mine, run, windows[i]);
     });
   }

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -132,6 +133,27 @@ TEST(ShardsTest, ProgressCoversEveryShard) {
   }
   // The last call sees every shard's latest share (each is deterministic).
   EXPECT_GT(*std::max_element(seen.begin(), seen.end()), 40.0);
+}
+
+TEST(ShardsTest, EachShardHasItsOwnShardSink) {
+  scenarios::Scenario sc = Builtin("checkout");
+  RunOptions o;
+  o.duration = sim::Duration::Seconds(20);
+  std::vector<std::unique_ptr<sim::CountingSink>> sinks(3);
+  o.shard_sink = [&sinks](uint32_t i) -> sim::SpanSink* {
+    sinks.at(i) = std::make_unique<sim::CountingSink>();
+    return sinks[i].get();
+  };
+  const RunOutcome r = Sharded(sc, o, 3);
+  uint64_t traces = 0, spans = 0;
+  for (const auto& s : sinks) {
+    ASSERT_NE(s, nullptr);
+    EXPECT_GT(s->traces(), 0u);  // every shard saw its own window
+    traces += s->traces();
+    spans += s->spans();
+  }
+  EXPECT_EQ(traces, r.report.traces);
+  EXPECT_EQ(spans, r.report.spans);
 }
 
 TEST(ShardsTest, BadOptionsNameTheFlag) {

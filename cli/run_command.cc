@@ -308,6 +308,34 @@ bool WriteHtmlReport(reports::HtmlReportCollector& html, const reports::RunRepor
   return true;
 }
 
+// The lint evidence of a run, one EvidenceSink per shard (issue 15: a sharded run lints too),
+// merged in shard order after the run.
+class LintEvidence {
+ public:
+  void Wire(const scenarios::Scenario& sc, app::RunOptions* options) {
+    const int64_t start = options->start_unix_nanos.value_or(sc.start_unix_nanos);
+    options->shard_sink = [this, &sc, start](uint32_t shard) -> sim::SpanSink* {
+      if (sinks_.size() <= shard) sinks_.resize(shard + 1);
+      sinks_[shard] = lint::MakeEvidenceSink(sc, start);
+      return sinks_[shard].get();
+    };
+  }
+  // The findings on `err`, after the summary on `out` (nothing when not wired).
+  void Report(const scenarios::Scenario& sc, const app::RunOutcome& outcome, std::ostream& out,
+              std::ostream& err) {
+    if (sinks_.empty()) return;
+    const double duration_s = outcome.run.duration.seconds();
+    lint::TrafficEvidence all = sinks_[0]->Take(duration_s);
+    for (size_t i = 1; i < sinks_.size(); ++i) all.Merge(sinks_[i]->Take(duration_s));
+    const auto findings = lint::Check(sc, std::move(all), outcome.report.sampling);
+    out.flush();  // the summary first, then the findings, also when both reach one terminal
+    for (const lint::Finding& finding : findings) err << finding.Format() << "\n";
+  }
+
+ private:
+  std::vector<std::unique_ptr<lint::EvidenceSink>> sinks_;
+};
+
 // `mpirun -np N tracesim run SCENARIO --shards mpi` (issue 15, app/mpi_run.h): rank 0 prints the
 // merged summary, the other ranks nothing (their errors on their stderr).
 int RunOverMpi(const scenarios::Scenario& sc, const app::RunOptions& options,
@@ -420,13 +448,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     options.on_lab = [&html](const sampling::SamplingLab& lab) { html->WatchLab(lab); };
   }
   // Lint (issue 13): the same findings as `tracesim lint`, from this run's traffic, on stderr.
-  std::unique_ptr<lint::EvidenceSink> evidence;
-  if (!scenario->samplers.empty() && !vm.count("no-lint") &&
-      shards.count <= 1) {  // a sharded run has no extra sinks (doc/scale.md)
-    evidence = lint::MakeEvidenceSink(
-        *scenario, options.start_unix_nanos.value_or(scenario->start_unix_nanos));
-    options.sinks.push_back(evidence.get());
-  }
+  LintEvidence evidence;
+  if (!scenario->samplers.empty() && !vm.count("no-lint")) evidence.Wire(*scenario, &options);
   auto outcome = app::RunSharded(*scenario, options, shards);
   bar.Finish();
   if (!outcome.ok()) {
@@ -440,12 +463,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     rendered = RenderReplicationsAndThresholds(*scenario, options, f, replications, thresholds,
                                                &outcome->report.sampling, rendered, out, err);
   }
-  if (evidence) {
-    const auto findings = lint::Check(*scenario, evidence->Take(outcome->run.duration.seconds()),
-                                      outcome->report.sampling);
-    out.flush();  // the summary first, then the findings, also when both reach one terminal
-    for (const lint::Finding& finding : findings) err << finding.Format() << "\n";
-  }
+  evidence.Report(*scenario, *outcome, out, err);
   return rendered;
 }
 

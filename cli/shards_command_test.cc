@@ -72,6 +72,15 @@ TEST(ShardsCommandTest, ShardedRunSummarisesTheSameArrivals) {
   EXPECT_EQ(a["services"].size(), b["services"].size());
 }
 
+TEST(ShardsCommandTest, ShardedRunsLintTheirTrafficToo) {
+  Outcome one = Call({"run", "checkout-sampling", "--duration", "60s", "--no-progress"});
+  Outcome three =
+      Call({"run", "checkout-sampling", "--duration", "60s", "--no-progress", "--shards", "3"});
+  ASSERT_EQ(three.code, kExitOk) << three.err;
+  EXPECT_NE(three.err.find("[head-below-tail]"), std::string::npos) << three.err;
+  EXPECT_NE(one.err.find("[head-below-tail]"), std::string::npos) << one.err;
+}
+
 TEST(ShardsCommandTest, ShardsInProcessesMergeIntoTheShardedSummary) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() /
                                     ("tracesim_partial_cli_" + std::to_string(::getpid()));
