@@ -172,9 +172,9 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
 
 // The lab's scores, with the stored-bytes estimate re-scaled from LabOptions' default ratio to
 // the one measured on this run's spans (the default when nothing could be measured).
-void ScoreLab(const scenarios::Scenario& sc, const CompressionSample& sample, RunOutcome* outcome) {
+void ScoreLab(double compression_ratio, RunOutcome* outcome) {
   reports::RunReport& report = outcome->report;
-  report.compression_ratio = sample.CompressionRatio(sc.model);
+  report.compression_ratio = compression_ratio;
   const double duration_s = outcome->run.duration.seconds();
   const sampling::LabOptions defaults;
   const double ratio =
@@ -292,6 +292,41 @@ void WindowStats(const sim::SimulationStats& at_end, sim::SimulationStats* into)
   EachCounter(at_end, into, [](auto, auto b) { return b; });
 }
 
+void SaveStats(const sim::SimulationStats& s, sim::StateWriter& out) {
+  for (Counter c : kCounters) out.U64(s.*c);
+  for (uint64_t n : {s.traces_unfinished, s.peak_open_traces, s.peak_pending_events}) out.U64(n);
+  out.I64(s.last_arrival.nanos());
+  out.I64(s.end_time.nanos());
+  out.U64(s.services.size());
+  for (const sim::ServiceStats& v : s.services) {
+    for (ServiceCounter c : kServiceCounters) out.U64(v.*c);
+    for (ServiceNanos c : kServiceNanos) out.I64(v.*c);
+    out.U64(v.max_queue_length);
+  }
+}
+
+bool LoadStats(sim::StateReader& in, size_t services, sim::SimulationStats* s) {
+  for (Counter c : kCounters) s->*c = in.U64();
+  for (uint64_t* n : {&s->traces_unfinished, &s->peak_open_traces, &s->peak_pending_events})
+    *n = in.U64();
+  s->last_arrival = sim::Time::FromNanos(in.I64());
+  s->end_time = sim::Time::FromNanos(in.I64());
+  if (in.U64() != services) return false;
+  s->services.assign(services, sim::ServiceStats{});
+  for (sim::ServiceStats& v : s->services) {
+    for (ServiceCounter c : kServiceCounters) v.*c = in.U64();
+    for (ServiceNanos c : kServiceNanos) v.*c = in.I64();
+    v.max_queue_length = static_cast<uint32_t>(in.U64());
+  }
+  return in.ok();
+}
+
+sim::Status WireForMerge(const scenarios::Scenario& sc, const RunOptions& options,
+                         RunOutcome* outcome) {
+  Observers obs;  // the sinks to load partial results into; nothing observes a simulation
+  return Wire(sc, options, &obs, outcome);
+}
+
 sim::Result<ShardRun> SimulateShard(const scenarios::Scenario& sc, const RunOptions& options,
                                     const EffectiveRun& run, const ShardWindow& window) {
   auto workload = workloads::Workload::Create(run.workload, sc.model, run.seed, run.duration);
@@ -364,7 +399,10 @@ sim::Status Complete(const scenarios::Scenario& sc, const RunOptions& options, S
   auto workload = workloads::Workload::Create(run.workload, sc.model, run.seed, run.duration);
   if (!workload.ok()) return sim::Status::InvalidArgument(workload.status().message());
   FillReport(sc, options, **workload, shard->wall_s, &outcome);
-  if (outcome.lab) ScoreLab(sc, *shard->compression, &outcome);
+  if (outcome.lab)
+    ScoreLab(shard->compression ? shard->compression->CompressionRatio(sc.model)
+                                : shard->compression_ratio,
+             &outcome);
   return sim::Status::Ok();
 }
 

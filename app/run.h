@@ -76,6 +76,11 @@ struct RunOptions {
   // More sinks that see every finished trace after the built-in ones (not owned; they must
   // outlive the call): the HTML report's collector, `trace`'s picker. Default: none.
   std::vector<sim::SpanSink*> sinks;
+  // A sink per shard (issue 15): RunSharded calls it once per shard (0..N-1, on the calling
+  // thread, before the shards run) and adds what it returns (not owned; may be null) to that
+  // shard's sinks only, so a sink that is not thread-safe can observe a sharded run; the caller
+  // merges them. With one shard it is called once with 0. RunScenario ignores it. Default: none.
+  std::function<sim::SpanSink*(uint32_t shard)> shard_sink;
   // Called from the simulation thread as simulated time advances (a progress bar). Default: none.
   std::function<void(sim::Time)> progress;
   // Called once before the run with the sampling lab (scenarios with samplers:), for sinks that

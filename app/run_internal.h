@@ -8,6 +8,7 @@
 
 #include "app/run.h"
 #include "app/sinks.h"
+#include "sim/base/state_io.h"
 #include "sim/kernel/simulation.h"
 #include "sim/model/arrivals.h"
 
@@ -27,6 +28,7 @@ struct ShardWindow {
 struct ShardRun {
   RunOutcome outcome;
   std::unique_ptr<CompressionSample> compression;  // null without samplers
+  double compression_ratio = 0;  // when `compression` is null: the ratio measured (partials)
   double wall_s = 0;
 };
 
@@ -57,6 +59,18 @@ class WindowArrivals final : public sim::ArrivalSource {
 void AddStats(const sim::SimulationStats& from, sim::SimulationStats* into);
 void SubtractStats(const sim::SimulationStats& from, sim::SimulationStats* into);
 void WindowStats(const sim::SimulationStats& at_end, sim::SimulationStats* into);
+// SimulationStats as bytes and back (partial results, app/partial.h); LoadStats is false on a
+// corrupt input or another number of services.
+void SaveStats(const sim::SimulationStats& stats, sim::StateWriter& out);
+bool LoadStats(sim::StateReader& in, size_t services, sim::SimulationStats* stats);
+// The outcome's sinks and lab made as a run makes them (RunOptions without files or extra
+// sinks), for partial results to be loaded into.
+sim::Status WireForMerge(const scenarios::Scenario& sc, const RunOptions& options,
+                         RunOutcome* outcome);
+// The windows of shard i of n over the arrival window `d` with `warmup` (doc/scale.md).
+ShardWindow WindowOf(uint32_t i, uint32_t n, sim::Duration d, sim::Duration warmup);
+// Adds shard `from` into `into` (both not yet Complete()d), as RunSharded merges shards.
+void MergeShard(ShardRun& from, ShardRun* into, const RunOptions& options);
 
 // RunOptions::Validate() and the options applied to the scenario.
 sim::Result<EffectiveRun> Effective(const scenarios::Scenario& sc, const RunOptions& options);

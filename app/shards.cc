@@ -19,17 +19,14 @@
 
 namespace tracesim::app {
 
-namespace {
+namespace internal {
 
-constexpr uint32_t kMaxShards = 1024;
-
-// The windows of shard i of n over the arrival window `d` (doc/scale.md).
-internal::ShardWindow WindowOf(uint32_t i, uint32_t n, sim::Duration d, sim::Duration warmup) {
+ShardWindow WindowOf(uint32_t i, uint32_t n, sim::Duration d, sim::Duration warmup) {
   auto at = [&](uint32_t k) {
     return sim::Time::FromNanos(
         static_cast<int64_t>(static_cast<__int128>(d.nanos()) * k / static_cast<__int128>(n)));
   };
-  internal::ShardWindow w;
+  ShardWindow w;
   w.observe_from = at(i);
   w.observe_until = i + 1 == n ? sim::Time::Max() : at(i + 1);
   w.arrivals_from = sim::Time::FromNanos(std::max<int64_t>(0, at(i).nanos() - warmup.nanos()));
@@ -37,6 +34,37 @@ internal::ShardWindow WindowOf(uint32_t i, uint32_t n, sim::Duration d, sim::Dur
     w.arrivals_until = at(i + 1) + warmup;
   return w;
 }
+
+void MergeShard(ShardRun& from, ShardRun* into, const RunOptions& options) {
+  RunOutcome& a = into->outcome;
+  RunOutcome& b = from.outcome;
+  a.red->Merge(*b.red);
+  a.truth->Merge(*b.truth);
+  if (a.symptoms && b.symptoms) a.symptoms->Merge(*b.symptoms);
+  if (a.lab && b.lab) a.lab->Merge(*b.lab);
+  AddStats(b.stats, &a.stats);
+  if (a.seconds.size() < b.seconds.size()) a.seconds.resize(b.seconds.size());
+  for (size_t s = 0; s < b.seconds.size(); ++s) {
+    SecondCounts& x = a.seconds[s];
+    const SecondCounts& y = b.seconds[s];
+    x.traces += y.traces;
+    x.spans += y.spans;
+    x.error_traces += y.error_traces;
+    x.root_errors += y.root_errors;
+    x.latency_sum_ms += y.latency_sum_ms;
+    x.latency_max_ms = std::max(x.latency_max_ms, y.latency_max_ms);
+  }
+  for (KeptTrace& t : b.traces)
+    if (a.traces.size() < options.keep_traces) a.traces.push_back(std::move(t));
+  for (KeptTrace& t : b.error_traces)
+    if (a.error_traces.size() < options.keep_error_traces) a.error_traces.push_back(std::move(t));
+}
+
+}  // namespace internal
+
+namespace {
+
+constexpr uint32_t kMaxShards = 1024;
 
 // Shard i's file for an output `path` ("-" is stdout: then a file in the temporary directory).
 std::string ShardPath(const std::string& path, uint32_t i, uint32_t n) {
@@ -71,32 +99,6 @@ sim::Status Concatenate(const std::string& path, uint32_t n, const char* flag) {
   ok = (path == "-" ? std::fflush(out) : std::fclose(out)) == 0 && ok;
   if (!ok) return sim::Status::Internal(std::string(flag) + ": cannot write " + path);
   return sim::Status::Ok();
-}
-
-// Adds shard `from` into `into` (both not yet Complete()d).
-void MergeShard(internal::ShardRun& from, internal::ShardRun* into, const RunOptions& options) {
-  RunOutcome& a = into->outcome;
-  RunOutcome& b = from.outcome;
-  a.red->Merge(*b.red);
-  a.truth->Merge(*b.truth);
-  if (a.symptoms && b.symptoms) a.symptoms->Merge(*b.symptoms);
-  if (a.lab && b.lab) a.lab->Merge(*b.lab);
-  internal::AddStats(b.stats, &a.stats);
-  if (a.seconds.size() < b.seconds.size()) a.seconds.resize(b.seconds.size());
-  for (size_t s = 0; s < b.seconds.size(); ++s) {
-    SecondCounts& x = a.seconds[s];
-    const SecondCounts& y = b.seconds[s];
-    x.traces += y.traces;
-    x.spans += y.spans;
-    x.error_traces += y.error_traces;
-    x.root_errors += y.root_errors;
-    x.latency_sum_ms += y.latency_sum_ms;
-    x.latency_max_ms = std::max(x.latency_max_ms, y.latency_max_ms);
-  }
-  for (KeptTrace& t : b.traces)
-    if (a.traces.size() < options.keep_traces) a.traces.push_back(std::move(t));
-  for (KeptTrace& t : b.error_traces)
-    if (a.error_traces.size() < options.keep_error_traces) a.error_traces.push_back(std::move(t));
 }
 
 // Progress across shards: the share of every shard's arrivals simulated, as simulated time of the
@@ -147,14 +149,22 @@ sim::Status ShardOptions::Validate() const {
 sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptions& options,
                                    const ShardOptions& shards) {
   TRACESIM_RETURN_IF_ERROR(shards.Validate());
-  if (shards.count == 1) return RunScenario(sc, options);
+  if (shards.count == 1) {
+    if (!options.shard_sink) return RunScenario(sc, options);
+    RunOptions one = options;
+    if (sim::SpanSink* sink = options.shard_sink(0)) one.sinks.push_back(sink);
+    return RunScenario(sc, one);
+  }
   if (!options.sinks.empty() || !options.lab_taps.empty())
     return sim::Status::InvalidArgument("extra sinks (--report-html, trace) need --shards 1");
   TRACESIM_ASSIGN_OR_RETURN(EffectiveRun run, internal::Effective(sc, options));
   const uint32_t n = shards.count;
   std::vector<internal::ShardWindow> windows;
-  for (uint32_t i = 0; i < n; ++i) windows.push_back(WindowOf(i, n, run.duration, shards.warmup));
+  for (uint32_t i = 0; i < n; ++i)
+    windows.push_back(internal::WindowOf(i, n, run.duration, shards.warmup));
   SharedProgress progress(options.progress, windows, run.duration);
+  std::vector<sim::SpanSink*> own(n, nullptr);  // RunOptions::shard_sink
+  for (uint32_t i = 0; i < n && options.shard_sink; ++i) own[i] = options.shard_sink(i);
 
   const auto wall_start = std::chrono::steady_clock::now();
   std::vector<std::optional<sim::Result<internal::ShardRun>>> results(n);
@@ -165,6 +175,7 @@ sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptio
       if (!options.spans_out.empty()) mine.spans_out = ShardPath(options.spans_out, i, n);
       if (!options.truth_out.empty()) mine.truth_out = ShardPath(options.truth_out, i, n);
       mine.progress = progress.For(i);
+      if (own[i] != nullptr) mine.sinks.push_back(own[i]);
       results[i] = internal::SimulateShard(sc, mine, run, windows[i]);
     });
   }
@@ -183,7 +194,7 @@ sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptio
   if (!first.ok()) return first;
 
   internal::ShardRun merged = std::move(*results[0]).value();
-  for (uint32_t i = 1; i < n; ++i) MergeShard(results[i]->value(), &merged, options);
+  for (uint32_t i = 1; i < n; ++i) internal::MergeShard(results[i]->value(), &merged, options);
   merged.wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   TRACESIM_RETURN_IF_ERROR(internal::Complete(sc, options, &merged));

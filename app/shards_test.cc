@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -132,6 +133,27 @@ TEST(ShardsTest, ProgressCoversEveryShard) {
   }
   // The last call sees every shard's latest share (each is deterministic).
   EXPECT_GT(*std::max_element(seen.begin(), seen.end()), 40.0);
+}
+
+TEST(ShardsTest, EachShardHasItsOwnShardSink) {
+  scenarios::Scenario sc = Builtin("checkout");
+  RunOptions o;
+  o.duration = sim::Duration::Seconds(20);
+  std::vector<std::unique_ptr<sim::CountingSink>> sinks(3);
+  o.shard_sink = [&sinks](uint32_t i) -> sim::SpanSink* {
+    sinks.at(i) = std::make_unique<sim::CountingSink>();
+    return sinks[i].get();
+  };
+  const RunOutcome r = Sharded(sc, o, 3);
+  uint64_t traces = 0, spans = 0;
+  for (const auto& s : sinks) {
+    ASSERT_NE(s, nullptr);
+    EXPECT_GT(s->traces(), 0u);  // every shard saw its own window
+    traces += s->traces();
+    spans += s->spans();
+  }
+  EXPECT_EQ(traces, r.report.traces);
+  EXPECT_EQ(spans, r.report.spans);
 }
 
 TEST(ShardsTest, BadOptionsNameTheFlag) {
@@ -274,6 +296,30 @@ TEST(ShardsTest, WithoutQueueingEveryShardCountGivesTheSameReport) {
     }
   }
   std::filesystem::remove_all(dir);
+}
+
+// The day-scale benchmark scenario (scenarios/bench/day.yaml, bench/README.md): 100 k requests/s
+// over a diurnal day, 8 spans of ~500 B of OTLP each, three strategies; half a second of it (at
+// the night trough, 50 k/s) simulated whole and as 2 shards without queueing: the same report.
+TEST(ShardsTest, DayScenarioIsEightSpansOfAbout500BytesAndShardsExactly) {
+  auto sc =
+      scenarios::LoadScenarioFile(std::string(TRACESIM_SOURCE_DIR) + "/scenarios/bench/day.yaml");
+  ASSERT_TRUE(sc.ok()) << sc.status().message();
+  EXPECT_EQ(sc->duration, sim::Duration::Seconds(86400));
+  ASSERT_EQ(sc->samplers.size(), 3u);
+  RunOptions o;
+  o.duration = sim::Duration::Millis(500);
+  auto plain = RunScenario(*sc, o);
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  const reports::RunReport& r = plain->report;
+  EXPECT_NEAR(double(r.traces), 25000, 500);
+  EXPECT_EQ(r.spans, 8 * r.traces);
+  const sampling::StrategyScore& keep_all = r.sampling.at(0);
+  const double bytes_per_span = double(keep_all.bytes_kept) / double(keep_all.spans_kept);
+  EXPECT_GT(bytes_per_span, 450);
+  EXPECT_LT(bytes_per_span, 550);
+  EXPECT_EQ(WithoutCollectorBlocks(Json(Sharded(*sc, o, 2, sim::Duration::Millis(100)))),
+            WithoutCollectorBlocks(Json(*plain)));
 }
 
 // What N changes is the random streams and queue state at the windows' edges (doc/scale.md), so

@@ -43,6 +43,7 @@ constexpr char kMainUsage[] =
     "\n"
     "Commands:\n"
     "  run [SCENARIO]       simulate a scenario (default: the built-in checkout) and summarise it\n"
+    "  merge SCENARIO FILE... merge the partial results of `run --shard I/N` into one summary\n"
     "  validate FILE...     check topology, scenario, Collector and Jaeger sampling files\n"
     "  lint SCENARIO        check a scenario's sampling configs against its simulated traffic\n"
     "  topology FILE|NAME   show a topology's service graph (text or Graphviz DOT)\n"
@@ -564,7 +565,8 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (cmd == "load") return LoadCommand(rest, out, err);
   if (cmd == "receive") return ReceiveCommand(rest, out, err);
   if (cmd == "trace") return TraceCommand(rest, out, err);
-  if (cmd == "lint") return LintCommand(rest, out, err);  // issue 13
+  if (cmd == "lint") return LintCommand(rest, out, err);    // issue 13
+  if (cmd == "merge") return MergeCommand(rest, out, err);  // issue 15
   err << "tracesim: unknown command '" << cmd << "'\n\n" << kMainUsage;
   return kExitUsage;
 }

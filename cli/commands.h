@@ -20,6 +20,8 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
 
 // Each takes the arguments after the subcommand name.
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// `tracesim merge SCENARIO PARTIAL...` (issue 15, cli/run_command.cc).
+int MergeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int TopologyCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "app/mpi_run.h"
+#include "app/partial.h"
 #include "app/replications.h"
 #include "app/run.h"
 #include "app/run_thresholds.h"
@@ -42,7 +44,9 @@ constexpr char kRunCaption[] =
 // The flags' text, as given.
 struct RunFlags {
   std::string seed, duration, rate, start_time, spans_out, truth_out, report_csv, report_html;
-  std::string shards, warmup;  // issue 15: sharded runs (app/shards.h)
+  std::string shards, warmup;         // issue 15: sharded runs (app/shards.h)
+  std::string shard, partial_out;     // issue 15: one shard per process (app/partial.h)
+  std::vector<std::string> partials;  // tracesim merge
   std::string format = "table";
   std::vector<std::string> thresholds;
   std::string replications;
@@ -84,9 +88,15 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
        "do not check the samplers: against the traffic (tracesim lint) after the run")  //
       ("no-progress", "never show the progress bar")                                    //
       ("shards", po::value(&f->shards),
-       "split the run into N time windows simulated on N threads and merged (doc/scale.md)")  //
+       "split the run into N time windows simulated on N threads and merged (doc/scale.md); "
+       "'mpi': one window per MPI rank, merged at rank 0 (mpirun -np N tracesim run ...)")  //
       ("warmup", po::value(&f->warmup),
-       "with --shards: traffic simulated unobserved before and after each window (default: 30s)");
+       "with --shards: traffic simulated unobserved before and after each window (default: 30s)")
+      // issue 15: one shard per process, merged by `tracesim merge` (app/partial.h).
+      ("shard", po::value(&f->shard),
+       "I/N: simulate only shard I of N (as --shards N would) and write its partial result to "
+       "--partial-out, for `tracesim merge`")  //
+      ("partial-out", po::value(&f->partial_out), "with --shard: the partial result's FILE");
 }
 
 // Turns the flags' text into options (values only: ranges are RunOptions::Validate()'s). Returns
@@ -348,6 +358,96 @@ int RenderWithReplications(const scenarios::Scenario& scenario, const app::RunOp
   return RenderRun(report, reps ? &*reps : nullptr, f, out, err);
 }
 
+// The lint evidence of a run, one EvidenceSink per shard (issue 15: a sharded run lints too),
+// merged in shard order after the run.
+class LintEvidence {
+ public:
+  void Wire(const scenarios::Scenario& sc, app::RunOptions* options) {
+    const int64_t start = options->start_unix_nanos.value_or(sc.start_unix_nanos);
+    options->shard_sink = [this, &sc, start](uint32_t shard) -> sim::SpanSink* {
+      if (sinks_.size() <= shard) sinks_.resize(shard + 1);
+      sinks_[shard] = lint::MakeEvidenceSink(sc, start);
+      return sinks_[shard].get();
+    };
+  }
+  // The findings on `err`, after the summary on `out` (nothing when not wired).
+  void Report(const scenarios::Scenario& sc, const app::RunOutcome& outcome, std::ostream& out,
+              std::ostream& err) {
+    if (sinks_.empty()) return;
+    const double duration_s = outcome.run.duration.seconds();
+    lint::TrafficEvidence all = sinks_[0]->Take(duration_s);
+    for (size_t i = 1; i < sinks_.size(); ++i) all.Merge(sinks_[i]->Take(duration_s));
+    const auto findings = lint::Check(sc, std::move(all), outcome.report.sampling);
+    out.flush();  // the summary first, then the findings, also when both reach one terminal
+    for (const lint::Finding& finding : findings) err << finding.Format() << "\n";
+  }
+
+ private:
+  std::vector<std::unique_ptr<lint::EvidenceSink>> sinks_;
+};
+
+// `mpirun -np N tracesim run SCENARIO --shards mpi` (issue 15, app/mpi_run.h): rank 0 prints the
+// merged summary, the other ranks nothing (their errors on their stderr).
+int RunOverMpi(const scenarios::Scenario& sc, const app::RunOptions& options,
+               const po::variables_map& vm, const RunFlags& f, std::ostream& out,
+               std::ostream& err) {
+  auto usage = [&err](const std::string& message) {
+    err << "tracesim run: " << message << "\n";
+    return kExitUsage;
+  };
+  for (const char* flag : {"shard", "partial-out", "report-html", "spans-out", "truth-out",
+                           "threshold", "replications"})
+    if (vm.count(flag)) return usage(std::string("--") + flag + " does not go with --shards mpi");
+  app::ShardOptions shards;
+  if (vm.count("warmup")) {
+    auto d = sim::ParseDuration(f.warmup);
+    if (!d.ok()) return usage("--warmup: " + d.status().message());
+    shards.warmup = *d;
+  }
+  auto outcome = app::RunMpi(sc, options, shards.warmup);
+  if (!outcome.ok()) {
+    err << "tracesim run: " << outcome.status().message() << "\n";
+    const auto code = outcome.status().code();
+    return code == sim::Status::Code::kInvalidArgument || code == sim::Status::Code::kUnsupported
+               ? kExitUsage
+               : kExitFailed;
+  }
+  if (!outcome->merged) return kExitOk;  // not rank 0
+  return RenderRun(outcome->merged->report, nullptr, f, out, err);
+}
+
+// `run --shard I/N --partial-out FILE` (issue 15, app/partial.h): one shard's partial result.
+int RunOneShard(const scenarios::Scenario& sc, const app::RunOptions& options,
+                const po::variables_map& vm, const RunFlags& f, const app::ShardOptions& shards,
+                std::ostream& out, std::ostream& err) {
+  auto usage = [&err](const std::string& message) {
+    err << "tracesim run: " << message << "\n";
+    return kExitUsage;
+  };
+  if (!vm.count("shard")) return usage("--partial-out needs --shard I/N");
+  if (f.partial_out.empty()) return usage("--shard needs --partial-out FILE");
+  for (const char* flag : {"shards", "report-html", "report-csv", "threshold", "replications"})
+    if (vm.count(flag))
+      return usage(std::string("--shard writes a partial result: --") + flag +
+                   " belongs to tracesim merge or to a whole run");
+  auto index = app::ParseShardIndex(f.shard);
+  if (!index.ok()) return usage(index.status().message());
+  auto bytes = app::RunPartial(sc, options, *index, shards.warmup);
+  if (!bytes.ok()) {
+    err << "tracesim run: " << bytes.status().message() << "\n";
+    return bytes.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage : kExitFailed;
+  }
+  std::ofstream file(f.partial_out, std::ios::binary);
+  file << *bytes;
+  if (!file.flush()) {
+    err << "tracesim run: --partial-out: cannot write " << f.partial_out << "\n";
+    return kExitFailed;
+  }
+  out << "tracesim run: shard " << index->index << "/" << index->count << " of " << sc.name
+      << " written to " << f.partial_out << " (" << bytes->size() << " bytes)\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -375,8 +475,11 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   app::RunOptions options;
   if (std::string bad = ToRunOptions(vm, f, &options); !bad.empty()) return usage(bad);
   app::ShardOptions shards;
+  if (f.shards == "mpi") return RunOverMpi(*scenario, options, vm, f, out, err);
   if (std::string bad = ToShardOptions(vm, f, &shards); !bad.empty()) return usage(bad);
   if (shards.count > 1 && !f.report_html.empty()) return usage("--report-html needs --shards 1");
+  if (vm.count("shard") || vm.count("partial-out"))
+    return RunOneShard(*scenario, options, vm, f, shards, out, err);
   size_t replications = 1;
   std::vector<loadgen::Threshold> thresholds;
   if (std::string bad = ToSamplerFlags(f, *scenario, &replications, &thresholds); !bad.empty())
@@ -397,13 +500,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     options.lab_taps.push_back(html.get());  // the exemplars' "kept by" notes (issue 13)
   }
   // Lint (issue 13): the same findings as `tracesim lint`, from this run's traffic, on stderr.
-  std::unique_ptr<lint::EvidenceSink> evidence;
-  if (!scenario->samplers.empty() && !vm.count("no-lint") &&
-      shards.count <= 1) {  // a sharded run has no extra sinks (doc/scale.md)
-    evidence = lint::MakeEvidenceSink(
-        *scenario, options.start_unix_nanos.value_or(scenario->start_unix_nanos));
-    options.sinks.push_back(evidence.get());
-  }
+  LintEvidence evidence;
+  if (!scenario->samplers.empty() && !vm.count("no-lint")) evidence.Wire(*scenario, &options);
   auto outcome = app::RunSharded(*scenario, options, shards);
   bar.Finish();
   if (!outcome.ok()) {
@@ -415,13 +513,56 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   int rendered =
       RenderWithReplications(*scenario, options, f, replications, outcome->report, out, err);
   rendered = RenderRunThresholds(f, thresholds, &outcome->report.sampling, rendered, out, err);
-  if (evidence) {
-    const auto findings = lint::Check(*scenario, evidence->Take(outcome->run.duration.seconds()),
-                                      outcome->report.sampling);
-    out.flush();  // the summary first, then the findings, also when both reach one terminal
-    for (const lint::Finding& finding : findings) err << finding.Format() << "\n";
-  }
+  evidence.Report(*scenario, *outcome, out, err);
   return rendered;
+}
+
+constexpr char kMergeCaption[] =
+    "Usage: tracesim merge SCENARIO PARTIAL... [options]\n\n"
+    "Merges the partial results of `tracesim run SCENARIO --shard I/N --partial-out FILE`\n"
+    "(every I in 0..N-1, in any order; doc/scale.md) into the summary `tracesim run SCENARIO\n"
+    "--shards N` prints. Give the same --seed, --duration, --rate and --start-time as the\n"
+    "shards were given.\n\nOptions";
+
+// `tracesim merge` (issue 15): the partials' files -> app::MergePartials -> the run's summary.
+int MergeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description desc(kMergeCaption);
+  RunFlags f;
+  AddRunFlags(&desc, &f);
+  desc.add_options()("partial", po::value(&f.partials), "partial result files");
+  po::positional_options_description pos;
+  pos.add("scenario", 1).add("partial", -1);
+  po::variables_map vm;
+  if (!ParseFlags("merge", args, desc, &pos, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << kMergeCaption << ":\n" << FlagHelp(desc, {"scenario", "partial"});
+    return kExitOk;
+  }
+  auto usage = [&err](const std::string& message) {
+    err << "tracesim merge: " << message << "\n";
+    return kExitUsage;
+  };
+  for (const char* flag : {"shards", "shard", "partial-out", "warmup", "spans-out", "truth-out",
+                           "report-html", "replications", "tag-ground-truth", "threshold"})
+    if (vm.count(flag)) return usage(std::string("--") + flag + " applies to tracesim run");
+  if (f.format != "table" && f.format != "json")
+    return usage("--format must be 'table' or 'json', got '" + f.format + "'");
+  if (f.partials.empty()) return usage("give the partial result files (tracesim run --shard)");
+  auto scenario = scenarios::LoadScenario(vm["scenario"].as<std::string>());
+  if (!scenario.ok()) return usage(scenario.status().message());
+  app::RunOptions options;
+  if (std::string bad = ToRunOptions(vm, f, &options); !bad.empty()) return usage(bad);
+  std::vector<app::NamedPartial> partials;
+  for (const std::string& path : f.partials) {
+    std::ifstream file(path, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (!file && !file.eof()) return usage(path + ": cannot read");
+    if (!file.is_open()) return usage(path + ": cannot read");
+    partials.push_back({path, std::move(bytes)});
+  }
+  auto outcome = app::MergePartials(*scenario, options, partials);
+  if (!outcome.ok()) return usage(outcome.status().message());
+  return RenderRun(outcome->report, nullptr, f, out, err);
 }
 
 }  // namespace tracesim::cli

@@ -1,7 +1,10 @@
 // `tracesim run --shards N --warmup D` (issue 15, doc/scale.md): each flag rule has a negative
 // case; a sharded run prints the same kind of summary with the same arrivals.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -34,6 +37,21 @@ TEST(ShardsCommandTest, BadShardFlagsNameTheFlag) {
       {{"run", "--shards", "1025"}, "--shards must be in [1, 1024], got 1025"},
       {{"run", "--shards", "2", "--warmup", "soon"}, "--warmup: "},
       {{"run", "--shards", "2", "--report-html", "x.html"}, "--report-html needs --shards 1"},
+      {{"run", "--partial-out", "p.bin"}, "--partial-out needs --shard I/N"},
+      {{"run", "--shard", "0/2"}, "--shard needs --partial-out FILE"},
+      {{"run", "--shard", "2/2", "--partial-out", "p.bin"},
+       "--shard must be I/N with 0 <= I < N <= 1024, got '2/2'"},
+      {{"run", "--shard", "0/2", "--partial-out", "p.bin", "--shards", "2"},
+       "--shard writes a partial result: --shards belongs to tracesim merge or to a whole run"},
+      {{"run", "--shard", "0/2", "--partial-out", "p.bin", "--report-csv", "-"},
+       "--shard writes a partial result: --report-csv belongs"},
+      {{"merge", "checkout"}, "tracesim merge: give the partial result files"},
+      {{"run", "--shards", "mpi", "--spans-out", "s.json"},
+       "--spans-out does not go with --shards mpi"},
+      {{"run", "--shards", "mpi", "--warmup", "soon"}, "--warmup: "},
+      {{"merge", "checkout", "p.bin", "--shards", "2"}, "--shards applies to tracesim run"},
+      {{"merge", "checkout", "p.bin", "--format", "xml"}, "--format must be 'table' or 'json'"},
+      {{"merge", "checkout", "/nonexistent/p.bin"}, "/nonexistent/p.bin: cannot read"},
   };
   for (const Case& c : cases) {
     Outcome o = Call(c.args);
@@ -52,6 +70,49 @@ TEST(ShardsCommandTest, ShardedRunSummarisesTheSameArrivals) {
   EXPECT_EQ(a["traces"], b["traces"]);  // checkout has no fragments: one trace per arrival
   EXPECT_NE(a["events"], b["events"]);  // but another trajectory
   EXPECT_EQ(a["services"].size(), b["services"].size());
+}
+
+TEST(ShardsCommandTest, ShardedRunsLintTheirTrafficToo) {
+  Outcome one = Call({"run", "checkout-sampling", "--duration", "60s", "--no-progress"});
+  Outcome three =
+      Call({"run", "checkout-sampling", "--duration", "60s", "--no-progress", "--shards", "3"});
+  ASSERT_EQ(three.code, kExitOk) << three.err;
+  EXPECT_NE(three.err.find("[head-below-tail]"), std::string::npos) << three.err;
+  EXPECT_NE(one.err.find("[head-below-tail]"), std::string::npos) << one.err;
+}
+
+TEST(ShardsCommandTest, ShardsInProcessesMergeIntoTheShardedSummary) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("tracesim_partial_cli_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> merge = {"merge", "checkout-sampling", "--duration",
+                                    "20s",   "--format",          "json"};
+  for (const char* i : {"1", "0"}) {
+    const std::string file = (dir / (std::string("part-") + i)).string();
+    Outcome o = Call({"run", "checkout-sampling", "--duration", "20s", "--shard",
+                      std::string(i) + "/2", "--partial-out", file});
+    ASSERT_EQ(o.code, kExitOk) << o.err;
+    EXPECT_NE(o.out.find("shard " + std::string(i) + "/2 of checkout-sampling written to"),
+              std::string::npos);
+    merge.push_back(file);
+  }
+  Outcome merged = Call(merge);
+  Outcome threads = Call({"run", "checkout-sampling", "--duration", "20s", "--format", "json",
+                          "--no-progress", "--no-lint", "--shards", "2"});
+  ASSERT_EQ(merged.code, kExitOk) << merged.err;
+  ASSERT_EQ(threads.code, kExitOk) << threads.err;
+  auto a = nlohmann::json::parse(merged.out), b = nlohmann::json::parse(threads.out);
+  a.erase("host");
+  b.erase("host");
+  EXPECT_EQ(a, b);
+  // Another seed than the shards': refused, naming the file.
+  merge.push_back("--seed");
+  merge.push_back("5");
+  Outcome other = Call(merge);
+  EXPECT_EQ(other.code, kExitUsage);
+  EXPECT_NE(other.err.find("part-1: written for --seed 42 (this merge: 5)"), std::string::npos)
+      << other.err;
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -87,6 +87,24 @@ void EvidenceSink::OnTrace(const sim::TraceView& trace) noexcept {
   }
 }
 
+void TrafficEvidence::Merge(const TrafficEvidence& other) {
+  auto add = [](std::vector<uint64_t>* into, const std::vector<uint64_t>& from) {
+    if (into->size() < from.size()) into->resize(from.size());
+    for (size_t i = 0; i < from.size(); ++i) (*into)[i] += from[i];
+  };
+  traces += other.traces;
+  error_traces += other.error_traces;
+  add(&new_traces, other.new_traces);
+  add(&error_spans, other.error_spans);
+  add(&error_bytes, other.error_bytes);
+  root_latency.Merge(other.root_latency);
+  trace_duration.Merge(other.trace_duration);
+  if (dynamic_peak_keys.size() < other.dynamic_peak_keys.size())
+    dynamic_peak_keys.resize(other.dynamic_peak_keys.size());
+  for (size_t i = 0; i < other.dynamic_peak_keys.size(); ++i)
+    dynamic_peak_keys[i] = std::max(dynamic_peak_keys[i], other.dynamic_peak_keys[i]);
+}
+
 TrafficEvidence EvidenceSink::Take(double duration_s) {
   ev_.duration_s = duration_s;
   // Seconds past the arrival window hold only the drain's stragglers: keep them (a peak is a

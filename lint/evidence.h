@@ -41,6 +41,11 @@ struct TrafficEvidence {
   uint64_t PeakErrorBytesPerSecond() const;
   // The percentile (0..100) of `h` at which `value_ns` falls: the share of values at or below it.
   static double PercentileOf(const metrics::Histogram& h, int64_t value_ns);
+  // Adds the evidence of another shard of the same run (issue 15, `run --shards N`): counts,
+  // per-second vectors and histograms add up (each trace is in one shard: exact); a dynamic
+  // stage's peak keys per window is the larger one (a window cut by a shard edge counts each
+  // side's keys apart: a lower bound there).
+  void Merge(const TrafficEvidence& other);
 };
 
 class EvidenceSink final : public sim::SpanSink {

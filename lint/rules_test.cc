@@ -135,3 +135,35 @@ TEST(LintRulesTest, RefineryMaxKeys) {
 
 }  // namespace
 }  // namespace tracesim::lint
+
+namespace tracesim::lint {
+namespace {
+
+// issue 15 (scale): a sharded run's evidence is the merge of its shards' (TrafficEvidence::Merge).
+TEST(TrafficEvidenceTest, MergeAddsCountsAndKeepsThePeakKeys) {
+  TrafficEvidence a, b;
+  a.traces = 3;
+  a.error_traces = 1;
+  a.new_traces = {2, 1};
+  a.error_spans = {4};
+  a.error_bytes = {400};
+  a.root_latency.Record(10);
+  a.dynamic_peak_keys = {5, 0};
+  b.traces = 2;
+  b.new_traces = {0, 0, 2};
+  b.root_latency.Record(30);
+  b.trace_duration.Record(7);
+  b.dynamic_peak_keys = {3, 9};
+  a.Merge(b);
+  EXPECT_EQ(a.traces, 5u);
+  EXPECT_EQ(a.error_traces, 1u);
+  EXPECT_EQ(a.new_traces, (std::vector<uint64_t>{2, 1, 2}));
+  EXPECT_EQ(a.error_spans, (std::vector<uint64_t>{4}));
+  EXPECT_EQ(a.root_latency.Count(), 2u);
+  EXPECT_EQ(a.root_latency.Max(), 30);
+  EXPECT_EQ(a.trace_duration.Count(), 1u);
+  EXPECT_EQ(a.dynamic_peak_keys, (std::vector<uint64_t>{5, 9}));
+}
+
+}  // namespace
+}  // namespace tracesim::lint

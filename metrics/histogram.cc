@@ -43,6 +43,40 @@ void Histogram::Merge(const Histogram& other) noexcept {
   sum_ += other.sum_;
 }
 
+void Histogram::Save(sim::StateWriter& out) const {
+  out.U64(count_);
+  out.U64(sum_);
+  out.I64(min_);
+  out.I64(max_);
+  uint64_t nonzero = 0;
+  for (uint64_t c : counts_) nonzero += c != 0;
+  out.U64(nonzero);
+  for (int i = 0; i < kBucketCount; ++i) {
+    if (counts_[i] == 0) continue;
+    out.U64(static_cast<uint64_t>(i));
+    out.U64(counts_[i]);
+  }
+}
+
+bool Histogram::Load(sim::StateReader& in) {
+  Reset();
+  count_ = in.U64();
+  sum_ = in.U64();
+  min_ = in.I64();
+  max_ = in.I64();
+  const uint64_t nonzero = in.Count(16);
+  uint64_t total = 0;
+  for (uint64_t k = 0; k < nonzero && in.ok(); ++k) {
+    const uint64_t i = in.U64();
+    const uint64_t c = in.U64();
+    if (i >= static_cast<uint64_t>(kBucketCount)) return Reset(), false;
+    counts_[i] = c;
+    total += c;
+  }
+  if (!in.ok() || total != count_) return Reset(), false;
+  return true;
+}
+
 void Histogram::Reset() noexcept {
   std::fill(counts_.begin(), counts_.end(), 0);
   count_ = sum_ = 0;

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/base/state_io.h"
+
 namespace tracesim::metrics {
 
 class Histogram {
@@ -37,6 +39,10 @@ class Histogram {
   }
   // Adds every value of `other` (same bucket layout, so the result equals recording both).
   void Merge(const Histogram& other) noexcept;
+  // The histogram as bytes (its non-zero buckets), and back: Load replaces the contents and
+  // returns false (leaving the histogram empty) on a corrupt input. Save then Load is exact.
+  void Save(sim::StateWriter& out) const;
+  bool Load(sim::StateReader& in);
   void Reset() noexcept;
 
   uint64_t Count() const { return count_; }

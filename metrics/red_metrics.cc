@@ -81,6 +81,63 @@ void RedMetricsSink::Merge(const RedMetricsSink& other) {
     totals_.spans_by_kind[k] += other.totals_.spans_by_kind[k];
 }
 
+namespace {
+
+void SaveRedCounts(sim::StateWriter& out, uint64_t requests, uint64_t errors, const Histogram& h) {
+  out.U64(requests);
+  out.U64(errors);
+  h.Save(out);
+}
+
+}  // namespace
+
+void RedMetricsSink::SaveState(sim::StateWriter& out) const {
+  out.U64(services_.size());
+  for (const Red& r : services_) SaveRedCounts(out, r.requests, r.errors, r.latency);
+  out.U64(dependencies_.size());
+  for (const Red& r : dependencies_) SaveRedCounts(out, r.requests, r.errors, r.latency);
+  out.U64(ops_.size());
+  for (const OpSlot& slot : ops_) {
+    out.U64(slot.key.service);
+    out.U64(slot.key.name);
+    out.U64(static_cast<uint64_t>(slot.key.kind));
+    SaveRedCounts(out, slot.red.requests, slot.red.errors, slot.red.latency);
+  }
+  out.U64(totals_.traces);
+  out.U64(totals_.spans);
+  out.U64(totals_.error_traces);
+  for (uint64_t n : totals_.spans_by_kind) out.U64(n);
+}
+
+bool RedMetricsSink::LoadState(sim::StateReader& in) {
+  auto load = [&in](Red* r) {
+    r->requests = in.U64();
+    r->errors = in.U64();
+    return r->latency.Load(in);
+  };
+  if (in.U64() != services_.size()) return false;
+  for (Red& r : services_)
+    if (!load(&r)) return false;
+  if (in.U64() != dependencies_.size()) return false;
+  for (Red& r : dependencies_)
+    if (!load(&r)) return false;
+  for (OpSlot& slot : ops_) slot.red = Red();  // registered model operations keep their slots
+  const uint64_t ops = in.Count(24);
+  for (uint64_t k = 0; k < ops && in.ok(); ++k) {
+    OpKey key;
+    key.service = static_cast<uint32_t>(in.U64());
+    key.name = static_cast<sim::StrId>(in.U64());
+    key.kind = static_cast<sim::SpanKind>(in.U64());
+    if (key.service >= model_.services.size()) return false;
+    if (!load(&ops_[OpSlotFor(key)].red)) return false;
+  }
+  totals_.traces = in.U64();
+  totals_.spans = in.U64();
+  totals_.error_traces = in.U64();
+  for (uint64_t& n : totals_.spans_by_kind) n = in.U64();
+  return in.ok();
+}
+
 std::vector<ServiceRed> RedMetricsSink::Services() const {
   std::vector<ServiceRed> out(services_.size());
   for (size_t i = 0; i < services_.size(); ++i) {

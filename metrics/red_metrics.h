@@ -75,6 +75,11 @@ class RedMetricsSink final : public sim::SpanSink {
   // Adds every figure of `other` (another shard of the same run: doc/scale.md). Exact: the
   // result equals one sink that saw both sinks' traces. REQUIRES: the same model.
   void Merge(const RedMetricsSink& other);
+  // The sink's tallies as bytes (partial results, doc/scale.md), and back into a sink made for
+  // the same model: LoadState replaces its tallies; false on a corrupt input. SaveState then
+  // LoadState gives a sink that Merges and reports exactly as the saved one.
+  void SaveState(sim::StateWriter& out) const;
+  bool LoadState(sim::StateReader& in);
 
  private:
   struct Red {

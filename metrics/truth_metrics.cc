@@ -45,6 +45,35 @@ void TruthMetricsSink::Merge(const TruthMetricsSink& other) {
   }
 }
 
+void TruthMetricsSink::SaveState(sim::StateWriter& out) const {
+  const TruthTotals& t = totals_;
+  for (uint64_t n : {t.traces, t.error_traces, t.root_errors, t.fragments, t.fragmented,
+                     t.lost_spans, t.retries, t.timeouts, t.touched})
+    out.U64(n);
+  t.latency.Save(out);
+  t.untouched_latency.Save(out);
+  out.U64(faults_.size());
+  for (const FaultImpact& fi : faults_) {
+    for (uint64_t n : {fi.traces, fi.error_traces, fi.root_errors, fi.root_caused}) out.U64(n);
+    fi.latency.Save(out);
+  }
+}
+
+bool TruthMetricsSink::LoadState(sim::StateReader& in) {
+  TruthTotals& t = totals_;
+  for (uint64_t* n : {&t.traces, &t.error_traces, &t.root_errors, &t.fragments, &t.fragmented,
+                      &t.lost_spans, &t.retries, &t.timeouts, &t.touched})
+    *n = in.U64();
+  if (!t.latency.Load(in) || !t.untouched_latency.Load(in)) return false;
+  if (in.U64() != faults_.size()) return false;
+  for (FaultImpact& fi : faults_) {
+    for (uint64_t* n : {&fi.traces, &fi.error_traces, &fi.root_errors, &fi.root_caused})
+      *n = in.U64();
+    if (!fi.latency.Load(in)) return false;
+  }
+  return in.ok();
+}
+
 void TruthMetricsSink::OnTrace(const sim::TraceView& trace) noexcept {
   const sim::TraceTruth* t = trace.truth;
   if (t == nullptr) return;

@@ -55,6 +55,9 @@ class TruthMetricsSink final : public sim::SpanSink {
   // Adds every tally of `other` (another shard of the same run: doc/scale.md). Exact: the result
   // equals one sink that saw both sinks' traces. REQUIRES: the same model and plan.
   void Merge(const TruthMetricsSink& other);
+  // As RedMetricsSink::SaveState / LoadState (same model and fault plan).
+  void SaveState(sim::StateWriter& out) const;
+  bool LoadState(sim::StateReader& in);
 
  private:
   const sim::FaultPlan* plan_;

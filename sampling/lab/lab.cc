@@ -4,6 +4,7 @@
 #include <cmath>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <string_view>
 
 #include "sampling/collector/tail_sampling/tail_size.h"
@@ -88,6 +89,8 @@ struct SamplingLab::Impl {
     // Per stage: the figures at the observation window's edges (SamplingLab::WindowEdge);
     // empty when not taken.
     std::vector<TailSamplingStats> tail_at_begin, tail_at_end;
+    // The notes of the lab this one was loaded from (SamplingLab::LoadState); unset otherwise.
+    std::optional<std::vector<std::string>> loaded_notes;
   };
 
   struct TraceAcc {
@@ -852,6 +855,7 @@ void SamplingLab::Merge(const SamplingLab& other) {
     // The run's shutdown flush is the last shard's (shards merge in order): earlier shards'
     // flushes decide traces of their trailing warm-up, which later shards score on their ticker.
     st.sampled_at_shutdown = os.sampled_at_shutdown;
+    if (!st.loaded_notes && os.loaded_notes) st.loaded_notes = os.loaded_notes;
     a.adj_traces += b.adj_traces;
     a.adj_root_errors += b.adj_root_errors;
     a.shapes_kept.insert(b.shapes_kept.begin(), b.shapes_kept.end());
@@ -879,7 +883,10 @@ std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
     s.name = st.cfg.name;
     s.description = st.cfg.description;
     s.pipeline = m.Pipeline(st);
-    if (m.ext) s.notes = m.ext->Notes(static_cast<size_t>(&st - m.strategies.data()));
+    if (st.loaded_notes)
+      s.notes = *st.loaded_notes;
+    else if (m.ext)
+      s.notes = m.ext->Notes(static_cast<size_t>(&st - m.strategies.data()));
     s.traces = a.traces;
     s.traces_kept = a.traces_kept;
     s.spans = a.spans;
@@ -936,6 +943,173 @@ std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
   }
   MarkPareto(&out);
   return out;
+}
+
+// ---- partial results (SaveState / LoadState) ----------------------------------------------
+
+namespace {
+
+using TailCount = uint64_t TailSamplingStats::*;
+constexpr TailCount kTailFields[] = {&TailSamplingStats::spans_received,
+                                     &TailSamplingStats::traces_seen,
+                                     &TailSamplingStats::traces_sampled,
+                                     &TailSamplingStats::traces_not_sampled,
+                                     &TailSamplingStats::traces_dropped,
+                                     &TailSamplingStats::traces_dropped_too_early,
+                                     &TailSamplingStats::traces_dropped_too_large,
+                                     &TailSamplingStats::traces_dropped_on_shutdown,
+                                     &TailSamplingStats::overflow_waits,
+                                     &TailSamplingStats::spans_refused_stalled,
+                                     &TailSamplingStats::spans_released,
+                                     &TailSamplingStats::spans_dropped,
+                                     &TailSamplingStats::late_spans_inherited,
+                                     &TailSamplingStats::late_span_ages,
+                                     &TailSamplingStats::late_spans_cached_sampled,
+                                     &TailSamplingStats::late_spans_cached_not_sampled,
+                                     &TailSamplingStats::late_spans_after_eviction,
+                                     &TailSamplingStats::split_traces,
+                                     &TailSamplingStats::evaluation_errors,
+                                     &TailSamplingStats::traces_in_memory,
+                                     &TailSamplingStats::spans_buffered,
+                                     &TailSamplingStats::bytes_buffered,
+                                     &TailSamplingStats::peak_traces_in_memory,
+                                     &TailSamplingStats::peak_spans_buffered,
+                                     &TailSamplingStats::peak_bytes_buffered};
+
+void SaveTail(const TailSamplingStats& t, sim::StateWriter& out) {
+  for (TailCount f : kTailFields) out.U64(t.*f);
+  out.U64(t.policies.size());
+  for (const TailPolicyStats& p : t.policies) {
+    out.Str(p.name);
+    for (uint64_t n : {p.sampled, p.not_sampled, p.dropped, p.errors, p.credited}) out.U64(n);
+  }
+  out.U64(t.decision_latency_ms.size());
+  for (uint64_t n : t.decision_latency_ms) out.U64(n);
+}
+
+void LoadTail(sim::StateReader& in, TailSamplingStats* t) {
+  for (TailCount f : kTailFields) t->*f = in.U64();
+  t->policies.resize(in.Count(48));
+  for (TailPolicyStats& p : t->policies) {
+    p.name = in.Str();
+    for (uint64_t* n : {&p.sampled, &p.not_sampled, &p.dropped, &p.errors, &p.credited})
+      *n = in.U64();
+  }
+  t->decision_latency_ms.resize(in.Count());
+  for (uint64_t& n : t->decision_latency_ms) n = in.U64();
+}
+
+// A set of 64-bit hashes, sorted so that equal sets give equal bytes.
+void SaveSet(const std::unordered_set<uint64_t>& set, sim::StateWriter& out) {
+  std::vector<uint64_t> v(set.begin(), set.end());
+  std::sort(v.begin(), v.end());
+  out.U64(v.size());
+  for (uint64_t x : v) out.U64(x);
+}
+
+void LoadSet(sim::StateReader& in, std::unordered_set<uint64_t>* set) {
+  set->clear();
+  const uint64_t n = in.Count();
+  for (uint64_t i = 0; i < n; ++i) set->insert(in.U64());
+}
+
+}  // namespace
+
+void SamplingLab::SaveState(sim::StateWriter& out) const {
+  const Impl& m = *impl_;
+  for (uint64_t n : {m.traces, m.error_traces, m.root_errors}) out.U64(n);
+  out.U64(m.fault_errors.size());
+  for (uint64_t n : m.fault_errors) out.U64(n);
+  out.U64(m.root_cause_errors.size());
+  for (const auto& [svc, n] : m.root_cause_errors) {
+    out.U64(svc);
+    out.U64(n);
+  }
+  m.latency.Save(out);
+  m.whole.Save(out);
+  SaveSet(m.shapes, out);
+  out.U64(m.strategies.size());
+  for (size_t k = 0; k < m.strategies.size(); ++k) {
+    const Impl::Strategy& st = m.strategies[k];
+    const Impl::Acc& a = st.acc;
+    for (uint64_t n : {a.spans_kept, a.bytes_kept, a.traces, a.traces_kept, a.spans,
+                       a.complete_kept, a.fragmented_kept, a.error_traces, a.error_kept})
+      out.U64(n);
+    out.U64(a.fault_errors.size());
+    for (size_t f = 0; f < a.fault_errors.size(); ++f) {
+      out.U64(a.fault_errors[f]);
+      out.U64(f < a.fault_kept.size() ? a.fault_kept[f] : 0);
+    }
+    out.U64(a.root_cause.size());
+    for (const auto& [svc, rc] : a.root_cause) {
+      out.U64(svc);
+      out.U64(rc.first);
+      out.U64(rc.second);
+    }
+    a.kept_latency.Save(out);
+    a.kept_whole.Save(out);
+    a.weighted_latency.Save(out);
+    out.F64(a.adj_traces);
+    out.F64(a.adj_root_errors);
+    SaveSet(a.shapes_kept, out);
+    out.U64(st.sampled_at_shutdown);
+    const std::vector<TailSamplingStats> tails = TailStatsOf(st);
+    out.U64(tails.size());
+    for (const TailSamplingStats& t : tails) SaveTail(t, out);
+    const std::vector<std::string> notes =
+        st.loaded_notes ? *st.loaded_notes : (m.ext ? m.ext->Notes(k) : std::vector<std::string>{});
+    out.U64(notes.size());
+    for (const std::string& n : notes) out.Str(n);
+  }
+}
+
+bool SamplingLab::LoadState(sim::StateReader& in) {
+  Impl& m = *impl_;
+  for (uint64_t* n : {&m.traces, &m.error_traces, &m.root_errors}) *n = in.U64();
+  if (in.U64() != m.fault_errors.size()) return false;
+  for (uint64_t& n : m.fault_errors) n = in.U64();
+  m.root_cause_errors.clear();
+  const uint64_t causes = in.Count(16);
+  for (uint64_t i = 0; i < causes; ++i) {
+    const uint64_t svc = in.U64();
+    m.root_cause_errors[static_cast<uint32_t>(svc)] = in.U64();
+  }
+  if (!m.latency.Load(in) || !m.whole.Load(in)) return false;
+  LoadSet(in, &m.shapes);
+  if (in.U64() != m.strategies.size()) return false;
+  for (Impl::Strategy& st : m.strategies) {
+    Impl::Acc& a = st.acc;
+    for (uint64_t* n : {&a.spans_kept, &a.bytes_kept, &a.traces, &a.traces_kept, &a.spans,
+                        &a.complete_kept, &a.fragmented_kept, &a.error_traces, &a.error_kept})
+      *n = in.U64();
+    if (in.U64() != a.fault_errors.size()) return false;
+    for (size_t f = 0; f < a.fault_errors.size(); ++f) {
+      a.fault_errors[f] = in.U64();
+      a.fault_kept[f] = in.U64();
+    }
+    a.root_cause.clear();
+    const uint64_t rcs = in.Count(24);
+    for (uint64_t i = 0; i < rcs; ++i) {
+      const uint64_t svc = in.U64();
+      auto& rc = a.root_cause[static_cast<uint32_t>(svc)];
+      rc.first = in.U64();
+      rc.second = in.U64();
+    }
+    if (!a.kept_latency.Load(in) || !a.kept_whole.Load(in) || !a.weighted_latency.Load(in))
+      return false;
+    a.adj_traces = in.F64();
+    a.adj_root_errors = in.F64();
+    LoadSet(in, &a.shapes_kept);
+    st.sampled_at_shutdown = in.U64();
+    if (in.U64() != st.stages.size()) return false;
+    st.merged_tail.assign(st.stages.size(), TailSamplingStats{});
+    for (TailSamplingStats& t : st.merged_tail) LoadTail(in, &t);
+    std::vector<std::string> notes(in.Count());
+    for (std::string& n : notes) n = in.Str();
+    st.loaded_notes = std::move(notes);
+  }
+  m.finished = true;
+  return in.ok();
 }
 
 }  // namespace tracesim::sampling

@@ -236,6 +236,13 @@ class SamplingLab final : public sim::SimulationObserver {
   // (WriteOutputs writes this lab's). REQUIRES: both Finish()ed, built from the same model, plan
   // and strategies.
   void Merge(const SamplingLab& other);
+  // Partial results (doc/scale.md: `tracesim run --shard I/N`, MPI ranks). SaveState writes
+  // what Merge and Scores read (the truth tallies, every strategy's accumulators, its tail
+  // stages' windowed figures, its shutdown count and its notes); LoadState replaces them in a lab
+  // Create()d from the same model, plan and strategies (never run), which then Merges and scores
+  // as the saved lab. False on a corrupt input. REQUIRES for SaveState: Finish() called.
+  void SaveState(sim::StateWriter& out) const;
+  bool LoadState(sim::StateReader& in);
   // Writes the files strategies asked for (jaeger_adaptive write_strategies). REQUIRES:
   // Finish() called.
   sim::Status WriteOutputs() const;

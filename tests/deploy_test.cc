@@ -1,0 +1,100 @@
+// deploy/k8s/run-shards-job.yaml (issue 15): parsed as Kubernetes would read it, and both Jobs'
+// scripts run here with /bin/sh as their pods would (a temporary directory for the volume, the
+// built tracesim on PATH, each JOB_COMPLETION_INDEX in turn): the merged summary must be the one
+// `tracesim run --shards N` prints.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace tracesim {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Shell {
+  int code;
+  std::string out;
+};
+
+// Runs `script` with /bin/sh -c and `env` added to the environment; stdout only.
+Shell RunScript(const std::string& script, const std::map<std::string, std::string>& env) {
+  std::string cmd;
+  for (const auto& [k, v] : env) cmd += k + "='" + v + "' ";
+  cmd += "/bin/sh -c '" + script + "'";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  const int status = pclose(p);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+// The container's environment from the manifest, with `overrides` on top.
+std::map<std::string, std::string> EnvOf(const YAML::Node& container,
+                                         const std::map<std::string, std::string>& overrides) {
+  std::map<std::string, std::string> env;
+  for (const YAML::Node& e : container["env"])
+    env[e["name"].as<std::string>()] = e["value"].as<std::string>();
+  for (const auto& [k, v] : overrides) env[k] = v;
+  return env;
+}
+
+TEST(DeployTest, IndexedJobShardsAndMergeJobGiveTheShardedRun) {
+  const std::vector<YAML::Node> docs =
+      YAML::LoadAllFromFile(std::string(TRACESIM_SOURCE_DIR) + "/deploy/k8s/run-shards-job.yaml");
+  ASSERT_EQ(docs.size(), 2u);
+  const YAML::Node shards = docs[0], merge = docs[1];
+  EXPECT_EQ(shards["kind"].as<std::string>(), "Job");
+  EXPECT_EQ(shards["apiVersion"].as<std::string>(), "batch/v1");
+  EXPECT_EQ(shards["spec"]["completionMode"].as<std::string>(), "Indexed");
+  const int n = shards["spec"]["completions"].as<int>();
+  EXPECT_EQ(shards["spec"]["parallelism"].as<int>(), n);
+  const YAML::Node shard_box = shards["spec"]["template"]["spec"]["containers"][0];
+  const YAML::Node merge_box = merge["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_EQ(std::stoi(EnvOf(shard_box, {})["SHARDS"]), n);
+  EXPECT_EQ(EnvOf(merge_box, {})["SHARDS"], EnvOf(shard_box, {})["SHARDS"]);
+  EXPECT_EQ(shard_box["command"][0].as<std::string>(), "/bin/sh");
+
+  // The pods' scripts, here: a short run of the same scenario into a temporary "volume".
+  const fs::path volume =
+      fs::temp_directory_path() / ("tracesim_deploy_test_" + std::to_string(::getpid()));
+  fs::create_directories(volume);
+  const char* bin = std::getenv("TRACESIM_BINARY_DIR");
+  const std::map<std::string, std::string> here = {
+      {"RESULTS_DIR", volume.string()},
+      {"DURATION", "20s"},
+      {"PATH", std::string(bin ? bin : ".") + "/cli:/usr/bin:/bin"}};
+  for (int i = 0; i < n; ++i) {
+    auto env = EnvOf(shard_box, here);
+    env["JOB_COMPLETION_INDEX"] = std::to_string(i);
+    Shell s = RunScript(shard_box["args"][0].as<std::string>(), env);
+    ASSERT_EQ(s.code, 0) << s.out;
+  }
+  Shell merged = RunScript(merge_box["args"][0].as<std::string>(), EnvOf(merge_box, here));
+  ASSERT_EQ(merged.code, 0) << merged.out;
+  const auto env = EnvOf(shard_box, here);
+  Shell threads = RunScript(
+      "exec tracesim run \"$SCENARIO\" --duration \"$DURATION\" --seed "
+      "\"$SEED\" --shards \"$SHARDS\" --format json --no-progress --no-lint",
+      env);
+  ASSERT_EQ(threads.code, 0) << threads.out;
+  auto a = nlohmann::json::parse(merged.out), b = nlohmann::json::parse(threads.out);
+  a.erase("host");
+  b.erase("host");
+  EXPECT_EQ(a, b);
+  EXPECT_GT(a["traces"].get<int>(), 0);
+  fs::remove_all(volume);
+}
+
+}  // namespace
+}  // namespace tracesim
