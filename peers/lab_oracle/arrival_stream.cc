@@ -34,6 +34,14 @@ void ArrivalStreamWriter::WriteSpan(int64_t arrival_unix_nanos, const sim::Span&
   WriteRequest(arrival_unix_nanos, scratch_);
 }
 
+void ArrivalStreamWriter::WriteSpans(int64_t arrival_unix_nanos, std::span<const sim::Span> spans,
+                                     std::span<const sim::SpanEvent> events,
+                                     std::span<const sim::SpanLink> links) {
+  scratch_.clear();
+  encoder_.Encode(spans, events, links, &scratch_);
+  WriteRequest(arrival_unix_nanos, scratch_);
+}
+
 void ArrivalStreamWriter::WriteRequest(int64_t arrival_unix_nanos, std::string_view request) {
   uint64_t at = arrival_unix_nanos < 0 ? 0 : static_cast<uint64_t>(arrival_unix_nanos);
   if (at < last_) at = last_;

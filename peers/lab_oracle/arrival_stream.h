@@ -36,6 +36,10 @@ class ArrivalStreamWriter {
   // previous time (the lab never goes back). Errors are kept and returned by Close().
   void WriteSpan(int64_t arrival_unix_nanos, const sim::Span& span,
                  std::span<const sim::SpanEvent> events, std::span<const sim::SpanLink> links);
+  // Appends one request holding `spans` (their event and link ranges index `events`/`links`), as
+  // the OTLP exporter encodes them: one ResourceSpans per resource, one ScopeSpans per scope.
+  void WriteSpans(int64_t arrival_unix_nanos, std::span<const sim::Span> spans,
+                  std::span<const sim::SpanEvent> events, std::span<const sim::SpanLink> links);
   // Appends one serialized ExportTraceServiceRequest.
   void WriteRequest(int64_t arrival_unix_nanos, std::string_view request);
 

@@ -18,8 +18,22 @@ void LabRecorder::OnArrival(size_t strategy, const sim::Span& span,
                             std::span<const sim::SpanLink> links, int64_t arrival_unix_nano) {
   PerStrategy& p = per_[strategy];
   if (!p.writer) return;
-  p.writer->WriteSpan(arrival_unix_nano, span, events, links);
+  sim::Span& own = p.spans.emplace_back(span);
+  own.first_event = static_cast<uint32_t>(p.events.size());
+  own.first_link = static_cast<uint32_t>(p.links.size());
+  p.events.insert(p.events.end(), events.begin(), events.end());
+  p.links.insert(p.links.end(), links.begin(), links.end());
+  p.arrival = arrival_unix_nano;
   p.tally->AddIn(span.trace_id);
+}
+
+void LabRecorder::OnExportEnd(size_t strategy) {
+  PerStrategy& p = per_[strategy];
+  if (!p.writer || p.spans.empty()) return;
+  p.writer->WriteSpans(p.arrival, p.spans, p.events, p.links);
+  p.spans.clear();
+  p.events.clear();
+  p.links.clear();
 }
 
 void LabRecorder::OnStored(size_t strategy, const sim::Span& span) {

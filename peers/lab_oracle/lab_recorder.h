@@ -1,7 +1,7 @@
 // LabRecorder: a sampling::LabTap that writes, per recorded strategy, the arrival stream its
-// first Collector stage sees (ArrivalStreamWriter) and tallies its per-trace decisions
-// (DecisionTally): the two inputs of the comparison with the real Collector (doc/collector.md).
-// Simulation thread only.
+// first Collector stage sees (ArrivalStreamWriter; one record per SDK export request) and tallies
+// its per-trace decisions (DecisionTally): the two inputs of the comparison with the real Collector
+// (doc/collector.md). Simulation thread only.
 #ifndef TRACESIM_PEERS_LAB_ORACLE_LAB_RECORDER_H_
 #define TRACESIM_PEERS_LAB_ORACLE_LAB_RECORDER_H_
 
@@ -26,6 +26,8 @@ class LabRecorder final : public sampling::LabTap {
   void OnArrival(size_t strategy, const sim::Span& span, std::span<const sim::SpanEvent> events,
                  std::span<const sim::SpanLink> links, int64_t arrival_unix_nano) override;
   void OnStored(size_t strategy, const sim::Span& span) override;
+  // Writes the spans OnArrival collected since the last call as one request.
+  void OnExportEnd(size_t strategy) override;
 
   // Closes every arrival stream; the first error.
   sim::Status Close();
@@ -40,6 +42,11 @@ class LabRecorder final : public sampling::LabTap {
   struct PerStrategy {
     std::unique_ptr<ArrivalStreamWriter> writer;  // null: not recorded
     std::unique_ptr<DecisionTally> tally;
+    // The export request being collected (span event/link ranges index these vectors).
+    std::vector<sim::Span> spans;
+    std::vector<sim::SpanEvent> events;
+    std::vector<sim::SpanLink> links;
+    int64_t arrival = 0;
   };
   const sim::Model& model_;
   std::vector<PerStrategy> per_;

@@ -1,12 +1,17 @@
 // tracesim_lab_oracle: the C++ side of the comparison with the real Collector (doc/collector.md,
 // "Comparing the lab with the oracle").
 //
-//   tracesim_lab_oracle record --scenario FILE [--collector FILE] [--duration SECONDS] --out DIR
+//   tracesim_lab_oracle record --scenario FILE [--collector FILE] [--duration SECONDS]
+//                              [--export batch|span_end] --out DIR
 //       Runs the scenario with its sampling lab (or, with --collector, with one strategy made of
-//       that Collector config's probabilistic_sampler and tail_sampling processors) and writes,
+//       that Collector config's probabilistic_sampler and tail_sampling processors; strategies
+//       without an `export:` key export as --export says, default batch: the SDK
+//       BatchSpanProcessor model) and writes,
 //       per strategy with Collector stages, DIR/SLUG.arrivals (what its first stage saw),
 //       DIR/SLUG.yaml (its stages as a Collector config), DIR/SLUG.tracesim (its decisions) and
-//       one line of DIR/manifest.tsv: slug, processors (comma-separated), stateful (0|1), drain
+//       one line of DIR/manifest.tsv: slug, processors (comma-separated), order (0: stateless;
+//       1: a stateful policy; 2: a tail stage evicted traces (with or without a stateful policy),
+//       so which ones depends on the order of the traces within a request, random upstream), drain
 //       (the lab's finish time after the stream's last arrival, as a Go duration "123ns").
 //       Strategies with tail_sampling stages also get DIR/SLUG.tracesim-counters (counters.h).
 //   tracesim_lab_oracle compare TRACESIM_DECISIONS ORACLE_DECISIONS
@@ -43,7 +48,8 @@ namespace fs = std::filesystem;
 
 struct RecordArgs {
   std::string scenario, collector, out;
-  double duration_s = 0;  // 0: the scenario's
+  std::string export_mode = "batch";  // --export batch|span_end
+  double duration_s = 0;              // 0: the scenario's
 };
 
 std::string Slug(const std::string& name) {
@@ -154,17 +160,24 @@ sim::Result<RecordInput> LoadRecordInput(const RecordArgs& a) {
     in.samplers = YAML::LoadFile(a.scenario)["samplers"];
   }
   if (sc.samplers.empty()) return sim::Status::InvalidArgument(a.scenario + " has no samplers:");
+  // --export: how strategies without their own `export:` key hand spans to the Collector.
+  for (size_t k = 0; k < sc.samplers.size(); ++k) {
+    const bool own = in.samplers.IsSequence() && k < in.samplers.size() && in.samplers[k]["export"];
+    if (!own) sc.samplers[k].export_at_span_end = a.export_mode == "span_end";
+  }
   return in;
 }
 
 // Per recordable strategy: writes DIR/SLUG.yaml, opens DIR/SLUG.arrivals in `rec`, and fills its
-// slug and the first three manifest columns (others stay empty).
+// slug, the first two manifest columns and whether a policy is stateful (others stay empty).
 sim::Status PrepareStrategies(const RecordArgs& a, const RecordInput& in, LabRecorder& rec,
                               std::vector<std::string>* slugs,
-                              std::vector<std::string>* manifest_rows) {
+                              std::vector<std::string>* manifest_rows,
+                              std::vector<uint8_t>* stateful_policy) {
   const std::vector<sampling::StrategyConfig>& samplers = in.sc.samplers;
   slugs->assign(samplers.size(), "");
   manifest_rows->assign(samplers.size(), "");
+  stateful_policy->assign(samplers.size(), 0);
   for (size_t k = 0; k < samplers.size(); ++k) {
     const sampling::StrategyConfig& st = samplers[k];
     if (!Recordable(st)) continue;
@@ -177,7 +190,8 @@ sim::Status PrepareStrategies(const RecordArgs& a, const RecordInput& in, LabRec
     if (s.ok()) s = WriteOracleConfig(st, nodes, base.string() + ".yaml", &processors, &stateful);
     if (s.ok()) s = rec.Record(k, base.string() + ".arrivals");
     if (!s.ok()) return s.WithContext("strategy '" + st.name + "'");
-    (*manifest_rows)[k] = (*slugs)[k] + "\t" + processors + "\t" + (stateful ? "1" : "0");
+    (*manifest_rows)[k] = (*slugs)[k] + "\t" + processors;
+    (*stateful_policy)[k] = stateful ? 1 : 0;
   }
   return sim::Status::Ok();
 }
@@ -203,7 +217,8 @@ sim::Status RunLab(const scenarios::Scenario& sc, workloads::Workload& workload,
 // Writes each recorded strategy's decisions and counters and its manifest line.
 sim::Status WriteResults(const RecordArgs& a, const sampling::SamplingLab& lab,
                          const LabRecorder& rec, const std::vector<std::string>& slugs,
-                         const std::vector<std::string>& manifest_rows, int64_t finish) {
+                         const std::vector<std::string>& manifest_rows,
+                         const std::vector<uint8_t>& stateful_policy, int64_t finish) {
   std::ofstream manifest(fs::path(a.out) / "manifest.tsv", std::ios::app);
   for (size_t k = 0; k < slugs.size(); ++k) {
     if (slugs[k].empty()) continue;
@@ -213,6 +228,10 @@ sim::Status WriteResults(const RecordArgs& a, const sampling::SamplingLab& lab,
     std::cerr << slugs[k] << ": " << rec.records(k) << " arrivals, " << rec.tally(k).traces()
               << " traces\n";
     const auto tail_stats = lab.TailStats(k);
+    int order = stateful_policy[k] ? 1 : 0;  // evicting wins: fewer counters are comparable
+    for (const sampling::TailSamplingStats* ts : tail_stats) {
+      if (ts->traces_dropped_too_early > 0 || ts->overflow_waits > 0) order = 2;
+    }
     if (!tail_stats.empty()) {
       std::ofstream c(fs::path(a.out) / (slugs[k] + ".tracesim-counters"));
       WriteCounters(TailCountersOf(tail_stats), c);
@@ -223,7 +242,7 @@ sim::Status WriteResults(const RecordArgs& a, const sampling::SamplingLab& lab,
     const uint64_t last = rec.last_arrival(k);
     const uint64_t drain =
         static_cast<uint64_t>(finish) > last ? static_cast<uint64_t>(finish) - last : 0;
-    manifest << manifest_rows[k] << "\t" << drain << "ns\n";
+    manifest << manifest_rows[k] << "\t" << order << "\t" << drain << "ns\n";
   }
   if (!manifest)
     return sim::Status::IoError("cannot write " + (fs::path(a.out) / "manifest.tsv").string());
@@ -248,7 +267,8 @@ int Record(const RecordArgs& a) {
   fs::create_directories(a.out);
   LabRecorder rec(sc.model, sc.samplers.size());
   std::vector<std::string> slugs, manifest_rows;
-  sim::Status st = PrepareStrategies(a, *in, rec, &slugs, &manifest_rows);
+  std::vector<uint8_t> stateful_policy;
+  sim::Status st = PrepareStrategies(a, *in, rec, &slugs, &manifest_rows, &stateful_policy);
   if (!st.ok()) {
     std::cerr << "record: " << st.message() << "\n";
     return 2;
@@ -260,7 +280,7 @@ int Record(const RecordArgs& a) {
   }
   int64_t finish = 0;
   st = RunLab(sc, **workload, **lab, rec, &finish);
-  if (st.ok()) st = WriteResults(a, **lab, rec, slugs, manifest_rows, finish);
+  if (st.ok()) st = WriteResults(a, **lab, rec, slugs, manifest_rows, stateful_policy, finish);
   if (!st.ok()) {
     std::cerr << "record: " << st.message() << "\n";
     return 1;
@@ -325,7 +345,7 @@ int CompareCounters(const std::string& tracesim, const std::string& oracle,
 
 int Usage() {
   std::cerr << "usage: tracesim_lab_oracle record --scenario FILE [--collector FILE] "
-               "[--duration SECONDS] --out DIR\n"
+               "[--duration SECONDS] [--export batch|span_end] --out DIR\n"
                "       tracesim_lab_oracle compare TRACESIM_DECISIONS ORACLE_DECISIONS\n"
                "       tracesim_lab_oracle compare-counters TRACESIM_COUNTERS ORACLE_COUNTERS "
                "[NAME,...]\n";
@@ -352,6 +372,12 @@ int Main(int argc, char** argv) {
       a.collector = v;
     } else if (flag == "--out") {
       a.out = v;
+    } else if (flag == "--export") {
+      if (v != "batch" && v != "span_end") {
+        std::cerr << "record: --export must be batch or span_end, got '" << v << "'\n";
+        return 2;
+      }
+      a.export_mode = v;
     } else if (flag == "--duration") {
       char* end = nullptr;
       a.duration_s = std::strtod(v.c_str(), &end);

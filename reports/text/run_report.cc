@@ -353,12 +353,19 @@ std::string RenderStrategyNotes(const std::vector<sampling::StrategyScore>& scor
   return out;
 }
 
-// The tail_sampling processors' cost (buffer peaks, early evictions, decision latency); "" when
-// no strategy has a tail stage.
+// The tail_sampling processors' cost (buffer peaks, early evictions, decision latency), after a
+// line per strategy whose SDKs dropped or lost spans; "" when there is neither.
 std::string RenderTailCostTable(const std::vector<sampling::StrategyScore>& scores) {
   bool any_tail = false;
+  std::string drops;  // issue 10: spans the SDKs' BatchSpanProcessors dropped (queue full)
+  for (const auto& s : scores) {
+    if (s.sdk_spans_dropped + s.sdk_spans_lost_timeout == 0) continue;
+    drops += "  SDK export: " + s.name + " dropped " + FormatCount(s.sdk_spans_dropped) +
+             " spans (queue full) and lost " + FormatCount(s.sdk_spans_lost_timeout) +
+             " (export timeout) before the Collector\n";
+  }
   for (const auto& s : scores) any_tail |= s.has_tail;
-  if (!any_tail) return "";
+  if (!any_tail) return drops;
   Table ct({{"tail_sampling cost", Align::kLeft},
             {"peak traces", Align::kRight},
             {"peak spans", Align::kRight},
@@ -374,7 +381,7 @@ std::string RenderTailCostTable(const std::vector<sampling::StrategyScore>& scor
                FormatCount(s.late_spans), FormatFixed(s.decision_latency_p50_s, 1),
                FormatFixed(s.decision_latency_p99_s, 1)});
   }
-  return ct.Render();
+  return drops + ct.Render();
 }
 
 // Error recall per fault, one column per fault; "" without faults.
@@ -555,6 +562,11 @@ ordered_json StrategyJson(const sampling::StrategyScore& s) {
                       {"late_spans", s.late_spans},
                       {"decision_latency_p50_s", R3(s.decision_latency_p50_s)},
                       {"decision_latency_p99_s", R3(s.decision_latency_p99_s)}};
+  }
+  if (s.sdk_batching) {  // issue 10: the SDKs' BatchSpanProcessors
+    x["sdk_export"] = {{"exports", s.sdk_exports},
+                       {"spans_dropped", s.sdk_spans_dropped},
+                       {"spans_lost_timeout", s.sdk_spans_lost_timeout}};
   }
   x["red_estimate"] = {{"true_error_rate", R6(s.true_error_rate)},
                        {"est_error_rate", R6(s.est_error_rate)},

@@ -44,7 +44,8 @@ struct SamplingLab::Impl {
         : lab_(lab), strategy_(strategy), next_(next_stage), from_(from) {}
     void OnRelease(const sim::Span& span, std::span<const sim::SpanEvent> events,
                    std::span<const sim::SpanLink> links, uint32_t span_size) noexcept override {
-      lab_->Deliver(strategy_, next_, span, events, links, from_->now(), span_size,
+      const SizedSpan one{&span, events, links, span_size};
+      lab_->Deliver(strategy_, next_, std::span<const SizedSpan>(&one, 1), nullptr, from_->now(),
                     lab_->SlotOf(span.trace_id));
     }
 
@@ -54,11 +55,26 @@ struct SamplingLab::Impl {
     TailSamplingProcessor* from_;
   };
 
+  // Hands each SDK export to the lab (OnExport).
+  class ExportListener final : public SdkExportListener {
+   public:
+    explicit ExportListener(Impl* lab) : lab_(lab) {}
+    void OnExport(size_t strategy, int64_t at, std::span<const SizedSpan> spans) noexcept override {
+      lab_->OnExport(strategy, at, spans);
+    }
+
+   private:
+    Impl* lab_;
+  };
+
   struct StageRt {
     CollectorStage::Kind kind;
     std::unique_ptr<ProbabilisticSamplerProcessor> prob;
     std::unique_ptr<TailSamplingProcessor> tail;
     std::unique_ptr<Forwarder> forward;
+    // probabilistic_sampler: the spans of a group it kept, with the th/rv it wrote (reused).
+    std::vector<SizedSpan> kept;
+    std::vector<ProbabilisticInput> kept_ot;
   };
 
   struct Acc {
@@ -81,6 +97,7 @@ struct SamplingLab::Impl {
     std::vector<double> head_prob;               // per service: the known head probability
     std::vector<StageRt> stages;
     double stage_prob = 1;             // product of the probabilistic stages' probabilities
+    bool has_tail = false;             // a tail_sampling stage: exports reach it trace by trace
     uint64_t sampled_at_shutdown = 0;  // tail decisions made by Finish()'s Shutdown
     Acc acc;
     // Per stage: the tail stage's figures merged over shards (SamplingLab::Merge); empty when
@@ -91,6 +108,7 @@ struct SamplingLab::Impl {
     std::vector<TailSamplingStats> tail_at_begin, tail_at_end;
     // The notes of the lab this one was loaded from (SamplingLab::LoadState); unset otherwise.
     std::optional<std::vector<std::string>> loaded_notes;
+    SdkExportStats sdk_merged;  // other shards' SDK figures (SamplingLab::Merge)
   };
 
   struct TraceAcc {
@@ -114,7 +132,21 @@ struct SamplingLab::Impl {
   sim::TraceId last_id;
   uint32_t last_slot = sim::TraceIdMap::kMissing;
   std::vector<TailSamplingProcessor*> tails;  // every tail stage
-  int64_t next_tail_tick = INT64_MIN;         // earliest tick of any tail stage
+  std::unique_ptr<SdkBatchExport> bsp;        // null when every strategy exports at span end
+  ExportListener export_listener{this};
+  // OnExport's grouping by trace (GroupByTrace; reused).
+  struct GroupSlot {
+    sim::TraceId id;
+    uint64_t gen = 0;
+    uint32_t group = 0;
+  };
+  std::vector<GroupSlot> group_table;
+  uint64_t group_gen = 0;
+  std::vector<uint32_t> export_group_of;                     // per span: its group
+  std::vector<std::pair<uint32_t, uint32_t>> export_groups;  // (begin, count) per trace
+  std::vector<SizedSpan> export_grouped;
+  uint64_t export_rng = 0x7472616365736D31ULL;  // splitmix64 state; fixed seed
+  int64_t next_tail_tick = INT64_MIN;           // earliest tick of any tail stage
   std::vector<TraceAcc> pool;
   // Per pool slot, per strategy: spans kept and the trace's consistent-sampling th. Flat and
   // apart from the truth records, so the per-span updates stay in a few hot cache lines.
@@ -244,46 +276,166 @@ struct SamplingLab::Impl {
     return bits;
   }
 
-  // Span `span` (OTLP body `size` bytes; its trace's pool slot `slot`, or kMissing) reaches
-  // stage `stage` of strategy k at `arrival` (past the last stage: stored). `ot`: the span's
-  // consistent-sampling th/rv as the previous probabilistic_sampler stage rewrote them (upstream
-  // a stage writes them into the span's tracestate, which the next stage reads); nullptr: as the
+  // The spans of `group`, one trace's (its pool slot `slot`, or kMissing) of one export, reach
+  // stage `stage` of strategy k at `arrival` (past the last stage: stored). `ot`: per span, its
+  // consistent-sampling th/rv as the previous probabilistic_sampler stage rewrote them (upstream a
+  // stage writes them into the span's tracestate, which the next stage reads); nullptr: as the
   // SDK sent them (the head sampler's th, no rv). A tail_sampling stage in between does not carry
-  // them (lab.h).
-  void Deliver(size_t k, size_t stage, const sim::Span& span,
-               std::span<const sim::SpanEvent> events, std::span<const sim::SpanLink> links,
-               int64_t arrival, uint32_t size, uint32_t slot,
-               const ProbabilisticInput* ot = nullptr) {
+  // them (lab.h), and passes kept spans on one at a time.
+  void Deliver(size_t k, size_t stage, std::span<const SizedSpan> group,
+               const ProbabilisticInput* ot, int64_t arrival, uint32_t slot) {
     Strategy& st = strategies[k];
-    if (tap != nullptr && stage == 0) tap->OnArrival(k, span, events, links, arrival);
     if (stage >= st.stages.size()) {
-      if (tap != nullptr) tap->OnStored(k, span);
-      if (span.observed) [[likely]]  // warm-up traffic loads the stages, not the score
-        Kept(k, size, slot);
+      for (const SizedSpan& s : group) {
+        if (tap != nullptr) tap->OnStored(k, *s.span);
+        if (s.span->observed) [[likely]]  // warm-up traffic loads the stages, not the score
+          Kept(k, s.size, slot);
+      }
       return;
     }
     StageRt& rt = st.stages[stage];
     if (rt.kind == CollectorStage::Kind::kProbabilistic) {
-      ProbabilisticInput in;
-      if (ot != nullptr) {
-        in = *ot;
-      } else if (slot != sim::TraceIdMap::kMissing) {
-        in.threshold = ThresholdOf(slot)[k];
+      rt.kept.clear();
+      rt.kept_ot.clear();
+      for (size_t i = 0; i < group.size(); ++i) {
+        ProbabilisticInput in;
+        if (ot != nullptr) {
+          in = ot[i];
+        } else if (slot != sim::TraceIdMap::kMissing) {
+          in.threshold = ThresholdOf(slot)[k];
+        }
+        ProbabilisticDecision d = rt.prob->Decide(model, *group[i].span, in);
+        if (!d.keep) continue;
+        ProbabilisticInput& out = rt.kept_ot.emplace_back();
+        out.threshold = d.threshold;
+        if (d.has_randomness) out.randomness = d.randomness;
+        rt.kept.push_back(group[i]);
       }
-      ProbabilisticDecision d = rt.prob->Decide(model, span, in);
-      if (!d.keep) return;
-      ProbabilisticInput out;
-      out.threshold = d.threshold;
-      if (d.has_randomness) out.randomness = d.randomness;
-      Deliver(k, stage + 1, span, events, links, arrival, size, slot, &out);
+      if (!rt.kept.empty()) Deliver(k, stage + 1, rt.kept, rt.kept_ot.data(), arrival, slot);
       return;
     }
     if (rt.kind == CollectorStage::Kind::kDynamic) {  // counted; decided in OnTrace
-      ext->OnDynamicSpan(k, span.trace_id, size,
-                         static_cast<uint32_t>(events.size() + links.size()));
+      for (const SizedSpan& s : group) {
+        ext->OnDynamicSpan(k, s.span->trace_id, s.size,
+                           static_cast<uint32_t>(s.events.size() + s.links.size()));
+      }
       return;
     }
-    rt.tail->OnSpan(span, events, links, arrival, size);
+    rt.tail->OnTraceGroup(group, arrival);
+  }
+
+  // One SDK export of strategy k reaches the Collector at `at`: the tap sees the request, the
+  // stages its spans trace by trace, as upstream's tail_sampling groups a request's
+  // ResourceSpans (groupSpansByTraceKey) and takes the traces in Go map order, random per
+  // request: the lab shuffles them with its own fixed-seed generator (export_rng), so which
+  // traces a full num_traces evicts is as random as upstream and the run stays deterministic.
+  void OnExport(size_t k, int64_t at, std::span<const SizedSpan> spans) {
+    AdvanceTails(at);
+    if (tap != nullptr) {
+      for (const SizedSpan& s : spans) tap->OnArrival(k, *s.span, s.events, s.links, at);
+      tap->OnExportEnd(k);
+    }
+    if (!strategies[k].has_tail) {  // per-span stages: no grouping needed
+      for (const SizedSpan& s : spans) {
+        Deliver(k, 0, std::span<const SizedSpan>(&s, 1), nullptr, at, SlotOf(s.span->trace_id));
+      }
+      return;
+    }
+    GroupByTrace(spans);
+    for (size_t g = export_groups.size(); g > 1; --g) {  // Fisher-Yates over the groups
+      export_rng += 0x9E3779B97F4A7C15ULL;
+      uint64_t z = export_rng;
+      z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+      z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+      z ^= z >> 31;
+      std::swap(export_groups[g - 1], export_groups[z % g]);
+    }
+    for (const auto& [begin, count] : export_groups) {
+      const std::span<const SizedSpan> group(export_grouped.data() + begin, count);
+      Deliver(k, 0, group, nullptr, at, SlotOf(group.front().span->trace_id));
+    }
+  }
+
+  // Fills export_grouped with `spans` grouped by trace (each trace's spans in their order, the
+  // traces in order of first appearance) and export_groups with (begin, count) per trace. O(n):
+  // an open-addressing table of the batch's trace ids, cleared by generation.
+  void GroupByTrace(std::span<const SizedSpan> spans) {
+    size_t cap = 16;
+    while (cap < spans.size() * 2) cap *= 2;
+    if (group_table.size() < cap) {
+      group_table.assign(cap, GroupSlot{});
+      group_gen = 0;
+    }
+    ++group_gen;
+    const size_t mask = group_table.size() - 1;
+    export_group_of.clear();
+    export_groups.clear();
+    for (const SizedSpan& s : spans) {
+      const sim::TraceId& id = s.span->trace_id;
+      size_t h = sim::TraceIdHash{}(id)&mask;
+      while (group_table[h].gen == group_gen && !(group_table[h].id == id)) h = (h + 1) & mask;
+      GroupSlot& slot = group_table[h];
+      if (slot.gen != group_gen) {
+        slot = GroupSlot{id, group_gen, static_cast<uint32_t>(export_groups.size())};
+        export_groups.emplace_back(0, 0);
+      }
+      ++export_groups[slot.group].second;
+      export_group_of.push_back(slot.group);
+    }
+    uint32_t begin = 0;
+    for (auto& [b, count] : export_groups) {
+      b = begin;
+      begin += count;
+      count = 0;
+    }
+    export_grouped.resize(spans.size());
+    for (size_t j = 0; j < spans.size(); ++j) {
+      auto& [b, count] = export_groups[export_group_of[j]];
+      export_grouped[b + count++] = spans[j];
+    }
+  }
+
+  // The SDKs' BatchSpanProcessors of the strategies that export through one (not at span end,
+  // no dynamic stage); their delay is added to the scoring wait.
+  sim::Status BuildExport() {
+    std::vector<std::optional<BspOptions>> per(strategies.size());
+    bool any = false;
+    for (size_t k = 0; k < strategies.size(); ++k) {
+      const StrategyConfig& c = strategies[k].cfg;
+      bool dynamic = false;
+      for (const CollectorStage& cs : c.stages)
+        dynamic |= cs.kind() == CollectorStage::Kind::kDynamic;
+      if (c.export_at_span_end || dynamic) continue;
+      sim::Status v = c.bsp.Validate();
+      if (!v.ok()) return v.WithContext("strategy '" + c.name + "', export");
+      per[k] = c.bsp;
+      any = true;
+    }
+    if (!any) return sim::Status::Ok();
+    bsp = std::make_unique<SdkBatchExport>(model, per, &export_listener);
+    // Strategies deciding span by span (no tail stage) whose exports cannot time out: their
+    // BSPs only count, and spans reach their stages when they end (the same decisions).
+    uint64_t count_only = 0;
+    for (size_t k = 0; k < strategies.size(); ++k) {
+      if (!per[k] || strategies[k].has_tail) continue;
+      const BspOptions& o = *per[k];
+      if (o.export_timeout_ms == 0 || o.export_duration_ms < o.export_timeout_ms)
+        count_only |= uint64_t{1} << k;
+    }
+    bsp->SetCountOnly(count_only);
+    max_wait_ns += bsp->max_delay_ns();
+    return sim::Status::Ok();
+  }
+
+  // Strategy k's SDK export figures (this lab's and the shards it merged) into its score.
+  void AddSdkStats(size_t k, StrategyScore* s) const {
+    if (!bsp || !(bsp->mask() >> k & 1)) return;
+    const SdkExportStats& e = bsp->stats(k);
+    const SdkExportStats& merged = strategies[k].sdk_merged;
+    s->sdk_batching = true;
+    s->sdk_spans_dropped = e.spans_dropped + merged.spans_dropped;
+    s->sdk_spans_lost_timeout = e.spans_lost_timeout + merged.spans_lost_timeout;
+    s->sdk_exports = e.exports + merged.exports;
   }
 
   void Kept(size_t k, uint32_t size, uint32_t slot) {
@@ -432,7 +584,11 @@ std::vector<const TailSamplingStats*> SamplingLab::TailStats(size_t k) const {
   return out;
 }
 const StrategyConfig& SamplingLab::strategy(size_t k) const { return impl_->strategies[k].cfg; }
-void SamplingLab::SetTap(LabTap* tap) { impl_->tap = tap; }
+void SamplingLab::SetTap(LabTap* tap) {
+  impl_->tap = tap;
+  // The tap sees every export request as sent: every BSP holds its spans.
+  if (tap != nullptr && impl_->bsp) impl_->bsp->SetCountOnly(0);
+}
 
 SamplingLab::TailMemory SamplingLab::TailMemoryNow(size_t k) const {
   TailMemory m;
@@ -514,11 +670,13 @@ sim::Result<std::unique_ptr<SamplingLab>> SamplingLab::Create(
         rt.forward = std::make_unique<Impl::Forwarder>(impl.get(), k, i + 1, rt.tail.get());
         rt.tail->SetReleaseListener(rt.forward.get());
         impl->tails.push_back(rt.tail.get());
+        st.has_tail = true;
         int64_t wait = tail_cfg.decision_wait_nanos + 2'000'000'000;  // + ticks
         impl->max_wait_ns = std::max(impl->max_wait_ns, wait);
       }
     }
   }
+  TRACESIM_RETURN_IF_ERROR(impl->BuildExport());
   return std::unique_ptr<SamplingLab>(new SamplingLab(std::move(impl)));
 }
 
@@ -536,21 +694,35 @@ void SamplingLab::OnSpanEnd(const sim::Model&, const sim::Span& span,
                             std::span<const sim::SpanLink> links) noexcept {
   Impl& m = *impl_;
   m.now = std::max(m.now, span.end_unix_nano);
+  if (m.bsp) m.bsp->AdvanceTo(m.now);  // exports due: their arrivals come before this span's
   m.AdvanceTails(m.now);
   if (m.ext) m.ext->OnSpanEnd(span);
   const uint64_t bits = span.observer_bits & m.all_bits;
   if (bits != 0) {
     const uint32_t size = m.sizer.SpanSize(span, events, links);
-    const uint32_t slot = m.SlotOf(span.trace_id);
-    for (size_t k = 0; k < m.strategies.size(); ++k) {
-      if (bits >> k & 1) m.Deliver(k, 0, span, events, links, m.now, size, slot);
+    const uint64_t batched = m.bsp ? bits & m.bsp->mask() : 0;
+    uint64_t direct = bits & ~batched;
+    // Count-only BSPs (SetCountOnly) hand back the strategies that took the span: delivered now.
+    if (batched != 0) direct |= m.bsp->OnSpanEnd(span, events, links, size, batched, m.now);
+    if (direct != 0) {
+      const uint32_t slot = m.SlotOf(span.trace_id);
+      const SizedSpan one{&span, events, links, size};
+      for (size_t k = 0; k < m.strategies.size(); ++k) {
+        if (!(direct >> k & 1)) continue;
+        if (m.tap != nullptr) {
+          m.tap->OnArrival(k, span, events, links, m.now);
+          m.tap->OnExportEnd(k);
+        }
+        m.Deliver(k, 0, std::span<const SizedSpan>(&one, 1), nullptr, m.now, slot);
+      }
     }
   }
   m.FinalizeDue();
 }
 
 uint32_t SamplingLab::Interests() const {
-  const bool ticks = !impl_->tails.empty() && impl_->options.start_unix_nanos != INT64_MIN;
+  const bool ticks =
+      (!impl_->tails.empty() || impl_->bsp) && impl_->options.start_unix_nanos != INT64_MIN;
   // Every trace, also outside the observation window of a sharded run: the warm-up loads the
   // stages (memory, decisions, adaptive loops) and only the window's traces are scored.
   return kSpanStart | kSpanEnd | kTraceComplete | kAllTraces | (ticks ? kTimeAdvance : 0u);
@@ -563,13 +735,14 @@ void SamplingLab::OnTimeAdvance(sim::Time now) noexcept {
   const int64_t start = m.options.start_unix_nanos;
   const int64_t unix_now = start + now.nanos();
   m.now = std::max(m.now, unix_now);
-  m.AdvanceTails(m.now);  // the ticks due, as upstream's ticker fires them
+  if (m.bsp) m.bsp->AdvanceTo(m.now);  // the SDKs' timers due
+  m.AdvanceTails(m.now);               // the ticks due, as upstream's ticker fires them
   m.FinalizeDue();
   constexpr int64_t kSecond = 1'000'000'000;
   // Tails that have not started report tick 0: look again in a second.
-  const int64_t next = m.next_tail_tick > m.now && m.next_tail_tick != INT64_MAX
-                           ? m.next_tail_tick - start
-                           : now.nanos() + kSecond;
+  int64_t next_unix = m.next_tail_tick > m.now ? m.next_tail_tick : INT64_MAX;
+  if (m.bsp && m.bsp->next_due() > m.now) next_unix = std::min(next_unix, m.bsp->next_due());
+  const int64_t next = next_unix != INT64_MAX ? next_unix - start : now.nanos() + kSecond;
   m.wakeup = sim::Time::FromNanos(std::max(next, now.nanos() + 1));
 }
 
@@ -612,6 +785,7 @@ void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {
 void SamplingLab::Finish(int64_t end_unix_nano) {
   Impl& m = *impl_;
   m.now = std::max(m.now, end_unix_nano);
+  if (m.bsp) m.bsp->Shutdown(m.now);  // the SDKs flush first, then the Collector shuts down
   for (Impl::Strategy& st : m.strategies) {
     for (Impl::StageRt& rt : st.stages) {
       if (!rt.tail) continue;
@@ -864,6 +1038,14 @@ void SamplingLab::Merge(const SamplingLab& other) {
     for (size_t i = 0; i < mine.size() && i < theirs.size(); ++i)
       MergeTailStats(theirs[i], &mine[i]);
     st.merged_tail = std::move(mine);
+    if (o.bsp && (o.bsp->mask() >> k & 1)) {
+      const SdkExportStats& e = o.bsp->stats(k);
+      st.sdk_merged.spans_enqueued += e.spans_enqueued + os.sdk_merged.spans_enqueued;
+      st.sdk_merged.spans_dropped += e.spans_dropped + os.sdk_merged.spans_dropped;
+      st.sdk_merged.spans_lost_timeout += e.spans_lost_timeout + os.sdk_merged.spans_lost_timeout;
+      st.sdk_merged.spans_exported += e.spans_exported + os.sdk_merged.spans_exported;
+      st.sdk_merged.exports += e.exports + os.sdk_merged.exports;
+    }
   }
 }
 
@@ -923,6 +1105,7 @@ std::vector<StrategyScore> SamplingLab::Scores(double duration_s) const {
       if (st.stages[i].tail) AddTailStats(tail_stats[i], &s);
     }
     s.kept_at_shutdown = st.sampled_at_shutdown;
+    m.AddSdkStats(static_cast<size_t>(&st - m.strategies.data()), &s);
     s.true_error_rate = ratio(m.root_errors, m.traces);
     s.est_error_rate = a.adj_traces > 0 ? a.adj_root_errors / a.adj_traces : 0;
     s.true_p99_ms = p99 / 1e6;

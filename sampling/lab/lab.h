@@ -6,13 +6,16 @@
 // order (probabilistic_sampler, tail_sampling), each a faithful model fed the spans that reached
 // it (a probabilistic_sampler stage passes the th/rv it wrote on to the next probabilistic_sampler
 // stage, as the span's tracestate does upstream; a tail_sampling stage in between does not carry
-// them), in the order they end (a span arrives at the collector when it ends: no export delay is
-// modelled). The lab is one SimulationObserver: span start (one decision bit per strategy in the
-// span's observer word), span end (spans as they end) and trace complete (each trace's truth).
-// Scores cover cost (spans, exact OTLP bytes, $), error / slow / rare-path recall, completeness,
-// the collector's memory and the error of RED metrics estimated from the sample. Memory follows the
-// traces in flight plus the longest decision wait, not the run length. Not thread-safe: simulation
-// thread only.
+// them). Spans reach the Collector as the SDKs export them: each span on its own when it ends
+// (`export: span_end`, the default), or through a BatchSpanProcessor per service instance
+// (`export: batch`, sdk_export.h: one request per instance and export, its spans grouped by
+// trace as the tail_sampling processor groups them; never for strategies with a dynamic stage). The
+// lab is one SimulationObserver: span start (one decision bit per strategy in the span's observer
+// word), span end (spans as they end) and trace complete (each trace's truth). Scores cover cost
+// (spans, exact OTLP bytes, $), error / slow / rare-path recall, completeness, the collector's
+// memory and the error of RED metrics estimated from the sample. Memory follows the traces in
+// flight plus the longest decision wait, not the run length. Not thread-safe: simulation thread
+// only.
 #ifndef TRACESIM_SAMPLING_LAB_H_
 #define TRACESIM_SAMPLING_LAB_H_
 
@@ -33,6 +36,7 @@
 #include "sampling/head/head_config.h"
 #include "sampling/lab/intervals.h"
 #include "sampling/lab/lab_adaptive.h"
+#include "sampling/lab/sdk_export/sdk_export.h"
 #include "sim/kernel/sink.h"
 #include "sim/model/faults.h"
 
@@ -65,6 +69,13 @@ struct StrategyConfig {
   // remote sampler runs, which sampler tags Jaeger can read.
   SdkAssignment sdk;
   std::vector<CollectorStage> stages;  // in pipeline order
+  // How the SDKs hand spans to the Collector (`export:`): each span when it ends (`export:
+  // span_end`, the default for now: sharded runs must merge exactly, which per-instance batching
+  // across traces cannot), or through a BatchSpanProcessor per service instance with `bsp`
+  // (`export: batch` or a mapping of OTEL_BSP_* variables; never with a dynamic stage, which
+  // needs every span before the trace completes).
+  bool export_at_span_end = true;
+  BspOptions bsp;
 };
 
 // Price model for storage cost. Presets (doc/sampling-lab.md): "object-storage" (self-hosted,
@@ -132,6 +143,10 @@ struct StrategyScore {
   bool has_tail = false;
   uint64_t peak_traces_buffered = 0, peak_spans_buffered = 0, peak_bytes_buffered = 0;
   uint64_t evicted_before_decision = 0, late_spans = 0;
+  // The SDKs' BatchSpanProcessors (false: spans exported as they end): spans dropped because a
+  // queue was full, spans lost in exports cut by the export timeout, export requests.
+  bool sdk_batching = false;
+  uint64_t sdk_spans_dropped = 0, sdk_spans_lost_timeout = 0, sdk_exports = 0;
   // Traces the tail stages sampled only at Finish() (the shutdown flush), not on their ticker.
   uint64_t kept_at_shutdown = 0;
   double decision_latency_p50_s = 0, decision_latency_p99_s = 0;
@@ -183,7 +198,8 @@ class LabTap {
  public:
   virtual ~LabTap() = default;
   // `span` (its own `events`/`links`) reaches strategy `strategy`'s first Collector stage at
-  // `arrival_unix_nano` (every span of a strategy without Collector stages, too).
+  // `arrival_unix_nano` (every span of a strategy without Collector stages, too). The stages then
+  // get an export's spans grouped by trace, in order of first appearance.
   virtual void OnArrival(size_t strategy, const sim::Span& span,
                          std::span<const sim::SpanEvent> events,
                          std::span<const sim::SpanLink> links, int64_t arrival_unix_nano) = 0;
@@ -193,6 +209,9 @@ class LabTap {
   // stored by strategy k (dynamic stages included). Once per trace with exported spans, in the
   // order the traces completed; the last ones from Finish(). (--spans-out --tag-decisions.)
   virtual void OnScored(const sim::TraceId& trace_id, std::span<const uint32_t> kept_spans) {}
+  // The OnArrival calls since the previous OnExportEnd of `strategy` were one export request (one
+  // BatchSpanProcessor export, or one span exported when it ended), in the SDK's order.
+  virtual void OnExportEnd(size_t /*strategy*/) {}
 };
 
 class SamplingLab final : public sim::SimulationObserver {

@@ -1,5 +1,9 @@
 #include "sampling/lab/sdk_config.h"
 
+#include <cerrno>
+#include <cstdlib>
+#include <map>
+
 #include "sampling/head/otel_env.h"
 
 namespace tracesim::sampling {
@@ -7,6 +11,9 @@ namespace {
 
 const config::Keys kSdkKeys = {"default", "services"};
 const config::Keys kEnvKeys = {"OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG", "algorithm"};
+const config::Keys kExportKeys = {"OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT",
+                                  "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+                                  "duration_ms"};
 
 // One SDK name (ParseTracingSdk); false after reporting the problem at `n`.
 bool SdkValue(const config::Node& n, config::Reader& r, TracingSdk* out) {
@@ -109,6 +116,55 @@ std::optional<HeadSamplerConfig> ParseEnvForSdks(const config::Node& e, const Sd
     for (const std::string& w : one->warnings) all->warnings.push_back(service + ": " + w);
   }
   return all;
+}
+
+void ParseExportBlock(const config::Node& n, config::Reader& r, bool* at_span_end,
+                      BspOptions* out) {
+  if (n.node.IsScalar()) {
+    const std::string v = n.node.Scalar();
+    if (v == "span_end" || v == "batch") {
+      *at_span_end = v == "span_end";
+    } else {
+      r.Error(n, "must be span_end, batch or a mapping of OTEL_BSP_* variables and duration_ms");
+    }
+    return;
+  }
+  if (!n.node.IsMap()) {
+    r.Error(n, "must be span_end, batch or a mapping of OTEL_BSP_* variables and duration_ms");
+    return;
+  }
+  *at_span_end = false;
+  const config::Map m = r.ReadMap(n, &kExportKeys);
+  std::map<std::string, std::string> env;
+  int64_t duration_ms = 0;
+  for (const config::Map::Entry& kv : m.entries()) {
+    if (!kv.value.node.IsScalar()) {
+      r.Error(kv.value, "must be a scalar");
+      continue;
+    }
+    const std::string v = kv.value.node.Scalar();
+    if (kv.key == "duration_ms") {
+      char* end = nullptr;
+      errno = 0;
+      const long long d = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || errno == ERANGE || d < 0) {
+        r.Error(kv.value, "must be a whole number of milliseconds >= 0, got '" + v + "'");
+      } else {
+        duration_ms = d;
+      }
+      continue;
+    }
+    env[kv.key] = v;
+  }
+  std::vector<std::string> warnings;
+  BspOptions o = BspOptionsFromEnv(env, &warnings);
+  for (const std::string& w : warnings) r.Warning(n, w);
+  o.export_duration_ms = duration_ms;
+  if (sim::Status s = o.Validate(); !s.ok()) {
+    r.Error(n, s.message());
+    return;
+  }
+  *out = o;
 }
 
 }  // namespace tracesim::sampling

@@ -9,6 +9,7 @@
 #include "config/reader.h"
 #include "sampling/head/head_config.h"
 #include "sampling/lab/lab_adaptive.h"
+#include "sampling/lab/sdk_export/sdk_export.h"
 
 namespace tracesim::sampling {
 
@@ -22,6 +23,13 @@ void ParseSdkAssignment(const config::Node& n, config::Reader& r, SdkAssignment*
 // after an error (a Java SDK failing at start, jaeger-client, `algorithm` beside `sdk`).
 std::optional<HeadSamplerConfig> ParseEnvForSdks(const config::Node& e, const SdkAssignment& sdks,
                                                  config::Reader& r);
+
+// export: span_end (the default) | batch | {OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT,
+// OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE, duration_ms}: how the strategy's SDKs
+// export (sdk_export.h). The OTEL_BSP_* values are read as the Go SDK reads the variables
+// (BspOptionsFromEnv: a non-integer is a warning and the default); the result must pass
+// BspOptions::Validate(); duration_ms is a non-negative integer.
+void ParseExportBlock(const config::Node& n, config::Reader& r, bool* at_span_end, BspOptions* out);
 
 }  // namespace tracesim::sampling
 

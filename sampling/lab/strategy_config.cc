@@ -16,7 +16,8 @@ namespace {
 const config::Keys kKeys = {
     "name",      "description",     "head",          "env",
     "collector", "processors",      "tail_sampling", "probabilistic_sampler",
-    "jaeger",    "jaeger_adaptive", "dynamic",       "sdk"};
+    "jaeger",    "jaeger_adaptive", "dynamic",       "sdk",
+    "export"};
 // The lab's keys beside Jaeger's own: polls, and the deployment of an adaptive provider.
 const config::Keys kJaegerLabKeys = {"polling_interval", "write_strategies", "poll_phase", "role",
                                      "store"};
@@ -125,6 +126,8 @@ bool Parser::Parse(const config::Node& n, StrategyConfig* st) {
     r_.Error(*m.Get("env"), "give either 'head' or 'env', not both");
   }
   if (const config::Node* sdk = m.Get("sdk")) ParseSdkAssignment(*sdk, r_, &st->sdk);
+  if (const config::Node* x = m.Get("export"))
+    ParseExportBlock(*x, r_, &st->export_at_span_end, &st->bsp);
   if (const config::Node* h = m.Get("head")) {
     if (std::optional<HeadSamplerConfig> cfg = ParseHeadSamplerConfig(*h, diag_)) {
       st->has_head = true;

@@ -92,3 +92,53 @@ TEST(StrategyConfigTest, ProblemsNameTheLineAndKey) {
 
 }  // namespace
 }  // namespace tracesim::sampling
+
+namespace tracesim::sampling {
+namespace {
+
+// `export:` (issue 10): the SDK BatchSpanProcessor settings, or span_end to turn the model off.
+TEST(StrategyConfigTest, ExportBlock) {
+  auto r = Parse(R"(
+- {name: default}
+- {name: off, export: span_end}
+- {name: on, export: batch}
+- name: tuned
+  export: {OTEL_BSP_SCHEDULE_DELAY: 1000, OTEL_BSP_MAX_QUEUE_SIZE: "100",
+           OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 1000, duration_ms: 20}
+)");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE((*r)[0].export_at_span_end);  // the default, for now
+  EXPECT_TRUE((*r)[1].export_at_span_end);
+  EXPECT_FALSE((*r)[2].export_at_span_end);
+  EXPECT_EQ((*r)[2].bsp.schedule_delay_ms, 5000);
+  EXPECT_FALSE((*r)[3].export_at_span_end);
+  EXPECT_EQ((*r)[3].bsp.schedule_delay_ms, 1000);
+  EXPECT_EQ((*r)[3].bsp.max_queue_size, 100);
+  EXPECT_EQ((*r)[3].bsp.max_export_batch_size, 100);  // the Go SDK's clamp
+  EXPECT_EQ((*r)[3].bsp.export_duration_ms, 20);
+}
+
+TEST(StrategyConfigTest, ExportBlockErrorsNameTheKey) {
+  struct Case {
+    const char* yaml;
+    const char* want;
+  } cases[] = {
+      {"- {name: a, export: sometimes}", "must be span_end, batch or a mapping"},
+      {"- {name: a, export: [1]}", "must be span_end, batch or a mapping"},
+      {"- {name: a, export: {OTEL_BSP_MAX_QUEUE_SIZE: -1}}", "OTEL_BSP_MAX_QUEUE_SIZE must be"},
+      {"- {name: a, export: {OTEL_BSP_SCHEDULE_DELAY: 0}}", "OTEL_BSP_SCHEDULE_DELAY must be"},
+      {"- {name: a, export: {duration_ms: fast}}", "whole number of milliseconds"},
+      {"- {name: a, export: {OTEL_BSP_MAX_QUEUE: 1}}", "OTEL_BSP_MAX_QUEUE"},
+      {"- {name: a, export: {OTEL_BSP_SCHEDULE_DELAY: [1]}}", "must be a scalar"},
+  };
+  for (const Case& c : cases) {
+    auto r = Parse(c.yaml);
+    ASSERT_FALSE(r.ok()) << c.yaml;
+    EXPECT_NE(r.status().message().find(c.want), std::string::npos)
+        << c.yaml << ": " << r.status().message();
+    EXPECT_NE(r.status().message().find("s.yaml:1"), std::string::npos) << r.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace tracesim::sampling

@@ -121,10 +121,7 @@ void TailSamplingProcessor::Forward(const sim::Span& span, std::span<const sim::
   }
 }
 
-void TailSamplingProcessor::Append(TraceEntry& e, const sim::Span& span,
-                                   std::span<const sim::SpanEvent> events,
-                                   std::span<const sim::SpanLink> links,
-                                   uint32_t span_size) noexcept {
+void TailSamplingProcessor::Append(TraceEntry& e, const SizedSpan& s) noexcept {
   SpanBuffers& b = e.buf;
   static_assert(std::is_trivially_copyable_v<sim::Span>);
   static_assert(offsetof(sim::Span, dynamic_attrs) + sizeof(sim::Span::dynamic_attrs) <=
@@ -133,20 +130,16 @@ void TailSamplingProcessor::Append(TraceEntry& e, const sim::Span& span,
     b.records.reserve(1024);  // 8 KiB: ~30 spans of the bundled topologies
     b.offsets.reserve(32);
   }
-  sim::Span& copy = *SpanRecords::Pack(b.records, b.offsets, span);
+  sim::Span& copy = *SpanRecords::Pack(b.records, b.offsets, *s.span);
   ++e.buffered;
   copy.first_event = static_cast<uint32_t>(b.events.size());
-  copy.event_count = static_cast<uint32_t>(events.size());
+  copy.event_count = static_cast<uint32_t>(s.events.size());
   copy.first_link = static_cast<uint32_t>(b.links.size());
-  copy.link_count = static_cast<uint32_t>(links.size());
-  if (!events.empty()) b.events.insert(b.events.end(), events.begin(), events.end());
-  if (!links.empty()) b.links.insert(b.links.end(), links.begin(), links.end());
-  const size_t body = span_size;
-  // This arrival's ResourceSpans, when a size cap or a bytes_limiting policy reads it.
-  const uint32_t rs = track_size_ ? sizer_.ResourceSpansSize(span, body) : 0;
-  b.sizes.push_back(SpanSizes{span_size, rs});
-  e.size_bytes += rs;
-  const uint64_t bytes = LengthDelimitedSize(body);  // + the ScopeSpans.spans wrapper
+  copy.link_count = static_cast<uint32_t>(s.links.size());
+  if (!s.events.empty()) b.events.insert(b.events.end(), s.events.begin(), s.events.end());
+  if (!s.links.empty()) b.links.insert(b.links.end(), s.links.begin(), s.links.end());
+  b.sizes.push_back(s.size);
+  const uint64_t bytes = LengthDelimitedSize(s.size);  // + the ScopeSpans.spans wrapper
   e.bytes += bytes;
   ++e.span_count;
   ++stats_.spans_buffered;
@@ -216,6 +209,7 @@ uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
   e.first_arrival = now_;
   e.span_count = 0;
   e.size_bytes = 0;
+  e.traces_size = 0;
   e.recreated = recreated;
   e.too_large = false;
   if (e.recreated) ++stats_.split_traces;
@@ -238,11 +232,26 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
   OnSpan(span, events, links, arrival_unix_nano, sizer_.SpanSize(span, events, links));
 }
 
-void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
-                                   std::span<const sim::SpanLink> links, int64_t arrival_unix_nano,
-                                   uint32_t span_size) noexcept {
+void TailSamplingProcessor::OnLateGroup(TraceEntry& e, std::span<const SizedSpan> group) noexcept {
+  stats_.late_spans_inherited += group.size();
+  if (!e.too_large) ++stats_.late_span_ages;  // one sampling_late_span_age record per group
+  e.span_count += group.size();
+  if (track_size_) e.size_bytes += sizer_.GroupResourceSpansSize(group);
+  for (const SizedSpan& s : group) {
+    if (e.decision == TailDecision::kSampled) {
+      Forward(*s.span, s.events, s.links, s.size);
+    } else {
+      ++stats_.spans_dropped;  // NotSampled, or Dropped ("unexpected decision", not forwarded)
+    }
+  }
+}
+
+// Long because: upstream's processTrace in one piece (caches, late groups, overflow, new trace,
+// size cap, the root's earlier batch), in its order.
+void TailSamplingProcessor::OnTraceGroup(std::span<const SizedSpan> group,
+                                         int64_t arrival_unix_nano) noexcept {
   if (stalled_) {  // block_on_overflow with no room left: the Collector's loop never resumes
-    ++stats_.spans_refused_stalled;
+    stats_.spans_refused_stalled += group.size();
     return;
   }
   int64_t arrival = std::max(arrival_unix_nano, last_arrival_);
@@ -253,39 +262,30 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
   last_arrival_ = arrival;
   AdvanceTo(arrival);
   now_ = std::max(now_, arrival);
-  ++stats_.spans_received;
-  const sim::TraceId& id = span.trace_id;
+  stats_.spans_received += group.size();
+  const sim::TraceId& id = group.front().span->trace_id;
   if (sampled_cache_.Contains(id)) {
-    ++stats_.late_spans_cached_sampled;
-    Forward(span, events, links, span_size);
+    stats_.late_spans_cached_sampled += group.size();
+    for (const SizedSpan& s : group) Forward(*s.span, s.events, s.links, s.size);
     return;
   }
   if (non_sampled_cache_.Contains(id)) {
-    ++stats_.late_spans_cached_not_sampled;
-    ++stats_.spans_dropped;
+    stats_.late_spans_cached_not_sampled += group.size();
+    stats_.spans_dropped += group.size();
     return;
   }
   uint32_t slot = map_.Find(id);
   if (slot != sim::TraceIdMap::kMissing) {
-    TraceEntry& e = slots_[slot];
-    if (e.decision != TailDecision::kPending) {
-      ++stats_.late_spans_inherited;
-      if (!e.too_large) ++stats_.late_span_ages;
-      ++e.span_count;
-      if (track_size_) e.size_bytes += sizer_.ResourceSpansSize(span, span_size);
-      if (e.decision == TailDecision::kSampled) {
-        Forward(span, events, links, span_size);
-      } else {
-        ++stats_.spans_dropped;  // NotSampled, or Dropped ("unexpected decision", not forwarded)
-      }
+    if (slots_[slot].decision != TailDecision::kPending) {
+      OnLateGroup(slots_[slot], group);
       return;
     }
   } else {
     if (config_.block_on_overflow && map_.size() >= config_.num_traces) {
       if (!WaitForSpace()) {
         stalled_ = true;
-        --stats_.spans_received;
-        ++stats_.spans_refused_stalled;
+        stats_.spans_received -= group.size();
+        stats_.spans_refused_stalled += group.size();
         return;
       }
       last_arrival_ = now_;  // this and the arrivals held behind it are processed now
@@ -293,9 +293,18 @@ void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::S
     slot = NewTrace(id);
   }
   TraceEntry& e = slots_[slot];
-  if (e.recreated) ++stats_.late_spans_after_eviction;
-  Append(e, span, events, links, span_size);
-  if (span.parent_span_id == 0 && root_batches_ >= 0) {
+  bool has_root = false;
+  for (const SizedSpan& s : group) {
+    if (e.recreated) ++stats_.late_spans_after_eviction;
+    Append(e, s);
+    has_root |= s.span->parent_span_id == 0;
+  }
+  if (track_size_) {  // this arrival's ResourceSpans, when a size cap or bytes_limiting reads it
+    const uint32_t rs = sizer_.GroupResourceSpansSize(group);
+    e.size_bytes += rs;
+    e.traces_size += LengthDelimitedSize(rs);
+  }
+  if (has_root && root_batches_ >= 0) {
     e.batch = batcher_.MoveEarlier(id, e.batch, static_cast<uint64_t>(root_batches_), e.recreated);
   }
   if (config_.maximum_trace_size_bytes > 0 && e.size_bytes > config_.maximum_trace_size_bytes) {
@@ -373,10 +382,7 @@ void TailSamplingProcessor::Decide(uint32_t slot) noexcept {
   data.links = e.buf.links;
   data.span_count = e.span_count;
   // TracesSize of ReceivedBatches: one ResourceSpans per arrival.
-  data.size_bytes = 0;
-  if (track_size_) {
-    for (const SpanSizes& sz : e.buf.sizes) data.size_bytes += LengthDelimitedSize(sz.rs);
-  }
+  data.size_bytes = track_size_ ? e.traces_size : 0;
   const TailDecision final_decision =
       chain_.Decide(data, now_, stats_.policies, &stats_.evaluation_errors);
   Finalize(slot, final_decision);
@@ -388,7 +394,7 @@ void TailSamplingProcessor::Release(TraceEntry& e) noexcept {
   for (const sim::Span& s : e.spans()) {
     Forward(s, std::span<const sim::SpanEvent>(b.events.data() + s.first_event, s.event_count),
             std::span<const sim::SpanLink>(b.links.data() + s.first_link, s.link_count),
-            b.sizes[i++].body);
+            b.sizes[i++]);
   }
 }
 

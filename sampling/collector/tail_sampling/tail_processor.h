@@ -98,19 +98,22 @@ class TailReleaseListener {
                          std::span<const sim::SpanLink> links, uint32_t span_size) noexcept = 0;
 };
 
+// TailSamplingProcessor::Options.
+struct TailSamplingOptions {
+  // Unix nanos at which the processor starts (the ticker's phase). Default: -1 = the first
+  // span's arrival.
+  int64_t start_unix_nano = -1;
+  TailPolicyOptions policy;
+  // Slots in the table of removed trace ids used to detect split traces; 0 = 4 x num_traces
+  // clamped to [4096, 1 Mi]. Default: 0.
+  uint32_t removed_id_table_size = 0;
+};
+
 class TailSamplingProcessor final : public sim::SimulationObserver {
  public:
   // SimulationObserver: spans as they end (OnSpanEnd).
   uint32_t Interests() const override { return kSpanEnd; }
-  struct Options {
-    // Unix nanos at which the processor starts (the ticker's phase). Default: -1 = the first
-    // span's arrival.
-    int64_t start_unix_nano = -1;
-    TailPolicyOptions policy;
-    // Slots in the table of removed trace ids used to detect split traces; 0 = 4 x num_traces
-    // clamped to [4096, 1 Mi]. Default: 0.
-    uint32_t removed_id_table_size = 0;
-  };
+  using Options = TailSamplingOptions;
 
   static sim::Result<std::unique_ptr<TailSamplingProcessor>> Create(
       const TailSamplingConfig& config, const sim::Model& model, const Options& options);
@@ -132,7 +135,16 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   // OtlpSpanSize(model, span, events, links).
   void OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
               std::span<const sim::SpanLink> links, int64_t arrival_unix_nano,
-              uint32_t span_size) noexcept;
+              uint32_t span_size) noexcept {
+    const SizedSpan one{&span, events, links, span_size};
+    OnTraceGroup(std::span<const SizedSpan>(&one, 1), arrival_unix_nano);
+  }
+  // The spans of one trace that one arriving ResourceSpans holds (upstream's processTrace, one
+  // call per trace of a request): the trace is created, counted and sized once for the group
+  // (GroupResourceSpansSize), checked against maximum_trace_size_bytes after it, and a late
+  // group counts one late-span age. OnSpan() is a group of one span. REQUIRES: `group` non-empty,
+  // one trace id and one resource; each size == OtlpSpanSize of its span.
+  void OnTraceGroup(std::span<const SizedSpan> group, int64_t arrival_unix_nano) noexcept;
   // SimulationObserver: arrival = the span's end time (no export delay). REQUIRES: `model` is the
   // Model given to Create().
   void OnSpanEnd(const sim::Model& model, const sim::Span& span,
@@ -155,10 +167,6 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   }
 
  private:
-  struct SpanSizes {
-    uint32_t body = 0;  // OtlpSpanSize
-    uint32_t rs = 0;    // ResourceSpans size of its arrival batch
-  };
   // A pending trace's buffered spans. Decided traces hand theirs back to a pool for reuse, so
   // buffer memory follows the spans pending a decision, not num_traces.
   // A word of packed span records (SpanRecords::Pack); deliberately not zeroed on resize: only
@@ -170,7 +178,7 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   struct SpanBuffers {
     std::vector<Word> records;      // packed span records (SpanRecords), in arrival order
     std::vector<uint32_t> offsets;  // per span: its record's word offset
-    std::vector<SpanSizes> sizes;   // per span
+    std::vector<uint32_t> sizes;    // per span: OtlpSpanSize
     std::vector<sim::SpanEvent> events;
     std::vector<sim::SpanLink> links;
   };
@@ -184,8 +192,9 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
     int64_t first_arrival = 0;
     TailIdBatcher::Place batch{};  // where its id was last put (batchID upstream)
     uint64_t span_count = 0;
-    uint64_t bytes = 0;       // buffered span bytes (memory accounting)
-    uint64_t size_bytes = 0;  // Σ ResourceSpansSize of every arrival (maximum_trace_size_bytes)
+    uint64_t bytes = 0;        // buffered span bytes (memory accounting)
+    uint64_t size_bytes = 0;   // Σ ResourceSpansSize of every arrival (maximum_trace_size_bytes)
+    uint64_t traces_size = 0;  // Σ its length-delimited size: TracesSize of ReceivedBatches
     SpanBuffers buf;
     uint32_t buffered = 0;  // spans in buf
     SpanRecords spans() const noexcept {
@@ -207,8 +216,9 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   uint32_t NewTrace(const sim::TraceId& id) noexcept;
   void RemoveEntry(uint32_t slot) noexcept;
   void ClearSpans(TraceEntry& e) noexcept;
-  void Append(TraceEntry& e, const sim::Span& span, std::span<const sim::SpanEvent> events,
-              std::span<const sim::SpanLink> links, uint32_t span_size) noexcept;
+  void Append(TraceEntry& e, const SizedSpan& s) noexcept;
+  // A group reaching a trace already decided (late spans); Forward()s the spans of a kept one.
+  void OnLateGroup(TraceEntry& e, std::span<const SizedSpan> group) noexcept;
   void Forward(const sim::Span& span, std::span<const sim::SpanEvent> events,
                std::span<const sim::SpanLink> links, uint32_t span_size) noexcept;
 

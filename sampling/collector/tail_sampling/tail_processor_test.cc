@@ -67,6 +67,46 @@ TEST_F(TailProcessorTest, DecisionWaitOnWholeSecondTicks) {
   EXPECT_EQ(p->stats().DecisionLatencyQuantileMs(1.0), 4001);
 }
 
+// processTrace upstream takes one trace's spans of a request at once: the size cap is checked
+// after the whole group (sized as one ResourceSpans), and a late group records one late-span age.
+TEST_F(TailProcessorTest, TraceGroupIsOneArrival) {
+  auto p = Make("policies: [{name: a, type: always_sample}]\ndecision_wait: 1s\n");
+  ASSERT_NE(p, nullptr);
+  const sim::Span a = MakeSpan(1, 1, 0, kT0, 1000), b = MakeSpan(1, 2, 1, kT0, 1000);
+  SpanSizer sizer(model_);
+  const SizedSpan group[] = {{&a, {}, {}, sizer.SpanSize(a, {}, {})},
+                             {&b, {}, {}, sizer.SpanSize(b, {}, {})}};
+  p->OnTraceGroup(group, kT0 + 100);
+  EXPECT_EQ(p->stats().traces_seen, 1u);
+  EXPECT_EQ(p->stats().spans_received, 2u);
+  p->AdvanceTo(kT0 + 2 * kSec);
+  EXPECT_EQ(out_.CountTrace(1), 2u);
+  const sim::Span c = MakeSpan(1, 3, 1, kT0, 1000), d = MakeSpan(1, 4, 1, kT0, 1000);
+  const SizedSpan late[] = {{&c, {}, {}, sizer.SpanSize(c, {}, {})},
+                            {&d, {}, {}, sizer.SpanSize(d, {}, {})}};
+  p->OnTraceGroup(late, kT0 + 2 * kSec + 1);
+  EXPECT_EQ(p->stats().late_spans_inherited, 2u);
+  EXPECT_EQ(p->stats().late_span_ages, 1u);
+  EXPECT_EQ(out_.CountTrace(1), 4u);
+
+  // maximum_trace_size_bytes between one and two single-span ResourceSpans: the group (the
+  // resource and scope once) fits, the same spans one by one do not.
+  const uint32_t one = sizer.ResourceSpansSize(a, group[0].size);
+  const uint32_t both = sizer.GroupResourceSpansSize(group);
+  ASSERT_LT(both, 2 * one);
+  const std::string cap =
+      "policies: [{name: a, type: always_sample}]\ndecision_wait: 1s\n"
+      "maximum_trace_size_bytes: " +
+      std::to_string(both) + "\n";
+  auto grouped = Make(cap);
+  grouped->OnTraceGroup(group, kT0 + 100);
+  EXPECT_EQ(grouped->stats().traces_dropped_too_large, 0u);
+  auto single = Make(cap);
+  single->OnSpan(a, {}, {}, kT0 + 100);
+  single->OnSpan(b, {}, {}, kT0 + 100);
+  EXPECT_EQ(single->stats().traces_dropped_too_large, 1u);
+}
+
 TEST_F(TailProcessorTest, SubSecondDecisionWaitIsOneBatchAndPhaseFollowsFirstSpan) {
   auto p = Make("policies: [{name: a, type: always_sample}]\ndecision_wait: 500ms\n", -1);
   ASSERT_NE(p, nullptr);

@@ -215,4 +215,25 @@ uint32_t SpanSizer::ResourceSpansSize(const sim::Span& span, size_t span_body) c
   return static_cast<uint32_t>(LengthDelimitedSize(res_body) + LengthDelimitedSize(ss_body));
 }
 
+uint32_t SpanSizer::GroupResourceSpansSize(std::span<const SizedSpan> spans) const noexcept {
+  const uint32_t resource = spans.front().span->resource;
+  const size_t res_body = resource < resource_body_.size() ? resource_body_[resource] : 0;
+  size_t rs_body = LengthDelimitedSize(res_body);
+  // Quadratic in the group's size, without memory: a trace's spans from one instance's export
+  // are few.
+  for (size_t i = 0; i < spans.size(); ++i) {
+    const auto scope = scopes_.ScopeOf(*spans[i].span);
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; ++j) seen = scopes_.ScopeOf(*spans[j].span) == scope;
+    if (seen) continue;
+    size_t ss_body = LengthDelimitedSize(ScopeBody(*spans[i].span));
+    for (size_t j = i; j < spans.size(); ++j) {
+      if (j == i || scopes_.ScopeOf(*spans[j].span) == scope)
+        ss_body += LengthDelimitedSize(spans[j].size);
+    }
+    rs_body += LengthDelimitedSize(ss_body);
+  }
+  return static_cast<uint32_t>(rs_body);
+}
+
 }  // namespace tracesim::sampling

@@ -46,6 +46,15 @@ size_t OtlpResourceSpansSize(const sim::Model& model, const sim::Span& span,
 size_t OtlpBatchSize(const sim::Model& model, std::span<const sim::Span> spans,
                      std::span<const uint32_t> span_sizes) noexcept;
 
+// A span with its own events and links and its OTLP body size (OtlpSpanSize), as it arrives at a
+// processor.
+struct SizedSpan {
+  const sim::Span* span = nullptr;
+  std::span<const sim::SpanEvent> events;
+  std::span<const sim::SpanLink> links;
+  uint32_t size = 0;
+};
+
 // OtlpSpanSize and OtlpResourceSpansSize for one Model, memoised for the hot path: the size of
 // each static attribute template (Span::static_attrs, shared per operation), of each resource
 // and of each scope is computed once; a span then costs its dynamic attributes, events and links.
@@ -58,6 +67,11 @@ class SpanSizer {
   uint32_t SpanSize(const sim::Span& span, std::span<const sim::SpanEvent> events,
                     std::span<const sim::SpanLink> links) noexcept;
   uint32_t ResourceSpansSize(const sim::Span& span, size_t span_body) const noexcept;
+  // Body size of the ResourceSpans the tail_sampling processor builds for one trace's spans of one
+  // arriving ResourceSpans (newResourceSpanFromSpanAndScopes): the first span's resource, then
+  // one ScopeSpans per distinct scope in order of first appearance, each with its spans. For one
+  // span it equals ResourceSpansSize(). REQUIRES: !spans.empty(), one resource.
+  uint32_t GroupResourceSpansSize(std::span<const SizedSpan> spans) const noexcept;
   const sim::Model& model() const { return model_; }
 
  private:

@@ -186,6 +186,27 @@ TEST(TailSizeTest, BatchGroupsConsecutiveResourceAndScope) {
   EXPECT_EQ(OtlpBatchSize(m, {}, {}), 0u);
 }
 
+// Upstream's tail_sampling sizes each trace's part of an arriving ResourceSpans as one new
+// ResourceSpans (newResourceSpanFromSpanAndScopes: the resource once, one ScopeSpans per scope);
+// the SDK export model (issue 10) brings several spans of a trace in one request.
+TEST(TailSizeTest, GroupResourceSpansSizeIsOneResourceSpansPerTraceAndRequest) {
+  sim::Model m = MakeTailModel();
+  const sim::Span a = MakeSpan(1, 1, 0, 1, 2, 0), b = MakeSpan(1, 2, 1, 1, 2, 0);
+  const uint32_t sa = static_cast<uint32_t>(OtlpSpanSize(m, a, {}, {}));
+  const uint32_t sb = static_cast<uint32_t>(OtlpSpanSize(m, b, {}, {}));
+  SpanSizer sizer(m);
+  const SizedSpan group[] = {{&a, {}, {}, sa}, {&b, {}, {}, sb}};
+  const std::vector<sim::Span> spans = {a, b};
+  const std::vector<uint32_t> sizes = {sa, sb};
+  EXPECT_EQ(LengthDelimitedSize(sizer.GroupResourceSpansSize(group)),
+            OtlpBatchSize(m, spans, sizes));
+  EXPECT_EQ(sizer.GroupResourceSpansSize(std::span<const SizedSpan>(group, 1)),
+            sizer.ResourceSpansSize(a, sa));
+  // Smaller than two single-span ResourceSpans: the resource and the scope count once.
+  EXPECT_LT(sizer.GroupResourceSpansSize(group),
+            sizer.ResourceSpansSize(a, sa) + sizer.ResourceSpansSize(b, sb));
+}
+
 }  // namespace
 }  // namespace tracesim::sampling
 
