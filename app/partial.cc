@@ -125,6 +125,7 @@ sim::Result<Loaded> Load(const scenarios::Scenario& sc, const RunOptions& option
   l.wall_s = in.F64();
   l.shard.compression_ratio = in.F64();
   const bool has_lab = in.U64() != 0;
+  const bool has_symptoms = in.U64() != 0;
   l.shard.outcome.scenario = &sc;
   TRACESIM_ASSIGN_OR_RETURN(l.shard.outcome.run, internal::Effective(sc, options));
   TRACESIM_RETURN_IF_ERROR(internal::WireForMerge(sc, options, &l.shard.outcome));
@@ -132,7 +133,8 @@ sim::Result<Loaded> Load(const scenarios::Scenario& sc, const RunOptions& option
   const bool ok = in.ok() && l.index < id.count && has_lab == (o.lab != nullptr) &&
                   internal::LoadStats(in, sc.model.services.size(), &o.stats) &&
                   o.red->LoadState(in) && o.truth->LoadState(in) &&
-                  (!o.lab || o.lab->LoadState(in)) && in.ok() && in.at_end();
+                  (!o.lab || o.lab->LoadState(in)) && has_symptoms == (o.symptoms != nullptr) &&
+                  (!o.symptoms || o.symptoms->LoadState(in)) && in.ok() && in.at_end();
   if (!ok) return bad("corrupt or truncated partial result");
   return l;
 }
@@ -179,10 +181,12 @@ sim::Result<std::string> RunPartial(const scenarios::Scenario& sc, const RunOpti
   out.F64(r.wall_s);
   out.F64(r.compression ? r.compression->CompressionRatio(sc.model) : 0.0);
   out.U64(r.outcome.lab ? 1 : 0);
+  out.U64(r.outcome.symptoms ? 1 : 0);
   internal::SaveStats(r.outcome.stats, out);
   r.outcome.red->SaveState(out);
   r.outcome.truth->SaveState(out);
   if (r.outcome.lab) r.outcome.lab->SaveState(out);
+  if (r.outcome.symptoms) r.outcome.symptoms->SaveState(out);
   return std::string(kMagic) + out.Take();
 }
 

@@ -95,6 +95,31 @@ void SymptomsSink::Merge(const SymptomsSink& other) {
   }
 }
 
+void SymptomsSink::SaveState(sim::StateWriter& out) const {
+  out.U64(rows_.size());
+  for (const SymptomRow& r : rows_) {
+    out.U64(r.traces);
+    out.U64(r.fragment_roots);
+    out.U64(r.orphan_spans);
+    out.U64(r.calls_without_child);
+    out.U64(r.child_before_parent);
+    out.I64(r.worst_skew_ns);
+  }
+}
+
+bool SymptomsSink::LoadState(sim::StateReader& in) {
+  if (in.U64() != rows_.size() || !in.ok()) return false;
+  for (SymptomRow& r : rows_) {
+    r.traces = in.U64();
+    r.fragment_roots = in.U64();
+    r.orphan_spans = in.U64();
+    r.calls_without_child = in.U64();
+    r.child_before_parent = in.U64();
+    r.worst_skew_ns = in.I64();
+  }
+  return in.ok();
+}
+
 std::string RenderSymptomTable(const std::vector<SymptomRow>& rows) {
   bool any = false;
   for (const SymptomRow& r : rows)

@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/base/state_io.h"
 #include "sim/kernel/sink.h"
 #include "sim/model/faults.h"
 #include "sim/model/model.h"
@@ -52,6 +53,10 @@ class SymptomsSink final : public sim::SpanSink {
   // Adds `other`'s counts (a shard of the same run): as one sink that saw both sinks' traces.
   // REQUIRES: the same model and plan.
   void Merge(const SymptomsSink& other);
+  // The counts as bytes for a partial result (`run --shard I/N`, issue 15), and back: LoadState
+  // replaces the counts and returns false on a truncated input or another number of rows.
+  void SaveState(sim::StateWriter& out) const;
+  bool LoadState(sim::StateReader& in);
 
  private:
   // Whether a CLIENT/PRODUCER span calling `peer` would have a child if all went well.
