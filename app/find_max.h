@@ -6,7 +6,7 @@
 // lowest failing one until they are within `precision` of each other or `max_steps` steps have
 // run. The answer is the highest rate whose step passed, with every step's evidence.
 //
-// Criteria are thresholds (loadgen/threshold.h) evaluated on each step's report: the user's
+// Criteria are thresholds (loadgen/target/threshold.h) evaluated on each step's report: the user's
 // --threshold list, or by default DefaultCriteria(). Each step holds its rate for
 // `step_duration`; rates are measured over its steady window (doc/load.md "Rates"), latency and
 // losses over the whole step. Unless --arrivals says otherwise, arrivals are uniform, so a step's
@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "app/load.h"
-#include "loadgen/threshold.h"
+#include "loadgen/target/threshold.h"
 #include "sim/base/status.h"
 #include "sim/base/time.h"
 

@@ -26,8 +26,8 @@
 #include "exporter/transport/transport.h"
 #include "loadgen/load_engine.h"
 #include "loadgen/load_plan.h"
-#include "loadgen/target_monitor.h"
-#include "loadgen/threshold.h"
+#include "loadgen/target/target_monitor.h"
+#include "loadgen/target/threshold.h"
 #include "scenarios/scenario.h"
 #include "sim/base/status.h"
 #include "sim/base/time.h"
@@ -71,7 +71,7 @@ struct LoadOptions {
   // Serve the generator's /metrics on HOST:PORT (":PORT" is loopback). Default: "" (none).
   std::string metrics_addr;
   // The collector under load: Prometheus URLs to scrape and a pid to read /proc of
-  // (--target-metrics, --target-pid; loadgen/target_monitor.h). Default: none.
+  // (--target-metrics, --target-pid; loadgen/target/target_monitor.h). Default: none.
   loadgen::TargetOptions target;
   // Pass/fail rules evaluated on the report; a collector_* metric needs `target`. Default: none.
   std::vector<loadgen::Threshold> thresholds;

@@ -1,5 +1,5 @@
 // Thresholds for `tracesim run` (issue 13): "STRATEGY.METRIC OP NUMBER" over the sampling lab's
-// scores, in the one threshold grammar of `tracesim load` (loadgen/threshold.h), so a policy
+// scores, in the one threshold grammar of `tracesim load` (loadgen/target/threshold.h), so a policy
 // change becomes a CI gate: 'tail-errors-slow.error_recall>=0.99', 'head-10%.usd_month<100'.
 // STRATEGY is a name of the scenario's samplers: (it may contain dots: the metric is after the
 // last one); METRIC one of RunThresholdMetricNames() (doc/sampling-lab.md). Pure functions.
@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "loadgen/threshold.h"
+#include "loadgen/target/threshold.h"
 #include "sampling/lab/lab.h"
 #include "sim/base/status.h"
 

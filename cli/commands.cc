@@ -11,10 +11,10 @@
 #include <sstream>
 
 #include "app/run.h"
-#include "cli/flags.h"
+#include "cli/base/flags.h"
+#include "cli/base/progress.h"
 #include "cli/lint_command.h"
 #include "cli/load_command.h"
-#include "cli/progress.h"
 #include "cli/receive_command.h"
 #include "cli/service_map_command.h"
 #include "cli/trace_command.h"

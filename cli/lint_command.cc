@@ -2,8 +2,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "cli/base/flags.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
 #include "config/grammar.h"
 #include "lint/lint.h"
 #include "lint/rules.h"

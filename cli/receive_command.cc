@@ -12,9 +12,9 @@
 #include <sstream>
 
 #include "app/receive.h"
+#include "cli/base/flags.h"
+#include "cli/base/progress.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
-#include "cli/progress.h"
 #include "config/grammar.h"
 #include "receiver/receiver_options.h"
 #include "reports/text/table.h"

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/base/test_terminal.h"
 #include "cli/commands.h"
 #include "cli/load_command.h"
-#include "cli/test_terminal.h"
 #include "loadgen/test_loopback.h"
 #include "reports/text/table.h"
 

@@ -13,9 +13,9 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/base/test_terminal.h"
 #include "cli/commands.h"
 #include "cli/receive_command.h"
-#include "cli/test_terminal.h"
 #include "reports/text/table.h"
 
 namespace tracesim::cli {

@@ -7,9 +7,9 @@
 #include <iostream>
 
 #include "app/run.h"
+#include "cli/base/flags.h"
+#include "cli/base/progress.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
-#include "cli/progress.h"
 #include "config/grammar.h"
 #include "exporter/encoding/otlp_json_file_sink.h"
 #include "reports/traces/trace_picker.h"

@@ -1,6 +1,6 @@
 // `tracesim load --target-metrics`: the Prometheus text a scraped collector answers.
 #include "fuzz/fuzz_input.h"
-#include "loadgen/prometheus_text.h"
+#include "loadgen/target/prometheus_text.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto samples = tracesim::loadgen::ParsePrometheusText(tracesim::fuzz::AsText(data, size));

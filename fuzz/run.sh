@@ -25,7 +25,7 @@ seeds() {  # seed folders and files of one harness (missing ones are skipped)
     collector_config) echo "$shared/otelcol-tailsampling" "$shared/otelcol-probabilisticsampler" ;;
     jaeger_strategies) echo "$shared/jaeger-sampling-strategies" ;;
     jaeger_v2) echo "$shared"/jaeger-sampling-strategies/*.yaml ;;
-    prometheus_text) echo loadgen/testdata/*.prom ;;
+    prometheus_text) echo loadgen/target/testdata/*.prom ;;
   esac
 }
 

@@ -32,7 +32,7 @@
 #include "loadgen/batch_encoder.h"
 #include "loadgen/clock.h"
 #include "loadgen/retry_policy.h"
-#include "loadgen/target_summary.h"
+#include "loadgen/target/target_summary.h"
 #include "metrics/prometheus.h"
 #include "sim/base/status.h"
 #include "sim/base/time.h"

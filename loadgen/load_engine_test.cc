@@ -15,8 +15,8 @@
 #include "loadgen/clock.h"
 #include "loadgen/load_plan.h"
 #include "loadgen/metrics_server.h"
+#include "loadgen/target/threshold.h"
 #include "loadgen/test_loopback.h"
-#include "loadgen/threshold.h"
 #include "scenarios/scenario.h"
 
 namespace tracesim::loadgen {

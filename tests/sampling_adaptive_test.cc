@@ -10,8 +10,8 @@
 #include <fstream>
 #include <map>
 
+#include "sampling/lab/adaptive/lab_adaptive.h"
 #include "sampling/lab/lab.h"
-#include "sampling/lab/lab_adaptive.h"
 #include "scenarios/scenario.h"
 #include "sim/kernel/simulation.h"
 #include "workloads/workload.h"

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "loadgen/load_engine.h"
-#include "loadgen/threshold.h"
+#include "loadgen/target/threshold.h"
 #include "reports/text/run_report.h"
 #include "reports/traces/latency_histogram.h"
 #include "reports/traces/rare_shapes.h"

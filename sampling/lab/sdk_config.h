@@ -8,7 +8,7 @@
 
 #include "config/reader.h"
 #include "sampling/head/head_config.h"
-#include "sampling/lab/lab_adaptive.h"
+#include "sampling/lab/adaptive/lab_adaptive.h"
 #include "sampling/lab/sdk_export/sdk_export.h"
 
 namespace tracesim::sampling {

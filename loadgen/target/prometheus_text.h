@@ -1,6 +1,6 @@
 // A parser of the Prometheus text exposition format 0.0.4 (what a Collector's
 // service::telemetry Prometheus reader, `tracesim receive` and `tracesim load --metrics-addr`
-// serve), for `tracesim load --target-metrics` (loadgen/target_monitor.h).
+// serve), for `tracesim load --target-metrics` (loadgen/target/target_monitor.h).
 //
 // Grammar, one sample per line (lines end at '\n'; a '\r' before it is ignored):
 //   NAME [ '{' LABEL '="' VALUE '"' { ',' LABEL '="' VALUE '"' } [','] '}' ] VALUE [ TIMESTAMP ]

@@ -1,4 +1,4 @@
-#include "loadgen/target_monitor.h"
+#include "loadgen/target/target_monitor.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "loadgen/target_monitor.h"
+#include "loadgen/target/target_monitor.h"
 
 #include <unistd.h>
 
@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-#include "loadgen/prometheus_text.h"
+#include "loadgen/target/prometheus_text.h"
 
 namespace tracesim::loadgen {
 

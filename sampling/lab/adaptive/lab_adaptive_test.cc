@@ -1,7 +1,7 @@
 // The samplers: keys of the Jaeger providers and the dynamic samplers (strategy_config.h ->
 // lab_adaptive.h): every form parses, every rule rejects with the key and its file:line. The
 // end-to-end behaviour is tested in tests/sampling_adaptive_test.cc.
-#include "sampling/lab/lab_adaptive.h"
+#include "sampling/lab/adaptive/lab_adaptive.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,5 +1,5 @@
 // What `tracesim load --target-metrics/--target-pid` saw of the collector under load
-// (loadgen/target_monitor.h measures it): per second and over the run, and the collector_*
+// (loadgen/target/target_monitor.h measures it): per second and over the run, and the collector_*
 // threshold metrics. Plain data; pure functions.
 #ifndef TRACESIM_LOADGEN_TARGET_SUMMARY_H_
 #define TRACESIM_LOADGEN_TARGET_SUMMARY_H_

@@ -1,4 +1,4 @@
-#include "sampling/lab/lab_adaptive.h"
+#include "sampling/lab/adaptive/lab_adaptive.h"
 
 #include <algorithm>
 #include <climits>

@@ -1,4 +1,4 @@
-#include "loadgen/prometheus_text.h"
+#include "loadgen/target/prometheus_text.h"
 
 #include <gtest/gtest.h>
 
@@ -19,7 +19,7 @@ std::string ReadFile(const std::string& path) {
 TEST(PrometheusTextTest, ParsesARealCollectorScrape) {
   // Scraped from peers/otelcol (v0.161.0) after 1 s of `tracesim load` at 500 spans/s (gRPC)
   // through memory_limiter -> tail_sampling -> batch -> file.
-  std::string text = ReadFile(TRACESIM_SOURCE_DIR "/loadgen/testdata/otelcol-0.161.0.prom");
+  std::string text = ReadFile(TRACESIM_SOURCE_DIR "/loadgen/target/testdata/otelcol-0.161.0.prom");
   ASSERT_FALSE(text.empty());
   auto samples = ParsePrometheusText(text);
   ASSERT_TRUE(samples.ok()) << samples.status().message();

@@ -1,4 +1,4 @@
-#include "loadgen/threshold.h"
+#include "loadgen/target/threshold.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "loadgen/target_summary.h"
+#include "loadgen/target/target_summary.h"
 
 namespace tracesim::loadgen {
 

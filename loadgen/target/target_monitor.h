@@ -2,8 +2,8 @@
 // (repeatable) and `--target-pid PID` (doc/load.md "Target metrics").
 //
 // Every `interval` a thread scrapes each URL (Prometheus text over plain HTTP, parsed by
-// loadgen/prometheus_text.h) and reads /proc/PID. From the Collector's own metrics it takes, summed
-// over the URLs (counters may carry a `_total` suffix):
+// loadgen/target/prometheus_text.h) and reads /proc/PID. From the Collector's own metrics it takes,
+// summed over the URLs (counters may carry a `_total` suffix):
 //   accepted  otelcol_receiver_accepted_spans
 //   refused   otelcol_receiver_refused_spans + otelcol_receiver_failed_spans
 //   sent      otelcol_exporter_sent_spans
@@ -26,7 +26,7 @@
 #include <string>
 #include <vector>
 
-#include "loadgen/target_summary.h"
+#include "loadgen/target/target_summary.h"
 #include "sim/base/status.h"
 
 namespace tracesim::loadgen {

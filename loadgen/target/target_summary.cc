@@ -1,4 +1,4 @@
-#include "loadgen/target_summary.h"
+#include "loadgen/target/target_summary.h"
 
 namespace tracesim::loadgen {
 

@@ -1,5 +1,5 @@
-// The CLI grammar (cli/flags.h), one negative test per rule, through the real commands.
-#include "cli/flags.h"
+// The CLI grammar (cli/base/flags.h), one negative test per rule, through the real commands.
+#include "cli/base/flags.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "loadgen/prometheus_text.h"
+#include "loadgen/target/prometheus_text.h"
 
 #include <cerrno>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "loadgen/threshold.h"
+#include "loadgen/target/threshold.h"
 
 #include <gtest/gtest.h>
 
