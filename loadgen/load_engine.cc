@@ -203,6 +203,17 @@ class LoadEngine::Impl {
   void RollSecond(uint32_t second, std::function<void(const SecondStats&)>& on_second);
   double ExpectedArrivals(double seconds) const;
 
+  // The phases of Run(), in order, on the generator thread.
+  struct RunState;
+  // Nanoseconds since the run started at `now`; rolls the seconds that have passed.
+  int64_t ElapsedNanos(RunState& rs, TimePoint now);
+  void CloseOpen(RunState& rs);  // queues the open batch, if any
+  void Generate(RunState& rs, sim::Simulation& simulation, PendingSpans& pending, RateMeter& meter);
+  void ReleaseDue(RunState& rs, PendingSpans& pending, RateMeter& meter, TimePoint now, int64_t el);
+  void Drain(RunState& rs);
+  void HardStop();  // drops what is queued or waiting for a retry, cancels what is in flight
+  LoadReport BuildReport(const RunState& rs, RateMeter& meter, TimePoint t_end);
+
   const sim::Model& model_;
   workloads::WorkloadSpec spec_;
   EngineOptions opt_;
@@ -546,6 +557,39 @@ void LoadEngine::Impl::RollSecond(uint32_t second,
   if (on_second) on_second(s);
 }
 
+// One run's generator-side state, shared by the phases of Run() (generation, drain, hard stop,
+// report). Only the generator thread touches it.
+struct LoadEngine::Impl::RunState {
+  const std::atomic<int>* stop = nullptr;
+  std::function<void(const SecondStats&)> on_second;
+  TimePoint t0;
+  int64_t cpu0 = 0;
+  int64_t start_unix = 0;
+  int64_t lookahead = 0;    // ns the simulation runs ahead of the wall clock
+  int64_t stop_ns = -1;     // when generation stopped early (stop flag)
+  int64_t sim_horizon = 0;  // the simulation has run up to here (ns after the start)
+  int64_t gen_end_ns = 0;   // when generation ended (ns after the start)
+  uint32_t second = 0;      // the open second
+  metrics::Histogram lag;   // release lag: wall clock minus span end
+  Batch* open = nullptr;    // the batch being filled, not yet queued
+  TimePoint open_since;
+
+  int stop_level() const { return stop == nullptr ? 0 : stop->load(); }
+};
+
+int64_t LoadEngine::Impl::ElapsedNanos(RunState& rs, TimePoint now) {
+  const int64_t el = std::chrono::duration_cast<std::chrono::nanoseconds>(now - rs.t0).count();
+  while (el >= (int64_t{rs.second} + 1) * 1000000000) RollSecond(rs.second++, rs.on_second);
+  return el;
+}
+
+void LoadEngine::Impl::CloseOpen(RunState& rs) {
+  if (rs.open != nullptr) {
+    Enqueue(rs.open);
+    rs.open = nullptr;
+  }
+}
+
 sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
                                               std::function<void(const SecondStats&)> on_second) {
   TRACESIM_RETURN_IF_ERROR(opt_.Validate());
@@ -558,13 +602,16 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   if (!workload.ok()) return workload.status();
   LimitedArrivals arrivals(workload->get(), opt_.max_traces);
 
+  RunState rs;
+  rs.stop = stop;
+  rs.on_second = std::move(on_second);
   PendingSpans pending;
   sim::SimulationOptions so;
   so.seed = opt_.seed;
   so.drain_limit = opt_.drain_limit;
-  const int64_t start_unix = clock_->UnixNanos();
-  so.start_unix_nanos = start_unix;
-  RateMeter meter(opt_.duration.nanos(), start_unix);
+  rs.start_unix = clock_->UnixNanos();
+  so.start_unix_nanos = rs.start_unix;
+  RateMeter meter(opt_.duration.nanos(), rs.start_unix);
   MeterSink sink(&meter);
   sim::Simulation simulation(model_, so);
   TRACESIM_RETURN_IF_ERROR(simulation.AddObserver(&sink));
@@ -574,33 +621,31 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   std::vector<std::thread> senders;
   for (uint32_t i = 0; i < opt_.senders; ++i) senders.emplace_back([this] { SenderLoop(); });
 
-  const TimePoint t0 = clock_->Now();
-  const int64_t cpu0 = CpuNanos();
-  const int64_t lookahead = std::chrono::nanoseconds(opt_.lookahead).count();
-  const int64_t window_end_ns = opt_.duration.nanos();
-  int64_t stop_ns = -1;     // when generation stopped early (stop flag)
-  int64_t sim_horizon = 0;  // the simulation has run up to here (ns after the start)
-  uint32_t second = 0;
-  metrics::Histogram lag;
-  Batch* open = nullptr;
-  TimePoint open_since;
-  auto stop_level = [stop] { return stop == nullptr ? 0 : stop->load(); };
-  auto close_open = [&] {
-    if (open != nullptr) {
-      Enqueue(open);
-      open = nullptr;
-    }
-  };
+  rs.t0 = clock_->Now();
+  rs.cpu0 = CpuNanos();
+  rs.lookahead = std::chrono::nanoseconds(opt_.lookahead).count();
+  Generate(rs, simulation, pending, meter);
+  CloseOpen(rs);
+  rs.gen_end_ns =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_->Now() - rs.t0).count();
+  Drain(rs);
+  HardStop();
+  for (std::thread& t : senders) t.join();
+  const TimePoint t_end = clock_->Now();
+  RollSecond(rs.second, rs.on_second);  // the last, partial second
+  return BuildReport(rs, meter, t_end);
+}
 
-  // ---- generation ----
+// ---- generation: advance the simulation ahead of the wall clock, release spans at their end ----
+void LoadEngine::Impl::Generate(RunState& rs, sim::Simulation& simulation, PendingSpans& pending,
+                                RateMeter& meter) {
   for (;;) {
-    TimePoint now = clock_->Now();
-    int64_t el = std::chrono::duration_cast<std::chrono::nanoseconds>(now - t0).count();
-    while (el >= (int64_t{second} + 1) * 1000000000) RollSecond(second++, on_second);
-    if (stop_level() >= 1) {
+    const TimePoint now = clock_->Now();
+    const int64_t el = ElapsedNanos(rs, now);
+    if (rs.stop_level() >= 1) {
       rep_.interrupted = true;
-      stop_ns = el;
-      break;
+      rs.stop_ns = el;
+      return;
     }
     // Advance the simulation to `lookahead` past the wall clock, but by at most kMaxSimStepNs per
     // pass: when it is slower than real time (a rate the machine cannot sustain) the loop still
@@ -608,80 +653,83 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
     // disappearing into one ever longer catch-up.
     bool sim_behind = false;
     if (!simulation.finished()) {
-      int64_t horizon = el + lookahead;
-      if (horizon > sim_horizon + kMaxSimStepNs) {
-        horizon = sim_horizon + kMaxSimStepNs;
+      int64_t horizon = el + rs.lookahead;
+      if (horizon > rs.sim_horizon + kMaxSimStepNs) {
+        horizon = rs.sim_horizon + kMaxSimStepNs;
         sim_behind = true;
       }
-      sim_horizon = horizon;
-      sim::Status st = simulation.RunUntil(sim::Time::FromNanos(horizon));
-      if (!st.ok()) {
-        stop_ns = el;
-        break;
+      rs.sim_horizon = horizon;
+      if (!simulation.RunUntil(sim::Time::FromNanos(horizon)).ok()) {
+        rs.stop_ns = el;
+        return;
       }
     }
-    uint64_t released = 0, released_roots = 0, dropped = 0;
-    while (!pending.empty()) {
-      const sim::Span& s = pending.front().span;
-      int64_t end_rel = s.end_unix_nano - start_unix;
-      if (end_rel > el) break;
-      lag.Record(el - end_rel);
-      ++released;
-      bool root = s.parent_span_id == 0;
-      if (root) ++released_roots;
-      uint64_t open_n = open == nullptr ? 0 : open->spans.size();
-      if (queued_spans_.load(std::memory_order_relaxed) +
-              retry_spans_.load(std::memory_order_relaxed) + open_n >=
-          opt_.queue_spans) {
-        ++dropped;
-        pending.Pop();
-        continue;
-      }
-      if (open == nullptr) {
-        std::lock_guard lk(mu_);
-        open = NewBatch();
-        open_since = now;
-      }
-      pending.MoveFrontTo(open);
-      if (open->spans.size() >= opt_.batch_spans) close_open();
-    }
-    if (released > 0) {
-      meter.RecordRelease(el, released, released_roots);
-      std::lock_guard lk(mu_);
-      rep_.generated += released;
-      rep_.traces += released_roots;
-      rep_.dropped_queue_full += dropped;
-      cur_.generated_spans += released;
-      cur_.generated_traces += released_roots;
-      cur_.dropped += dropped;
-      Inc(prom_.generated, released);
-      Inc(prom_.traces, released_roots);
-      Inc(prom_.dropped_queue_full, dropped);
-    }
-    if (open != nullptr && now - open_since >= opt_.batch_delay) close_open();
-    if (simulation.finished() && pending.empty()) break;
+    ReleaseDue(rs, pending, meter, now, el);
+    if (rs.open != nullptr && now - rs.open_since >= opt_.batch_delay) CloseOpen(rs);
+    if (simulation.finished() && pending.empty()) return;
     if (sim_behind) continue;  // catch up without sleeping
     // Sleep until the next span is due, at most 2ms (new spans may appear as the sim advances).
     TimePoint wake = now + std::chrono::milliseconds(2);
     if (!pending.empty()) {
-      auto due = t0 + std::chrono::nanoseconds(pending.front().span.end_unix_nano - start_unix);
+      auto due =
+          rs.t0 + std::chrono::nanoseconds(pending.front().span.end_unix_nano - rs.start_unix);
       wake = std::min(wake, due);
     }
     clock_->SleepUntil(wake);
   }
-  close_open();
-  const int64_t gen_end_ns =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(clock_->Now() - t0).count();
+}
 
-  // ---- drain: flush what remains within the grace period ----
+// Moves the spans that have ended by `el` into batches (or drops them when the queue bound is
+// reached) and counts them.
+void LoadEngine::Impl::ReleaseDue(RunState& rs, PendingSpans& pending, RateMeter& meter,
+                                  TimePoint now, int64_t el) {
+  uint64_t released = 0, released_roots = 0, dropped = 0;
+  while (!pending.empty()) {
+    const sim::Span& s = pending.front().span;
+    int64_t end_rel = s.end_unix_nano - rs.start_unix;
+    if (end_rel > el) break;
+    rs.lag.Record(el - end_rel);
+    ++released;
+    if (s.parent_span_id == 0) ++released_roots;
+    uint64_t open_n = rs.open == nullptr ? 0 : rs.open->spans.size();
+    if (queued_spans_.load(std::memory_order_relaxed) +
+            retry_spans_.load(std::memory_order_relaxed) + open_n >=
+        opt_.queue_spans) {
+      ++dropped;
+      pending.Pop();
+      continue;
+    }
+    if (rs.open == nullptr) {
+      std::lock_guard lk(mu_);
+      rs.open = NewBatch();
+      rs.open_since = now;
+    }
+    pending.MoveFrontTo(rs.open);
+    if (rs.open->spans.size() >= opt_.batch_spans) CloseOpen(rs);
+  }
+  if (released == 0) return;
+  meter.RecordRelease(el, released, released_roots);
+  std::lock_guard lk(mu_);
+  rep_.generated += released;
+  rep_.traces += released_roots;
+  rep_.dropped_queue_full += dropped;
+  cur_.generated_spans += released;
+  cur_.generated_traces += released_roots;
+  cur_.dropped += dropped;
+  Inc(prom_.generated, released);
+  Inc(prom_.traces, released_roots);
+  Inc(prom_.dropped_queue_full, dropped);
+}
+
+// ---- drain: flush what remains within the grace period ----
+void LoadEngine::Impl::Drain(RunState& rs) {
   const TimePoint deadline = clock_->Now() + opt_.grace;
   for (;;) {
-    TimePoint now = clock_->Now();
-    int64_t el = std::chrono::duration_cast<std::chrono::nanoseconds>(now - t0).count();
-    while (el >= (int64_t{second} + 1) * 1000000000) RollSecond(second++, on_second);
+    const TimePoint now = clock_->Now();
+    ElapsedNanos(rs, now);
     std::unique_lock lk(mu_);
-    if (queue_.empty() && retry_heap_.empty() && in_flight_requests_ == 0) break;
-    if (now >= deadline || stop_level() >= 2) break;
+    if (queue_.empty() && retry_heap_.empty() && in_flight_requests_ == 0) return;
+    if (now >= deadline || rs.stop_level() >= 2) return;
     TimePoint wake = std::min(now + std::chrono::milliseconds(20), deadline);
     // An answer still to come takes real time: a FakeClock must not leap past it (under load a
     // loopback export can take longer than the fake clock's idle window).
@@ -691,8 +739,10 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
       clock_->WaitUntil(done_cv_, lk, wake);
     }
   }
+}
 
-  // ---- hard stop: drop what is left, cancel what is in flight ----
+// ---- hard stop: drop what is left, cancel what is in flight ----
+void LoadEngine::Impl::HardStop() {
   {
     std::unique_lock lk(mu_);
     hard_stop_ = true;
@@ -718,14 +768,11 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   }
   work_cv_.notify_all();
   transport_->Shutdown();  // every outstanding `done` runs (kShutdown) before it returns
-  {
-    std::unique_lock lk(mu_);
-    done_cv_.wait_for(lk, std::chrono::seconds(10), [this] { return in_flight_requests_ == 0; });
-  }
-  for (std::thread& t : senders) t.join();
-  const TimePoint t_end = clock_->Now();
-  RollSecond(second, on_second);  // the last, partial second
+  std::unique_lock lk(mu_);
+  done_cv_.wait_for(lk, std::chrono::seconds(10), [this] { return in_flight_requests_ == 0; });
+}
 
+LoadReport LoadEngine::Impl::BuildReport(const RunState& rs, RateMeter& meter, TimePoint t_end) {
   std::lock_guard lk(mu_);
   LoadReport rep = rep_;
   rep.in_flight = in_flight_spans_.load();
@@ -736,18 +783,18 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   rep.export_p99_ms = latency_.Percentile(99) / kNanosPerMs;
   rep.export_max_ms = latency_.Max() / kNanosPerMs;
   rep.export_mean_ms = latency_.Mean() / kNanosPerMs;
-  rep.release_lag_p99_ms = lag.Percentile(99) / kNanosPerMs;
-  rep.release_lag_max_ms = lag.Max() / kNanosPerMs;
-  int64_t win = window_end_ns;
-  if (stop_ns >= 0) win = std::min(win, stop_ns);
-  if (opt_.max_traces != 0) win = std::min(win, gen_end_ns);
+  rep.release_lag_p99_ms = rs.lag.Percentile(99) / kNanosPerMs;
+  rep.release_lag_max_ms = rs.lag.Max() / kNanosPerMs;
+  int64_t win = opt_.duration.nanos();
+  if (rs.stop_ns >= 0) win = std::min(win, rs.stop_ns);
+  if (opt_.max_traces != 0) win = std::min(win, rs.gen_end_ns);
   rep.window_seconds = static_cast<double>(win) * 1e-9;
   // Arrivals of a --traces run stop at the last trace: the steady window ends there.
   int64_t steady_end = win;
   if (opt_.max_traces != 0 && meter.last_arrival_ns() >= 0)
     steady_end = std::min(steady_end, meter.last_arrival_ns());
-  rep.wall_seconds = std::chrono::duration<double>(t_end - t0).count();
-  rep.cpu_seconds = static_cast<double>(CpuNanos() - cpu0) * 1e-9;
+  rep.wall_seconds = std::chrono::duration<double>(t_end - rs.t0).count();
+  rep.cpu_seconds = static_cast<double>(CpuNanos() - rs.cpu0) * 1e-9;
   rep.mean_spans_per_trace = opt_.mean_spans_per_trace;
   rep.rate_in_spans = opt_.rate_in_spans;
   RateMeter::Result rates =
