@@ -8,40 +8,13 @@
 # Collector binary is absent; `./dev test` builds it first, so CI never skips.
 # Bounded: every wait has a timeout, and the Collector is killed on every exit path.
 set -euo pipefail
-otelcol="$1"
-tracesim="$2"
-if [ ! -x "$otelcol" ]; then
-  echo "SKIP: no Collector binary at $otelcol (build it with ./dev collector; needs Go)"
-  exit 77
-fi
-[ -x "$tracesim" ] || { echo "FAIL: no tracesim binary at $tracesim"; exit 1; }
-
-work="$(mktemp -d)"
-col_pid=""
-cleanup() {
-  if [ -n "$col_pid" ] && kill -0 "$col_pid" 2>/dev/null; then
-    kill -TERM "$col_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$col_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$col_pid" 2>/dev/null || true
-    wait "$col_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+# shellcheck source=../peers/otelcol/test_lib.sh
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/peers/otelcol/test_lib.sh"
+otelcol_test_init "$1" "$2"
 fail() {
   echo "FAIL: $*"
   echo "--- Collector log (tail) ---"; tail -n 40 "$work/otelcol.log" 2>/dev/null || true
   exit 1
-}
-
-free_ports() { # N free TCP ports on 127.0.0.1 (the kernel picks them; released before use)
-  python3 - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
 }
 
 scrape() { curl -fsS --max-time 5 "http://127.0.0.1:$metrics_port/metrics"; }
