@@ -1,12 +1,14 @@
 #include "sampling/lab/strategy_config.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
 #include "sampling/collector/collector_config.h"
 #include "sampling/head/otel_env.h"
 #include "sampling/jaeger/jaeger_strategies.h"
+#include "sampling/lab/adaptive/lab_adaptive.h"
 #include "sampling/lab/sdk_config.h"
 #include "sim/base/suggest.h"
 
@@ -516,6 +518,40 @@ sim::Result<std::vector<StrategyConfig>> ParseStrategies(const YAML::Node& list,
   std::vector<StrategyConfig> out = ParseStrategies(at, base_dir, diag);
   if (diag.has_errors()) return diag.ToStatus();
   return out;
+}
+
+std::string PipelineLabel(const StrategyConfig& cfg) {
+  std::string p;
+  if (cfg.jaeger.mode != JaegerProviderConfig::Mode::kNone) {
+    p = JaegerPipelineLabel(cfg.jaeger);
+  } else if (cfg.has_head) {
+    const HeadSamplerSpec& h = cfg.head.sampler;
+    p = "SDK " + std::string(HeadSamplerKindName(h.kind));
+    if (KindUsesRatio(h.kind)) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "(%g)", h.ratio);
+      p += buf;
+    }
+    if (!cfg.head.services.empty())
+      p += " +" + std::to_string(cfg.head.services.size()) + " overrides";
+  } else {
+    p = "SDK always_on";
+  }
+  for (const CollectorStage& s : cfg.stages) {
+    p += " -> ";
+    if (const auto* prob = std::get_if<ProbabilisticSamplerConfig>(&s.config)) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%s(%g%%)", s.id.c_str(),
+                    static_cast<double>(prob->sampling_percentage));
+      p += buf;
+    } else if (const auto* dyn = std::get_if<DynamicStageConfig>(&s.config)) {
+      p += DynamicStageLabel(*dyn);
+    } else {
+      const auto& tail = std::get<TailSamplingConfig>(s.config);
+      p += s.id + "(" + std::to_string(tail.policies.size()) + " policies)";
+    }
+  }
+  return p;
 }
 
 }  // namespace tracesim::sampling

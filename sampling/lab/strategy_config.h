@@ -47,6 +47,10 @@ sim::Result<std::vector<StrategyConfig>> ParseStrategies(const YAML::Node& list,
                                                          std::string_view source,
                                                          const std::string& base_dir);
 
+// The strategy's pipeline as reports name it: "SDK parentbased_traceidratio(0.1) ->
+// probabilistic_sampler(50%) -> tail_sampling(3 policies)".
+std::string PipelineLabel(const StrategyConfig& strategy);
+
 }  // namespace tracesim::sampling
 
 #endif  // TRACESIM_SAMPLING_STRATEGY_CONFIG_H_
