@@ -212,4 +212,13 @@ std::string FindMaxResult::ToJson() const {
   return j.dump(2) + "\n";
 }
 
+reports::CapacitySearchView CapacityView(const FindMaxResult& result) {
+  reports::CapacitySearchView view{
+      result.unit, result.max_rate, result.lowest_failing_rate, result.interrupted, {}};
+  for (const FindMaxStep& s : result.steps)
+    view.steps.push_back(
+        {s.index, s.phase, s.rate, s.report.Metrics()["achieved_rate"], s.passed, s.criteria});
+  return view;
+}
+
 }  // namespace tracesim::app

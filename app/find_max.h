@@ -22,6 +22,7 @@
 
 #include "app/load.h"
 #include "loadgen/target/threshold.h"
+#include "reports/html/html_report.h"
 #include "sim/base/status.h"
 #include "sim/base/time.h"
 
@@ -89,6 +90,9 @@ struct FindMaxCallbacks {
 sim::Result<FindMaxResult> FindMax(const scenarios::Scenario& scenario,
                                    const FindMaxOptions& options,
                                    const FindMaxCallbacks& callbacks = {});
+
+// The search as the HTML report draws it (reports::RenderFindMaxHtmlReport).
+reports::CapacitySearchView CapacityView(const FindMaxResult& result);
 
 }  // namespace tracesim::app
 

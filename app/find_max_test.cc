@@ -19,18 +19,7 @@ namespace fs = std::filesystem;
 scenarios::Scenario Tiny() {
   fs::path dir = fs::temp_directory_path() / ("tracesim_find_max_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  loadgen::testing::WriteTinyTopology(dir);
-  std::ofstream(dir / "tiny-scenario.yaml") << R"(name: tiny
-topology: tiny.yaml
-duration: 10s
-seed: 7
-workload:
-  process: uniform
-  rate: 100
-  mix:
-    - {operation: "front.GET /x"}
-)";
-  auto sc = scenarios::LoadScenarioFile((dir / "tiny-scenario.yaml").string());
+  auto sc = scenarios::LoadScenarioFile(loadgen::testing::WriteTinyScenario(dir).string());
   EXPECT_TRUE(sc.ok()) << sc.status().message();
   return std::move(sc).value();
 }

@@ -1,6 +1,7 @@
-// `tracesim load`: argv -> app::LoadOptions, app::RunLoad, then the summary, the JSON and the
-// thresholds. The warm-up, the plan, the environment, the transport and the engine live in
-// app/load.h.
+// `tracesim load`: argv -> app::LoadOptions, app::RunLoad (or app::FindMax), then the text
+// summary, the thresholds' lines and the files asked for. The warm-up, the plan, the environment,
+// the transport and the engine live in app/load.h; the summary JSON, the fail-fast policy and the
+// --out series in app/load_outputs.h. This file parses flags and prints.
 #include "cli/load_command.h"
 
 #include <signal.h>
@@ -10,14 +11,13 @@
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "app/find_max.h"
 #include "app/load.h"
+#include "app/load_outputs.h"
 #include "cli/base/flags.h"
 #include "cli/base/progress.h"
 #include "cli/commands.h"
@@ -307,64 +307,16 @@ void PrintSecond(const loadgen::SecondStats& s, double mean_spans) {
 
 // The text summary, the JSON and the thresholds. With --summary-json - the JSON is stdout and
 // the human-readable lines go to stderr.
-// Floats to 6 significant digits, recursively (the summary's measurements are not more exact).
-void RoundFloats(nlohmann::json* j) {
-  if (j->is_number_float()) {
-    double v = j->get<double>();
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    *j = std::isfinite(v) ? nlohmann::json(std::strtod(buf, nullptr)) : nlohmann::json();
-  } else if (j->is_structured()) {
-    for (auto& v : *j) RoundFloats(&v);
-  }
-}
-
-// The summary JSON: the engine's report, the run that made it and the thresholds' results.
-std::string SummaryJson(const app::LoadOutcome& outcome, const app::LoadOptions& options) {
-  nlohmann::json j = nlohmann::json::parse(outcome.report.ToJson());
-  const app::LoadStart& s = outcome.start;
-  char when[32] = "";
-  std::time_t t = static_cast<std::time_t>(s.start_unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  j["run"] = {{"version", VersionString()},
-              {"scenario", s.scenario},
-              {"source", s.source},
-              {"seed", s.seed},
-              {"protocol", s.protocol},
-              {"endpoint", s.endpoint},
-              {"tls", s.tls},
-              {"tls_reason", s.tls_reason},
-              {"rate_plan",
-               {{"rate", options.rates.rate},
-                {"ramp", options.rates.ramp},
-                {"steps", options.rates.steps},
-                {"unit", outcome.report.rate_in_spans ? "spans/s" : "traces/s"},
-                {"mean_spans_per_trace", s.mean_spans_per_trace}}},
-              {"start_time", when},
-              {"start_unix_ms", s.start_unix_ms}};
-  nlohmann::json th = nlohmann::json::array();
-  for (const loadgen::ThresholdOutcome& o : outcome.thresholds) {
-    th.push_back({{"threshold", o.threshold.text},
-                  {"actual", std::isfinite(o.actual) ? nlohmann::json(o.actual) : nlohmann::json()},
-                  {"passed", o.passed}});
-  }
-  j["thresholds"] = th;
-  RoundFloats(&j);
-  return j.dump(2) + "\n";
-}
-
 int RenderLoad(const app::LoadOutcome& outcome, const app::LoadOptions& options,
                const std::string& summary_json, std::ostream& out, std::ostream& err) {
   std::ostream& text = IsStdout(summary_json) ? err : out;
   text << outcome.report.ToText();
   int code = kExitOk;
   if (IsStdout(summary_json)) {
-    out << SummaryJson(outcome, options);
+    out << app::LoadSummaryJson(outcome, options);
   } else if (!summary_json.empty()) {
     std::ofstream f(summary_json);
-    f << SummaryJson(outcome, options);
+    f << app::LoadSummaryJson(outcome, options);
     f.close();
     if (!f) {
       err << "tracesim load: --summary-json: cannot write '" << summary_json << "'\n";
@@ -386,74 +338,6 @@ int RenderLoad(const app::LoadOutcome& outcome, const app::LoadOptions& options,
   }
   return code == kExitOk && !outcome.thresholds_passed() ? kExitThresholds : code;
 }
-
-// "-> grpc 127.0.0.1:4317, TLS off (no --tls, no https://)": the header's target.
-std::string TargetText(const app::LoadStart& s) {
-  return s.protocol + " " + s.endpoint + ", TLS " + (s.tls ? "on" : "off") + " (" + s.tls_reason +
-         ")";
-}
-
-// Nothing accepted (refused connection, DNS, TLS mismatch, an endpoint that refuses all): stop
-// after kFailFastSeconds with a diagnosis instead of a whole run of failures, unless
-// --allow-export-failures. Fed from the engine's per-second callback.
-struct FailFast {
-  static constexpr uint32_t kFailFastSeconds = 2;
-  bool enabled = true;
-  bool tripped = false;
-  uint64_t accepted = 0, failed = 0, requests = 0;
-  std::string last_error;
-
-  void Observe(const loadgen::SecondStats& s) {
-    accepted += s.accepted;
-    failed += s.failed_requests;
-    requests += s.requests;
-    if (!s.last_error.empty()) last_error = s.last_error;
-    if (enabled && !tripped && s.second + 1 >= kFailFastSeconds && accepted == 0 && failed > 0) {
-      tripped = true;
-      g_load_stop.store(2);  // stop now, no grace: nothing is getting through
-    }
-  }
-  // The diagnosis: what was tried, TLS and why, the underlying error, the way out.
-  std::string Diagnosis(const app::LoadStart& start) const {
-    return "nothing was accepted: " + std::to_string(failed) + " of " + std::to_string(requests) +
-           " export attempts failed in the first " + std::to_string(kFailFastSeconds) +
-           " s.\n  endpoint: " + TargetText(start) +
-           "\n  last error: " + (last_error.empty() ? "(none reported)" : last_error) +
-           "\n  (--allow-export-failures runs on regardless)";
-  }
-};
-
-// The --out writers, opened before the run (a bad spec or an unwritable file costs no run).
-struct Series {
-  std::vector<std::unique_ptr<loadgen::SeriesWriter>> writers;
-  double mean_spans = 0;
-
-  sim::Status Open(const std::vector<std::string>& specs, bool with_target) {
-    for (const std::string& spec : specs) {
-      auto w = loadgen::SeriesWriter::Open(spec, with_target);
-      if (!w.ok()) return w.status();
-      writers.push_back(std::move(w).value());
-    }
-    return sim::Status::Ok();
-  }
-  void Write(const loadgen::SecondStats& s) {
-    for (auto& w : writers) w->Write(s, mean_spans);
-  }
-  void SetStep(uint32_t step) {
-    for (auto& w : writers) w->set_step(step);
-  }
-  // Closes every file; the first that failed, named, in `err`.
-  bool Close(std::ostream& err) {
-    bool ok = true;
-    for (auto& w : writers) {
-      if (!w->Close()) {
-        err << "tracesim load: --out: cannot write '" << w->path() << "'\n";
-        ok = false;
-      }
-    }
-    return ok;
-  }
-};
 
 // --find-max's knobs from their text; the base options become every step's.
 std::string ToFindMaxOptions(const LoadFlags& f, app::LoadOptions base, app::FindMaxOptions* o) {
@@ -500,13 +384,8 @@ int WriteFindMaxOutputs(const app::FindMaxResult& result_, const app::LoadStart&
     }
   }
   if (!f.report_html.empty()) {  // report2 (issue 14): the capacity search as a page
-    reports::CapacitySearchView view{
-        result->unit, result->max_rate, result->lowest_failing_rate, result->interrupted, {}};
-    for (const app::FindMaxStep& s : result->steps)
-      view.steps.push_back(
-          {s.index, s.phase, s.rate, s.report.Metrics()["achieved_rate"], s.passed, s.criteria});
     const std::string page = reports::RenderFindMaxHtmlReport(
-        view, first.scenario + " → " + first.protocol + " " + first.endpoint);
+        app::CapacityView(*result), first.scenario + " → " + first.protocol + " " + first.endpoint);
     if (IsStdout(f.report_html)) {
       out << page;
     } else {
@@ -522,20 +401,20 @@ int WriteFindMaxOutputs(const app::FindMaxResult& result_, const app::LoadStart&
 }
 
 int FindMaxCommand(const scenarios::Scenario& scenario, const app::FindMaxOptions& options,
-                   const LoadFlags& f, Series* series, std::ostream& out, std::ostream& err) {
+                   const LoadFlags& f, app::SeriesOutputs* series, std::ostream& out,
+                   std::ostream& err) {
   std::ostream& text = IsStdout(f.summary_json) || IsStdout(f.report_html) ? err : out;
   app::FindMaxCallbacks cb;
-  FailFast fail_fast;
-  fail_fast.enabled = !f.allow_export_failures;
+  app::ExportFailFast fail_fast(&g_load_stop, !f.allow_export_failures);
   cb.on_second = [&](const loadgen::SecondStats& s) {
     series->Write(s);
     fail_fast.Observe(s);
   };
   app::LoadStart first;
   cb.on_start = [&](const app::LoadStart& s) {
-    series->mean_spans = s.mean_spans_per_trace;
+    series->set_mean_spans(s.mean_spans_per_trace);
     first = s;
-    text << "  -> " << TargetText(s) << "\n";
+    text << "  -> " << app::TargetText(s) << "\n";
   };
   cb.on_step = [&](const app::FindMaxStep& s) {
     series->SetStep(s.index);
@@ -562,7 +441,7 @@ int FindMaxCommand(const scenarios::Scenario& scenario, const app::FindMaxOption
     result = app::FindMax(scenario, o, cb);
   }
   if (!series->Close(err)) return kExitFailed;
-  if (fail_fast.tripped) {
+  if (fail_fast.tripped()) {
     err << "tracesim load: " << fail_fast.Diagnosis(first) << "\n";
     return kExitFailed;
   }
@@ -613,7 +492,7 @@ std::string LoadSecondLine(const loadgen::SecondStats& s, double mean_spans, int
 // After the run: its error, the fail-fast diagnosis (nothing accepted), the --report-html page,
 // then the summary (text or --summary-json). Returns the exit code.
 int FinishLoad(const sim::Result<app::LoadOutcome>& outcome, const app::LoadOptions& options,
-               const LoadFlags& f, const FailFast& fail_fast, std::ostream& out,
+               const LoadFlags& f, const app::ExportFailFast& fail_fast, std::ostream& out,
                std::ostream& err) {
   if (!outcome.ok()) {
     err << "tracesim load: " << outcome.status().message() << "\n";
@@ -622,9 +501,7 @@ int FinishLoad(const sim::Result<app::LoadOutcome>& outcome, const app::LoadOpti
   }
   // Nothing accepted at all (also a run shorter than the fail-fast window): a failure to reach
   // the collector, said so, unless the user expects it.
-  const loadgen::LoadReport& rep = outcome->report;
-  const bool none_accepted = rep.generated > 0 && rep.accepted == 0 && rep.failed_requests > 0;
-  if (fail_fast.enabled && (fail_fast.tripped || none_accepted)) {
+  if (fail_fast.Failed(outcome->report)) {
     err << "tracesim load: " << fail_fast.Diagnosis(outcome->start) << "\n";
     (void)RenderLoad(*outcome, options, f.summary_json, out, err);
     return kExitFailed;
@@ -677,7 +554,7 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
         "--summary-json and --report-html both name stdout ('-'); give one of them a file");
   auto scenario = scenarios::LoadScenario(vm["scenario"].as<std::string>());
   if (!scenario.ok()) return usage(scenario.status().message());
-  Series series;
+  app::SeriesOutputs series;
   if (sim::Status st = series.Open(f.outs, options.target.enabled()); !st.ok()) {
     if (st.code() == sim::Status::Code::kInvalidArgument) return usage(st.message());
     err << "tracesim load: " << st.message() << "\n";
@@ -697,13 +574,12 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   app::LoadCallbacks callbacks;
   callbacks.on_start = [&](const app::LoadStart& s) {
     text << VersionString() << " load: scenario " << s.scenario << " (" << s.source << ") -> "
-         << TargetText(s) << ", seed " << s.seed << "\n";
+         << app::TargetText(s) << ", seed " << s.seed << "\n";
     out.flush();
     mean_spans = s.mean_spans_per_trace;
-    series.mean_spans = mean_spans;
+    series.set_mean_spans(mean_spans);
   };
-  FailFast fail_fast;
-  fail_fast.enabled = !vm.count("allow-export-failures");
+  app::ExportFailFast fail_fast(&g_load_stop, !vm.count("allow-export-failures"));
   callbacks.on_second = [&](const loadgen::SecondStats& s) {
     if (progress) PrintSecond(s, mean_spans);
     series.Write(s);

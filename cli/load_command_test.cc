@@ -23,18 +23,7 @@ namespace fs = std::filesystem;
 fs::path TinyScenarioFile() {
   fs::path dir = fs::temp_directory_path() / "tracesim_load_cli_test";
   fs::create_directories(dir);
-  loadgen::testing::WriteTinyTopology(dir);
-  std::ofstream(dir / "tiny-scenario.yaml") << R"(name: tiny
-topology: tiny.yaml
-duration: 10s
-seed: 7
-workload:
-  process: uniform
-  rate: 100
-  mix:
-    - {operation: "front.GET /x"}
-)";
-  return dir / "tiny-scenario.yaml";
+  return loadgen::testing::WriteTinyScenario(dir);
 }
 
 struct Ran {

@@ -20,18 +20,7 @@ namespace fs = std::filesystem;
 fs::path TinyScenario() {
   fs::path dir = fs::temp_directory_path() / ("tracesim_width_load_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  loadgen::testing::WriteTinyTopology(dir);
-  std::ofstream(dir / "tiny-scenario.yaml") << R"(name: tiny
-topology: tiny.yaml
-duration: 10s
-seed: 7
-workload:
-  process: uniform
-  rate: 100
-  mix:
-    - {operation: "front.GET /x"}
-)";
-  return dir / "tiny-scenario.yaml";
+  return loadgen::testing::WriteTinyScenario(dir);
 }
 
 TEST(TerminalWidthLoadTest, FindMaxSaysWhenItsStepTableIsWiderThanTheTerminal) {
@@ -70,7 +59,9 @@ TEST(TerminalWidthLoadTest, FindMaxSaysWhenItsStepTableIsWiderThanTheTerminal) {
   // Not a terminal: no note.
   std::ostringstream out2, err2;
   LoadCommand(args, out2, err2);
-  if (::isatty(1) != 1) EXPECT_EQ(err2.str().find("columns wide"), std::string::npos) << err2.str();
+  if (::isatty(1) != 1) {
+    EXPECT_EQ(err2.str().find("columns wide"), std::string::npos) << err2.str();
+  }
 }
 
 }  // namespace

@@ -239,4 +239,19 @@ services:
 )";
 }
 
+std::filesystem::path WriteTinyScenario(const std::filesystem::path& dir) {
+  WriteTinyTopology(dir);
+  std::ofstream(dir / "tiny-scenario.yaml") << R"(name: tiny
+topology: tiny.yaml
+duration: 10s
+seed: 7
+workload:
+  process: uniform
+  rate: 100
+  mix:
+    - {operation: "front.GET /x"}
+)";
+  return dir / "tiny-scenario.yaml";
+}
+
 }  // namespace tracesim::loadgen::testing

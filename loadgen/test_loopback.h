@@ -55,6 +55,9 @@ int UnusedPort();
 // Writes `dir`/tiny.yaml: a deterministic topology (front GET /x, 2 ms, calls back.Get, 1 ms;
 // constant latencies) for scenarios whose span count per trace must be exact.
 void WriteTinyTopology(const std::filesystem::path& dir);
+// Writes tiny.yaml and `dir`/tiny-scenario.yaml (name tiny, 10 s of uniform arrivals at 100
+// traces/s of front.GET /x, seed 7) and returns the scenario's path.
+std::filesystem::path WriteTinyScenario(const std::filesystem::path& dir);
 
 }  // namespace tracesim::loadgen::testing
 
