@@ -15,6 +15,7 @@
 #include "config/distribution.h"
 #include "config/env_expand.h"
 #include "config/reader.h"
+#include "config/yaml_load.h"
 #include "sim/base/suggest.h"
 #include "topologies/topology.h"
 #include "workloads/workload.h"
@@ -934,13 +935,9 @@ class Loader : private StateHolder, private Section {
         base_dir_(std::move(base_dir)) {}
 
   sim::Result<Scenario> Load(std::string_view yaml) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(yaml));
-    } catch (const YAML::Exception& e) {
-      Error(e.mark, "", e.msg);
-      return Finish();
-    }
+    std::optional<YAML::Node> loaded = config::LoadYaml(yaml, diag_);
+    if (!loaded) return Finish();
+    YAML::Node root = *loaded;
     // ${env:VAR} references, as the Collector expands them (config/env_expand.h).
     if (!config::ExpandEnv(root, diag_, config::ProcessEnv())) return Finish();
     try {

@@ -35,35 +35,54 @@ class ModelChecks : public Pass {
     std::vector<int> color(n, 0);  // 0 new, 1 on the path, 2 done
     std::vector<size_t> path;      // call-site indices from the DFS root
     std::set<std::vector<uint32_t>> reported;
-    auto dfs = [&](auto&& self, uint32_t u) -> void {
-      color[u] = 1;
-      for (size_t ci : out[u]) {
-        uint32_t v = calls_[ci].to;
+    // Depth-first with an explicit stack (an operation and its next call site), so a chain of
+    // any length cannot overflow the C++ stack; the order is the recursive search's.
+    std::vector<std::pair<uint32_t, size_t>> stack;
+    for (uint32_t root = 0; root < n; ++root) {
+      if (color[root] != 0) continue;
+      color[root] = 1;
+      stack.emplace_back(root, 0);
+      while (!stack.empty()) {
+        const auto [u, next] = stack.back();
+        if (next == out[u].size()) {
+          color[u] = 2;
+          stack.pop_back();
+          if (!stack.empty()) path.pop_back();  // the call site that led to u
+          continue;
+        }
+        ++stack.back().second;
+        const size_t ci = out[u][next];
+        const uint32_t v = calls_[ci].to;
         if (color[v] == 1) {
-          // The cycle starts at the call site on `path` leaving v (or this one for a self call).
-          size_t start = path.size();
-          while (start > 0 && calls_[path[start - 1]].from != v) --start;
-          if (start > 0) --start;
-          std::vector<size_t> cyc(path.begin() + static_cast<long>(start), path.end());
-          if (calls_[ci].from == v) cyc.clear();
-          cyc.push_back(ci);
-          std::vector<uint32_t> key;
-          for (size_t c : cyc) key.push_back(calls_[c].from);
-          std::sort(key.begin(), key.end());
-          if (!reported.insert(key).second) continue;
-          std::string text = m_.OperationRef(calls_[cyc[0]].from);
-          for (size_t c : cyc) text += " -> " + m_.OperationRef(calls_[c].to);
-          r_.Error(calls_[cyc[0]].where, "synchronous call cycle: " + text);
+          ReportCycle(path, ci, v, &reported);
         } else if (color[v] == 0) {
           path.push_back(ci);
-          self(self, v);
-          path.pop_back();
+          color[v] = 1;
+          stack.emplace_back(v, 0);
         }
       }
-      color[u] = 2;
-    };
-    for (uint32_t i = 0; i < n; ++i)
-      if (color[i] == 0) dfs(dfs, i);
+    }
+  }
+
+ private:
+  // The cycle closed by call site `ci` into `v`, an operation on `path`: reported once per set of
+  // operations, at the call that leaves the cycle's first operation.
+  void ReportCycle(const std::vector<size_t>& path, size_t ci, uint32_t v,
+                   std::set<std::vector<uint32_t>>* reported) {
+    // The cycle starts at the call site on `path` leaving v (or this one for a self call).
+    size_t start = path.size();
+    while (start > 0 && calls_[path[start - 1]].from != v) --start;
+    if (start > 0) --start;
+    std::vector<size_t> cyc(path.begin() + static_cast<long>(start), path.end());
+    if (calls_[ci].from == v) cyc.clear();
+    cyc.push_back(ci);
+    std::vector<uint32_t> key;
+    for (size_t c : cyc) key.push_back(calls_[c].from);
+    std::sort(key.begin(), key.end());
+    if (!reported->insert(key).second) return;
+    std::string text = m_.OperationRef(calls_[cyc[0]].from);
+    for (size_t c : cyc) text += " -> " + m_.OperationRef(calls_[c].to);
+    r_.Error(calls_[cyc[0]].where, "synchronous call cycle: " + text);
   }
 };
 

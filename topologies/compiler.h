@@ -209,6 +209,7 @@ struct CompileState {
   std::vector<ServiceDecl> decls;
   std::vector<CallSite> calls;
   std::map<std::string, int> service_lines;
+  std::unordered_map<std::string, uint32_t> service_index;  // name -> index in m.services
   std::unordered_map<std::string, uint32_t> generator_index;
   std::unordered_map<std::string, uint32_t> topic_index;
   Keys generator_names;
@@ -232,6 +233,7 @@ class Pass {
         decls_(st.decls),
         calls_(st.calls),
         service_lines_(st.service_lines),
+        service_index_(st.service_index),
         generator_index_(st.generator_index),
         topic_index_(st.topic_index),
         generator_names_(st.generator_names),
@@ -241,6 +243,21 @@ class Pass {
         broker_system_(st.broker_system) {}
 
   StrId S(std::string_view s) { return m_.strings.Intern(s); }
+
+  // Model::FindOperationRef through the services' index: "svc.op" or "svc/op", the service being
+  // the longest prefix that names one; kNone when absent. O(length of ref + the service's
+  // operations), so resolving every call of a large topology stays linear in its size.
+  uint32_t FindOperationRef(std::string_view ref) const {
+    for (size_t i = ref.size(); i-- > 0;) {
+      if (ref[i] != '.' && ref[i] != '/') continue;
+      auto it = service_index_.find(std::string(ref.substr(0, i)));
+      if (it == service_index_.end()) continue;
+      const std::string_view op = ref.substr(i + 1);
+      for (uint32_t o : m_.services[it->second].operations)
+        if (m_.strings.Get(m_.operations[o].name) == op) return o;
+    }
+    return kNone;
+  }
   AttrValue Vs(std::string_view s) { return AttrValue::String(S(s)); }
 
   // Sets key=value, replacing an existing entry (user attributes override derived ones).
@@ -308,6 +325,7 @@ class Pass {
   std::vector<ServiceDecl>& decls_;
   std::vector<CallSite>& calls_;
   std::map<std::string, int>& service_lines_;
+  std::unordered_map<std::string, uint32_t>& service_index_;
   std::unordered_map<std::string, uint32_t>& generator_index_;
   std::unordered_map<std::string, uint32_t>& topic_index_;
   Keys& generator_names_;

@@ -145,6 +145,7 @@ class Declarations : public Pass {
       ServiceDecl d{f, static_cast<uint32_t>(m_.services.size()), dependency, {}, {}};
       sim::Service s;
       s.name = S(*name);
+      service_index_.emplace(*name, static_cast<uint32_t>(m_.services.size()));
       m_.services.push_back(std::move(s));
       if (const Val* ops = f.Get("operations")) {
         if (!ops->node.IsSequence()) {

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "config/yaml_load.h"
 #include "topologies/compiler.h"
 #include "topologies/topology.h"
 
@@ -54,16 +55,9 @@ class Compiler : private StateHolder, private compiler::Pass {
   explicit Compiler(const std::string& source) : StateHolder(source), Pass(state_) {}
 
   sim::Result<Model> Run(std::string_view yaml) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(yaml));
-    } catch (const YAML::ParserException& e) {
-      diag_.Error(e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg);
-      return Status::InvalidArgument(diag_.ErrorText());
-    } catch (const std::exception& e) {
-      diag_.Error(1, 1, "", std::string("cannot read YAML: ") + e.what());
-      return Status::InvalidArgument(diag_.ErrorText());
-    }
+    std::optional<YAML::Node> loaded = config::LoadYaml(yaml, diag_);
+    if (!loaded) return Status::InvalidArgument(diag_.ErrorText());
+    const YAML::Node root = *loaded;
     try {
       Compile(root);
     } catch (const std::exception& e) {  // yaml-cpp may throw on odd documents; never escape

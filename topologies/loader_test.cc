@@ -984,5 +984,50 @@ dependencies:
   ExpectProblem(msg, 21, "dependencies[0].rate_limit", "unknown key 'rate_limit'");
 }
 
+// Issue 16 item 11: recursion without limits.
+TEST(Limits, ASelfReferencingAliasInStepsIsAnErrorNotACrash) {
+  const std::string msg = Problems(R"(name: a
+services:
+  - name: s
+    protocol: grpc
+    operations:
+      - name: Get
+        steps: &c [{parallel: *c}]
+)");
+  EXPECT_NE(msg.find("t.yaml:7:"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("YAML nests deeper than 128 levels"), std::string::npos) << msg;
+}
+
+TEST(Limits, NestedAliasesThatExpandBeyondTheBudgetAreAnErrorNamingIt) {
+  std::string yaml =
+      "name: b\nservices:\n  - name: s\n    protocol: grpc\n    operations:\n"
+      "      - name: Get\n        steps:\n          - &a0 {work: 1ms}\n";
+  for (int i = 1; i <= 12; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    yaml += "          - &a" + std::to_string(i) + " {parallel: [";
+    for (int k = 0; k < 10; ++k) yaml += (k ? ", " : "") + prev;
+    yaml += "]}\n";
+  }
+  const std::string msg = Problems(yaml);
+  EXPECT_NE(msg.find("expands to more than 2000000 nodes"), std::string::npos) << msg;
+}
+
+TEST(Limits, ALongChainOfCallsIsCheckedForCyclesWithoutRecursion) {
+  // 50,000 services each calling the next: the recursive search overflowed the stack near
+  // 30,000; the last one calls the first, closing one cycle through all of them.
+  constexpr int kServices = 50'000;
+  std::string yaml = "name: chain\nservices:\n";
+  for (int i = 0; i < kServices; ++i) {
+    yaml += "  - name: s" + std::to_string(i) +
+            "\n    protocol: grpc\n    operations:\n      - name: Get\n        work: 1ms\n"
+            "        calls: [s" +
+            std::to_string((i + 1) % kServices) + ".Get]\n";
+  }
+  const std::string msg = Problems(yaml);
+  EXPECT_EQ(LineCount(msg), 1u) << msg.substr(0, 300);
+  EXPECT_NE(msg.find("synchronous call cycle: s0.Get -> s1.Get -> "), std::string::npos)
+      << msg.substr(0, 300);
+}
+
 }  // namespace
 }  // namespace tracesim::topologies

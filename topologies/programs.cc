@@ -85,7 +85,7 @@ class ProgramBuilder : public Pass {
     if (f) ok &= ParseResilience(*f, s.call);
     auto name = Str(ref);
     if (!name) return std::nullopt;
-    uint32_t target = m_.FindOperationRef(*name);
+    uint32_t target = FindOperationRef(*name);
     if (target == kNone) {
       std::string hint = DidYouMean(*name, op_refs_);
       if (hint.empty() && name->find('.') == std::string::npos)

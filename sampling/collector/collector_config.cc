@@ -6,6 +6,7 @@
 #include <limits>
 #include <sstream>
 
+#include "config/yaml_load.h"
 #include "sampling/core/head_format.h"
 #include "sim/base/time.h"
 
@@ -92,12 +93,9 @@ std::optional<CollectorConfig> CollectorConfig::Parse(std::string_view yaml,
                                                       const config::EnvLookup& env) {
   CollectorConfig c;
   c.source_ = diag.file();
-  try {
-    c.root_ = YAML::Load(std::string(yaml));
-  } catch (const YAML::Exception& e) {
-    diag.Error(e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg);
-    return std::nullopt;
-  }
+  std::optional<YAML::Node> loaded = config::LoadYaml(yaml, diag);
+  if (!loaded) return std::nullopt;
+  c.root_ = *loaded;
   if (!c.root_.IsMap()) {
     diag.Error(0, 0, "", "top level must be a map");
     return std::nullopt;

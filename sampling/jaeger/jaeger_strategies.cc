@@ -14,6 +14,7 @@
 
 #include "config/env_expand.h"
 #include "config/reader.h"
+#include "config/yaml_load.h"
 #include "sim/base/suggest.h"
 
 namespace tracesim::sampling {
@@ -358,6 +359,7 @@ std::optional<YAML::Node> LoadJson(std::string_view text, config::Diagnostics& d
     diag.Error(e.mark.line + 1, e.mark.column + 1, "", "failed to read the JSON: " + e.msg);
     return std::nullopt;
   }
+  if (!config::CheckYamlLimits(doc, diag)) return std::nullopt;
   return doc;
 }
 
@@ -771,13 +773,9 @@ const config::Map::Entry* FindRemoteSampling(config::Reader& r, const config::Ma
 std::optional<JaegerRemoteSamplingConfig> ParseJaegerV2SamplingYaml(std::string_view text,
                                                                     config::Diagnostics& diag,
                                                                     const config::EnvLookup& env) {
-  YAML::Node doc;
-  try {
-    doc = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    diag.Error(e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg);
-    return std::nullopt;
-  }
+  std::optional<YAML::Node> loaded = config::LoadYaml(text, diag);
+  if (!loaded) return std::nullopt;
+  YAML::Node doc = *loaded;
   if (!doc.IsMap()) {
     diag.Error(0, 0, "", "expected a YAML mapping");
     return std::nullopt;

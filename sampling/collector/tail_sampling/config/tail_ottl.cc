@@ -1,5 +1,6 @@
 #include "sampling/collector/tail_sampling/config/tail_ottl.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -23,11 +24,22 @@ class OttlParser {
  public:
   OttlParser(std::string_view text, OttlCondition* out) : text_(text), out_(out) {}
 
+  // Limits that keep parsing and Evaluate()'s recursion within a thread's stack: parentheses
+  // and `not` nest at most kMaxNesting deep (the parser recurses on them), and the expression
+  // tree (and/or chains included) is at most kMaxDepth deep (Evaluate recurses on it).
+  static constexpr int kMaxNesting = 100;
+  static constexpr int kMaxDepth = 1000;
+
   sim::Status Run() {
     TRACESIM_RETURN_IF_ERROR(Lex());
     int root;
     TRACESIM_RETURN_IF_ERROR(ParseOr(&root));
     if (Peek().kind != Token::kEnd) return Unsupported("unexpected \"" + Peek().text + "\"");
+    if (max_depth_ > kMaxDepth) {
+      return sim::Status::InvalidArgument("OTTL condition is " + std::to_string(max_depth_) +
+                                          " operators deep (and/or/not); the limit is " +
+                                          std::to_string(kMaxDepth));
+    }
     out_->root_ = root;
     return sim::Status::Ok();
   }
@@ -122,8 +134,19 @@ class OttlParser {
   }
 
   int Add(OttlCondition::Node n) {
+    int depth = 1;
+    for (int child : {n.a, n.b})
+      if (child >= 0) depth = std::max(depth, depth_[static_cast<size_t>(child)] + 1);
+    depth_.push_back(depth);
+    max_depth_ = std::max(max_depth_, depth);
     out_->nodes_.push_back(std::move(n));
     return static_cast<int>(out_->nodes_.size() - 1);
+  }
+  // Enters one level of parentheses or `not`; an error past kMaxNesting.
+  sim::Status Enter() {
+    if (++nesting_ <= kMaxNesting) return sim::Status::Ok();
+    return sim::Status::InvalidArgument("OTTL condition nests parentheses and 'not' deeper than " +
+                                        std::to_string(kMaxNesting) + " levels");
   }
 
   sim::Status ParseOr(int* out) {
@@ -158,7 +181,9 @@ class OttlParser {
     if (IsIdent("not")) {
       Next();
       int a;
+      TRACESIM_RETURN_IF_ERROR(Enter());
       TRACESIM_RETURN_IF_ERROR(ParseNot(&a));
+      --nesting_;
       OttlCondition::Node n;
       n.op = OttlCondition::Op::kNot;
       n.a = a;
@@ -171,7 +196,9 @@ class OttlParser {
   sim::Status ParsePrimary(int* out) {
     if (IsPunct('(')) {
       Next();
+      TRACESIM_RETURN_IF_ERROR(Enter());
       TRACESIM_RETURN_IF_ERROR(ParseOr(out));
+      --nesting_;
       return Expect(')');
     }
     if (IsIdent("IsMatch")) {
@@ -352,6 +379,9 @@ class OttlParser {
   OttlCondition::Context ctx_ = OttlCondition::Context::kSpan;
   std::vector<Token> tokens_;
   size_t pos_ = 0;
+  std::vector<int> depth_;  // per node: the depth of its subtree
+  int max_depth_ = 0;
+  int nesting_ = 0;  // parentheses and `not` open now
 
  public:
   void SetContext(OttlCondition::Context c) { ctx_ = c; }

@@ -575,5 +575,28 @@ TEST_F(TailPolicyTest, StringAttributeRegexIsRe2) {
   EXPECT_EQ(Eval(*p), TailDecision::kNotSampled);
 }
 
+// Issue 16 item 11: the parser and Evaluate() recurse, so a condition's nesting is bounded.
+TEST(OttlLimitsTest, DeepParenthesesAndLongChainsAreErrorsNamingTheLimit) {
+  const std::string deep = std::string(3000, '(') + "name == \"a\"" + std::string(3000, ')');
+  auto d = OttlCondition::Parse(deep, OttlCondition::Context::kSpan);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.status().message().find("deeper than 100 levels"), std::string::npos)
+      << d.status().message();
+  std::string nots;
+  for (int i = 0; i < 500; ++i) nots += "not ";
+  auto n = OttlCondition::Parse(nots + "name == \"a\"", OttlCondition::Context::kSpan);
+  ASSERT_FALSE(n.ok());
+  std::string chain = "name == \"a\"";
+  for (int i = 0; i < 3000; ++i) chain += " and name == \"a\"";
+  auto c = OttlCondition::Parse(chain, OttlCondition::Context::kSpan);
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("the limit is 1000"), std::string::npos)
+      << c.status().message();
+  // Within the limits: parsed and evaluated.
+  std::string ok = std::string(100, '(') + "name == \"a\"" + std::string(100, ')');
+  for (int i = 0; i < 500; ++i) ok += " or name == \"a\"";
+  EXPECT_TRUE(OttlCondition::Parse(ok, OttlCondition::Context::kSpan).ok());
+}
+
 }  // namespace
 }  // namespace tracesim::sampling
