@@ -37,6 +37,51 @@ sim::Status RunFailure(const sim::Status& st) {
   return sim::Status::Internal(st.message());
 }
 
+// "about 40 s", "about 12 minutes", "about 5.2 hours", "about 301 days".
+std::string HumanDuration(double s) {
+  char buf[48];
+  if (s < 120) {
+    std::snprintf(buf, sizeof buf, "about %.0f s", s);
+  } else if (s < 7200) {
+    std::snprintf(buf, sizeof buf, "about %.0f minutes", s / 60);
+  } else if (s < 172800) {
+    std::snprintf(buf, sizeof buf, "about %.1f hours", s / 3600);
+  } else {
+    std::snprintf(buf, sizeof buf, "about %.0f days", s / 86400);
+  }
+  return buf;
+}
+
+}  // namespace
+
+namespace internal {
+
+// The spans per second of simulated work the run-size estimate assumes (one core, with a lab).
+constexpr double kEstimateSpansPerSecond = 1e6;
+
+sim::Status CheckRunSize(const scenarios::Scenario& sc, const EffectiveRun& run, double max_spans,
+                         uint32_t shares) {
+  if (max_spans <= 0) return sim::Status::Ok();
+  const double traces = run.workload.ExpectedArrivals(run.duration) / std::max(shares, 1u);
+  if (!(traces * 1000 > max_spans)) return sim::Status::Ok();
+  auto mean = loadgen::MeasureMeanSpansPerTrace(sc.model, run.workload, run.seed, 2000);
+  const double spans = traces * (mean.ok() ? *mean : 1.0);
+  if (!(spans > max_spans)) return sim::Status::Ok();
+  const double seconds = spans / kEstimateSpansPerSecond;
+  char buf[320];
+  std::snprintf(buf, sizeof buf,
+                "this %s would simulate about %.3g traces (%.3g spans): %s on one core at ~1 M "
+                "spans/s, over the limit of %.3g spans; lower --rate or --duration, or raise the "
+                "limit with --max-spans N (0 = none)",
+                shares > 1 ? "shard" : "run", traces, spans, HumanDuration(seconds).c_str(),
+                max_spans);
+  return sim::Status::InvalidArgument(buf);
+}
+
+}  // namespace internal
+
+namespace {
+
 // The scenario's settings with the options applied; checks that every span time of the run fits
 // int64 unix nanoseconds.
 sim::Result<EffectiveRun> ApplyOptions(const scenarios::Scenario& sc, const RunOptions& options) {
@@ -229,6 +274,7 @@ sim::Status RunOptions::Validate() const {
   if (compression_sample_traces == 0) {
     return sim::Status::InvalidArgument("compression_sample_traces must be >= 1");
   }
+  if (!(max_spans >= 0)) return sim::Status::InvalidArgument("--max-spans must be >= 0");
   return sim::Status::Ok();
 }
 
@@ -410,6 +456,7 @@ sim::Status Complete(const scenarios::Scenario& sc, const RunOptions& options, S
 
 sim::Result<RunOutcome> RunScenario(const scenarios::Scenario& sc, const RunOptions& options) {
   TRACESIM_ASSIGN_OR_RETURN(EffectiveRun run, internal::Effective(sc, options));
+  TRACESIM_RETURN_IF_ERROR(internal::CheckRunSize(sc, run, options.max_spans, 1));
   internal::ShardWindow whole;
   TRACESIM_ASSIGN_OR_RETURN(internal::ShardRun shard,
                             internal::SimulateShard(sc, options, run, whole));

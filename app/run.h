@@ -89,9 +89,14 @@ struct RunOptions {
   // More observers of the lab's decisions (not owned; they must outlive the call): the HTML
   // report's "kept by" notes. Ignored without samplers:; not with --shards. Default: none.
   std::vector<sampling::LabTap*> lab_taps;
+  // Refuse a run estimated to simulate more spans than this (expected arrivals x the mean spans
+  // per trace, measured on 2,000 traces when it could matter), saying how long it would take:
+  // `--rate 1e9` or `--duration 2555555h` are runs that never end in practice. 0: no limit.
+  // Default: 5e9 (about 1.5 h on one core at ~1 M spans/s with a sampling lab).
+  double max_spans = 5e9;
 
   // Range checks (duration > 0, rate in (0, 1e9], the two outputs distinct,
-  // compression_sample_traces >= 1); messages name the flag.
+  // compression_sample_traces >= 1, max_spans >= 0); messages name the flag.
   sim::Status Validate() const;
 };
 

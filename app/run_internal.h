@@ -14,6 +14,14 @@
 
 namespace tracesim::app::internal {
 
+// A run (or, with `shares` > 1, one of that many equal shards of it) estimated to simulate more
+// than `max_spans` spans (RunOptions::max_spans; 0: no limit) is refused with kInvalidArgument,
+// saying how long it would take and the ways out. The estimate is the expected arrivals times the
+// mean spans per trace, measured on 2,000 traces only when the arrivals alone could reach the
+// limit at 1,000 spans per trace, so ordinary runs pay nothing.
+sim::Status CheckRunSize(const scenarios::Scenario& sc, const EffectiveRun& run, double max_spans,
+                         uint32_t shares);
+
 // What one shard simulates (doc/scale.md): the run's arrivals in [arrivals_from,
 // arrivals_until), observed (shown to the sinks and the lab) when they arrive in [observe_from,
 // observe_until). The kernel counters kept are those of the events in the observe window.

@@ -69,6 +69,29 @@ TEST(RunScenarioTest, AppliesOptionsAndIsDeterministic) {
   EXPECT_NE(reports::RenderRunJson(a->report, false), reports::RenderRunJson(c->report, false));
 }
 
+// Issue 16 item 15: a run that never ends in practice is refused, saying how long it would take.
+TEST(RunScenarioTest, ARunEstimatedAboveMaxSpansIsRefusedWithItsDuration) {
+  scenarios::Scenario sc = Builtin("checkout");
+  RunOptions o;
+  o.rate = loadgen::Rate{1e9, false};
+  auto r = RunScenario(sc, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), sim::Status::Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("this run would simulate about"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find(" days on one core"), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("--max-spans"), std::string::npos) << r.status().message();
+  // The limit is the caller's: a short run under a tiny limit is refused, none with 0.
+  RunOptions small = Short(1);
+  small.max_spans = 10;
+  EXPECT_FALSE(RunScenario(sc, small).ok());
+  small.max_spans = 0;
+  EXPECT_TRUE(RunScenario(sc, small).ok());
+  small.max_spans = -1;
+  EXPECT_NE(small.Validate().message().find("--max-spans must be >= 0"), std::string::npos);
+}
+
 TEST(RunScenarioTest, RateInSpansIsConvertedWithTheMeasuredMean) {
   scenarios::Scenario sc = Builtin("checkout");
   RunOptions traces = Short(2), spans = Short(2);

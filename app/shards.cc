@@ -158,6 +158,7 @@ sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptio
   if (!options.sinks.empty() || !options.lab_taps.empty())
     return sim::Status::InvalidArgument("extra sinks (--report-html, trace) need --shards 1");
   TRACESIM_ASSIGN_OR_RETURN(EffectiveRun run, internal::Effective(sc, options));
+  TRACESIM_RETURN_IF_ERROR(internal::CheckRunSize(sc, run, options.max_spans, 1));
   const uint32_t n = shards.count;
   std::vector<internal::ShardWindow> windows;
   for (uint32_t i = 0; i < n; ++i)

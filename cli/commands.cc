@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -544,7 +545,9 @@ int TopologyCommand(const std::vector<std::string>& args, std::ostream& out, std
 
 // ---- dispatch ---------------------------------------------------------------------------------
 
-int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+namespace {
+
+int Dispatch(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   if (argv.size() < 2) {
     err << kMainUsage;
     return kExitUsage;
@@ -569,6 +572,25 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   if (cmd == "merge") return MergeCommand(rest, out, err);  // issue 15
   err << "tracesim: unknown command '" << cmd << "'\n\n" << kMainUsage;
   return kExitUsage;
+}
+
+}  // namespace
+
+int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  const std::string cmd = argv.size() >= 2 ? argv[1] : "";
+  // What escapes a command is a failure, said in one line, never an abort: an input that asks for
+  // more memory than the machine has (std::bad_alloc), or a bug. Commands report bad input
+  // themselves (exit 2); these exit 1.
+  try {
+    return Dispatch(argv, out, err);
+  } catch (const std::bad_alloc&) {
+    err << "tracesim " << cmd
+        << ": out of memory: the input or the flags ask for more than this machine has (a "
+           "longer or faster run than intended? see --max-spans and doc/validate.md's limits)\n";
+  } catch (const std::exception& e) {
+    err << "tracesim " << cmd << ": internal error: " << e.what() << "\n";
+  }
+  return kExitFailed;
 }
 
 }  // namespace tracesim::cli

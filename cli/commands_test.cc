@@ -1,9 +1,14 @@
 #include "cli/commands.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -54,6 +59,8 @@ TEST(CliTest, RunRejectsBadFlags) {
       {{"run", "--duration", "10 parsecs"}, "--duration: duration '10 parsecs' has unknown unit"},
       {{"run", "--rate", "-5"}, "--rate must be a rate in (0, 1e9]"},
       {{"run", "--rate", "fast"}, "--rate must be a rate in (0, 1e9]"},
+      {{"run", "--max-spans", "many"}, "--max-spans must be a number of spans >= 0"},
+      {{"run", "--rate", "1e9"}, "this run would simulate about"},
       {{"run", "--format", "xml"}, "--format must be 'table' or 'json'"},
       {{"run", "--start-time", "yesterday"}, "--start-time: 'yesterday' is not an RFC 3339"},
       {{"run", "no-such-scenario"}, "no-such-scenario"},
@@ -372,6 +379,51 @@ TEST(CliTest, TopologyTextAndDot) {
   EXPECT_EQ(dot.out.rfind("digraph", 0), 0u);
   EXPECT_EQ(Call({"topology", "nope"}).code, kExitUsage);
   EXPECT_EQ(Call({"topology", "checkout", "--format", "gif"}).code, kExitUsage);
+}
+
+// Issue 16 item 12: running out of memory is a one-line failure (exit 1), not an abort. The child
+// process caps its address space at what it uses now plus 128 MiB and runs a scenario whose
+// 900,000-item mix list (6.3 MB, within the YAML limits) takes yaml-cpp ~1.1 GB to parse.
+TEST(MainTest, OutOfMemoryIsAOneLineFailureNotAnAbort) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "a sanitizer's allocator reserves more address space than the cap allows";
+#endif
+  const std::string err_path =
+      (std::filesystem::temp_directory_path() / ("tracesim_oom_" + std::to_string(::getpid())))
+          .string();
+  const std::string scenario = err_path + ".yaml";
+  {
+    std::ofstream f(scenario);
+    f << "name: big\ntopology: checkout\nworkload:\n  rate: 1\n  mix: [";
+    for (int i = 0; i < 900'000; ++i) f << "\"a.b\", ";
+    f << "\"a.b\"]\n";
+  }
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    uint64_t pages = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+      if (std::fscanf(f, "%lu", &pages) != 1) pages = 0;
+      std::fclose(f);
+    }
+    const rlim_t cap = pages * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE)) + (128u << 20);
+    const struct rlimit lim = {cap, cap};
+    ::setrlimit(RLIMIT_AS, &lim);
+    std::ofstream err(err_path);
+    std::ostringstream out;
+    const int code = Main({"tracesim", "run", scenario, "--no-progress"}, out, err);
+    err.close();
+    ::_exit(code);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  std::ifstream in(err_path);
+  const std::string err((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(err_path);
+  std::filesystem::remove(scenario);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << ": " << err;
+  EXPECT_EQ(WEXITSTATUS(status), kExitFailed) << err;
+  EXPECT_NE(err.find("tracesim run: out of memory"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -50,6 +50,7 @@ struct RunFlags {
   std::string format = "table";
   std::vector<std::string> thresholds;
   std::string replications;
+  std::string max_spans;  // issue 16 item 15
 };
 
 void AddRunFlags(po::options_description* desc, RunFlags* f) {
@@ -61,6 +62,9 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
       ("duration", po::value(&f->duration),
        "arrival window, e.g. 30s, 10m (default: the scenario's)")                             //
       ("rate", po::value(&f->rate), "base arrival rate in traces/s; the shape scales to it")  //
+      ("max-spans", po::value(&f->max_spans),
+       "refuse a run estimated above N spans, saying how long it would take (default 5e9; 0 = "
+       "no limit)")  //
       ("start-time", po::value(&f->start_time),
        "wall-clock date of simulated 0, RFC 3339 (2024-05-01T12:00:00Z; default: the "
        "scenario's)")  //
@@ -125,6 +129,14 @@ std::string ToRunOptions(const po::variables_map& vm, const RunFlags& f, app::Ru
     auto t = sim::ParseRfc3339(f.start_time);
     if (!t.ok()) return "--start-time: " + t.status().message();
     o->start_unix_nanos = *t;
+  }
+  if (vm.count("max-spans")) {
+    char* end = nullptr;
+    const double n = std::strtod(f.max_spans.c_str(), &end);
+    if (f.max_spans.empty() || end != f.max_spans.c_str() + f.max_spans.size() || !(n >= 0) ||
+        !std::isfinite(n))
+      return "--max-spans must be a number of spans >= 0 (0 = no limit), got '" + f.max_spans + "'";
+    o->max_spans = n;
   }
   o->spans_out = f.spans_out;
   o->truth_out = f.truth_out;

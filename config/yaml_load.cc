@@ -22,6 +22,14 @@ void ErrorAt(const YAML::Mark& mark, Diagnostics& diag, const std::string& messa
 
 std::optional<YAML::Node> LoadYaml(std::string_view text, Diagnostics& diag,
                                    const YamlLimits& limits) {
+  uint64_t values = 1;  // an estimate of the nodes, never below the count of flow items and lines
+  for (char c : text) values += c == ',' || c == '\n' || c == '[' || c == '{';
+  if (values > limits.max_nodes) {
+    diag.Error(1, 1, "",
+               "YAML has about " + std::to_string(values) + " values, more than the limit of " +
+                   std::to_string(limits.max_nodes) + " (parsing keeps ~1.2 KB per value)");
+    return std::nullopt;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));

@@ -25,13 +25,15 @@ struct YamlLimits {
   // Levels of nesting (mappings and lists inside each other, through aliases). Default: 128
   // (tracesim's own files nest under 20; yaml-cpp's parser stops at 500).
   int max_depth = 128;
-  // Nodes the document expands to when every alias is expanded. Default: 2,000,000 (a 20 MB
-  // file of plain YAML; the loaders keep ~100 bytes per node).
-  uint64_t max_nodes = 2'000'000;
+  // Nodes the document expands to when every alias is expanded; also checked before parsing on
+  // an estimate (its commas, newlines, `[` and `{`), since yaml-cpp keeps ~1.2 KB per node while
+  // parsing (a 7 MB list of 1,000,000 strings takes 1.2 GB). Default: 1,000,000.
+  uint64_t max_nodes = 1'000'000;
 };
 
-// Parses `text`. A syntax error, yaml-cpp's own nesting limit and a broken `limits` are reported
-// into `diag` (at their position) and give nullopt.
+// Parses `text`. Too many values for max_nodes by the estimate (before parsing), a syntax error,
+// yaml-cpp's own nesting limit and a broken `limits` are reported into `diag` (at their position)
+// and give nullopt.
 std::optional<YAML::Node> LoadYaml(std::string_view text, Diagnostics& diag,
                                    const YamlLimits& limits = {});
 

@@ -33,15 +33,31 @@ TEST(LoadYamlTest, NestedAliasesThatExpandPastTheNodeBudgetAreAnError) {
   }
   Diagnostics diag("bomb.yaml");
   EXPECT_FALSE(LoadYaml(yaml, diag).has_value());
-  EXPECT_NE(diag.ErrorText().find("expands to more than 2000000 nodes"), std::string::npos)
+  EXPECT_NE(diag.ErrorText().find("expands to more than 1000000 nodes"), std::string::npos)
+      << diag.ErrorText();
+}
+
+TEST(LoadYamlTest, AFileWithMoreValuesThanTheLimitIsRefusedBeforeParsing) {
+  std::string yaml = "mix: [";
+  for (int i = 0; i < 1'000'001; ++i) yaml += "a,";
+  yaml += "a]\n";
+  Diagnostics diag("big.yaml");
+  EXPECT_FALSE(LoadYaml(yaml, diag).has_value());
+  EXPECT_NE(diag.ErrorText().find("big.yaml:1:1: YAML has about 1000004 values, more than the "
+                                  "limit of 1000000"),
+            std::string::npos)
       << diag.ErrorText();
 }
 
 TEST(LoadYamlTest, TheLimitsAreTheCallersToSet) {
   Diagnostics diag("f.yaml");
   YamlLimits tight;
-  tight.max_nodes = 4;
-  EXPECT_FALSE(LoadYaml("[1, 2, 3, 4, 5]\n", diag, tight).has_value());
+  tight.max_nodes = 8;
+  EXPECT_FALSE(LoadYaml("[1, 2, 3, 4, 5, 6, 7, 8, 9]\n", diag, tight).has_value());
+  Diagnostics expands("f.yaml");
+  EXPECT_FALSE(LoadYaml("a: &a [1, 1]\nb: [*a, *a, *a]\n", expands, tight).has_value());
+  EXPECT_NE(expands.ErrorText().find("expands to more than 8 nodes"), std::string::npos)
+      << expands.ErrorText();
   Diagnostics ok("f.yaml");
   EXPECT_TRUE(LoadYaml("[1, 2, 3]\n", ok, tight).has_value()) << ok.ErrorText();
   Diagnostics deep("f.yaml");
