@@ -13,6 +13,8 @@
 #include <set>
 #include <sstream>
 
+#include "sim/base/shared_testdata.h"
+
 namespace tracesim::cli {
 namespace {
 
@@ -177,7 +179,7 @@ TEST(CliTest, ValidateReportsProblemsWithLines) {
 }
 
 std::string Shared(const std::string& rel) {
-  return std::string(TRACESIM_SHARED_DIR) + "/testdata/" + rel;
+  return tracesim::testing::SharedDir() + "/testdata/" + rel;
 }
 
 bool Contains(const std::string& haystack, const std::string& needle) {
@@ -188,6 +190,7 @@ bool Contains(const std::string& haystack, const std::string& needle) {
 // on purpose (ValidateRejectsInvalidSamplingConfigs). Iterating the folders means a new fixture
 // is covered (and must be classified) as soon as it is added.
 TEST(CliTest, ValidateAcceptsEverySamplingFixture) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   // min_value > max_value is valid at v0.161.0 (issue 10; peers/otelcol/testdata-verdicts).
   const std::set<std::string> invalid = {
       "numeric_attribute_without_minvalue_or_maxvalue.yaml",
@@ -218,6 +221,7 @@ TEST(CliTest, ValidateAcceptsEverySamplingFixture) {
 }
 
 TEST(CliTest, ValidateSummarisesSamplingConfigs) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   struct Case {
     std::string file, summary;
   } cases[] = {
@@ -257,6 +261,7 @@ TEST(CliTest, ValidateSummarisesSamplingConfigs) {
 }
 
 TEST(CliTest, ValidateRejectsInvalidSamplingConfigs) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   struct Case {
     std::string file;
     std::vector<std::string> expect;  // substrings of the output, after "FILE"
@@ -293,6 +298,7 @@ TEST(CliTest, ValidateRejectsInvalidSamplingConfigs) {
 }
 
 TEST(CliTest, ValidateSamplingEdgeCases) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   struct Case {
     std::string name, text;
     int code;

@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/receive_command.h"
 #include "reports/text/table.h"
+#include "sim/base/shared_testdata.h"
 
 namespace tracesim::cli {
 namespace {
@@ -36,11 +37,12 @@ Ran Invoke(const std::vector<std::string>& args) {
 
 // A Collector config whose warning line is about 190 columns wide (../shared's fixture).
 std::string WideWarningFile() {
-  return std::string(TRACESIM_SHARED_DIR) +
+  return tracesim::testing::SharedDir() +
          "/testdata/jaeger-sampling-strategies/jaeger_v2_all-in-one_file_sampling.yaml";
 }
 
 TEST(TerminalWidthTest, ValidateSaysWhenItsLinesAreWiderThanTheTerminal) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   if (!std::filesystem::exists(WideWarningFile())) GTEST_SKIP() << "no ../shared testdata";
   StdoutOnTerminal tty(100);
   ASSERT_TRUE(tty.ok()) << "no pseudo-terminal";
@@ -65,6 +67,7 @@ TEST(TerminalWidthTest, ValidateSaysWhenItsLinesAreWiderThanTheTerminal) {
 }
 
 TEST(TerminalWidthTest, ValidateNeverAddsTheNoteWhenStdoutIsNotATerminal) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   if (!std::filesystem::exists(WideWarningFile())) GTEST_SKIP() << "no ../shared testdata";
   if (::isatty(1) == 1) GTEST_SKIP() << "the test's own stdout is a terminal";
   const Ran r = Invoke({"tracesim", "validate", WideWarningFile()});

@@ -10,6 +10,10 @@ if [ ! -x "$otelcol" ]; then
   echo "SKIP: no Collector binary at $otelcol (build it with ./dev collector; needs Go)"
   exit 77
 fi
+if [ ! -d "$testdata" ]; then
+  echo "SKIP: no $testdata (../shared beside the source tree: third-party test data)"
+  exit 77
+fi
 got="$(mktemp)"
 trap 'rm -f "$got"' EXIT
 "$(dirname "$0")/otelcol/validate_testdata.sh" "$otelcol" "$testdata" >"$got"

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "receiver/test_requests.h"
+#include "sim/base/shared_testdata.h"
 
 namespace tracesim::receiver {
 namespace {
@@ -19,8 +20,9 @@ std::string ReadFile(const std::string& path) {
 }
 
 TEST(OtlpCodecTest, ParsesTheCanonicalExample) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   std::string text =
-      ReadFile(std::string(TRACESIM_SHARED_DIR) + "/testdata/otlp-proto-examples/trace.json");
+      ReadFile(tracesim::testing::SharedDir() + "/testdata/otlp-proto-examples/trace.json");
   ASSERT_FALSE(text.empty());
   ExportRequest req;
   sim::Status st = ParseOtlpJson(text, &req);

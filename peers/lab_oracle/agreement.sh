@@ -30,6 +30,10 @@ if ! command -v go >/dev/null 2>&1; then
   echo "SKIP: no 'go' on PATH: the oracle needs Go"
   exit 77
 fi
+if [ ! -d "$shared/testdata" ]; then
+  echo "SKIP: no $shared/testdata (../shared beside the source tree: third-party test data)"
+  exit 77
+fi
 mkdir -p "$work"
 work="$(cd "$work" && pwd)"
 oracle="$work/oracle.test"

@@ -10,12 +10,13 @@
 
 #include "sampling/core/consistent_tracestate.h"
 #include "sim/base/rng.h"
+#include "sim/base/shared_testdata.h"
 
 namespace tracesim::sampling {
 namespace {
 
 const std::string kTestdata =
-    std::string(TRACESIM_SHARED_DIR) + "/testdata/otelcol-probabilisticsampler";
+    tracesim::testing::SharedDir() + "/testdata/otelcol-probabilisticsampler";
 
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
@@ -265,6 +266,7 @@ TEST(ProbabilisticProcessorTest, ModeDefaults) {
 // Every file of the shared upstream testdata: config.yaml loads, each invalid*.yaml is rejected
 // naming the key, with the component's own message.
 TEST(ProbabilisticProcessorTest, SharedTestdataFiles) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   struct Expect {
     const char* file;
     const char* message;  // empty: loads
@@ -311,6 +313,7 @@ TEST(ProbabilisticProcessorTest, SharedTestdataFiles) {
 }
 
 TEST(ProbabilisticProcessorTest, SharedConfigYamlValues) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   auto r = LoadCollectorProbabilisticSamplers(kTestdata + "/config.yaml");
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->size(), 2u);
@@ -390,6 +393,7 @@ TEST(ProbabilisticProcessorTest, ParserAcceptsGoNumberForms) {
 }
 
 TEST(ProbabilisticProcessorTest, MissingFileAndSyntaxErrors) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   auto r = LoadCollectorProbabilisticSamplers(kTestdata + "/does-not-exist.yaml");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), sim::Status::Code::kNotFound);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "sim/base/rng.h"
+#include "sim/base/shared_testdata.h"
 
 namespace tracesim::sampling {
 namespace {
@@ -314,8 +315,9 @@ TEST(JaegerAdaptiveTest, StoreRecordsRoundTripAndServedJson) {
 }
 
 TEST(JaegerAdaptiveTest, ParsesSamplingStoreTestdata) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   const std::string dir =
-      std::string(TRACESIM_SHARED_DIR) + "/testdata/jaeger-adaptive-samplingstore/";
+      tracesim::testing::SharedDir() + "/testdata/jaeger-adaptive-samplingstore/";
   const int64_t epoch = 1707393600LL * 1000000000LL;
   auto th = ParseSamplingStoreJson(ReadFile(dir + "write_throughput.json"), "write_throughput.json",
                                    epoch);

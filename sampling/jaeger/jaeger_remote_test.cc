@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "sim/base/rng.h"
+#include "sim/base/shared_testdata.h"
 
 namespace tracesim::sampling {
 namespace {
@@ -120,8 +121,8 @@ TEST(JaegerRemoteTest, MaxOperationsDefaultsTo256AsGoContrib) {
 }
 
 TEST(JaegerRemoteTest, ServedFixtureDrivesPerOperationSampling) {
-  const std::string dir =
-      std::string(TRACESIM_SHARED_DIR) + "/testdata/jaeger-sampling-strategies/";
+  TRACESIM_SKIP_WITHOUT_SHARED();
+  const std::string dir = tracesim::testing::SharedDir() + "/testdata/jaeger-sampling-strategies/";
   std::ifstream in(dir + "TestServiceNoPerOperationStrategies_ServiceB.json");
   std::stringstream ss;
   ss << in.rdbuf();

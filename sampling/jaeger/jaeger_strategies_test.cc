@@ -6,10 +6,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "sim/base/shared_testdata.h"
+
 namespace tracesim::sampling {
 namespace {
 
-const std::string kDir = std::string(TRACESIM_SHARED_DIR) + "/testdata/jaeger-sampling-strategies/";
+const std::string kDir = tracesim::testing::SharedDir() + "/testdata/jaeger-sampling-strategies/";
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -38,6 +40,7 @@ void ExpectServedEqualsFixture(const ServedStrategy& got, const std::string& fix
 }
 
 TEST(JaegerStrategiesTest, ServiceNoPerOperationInheritsDefaultOperations) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   JaegerFileStrategyProvider p = Provider("service_no_per_operation.json");
   ExpectServedEqualsFixture(p.StrategyFor("ServiceA"),
                             "TestServiceNoPerOperationStrategies_ServiceA.json");
@@ -46,6 +49,7 @@ TEST(JaegerStrategiesTest, ServiceNoPerOperationInheritsDefaultOperations) {
 }
 
 TEST(JaegerStrategiesTest, ServiceNoPerOperationDeprecatedBehavior) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   JaegerFileStrategyProvider p = Provider("service_no_per_operation.json", false);
   ExpectServedEqualsFixture(p.StrategyFor("ServiceA"),
                             "TestServiceNoPerOperationStrategiesDeprecatedBehavior_ServiceA.json");
@@ -58,6 +62,7 @@ TEST(JaegerStrategiesTest, ServiceNoPerOperationDeprecatedBehavior) {
 }
 
 TEST(JaegerStrategiesTest, BadStrategiesFileFails) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   JaegerFileOptions o;
   o.path = kDir + "bad_strategies.json";
   auto p = JaegerFileStrategyProvider::Create(o);
@@ -68,6 +73,7 @@ TEST(JaegerStrategiesTest, BadStrategiesFileFails) {
 }
 
 TEST(JaegerStrategiesTest, MissingServiceTypesServeDefaultProbability) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   JaegerFileStrategyProvider p = Provider("missing-service-types.json");
   const ServedStrategy& foo = p.StrategyFor("foo");
   EXPECT_EQ(foo.type, JaegerStrategyType::kProbabilistic);
@@ -89,6 +95,7 @@ TEST(JaegerStrategiesTest, MissingServiceTypesServeDefaultProbability) {
 }
 
 TEST(JaegerStrategiesTest, OperationStrategiesMergeAndSkipRateLimitingOperations) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   JaegerFileStrategyProvider p = Provider("operation_strategies.json");
   // default: op0 0.2, op6 0, (spam ratelimiting skipped), op7 1.
   const auto& d = *p.default_strategy().operation_sampling;
@@ -117,6 +124,7 @@ TEST(JaegerStrategiesTest, OperationStrategiesMergeAndSkipRateLimitingOperations
 }
 
 TEST(JaegerStrategiesTest, PlainStrategiesAndRateTruncation) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   JaegerFileStrategyProvider p = Provider("strategies.json");
   EXPECT_DOUBLE_EQ(p.StrategyFor("foo").probabilistic_rate.value(), 0.8);
   EXPECT_EQ(p.StrategyFor("bar").max_traces_per_second.value(), 5);
@@ -130,6 +138,7 @@ TEST(JaegerStrategiesTest, PlainStrategiesAndRateTruncation) {
 }
 
 TEST(JaegerStrategiesTest, ExampleFileRoundTrips) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   auto f = LoadStrategiesFile(kDir + "sampling_strategies_example.json");
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_TRUE(f->warnings.empty());
@@ -156,6 +165,7 @@ TEST(JaegerStrategiesTest, NullDocumentServesDefaults) {
 }
 
 TEST(JaegerStrategiesTest, TypeErrorsNameTheJsonPath) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   auto f = ParseStrategiesJson(
       R"({"service_strategies":[{"service":"a","type":"probabilistic","param":0.1},
           {"service":"b","type":"probabilistic","param":"0.5"}]})",
@@ -221,6 +231,7 @@ TEST(JaegerV2ConfigTest, DurationsUseTheOneGrammar) {
 }
 
 TEST(JaegerV2ConfigTest, AllInOneFileSampling) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   auto c = LoadJaegerV2SamplingYaml(kDir + "jaeger_v2_all-in-one_file_sampling.yaml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->mode, JaegerRemoteSamplingConfig::Mode::kFile);
@@ -238,6 +249,7 @@ TEST(JaegerV2ConfigTest, AllInOneFileSampling) {
 }
 
 TEST(JaegerV2ConfigTest, AdaptiveConfig) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   auto c = LoadJaegerV2SamplingYaml(kDir + "jaeger_v2_config_adaptive.yaml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->mode, JaegerRemoteSamplingConfig::Mode::kAdaptive);

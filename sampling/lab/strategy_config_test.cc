@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "sim/base/shared_testdata.h"
+
 namespace tracesim::sampling {
 namespace {
 
@@ -15,7 +17,8 @@ sim::Result<std::vector<StrategyConfig>> Parse(const std::string& yaml,
 }
 
 TEST(StrategyConfigTest, EveryFormLoads) {
-  std::string dir = std::string(TRACESIM_SHARED_DIR) + "/testdata/otelcol-tailsampling";
+  TRACESIM_SKIP_WITHOUT_SHARED();
+  std::string dir = tracesim::testing::SharedDir() + "/testdata/otelcol-tailsampling";
   auto r = Parse(R"(
 - {name: head, head: {sampler: parentbased_traceidratio, ratio: 0.25}}
 - {name: env, env: {OTEL_TRACES_SAMPLER: parentbased_traceidratio, OTEL_TRACES_SAMPLER_ARG: "0.5", algorithm: java}}

@@ -6,6 +6,7 @@
 #include "sampling/collector/tail_sampling/tail_size.h"
 #include "sampling/collector/tail_sampling/tail_test_model.h"
 #include "sim/base/rng.h"
+#include "sim/base/shared_testdata.h"
 
 namespace tracesim::sampling {
 namespace {
@@ -598,7 +599,7 @@ namespace {
 // every error trace is kept and about a quarter of the others.
 uint64_t RunBlog(const sim::Model& model, CollectingListener* out, int64_t gap_ns,
                  TailSamplingStats* stats, uint64_t* errors) {
-  auto cfg = LoadTailSamplingConfigFile(std::string(TRACESIM_SHARED_DIR) +
+  auto cfg = LoadTailSamplingConfigFile(tracesim::testing::SharedDir() +
                                         "/testdata/otel-io-blog/tail_sampling_2022_blog.yaml");
   EXPECT_TRUE(cfg.ok()) << cfg.status().message();
   TailSamplingProcessor::Options opt;
@@ -628,6 +629,7 @@ uint64_t RunBlog(const sim::Model& model, CollectingListener* out, int64_t gap_n
 }
 
 TEST_F(TailProcessorTest, BlogConfigAtHighRateEvictsBeforeDeciding) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   TailSamplingStats st;
   uint64_t errors = 0;
   RunBlog(model_, &out_, 5'000'000, &st, &errors);  // 200 traces/s
@@ -637,6 +639,7 @@ TEST_F(TailProcessorTest, BlogConfigAtHighRateEvictsBeforeDeciding) {
 }
 
 TEST_F(TailProcessorTest, BlogConfigKeepsErrorsAndAQuarter) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   TailSamplingStats st;
   uint64_t errors = 0;
   const uint64_t n = RunBlog(model_, &out_, 125'000'000, &st, &errors);  // 8 traces/s

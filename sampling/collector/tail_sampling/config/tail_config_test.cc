@@ -6,11 +6,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "sim/base/shared_testdata.h"
+
 namespace tracesim::sampling {
 namespace {
 
-const std::string kTs = std::string(TRACESIM_SHARED_DIR) + "/testdata/otelcol-tailsampling/";
-const std::string kBlog = std::string(TRACESIM_SHARED_DIR) + "/testdata/otel-io-blog/";
+const std::string kTs = tracesim::testing::SharedDir() + "/testdata/otelcol-tailsampling/";
+const std::string kBlog = tracesim::testing::SharedDir() + "/testdata/otel-io-blog/";
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -20,6 +22,7 @@ std::string ReadFile(const std::string& path) {
 }
 
 TEST(TailConfigTest, LoadsUpstreamTestConfig) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   auto r = LoadTailSamplingConfigFile(kTs + "tail_sampling_config.yaml");
   ASSERT_TRUE(r.ok()) << r.status().message();
   const TailSamplingConfig& c = *r;
@@ -64,6 +67,7 @@ TEST(TailConfigTest, LoadsUpstreamTestConfig) {
 }
 
 TEST(TailConfigTest, ErrorModeDefaultsToPropagate) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   auto r = LoadTailSamplingConfigFile(kTs + "tail_sampling_config_errormode.yaml");
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->policies.size(), 1u);
@@ -75,6 +79,7 @@ TEST(TailConfigTest, ErrorModeDefaultsToPropagate) {
 }
 
 TEST(TailConfigTest, LoadsReadmeExamples) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   auto ex = LoadTailSamplingConfigFile(kTs + "readme_example_processors.yaml");
   ASSERT_TRUE(ex.ok()) << ex.status().message();
   EXPECT_EQ(ex->sampled_cache_size, 100000);  // `100_000`
@@ -97,6 +102,7 @@ TEST(TailConfigTest, LoadsReadmeExamples) {
 }
 
 TEST(TailConfigTest, LoadsBlogConfig) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   auto r = LoadTailSamplingConfigFile(kBlog + "tail_sampling_2022_blog.yaml");
   ASSERT_TRUE(r.ok()) << r.status().message();
   ASSERT_EQ(r->policies.size(), 2u);
@@ -108,6 +114,7 @@ TEST(TailConfigTest, LoadsBlogConfig) {
 // (no order check; it matches nothing); both bounds unset starts too, but builds no evaluator,
 // which tracesim rejects.
 TEST(TailConfigTest, NumericAttributeBoundsAsTheCollector) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   auto a = LoadTailSamplingConfigFile(
       kTs + "numeric_attribute_with_minvalue_greather_than_maxvalue.yaml");
   ASSERT_TRUE(a.ok()) << a.status().message();
@@ -132,6 +139,7 @@ TEST(TailConfigTest, NotInsideAndSubPolicy) {
 }
 
 TEST(TailConfigTest, PracticalExampleDocBugIsRejectedStrictly) {
+  TRACESIM_SKIP_WITHOUT_SHARED();
   // Rule 7 declares boolean_attribute but supplies a string_attribute block with `value`,
   // which StringAttributeCfg does not have: the Collector's strict decoding rejects it.
   const std::string path = kTs + "readme_practical_example.yaml";

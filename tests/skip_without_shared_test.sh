@@ -1,0 +1,22 @@
+#!/bin/bash
+# CTest (issue 16 item 16): test binaries that read ../shared pass without it, each such test
+# skipped with a message naming the folder.
+#   tests/skip_without_shared_test.sh TEST_BINARY...
+set -uo pipefail
+absent="$(mktemp -d)/no-shared"
+for bin in "$@"; do
+  out="$(TRACESIM_SHARED_DIR="$absent" "$bin" 2>&1)"
+  rc=$?
+  if [ "$rc" -ne 0 ]; then
+    echo "FAIL: $(basename "$bin") exits $rc without ../shared:"
+    echo "$out" | grep -E "Failure|FAILED" | head -20
+    exit 1
+  fi
+  if ! echo "$out" | grep -q "needs $absent/testdata (../shared beside the source tree"; then
+    echo "FAIL: $(basename "$bin") skipped nothing by name:"
+    echo "$out" | tail -5
+    exit 1
+  fi
+  echo "ok: $(basename "$bin") ($(echo "$out" | grep -c '\[  SKIPPED \]') lines of skips)"
+done
+rmdir "$(dirname "$absent")"
