@@ -20,9 +20,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+fs::path TestDir() { return loadgen::testing::ProcessTempDir("tracesim_load_cli_test"); }
+
 fs::path TinyScenarioFile() {
-  fs::path dir = fs::temp_directory_path() / "tracesim_load_cli_test";
-  fs::create_directories(dir);
+  fs::path dir = TestDir();
   return loadgen::testing::WriteTinyScenario(dir);
 }
 
@@ -155,8 +156,7 @@ TEST(LoadCommandTest, HelpListsThresholdMetrics) {
 
 TEST(LoadCommandTest, OutWritesThePerSecondSeriesAsCsvAndJsonLines) {
   auto srv = loadgen::testing::StartGrpcServer({});
-  fs::path dir = fs::temp_directory_path() / "tracesim_load_cli_test";
-  fs::create_directories(dir);
+  fs::path dir = TestDir();
   fs::path json = dir / "series-summary.json", csv = dir / "series.csv",
            lines = dir / "series.jsonl";
   Ran r = Load({TinyScenarioFile().string(), "--endpoint", srv->endpoint(), "--rate", "200",
@@ -189,7 +189,7 @@ TEST(LoadCommandTest, OutWritesThePerSecondSeriesAsCsvAndJsonLines) {
 
 TEST(LoadCommandTest, EndToEndGrpcWithSummaryAndThresholds) {
   auto srv = loadgen::testing::StartGrpcServer({});
-  fs::path json = fs::temp_directory_path() / "tracesim_load_cli_test" / "summary.json";
+  fs::path json = TestDir() / "summary.json";
   fs::remove(json);
   Ran r = Load({TinyScenarioFile().string(),
                 "--endpoint",
@@ -299,7 +299,7 @@ TEST(LoadCommandTest, CrossedThresholdExits99AndSaysWhich) {
 
 TEST(LoadCommandTest, SigintStopsCleanly) {
   auto srv = loadgen::testing::StartGrpcServer({});
-  fs::path json = fs::temp_directory_path() / "tracesim_load_cli_test" / "sigint.json";
+  fs::path json = TestDir() / "sigint.json";
   fs::remove(json);
   // Until the command installs its handler, a SIGINT must not kill the test binary.
   struct sigaction ign {

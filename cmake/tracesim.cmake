@@ -8,19 +8,28 @@ function(tracesim_library name)
   target_link_libraries(tracesim_${name} PUBLIC ${ARG_DEPS})
 endfunction()
 
-# tracesim_test(NAME SRCS ... DEPS ...) defines a gtest binary NAME registered with CTest.
+# tracesim_test(NAME [THREADS] SRCS ... DEPS ...) defines a gtest binary NAME registered with
+# CTest. THREADS marks code that runs threads of its own (transports, servers, the load engine,
+# shards): its tests carry the CTest label `threads`, the set `./dev sanitize tsan` runs.
 function(tracesim_test name)
   if(NOT TRACESIM_BUILD_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "THREADS" "" "SRCS;DEPS" ${ARGN})
+  set(labels "")
+  if(ARG_THREADS)
+    set(labels threads)
+  endif()
   add_executable(${name} ${ARG_SRCS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main)
   target_compile_definitions(${name} PRIVATE
     TRACESIM_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     TRACESIM_SHARED_DIR="${PROJECT_SOURCE_DIR}/../shared")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60
-    PROPERTIES ENVIRONMENT "TRACESIM_BINARY_DIR=${PROJECT_BINARY_DIR}")
+    PROPERTIES ENVIRONMENT "TRACESIM_BINARY_DIR=${PROJECT_BINARY_DIR}" LABELS "${labels}")
+  if(ARG_THREADS)
+    set_property(GLOBAL APPEND PROPERTY TRACESIM_THREADS_TESTS ${name})
+  endif()
 endfunction()
 
 # tracesim_embed(TARGET VAR FILES...) compiles files into the target as

@@ -1,6 +1,7 @@
 #include "loadgen/test_loopback.h"
 
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -220,6 +221,12 @@ int UnusedPort() {
   int port = a.local_endpoint().port();
   a.close();
   return port;
+}
+
+std::filesystem::path ProcessTempDir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() / (name + "." + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir;
 }
 
 void WriteTinyTopology(const std::filesystem::path& dir) {

@@ -54,6 +54,10 @@ int UnusedPort();
 
 // Writes `dir`/tiny.yaml: a deterministic topology (front GET /x, 2 ms, calls back.Get, 1 ms;
 // constant latencies) for scenarios whose span count per trace must be exact.
+// A directory of this test process's own, `<temp>/<name>.<pid>`, created: CTest runs test cases
+// as parallel processes, which must not rewrite each other's files (a reader saw an empty
+// tiny.yaml another process was rewriting).
+std::filesystem::path ProcessTempDir(const std::string& name);
 void WriteTinyTopology(const std::filesystem::path& dir);
 // Writes tiny.yaml and `dir`/tiny-scenario.yaml (name tiny, 10 s of uniform arrivals at 100
 // traces/s of front.GET /x, seed 7) and returns the scenario's path.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <set>
 #include <tuple>
 
@@ -136,15 +137,32 @@ std::string ServiceMapDot(const sim::Model& m, const ServiceMapOptions& o) {
 #if TRACESIM_HAVE_GRAPHVIZ
 bool GraphvizAvailable() { return true; }
 
+namespace {
+
+// One Graphviz context for the process, never freed, used under a lock. Graphviz 2.42 (Debian 12)
+// is not thread-safe, and its pango text plugin keeps a pointer to the last font name it measured
+// (a static in gvtextlayout_pango.c) while that name belongs to the context's font dictionary:
+// freeing the context and rendering again read freed memory (found by the ASan build:
+// heap-use-after-free in textspan_size). Fonts stay alive as long as the context does.
+GVC_t* SharedContext() {
+  static GVC_t* const gvc = gvContext();
+  return gvc;
+}
+
+std::mutex& GraphvizMutex() {
+  static std::mutex mu;
+  return mu;
+}
+
+}  // namespace
+
 sim::Result<std::string> RenderDot(const std::string& dot, const std::string& format) {
   if (format != "svg" && format != "png")
     return sim::Status::InvalidArgument("unknown image format '" + format + "' (svg or png)");
-  GVC_t* gvc = gvContext();
+  std::lock_guard<std::mutex> lock(GraphvizMutex());
+  GVC_t* gvc = SharedContext();
   Agraph_t* g = agmemread(dot.c_str());
-  if (g == nullptr) {
-    gvFreeContext(gvc);
-    return sim::Status::InvalidArgument("Graphviz could not read the DOT text");
-  }
+  if (g == nullptr) return sim::Status::InvalidArgument("Graphviz could not read the DOT text");
   std::string out;
   sim::Status st;
   if (gvLayout(gvc, g, "dot") != 0) {
@@ -161,7 +179,6 @@ sim::Result<std::string> RenderDot(const std::string& dot, const std::string& fo
     gvFreeLayout(gvc, g);
   }
   agclose(g);
-  gvFreeContext(gvc);
   if (!st.ok()) return st;
   if (format == "svg") {
     const size_t at = out.find("<svg");
