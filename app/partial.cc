@@ -132,7 +132,7 @@ sim::Result<Loaded> Load(const scenarios::Scenario& sc, const RunOptions& option
   RunOutcome& o = l.shard.outcome;
   const bool ok = in.ok() && l.index < id.count && has_lab == (o.lab != nullptr) &&
                   internal::LoadStats(in, sc.model.services.size(), &o.stats) &&
-                  o.red->LoadState(in) && o.truth->LoadState(in) &&
+                  o.red->LoadState(in) && o.truth->LoadState(in) && o.volume->LoadState(in) &&
                   (!o.lab || o.lab->LoadState(in)) && has_symptoms == (o.symptoms != nullptr) &&
                   (!o.symptoms || o.symptoms->LoadState(in)) && in.ok() && in.at_end();
   if (!ok) return bad("corrupt or truncated partial result");
@@ -186,6 +186,7 @@ sim::Result<std::string> RunPartial(const scenarios::Scenario& sc, const RunOpti
   internal::SaveStats(r.outcome.stats, out);
   r.outcome.red->SaveState(out);
   r.outcome.truth->SaveState(out);
+  r.outcome.volume->SaveState(out);
   if (r.outcome.lab) r.outcome.lab->SaveState(out);
   if (r.outcome.symptoms) r.outcome.symptoms->SaveState(out);
   return std::string(kMagic) + out.Take();

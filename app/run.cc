@@ -164,8 +164,13 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
   const sim::FaultPlan* faults = sc.faults.empty() ? nullptr : &sc.faults;
   outcome->red = std::make_unique<metrics::RedMetricsSink>(sc.model);
   outcome->truth = std::make_unique<metrics::TruthMetricsSink>(sc.model, faults);
+  outcome->volume = std::make_unique<reports::VolumeTally>(sc.model);
   obs->tee.Add(outcome->red.get());
   obs->tee.Add(outcome->truth.get());
+  obs->tee.Add(outcome->volume.get());
+  // The volume block's gzip ratio, and the lab's stored bytes (issue 13).
+  obs->compression = std::make_unique<CompressionSample>(options.compression_sample_traces);
+  obs->tee.Add(obs->compression.get());
   if (faults != nullptr) {  // issue 13: the symptoms section
     outcome->symptoms = std::make_unique<reports::SymptomsSink>(sc.model, faults);
     obs->tee.Add(outcome->symptoms.get());
@@ -200,8 +205,6 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
     if (obs->lab_taps.size() == 1) outcome->lab->SetTap(obs->lab_taps.front());
     if (obs->lab_taps.size() > 1) outcome->lab->SetTap(&obs->lab_taps);
     if (options.on_lab) options.on_lab(*outcome->lab);
-    obs->compression = std::make_unique<CompressionSample>(options.compression_sample_traces);
-    obs->tee.Add(obs->compression.get());
   }
   if (options.keep_traces > 0 || options.keep_error_traces > 0) {
     obs->keeper = std::make_unique<TraceKeeper>(options.keep_traces, options.keep_error_traces);
@@ -215,11 +218,32 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
   return sim::Status::Ok();
 }
 
+// The volume block (issue 13): what the run exported, and a day and a 30-day month of it at the
+// scenario's mean arrival rate over its own `duration` (the --rate override applied, --duration
+// not): the run's span rate scaled by that rate over the run's offered rate.
+void FillVolume(const scenarios::Scenario& sc, const RunOutcome& outcome, double ratio,
+                reports::RunReport* report) {
+  const reports::VolumeTally& v = *outcome.volume;
+  reports::RunReport::Volume& x = report->volume;
+  x.spans = v.spans();
+  x.bytes = v.bytes();
+  const double secs = outcome.run.duration.seconds();
+  x.spans_per_s = secs > 0 ? static_cast<double>(v.spans()) / secs : 0;
+  x.bytes_per_span = v.spans() > 0 ? static_cast<double>(v.bytes()) / v.spans() : 0;
+  x.compressed_bytes_per_span = x.bytes_per_span * ratio;
+  x.day_traces_per_s = outcome.run.workload.MeanRate(sc.duration);
+  const double scale = report->offered_rate > 0 ? x.day_traces_per_s / report->offered_rate : 0;
+  x.spans_per_day = x.spans_per_s * scale * 86400;
+  x.gb_per_day = x.spans_per_day * x.bytes_per_span / 1e9;
+  x.compressed_gb_per_day = x.gb_per_day * ratio;
+  x.tb_per_month = x.gb_per_day * 30 / 1e3;
+  x.compressed_tb_per_month = x.compressed_gb_per_day * 30 / 1e3;
+}
+
 // The lab's scores, with the stored-bytes estimate re-scaled from LabOptions' default ratio to
-// the one measured on this run's spans (the default when nothing could be measured).
-void ScoreLab(double compression_ratio, RunOutcome* outcome) {
+// the report's, measured on this run's spans (the default when nothing could be measured).
+void ScoreLab(RunOutcome* outcome) {
   reports::RunReport& report = outcome->report;
-  report.compression_ratio = compression_ratio;
   const double duration_s = outcome->run.duration.seconds();
   const sampling::LabOptions defaults;
   const double ratio =
@@ -445,10 +469,11 @@ sim::Status Complete(const scenarios::Scenario& sc, const RunOptions& options, S
   auto workload = workloads::Workload::Create(run.workload, sc.model, run.seed, run.duration);
   if (!workload.ok()) return sim::Status::InvalidArgument(workload.status().message());
   FillReport(sc, options, **workload, shard->wall_s, &outcome);
-  if (outcome.lab)
-    ScoreLab(shard->compression ? shard->compression->CompressionRatio(sc.model)
-                                : shard->compression_ratio,
-             &outcome);
+  outcome.report.compression_ratio = shard->compression
+                                         ? shard->compression->CompressionRatio(sc.model)
+                                         : shard->compression_ratio;
+  FillVolume(sc, outcome, outcome.report.compression_ratio, &outcome.report);
+  if (outcome.lab) ScoreLab(&outcome);
   return sim::Status::Ok();
 }
 

@@ -26,6 +26,7 @@
 #include "metrics/red_metrics.h"
 #include "metrics/truth_metrics.h"
 #include "reports/text/run_report.h"
+#include "reports/text/volume.h"
 #include "sampling/lab/lab.h"
 #include "scenarios/scenario.h"
 #include "sim/base/status.h"
@@ -143,6 +144,8 @@ struct RunOutcome {
   // RED metrics per service and operation, and the ground-truth tallies (never null).
   std::unique_ptr<metrics::RedMetricsSink> red;
   std::unique_ptr<metrics::TruthMetricsSink> truth;
+  // The exported spans and their OTLP bytes, for the volume block (never null; issue 13).
+  std::unique_ptr<reports::VolumeTally> volume;
   // What a tracing backend shows of the faults (null without faults; issue 13).
   std::unique_ptr<reports::SymptomsSink> symptoms;
   // The sampling lab after Finish() (null when the scenario has no samplers): per-strategy

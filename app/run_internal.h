@@ -35,7 +35,7 @@ struct ShardWindow {
 // kernel counters, the compression sample and the wall time.
 struct ShardRun {
   RunOutcome outcome;
-  std::unique_ptr<CompressionSample> compression;  // null without samplers
+  std::unique_ptr<CompressionSample> compression;  // null in a shard loaded from a partial
   double compression_ratio = 0;  // when `compression` is null: the ratio measured (partials)
   double wall_s = 0;
 };

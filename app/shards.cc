@@ -40,6 +40,7 @@ void MergeShard(ShardRun& from, ShardRun* into, const RunOptions& options) {
   RunOutcome& b = from.outcome;
   a.red->Merge(*b.red);
   a.truth->Merge(*b.truth);
+  a.volume->Merge(*b.volume);
   if (a.symptoms && b.symptoms) a.symptoms->Merge(*b.symptoms);
   if (a.lab && b.lab) a.lab->Merge(*b.lab);
   AddStats(b.stats, &a.stats);

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "reports/text/table.h"
@@ -190,6 +191,28 @@ std::string RenderRecallTable(const std::vector<sampling::StrategyScore>& scores
 }
 
 // The title and the run's totals: what ran, for how long, how fast, and how much came out.
+// 3 significant digits and a decimal prefix: 127 M, 69.1 G.
+std::string Scaled(double v) {
+  static constexpr const char* kPrefix[] = {"", " k", " M", " G", " T", " P"};
+  size_t p = 0;
+  while (v >= 999.5 && p + 1 < std::size(kPrefix)) {
+    v /= 1000;
+    ++p;
+  }
+  return FormatFixed(v, v >= 99.95 ? 0 : v >= 9.995 ? 1 : 2) + kPrefix[p];
+}
+
+// Two lines under the counts (issue 13): the spans as OTLP, then a day and a month of them.
+std::string RenderVolumeLines(const RunReport::Volume& v) {
+  return "  volume " + Scaled(v.spans_per_s) + " spans/s, " + FormatFixed(v.bytes_per_span, 0) +
+         " B per span as OTLP, " + FormatFixed(v.compressed_bytes_per_span, 0) +
+         " B gzipped\n  a day at " + Scaled(v.day_traces_per_s) +
+         " traces/s: " + Scaled(v.spans_per_day) + " spans, " + Scaled(v.gb_per_day * 1e9) + "B, " +
+         Scaled(v.compressed_gb_per_day * 1e9) +
+         "B gzipped; 30 days: " + Scaled(v.tb_per_month * 1e12) + "B, " +
+         Scaled(v.compressed_tb_per_month * 1e12) + "B gzipped\n";
+}
+
 std::string RenderRunHeader(const RunReport& r) {
   std::string out;
   out += "tracesim " + r.version + " — scenario " + r.scenario + " (" + r.source + "), seed " +
@@ -205,6 +228,7 @@ std::string RenderRunHeader(const RunReport& r) {
          FormatPercent(r.traces ? static_cast<double>(r.error_traces) / r.traces : 0) + ")";
   if (r.traces_unfinished) out += ", unfinished " + FormatCount(r.traces_unfinished);
   out += "\n";
+  if (r.volume.spans > 0) out += RenderVolumeLines(r.volume);
   if (!r.spans_out.empty()) out += "  spans written to " + r.spans_out + "\n";
   out += "\n";
   return out;
@@ -504,6 +528,22 @@ ordered_json ResilienceJson(const RunReport::Resilience& rs) {
   return res;
 }
 
+ordered_json VolumeJson(const RunReport::Volume& v, double compression_ratio) {
+  ordered_json x;
+  x["spans"] = v.spans;
+  x["bytes"] = v.bytes;
+  x["spans_per_s"] = R3(v.spans_per_s);
+  x["bytes_per_span"] = R3(v.bytes_per_span);
+  x["compression_ratio"] = R3(compression_ratio);
+  x["compressed_bytes_per_span"] = R3(v.compressed_bytes_per_span);
+  x["day"] = {{"traces_per_s", R3(v.day_traces_per_s)},
+              {"spans", std::round(v.spans_per_day)},
+              {"gb", R3(v.gb_per_day)},
+              {"compressed_gb", R3(v.compressed_gb_per_day)}};
+  x["month_30d"] = {{"tb", R3(v.tb_per_month)}, {"compressed_tb", R3(v.compressed_tb_per_month)}};
+  return x;
+}
+
 // A strategy's volume, cost and recalls: "name" through "slow" of doc/run-summary.md's
 // `sampling` entries.
 void AddStrategyRecalls(const sampling::StrategyScore& s, ordered_json* out) {
@@ -642,6 +682,7 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
   if (!r.truth_out.empty()) j["truth_out"] = r.truth_out;
   j["truth"] = TruthJson(r.truth);
   j["resilience"] = ResilienceJson(r.resilience);
+  j["volume"] = VolumeJson(r.volume, r.compression_ratio);
   if (!r.sampling.empty()) {
     j["compression_ratio"] = R3(r.compression_ratio);
     j["sampling"] = ordered_json::array();

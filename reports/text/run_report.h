@@ -76,6 +76,20 @@ struct RunReport {
   // The sampling lab's comparison (scenarios with `samplers:`), in strategy order.
   std::vector<sampling::StrategyScore> sampling;
   double compression_ratio = 0;  // measured gzip ratio used for the stored-bytes estimate
+  // How much telemetry the traffic makes (issue 13; every run, doc/run-summary.md "volume"): the
+  // exported spans and their OTLP protobuf size (app/volume.h), gzip-compressed at
+  // compression_ratio, and a day and a 30-day month of it at the scenario's mean arrival rate
+  // over its own `duration` (the run's rate scaled by day_traces_per_s / offered_rate).
+  struct Volume {
+    uint64_t spans = 0, bytes = 0;         // exported spans, their Span messages' bytes
+    double spans_per_s = 0;                // spans / duration_s
+    double bytes_per_span = 0;             // bytes / spans
+    double compressed_bytes_per_span = 0;  // bytes_per_span x compression_ratio
+    double day_traces_per_s = 0;           // the scenario's mean arrival rate
+    double spans_per_day = 0;
+    double gb_per_day = 0, compressed_gb_per_day = 0;      // 1e9 bytes
+    double tb_per_month = 0, compressed_tb_per_month = 0;  // 30 days, 1e12 bytes
+  } volume;
   // Resilience mechanics the kernel counted.
   struct Resilience {
     uint64_t retries = 0, timeouts = 0, breaker_opens = 0, breaker_rejections = 0, rate_limited = 0,
