@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "loadgen/test_loopback.h"
+#include "sim/base/sanitizer_skips.h"
 
 namespace tracesim::app {
 namespace {
@@ -35,6 +36,7 @@ FindMaxOptions Base(const std::string& endpoint) {
 }
 
 TEST(FindMaxTest, GrowsThenBisectsToTheHighestPassingRate) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   auto srv = loadgen::testing::StartGrpcServer({});
   FindMaxOptions o = Base(srv->endpoint());
   // Breaks between 300 and 400 traces/s. A criterion on the target (the workload's expectation
@@ -79,6 +81,7 @@ TEST(FindMaxTest, GrowsThenBisectsToTheHighestPassingRate) {
 }
 
 TEST(FindMaxTest, NothingSustainedWhenEveryStepFails) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   loadgen::testing::Behavior b;
   b.kind = loadgen::testing::Behavior::Kind::kError;
   b.grpc_code = 3;  // INVALID_ARGUMENT: every span rejected

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "loadgen/test_loopback.h"
+#include "sim/base/sanitizer_skips.h"
 
 namespace tracesim::app {
 namespace {
@@ -82,6 +83,7 @@ TEST(LoadOptionsTest, ValidateNamesTheFlag) {
 }
 
 TEST(RunLoadTest, SendsToTheEndpointAndEvaluatesThresholds) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   auto srv = loadgen::testing::StartGrpcServer({});
   LoadOptions o = Quick(30);
   o.transport.endpoint = srv->endpoint();

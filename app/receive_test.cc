@@ -8,6 +8,7 @@
 
 #include "exporter/proto/trace_service.grpc.pb.h"
 #include "receiver/test_requests.h"
+#include "sim/base/sanitizer_skips.h"
 
 namespace tracesim::app {
 namespace {
@@ -39,6 +40,7 @@ TEST(RunReceiveTest, ValidateNamesTheFlag) {
 }
 
 TEST(RunReceiveTest, ListensCountsAndStopsOnRequest) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   ReceiveOptions o;
   o.receiver.grpc_address = "127.0.0.1:0";
   o.receiver.http_address = "";
@@ -84,6 +86,7 @@ TEST(RunReceiveTest, ListensCountsAndStopsOnRequest) {
 }
 
 TEST(RunReceiveTest, DurationStopsItAndSecondsAreReported) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   ReceiveOptions o;
   o.receiver.grpc_address = "";
   o.receiver.http_address = "127.0.0.1:0";

@@ -18,6 +18,7 @@
 #include "loadgen/target/threshold.h"
 #include "loadgen/test_loopback.h"
 #include "scenarios/scenario.h"
+#include "sim/base/sanitizer_skips.h"
 
 namespace tracesim::loadgen {
 namespace {
@@ -145,6 +146,7 @@ void ExpectIdentity(const LoadReport& r) {
 }
 
 TEST(LoadEngineTest, GrpcCountsEqualOnBothSides) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   auto sc = TinyScenario(200);
   auto srv = testing::StartGrpcServer({});
   auto o = RunLoad(sc, Grpc(*srv), FastOptions());
@@ -173,6 +175,7 @@ TEST(LoadEngineTest, HttpProtobufAndJsonCountsEqualOnBothSides) {
 }
 
 TEST(LoadEngineTest, UnavailableIsRetriedThenCountedAsRetriesExhausted) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   FakeClock clock;
   auto sc = TinyScenario(50);
   Behavior b;
@@ -193,6 +196,7 @@ TEST(LoadEngineTest, UnavailableIsRetriedThenCountedAsRetriesExhausted) {
 }
 
 TEST(LoadEngineTest, UnavailableThenRecoveryLosesNothing) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   FakeClock clock;
   auto sc = TinyScenario(50);
   Behavior b;
@@ -210,6 +214,7 @@ TEST(LoadEngineTest, UnavailableThenRecoveryLosesNothing) {
 }
 
 TEST(LoadEngineTest, ResourceExhaustedWithRetryInfoHonoursTheDelay) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   FakeClock clock;
   auto sc = TinyScenario(50);
   Behavior b;
@@ -230,6 +235,7 @@ TEST(LoadEngineTest, ResourceExhaustedWithRetryInfoHonoursTheDelay) {
 }
 
 TEST(LoadEngineTest, ResourceExhaustedWithoutRetryInfoIsFatal) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   FakeClock clock;
   auto sc = TinyScenario(50);
   Behavior b;
@@ -245,6 +251,7 @@ TEST(LoadEngineTest, ResourceExhaustedWithoutRetryInfoIsFatal) {
 }
 
 TEST(LoadEngineTest, InvalidArgumentAndHttp400AreRejectedNotRetried) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   FakeClock clock;
   auto sc = TinyScenario(50);
   Behavior g;
@@ -338,6 +345,7 @@ TEST(LoadEngineTest, OutageHoldsNoMoreThanTheQueueBound) {
 }
 
 TEST(LoadEngineTest, PartialSuccessCountsRejectedAndIsNotRetried) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   FakeClock clock;
   auto sc = TinyScenario(100);
   Behavior b;
@@ -355,6 +363,7 @@ TEST(LoadEngineTest, PartialSuccessCountsRejectedAndIsNotRetried) {
 }
 
 TEST(LoadEngineTest, SlowAnswersPastTheDeadlineAreRetriedThenDropped) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   auto sc = TinyScenario(20);
   Behavior b;
   b.delay_ms = 400;
@@ -373,6 +382,7 @@ TEST(LoadEngineTest, SlowAnswersPastTheDeadlineAreRetriedThenDropped) {
 }
 
 TEST(LoadEngineTest, RefusedConnectionIsRetriedWithBackoffThenDropped) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   FakeClock clock;
   auto sc = TinyScenario(50);
   for (int proto = 0; proto < 2; ++proto) {

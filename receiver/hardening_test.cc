@@ -20,6 +20,7 @@
 #include "receiver/receiver.h"
 #include "receiver/test_h2.h"
 #include "receiver/test_requests.h"
+#include "sim/base/sanitizer_skips.h"
 
 namespace tracesim::receiver {
 namespace {
@@ -232,6 +233,7 @@ TEST(HardeningTest, GrpcGzipBombIsRefusedWithinTheLimit) {
 // With gRPC's decompression off, the receiver inflates what real gRPC clients compress: gzip
 // and deflate (zlib), and leaves uncompressed messages alone.
 TEST(HardeningTest, GrpcClientCompressionStillWorks) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   auto r = StartOrDie(LoopbackOptions());
   ASSERT_NE(r, nullptr);
   auto stub = TraceService::NewStub(grpc::CreateChannel(
@@ -254,6 +256,7 @@ TEST(HardeningTest, GrpcClientCompressionStillWorks) {
 
 // Item 8: a malformed protobuf over gRPC got UNIMPLEMENTED; the OTLP spec says INVALID_ARGUMENT.
 TEST(HardeningTest, MalformedGrpcMessageIsInvalidArgument) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   auto r = StartOrDie(LoopbackOptions());
   ASSERT_NE(r, nullptr);
   std::string good = MakeRequest(3).SerializeAsString();
@@ -272,6 +275,7 @@ TEST(HardeningTest, MalformedGrpcMessageIsInvalidArgument) {
 // the receiver close the connection itself at Stop(), which leaves the port's side in TIME_WAIT;
 // the port probe, bound without SO_REUSEADDR, then refused the port for ~60 s.
 TEST(HardeningTest, GrpcPortRebindsAfterStopWithAClientConnected) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   auto first = StartOrDie(LoopbackOptions());
   ASSERT_NE(first, nullptr);
   uint16_t port = first->grpc_port();

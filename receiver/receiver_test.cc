@@ -24,6 +24,7 @@
 #include "receiver/otlp_codec.h"
 #include "receiver/proto/rpc_status.pb.h"
 #include "receiver/test_requests.h"
+#include "sim/base/sanitizer_skips.h"
 
 namespace tracesim::receiver {
 namespace {
@@ -136,6 +137,7 @@ std::string TempPath(const std::string& name) {
 }
 
 TEST(ReceiverTest, GrpcAndHttpCountsAreExact) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   ReceiverOptions o = LoopbackOptions();
   o.out_path = TempPath("out.jsonl");
   auto r = StartOrDie(o);
@@ -295,6 +297,7 @@ TEST(ReceiverTest, HttpMalformedInputGetsTheProtocolAnswer) {
 }
 
 TEST(ReceiverTest, GrpcMalformedInputGetsTheProtocolAnswer) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   ReceiverOptions o = LoopbackOptions();
   o.max_request_bytes = 64 * 1024;
   auto r = StartOrDie(o);
@@ -370,6 +373,7 @@ TEST(ReceiverTest, GrpcMalformedInputGetsTheProtocolAnswer) {
 }
 
 TEST(ReceiverTest, FaultUnavailableAndThrottleCarryRetryHints) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   for (const char* mode : {"unavailable", "throttle"}) {
     SCOPED_TRACE(mode);
     ReceiverOptions o = LoopbackOptions();
@@ -400,6 +404,7 @@ TEST(ReceiverTest, FaultUnavailableAndThrottleCarryRetryHints) {
 }
 
 TEST(ReceiverTest, FaultRejectAndNoRetryHint) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   ReceiverOptions o = LoopbackOptions();
   o.faults.reject = 1;
   auto r = StartOrDie(o);
@@ -416,6 +421,7 @@ TEST(ReceiverTest, FaultRejectAndNoRetryHint) {
 }
 
 TEST(ReceiverTest, FaultDropClosesOrCancels) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   ReceiverOptions o = LoopbackOptions();
   o.faults.drop = 1;
   auto r = StartOrDie(o);
@@ -433,6 +439,7 @@ TEST(ReceiverTest, FaultDropClosesOrCancels) {
 }
 
 TEST(ReceiverTest, FaultSlowDelaysTheAnswer) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   ReceiverOptions o = LoopbackOptions();
   o.faults.slow = 1;
   o.faults.delay = std::chrono::milliseconds(300);
@@ -509,6 +516,7 @@ std::map<std::string, double> ParseExposition(const std::string& text) {
 }
 
 TEST(ReceiverTest, MetricsEndpointIsScrapable) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   ReceiverOptions o = LoopbackOptions();
   o.metrics_address = "127.0.0.1:0";
   auto r = StartOrDie(o);

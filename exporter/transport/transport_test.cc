@@ -31,6 +31,7 @@
 #include "exporter/proto/trace_service.grpc.pb.h"
 #include "exporter/proto/trace_service.pb.h"
 #include "exporter/transport/transport_internal.h"
+#include "sim/base/sanitizer_skips.h"
 
 namespace tracesim::exporter {
 namespace {
@@ -233,6 +234,7 @@ std::unique_ptr<Transport> MakeTransport(TransportOptions o) {
 }
 
 TEST(GrpcTransportTest, OkCarriesBodyAndHeaders) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   GrpcTestServer server;
   TransportOptions o;
   o.endpoint = server.endpoint();
@@ -258,6 +260,7 @@ TEST(GrpcTransportTest, OkCarriesBodyAndHeaders) {
 }
 
 TEST(GrpcTransportTest, PartialSuccessIsOkWithRejectedSpans) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   GrpcTestServer server;
   server.set_handler([](grpc::ServerContext*, auto* resp) {
     resp->mutable_partial_success()->set_rejected_spans(3);
@@ -274,6 +277,7 @@ TEST(GrpcTransportTest, PartialSuccessIsOkWithRejectedSpans) {
 }
 
 TEST(GrpcTransportTest, StatusClassification) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   GrpcTestServer server;
   TransportOptions o;
   o.endpoint = server.endpoint();
@@ -319,6 +323,7 @@ TEST(GrpcTransportTest, StatusClassification) {
 }
 
 TEST(GrpcTransportTest, DeadlineIsRetryable) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   GrpcTestServer server;
   server.set_handler([](grpc::ServerContext* ctx, auto*) {
     WaitForCancel(ctx, milliseconds(3000));
@@ -337,6 +342,7 @@ TEST(GrpcTransportTest, DeadlineIsRetryable) {
 }
 
 TEST(GrpcTransportTest, GzipArrivesIntact) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   GrpcTestServer server;
   TransportOptions o;
   o.endpoint = server.endpoint();
@@ -355,6 +361,7 @@ TEST(GrpcTransportTest, GzipArrivesIntact) {
 }
 
 TEST(GrpcTransportTest, ConnectionRefusedIsRetryable) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   TransportOptions o;
   o.endpoint = "127.0.0.1:" + std::to_string(ClosedPort());
   o.timeout = milliseconds(2000);
@@ -365,6 +372,7 @@ TEST(GrpcTransportTest, ConnectionRefusedIsRetryable) {
 }
 
 TEST(GrpcTransportTest, ConnectionsAreSeparateChannels) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   GrpcTestServer server;
   TransportOptions o;
   o.endpoint = server.endpoint();
@@ -377,6 +385,7 @@ TEST(GrpcTransportTest, ConnectionsAreSeparateChannels) {
 }
 
 TEST(GrpcTransportTest, TlsAndMutualTls) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   const Certs& c = TestCerts();
   {
     GrpcTestServer server(1);
@@ -420,6 +429,7 @@ TEST(GrpcTransportTest, TlsAndMutualTls) {
 }
 
 TEST(GrpcTransportTest, ShutdownCancelsInFlight) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
   GrpcTestServer server;
   server.set_handler([](grpc::ServerContext* ctx, auto*) {
     WaitForCancel(ctx, milliseconds(3000));
