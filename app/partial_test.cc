@@ -8,16 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "app/test_scenarios.h"
 #include "reports/text/run_report.h"
 
 namespace tracesim::app {
 namespace {
 
-scenarios::Scenario Builtin(const std::string& name) {
-  auto sc = scenarios::LoadBuiltinScenario(name);
-  EXPECT_TRUE(sc.ok()) << sc.status().message();
-  return std::move(sc).value();
-}
+using testing::Builtin;
 
 std::string Json(const RunOutcome& o) { return reports::RenderRunJson(o.report, false); }
 

@@ -7,16 +7,13 @@
 #include <filesystem>
 #include <string>
 
+#include "app/test_scenarios.h"
 #include "reports/text/run_report.h"
 
 namespace tracesim::app {
 namespace {
 
-scenarios::Scenario Builtin(const char* name) {
-  auto sc = scenarios::LoadBuiltinScenario(name);
-  EXPECT_TRUE(sc.ok()) << sc.status().message();
-  return std::move(sc).value();
-}
+using testing::Builtin;
 
 RunOptions Short(int seconds) {
   RunOptions o;

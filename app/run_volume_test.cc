@@ -4,16 +4,13 @@
 #include <string>
 
 #include "app/run.h"
+#include "app/test_scenarios.h"
 #include "scenarios/scenario.h"
 
 namespace tracesim::app {
 namespace {
 
-scenarios::Scenario Builtin(const std::string& name) {
-  auto sc = scenarios::LoadBuiltinScenario(name);
-  EXPECT_TRUE(sc.ok()) << sc.status().message();
-  return std::move(sc).value();
-}
+using testing::Builtin;
 
 // The volume counts every exported span at the size the lab costs it: a keep-all strategy keeps
 // exactly the volume's spans and bytes.

@@ -14,17 +14,14 @@
 #include <set>
 #include <string>
 
+#include "app/test_scenarios.h"
 #include "reports/text/run_report.h"
 #include "sim/base/sanitizer_skips.h"
 
 namespace tracesim::app {
 namespace {
 
-scenarios::Scenario Builtin(const std::string& name) {
-  auto sc = scenarios::LoadBuiltinScenario(name);
-  EXPECT_TRUE(sc.ok()) << sc.status().message();
-  return std::move(sc).value();
-}
+using testing::Builtin;
 
 RunOutcome Sharded(const scenarios::Scenario& sc, const RunOptions& o, uint32_t n,
                    sim::Duration warmup = sim::Duration::Seconds(30)) {
