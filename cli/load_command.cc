@@ -1,7 +1,7 @@
 // `tracesim load`: argv -> app::LoadOptions, app::RunLoad (or app::FindMax), then the text
 // summary, the thresholds' lines and the files asked for. The warm-up, the plan, the environment,
-// the transport and the engine live in app/load.h; the summary JSON, the fail-fast policy and the
-// --out series in app/load_outputs.h. This file parses flags and prints.
+// the transport and the engine live in app/load/load.h; the summary JSON, the fail-fast policy and the
+// --out series in app/load/load_outputs.h. This file parses flags and prints.
 #include "cli/load_command.h"
 
 #include <signal.h>
@@ -15,9 +15,9 @@
 #include <functional>
 #include <sstream>
 
-#include "app/find_max.h"
-#include "app/load.h"
-#include "app/load_outputs.h"
+#include "app/load/find_max.h"
+#include "app/load/load.h"
+#include "app/load/load_outputs.h"
 #include "cli/base/flags.h"
 #include "cli/base/progress.h"
 #include "cli/commands.h"
@@ -117,7 +117,7 @@ struct LoadFlags {
               queue_spans = "65536", max_in_flight = "8", timeout, connections,
               retry_initial = "1s", retry_max = "5s", retry_attempts = "5", retry_elapsed = "60s",
               grace = "5s";
-  std::string summary_json, metrics_addr, ca_file, client_cert, client_key, report_html;
+  std::string summary_json, metrics_addr, linger, ca_file, client_cert, client_key, report_html;
   std::vector<std::string> headers, thresholds, target_metrics, outs;
   std::string target_pid;
   bool allow_export_failures = false;
@@ -187,6 +187,9 @@ void AddLoadFlags(po::options_description* desc, LoadFlags* f) {
        "--find-max: stop bisecting within this fraction (0.1)")  //
       ("metrics-addr", po::value(&f->metrics_addr),
        "serve the generator's /metrics on HOST:PORT (:PORT = loopback)")  //
+      ("linger", po::value(&f->linger),
+       "keep serving /metrics this long after the run, e.g. 20s, so Prometheus sees a short "
+       "run's last values (Ctrl-C ends it)")  //
       ("no-progress", "never show the per-second progress line");
 }
 
@@ -294,6 +297,8 @@ std::string ToLoadOptions(const po::variables_map& vm, const LoadFlags& f, app::
     return "--target-pid must be a positive process id, got '" + f.target_pid + "'";
   o->target.pid = static_cast<int64_t>(pid);
   o->metrics_addr = f.metrics_addr;
+  if (!f.linger.empty() && !ParseMillis(f.linger, &o->metrics_linger))
+    return "--linger must be a duration in [0, 1h], got '" + f.linger + "'";
   if (std::string bad = ToEngineOptions(f, &o->engine); !bad.empty()) return bad;
   return ToTransportOverrides(vm, f, &o->transport);
 }
@@ -584,6 +589,11 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
     if (progress) PrintSecond(s, mean_spans);
     series.Write(s);
     fail_fast.Observe(s);
+  };
+  callbacks.on_linger = [&] {
+    if (progress) std::fprintf(stderr, "\n");
+    err << "tracesim load: the run is over; /metrics stays up for " << f.linger
+        << " (--linger; Ctrl-C ends it)\n";
   };
   sim::Result<app::LoadOutcome> outcome = sim::Status::Internal("not run");
   {

@@ -47,7 +47,11 @@ void AddReceiveFlags(po::options_description* desc, ReceiveFlags* f) {
       ("grpc", po::value(&f->grpc), "OTLP/gRPC listen address HOST:PORT")                  //
       ("http", po::value(&f->http), "OTLP/HTTP listen address HOST:PORT")                  //
       ("metrics-addr", po::value(&f->metrics_addr), "serve Prometheus GET /metrics here")  //
-      ("duration", po::value(&f->duration), "stop by itself after this long, e.g. 30s")    //
+      ("collector-metrics",
+       "also serve the OpenTelemetry Collector's own series at --metrics-addr "
+       "(otelcol_receiver_accepted_spans, ...), for Collector dashboards and load "
+       "--target-metrics")                                                               //
+      ("duration", po::value(&f->duration), "stop by itself after this long, e.g. 30s")  //
       ("summary-json", po::value(&f->summary_json),
        "write the summary JSON here when stopping ('-' = stdout; the addresses and the summary "
        "line then go to stderr)")  //
@@ -74,6 +78,7 @@ std::string ToReceiveOptions(const po::variables_map& vm, const ReceiveFlags& f,
     if (vm.count("http") && f.http.empty()) return "--http: empty address";
   }
   o.metrics_address = f.metrics_addr;
+  o.collector_metrics = vm.count("collector-metrics") > 0;
   o.out_path = f.out;
   o.http_threads = f.threads;
   if (vm.count("max-request-bytes")) {

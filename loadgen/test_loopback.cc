@@ -223,6 +223,25 @@ int UnusedPort() {
   return port;
 }
 
+std::string HttpGet(int port, const std::string& path) {
+  namespace http = boost::beast::http;
+  try {
+    boost::asio::io_context ioc;
+    boost::beast::tcp_stream conn(ioc);
+    conn.expires_after(std::chrono::seconds(5));
+    conn.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<uint16_t>(port)});
+    http::request<http::string_body> req(http::verb::get, path, 11);
+    req.set(http::field::host, "127.0.0.1");
+    http::write(conn, req);
+    boost::beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    http::read(conn, buf, res);
+    return res.body();
+  } catch (const std::exception&) {
+    return "";
+  }
+}
+
 std::filesystem::path ProcessTempDir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() / (name + "." + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);

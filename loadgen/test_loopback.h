@@ -51,6 +51,8 @@ std::unique_ptr<LoopbackServer> StartHttpServer(Behavior behavior);
 
 // A TCP port on 127.0.0.1 with nothing listening (bound then closed).
 int UnusedPort();
+// GET `path` from 127.0.0.1:`port` over HTTP/1.1; the body, or "" when the request failed.
+std::string HttpGet(int port, const std::string& path);
 
 // Writes `dir`/tiny.yaml: a deterministic topology (front GET /x, 2 ms, calls back.Get, 1 ms;
 // constant latencies) for scenarios whose span count per trace must be exact.

@@ -299,7 +299,7 @@ class Receiver::Impl::Service final
     Answer answer;
     if (size > limit) {
       impl_->stats.AddBytes(Protocol::kGrpc, wire.size(), size);
-      impl_->stats.AddSpans(0, 0, 0, CheckSpans(*request).spans);
+      impl_->stats.AddSpans(Protocol::kGrpc, 0, 0, 0, CheckSpans(*request).spans);
       answer.kind = Answer::Kind::kTooLarge;
       answer.message = "request of " + std::to_string(size) + " bytes exceeds the limit of " +
                        std::to_string(limit) + " bytes";
@@ -368,7 +368,7 @@ Answer Receiver::Impl::Process(const ExportRequest& req, Protocol protocol, uint
   SpanCheck check = CheckSpans(req, &invalid_mask);
   stats.AddBytes(protocol, wire, decoded);
   if (fault.action != FaultAction::kNone) {
-    stats.AddSpans(0, 0, 0, check.spans);
+    stats.AddSpans(protocol, 0, 0, 0, check.spans);
     switch (fault.action) {
       case FaultAction::kDrop:
         answer.kind = Answer::Kind::kDrop;
@@ -389,7 +389,7 @@ Answer Receiver::Impl::Process(const ExportRequest& req, Protocol protocol, uint
     return answer;
   }
   if (check.spans > 0 && check.invalid == check.spans) {
-    stats.AddSpans(0, check.invalid, 0, 0);
+    stats.AddSpans(protocol, 0, check.invalid, 0, 0);
     answer.kind = Answer::Kind::kBadData;
     answer.message =
         "all " + std::to_string(check.spans) + " spans are invalid; first: " + check.first_problem;
@@ -411,7 +411,7 @@ Answer Receiver::Impl::Process(const ExportRequest& req, Protocol protocol, uint
       }
     }
   }
-  stats.AddSpans(accepted, check.invalid, partial, 0);
+  stats.AddSpans(protocol, accepted, check.invalid, partial, 0);
   answer.rejected_spans = static_cast<int64_t>(check.invalid + partial);
   if (check.invalid > 0) {
     answer.message =
@@ -697,6 +697,7 @@ sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& op
     }
   }
   std::unique_ptr<Receiver> receiver(new Receiver(std::move(impl)));
+  if (options.collector_metrics) p->stats.EnableCollectorSeries();
   p->work.emplace(p->ioc.get_executor());
   if (!options.http_address.empty()) TRACESIM_RETURN_IF_ERROR(p->StartHttpServer());
   if (!options.metrics_address.empty()) TRACESIM_RETURN_IF_ERROR(p->StartMetricsServer());

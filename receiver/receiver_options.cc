@@ -162,6 +162,10 @@ sim::Status ReceiverOptions::Validate() const {
     auto hp = ParseHostPort(http_address);
     if (!hp.ok()) return hp.status().WithContext("receiver.http_address");
   }
+  if (collector_metrics && metrics_address.empty())
+    return sim::Status::InvalidArgument(
+        "receiver.collector_metrics: the Collector's series need a metrics address "
+        "(--metrics-addr)");
   if (!metrics_address.empty()) {
     auto hp = ParseHostPort(metrics_address);
     if (!hp.ok()) return hp.status().WithContext("receiver.metrics_address");

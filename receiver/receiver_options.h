@@ -73,6 +73,10 @@ struct ReceiverOptions {
   std::string http_address = "127.0.0.1:4318";
   // Prometheus scrape address (GET /metrics); empty disables it. Default: none.
   std::string metrics_address;
+  // Also serve the OpenTelemetry Collector's own series at metrics_address (otelcol_receiver_*,
+  // otelcol_process_*, receiver_stats.h), so Collector dashboards and `tracesim load
+  // --target-metrics` work against this receiver. Needs metrics_address. Default: false.
+  bool collector_metrics = false;
   // Largest accepted request, after decompression, in bytes. Larger ones get gRPC
   // RESOURCE_EXHAUSTED / HTTP 413. Default: 4 MiB (the Collector's default). At least 1 KiB.
   uint64_t max_request_bytes = 4u << 20;

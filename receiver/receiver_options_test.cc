@@ -28,6 +28,11 @@ TEST(ReceiverOptionsTest, RejectsBadFields) {
   o.max_request_bytes = 10;
   EXPECT_NE(o.Validate().message().find("max_request_bytes"), std::string::npos);
   o = {};
+  o.collector_metrics = true;  // without a metrics address
+  EXPECT_NE(o.Validate().message().find("receiver.collector_metrics"), std::string::npos);
+  o.metrics_address = "127.0.0.1:0";
+  EXPECT_TRUE(o.Validate().ok());
+  o = {};
   o.http_threads = 0;
   EXPECT_NE(o.Validate().message().find("http_threads"), std::string::npos);
   o = {};

@@ -1,6 +1,10 @@
 #include "receiver/receiver_stats.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
 
 namespace tracesim::receiver {
 namespace {
@@ -97,12 +101,42 @@ void ReceiverStats::AddBytes(Protocol protocol, uint64_t wire, uint64_t decoded)
   bytes_decoded_[i]->Increment(static_cast<double>(decoded));
 }
 
-void ReceiverStats::AddSpans(uint64_t accepted, uint64_t invalid, uint64_t partial,
-                             uint64_t refused) noexcept {
+void ReceiverStats::AddSpans(Protocol protocol, uint64_t accepted, uint64_t invalid,
+                             uint64_t partial, uint64_t refused) noexcept {
   spans_accepted_->Increment(static_cast<double>(accepted));
   spans_invalid_->Increment(static_cast<double>(invalid));
   spans_partial_->Increment(static_cast<double>(partial));
   spans_refused_->Increment(static_cast<double>(refused));
+  const size_t i = static_cast<size_t>(protocol);
+  if (otel_accepted_[i] == nullptr) return;
+  otel_accepted_[i]->Increment(static_cast<double>(accepted));
+  otel_refused_[i]->Increment(static_cast<double>(invalid + partial + refused));
+}
+
+void ReceiverStats::EnableCollectorSeries() {
+  if (otel_rss_ != nullptr) return;
+  // Help texts as the Collector writes them, with its stability tag.
+  for (Protocol p : {Protocol::kGrpc, Protocol::kHttp}) {
+    const metrics::Labels labels = {{"receiver", "otlp"}, {"transport", ProtocolLabel(p)}};
+    const size_t i = static_cast<size_t>(p);
+    otel_accepted_[i] = Must(registry_.AddCounter(
+        "otelcol_receiver_accepted_spans",
+        "Number of spans successfully pushed into the pipeline. [Alpha]", labels));
+    otel_refused_[i] = Must(registry_.AddCounter(
+        "otelcol_receiver_refused_spans",
+        "Number of spans that could not be pushed into the pipeline. [Alpha]", labels));
+    Must(registry_.AddCounter("otelcol_receiver_failed_spans",
+                              "The number of spans that failed to be processed by the receiver "
+                              "due to internal errors. [Alpha]",
+                              labels));
+  }
+  otel_cpu_seconds_ = Must(registry_.AddCounter(
+      "otelcol_process_cpu_seconds", "Total CPU user and system time in seconds [Alpha]"));
+  otel_uptime_ =
+      Must(registry_.AddCounter("otelcol_process_uptime", "Uptime of the process [Alpha]"));
+  otel_rss_ = Must(registry_.AddGauge("otelcol_process_memory_rss",
+                                      "Total physical memory (resident set size) [Alpha]"));
+  enabled_at_ = std::chrono::steady_clock::now();
 }
 
 void ReceiverStats::AddTraceId(std::string_view id) noexcept {
@@ -143,6 +177,25 @@ uint64_t ReceiverStats::TracesSeen() const noexcept {
 
 void ReceiverStats::RefreshGauges() noexcept {
   traces_seen_->Set(static_cast<double>(TracesSeen()));
+  if (otel_rss_ == nullptr) return;
+  std::lock_guard<std::mutex> lock(process_mu_);
+  rusage u{};
+  if (getrusage(RUSAGE_SELF, &u) == 0) {
+    auto secs = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    const double cpu = secs(u.ru_utime) + secs(u.ru_stime);
+    if (cpu > otel_cpu_seconds_->Value())
+      otel_cpu_seconds_->Increment(cpu - otel_cpu_seconds_->Value());
+  }
+  const double up =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - enabled_at_).count();
+  if (up > otel_uptime_->Value()) otel_uptime_->Increment(up - otel_uptime_->Value());
+  // Resident pages (the second field of /proc/self/statm) times the page size.
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    unsigned long size = 0, resident = 0;
+    if (std::fscanf(f, "%lu %lu", &size, &resident) == 2)
+      otel_rss_->Set(static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)));
+    std::fclose(f);
+  }
 }
 
 StatsSnapshot ReceiverStats::Snapshot() const {

@@ -6,6 +6,14 @@
 // tracesim_receiver_bytes_total{protocol,stage="wire|decoded"}, tracesim_receiver_traces_seen
 // (gauge, refreshed by RefreshGauges()).
 //
+// With EnableCollectorSeries() it also keeps the OpenTelemetry Collector's own series, named and
+// labelled as Collector v0.161.0 exposes them (its internal telemetry on :8888), so dashboards and
+// `tracesim load --target-metrics` built for a Collector work against `tracesim receive`:
+// otelcol_receiver_accepted_spans, otelcol_receiver_refused_spans (every span not accepted:
+// refused, invalid and partial), otelcol_receiver_failed_spans (0: no pipeline behind it), each
+// {receiver="otlp",transport="grpc|http"}, and otelcol_process_cpu_seconds,
+// otelcol_process_memory_rss, otelcol_process_uptime (refreshed by RefreshGauges()).
+//
 // Distinct traces are estimated with a HyperLogLog sketch of 2^14 one-byte registers (16 KiB,
 // standard error ~0.8 %, linear counting below 2.5 * 2^14, so small counts are close to exact).
 // Thread-safe: all updates are lock-free atomics.
@@ -18,6 +26,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -56,7 +65,10 @@ class ReceiverStats {
   void AddRequest(Protocol protocol, int code) noexcept;
   void AddBytes(Protocol protocol, uint64_t wire, uint64_t decoded) noexcept;
   // Every span of a decoded request lands in exactly one bucket.
-  void AddSpans(uint64_t accepted, uint64_t invalid, uint64_t partial, uint64_t refused) noexcept;
+  void AddSpans(Protocol protocol, uint64_t accepted, uint64_t invalid, uint64_t partial,
+                uint64_t refused) noexcept;
+  // Registers the Collector's series (file comment). Call once, before the first request.
+  void EnableCollectorSeries();
   // Adds a 16-byte trace id to the distinct-trace sketch.
   void AddTraceId(std::string_view trace_id) noexcept;
 
@@ -90,6 +102,13 @@ class ReceiverStats {
   std::array<metrics::Counter*, 2> bytes_decoded_{};
   metrics::Gauge* traces_seen_ = nullptr;
   std::unique_ptr<std::atomic<uint8_t>[]> hll_;
+  // EnableCollectorSeries(): per protocol, and the process series (null until enabled).
+  std::array<metrics::Counter*, 2> otel_accepted_{}, otel_refused_{};
+  metrics::Counter* otel_cpu_seconds_ = nullptr;
+  metrics::Counter* otel_uptime_ = nullptr;
+  metrics::Gauge* otel_rss_ = nullptr;
+  std::chrono::steady_clock::time_point enabled_at_;
+  std::mutex process_mu_;  // RefreshGauges() may run on two scrapes at once
 };
 
 }  // namespace tracesim::receiver

@@ -23,7 +23,7 @@ TEST(ReceiverStatsTest, CountsAndRendersSeries) {
   stats.AddRequest(Protocol::kHttp, 200);
   stats.AddRequest(Protocol::kHttp, kDropped);
   stats.AddBytes(Protocol::kHttp, 100, 400);
-  stats.AddSpans(10, 2, 3, 4);
+  stats.AddSpans(Protocol::kHttp, 10, 2, 3, 4);
   StatsSnapshot s = stats.Snapshot();
   EXPECT_EQ(s.requests, 5u);
   EXPECT_EQ(s.requests_by_code.at("grpc:OK"), 2u);

@@ -541,6 +541,62 @@ TEST(ReceiverTest, MetricsEndpointIsScrapable) {
   EXPECT_EQ(scraper.Send(http::verb::post, "/metrics", "", "").status, 405);
 }
 
+// --collector-metrics: the Collector's own series beside tracesim's, each named and labelled as
+// the real Collector v0.161.0 exposes it (its scrape, loadgen/target/testdata/), counting the
+// spans per transport: accepted, and every span not accepted as refused.
+TEST(ReceiverTest, CollectorSeriesAreTheCollectorsNamesAndCountPerTransport) {
+  ReceiverOptions o = LoopbackOptions();
+  o.metrics_address = "127.0.0.1:0";
+  o.collector_metrics = true;
+  o.faults.partial = 0.5;  // rejected spans are not accepted: refused in the Collector's terms
+  auto r = StartOrDie(o);
+  ASSERT_NE(r, nullptr);
+  HttpClient client(r->http_port());
+  ASSERT_EQ(client.Post("application/x-protobuf", MakeRequest(8).SerializeAsString()).status, 200);
+  HttpClient scraper(r->metrics_port());
+  const HttpResult res = scraper.Send(http::verb::get, "/metrics", "", "");
+  ASSERT_EQ(res.status, 200);
+  auto samples = ParseExposition(res.body);
+  const StatsSnapshot snap = r->stats().Snapshot();
+  const std::string http = "{receiver=\"otlp\",transport=\"http\"}";
+  EXPECT_EQ(samples["otelcol_receiver_accepted_spans" + http], snap.spans_accepted);
+  EXPECT_EQ(samples["otelcol_receiver_refused_spans" + http], 8 - snap.spans_accepted);
+  EXPECT_EQ(samples["otelcol_receiver_failed_spans" + http], 0);
+  EXPECT_EQ(samples["otelcol_receiver_accepted_spans{receiver=\"otlp\",transport=\"grpc\"}"], 0);
+  EXPECT_GT(samples["otelcol_process_memory_rss"], 1e6);
+  EXPECT_GT(samples["otelcol_process_cpu_seconds"], 0);
+  EXPECT_GT(samples["otelcol_process_uptime"], 0);
+  // Every otelcol_ series is one the real Collector has, with the same label names.
+  std::ifstream f(std::string(TRACESIM_SOURCE_DIR) +
+                  "/loadgen/target/testdata/otelcol-0.161.0.prom");
+  std::stringstream real;
+  real << f.rdbuf();
+  ASSERT_FALSE(real.str().empty());
+  size_t otel = 0;
+  for (const auto& [series, value] : samples) {
+    if (series.rfind("otelcol_", 0) != 0) continue;
+    ++otel;
+    std::string shape = series;  // name{k1="v",k2="v"} -> name{k1=,k2=}
+    for (size_t q = shape.find('"'); q != std::string::npos; q = shape.find('"', q)) {
+      const size_t end = shape.find('"', q + 1);
+      shape.erase(q, end - q + 1);
+    }
+    bool found = false;
+    std::istringstream lines(real.str());
+    for (std::string line; !found && std::getline(lines, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      std::string real_shape = line.substr(0, line.rfind(' '));
+      for (size_t q = real_shape.find('"'); q != std::string::npos; q = real_shape.find('"', q)) {
+        const size_t end = real_shape.find('"', q + 1);
+        real_shape.erase(q, end - q + 1);
+      }
+      found = real_shape == shape;
+    }
+    EXPECT_TRUE(found) << series << " is not in the Collector's own scrape";
+  }
+  EXPECT_EQ(otel, 9u);
+}
+
 TEST(ReceiverTest, SummaryAfterStop) {
   ReceiverOptions o = LoopbackOptions();
   o.faults.partial = 1;

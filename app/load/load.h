@@ -11,8 +11,8 @@
 //
 // Thread-safety: one call at a time per LoadOptions::stop counter; callbacks run on the calling
 // thread.
-#ifndef TRACESIM_APP_LOAD_H_
-#define TRACESIM_APP_LOAD_H_
+#ifndef TRACESIM_APP_LOAD_LOAD_H_
+#define TRACESIM_APP_LOAD_LOAD_H_
 
 #include <atomic>
 #include <chrono>
@@ -70,6 +70,10 @@ struct LoadOptions {
   TransportOverrides transport;
   // Serve the generator's /metrics on HOST:PORT (":PORT" is loopback). Default: "" (none).
   std::string metrics_addr;
+  // Keep serving /metrics this long after the run ends, so that a Prometheus scraping every
+  // 15 s sees a short run's last values; the stop counter ends it early. In [0, 1h], needs
+  // metrics_addr when > 0. Default: 0.
+  std::chrono::milliseconds metrics_linger{0};
   // The collector under load: Prometheus URLs to scrape and a pid to read /proc of
   // (--target-metrics, --target-pid; loadgen/target/target_monitor.h). Default: none.
   loadgen::TargetOptions target;
@@ -113,10 +117,12 @@ struct LoadOutcome {
 };
 
 // Called on the calling thread: `on_start` once before the engine runs, `on_second` after each
-// wall-clock second. Either may be empty.
+// wall-clock second, `on_linger` when the linger begins. Any may be empty.
 struct LoadCallbacks {
   std::function<void(const LoadStart&)> on_start;
   std::function<void(const loadgen::SecondStats&)> on_second;
+  // Once the run is over and the --linger wait begins (/metrics holds the final values).
+  std::function<void()> on_linger;
 };
 
 // Runs `scenario` as paced load with `options` (Validate()d first). See the file comment.
@@ -128,4 +134,4 @@ const char* ProtocolName(exporter::WireProtocol protocol);
 
 }  // namespace tracesim::app
 
-#endif  // TRACESIM_APP_LOAD_H_
+#endif  // TRACESIM_APP_LOAD_LOAD_H_

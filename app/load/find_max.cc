@@ -1,4 +1,4 @@
-#include "app/find_max.h"
+#include "app/load/find_max.h"
 
 #include <cmath>
 #include <cstdio>

@@ -1,7 +1,9 @@
-#include "app/load.h"
+#include "app/load/load.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <memory>
+#include <thread>
 #include <utility>
 
 #include "exporter/transport/transport_env.h"
@@ -176,12 +178,31 @@ sim::Status LoadOptions::Validate() const {
   if (transport.connections && (*transport.connections < 1 || *transport.connections > 64))
     return Bad("--connections must be an integer in [1, 64], got " + N(*transport.connections));
   TRACESIM_RETURN_IF_ERROR(target.Validate());
+  if (metrics_linger.count() < 0 || metrics_linger > std::chrono::hours(1))
+    return Bad("--linger must be a duration in [0, 1h], got " + Ms(metrics_linger));
+  if (metrics_linger.count() > 0 && metrics_addr.empty())
+    return Bad("--linger keeps /metrics up after the run: it needs --metrics-addr");
   for (const loadgen::Threshold& t : thresholds) {
     if (t.metric.rfind("collector_", 0) == 0 && !target.enabled())
       return Bad("--threshold '" + t.text + "' needs --target-metrics URL or --target-pid PID");
   }
   return sim::Status::Ok();
 }
+
+namespace {
+
+// --linger: waits while /metrics keeps serving, until the linger time is up or the stop counter
+// moves (a Ctrl-C during the linger ends it).
+void Linger(const LoadOptions& options) {
+  const int stop_at_start = options.stop ? options.stop->load() : 0;
+  const auto until = std::chrono::steady_clock::now() + options.metrics_linger;
+  while (std::chrono::steady_clock::now() < until) {
+    if (options.stop && options.stop->load() != stop_at_start) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace
 
 sim::Result<LoadOutcome> RunLoad(const scenarios::Scenario& scenario, const LoadOptions& options,
                                  const LoadCallbacks& callbacks) {
@@ -239,6 +260,10 @@ sim::Result<LoadOutcome> RunLoad(const scenarios::Scenario& scenario, const Load
     loadgen::LoadEngine engine(scenario.model, plan.workload, plan.engine, transport.get(),
                                *encoders, &registry);
     report = engine.Run(options.stop, on_second);
+  }
+  if (metrics_server && options.metrics_linger.count() > 0) {
+    if (callbacks.on_linger) callbacks.on_linger();
+    Linger(options);
   }
   if (metrics_server) metrics_server->Stop();
   std::optional<loadgen::TargetSummary> target;

@@ -1,6 +1,6 @@
 // FindMax against a real loopback receiver (loadgen/test_loopback.h): the search's steps, its
 // answer and its evidence, with a criterion on the achieved rate so the break point is known.
-#include "app/find_max.h"
+#include "app/load/find_max.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

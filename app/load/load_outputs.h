@@ -2,8 +2,8 @@
 // the run that made it, the thresholds' results), the fail-fast policy (nothing accepted in the
 // first seconds: stop with a diagnosis) and the per-second series files (--out). Shared by a
 // single run and each step of a capacity search (find_max.h). No rendering of text (cli/ does).
-#ifndef TRACESIM_APP_LOAD_OUTPUTS_H_
-#define TRACESIM_APP_LOAD_OUTPUTS_H_
+#ifndef TRACESIM_APP_LOAD_LOAD_OUTPUTS_H_
+#define TRACESIM_APP_LOAD_LOAD_OUTPUTS_H_
 
 #include <atomic>
 #include <cstdint>
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "app/load.h"
+#include "app/load/load.h"
 #include "loadgen/series_writer.h"
 #include "sim/base/status.h"
 
@@ -73,4 +73,4 @@ class SeriesOutputs {
 
 }  // namespace tracesim::app
 
-#endif  // TRACESIM_APP_LOAD_OUTPUTS_H_
+#endif  // TRACESIM_APP_LOAD_LOAD_OUTPUTS_H_

@@ -13,14 +13,14 @@
 // achieved rate is exact and only the system under test decides.
 //
 // Thread-safety: as RunLoad.
-#ifndef TRACESIM_APP_FIND_MAX_H_
-#define TRACESIM_APP_FIND_MAX_H_
+#ifndef TRACESIM_APP_LOAD_FIND_MAX_H_
+#define TRACESIM_APP_LOAD_FIND_MAX_H_
 
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "app/load.h"
+#include "app/load/load.h"
 #include "loadgen/target/threshold.h"
 #include "reports/html/html_report.h"
 #include "sim/base/status.h"
@@ -96,4 +96,4 @@ reports::CapacitySearchView CapacityView(const FindMaxResult& result);
 
 }  // namespace tracesim::app
 
-#endif  // TRACESIM_APP_FIND_MAX_H_
+#endif  // TRACESIM_APP_LOAD_FIND_MAX_H_

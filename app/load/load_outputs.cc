@@ -1,4 +1,4 @@
-#include "app/load_outputs.h"
+#include "app/load/load_outputs.h"
 
 #include <cmath>
 #include <cstdio>
