@@ -494,6 +494,11 @@ TEST(HardeningTest, HttpHeaderAndIdleTimeoutsCloseConnections) {
 // Item 5: on EMFILE the accept loop retried at once, forever (100 % CPU). With the descriptor
 // table full and connections queued, the process now uses a small fraction of one core.
 TEST(HardeningTest, HttpAcceptBacksOffWhenOutOfDescriptors) {
+#if defined(__SANITIZE_ADDRESS__)
+  // UBSan's vptr check opens a pipe to probe memory; with every descriptor taken it cannot and
+  // reports a valid object as having an "invalid vptr" (seen in CI). TSan and release run it.
+  GTEST_SKIP() << "takes every file descriptor, which the ASan+UBSan runtime needs itself";
+#endif
   auto r = StartOrDie(LoopbackOptions());
   ASSERT_NE(r, nullptr);
   rlimit saved{};
