@@ -1,6 +1,7 @@
 // `tracesim load`: argv -> app::LoadOptions, app::RunLoad (or app::FindMax), then the text
 // summary, the thresholds' lines and the files asked for. The warm-up, the plan, the environment,
-// the transport and the engine live in app/load/load.h; the summary JSON, the fail-fast policy and the
+// the transport and the engine live in app/load/load.h; the summary JSON, the fail-fast policy and
+// the
 // --out series in app/load/load_outputs.h. This file parses flags and prints.
 #include "cli/load_command.h"
 

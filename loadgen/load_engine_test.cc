@@ -419,23 +419,31 @@ TEST(LoadEngineTest, FullQueueDropsWithReasonQueueFull) {
   }
 }
 
+// Paces `sc` at `spans_per_s` spans/s as `load --rate Nspans` does: the rate divided by the
+// measured spans per trace; the engine options for it (a run of `duration` on `clock`).
+EngineOptions AtSpanRate(scenarios::Scenario* sc, const std::string& spans_per_s,
+                         sim::Duration duration, Clock* clock) {
+  auto mean = MeasureMeanSpansPerTrace(sc->model, sc->workload, sc->seed, 200);
+  EXPECT_TRUE(mean.ok());
+  RateFlags f;
+  f.rate = spans_per_s + "spans";
+  auto plan = BuildLoadPlan(sc->workload, f, mean.ok() ? *mean : 1);
+  EXPECT_TRUE(plan.ok()) << plan.status().message();
+  if (plan.ok()) sc->workload = plan->workload;
+  EngineOptions eo = FastOptions(clock);
+  eo.duration = duration;
+  eo.mean_spans_per_trace = mean.ok() ? *mean : 1;
+  eo.rate_in_spans = true;
+  return eo;
+}
+
 TEST(LoadEngineTest, PacingMatchesTheTargetPerSecond) {
   for (bool grpc : EngineWires()) {
     FakeClock clock;
     // 2000 spans/s: the rate in spans/s divided by the measured spans per trace.
     auto sc = TinyScenario(10);
-    auto mean = MeasureMeanSpansPerTrace(sc.model, sc.workload, sc.seed, 200);
-    ASSERT_TRUE(mean.ok());
-    RateFlags f;
-    f.rate = "2000spans";
-    auto plan = BuildLoadPlan(sc.workload, f, *mean);
-    ASSERT_TRUE(plan.ok()) << plan.status().message();
-    sc.workload = plan->workload;
+    EngineOptions eo = AtSpanRate(&sc, "2000", sim::Duration::Seconds(4), &clock);
     auto srv = StartServer(grpc, {});
-    EngineOptions eo = FastOptions(&clock);
-    eo.duration = sim::Duration::Seconds(4);
-    eo.mean_spans_per_trace = *mean;
-    eo.rate_in_spans = true;
     auto o = RunLoad(sc, Wire(grpc, *srv), eo);
     ASSERT_TRUE(o.status.ok());
     ExpectIdentity(o.rep);
@@ -461,18 +469,8 @@ TEST(LoadEngineTest, AchievedRateIsTheTargetOverTheSteadyWindow) {
   for (bool grpc : EngineWires()) {
     FakeClock clock;
     auto sc = TinyScenario(10, "slow.yaml");
-    auto mean = MeasureMeanSpansPerTrace(sc.model, sc.workload, sc.seed, 200);
-    ASSERT_TRUE(mean.ok());
-    RateFlags f;
-    f.rate = "6000spans";
-    auto plan = BuildLoadPlan(sc.workload, f, *mean);
-    ASSERT_TRUE(plan.ok()) << plan.status().message();
-    sc.workload = plan->workload;
+    EngineOptions eo = AtSpanRate(&sc, "6000", sim::Duration::Seconds(2), &clock);
     auto srv = StartServer(grpc, {});
-    EngineOptions eo = FastOptions(&clock);
-    eo.duration = sim::Duration::Seconds(2);
-    eo.mean_spans_per_trace = *mean;
-    eo.rate_in_spans = true;
     auto o = RunLoad(sc, Wire(grpc, *srv), eo);
     ASSERT_TRUE(o.status.ok());
     ExpectIdentity(o.rep);

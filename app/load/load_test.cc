@@ -123,21 +123,70 @@ TEST(RunLoadTest, SendsToTheEndpointAndEvaluatesThresholds) {
   EXPECT_FALSE(r->thresholds_passed());
 }
 
-// `tracesim receive --collector-metrics` speaks the Collector's own telemetry: `load
-// --target-metrics` scraping it counts exactly what the receiver accepted, and reads its CPU and
-// RSS (OTLP/HTTP, so it runs in every build).
-TEST(RunLoadTest, TargetMetricsOfAReceiverWithCollectorSeriesEqualItsCounts) {
+// A `tracesim receive --collector-metrics` on free loopback ports (OTLP/HTTP and /metrics).
+std::unique_ptr<receiver::Receiver> CollectorLikeReceiver() {
   receiver::ReceiverOptions ro;
   ro.grpc_address.clear();
   ro.http_address = "127.0.0.1:0";
   ro.metrics_address = "127.0.0.1:0";
   ro.collector_metrics = true;
   auto rx = receiver::Receiver::Start(ro);
-  ASSERT_TRUE(rx.ok()) << rx.status().message();
-  LoadOptions o = Quick(200);
+  EXPECT_TRUE(rx.ok()) << rx.status().message();
+  return rx.ok() ? std::move(rx).value() : nullptr;
+}
+
+// Load options sending OTLP/HTTP protobuf to `rx`.
+LoadOptions QuickTo(const receiver::Receiver& rx, uint64_t traces) {
+  LoadOptions o = Quick(traces);
   o.transport.protocol = exporter::WireProtocol::kHttpProtobuf;
-  o.transport.endpoint = "http://127.0.0.1:" + std::to_string((*rx)->http_port()) + "/v1/traces";
-  o.target.urls = {"127.0.0.1:" + std::to_string((*rx)->metrics_port())};
+  o.transport.endpoint = "http://127.0.0.1:" + std::to_string(rx.http_port()) + "/v1/traces";
+  return o;
+}
+
+// RunLoad on another thread with /metrics on a free port and a long --linger; Start() returns
+// once the run is over and the linger has begun; Stop() ends the linger and returns the outcome.
+class LingeringLoad {
+ public:
+  bool Start(LoadOptions o) {
+    port_ = loadgen::testing::UnusedPort();
+    o.metrics_addr = "127.0.0.1:" + std::to_string(port_);
+    o.metrics_linger = std::chrono::minutes(10);
+    o.stop = &stop_;
+    options_ = std::move(o);
+    LoadCallbacks cb;
+    cb.on_linger = [this] { lingering_ = true; };
+    run_ = std::async(std::launch::async, [this, cb] { return RunLoad(Tiny(), options_, cb); });
+    for (int i = 0; i < 3000 && !lingering_; ++i)  // at most 30 s
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return lingering_;
+  }
+  int port() const { return port_; }
+  bool still_running() {
+    return run_.wait_for(std::chrono::milliseconds(100)) == std::future_status::timeout;
+  }
+  sim::Result<LoadOutcome> Stop() {
+    stop_ = 1;
+    if (run_.wait_for(std::chrono::seconds(10)) != std::future_status::ready)
+      return sim::Status::Internal("the linger did not end on the stop counter");
+    return run_.get();
+  }
+
+ private:
+  LoadOptions options_;
+  int port_ = 0;
+  std::atomic<int> stop_{0};
+  std::atomic<bool> lingering_{false};
+  std::future<sim::Result<LoadOutcome>> run_;
+};
+
+// `tracesim receive --collector-metrics` speaks the Collector's own telemetry: `load
+// --target-metrics` scraping it counts exactly what the receiver accepted, and reads its CPU and
+// RSS (OTLP/HTTP, so it runs in every build).
+TEST(RunLoadTest, TargetMetricsOfAReceiverWithCollectorSeriesEqualItsCounts) {
+  auto rx = CollectorLikeReceiver();
+  ASSERT_NE(rx, nullptr);
+  LoadOptions o = QuickTo(*rx, 200);
+  o.target.urls = {"127.0.0.1:" + std::to_string(rx->metrics_port())};
   o.target.interval = std::chrono::milliseconds(100);
   o.thresholds = {*loadgen::ParseThreshold("collector_refused_ratio<0.001"),
                   *loadgen::ParseThreshold("collector_rss_mb<4096")};
@@ -148,13 +197,13 @@ TEST(RunLoadTest, TargetMetricsOfAReceiverWithCollectorSeriesEqualItsCounts) {
   EXPECT_EQ(t.scrape_errors, 0u) << t.last_error;
   EXPECT_GT(r->report.accepted, 0u);
   EXPECT_EQ(static_cast<uint64_t>(t.accepted), r->report.accepted);
-  EXPECT_EQ(static_cast<uint64_t>(t.accepted), (*rx)->stats().Snapshot().spans_accepted);
+  EXPECT_EQ(static_cast<uint64_t>(t.accepted), rx->stats().Snapshot().spans_accepted);
   EXPECT_EQ(t.refused, 0);
   EXPECT_TRUE(t.has_rss);
   EXPECT_TRUE(t.has_cpu);
   EXPECT_GT(t.peak_rss_mb, 1);
   EXPECT_TRUE(r->thresholds_passed());
-  ASSERT_TRUE((*rx)->Stop().ok());
+  ASSERT_TRUE(rx->Stop().ok());
 }
 
 // --linger: /metrics keeps the run's final values after the run, until the time is up or the
@@ -164,28 +213,16 @@ TEST(RunLoadTest, LingerKeepsMetricsUpAfterTheRunUntilStopped) {
   LoadOptions o = Quick(20);
   o.transport.protocol = exporter::WireProtocol::kHttpProtobuf;
   o.transport.endpoint = srv->endpoint() + "/v1/traces";
-  const int port = loadgen::testing::UnusedPort();
-  o.metrics_addr = "127.0.0.1:" + std::to_string(port);
-  o.metrics_linger = std::chrono::minutes(10);
-  std::atomic<int> stop{0};
-  o.stop = &stop;
-  std::atomic<bool> lingering{false};
-  LoadCallbacks cb;
-  cb.on_linger = [&] { lingering = true; };
-  auto run = std::async(std::launch::async, [&] { return RunLoad(Tiny(), o, cb); });
-  for (int i = 0; i < 3000 && !lingering; ++i)  // at most 30 s
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  ASSERT_TRUE(lingering);
+  LingeringLoad load;
+  ASSERT_TRUE(load.Start(o));
   // The run is over and /metrics still answers, with every accepted span.
-  const std::string body = loadgen::testing::HttpGet(port, "/metrics");
+  const std::string body = loadgen::testing::HttpGet(load.port(), "/metrics");
   EXPECT_NE(
       body.find("tracesim_load_spans_accepted_total " + std::to_string(srv->accepted_spans())),
       std::string::npos)
       << body;
-  EXPECT_EQ(run.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout);
-  stop = 1;
-  ASSERT_EQ(run.wait_for(std::chrono::seconds(10)), std::future_status::ready);
-  auto r = run.get();
+  EXPECT_TRUE(load.still_running());
+  auto r = load.Stop();
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->report.accepted, srv->accepted_spans());
   EXPECT_FALSE(r->report.interrupted);  // the run itself ended on its own
@@ -205,34 +242,15 @@ std::set<std::string> Families(const std::string& scrape) {
 // doc/grafana/tracesim-dashboard.json queries only series the binaries serve (tracesim load's
 // /metrics, tracesim receive's with --collector-metrics), and charts every tracesim series.
 TEST(RunLoadTest, GrafanaDashboardQueriesOnlySeriesTheBinariesServe) {
-  receiver::ReceiverOptions ro;
-  ro.grpc_address.clear();
-  ro.http_address = "127.0.0.1:0";
-  ro.metrics_address = "127.0.0.1:0";
-  ro.collector_metrics = true;
-  auto rx = receiver::Receiver::Start(ro);
-  ASSERT_TRUE(rx.ok()) << rx.status().message();
-  LoadOptions o = Quick(10);
-  o.transport.protocol = exporter::WireProtocol::kHttpProtobuf;
-  o.transport.endpoint = "http://127.0.0.1:" + std::to_string((*rx)->http_port()) + "/v1/traces";
-  const int port = loadgen::testing::UnusedPort();
-  o.metrics_addr = "127.0.0.1:" + std::to_string(port);
-  o.metrics_linger = std::chrono::minutes(10);
-  std::atomic<int> stop{0};
-  o.stop = &stop;
-  std::atomic<bool> lingering{false};
-  LoadCallbacks cb;
-  cb.on_linger = [&] { lingering = true; };
-  auto run = std::async(std::launch::async, [&] { return RunLoad(Tiny(), o, cb); });
-  for (int i = 0; i < 3000 && !lingering; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  std::set<std::string> served = Families(loadgen::testing::HttpGet(port, "/metrics"));
-  for (const std::string& f :
-       Families(loadgen::testing::HttpGet((*rx)->metrics_port(), "/metrics")))
+  auto rx = CollectorLikeReceiver();
+  ASSERT_NE(rx, nullptr);
+  LingeringLoad load;
+  ASSERT_TRUE(load.Start(QuickTo(*rx, 10)));
+  std::set<std::string> served = Families(loadgen::testing::HttpGet(load.port(), "/metrics"));
+  for (const std::string& f : Families(loadgen::testing::HttpGet(rx->metrics_port(), "/metrics")))
     served.insert(f);
-  stop = 1;
-  ASSERT_TRUE(run.get().ok());
-  ASSERT_TRUE((*rx)->Stop().ok());
+  ASSERT_TRUE(load.Stop().ok());
+  ASSERT_TRUE(rx->Stop().ok());
   ASSERT_TRUE(served.count("tracesim_load_spans_generated_total"));
   ASSERT_TRUE(served.count("otelcol_receiver_accepted_spans"));
 
