@@ -139,6 +139,21 @@ TEST(HardeningTest, JsonNumberOverflowIsA400) {
   EXPECT_TRUE(StillServes(*r));
 }
 
+// A string field with invalid UTF-8 (a KeyValue key of one 0xff byte) fails the protobuf parse:
+// 400 to the client, and no libprotobuf line on stderr, which a client could otherwise fill.
+TEST(HardeningTest, InvalidUtf8IsA400WithoutALogLine) {
+  auto r = StartOrDie(LoopbackOptions());
+  ASSERT_NE(r, nullptr);
+  // ExportTraceServiceRequest{resource_spans{resource{attributes{key: "\xff"}}}}
+  const std::string body("\x0a\x07\x0a\x05\x0a\x03\x0a\x01\xff", 9);
+  ::testing::internal::CaptureStderr();
+  RawReply res = Exchange(r->http_port(), Post("application/x-protobuf", body));
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(res.status, 400) << res.body;
+  EXPECT_EQ(logged.find("libprotobuf"), std::string::npos) << logged;
+  EXPECT_TRUE(StillServes(*r));
+}
+
 // Item 9: whatever a handler throws, the HTTP server answers 500 and keeps serving.
 TEST(HardeningTest, HttpHandlerExceptionsBecome500) {
   boost::asio::io_context ioc;

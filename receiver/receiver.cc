@@ -1,6 +1,7 @@
 #include "receiver/receiver.h"
 
 #include <google/protobuf/arena.h>
+#include <google/protobuf/stubs/logging.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -155,6 +156,10 @@ struct Receiver::Impl {
   // Runs `fn` after `delay` on the timer strand (at once when stopping).
   void After(std::chrono::milliseconds delay, std::function<void()> fn);
 
+  // libprotobuf writes a line to stderr for some malformed inputs (invalid UTF-8 in a string
+  // field); the client gets its own error answer, and a line per request would let it flood the
+  // log. Non-fatal protobuf logs are dropped while a receiver runs (issue 16).
+  google::protobuf::LogSilencer quiet_protobuf;
   ReceiverOptions options;
   ReceiverStats stats;
   FaultInjector faults;
