@@ -240,21 +240,19 @@ void FillVolume(const scenarios::Scenario& sc, const RunOutcome& outcome, double
   x.compressed_tb_per_month = x.compressed_gb_per_day * 30 / 1e3;
 }
 
-// The lab's scores, with the stored-bytes estimate re-scaled from LabOptions' default ratio to
-// the report's, measured on this run's spans (the default when nothing could be measured).
-void ScoreLab(RunOutcome* outcome) {
+// The lab's scores, priced with the run's pricing (RunOptions::pricing, else the scenario's) and
+// the compression ratio measured on this run's spans (LabOptions' default when nothing could be
+// measured).
+void ScoreLab(const scenarios::Scenario& sc, const RunOptions& options, RunOutcome* outcome) {
   reports::RunReport& report = outcome->report;
   const double duration_s = outcome->run.duration.seconds();
-  const sampling::LabOptions defaults;
-  const double ratio =
-      report.compression_ratio > 0 ? report.compression_ratio : defaults.compression_ratio;
-  const double scale = ratio / defaults.compression_ratio;
+  const double ratio = report.compression_ratio > 0 ? report.compression_ratio
+                                                    : sampling::LabOptions{}.compression_ratio;
+  const sampling::PricingOptions& pricing = options.pricing ? *options.pricing : sc.pricing;
+  report.pricing = pricing;
   report.sampling = outcome->lab->Scores(duration_s);
-  for (sampling::StrategyScore& score : report.sampling) {
-    score.compressed_bytes_kept *= scale;
-    score.gb_per_month *= scale;
-    score.usd_storage_month *= scale;
-  }
+  for (sampling::StrategyScore& score : report.sampling)
+    sampling::PriceScore(pricing, ratio, duration_s, &score);
 }
 
 void FillReport(const scenarios::Scenario& sc, const RunOptions& options,
@@ -299,6 +297,10 @@ sim::Status RunOptions::Validate() const {
     return sim::Status::InvalidArgument("compression_sample_traces must be >= 1");
   }
   if (!(max_spans >= 0)) return sim::Status::InvalidArgument("--max-spans must be >= 0");
+  if (pricing) {
+    if (sim::Status st = pricing->Validate(); !st.ok())
+      return sim::Status::InvalidArgument("--price: " + st.message());
+  }
   return sim::Status::Ok();
 }
 
@@ -473,7 +475,7 @@ sim::Status Complete(const scenarios::Scenario& sc, const RunOptions& options, S
                                          ? shard->compression->CompressionRatio(sc.model)
                                          : shard->compression_ratio;
   FillVolume(sc, outcome, outcome.report.compression_ratio, &outcome.report);
-  if (outcome.lab) ScoreLab(&outcome);
+  if (outcome.lab) ScoreLab(sc, options, &outcome);
   return sim::Status::Ok();
 }
 

@@ -95,6 +95,9 @@ struct RunOptions {
   // `--rate 1e9` or `--duration 2555555h` are runs that never end in practice. 0: no limit.
   // Default: 5e9 (about 1.5 h on one core at ~1 M spans/s with a sampling lab).
   double max_spans = 5e9;
+  // The prices and retention tiers of the lab's cost figures (`--pricing`, `--price`; issue 13).
+  // Default: the scenario's `pricing:`.
+  std::optional<sampling::PricingOptions> pricing;
 
   // Range checks (duration > 0, rate in (0, 1e9], the two outputs distinct,
   // compression_sample_traces >= 1, max_spans >= 0); messages name the flag.

@@ -12,6 +12,13 @@ double Ratio(uint64_t a, uint64_t b) {
   return b > 0 ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
 }
 
+// The recall of StrategyScore::slow at (basis, at); 0 when absent.
+double SlowRecall(const sampling::StrategyScore& s, std::string_view basis, std::string_view at) {
+  for (const auto& r : s.slow)
+    if (r.basis == basis && r.at == at) return r.recall;
+  return 0;
+}
+
 }  // namespace
 
 const std::vector<std::string>& RunThresholdMetricNames() {
@@ -22,11 +29,17 @@ const std::vector<std::string>& RunThresholdMetricNames() {
       "bytes_kept",
       "gb_month",
       "usd_month",
+      "usd_storage_month",
       "usd_ingest_month",
       "usd_per_span_month",
       "error_traces_kept",
       "error_recall",
       "slow_p99_recall",
+      "slow_p90_recall",
+      "slow_p95_recall",
+      "slow_trace_p90_recall",
+      "slow_trace_p95_recall",
+      "slow_trace_p99_recall",
       "slow_threshold_recall",
       "rare_path_recall",
       "completeness",
@@ -51,12 +64,18 @@ std::map<std::string, double> StrategyMetrics(const sampling::StrategyScore& s) 
       {"spans_kept", d(s.spans_kept)},
       {"bytes_kept", d(s.bytes_kept)},
       {"gb_month", s.gb_per_month},
-      {"usd_month", s.usd_storage_month},
+      {"usd_month", s.usd_month},
+      {"usd_storage_month", s.usd_storage_month},
       {"usd_ingest_month", s.usd_ingest_month},
       {"usd_per_span_month", s.usd_per_span_month},
       {"error_traces_kept", d(s.error_traces_kept)},
       {"error_recall", s.error_recall},
       {"slow_p99_recall", s.slow_recall_p99},
+      {"slow_p90_recall", SlowRecall(s, "root", "p90")},
+      {"slow_p95_recall", SlowRecall(s, "root", "p95")},
+      {"slow_trace_p90_recall", SlowRecall(s, "trace", "p90")},
+      {"slow_trace_p95_recall", SlowRecall(s, "trace", "p95")},
+      {"slow_trace_p99_recall", SlowRecall(s, "trace", "p99")},
       {"slow_threshold_recall", s.slow_recall_threshold},
       {"rare_path_recall", s.rare_path_recall},
       {"completeness", s.completeness},

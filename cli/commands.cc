@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "app/run.h"
+#include "cli/advise_command.h"
 #include "cli/base/flags.h"
 #include "cli/base/progress.h"
 #include "cli/lint_command.h"
@@ -47,6 +48,7 @@ constexpr char kMainUsage[] =
     "  merge SCENARIO FILE... merge the partial results of `run --shard I/N` into one summary\n"
     "  validate FILE...     check topology, scenario, Collector and Jaeger sampling files\n"
     "  lint SCENARIO        check a scenario's sampling configs against its simulated traffic\n"
+    "  advise SCENARIO      find the cheapest sampling configs that meet targets (--target)\n"
     "  topology FILE|NAME   show a topology's service graph (text or Graphviz DOT)\n"
     "  trace [SCENARIO]     simulate a scenario and draw chosen traces as waterfalls\n"
     "  load [SCENARIO]      generate paced load into an OTLP/Zipkin collector\n"
@@ -568,8 +570,9 @@ int Dispatch(const std::vector<std::string>& argv, std::ostream& out, std::ostre
   if (cmd == "load") return LoadCommand(rest, out, err);
   if (cmd == "receive") return ReceiveCommand(rest, out, err);
   if (cmd == "trace") return TraceCommand(rest, out, err);
-  if (cmd == "lint") return LintCommand(rest, out, err);    // issue 13
-  if (cmd == "merge") return MergeCommand(rest, out, err);  // issue 15
+  if (cmd == "lint") return LintCommand(rest, out, err);      // issue 13
+  if (cmd == "advise") return AdviseCommand(rest, out, err);  // issue 13
+  if (cmd == "merge") return MergeCommand(rest, out, err);    // issue 15
   err << "tracesim: unknown command '" << cmd << "'\n\n" << kMainUsage;
   return kExitUsage;
 }

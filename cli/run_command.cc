@@ -50,7 +50,9 @@ struct RunFlags {
   std::string format = "table";
   std::vector<std::string> thresholds;
   std::string replications;
-  std::string max_spans;  // issue 16 item 15
+  std::string max_spans;            // issue 16 item 15
+  std::string pricing;              // issue 13: a preset (sampling/lab/pricing.h)
+  std::vector<std::string> prices;  // KEY=VALUE
 };
 
 void AddRunFlags(po::options_description* desc, RunFlags* f) {
@@ -86,6 +88,12 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
       ("threshold", po::value(&f->thresholds),
        "pass/fail rule STRATEGY.METRIC OP NUMBER, e.g. 'tail-errors-slow.error_recall>=0.99'; "
        "exit 99 when one is crossed (repeatable)")  //
+      ("pricing", po::value(&f->pricing),
+       "price preset of the $/month figures: object-storage (default), tiered, ingest, per-span "
+       "(doc/sampling-lab.md#pricing)")  //
+      ("price", po::value(&f->prices),
+       "KEY=VALUE over the scenario's pricing: and the preset, e.g. "
+       "storage_usd_per_gb_month=0.02, retention_days.traces=7 (repeatable)")  //
       ("replications", po::value(&f->replications),
        "also run N-1 more seeds (seed+1, ...) and print each strategy's mean and 95% interval")  //
       ("no-lint",
@@ -486,6 +494,11 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (!scenario.ok()) return usage(scenario.status().message());
   app::RunOptions options;
   if (std::string bad = ToRunOptions(vm, f, &options); !bad.empty()) return usage(bad);
+  if (vm.count("pricing") || vm.count("price")) {
+    auto pricing = sampling::ResolvePricing(scenario->pricing, f.pricing, f.prices);
+    if (!pricing.ok()) return usage(pricing.status().message());
+    options.pricing = *pricing;
+  }
   app::ShardOptions shards;
   if (f.shards == "mpi") return RunOverMpi(*scenario, options, vm, f, out, err);
   if (std::string bad = ToShardOptions(vm, f, &shards); !bad.empty()) return usage(bad);

@@ -967,7 +967,7 @@ class Loader : private StateHolder, private Section {
     std::optional<Fields> fields =
         GetFields(root, top, "",
                   {"name", "description", "topology", "workload", "duration", "seed", "start_time",
-                   "faults", "samplers"});
+                   "faults", "samplers", "pricing"});
     if (!fields) return;
     const Fields& f = *fields;
     Scenario& s = scenario_;
@@ -1001,6 +1001,7 @@ class Loader : private StateHolder, private Section {
                 std::string(kDefaultStartTime) + ")");
     }
 
+    if (f.count("pricing")) sampling::ParsePricing(f.at("pricing"), diag_, &s.pricing);
     if (Require(f, top, "", "workload")) WorkloadSection(state_).ParseWorkload(f.at("workload"));
     if (Require(f, top, "", "topology") && LoadTopology(f.at("topology"))) {
       // Entries with a problem of their own are not looked up again.

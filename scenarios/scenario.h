@@ -46,6 +46,9 @@ struct Scenario {
   sim::FaultPlan faults;
   // `samplers`: the sampling strategies to compare (doc/sampling-lab.md). Default: none.
   std::vector<sampling::StrategyConfig> samplers;
+  // `pricing`: the prices and retention tiers of the lab's cost figures (sampling/lab/pricing.h).
+  // Default: the object-storage preset.
+  sampling::PricingOptions pricing;
   // Warnings of a successful load (an unset ${env:VAR} expands to nothing, as in the Collector);
   // print each with Diagnostic::Format(). Default: none.
   std::vector<config::Diagnostic> warnings;

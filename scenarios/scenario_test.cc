@@ -545,6 +545,21 @@ TEST(ScenarioYamlTest, UnknownOperationsAreReportedWithOtherProblems) {
       "dependency (database, cache, external API, broker), not an entry point");
 }
 
+TEST(ScenarioYamlTest, Issue13PricingBlock) {
+  sim::Result<Scenario> s =
+      FromText(Minimal("pricing:\n  preset: tiered\n  retention_days: {metadata: 30}\n"));
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ(s->pricing.preset, "tiered");
+  EXPECT_EQ(s->pricing.traces_days, 7);
+  EXPECT_EQ(s->pricing.metadata_days, 30);
+  // Absent: the object-storage defaults.
+  EXPECT_EQ(FromText(Minimal())->pricing.traces_days, 30);
+  // A problem names the line and key, with the scenario's other problems.
+  EXPECT_EQ(ErrorOf(Minimal("seed: x\npricing:\n  retention_days: {traces: -7}\n")),
+            "t.yaml:6:1: seed: must be an integer in [0, 18446744073709551615], got 'x'\n"
+            "t.yaml:8:28: pricing.retention_days.traces: must be >= 0, got '-7'");
+}
+
 TEST(ScenarioYamlTest, SyntaxErrorNamesLine) {
   sim::Result<Scenario> s = FromText("topology: checkout.yaml\nworkload: {rate: 5\n");
   ASSERT_FALSE(s.ok());

@@ -1,6 +1,6 @@
-// Golden text outputs of `tracesim validate`, `run`, `load` and `receive` for negative inputs:
-// each command's exit code, stdout and stderr are pinned in tests/golden/cli/COMMAND.txt, so a
-// change of message or exit code shows as a diff. Regenerate after an intended change with
+// Golden text outputs of `tracesim validate`, `run`, `advise`, `load` and `receive` for negative
+// inputs: each command's exit code, stdout and stderr are pinned in tests/golden/cli/COMMAND.txt,
+// so a change of message or exit code shows as a diff. Regenerate after an intended change with
 //   TRACESIM_REGENERATE_GOLDEN=1 ctest --test-dir build -R CliGolden
 // (tests/README.md). Every case must fail fast: a case that starts to succeed is cut by a 10 s
 // timeout and shows as `exit 124`.
@@ -106,7 +106,33 @@ TEST(CliGoldenTest, Run) {
                 {"run checkout --duration 2555555h"},
                 {"run checkout --start-time 2300-01-01T00:00:00Z"},
                 {"run checkout --format bogus"},
-                {"run checkout --start-time 1767225600 --format bogus"}});
+                {"run checkout --start-time 1767225600 --format bogus"},
+                {"run checkout-sampling --pricing tierd"},
+                {"run checkout-sampling --price retention_days.traces=-1"},
+                {"run checkout-sampling --price traces"},
+                {"run checkout-sampling --price retention_days.trace=7"},
+                {"run checkout-sampling --price bill=egress"}});
+}
+
+TEST(CliGoldenTest, Advise) {
+  CheckCommand("advise",
+               {{"pricing.yaml",
+                 "topology: checkout\nworkload: {rate: 10, mix: [\"api-gateway.POST /checkout\"]}\n"
+                 "pricing:\n  preset: tiered\n  retention_days: {metadata: -90}\n"}},
+               {{"advise"},
+                {"advise checkout-sampling"},
+                {"advise checkout-sampling --target 'eror_recall>=0.99'"},
+                {"advise checkout-sampling --target 'error_recall>>0.99'"},
+                {"advise checkout-sampling --target 'error_recall>=0.99' --minimize error_recall"},
+                {"advise checkout-sampling --target 'error_recall>=0.99' --family tails"},
+                {"advise checkout-sampling --target 'error_recall>=0.99' --budget 1"},
+                {"advise checkout-sampling --target 'error_recall>=0.99' --budget many"},
+                {"advise checkout-sampling --target 'error_recall>=0.99' --top 0"},
+                {"advise checkout-sampling --target 'error_recall>=0.99' --format yaml"},
+                {"advise checkout-sampling --target 'error_recall>=0.99' --pricing cheap"},
+                {"advise pricing.yaml --target 'error_recall>=0.99'"},
+                {"advise checkout-sampling --target 'error_recall>=0.99' --duration 5s --family "
+                 "head --budget 2 --top 1 --format json --minimize gb_month --seed 7"}});
 }
 
 TEST(CliGoldenTest, Load) {

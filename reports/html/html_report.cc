@@ -156,7 +156,7 @@ std::string SamplingSection(const RunReport& r, const HtmlReportInput& in) {
     rows += std::string("<tr") + (s.pareto ? " class=\"pareto\"" : "") + "><td>" + Escape(s.name) +
             "</td><td>" + Escape(s.pipeline) + "</td><td class=\"n\">" + FormatPercent(kept, 1) +
             "</td><td class=\"n\">" + FormatFixed(s.gb_per_month, 3) + "</td><td class=\"n\">" +
-            FormatFixed(s.usd_storage_month, 2) + "</td><td class=\"n\">" +
+            FormatFixed(s.usd_month, 2) + "</td><td class=\"n\">" +
             FormatPercent(s.error_recall, 1) + "</td><td class=\"n\">" +
             FormatPercent(s.slow_recall_p99, 1) + "</td><td class=\"n\">" +
             FormatPercent(s.rare_path_recall, 1) + "</td><td class=\"n\">" +
@@ -165,9 +165,11 @@ std::string SamplingSection(const RunReport& r, const HtmlReportInput& in) {
   std::string out =
       "<section id=\"sampling\"><h2>Sampling strategies</h2>\n"
       "<p class=\"note\">Scored against the ground truth; ◆ marks the cost vs error-recall "
-      "Pareto front.</p>\n<table>\n<thead><tr><th>strategy</th><th>pipeline</th>"
-      "<th class=\"n\">traces kept</th><th class=\"n\">GB/month</th><th class=\"n\">$ "
-      "storage/month</th><th class=\"n\">error recall</th><th class=\"n\">slow (p99) "
+      "Pareto front; $/month: " +
+      Escape(sampling::PricingLabel(r.pricing)) +
+      ".</p>\n<table>\n<thead><tr><th>strategy</th><th>pipeline</th>"
+      "<th class=\"n\">traces kept</th><th class=\"n\">GB/month</th><th class=\"n\">$/month"
+      "</th><th class=\"n\">error recall</th><th class=\"n\">slow (p99) "
       "recall</th><th class=\"n\">rare-path recall</th><th class=\"n\">complete</th></tr>"
       "</thead>\n<tbody>\n" +
       rows + "</tbody>\n</table>\n";

@@ -344,7 +344,7 @@ std::string RenderStrategyTable(const RunReport& r) {
   };
   for (const auto& s : r.sampling) {
     st.AddRow({s.name, pct(s.traces_kept, s.traces), pct(s.spans_kept, s.spans),
-               FormatFixed(s.gb_per_month, 2), FormatFixed(s.usd_storage_month, 2),
+               FormatFixed(s.gb_per_month, 2), FormatFixed(s.usd_month, 2),
                s.error_traces ? FormatPercent(s.error_recall, 1) : "-",
                s.slow_p99_traces ? FormatPercent(s.slow_recall_p99, 1) : "-",
                FormatPercent(s.rare_path_recall, 1),
@@ -355,7 +355,7 @@ std::string RenderStrategyTable(const RunReport& r) {
   out += st.Render();
   out += "  truth: error rate " + FormatPercent(first.true_error_rate, 2) + ", p95 " +
          FormatFixed(first.true_p95_ms, 1) + " ms, p99 " + FormatFixed(first.true_p99_ms, 1) +
-         " ms; $/month = object storage at the preset price\n";
+         " ms; $/month = " + sampling::PricingLabel(r.pricing) + "\n";
   return out;
 }
 
@@ -452,7 +452,7 @@ std::string RenderSamplingCsv(const RunReport& r) {
       "slow_threshold_recall,shapes,shapes_kept,rare_path_recall,completeness,true_error_rate,est_"
       "error_rate,"
       "true_p99_ms,est_p99_ms,true_rate,est_rate,peak_traces_buffered,peak_bytes_buffered,"
-      "evicted_before_decision,pareto\n";
+      "evicted_before_decision,pareto,usd_month\n";
   auto q = [](const std::string& s) {
     std::string o = "\"";
     for (char c : s) o += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -472,7 +472,8 @@ std::string RenderSamplingCsv(const RunReport& r) {
            d(s.est_error_rate) + "," + d(s.true_p99_ms) + "," + d(s.est_p99_ms) + "," +
            d(s.true_rate) + "," + d(s.est_rate) + "," + std::to_string(s.peak_traces_buffered) +
            "," + std::to_string(s.peak_bytes_buffered) + "," +
-           std::to_string(s.evicted_before_decision) + "," + (s.pareto ? "true" : "false") + "\n";
+           std::to_string(s.evicted_before_decision) + "," + (s.pareto ? "true" : "false") + "," +
+           d(s.usd_month) + "\n";
   }
   return out;
 }
@@ -544,6 +545,21 @@ ordered_json VolumeJson(const RunReport::Volume& v, double compression_ratio) {
   return x;
 }
 
+// The prices and tiers of the cost figures: doc/run-summary.md's `pricing`.
+ordered_json PricingJson(const sampling::PricingOptions& p) {
+  ordered_json x;
+  x["preset"] = p.preset;
+  x["bill"] = p.BillNames();
+  x["storage_usd_per_gb_month"] = p.storage_usd_per_gb_month;
+  x["ingest_usd_per_gb"] = p.ingest_usd_per_gb;
+  x["usd_per_million_spans"] = p.usd_per_million_spans;
+  x["retention_days"] = {{"traces", p.traces_days},
+                         {"error_traces", p.error_traces_days},
+                         {"metadata", p.metadata_days}};
+  x["metadata_bytes_per_trace"] = p.metadata_bytes_per_trace;
+  return x;
+}
+
 // A strategy's volume, cost and recalls: "name" through "slow" of doc/run-summary.md's
 // `sampling` entries.
 void AddStrategyRecalls(const sampling::StrategyScore& s, ordered_json* out) {
@@ -556,10 +572,15 @@ void AddStrategyRecalls(const sampling::StrategyScore& s, ordered_json* out) {
   x["spans"] = s.spans;
   x["spans_kept"] = s.spans_kept;
   x["bytes_kept"] = s.bytes_kept;
+  x["error_bytes_kept"] = s.error_bytes_kept;
   x["gb_per_month"] = R3(s.gb_per_month);
+  x["usd_month"] = R3(s.usd_month);
   x["usd_per_month"] = {{"object_storage", R3(s.usd_storage_month)},
                         {"ingest", R3(s.usd_ingest_month)},
                         {"per_span", R3(s.usd_per_span_month)}};
+  x["stored_gb"] = {{"traces", R3(s.stored_gb_traces)},
+                    {"error_traces", R3(s.stored_gb_error_traces)},
+                    {"metadata", R3(s.stored_gb_metadata)}};
   x["error_traces"] = s.error_traces;
   x["error_traces_kept"] = s.error_traces_kept;
   x["error_recall"] = R6(s.error_recall);
@@ -685,6 +706,7 @@ std::string RenderRunJson(const RunReport& r, bool include_host) {
   j["volume"] = VolumeJson(r.volume, r.compression_ratio);
   if (!r.sampling.empty()) {
     j["compression_ratio"] = R3(r.compression_ratio);
+    j["pricing"] = PricingJson(r.pricing);
     j["sampling"] = ordered_json::array();
     for (const auto& s : r.sampling) j["sampling"].push_back(StrategyJson(s));
   }

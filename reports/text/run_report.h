@@ -75,7 +75,8 @@ struct RunReport {
   std::vector<SymptomRow> symptoms;
   // The sampling lab's comparison (scenarios with `samplers:`), in strategy order.
   std::vector<sampling::StrategyScore> sampling;
-  double compression_ratio = 0;  // measured gzip ratio used for the stored-bytes estimate
+  double compression_ratio = 0;      // measured gzip ratio used for the stored-bytes estimate
+  sampling::PricingOptions pricing;  // the prices of the lab's cost figures
   // How much telemetry the traffic makes (issue 13; every run, doc/run-summary.md "volume"): the
   // exported spans and their OTLP protobuf size (app/volume.h), gzip-compressed at
   // compression_ratio, and a day and a 30-day month of it at the scenario's mean arrival rate

@@ -15,15 +15,6 @@
 
 namespace tracesim::sampling {
 
-sim::Status PricingOptions::Validate() const {
-  for (double v :
-       {storage_usd_per_gb_month, retention_days, ingest_usd_per_gb, usd_per_million_spans}) {
-    if (!(v >= 0) || !std::isfinite(v))
-      return sim::Status::InvalidArgument("pricing values must be finite and >= 0");
-  }
-  return sim::Status::Ok();
-}
-
 sim::Status LabOptions::Validate() const {
   if (!(slow_threshold_ms > 0))
     return sim::Status::InvalidArgument("slow_threshold_ms must be > 0");
@@ -179,7 +170,7 @@ struct SamplingLab::Impl {
     if (t.exported == 0) return;  // nothing reached a backend
     const sim::TraceTruth& tr = t.truth;
     if (t.observed) {  // outside the observation window: simulated, never scored
-      tally.Record(tr, t.whole_ns, t.exported, pool.KeptOf(slot),
+      tally.Record(tr, t.whole_ns, t.exported, pool.KeptOf(slot), pool.KeptBytesOf(slot),
                    [&](size_t k) { return AdjustedCount(k, tr); });
     }
     if (ext) ext->ForgetTrace(tr.sequence);
@@ -322,6 +313,7 @@ void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {
     for (const LabAdaptive::Kept& d : m.ext->kept()) {
       m.tally.AddStored(d.strategy, d.spans, d.bytes);
       m.pool.KeptOf(slot)[d.strategy] += d.spans;
+      m.pool.KeptBytesOf(slot)[d.strategy] += d.bytes;
     }
   }
   int64_t first_start = INT64_MAX, last_end = INT64_MIN;

@@ -36,6 +36,7 @@
 #include "sampling/head/head_config.h"
 #include "sampling/lab/adaptive/lab_adaptive.h"
 #include "sampling/lab/intervals.h"
+#include "sampling/lab/pricing/pricing.h"
 #include "sampling/lab/sdk_export/sdk_export.h"
 #include "sim/kernel/sink.h"
 #include "sim/model/faults.h"
@@ -78,17 +79,6 @@ struct StrategyConfig {
   BspOptions bsp;
 };
 
-// Price model for storage cost. Presets (doc/sampling-lab.md): "object-storage" (self-hosted,
-// $0.023 per GB-month kept `retention_days`), "ingest" ($0.30 per GB ingested), "per-span" ($2 per
-// million spans). Figures are illustrative list prices; set your own.
-struct PricingOptions {
-  double storage_usd_per_gb_month = 0.023;  // Default: 0.023.
-  double retention_days = 30;               // Default: 30.
-  double ingest_usd_per_gb = 0.30;          // Default: 0.30.
-  double usd_per_million_spans = 2.0;       // Default: 2.
-  sim::Status Validate() const;
-};
-
 struct LabOptions {
   // A trace is "slow" above this entry latency (as well as above the true p99). Default: 1s.
   double slow_threshold_ms = 1000;
@@ -110,10 +100,15 @@ struct StrategyScore {
   uint64_t traces = 0, traces_kept = 0;  // traces with >= 1 exported span; kept: >= 1 span stored
   uint64_t spans = 0, spans_kept = 0;
   uint64_t bytes_kept = 0;           // exact OTLP protobuf size of the kept spans
+  uint64_t error_bytes_kept = 0;     // of them, the spans of traces with an error span
   double compressed_bytes_kept = 0;  // estimate
   double gb_per_month = 0;           // kept bytes (compressed) extrapolated to 30 days
   double spans_millions_per_month = 0;
-  double usd_storage_month = 0, usd_ingest_month = 0, usd_per_span_month = 0;
+  // The three price models (pricing.h) and $/month, the ones PricingOptions::bill names.
+  double usd_storage_month = 0, usd_ingest_month = 0, usd_per_span_month = 0, usd_month = 0;
+  // The storage model's steady-state GB per retention tier: whole traces, error traces beyond
+  // that, metadata rows.
+  double stored_gb_traces = 0, stored_gb_error_traces = 0, stored_gb_metadata = 0;
   // Recall: kept / all, over traces of the kind (error: any ERROR span in the truth).
   uint64_t error_traces = 0, error_traces_kept = 0;
   double error_recall = 0;
@@ -186,6 +181,13 @@ struct StrategyScore {
   bool red_biased = false;
   double error_rate_bias = 0, rate_bias = 0, p99_bias = 0;
 };
+
+// Fills the score's cost figures (compressed_bytes_kept, gb_per_month, spans_millions_per_month,
+// the storage tiers, the three models and usd_month) from what it kept (bytes_kept,
+// error_bytes_kept, spans_kept, traces_kept) over a run of `duration_s` seconds of arrivals, its
+// bytes stored at `compression_ratio` (pricing/pricing.h).
+void PriceScore(const PricingOptions& pricing, double compression_ratio, double duration_s,
+                StrategyScore* s);
 
 // The fronts StrategyScore::fronts names, in order.
 inline constexpr const char* kParetoFronts[] = {"cost/error", "cost/slow-p99",

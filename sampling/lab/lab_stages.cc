@@ -135,7 +135,10 @@ void LabStages::Deliver(size_t k, size_t stage, std::span<const SizedSpan> group
       if (!s.span->observed) [[unlikely]]  // warm-up traffic loads the stages, not the score
         continue;
       tally_.AddStored(k, 1, s.size);
-      if (slot != TracePool::kMissing) ++pool_.KeptOf(slot)[k];
+      if (slot != TracePool::kMissing) {
+        ++pool_.KeptOf(slot)[k];
+        pool_.KeptBytesOf(slot)[k] += s.size;
+      }
     }
     return;
   }

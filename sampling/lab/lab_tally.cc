@@ -8,8 +8,6 @@ namespace tracesim::sampling {
 
 namespace {
 
-constexpr double kSecondsPerMonth = 30 * 86400.0;
-
 double Ratio(uint64_t a, uint64_t b) {
   return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
 }
@@ -54,19 +52,6 @@ void AddSlow(std::string_view basis, const metrics::Histogram& all, const metric
     r.ci = Wilson(std::min(r.kept, r.traces), r.traces);
     s->slow.push_back(std::move(r));
   }
-}
-
-// The storage and ingest costs of what `s` kept (s->bytes_kept, s->spans_kept), per month at the
-// rate of a `duration_s` run, with the options' compression ratio and prices.
-void AddCosts(const LabOptions& options, double duration_s, StrategyScore* s) {
-  s->compressed_bytes_kept = static_cast<double>(s->bytes_kept) * options.compression_ratio;
-  double per_month = duration_s > 0 ? kSecondsPerMonth / duration_s : 0;
-  s->gb_per_month = s->compressed_bytes_kept * per_month / 1e9;
-  s->spans_millions_per_month = static_cast<double>(s->spans_kept) * per_month / 1e6;
-  const PricingOptions& pr = options.pricing;
-  s->usd_storage_month = s->gb_per_month * pr.storage_usd_per_gb_month * pr.retention_days / 30.0;
-  s->usd_ingest_month = static_cast<double>(s->bytes_kept) * per_month / 1e9 * pr.ingest_usd_per_gb;
-  s->usd_per_span_month = s->spans_millions_per_month * pr.usd_per_million_spans;
 }
 
 // Recall per fault of the plan: errors[f] error traces fault f touched, kept[f] of them kept.
@@ -121,6 +106,23 @@ void LabTally::RecordTruth(const sim::TraceTruth& tr, int64_t lat, int64_t whole
   if (tr.root_error) ++root_errors_;
 }
 
+void PriceScore(const PricingOptions& pricing, double compression_ratio, double duration_s,
+                StrategyScore* s) {
+  const Kept kept{static_cast<double>(s->bytes_kept), static_cast<double>(s->error_bytes_kept),
+                  static_cast<double>(s->spans_kept), static_cast<double>(s->traces_kept)};
+  const Costs c = Price(pricing, kept, compression_ratio, duration_s);
+  s->compressed_bytes_kept = c.compressed_bytes;
+  s->gb_per_month = c.gb_per_month;
+  s->spans_millions_per_month = c.spans_millions_per_month;
+  s->stored_gb_traces = c.stored_gb_traces;
+  s->stored_gb_error_traces = c.stored_gb_error_traces;
+  s->stored_gb_metadata = c.stored_gb_metadata;
+  s->usd_storage_month = c.usd_storage_month;
+  s->usd_ingest_month = c.usd_ingest_month;
+  s->usd_per_span_month = c.usd_per_span_month;
+  s->usd_month = c.usd_month;
+}
+
 void LabTally::Merge(const LabTally& o) {
   traces_ += o.traces_;
   error_traces_ += o.error_traces_;
@@ -136,6 +138,7 @@ void LabTally::Merge(const LabTally& o) {
     const Strategy& b = o.strategies_[k];
     a.spans_kept += b.spans_kept;
     a.bytes_kept += b.bytes_kept;
+    a.error_bytes_kept += b.error_bytes_kept;
     a.traces += b.traces;
     a.traces_kept += b.traces_kept;
     a.spans += b.spans;
@@ -191,8 +194,8 @@ bool LabTally::LoadTruth(sim::StateReader& in) {
 
 void LabTally::SaveStrategy(size_t k, sim::StateWriter& out) const {
   const Strategy& a = strategies_[k];
-  for (uint64_t n : {a.spans_kept, a.bytes_kept, a.traces, a.traces_kept, a.spans, a.complete_kept,
-                     a.fragmented_kept, a.error_traces, a.error_kept})
+  for (uint64_t n : {a.spans_kept, a.bytes_kept, a.error_bytes_kept, a.traces, a.traces_kept,
+                     a.spans, a.complete_kept, a.fragmented_kept, a.error_traces, a.error_kept})
     out.U64(n);
   out.U64(a.fault_errors.size());
   for (size_t f = 0; f < a.fault_errors.size(); ++f) {
@@ -215,8 +218,9 @@ void LabTally::SaveStrategy(size_t k, sim::StateWriter& out) const {
 
 bool LabTally::LoadStrategy(size_t k, sim::StateReader& in) {
   Strategy& a = strategies_[k];
-  for (uint64_t* n : {&a.spans_kept, &a.bytes_kept, &a.traces, &a.traces_kept, &a.spans,
-                      &a.complete_kept, &a.fragmented_kept, &a.error_traces, &a.error_kept})
+  for (uint64_t* n :
+       {&a.spans_kept, &a.bytes_kept, &a.error_bytes_kept, &a.traces, &a.traces_kept, &a.spans,
+        &a.complete_kept, &a.fragmented_kept, &a.error_traces, &a.error_kept})
     *n = in.U64();
   if (in.U64() != a.fault_errors.size()) return false;
   for (size_t f = 0; f < a.fault_errors.size(); ++f) {
@@ -249,7 +253,8 @@ void LabTally::Fill(size_t k, const sim::Model& model, const sim::FaultPlan* pla
   s->spans = a.spans;
   s->spans_kept = a.spans_kept;
   s->bytes_kept = a.bytes_kept;
-  AddCosts(options, duration_s, s);
+  s->error_bytes_kept = a.error_bytes_kept;
+  PriceScore(options.pricing, options.compression_ratio, duration_s, s);
   s->error_traces = a.error_traces;
   s->error_traces_kept = a.error_kept;
   s->error_recall = Ratio(a.error_kept, a.error_traces);

@@ -20,6 +20,7 @@
 
 #include "metrics/histogram.h"
 #include "sampling/lab/lab.h"
+#include "sampling/lab/pricing/pricing.h"
 #include "sim/base/state_io.h"
 #include "sim/model/faults.h"
 
@@ -30,6 +31,7 @@ class LabTally {
   // What one strategy stored of the scored traces.
   struct Strategy {
     uint64_t spans_kept = 0, bytes_kept = 0;
+    uint64_t error_bytes_kept = 0;  // bytes_kept of traces with an error span
     uint64_t traces = 0, traces_kept = 0, spans = 0;
     uint64_t complete_kept = 0, fragmented_kept = 0;
     uint64_t error_traces = 0, error_kept = 0;
@@ -53,10 +55,11 @@ class LabTally {
 
   // Scores one trace in the observation window: `truth`, `whole_ns` from its first span's start
   // to its last span's end, `exported` spans reached the Collector, kept_spans[k] of them stored
-  // by strategy k; weight(k) is the adjusted count (1/p) of a trace strategy k kept.
+  // by strategy k, kept_bytes[k] bytes; weight(k) is the adjusted count (1/p) of a trace strategy
+  // k kept.
   template <typename Weight>
   void Record(const sim::TraceTruth& truth, int64_t whole_ns, uint32_t exported,
-              const uint32_t* kept_spans, Weight&& weight);
+              const uint32_t* kept_spans, const uint64_t* kept_bytes, Weight&& weight);
 
   // Adds the tallies of another shard's lab of the same run.
   void Merge(const LabTally& other);
@@ -93,7 +96,7 @@ void MarkPareto(std::vector<StrategyScore>* scores);
 
 template <typename Weight>
 void LabTally::Record(const sim::TraceTruth& tr, int64_t whole_ns, uint32_t exported,
-                      const uint32_t* kept_spans, Weight&& weight) {
+                      const uint32_t* kept_spans, const uint64_t* kept_bytes, Weight&& weight) {
   const int64_t lat = tr.latency().nanos();
   RecordTruth(tr, lat, whole_ns);
   for (size_t k = 0; k < strategies_.size(); ++k) {
@@ -104,6 +107,7 @@ void LabTally::Record(const sim::TraceTruth& tr, int64_t whole_ns, uint32_t expo
     if (tr.error) {
       ++a.error_traces;
       if (kept) ++a.error_kept;
+      a.error_bytes_kept += kept_bytes[k];
       for (size_t f = 0; f < a.fault_errors.size(); ++f) {
         if (!(tr.fault_mask >> f & 1)) continue;
         ++a.fault_errors[f];

@@ -59,9 +59,11 @@ class TracePool {
       s = static_cast<uint32_t>(records_.size());
       records_.emplace_back();
       kept_.resize(records_.size() * width_);
+      kept_bytes_.resize(records_.size() * width_);
       thresholds_.resize(records_.size() * width_);
     }
     std::fill_n(KeptOf(s), width_, 0);
+    std::fill_n(KeptBytesOf(s), width_, 0);
     std::fill_n(ThresholdOf(s), width_, kNoThreshold);
     index_.Put(id, s);
     last_id_ = id;
@@ -79,8 +81,11 @@ class TracePool {
 
   Record& record(uint32_t slot) { return records_[slot]; }
   const Record& record(uint32_t slot) const { return records_[slot]; }
-  // Per strategy: spans of the trace stored; the th of its root's head decision.
+  // Per strategy: spans of the trace stored, their bytes; the th of its root's head decision.
   uint32_t* KeptOf(uint32_t slot) noexcept { return kept_.data() + size_t{slot} * width_; }
+  uint64_t* KeptBytesOf(uint32_t slot) noexcept {
+    return kept_bytes_.data() + size_t{slot} * width_;
+  }
   uint64_t* ThresholdOf(uint32_t slot) noexcept {
     return thresholds_.data() + size_t{slot} * width_;
   }
@@ -92,6 +97,7 @@ class TracePool {
   uint32_t last_slot_ = kMissing;
   std::vector<Record> records_;
   std::vector<uint32_t> kept_;
+  std::vector<uint64_t> kept_bytes_;
   std::vector<uint64_t> thresholds_;
   std::vector<uint32_t> free_;
 };
