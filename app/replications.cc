@@ -8,18 +8,6 @@
 
 namespace tracesim::app {
 
-double StudentT95(size_t df) {
-  static constexpr double kT[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306,
-                                  2.262,  2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
-                                  2.110,  2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064,
-                                  2.060,  2.056, 2.052, 2.048, 2.045, 2.042};
-  if (df == 0) return 0;
-  if (df <= std::size(kT)) return kT[df - 1];
-  if (df <= 60) return 2.000;
-  if (df <= 120) return 1.980;
-  return 1.960;
-}
-
 sim::Result<Replications> RunReplications(const scenarios::Scenario& scenario, RunOptions options,
                                           size_t n,
                                           const std::vector<sampling::StrategyScore>* first) {
@@ -56,12 +44,7 @@ sim::Result<Replications> RunReplications(const scenarios::Scenario& scenario, R
       double mean = 0;
       for (double x : v) mean += x;
       mean /= static_cast<double>(v.size());
-      double ss = 0;
-      for (double x : v) ss += (x - mean) * (x - mean);
-      const double half = v.size() > 1 ? StudentT95(v.size() - 1) *
-                                             std::sqrt(ss / static_cast<double>(v.size() - 1)) /
-                                             std::sqrt(static_cast<double>(v.size()))
-                                       : 0;
+      const double half = sampling::THalfWidth95(v);
       // Shares stay in [0, 1] and prices >= 0: the t interval is clipped to the metric's range.
       const double top = std::string_view(name) == "usd_month" ? INFINITY : 1.0;
       st.metrics.push_back({name, mean, std::max(0.0, mean - half), std::min(top, mean + half)});

@@ -39,9 +39,6 @@ struct Replications {
 inline constexpr const char* kReplicatedMetrics[] = {
     "kept_ratio", "error_recall", "slow_p99_recall", "usd_month", "est_error_rate"};
 
-// The two-sided 95 % Student-t quantile for `df` degrees of freedom (>= 1).
-double StudentT95(size_t df);
-
 // Runs `scenario` `n` times (n in [1, 1000]) with seeds options.seed (default: the scenario's)
 // + 0 .. n - 1 and summarises the sampling scores. `first`, when not null, are the scores of the
 // run with the first seed already made with `options` (not run again). The replicas write no

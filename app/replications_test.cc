@@ -5,12 +5,6 @@
 namespace tracesim::app {
 namespace {
 
-TEST(ReplicationsTest, StudentQuantiles) {
-  EXPECT_DOUBLE_EQ(StudentT95(1), 12.706);
-  EXPECT_DOUBLE_EQ(StudentT95(4), 2.776);
-  EXPECT_DOUBLE_EQ(StudentT95(1000), 1.960);
-}
-
 TEST(ReplicationsTest, SeedsInOrderDeterministicAndIntervalsAroundTheMean) {
   auto sc = scenarios::LoadBuiltinScenario("checkout-sampling");
   ASSERT_TRUE(sc.ok());

@@ -196,6 +196,7 @@ sim::Status Wire(const scenarios::Scenario& sc, const RunOptions& options, Obser
   if (!sc.samplers.empty()) {
     sampling::LabOptions lab_options;
     lab_options.start_unix_nanos = start_unix_nanos;  // tail stages tick on time (issue 10)
+    lab_options.run_window_ns = outcome->run.duration.nanos();  // RED batches (issue 13)
     auto created = sampling::SamplingLab::Create(sc.model, faults, sc.samplers, lab_options);
     if (!created.ok())
       return sim::Status::InvalidArgument("samplers: " + created.status().message());

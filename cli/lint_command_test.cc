@@ -38,7 +38,7 @@ TEST(LintCommandTest, ErrorsExitOneAndRunAndValidatePrintTheSameFindings) {
   Result lint = Cli({"lint", kBad});
   EXPECT_EQ(lint.code, kExitFailed) << lint.err;
   EXPECT_NE(lint.out.find("[tail-num-traces]"), std::string::npos);
-  EXPECT_NE(lint.out.find("tracesim lint: 12 findings (3 errors, 9 warnings, 0 notes) in 8 "
+  EXPECT_NE(lint.out.find("tracesim lint: 12 findings (3 errors, 8 warnings, 1 note) in 8 "
                           "strategies; traffic: "),
             std::string::npos)
       << lint.out;

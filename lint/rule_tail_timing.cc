@@ -76,7 +76,10 @@ void CheckTailLatencyThreshold(RuleContext& ctx, std::vector<Finding>* out) {
           at.push_back(std::string("threshold_ms"));
           Finding f = ctx.AtStage(k, stage, at);
           f.rule = "tail-latency-threshold";
-          f.severity = Severity::kWarning;
+          // A threshold that keeps almost nothing or most traces is a mistake; one that is only
+          // at another percentile of root latency may be meant for whole traces (what
+          // `tracesim advise` sets): a fact worth knowing.
+          f.severity = never || most ? Severity::kWarning : Severity::kNote;
           f.message =
               "policy '" + p.name + "': threshold_ms " + std::to_string(p.latency.threshold_ms) +
               " falls at " + At(root) + " of root (entry) latency and at " + At(whole) +

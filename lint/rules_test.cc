@@ -89,10 +89,17 @@ TEST(LintRulesTest, TailDecisionWait) {
 }
 
 TEST(LintRulesTest, TailLatencyThreshold) {
-  Finding f = ExpectOne("tail-latency-threshold",
-                        "samplers[0].tail_sampling.policies[1].latency.threshold_ms", 17,
-                        Severity::kWarning);
+  // Only at another percentile of root latency than of whole traces: a note.
+  Finding f =
+      ExpectOne("tail-latency-threshold",
+                "samplers[0].tail_sampling.policies[1].latency.threshold_ms", 17, Severity::kNote);
   EXPECT_NE(f.message.find("of root (entry) latency and at p"), std::string::npos);
+  // Above every trace: a warning.
+  std::vector<Finding> never = Of(Lint("threshold-never.yaml"), "tail-latency-threshold");
+  ASSERT_EQ(never.size(), 1u);
+  EXPECT_EQ(never[0].severity, Severity::kWarning);
+  EXPECT_EQ(never[0].line, 14);
+  EXPECT_NE(never[0].message.find("almost no trace is that long"), std::string::npos);
 }
 
 TEST(LintRulesTest, LimiterBelowErrors) {

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <nlohmann/json.hpp>
 
+#include "reports/text/red_estimates.h"
 #include "reports/text/table.h"
 
 namespace tracesim::reports {
@@ -439,6 +440,7 @@ std::string RenderRunTable(const RunReport& r) {
     out += RenderTailCostTable(r.sampling);
     out += RenderFaultRecallTable(r.sampling);
     out += RenderRecallTable(r.sampling);
+    out += RenderServiceRedTable(r.sampling);
   }
   return out;
 }
@@ -654,6 +656,7 @@ ordered_json StrategyJson(const sampling::StrategyScore& s) {
                                 {"recall", R6(sr.recall)},
                                 {"ci", {R6(sr.ci.low), R6(sr.ci.high)}}});
   x["pareto_fronts"] = s.fronts;
+  x["red_by_service"] = ServiceRedJson(s);
   return x;
 }
 

@@ -77,7 +77,7 @@ struct SamplingLab::Impl {
         options(o),
         strategies(n),
         sizer(m),
-        tally(n, p ? p->faults.size() : 0),
+        tally(n, p ? p->faults.size() : 0, m.services.size(), o.run_window_ns),
         heads(m, n),
         stages(m, n, &pool, &tally, &ext),
         all_bits(n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1) {
@@ -170,8 +170,8 @@ struct SamplingLab::Impl {
     if (t.exported == 0) return;  // nothing reached a backend
     const sim::TraceTruth& tr = t.truth;
     if (t.observed) {  // outside the observation window: simulated, never scored
-      tally.Record(tr, t.whole_ns, t.exported, pool.KeptOf(slot), pool.KeptBytesOf(slot),
-                   [&](size_t k) { return AdjustedCount(k, tr); });
+      tally.Record(tr, t.whole_ns, t.exported, t.requests, pool.KeptOf(slot),
+                   pool.KeptBytesOf(slot), [&](size_t k) { return AdjustedCount(k, tr); });
     }
     if (ext) ext->ForgetTrace(tr.sequence);
   }
@@ -317,9 +317,14 @@ void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {
     }
   }
   int64_t first_start = INT64_MAX, last_end = INT64_MIN;
+  a.requests.clear();
   for (const sim::Span& s : trace.spans) {
     last_end = std::max(last_end, s.end_unix_nano);
     first_start = std::min(first_start, s.start_unix_nano);
+    if (s.kind == sim::SpanKind::kServer || s.kind == sim::SpanKind::kConsumer) {
+      a.requests.push_back(
+          {s.service, s.end_unix_nano - s.start_unix_nano, s.status == sim::StatusCode::kError});
+    }
   }
   m.now = std::max(m.now, last_end);
   a.whole_ns = last_end - first_start;

@@ -35,9 +35,10 @@
 #include "sampling/core/sampler.h"
 #include "sampling/head/head_config.h"
 #include "sampling/lab/adaptive/lab_adaptive.h"
-#include "sampling/lab/intervals.h"
 #include "sampling/lab/pricing/pricing.h"
 #include "sampling/lab/sdk_export/sdk_export.h"
+#include "sampling/lab/stats/intervals.h"
+#include "sampling/lab/stats/service_red.h"
 #include "sim/kernel/sink.h"
 #include "sim/model/faults.h"
 
@@ -91,6 +92,10 @@ struct LabOptions {
   // arrives (the lab asks for time advances); unset, they tick when a span arrives and at
   // Finish(). Default: unset (INT64_MIN).
   int64_t start_unix_nanos = INT64_MIN;
+  // The run's arrival window, for the batch-means intervals of RED per service (StrategyScore::
+  // red_by_service; a trace counts in the batch of its start). Default: 0 (one batch, no
+  // intervals).
+  int64_t run_window_ns = 0;
   sim::Status Validate() const;
 };
 
@@ -180,6 +185,10 @@ struct StrategyScore {
   // true error rate (fraction points), and estimated / true - 1 for the rate and the p99.
   bool red_biased = false;
   double error_rate_bias = 0, rate_bias = 0, p99_bias = 0;
+  // RED per service (SERVER and CONSUMER spans) estimated from the kept traces with adjusted
+  // counts, against the truth, with batch-means 95 % intervals (stats/service_red.h); biased when
+  // red_biased.
+  std::vector<ServiceRed> red_by_service;
 };
 
 // Fills the score's cost figures (compressed_bytes_kept, gb_per_month, spans_millions_per_month,

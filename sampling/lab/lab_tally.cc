@@ -84,8 +84,8 @@ void LoadSet(sim::StateReader& in, std::unordered_set<uint64_t>* set) {
 
 }  // namespace
 
-LabTally::LabTally(size_t strategies, size_t faults)
-    : strategies_(strategies), fault_errors_(faults, 0) {
+LabTally::LabTally(size_t strategies, size_t faults, size_t services, int64_t window_ns)
+    : strategies_(strategies), fault_errors_(faults, 0), red_(strategies, services, window_ns) {
   for (Strategy& a : strategies_) {
     a.fault_errors.assign(faults, 0);
     a.fault_kept.assign(faults, 0);
@@ -133,6 +133,7 @@ void LabTally::Merge(const LabTally& o) {
   latency_.Merge(o.latency_);
   whole_.Merge(o.whole_);
   shapes_.insert(o.shapes_.begin(), o.shapes_.end());
+  red_.Merge(o.red_);
   for (size_t k = 0; k < strategies_.size() && k < o.strategies_.size(); ++k) {
     Strategy& a = strategies_[k];
     const Strategy& b = o.strategies_[k];
@@ -175,6 +176,7 @@ void LabTally::SaveTruth(sim::StateWriter& out) const {
   latency_.Save(out);
   whole_.Save(out);
   SaveSet(shapes_, out);
+  red_.SaveTruth(out);
 }
 
 bool LabTally::LoadTruth(sim::StateReader& in) {
@@ -189,7 +191,7 @@ bool LabTally::LoadTruth(sim::StateReader& in) {
   }
   if (!latency_.Load(in) || !whole_.Load(in)) return false;
   LoadSet(in, &shapes_);
-  return true;
+  return red_.LoadTruth(in);
 }
 
 void LabTally::SaveStrategy(size_t k, sim::StateWriter& out) const {
@@ -214,6 +216,7 @@ void LabTally::SaveStrategy(size_t k, sim::StateWriter& out) const {
   out.F64(a.adj_traces);
   out.F64(a.adj_root_errors);
   SaveSet(a.shapes_kept, out);
+  red_.SaveStrategy(k, out);
 }
 
 bool LabTally::LoadStrategy(size_t k, sim::StateReader& in) {
@@ -240,7 +243,7 @@ bool LabTally::LoadStrategy(size_t k, sim::StateReader& in) {
   a.adj_traces = in.F64();
   a.adj_root_errors = in.F64();
   LoadSet(in, &a.shapes_kept);
-  return true;
+  return red_.LoadStrategy(k, in);
 }
 
 void LabTally::Fill(size_t k, const sim::Model& model, const sim::FaultPlan* plan,
@@ -292,6 +295,10 @@ void LabTally::Fill(size_t k, const sim::Model& model, const sim::FaultPlan* pla
   s->error_rate_bias = s->est_error_rate - s->true_error_rate;
   s->rate_bias = s->true_rate > 0 ? s->est_rate / s->true_rate - 1 : 0;
   s->p99_bias = s->true_p99_ms > 0 && s->est_p99_ms > 0 ? s->est_p99_ms / s->true_p99_ms - 1 : 0;
+  std::vector<std::string> names;
+  for (const sim::Service& svc : model.services)
+    names.push_back(std::string(model.strings.Get(svc.name)));
+  s->red_by_service = red_.Estimates(k, names, duration_s);
   AddSlow("root", latency_, a.kept_latency, slow_ns, s);
   AddSlow("trace", whole_, a.kept_whole, slow_ns, s);
 }

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <span>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "metrics/histogram.h"
 #include "sampling/lab/lab.h"
 #include "sampling/lab/pricing/pricing.h"
+#include "sampling/lab/stats/service_red.h"
 #include "sim/base/state_io.h"
 #include "sim/model/faults.h"
 
@@ -44,7 +46,8 @@ class LabTally {
     std::unordered_set<uint64_t> shapes_kept;
   };
 
-  LabTally(size_t strategies, size_t faults);
+  // `services` of the model; `window_ns`: the run's arrival window (ServiceRedTally's batches).
+  LabTally(size_t strategies, size_t faults, size_t services, int64_t window_ns);
 
   // Strategy k stored a span of `size` bytes (the trace's kept count is the caller's).
   void AddStored(size_t k, uint64_t spans, uint64_t bytes) noexcept {
@@ -55,11 +58,12 @@ class LabTally {
 
   // Scores one trace in the observation window: `truth`, `whole_ns` from its first span's start
   // to its last span's end, `exported` spans reached the Collector, kept_spans[k] of them stored
-  // by strategy k, kept_bytes[k] bytes; weight(k) is the adjusted count (1/p) of a trace strategy
-  // k kept.
+  // by strategy k, kept_bytes[k] bytes; `requests` its SERVER and CONSUMER spans; weight(k) is
+  // the adjusted count (1/p) of a trace strategy k kept.
   template <typename Weight>
   void Record(const sim::TraceTruth& truth, int64_t whole_ns, uint32_t exported,
-              const uint32_t* kept_spans, const uint64_t* kept_bytes, Weight&& weight);
+              std::span<const ServiceSample> requests, const uint32_t* kept_spans,
+              const uint64_t* kept_bytes, Weight&& weight);
 
   // Adds the tallies of another shard's lab of the same run.
   void Merge(const LabTally& other);
@@ -89,6 +93,7 @@ class LabTally {
   metrics::Histogram latency_;
   metrics::Histogram whole_;  // whole-trace duration
   std::unordered_set<uint64_t> shapes_;
+  ServiceRedTally red_;  // RED per service: the truth and each strategy's estimate
 };
 
 // Marks the strategies on each named front (kParetoFronts); `pareto` is the cost/error one.
@@ -96,9 +101,12 @@ void MarkPareto(std::vector<StrategyScore>* scores);
 
 template <typename Weight>
 void LabTally::Record(const sim::TraceTruth& tr, int64_t whole_ns, uint32_t exported,
-                      const uint32_t* kept_spans, const uint64_t* kept_bytes, Weight&& weight) {
+                      std::span<const ServiceSample> requests, const uint32_t* kept_spans,
+                      const uint64_t* kept_bytes, Weight&& weight) {
   const int64_t lat = tr.latency().nanos();
   RecordTruth(tr, lat, whole_ns);
+  const size_t batch = red_.BatchOf(tr.start.nanos());
+  red_.AddTruth(requests, batch);
   for (size_t k = 0; k < strategies_.size(); ++k) {
     Strategy& a = strategies_[k];
     ++a.traces;
@@ -130,6 +138,7 @@ void LabTally::Record(const sim::TraceTruth& tr, int64_t whole_ns, uint32_t expo
     a.kept_whole.Record(whole_ns);
     a.shapes_kept.insert(tr.shape);
     double w = weight(k);
+    red_.AddKept(k, requests, w, batch);
     a.adj_traces += w;
     if (tr.root_error) a.adj_root_errors += w;
     a.weighted_latency.Record(lat, static_cast<uint64_t>(std::llround(std::max(1.0, w * 16))));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sampling/core/consistent_tracestate.h"
+#include "sampling/lab/stats/service_red.h"
 #include "sim/model/faults.h"
 #include "sim/model/trace_id_map.h"
 
@@ -32,6 +33,7 @@ class TracePool {
     uint32_t exported = 0;
     int64_t whole_ns = 0;  // first span start to last span end
     sim::TraceTruth truth;
+    std::vector<ServiceSample> requests;  // its SERVER and CONSUMER spans (RED per service)
   };
 
   // `strategies`: the length of each slot's rows. REQUIRES: before any Slot().

@@ -1,6 +1,8 @@
-#include "sampling/lab/intervals.h"
+#include "sampling/lab/stats/intervals.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 namespace tracesim::sampling {
 namespace {
@@ -28,6 +30,21 @@ TEST(WilsonTest, BoundsAndEmpty) {
   EXPECT_EQ(empty.high, 1);
   // Narrows with n.
   EXPECT_LT(Wilson(500, 1000).high - Wilson(500, 1000).low, Wilson(5, 10).high - Wilson(5, 10).low);
+}
+
+TEST(StudentTest, Quantiles) {
+  EXPECT_DOUBLE_EQ(StudentT95(1), 12.706);
+  EXPECT_DOUBLE_EQ(StudentT95(4), 2.776);
+  EXPECT_DOUBLE_EQ(StudentT95(1000), 1.960);
+  EXPECT_EQ(StudentT95(0), 0);
+}
+
+TEST(StudentTest, HalfWidthOfAMean) {
+  EXPECT_EQ(THalfWidth95({}), 0);
+  EXPECT_EQ(THalfWidth95({3}), 0);
+  EXPECT_EQ(THalfWidth95({2, 2, 2}), 0);
+  // 1, 2, 3: sd 1, n 3: t(2) 4.303 / sqrt(3).
+  EXPECT_NEAR(THalfWidth95({1, 2, 3}), 4.303 / std::sqrt(3.0), 1e-12);
 }
 
 }  // namespace
