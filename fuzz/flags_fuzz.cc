@@ -1,9 +1,11 @@
 // The value grammars of the CLI flags and config keys. The first byte picks the parser:
 // durations (ours, Go's, Jaeger's), byte sizes, seeds, rates and the ramp/steps plans,
-// RFC 3339 start times (with the range check a run applies), OTEL_TRACES_SAMPLER(_ARG), and
-// ${env:VAR} expansion.
+// RFC 3339 start times (with the range check a run applies), OTEL_TRACES_SAMPLER(_ARG),
+// ${env:VAR} expansion, and `--pricing PRESET --price KEY=VALUE...` (first line the preset, one
+// setting per further line).
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/env_expand.h"
 #include "config/grammar.h"
@@ -12,6 +14,7 @@
 #include "sampling/collector/collector_config.h"
 #include "sampling/head/otel_env.h"
 #include "sampling/jaeger/jaeger_strategies.h"
+#include "sampling/lab/pricing/pricing.h"
 #include "sim/base/time.h"
 
 namespace {
@@ -23,13 +26,28 @@ void RunPlan(std::string_view text, int which) {
   (void)tracesim::loadgen::BuildLoadPlan(base, flags, 7.5);
 }
 
+void RunPricing(std::string_view text) {
+  std::vector<std::string> lines;
+  size_t at = 0;
+  while (at <= text.size()) {
+    const size_t nl = text.find('\n', at);
+    lines.emplace_back(text.substr(at, nl == std::string_view::npos ? text.npos : nl - at));
+    if (nl == std::string_view::npos) break;
+    at = nl + 1;
+  }
+  const std::string preset = lines.front();
+  lines.erase(lines.begin());
+  auto p = tracesim::sampling::ResolvePricing(tracesim::sampling::PricingOptions{}, preset, lines);
+  if (p.ok()) (void)tracesim::sampling::PricingLabel(*p);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text = tracesim::fuzz::AsText(data, size);
   uint8_t selector = 0;
   if (!tracesim::fuzz::TakeSelector(&text, &selector)) return 0;
-  switch (selector % 11) {
+  switch (selector % 12) {
     case 0:
     case 5:  // were the Collector's and Jaeger's own duration parsers: one grammar now (issue 9)
     case 6:
@@ -58,7 +76,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 7:
     case 8:
     case 9:
-      RunPlan(text, selector % 11 - 7);
+      RunPlan(text, selector % 12 - 7);
+      break;
+    case 11:
+      RunPricing(text);
       break;
     default: {
       auto mid = text.find('\n');

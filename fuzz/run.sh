@@ -21,7 +21,7 @@ seeds() {  # seed folders and files of one harness (missing ones are skipped)
   case "$1" in
     otlp_json) echo "$shared/otlp-proto-examples" ;;
     topology) echo topologies/*.yaml ;;
-    scenario) echo scenarios/*.yaml ;;
+    scenario) echo scenarios/*.yaml doc/tutorial/*.yaml ;;
     collector_config) echo "$shared/otelcol-tailsampling" "$shared/otelcol-probabilisticsampler" ;;
     jaeger_strategies) echo "$shared/jaeger-sampling-strategies" ;;
     jaeger_v2) echo "$shared"/jaeger-sampling-strategies/*.yaml ;;
