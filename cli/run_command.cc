@@ -293,6 +293,16 @@ std::string StdoutNamedTwice(const RunFlags& f) {
   return named[0] + " and " + named[1] + " both name stdout ('-'); give one of them a file";
 }
 
+// --pricing and --price over the scenario's pricing: (issue 13). Returns the usage message, or "".
+std::string ToPricing(const po::variables_map& vm, const RunFlags& f,
+                      const scenarios::Scenario& scenario, app::RunOptions* o) {
+  if (!vm.count("pricing") && !vm.count("price")) return "";
+  auto pricing = sampling::ResolvePricing(scenario.pricing, f.pricing, f.prices);
+  if (!pricing.ok()) return pricing.status().message();
+  o->pricing = *pricing;
+  return "";
+}
+
 // The flags that need a scenario with samplers: --replications (a base-10 count in [1, 1000]),
 // --threshold (parsed before the run, so a typo does not cost a whole run; issue 13) and
 // --report-csv. Returns the usage message, or "" when they are fine.
@@ -494,11 +504,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   if (!scenario.ok()) return usage(scenario.status().message());
   app::RunOptions options;
   if (std::string bad = ToRunOptions(vm, f, &options); !bad.empty()) return usage(bad);
-  if (vm.count("pricing") || vm.count("price")) {
-    auto pricing = sampling::ResolvePricing(scenario->pricing, f.pricing, f.prices);
-    if (!pricing.ok()) return usage(pricing.status().message());
-    options.pricing = *pricing;
-  }
+  if (std::string bad = ToPricing(vm, f, *scenario, &options); !bad.empty()) return usage(bad);
   app::ShardOptions shards;
   if (f.shards == "mpi") return RunOverMpi(*scenario, options, vm, f, out, err);
   if (std::string bad = ToShardOptions(vm, f, &shards); !bad.empty()) return usage(bad);
@@ -577,6 +583,7 @@ int MergeCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   if (!scenario.ok()) return usage(scenario.status().message());
   app::RunOptions options;
   if (std::string bad = ToRunOptions(vm, f, &options); !bad.empty()) return usage(bad);
+  if (std::string bad = ToPricing(vm, f, *scenario, &options); !bad.empty()) return usage(bad);
   std::vector<app::NamedPartial> partials;
   for (const std::string& path : f.partials) {
     std::ifstream file(path, std::ios::binary);
