@@ -15,7 +15,7 @@ using reports::FormatCount;
 using reports::FormatFixed;
 using reports::FormatPercent;
 
-double R6(double v) { return std::round(v * 1e6) / 1e6; }
+double R6(double v) { return reports::Round6(v); }
 
 // A figure as the target reads it: a share as a percent with its count and interval ("100.0%
 // (201 of 201) [98.1%, 100.0%]"), money with cents, other numbers with up to 6 digits.

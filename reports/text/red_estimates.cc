@@ -8,8 +8,8 @@
 namespace tracesim::reports {
 namespace {
 
-double R6(double v) { return std::round(v * 1e6) / 1e6; }
-double R3(double v) { return std::round(v * 1e3) / 1e3; }
+double R6(double v) { return Round6(v); }
+double R3(double v) { return Round3(v); }
 
 nlohmann::ordered_json Ci(const sampling::Interval& i, double (*round)(double)) {
   return {round(i.low), round(i.high)};

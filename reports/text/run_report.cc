@@ -15,9 +15,9 @@ namespace {
 double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 // Rounds to 3 decimals so the JSON does not carry float noise (and stays byte-stable).
-double R3(double v) { return std::round(v * 1000.0) / 1000.0; }
+double R3(double v) { return Round3(v); }
 // Ratios: 6 decimals.
-double R6(double v) { return std::round(v * 1e6) / 1e6; }
+double R6(double v) { return Round6(v); }
 
 ServiceRow Row(const std::string& name, sim::ServiceKind kind, uint64_t requests, uint64_t errors,
                const metrics::Histogram& h, double seconds) {

@@ -155,4 +155,7 @@ std::string FormatPercent(double fraction, int decimals) {
   return FormatFixed(fraction * 100.0, decimals) + "%";
 }
 
+double Round3(double v) { return std::round(v * 1e3) / 1e3; }
+double Round6(double v) { return std::round(v * 1e6) / 1e6; }
+
 }  // namespace tracesim::reports

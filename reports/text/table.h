@@ -56,6 +56,9 @@ size_t WidestLine(const std::string& text);
 std::string FormatCount(uint64_t n);                           // 1234567 -> "1,234,567"
 std::string FormatFixed(double v, int decimals);               // FormatFixed(3.14159, 2) -> "3.14"
 std::string FormatPercent(double fraction, int decimals = 2);  // 0.0123 -> "1.23%"
+// Figures in JSON outputs, rounded to 3 or 6 decimals (counts of ms, shares).
+double Round3(double v);
+double Round6(double v);
 
 }  // namespace tracesim::reports
 
