@@ -100,12 +100,13 @@ int64_t Traffic::LatencyMsAt(double pct) const {
 }
 
 int64_t Traffic::MinWaitS() const {
-  return static_cast<int64_t>(std::ceil(trace_duration.Percentile(99) / 1e9)) + 1;
+  const double p99 = static_cast<double>(trace_duration.Percentile(99) + export_delay_ns);
+  return static_cast<int64_t>(std::ceil(p99 / 1e9)) + 1;
 }
 
 int64_t Traffic::DefaultWaitS() const {
-  return std::max(MinWaitS(),
-                  static_cast<int64_t>(std::ceil(trace_duration.Percentile(99.9) / 1e9)) + 1);
+  const double p999 = static_cast<double>(trace_duration.Percentile(99.9) + export_delay_ns);
+  return std::max(MinWaitS(), static_cast<int64_t>(std::ceil(p999 / 1e9)) + 1);
 }
 
 void Traffic::Size(Candidate* c) const {

@@ -17,12 +17,16 @@ struct Traffic {
   metrics::Histogram trace_duration;  // whole-trace duration, ns
   double mean_new_traces_per_s = 0;
   uint64_t peak_new_traces_per_s = 0;
+  // How long after its end a span reaches the Collector: the SDKs' BatchSpanProcessor delay of
+  // the candidates (they export as `export: batch` with its defaults), ns. Default: 0.
+  int64_t export_delay_ns = 0;
 
   // The latency threshold at percentile `pct` of the whole-trace duration, rounded up to two
   // significant digits, in ms (>= 1).
   int64_t LatencyMsAt(double pct) const;
-  // The shortest decision_wait the search uses: the p99 whole-trace duration in whole seconds,
-  // plus one (a trace still gets its late spans), and the default, from the p99.9.
+  // The shortest decision_wait the search uses: the p99 whole-trace duration plus the export
+  // delay in whole seconds, plus one (a trace still gets its late spans), and the default, from
+  // the p99.9.
   int64_t MinWaitS() const;
   int64_t DefaultWaitS() const;
   // Fills the candidate's derived fields: latency_ms, num_traces (peak new traces/s x (wait + 1

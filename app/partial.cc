@@ -12,7 +12,9 @@ namespace tracesim::app {
 
 namespace {
 
-constexpr std::string_view kMagic = "tracesim partial result\n";
+// The format's generation follows the magic: a file of another generation is "not a tracesim
+// partial result" rather than misread (v2: the SDK export figures per strategy).
+constexpr std::string_view kMagic = "tracesim partial result v2\n";
 constexpr uint32_t kMaxShards = 1024;
 
 // What every partial of one run must agree on (the merge's own run included).

@@ -33,27 +33,41 @@ void ForEachLatency(const std::vector<sampling::TailPolicyConfig>& policies, con
 
 }  // namespace
 
+// A trace's spans reach the Collector over its duration plus the SDKs' batch delay: with
+// `export: batch` (the default) a span waits up to schedule_delay (+ an export call) in its
+// instance's BatchSpanProcessor; at span end it does not wait.
+int64_t ExportDelayNanos(const sampling::StrategyConfig& s) {
+  if (s.export_at_span_end) return 0;
+  for (const sampling::CollectorStage& cs : s.stages)
+    if (cs.kind() == sampling::CollectorStage::Kind::kDynamic) return 0;  // always at span end
+  return (s.bsp.schedule_delay_ms + s.bsp.export_duration_ms) * 1'000'000;
+}
+
 void CheckTailDecisionWait(RuleContext& ctx, std::vector<Finding>* out) {
   const TrafficEvidence& ev = ctx.evidence;
   if (ev.trace_duration.Count() == 0) return;
   const int64_t p99 = ev.trace_duration.Percentile(99);
   ForEachTail(ctx, [&](size_t k, size_t stage, const sampling::TailSamplingConfig& c) {
-    if (c.decision_wait_nanos >= p99) return;
+    const int64_t delay = ExportDelayNanos(ctx.strategy(k));
+    if (c.decision_wait_nanos >= p99 + delay) return;
     const double longer =
-        100.0 - TrafficEvidence::PercentileOf(ev.trace_duration, c.decision_wait_nanos);
+        100.0 - TrafficEvidence::PercentileOf(ev.trace_duration, c.decision_wait_nanos - delay);
     Finding f = ctx.AtStage(k, stage, {std::string("decision_wait")});
     f.rule = "tail-decision-wait";
     f.severity = Severity::kWarning;
     f.message = "decision_wait " + Ms(c.decision_wait_nanos) +
                 " is shorter than the p99 whole-trace duration " + Ms(p99) +
                 " (first span start to last span end, async work included; root p99 " +
-                Ms(ev.root_latency.Percentile(99)) + "): " + Fixed(longer, 2) +
-                " % of traces are decided before their last span arrives";
+                Ms(ev.root_latency.Percentile(99)) + ")" +
+                (delay > 0 ? " plus the SDKs' batch delay " + Ms(delay) : std::string()) + ": " +
+                Fixed(longer, 2) + " % of traces are decided before their last span arrives";
     if (const auto* s = ctx.score(k); s != nullptr && s->late_spans > 0)
       f.message += " (" + Count(s->late_spans) + " late spans in this run)";
     f.fix = "set decision_wait: " +
-            std::to_string(static_cast<int64_t>(std::ceil(static_cast<double>(p99) / 1e9)) + 1) +
-            "s (p99 whole-trace duration + 1 s)";
+            std::to_string(static_cast<int64_t>(std::ceil(static_cast<double>(p99 + delay) / 1e9)) +
+                           1) +
+            (delay > 0 ? "s (p99 whole-trace duration + the SDKs' batch delay + 1 s)"
+                       : "s (p99 whole-trace duration + 1 s)");
     out->push_back(std::move(f));
   });
 }

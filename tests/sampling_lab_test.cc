@@ -184,6 +184,7 @@ TEST(SamplingLabTest, TailStagesTickOnTimeWithoutFurtherSpans) {
   ASSERT_TRUE(sc.ok());
   auto strategies = sampling::ParseStrategies(YAML::Load(R"(
 - name: all
+  export: span_end  # the span reaches the Collector as it ends
   tail_sampling: {decision_wait: 2s, policies: [{name: all, type: always_sample}]}
 )"),
                                               "t.yaml", "");
@@ -210,8 +211,9 @@ TEST(SamplingLabTest, TailStagesTickOnTimeWithoutFurtherSpans) {
   root.end_unix_nano = start + 500'000'000;  // arrives at 0.5 s: the tail stage starts then
   root.observer_bits = l.OnSpanStart(sc->model, root, nullptr);
   l.OnSpanEnd(sc->model, root, {}, {});
-  // The ticker fires at 1.5 s, 2.5 s, 3.5 s. decision_wait 2 s = 2 batches behind the current
-  // one (the batch the trace joined at 0.5 s closes at 1.5 s): decided at the 3.5 s tick.
+  // The Collector starts with the run: the ticker fires at 1 s, 2 s, 3 s. decision_wait 2 s = 2
+  // batches behind the current one (the batch the trace joined at 0.5 s closes at 1 s): decided
+  // at the 3 s tick.
   std::vector<int64_t> wakes;
   while (wakes.size() < 4) {
     const sim::Time w = l.NextWakeup();
@@ -221,8 +223,7 @@ TEST(SamplingLabTest, TailStagesTickOnTimeWithoutFurtherSpans) {
   }
   EXPECT_EQ(tap.stored, 1) << "decided at its tick, before Finish()";
   ASSERT_FALSE(wakes.empty());
-  EXPECT_EQ(wakes,
-            (std::vector<int64_t>{1'000'000'000, 1'500'000'000, 2'500'000'000, 3'500'000'000}));
+  EXPECT_EQ(wakes, (std::vector<int64_t>{1'000'000'000, 2'000'000'000, 3'000'000'000}));
   // Without a start time the lab does not ask for time advances.
   auto plain = sampling::SamplingLab::Create(sc->model, nullptr, *strategies, {});
   ASSERT_TRUE(plain.ok());
@@ -242,7 +243,7 @@ TEST(SamplingLabStatisticsTest, IntervalsSlowRecallFrontsAndBias) {
 - {name: ten, head: {sampler: traceidratio, ratio: 0.1}}
 - name: errors
   tail_sampling:
-    decision_wait: 5s
+    decision_wait: 12s  # past the SDKs' 5 s batch delay and the longest trace: every error kept
     policies: [{name: e, type: status_code, status_code: {status_codes: [ERROR]}}]
 )");
   ASSERT_EQ(r.scores.size(), 3u);

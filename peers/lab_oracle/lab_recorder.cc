@@ -5,10 +5,12 @@ namespace tracesim::peers {
 LabRecorder::LabRecorder(const sim::Model& model, size_t strategies)
     : model_(model), per_(strategies) {}
 
-sim::Status LabRecorder::Record(size_t k, const std::string& arrivals_path) {
+sim::Status LabRecorder::Record(size_t k, const std::string& arrivals_path,
+                                int64_t collector_start) {
   auto w = ArrivalStreamWriter::Open(arrivals_path, model_);
   if (!w.ok()) return w.status();
   per_[k].writer = std::move(w).value();
+  per_[k].writer->WriteRequest(collector_start, "");
   per_[k].tally = std::make_unique<DecisionTally>();
   return sim::Status::Ok();
 }

@@ -20,8 +20,11 @@ class LabRecorder final : public sampling::LabTap {
   // `strategies` lab strategies; none is recorded until Record() is called for it.
   LabRecorder(const sim::Model& model, size_t strategies);
 
-  // Records strategy `k`'s arrivals into `arrivals_path`. REQUIRES: k < strategies.
-  sim::Status Record(size_t k, const std::string& arrivals_path);
+  // Records strategy `k`'s arrivals into `arrivals_path`. Its first record is an empty request
+  // at `collector_start` (Unix ns), the lab's Collector start (LabOptions::start_unix_nanos): the
+  // replay starts the real processors at the first record, so their tickers run in the lab's
+  // phase. REQUIRES: k < strategies.
+  sim::Status Record(size_t k, const std::string& arrivals_path, int64_t collector_start);
 
   void OnArrival(size_t strategy, const sim::Span& span, std::span<const sim::SpanEvent> events,
                  std::span<const sim::SpanLink> links, int64_t arrival_unix_nano) override;

@@ -188,7 +188,7 @@ sim::Status PrepareStrategies(const RecordArgs& a, const RecordInput& in, LabRec
     (*slugs)[k] = Slug(fs::path(a.scenario).stem().string() + "." + st.name);
     const fs::path base = fs::path(a.out) / (*slugs)[k];
     if (s.ok()) s = WriteOracleConfig(st, nodes, base.string() + ".yaml", &processors, &stateful);
-    if (s.ok()) s = rec.Record(k, base.string() + ".arrivals");
+    if (s.ok()) s = rec.Record(k, base.string() + ".arrivals", in.sc.start_unix_nanos);
     if (!s.ok()) return s.WithContext("strategy '" + st.name + "'");
     (*manifest_rows)[k] = (*slugs)[k] + "\t" + processors;
     (*stateful_policy)[k] = stateful ? 1 : 0;

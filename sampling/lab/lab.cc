@@ -48,7 +48,9 @@ struct SamplingLab::Impl {
     TailWindow tail;                   // window edges and merged shards (tail_figures.h)
     // The notes of the lab this one was loaded from (SamplingLab::LoadState); unset otherwise.
     std::optional<std::vector<std::string>> loaded_notes;
-    SdkExportStats sdk_merged;  // other shards' SDK figures (SamplingLab::Merge)
+    SdkExportStats sdk_merged;  // other shards' SDK figures (SamplingLab::Merge, LoadState)
+    // The SDK figures at the observation window's edges (WindowEdge); unset when not taken.
+    std::optional<SdkExportStats> sdk_at_begin, sdk_at_end;
   };
 
   const sim::Model& model;
@@ -118,6 +120,8 @@ struct SamplingLab::Impl {
     }
     if (!any) return sim::Status::Ok();
     bsp = std::make_unique<SdkBatchExport>(model, per, &export_listener);
+    // The SDKs start with the run, in every shard alike (doc/scale.md).
+    if (options.start_unix_nanos != INT64_MIN) bsp->SetOrigin(options.start_unix_nanos);
     // Strategies deciding span by span (no tail stage) whose exports cannot time out: their
     // BSPs only count, and spans reach their stages when they end (the same decisions).
     uint64_t count_only = 0;
@@ -132,15 +136,26 @@ struct SamplingLab::Impl {
     return sim::Status::Ok();
   }
 
-  // Strategy k's SDK export figures (this lab's and the shards it merged) into its score.
+  // Strategy k's SDK export figures: this lab's over its observation window (the counters at
+  // the window's end minus those at its start: events by time, as the kernel's counters are
+  // windowed), plus the shards it merged or loaded. Zero when k exports at span end.
+  SdkExportStats SdkFigures(size_t k) const {
+    const Strategy& st = strategies[k];
+    SdkExportStats e = st.sdk_merged;
+    if (!bsp || !(bsp->mask() >> k & 1)) return e;
+    e.Add(st.sdk_at_end ? *st.sdk_at_end : bsp->stats(k), 1);
+    if (st.sdk_at_begin) e.Add(*st.sdk_at_begin, -1);
+    return e;
+  }
+
+  // Strategy k's SDK export figures into its score.
   void AddSdkStats(size_t k, StrategyScore* s) const {
     if (!bsp || !(bsp->mask() >> k & 1)) return;
-    const SdkExportStats& e = bsp->stats(k);
-    const SdkExportStats& merged = strategies[k].sdk_merged;
+    const SdkExportStats e = SdkFigures(k);
     s->sdk_batching = true;
-    s->sdk_spans_dropped = e.spans_dropped + merged.spans_dropped;
-    s->sdk_spans_lost_timeout = e.spans_lost_timeout + merged.spans_lost_timeout;
-    s->sdk_exports = e.exports + merged.exports;
+    s->sdk_spans_dropped = e.spans_dropped;
+    s->sdk_spans_lost_timeout = e.spans_lost_timeout;
+    s->sdk_exports = e.exports;
   }
 
   void FinalizeDue() {
@@ -221,6 +236,8 @@ sim::Result<std::unique_ptr<SamplingLab>> SamplingLab::Create(
                                         " strategies, got " + std::to_string(strategies.size()));
   }
   auto impl = std::make_unique<Impl>(model, plan, options, strategies.size());
+  // The Collector starts with the run (its tickers' phase), in every shard alike.
+  if (options.start_unix_nanos != INT64_MIN) impl->stages.SetStart(options.start_unix_nanos);
   for (size_t k = 0; k < strategies.size(); ++k) {
     impl->strategies[k].cfg = std::move(strategies[k]);
     TRACESIM_RETURN_IF_ERROR(impl->BuildStrategy(k));
@@ -353,8 +370,12 @@ sim::Status SamplingLab::WriteOutputs() const {
 const LabAdaptive* SamplingLab::adaptive() const { return impl_->ext.get(); }
 
 void SamplingLab::WindowEdge(bool end) {
-  for (size_t k = 0; k < impl_->strategies.size(); ++k)
-    impl_->strategies[k].tail.Edge(end, impl_->stages.TailFigures(k));
+  Impl& m = *impl_;
+  for (size_t k = 0; k < m.strategies.size(); ++k) {
+    Impl::Strategy& st = m.strategies[k];
+    st.tail.Edge(end, m.stages.TailFigures(k));
+    if (m.bsp) (end ? st.sdk_at_end : st.sdk_at_begin) = m.bsp->stats(k);
+  }
 }
 
 void SamplingLab::Merge(const SamplingLab& other) {
@@ -373,14 +394,7 @@ void SamplingLab::Merge(const SamplingLab& other) {
     for (size_t i = 0; i < mine.size() && i < theirs.size(); ++i)
       MergeTailStats(theirs[i], &mine[i]);
     st.tail.merged = std::move(mine);
-    if (o.bsp && (o.bsp->mask() >> k & 1)) {
-      const SdkExportStats& e = o.bsp->stats(k);
-      st.sdk_merged.spans_enqueued += e.spans_enqueued + os.sdk_merged.spans_enqueued;
-      st.sdk_merged.spans_dropped += e.spans_dropped + os.sdk_merged.spans_dropped;
-      st.sdk_merged.spans_lost_timeout += e.spans_lost_timeout + os.sdk_merged.spans_lost_timeout;
-      st.sdk_merged.spans_exported += e.spans_exported + os.sdk_merged.spans_exported;
-      st.sdk_merged.exports += e.exports + os.sdk_merged.exports;
-    }
+    st.sdk_merged.Add(o.SdkFigures(k), 1);
   }
 }
 
@@ -422,6 +436,10 @@ void SamplingLab::SaveState(sim::StateWriter& out) const {
     const std::vector<TailSamplingStats> tails = st.tail.Figures(m.stages.TailFigures(k));
     out.U64(tails.size());
     for (const TailSamplingStats& t : tails) SaveTailStats(t, out);
+    const SdkExportStats e = m.SdkFigures(k);
+    for (uint64_t v :
+         {e.spans_enqueued, e.spans_dropped, e.spans_lost_timeout, e.spans_exported, e.exports})
+      out.U64(v);
     const std::vector<std::string> notes = m.Notes(k);
     out.U64(notes.size());
     for (const std::string& n : notes) out.Str(n);
@@ -440,6 +458,10 @@ bool SamplingLab::LoadState(sim::StateReader& in) {
     if (in.U64() != stages) return false;
     st.tail.merged.assign(stages, TailSamplingStats{});
     for (TailSamplingStats& t : st.tail.merged) LoadTailStats(in, &t);
+    SdkExportStats& e = st.sdk_merged;
+    for (uint64_t* v : {&e.spans_enqueued, &e.spans_dropped, &e.spans_lost_timeout,
+                        &e.spans_exported, &e.exports})
+      *v = in.U64();
     std::vector<std::string> notes(in.Count());
     for (std::string& n : notes) n = in.Str();
     st.loaded_notes = std::move(notes);

@@ -6,10 +6,10 @@
 // order (probabilistic_sampler, tail_sampling), each a faithful model fed the spans that reached
 // it (a probabilistic_sampler stage passes the th/rv it wrote on to the next probabilistic_sampler
 // stage, as the span's tracestate does upstream; a tail_sampling stage in between does not carry
-// them). Spans reach the Collector as the SDKs export them: each span on its own when it ends
-// (`export: span_end`, the default), or through a BatchSpanProcessor per service instance
-// (`export: batch`, sdk_export.h: one request per instance and export, its spans grouped by
-// trace as the tail_sampling processor groups them; never for strategies with a dynamic stage). The
+// them). Spans reach the Collector as the SDKs export them: through a BatchSpanProcessor per
+// service instance (`export: batch`, the default, sdk_export.h: one request per instance and
+// export, its spans grouped by trace as the tail_sampling processor groups them; never for
+// strategies with a dynamic stage), or each span on its own when it ends (`export: span_end`). The
 // lab is one SimulationObserver: span start (one decision bit per strategy in the span's observer
 // word), span end (spans as they end) and trace complete (each trace's truth). Scores cover cost
 // (spans, exact OTLP bytes, $), error / slow / rare-path recall, completeness, the collector's
@@ -71,12 +71,11 @@ struct StrategyConfig {
   // remote sampler runs, which sampler tags Jaeger can read.
   SdkAssignment sdk;
   std::vector<CollectorStage> stages;  // in pipeline order
-  // How the SDKs hand spans to the Collector (`export:`): each span when it ends (`export:
-  // span_end`, the default for now: sharded runs must merge exactly, which per-instance batching
-  // across traces cannot), or through a BatchSpanProcessor per service instance with `bsp`
-  // (`export: batch` or a mapping of OTEL_BSP_* variables; never with a dynamic stage, which
-  // needs every span before the trace completes).
-  bool export_at_span_end = true;
+  // How the SDKs hand spans to the Collector (`export:`): through a BatchSpanProcessor per
+  // service instance with `bsp` (`export: batch`, the default, or a mapping of OTEL_BSP_*
+  // variables; never with a dynamic stage, which needs every span before the trace completes),
+  // or each span when it ends (`export: span_end`). Default: false (batch).
+  bool export_at_span_end = false;
   BspOptions bsp;
 };
 
@@ -87,10 +86,12 @@ struct LabOptions {
   // Bytes after compression / before, for the stored-bytes estimate; the caller measures it
   // (e.g. gzip on encoded OTLP). Default: 0.15.
   double compression_ratio = 0.15;
-  // The simulation's start (SimulationOptions::start_unix_nanos). When set, tail_sampling stages
-  // tick on the simulated clock every second, as upstream's ticker does, also while no span
-  // arrives (the lab asks for time advances); unset, they tick when a span arrives and at
-  // Finish(). Default: unset (INT64_MIN).
+  // The simulation's start (SimulationOptions::start_unix_nanos). When set, the Collector and
+  // the SDKs start then (the phase of the tail_sampling tickers and of the BatchSpanProcessor
+  // timers, the same in every shard of a sharded run), and tail_sampling stages tick on the
+  // simulated clock every second, as upstream's ticker does, also while no span arrives (the lab
+  // asks for time advances); unset, they start at their first span and tick when a span arrives
+  // and at Finish(). Default: unset (INT64_MIN).
   int64_t start_unix_nanos = INT64_MIN;
   // The run's arrival window, for the batch-means intervals of RED per service (StrategyScore::
   // red_by_service; a trace counts in the batch of its start). Default: 0 (one batch, no
@@ -256,8 +257,9 @@ class SamplingLab final : public sim::SimulationObserver {
   // Sharded runs (doc/scale.md). The lab sees every trace of its simulation (kAllTraces) and
   // scores only those in the observation window, so warm-up traffic loads its stages. Call
   // WindowEdge(false) when the simulation reaches the window's start and WindowEdge(true) at its
-  // end: the tail stages' counters (decisions, evictions, late spans, decision latency) in the
-  // scores are then those between the two (their memory peaks stay the whole run's).
+  // end: the tail stages' counters (decisions, evictions, late spans, decision latency) and the
+  // SDK export figures in the scores are then those between the two (the tail stages' memory
+  // peaks stay the whole run's).
   void WindowEdge(bool end);
   // Adds the tallies of `other`, a lab of another shard of the same run: every per-trace count,
   // recall, cost, histogram and shape set adds up exactly (as one lab that scored both labs'

@@ -64,7 +64,9 @@ sim::Status LabStages::Build(size_t k, const StrategyConfig& cfg, const std::str
       if (!d.ok()) return d.WithContext(where + ", " + cs.id);
     } else {
       const auto& tail_cfg = std::get<TailSamplingConfig>(cs.config);
-      auto tail = TailSamplingProcessor::Create(tail_cfg, model_);
+      TailSamplingOptions options;
+      options.start_unix_nano = start_unix_nano_;
+      auto tail = TailSamplingProcessor::Create(tail_cfg, model_, options);
       if (!tail.ok()) return tail.status().WithContext(where + ", " + cs.id);
       rt.tail = std::move(tail).value();
       rt.forward = std::make_unique<Forwarder>(this, k, i + 1, rt.tail.get());

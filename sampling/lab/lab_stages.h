@@ -37,6 +37,10 @@ class LabStages {
             std::unique_ptr<LabAdaptive>* ext);
   ~LabStages();
 
+  // The Collector's start, the phase of every tail_sampling stage's 1-second ticker: the run's
+  // start (Unix ns), so that every shard of a sharded run ticks at the instants the whole run
+  // does; -1: each stage starts at its first arrival. REQUIRES: before Build. Default: -1.
+  void SetStart(int64_t unix_nano) { start_unix_nano_ = unix_nano; }
   // Builds strategy k's stages from `cfg.stages`; errors start with `where` and the stage id.
   sim::Status Build(size_t k, const StrategyConfig& cfg, const std::string& where);
   // Observes arrivals (at OnExport) and stored spans; nullptr observes nothing.
@@ -97,7 +101,8 @@ class LabStages {
   std::vector<TailSamplingProcessor*> tails_;  // every tail stage
   int64_t next_tick_ = INT64_MIN;              // earliest tick of any tail stage
   int64_t max_wait_ns_ = 0;
-  ExportGroups groups_;  // OnExport's grouping by trace (reused)
+  int64_t start_unix_nano_ = -1;  // SetStart
+  ExportGroups groups_;           // OnExport's grouping by trace (reused)
 };
 
 }  // namespace tracesim::sampling

@@ -24,7 +24,7 @@ void ParseSdkAssignment(const config::Node& n, config::Reader& r, SdkAssignment*
 std::optional<HeadSamplerConfig> ParseEnvForSdks(const config::Node& e, const SdkAssignment& sdks,
                                                  config::Reader& r);
 
-// export: span_end (the default) | batch | {OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT,
+// export: batch (the default) | span_end | {OTEL_BSP_SCHEDULE_DELAY, OTEL_BSP_EXPORT_TIMEOUT,
 // OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_MAX_EXPORT_BATCH_SIZE, duration_ms}: how the strategy's SDKs
 // export (sdk_export.h). The OTEL_BSP_* values are read as the Go SDK reads the variables
 // (BspOptionsFromEnv: a non-integer is a warning and the default); the result must pass

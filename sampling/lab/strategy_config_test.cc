@@ -110,7 +110,8 @@ TEST(StrategyConfigTest, ExportBlock) {
            OTEL_BSP_MAX_EXPORT_BATCH_SIZE: 1000, duration_ms: 20}
 )");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE((*r)[0].export_at_span_end);  // the default, for now
+  EXPECT_FALSE((*r)[0].export_at_span_end);  // the default: batch
+  EXPECT_EQ((*r)[0].bsp.max_export_batch_size, 512);
   EXPECT_TRUE((*r)[1].export_at_span_end);
   EXPECT_FALSE((*r)[2].export_at_span_end);
   EXPECT_EQ((*r)[2].bsp.schedule_delay_ms, 5000);

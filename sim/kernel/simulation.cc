@@ -55,6 +55,9 @@ class Simulation::Impl {
       }
       if (top.time > limit) {
         k_.now = std::max(k_.now, limit);
+        // The clock stands at `limit`: the wake-ups before it are passed, whichever event
+        // follows (a sharded run reads its observers' figures at a window's edge).
+        if (limit > next_wakeup_) WakeObservers(limit);
         return Status::Ok();
       }
       Event e = k_.queue.Pop();

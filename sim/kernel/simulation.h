@@ -110,8 +110,10 @@ class Simulation {
   Status Run(ArrivalSource* arrivals);
 
   // Incremental form, for pacing against a real clock (the load generator): Start() once, then
-  // RunUntil(t) processes every event at or before simulated time t and returns. finished() is
-  // true once all work drained (or the drain limit passed). Run(a) == Start(a) + RunUntil(max).
+  // RunUntil(t) processes every event at or before simulated time t, calls the observers'
+  // wake-ups before t (OnTimeAdvance) and returns. finished() is true once all work drained (or
+  // the drain limit passed). Run(a) == Start(a) + RunUntil(max), and any sequence of RunUntil
+  // calls gives the same callbacks with the same arguments.
   Status Start(ArrivalSource* arrivals);
   Status RunUntil(Time limit);
   bool finished() const;

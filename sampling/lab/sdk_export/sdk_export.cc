@@ -11,6 +11,16 @@
 #include "sampling/collector/tail_sampling/policies/tail_policy.h"
 
 namespace tracesim::sampling {
+
+void SdkExportStats::Add(const SdkExportStats& from, int sign) {
+  const uint64_t m = static_cast<uint64_t>(static_cast<int64_t>(sign));  // wraps: exact for -1
+  spans_enqueued += m * from.spans_enqueued;
+  spans_dropped += m * from.spans_dropped;
+  spans_lost_timeout += m * from.spans_lost_timeout;
+  spans_exported += m * from.spans_exported;
+  exports += m * from.exports;
+}
+
 namespace {
 
 constexpr int64_t kMilli = 1'000'000;
@@ -135,8 +145,8 @@ struct SdkBatchExport::Impl {
   std::vector<SizedSpan> scratch;
   std::vector<SdkExportStats>* stats;
   const uint64_t* count_only;
-  bool started = false;
-  int64_t origin = 0;  // the first span's end: the SDKs' reference start
+  bool started = false;  // origin is set (SetOrigin, or the first span's end)
+  int64_t origin = 0;    // the SDKs' start
 
   Impl(const sim::Model& m, SdkExportListener* l) : model(m), listener(l) {}
 
@@ -315,6 +325,11 @@ SdkBatchExport::SdkBatchExport(const sim::Model& model,
 }
 
 SdkBatchExport::~SdkBatchExport() = default;
+
+void SdkBatchExport::SetOrigin(int64_t t) noexcept {
+  impl_->started = true;
+  impl_->origin = t;
+}
 
 void SdkBatchExport::AdvanceTo(int64_t t) noexcept {
   Impl& m = *impl_;

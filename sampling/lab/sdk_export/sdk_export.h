@@ -82,6 +82,9 @@ struct SdkExportStats {
   uint64_t spans_lost_timeout = 0;  // in exports cut by export_timeout
   uint64_t spans_exported = 0;
   uint64_t exports = 0;  // export calls with at least one span
+
+  // into += sign * from, field by field (window edges: sign -1; merged shards: +1).
+  void Add(const SdkExportStats& from, int sign);
 };
 
 // One BatchSpanProcessor per (strategy with a BSP, service instance = Span::resource). A span is
@@ -104,6 +107,11 @@ class SdkBatchExport {
   // export_duration (capped at export_timeout), in nanoseconds; 0 without a BSP.
   int64_t max_delay_ns() const { return max_delay_ns_; }
 
+  // The SDKs' start, from which every instance's timer runs (at start - its phase, then every
+  // schedule_delay while idle): the run's start, so that a shard of a sharded run, which sees its
+  // first span later, fires the timers of idle instances at the instants the whole run does
+  // (doc/scale.md). Default: the first span's end. REQUIRES: before the first OnSpanEnd.
+  void SetOrigin(int64_t t) noexcept;
   // Fires the timers and export completions due at or before `t`, in time order (exports reach
   // the listener). Call before OnSpanEnd at `t`.
   void AdvanceTo(int64_t t) noexcept;
