@@ -74,7 +74,7 @@ Priority FromNumber(double v) {
 
 // parseSpanSamplingPriority: int, double, or a string that parses as a float.
 Priority SpanPriority(const sim::Model& model, const sim::Span& span) {
-  sim::StrId key = model.strings.Find("sampling.priority");
+  const sim::StrId key = model.well_known.sampling_priority;  // Model::Finalize
   if (key == sim::kEmptyStr) return Priority::kDefer;
   const sim::AttrValue* v = span.FindAttr(key);
   if (!v) return Priority::kDefer;

@@ -181,6 +181,7 @@ TEST(ProbabilisticProcessorTest, SamplingPriorityOverridesEverything) {
   sim::Model m;
   sim::StrId key = m.strings.Intern("sampling.priority");
   sim::StrId zero = m.strings.Intern("0");
+  m.Finalize();  // as a compiled topology: finds the key (Model::well_known.sampling_priority)
   auto none = Processor(0, ProbabilisticMode::kUnset);  // 0%: the never sampler
   auto all = Processor(100, ProbabilisticMode::kProportional);
   sim::Span s;

@@ -142,6 +142,7 @@ void Model::Finalize() {
   w.truth_root_error = strings.Intern("tracesim.truth.root_error");
   w.truth_root_cause = strings.Intern("tracesim.truth.root_cause");
   w.truth_fragment = strings.Intern("tracesim.truth.fragment");
+  w.sampling_priority = strings.Find("sampling.priority");
   for (uint32_t i = 0; i < operations.size(); ++i)
     operations[i].ref = strings.Intern(OperationRef(i));
   w.http_codes.resize(500);

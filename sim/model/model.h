@@ -281,6 +281,9 @@ struct WellKnown {
   StrId circuit_open_exception;  // exception.type recorded when a breaker refuses a call
   // --tag-ground-truth attribute keys.
   StrId truth_error, truth_root_error, truth_root_cause, truth_fragment;
+  // Keys the samplers read, found (not interned) once the topology is compiled: kEmptyStr when
+  // no span can carry them. sampling.priority: the probabilistic_sampler's override.
+  StrId sampling_priority;
   // error.type values per code: http codes 100..599 and grpc codes 0..16.
   std::vector<StrId> http_codes;  // index = code - 100
   std::vector<StrId> grpc_codes;  // index = code
