@@ -31,8 +31,6 @@ void ForEachLatency(const std::vector<sampling::TailPolicyConfig>& policies, con
   }
 }
 
-}  // namespace
-
 // A trace's spans reach the Collector over its duration plus the SDKs' batch delay: with
 // `export: batch` (the default) a span waits up to schedule_delay (+ an export call) in its
 // instance's BatchSpanProcessor; at span end it does not wait.
@@ -42,6 +40,8 @@ int64_t ExportDelayNanos(const sampling::StrategyConfig& s) {
     if (cs.kind() == sampling::CollectorStage::Kind::kDynamic) return 0;  // always at span end
   return (s.bsp.schedule_delay_ms + s.bsp.export_duration_ms) * 1'000'000;
 }
+
+}  // namespace
 
 void CheckTailDecisionWait(RuleContext& ctx, std::vector<Finding>* out) {
   const TrafficEvidence& ev = ctx.evidence;
