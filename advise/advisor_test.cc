@@ -41,8 +41,11 @@ TEST(AdvisorTest, FindsConfigurationsThatMeetTheTargetsAndScoresYours) {
   }
   // A configuration that keeps everything meets the targets too: the best is cheaper.
   const Evaluated& best = advice->evaluated[advice->ranking[0]];
-  for (const Evaluated& e : advice->evaluated)
-    if (e.yours && e.name == "keep-all") EXPECT_LT(best.objective, e.objective);
+  for (const Evaluated& e : advice->evaluated) {
+    if (e.yours && e.name == "keep-all") {
+      EXPECT_LT(best.objective, e.objective);
+    }
+  }
 }
 
 // The configuration printed is the one scored: running its samplers: entry as a scenario's on

@@ -23,7 +23,9 @@ struct LabRun {
 
 // Runs the built-in checkout topology for `seconds` with an error fault on payment (20% of
 // payments fail) and the strategies in `samplers_yaml`.
-LabRun RunLab(const std::string& samplers_yaml, double seconds = 60, uint64_t seed = 3) {
+// `tap`, when set, observes the lab's stages (every stage then keeps whole spans).
+LabRun RunLab(const std::string& samplers_yaml, double seconds = 60, uint64_t seed = 3,
+              sampling::LabTap* tap = nullptr) {
   auto sc = scenarios::LoadBuiltinScenario("checkout");
   EXPECT_TRUE(sc.ok());
   sim::Fault f;
@@ -38,6 +40,7 @@ LabRun RunLab(const std::string& samplers_yaml, double seconds = 60, uint64_t se
   auto lab =
       sampling::SamplingLab::Create(sc->model, &sc->faults, *strategies, sampling::LabOptions{});
   EXPECT_TRUE(lab.ok()) << lab.status().ToString();
+  if (tap != nullptr) (*lab)->SetTap(tap);
   sim::SimulationOptions opt;
   opt.seed = seed;
   opt.faults = &sc->faults;
@@ -173,6 +176,57 @@ TEST(SamplingLabTest, StackedProbabilisticStagesSeeTheRewrittenTraceState) {
   EXPECT_NEAR(static_cast<double>(r.scores[0].traces_kept) / r.scores[0].traces, 0.5, 0.03);
   EXPECT_EQ(r.scores[1].spans_kept, 0u) << "fail_closed: rv in use drops the span";
   EXPECT_EQ(r.scores[2].spans_kept, r.scores[0].spans_kept) << "fail open: the error keeps it";
+}
+
+// Tail stages whose policies read no spans, last in their strategy, keep none (a kept trace is
+// released as counts), and the SDK buffers in front of them store spans without attributes,
+// events and links (doc/sampling-tail.md). A tap makes every stage keep whole spans: the scores
+// must not change, with evictions (num_traces), late spans and a head sampler in front.
+TEST(SamplingLabTest, TailStagesKeepingNoSpansScoreAsKeepingThem) {
+  const std::string yaml = R"(
+- name: tail
+  tail_sampling:
+    decision_wait: 3s
+    num_traces: 300
+    policies:
+      - {name: errors, type: status_code, status_code: {status_codes: [ERROR]}}
+      - {name: slow, type: latency, latency: {threshold_ms: 300}}
+      - {name: some, type: probabilistic, probabilistic: {sampling_percentage: 10}}
+- name: head-then-limits
+  head: {sampler: parentbased_traceidratio, ratio: 0.3}
+  tail_sampling:
+    decision_wait: 1s
+    policies:
+      - {name: rate, type: rate_limiting, rate_limiting: {spans_per_second: 200}}
+      - {name: big, type: and, and: {and_sub_policy: [
+          {name: n, type: span_count, span_count: {min_spans: 12}},
+          {name: b, type: bytes_limiting, bytes_limiting: {bytes_per_second: 100000}}]}}
+)";
+  struct NoOp final : sampling::LabTap {
+    void OnArrival(size_t, const sim::Span&, std::span<const sim::SpanEvent>,
+                   std::span<const sim::SpanLink>, int64_t) override {}
+    void OnStored(size_t, const sim::Span&) override { ++stored; }
+    uint64_t stored = 0;
+  } tap;
+  const LabRun lean = RunLab(yaml, 40);
+  const LabRun whole = RunLab(yaml, 40, 3, &tap);
+  ASSERT_EQ(lean.scores.size(), 2u);
+  ASSERT_EQ(whole.scores.size(), 2u);
+  EXPECT_GT(tap.stored, 0u);
+  for (size_t k = 0; k < 2; ++k) {
+    const sampling::StrategyScore& a = lean.scores[k];
+    const sampling::StrategyScore& b = whole.scores[k];
+    EXPECT_GT(a.traces_kept, 0u) << k;
+    EXPECT_LT(a.traces_kept, a.traces) << k;
+    EXPECT_EQ(a.traces_kept, b.traces_kept) << k;
+    EXPECT_EQ(a.spans_kept, b.spans_kept) << k;
+    EXPECT_EQ(a.bytes_kept, b.bytes_kept) << k;
+    EXPECT_EQ(a.error_traces_kept, b.error_traces_kept) << k;
+    EXPECT_EQ(a.slow_p99_kept, b.slow_p99_kept) << k;
+    EXPECT_EQ(a.complete_kept, b.complete_kept) << k;
+    EXPECT_EQ(a.fragmented_kept, b.fragmented_kept) << k;
+    EXPECT_EQ(a.shapes_kept, b.shapes_kept) << k;
+  }
 }
 
 // Upstream's tail_sampling decides on a ticker: a trace is decided decision_wait after its first

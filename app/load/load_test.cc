@@ -107,8 +107,8 @@ TEST(RunLoadTest, SendsToTheEndpointAndEvaluatesThresholds) {
                   *loadgen::ParseThreshold("export_p99_ms<0")};
   LoadStart seen;
   int seconds = 0;
-  LoadCallbacks cb{[&](const LoadStart& s) { seen = s; },
-                   [&](const loadgen::SecondStats&) { ++seconds; }};
+  LoadCallbacks cb{
+      [&](const LoadStart& s) { seen = s; }, [&](const loadgen::SecondStats&) { ++seconds; }, {}};
   auto r = RunLoad(Tiny(), o, cb);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(seen.protocol, "grpc");  // the load default when nothing says otherwise
@@ -279,8 +279,11 @@ TEST(RunLoadTest, GrafanaDashboardQueriesOnlySeriesTheBinariesServe) {
     }
   }
   EXPECT_GE(targets, 15u);
-  for (const std::string& f : served)
-    if (f.rfind("tracesim_", 0) == 0) EXPECT_TRUE(queried.count(f)) << f << " has no panel";
+  for (const std::string& f : served) {
+    if (f.rfind("tracesim_", 0) == 0) {
+      EXPECT_TRUE(queried.count(f)) << f << " has no panel";
+    }
+  }
 }
 
 TEST(RunLoadTest, TheEnvironmentChoosesUnlessAnOptionDoes) {
@@ -323,7 +326,7 @@ TEST(RunLoadTest, ZipkinFromTheEnvironmentGetsTheZipkinDefaultEndpoint) {
   o.transport.endpoint = "http://127.0.0.1:" + std::to_string(loadgen::testing::UnusedPort());
   o.engine.retry.max_attempts = 1;
   o.engine.grace = std::chrono::milliseconds(0);
-  r = RunLoad(Tiny(), o, {[&](const LoadStart& s) { seen = s; }, {}});
+  r = RunLoad(Tiny(), o, {[&](const LoadStart& s) { seen = s; }, {}, {}});
   EXPECT_EQ(seen.protocol, "zipkin");
 }
 

@@ -354,7 +354,7 @@ std::vector<HtmlExemplar> HtmlReportCollector::Exemplars() {
   std::vector<sim::TraceId> shown;
   auto add = [&](const std::string& title, const PickedTrace& p) {
     if (std::find(shown.begin(), shown.end(), p.trace.trace_id) != shown.end()) {
-      out.push_back({title, "the same trace as above"});
+      out.push_back({title, "the same trace as above", ""});
       return;
     }
     shown.push_back(p.trace.trace_id);

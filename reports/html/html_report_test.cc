@@ -184,7 +184,9 @@ TEST(HtmlReportTest, LoadPageHasTheSummaryErrorsAndOneChartPerSeries) {
   // The figures behind the charts, readable without JavaScript.
   EXPECT_NE(a.find("<details><summary>Every second as a table</summary>"), std::string::npos);
   EXPECT_NE(a.find("<tr><td class=\"n\">2</td><td class=\"n\">333</td>"), std::string::npos);
-  if (HtmlChartsAvailable()) EXPECT_TRUE(MatchesGolden("load-synthetic", a));
+  if (HtmlChartsAvailable()) {
+    EXPECT_TRUE(MatchesGolden("load-synthetic", a));
+  }
 }
 
 TEST(HtmlReportTest, LoadPageShowsTheCollectorBesideTracesimsAccounting) {
@@ -245,7 +247,9 @@ TEST(HtmlReportTest, LoadPageShowsTheCollectorBesideTracesimsAccounting) {
   EXPECT_NE(a.find("<tr><td class=\"n\">2</td><td class=\"n\">952</td>"), std::string::npos);
   EXPECT_NE(a.find("\"c_accepted\":null"), std::string::npos);  // the failed scrape
   EXPECT_NE(a.find("\"c_rss\":172.0"), std::string::npos);
-  if (HtmlChartsAvailable()) EXPECT_TRUE(MatchesGolden("load-target", a));
+  if (HtmlChartsAvailable()) {
+    EXPECT_TRUE(MatchesGolden("load-target", a));
+  }
 }
 
 TEST(HtmlReportTest, LoadPageWithoutTargetHasNoCollectorSection) {

@@ -132,6 +132,7 @@ struct SamplingLab::Impl {
         count_only |= uint64_t{1} << k;
     }
     bsp->SetCountOnly(count_only);
+    bsp->SetFixedFieldsOnly(stages.FixedFieldsOnly());
     max_wait_ns += bsp->max_delay_ns();
     return sim::Status::Ok();
   }
@@ -213,6 +214,7 @@ void SamplingLab::SetTap(LabTap* tap) {
   impl_->stages.SetTap(tap);
   // The tap sees every export request as sent: every BSP holds its spans.
   if (tap != nullptr && impl_->bsp) impl_->bsp->SetCountOnly(0);
+  if (impl_->bsp) impl_->bsp->SetFixedFieldsOnly(impl_->stages.FixedFieldsOnly());
 }
 
 SamplingLab::TailMemory SamplingLab::TailMemoryNow(size_t k) const {

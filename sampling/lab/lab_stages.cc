@@ -13,7 +13,15 @@ class LabStages::Forwarder final : public TailReleaseListener {
                  std::span<const sim::SpanLink> links, uint32_t span_size) noexcept override {
     const SizedSpan one{&span, events, links, span_size};
     stages_->Deliver(strategy_, next_, std::span<const SizedSpan>(&one, 1), nullptr, from_->now(),
-                     stages_->pool_.SlotOf(span.trace_id));
+                     kSlotLookup);
+  }
+  // A later stage, or the tap, reads the spans; storing only counts them.
+  bool NeedsSpans() const noexcept override {
+    return stages_->tap_ != nullptr || next_ < stages_->strategies_[strategy_].stages.size();
+  }
+  void OnReleaseCounts(const sim::TraceId& trace, uint64_t, uint64_t, uint64_t observed_spans,
+                       uint64_t observed_bytes) noexcept override {
+    stages_->Store(strategy_, stages_->pool_.SlotOf(trace), observed_spans, observed_bytes);
   }
 
  private:
@@ -88,15 +96,20 @@ void LabStages::OnExport(size_t k, int64_t at, std::span<const SizedSpan> spans)
   }
   if (!strategies_[k].has_tail) {  // per-span stages: no grouping needed
     for (const SizedSpan& s : spans) {
-      Deliver(k, 0, std::span<const SizedSpan>(&s, 1), nullptr, at, pool_.SlotOf(s.span->trace_id));
+      Deliver(k, 0, std::span<const SizedSpan>(&s, 1), nullptr, at, kSlotLookup);
     }
     return;
   }
   groups_.Group(spans);
   groups_.Shuffle();
+  // A trace's entry in a tail stage's map is a cache miss: start loading a few groups ahead.
+  constexpr size_t kAhead = 4;
+  TailSamplingProcessor* first_tail = strategies_[k].stages[0].tail.get();
   for (size_t g = 0; g < groups_.size(); ++g) {
+    if (first_tail != nullptr && g + kAhead < groups_.size())
+      first_tail->Prefetch(groups_[g + kAhead].front().span->trace_id);
     const std::span<const SizedSpan> group = groups_[g];
-    Deliver(k, 0, group, nullptr, at, pool_.SlotOf(group.front().span->trace_id));
+    Deliver(k, 0, group, nullptr, at, kSlotLookup);
   }
 }
 
@@ -128,24 +141,35 @@ std::vector<const TailSamplingStats*> LabStages::TailFigures(size_t k) const {
   return out;
 }
 
+uint64_t LabStages::FixedFieldsOnly() const {
+  uint64_t mask = 0;
+  for (size_t k = 0; k < strategies_.size() && k < 64; ++k) {
+    const std::vector<StageRt>& stages = strategies_[k].stages;
+    if (stages.size() == 1 && stages[0].tail && !stages[0].tail->ReadsSpans() &&
+        !stages[0].forward->NeedsSpans())
+      mask |= uint64_t{1} << k;
+  }
+  return mask;
+}
+
 void LabStages::Deliver(size_t k, size_t stage, std::span<const SizedSpan> group,
                         const ProbabilisticInput* ot, int64_t arrival, uint32_t slot) {
   Strategy& st = strategies_[k];
+  const auto resolve = [&] {
+    if (slot == kSlotLookup) slot = pool_.SlotOf(group.front().span->trace_id);
+  };
   if (stage >= st.stages.size()) {  // stored
+    resolve();
     for (const SizedSpan& s : group) {
       if (tap_ != nullptr) tap_->OnStored(k, *s.span);
-      if (!s.span->observed) [[unlikely]]  // warm-up traffic loads the stages, not the score
-        continue;
-      tally_.AddStored(k, 1, s.size);
-      if (slot != TracePool::kMissing) {
-        ++pool_.KeptOf(slot)[k];
-        pool_.KeptBytesOf(slot)[k] += s.size;
-      }
+      if (s.span->observed) [[likely]]  // warm-up traffic loads the stages, not the score
+        Store(k, slot, 1, s.size);
     }
     return;
   }
   StageRt& rt = st.stages[stage];
   if (rt.kind == CollectorStage::Kind::kProbabilistic) {
+    resolve();
     rt.kept.clear();
     rt.kept_ot.clear();
     for (size_t i = 0; i < group.size(); ++i) {

@@ -43,7 +43,8 @@ class LabStages {
   void SetStart(int64_t unix_nano) { start_unix_nano_ = unix_nano; }
   // Builds strategy k's stages from `cfg.stages`; errors start with `where` and the stage id.
   sim::Status Build(size_t k, const StrategyConfig& cfg, const std::string& where);
-  // Observes arrivals (at OnExport) and stored spans; nullptr observes nothing.
+  // Observes arrivals (at OnExport) and stored spans; nullptr observes nothing. REQUIRES: before
+  // the first span (a tail stage that is last keeps spans for the tap only if it is set then).
   void SetTap(LabTap* tap) { tap_ = tap; }
 
   // One export request of strategy k reaches its first stage at `at`. Fires the tail ticks due
@@ -56,8 +57,18 @@ class LabStages {
       tap_->OnArrival(k, *span.span, span.events, span.links, at);
       tap_->OnExportEnd(k);
     }
-    Deliver(k, 0, std::span<const SizedSpan>(&span, 1), nullptr, at, slot);
+    if (!strategies_[k].stages.empty()) {
+      Deliver(k, 0, std::span<const SizedSpan>(&span, 1), nullptr, at, slot);
+      return;
+    }
+    if (tap_ != nullptr) tap_->OnStored(k, *span.span);  // no stage: stored at once
+    if (span.span->observed) [[likely]]
+      Store(k, slot, 1, span.size);
   }
+  // The strategies whose stages read only the fixed fields of an arriving span: a tail_sampling
+  // stage alone, whose policies read no spans (TailPolicy::ReadsSpans), with no tap set. Their
+  // tail stage keeps no spans (its release listener needs none).
+  uint64_t FixedFieldsOnly() const;
   // Fires the tail stages' ticks due at `t` (their decisions release spans downstream).
   void AdvanceTo(int64_t t);
   // The earliest next tick of any tail stage (INT64_MIN before any was asked; 0 while a tail
@@ -85,10 +96,22 @@ class LabStages {
     bool has_tail = false;
   };
 
-  // The spans of `group`, one trace's (pool slot `slot`, or kMissing) of one request, reach
-  // stage `stage` of strategy k at `arrival` (past the last stage: stored). `ot`: per span, its
-  // th/rv as the previous probabilistic_sampler stage rewrote them; nullptr: as the SDK sent them
-  // (the head sampler's th, no rv).
+  // Counts `spans` observed spans of `bytes` in all of a trace (pool slot `slot` or kMissing) as
+  // stored by strategy k.
+  void Store(size_t k, uint32_t slot, uint64_t spans, uint64_t bytes) {
+    if (spans == 0) return;
+    tally_.AddStored(k, spans, bytes);
+    if (slot != TracePool::kMissing) {
+      pool_.KeptOf(slot)[k] += static_cast<uint32_t>(spans);
+      pool_.KeptBytesOf(slot)[k] += bytes;
+    }
+  }
+  // Deliver()'s `slot` when the caller has not looked it up: Deliver does, if a stage needs it.
+  static constexpr uint32_t kSlotLookup = TracePool::kMissing - 1;
+  // The spans of `group`, one trace's (pool slot `slot`, kMissing, or kSlotLookup) of one
+  // request, reach stage `stage` of strategy k at `arrival` (past the last stage: stored). `ot`:
+  // per span, its th/rv as the previous probabilistic_sampler stage rewrote them; nullptr: as the
+  // SDK sent them (the head sampler's th, no rv).
   void Deliver(size_t k, size_t stage, std::span<const SizedSpan> group,
                const ProbabilisticInput* ot, int64_t arrival, uint32_t slot);
 

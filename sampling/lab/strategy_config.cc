@@ -41,12 +41,6 @@ const config::Keys kDynamicKeys = {
     "sample_rate", "clear_frequency", "goal_sample_rate", "adjustment_interval",
     "weight",      "age_out_value",   "burst_multiple",   "burst_detection_delay"};
 
-// `key` of `m` as a node for messages: its value when written, else `m`'s own node.
-config::Node At(const config::Map& m, std::string_view key) {
-  const config::Node* v = m.Get(key);
-  return v != nullptr ? *v : m.self();
-}
-
 class Parser {
  public:
   Parser(config::Diagnostics& diag, std::string base_dir)

@@ -45,6 +45,12 @@ class TailPolicyChain {
                       std::vector<TailPolicyStats>& stats, uint64_t* errors) noexcept;
 
   const TailPolicy& policy(size_t i) const { return *policies_[i]; }
+  // Whether any policy reads the spans (TailPolicy::ReadsSpans).
+  bool ReadsSpans() const {
+    for (const auto& p : policies_)
+      if (p->ReadsSpans()) return true;
+    return false;
+  }
 
  private:
   std::vector<std::unique_ptr<TailPolicy>> policies_;  // config order

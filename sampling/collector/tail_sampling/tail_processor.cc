@@ -122,6 +122,19 @@ void TailSamplingProcessor::Forward(const sim::Span& span, std::span<const sim::
 }
 
 void TailSamplingProcessor::Append(TraceEntry& e, const SizedSpan& s) noexcept {
+  ++e.buffered;
+  e.summary.Add(*s.span);
+  e.span_bytes += s.size;
+  if (s.span->observed) {
+    ++e.observed_spans;
+    e.observed_bytes += s.size;
+  }
+  const uint64_t bytes = LengthDelimitedSize(s.size);  // + the ScopeSpans.spans wrapper
+  e.bytes += bytes;
+  ++e.span_count;
+  ++stats_.spans_buffered;
+  stats_.bytes_buffered += bytes;
+  if (!keep_spans_) return;
   SpanBuffers& b = e.buf;
   static_assert(std::is_trivially_copyable_v<sim::Span>);
   static_assert(offsetof(sim::Span, dynamic_attrs) + sizeof(sim::Span::dynamic_attrs) <=
@@ -131,7 +144,6 @@ void TailSamplingProcessor::Append(TraceEntry& e, const SizedSpan& s) noexcept {
     b.offsets.reserve(32);
   }
   sim::Span& copy = *SpanRecords::Pack(b.records, b.offsets, *s.span);
-  ++e.buffered;
   copy.first_event = static_cast<uint32_t>(b.events.size());
   copy.event_count = static_cast<uint32_t>(s.events.size());
   copy.first_link = static_cast<uint32_t>(b.links.size());
@@ -139,11 +151,6 @@ void TailSamplingProcessor::Append(TraceEntry& e, const SizedSpan& s) noexcept {
   if (!s.events.empty()) b.events.insert(b.events.end(), s.events.begin(), s.events.end());
   if (!s.links.empty()) b.links.insert(b.links.end(), s.links.begin(), s.links.end());
   b.sizes.push_back(s.size);
-  const uint64_t bytes = LengthDelimitedSize(s.size);  // + the ScopeSpans.spans wrapper
-  e.bytes += bytes;
-  ++e.span_count;
-  ++stats_.spans_buffered;
-  stats_.bytes_buffered += bytes;
 }
 
 void TailSamplingProcessor::ClearSpans(TraceEntry& e) noexcept {
@@ -152,6 +159,10 @@ void TailSamplingProcessor::ClearSpans(TraceEntry& e) noexcept {
   stats_.bytes_buffered -= e.bytes;
   e.bytes = 0;
   e.buffered = 0;
+  e.summary = TailTraceSummary();
+  e.span_bytes = 0;
+  e.observed_spans = 0;
+  e.observed_bytes = 0;
   b.records.clear();
   b.offsets.clear();
   b.sizes.clear();
@@ -258,6 +269,10 @@ void TailSamplingProcessor::OnTraceGroup(std::span<const SizedSpan> group,
   if (!started_) {
     started_ = true;
     next_tick_ = arrival + kSecond;
+  }
+  if (last_arrival_ == INT64_MIN) {  // the first arrival
+    keep_spans_ = chain_.ReadsSpans() ||
+                  (release_ != nullptr ? release_->NeedsSpans() : downstream_ != nullptr);
   }
   last_arrival_ = arrival;
   AdvanceTo(arrival);
@@ -378,6 +393,7 @@ void TailSamplingProcessor::Decide(uint32_t slot) noexcept {
   data.model = &model_;
   data.trace_id = e.id;
   data.spans = e.spans();
+  data.summary = e.summary;
   data.events = e.buf.events;
   data.links = e.buf.links;
   data.span_count = e.span_count;
@@ -389,6 +405,12 @@ void TailSamplingProcessor::Decide(uint32_t slot) noexcept {
 }
 
 void TailSamplingProcessor::Release(TraceEntry& e) noexcept {
+  if (!keep_spans_) {
+    stats_.spans_released += e.buffered;
+    if (release_ != nullptr && e.buffered != 0)
+      release_->OnReleaseCounts(e.id, e.buffered, e.span_bytes, e.observed_spans, e.observed_bytes);
+    return;
+  }
   const SpanBuffers& b = e.buf;
   size_t i = 0;
   for (const sim::Span& s : e.spans()) {

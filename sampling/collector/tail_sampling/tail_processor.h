@@ -96,6 +96,17 @@ class TailReleaseListener {
   virtual ~TailReleaseListener() = default;
   virtual void OnRelease(const sim::Span& span, std::span<const sim::SpanEvent> events,
                          std::span<const sim::SpanLink> links, uint32_t span_size) noexcept = 0;
+  // Whether OnRelease needs the spans' content. When false and no policy reads spans
+  // (TailPolicy::ReadsSpans), the processor buffers none: a kept trace's buffered spans are
+  // released as one OnReleaseCounts call, and only spans released on arrival (late spans of a
+  // kept trace) reach OnRelease. Read at the first arrival. Default: true.
+  virtual bool NeedsSpans() const noexcept { return true; }
+  // A kept trace's buffered spans, released without their content (NeedsSpans() false): `spans`
+  // spans of `bytes` OTLP body bytes in all, of which `observed_spans` of `observed_bytes` have
+  // Span::observed.
+  virtual void OnReleaseCounts(const sim::TraceId& /*trace*/, uint64_t /*spans*/,
+                               uint64_t /*bytes*/, uint64_t /*observed_spans*/,
+                               uint64_t /*observed_bytes*/) noexcept {}
 };
 
 // TailSamplingProcessor::Options.
@@ -109,6 +120,9 @@ struct TailSamplingOptions {
   uint32_t removed_id_table_size = 0;
 };
 
+// Long because: one upstream component whose parts (buffering, ticks, the memory limit, caches,
+// late spans, shutdown) all work on the one trace table and its insertion order; split, each
+// part would reach into the others' state.
 class TailSamplingProcessor final : public sim::SimulationObserver {
  public:
   // SimulationObserver: spans as they end (OnSpanEnd).
@@ -143,13 +157,17 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   // call per trace of a request): the trace is created, counted and sized once for the group
   // (GroupResourceSpansSize), checked against maximum_trace_size_bytes after it, and a late
   // group counts one late-span age. OnSpan() is a group of one span. REQUIRES: `group` non-empty,
-  // one trace id and one resource; each size == OtlpSpanSize of its span.
+  // one trace id and one resource; each size == OtlpSpanSize of its span. A processor that keeps
+  // no spans (TailReleaseListener::NeedsSpans) reads only their fixed fields: ids, times,
+  // status, resource and scope, Span::observed.
   void OnTraceGroup(std::span<const SizedSpan> group, int64_t arrival_unix_nano) noexcept;
   // SimulationObserver: arrival = the span's end time (no export delay). REQUIRES: `model` is the
   // Model given to Create().
   void OnSpanEnd(const sim::Model& model, const sim::Span& span,
                  std::span<const sim::SpanEvent> events,
                  std::span<const sim::SpanLink> links) noexcept override;
+  // A hint that a group of trace `id` arrives soon: starts loading its entry in the trace map.
+  void Prefetch(const sim::TraceId& id) const noexcept { map_.Prefetch(id); }
   // Fires every tick at or before `unix_nano`.
   void AdvanceTo(int64_t unix_nano) noexcept;
   // Stops at `unix_nano`: fires due ticks, then decides every pending trace (or drops them with
@@ -157,6 +175,8 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   void Shutdown(int64_t unix_nano);
 
   const TailSamplingStats& stats() const { return stats_; }
+  // Whether a policy reads the trace's spans (TailPolicy::ReadsSpans).
+  bool ReadsSpans() const { return chain_.ReadsSpans(); }
   // Processor clock: time of the tick or arrival being processed (release time of spans).
   int64_t now() const { return now_; }
   int64_t next_tick_unix_nano() const { return next_tick_; }
@@ -196,7 +216,12 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
     uint64_t size_bytes = 0;   // Σ ResourceSpansSize of every arrival (maximum_trace_size_bytes)
     uint64_t traces_size = 0;  // Σ its length-delimited size: TracesSize of ReceivedBatches
     SpanBuffers buf;
-    uint32_t buffered = 0;  // spans in buf
+    uint32_t buffered = 0;     // spans buffered (in buf, when the processor keeps spans)
+    TailTraceSummary summary;  // of the buffered spans
+    // Of the buffered spans: Σ OTLP body sizes; those with Span::observed, and their sizes.
+    uint64_t span_bytes = 0;
+    uint32_t observed_spans = 0;
+    uint64_t observed_bytes = 0;
     SpanRecords spans() const noexcept {
       return SpanRecords(buf.records.data(), std::span<const uint32_t>(buf.offsets));
     }
@@ -235,6 +260,9 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   TailSamplingStats stats_;
 
   bool started_ = false;
+  // Buffered spans are kept (packed in their trace's SpanBuffers): a policy or the release
+  // listener reads them. Set at the first arrival.
+  bool keep_spans_ = true;
   int64_t now_ = 0;
   int64_t next_tick_ = 0;
   int64_t last_arrival_ = INT64_MIN;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <map>
+#include <string>
+
 #include "sampling/collector/tail_sampling/config/tail_config.h"
 #include "sampling/collector/tail_sampling/tail_size.h"
 #include "sampling/collector/tail_sampling/tail_test_model.h"
@@ -732,6 +736,121 @@ TEST(TailProcessorPackingTest, ReleasedSpansEqualTheArrivedOnes) {
   }
   EXPECT_EQ((*p)->stats().spans_buffered, 0u);
   EXPECT_EQ((*p)->stats().bytes_buffered, 0u);
+}
+
+// A release listener that only counts (NeedsSpans false), or that reads every span.
+class CountingReleases final : public TailReleaseListener {
+ public:
+  explicit CountingReleases(bool needs_spans) : needs_spans_(needs_spans) {}
+  bool NeedsSpans() const noexcept override { return needs_spans_; }
+  void OnRelease(const sim::Span& span, std::span<const sim::SpanEvent>,
+                 std::span<const sim::SpanLink>, uint32_t span_size) noexcept override {
+    ++span_calls;
+    Count(span.trace_id, 1, span_size, span.observed ? 1 : 0, span.observed ? span_size : 0);
+  }
+  void OnReleaseCounts(const sim::TraceId& trace, uint64_t spans, uint64_t bytes,
+                       uint64_t observed_spans, uint64_t observed_bytes) noexcept override {
+    ++count_calls;
+    Count(trace, spans, bytes, observed_spans, observed_bytes);
+  }
+  // Per trace (low id word): spans, bytes, observed spans, observed bytes.
+  std::map<uint64_t, std::array<uint64_t, 4>> per_trace;
+  uint64_t span_calls = 0, count_calls = 0;
+
+ private:
+  void Count(const sim::TraceId& t, uint64_t n, uint64_t b, uint64_t on, uint64_t ob) {
+    auto& r = per_trace[t.lo];
+    r[0] += n;
+    r[1] += b;
+    r[2] += on;
+    r[3] += ob;
+  }
+  bool needs_spans_;
+};
+
+// Feeds a seeded stream of traces (some with an error span, some slow, some in the warm-up, some
+// late) to `p`; returns the stats.
+TailSamplingStats FeedMixedTraffic(TailSamplingProcessor& p, const sim::Model& model) {
+  sim::Rng rng(7);
+  SpanSizer sizer(model);
+  for (uint64_t t = 1; t <= 400; ++t) {
+    const int64_t at = kT0 + static_cast<int64_t>(t) * (kSec / 40);
+    const int spans = 1 + static_cast<int>(rng.Next() % 6);
+    const int64_t dur = (rng.Next() % 10 == 0 ? 2000 : 20) * 1'000'000;
+    for (int i = 0; i < spans; ++i) {
+      sim::Span s = MakeSpan(t, 100 + i, i == 0 ? 0 : 100, at - dur, i == 0 ? dur : dur / 2);
+      s.status = rng.Next() % 25 == 0 ? sim::StatusCode::kError : sim::StatusCode::kUnset;
+      s.observed = t > 40;
+      p.OnSpan(s, {}, {}, at + (i == spans - 1 && t % 7 == 0 ? 2 * kSec : 0),
+               sizer.SpanSize(s, {}, {}));
+    }
+  }
+  p.Shutdown(kT0 + 30 * kSec);
+  return p.stats();
+}
+
+// A processor whose policies and listener read no spans keeps none: its decisions, figures and
+// released counts equal those of one that keeps them.
+TEST(TailProcessorCountingTest, KeepsNoSpansWhenNothingReadsThem) {
+  sim::Model model = testing::MakeTailModel();
+  const std::string yaml =
+      "decision_wait: 2s\npolicies:\n"
+      "  - {name: errors, type: status_code, status_code: {status_codes: [ERROR]}}\n"
+      "  - {name: slow, type: latency, latency: {threshold_ms: 1500}}\n"
+      "  - {name: some, type: and, and: {and_sub_policy: [\n"
+      "      {name: p, type: probabilistic, probabilistic: {sampling_percentage: 30}},\n"
+      "      {name: n, type: span_count, span_count: {min_spans: 2}}]}}\n";
+  auto cfg = LoadTailSamplingConfigString(yaml, "", "proc.yaml");
+  ASSERT_TRUE(cfg.ok()) << cfg.status().message();
+  TailSamplingProcessor::Options opt;
+  opt.start_unix_nano = kT0;
+  std::map<uint64_t, std::array<uint64_t, 4>> released[2];
+  TailSamplingStats stats[2];
+  for (int needs = 0; needs < 2; ++needs) {
+    auto p = TailSamplingProcessor::Create(*cfg, model, opt);
+    ASSERT_TRUE(p.ok());
+    CountingReleases out(needs == 1);
+    (*p)->SetReleaseListener(&out);
+    stats[needs] = FeedMixedTraffic(**p, model);
+    released[needs] = out.per_trace;
+    // Counting: one call per kept trace (late spans of kept traces still come one by one).
+    if (needs == 0) {
+      EXPECT_GT(out.count_calls, 20u);
+      EXPECT_LT(out.span_calls, 40u);
+    } else {
+      EXPECT_EQ(out.count_calls, 0u);
+    }
+  }
+  EXPECT_EQ(released[0], released[1]);
+  EXPECT_GT(released[0].size(), 30u);
+  EXPECT_EQ(stats[0].traces_sampled, stats[1].traces_sampled);
+  EXPECT_EQ(stats[0].spans_released, stats[1].spans_released);
+  EXPECT_EQ(stats[0].spans_dropped, stats[1].spans_dropped);
+  EXPECT_EQ(stats[0].late_spans_inherited, stats[1].late_spans_inherited);
+  EXPECT_EQ(stats[0].peak_bytes_buffered, stats[1].peak_bytes_buffered);
+  for (size_t i = 0; i < stats[0].policies.size(); ++i)
+    EXPECT_EQ(stats[0].policies[i].sampled, stats[1].policies[i].sampled) << i;
+}
+
+// A policy that reads spans makes the processor keep them, whatever the listener needs.
+TEST(TailProcessorCountingTest, APolicyReadingSpansKeepsThem) {
+  sim::Model model = testing::MakeTailModel();
+  for (const char* policy :
+       {"{name: a, type: string_attribute, string_attribute: {key: k, values: [v]}}",
+        "{name: a, type: latency, latency: {threshold_ms: 1, upper_threshold_ms: 5000}}",
+        "{name: a, type: not, not: {not_sub_policy: {name: t, type: trace_flags}}}"}) {
+    auto cfg = LoadTailSamplingConfigString(
+        std::string("decision_wait: 1s\npolicies: [") + policy + "]\n", "", "proc.yaml");
+    ASSERT_TRUE(cfg.ok()) << policy << ": " << cfg.status().message();
+    TailSamplingProcessor::Options opt;
+    opt.start_unix_nano = kT0;
+    auto p = TailSamplingProcessor::Create(*cfg, model, opt);
+    ASSERT_TRUE(p.ok()) << policy;
+    CountingReleases out(false);
+    (*p)->SetReleaseListener(&out);
+    FeedMixedTraffic(**p, model);
+    EXPECT_EQ(out.count_calls, 0u) << policy;
+  }
 }
 
 }  // namespace

@@ -388,7 +388,12 @@ uint64_t SdkBatchExport::OnSpanEnd(const sim::Span& span, std::span<const sim::S
     return counted;
   }
   Impl::Instance& inst = m.instances[i];
-  sim::Span& copy = *SpanRecords::Pack(inst.records, inst.offsets, span);
+  const bool fixed_only = (kept & ~fixed_only_) == 0;
+  if (fixed_only) {
+    events = {};
+    links = {};
+  }
+  sim::Span& copy = *SpanRecords::Pack(inst.records, inst.offsets, span, fixed_only);
   inst.entries.push_back(Impl::Entry{inst.offsets.back(), size, kept});
   copy.first_event = static_cast<uint32_t>(inst.events.size());
   copy.event_count = static_cast<uint32_t>(events.size());

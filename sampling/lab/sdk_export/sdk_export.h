@@ -124,6 +124,10 @@ class SdkBatchExport {
   // at once. Only for strategies whose exports cannot time out (export_timeout 0 or above
   // export_duration): then whether a span gets through is known when it is enqueued. Default: 0.
   void SetCountOnly(uint64_t mask) { count_only_ = mask & mask_; }
+  // Strategies whose stages read only a span's fixed fields (ids, times, status, resource and
+  // scope, Span::observed; not its dynamic attributes, events or links): a span that only they
+  // hold is stored without those, and reaches them so. Default: 0.
+  void SetFixedFieldsOnly(uint64_t mask) { fixed_only_ = mask & mask_; }
   // `span` (OTLP body `size`) ended at `t`, recorded and sampled by the strategies in `bits`
   // (subset of mask()). May export at once (a full batch). Returns the count-only strategies
   // that took the span (did not drop it): the caller delivers it to them now. REQUIRES: t
@@ -141,6 +145,7 @@ class SdkBatchExport {
   std::unique_ptr<Impl> impl_;
   uint64_t mask_ = 0;
   uint64_t count_only_ = 0;
+  uint64_t fixed_only_ = 0;
   int64_t max_delay_ns_ = 0;
   std::vector<SdkExportStats> stats_;
 };

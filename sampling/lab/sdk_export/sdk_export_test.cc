@@ -234,6 +234,48 @@ TEST(SdkBatchExportTest, ShutdownDrainsInBatches) {
 
 // Count-only processors count as the SDK does but hold nothing: the caller delivers the spans
 // they took, and their exports reach no listener.
+// A span that only fixed-fields-only strategies hold is stored without its dynamic attributes,
+// events and links; one that another strategy holds too arrives whole, for both.
+TEST(SdkBatchExportTest, FixedFieldsOnlyStrategiesGetTheFixedFields) {
+  sim::Model model = MakeTailModel();
+  const sim::StrId key = model.strings.Intern("k");
+  struct Seen final : SdkExportListener {
+    void OnExport(size_t strategy, int64_t, std::span<const SizedSpan> spans) noexcept override {
+      for (const SizedSpan& s : spans) {
+        got.push_back({strategy, s.span->span_id, s.span->dynamic_count, s.events.size(),
+                       s.span->trace_id.lo, s.size});
+      }
+    }
+    struct Got {
+      size_t strategy;
+      uint64_t span_id;
+      int attrs;
+      size_t events;
+      uint64_t trace;
+      uint32_t size;
+      bool operator==(const Got&) const = default;
+    };
+    std::vector<Got> got;
+  } out;
+  SdkBatchExport bsp(model, {BspOptions{}, BspOptions{}}, &out);
+  bsp.SetFixedFieldsOnly(0b01);  // strategy 0 reads fixed fields only, strategy 1 everything
+  sim::SpanEvent event;
+  event.name = model.strings.Intern("exception");
+  for (uint64_t id = 1; id <= 2; ++id) {
+    sim::Span s = Ending(7, id, kT0 + static_cast<int64_t>(id) * kMs);
+    s.AddAttr(key, sim::AttrValue::Int(42));
+    s.AddAttr(key, sim::AttrValue::Int(43));
+    // Span 1: strategy 0 alone; span 2: both.
+    bsp.OnSpanEnd(s, std::span<const sim::SpanEvent>(&event, 1), {}, 321, id == 1 ? 0b01 : 0b11,
+                  s.end_unix_nano);
+  }
+  bsp.Shutdown(kT0 + 10 * kMs);
+  using G = decltype(out)::Got;
+  const uint64_t t = testing::Tid(7).lo;
+  EXPECT_EQ(out.got,
+            (std::vector<G>{{0, 1, 0, 0, t, 321}, {0, 2, 2, 1, t, 321}, {1, 2, 2, 1, t, 321}}));
+}
+
 TEST(SdkBatchExportTest, CountOnlyStrategiesHandTheSpanBack) {
   const sim::Model model = MakeTailModel();
   Collect out;

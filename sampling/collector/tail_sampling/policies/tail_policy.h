@@ -65,17 +65,24 @@ class SpanRecords {
  public:
   // Appends a packed record of `span` to `words` (a vector of 8-byte words holding only
   // records Pack() appended, or empty) and its word offset to `offsets`; returns the record.
+  // `fixed_only`: the record leaves out the dynamic attributes (its dynamic_count is 0).
   template <class Words>
-  static sim::Span* Pack(Words& words, std::vector<uint32_t>& offsets, const sim::Span& span) {
+  static sim::Span* Pack(Words& words, std::vector<uint32_t>& offsets, const sim::Span& span,
+                         bool fixed_only = false) {
     constexpr size_t kSlack = (sizeof(sim::Span) + 7) / 8;
+    constexpr size_t kFixed = offsetof(sim::Span, dynamic_attrs);
     const size_t used = words.empty() ? 0 : words.size() - kSlack;
-    const size_t bytes =
-        offsetof(sim::Span, dynamic_attrs) + span.dynamic_count * sizeof(sim::Attr);
-    words.resize(used + (bytes + 7) / 8 + kSlack);
+    const size_t attrs = fixed_only ? 0 : span.dynamic_count * sizeof(sim::Attr);
+    words.resize(used + (kFixed + attrs + 7) / 8 + kSlack);
     auto* at = reinterpret_cast<unsigned char*>(words.data() + used);
-    std::memcpy(at, &span, bytes);
+    // Two copies: a constant size compiles to a few vector moves, where one of the whole variable
+    // size costs a string-move's start-up every span.
+    std::memcpy(at, &span, kFixed);
+    if (attrs != 0) std::memcpy(at + kFixed, &span.dynamic_attrs, attrs);
     offsets.push_back(static_cast<uint32_t>(used));
-    return std::launder(reinterpret_cast<sim::Span*>(at));
+    auto* record = std::launder(reinterpret_cast<sim::Span*>(at));
+    if (fixed_only) record->dynamic_count = 0;
+    return record;
   }
 
   SpanRecords() = default;
@@ -122,10 +129,28 @@ class SpanRecords {
   size_t count_ = 0;
 };
 
+// What the status_code and latency policies read of a trace's buffered spans, kept up to date
+// as spans are buffered (Add), so that deciding a trace does not walk its spans, which by the
+// decision wait have left the cache.
+struct TailTraceSummary {
+  uint32_t spans = 0;             // Add()ed
+  uint8_t status_mask = 0;        // bit c: a span with status code c (c < 8)
+  int64_t min_start = INT64_MAX;  // the earliest start_unix_nano
+  int64_t max_end = INT64_MIN;    // the latest end_unix_nano
+  void Add(const sim::Span& s) noexcept {
+    ++spans;
+    const auto code = static_cast<unsigned>(s.status);
+    if (code < 8) status_mask |= static_cast<uint8_t>(1u << code);
+    if (s.start_unix_nano < min_start) min_start = s.start_unix_nano;
+    if (s.end_unix_nano > max_end) max_end = s.end_unix_nano;
+  }
+};
+
 struct TailTraceData {
   const sim::Model* model = nullptr;
   sim::TraceId trace_id;
   SpanRecords spans;                       // buffered, in arrival order
+  TailTraceSummary summary;                // of `spans` (REQUIRED: Add()ed every one of them)
   std::span<const sim::SpanEvent> events;  // Span::first_event/event_count index here
   std::span<const sim::SpanLink> links;    // Span::first_link/link_count index here
   uint64_t span_count = 0;                 // spans received so far
@@ -173,6 +198,10 @@ class TailPolicy {
 
   const std::string& name() const { return config_.name; }
   TailPolicyType type() const { return config_.type; }
+  // Whether Decide reads the trace's spans, events or links; false: only its trace_id, summary,
+  // span_count and size_bytes, so a processor whose policies read no spans need not keep them.
+  // Default: true.
+  virtual bool ReadsSpans() const { return true; }
   // composite: the allocation (spans/s) of each sub-policy, in composite_sub_policy order; empty
   // for other types.
   virtual const std::vector<int64_t>& allocations() const;

@@ -44,6 +44,11 @@ class CompositePolicy final : public TailPolicy {
   }
 
   const std::vector<int64_t>& allocations() const override { return allocation_; }
+  bool ReadsSpans() const override {
+    for (const auto& sub : subs_)
+      if (sub->ReadsSpans()) return true;
+    return false;
+  }
 
  private:
   TailDecision Decide(const TailTraceData& t, int64_t now) override {

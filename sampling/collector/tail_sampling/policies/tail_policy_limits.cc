@@ -60,6 +60,7 @@ class RateLimitingPolicy final : public TailPolicy {
     return bucket_.AllowN(now, static_cast<double>(t.span_count)) ? TailDecision::kSampled
                                                                   : TailDecision::kNotSampled;
   }
+  bool ReadsSpans() const override { return false; }
   TokenBucket bucket_;
 };
 
@@ -79,6 +80,7 @@ class BytesLimitingPolicy final : public TailPolicy {
     return bucket_.AllowN(now, static_cast<double>(t.size_bytes)) ? TailDecision::kSampled
                                                                   : TailDecision::kNotSampled;
   }
+  bool ReadsSpans() const override { return false; }
   TokenBucket bucket_;
 };
 

@@ -51,6 +51,7 @@ class ProbabilisticPolicy final : public TailPolicy {
     return TailProbabilisticHash(salt_, t.trace_id) <= threshold_ ? TailDecision::kSampled
                                                                   : TailDecision::kNotSampled;
   }
+  bool ReadsSpans() const override { return false; }
   std::string salt_;
   uint64_t threshold_;
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "sampling/collector/tail_sampling/config/tail_config.h"
 #include "sampling/collector/tail_sampling/config/tail_ottl.h"
 #include "sampling/collector/tail_sampling/tail_test_model.h"
@@ -37,6 +39,7 @@ class TailPolicyTest : public ::testing::Test {
     t.model = &model_;
     t.trace_id = spans_.empty() ? Tid(1) : spans_[0].trace_id;
     t.spans = spans_;
+    for (const sim::Span& s : spans_) t.summary.Add(s);
     t.events = events_;
     t.span_count = spans_.size();
     t.size_bytes = size_bytes_;
@@ -48,6 +51,34 @@ class TailPolicyTest : public ::testing::Test {
   std::vector<sim::SpanEvent> events_;
   uint64_t size_bytes_ = 0;
 };
+
+// Policies that decide from the trace summary, its span count or size say they read no spans
+// (a processor then keeps none); the others, and composites holding one of them, say they do.
+TEST_F(TailPolicyTest, ReadsSpansOnlyWhereTheDecisionNeedsThem) {
+  const std::pair<const char*, bool> cases[] = {
+      {"{name: a, type: always_sample}", false},
+      {"{name: a, type: status_code, status_code: {status_codes: [ERROR]}}", false},
+      {"{name: a, type: latency, latency: {threshold_ms: 10}}", false},
+      {"{name: a, type: latency, latency: {threshold_ms: 10, upper_threshold_ms: 20}}", true},
+      {"{name: a, type: span_count, span_count: {min_spans: 2}}", false},
+      {"{name: a, type: probabilistic, probabilistic: {sampling_percentage: 5}}", false},
+      {"{name: a, type: rate_limiting, rate_limiting: {spans_per_second: 5}}", false},
+      {"{name: a, type: bytes_limiting, bytes_limiting: {bytes_per_second: 500}}", false},
+      {"{name: a, type: trace_flags}", true},
+      {"{name: a, type: string_attribute, string_attribute: {key: k, values: [v]}}", true},
+      {"{name: a, type: and, and: {and_sub_policy: [{name: b, type: always_sample}, "
+       "{name: c, type: span_count, span_count: {min_spans: 2}}]}}",
+       false},
+      {"{name: a, type: and, and: {and_sub_policy: [{name: b, type: always_sample}, "
+       "{name: c, type: boolean_attribute, boolean_attribute: {key: k, value: true}}]}}",
+       true},
+  };
+  for (const auto& [yaml, reads] : cases) {
+    auto p = Make(yaml);
+    ASSERT_NE(p, nullptr) << yaml;
+    EXPECT_EQ(p->ReadsSpans(), reads) << yaml;
+  }
+}
 
 TEST_F(TailPolicyTest, AlwaysSampleAndTraceFlags) {
   spans_ = {MakeSpan(1, 1, 0, 0, 10)};

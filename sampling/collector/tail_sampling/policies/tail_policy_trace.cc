@@ -17,6 +17,7 @@ class AlwaysSamplePolicy final : public TailPolicy {
 
  private:
   TailDecision Decide(const TailTraceData&, int64_t) override { return TailDecision::kSampled; }
+  bool ReadsSpans() const override { return false; }
 };
 
 // latency (v0.161.0 latency.go): over the running window [min start, max end] of the spans in
@@ -30,20 +31,24 @@ class LatencyPolicy final : public TailPolicy {
   TailDecision Decide(const TailTraceData& t, int64_t) override {
     const int64_t lo = config().latency.threshold_ms;
     const int64_t hi = config().latency.upper_threshold_ms;
+    if (hi == 0) {  // the running window only grows: some prefix exceeds lo iff the whole does
+      if (t.summary.spans == 0) return TailDecision::kNotSampled;
+      const int64_t ms = (t.summary.max_end - t.summary.min_start) / 1'000'000;
+      return ms > lo ? TailDecision::kSampled : TailDecision::kNotSampled;
+    }
     int64_t min_start = std::numeric_limits<int64_t>::max();
     int64_t max_end = std::numeric_limits<int64_t>::min();
     for (const sim::Span& s : t.spans) {  // running window, in buffered order
       min_start = std::min(min_start, s.start_unix_nano);
       max_end = std::max(max_end, s.end_unix_nano);
       const int64_t ms = (max_end - min_start) / 1'000'000;  // Go truncates toward zero
-      if (hi == 0) {
-        if (ms > lo) return TailDecision::kSampled;
-      } else if (lo < ms && ms <= hi) {
-        return TailDecision::kSampled;
-      }
+      if (lo < ms && ms <= hi) return TailDecision::kSampled;
     }
     return TailDecision::kNotSampled;
   }
+  // With an upper threshold, the window of a prefix of the spans may match when the whole does
+  // not: that takes the spans in buffered order.
+  bool ReadsSpans() const override { return config().latency.upper_threshold_ms != 0; }
 };
 
 class StatusCodePolicy final : public TailPolicy {
@@ -51,21 +56,20 @@ class StatusCodePolicy final : public TailPolicy {
   StatusCodePolicy(const TailPolicyConfig& config, const TailPolicyOptions& options)
       : TailPolicy(config, options) {
     for (const std::string& s : config.status_code.status_codes) {
-      if (s == "UNSET") match_[0] = true;
-      if (s == "OK") match_[1] = true;
-      if (s == "ERROR") match_[2] = true;
+      if (s == "UNSET") match_ |= 1u << 0;
+      if (s == "OK") match_ |= 1u << 1;
+      if (s == "ERROR") match_ |= 1u << 2;
     }
   }
 
  private:
+  // Sampled iff a buffered span has one of the codes.
   TailDecision Decide(const TailTraceData& t, int64_t) override {
-    for (const sim::Span& s : t.spans) {
-      auto code = static_cast<size_t>(s.status);
-      if (code < 3 && match_[code]) return TailDecision::kSampled;
-    }
-    return TailDecision::kNotSampled;
+    return (t.summary.status_mask & match_) != 0 ? TailDecision::kSampled
+                                                 : TailDecision::kNotSampled;
   }
-  bool match_[3] = {false, false, false};  // UNSET, OK, ERROR
+  bool ReadsSpans() const override { return false; }
+  uint8_t match_ = 0;  // bit c: status code c (UNSET 0, OK 1, ERROR 2) matches
 };
 
 class SpanCountPolicy final : public TailPolicy {
@@ -79,6 +83,7 @@ class SpanCountPolicy final : public TailPolicy {
     return n >= c.min_spans && (c.max_spans == 0 || n <= c.max_spans) ? TailDecision::kSampled
                                                                       : TailDecision::kNotSampled;
   }
+  bool ReadsSpans() const override { return false; }
 };
 
 // go.opentelemetry.io/otel/trace ParseTraceState (v1.46.0), which trace_state_filter.go calls:
