@@ -23,6 +23,14 @@ struct LabRun {
 
 // Runs the built-in checkout topology for `seconds` with an error fault on payment (20% of
 // payments fail) and the strategies in `samplers_yaml`.
+// A tap that counts the spans the strategies store.
+struct StoredCount final : sampling::LabTap {
+  void OnArrival(size_t, const sim::Span&, std::span<const sim::SpanEvent>,
+                 std::span<const sim::SpanLink>, int64_t) override {}
+  void OnStored(size_t, const sim::Span&) override { ++stored; }
+  uint64_t stored = 0;
+};
+
 // `tap`, when set, observes the lab's stages (every stage then keeps whole spans).
 LabRun RunLab(const std::string& samplers_yaml, double seconds = 60, uint64_t seed = 3,
               sampling::LabTap* tap = nullptr) {
@@ -202,12 +210,7 @@ TEST(SamplingLabTest, TailStagesKeepingNoSpansScoreAsKeepingThem) {
           {name: n, type: span_count, span_count: {min_spans: 12}},
           {name: b, type: bytes_limiting, bytes_limiting: {bytes_per_second: 100000}}]}}
 )";
-  struct NoOp final : sampling::LabTap {
-    void OnArrival(size_t, const sim::Span&, std::span<const sim::SpanEvent>,
-                   std::span<const sim::SpanLink>, int64_t) override {}
-    void OnStored(size_t, const sim::Span&) override { ++stored; }
-    uint64_t stored = 0;
-  } tap;
+  StoredCount tap;
   const LabRun lean = RunLab(yaml, 40);
   const LabRun whole = RunLab(yaml, 40, 3, &tap);
   ASSERT_EQ(lean.scores.size(), 2u);
@@ -243,12 +246,7 @@ TEST(SamplingLabTest, TailStagesTickOnTimeWithoutFurtherSpans) {
 )"),
                                               "t.yaml", "");
   ASSERT_TRUE(strategies.ok());
-  struct StoredAt final : sampling::LabTap {
-    void OnArrival(size_t, const sim::Span&, std::span<const sim::SpanEvent>,
-                   std::span<const sim::SpanLink>, int64_t) override {}
-    void OnStored(size_t, const sim::Span&) override { ++stored; }
-    int stored = 0;
-  } tap;
+  StoredCount tap;
   const int64_t start = 1'767'225'600'000'000'000;
   sampling::LabOptions options;
   options.start_unix_nanos = start;
@@ -275,7 +273,7 @@ TEST(SamplingLabTest, TailStagesTickOnTimeWithoutFurtherSpans) {
     l.OnTimeAdvance(w);
     if (tap.stored > 0) break;
   }
-  EXPECT_EQ(tap.stored, 1) << "decided at its tick, before Finish()";
+  EXPECT_EQ(tap.stored, 1u) << "decided at its tick, before Finish()";
   ASSERT_FALSE(wakes.empty());
   EXPECT_EQ(wakes, (std::vector<int64_t>{1'000'000'000, 2'000'000'000, 3'000'000'000}));
   // Without a start time the lab does not ask for time advances.
