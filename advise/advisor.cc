@@ -162,8 +162,7 @@ class Search {
     traffic_.mean_new_traces_per_s = advice_.evidence.MeanNewTracesPerSecond();
     traffic_.peak_new_traces_per_s = advice_.evidence.PeakNewTracesPerSecond();
     // The candidates export through the SDKs' BatchSpanProcessor with its defaults.
-    const sampling::BspOptions bsp;
-    traffic_.export_delay_ns = (bsp.schedule_delay_ms + bsp.export_duration_ms) * 1'000'000;
+    traffic_.export_delay_ns = sampling::BspOptions().MaxDelayNanos();
     for (const sampling::StrategyScore& s : outcome.report.sampling) {
       Evaluated e = Judge(s.name, s, advice_.targets, advice_.minimize);
       e.yours = true;

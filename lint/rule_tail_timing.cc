@@ -35,10 +35,7 @@ void ForEachLatency(const std::vector<sampling::TailPolicyConfig>& policies, con
 // `export: batch` (the default) a span waits up to schedule_delay (+ an export call) in its
 // instance's BatchSpanProcessor; at span end it does not wait.
 int64_t ExportDelayNanos(const sampling::StrategyConfig& s) {
-  if (s.export_at_span_end) return 0;
-  for (const sampling::CollectorStage& cs : s.stages)
-    if (cs.kind() == sampling::CollectorStage::Kind::kDynamic) return 0;  // always at span end
-  return (s.bsp.schedule_delay_ms + s.bsp.export_duration_ms) * 1'000'000;
+  return s.ExportsThroughBsp() ? s.bsp.MaxDelayNanos() : 0;
 }
 
 }  // namespace

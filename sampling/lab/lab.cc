@@ -109,10 +109,7 @@ struct SamplingLab::Impl {
     bool any = false;
     for (size_t k = 0; k < strategies.size(); ++k) {
       const StrategyConfig& c = strategies[k].cfg;
-      bool dynamic = false;
-      for (const CollectorStage& cs : c.stages)
-        dynamic |= cs.kind() == CollectorStage::Kind::kDynamic;
-      if (c.export_at_span_end || dynamic) continue;
+      if (!c.ExportsThroughBsp()) continue;
       sim::Status v = c.bsp.Validate();
       if (!v.ok()) return v.WithContext("strategy '" + c.name + "', export");
       per[k] = c.bsp;

@@ -77,6 +77,12 @@ struct StrategyConfig {
   // or each span when it ends (`export: span_end`). Default: false (batch).
   bool export_at_span_end = false;
   BspOptions bsp;
+  // Whether the spans go through the BatchSpanProcessors: batch export and no dynamic stage.
+  bool ExportsThroughBsp() const {
+    for (const CollectorStage& cs : stages)
+      if (cs.kind() == CollectorStage::Kind::kDynamic) return false;
+    return !export_at_span_end;
+  }
 };
 
 struct LabOptions {

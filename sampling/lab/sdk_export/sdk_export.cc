@@ -68,6 +68,12 @@ sim::Status BspOptions::Validate() const {
   return sim::Status::Ok();
 }
 
+int64_t BspOptions::MaxDelayNanos() const {
+  const int64_t call =
+      export_timeout_ms > 0 ? std::min(export_duration_ms, export_timeout_ms) : export_duration_ms;
+  return (schedule_delay_ms + call) * kMilli;
+}
+
 BspOptions BspOptionsFromEnv(const std::map<std::string, std::string>& env,
                              std::vector<std::string>* warnings) {
   BspOptions o;
@@ -316,10 +322,7 @@ SdkBatchExport::SdkBatchExport(const sim::Model& model,
     if (!per_strategy[k]) continue;
     mask_ |= uint64_t{1} << k;
     m.strategies.push_back(k);
-    const BspOptions& o = *per_strategy[k];
-    int64_t busy = o.export_duration_ms;
-    if (o.export_timeout_ms > 0) busy = std::min(busy, o.export_timeout_ms);
-    max_delay_ns_ = std::max(max_delay_ns_, (o.schedule_delay_ms + busy) * kMilli);
+    max_delay_ns_ = std::max(max_delay_ns_, per_strategy[k]->MaxDelayNanos());
   }
   if (mask_ != 0) m.bsps.resize(per_strategy.size() * m.instances.size());
 }

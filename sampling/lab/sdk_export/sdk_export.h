@@ -50,6 +50,9 @@ struct BspOptions {
   // sizes >= 1 (it panics on a negative channel size, and a zero batch exports every span),
   // export_timeout_ms and export_duration_ms >= 0, each at most a day.
   sim::Status Validate() const;
+  // The longest a span waits in this processor without a backlog: schedule_delay plus one export
+  // call (export_duration, cut at export_timeout when that is set), in nanoseconds.
+  int64_t MaxDelayNanos() const;
 };
 
 // The OTEL_BSP_* names, in the order above.
@@ -103,8 +106,8 @@ class SdkBatchExport {
 
   // Bit k set: strategy k exports through a BSP.
   uint64_t mask() const { return mask_; }
-  // The longest a span can wait in a BSP without a backlog: the largest schedule_delay plus
-  // export_duration (capped at export_timeout), in nanoseconds; 0 without a BSP.
+  // The longest a span can wait in a BSP without a backlog: the largest
+  // BspOptions::MaxDelayNanos; 0 without a BSP.
   int64_t max_delay_ns() const { return max_delay_ns_; }
 
   // The SDKs' start, from which every instance's timer runs (at start - its phase, then every

@@ -99,6 +99,19 @@ TEST(BspOptionsTest, ValidateRefusesWhatTheSdkCannotRun) {
 
 // The timer: an instance that never fills a batch exports every schedule_delay, all the spans
 // that ended since the last export in one request, in the order they ended.
+// The longest a span waits without a backlog: the schedule delay plus one export call, which
+// the export timeout cuts (the lab's finalize delay, lint's and advise's decision_wait sizing).
+TEST(BspOptionsTest, MaxDelayIsTheScheduleDelayPlusOneExportCall) {
+  BspOptions o;
+  EXPECT_EQ(o.MaxDelayNanos(), 5000 * kMs);
+  o.export_duration_ms = 700;
+  EXPECT_EQ(o.MaxDelayNanos(), 5700 * kMs);
+  o.export_timeout_ms = 300;  // the call is cut at the timeout
+  EXPECT_EQ(o.MaxDelayNanos(), 5300 * kMs);
+  o.export_timeout_ms = 0;  // no timeout
+  EXPECT_EQ(o.MaxDelayNanos(), 5700 * kMs);
+}
+
 TEST(SdkBatchExportTest, TimerExportsEveryScheduleDelay) {
   const sim::Model model = MakeTailModel();
   Collect out;
