@@ -16,9 +16,7 @@ class LabStages::Forwarder final : public TailReleaseListener {
                      kSlotLookup);
   }
   // A later stage, or the tap, reads the spans; storing only counts them.
-  bool NeedsSpans() const noexcept override {
-    return stages_->tap_ != nullptr || next_ < stages_->strategies_[strategy_].stages.size();
-  }
+  bool NeedsSpans() const noexcept override;
   void OnReleaseCounts(const sim::TraceId& trace, uint64_t, uint64_t, uint64_t observed_spans,
                        uint64_t observed_bytes) noexcept override {
     stages_->Store(strategy_, stages_->pool_.SlotOf(trace), observed_spans, observed_bytes);
@@ -39,6 +37,11 @@ struct LabStages::StageRt {
   std::vector<SizedSpan> kept;
   std::vector<ProbabilisticInput> kept_ot;
 };
+
+// Defined here: it reads StageRt, which must be complete (clang checks at the template's use).
+bool LabStages::Forwarder::NeedsSpans() const noexcept {
+  return stages_->tap_ != nullptr || next_ < stages_->strategies_[strategy_].stages.size();
+}
 
 LabStages::LabStages(const sim::Model& model, size_t strategies, TracePool* pool, LabTally* tally,
                      std::unique_ptr<LabAdaptive>* ext)
