@@ -46,6 +46,7 @@ constexpr char kMainUsage[] =
     "Commands:\n"
     "  run [SCENARIO]       simulate a scenario (default: the built-in checkout) and summarise it\n"
     "  merge SCENARIO FILE... merge the partial results of `run --shard I/N` into one summary\n"
+    "  merge --load FILE... merge the partials of `load --shard I/N` into one load summary\n"
     "  validate FILE...     check topology, scenario, Collector and Jaeger sampling files\n"
     "  lint SCENARIO        check a scenario's sampling configs against its simulated traffic\n"
     "  advise SCENARIO      find the cheapest sampling configs that meet targets (--target)\n"

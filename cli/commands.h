@@ -22,6 +22,9 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
 int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 // `tracesim merge SCENARIO PARTIAL...` (issue 15, cli/run_command.cc).
 int MergeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+// `tracesim merge --load PARTIAL...` (issue 15, cli/load_command.cc): the partials of `tracesim
+// load --shard I/N --partial-out FILE`.
+int LoadMergeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int ValidateCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int TopologyCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 

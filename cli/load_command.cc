@@ -19,6 +19,7 @@
 #include "app/load/find_max.h"
 #include "app/load/load.h"
 #include "app/load/load_outputs.h"
+#include "app/load/load_partial.h"
 #include "cli/base/flags.h"
 #include "cli/base/progress.h"
 #include "cli/commands.h"
@@ -123,6 +124,7 @@ struct LoadFlags {
   std::string target_pid;
   bool allow_export_failures = false;
   std::string step_duration = "10s", max_steps = "8", step_factor = "2", precision = "0.1";
+  std::string shard, shards, partial_out, start_at;  // doc/scale.md "Load from many generators"
 };
 
 // The flag table (help text included).
@@ -191,6 +193,14 @@ void AddLoadFlags(po::options_description* desc, LoadFlags* f) {
       ("linger", po::value(&f->linger),
        "keep serving /metrics this long after the run, e.g. 20s, so Prometheus sees a short "
        "run's last values (Ctrl-C ends it)")  //
+      ("shard", po::value(&f->shard),
+       "I/N: send shard I of N of the load (every N-th trace; with --partial-out)")  //
+      ("partial-out", po::value(&f->partial_out),
+       "write this shard's result to FILE for `tracesim merge --load`")  //
+      ("shards", po::value(&f->shards),
+       "mpi: one shard per MPI rank, merged at rank 0 (mpirun -np N tracesim load ...)")  //
+      ("start-at", po::value(&f->start_at),
+       "start at this RFC 3339 UTC time, so that shards run side by side")  //
       ("no-progress", "never show the per-second progress line");
 }
 
@@ -301,6 +311,21 @@ std::string ToLoadOptions(const po::variables_map& vm, const LoadFlags& f, app::
   if (!f.linger.empty() && !ParseMillis(f.linger, &o->metrics_linger))
     return "--linger must be a duration in [0, 1h], got '" + f.linger + "'";
   if (std::string bad = ToEngineOptions(f, &o->engine); !bad.empty()) return bad;
+  if (!f.shard.empty()) {
+    auto shard = app::ParseShardIndex(f.shard);
+    if (!shard.ok()) return shard.status().message();
+    o->shard = *shard;
+  }
+  if (!f.shards.empty() && f.shards != "mpi")
+    return "--shards must be 'mpi' for load (one shard per MPI rank), got '" + f.shards + "'";
+  if (!f.shards.empty() && (!f.shard.empty() || !f.partial_out.empty()))
+    return "--shards mpi merges at rank 0: it takes no --shard or --partial-out";
+  if (!f.start_at.empty()) {
+    auto t = sim::ParseRfc3339(f.start_at);
+    if (!t.ok()) return "--start-at: " + t.status().message();
+    o->start_at_unix_ms = *t / 1000000;
+    if (o->start_at_unix_ms <= 0) return "--start-at must be after 1970, got '" + f.start_at + "'";
+  }
   return ToTransportOverrides(vm, f, &o->transport);
 }
 
@@ -313,16 +338,18 @@ void PrintSecond(const loadgen::SecondStats& s, double mean_spans) {
 
 // The text summary, the JSON and the thresholds. With --summary-json - the JSON is stdout and
 // the human-readable lines go to stderr.
+// `shards`: a merged load's shard reports (the JSON lists them), else null.
 int RenderLoad(const app::LoadOutcome& outcome, const app::LoadOptions& options,
-               const std::string& summary_json, std::ostream& out, std::ostream& err) {
+               const std::string& summary_json, std::ostream& out, std::ostream& err,
+               const std::vector<loadgen::LoadReport>* shards = nullptr) {
   std::ostream& text = IsStdout(summary_json) ? err : out;
   text << outcome.report.ToText();
   int code = kExitOk;
   if (IsStdout(summary_json)) {
-    out << app::LoadSummaryJson(outcome, options);
+    out << app::LoadSummaryJson(outcome, options, shards);
   } else if (!summary_json.empty()) {
     std::ofstream f(summary_json);
-    f << app::LoadSummaryJson(outcome, options);
+    f << app::LoadSummaryJson(outcome, options, shards);
     f.close();
     if (!f) {
       err << "tracesim load: --summary-json: cannot write '" << summary_json << "'\n";
@@ -499,7 +526,7 @@ std::string LoadSecondLine(const loadgen::SecondStats& s, double mean_spans, int
 // then the summary (text or --summary-json). Returns the exit code.
 int FinishLoad(const sim::Result<app::LoadOutcome>& outcome, const app::LoadOptions& options,
                const LoadFlags& f, const app::ExportFailFast& fail_fast, std::ostream& out,
-               std::ostream& err) {
+               std::ostream& err, const std::vector<loadgen::LoadReport>* shards = nullptr) {
   if (!outcome.ok()) {
     err << "tracesim load: " << outcome.status().message() << "\n";
     return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
@@ -530,9 +557,37 @@ int FinishLoad(const sim::Result<app::LoadOutcome>& outcome, const app::LoadOpti
   return RenderFitted(
       f.summary_json, f.report_html,
       [&](std::ostream& o, std::ostream& e) {
-        return RenderLoad(*outcome, options, f.summary_json, o, e);
+        return RenderLoad(*outcome, options, f.summary_json, o, e, shards);
       },
       out, err);
+}
+
+// --partial-out: this shard's partial for `tracesim merge --load`; false after saying why.
+bool WritePartial(const app::LoadOutcome& outcome, const app::LoadOptions& options,
+                  const LoadFlags& f, std::ostream& err) {
+  std::ofstream file(f.partial_out, std::ios::binary);
+  file << app::SaveLoadPartial(outcome, options);
+  if (file.flush()) return true;
+  err << "tracesim load: --partial-out: cannot write '" << f.partial_out << "'\n";
+  return false;
+}
+
+// `--shards mpi`: rank 0 shows the merged load as a single run shows its own; the other ranks
+// say on stderr what they sent.
+int FinishMpiLoad(const sim::Result<app::MpiLoad>& mpi, const LoadFlags& f,
+                  const app::ExportFailFast& fail_fast, std::ostream& out, std::ostream& err) {
+  if (!mpi.ok()) {
+    err << "tracesim load: " << mpi.status().message() << "\n";
+    return mpi.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage : kExitFailed;
+  }
+  if (!mpi->merged) {
+    const loadgen::LoadReport& r = mpi->mine.report;
+    err << "tracesim load: MPI rank " << mpi->rank << "/" << mpi->size << ": generated "
+        << r.generated << ", accepted " << r.accepted << " (merged at rank 0)\n";
+    return kExitOk;
+  }
+  return FinishLoad(mpi->merged->outcome, mpi->merged->options, f, fail_fast, out, err,
+                    &mpi->merged->shards);
 }
 
 int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -597,14 +652,65 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
         << " (--linger; Ctrl-C ends it)\n";
   };
   sim::Result<app::LoadOutcome> outcome = sim::Status::Internal("not run");
+  sim::Result<app::MpiLoad> mpi = sim::Status::Internal("not run");
   {
     SignalScope signals;
     options.stop = &g_load_stop;
-    outcome = app::RunLoad(*scenario, options, callbacks);
+    if (f.shards == "mpi") {
+      mpi = app::RunLoadMpi(*scenario, options, callbacks);
+    } else {
+      outcome = app::RunLoad(*scenario, options, callbacks);
+    }
   }
   if (progress) std::fprintf(stderr, "\n");
   if (!series.Close(err)) return kExitFailed;
+  if (f.shards == "mpi") return FinishMpiLoad(mpi, f, fail_fast, out, err);
+  if (outcome.ok() && !f.partial_out.empty() && !WritePartial(*outcome, options, f, err))
+    return kExitFailed;
   return FinishLoad(outcome, options, f, fail_fast, out, err);
+}
+
+int LoadMergeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description desc(
+      "Usage: tracesim merge --load FILE... [options]\n\nMerges the partials of `tracesim load "
+      "--shard I/N --partial-out FILE` (every I of N,\nany order) into the summary of the whole "
+      "load and judges its --threshold rules on it.\n\nOptions");
+  LoadFlags f;
+  std::vector<std::string> files;
+  desc.add_options()("help,h", "show this help")      //
+      ("load", "merge load partials")                 //
+      ("partial", po::value(&files), "partial file")  //
+      ("summary-json", po::value(&f.summary_json), "write the merged summary as JSON to FILE");
+  po::positional_options_description pos;
+  pos.add("partial", -1);
+  po::variables_map vm;
+  if (!ParseFlags("merge", args, desc, &pos, &vm, err)) return kExitUsage;
+  if (vm.count("help")) {
+    out << desc;
+    return kExitOk;
+  }
+  std::vector<app::NamedPartial> partials;
+  for (const std::string& name : files) {
+    std::ifstream in(name, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    if (!in) {
+      err << "tracesim merge: cannot read '" << name << "'\n";
+      return kExitUsage;
+    }
+    partials.push_back({name, bytes.str()});
+  }
+  auto merged = app::MergeLoadPartials(partials);
+  if (!merged.ok()) {
+    err << "tracesim merge: " << merged.status().message() << "\n";
+    return kExitUsage;
+  }
+  return RenderFitted(
+      f.summary_json, "",
+      [&](std::ostream& o, std::ostream& e) {
+        return RenderLoad(merged->outcome, merged->options, f.summary_json, o, e, &merged->shards);
+      },
+      out, err);
 }
 
 }  // namespace tracesim::cli

@@ -65,6 +65,13 @@ TEST(LoadCommandTest, BadFlagsAreUsageErrorsNamingTheFlag) {
       {{sc, "--target-pid", "0"}, "--target-pid"},
       {{sc, "--target-metrics", "https://x:1/"}, "--target-metrics 'https://x:1/'"},
       {{sc, "--threshold", "collector_refused_ratio<0.001"}, "needs --target-metrics"},
+      {{sc, "--shard", "3/3"}, "--shard must be I/N with 0 <= I < N <= 1024, got '3/3'"},
+      {{sc, "--shard", "1"}, "--shard must be I/N"},
+      {{sc, "--shards", "4"}, "--shards must be 'mpi' for load"},
+      {{sc, "--shards", "mpi", "--shard", "0/2"}, "takes no --shard or --partial-out"},
+      {{sc, "--shards", "mpi", "--partial-out", "p.bin"}, "takes no --shard or --partial-out"},
+      {{sc, "--start-at", "tomorrow"}, "--start-at"},
+      {{sc, "--start-at", "2020-01-01T00:00:00Z"}, "has passed"},
   };
   for (const Case& c : cases) {
     Ran r = Load(c.args);
@@ -78,6 +85,47 @@ TEST(LoadCommandTest, BadFlagsAreUsageErrorsNamingTheFlag) {
   Ran m = Load({sc, "--metrics-addr", "nonsense", "--traces", "1"});
   EXPECT_EQ(m.code, kExitUsage) << m.err;
   EXPECT_NE(m.err.find("--metrics-addr"), std::string::npos) << m.err;
+}
+
+// `tracesim merge --load`: bad input is a usage error naming the file; a merge of real partials
+// prints the merged summary (app/load/load_partial_test.cc checks the merge itself).
+TEST(LoadCommandTest, MergeLoadNamesTheBadPartialAndMergesGoodOnes) {
+  auto merge = [](std::vector<std::string> args) {
+    std::ostringstream out, err;
+    args.insert(args.begin(), "--load");
+    int code = MergeCommand(args, out, err);
+    return Ran{code, out.str(), err.str()};
+  };
+  fs::path dir = TestDir();
+  std::ofstream(dir / "junk.bin") << "junk";
+  Ran none = merge({});
+  EXPECT_EQ(none.code, kExitUsage);
+  EXPECT_NE(none.err.find("no partials"), std::string::npos) << none.err;
+  Ran missing = merge({(dir / "nope.bin").string()});
+  EXPECT_EQ(missing.code, kExitUsage);
+  EXPECT_NE(missing.err.find("cannot read '" + (dir / "nope.bin").string() + "'"),
+            std::string::npos)
+      << missing.err;
+  Ran junk = merge({(dir / "junk.bin").string()});
+  EXPECT_EQ(junk.code, kExitUsage);
+  EXPECT_NE(junk.err.find("junk.bin: not a tracesim load partial"), std::string::npos) << junk.err;
+
+  auto srv = loadgen::testing::StartGrpcServer({});
+  for (const char* i : {"0", "1"}) {
+    Ran r = Load({TinyScenarioFile().string(), "--endpoint", srv->endpoint(), "--rate", "200",
+                  "--traces", "21", "--shard", std::string(i) + "/2", "--partial-out",
+                  (dir / (std::string("part") + i + ".bin")).string(), "--threshold", "traces==21",
+                  "--no-progress"});
+    EXPECT_EQ(r.code, kExitThresholds) << r.err;  // each shard sent part of the 21 traces
+  }
+  Ran ok =
+      merge({(dir / "part1.bin").string(), (dir / "part0.bin").string(), "--summary-json", "-"});
+  EXPECT_EQ(ok.code, kExitOk) << ok.err;
+  auto j = nlohmann::json::parse(ok.out);
+  EXPECT_EQ(j["traces"], 21);
+  EXPECT_EQ(j["spans"]["accepted"], srv->accepted_spans());
+  EXPECT_EQ(j["shards"].size(), 2u);
+  EXPECT_NE(ok.err.find("ok     traces==21"), std::string::npos) << ok.err;
 }
 
 TEST(LoadCommandTest, SummaryJsonDashIsStdout) {

@@ -2,6 +2,7 @@
 // CSV). The wiring, the lab, compression and cost re-scaling live in app/run.h.
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
 #include <cstdio>
@@ -557,6 +558,8 @@ constexpr char kMergeCaption[] =
 
 // `tracesim merge` (issue 15): the partials' files -> app::MergePartials -> the run's summary.
 int MergeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  if (std::find(args.begin(), args.end(), "--load") != args.end())
+    return LoadMergeCommand(args, out, err);
   po::options_description desc(kMergeCaption);
   RunFlags f;
   AddRunFlags(&desc, &f);

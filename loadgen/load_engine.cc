@@ -31,6 +31,9 @@ sim::Status EngineOptions::Validate() const {
   if (grace.count() < 0) return bad("grace must be >= 0");
   if (lookahead.count() < 0) return bad("lookahead must be >= 0");
   if (drain_limit.nanos() < 0) return bad("drain_limit must be >= 0");
+  if (shard_count < 1 || shard_count > 1024 || shard_index >= shard_count)
+    return bad("shard_index must be below shard_count, in [1, 1024]");
+  if (start_at_unix_nanos < 0) return bad("start_at_unix_nanos must be >= 0");
   return retry.Validate();
 }
 
@@ -133,6 +136,29 @@ class LimitedArrivals final : public sim::ArrivalSource {
   uint64_t count_ = 0;
 };
 
+// One generator's share of the arrival stream (EngineOptions::shard_index/count): the arrivals
+// whose index is `index` modulo `count`, keeping their index (the key of their trace's streams).
+class StridedArrivals final : public sim::ArrivalSource {
+ public:
+  StridedArrivals(sim::ArrivalSource* inner, uint32_t index, uint32_t count)
+      : inner_(inner), index_(index), count_(count) {}
+  bool Next(sim::Arrival* out) noexcept override {
+    for (;;) {
+      if (!inner_->Next(out)) return false;
+      const uint64_t k = drawn_++;
+      if (k % count_ == index_) {
+        out->index = k;
+        return true;
+      }
+    }
+  }
+
+ private:
+  sim::ArrivalSource* inner_;
+  uint64_t index_, count_;
+  uint64_t drawn_ = 0;
+};
+
 // Feeds every finished trace to the RateMeter (the arrival-to-end delays of its spans).
 class MeterSink final : public sim::SpanSink {
  public:
@@ -213,6 +239,9 @@ class LoadEngine::Impl {
   void Drain(RunState& rs);
   void HardStop();  // drops what is queued or waiting for a retry, cancels what is in flight
   LoadReport BuildReport(const RunState& rs, RateMeter& meter, TimePoint t_end);
+  // Sleeps until the wall clock reaches opt_.start_at_unix_nanos, in steps of at most 50 ms so
+  // that the stop counter is seen; false when it stopped the wait.
+  bool WaitForStart(const std::atomic<int>* stop);
 
   const sim::Model& model_;
   workloads::WorkloadSpec spec_;
@@ -314,10 +343,19 @@ sim::Status LoadEngine::Impl::RegisterMetrics() {
   return sim::Status::Ok();
 }
 
+bool LoadEngine::Impl::WaitForStart(const std::atomic<int>* stop) {
+  for (;;) {
+    if (stop != nullptr && stop->load() >= 1) return false;
+    const int64_t left = opt_.start_at_unix_nanos - clock_->UnixNanos();
+    if (left <= 0) return true;
+    clock_->SleepUntil(clock_->Now() + std::chrono::nanoseconds(std::min<int64_t>(left, 50000000)));
+  }
+}
+
 double LoadEngine::Impl::ExpectedArrivals(double seconds) const {
   seconds = std::min(seconds, opt_.duration.seconds());
   if (seconds <= 0) return 0;
-  return spec_.ExpectedArrivals(sim::Duration::FromSecondsF(seconds));
+  return spec_.ExpectedArrivals(sim::Duration::FromSecondsF(seconds)) / opt_.shard_count;
 }
 
 Batch* LoadEngine::Impl::NewBatch() {
@@ -600,7 +638,8 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   sim::Duration window = opt_.duration;
   auto workload = workloads::Workload::Create(spec_, model_, opt_.seed, window);
   if (!workload.ok()) return workload.status();
-  LimitedArrivals arrivals(workload->get(), opt_.max_traces);
+  LimitedArrivals limited(workload->get(), opt_.max_traces);
+  StridedArrivals arrivals(&limited, opt_.shard_index, opt_.shard_count);
 
   RunState rs;
   rs.stop = stop;
@@ -609,7 +648,13 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   sim::SimulationOptions so;
   so.seed = opt_.seed;
   so.drain_limit = opt_.drain_limit;
-  rs.start_unix = clock_->UnixNanos();
+  if (opt_.start_at_unix_nanos != 0 && !WaitForStart(stop)) {
+    transport_->Shutdown();
+    LoadReport none = rep_;
+    none.interrupted = true;
+    return none;
+  }
+  rs.start_unix = opt_.start_at_unix_nanos != 0 ? opt_.start_at_unix_nanos : clock_->UnixNanos();
   so.start_unix_nanos = rs.start_unix;
   RateMeter meter(opt_.duration.nanos(), rs.start_unix);
   MeterSink sink(&meter);
@@ -777,14 +822,9 @@ LoadReport LoadEngine::Impl::BuildReport(const RunState& rs, RateMeter& meter, T
   LoadReport rep = rep_;
   rep.in_flight = in_flight_spans_.load();
   rep.seconds = seconds_;
-  rep.export_p50_ms = latency_.Percentile(50) / kNanosPerMs;
-  rep.export_p90_ms = latency_.Percentile(90) / kNanosPerMs;
-  rep.export_p95_ms = latency_.Percentile(95) / kNanosPerMs;
-  rep.export_p99_ms = latency_.Percentile(99) / kNanosPerMs;
-  rep.export_max_ms = latency_.Max() / kNanosPerMs;
-  rep.export_mean_ms = latency_.Mean() / kNanosPerMs;
-  rep.release_lag_p99_ms = rs.lag.Percentile(99) / kNanosPerMs;
-  rep.release_lag_max_ms = rs.lag.Max() / kNanosPerMs;
+  rep.export_latency = latency_;
+  rep.release_lag = rs.lag;
+  rep.SetPercentiles();
   int64_t win = opt_.duration.nanos();
   if (rs.stop_ns >= 0) win = std::min(win, rs.stop_ns);
   if (opt_.max_traces != 0) win = std::min(win, rs.gen_end_ns);

@@ -33,7 +33,9 @@
 #include "loadgen/clock.h"
 #include "loadgen/retry_policy.h"
 #include "loadgen/target/target_summary.h"
+#include "metrics/histogram.h"
 #include "metrics/prometheus.h"
+#include "sim/base/state_io.h"
 #include "sim/base/status.h"
 #include "sim/base/time.h"
 #include "sim/model/model.h"
@@ -53,6 +55,19 @@ struct EngineOptions {
   // Whether the user's rate unit is spans/s (affects "target_rate"/"achieved_rate"). Default:
   // false.
   bool rate_in_spans = false;
+  // This generator's share of a run split over N generators (`tracesim load --shard I/N`, MPI
+  // ranks; doc/scale.md "Load from many generators"): of the run's one arrival stream (the
+  // max_traces limit applies to it) it simulates and sends the arrivals whose index is
+  // shard_index modulo shard_count, each with the trace it has in the unsharded run (a trace's
+  // random streams and ids are keyed by its arrival's index), so N generators send the unsharded
+  // run's traces between them, none twice. Its targets are 1/N of the run's. What differs from
+  // the unsharded run: queueing in the model sees 1/N of the traffic. 0 <= shard_index <
+  // shard_count <= 1024. Default: 0 of 1 (the whole run).
+  uint32_t shard_index = 0, shard_count = 1;
+  // Unix time (ns) that is simulated time 0: Run() waits for the wall clock to reach it (the
+  // stop counter ends the wait), so generators that agree on it run side by side and date their
+  // spans alike. 0: at once. >= 0. Default: 0.
+  int64_t start_at_unix_nanos = 0;
 
   uint32_t senders = 2;            // sender threads, >= 1. Default: 2.
   uint32_t batch_spans = 512;      // max spans per request, >= 1. Default: 512 (OTel BSP).
@@ -149,11 +164,16 @@ struct LoadReport {
   double mean_spans_per_trace = 0;
   bool interrupted = false;  // stopped by the stop counter
   uint64_t peak_queued_spans = 0;
+  // The histograms behind the percentiles above (nanoseconds), kept so that the reports of the
+  // shards of one run merge exactly (MergeLoadReports).
+  metrics::Histogram export_latency, release_lag;
 
   std::vector<SecondStats> seconds;
   // The collector under load over the run (--target-metrics / --target-pid); set by the caller.
   std::optional<TargetSummary> target;
 
+  // Recomputes the export and release-lag percentiles from the histograms.
+  void SetPercentiles();
   // Flat name -> value map of every threshold metric (ThresholdMetricNames()).
   std::map<std::string, double> Metrics() const;
   // The --summary-json document (schema in doc/load.md).
@@ -161,6 +181,21 @@ struct LoadReport {
   // A human-readable multi-line summary.
   std::string ToText() const;
 };
+
+// The reports of the N shards of one run (EngineOptions::shard_index/count), given in shard
+// order, as one report (doc/scale.md "Load from many generators"). Counters, bytes, CPU seconds,
+// the error counts and the rates (target, achieved, scheduled: the generators run side by side)
+// add up; the export and release-lag percentiles come from the merged histograms, so they are
+// exact; wall and window times, the arrival-delay figures, the steady window and the peak queue
+// are the largest shard's; each second adds up its counters and takes the slowest shard's export
+// percentiles and the first shard's target figures and last error; `target` is the first
+// shard's that has one (the collector is one). REQUIRES: !reports.empty().
+LoadReport MergeLoadReports(const std::vector<LoadReport>& reports);
+
+// A LoadReport as bytes (sim/base/state_io.h) and back, exactly (doubles by their bits), for the
+// partial results of a sharded load. LoadLoadReport is false on a short or corrupt input.
+void SaveLoadReport(const LoadReport& report, sim::StateWriter& out);
+bool LoadLoadReport(sim::StateReader& in, LoadReport* report);
 
 class LoadEngine {
  public:

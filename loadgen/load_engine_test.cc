@@ -608,5 +608,172 @@ TEST(LoadReportTest, JsonAndMetricsCarryEveryBucket) {
   EXPECT_FALSE(r.IdentityHolds());
 }
 
+// Issue 15, load from many generators: the shards of a --traces run send the unsharded run's
+// traces between them, each trace once. The tiny system has no queueing and constant latencies,
+// so the counts are exact: traces and spans add up to the unsharded run's, and each shard's target
+// is 1/N of it.
+TEST(LoadEngineTest, ShardsSendTheUnshardedRunBetweenThem) {
+  auto sc = TinyScenario(200);
+  auto run = [&](uint32_t index, uint32_t count) {
+    FakeClock clock;
+    auto srv = testing::StartHttpServer({});
+    EngineOptions eo = FastOptions(&clock);
+    eo.duration = sim::Duration::Seconds(2);
+    eo.max_traces = 301;
+    eo.shard_index = index;
+    eo.shard_count = count;
+    auto o = RunLoad(sc, Http(*srv), eo);
+    EXPECT_TRUE(o.status.ok()) << o.status.message();
+    ExpectIdentity(o.rep);
+    EXPECT_EQ(srv->accepted_spans(), o.rep.generated);
+    return o.rep;
+  };
+  const LoadReport whole = run(0, 1);
+  EXPECT_EQ(whole.traces, 301u);
+  std::vector<LoadReport> shards = {run(0, 3), run(1, 3), run(2, 3)};
+  EXPECT_EQ(shards[0].traces, 101u);  // arrivals 0, 3, ..., 300
+  EXPECT_EQ(shards[1].traces, 100u);
+  EXPECT_EQ(shards[2].traces, 100u);
+  const LoadReport merged = MergeLoadReports(shards);
+  EXPECT_EQ(merged.traces, whole.traces);
+  EXPECT_EQ(merged.generated, whole.generated);
+  EXPECT_EQ(merged.accepted, whole.accepted);
+  EXPECT_TRUE(merged.IdentityHolds());
+  EXPECT_NEAR(merged.target_trace_rate, whole.target_trace_rate, 1e-9 * whole.target_trace_rate);
+  EXPECT_NEAR(shards[1].target_trace_rate * 3, whole.target_trace_rate, 1e-6);
+}
+
+TEST(LoadEngineTest, StartAtWaitsForTheAgreedInstantAndDatesSpansFromIt) {
+  FakeClock clock;
+  auto sc = TinyScenario(100);
+  auto srv = testing::StartHttpServer({});
+  EngineOptions eo = FastOptions(&clock);
+  eo.start_at_unix_nanos = clock.UnixNanos() + 3'000'000'000;  // 3 s of virtual time ahead
+  eo.max_traces = 20;
+  const auto before = clock.Now();
+  uint32_t first_second_with_spans = UINT32_MAX;
+  auto o = RunLoad(sc, Http(*srv), eo, nullptr, nullptr, [&](const SecondStats& s) {
+    if (s.generated_spans > 0)
+      first_second_with_spans = std::min(first_second_with_spans, s.second);
+  });
+  ASSERT_TRUE(o.status.ok()) << o.status.message();
+  EXPECT_EQ(o.rep.traces, 20u);
+  EXPECT_GE(clock.Now() - before, std::chrono::seconds(3));
+  EXPECT_EQ(first_second_with_spans, 0u);  // seconds count from the agreed instant
+  // A stop during the wait ends it: nothing is generated.
+  FakeClock clock2;
+  std::atomic<int> stop{1};
+  eo.clock = &clock2;
+  eo.start_at_unix_nanos = clock2.UnixNanos() + 3'000'000'000;
+  auto stopped = RunLoad(sc, Http(*srv), eo, &stop);
+  ASSERT_TRUE(stopped.status.ok());
+  EXPECT_TRUE(stopped.rep.interrupted);
+  EXPECT_EQ(stopped.rep.generated, 0u);
+}
+
+TEST(LoadEngineTest, ShardOptionsAreChecked) {
+  EngineOptions eo;
+  eo.shard_count = 2;
+  eo.shard_index = 2;
+  EXPECT_FALSE(eo.Validate().ok());
+  eo.shard_count = 0;
+  eo.shard_index = 0;
+  EXPECT_FALSE(eo.Validate().ok());
+  eo.shard_count = 1025;
+  EXPECT_FALSE(eo.Validate().ok());
+  eo.shard_count = 1024;
+  eo.shard_index = 1023;
+  EXPECT_TRUE(eo.Validate().ok());
+  eo.start_at_unix_nanos = -1;
+  EXPECT_FALSE(eo.Validate().ok());
+}
+
+// A report with every field set, each to a different value.
+LoadReport FullReport(uint64_t k) {
+  LoadReport r;
+  r.generated = 100 * k, r.traces = 10 * k, r.accepted = 90 * k, r.rejected_partial = 2 * k;
+  r.rejected_fatal = k, r.dropped_queue_full = 3 * k, r.dropped_non_retryable = k;
+  r.dropped_retries_exhausted = k, r.dropped_shutdown = k, r.in_flight = k;
+  r.requests = 7 * k, r.failed_requests = 2 * k, r.retries = k, r.failed_attempt_spans = 5 * k;
+  r.bytes_sent = 1000 * k;
+  r.errors["UNAVAILABLE"] = k;
+  r.errors["DEADLINE_EXCEEDED " + std::to_string(k)] = 1;
+  r.window_seconds = 10 + 0.1 * k, r.wall_seconds = 12 + 0.1 * k, r.cpu_seconds = 0.5 * k;
+  r.rate_from_seconds = 0.3 * k, r.rate_to_seconds = 10, r.arrival_delay_p99_ms = 30.5 * k;
+  r.arrival_delay_mean_ms = 1.0 / 3 * k, r.target_trace_rate = 100.0 / 3 * k;
+  r.achieved_trace_rate = 33.3 * k, r.target_span_rate = 1000.0 / 7 * k;
+  r.achieved_span_rate = 142 * k, r.scheduled_span_rate = 141 * k;
+  r.rate_in_spans = true, r.mean_spans_per_trace = 7.25, r.interrupted = k == 2;
+  r.peak_queued_spans = 64 * k;
+  for (int64_t v = 1; v < 1000; v += 7) r.export_latency.Record(v * 1000 * k, k);
+  r.release_lag.Record(123456 * k);
+  for (uint32_t s = 0; s < 2 + k; ++s) {
+    SecondStats ss;
+    ss.second = s, ss.target_traces = 33.5, ss.generated_spans = s * k, ss.accepted = k;
+    ss.export_p99_ms = 1.5 * k, ss.last_error = k == 1 ? "" : "UNAVAILABLE: down";
+    if (k == 2) ss.target = TargetSecond{true, 1, 2, 3, 4, 5, 6, 7, true, true, false};
+    r.seconds.push_back(ss);
+  }
+  if (k == 2) {
+    r.target = TargetSummary{};
+    r.target->urls = {"http://127.0.0.1:8888/metrics"};
+    r.target->accepted = 42, r.target->has_rss = true, r.target->peak_rss_mb = 99.5;
+  }
+  r.SetPercentiles();
+  return r;
+}
+
+TEST(LoadReportTest, SavedAndLoadedExactly) {
+  for (uint64_t k : {1, 2}) {
+    const LoadReport r = FullReport(k);
+    sim::StateWriter w;
+    SaveLoadReport(r, w);
+    sim::StateReader in(w.bytes());
+    LoadReport back;
+    ASSERT_TRUE(LoadLoadReport(in, &back));
+    EXPECT_TRUE(in.at_end());
+    EXPECT_EQ(back.ToJson(), r.ToJson());
+    EXPECT_EQ(back.export_latency.Count(), r.export_latency.Count());
+    EXPECT_EQ(back.Metrics(), r.Metrics());
+    // Every shorter input is refused, never read past.
+    for (size_t cut = 0; cut < w.bytes().size(); cut += 13) {
+      sim::StateReader part(std::string_view(w.bytes()).substr(0, cut));
+      LoadReport junk;
+      EXPECT_FALSE(LoadLoadReport(part, &junk)) << cut;
+    }
+  }
+}
+
+TEST(LoadReportTest, MergedShardsAddUpAndPercentilesComeFromTheMergedHistograms) {
+  const LoadReport a = FullReport(1), b = FullReport(2), c = FullReport(3);
+  const LoadReport m = MergeLoadReports({a, b, c});
+  EXPECT_EQ(m.generated, 600u);
+  EXPECT_EQ(m.accepted, 540u);
+  EXPECT_EQ(m.dropped(), a.dropped() + b.dropped() + c.dropped());
+  EXPECT_EQ(m.errors.at("UNAVAILABLE"), 6u);
+  EXPECT_EQ(m.errors.size(), 4u);
+  EXPECT_DOUBLE_EQ(m.cpu_seconds, 3.0);
+  EXPECT_DOUBLE_EQ(m.wall_seconds, c.wall_seconds);
+  EXPECT_DOUBLE_EQ(m.target_trace_rate,
+                   a.target_trace_rate + b.target_trace_rate + c.target_trace_rate);
+  EXPECT_TRUE(m.interrupted);
+  EXPECT_EQ(m.peak_queued_spans, 192u);
+  metrics::Histogram all;
+  for (const LoadReport* r : {&a, &b, &c}) all.Merge(r->export_latency);
+  EXPECT_EQ(m.export_p99_ms, all.Percentile(99) / 1e6);
+  EXPECT_EQ(m.export_max_ms, all.Max() / 1e6);
+  ASSERT_EQ(m.seconds.size(), 5u);  // the longest shard's
+  EXPECT_EQ(m.seconds[1].generated_spans, 1u + 2 + 3);
+  EXPECT_DOUBLE_EQ(m.seconds[1].target_traces, 3 * 33.5);
+  EXPECT_DOUBLE_EQ(m.seconds[1].export_p99_ms, 4.5);  // the slowest shard's
+  EXPECT_EQ(m.seconds[4].generated_spans, 4u * 3);    // only shard 3 ran 5 seconds
+  EXPECT_EQ(m.seconds[1].last_error, "UNAVAILABLE: down");
+  ASSERT_TRUE(m.seconds[1].target.has_value());
+  ASSERT_TRUE(m.target.has_value());
+  EXPECT_EQ(m.target->accepted, 42);
+  // One shard merges into itself.
+  EXPECT_EQ(MergeLoadReports({b}).ToJson(), b.ToJson());
+}
+
 }  // namespace
 }  // namespace tracesim::loadgen

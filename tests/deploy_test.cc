@@ -1,7 +1,7 @@
-// deploy/k8s/run-shards-job.yaml (issue 15): parsed as Kubernetes would read it, and both Jobs'
-// scripts run here with /bin/sh as their pods would (a temporary directory for the volume, the
-// built tracesim on PATH, each JOB_COMPLETION_INDEX in turn): the merged summary must be the one
-// `tracesim run --shards N` prints.
+// deploy/k8s/run-shards-job.yaml and load-shards-job.yaml (issue 15): parsed as Kubernetes would
+// read it, and both Jobs' scripts run here with /bin/sh as their pods would (a temporary directory
+// for the volume, the built tracesim on PATH, each JOB_COMPLETION_INDEX in turn): the merged
+// summary must be the one `tracesim run --shards N` prints.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,11 +9,15 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "receiver/receiver.h"
 
 namespace tracesim {
 namespace {
@@ -93,6 +97,66 @@ TEST(DeployTest, IndexedJobShardsAndMergeJobGiveTheShardedRun) {
   b.erase("host");
   EXPECT_EQ(a, b);
   EXPECT_GT(a["traces"].get<int>(), 0);
+  fs::remove_all(volume);
+}
+
+// deploy/k8s/load-shards-job.yaml: the shards' scripts run side by side (as the Indexed Job's
+// pods do, START_AT a few seconds ahead) into a receiver on loopback, then the merge Job's
+// script: the merged summary accounts for every span the receiver accepted.
+TEST(DeployTest, IndexedLoadJobShardsAndMergeJobGiveTheWholeLoad) {
+  const std::vector<YAML::Node> docs =
+      YAML::LoadAllFromFile(std::string(TRACESIM_SOURCE_DIR) + "/deploy/k8s/load-shards-job.yaml");
+  ASSERT_EQ(docs.size(), 2u);
+  const YAML::Node shards = docs[0], merge = docs[1];
+  EXPECT_EQ(shards["spec"]["completionMode"].as<std::string>(), "Indexed");
+  const int n = shards["spec"]["completions"].as<int>();
+  EXPECT_EQ(shards["spec"]["parallelism"].as<int>(), n);
+  const YAML::Node shard_box = shards["spec"]["template"]["spec"]["containers"][0];
+  const YAML::Node merge_box = merge["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_EQ(std::stoi(EnvOf(shard_box, {})["SHARDS"]), n);
+  EXPECT_EQ(EnvOf(merge_box, {})["SHARDS"], EnvOf(shard_box, {})["SHARDS"]);
+
+  receiver::ReceiverOptions ro;
+  ro.grpc_address = "127.0.0.1:0";
+  ro.http_address.clear();
+  auto rx = receiver::Receiver::Start(ro);
+  ASSERT_TRUE(rx.ok()) << rx.status().message();
+  const fs::path volume =
+      fs::temp_directory_path() / ("tracesim_deploy_load_test_" + std::to_string(::getpid()));
+  fs::create_directories(volume);
+  const char* bin = std::getenv("TRACESIM_BINARY_DIR");
+  const std::time_t at = std::time(nullptr) + 4;
+  char start_at[32];
+  std::tm tm{};
+  gmtime_r(&at, &tm);
+  std::strftime(start_at, sizeof start_at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  const std::map<std::string, std::string> here = {
+      {"RESULTS_DIR", volume.string()},
+      {"DURATION", "2s"},
+      {"RATE", "2000spans"},
+      {"START_AT", start_at},
+      {"ENDPOINT", "127.0.0.1:" + std::to_string((*rx)->grpc_port())},
+      {"PATH", std::string(bin ? bin : ".") + "/cli:/usr/bin:/bin"}};
+  std::vector<std::future<Shell>> pods;
+  for (int i = 0; i < n; ++i) {
+    auto env = EnvOf(shard_box, here);
+    env["JOB_COMPLETION_INDEX"] = std::to_string(i);
+    pods.push_back(
+        std::async(std::launch::async, RunScript, shard_box["args"][0].as<std::string>(), env));
+  }
+  for (auto& pod : pods) {
+    Shell s = pod.get();
+    EXPECT_EQ(s.code, 0) << s.out;
+  }
+  Shell merged = RunScript(merge_box["args"][0].as<std::string>(), EnvOf(merge_box, here));
+  ASSERT_EQ(merged.code, 0) << merged.out;
+  const uint64_t received = (*rx)->stats().Snapshot().spans_accepted;
+  ASSERT_TRUE((*rx)->Stop().ok());
+  auto j = nlohmann::json::parse(merged.out);
+  EXPECT_EQ(j["spans"]["accepted"].get<uint64_t>(), received);
+  EXPECT_GT(received, 0u);
+  EXPECT_EQ(j["shards"].size(), static_cast<size_t>(n));
+  EXPECT_EQ(j["thresholds"][0]["passed"], true);
   fs::remove_all(volume);
 }
 

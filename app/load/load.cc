@@ -83,6 +83,9 @@ sim::Result<Plan> MakePlan(const scenarios::Scenario& scenario, const LoadOption
   Plan p;
   p.engine = options.engine;
   p.engine.seed = seed;
+  p.engine.shard_index = options.shard.index;
+  p.engine.shard_count = options.shard.count;
+  p.engine.start_at_unix_nanos = options.start_at_unix_ms * 1000000;
   p.engine.duration = scenario.duration;
   if (options.duration) p.engine.duration = *options.duration;
   if (options.max_traces) {
@@ -178,6 +181,19 @@ sim::Status LoadOptions::Validate() const {
   if (transport.connections && (*transport.connections < 1 || *transport.connections > 64))
     return Bad("--connections must be an integer in [1, 64], got " + N(*transport.connections));
   TRACESIM_RETURN_IF_ERROR(target.Validate());
+  if (shard.count < 1 || shard.count > 1024 || shard.index >= shard.count)
+    return Bad("--shard must be I/N with 0 <= I < N <= 1024, got '" + std::to_string(shard.index) +
+               "/" + std::to_string(shard.count) + "'");
+  if (start_at_unix_ms != 0) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    const std::string at = "--start-at " + sim::FormatRfc3339(start_at_unix_ms * 1000000);
+    if (start_at_unix_ms < now_ms - 1000)
+      return Bad(at + " has passed (" + std::to_string((now_ms - start_at_unix_ms) / 1000) +
+                 " s ago): the generators would not run side by side; give a later time");
+    if (start_at_unix_ms > now_ms + 24 * 3600 * 1000) return Bad(at + " is more than 24 h ahead");
+  }
   if (metrics_linger.count() < 0 || metrics_linger > std::chrono::hours(1))
     return Bad("--linger must be a duration in [0, 1h], got " + Ms(metrics_linger));
   if (metrics_linger.count() > 0 && metrics_addr.empty())
@@ -251,9 +267,12 @@ sim::Result<LoadOutcome> RunLoad(const scenarios::Scenario& scenario, const Load
   outcome.start.tls_reason = TlsReason(options, topt);
   outcome.start.seed = plan.engine.seed;
   outcome.start.mean_spans_per_trace = plan.engine.mean_spans_per_trace;
-  outcome.start.start_unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch())
-                                    .count();
+  outcome.start.start_unix_ms = options.start_at_unix_ms != 0
+                                    ? options.start_at_unix_ms
+                                    : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count();
+  outcome.start.shard = options.shard;
   if (callbacks.on_start) callbacks.on_start(outcome.start);
   sim::Result<loadgen::LoadReport> report = sim::Status::Internal("not run");
   {

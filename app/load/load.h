@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "app/partial.h"
 #include "exporter/transport/transport.h"
 #include "loadgen/load_engine.h"
 #include "loadgen/load_plan.h"
@@ -81,6 +82,14 @@ struct LoadOptions {
   std::vector<loadgen::Threshold> thresholds;
   // Where the OTEL_* environment is read (once). Default: null, ::getenv.
   std::function<const char*(const char*)> getenv;
+  // This generator's share of a load split over N generators (--shard I/N, --shards mpi):
+  // loadgen::EngineOptions::shard_index/count (doc/scale.md "Load from many generators").
+  // Default: 0/1, the whole load.
+  ShardIndex shard;
+  // Unix time (ms) at which generation starts (--start-at; the MPI ranks' agreed instant): the
+  // run waits for it. No more than 1 s in the past when the run starts and no more than 24 h
+  // ahead. 0: at once. Default: 0.
+  int64_t start_at_unix_ms = 0;
   // Stop counter (not owned; SIGINT handlers bump it): >= 1 stops and flushes, >= 2 skips the
   // grace period. Default: null (never stopped early).
   const std::atomic<int>* stop = nullptr;
@@ -105,7 +114,8 @@ struct LoadStart {
   std::string tls_reason;
   uint64_t seed = 0;
   double mean_spans_per_trace = 0;  // measured by the warm-up (0 when no trace finished)
-  int64_t start_unix_ms = 0;        // the wall clock when the engine starts
+  int64_t start_unix_ms = 0;        // the wall clock when the engine starts (or --start-at)
+  ShardIndex shard;                 // LoadOptions::shard
 };
 
 struct LoadOutcome {

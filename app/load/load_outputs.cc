@@ -26,7 +26,8 @@ void RoundFloats(nlohmann::json* j) {
 
 }  // namespace
 
-std::string LoadSummaryJson(const LoadOutcome& outcome, const LoadOptions& options) {
+std::string LoadSummaryJson(const LoadOutcome& outcome, const LoadOptions& options,
+                            const std::vector<loadgen::LoadReport>* shards) {
   nlohmann::json j = nlohmann::json::parse(outcome.report.ToJson());
   const LoadStart& s = outcome.start;
   char when[32] = "";
@@ -50,6 +51,20 @@ std::string LoadSummaryJson(const LoadOutcome& outcome, const LoadOptions& optio
                 {"mean_spans_per_trace", s.mean_spans_per_trace}}},
               {"start_time", when},
               {"start_unix_ms", s.start_unix_ms}};
+  if (s.shard.count > 1) {
+    j["run"]["shard"] = {{"index", s.shard.index}, {"count", s.shard.count}};
+    if (shards != nullptr) j["run"]["shard"] = {{"merged", true}, {"count", s.shard.count}};
+  }
+  if (shards != nullptr) {
+    nlohmann::json all = nlohmann::json::array();
+    for (size_t i = 0; i < shards->size(); ++i) {
+      nlohmann::json r = nlohmann::json::parse((*shards)[i].ToJson());
+      r.erase("seconds");
+      r["shard"] = i;
+      all.push_back(std::move(r));
+    }
+    j["shards"] = std::move(all);
+  }
   nlohmann::json th = nlohmann::json::array();
   for (const loadgen::ThresholdOutcome& o : outcome.thresholds) {
     th.push_back({{"threshold", o.threshold.text},

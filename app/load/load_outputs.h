@@ -19,9 +19,12 @@
 namespace tracesim::app {
 
 // The summary JSON (tracesim.load summary): the engine's report, "run" (version, scenario,
-// seed, endpoint, protocol, TLS and why, rate plan, start time) and "thresholds" (each with its
-// actual value and verdict), floats rounded to 6 significant digits (non-finite: null).
-std::string LoadSummaryJson(const LoadOutcome& outcome, const LoadOptions& options);
+// seed, endpoint, protocol, TLS and why, rate plan, start time, the shard I of N when N > 1) and
+// "thresholds" (each with its actual value and verdict), floats rounded to 6 significant digits
+// (non-finite: null). With `shards` (a merged load, app/load/load_partial.h), also "shards": each
+// shard's report without its per-second series, in shard order.
+std::string LoadSummaryJson(const LoadOutcome& outcome, const LoadOptions& options,
+                            const std::vector<loadgen::LoadReport>* shards = nullptr);
 
 // "grpc 127.0.0.1:4317, TLS off (no --tls, no https://)": the run's target in one phrase.
 std::string TargetText(const LoadStart& start);

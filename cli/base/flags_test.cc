@@ -80,8 +80,9 @@ TEST(CliGrammarTest, HelpIsClean) {
     EXPECT_NE(r.out.find("  -h, --help"), std::string::npos) << cmd << r.out;
     EXPECT_EQ(r.out.find("[ --help ]"), std::string::npos) << cmd << r.out;
     EXPECT_EQ(r.out.find(" arg "), std::string::npos) << cmd << r.out;
-    if (std::string(cmd) != "topology")  // topology's --scenario is a flag, not the positional
+    if (std::string(cmd) != "topology") {  // topology's --scenario is a flag, not the positional
       EXPECT_EQ(r.out.find("--scenario"), std::string::npos) << cmd << r.out;
+    }
     EXPECT_EQ(r.out.find("--files"), std::string::npos) << cmd << r.out;
   }
   EXPECT_NE(Cli({"run", "--help"}).out.find("RFC 3339"), std::string::npos);
