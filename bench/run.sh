@@ -5,6 +5,8 @@
 #   3. peak memory of a 10-minute vs a 60-minute simulated run (must not grow with length)
 #   4. OTLP encoders (direct vs libprotobuf) and `tracesim load` into `tracesim receive` over
 #      loopback, gRPC and HTTP, side by side (bench/load_bench.sh; ~5 minutes)
+#   5. tracesim load, telemetrygen and the OpenTelemetry JS SDK side by side into the real
+#      Collector and into `tracesim receive` (bench/generators.py; ~3 minutes; needs the Collector)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build
@@ -26,3 +28,10 @@ done
 
 echo
 BUILD_DIR="$B" bench/load_bench.sh
+
+echo
+if [ -x "$B/peers/otelcol" ]; then
+  BUILD_DIR="$B" bench/generators.py
+else
+  echo "== generators side by side: skipped (no $B/peers/otelcol: ./dev collector)"
+fi

@@ -19,6 +19,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 #include "exporter/encoding/span_groups.h"
 #include "sim/model/model.h"
@@ -50,6 +51,8 @@ class OtlpProtoEncoder {
  private:
   const sim::Model& model_;
   SpanGrouper grouper_;
+  // Per model string (StrId): 0 not checked yet, 1 valid UTF-8, 2 not (sanitized when written).
+  std::vector<uint8_t> utf8_;
 };
 
 // Reference path: fills *request (cleared first; give it an Arena-allocated message for speed)

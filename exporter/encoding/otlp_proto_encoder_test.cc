@@ -127,6 +127,15 @@ TEST(OtlpProtoEncoderTest, LongStringsAndInvalidUtf8) {
   EXPECT_EQ(srv.name(), std::string(70000, 'x') + "\xEF\xBF\xBD\xEF\xBF\xBD(");
   const auto& db = req.resource_spans(0).scope_spans(0).spans(0);
   EXPECT_EQ(db.start_time_unix_nano(), 0u);
+  // The encoder remembers which model strings are valid UTF-8: strings interned after its first
+  // batch are checked too.
+  t.spans[1].name = m.strings.Intern("late\xff");
+  t.spans[2].AddAttr(m.strings.Intern("later"), sim::AttrValue::String(m.strings.Intern("\xc3")));
+  CheckBatch(m, t.spans, t.events, t.links, &enc);
+  std::string later;
+  enc.Encode(t.View(m), &later);
+  ASSERT_TRUE(req.ParseFromString(later));
+  EXPECT_EQ(req.resource_spans(0).scope_spans(0).spans(1).name(), "late\xEF\xBF\xBD");
 }
 
 // Flattens traces [begin, end) of a sink into one batch, rebasing event/link ranges.

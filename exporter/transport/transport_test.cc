@@ -697,18 +697,18 @@ TEST(HttpTransportTest, StatusClassificationAndRetryAfter) {
     std::string message;
   };
   const Case cases[] = {
-      {{400, "application/x-protobuf", bad.SerializeAsString()},
+      {{400, "application/x-protobuf", bad.SerializeAsString(), {}},
        Kind::kFatal,
        {},
        {},
        "span 7 has no trace id"},
-      {{413, "text/plain", "too large"}, Kind::kFatal, {}, {}, "too large"},
-      {{500, "text/plain", "oops"}, Kind::kFatal, {}, {}, "oops"},
+      {{413, "text/plain", "too large", {}}, Kind::kFatal, {}, {}, "too large"},
+      {{500, "text/plain", "oops", {}}, Kind::kFatal, {}, {}, "oops"},
       {{429, "text/plain", "", {{"Retry-After", "7"}}}, Kind::kRetryable, 7000, 7000, ""},
       {{503, "text/plain", "", {{"Retry-After", date}}}, Kind::kRetryable, 25000, 30000, ""},
-      {{503, "text/plain", ""}, Kind::kRetryable, {}, {}, ""},
-      {{502, "text/plain", ""}, Kind::kRetryable, {}, {}, ""},
-      {{504, "text/plain", ""}, Kind::kRetryable, {}, {}, ""},
+      {{503, "text/plain", "", {}}, Kind::kRetryable, {}, {}, ""},
+      {{502, "text/plain", "", {}}, Kind::kRetryable, {}, {}, ""},
+      {{504, "text/plain", "", {}}, Kind::kRetryable, {}, {}, ""},
   };
   for (const Case& c : cases) {
     server.set_reply([&](const SeenRequest&) { return c.reply; });
