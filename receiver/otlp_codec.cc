@@ -177,7 +177,7 @@ sim::Status ConvertIds(json& root, const IdConverter& f) {
   return sim::Status::Ok();
 }
 
-bool IsAllZero(const std::string& s) {
+bool IsAllZero(std::string_view s) {
   for (char c : s) {
     if (c != 0) return false;
   }
@@ -269,43 +269,58 @@ std::string ResponseToJson(const ExportResponse& response) {
   return root.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-SpanCheck CheckSpans(const ExportRequest& request, std::string* invalid_mask) {
-  SpanCheck check;
-  if (invalid_mask != nullptr) invalid_mask->clear();
+void ListSpans(const ExportRequest& request, std::vector<SpanIds>* out) {
+  out->clear();
   for (int r = 0; r < request.resource_spans_size(); ++r) {
     const auto& rs = request.resource_spans(r);
     for (int s = 0; s < rs.scope_spans_size(); ++s) {
       const auto& ss = rs.scope_spans(s);
       for (int i = 0; i < ss.spans_size(); ++i) {
         const auto& span = ss.spans(i);
-        const char* problem = nullptr;
-        std::string detail;
-        if (span.trace_id().size() != 16) {
-          problem = "trace_id must be 16 bytes, got ";
-          detail = std::to_string(span.trace_id().size());
-        } else if (IsAllZero(span.trace_id())) {
-          problem = "trace_id is all zero";
-        } else if (span.span_id().size() != 8) {
-          problem = "span_id must be 8 bytes, got ";
-          detail = std::to_string(span.span_id().size());
-        } else if (IsAllZero(span.span_id())) {
-          problem = "span_id is all zero";
-        } else if (!span.parent_span_id().empty() && span.parent_span_id().size() != 8) {
-          problem = "parent_span_id must be empty or 8 bytes, got ";
-          detail = std::to_string(span.parent_span_id().size());
-        }
-        ++check.spans;
-        if (invalid_mask != nullptr) invalid_mask->push_back(problem != nullptr ? 1 : 0);
-        if (problem == nullptr) continue;
-        if (check.invalid++ == 0) {
-          check.first_problem = "resource_spans[" + std::to_string(r) + "].scope_spans[" +
-                                std::to_string(s) + "].spans[" + std::to_string(i) +
-                                "]: " + problem + detail;
-        }
+        out->push_back(SpanIds{static_cast<uint32_t>(r), static_cast<uint32_t>(s),
+                               static_cast<uint32_t>(i), span.trace_id(), span.span_id(),
+                               span.parent_span_id()});
       }
     }
   }
+}
+
+SpanCheck CheckSpans(const std::vector<SpanIds>& spans, std::string* invalid_mask) {
+  SpanCheck check;
+  if (invalid_mask != nullptr) invalid_mask->clear();
+  for (const SpanIds& span : spans) {
+    const char* problem = nullptr;
+    std::string detail;
+    if (span.trace_id.size() != 16) {
+      problem = "trace_id must be 16 bytes, got ";
+      detail = std::to_string(span.trace_id.size());
+    } else if (IsAllZero(span.trace_id)) {
+      problem = "trace_id is all zero";
+    } else if (span.span_id.size() != 8) {
+      problem = "span_id must be 8 bytes, got ";
+      detail = std::to_string(span.span_id.size());
+    } else if (IsAllZero(span.span_id)) {
+      problem = "span_id is all zero";
+    } else if (!span.parent_span_id.empty() && span.parent_span_id.size() != 8) {
+      problem = "parent_span_id must be empty or 8 bytes, got ";
+      detail = std::to_string(span.parent_span_id.size());
+    }
+    ++check.spans;
+    if (invalid_mask != nullptr) invalid_mask->push_back(problem != nullptr ? 1 : 0);
+    if (problem == nullptr) continue;
+    if (check.invalid++ == 0) {
+      check.first_problem = "resource_spans[" + std::to_string(span.resource) + "].scope_spans[" +
+                            std::to_string(span.scope) + "].spans[" + std::to_string(span.index) +
+                            "]: " + problem + detail;
+    }
+  }
   return check;
+}
+
+SpanCheck CheckSpans(const ExportRequest& request, std::string* invalid_mask) {
+  std::vector<SpanIds> spans;
+  ListSpans(request, &spans);
+  return CheckSpans(spans, invalid_mask);
 }
 
 sim::Status Gunzip(std::string_view in, uint64_t limit, std::string* out, bool* too_large) {

@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "exporter/proto/trace_service.pb.h"
+#include "receiver/wire/otlp_scan.h"
 #include "sim/base/status.h"
 
 namespace tracesim::receiver {
@@ -47,9 +49,14 @@ struct SpanCheck {
   std::string first_problem;  // e.g. "resource_spans[0].scope_spans[1].spans[3]: trace_id ..."
 };
 
+// Every span of `request` in request order (*out cleared first; views into `request`).
+void ListSpans(const ExportRequest& request, std::vector<SpanIds>* out);
+
 // Checks every span: trace_id 16 bytes and not all zero, span_id 8 bytes and not all zero,
 // parent_span_id empty or 8 bytes. When `invalid_mask` is not null it is resized to the span
 // count and marks the invalid spans in request order.
+SpanCheck CheckSpans(const std::vector<SpanIds>& spans, std::string* invalid_mask = nullptr);
+// The same for a parsed request (ListSpans, then the checks).
 SpanCheck CheckSpans(const ExportRequest& request, std::string* invalid_mask = nullptr);
 
 // Inflates a gzip (or zlib) stream into *out. Fails with InvalidArgument for a corrupt or

@@ -28,6 +28,7 @@
 #include "receiver/fault_injector.h"
 #include "receiver/http_server.h"
 #include "receiver/otlp_codec.h"
+#include "receiver/wire/otlp_scan.h"
 #include "receiver/proto/rpc_status.pb.h"
 
 namespace tracesim::receiver {
@@ -137,7 +138,15 @@ struct Receiver::Impl {
 
   explicit Impl(const ReceiverOptions& o) : options(o), faults(o.faults) {}
 
-  Answer Process(const ExportRequest& req, Protocol protocol, uint64_t wire, uint64_t decoded);
+  // Checks, counts and answers one decoded request: its spans (ListSpans or the scanner) and,
+  // when --out writes it, the parsed message.
+  Answer Process(const std::vector<SpanIds>& spans, const ExportRequest* full, Protocol protocol,
+                 uint64_t wire, uint64_t decoded);
+  // Decodes a protobuf body into *spans: with ScanExportRequest when nothing needs the message
+  // (no --out), else, or when the scanner hands the body over, with libprotobuf on *arena (made
+  // here), *full then pointing at the message. False: not a valid ExportTraceServiceRequest.
+  bool DecodeProtobuf(const std::string& body, std::optional<google::protobuf::Arena>* arena,
+                      std::vector<SpanIds>* spans, const ExportRequest** full);
   HttpReply HandleOtlpHttp(const HttpRequest& req, bool too_large);
   // The request's path, method, size and Content-Type; an answer when they refuse it.
   std::optional<HttpReply> CheckHttpRequest(const HttpRequest& req, bool too_large,
@@ -289,11 +298,10 @@ class Receiver::Impl::Service final
         return Finish(reactor, grpc::StatusCode::INVALID_ARGUMENT, st.message());
       }
     }
-    google::protobuf::ArenaOptions arena_options;
-    arena_options.start_block_size = std::min<size_t>(body->size() * 2 + 4096, 8u << 20);
-    google::protobuf::Arena arena(arena_options);
-    auto* request = google::protobuf::Arena::CreateMessage<ExportRequest>(&arena);
-    if (!request->ParseFromString(*body)) {
+    std::optional<google::protobuf::Arena> arena;
+    std::vector<SpanIds> spans;
+    const ExportRequest* full = nullptr;
+    if (!impl_->DecodeProtobuf(*body, &arena, &spans, &full)) {
       return Finish(reactor, grpc::StatusCode::INVALID_ARGUMENT,
                     "body is not a valid protobuf ExportTraceServiceRequest (truncated or "
                     "malformed)");
@@ -304,12 +312,12 @@ class Receiver::Impl::Service final
     Answer answer;
     if (size > limit) {
       impl_->stats.AddBytes(Protocol::kGrpc, wire.size(), size);
-      impl_->stats.AddSpans(Protocol::kGrpc, 0, 0, 0, CheckSpans(*request).spans);
+      impl_->stats.AddSpans(Protocol::kGrpc, 0, 0, 0, spans.size());
       answer.kind = Answer::Kind::kTooLarge;
       answer.message = "request of " + std::to_string(size) + " bytes exceeds the limit of " +
                        std::to_string(limit) + " bytes";
     } else {
-      answer = impl_->Process(*request, Protocol::kGrpc, wire.size(), size);
+      answer = impl_->Process(spans, full, Protocol::kGrpc, wire.size(), size);
     }
     const auto retry = impl_->options.faults.retry_after;
     grpc::Status status;
@@ -364,13 +372,28 @@ class Receiver::Impl::Service final
   Impl* impl_;
 };
 
-Answer Receiver::Impl::Process(const ExportRequest& req, Protocol protocol, uint64_t wire,
-                               uint64_t decoded) {
+bool Receiver::Impl::DecodeProtobuf(const std::string& body,
+                                    std::optional<google::protobuf::Arena>* arena,
+                                    std::vector<SpanIds>* spans, const ExportRequest** full) {
+  *full = nullptr;
+  if (options.out_path.empty() && ScanExportRequest(body, spans)) return true;
+  google::protobuf::ArenaOptions arena_options;
+  arena_options.start_block_size = std::min<size_t>(body.size() * 2 + 4096, 8u << 20);
+  arena->emplace(arena_options);
+  auto* request = google::protobuf::Arena::CreateMessage<ExportRequest>(&arena->value());
+  if (!request->ParseFromString(body)) return false;
+  ListSpans(*request, spans);
+  *full = request;
+  return true;
+}
+
+Answer Receiver::Impl::Process(const std::vector<SpanIds>& spans, const ExportRequest* full,
+                               Protocol protocol, uint64_t wire, uint64_t decoded) {
   Answer answer;
   FaultDecision fault = faults.Next();
   answer.slow = fault.slow;
   std::string invalid_mask;
-  SpanCheck check = CheckSpans(req, &invalid_mask);
+  SpanCheck check = CheckSpans(spans, &invalid_mask);
   stats.AddBytes(protocol, wire, decoded);
   if (fault.action != FaultAction::kNone) {
     stats.AddSpans(protocol, 0, 0, 0, check.spans);
@@ -401,20 +424,15 @@ Answer Receiver::Impl::Process(const ExportRequest& req, Protocol protocol, uint
     answer.bad_field = check.first_problem.substr(0, check.first_problem.find(':'));
     return answer;
   }
-  uint64_t accepted = 0, partial = 0, k = 0;
-  for (const auto& rs : req.resource_spans()) {
-    for (const auto& ss : rs.scope_spans()) {
-      for (const auto& span : ss.spans()) {
-        uint64_t index = k++;
-        if (invalid_mask[index]) continue;
-        if (faults.RejectSpan(fault.index, index)) {
-          ++partial;
-          continue;
-        }
-        ++accepted;
-        stats.AddTraceId(span.trace_id());
-      }
+  uint64_t accepted = 0, partial = 0;
+  for (size_t index = 0; index < spans.size(); ++index) {
+    if (invalid_mask[index]) continue;
+    if (faults.RejectSpan(fault.index, index)) {
+      ++partial;
+      continue;
     }
+    ++accepted;
+    stats.AddTraceId(spans[index].trace_id);
   }
   stats.AddSpans(protocol, accepted, check.invalid, partial, 0);
   answer.rejected_spans = static_cast<int64_t>(check.invalid + partial);
@@ -427,8 +445,8 @@ Answer Receiver::Impl::Process(const ExportRequest& req, Protocol protocol, uint
     answer.message += std::to_string(partial) + " spans rejected (injected fault: partial)";
   }
   std::lock_guard<std::mutex> lock(out_mu);
-  if (out != nullptr && out_status.ok()) {
-    std::string line = ToOtlpJson(req);
+  if (out != nullptr && out_status.ok() && full != nullptr) {
+    std::string line = ToOtlpJson(*full);
     line += '\n';
     if (std::fwrite(line.data(), 1, line.size(), out) != line.size()) {
       out_status = sim::Status::IoError("--out " + options.out_path + ": write failed");
@@ -451,22 +469,25 @@ HttpReply Receiver::Impl::HandleOtlpHttp(const HttpRequest& req, bool too_large)
   if (std::optional<HttpReply> refused = InflateHttpBody(req, &inflated, &body, a)) {
     return *refused;
   }
-  google::protobuf::ArenaOptions arena_options;
-  arena_options.start_block_size = std::min<size_t>(body->size() * 2 + 4096, 8u << 20);
-  google::protobuf::Arena arena(arena_options);
-  auto* request = google::protobuf::Arena::CreateMessage<ExportRequest>(&arena);
+  std::optional<google::protobuf::Arena> arena;
+  std::vector<SpanIds> spans;
+  const ExportRequest* full = nullptr;
   if (a.json) {
+    arena.emplace();
+    auto* request = google::protobuf::Arena::CreateMessage<ExportRequest>(&*arena);
     sim::Status st = ParseOtlpJson(*body, request);
     if (!st.ok()) {
       return a.Fail(400, grpc::StatusCode::INVALID_ARGUMENT, st.message(),
                     std::chrono::milliseconds(0));
     }
-  } else if (!request->ParseFromString(*body)) {
+    ListSpans(*request, &spans);
+    full = request;
+  } else if (!DecodeProtobuf(*body, &arena, &spans, &full)) {
     return a.Fail(400, grpc::StatusCode::INVALID_ARGUMENT,
                   "body is not a valid protobuf ExportTraceServiceRequest (truncated or malformed)",
                   std::chrono::milliseconds(0));
   }
-  return AnswerHttp(Process(*request, Protocol::kHttp, req.body().size(), body->size()), a);
+  return AnswerHttp(Process(spans, full, Protocol::kHttp, req.body().size(), body->size()), a);
 }
 
 std::optional<HttpReply> Receiver::Impl::CheckHttpRequest(const HttpRequest& req, bool too_large,
