@@ -635,7 +635,10 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   app::LoadCallbacks callbacks;
   callbacks.on_start = [&](const app::LoadStart& s) {
     text << VersionString() << " load: scenario " << s.scenario << " (" << s.source << ") -> "
-         << app::TargetText(s) << ", seed " << s.seed << "\n";
+         << app::TargetText(s) << ", seed " << s.seed;
+    if (s.shard.count > 1) text << ", shard " << s.shard.index << "/" << s.shard.count;
+    if (!f.start_at.empty()) text << ", starting at " << f.start_at;
+    text << "\n";
     out.flush();
     mean_spans = s.mean_spans_per_trace;
     series.set_mean_spans(mean_spans);

@@ -117,6 +117,7 @@ TEST(LoadCommandTest, MergeLoadNamesTheBadPartialAndMergesGoodOnes) {
                   (dir / (std::string("part") + i + ".bin")).string(), "--threshold", "traces==21",
                   "--no-progress"});
     EXPECT_EQ(r.code, kExitThresholds) << r.err;  // each shard sent part of the 21 traces
+    EXPECT_NE(r.out.find(", shard " + std::string(i) + "/2"), std::string::npos) << r.out;
   }
   Ran ok =
       merge({(dir / "part1.bin").string(), (dir / "part0.bin").string(), "--summary-json", "-"});
