@@ -320,6 +320,8 @@ std::string ToLoadOptions(const po::variables_map& vm, const LoadFlags& f, app::
     return "--shards must be 'mpi' for load (one shard per MPI rank), got '" + f.shards + "'";
   if (!f.shards.empty() && (!f.shard.empty() || !f.partial_out.empty()))
     return "--shards mpi merges at rank 0: it takes no --shard or --partial-out";
+  if (vm.count("find-max") && (!f.shard.empty() || !f.shards.empty() || !f.partial_out.empty()))
+    return "--find-max searches with one generator: it takes no --shard, --shards or --partial-out";
   if (!f.start_at.empty()) {
     auto t = sim::ParseRfc3339(f.start_at);
     if (!t.ok()) return "--start-at: " + t.status().message();
@@ -590,6 +592,15 @@ int FinishMpiLoad(const sim::Result<app::MpiLoad>& mpi, const LoadFlags& f,
                     &mpi->merged->shards);
 }
 
+// The line that opens a run: what goes where, the seed, the shard and the agreed start.
+void PrintHeader(const app::LoadStart& s, const std::string& start_at, std::ostream& text) {
+  text << VersionString() << " load: scenario " << s.scenario << " (" << s.source << ") -> "
+       << app::TargetText(s) << ", seed " << s.seed;
+  if (s.shard.count > 1) text << ", shard " << s.shard.index << "/" << s.shard.count;
+  if (!start_at.empty()) text << ", starting at " << start_at;
+  text << "\n";
+}
+
 int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description desc(kLoadCaption);
   LoadFlags f;
@@ -634,11 +645,7 @@ int LoadCommand(const std::vector<std::string>& args, std::ostream& out, std::os
   double mean_spans = 0;
   app::LoadCallbacks callbacks;
   callbacks.on_start = [&](const app::LoadStart& s) {
-    text << VersionString() << " load: scenario " << s.scenario << " (" << s.source << ") -> "
-         << app::TargetText(s) << ", seed " << s.seed;
-    if (s.shard.count > 1) text << ", shard " << s.shard.index << "/" << s.shard.count;
-    if (!f.start_at.empty()) text << ", starting at " << f.start_at;
-    text << "\n";
+    PrintHeader(s, f.start_at, text);
     out.flush();
     mean_spans = s.mean_spans_per_trace;
     series.set_mean_spans(mean_spans);

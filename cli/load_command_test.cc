@@ -72,6 +72,7 @@ TEST(LoadCommandTest, BadFlagsAreUsageErrorsNamingTheFlag) {
       {{sc, "--shards", "mpi", "--partial-out", "p.bin"}, "takes no --shard or --partial-out"},
       {{sc, "--start-at", "tomorrow"}, "--start-at"},
       {{sc, "--start-at", "2020-01-01T00:00:00Z"}, "has passed"},
+      {{sc, "--find-max", "--shard", "0/2"}, "--find-max searches with one generator"},
   };
   for (const Case& c : cases) {
     Ran r = Load(c.args);

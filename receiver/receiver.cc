@@ -28,8 +28,8 @@
 #include "receiver/fault_injector.h"
 #include "receiver/http_server.h"
 #include "receiver/otlp_codec.h"
-#include "receiver/wire/otlp_scan.h"
 #include "receiver/proto/rpc_status.pb.h"
+#include "receiver/wire/otlp_scan.h"
 
 namespace tracesim::receiver {
 namespace {

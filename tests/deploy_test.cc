@@ -53,21 +53,40 @@ std::map<std::string, std::string> EnvOf(const YAML::Node& container,
   return env;
 }
 
-TEST(DeployTest, IndexedJobShardsAndMergeJobGiveTheShardedRun) {
+// An Indexed Job of N shard pods followed by a merge Job, as deploy/k8s/*-shards-job.yaml hold
+// them: the checks Kubernetes would make of the pair, and the two containers.
+struct ShardJobs {
+  int n = 0;
+  YAML::Node shard_box, merge_box;
+};
+
+ShardJobs ReadShardJobs(const std::string& file) {
   const std::vector<YAML::Node> docs =
-      YAML::LoadAllFromFile(std::string(TRACESIM_SOURCE_DIR) + "/deploy/k8s/run-shards-job.yaml");
-  ASSERT_EQ(docs.size(), 2u);
+      YAML::LoadAllFromFile(std::string(TRACESIM_SOURCE_DIR) + "/deploy/k8s/" + file);
+  ShardJobs jobs;
+  EXPECT_EQ(docs.size(), 2u) << file;
+  if (docs.size() != 2) return jobs;
   const YAML::Node shards = docs[0], merge = docs[1];
-  EXPECT_EQ(shards["kind"].as<std::string>(), "Job");
-  EXPECT_EQ(shards["apiVersion"].as<std::string>(), "batch/v1");
+  for (const YAML::Node& job : docs) {
+    EXPECT_EQ(job["kind"].as<std::string>(), "Job");
+    EXPECT_EQ(job["apiVersion"].as<std::string>(), "batch/v1");
+  }
   EXPECT_EQ(shards["spec"]["completionMode"].as<std::string>(), "Indexed");
-  const int n = shards["spec"]["completions"].as<int>();
-  EXPECT_EQ(shards["spec"]["parallelism"].as<int>(), n);
-  const YAML::Node shard_box = shards["spec"]["template"]["spec"]["containers"][0];
-  const YAML::Node merge_box = merge["spec"]["template"]["spec"]["containers"][0];
-  EXPECT_EQ(std::stoi(EnvOf(shard_box, {})["SHARDS"]), n);
-  EXPECT_EQ(EnvOf(merge_box, {})["SHARDS"], EnvOf(shard_box, {})["SHARDS"]);
-  EXPECT_EQ(shard_box["command"][0].as<std::string>(), "/bin/sh");
+  jobs.n = shards["spec"]["completions"].as<int>();
+  EXPECT_EQ(shards["spec"]["parallelism"].as<int>(), jobs.n);
+  jobs.shard_box = shards["spec"]["template"]["spec"]["containers"][0];
+  jobs.merge_box = merge["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_EQ(std::stoi(EnvOf(jobs.shard_box, {})["SHARDS"]), jobs.n);
+  EXPECT_EQ(EnvOf(jobs.merge_box, {})["SHARDS"], EnvOf(jobs.shard_box, {})["SHARDS"]);
+  EXPECT_EQ(jobs.shard_box["command"][0].as<std::string>(), "/bin/sh");
+  return jobs;
+}
+
+TEST(DeployTest, IndexedJobShardsAndMergeJobGiveTheShardedRun) {
+  const ShardJobs jobs = ReadShardJobs("run-shards-job.yaml");
+  ASSERT_GT(jobs.n, 0);
+  const int n = jobs.n;
+  const YAML::Node &shard_box = jobs.shard_box, &merge_box = jobs.merge_box;
 
   // The pods' scripts, here: a short run of the same scenario into a temporary "volume".
   const fs::path volume =
@@ -104,17 +123,10 @@ TEST(DeployTest, IndexedJobShardsAndMergeJobGiveTheShardedRun) {
 // pods do, START_AT a few seconds ahead) into a receiver on loopback, then the merge Job's
 // script: the merged summary accounts for every span the receiver accepted.
 TEST(DeployTest, IndexedLoadJobShardsAndMergeJobGiveTheWholeLoad) {
-  const std::vector<YAML::Node> docs =
-      YAML::LoadAllFromFile(std::string(TRACESIM_SOURCE_DIR) + "/deploy/k8s/load-shards-job.yaml");
-  ASSERT_EQ(docs.size(), 2u);
-  const YAML::Node shards = docs[0], merge = docs[1];
-  EXPECT_EQ(shards["spec"]["completionMode"].as<std::string>(), "Indexed");
-  const int n = shards["spec"]["completions"].as<int>();
-  EXPECT_EQ(shards["spec"]["parallelism"].as<int>(), n);
-  const YAML::Node shard_box = shards["spec"]["template"]["spec"]["containers"][0];
-  const YAML::Node merge_box = merge["spec"]["template"]["spec"]["containers"][0];
-  EXPECT_EQ(std::stoi(EnvOf(shard_box, {})["SHARDS"]), n);
-  EXPECT_EQ(EnvOf(merge_box, {})["SHARDS"], EnvOf(shard_box, {})["SHARDS"]);
+  const ShardJobs jobs = ReadShardJobs("load-shards-job.yaml");
+  ASSERT_GT(jobs.n, 0);
+  const int n = jobs.n;
+  const YAML::Node &shard_box = jobs.shard_box, &merge_box = jobs.merge_box;
 
   receiver::ReceiverOptions ro;
   ro.grpc_address = "127.0.0.1:0";
