@@ -52,8 +52,9 @@ std::string LoadSummaryJson(const LoadOutcome& outcome, const LoadOptions& optio
               {"start_time", when},
               {"start_unix_ms", s.start_unix_ms}};
   if (s.shard.count > 1) {
-    j["run"]["shard"] = {{"index", s.shard.index}, {"count", s.shard.count}};
-    if (shards != nullptr) j["run"]["shard"] = {{"merged", true}, {"count", s.shard.count}};
+    j["run"]["shard"] = shards != nullptr
+                            ? nlohmann::json{{"merged", true}, {"count", s.shard.count}}
+                            : nlohmann::json{{"index", s.shard.index}, {"count", s.shard.count}};
   }
   if (shards != nullptr) {
     nlohmann::json all = nlohmann::json::array();
