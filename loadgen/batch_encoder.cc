@@ -12,7 +12,7 @@ template <typename Enc>
 class Adapter final : public BatchEncoder {
  public:
   explicit Adapter(const sim::Model& model) : enc_(model) {}
-  void Encode(std::span<const sim::Span> spans, std::span<const sim::SpanEvent> events,
+  void Encode(sim::SpanRecords spans, std::span<const sim::SpanEvent> events,
               std::span<const sim::SpanLink> links, std::string* out) override {
     out->clear();
     enc_.Encode(spans, events, links, out);

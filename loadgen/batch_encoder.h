@@ -17,6 +17,7 @@
 #include "sim/base/status.h"
 #include "sim/model/model.h"
 #include "sim/model/span.h"
+#include "sim/model/span_records.h"
 
 namespace tracesim::loadgen {
 
@@ -24,7 +25,7 @@ class BatchEncoder {
  public:
   virtual ~BatchEncoder() = default;
   // Replaces *out with the request body holding `spans` (event/link ranges index `events`/`links`).
-  virtual void Encode(std::span<const sim::Span> spans, std::span<const sim::SpanEvent> events,
+  virtual void Encode(sim::SpanRecords spans, std::span<const sim::SpanEvent> events,
                       std::span<const sim::SpanLink> links, std::string* out) = 0;
 };
 

@@ -174,6 +174,24 @@ TEST(LoadEngineTest, HttpProtobufAndJsonCountsEqualOnBothSides) {
   }
 }
 
+// Batches over --batch-bytes are halved until they fit (the second half goes back to the
+// queue's front): every span still arrives once, in more, smaller requests.
+TEST(LoadEngineTest, BatchesOverTheByteLimitAreSplitAndLoseNothing) {
+  FakeClock clock;
+  auto sc = TinyScenario(150);
+  auto srv = testing::StartHttpServer({});
+  EngineOptions opt = FastOptions(&clock);
+  opt.batch_bytes = 1024;  // a 64-span batch of tiny's spans encodes to ~17 KB
+  auto o = RunLoad(sc, Http(*srv, false), opt);
+  ASSERT_TRUE(o.status.ok()) << o.status.message();
+  ExpectIdentity(o.rep);
+  EXPECT_EQ(o.rep.accepted, o.rep.generated);
+  EXPECT_EQ(srv->accepted_spans(), o.rep.generated);
+  EXPECT_EQ(srv->requests(), o.rep.requests);
+  EXPECT_GT(o.rep.requests, 4 * (o.rep.generated / 64)) << o.rep.ToText();
+  EXPECT_LE(o.rep.bytes_sent, 1024 * o.rep.requests);
+}
+
 TEST(LoadEngineTest, UnavailableIsRetriedThenCountedAsRetriesExhausted) {
   TRACESIM_SKIP_GRPC_UNDER_TSAN();
   FakeClock clock;

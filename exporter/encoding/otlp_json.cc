@@ -308,8 +308,7 @@ void OtlpJsonEncoder::AppendLinks(const sim::Span& s, std::span<const sim::SpanL
   out->push_back(']');
 }
 
-void OtlpJsonEncoder::Encode(std::span<const sim::Span> spans,
-                             std::span<const sim::SpanEvent> events,
+void OtlpJsonEncoder::Encode(sim::SpanRecords spans, std::span<const sim::SpanEvent> events,
                              std::span<const sim::SpanLink> links, std::string* out) noexcept {
   grouper_.Group(spans);
   const auto& scope_groups = grouper_.scope_groups();

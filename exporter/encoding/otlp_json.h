@@ -22,6 +22,7 @@
 #include "exporter/encoding/span_groups.h"
 #include "sim/model/model.h"
 #include "sim/model/span.h"
+#include "sim/model/span_records.h"
 
 namespace tracesim::exporter {
 
@@ -51,7 +52,7 @@ class OtlpJsonEncoder {
   // Appends one ExportTraceServiceRequest holding `spans` to *out (no trailing newline).
   // Span::first_event/first_link index into `events`/`links`.
   // REQUIRES: every span's event and link ranges lie inside `events`/`links`.
-  void Encode(std::span<const sim::Span> spans, std::span<const sim::SpanEvent> events,
+  void Encode(sim::SpanRecords spans, std::span<const sim::SpanEvent> events,
               std::span<const sim::SpanLink> links, std::string* out) noexcept;
   // Encodes a whole trace view.
   void Encode(const sim::TraceView& trace, std::string* out) noexcept {

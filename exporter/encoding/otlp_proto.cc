@@ -360,8 +360,7 @@ uint64_t Time(int64_t unix_nano) { return unix_nano < 0 ? 0 : static_cast<uint64
 
 OtlpProtoEncoder::OtlpProtoEncoder(const sim::Model& model) : model_(model), grouper_(model) {}
 
-void OtlpProtoEncoder::Encode(std::span<const sim::Span> spans,
-                              std::span<const sim::SpanEvent> events,
+void OtlpProtoEncoder::Encode(sim::SpanRecords spans, std::span<const sim::SpanEvent> events,
                               std::span<const sim::SpanLink> links, std::string* out) noexcept {
   grouper_.Group(spans);
   const auto& scope_groups = grouper_.scope_groups();
@@ -392,7 +391,7 @@ void OtlpProtoEncoder::Encode(std::span<const sim::Span> spans,
   w.Finish();
 }
 
-void BuildOtlpRequest(const sim::Model& model, std::span<const sim::Span> spans,
+void BuildOtlpRequest(const sim::Model& model, sim::SpanRecords spans,
                       std::span<const sim::SpanEvent> events, std::span<const sim::SpanLink> links,
                       otlp::collector::trace::v1::ExportTraceServiceRequest* request) {
   request->Clear();

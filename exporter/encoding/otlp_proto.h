@@ -24,6 +24,7 @@
 #include "exporter/encoding/span_groups.h"
 #include "sim/model/model.h"
 #include "sim/model/span.h"
+#include "sim/model/span_records.h"
 
 namespace opentelemetry::proto::collector::trace::v1 {
 class ExportTraceServiceRequest;
@@ -41,7 +42,7 @@ class OtlpProtoEncoder {
   // Appends one serialized ExportTraceServiceRequest holding `spans` to *out.
   // Span::first_event/first_link index into `events`/`links`.
   // REQUIRES: every span's event and link ranges lie inside `events`/`links`.
-  void Encode(std::span<const sim::Span> spans, std::span<const sim::SpanEvent> events,
+  void Encode(sim::SpanRecords spans, std::span<const sim::SpanEvent> events,
               std::span<const sim::SpanLink> links, std::string* out) noexcept;
   // Encodes a whole trace view.
   void Encode(const sim::TraceView& trace, std::string* out) noexcept {
@@ -58,8 +59,8 @@ class OtlpProtoEncoder {
 // Reference path: fills *request (cleared first; give it an Arena-allocated message for speed)
 // with the same content OtlpProtoEncoder writes, through the libprotobuf API.
 void BuildOtlpRequest(
-    const sim::Model& model, std::span<const sim::Span> spans,
-    std::span<const sim::SpanEvent> events, std::span<const sim::SpanLink> links,
+    const sim::Model& model, sim::SpanRecords spans, std::span<const sim::SpanEvent> events,
+    std::span<const sim::SpanLink> links,
     opentelemetry::proto::collector::trace::v1::ExportTraceServiceRequest* request);
 
 }  // namespace tracesim::exporter

@@ -7,7 +7,7 @@ SpanGrouper::SpanGrouper(const sim::Model& model) : model_(model), scopes_(model
   resource_stamp_.assign(model.resources.size() + 1, 0);
 }
 
-void SpanGrouper::Group(std::span<const sim::Span> spans) noexcept {
+void SpanGrouper::Group(sim::SpanRecords spans) noexcept {
   // Pass 1: assign each span to a (resource, scope) group, in order of first appearance.
   ++stamp_;
   resource_groups_.clear();

@@ -18,6 +18,7 @@
 #include "exporter/otlp_model/otlp_scope.h"
 #include "sim/model/model.h"
 #include "sim/model/span.h"
+#include "sim/model/span_records.h"
 
 namespace tracesim::exporter {
 
@@ -38,7 +39,7 @@ class SpanGrouper {
   explicit SpanGrouper(const sim::Model& model);
 
   // Groups `spans`; the results stay valid until the next call.
-  void Group(std::span<const sim::Span> spans) noexcept;
+  void Group(sim::SpanRecords spans) noexcept;
 
   // The (scope_name, scope_version) the scope rule assigns to `span`.
   std::pair<sim::StrId, sim::StrId> ScopeOf(const sim::Span& span) const noexcept {

@@ -209,8 +209,7 @@ void ZipkinJsonEncoder::AppendTags(const sim::Span& s, std::string* out) {
   out->push_back('}');
 }
 
-void ZipkinJsonEncoder::Encode(std::span<const sim::Span> spans,
-                               std::span<const sim::SpanEvent> events,
+void ZipkinJsonEncoder::Encode(sim::SpanRecords spans, std::span<const sim::SpanEvent> events,
                                std::span<const sim::SpanLink> links, std::string* out) noexcept {
   out->push_back('[');
   for (size_t i = 0; i < spans.size(); ++i) {

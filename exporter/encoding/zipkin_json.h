@@ -25,6 +25,7 @@
 #include "exporter/encoding/span_groups.h"
 #include "sim/model/model.h"
 #include "sim/model/span.h"
+#include "sim/model/span_records.h"
 
 namespace tracesim::exporter {
 
@@ -37,7 +38,7 @@ class ZipkinJsonEncoder {
 
   // Appends a JSON array holding `spans` (in batch order) to *out.
   // REQUIRES: every span's event range lies inside `events`.
-  void Encode(std::span<const sim::Span> spans, std::span<const sim::SpanEvent> events,
+  void Encode(sim::SpanRecords spans, std::span<const sim::SpanEvent> events,
               std::span<const sim::SpanLink> links, std::string* out) noexcept;
   void Encode(const sim::TraceView& trace, std::string* out) noexcept {
     Encode(trace.spans, trace.events, trace.links, out);

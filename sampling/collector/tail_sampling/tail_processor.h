@@ -189,12 +189,7 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
  private:
   // A pending trace's buffered spans. Decided traces hand theirs back to a pool for reuse, so
   // buffer memory follows the spans pending a decision, not num_traces.
-  // A word of packed span records (SpanRecords::Pack); deliberately not zeroed on resize: only
-  // the bytes Pack() writes are read.
-  struct Word {
-    Word() noexcept {}  // NOLINT: no zeroing, see above
-    uint64_t bits;
-  };
+  using Word = sim::SpanRecords::Word;  // not zeroed on resize
   struct SpanBuffers {
     std::vector<Word> records;      // packed span records (SpanRecords), in arrival order
     std::vector<uint32_t> offsets;  // per span: its record's word offset

@@ -105,11 +105,7 @@ struct SdkBatchExport::Impl {
     uint32_t size;
     uint64_t mask;
   };
-  // A word of packed span records; not zeroed on resize: only the bytes Pack() writes are read.
-  struct Word {
-    Word() noexcept {}  // NOLINT: no zeroing, see above
-    uint64_t bits;
-  };
+  using Word = sim::SpanRecords::Word;  // not zeroed on resize
   struct Instance {
     std::vector<Word> records;
     std::vector<uint32_t> offsets;  // Pack()'s output; mirrors entries[].word

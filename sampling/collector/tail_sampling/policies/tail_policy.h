@@ -24,6 +24,7 @@
 #include "sim/base/status.h"
 #include "sim/model/model.h"
 #include "sim/model/span.h"
+#include "sim/model/span_records.h"
 
 namespace tracesim::sampling {
 
@@ -51,83 +52,8 @@ inline constexpr TailDecisionMask Bit(TailDecision d) {
 // otherwise NotSampled.
 TailDecision CombineDecisions(TailDecisionMask seen) noexcept;
 
-// One trace as policies see it.
-// The spans of a trace as a tail-sampling model holds them, iterated in arrival order as
-// `const sim::Span&`: a plain array of sim::Span, or packed span records (Pack()). A packed
-// record is a sim::Span cut after its dynamic_count dynamic attributes (8-byte aligned), so a
-// buffered span takes its fixed fields plus the attributes it has rather than all
-// kMaxDynamicAttrs (checkout-sampling peaks at 42 MiB instead of 49 MiB with whole spans). An
-// offsets array locates each record, so iteration does not chain one record's load to the
-// next. Readers must not read dynamic attributes past dynamic_count (Span's accessors never
-// do); a packed buffer keeps sizeof(Span) bytes of slack after its last record, so a whole-Span
-// copy of the last record stays inside the allocation.
-class SpanRecords {
- public:
-  // Appends a packed record of `span` to `words` (a vector of 8-byte words holding only
-  // records Pack() appended, or empty) and its word offset to `offsets`; returns the record.
-  // `fixed_only`: the record leaves out the dynamic attributes (its dynamic_count is 0).
-  template <class Words>
-  static sim::Span* Pack(Words& words, std::vector<uint32_t>& offsets, const sim::Span& span,
-                         bool fixed_only = false) {
-    constexpr size_t kSlack = (sizeof(sim::Span) + 7) / 8;
-    constexpr size_t kFixed = offsetof(sim::Span, dynamic_attrs);
-    const size_t used = words.empty() ? 0 : words.size() - kSlack;
-    const size_t attrs = fixed_only ? 0 : span.dynamic_count * sizeof(sim::Attr);
-    words.resize(used + (kFixed + attrs + 7) / 8 + kSlack);
-    auto* at = reinterpret_cast<unsigned char*>(words.data() + used);
-    // Two copies: a constant size compiles to a few vector moves, where one of the whole variable
-    // size costs a string-move's start-up every span.
-    std::memcpy(at, &span, kFixed);
-    if (attrs != 0) std::memcpy(at + kFixed, &span.dynamic_attrs, attrs);
-    offsets.push_back(static_cast<uint32_t>(used));
-    auto* record = std::launder(reinterpret_cast<sim::Span*>(at));
-    if (fixed_only) record->dynamic_count = 0;
-    return record;
-  }
-
-  SpanRecords() = default;
-  SpanRecords(std::span<const sim::Span> spans)  // NOLINT: implicit, a plain array
-      : base_(reinterpret_cast<const unsigned char*>(spans.data())), count_(spans.size()) {}
-  SpanRecords(const std::vector<sim::Span>& spans)  // NOLINT: implicit
-      : SpanRecords(std::span<const sim::Span>(spans)) {}
-  // Packed records in `words` at the word offsets `offsets` (Pack()).
-  SpanRecords(const void* words, std::span<const uint32_t> offsets)
-      : base_(static_cast<const unsigned char*>(words)),
-        offsets_(offsets.data()),
-        count_(offsets.size()) {}
-
-  class Iterator {
-   public:
-    using value_type = sim::Span;
-    using difference_type = std::ptrdiff_t;
-    const sim::Span& operator*() const noexcept { return r_->at(i_); }
-    Iterator& operator++() noexcept {
-      ++i_;
-      return *this;
-    }
-    bool operator==(const Iterator& o) const noexcept { return i_ == o.i_; }
-
-   private:
-    friend class SpanRecords;
-    Iterator(const SpanRecords* r, size_t i) : r_(r), i_(i) {}
-    const SpanRecords* r_;
-    size_t i_;
-  };
-  Iterator begin() const noexcept { return Iterator(this, 0); }
-  Iterator end() const noexcept { return Iterator(this, count_); }
-  size_t size() const noexcept { return count_; }
-  bool empty() const noexcept { return count_ == 0; }
-  const sim::Span& at(size_t i) const noexcept {
-    const unsigned char* p =
-        offsets_ != nullptr ? base_ + size_t{offsets_[i]} * 8 : base_ + i * sizeof(sim::Span);
-    return *std::launder(reinterpret_cast<const sim::Span*>(p));
-  }
-
- private:
-  const unsigned char* base_ = nullptr;
-  const uint32_t* offsets_ = nullptr;  // packed: word offset of each record
-  size_t count_ = 0;
-};
+// One trace as policies see it: sim::SpanRecords (sim/model/span_records.h).
+using sim::SpanRecords;
 
 // What the status_code and latency policies read of a trace's buffered spans, kept up to date
 // as spans are buffered (Add), so that deciding a trace does not walk its spans, which by the
