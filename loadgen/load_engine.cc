@@ -67,10 +67,9 @@ struct Batch {
 };
 
 // Spans that ended in the simulation, waiting for the wall clock to reach their end time. FIFO in
-// end-time order (SimulationObserver::OnSpanEnd guarantees it). Vectors are reused: no per-span
-// allocation once they have grown.
-// Spans are held packed (sim::PackedSpans): a fanout span takes ~150 bytes instead of
-// sizeof(sim::Span) = 464, which halved the copying here (issue 12's profile).
+// end-time order (SimulationObserver::OnSpanEnd guarantees it), held packed (sim::PackedSpans:
+// ~150 bytes for a fanout span instead of sizeof(sim::Span) = 464). Buffers are reused: no
+// per-span allocation once they have grown.
 class PendingSpans final : public sim::SimulationObserver {
  public:
   uint32_t Interests() const override { return kSpanEnd; }

@@ -8,7 +8,7 @@
 #include <new>
 #include <queue>
 
-#include "sampling/collector/tail_sampling/policies/tail_policy.h"
+#include "sim/model/span_records.h"
 
 namespace tracesim::sampling {
 
@@ -392,7 +392,7 @@ uint64_t SdkBatchExport::OnSpanEnd(const sim::Span& span, std::span<const sim::S
     events = {};
     links = {};
   }
-  sim::Span& copy = *SpanRecords::Pack(inst.records, inst.offsets, span, fixed_only);
+  sim::Span& copy = *sim::SpanRecords::Pack(inst.records, inst.offsets, span, fixed_only);
   inst.entries.push_back(Impl::Entry{inst.offsets.back(), size, kept});
   copy.first_event = static_cast<uint32_t>(inst.events.size());
   copy.event_count = static_cast<uint32_t>(events.size());
