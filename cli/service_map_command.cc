@@ -27,8 +27,7 @@ sim::Result<sim::Model> LoadTopologyRef(const std::string& ref, std::ostream& er
           << "' is neither a file nor a built-in topology (built-in: " << names << ")\n";
       return sim::Status::NotFound("no such topology");
     }
-    model = topologies::LoadTopologyYaml(std::string_view(f->data, f->size),
-                                         std::string("builtin:") + f->name);
+    model = topologies::LoadBuiltinTopology(*f, std::string("builtin:") + f->name);
   }
   if (!model.ok()) err << model.status().message() << "\n";
   return model;

@@ -1069,9 +1069,8 @@ class Loader : private StateHolder, private Section {
             Status::Code::kNotFound);
       return false;
     }
-    sim::Result<sim::Model> m =
-        topologies::LoadTopologyYaml(std::string_view(builtin->data, builtin->size),
-                                     std::string(kBuiltinPrefix) + "topologies/" + builtin->name);
+    sim::Result<sim::Model> m = topologies::LoadBuiltinTopology(
+        *builtin, std::string(kBuiltinPrefix) + "topologies/" + builtin->name);
     return TakeModel(std::move(m), f, *ref);
   }
 

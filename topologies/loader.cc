@@ -17,6 +17,7 @@
 #include <fstream>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -133,6 +134,23 @@ sim::Result<sim::Model> LoadTopologyFile(const std::string& path) {
 
 const sim::EmbeddedFile* FindBuiltinTopology(std::string_view name) {
   return sim::FindEmbedded(sim::kBuiltinTopologies, name);
+}
+
+sim::Result<sim::Model> LoadBuiltinTopology(const sim::EmbeddedFile& builtin,
+                                            const std::string& source_name) {
+  static std::mutex mu;
+  static std::map<const sim::EmbeddedFile*, sim::Model> compiled;  // GUARDED_BY(mu)
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = compiled.find(&builtin);
+  if (it == compiled.end()) {
+    sim::Result<sim::Model> m =
+        LoadTopologyYaml(std::string_view(builtin.data, builtin.size), source_name);
+    if (!m.ok()) return m.status();  // not cached: a built-in that fails, fails every time
+    it = compiled.emplace(&builtin, std::move(m).value()).first;
+  }
+  sim::Model copy = it->second.Clone();
+  copy.source = source_name;
+  return copy;
 }
 
 std::vector<std::string> BuiltinTopologyNames() {

@@ -113,6 +113,38 @@ TEST(BuiltinTopologies, NamesAndLookup) {
   EXPECT_EQ(FindBuiltinTopology("nope.yaml"), nullptr);
 }
 
+TEST(BuiltinTopologies, CompiledOnceAndHandedOutAsIndependentCopies) {
+  for (const std::string& name : BuiltinTopologyNames()) {
+    SCOPED_TRACE(name);
+    const sim::EmbeddedFile* f = FindBuiltinTopology(name);
+    ASSERT_NE(f, nullptr);
+    Model fresh = LoadBuiltin(name);
+    auto a = LoadBuiltinTopology(*f, f->name);
+    auto b = LoadBuiltinTopology(*f, "b.yaml");  // from the cache
+    ASSERT_TRUE(a.ok()) << a.status().message();
+    ASSERT_TRUE(b.ok()) << b.status().message();
+    EXPECT_EQ(a->source, f->name);
+    EXPECT_EQ(b->source, "b.yaml");
+    EXPECT_EQ(DescribeText(*a), DescribeText(fresh));
+    b->source = f->name;
+    EXPECT_EQ(DescribeText(*b), DescribeText(fresh));
+    ASSERT_EQ(b->strings.size(), fresh.strings.size());
+    for (sim::StrId id = 0; id < fresh.strings.size(); ++id) {
+      ASSERT_EQ(b->strings.Get(id), fresh.strings.Get(id));
+      ASSERT_EQ(b->strings.Find(fresh.strings.Get(id)), id);  // the copy's own index
+    }
+    // Copies share nothing: their strings live in their own storage, and interning into one
+    // leaves the others as they were.
+    Model c = b->Clone();
+    EXPECT_NE(c.strings.Get(1).data(), b->strings.Get(1).data());
+    c.strings.Intern("only in c");
+    EXPECT_EQ(b->strings.Find("only in c"), sim::kEmptyStr);
+    EXPECT_EQ(b->strings.size(), fresh.strings.size());
+    { Model gone = b->Clone(); }
+    EXPECT_EQ(c.strings.Get(1), fresh.strings.Get(1));
+  }
+}
+
 TEST(BuiltinTopologies, CheckoutCompiles) {
   Model m = LoadBuiltin("checkout.yaml");
   ASSERT_FALSE(m.services.empty());

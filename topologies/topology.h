@@ -31,8 +31,14 @@ sim::Result<sim::Model> LoadTopologyFile(const std::string& path);
 sim::Result<sim::Model> LoadTopologyYaml(std::string_view yaml, const std::string& source_name);
 
 // The built-in topology named `name` ("checkout.yaml", "online-shop.yaml"), or nullptr.
-// Load one with LoadTopologyYaml({f->data, f->size}, f->name).
+// Load one with LoadBuiltinTopology.
 const sim::EmbeddedFile* FindBuiltinTopology(std::string_view name);
+// LoadTopologyYaml of a built-in topology (`builtin` from FindBuiltinTopology), compiled once per
+// process and handed out as copies (Model::Clone) with Model::source = `source_name`: every
+// scenario load that names a built-in topology used to parse and compile it again (~80 % of a
+// scenario file's load time; fuzz/README.md). Thread-safe.
+sim::Result<sim::Model> LoadBuiltinTopology(const sim::EmbeddedFile& builtin,
+                                            const std::string& source_name);
 // Names of the built-in topologies, sorted.
 std::vector<std::string> BuiltinTopologyNames();
 

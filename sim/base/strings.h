@@ -2,8 +2,9 @@
 //
 // Span names, attribute keys and values, resource values are interned when a model is built,
 // so spans carry 4-byte ids and no std::string. Views returned by Get() stay valid for the
-// table's lifetime (storage never moves). Id 0 is always the empty string. Not thread-safe for
-// writers; concurrent readers are fine once building is done.
+// table's lifetime (storage never moves). Id 0 is always the empty string. A copy has the same
+// ids and its own storage (views into the copy, not the original). Not thread-safe for writers;
+// concurrent readers are fine once building is done.
 #ifndef TRACESIM_SIM_STRINGS_H_
 #define TRACESIM_SIM_STRINGS_H_
 
@@ -22,8 +23,14 @@ inline constexpr StrId kEmptyStr = 0;
 class StringTable {
  public:
   StringTable() { Intern(""); }
-  StringTable(const StringTable&) = delete;
-  StringTable& operator=(const StringTable&) = delete;
+  StringTable(const StringTable& other) : storage_(other.storage_) { Reindex(); }
+  StringTable& operator=(const StringTable& other) {
+    if (this != &other) {
+      storage_ = other.storage_;
+      Reindex();
+    }
+    return *this;
+  }
   StringTable(StringTable&&) = default;
   StringTable& operator=(StringTable&&) = default;
 
@@ -47,6 +54,14 @@ class StringTable {
   size_t size() const { return views_.size(); }
 
  private:
+  // Rebuilds views_ and index_ over storage_ (storage_[id] is the string of id).
+  void Reindex() {
+    views_.assign(storage_.begin(), storage_.end());
+    index_.clear();
+    for (size_t id = 0; id < views_.size(); ++id)
+      index_.emplace(views_[id], static_cast<StrId>(id));
+  }
+
   std::deque<std::string> storage_;
   std::vector<std::string_view> views_;
   std::unordered_map<std::string_view, StrId> index_;

@@ -300,10 +300,12 @@ struct Model {
   std::string source;  // file the model came from, for messages ("checkout.yaml"); may be empty
 
   Model() = default;
-  Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
   Model(Model&&) = default;
   Model& operator=(Model&&) = default;
+  // A deep copy. Copies are explicit (a Model is large and a simulation reads one by
+  // reference); the topology loader hands out copies of the built-in topologies it compiled once.
+  Model Clone() const { return Model(*this); }
 
   // Interns the well-known strings. Call once after building, before simulating.
   void Finalize();
@@ -325,6 +327,9 @@ struct Model {
   StrId GrpcCodeStr(int code) const {
     return code >= 0 && code <= 16 ? well_known.grpc_codes[code] : kEmptyStr;
   }
+
+ private:
+  Model(const Model&) = default;  // Clone()
 };
 
 // "service", "database", "cache", "external", "messaging" (the topology file's words).
