@@ -17,7 +17,9 @@
 #              BENCH_MIN_TIME (encoder benchmark, default 1), BENCH_PROTOCOLS (default
 #              "grpc http/protobuf"), BENCH_MAX_RATE (the "max" row's target, default 5000000;
 #              0 = skip), BENCH_SENDERS (default 2), BENCH_BASE (default: none),
-#              BENCH_REPEAT (default 1, or 3 with BENCH_BASE).
+#              BENCH_REPEAT (default 1, or 3 with BENCH_BASE), BENCH_RECEIVER (a build dir or flat
+#              folder whose `tracesim receive` serves every run, so that a before/after compares
+#              the generators alone; default: each build's own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BUILD_DIR="${BUILD_DIR:-build}"
@@ -27,6 +29,7 @@ import json, os, re, signal, subprocess, sys, tempfile, time
 B = os.environ["BUILD_DIR"]
 BASE = os.environ.get("BENCH_BASE", "")
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3" if BASE else "1"))
+RECEIVER = os.environ.get("BENCH_RECEIVER", "")
 
 
 def binary(build, name, sub):
@@ -134,7 +137,7 @@ def load_run(build, protocol, rate, duration, stop_after=None):
     """One receiver, one load run, both from `build`. Returns a dict of figures."""
     TRACESIM = binary(build, "tracesim", "cli")
     rx = subprocess.Popen(
-        [TRACESIM, "receive", "--grpc" if protocol == "grpc" else "--http", "127.0.0.1:0",
+        [binary(RECEIVER, "tracesim", "cli") if RECEIVER else TRACESIM, "receive", "--grpc" if protocol == "grpc" else "--http", "127.0.0.1:0",
          "--no-progress", "--summary-json", f"{tmp}/rx.json"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     endpoint = None
@@ -210,8 +213,8 @@ if BASE:
 print(f"\n-- tracesim load -> tracesim receive, loopback, fanout scenario (19 spans/trace, uniform"
       f" arrivals), {DURATION} per paced run, --senders {SENDERS}")
 hdr = (f"  {'build':<8}{'protocol':<14}{'target/s':>10}{'achieved/s':>12}{'ratio':>8}{'sched.':>8}"
-       f"{'window s':>11}{'rx spans':>10}{'=acc':>5}{'drop':>6}{'p99 ms':>8}{'lag p99':>8}"
-       f"{'cpu L+R s':>11}{'spans/s/core':>13}{'L/core':>9}{'R/core':>9}")
+       f"{'window s':>11}{'rx spans':>12}{'=acc':>5}{'drop':>9}{'p99 ms':>8}{'lag p99':>8}"
+       f"{'cpu L+R s':>12}{'spans/s/core':>13}{'L/core':>10}{'R/core':>10}")
 print(hdr)
 rows = []
 for proto in PROTOCOLS:
@@ -235,10 +238,10 @@ for proto in PROTOCOLS:
             med[name] = x
             print(f"  {name:<8}{proto:<14}{label:>10}{x['achieved']:>12,.0f}"
                   f"{x['achieved'] / x['target']:>8.4f}"
-                  f"{x['scheduled'] / x['target']:>8.4f}{x['window']:>11}{x['rx_spans']:>10,}"
-                  f"{'yes' if x['rx_spans'] == x['accepted'] else 'NO':>5}{x['dropped']:>6}"
-                  f"{x['p99']:>8.1f}{x['lag_p99']:>8.1f}{x['cpu_load']:>6.2f}+{x['cpu_rx']:<4.2f}"
-                  f"{x['per_core']:>13,.0f}{x['load_per_core']:>9,.0f}{x['rx_per_core']:>9,.0f}",
+                  f"{x['scheduled'] / x['target']:>8.4f}{x['window']:>11}{x['rx_spans']:>12,}"
+                  f"{'yes' if x['rx_spans'] == x['accepted'] else 'NO':>5}{x['dropped']:>9}"
+                  f"{x['p99']:>8.1f}{x['lag_p99']:>8.1f}{x['cpu_load']:>7.2f}+{x['cpu_rx']:<5.2f}"
+                  f"{x['per_core']:>13,.0f}{x['load_per_core']:>10,.0f}{x['rx_per_core']:>10,.0f}",
                   flush=True)
         if BASE:
             c, b = med["current"], med["base"]
