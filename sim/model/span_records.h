@@ -44,10 +44,15 @@ class SpanRecords {
     const size_t attrs = fixed_only ? 0 : span.dynamic_count * sizeof(Attr);
     words.resize(used + (kFixed + attrs + 7) / 8 + kSlackWords);
     auto* at = reinterpret_cast<unsigned char*>(words.data() + used);
-    // Two copies: a constant size compiles to a few vector moves, where one of the whole variable
-    // size costs a string-move's start-up every span.
+    // Constant-size copies only: they compile to a few vector moves, where a copy of a variable
+    // size costs a string-move's start-up every span. The attributes go in pairs; an odd count
+    // copies one slot more than it uses, from inside `span` into the slack after the record
+    // (the next record overwrites it).
     std::memcpy(at, &span, kFixed);
-    if (attrs != 0) std::memcpy(at + kFixed, &span.dynamic_attrs, attrs);
+    static_assert(kMaxDynamicAttrs % 2 == 0 && sizeof(Span) - kFixed >= 2 * sizeof(Attr) * 7);
+    const auto* from = reinterpret_cast<const unsigned char*>(&span.dynamic_attrs);
+    for (size_t off = 0; off < attrs; off += 2 * sizeof(Attr))
+      std::memcpy(at + kFixed + off, from + off, 2 * sizeof(Attr));
     offsets.push_back(static_cast<uint32_t>(used));
     auto* record = std::launder(reinterpret_cast<Span*>(at));
     if (fixed_only) record->dynamic_count = 0;
