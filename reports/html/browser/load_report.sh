@@ -13,6 +13,9 @@ if [ ! -x "${TRACESIM_CHROMIUM:-/usr/bin/chromium}" ]; then
   exit 77
 fi
 log=$dir/load-receive.log
+# Emptied here, not only by the receiver's redirection: that runs in the background job, and the
+# loop below could read the previous run's address first (a flaky "Connection refused").
+: >"$log"
 "$tracesim" receive --grpc 127.0.0.1:0 --duration 120s --fault unavailable=0.1 --fault seed=7 \
   --no-progress >"$log" 2>&1 &
 receiver=$!
