@@ -1,18 +1,24 @@
 // StringTable: interns strings once and hands out dense 32-bit ids.
 //
 // Span names, attribute keys and values, resource values are interned when a model is built,
-// so spans carry 4-byte ids and no std::string. Views returned by Get() stay valid for the
-// table's lifetime (storage never moves). Id 0 is always the empty string. A copy has the same
-// ids and its own storage (views into the copy, not the original). Not thread-safe for writers;
-// concurrent readers are fine once building is done.
+// so spans carry 4-byte ids and no std::string. Id 0 is always the empty string; ids are
+// handed out in order of first Intern, so the same calls give the same ids. Views returned by
+// Get() stay valid for the table's lifetime (the bytes never move) and are NUL-terminated
+// (Get(id).data()[Get(id).size()] == '\0').
+//
+// The bytes live in a few large blocks and the index is an open-addressing table of ids with
+// each string's hash kept beside it, so a copy (a cached built-in topology handed out per
+// scenario) copies a few blocks and two arrays and hashes nothing; the copy has the same ids
+// and its own bytes (views into the copy, not the original). A moved-from table may only be
+// destroyed or assigned to. Not thread-safe for writers; concurrent readers are fine once
+// building is done.
 #ifndef TRACESIM_SIM_STRINGS_H_
 #define TRACESIM_SIM_STRINGS_H_
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <string>
+#include <memory>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace tracesim::sim {
@@ -22,49 +28,40 @@ inline constexpr StrId kEmptyStr = 0;
 
 class StringTable {
  public:
-  StringTable() { Intern(""); }
-  StringTable(const StringTable& other) : storage_(other.storage_) { Reindex(); }
-  StringTable& operator=(const StringTable& other) {
-    if (this != &other) {
-      storage_ = other.storage_;
-      Reindex();
-    }
-    return *this;
-  }
-  StringTable(StringTable&&) = default;
-  StringTable& operator=(StringTable&&) = default;
+  StringTable();
+  StringTable(const StringTable& other);
+  StringTable& operator=(const StringTable& other);
+  StringTable(StringTable&&) noexcept = default;
+  StringTable& operator=(StringTable&&) noexcept = default;
+  ~StringTable() = default;
 
-  StrId Intern(std::string_view s) {
-    auto it = index_.find(s);
-    if (it != index_.end()) return it->second;
-    storage_.emplace_back(s);
-    std::string_view stable = storage_.back();
-    StrId id = static_cast<StrId>(views_.size());
-    views_.push_back(stable);
-    index_.emplace(stable, id);
-    return id;
-  }
+  // The id of `s`, interning it first when it is new.
+  StrId Intern(std::string_view s);
   // Returns the id of an already interned string, or kEmptyStr when absent (and s non-empty).
-  StrId Find(std::string_view s) const {
-    auto it = index_.find(s);
-    return it == index_.end() ? kEmptyStr : it->second;
-  }
+  StrId Find(std::string_view s) const;
   // REQUIRES: id < size().
   std::string_view Get(StrId id) const noexcept { return views_[id]; }
   size_t size() const { return views_.size(); }
 
  private:
-  // Rebuilds views_ and index_ over storage_ (storage_[id] is the string of id).
-  void Reindex() {
-    views_.assign(storage_.begin(), storage_.end());
-    index_.clear();
-    for (size_t id = 0; id < views_.size(); ++id)
-      index_.emplace(views_[id], static_cast<StrId>(id));
-  }
+  static constexpr StrId kFree = ~StrId{0};  // an empty slot (never an id: ids are < 2^32 - 1)
 
-  std::deque<std::string> storage_;
-  std::vector<std::string_view> views_;
-  std::unordered_map<std::string_view, StrId> index_;
+  struct Block {
+    std::unique_ptr<char[]> bytes;
+    size_t used = 0, capacity = 0;
+  };
+
+  // Copies `s` and a NUL into the last block (a new one when it does not fit); the copy's view.
+  std::string_view Store(std::string_view s);
+  // The slot holding the id of `s` (hash `h`), or the free slot where it would go.
+  size_t Probe(uint64_t h, std::string_view s) const;
+  // Doubles the slots (at least 64) and re-places every id by its kept hash.
+  void Grow();
+
+  std::vector<Block> blocks_;
+  std::vector<std::string_view> views_;  // by id
+  std::vector<uint64_t> hashes_;         // by id: std::hash of the string
+  std::vector<StrId> slots_;             // power-of-two size, linear probing, at most half full
 };
 
 }  // namespace tracesim::sim
