@@ -8,8 +8,9 @@
 //
 // The bytes live in a few large blocks and the index is an open-addressing table of ids with
 // each string's hash kept beside it, so a copy (a cached built-in topology handed out per
-// scenario) copies a few blocks and two arrays and hashes nothing; the copy has the same ids
-// and its own bytes (views into the copy, not the original). A moved-from table may only be
+// scenario) copies the strings into a few new blocks and two arrays as they are, and hashes
+// nothing; the copy has the same ids and its own bytes (views into the copy, not the
+// original). A moved-from table may only be
 // destroyed or assigned to. Not thread-safe for writers; concurrent readers are fine once
 // building is done.
 #ifndef TRACESIM_SIM_STRINGS_H_

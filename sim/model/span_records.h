@@ -46,10 +46,11 @@ class SpanRecords {
     auto* at = reinterpret_cast<unsigned char*>(words.data() + used);
     // Constant-size copies only: they compile to a few vector moves, where a copy of a variable
     // size costs a string-move's start-up every span. The attributes go in pairs; an odd count
-    // copies one slot more than it uses, from inside `span` into the slack after the record
-    // (the next record overwrites it).
+    // copies one unused slot more, read from inside `span` (or, when `span` is itself a packed
+    // record, from the bytes after it, which a buffer's slack keeps inside its allocation) and
+    // written into the slack after this record (the next record overwrites it).
     std::memcpy(at, &span, kFixed);
-    static_assert(kMaxDynamicAttrs % 2 == 0 && sizeof(Span) - kFixed >= 2 * sizeof(Attr) * 7);
+    static_assert(kMaxDynamicAttrs % 2 == 0);  // a pair never reads past dynamic_attrs
     const auto* from = reinterpret_cast<const unsigned char*>(&span.dynamic_attrs);
     for (size_t off = 0; off < attrs; off += 2 * sizeof(Attr))
       std::memcpy(at + kFixed + off, from + off, 2 * sizeof(Attr));
