@@ -32,12 +32,21 @@ void Diagnostics::Warning(int line, int col, std::string_view path, std::string_
 }
 
 void Diagnostics::Add(Diagnostic d) {
-  if (d.severity == Severity::kError) ++errors_;
+  const bool error = d.severity == Severity::kError;
+  if (error) ++errors_;
+  if (items_.size() >= kMaxKept) {
+    ++(error ? omitted_errors_ : omitted_warnings_);
+    return;
+  }
   items_.push_back(std::move(d));
 }
 
-void Diagnostics::Merge(const Diagnostics& other) {
-  for (const Diagnostic& d : other.items_) Add(d);
+std::string Diagnostics::OmittedText(bool errors_only) const {
+  const size_t n = omitted_errors_ + (errors_only ? 0 : omitted_warnings_);
+  if (n == 0) return "";
+  return file_ + ": " + std::to_string(n) + (n == 1 ? " more problem" : " more problems") +
+         " not shown (only the first " + std::to_string(kMaxKept) +
+         " are kept; fix those and check again)";
 }
 
 std::vector<Diagnostic> Diagnostics::Sorted() const {
@@ -73,8 +82,14 @@ std::vector<Diagnostic> Diagnostics::Warnings() const {
   return out;
 }
 
-std::string Diagnostics::Text() const { return Lines(Sorted(), false); }
-std::string Diagnostics::ErrorText() const { return Lines(Sorted(), true); }
+std::string Diagnostics::Text() const { return WithOmitted(Lines(Sorted(), false), false); }
+std::string Diagnostics::ErrorText() const { return WithOmitted(Lines(Sorted(), true), true); }
+
+std::string Diagnostics::WithOmitted(std::string lines, bool errors_only) const {
+  const std::string omitted = OmittedText(errors_only);
+  if (omitted.empty()) return lines;
+  return lines.empty() ? omitted : lines + "\n" + omitted;
+}
 
 sim::Status Diagnostics::ToStatus() const {
   if (errors_ == 0) return sim::Status::Ok();
@@ -86,7 +101,7 @@ sim::Status Diagnostics::ToStatus() const {
       break;
     }
   }
-  return sim::Status(code, Lines(sorted, true));
+  return sim::Status(code, WithOmitted(Lines(sorted, true), true));
 }
 
 }  // namespace tracesim::config

@@ -6,11 +6,14 @@
 // a user fixes a file in one round), formats each as
 //     FILE:LINE:COL: KEY.PATH: MESSAGE
 // (position and path omitted when unknown; warnings say "warning: " before the message), sorted by
-// position, duplicates dropped, and converts to sim::Status only at the edge. Callers read the
-// fields, never parse the text back. Not thread-safe; one collector per load.
+// position, duplicates dropped, and converts to sim::Status only at the edge. It keeps the first
+// kMaxKept problems and only counts the rest, so that a file whose aliases repeat one mistake a
+// million times costs kilobytes and prints a screenful, not gigabytes. Callers read the fields,
+// never parse the text back. Not thread-safe; one collector per load.
 #ifndef TRACESIM_CONFIG_DIAGNOSTICS_H_
 #define TRACESIM_CONFIG_DIAGNOSTICS_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -39,6 +42,10 @@ struct Diagnostic {
 
 class Diagnostics {
  public:
+  // Problems kept (items(), Sorted(), the texts); later ones are counted in omitted_errors() and
+  // omitted_warnings(), and the texts end with a line saying how many were left out.
+  static constexpr size_t kMaxKept = 100;
+
   explicit Diagnostics(std::string file) : file_(std::move(file)) {}
 
   const std::string& file() const { return file_; }
@@ -52,14 +59,19 @@ class Diagnostics {
                std::string_view suggestion = {});
   // Adds a problem as is (its own file, e.g. one from an included file).
   void Add(Diagnostic d);
-  // Adds every problem of `other`.
-  void Merge(const Diagnostics& other);
 
   bool has_errors() const { return errors_ > 0; }
+  // Every error reported, kept or not.
   size_t error_count() const { return errors_; }
   bool empty() const { return items_.empty(); }
-  // In the order added.
+  // The kept problems (the first kMaxKept), in the order added.
   const std::vector<Diagnostic>& items() const { return items_; }
+  // Problems reported after the first kMaxKept, counted but not kept.
+  size_t omitted_errors() const { return omitted_errors_; }
+  size_t omitted_warnings() const { return omitted_warnings_; }
+  // "FILE: N more problems not shown (...)" for the omitted errors (or all omitted problems);
+  // "" when none were omitted. The texts below end with it.
+  std::string OmittedText(bool errors_only) const;
   // Sorted by (line, col), stable; exact duplicates dropped.
   std::vector<Diagnostic> Sorted() const;
 
@@ -74,9 +86,14 @@ class Diagnostics {
   sim::Status ToStatus() const;
 
  private:
+  // `lines`, then OmittedText(errors_only) on a line of its own when there is one.
+  std::string WithOmitted(std::string lines, bool errors_only) const;
+
   std::string file_;
   std::vector<Diagnostic> items_;
   size_t errors_ = 0;
+  size_t omitted_errors_ = 0;
+  size_t omitted_warnings_ = 0;
 };
 
 }  // namespace tracesim::config

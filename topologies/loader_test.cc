@@ -1044,6 +1044,29 @@ TEST(Limits, NestedAliasesThatExpandBeyondTheBudgetAreAnErrorNamingIt) {
   EXPECT_NE(msg.find("expands to more than 1000000 nodes"), std::string::npos) << msg;
 }
 
+// Found by the topology fuzzer (a 575-byte file): aliases under the node budget that repeat one
+// bad step 10^4 times here (~270,000 times there) gave a problem per copy: 571,688 lines, 134 MB
+// of text and 852 MB of RSS. Only the first problems are kept; the rest are counted.
+TEST(Limits, AMistakeRepeatedByAliasesIsReportedAHundredTimesAndCounted) {
+  std::string yaml =
+      "name: b\nservices:\n  - name: s\n    protocol: grpc\n    operations:\n"
+      "      - name: Get\n        steps:\n          - &a0 {wor: 1ms}\n";
+  for (int i = 1; i <= 4; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    yaml += "          - &a" + std::to_string(i) + " {parallel: [";
+    for (int k = 0; k < 10; ++k) yaml += (k ? ", " : "") + prev;
+    yaml += "]}\n";
+  }
+  const std::string msg = Problems(yaml);
+  EXPECT_EQ(LineCount(msg), 101u) << msg.substr(0, 300);
+  EXPECT_NE(msg.find("t.yaml:8:13: services[0].operations[0].steps[0]: a step needs one of work, "
+                     "call, parallel, publish, span"),
+            std::string::npos)
+      << msg.substr(0, 300);
+  EXPECT_NE(msg.find("more problems not shown (only the first 100 are kept"), std::string::npos)
+      << msg.substr(msg.size() - 300);
+}
+
 TEST(Limits, ALongChainOfCallsIsCheckedForCyclesWithoutRecursion) {
   // 50,000 services each calling the next: the recursive search overflowed the stack near
   // 30,000; the last one calls the first, closing one cycle through all of them.

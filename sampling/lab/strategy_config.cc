@@ -82,6 +82,8 @@ class Parser {
         diag_.Error(ref.line, ref.col, ref.path, d.Format(), d.suggestion, d.code);
       }
     }
+    if (other.omitted_errors() > 0)
+      diag_.Error(ref.line, ref.col, ref.path, other.OmittedText(true));
   }
 
   bool Parse(const config::Node& n, StrategyConfig* st);
