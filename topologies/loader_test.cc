@@ -1030,17 +1030,24 @@ services:
   EXPECT_NE(msg.find("YAML nests deeper than 128 levels"), std::string::npos) << msg;
 }
 
-TEST(Limits, NestedAliasesThatExpandBeyondTheBudgetAreAnErrorNamingIt) {
+// One operation whose steps are `first` (anchor a0), then `levels` steps each a parallel of ten
+// aliases of the one before: 10^levels copies of `first` once expanded.
+std::string AliasLadder(const std::string& first, int levels) {
   std::string yaml =
       "name: b\nservices:\n  - name: s\n    protocol: grpc\n    operations:\n"
-      "      - name: Get\n        steps:\n          - &a0 {work: 1ms}\n";
-  for (int i = 1; i <= 12; ++i) {
+      "      - name: Get\n        steps:\n          - &a0 " +
+      first + "\n";
+  for (int i = 1; i <= levels; ++i) {
     const std::string prev = "*a" + std::to_string(i - 1);
     yaml += "          - &a" + std::to_string(i) + " {parallel: [";
     for (int k = 0; k < 10; ++k) yaml += (k ? ", " : "") + prev;
     yaml += "]}\n";
   }
-  const std::string msg = Problems(yaml);
+  return yaml;
+}
+
+TEST(Limits, NestedAliasesThatExpandBeyondTheBudgetAreAnErrorNamingIt) {
+  const std::string msg = Problems(AliasLadder("{work: 1ms}", 12));
   EXPECT_NE(msg.find("expands to more than 1000000 nodes"), std::string::npos) << msg;
 }
 
@@ -1048,16 +1055,7 @@ TEST(Limits, NestedAliasesThatExpandBeyondTheBudgetAreAnErrorNamingIt) {
 // bad step 10^4 times here (~270,000 times there) gave a problem per copy: 571,688 lines, 134 MB
 // of text and 852 MB of RSS. Only the first problems are kept; the rest are counted.
 TEST(Limits, AMistakeRepeatedByAliasesIsReportedAHundredTimesAndCounted) {
-  std::string yaml =
-      "name: b\nservices:\n  - name: s\n    protocol: grpc\n    operations:\n"
-      "      - name: Get\n        steps:\n          - &a0 {wor: 1ms}\n";
-  for (int i = 1; i <= 4; ++i) {
-    const std::string prev = "*a" + std::to_string(i - 1);
-    yaml += "          - &a" + std::to_string(i) + " {parallel: [";
-    for (int k = 0; k < 10; ++k) yaml += (k ? ", " : "") + prev;
-    yaml += "]}\n";
-  }
-  const std::string msg = Problems(yaml);
+  const std::string msg = Problems(AliasLadder("{wor: 1ms}", 4));
   EXPECT_EQ(LineCount(msg), 101u) << msg.substr(0, 300);
   EXPECT_NE(msg.find("t.yaml:8:13: services[0].operations[0].steps[0]: a step needs one of work, "
                      "call, parallel, publish, span"),
