@@ -2,7 +2,7 @@
 //
 // A Diagnostic is a problem at a position of a file (1-based line and column, 0 when unknown),
 // under a key path ("services[2].operations[0].work"), with a severity, a message and an optional
-// suggestion. A Diagnostics collector keeps every problem (loaders report all of them at once, so
+// suggestion. A Diagnostics collector takes every problem (loaders report all of them at once, so
 // a user fixes a file in one round), formats each as
 //     FILE:LINE:COL: KEY.PATH: MESSAGE
 // (position and path omitted when unknown; warnings say "warning: " before the message), sorted by
