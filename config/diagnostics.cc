@@ -42,11 +42,14 @@ void Diagnostics::Add(Diagnostic d) {
 }
 
 std::string Diagnostics::OmittedText(bool errors_only) const {
-  const size_t n = omitted_errors_ + (errors_only ? 0 : omitted_warnings_);
+  return OmittedLine(file_, omitted_errors_ + (errors_only ? 0 : omitted_warnings_));
+}
+
+std::string Diagnostics::OmittedLine(std::string_view file, size_t n) {
   if (n == 0) return "";
-  return file_ + ": " + std::to_string(n) + (n == 1 ? " more problem" : " more problems") +
-         " not shown (only the first " + std::to_string(kMaxKept) +
-         " are kept; fix those and check again)";
+  return std::string(file) + ": " + std::to_string(n) +
+         (n == 1 ? " more problem" : " more problems") + " not shown (only the first " +
+         std::to_string(kMaxKept) + " are kept; fix those and check again)";
 }
 
 std::vector<Diagnostic> Diagnostics::Sorted() const {

@@ -72,6 +72,8 @@ class Diagnostics {
   // "FILE: N more problems not shown (...)" for the omitted errors (or all omitted problems);
   // "" when none were omitted. The texts below end with it.
   std::string OmittedText(bool errors_only) const;
+  // The line OmittedText() writes for `n` problems of `file` left out; "" when n == 0.
+  static std::string OmittedLine(std::string_view file, size_t n);
   // Sorted by (line, col), stable; exact duplicates dropped.
   std::vector<Diagnostic> Sorted() const;
 

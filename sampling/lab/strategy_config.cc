@@ -74,16 +74,30 @@ class Parser {
   // Adds the problems of another file (a Collector config, a strategies file) at `ref`, the key
   // that names the file: "SCENARIO:L:C: samplers[0].collector: OTHER:L:C: key: message", so a
   // problem shows both where the file is used and where in it the problem is.
+  // The scenario's collector keeps kMaxKept problems too: once it is one short of full, the
+  // other file's remaining errors become one "OTHER: N more problems not shown" line, so that
+  // line is kept rather than counted away (warnings past that point are dropped).
   void MergeFrom(const config::Diagnostics& other, const config::Node& ref) {
-    for (const config::Diagnostic& d : other.Sorted()) {
+    const std::vector<config::Diagnostic> problems = other.Sorted();
+    size_t left_out = other.omitted_errors();
+    for (size_t i = 0; i < problems.size(); ++i) {
+      const config::Diagnostic& d = problems[i];
+      const bool last = i + 1 == problems.size() && left_out == 0;
+      if (!last && diag_.items().size() + 1 >= config::Diagnostics::kMaxKept) {
+        for (size_t j = i; j < problems.size(); ++j)
+          left_out += problems[j].severity == config::Severity::kError;
+        break;
+      }
       if (d.severity == config::Severity::kWarning) {
         r_.Warning(ref, d.Format());
       } else {
         diag_.Error(ref.line, ref.col, ref.path, d.Format(), d.suggestion, d.code);
       }
     }
-    if (other.omitted_errors() > 0)
-      diag_.Error(ref.line, ref.col, ref.path, other.OmittedText(true));
+    if (left_out > 0) {
+      diag_.Error(ref.line, ref.col, ref.path,
+                  config::Diagnostics::OmittedLine(other.file(), left_out));
+    }
   }
 
   bool Parse(const config::Node& n, StrategyConfig* st);

@@ -93,6 +93,33 @@ TEST(StrategyConfigTest, ProblemsNameTheLineAndKey) {
   EXPECT_FALSE(Parse("[]").ok());
 }
 
+// A referenced file keeps its first 100 problems too (config::Diagnostics), and the count of the
+// rest reaches the scenario's error at the key that names the file.
+TEST(StrategyConfigTest, AReferencedFileWithManyProblemsIsCountedNotListed) {
+  auto path = std::filesystem::temp_directory_path() /
+              (std::string("tracesim_strategy_many.yaml") + "." + std::to_string(::getpid()));
+  {
+    std::ofstream out(path);
+    out << "processors:\n  tail_sampling:\n    policies:\n";
+    for (int i = 0; i < 150; ++i) out << "      - {name: p" << i << ", type: nonsense}\n";
+  }
+  auto r = Parse("- {name: a, collector: " + path.string() + "}");
+  std::filesystem::remove(path);
+  ASSERT_FALSE(r.ok());
+  const std::string& m = r.status().message();
+  EXPECT_NE(m.find("s.yaml:1:24: samplers[0].collector: " + path.string() + ":4:"),
+            std::string::npos)
+      << m;
+  // 99 of the file's problems fit beside the line that counts the other 51.
+  EXPECT_NE(m.find("policies[98].type"), std::string::npos) << m;
+  EXPECT_EQ(m.find("policies[99].type"), std::string::npos) << m;
+  EXPECT_NE(m.find("s.yaml:1:24: samplers[0].collector: " + path.string() +
+                   ": 51 more problems not shown (only the first 100 are kept"),
+            std::string::npos)
+      << m;
+  EXPECT_EQ(m.find("s.yaml: "), std::string::npos) << "nothing of the scenario is left out\n" << m;
+}
+
 }  // namespace
 }  // namespace tracesim::sampling
 
