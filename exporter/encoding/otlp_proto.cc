@@ -141,8 +141,10 @@ class Writer {
 class SpanWriter {
  public:
   // `utf8`: the encoder's memo of which model strings are valid UTF-8 (see Utf8Ok).
-  SpanWriter(const sim::Model& model, Writer* w, std::vector<uint8_t>* utf8)
-      : m_(model), w_(*w), utf8_(*utf8) {}
+  // `blocks`: the encoder's static attribute blocks, or nullptr to encode them inline.
+  SpanWriter(const sim::Model& model, Writer* w, std::vector<uint8_t>* utf8,
+             StaticAttrBlocks* blocks)
+      : m_(model), w_(*w), utf8_(*utf8), blocks_(blocks) {}
 
   // Whether model string `id` is valid UTF-8, checked once per encoder: the model's strings are
   // fixed, and re-checking them on every span cost ~3 % of a generator's CPU.
@@ -251,6 +253,26 @@ class SpanWriter {
     w_.PutVarint(v);
   }
 
+  // The span's static attributes: the template's stored bytes, encoded on first use.
+  void StaticAttrs(const sim::Span& s) {
+    std::string_view block;
+    if (blocks_ != nullptr) block = blocks_->Find(s.static_attrs, s.static_count);
+    if (block.data() == nullptr && blocks_ != nullptr && blocks_->CanAdd(s.static_attrs)) {
+      std::string bytes;
+      Writer bw(&bytes);
+      SpanWriter inner(m_, &bw, &utf8_, nullptr);
+      for (uint16_t i = 0; i < s.static_count; ++i) inner.Attr(kSpanAttributes, s.static_attrs[i]);
+      bw.Finish();
+      block = blocks_->Add(s.static_attrs, s.static_count, bytes);
+    }
+    if (block.data() == nullptr) {
+      for (uint16_t i = 0; i < s.static_count; ++i) Attr(kSpanAttributes, s.static_attrs[i]);
+      return;
+    }
+    w_.Ensure(block.size());
+    w_.PutRaw(block.data(), block.size());
+  }
+
   void Span(const sim::Span& s, std::span<const sim::SpanEvent> events,
             std::span<const sim::SpanLink> links) {
     const size_t mark = w_.BeginLen(kTagLen2, 2);  // ScopeSpans.spans = 2
@@ -262,9 +284,7 @@ class SpanWriter {
     VarintField(kSpanKind, static_cast<uint64_t>(s.kind));
     Fixed64Field(kSpanStart, s.start_unix_nano);
     Fixed64Field(kSpanEnd, s.end_unix_nano);
-    if (s.static_attrs != nullptr) {
-      for (uint16_t i = 0; i < s.static_count; ++i) Attr(kSpanAttributes, s.static_attrs[i]);
-    }
+    if (s.static_attrs != nullptr && s.static_count > 0) StaticAttrs(s);
     for (uint8_t i = 0; i < s.dynamic_count; ++i) Attr(kSpanAttributes, s.dynamic_attrs[i]);
     VarintField(kSpanDropped, s.dropped_attributes);
     for (uint32_t i = 0; i < s.event_count; ++i) {
@@ -308,6 +328,7 @@ class SpanWriter {
   const sim::Model& m_;
   Writer& w_;
   std::vector<uint8_t>& utf8_;
+  StaticAttrBlocks* blocks_;
   std::string scratch_, scratch2_;
 };
 
@@ -366,7 +387,7 @@ void OtlpProtoEncoder::Encode(sim::SpanRecords spans, std::span<const sim::SpanE
   const auto& scope_groups = grouper_.scope_groups();
   const auto& order = grouper_.order();
   Writer w(out);
-  SpanWriter sw(model_, &w, &utf8_);
+  SpanWriter sw(model_, &w, &utf8_, &static_blocks_);
   for (const SpanGrouper::ResourceGroup& rg : grouper_.resource_groups()) {
     const size_t rs = w.BeginLen(kTagLen1, 3);   // ExportTraceServiceRequest.resource_spans
     const size_t res = w.BeginLen(kTagLen1, 1);  // ResourceSpans.resource

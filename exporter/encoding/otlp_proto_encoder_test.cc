@@ -138,6 +138,44 @@ TEST(OtlpProtoEncoderTest, LongStringsAndInvalidUtf8) {
   EXPECT_EQ(req.resource_spans(0).scope_spans(0).spans(1).name(), "late\xEF\xBF\xBD");
 }
 
+// Static attribute templates are encoded once per encoder and copied after that; past
+// StaticAttrBlocks::kMaxBlocks templates, or for a span that shows a stored template with fewer
+// attributes, the encoder writes them inline. Every path gives libprotobuf's bytes.
+TEST(OtlpProtoEncoderTest, StaticAttributeTemplatesStayExactWhenStoredFullOrShortened) {
+  sim::Model m = testing::MakeTestModel();
+  testing::TestTrace t = testing::MakeTestTrace(m);
+  const size_t n = StaticAttrBlocks::kMaxBlocks + 20;
+  std::vector<std::vector<sim::Attr>> templates(n);
+  std::vector<sim::Span> spans;
+  for (size_t i = 0; i < n; ++i) {
+    templates[i] = {{m.strings.Intern("tmpl"), sim::AttrValue::Int(static_cast<int64_t>(i))},
+                    {m.strings.Intern("peer.service"),
+                     sim::AttrValue::String(m.strings.Intern("svc-" + std::to_string(i % 7)))}};
+    sim::Span s = t.spans[2];
+    s.span_id = 0x1000 + i;
+    s.static_attrs = templates[i].data();
+    s.static_count = 2;
+    spans.push_back(s);
+  }
+  sim::Span shortened = spans[3];
+  shortened.static_count = 1;  // the same template's address with one attribute
+  spans.push_back(shortened);
+  OtlpProtoEncoder enc(m);
+  for (int round = 0; round < 2; ++round) {  // the first stores blocks, the second reuses them
+    CheckBatch(m, spans, {}, {}, &enc);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  std::string bytes;
+  enc.Encode(spans, {}, {}, &bytes);
+  Request req;
+  ASSERT_TRUE(req.ParseFromString(bytes));
+  const auto& out = req.resource_spans(0).scope_spans(0).spans();
+  ASSERT_EQ(out.size(), static_cast<int>(n + 1));
+  EXPECT_EQ(out[static_cast<int>(n - 1)].attributes(0).value().int_value(),
+            static_cast<int64_t>(n - 1));
+  EXPECT_EQ(out[static_cast<int>(n)].attributes_size(), 1);
+}
+
 // Flattens traces [begin, end) of a sink into one batch, rebasing event/link ranges.
 struct Batch {
   std::vector<sim::Span> spans;
