@@ -52,7 +52,9 @@ struct Batch {
   sim::PackedSpans spans;  // packed: the fixed fields and the attributes each span has
   std::vector<sim::SpanEvent> events;
   std::vector<sim::SpanLink> links;
-  std::string body;
+  // The encoded request, shared with the transport while it is out (ExportRequest::body) and
+  // kept for a retry. Reused for the next batch once the transport has let go of it.
+  std::shared_ptr<std::string> body;
   uint64_t id = 0;
   uint32_t attempts = 0;
   TimePoint first_attempt;
@@ -61,8 +63,18 @@ struct Batch {
     spans.clear();
     events.clear();
     links.clear();
-    body.clear();
+    if (body.use_count() == 1) {
+      body->clear();
+    } else {
+      body = nullptr;  // the transport still holds it: it must not change
+    }
     attempts = 0;
+  }
+  bool encoded() const { return body != nullptr && !body->empty(); }
+  // The string to encode into: the reused one when nobody else holds it, else a new one.
+  std::string* BodyToWrite() {
+    if (body.use_count() != 1) body = std::make_shared<std::string>();
+    return body.get();
   }
 };
 
@@ -430,10 +442,10 @@ void LoadEngine::Impl::SenderLoop() {
       }
       ++in_flight_requests_;
     }
-    if (b->body.empty()) {
-      encoder->Encode(b->spans.view(), b->events, b->links, &b->body);
+    if (!b->encoded()) {
+      encoder->Encode(b->spans.view(), b->events, b->links, b->BodyToWrite());
       // Too many bytes: move the second half of the spans to a new batch at the queue's front.
-      while (b->body.size() > opt_.batch_bytes && b->spans.size() > 1) {
+      while (b->body->size() > opt_.batch_bytes && b->spans.size() > 1) {
         size_t keep = b->spans.size() / 2;
         Batch* rest;
         {
@@ -457,7 +469,7 @@ void LoadEngine::Impl::SenderLoop() {
           queue_.push_front(rest);
         }
         work_cv_.notify_one();
-        encoder->Encode(b->spans.view(), b->events, b->links, &b->body);
+        encoder->Encode(b->spans.view(), b->events, b->links, b->BodyToWrite());
       }
     }
     Send(b);
@@ -477,9 +489,9 @@ void LoadEngine::Impl::Send(Batch* b) {
     ++sending_;
     if (b->attempts == 0) b->first_attempt = clock_->Now();
     ++b->attempts;
-    rep_.bytes_sent += b->body.size();
+    rep_.bytes_sent += b->body->size();
   }
-  req.body = b->body;
+  req.body = b->body;  // shared, not copied
   req.spans = b->spans.size();
   req.id = b->id;
   transport_->ExportAsync(std::move(req), [this, b](exporter::ExportResult r) { OnResult(b, r); });
@@ -528,6 +540,7 @@ bool LoadEngine::Impl::RetryOrDropLocked(Batch* b, const exporter::ExportResult&
 
 void LoadEngine::Impl::OnResult(Batch* b, const exporter::ExportResult& r) {
   const uint64_t n = b->spans.size();
+  bool wake_senders;
   {
     std::lock_guard lk(mu_);
     ++rep_.requests;
@@ -582,8 +595,12 @@ void LoadEngine::Impl::OnResult(Batch* b, const exporter::ExportResult& r) {
         break;
     }
     if (!retry_scheduled) FinishLocked(b);
+    // Senders wait for a batch (queued or due for a retry) and a free request slot. A completion
+    // frees a slot and may add a retry; with nothing queued and no retry pending it gives no
+    // sender anything to do, so waking them (both, on every answer) only cost context switches.
+    wake_senders = !queue_.empty() || !retry_heap_.empty();
   }
-  work_cv_.notify_all();
+  if (wake_senders) work_cv_.notify_all();
   done_cv_.notify_all();
 }
 

@@ -47,7 +47,12 @@ class GrpcTransport final : public Transport {
       for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       call->ctx.AddMetadata(key, v);
     }
-    grpc::Slice slice(request.body);
+    // The slice owns a reference to the caller's bytes: no copy (issue 12).
+    using Hold = std::shared_ptr<const std::string>;
+    auto* hold = new Hold(std::move(request.body));
+    grpc::Slice slice(
+        const_cast<char*>((*hold)->data()), (*hold)->size(),
+        [](void* h) { delete static_cast<Hold*>(h); }, hold);
     call->request = grpc::ByteBuffer(&slice, 1);
     Call* raw = call.get();
     std::unique_lock<std::mutex> lock(mu_);

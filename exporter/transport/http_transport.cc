@@ -43,6 +43,7 @@ struct Pending {
   ExportRequest request;
   std::function<void(ExportResult)> done;
   Clock::time_point start;
+  std::string gzipped;  // the compressed body when gzip is on
 };
 
 // One connection slot. Exactly one of plain/tls is set while connected.
@@ -144,6 +145,9 @@ class HttpTransport final : public Transport {
   }
 
  private:
+  // Written from a span over bytes the Pending owns (its shared body, or its gzipped copy).
+  using Request = http::request<http::span_body<const char>>;
+
   static ExportResult ShutdownResult() {
     ExportResult r;
     r.kind = ExportResult::Kind::kShutdown;
@@ -193,23 +197,19 @@ class HttpTransport final : public Transport {
     if (stopping_) c->Close();
   }
 
-  http::request<http::string_body> BuildRequest(Pending& p) {
-    http::request<http::string_body> req{http::verb::post, url_.target, 11};
+  // The request writes from the caller's bytes (or p.gzipped): p must outlive it.
+  Request BuildRequest(Pending& p) {
+    Request req{http::verb::post, url_.target, 11};
     req.set(http::field::host, host_header_);
     req.set(http::field::user_agent, "tracesim-otlp-exporter/0.1.0");
     req.set(http::field::content_type, json_ ? "application/json" : "application/x-protobuf");
     for (const auto& [k, v] : options_.headers) req.set(k, v);
     req.keep_alive(true);
-    if (options_.gzip) {
-      std::string z;
-      if (GzipCompress(p.request.body, &z)) {
-        req.set(http::field::content_encoding, "gzip");
-        req.body() = std::move(z);
-      } else {
-        req.body() = p.request.body;
-      }
-    } else {
-      req.body() = p.request.body;  // copy: the caller's body stays intact for a retry
+    const std::string& body = *p.request.body;
+    req.body() = Request::body_type::value_type(body.data(), body.size());
+    if (options_.gzip && GzipCompress(body, &p.gzipped)) {
+      req.set(http::field::content_encoding, "gzip");
+      req.body() = Request::body_type::value_type(p.gzipped.data(), p.gzipped.size());
     }
     req.prepare_payload();
     return req;
@@ -269,7 +269,7 @@ class HttpTransport final : public Transport {
 
   template <class Stream>
   asio::awaitable<beast::error_code> RoundTrip(Stream& stream, beast::tcp_stream& lowest,
-                                               http::request<http::string_body>& req,
+                                               Request& req,
                                                http::response_parser<http::string_body>& parser,
                                                Clock::time_point deadline, bool* got_bytes) {
     beast::error_code ec;
@@ -287,7 +287,7 @@ class HttpTransport final : public Transport {
   asio::awaitable<ExportResult> Exchange(Conn* c, Pending& p) {
     ExportResult r;
     const Clock::time_point deadline = p.start + options_.timeout;
-    http::request<http::string_body> req = BuildRequest(p);
+    Request req = BuildRequest(p);
     // At most once per call: a connection the server closed while idle is noticed before the
     // request is written (PeerClosed) and reopened. A connection lost after the request was
     // written is reported as retryable ("disconnected"): the caller's retry path counts it and

@@ -108,9 +108,10 @@ ExportResult ExportAndWait(Transport& t, std::string body, uint64_t spans = 5, u
   auto promise = std::make_shared<std::promise<ExportResult>>();
   auto future = promise->get_future();
   auto calls = std::make_shared<std::atomic<int>>(0);
-  t.ExportAsync(ExportRequest{std::move(body), spans, id}, [promise, calls](ExportResult r) {
-    if (calls->fetch_add(1) == 0) promise->set_value(std::move(r));
-  });
+  t.ExportAsync(ExportRequest{std::make_shared<const std::string>(std::move(body)), spans, id},
+                [promise, calls](ExportResult r) {
+                  if (calls->fetch_add(1) == 0) promise->set_value(std::move(r));
+                });
   if (future.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
     ADD_FAILURE() << "no result within 20 s";
     return ExportResult{};
@@ -439,7 +440,8 @@ TEST(GrpcTransportTest, ShutdownCancelsInFlight) {
   o.endpoint = server.endpoint();
   auto t = MakeTransport(o);
   std::promise<ExportResult> p;
-  t->ExportAsync(ExportRequest{SampleBody(), 5, 1}, [&](ExportResult r) { p.set_value(r); });
+  t->ExportAsync(ExportRequest{std::make_shared<const std::string>(SampleBody()), 5, 1},
+                 [&](ExportResult r) { p.set_value(r); });
   while (server.seen().empty()) std::this_thread::sleep_for(milliseconds(5));
   t->Shutdown();
   auto f = p.get_future();
@@ -843,7 +845,8 @@ TEST(HttpTransportTest, ParallelConnections) {
   for (int i = 0; i < 4; ++i) {
     auto p = std::make_shared<std::promise<ExportResult>>();
     results.push_back(p->get_future());
-    t->ExportAsync(ExportRequest{SampleBody(), 5, static_cast<uint64_t>(i)},
+    t->ExportAsync(ExportRequest{std::make_shared<const std::string>(SampleBody()), 5,
+                                 static_cast<uint64_t>(i)},
                    [p](ExportResult r) { p->set_value(r); });
     promises.push_back(p);
   }
@@ -939,10 +942,12 @@ TEST(HttpTransportTest, ShutdownCancelsInFlightAndQueued) {
   std::mutex mu;
   std::vector<ExportResult> results;
   for (int i = 0; i < 3; ++i) {
-    t->ExportAsync(ExportRequest{SampleBody(), 1, static_cast<uint64_t>(i)}, [&](ExportResult r) {
-      std::lock_guard<std::mutex> l(mu);
-      results.push_back(r);
-    });
+    t->ExportAsync(ExportRequest{std::make_shared<const std::string>(SampleBody()), 1,
+                                 static_cast<uint64_t>(i)},
+                   [&](ExportResult r) {
+                     std::lock_guard<std::mutex> l(mu);
+                     results.push_back(r);
+                   });
   }
   while (server.seen().empty()) std::this_thread::sleep_for(milliseconds(5));
   const auto start = std::chrono::steady_clock::now();
