@@ -63,16 +63,12 @@ struct Batch {
     spans.clear();
     events.clear();
     links.clear();
-    if (body.use_count() == 1) {
-      body->clear();
-    } else {
-      body = nullptr;  // the transport still holds it: it must not change
-    }
+    if (body.use_count() != 1) body = nullptr;  // the transport still holds it: never changed
+    if (body != nullptr) body->clear();
     attempts = 0;
   }
   bool encoded() const { return body != nullptr && !body->empty(); }
-  // The string to encode into: the reused one when nobody else holds it, else a new one.
-  std::string* BodyToWrite() {
+  std::string* BodyToWrite() {  // the reused string when nobody else holds it, else a new one
     if (body.use_count() != 1) body = std::make_shared<std::string>();
     return body.get();
   }
@@ -595,9 +591,8 @@ void LoadEngine::Impl::OnResult(Batch* b, const exporter::ExportResult& r) {
         break;
     }
     if (!retry_scheduled) FinishLocked(b);
-    // Senders wait for a batch (queued or due for a retry) and a free request slot. A completion
-    // frees a slot and may add a retry; with nothing queued and no retry pending it gives no
-    // sender anything to do, so waking them (both, on every answer) only cost context switches.
+    // Senders wait for a batch (queued or to retry) and a free slot: with neither batch, waking
+    // them (all, on every answer) only cost context switches.
     wake_senders = !queue_.empty() || !retry_heap_.empty();
   }
   if (wake_senders) work_cv_.notify_all();
