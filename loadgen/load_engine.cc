@@ -673,6 +673,7 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   sim::SimulationOptions so;
   so.seed = opt_.seed;
   so.drain_limit = opt_.drain_limit;
+  so.hash_shapes = false;  // nothing here reads TraceTruth::shape
   if (opt_.start_at_unix_nanos != 0 && !WaitForStart(stop)) {
     transport_->Shutdown();
     LoadReport none = rep_;

@@ -693,5 +693,33 @@ TEST(TruthTest, ShapeHashIsStableAndDistinguishesPaths) {
   EXPECT_EQ(shapes.size(), 2u) << "with and without the call";
 }
 
+TEST(TruthTest, ShapesAreZeroWhenHashingIsOffAndTheSpansTheSame) {
+  Pair p;
+  p.Call().probability = 0.5;
+  p.Done();
+  auto run = [&](bool hash) {
+    auto arrivals = EvenArrivals(Duration::Millis(10), Duration::Seconds(1), p.entry);
+    TruthSink sink;
+    SimulationOptions opt;
+    opt.hash_shapes = hash;
+    Simulation sim(p.m, opt);
+    sim.AddObserver(&sink);
+    EXPECT_TRUE(sim.Run(&arrivals).ok());
+    return std::move(sink.entries);
+  };
+  auto on = run(true), off = run(false);
+  ASSERT_EQ(on.size(), off.size());
+  ASSERT_FALSE(on.empty());
+  for (size_t i = 0; i < on.size(); ++i) {
+    EXPECT_NE(on[i].truth.shape, 0u);
+    EXPECT_EQ(off[i].truth.shape, 0u);
+    ASSERT_EQ(on[i].trace.spans.size(), off[i].trace.spans.size());
+    for (size_t k = 0; k < on[i].trace.spans.size(); ++k) {
+      EXPECT_EQ(on[i].trace.spans[k].span_id, off[i].trace.spans[k].span_id);
+      EXPECT_EQ(on[i].trace.spans[k].end_unix_nano, off[i].trace.spans[k].end_unix_nano);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tracesim::sim

@@ -92,7 +92,7 @@ void TraceBuilder::Finish(uint32_t t) {
   }
   tr.lost_spans = lost;
   tr.error = tr.error_spans > 0 || tr.root_error;
-  tr.shape = ts.spans.empty() ? 0 : shapes_.Hash(ts.spans);
+  tr.shape = ts.spans.empty() || !k_.options.hash_shapes ? 0 : shapes_.Hash(ts.spans);
   if (k_.options.tag_ground_truth && root != kNone) TagTruth(ts, root);
 
   TraceView view;

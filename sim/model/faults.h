@@ -108,7 +108,8 @@ struct TraceTruth {
   uint32_t root_cause_service = kNone;  // where the first failure originated (kNone: no error)
   uint32_t root_cause_operation = kNone;
   uint32_t entry_operation = kNone;
-  uint64_t shape = 0;       // stable hash of the span-name tree (service, name, kind)
+  uint64_t shape = 0;       // stable hash of the span-name tree (service, name, kind); 0 when
+                            // SimulationOptions::hash_shapes is off
   bool fragment = false;    // this trace started because an upstream service lost the context
   bool fragmented = false;  // part of this request's work continued in another trace
   TraceId parent_trace_id;  // fragment: the trace whose context was lost
