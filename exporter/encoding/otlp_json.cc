@@ -216,6 +216,20 @@ void OtlpJsonEncoder::AppendAttrs(const sim::Attr* attrs, size_t n, bool* first,
   }
 }
 
+void OtlpJsonEncoder::AppendStaticAttrs(const sim::Span& s, bool* first, std::string* out) const {
+  std::string_view block = static_blocks_.Find(s.static_attrs, s.static_count);
+  if (block.data() == nullptr && static_blocks_.CanAdd(s.static_attrs)) {
+    std::string items;  // "{...},{...}": the array items, no leading comma
+    bool none = true;
+    AppendAttrs(s.static_attrs, s.static_count, &none, &items);
+    block = static_blocks_.Add(s.static_attrs, s.static_count, items);
+  }
+  if (block.data() == nullptr) return AppendAttrs(s.static_attrs, s.static_count, first, out);
+  if (!*first) out->push_back(',');
+  *first = false;
+  out->append(block);
+}
+
 void OtlpJsonEncoder::AppendSpan(const sim::Span& s, std::span<const sim::SpanEvent> events,
                                  std::span<const sim::SpanLink> links, std::string* out) const {
   out->append("{\"traceId\":");
@@ -243,7 +257,7 @@ void OtlpJsonEncoder::AppendSpan(const sim::Span& s, std::span<const sim::SpanEv
   if (s.static_count + s.dynamic_count > 0) {
     out->append(",\"attributes\":[");
     bool first = true;
-    if (s.static_attrs != nullptr) AppendAttrs(s.static_attrs, s.static_count, &first, out);
+    if (s.static_attrs != nullptr && s.static_count > 0) AppendStaticAttrs(s, &first, out);
     AppendAttrs(s.dynamic_attrs, s.dynamic_count, &first, out);
     out->push_back(']');
   }

@@ -9,7 +9,8 @@
 // Grouping and the scope rule are SpanGrouper's (exporter/encoding/span_groups.h).
 //
 // Not thread-safe: an encoder owns scratch buffers reused between calls (no per-span
-// allocation once they have grown to the largest batch). Use one encoder per thread.
+// allocation once they have grown to the largest batch), and its StaticAttrBlocks (each
+// operation's static attributes written once, then copied). Use one encoder per thread.
 #ifndef TRACESIM_EXPORTER_OTLP_JSON_H_
 #define TRACESIM_EXPORTER_OTLP_JSON_H_
 
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "exporter/encoding/span_groups.h"
+#include "exporter/encoding/static_attr_blocks.h"
 #include "sim/model/model.h"
 #include "sim/model/span.h"
 #include "sim/model/span_records.h"
@@ -66,6 +68,8 @@ class OtlpJsonEncoder {
 
  private:
   void AppendAttrs(const sim::Attr* attrs, size_t n, bool* first, std::string* out) const;
+  // The span's static attributes, from static_blocks_. REQUIRES: s.static_count > 0.
+  void AppendStaticAttrs(const sim::Span& s, bool* first, std::string* out) const;
   void AppendAttr(const sim::Attr& a, std::string* out) const;
   void AppendString(sim::StrId id, std::string* out) const;
   void AppendSpan(const sim::Span& s, std::span<const sim::SpanEvent> events,
@@ -78,6 +82,7 @@ class OtlpJsonEncoder {
 
   const sim::Model& model_;
   SpanGrouper grouper_;
+  mutable StaticAttrBlocks static_blocks_;  // a memo: output is unchanged by it
 };
 
 }  // namespace tracesim::exporter

@@ -210,6 +210,47 @@ TEST(OtlpJsonEncoderTest, AttributeKindsStaticThenDynamic) {
   EXPECT_EQ(a["user.id"], json({{"stringValue", "user-4812"}}));
 }
 
+// Static attribute templates are written once per encoder and copied after that (StaticAttrBlocks);
+// past kMaxBlocks templates, or for a span that shows a stored template with fewer attributes,
+// the encoder writes them inline. Either way each span carries its own attributes, static first.
+TEST(OtlpJsonEncoderTest, StaticAttributeTemplatesStayExactWhenStoredFullOrShortened) {
+  sim::Model m = testing::MakeTestModel();
+  testing::TestTrace t = testing::MakeTestTrace(m);
+  const size_t n = StaticAttrBlocks::kMaxBlocks + 20;
+  std::vector<std::vector<sim::Attr>> templates(n);
+  std::vector<sim::Span> spans;
+  for (size_t i = 0; i < n; ++i) {
+    templates[i] = {{m.strings.Intern("tmpl"), sim::AttrValue::Int(static_cast<int64_t>(i))},
+                    {m.strings.Intern("peer.service"),
+                     sim::AttrValue::String(m.strings.Intern("svc-" + std::to_string(i % 7)))}};
+    sim::Span s = t.spans[2];
+    s.span_id = 0x1000 + i;
+    s.static_attrs = templates[i].data();
+    s.static_count = 2;
+    if (i % 2 == 0) s.AddAttr(m.strings.Intern("dyn"), sim::AttrValue::Bool(true));
+    spans.push_back(s);
+  }
+  sim::Span shortened = spans[3];
+  shortened.static_count = 1;  // the same template's address with one attribute
+  spans.push_back(shortened);
+  OtlpJsonEncoder enc(m);
+  std::string first, second;
+  enc.Encode(spans, {}, {}, &first);   // stores the blocks
+  enc.Encode(spans, {}, {}, &second);  // copies them
+  EXPECT_EQ(first, second);
+  json req = json::parse(second);
+  const json& out = req["resourceSpans"][0]["scopeSpans"][0]["spans"];
+  ASSERT_EQ(out.size(), n + 1);
+  for (size_t i = 0; i < n; ++i) {
+    const json& attrs = out[i]["attributes"];
+    ASSERT_EQ(attrs.size(), i % 2 == 0 ? 3u : 2u) << i;
+    EXPECT_EQ(attrs[0]["value"]["intValue"], std::to_string(i));
+    EXPECT_EQ(attrs[1]["value"]["stringValue"], "svc-" + std::to_string(i % 7));
+  }
+  ASSERT_EQ(out[n]["attributes"].size(), 1u);
+  EXPECT_EQ(out[n]["attributes"][0]["value"]["intValue"], "3");
+}
+
 TEST(OtlpJsonEncoderTest, StatusEventsLinksAndEscaping) {
   sim::Model m = testing::MakeTestModel();
   testing::TestTrace t = testing::MakeTestTrace(m);

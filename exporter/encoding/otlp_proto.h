@@ -23,11 +23,10 @@
 
 #include <span>
 #include <string>
-#include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "exporter/encoding/span_groups.h"
+#include "exporter/encoding/static_attr_blocks.h"
 #include "sim/model/model.h"
 #include "sim/model/span.h"
 #include "sim/model/span_records.h"
@@ -37,43 +36,6 @@ class ExportTraceServiceRequest;
 }  // namespace opentelemetry::proto::collector::trace::v1
 
 namespace tracesim::exporter {
-
-// The encoded Span.attributes fields of static attribute templates, keyed by the template's
-// address (stable: the model owns it and outlives the encoder; REQUIRES: a template's contents do
-// not change while an encoder lives, as the model's do not during a run). Holds at most kMaxBlocks
-// templates (a model has one per operation and call); past that, Find() misses and the caller
-// encodes inline, so memory is bounded whatever the model.
-class StaticAttrBlocks {
- public:
-  static constexpr size_t kMaxBlocks = 4096;
-  // The bytes stored for `attrs` with `count` attributes; a view with data() == nullptr when
-  // absent.
-  std::string_view Find(const sim::Attr* attrs, uint16_t count) const {
-    auto it = index_.find(attrs);
-    if (it == index_.end() || it->second.count != count) return {};
-    return std::string_view(bytes_).substr(it->second.offset, it->second.size);
-  }
-  // Whether Add() takes `attrs`: room left and no block for that address yet (a span that
-  // shows a stored template with another count is encoded inline, never stored twice).
-  bool CanAdd(const sim::Attr* attrs) const {
-    return index_.size() < kMaxBlocks && !index_.contains(attrs);
-  }
-  // Stores `encoded` for the template. REQUIRES: CanAdd(attrs).
-  std::string_view Add(const sim::Attr* attrs, uint16_t count, std::string_view encoded) {
-    Block b{count, static_cast<uint32_t>(bytes_.size()), static_cast<uint32_t>(encoded.size())};
-    bytes_.append(encoded);
-    index_.emplace(attrs, b);
-    return std::string_view(bytes_).substr(b.offset, b.size);
-  }
-
- private:
-  struct Block {
-    uint16_t count;
-    uint32_t offset, size;  // in bytes_
-  };
-  std::unordered_map<const sim::Attr*, Block> index_;
-  std::string bytes_;
-};
 
 class OtlpProtoEncoder {
  public:
