@@ -217,22 +217,10 @@ TEST(OtlpJsonEncoderTest, StaticAttributeTemplatesStayExactWhenStoredFullOrShort
   sim::Model m = testing::MakeTestModel();
   testing::TestTrace t = testing::MakeTestTrace(m);
   const size_t n = StaticAttrBlocks::kMaxBlocks + 20;
-  std::vector<std::vector<sim::Attr>> templates(n);
-  std::vector<sim::Span> spans;
-  for (size_t i = 0; i < n; ++i) {
-    templates[i] = {{m.strings.Intern("tmpl"), sim::AttrValue::Int(static_cast<int64_t>(i))},
-                    {m.strings.Intern("peer.service"),
-                     sim::AttrValue::String(m.strings.Intern("svc-" + std::to_string(i % 7)))}};
-    sim::Span s = t.spans[2];
-    s.span_id = 0x1000 + i;
-    s.static_attrs = templates[i].data();
-    s.static_count = 2;
-    if (i % 2 == 0) s.AddAttr(m.strings.Intern("dyn"), sim::AttrValue::Bool(true));
-    spans.push_back(s);
-  }
-  sim::Span shortened = spans[3];
-  shortened.static_count = 1;  // the same template's address with one attribute
-  spans.push_back(shortened);
+  std::vector<std::vector<sim::Attr>> templates;
+  std::vector<sim::Span> spans = testing::SpansWithTemplates(m, t, n, &templates);
+  for (size_t i = 0; i < n; i += 2)
+    spans[i].AddAttr(m.strings.Intern("dyn"), sim::AttrValue::Bool(true));
   OtlpJsonEncoder enc(m);
   std::string first, second;
   enc.Encode(spans, {}, {}, &first);   // stores the blocks

@@ -163,6 +163,29 @@ inline TestTrace MakeTestTrace(sim::Model& m, uint64_t trace_lo = 0x010203040506
   return t;
 }
 
+// `n` spans (copies of t.spans[2]), each with its own static attribute template {tmpl: i,
+// peer.service: svc-(i % 7)}, then one span showing template 3's address with one attribute
+// (static_count 1). `templates` receives the templates and must outlive the spans.
+inline std::vector<sim::Span> SpansWithTemplates(sim::Model& m, const TestTrace& t, size_t n,
+                                                 std::vector<std::vector<sim::Attr>>* templates) {
+  templates->assign(n, {});
+  std::vector<sim::Span> spans;
+  for (size_t i = 0; i < n; ++i) {
+    (*templates)[i] = {{m.strings.Intern("tmpl"), sim::AttrValue::Int(static_cast<int64_t>(i))},
+                       {m.strings.Intern("peer.service"),
+                        sim::AttrValue::String(m.strings.Intern("svc-" + std::to_string(i % 7)))}};
+    sim::Span s = t.spans[2];
+    s.span_id = 0x1000 + i;
+    s.static_attrs = (*templates)[i].data();
+    s.static_count = 2;
+    spans.push_back(s);
+  }
+  sim::Span shortened = spans[3];
+  shortened.static_count = 1;
+  spans.push_back(shortened);
+  return spans;
+}
+
 }  // namespace tracesim::exporter::testing
 
 #endif  // TRACESIM_EXPORTER_TEST_MODEL_H_
