@@ -217,13 +217,11 @@ void OtlpJsonEncoder::AppendAttrs(const sim::Attr* attrs, size_t n, bool* first,
 }
 
 void OtlpJsonEncoder::AppendStaticAttrs(const sim::Span& s, bool* first, std::string* out) const {
-  std::string_view block = static_blocks_.Find(s.static_attrs, s.static_count);
-  if (block.data() == nullptr && static_blocks_.CanAdd(s.static_attrs)) {
-    std::string items;  // "{...},{...}": the array items, no leading comma
-    bool none = true;
-    AppendAttrs(s.static_attrs, s.static_count, &none, &items);
-    block = static_blocks_.Add(s.static_attrs, s.static_count, items);
-  }
+  const std::string_view block =
+      static_blocks_.Get(s.static_attrs, s.static_count, [&](std::string* items) {
+        bool none = true;  // the array items "{...},{...}", no leading comma
+        AppendAttrs(s.static_attrs, s.static_count, &none, items);
+      });
   if (block.data() == nullptr) return AppendAttrs(s.static_attrs, s.static_count, first, out);
   if (!*first) out->push_back(',');
   *first = false;

@@ -256,14 +256,14 @@ class SpanWriter {
   // The span's static attributes: the template's stored bytes, encoded on first use.
   void StaticAttrs(const sim::Span& s) {
     std::string_view block;
-    if (blocks_ != nullptr) block = blocks_->Find(s.static_attrs, s.static_count);
-    if (block.data() == nullptr && blocks_ != nullptr && blocks_->CanAdd(s.static_attrs)) {
-      std::string bytes;
-      Writer bw(&bytes);
-      SpanWriter inner(m_, &bw, &utf8_, nullptr);
-      for (uint16_t i = 0; i < s.static_count; ++i) inner.Attr(kSpanAttributes, s.static_attrs[i]);
-      bw.Finish();
-      block = blocks_->Add(s.static_attrs, s.static_count, bytes);
+    if (blocks_ != nullptr) {
+      block = blocks_->Get(s.static_attrs, s.static_count, [&](std::string* bytes) {
+        Writer bw(bytes);
+        SpanWriter inner(m_, &bw, &utf8_, nullptr);
+        for (uint16_t i = 0; i < s.static_count; ++i)
+          inner.Attr(kSpanAttributes, s.static_attrs[i]);
+        bw.Finish();
+      });
     }
     if (block.data() == nullptr) {
       for (uint16_t i = 0; i < s.static_count; ++i) Attr(kSpanAttributes, s.static_attrs[i]);

@@ -20,24 +20,34 @@ namespace tracesim::exporter {
 // Span.attributes fields, or JSON array items), keyed by the template's address (stable: the
 // model owns it and outlives the encoder; REQUIRES: a template's contents do not change while an
 // encoder lives, as the model's do not during a run). Holds at most kMaxBlocks templates (a model
-// has one per operation and call); past that, Find() misses and the caller encodes inline, so
+// has one per operation and call); past that, Get() misses and the caller encodes inline, so
 // memory is bounded whatever the model.
 class StaticAttrBlocks {
  public:
   static constexpr size_t kMaxBlocks = 4096;
-  // The bytes stored for `attrs` with `count` attributes; a view with data() == nullptr when
-  // absent.
+
+  // The bytes of the template `attrs` with `count` attributes, written by `encode(std::string*)`
+  // on its first use; a view with data() == nullptr when the template cannot be stored (the table
+  // is full, or a stored template shows up with another count): the caller encodes it inline.
+  template <class Encode>
+  std::string_view Get(const sim::Attr* attrs, uint16_t count, Encode&& encode) {
+    std::string_view block = Find(attrs, count);
+    if (block.data() != nullptr || !CanAdd(attrs)) return block;
+    std::string bytes;
+    encode(&bytes);
+    return Add(attrs, count, bytes);
+  }
+
+ private:
   std::string_view Find(const sim::Attr* attrs, uint16_t count) const {
     auto it = index_.find(attrs);
     if (it == index_.end() || it->second.count != count) return {};
     return std::string_view(bytes_).substr(it->second.offset, it->second.size);
   }
-  // Whether Add() takes `attrs`: room left and no block for that address yet (a span that
-  // shows a stored template with another count is encoded inline, never stored twice).
+  // Room left and no block for that address yet (never stored twice).
   bool CanAdd(const sim::Attr* attrs) const {
     return index_.size() < kMaxBlocks && !index_.contains(attrs);
   }
-  // Stores `encoded` for the template. REQUIRES: CanAdd(attrs).
   std::string_view Add(const sim::Attr* attrs, uint16_t count, std::string_view encoded) {
     Block b{count, static_cast<uint32_t>(bytes_.size()), static_cast<uint32_t>(encoded.size())};
     bytes_.append(encoded);
@@ -45,7 +55,6 @@ class StaticAttrBlocks {
     return std::string_view(bytes_).substr(b.offset, b.size);
   }
 
- private:
   struct Block {
     uint16_t count;
     uint32_t offset, size;  // in bytes_
