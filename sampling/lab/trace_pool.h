@@ -17,6 +17,7 @@
 
 #include "sampling/core/consistent_tracestate.h"
 #include "sampling/lab/stats/service_red.h"
+#include "sim/base/huge_pages.h"
 #include "sim/model/faults.h"
 #include "sim/model/trace_id_map.h"
 
@@ -97,10 +98,13 @@ class TracePool {
   sim::TraceIdMap index_;  // trace -> slot
   sim::TraceId last_id_;
   uint32_t last_slot_ = kMissing;
-  std::vector<Record> records_;
-  std::vector<uint32_t> kept_;
-  std::vector<uint64_t> kept_bytes_;
-  std::vector<uint64_t> thresholds_;
+  // Large in a long run, looked up at random: on huge pages (sim/base/huge_pages.h).
+  template <typename T>
+  using Table = std::vector<T, sim::HugePageAllocator<T>>;
+  Table<Record> records_;
+  Table<uint32_t> kept_;
+  Table<uint64_t> kept_bytes_;
+  Table<uint64_t> thresholds_;
   std::vector<uint32_t> free_;
 };
 

@@ -3,7 +3,7 @@
 // The sequence number is assigned at Push, so events at equal times pop in the order they were
 // scheduled (stable, hence deterministic). Two implementations share one interface (the
 // EventQueueLike concept): a 4-ary implicit heap (the default: shallower than a binary heap, its
-// four children share a cache line) and a binary heap for comparison in benchmarks. Swap in a
+// four children side by side) and a binary heap for comparison in benchmarks. Swap in a
 // ladder or calendar queue behind the same interface if profiles ever show > 1e6 pending events
 // with heavy-tailed delays. Not thread-safe.
 #ifndef TRACESIM_SIM_EVENT_QUEUE_H_
@@ -24,6 +24,13 @@ struct Event {
   uint32_t type = 0;    // meaning owned by the queue's user
   uint32_t target = 0;  // an index into the user's tables
 };
+
+// (time, seq) as one unsigned 128-bit key, the sign bit of the time flipped so that negative
+// times order first: EventBefore(a, b) == EventKey(a) < EventKey(b). One compare, no branch.
+inline unsigned __int128 EventKey(const Event& e) noexcept {
+  const uint64_t t = static_cast<uint64_t>(e.time.nanos()) ^ (uint64_t{1} << 63);
+  return static_cast<unsigned __int128>(t) << 64 | e.seq;
+}
 
 inline bool EventBefore(const Event& a, const Event& b) noexcept {
   return a.time < b.time || (a.time == b.time && a.seq < b.seq);
@@ -64,15 +71,23 @@ class DaryHeapQueue {
     heap_.pop_back();
     size_t n = heap_.size();
     if (n > 0) {
+      // The least child is picked with keys and conditional moves: which child is least is a
+      // coin toss, and a mispredicted branch per comparison was most of the cost.
+      const unsigned __int128 last_key = EventKey(last);
       size_t i = 0;
       for (;;) {
-        size_t first = i * D + 1;
+        const size_t first = i * D + 1;
         if (first >= n) break;
+        const size_t end = first + D < n ? first + D : n;
         size_t best = first;
-        size_t end = first + D < n ? first + D : n;
-        for (size_t c = first + 1; c < end; ++c)
-          if (EventBefore(heap_[c], heap_[best])) best = c;
-        if (!EventBefore(heap_[best], last)) break;
+        unsigned __int128 best_key = EventKey(heap_[first]);
+        for (size_t c = first + 1; c < end; ++c) {
+          const unsigned __int128 key = EventKey(heap_[c]);
+          const bool less = key < best_key;
+          best = less ? c : best;
+          best_key = less ? key : best_key;
+        }
+        if (!(best_key < last_key)) break;
         heap_[i] = heap_[best];
         i = best;
       }

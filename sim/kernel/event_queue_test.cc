@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "sim/base/rng.h"
@@ -35,6 +36,30 @@ TEST(EventQueueTest, QuaternaryHeapIsStableAndOrdered) {
   CheckOrderAgainstSort<QuaternaryHeapQueue>();
 }
 TEST(EventQueueTest, BinaryHeapIsStableAndOrdered) { CheckOrderAgainstSort<BinaryHeapQueue>(); }
+
+TEST(EventQueueTest, KeysOrderEventsAsEventBeforeDoes) {
+  Rng rng(17);
+  const int64_t edges[] = {INT64_MIN, -1'000'000'000, -1, 0, 1, 1'000'000'000, INT64_MAX};
+  std::vector<Event> events;
+  for (int64_t t : edges)
+    for (uint64_t seq : {uint64_t{0}, uint64_t{1}, ~uint64_t{0}})
+      events.push_back(Event{Time::FromNanos(t), seq, 0, 0});
+  for (int i = 0; i < 200; ++i)
+    events.push_back(Event{Time::FromNanos(static_cast<int64_t>(rng.Next())), rng.Below(3), 0, 0});
+  for (const Event& a : events)
+    for (const Event& b : events)
+      ASSERT_EQ(EventKey(a) < EventKey(b), EventBefore(a, b))
+          << a.time.nanos() << "/" << a.seq << " vs " << b.time.nanos() << "/" << b.seq;
+}
+
+TEST(EventQueueTest, NegativeTimesPopFirst) {
+  QuaternaryHeapQueue q;
+  for (int64_t t : std::vector<int64_t>{5, -3, 0, -1'000'000'000'000, 7, -3})
+    q.Push(Time::FromNanos(t), 0, static_cast<uint32_t>(t + 10));
+  std::vector<int64_t> order;
+  while (!q.empty()) order.push_back(q.Pop().time.nanos());
+  EXPECT_EQ(order, (std::vector<int64_t>{-1'000'000'000'000, -3, -3, 0, 5, 7}));
+}
 
 TEST(EventQueueTest, InterleavedPushPop) {
   QuaternaryHeapQueue q;

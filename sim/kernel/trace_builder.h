@@ -18,6 +18,7 @@
 #include <initializer_list>
 #include <vector>
 
+#include "sim/base/huge_pages.h"
 #include "sim/base/rng.h"
 #include "sim/kernel/observer.h"
 #include "sim/kernel/shape_hash.h"
@@ -186,7 +187,7 @@ class TraceBuilder {
     size_t live() const { return items_.size() - free_.size(); }
 
    private:
-    std::vector<TraceState> items_;
+    std::vector<TraceState, HugePageAllocator<TraceState>> items_;  // large: huge pages
     std::vector<uint32_t> free_;
   };
 

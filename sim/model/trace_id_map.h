@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/base/huge_pages.h"
 #include "sim/model/span.h"
 
 namespace tracesim::sim {
@@ -104,7 +105,7 @@ class TraceIdMap {
     return static_cast<size_t>(h >> 32) & mask_;
   }
   void Rehash(size_t capacity) {
-    std::vector<Entry> old;
+    std::vector<Entry, HugePageAllocator<Entry>> old;
     old.swap(table_);
     table_.assign(capacity, Entry{});
     mask_ = capacity - 1;
@@ -113,7 +114,7 @@ class TraceIdMap {
       if (e.value != kMissing) Put(e.id, e.value);
   }
 
-  std::vector<Entry> table_;
+  std::vector<Entry, HugePageAllocator<Entry>> table_;  // large: on huge pages (huge_pages.h)
   size_t mask_ = 0;
   size_t size_ = 0;
 };

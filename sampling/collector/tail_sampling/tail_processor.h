@@ -34,6 +34,7 @@
 #include "sampling/collector/tail_sampling/tail_id_sets.h"
 #include "sampling/collector/tail_sampling/tail_policy_chain.h"
 #include "sampling/collector/tail_sampling/tail_size.h"
+#include "sim/base/huge_pages.h"
 #include "sim/base/status.h"
 #include "sim/kernel/sink.h"
 #include "sim/model/model.h"
@@ -263,7 +264,7 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   int64_t last_arrival_ = INT64_MIN;
   int64_t root_batches_ = -1;  // decision_wait_after_root_received in whole batches; -1 = off
 
-  std::vector<TraceEntry> slots_;
+  std::vector<TraceEntry, sim::HugePageAllocator<TraceEntry>> slots_;  // large: huge pages
   std::vector<uint32_t> free_slots_;
   sim::TraceIdMap map_;
   std::vector<SpanBuffers> spare_buffers_;              // buffers of decided traces, for new ones
