@@ -25,15 +25,15 @@ struct Event {
   uint32_t target = 0;  // an index into the user's tables
 };
 
-// (time, seq) as one unsigned 128-bit key, the sign bit of the time flipped so that negative
-// times order first: EventBefore(a, b) == EventKey(a) < EventKey(b). One compare, no branch.
+// The order of events, (time, seq) lexicographically, as one unsigned 128-bit key: the sign bit
+// of the time flipped so that negative times come first. One compare, no branch.
 inline unsigned __int128 EventKey(const Event& e) noexcept {
   const uint64_t t = static_cast<uint64_t>(e.time.nanos()) ^ (uint64_t{1} << 63);
   return static_cast<unsigned __int128>(t) << 64 | e.seq;
 }
 
 inline bool EventBefore(const Event& a, const Event& b) noexcept {
-  return a.time < b.time || (a.time == b.time && a.seq < b.seq);
+  return EventKey(a) < EventKey(b);
 }
 
 template <typename Q>
