@@ -43,6 +43,8 @@ inline void FreeMaybeHuge(void* p, size_t bytes) noexcept {
 
 template <typename T>
 struct HugePageAllocator {
+  // The small path is plain operator new, which aligns to the default only.
+  static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__, "over-aligned T");
   using value_type = T;
   HugePageAllocator() noexcept = default;
   template <typename U>
