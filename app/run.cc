@@ -10,6 +10,7 @@
 #include "exporter/encoding/otlp_json_file_sink.h"
 #include "reports/text/decision_tags.h"
 #include "reports/text/truth_writer.h"
+#include "sampling/collector/tail_sampling/tail_size.h"
 #include "sim/kernel/sink.h"
 #include "workloads/workload.h"
 
@@ -417,6 +418,9 @@ sim::Result<ShardRun> SimulateShard(const scenarios::Scenario& sc, const RunOpti
   opt.progress = options.progress;
   opt.observe_from = window.observe_from;
   opt.observe_until = window.observe_until;
+  // Each exported span is sized once, by the kernel, for the lab, the volume block and lint.
+  sampling::SpanSizer span_sizes(sc.model);
+  opt.span_sizes = &span_sizes;
   WindowArrivals arrivals(workload->get(), window.arrivals_from, window.arrivals_until);
 
   const auto wall_start = std::chrono::steady_clock::now();

@@ -60,8 +60,8 @@ void EvidenceSink::OnTrace(const sim::TraceView& trace) noexcept {
     first_start = std::min(first_start, s.start_unix_nano);
     last_end = std::max(last_end, s.end_unix_nano);
     if (sizer_ && trace.truth->error) {
-      bytes += sizer_->SpanSize(s, trace.events.subspan(s.first_event, s.event_count),
-                                trace.links.subspan(s.first_link, s.link_count));
+      bytes += sizer_->SizeOf(s, trace.events.subspan(s.first_event, s.event_count),
+                              trace.links.subspan(s.first_link, s.link_count));
     }
   }
   const size_t second = static_cast<size_t>(std::max<int64_t>(0, first_end - start_) / kSecond);

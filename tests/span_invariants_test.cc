@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 
+#include "sampling/collector/tail_sampling/tail_size.h"
 #include "scenarios/scenario.h"
 #include "sim/kernel/simulation.h"
 #include "sim/kernel/sink.h"
@@ -132,6 +133,49 @@ TEST_P(BundledTopologyTest, EveryEntryOperationKeepsInvariants) {
     for (const sim::Span& sp : t.spans)
       if (sp.parent_span_id == 0) roots_seen.insert(sp.operation);
   EXPECT_EQ(roots_seen.size(), spec.mix.size()) << "every entry operation produced traces";
+}
+
+// The kernel sizes each exported span once (Span::exported_size) for the lab, the volume block
+// and lint: on every shipped scenario (faults: outages, stalls, lost context, exceptions as
+// events, links of messaging) and with the ground truth tagged onto the roots after they end,
+// that size is the span's OTLP protobuf size as the pure function computes it from the span as
+// exported.
+TEST(SpanSizeTest, TheKernelsSizeOfEverySpanIsItsOtlpSizeAsExported) {
+  for (const std::string& name : scenarios::BuiltinScenarioNames()) {
+    SCOPED_TRACE(name);
+    auto sc = scenarios::LoadBuiltinScenario(name);
+    ASSERT_TRUE(sc.ok()) << sc.status().ToString();
+    auto w =
+        workloads::Workload::Create(sc->workload, sc->model, sc->seed, sim::Duration::Seconds(20));
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    sampling::SpanSizer sizes(sc->model);
+    sim::InMemorySink sink;
+    sim::SimulationOptions opt;
+    opt.seed = sc->seed;
+    opt.faults = sc->faults.empty() ? nullptr : &sc->faults;
+    opt.tag_ground_truth = true;
+    opt.span_sizes = &sizes;
+    sim::Simulation s(sc->model, opt);
+    s.AddObserver(&sink);
+    ASSERT_TRUE(s.Run(w->get()).ok());
+    size_t spans = 0, with_events = 0;
+    for (const auto& t : sink.traces()) {
+      for (const sim::Span& sp : t.spans) {
+        const auto events =
+            std::span<const sim::SpanEvent>(t.events).subspan(sp.first_event, sp.event_count);
+        const auto links =
+            std::span<const sim::SpanLink>(t.links).subspan(sp.first_link, sp.link_count);
+        ASSERT_EQ(sp.exported_size, sampling::OtlpSpanSize(sc->model, sp, events, links))
+            << sc->model.strings.Get(sp.name);
+        ++spans;
+        with_events += sp.event_count != 0;
+      }
+    }
+    EXPECT_GT(spans, 1000u);
+    if (name == "checkout-payment-outage") {
+      EXPECT_GT(with_events, 0u) << "exception events";
+    }
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Bundled, BundledTopologyTest, ::testing::Values("checkout", "online-shop"),

@@ -7,8 +7,8 @@ void VolumeTally::OnTrace(const sim::TraceView& trace) noexcept {
   ++traces_;
   for (const sim::Span& s : trace.spans) {
     ++spans_;
-    bytes_ += sizer_.SpanSize(s, trace.events.subspan(s.first_event, s.event_count),
-                              trace.links.subspan(s.first_link, s.link_count));
+    bytes_ += sizer_.SizeOf(s, trace.events.subspan(s.first_event, s.event_count),
+                            trace.links.subspan(s.first_link, s.link_count));
   }
 }
 

@@ -265,7 +265,7 @@ void SamplingLab::OnSpanEnd(const sim::Model&, const sim::Span& span,
   if (m.ext) m.ext->OnSpanEnd(span);
   const uint64_t bits = span.observer_bits & m.all_bits;
   if (bits != 0) {
-    const uint32_t size = m.sizer.SpanSize(span, events, links);
+    const uint32_t size = m.sizer.SizeOf(span, events, links);
     const uint64_t batched = m.bsp ? bits & m.bsp->mask() : 0;
     uint64_t direct = bits & ~batched;
     // Count-only BSPs (SetCountOnly) hand back the strategies that took the span: delivered now.

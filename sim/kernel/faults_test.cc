@@ -332,6 +332,60 @@ TEST(FaultTest, SpanLossDropsTheTargetsSpansOnly) {
   }
 }
 
+// A size model that counts its calls per span and answers from what the span carries.
+class CountingSizes : public SpanSizeModel {
+ public:
+  uint32_t SpanSize(const Span& s, std::span<const SpanEvent> events,
+                    std::span<const SpanLink> links) noexcept override {
+    ++calls[s.span_id];
+    if (s.service == lost_service) ++lost_sized;
+    return Answer(s, events.size(), links.size());
+  }
+  static uint32_t Answer(const Span& s, size_t events, size_t links) {
+    return 1000 + 10 * s.dynamic_count + static_cast<uint32_t>(events + links);
+  }
+  std::map<uint64_t, int> calls;
+  uint32_t lost_service = kNone;
+  int lost_sized = 0;
+};
+
+TEST(FaultTest, TheSizeModelSizesEachExportedSpanOnceAndATaggedRootAgain) {
+  Pair p;
+  p.Done();
+  FaultPlan plan;
+  plan.faults.push_back(MakeFault("sdk-drops", Fault::Kind::kSpanLoss, p.back));
+  for (bool with_model : {true, false}) {
+    auto arrivals = EvenArrivals(Duration::Millis(100), Duration::Seconds(1), p.entry);
+    CountingSizes sizes;
+    sizes.lost_service = p.back;
+    TruthSink sink;
+    SimulationOptions opt;
+    opt.faults = &plan;
+    opt.tag_ground_truth = true;  // the root gains attributes after its end: sized again
+    if (with_model) opt.span_sizes = &sizes;
+    Simulation sim(p.m, opt);
+    sim.AddObserver(&sink);
+    ASSERT_TRUE(sim.Run(&arrivals).ok());
+    ASSERT_EQ(sink.entries.size(), 10u);
+    EXPECT_EQ(sizes.lost_sized, 0) << "a lost span is never exported, never sized";
+    for (const auto& e : sink.entries) {
+      ASSERT_EQ(e.trace.spans.size(), 2u);
+      for (const Span& s : e.trace.spans) {
+        if (!with_model) {
+          EXPECT_EQ(s.exported_size, kNone);
+          continue;
+        }
+        // The size of the span as exported: its final attributes, the truth tags included.
+        EXPECT_EQ(s.exported_size, CountingSizes::Answer(s, s.event_count, s.link_count));
+        EXPECT_EQ(sizes.calls[s.span_id], s.parent_span_id == 0 ? 2 : 1);
+      }
+    }
+    if (with_model) {
+      EXPECT_EQ(sizes.calls.size(), 20u);
+    }
+  }
+}
+
 TEST(FaultTest, ClockSkewShiftsOnlyEmittedTimestamps) {
   auto run = [](bool skew) {
     Pair p;

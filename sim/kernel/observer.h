@@ -19,6 +19,18 @@ namespace tracesim::sim {
 
 struct SimulationStats;
 
+// The size of a span as exported, in bytes. The kernel asks it once per exported span, when the
+// span ends (and again for a root span the ground-truth tags change), and stores the answer in
+// Span::exported_size, so that the observers that account bytes (the sampling lab, the volume
+// block, lint's evidence) do not each size every span again. Called on the simulation thread.
+// The implementation: sampling::SpanSizer (the OTLP protobuf size).
+class SpanSizeModel {
+ public:
+  virtual ~SpanSizeModel() = default;
+  virtual uint32_t SpanSize(const Span& span, std::span<const SpanEvent> events,
+                            std::span<const SpanLink> links) noexcept = 0;
+};
+
 class SimulationObserver {
  public:
   // Bits of Interests().

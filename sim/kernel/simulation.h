@@ -56,6 +56,9 @@ struct SimulationOptions {
   // load generator) turns it off: the hash reads every span of the trace again, ~1.6 % of
   // `tracesim load`'s CPU. Off, every shape is 0. Default: true.
   bool hash_shapes = true;
+  // Sizes each exported span once, into Span::exported_size (SpanSizeModel, observer.h); must
+  // outlive the Simulation. Default: none (every exported_size stays kNone).
+  SpanSizeModel* span_sizes = nullptr;
   // Observation window (sharded runs, doc/scale.md): only traces whose entry arrival time is in
   // [observe_from, observe_until) are shown to the span and trace observers (a fragment follows
   // the trace it split from); the others are simulated all the same (they load the queues) but

@@ -81,9 +81,11 @@ struct Span {
   uint32_t service = kNone;    // service that recorded the span
   uint32_t peer = kNone;       // CLIENT/PRODUCER: callee service; else kNone. Not exported.
   uint32_t parent_index =
-      kNone;             // the parent's index in its trace as created (internal). Not exported.
-  bool lost = false;     // dropped by a span-loss fault (internal). Never exported.
-  bool observed = true;  // its trace is in the observation window (internal). Not exported.
+      kNone;  // the parent's index in its trace as created (internal). Not exported.
+  // Its size as exported, in bytes (the OTLP protobuf Span message), computed once when it ends
+  // by the run's SpanSizeModel (SimulationOptions::span_sizes, sim/kernel/observer.h), or kNone
+  // when the run has none. Internal; every observer reads it instead of sizing the span again.
+  uint32_t exported_size = kNone;
   uint64_t observer_bits =
       ~uint64_t{0};  // observer word (SimulationObserver::OnSpanStart). Not exported.
   SpanKind kind = SpanKind::kInternal;
@@ -91,6 +93,8 @@ struct Span {
   uint8_t dynamic_count = 0;
   uint8_t dropped_attributes = 0;
   uint16_t static_count = 0;
+  bool lost = false;     // dropped by a span-loss fault (internal). Never exported.
+  bool observed = true;  // its trace is in the observation window (internal). Not exported.
   const Attr* static_attrs = nullptr;         // operation's shared template, owned by the Model
   uint32_t first_event = 0, event_count = 0;  // range in TraceView::events
   uint32_t first_link = 0, link_count = 0;    // range in TraceView::links

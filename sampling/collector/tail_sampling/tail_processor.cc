@@ -240,7 +240,7 @@ uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
 void TailSamplingProcessor::OnSpan(const sim::Span& span, std::span<const sim::SpanEvent> events,
                                    std::span<const sim::SpanLink> links,
                                    int64_t arrival_unix_nano) noexcept {
-  OnSpan(span, events, links, arrival_unix_nano, sizer_.SpanSize(span, events, links));
+  OnSpan(span, events, links, arrival_unix_nano, sizer_.SizeOf(span, events, links));
 }
 
 void TailSamplingProcessor::OnLateGroup(TraceEntry& e, std::span<const SizedSpan> group) noexcept {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "exporter/otlp_model/otlp_scope.h"
+#include "sim/kernel/observer.h"
 #include "sim/model/model.h"
 #include "sim/model/span.h"
 
@@ -58,14 +59,23 @@ struct SizedSpan {
 // OtlpSpanSize and OtlpResourceSpansSize for one Model, memoised for the hot path: the size of
 // each static attribute template (Span::static_attrs, shared per operation), of each resource
 // and of each scope is computed once; a span then costs its dynamic attributes, events and links.
-// Results equal the pure functions'. Not thread-safe (the memo grows).
-class SpanSizer {
+// Results equal the pure functions'. It is also the run's sim::SpanSizeModel: the kernel sizes
+// each span once with it (Span::exported_size), and the observers read that (SizeOf). Not
+// thread-safe (the memo grows).
+class SpanSizer final : public sim::SpanSizeModel {
  public:
   // REQUIRES: `model` outlives the sizer and is not modified meanwhile.
   explicit SpanSizer(const sim::Model& model);
 
+  // OtlpSpanSize(span, events, links), computed.
   uint32_t SpanSize(const sim::Span& span, std::span<const sim::SpanEvent> events,
-                    std::span<const sim::SpanLink> links) noexcept;
+                    std::span<const sim::SpanLink> links) noexcept override;
+  // The same size: Span::exported_size when the kernel sized the span (same model), else
+  // SpanSize(). For observers of a Simulation.
+  uint32_t SizeOf(const sim::Span& span, std::span<const sim::SpanEvent> events,
+                  std::span<const sim::SpanLink> links) noexcept {
+    return span.exported_size != sim::kNone ? span.exported_size : SpanSize(span, events, links);
+  }
   uint32_t ResourceSpansSize(const sim::Span& span, size_t span_body) const noexcept;
   // Body size of the ResourceSpans the tail_sampling processor builds for one trace's spans of one
   // arriving ResourceSpans (newResourceSpanFromSpanAndScopes): the first span's resource, then
