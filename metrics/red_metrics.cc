@@ -30,14 +30,23 @@ RedMetricsSink::RedMetricsSink(const sim::Model& model) : model_(model) {
   }
 }
 
-uint32_t RedMetricsSink::OpSlotFor(const OpKey& key) {
-  auto it = op_index_.find(key);
-  if (it != op_index_.end()) return it->second;
-  // First span of this key: the only allocation, once per key.
+uint32_t RedMetricsSink::NewOp(const OpKey& key, size_t free) {
+  // The only allocations, once per key.
   auto rank = model_rank_.find(key);
   const uint32_t slot = static_cast<uint32_t>(ops_.size());
   ops_.push_back(OpSlot{key, rank == model_rank_.end() ? sim::kNone : rank->second, Red{}});
-  op_index_.emplace(key, slot);
+  if (ops_.size() * 2 <= op_index_.size()) {
+    op_index_[free] = OpIndexEntry{key, slot};
+    return slot;
+  }
+  // Grow: every key placed again.
+  op_index_.assign(op_index_.size() * 2, OpIndexEntry{});
+  const size_t mask = op_index_.size() - 1;
+  for (uint32_t s = 0; s < ops_.size(); ++s) {
+    size_t j = OpKeyHash{}(ops_[s].key) & mask;
+    while (op_index_[j].slot != sim::kNone) j = (j + 1) & mask;
+    op_index_[j] = OpIndexEntry{ops_[s].key, s};
+  }
   return slot;
 }
 

@@ -115,15 +115,31 @@ class RedMetricsSink final : public sim::SpanSink {
   };
 
   uint32_t OpSlotFor(const sim::Span& s) { return OpSlotFor(OpKey{s.service, s.name, s.kind}); }
-  uint32_t OpSlotFor(const OpKey& key);
+  // Inline: once per span. The first span of a key goes to NewOp.
+  uint32_t OpSlotFor(const OpKey& key) {
+    const size_t mask = op_index_.size() - 1;
+    for (size_t i = OpKeyHash{}(key)&mask;; i = (i + 1) & mask) {
+      const OpIndexEntry& e = op_index_[i];
+      if (e.slot == sim::kNone) return NewOp(key, i);
+      if (e.key == key) return e.slot;
+    }
+  }
+  // Adds the slot of `key`, absent from the index, whose probe ended at the empty entry `free`.
+  uint32_t NewOp(const OpKey& key, size_t free);
 
   const sim::Model& model_;
   std::vector<Red> services_;          // per model service
   std::vector<uint32_t> dep_slot_;     // per model service: index into dependencies_ or kNone
   std::vector<uint32_t> dep_service_;  // per dependency: model service index
   std::vector<Red> dependencies_;
-  std::vector<OpSlot> ops_;                                    // created on a key's first span
-  std::unordered_map<OpKey, uint32_t, OpKeyHash> op_index_;    // key -> ops_ index
+  std::vector<OpSlot> ops_;  // created on a key's first span
+  // key -> ops_ index, looked up per span: open addressing over a power-of-two table at most half
+  // full (an unordered_map's modulo and chain were ~1 % of a day-scale run's instructions).
+  struct OpIndexEntry {
+    OpKey key{};
+    uint32_t slot = sim::kNone;  // kNone: empty
+  };
+  std::vector<OpIndexEntry> op_index_ = std::vector<OpIndexEntry>(16);
   std::unordered_map<OpKey, uint32_t, OpKeyHash> model_rank_;  // model operation keys -> rank
   TraceTotals totals_;
 };

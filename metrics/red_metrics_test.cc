@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 namespace tracesim::metrics {
 namespace {
 
@@ -130,6 +134,39 @@ TEST(RedMetricsSinkTest, AggregatesServicesOperationsDependencies) {
   EXPECT_EQ(ops[1].kind, sim::SpanKind::kClient);
   EXPECT_EQ(ops[1].latency.Sum(), 10'500u);
   EXPECT_EQ(ops[7].errors, 1u);
+}
+
+// Many span names (the operation index grows several times), fed interleaved: every key keeps
+// its own counts, whichever order they come in.
+TEST(RedMetricsSinkTest, ManyOperationsKeepTheirOwnCounts) {
+  Fixture f;
+  RedMetricsSink sink(f.m);
+  constexpr int kNames = 300;
+  std::vector<std::string> names;
+  for (int i = 0; i < kNames; ++i) names.push_back("op-" + std::to_string(i));
+  for (int round = 0; round < 3; ++round) {
+    std::vector<sim::Span> spans;
+    for (int i = 0; i < kNames; ++i) {
+      if (i % 3 < round) continue;  // op i is seen 1 + i % 3 times
+      for (sim::SpanKind kind : {sim::SpanKind::kServer, sim::SpanKind::kInternal})
+        spans.push_back(f.MakeSpan(kind, static_cast<uint32_t>(i % 2), names[i].c_str(), 1000 + i));
+    }
+    Feed(sink, f.m, spans);
+  }
+  std::vector<OperationRed> ops = sink.Operations();
+  ASSERT_EQ(ops.size(), 2u * kNames);
+  std::map<std::string, uint64_t> requests;
+  for (const OperationRed& o : ops) {
+    const int i = std::stoi(o.name.substr(3));
+    EXPECT_EQ(o.service, i % 2 == 0 ? "frontend" : "checkout") << o.name;
+    EXPECT_EQ(o.latency.Sum(), o.requests * static_cast<uint64_t>(1000 + i)) << o.name;
+    requests[o.name + (o.kind == sim::SpanKind::kServer ? "/server" : "/internal")] = o.requests;
+  }
+  ASSERT_EQ(requests.size(), 2u * kNames);
+  for (int i = 0; i < kNames; ++i) {
+    EXPECT_EQ(requests[names[i] + "/server"], static_cast<uint64_t>(1 + i % 3)) << names[i];
+    EXPECT_EQ(requests[names[i] + "/internal"], static_cast<uint64_t>(1 + i % 3)) << names[i];
+  }
 }
 
 TEST(RedMetricsSinkTest, EmptyAndUnknownIndices) {
