@@ -85,6 +85,7 @@ struct Span {
   // Its size as exported, in bytes (the OTLP protobuf Span message), computed once when it ends
   // by the run's SpanSizeModel (SimulationOptions::span_sizes, sim/kernel/observer.h), or kNone
   // when the run has none. Internal; every observer reads it instead of sizing the span again.
+  // Code that changes an exported field of a copy must set it back to kNone (nothing does).
   uint32_t exported_size = kNone;
   uint64_t observer_bits =
       ~uint64_t{0};  // observer word (SimulationObserver::OnSpanStart). Not exported.
