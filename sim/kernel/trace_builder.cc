@@ -130,11 +130,14 @@ void TraceBuilder::TagTruth(TraceState& ts, uint32_t root) {
   if (tr.fragment) s.SetAttr(w.truth_fragment, AttrValue::Bool(true));
   for (uint32_t i = 0; i < k_.faults.size(); ++i)
     if (tr.fault_mask >> i & 1) s.SetAttr(k_.faults.at(i).tag_key, AttrValue::Bool(true));
-  if (k_.options.span_sizes != nullptr && !s.lost) {  // the tags are exported: sized again
-    s.exported_size = k_.options.span_sizes->SpanSize(
-        s, std::span<const SpanEvent>(ts.events.data() + s.first_event, s.event_count),
-        std::span<const SpanLink>(ts.links.data() + s.first_link, s.link_count));
-  }
+  if (!s.lost) Size(ts, s);  // the tags are exported: sized again
+}
+
+void TraceBuilder::Size(const TraceState& ts, Span& s) {
+  if (k_.options.span_sizes == nullptr) return;
+  s.exported_size = k_.options.span_sizes->SpanSize(
+      s, std::span<const SpanEvent>(ts.events.data() + s.first_event, s.event_count),
+      std::span<const SpanLink>(ts.links.data() + s.first_link, s.link_count));
 }
 
 inline AttrValue TraceBuilder::Generate(uint32_t t, uint32_t g) {
@@ -220,8 +223,7 @@ void TraceBuilder::EndSpan(uint32_t t, uint32_t span) {
   if (s.lost) return;
   std::span<const SpanEvent> events(ts.events.data() + s.first_event, s.event_count);
   std::span<const SpanLink> links(ts.links.data() + s.first_link, s.link_count);
-  if (k_.options.span_sizes != nullptr)
-    s.exported_size = k_.options.span_sizes->SpanSize(s, events, links);
+  Size(ts, s);
   for (const SpanObservers::Entry& o : observers_.span_end)
     if (ts.observed || o.all_traces) o.observer->OnSpanEnd(m_, s, events, links);
 }

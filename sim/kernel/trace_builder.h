@@ -159,6 +159,8 @@ class TraceBuilder {
   uint32_t NewTrace(uint32_t entry_op, uint64_t stream_seed, uint64_t stream_index);
   void Finish(uint32_t t);
   void TagTruth(TraceState& ts, uint32_t root);
+  // Span::exported_size of `s` (a span of `ts`) from the run's size model, when it has one.
+  void Size(const TraceState& ts, Span& s);
   AttrValue Generate(uint32_t t, uint32_t g);
   uint64_t NewSpanId(uint32_t t);
   int64_t Stamp(uint32_t t, uint32_t s, uint32_t inst);
