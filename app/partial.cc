@@ -174,8 +174,9 @@ sim::Result<std::string> RunPartial(const scenarios::Scenario& sc, const RunOpti
   TRACESIM_ASSIGN_OR_RETURN(Identity id, IdentityOf(sc, options, shard.count, warmup));
   TRACESIM_ASSIGN_OR_RETURN(EffectiveRun run, internal::Effective(sc, options));
   TRACESIM_RETURN_IF_ERROR(internal::CheckRunSize(sc, run, options.max_spans, shard.count));
-  const internal::ShardWindow window =
-      internal::WindowOf(shard.index, shard.count, run.duration, warmup);
+  TRACESIM_ASSIGN_OR_RETURN(std::vector<sim::Time> edges,
+                            internal::ShardEdges(sc, run, shard.count));
+  const internal::ShardWindow window = internal::WindowOf(shard.index, edges, warmup);
   TRACESIM_ASSIGN_OR_RETURN(internal::ShardRun r,
                             internal::SimulateShard(sc, options, run, window));
   sim::StateWriter out;

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "app/run.h"
 #include "app/sinks.h"
@@ -41,16 +42,21 @@ struct ShardRun {
 };
 
 // The run's arrivals in [from, until), each numbered with its position in the run's arrival
-// stream (sim::Arrival::index): the ones before `from` are drawn and skipped, so every shard sees
+// stream (sim::Arrival::index; a source that numbers its own keeps its numbers): the ones before
+// `from` are skipped (the source jumps what it can, ArrivalSource::SkipTo), so every shard sees
 // the very arrivals of the unsharded run, and their traces draw the very same streams.
 class WindowArrivals final : public sim::ArrivalSource {
  public:
   WindowArrivals(sim::ArrivalSource* source, sim::Time from, sim::Time until)
-      : source_(source), from_(from), until_(until) {}
+      : source_(source), from_(from), until_(until) {
+    source_->SkipTo(from_);
+  }
   bool Next(sim::Arrival* out) noexcept override {
     do {
+      out->index = sim::Arrival::kCounted;
       if (!source_->Next(out)) return false;
-      out->index = drawn_++;
+      if (out->index == sim::Arrival::kCounted) out->index = drawn_;
+      ++drawn_;
     } while (out->time < from_);
     return out->time < until_;
   }
@@ -75,8 +81,12 @@ bool LoadStats(sim::StateReader& in, size_t services, sim::SimulationStats* stat
 // sinks), for partial results to be loaded into.
 sim::Status WireForMerge(const scenarios::Scenario& sc, const RunOptions& options,
                          RunOutcome* outcome);
-// The windows of shard i of n over the arrival window `d` with `warmup` (doc/scale.md).
-ShardWindow WindowOf(uint32_t i, uint32_t n, sim::Duration d, sim::Duration warmup);
+// The n + 1 edges of n shards' windows over the run's arrival window: equal expected traffic
+// (workloads::Workload::EqualTrafficEdges; equal time at a constant rate).
+sim::Result<std::vector<sim::Time>> ShardEdges(const scenarios::Scenario& sc,
+                                               const EffectiveRun& run, uint32_t n);
+// The windows of shard i between `edges` (ShardEdges) with `warmup` (doc/scale.md).
+ShardWindow WindowOf(uint32_t i, const std::vector<sim::Time>& edges, sim::Duration warmup);
 // Adds shard `from` into `into` (both not yet Complete()d), as RunSharded merges shards.
 void MergeShard(ShardRun& from, ShardRun* into, const RunOptions& options);
 

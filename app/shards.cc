@@ -16,23 +16,29 @@
 #include <vector>
 
 #include "app/run_internal.h"
+#include "workloads/workload.h"
 
 namespace tracesim::app {
 
 namespace internal {
 
-ShardWindow WindowOf(uint32_t i, uint32_t n, sim::Duration d, sim::Duration warmup) {
-  auto at = [&](uint32_t k) {
-    return sim::Time::FromNanos(
-        static_cast<int64_t>(static_cast<__int128>(d.nanos()) * k / static_cast<__int128>(n)));
-  };
+ShardWindow WindowOf(uint32_t i, const std::vector<sim::Time>& edges, sim::Duration warmup) {
+  const uint32_t n = static_cast<uint32_t>(edges.size() - 1);
+  const int64_t d = edges.back().nanos();
   ShardWindow w;
-  w.observe_from = at(i);
-  w.observe_until = i + 1 == n ? sim::Time::Max() : at(i + 1);
-  w.arrivals_from = sim::Time::FromNanos(std::max<int64_t>(0, at(i).nanos() - warmup.nanos()));
-  if (i + 1 < n && at(i + 1).nanos() < d.nanos() - warmup.nanos())
-    w.arrivals_until = at(i + 1) + warmup;
+  w.observe_from = edges[i];
+  w.observe_until = i + 1 == n ? sim::Time::Max() : edges[i + 1];
+  w.arrivals_from = sim::Time::FromNanos(std::max<int64_t>(0, edges[i].nanos() - warmup.nanos()));
+  if (i + 1 < n && edges[i + 1].nanos() < d - warmup.nanos())
+    w.arrivals_until = edges[i + 1] + warmup;
   return w;
+}
+
+sim::Result<std::vector<sim::Time>> ShardEdges(const scenarios::Scenario& sc,
+                                               const EffectiveRun& run, uint32_t n) {
+  auto workload = workloads::Workload::Create(run.workload, sc.model, run.seed, run.duration);
+  if (!workload.ok()) return sim::Status::InvalidArgument(workload.status().message());
+  return (*workload)->EqualTrafficEdges(n);
 }
 
 void MergeShard(ShardRun& from, ShardRun* into, const RunOptions& options) {
@@ -161,9 +167,9 @@ sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptio
   TRACESIM_ASSIGN_OR_RETURN(EffectiveRun run, internal::Effective(sc, options));
   TRACESIM_RETURN_IF_ERROR(internal::CheckRunSize(sc, run, options.max_spans, 1));
   const uint32_t n = shards.count;
+  TRACESIM_ASSIGN_OR_RETURN(std::vector<sim::Time> edges, internal::ShardEdges(sc, run, n));
   std::vector<internal::ShardWindow> windows;
-  for (uint32_t i = 0; i < n; ++i)
-    windows.push_back(internal::WindowOf(i, n, run.duration, shards.warmup));
+  for (uint32_t i = 0; i < n; ++i) windows.push_back(internal::WindowOf(i, edges, shards.warmup));
   SharedProgress progress(options.progress, windows, run.duration);
   std::vector<sim::SpanSink*> own(n, nullptr);  // RunOptions::shard_sink
   for (uint32_t i = 0; i < n && options.shard_sink; ++i) own[i] = options.shard_sink(i);

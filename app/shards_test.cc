@@ -17,6 +17,7 @@
 #include "app/test_scenarios.h"
 #include "reports/text/run_report.h"
 #include "sim/base/sanitizer_skips.h"
+#include "workloads/workload.h"
 
 namespace tracesim::app {
 namespace {
@@ -336,6 +337,26 @@ TEST(ShardsTest, DayScenarioIsEightSpansOfAbout500BytesAndShardsExactly) {
     EXPECT_TRUE(r.sampling[i].sdk_batching);
     EXPECT_NEAR(double(sharded.report.sampling[i].sdk_exports), double(r.sampling[i].sdk_exports),
                 double(sc->model.resources.size()));
+  }
+}
+
+// Past a workload block (workloads::Workload::kBlockSeconds) a shard starts its block without
+// drawing the ones before; its windows cut the diurnal traffic into equal expected arrivals, not
+// equal times. The day's topology has no queueing: any N still gives the unsharded report.
+TEST(ShardsTest, DayScenarioShardsExactlyAcrossWorkloadBlocks) {
+  auto sc =
+      scenarios::LoadScenarioFile(std::string(TRACESIM_SOURCE_DIR) + "/scenarios/bench/day.yaml");
+  ASSERT_TRUE(sc.ok()) << sc.status().message();
+  RunOptions o;
+  o.duration = sim::Duration::Seconds(3 * workloads::Workload::kBlockSeconds + 150);
+  o.rate = loadgen::Rate{4, false};
+  auto plain = RunScenario(*sc, o);
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  for (uint32_t n : {3u, 5u}) {
+    SCOPED_TRACE(n);
+    const RunOutcome sharded = Sharded(*sc, o, n, sim::Duration::Seconds(20));
+    EXPECT_EQ(WithoutBlocks(WithoutCollectorBlocks(Json(sharded)), "sdk_export"),
+              WithoutBlocks(WithoutCollectorBlocks(Json(*plain)), "sdk_export"));
   }
 }
 

@@ -151,17 +151,18 @@ class LimitedArrivals final : public sim::ArrivalSource {
 };
 
 // One generator's share of the arrival stream (EngineOptions::shard_index/count): the arrivals
-// whose index is `index` modulo `count`, keeping their index (the key of their trace's streams).
+// at position `index` modulo `count`, keeping their index (the source's, else the position).
 class StridedArrivals final : public sim::ArrivalSource {
  public:
   StridedArrivals(sim::ArrivalSource* inner, uint32_t index, uint32_t count)
       : inner_(inner), index_(index), count_(count) {}
   bool Next(sim::Arrival* out) noexcept override {
     for (;;) {
+      out->index = sim::Arrival::kCounted;
       if (!inner_->Next(out)) return false;
       const uint64_t k = drawn_++;
       if (k % count_ == index_) {
-        out->index = k;
+        if (out->index == sim::Arrival::kCounted) out->index = k;
         return true;
       }
     }

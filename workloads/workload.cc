@@ -61,45 +61,108 @@ Workload::Workload(const WorkloadSpec& spec, std::vector<uint32_t> ops, uint64_t
       duration_(duration),
       end_(duration.seconds()),
       ops_(std::move(ops)),
-      arrivals_rng_(sim::Rng::Derive(seed, "workload-arrivals")),
-      mix_rng_(sim::Rng::Derive(seed, "workload-mix")) {
+      seed_(seed) {
   double sum = 0;
   for (const MixEntry& e : spec_.mix) {
     sum += e.weight;
     cumulative_.push_back(sum);
   }
-  if (end_ > 0) {
-    segment_ = rate_.SegmentAt(0, end_);
-    segment_mass_ = segment_.Mass();
-  } else {
+  StartBlock(0);
+}
+
+void Workload::StartBlock(int64_t block) noexcept {
+  block_ = block;
+  in_block_ = 0;
+  const double start = static_cast<double>(block * kBlockSeconds);
+  block_end_ = static_cast<double>((block + 1) * kBlockSeconds);
+  if (start >= end_) {
     done_ = true;
+    return;
+  }
+  arrivals_rng_ = sim::Rng::Derive(seed_, "workload-arrivals", static_cast<uint64_t>(block));
+  mix_rng_ = sim::Rng::Derive(seed_, "workload-mix", static_cast<uint64_t>(block));
+  segment_ = rate_.SegmentAt(start, std::min(end_, block_end_));
+  segment_mass_ = segment_.Mass();
+  used_ = 0;
+  offset_ = 0;
+  first_ = true;
+  first_step_ = 0.5;
+  if (block > 0 && spec_.process != ArrivalProcess::kPoisson) {
+    // The whole run's arrivals are at masses k - 1/2: the first one after the block's start.
+    const double before = rate_.Integral(0, start);
+    first_step_ = std::floor(before + 0.5) + 0.5 - before;
   }
 }
 
-bool Workload::Next(sim::Arrival* out) noexcept {
-  if (done_) return false;
-  double step;
-  if (spec_.process == ArrivalProcess::kPoisson) {
-    step = -std::log(arrivals_rng_.UniformOpen0());
-  } else {
-    step = first_ ? 0.5 : 1.0;
+std::vector<sim::Time> Workload::EqualTrafficEdges(uint32_t n) const {
+  const int64_t d = duration_.nanos();
+  std::vector<sim::Time> edges(n + 1);
+  for (uint32_t k = 0; k <= n; ++k) {
+    edges[k] = sim::Time::FromNanos(
+        static_cast<int64_t>(static_cast<__int128>(d) * k / static_cast<__int128>(n)));
   }
-  first_ = false;
-  double target = used_ + step;
-  bool moved = false;
-  while (target > segment_mass_) {
-    target -= segment_mass_;
-    if (segment_.b >= end_) {
-      done_ = true;
-      return false;
+  const double total = end_ > 0 ? rate_.Integral(0, end_) : 0;
+  if (n < 2 || !(total > 0)) return edges;
+  // One walk over the rate's segments: edge k is where the mass reaches k/n of the total.
+  double mass = 0, a = 0;
+  uint32_t k = 1;
+  while (a < end_ && k < n) {
+    const Segment seg = rate_.SegmentAt(a, end_);
+    const double m = seg.Mass();
+    for (; k < n && mass + m >= total * k / n; ++k) {
+      const double at = seg.a + seg.Invert(total * k / n - mass, -1);
+      const int64_t ns = std::clamp<int64_t>(std::llround(at * 1e9), edges[k - 1].nanos(), d);
+      if (std::llabs(ns - edges[k].nanos()) > 1000) edges[k] = sim::Time::FromNanos(ns);
     }
-    segment_ = rate_.SegmentAt(segment_.b, end_);
-    segment_mass_ = segment_.Mass();
-    moved = true;
+    mass += m;
+    a = seg.b;
   }
-  if (moved) {
-    used_ = 0;
-    offset_ = 0;
+  for (k = 1; k <= n; ++k) edges[k] = std::max(edges[k], edges[k - 1]);
+  return edges;
+}
+
+void Workload::SkipTo(sim::Time t) noexcept {
+  if (done_) return;
+  const int64_t block = t.nanos() / (kBlockSeconds * 1'000'000'000);
+  if (block > block_) StartBlock(block);
+}
+
+bool Workload::Next(sim::Arrival* out) noexcept {
+  double target = 0;
+  for (;;) {  // once per block: a step past the block's end starts the next block
+    if (done_) return false;
+    double step;
+    if (spec_.process == ArrivalProcess::kPoisson) {
+      step = -std::log(arrivals_rng_.UniformOpen0());
+    } else {
+      step = first_ ? first_step_ : 1.0;
+    }
+    first_ = false;
+    target = used_ + step;
+    bool moved = false, next_block = false;
+    while (target > segment_mass_) {
+      target -= segment_mass_;
+      if (segment_.b >= end_) {
+        done_ = true;
+        return false;
+      }
+      if (segment_.b >= block_end_) {
+        next_block = true;
+        break;
+      }
+      segment_ = rate_.SegmentAt(segment_.b, std::min(end_, block_end_));
+      segment_mass_ = segment_.Mass();
+      moved = true;
+    }
+    if (next_block) {
+      StartBlock(block_ + 1);
+      continue;
+    }
+    if (moved) {
+      used_ = 0;
+      offset_ = 0;
+    }
+    break;
   }
   // Newton's starting point for a sinusoid: a linear step from the previous arrival.
   double hint = -1;
@@ -126,6 +189,7 @@ bool Workload::Next(sim::Arrival* out) noexcept {
   }
   out->time = sim::Time::FromNanos(ns);
   out->operation = ops_[pick];
+  out->index = (static_cast<uint64_t>(block_) << kBlockIndexBits) | in_block_++;
   return true;
 }
 

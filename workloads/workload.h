@@ -4,9 +4,14 @@
 // k-th arrival where Λ reaches the sum of k Exp(1) draws (a non-homogeneous Poisson process,
 // no thinning), a uniform one where Λ reaches k - 1/2 (spacing 1/rate on constant stretches,
 // and round(Λ(duration)) arrivals in all). Each arrival's entry operation is drawn from the
-// mix. Randomness comes only from Rng::Derive(seed, "workload-arrivals") and
-// Rng::Derive(seed, "workload-mix"): the same (spec, model, seed, duration) gives the same
-// sequence, and the mix never shifts the times. Not thread-safe: one owner pulls Next().
+// mix. The run is cut into blocks of kBlockSeconds of simulated time, each with its own streams,
+// Rng::Derive(seed, "workload-arrivals", block) and Rng::Derive(seed, "workload-mix", block):
+// the same (spec, model, seed, duration) gives the same sequence, the mix never shifts the
+// times, and SkipTo() starts a block without drawing the blocks before it (a shard of a long run,
+// doc/scale.md). A Poisson block starts its own process at the block's start (memoryless: the
+// same process); a uniform one goes on at the next k - 1/2 of the whole run. Arrival n of block b
+// has index (b << kBlockIndexBits) | n (sim::Arrival::index, the key of its trace's streams):
+// block 0 numbers its arrivals 0, 1, 2, ... Not thread-safe: one owner pulls Next().
 #ifndef TRACESIM_WORKLOADS_WORKLOAD_H_
 #define TRACESIM_WORKLOADS_WORKLOAD_H_
 
@@ -45,7 +50,17 @@ class Workload final : public sim::ArrivalSource {
   Workload(const Workload&) = delete;
   Workload& operator=(const Workload&) = delete;
 
+  // Simulated seconds per block: a run no longer than this is one block, drawn as before blocks
+  // existed (the streams of block 0 are the ones of index 0).
+  static constexpr int64_t kBlockSeconds = 600;
+  static constexpr int kBlockIndexBits = 40;  // arrivals per block < 2^40
+
   bool Next(sim::Arrival* out) noexcept override;
+  // Starts the block that holds `t`, when it is later than the current one, without drawing the
+  // blocks in between: the next arrival is the first of that block (earlier than `t` when `t` is
+  // not at the block's start; the caller skips those). Used by a shard's window
+  // (app/run_internal.h WindowArrivals).
+  void SkipTo(sim::Time t) noexcept override;
 
   // Requests/s at `t` (surges included).
   double RateAt(sim::Time t) const { return rate_.RateAt(t.seconds()); }
@@ -53,6 +68,11 @@ class Workload final : public sim::ArrivalSource {
   double MeanRate(sim::Duration duration) const { return spec_.MeanRate(duration); }
   // Expected number of arrivals over the whole run: Λ(duration).
   double ExpectedArrivals() const { return spec_.ExpectedArrivals(duration_); }
+
+  // The n + 1 edges 0 = t_0 <= ... <= t_n = duration that cut the run into n windows of equal
+  // expected arrivals (Λ(t_k) = k/n Λ(duration)): the shards of a sharded run (doc/scale.md).
+  // An edge within 1 µs of k/n of the duration (a constant rate) is exactly that.
+  std::vector<sim::Time> EqualTrafficEdges(uint32_t n) const;
 
   const WorkloadSpec& spec() const { return spec_; }
   sim::Duration duration() const { return duration_; }
@@ -69,8 +89,16 @@ class Workload final : public sim::ArrivalSource {
   double end_ = 0;  // duration in seconds
   std::vector<uint32_t> ops_;
   std::vector<double> cumulative_;  // cumulative weights; back() = total
+  // Starts block `block` (its streams, its first segment, its first step).
+  void StartBlock(int64_t block) noexcept;
+
+  uint64_t seed_;
   sim::Rng arrivals_rng_;
   sim::Rng mix_rng_;
+  int64_t block_ = 0;
+  double block_end_ = 0;     // the current block's end in seconds (may exceed end_)
+  uint64_t in_block_ = 0;    // arrivals of the current block so far
+  double first_step_ = 0.5;  // a uniform process's step to the block's first arrival
 
   Segment segment_;  // where the cursor is
   double segment_mass_ = 0;

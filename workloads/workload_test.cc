@@ -198,6 +198,111 @@ TEST(WorkloadTest, UniformCountIsRoundedIntegral) {
   EXPECT_EQ(Drain(*w).size(), 499u);
 }
 
+// Runs longer than a block (Workload::kBlockSeconds) draw each block from its own streams.
+TEST(WorkloadTest, PoissonAcrossBlocksKeepsTheRateAndNumbersEachBlock) {
+  RateShape s;
+  s.kind = ShapeKind::kDiurnal;
+  s.rate = 40;
+  s.amplitude = 0.5;
+  s.period = Duration::Seconds(3000);
+  const Duration d = Duration::Seconds(3 * Workload::kBlockSeconds + 100);
+  ExpectPoissonCounts(Spec(s), d, 37);
+  auto w = Make(Spec(s), 3, d);
+  std::vector<Arrival> a = Drain(*w);
+  int64_t block = 0;
+  uint64_t next = 0;
+  for (const Arrival& x : a) {
+    const int64_t b = x.time.nanos() / (Workload::kBlockSeconds * 1'000'000'000);
+    if (b != block) {
+      ASSERT_EQ(b, block + 1);
+      block = b;
+      next = 0;
+    }
+    ASSERT_EQ(x.index, (uint64_t(b) << Workload::kBlockIndexBits) | next++);
+  }
+  EXPECT_EQ(block, 3);
+}
+
+// SkipTo jumps to the block that holds its time: from there on, the very arrivals of a run
+// that drew everything before (a shard's window, app/run_internal.h).
+TEST(WorkloadTest, SkipToGivesTheArrivalsOfTheWholeRun) {
+  RateShape s;
+  s.kind = ShapeKind::kDiurnal;
+  s.rate = 30;
+  s.amplitude = 0.8;
+  s.period = Duration::Seconds(1700);
+  for (ArrivalProcess process : {ArrivalProcess::kPoisson, ArrivalProcess::kUniform}) {
+    WorkloadSpec spec = Spec(s, process);
+    spec.mix = {{"frontend.GET /", 1}, {"frontend.GET /cart", 2}};
+    const Duration d = Duration::Seconds(4 * Workload::kBlockSeconds - 7);
+    auto whole = Make(spec, 11, d);
+    const std::vector<Arrival> all = Drain(*whole);
+    for (double from : {0.0, 599.0, 600.0, 1234.5, 2 * 600.0 + 599.999, 2390.0}) {
+      SCOPED_TRACE(from);
+      auto w = Make(spec, 11, d);
+      w->SkipTo(At(from));
+      std::vector<Arrival> got = Drain(*w);
+      const int64_t block_start =
+          static_cast<int64_t>(from / Workload::kBlockSeconds) * Workload::kBlockSeconds;
+      size_t i = 0;
+      while (i < all.size() && all[i].time < At(static_cast<double>(block_start))) ++i;
+      ASSERT_EQ(got.size(), all.size() - i);
+      for (size_t j = 0; j < got.size(); ++j, ++i) {
+        ASSERT_EQ(got[j].time, all[i].time) << j;
+        ASSERT_EQ(got[j].operation, all[i].operation) << j;
+        ASSERT_EQ(got[j].index, all[i].index) << j;
+      }
+    }
+  }
+}
+
+// A uniform run goes on at k - 1/2 of the whole run's integral across blocks.
+TEST(WorkloadTest, UniformSpacingIsExactAcrossBlocks) {
+  RateShape s;
+  s.rate = 2;
+  auto w =
+      Make(Spec(s, ArrivalProcess::kUniform), 1, Duration::Seconds(3 * Workload::kBlockSeconds));
+  std::vector<Arrival> a = Drain(*w);
+  ASSERT_EQ(a.size(), 6u * Workload::kBlockSeconds);
+  EXPECT_EQ(a[0].time.nanos(), 250'000'000);
+  for (size_t i = 1; i < a.size(); ++i)
+    ASSERT_EQ((a[i].time - a[i - 1].time).nanos(), 500'000'000) << i;
+}
+
+TEST(WorkloadTest, EqualTrafficEdgesSplitTheExpectedArrivals) {
+  RateShape flat;
+  flat.rate = 100;
+  auto constant = Make(Spec(flat), 1, Duration::Seconds(1000));
+  const std::vector<Time> even = constant->EqualTrafficEdges(7);
+  ASSERT_EQ(even.size(), 8u);
+  for (uint32_t k = 0; k <= 7; ++k)  // a constant rate: exactly k/n of the run
+    EXPECT_EQ(even[k].nanos(), int64_t{1'000'000'000'000} * k / 7) << k;
+
+  RateShape s;
+  s.kind = ShapeKind::kDiurnal;
+  s.rate = 100;
+  s.amplitude = 0.5;
+  s.period = Duration::Seconds(86400);
+  s.phase = Duration::Seconds(64800);
+  const WorkloadSpec spec = Spec(s);
+  auto day = Make(spec, 1, Duration::Seconds(86400));
+  const std::vector<Time> edges = day->EqualTrafficEdges(64);
+  ASSERT_EQ(edges.size(), 65u);
+  EXPECT_EQ(edges.front().nanos(), 0);
+  EXPECT_EQ(edges.back().nanos(), Duration::Seconds(86400).nanos());
+  const double total = spec.ExpectedArrivals(Duration::Seconds(86400));
+  double shortest = 1e18, longest = 0;
+  for (uint32_t k = 1; k <= 64; ++k) {
+    const double before = spec.ExpectedArrivals(edges[k] - Time::Zero());
+    EXPECT_NEAR(before, total * k / 64, 1e-6 * total) << k;
+    const double len = (edges[k] - edges[k - 1]).seconds();
+    shortest = std::min(shortest, len);
+    longest = std::max(longest, len);
+  }
+  // Windows at the noon peak (1.5x the mean) are shorter than those at the trough (0.5x).
+  EXPECT_GT(longest / shortest, 2.5);
+}
+
 TEST(WorkloadTest, MixProportionsWithinBinomialBounds) {
   RateShape s;
   s.rate = 2000;

@@ -28,6 +28,10 @@ class ArrivalSource {
   virtual ~ArrivalSource() = default;
   // Writes the next arrival; false when there is none. Times never decrease.
   virtual bool Next(Arrival* out) noexcept = 0;
+  // A hint that the caller skips every arrival before `t`: a source may jump ahead without
+  // drawing them, as long as the arrivals it then gives from `t` on are the ones it would have
+  // given. Arrivals before `t` may still come (the caller skips them). Default: nothing.
+  virtual void SkipTo(Time /*t*/) noexcept {}
 };
 
 }  // namespace tracesim::sim
