@@ -13,8 +13,9 @@ namespace tracesim::app {
 namespace {
 
 // The format's generation follows the magic: a file of another generation is "not a tracesim
-// partial result" rather than misread (v2: the SDK export figures per strategy).
-constexpr std::string_view kMagic = "tracesim partial result v2\n";
+// partial result" rather than misread (v2: the SDK export figures per strategy; v3: windows of
+// equal expected traffic and workload blocks, so shards of v2 cover other arrivals).
+constexpr std::string_view kMagic = "tracesim partial result v3\n";
 constexpr uint32_t kMaxShards = 1024;
 
 // What every partial of one run must agree on (the merge's own run included).

@@ -101,7 +101,8 @@ void AddRunFlags(po::options_description* desc, RunFlags* f) {
        "do not check the samplers: against the traffic (tracesim lint) after the run")  //
       ("no-progress", "never show the progress bar")                                    //
       ("shards", po::value(&f->shards),
-       "split the run into N time windows simulated on N threads and merged (doc/scale.md); "
+       "split the run into N time windows of equal expected traffic, simulated on N threads and "
+       "merged (doc/scale.md); "
        "'mpi': one window per MPI rank, merged at rank 0 (mpirun -np N tracesim run ...)")  //
       ("warmup", po::value(&f->warmup),
        "with --shards: traffic simulated unobserved before and after each window (default: 30s)")
