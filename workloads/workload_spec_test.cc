@@ -4,11 +4,18 @@
 
 #include <string>
 
+#include "workloads/test_shapes.h"
+
 namespace tracesim::workloads {
 namespace {
 
 using sim::Duration;
 using sim::Time;
+using testing::Bursts;
+using testing::Constant;
+using testing::Diurnal;
+using testing::Ramp;
+using testing::Steps;
 
 Time At(double s) { return Time::Zero() + Duration::FromSecondsF(s); }
 
@@ -17,49 +24,6 @@ WorkloadSpec WithMix(RateShape shape) {
   spec.shape = std::move(shape);
   spec.mix = {{"frontend.GET /", 1}};
   return spec;
-}
-
-RateShape Constant(double rate) {
-  RateShape s;
-  s.rate = rate;
-  return s;
-}
-
-RateShape Ramp(double from, double to, Duration over) {
-  RateShape s;
-  s.kind = ShapeKind::kRamp;
-  s.from = from;
-  s.to = to;
-  s.over = over;
-  return s;
-}
-
-RateShape Steps(std::vector<Epoch> epochs, bool repeat) {
-  RateShape s;
-  s.kind = ShapeKind::kSteps;
-  s.epochs = std::move(epochs);
-  s.repeat = repeat;
-  return s;
-}
-
-RateShape Diurnal(double mean, double amplitude, Duration period, Duration phase = {}) {
-  RateShape s;
-  s.kind = ShapeKind::kDiurnal;
-  s.rate = mean;
-  s.amplitude = amplitude;
-  s.period = period;
-  s.phase = phase;
-  return s;
-}
-
-RateShape Bursts(double rate, double factor, Duration length, Duration every) {
-  RateShape s;
-  s.kind = ShapeKind::kBursts;
-  s.rate = rate;
-  s.factor = factor;
-  s.length = length;
-  s.every = every;
-  return s;
 }
 
 // Joined problem paths, for compact assertions.

@@ -5,12 +5,15 @@
 #include <cmath>
 #include <vector>
 
+#include "workloads/test_shapes.h"
+
 namespace tracesim::workloads {
 namespace {
 
 using sim::Arrival;
 using sim::Duration;
 using sim::Time;
+using testing::Diurnal;
 
 Time At(double s) { return Time::Zero() + Duration::FromSecondsF(s); }
 
@@ -119,12 +122,8 @@ TEST(WorkloadTest, PoissonSteps) {
 }
 
 TEST(WorkloadTest, PoissonDiurnal) {
-  RateShape s;
-  s.kind = ShapeKind::kDiurnal;
-  s.rate = 300;
-  s.amplitude = 1.0;  // touches 0 at the trough
-  s.period = Duration::Seconds(120);
-  s.phase = Duration::Seconds(17);
+  // Amplitude 1: touches 0 at the trough.
+  const RateShape s = Diurnal(300, 1.0, Duration::Seconds(120), Duration::Seconds(17));
   ExpectPoissonCounts(Spec(s), Duration::Seconds(600), 40);
 }
 
@@ -139,12 +138,7 @@ TEST(WorkloadTest, PoissonBursts) {
 }
 
 TEST(WorkloadTest, PoissonWithSurges) {
-  RateShape s;
-  s.kind = ShapeKind::kDiurnal;
-  s.rate = 200;
-  s.amplitude = 0.4;
-  s.period = Duration::Seconds(100);
-  WorkloadSpec spec = Spec(s);
+  WorkloadSpec spec = Spec(Diurnal(200, 0.4, Duration::Seconds(100)));
   spec.surges = {{At(50), At(80), 5}, {At(150), At(200), 0}};
   ExpectPoissonCounts(spec, Duration::Seconds(300), 30);
 }
@@ -200,11 +194,7 @@ TEST(WorkloadTest, UniformCountIsRoundedIntegral) {
 
 // Runs longer than a block (Workload::kBlockSeconds) draw each block from its own streams.
 TEST(WorkloadTest, PoissonAcrossBlocksKeepsTheRateAndNumbersEachBlock) {
-  RateShape s;
-  s.kind = ShapeKind::kDiurnal;
-  s.rate = 40;
-  s.amplitude = 0.5;
-  s.period = Duration::Seconds(3000);
+  const RateShape s = Diurnal(40, 0.5, Duration::Seconds(3000));
   const Duration d = Duration::Seconds(3 * Workload::kBlockSeconds + 100);
   ExpectPoissonCounts(Spec(s), d, 37);
   auto w = Make(Spec(s), 3, d);
@@ -226,11 +216,7 @@ TEST(WorkloadTest, PoissonAcrossBlocksKeepsTheRateAndNumbersEachBlock) {
 // SkipTo jumps to the block that holds its time: from there on, the very arrivals of a run
 // that drew everything before (a shard's window, app/run_internal.h).
 TEST(WorkloadTest, SkipToGivesTheArrivalsOfTheWholeRun) {
-  RateShape s;
-  s.kind = ShapeKind::kDiurnal;
-  s.rate = 30;
-  s.amplitude = 0.8;
-  s.period = Duration::Seconds(1700);
+  const RateShape s = Diurnal(30, 0.8, Duration::Seconds(1700));
   for (ArrivalProcess process : {ArrivalProcess::kPoisson, ArrivalProcess::kUniform}) {
     WorkloadSpec spec = Spec(s, process);
     spec.mix = {{"frontend.GET /", 1}, {"frontend.GET /cart", 2}};
@@ -278,13 +264,8 @@ TEST(WorkloadTest, EqualTrafficEdgesSplitTheExpectedArrivals) {
   for (uint32_t k = 0; k <= 7; ++k)  // a constant rate: exactly k/n of the run
     EXPECT_EQ(even[k].nanos(), int64_t{1'000'000'000'000} * k / 7) << k;
 
-  RateShape s;
-  s.kind = ShapeKind::kDiurnal;
-  s.rate = 100;
-  s.amplitude = 0.5;
-  s.period = Duration::Seconds(86400);
-  s.phase = Duration::Seconds(64800);
-  const WorkloadSpec spec = Spec(s);
+  const WorkloadSpec spec =
+      Spec(Diurnal(100, 0.5, Duration::Seconds(86400), Duration::Seconds(64800)));
   auto day = Make(spec, 1, Duration::Seconds(86400));
   const std::vector<Time> edges = day->EqualTrafficEdges(64);
   ASSERT_EQ(edges.size(), 65u);
