@@ -1,11 +1,14 @@
 #!/bin/bash
 # CTest (issue 16 item 16): test binaries that read ../shared pass without it, each such test
-# skipped with a message naming the folder.
-#   tests/skip_without_shared_test.sh TEST_BINARY...
+# skipped with a message naming the folder. BINARY=FILTER runs only the tests FILTER names.
+#   tests/skip_without_shared_test.sh TEST_BINARY[=GTEST_FILTER]...
 set -uo pipefail
 absent="$(mktemp -d)/no-shared"
-for bin in "$@"; do
-  out="$(TRACESIM_SHARED_DIR="$absent" "$bin" 2>&1)"
+for arg in "$@"; do
+  bin="${arg%%=*}"
+  filter="*"
+  [ "$bin" != "$arg" ] && filter="${arg#*=}"
+  out="$(TRACESIM_SHARED_DIR="$absent" "$bin" --gtest_filter="$filter" 2>&1)"
   rc=$?
   if [ "$rc" -ne 0 ]; then
     echo "FAIL: $(basename "$bin") exits $rc without ../shared:"
