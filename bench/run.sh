@@ -7,6 +7,8 @@
 #      loopback, gRPC and HTTP, side by side (bench/load_bench.sh; ~5 minutes)
 #   5. tracesim load, telemetrygen and the OpenTelemetry JS SDK side by side into the real
 #      Collector and into `tracesim receive` (bench/generators.py; ~3 minutes; needs the Collector)
+#   6. the shards of a 64-shard day at 1 % of its rate: user CPU per shard and the slowest
+#      (bench/day_shards.sh; ~1 minute)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=build
@@ -35,3 +37,6 @@ if [ -x "$B/peers/otelcol" ]; then
 else
   echo "== generators side by side: skipped (no $B/peers/otelcol: ./dev collector)"
 fi
+
+echo
+bench/day_shards.sh "$B/cli/tracesim"
