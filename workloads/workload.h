@@ -82,6 +82,8 @@ class Workload final : public sim::ArrivalSource {
  private:
   Workload(const WorkloadSpec& spec, std::vector<uint32_t> ops, uint64_t seed,
            sim::Duration duration);
+  // Starts block `block` (its streams, its first segment, its first step).
+  void StartBlock(int64_t block) noexcept;
 
   WorkloadSpec spec_;
   RateFunction rate_;
@@ -89,9 +91,6 @@ class Workload final : public sim::ArrivalSource {
   double end_ = 0;  // duration in seconds
   std::vector<uint32_t> ops_;
   std::vector<double> cumulative_;  // cumulative weights; back() = total
-  // Starts block `block` (its streams, its first segment, its first step).
-  void StartBlock(int64_t block) noexcept;
-
   uint64_t seed_;
   sim::Rng arrivals_rng_;
   sim::Rng mix_rng_;
