@@ -250,9 +250,18 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   State(net::io_context& ioc)
       : ioc(ioc), acceptor(net::make_strand(ioc)), backoff(acceptor.get_executor()) {}
 
+  // The context of the next connection (called on the acceptor's strand).
+  net::io_context& NextContext() {
+    if (spread.empty()) return ioc;
+    net::io_context& c = *spread[next_context];
+    next_context = (next_context + 1) % spread.size();
+    return c;
+  }
+
   void Accept() {
-    acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec,
-                                                                             tcp::socket socket) {
+    acceptor.async_accept(net::make_strand(NextContext()), [self = shared_from_this()](
+                                                               beast::error_code ec,
+                                                               tcp::socket socket) {
       if (ec) {
         if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
         if (IsResourceShortage(ec)) {
@@ -286,6 +295,8 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
   static constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
   net::io_context& ioc;
+  std::vector<net::io_context*> spread;  // the connections' contexts, in turn (empty: ioc)
+  size_t next_context = 0;               // on the acceptor's strand
   tcp::acceptor acceptor;
   net::steady_timer backoff;
   HttpLimits limits;
@@ -303,12 +314,12 @@ HttpReply TextReply(unsigned status, std::string text) {
 
 HttpServer::~HttpServer() { Stop(); }
 
-sim::Result<std::unique_ptr<HttpServer>> HttpServer::Start(net::io_context& ioc,
-                                                           const std::string& host, uint16_t port,
-                                                           const HttpLimits& limits,
-                                                           HttpHandler handler) {
+sim::Result<std::unique_ptr<HttpServer>> HttpServer::Start(
+    net::io_context& ioc, const std::string& host, uint16_t port, const HttpLimits& limits,
+    HttpHandler handler, std::vector<net::io_context*> connections) {
   std::unique_ptr<HttpServer> server(new HttpServer());
   auto state = std::make_shared<State>(ioc);
+  state->spread = std::move(connections);
   state->limits = limits;
   state->handler = std::make_shared<const HttpHandler>(std::move(handler));
   beast::error_code ec;

@@ -4,9 +4,11 @@
 // closing the connection (fault injection). Malformed requests are answered (400, 431, 505)
 // before closing; `Expect: 100-continue` is answered; accept errors such as EMFILE back off.
 //
-// The server runs on an io_context owned by the caller (any number of threads may run it).
-// Thread-safe: the handler is called concurrently from those threads. Stop() closes the
-// listening socket; connections end when their peer closes or the io_context stops.
+// The server runs on io_contexts owned by the caller: the listening socket on one, each connection
+// on one of a set (round-robin), so that a connection's reads, handler and writes stay on the
+// thread that runs its context (any number of threads may run each). Thread-safe: the handler is
+// called concurrently from those threads. Stop() closes the listening socket; connections end
+// when their peer closes or their io_context stops.
 #ifndef TRACESIM_RECEIVER_HTTP_SERVER_H_
 #define TRACESIM_RECEIVER_HTTP_SERVER_H_
 
@@ -70,12 +72,14 @@ class HttpServer {
   HttpServer& operator=(const HttpServer&) = delete;
   ~HttpServer();
 
-  // Binds host:port (port 0 = ephemeral) and starts accepting on `ioc`. Fails (IoError) when
-  // the address cannot be bound, naming it.
-  static sim::Result<std::unique_ptr<HttpServer>> Start(boost::asio::io_context& ioc,
-                                                        const std::string& host, uint16_t port,
-                                                        const HttpLimits& limits,
-                                                        HttpHandler handler);
+  // Binds host:port (port 0 = ephemeral) and starts accepting on `ioc`. Connections are placed
+  // on the contexts of `connections` in turn (empty: on `ioc`). Fails (IoError) when the
+  // address cannot be bound, naming it. REQUIRES: every context outlives the server's
+  // connections (stop them before destroying them).
+  static sim::Result<std::unique_ptr<HttpServer>> Start(
+      boost::asio::io_context& ioc, const std::string& host, uint16_t port,
+      const HttpLimits& limits, HttpHandler handler,
+      std::vector<boost::asio::io_context*> connections = {});
 
   // The bound port.
   uint16_t port() const { return port_; }

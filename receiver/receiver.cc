@@ -179,8 +179,13 @@ struct Receiver::Impl {
   std::FILE* out = nullptr;  // GUARDED_BY(out_mu)
   sim::Status out_status;    // GUARDED_BY(out_mu)
 
+  // `ioc` runs the listeners, the metrics server, the timers and a share of the OTLP/HTTP
+  // connections; each of `http_contexts` (http_threads - 1 of them) runs the others' share, on
+  // a thread of its own, so a connection stays on one thread (fewer wake-ups and cache moves:
+  // bench/README.md, "OTLP/HTTP connections on one thread each").
   net::io_context ioc;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::vector<std::unique_ptr<net::io_context>> http_contexts;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   net::strand<net::io_context::executor_type> timer_strand{ioc.get_executor()};
   std::set<std::shared_ptr<net::steady_timer>> timers;  // on timer_strand
   bool stopping = false;                                // on timer_strand
@@ -627,8 +632,11 @@ sim::Status Receiver::Impl::StartHttpServer() {
   limits.max_connections = options.http_max_connections;
   limits.header_timeout = options.http_header_timeout;
   limits.idle_timeout = options.http_idle_timeout;
+  std::vector<net::io_context*> spread{&ioc};
+  for (const auto& c : http_contexts) spread.push_back(c.get());
   auto server = HttpServer::Start(
-      ioc, hp.host, hp.port, limits, [this](const HttpRequest& r, bool too_large) {
+      ioc, hp.host, hp.port, limits,
+      [this](const HttpRequest& r, bool too_large) {
         // Catch-all (counted): the server's own catch-all is the last resort.
         try {
           return HandleOtlpHttp(r, too_large);
@@ -636,7 +644,8 @@ sim::Status Receiver::Impl::StartHttpServer() {
           stats.AddRequest(Protocol::kHttp, 500);
           return TextReply(500, std::string("internal error: ") + e.what() + "\n");
         }
-      });
+      },
+      std::move(spread));
   if (!server.ok()) return server.status().WithContext("OTLP/HTTP");
   http_server = std::move(server).value();
   return sim::Status::Ok();
@@ -724,12 +733,26 @@ sim::Result<std::unique_ptr<Receiver>> Receiver::Start(const ReceiverOptions& op
   }
   std::unique_ptr<Receiver> receiver(new Receiver(std::move(impl)));
   if (options.collector_metrics) p->stats.EnableCollectorSeries();
-  p->work.emplace(p->ioc.get_executor());
-  if (!options.http_address.empty()) TRACESIM_RETURN_IF_ERROR(p->StartHttpServer());
+  p->work.push_back(net::make_work_guard(p->ioc));
+  if (!options.http_address.empty()) {
+    for (uint32_t i = 1; i < options.http_threads; ++i) {
+      p->http_contexts.push_back(std::make_unique<net::io_context>(1));
+      p->work.push_back(net::make_work_guard(*p->http_contexts.back()));
+      // A socket made now creates the context's reactor (its epoll, event and timer
+      // descriptors), which Asio would otherwise create at its first connection: perhaps when
+      // descriptors have run out, and then the accept loop would throw instead of backing off
+      // (HardeningTest.HttpAcceptBacksOffWhenOutOfDescriptors).
+      net::ip::tcp::socket reactor_now(*p->http_contexts.back());
+    }
+    TRACESIM_RETURN_IF_ERROR(p->StartHttpServer());
+  }
   if (!options.metrics_address.empty()) TRACESIM_RETURN_IF_ERROR(p->StartMetricsServer());
   if (!options.grpc_address.empty()) TRACESIM_RETURN_IF_ERROR(p->StartGrpcServer());
-  for (uint32_t i = 0; i < options.http_threads; ++i) {
-    p->threads.emplace_back([p] { p->ioc.run(); });
+  // Without OTLP/HTTP connection contexts, every thread runs `ioc` (as the option says).
+  const uint32_t on_ioc = p->http_contexts.empty() ? options.http_threads : 1;
+  for (uint32_t i = 0; i < on_ioc; ++i) p->threads.emplace_back([p] { p->ioc.run(); });
+  for (const auto& c : p->http_contexts) {
+    p->threads.emplace_back([ctx = c.get()] { ctx->run(); });
   }
   p->started = Clock::now();
   return receiver;
@@ -765,8 +788,9 @@ sim::Status Receiver::Stop() {
     p->grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     p->grpc_server->Wait();
   }
-  p->work.reset();
+  p->work.clear();
   p->ioc.stop();
+  for (const auto& c : p->http_contexts) c->stop();
   for (auto& t : p->threads) t.join();
   p->threads.clear();
   p->grpc_server.reset();

@@ -80,7 +80,8 @@ struct ReceiverOptions {
   // Largest accepted request, after decompression, in bytes. Larger ones get gRPC
   // RESOURCE_EXHAUSTED / HTTP 413. Default: 4 MiB (the Collector's default). At least 1 KiB.
   uint64_t max_request_bytes = 4u << 20;
-  // Threads serving the HTTP and metrics sockets. Default: 2. In [1, 64].
+  // Threads serving the HTTP and metrics sockets; each OTLP/HTTP connection is served by one of
+  // them (in turn). Default: 2. In [1, 64].
   uint32_t http_threads = 2;
   // Open OTLP/HTTP connections; one more is answered 503 (Retry-After: 1) and closed.
   // Default: 1024. In [1, 65536].
