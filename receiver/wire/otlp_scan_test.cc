@@ -201,6 +201,43 @@ TEST(OtlpScanTest, HandsOverWhatItDoesNotRead) {
   EXPECT_FALSE(ScanExportRequest(body.substr(0, body.size() - 1), &spans));
 }
 
+// Span names of 0-19 bytes with each of these byte sequences at every position: the scanner
+// accepts exactly what libprotobuf accepts (its ASCII shortcut reads 8 bytes at a time).
+TEST(OtlpScanTest, StringsAreCheckedAsLibprotobufChecksThem) {
+  const std::vector<std::string> inserts = {std::string(1, '\0'),
+                                            "\x7f",
+                                            "\xc3\xa9",
+                                            "\xe2\x82\xac",
+                                            "\xf0\x9f\x98\x80",
+                                            "\xc3(",
+                                            "\x80",
+                                            "\xc0\xaf",
+                                            "\xed\xa0\x80",
+                                            "\xf4\x90\x80\x80",
+                                            "\xff",
+                                            "\xe2\x82"};
+  std::vector<SpanIds> spans;
+  int refused = 0;
+  for (size_t len = 0; len < 20; ++len) {
+    for (size_t at = 0; at <= len; ++at) {
+      for (const std::string& ins : inserts) {
+        std::string name(len, 'a');
+        name.insert(at, ins);
+        ExportRequest req = testing::MakeRequest(1);
+        req.mutable_resource_spans(0)->mutable_scope_spans(0)->mutable_spans(0)->set_name(name);
+        std::string body;
+        ASSERT_TRUE(req.SerializePartialToString(&body));
+        const bool scanned = ScanExportRequest(body, &spans);
+        EXPECT_EQ(scanned, ExportRequest().ParseFromString(body))
+            << "length " << len << ", bytes inserted at " << at;
+        if (scanned) EXPECT_TRUE(Agrees(body));
+        if (!scanned) ++refused;
+      }
+    }
+  }
+  EXPECT_GT(refused, 0);  // the invalid sequences were refused, not all skipped
+}
+
 TEST(OtlpScanTest, TheLastOfARepeatedIdCounts) {
   const std::string one_span =
       testing::MakeRequest(1).resource_spans(0).scope_spans(0).spans(0).SerializeAsString();
