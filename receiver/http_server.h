@@ -74,8 +74,9 @@ class HttpServer {
 
   // Binds host:port (port 0 = ephemeral) and starts accepting on `ioc`. Connections are placed
   // on the contexts of `connections` in turn (empty: on `ioc`). Fails (IoError) when the
-  // address cannot be bound, naming it. REQUIRES: every context outlives the server's
-  // connections (stop them before destroying them).
+  // address cannot be bound, naming it. REQUIRES: the contexts of `connections` outlive `ioc`
+  // (its pending accept holds the next connection's socket, made on one of them) and the
+  // connections on them.
   static sim::Result<std::unique_ptr<HttpServer>> Start(
       boost::asio::io_context& ioc, const std::string& host, uint16_t port,
       const HttpLimits& limits, HttpHandler handler,

@@ -52,7 +52,8 @@ class Client {
 // Two contexts, one thread each: the connections take turns over them, and every request of a
 // connection is handled on its context's thread.
 TEST(HttpServerTest, EachConnectionStaysOnOneContextAndConnectionsTakeTurns) {
-  net::io_context a(1), b(1);
+  net::io_context b(1);  // declared first, destroyed last: it outlives `a` (HttpServer::Start)
+  net::io_context a(1);
   auto work_a = net::make_work_guard(a);
   auto work_b = net::make_work_guard(b);
   std::mutex mu;

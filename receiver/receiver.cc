@@ -182,9 +182,11 @@ struct Receiver::Impl {
   // `ioc` runs the listeners, the metrics server, the timers and a share of the OTLP/HTTP
   // connections; each of `http_contexts` (http_threads - 1 of them) runs the others' share, on
   // a thread of its own, so a connection stays on one thread (fewer wake-ups and cache moves:
-  // bench/README.md, "OTLP/HTTP connections on one thread each").
-  net::io_context ioc;
+  // bench/README.md, "OTLP/HTTP connections on one thread each"). Declared first so that they
+  // are destroyed last: `ioc`'s pending accept holds the next connection's socket, made on one
+  // of them.
   std::vector<std::unique_ptr<net::io_context>> http_contexts;
+  net::io_context ioc;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
   net::strand<net::io_context::executor_type> timer_strand{ioc.get_executor()};
   std::set<std::shared_ptr<net::steady_timer>> timers;  // on timer_strand
