@@ -5,8 +5,6 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <map>
 #include <mutex>
@@ -15,39 +13,13 @@
 #include <thread>
 #include <vector>
 
+#include "receiver/test_http_client.h"
+
 namespace tracesim::receiver {
 namespace {
 
 namespace net = boost::asio;
-namespace beast = boost::beast;
 namespace http = boost::beast::http;
-
-// Sends `n` keep-alive requests on one connection, each naming the connection in X-Conn.
-class Client {
- public:
-  Client(uint16_t port, std::string name) : socket_(ioc_), name_(std::move(name)) {
-    socket_.connect(net::ip::tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
-  }
-  int Send() {
-    http::request<http::string_body> req{http::verb::post, "/", 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set("X-Conn", name_);
-    req.body() = "x";
-    req.keep_alive(true);
-    req.prepare_payload();
-    beast::error_code ec;
-    http::write(socket_, req, ec);
-    http::response<http::string_body> res;
-    http::read(socket_, buffer_, res, ec);
-    return ec ? 0 : static_cast<int>(res.result_int());
-  }
-
- private:
-  net::io_context ioc_;
-  net::ip::tcp::socket socket_;
-  beast::flat_buffer buffer_;
-  std::string name_;
-};
 
 // Two contexts, one thread each: the connections take turns over them, and every request of a
 // connection is handled on its context's thread.
@@ -71,12 +43,15 @@ TEST(HttpServerTest, EachConnectionStaysOnOneContextAndConnectionsTakeTurns) {
   std::thread tb([&] { b.run(); });
   const uint16_t port = (*server)->port();
   {
-    Client one(port, "one");
-    ASSERT_EQ(one.Send(), 200);  // accepted before the second connects: the first context
-    Client two(port, "two");
+    auto send = [](testing::HttpClient& c, const std::string& name) {
+      return c.Send(http::verb::post, "/", "text/plain", "x", {{"X-Conn", name}}).status;
+    };
+    testing::HttpClient one(port);
+    ASSERT_EQ(send(one, "one"), 200);  // accepted before the second connects: the first context
+    testing::HttpClient two(port);
     for (int i = 0; i < 4; ++i) {
-      EXPECT_EQ(two.Send(), 200);
-      EXPECT_EQ(one.Send(), 200);
+      EXPECT_EQ(send(two, "two"), 200);
+      EXPECT_EQ(send(one, "one"), 200);
     }
   }
   const std::thread::id on_a = ta.get_id(), on_b = tb.get_id();
