@@ -18,6 +18,7 @@
 #include "config/grammar.h"
 #include "receiver/receiver_options.h"
 #include "reports/text/table.h"
+#include "sim/base/heap_retention.h"
 #include "sim/base/time.h"
 
 namespace tracesim::cli {
@@ -190,6 +191,9 @@ int ReceiveCommand(const std::vector<std::string>& args, std::ostream& out, std:
   callbacks.on_listening = [&text](const app::ReceiveAddresses& a) { PrintAddresses(a, text); };
   if (show_rate) callbacks.on_second = PrintRate;
   callbacks.on_ready = hooks.on_ready;
+  // The buffers of each request, freed on gRPC's threads, stay in the heap for the next one
+  // instead of faulting in again (sim/base/heap_retention.h). A sanitizer's malloc ignores it.
+  sim::RetainFreedHeap(sim::HeapRetentionOptions{});
   sim::Result<app::ReceiveOutcome> outcome = app::RunReceive(options, callbacks);
   if (show_rate) std::fprintf(stderr, "\r\033[K");
   if (!outcome.ok()) {
