@@ -182,6 +182,8 @@ def load_run(build, protocol, rate, duration, stop_after=None):
         "per_core": rx_spans / (cpu_load + cpu_rx) if cpu_load + cpu_rx > 0 else 0,
         "load_per_core": gen / cpu_load if cpu_load > 0 else 0,
         "rx_per_core": rx_spans / cpu_rx if cpu_rx > 0 else 0,
+        # The receiver's minor page faults and peak RSS (MiB), from the same wait4.
+        "rx_faults": rx_ru.ru_minflt, "rx_rss_mib": rx_ru.ru_maxrss / 1024,
     }
 
 
@@ -215,7 +217,8 @@ print(f"\n-- tracesim load -> tracesim receive, loopback, fanout scenario (19 sp
       f" arrivals), {DURATION} per paced run, --senders {SENDERS}")
 hdr = (f"  {'build':<8}{'protocol':<14}{'target/s':>10}{'achieved/s':>12}{'ratio':>8}{'sched.':>8}"
        f"{'window s':>11}{'rx spans':>12}{'=acc':>5}{'drop':>9}{'p99 ms':>8}{'lag p99':>8}"
-       f"{'cpu L+R s':>12}{'spans/s/core':>13}{'L/core':>10}{'R/core':>10}")
+       f"{'cpu L+R s':>12}{'spans/s/core':>13}{'L/core':>10}{'R/core':>10}{'R faults':>10}"
+       f"{'R MiB':>7}")
 print(hdr)
 rows = []
 for proto in PROTOCOLS:
@@ -242,8 +245,8 @@ for proto in PROTOCOLS:
                   f"{x['scheduled'] / x['target']:>8.4f}{x['window']:>11}{x['rx_spans']:>12,}"
                   f"{'yes' if x['rx_spans'] == x['accepted'] else 'NO':>5}{x['dropped']:>9}"
                   f"{x['p99']:>8.1f}{x['lag_p99']:>8.1f}{x['cpu_load']:>7.2f}+{x['cpu_rx']:<5.2f}"
-                  f"{x['per_core']:>13,.0f}{x['load_per_core']:>10,.0f}{x['rx_per_core']:>10,.0f}",
-                  flush=True)
+                  f"{x['per_core']:>13,.0f}{x['load_per_core']:>10,.0f}{x['rx_per_core']:>10,.0f}"
+                  f"{x['rx_faults']:>10,}{x['rx_rss_mib']:>7.0f}", flush=True)
         if BASE:
             c, b = med["current"], med["base"]
             print(f"  {'ratio':<8}{proto:<14}{label:>10}  current/base spans/s per core: both "
@@ -253,5 +256,5 @@ with open(f"{tmp}/results.json", "w") as f:
     json.dump({"encoders": enc, "encoder_runs": enc_runs, "load": rows}, f, indent=1)
 print(f"\n  (ratio = achieved/target over the steady window; sched. = what the simulation scheduled"
       f" in it / target;\n   =acc: receiver's count equals the generator's accepted; raw figures:"
-      f" {tmp}/results.json)")
+      f" {tmp}/results.json;\n   R faults, R MiB: the receiver's minor page faults and peak RSS)")
 EOF
