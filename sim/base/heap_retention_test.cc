@@ -63,9 +63,13 @@ TEST(RetainFreedHeapTest, RequestsReuseFreedMemoryWithoutPageFaults) {
 #else
   constexpr int kRounds = 20;
   // glibc's default: each request's freed 3 MiB goes back to the kernel and faults in again
-  // (3 MiB / 4 KiB = 768 faults a request). This shows the pattern exercises the trimming.
+  // (3 MiB / 4 KiB = 768 faults a request), which shows the pattern exercises the trimming. A
+  // kernel that backs the heap with huge pages of its own accord has nothing to show.
   const long by_default = FaultsPerRequests(kRounds);
-  ASSERT_GT(by_default, kRounds * 100) << "the allocator kept the memory without being asked";
+  if (by_default < kRounds * 100) {
+    GTEST_SKIP() << "the memory stays without being asked here (" << by_default << " faults in "
+                 << kRounds << " requests)";
+  }
 
   ASSERT_TRUE(RetainFreedHeap(HeapRetentionOptions{}));
   FaultsPerRequests(1);  // the new thread's arena maps its memory once
