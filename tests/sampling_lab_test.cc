@@ -232,6 +232,45 @@ TEST(SamplingLabTest, TailStagesKeepingNoSpansScoreAsKeepingThem) {
   }
 }
 
+// With at most 32 strategies the lab carries each trace's pool slot in the spans' observer word;
+// past that it looks the slot up by trace id. Both ways score alike: two strategies scored among
+// 33 (31 copies of a third) equal the same two scored alone.
+TEST(SamplingLabTest, ManyStrategiesScoreAsFew) {
+  const std::string two = R"(
+- name: head
+  head: {sampler: parentbased_traceidratio, ratio: 0.3}
+- name: tail
+  export: span_end
+  tail_sampling:
+    decision_wait: 2s
+    policies:
+      - {name: errors, type: status_code, status_code: {status_codes: [ERROR]}}
+      - {name: some, type: probabilistic, probabilistic: {sampling_percentage: 10}}
+)";
+  std::string many = two;
+  for (int i = 0; i < 31; ++i)
+    many += "- {name: all-" + std::to_string(i) + ", head: {sampler: parentbased_always_on}}\n";
+  const LabRun alone = RunLab(two, 30);
+  const LabRun among = RunLab(many, 30);
+  ASSERT_EQ(alone.scores.size(), 2u);
+  ASSERT_EQ(among.scores.size(), 33u);
+  EXPECT_EQ(among.scores[2].spans_kept, among.scores[2].spans);
+  for (size_t k = 0; k < 2; ++k) {
+    const sampling::StrategyScore& a = alone.scores[k];
+    const sampling::StrategyScore& b = among.scores[k];
+    EXPECT_GT(a.traces_kept, 0u) << k;
+    EXPECT_LT(a.traces_kept, a.traces) << k;
+    EXPECT_EQ(a.traces, b.traces) << k;
+    EXPECT_EQ(a.traces_kept, b.traces_kept) << k;
+    EXPECT_EQ(a.spans_kept, b.spans_kept) << k;
+    EXPECT_EQ(a.bytes_kept, b.bytes_kept) << k;
+    EXPECT_EQ(a.error_traces_kept, b.error_traces_kept) << k;
+    EXPECT_EQ(a.complete_kept, b.complete_kept) << k;
+    EXPECT_EQ(a.fragmented_kept, b.fragmented_kept) << k;
+    EXPECT_EQ(a.shapes_kept, b.shapes_kept) << k;
+  }
+}
+
 // Upstream's tail_sampling decides on a ticker: a trace is decided decision_wait after its first
 // span even when no other span arrives. With LabOptions::start_unix_nanos the lab asks the
 // simulation for time advances and fires the ticks on time (before, only a later span or

@@ -10,8 +10,8 @@
 #include "sampling/lab/lab_stages.h"
 #include "sampling/lab/lab_tally.h"
 #include "sampling/lab/strategy_config.h"
+#include "sampling/lab/tables/trace_pool.h"
 #include "sampling/lab/tail_figures.h"
-#include "sampling/lab/trace_pool.h"
 
 namespace tracesim::sampling {
 
@@ -66,9 +66,20 @@ struct SamplingLab::Impl {
   LabStages stages;
   std::unique_ptr<SdkBatchExport> bsp;  // null when every strategy exports at span end
   ExportListener export_listener{&stages};
-  std::deque<std::pair<sim::TraceId, int64_t>> finalize_queue;  // completed traces by deadline
+  // A completed trace waiting to be scored: its id, its pool slot when it completed (a
+  // prefetch hint only: FinalizeDue looks the id up) and when it is due.
+  struct Due {
+    sim::TraceId id;
+    int64_t deadline;
+    uint32_t slot;
+  };
+  std::deque<Due> finalize_queue;  // completed traces by deadline
   int64_t max_wait_ns = 0;  // longest decision wait of any tail stage (+ one tick) and SDK delay
   uint64_t all_bits = 0;    // one bit per strategy
+  // With at most 32 strategies the observer word (Span::observer_bits) carries the trace's pool
+  // slot + 1 in its upper half, beside the decision bits: a span's slot is then known without a
+  // lookup in the pool's index, a cache miss per span in a long run.
+  bool slot_in_word = false;
   int64_t now = 0;
   bool finished = false;
   sim::Time wakeup = sim::Time::FromNanos(1'000'000'000);  // NextWakeup()
@@ -82,8 +93,22 @@ struct SamplingLab::Impl {
         tally(n, p ? p->faults.size() : 0, m.services.size(), o.run_window_ns),
         heads(m, n),
         stages(m, n, &pool, &tally, &ext),
-        all_bits(n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1) {
+        all_bits(n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1),
+        slot_in_word(n <= 32) {
     pool.SetStrategies(n);
+  }
+
+  // The observer word of a span of the trace in `slot` with decision bits `bits`.
+  uint64_t Word(uint64_t bits, uint32_t slot) const {
+    return slot_in_word ? bits | (uint64_t{slot} + 1) << 32 : bits;
+  }
+  // The pool slot of a span's trace, from its word when it carries one (the span started while
+  // the lab observed: its trace has that slot until it is scored), else looked up: made when
+  // absent if `make`, else TracePool::kMissing.
+  uint32_t SlotOfSpan(const sim::Span& span, bool make) {
+    const uint64_t tag = span.observer_bits >> 32;
+    if (slot_in_word && tag != 0 && tag != 0xFFFFFFFFu) return static_cast<uint32_t>(tag - 1);
+    return make ? pool.Slot(span.trace_id) : pool.SlotOf(span.trace_id);
   }
 
   // Strategy k's samplers, Jaeger provider and stages; errors name the strategy.
@@ -157,8 +182,16 @@ struct SamplingLab::Impl {
   }
 
   void FinalizeDue() {
-    while (!finalize_queue.empty() && (finished || finalize_queue.front().second <= now)) {
-      sim::TraceId id = finalize_queue.front().first;
+    // The traces are scored in queue order, long after they were last touched: each one's
+    // index entry and record are cache misses. Start loading those of the trace kAhead places
+    // back while this one is scored.
+    constexpr size_t kAhead = 24;
+    while (!finalize_queue.empty() && (finished || finalize_queue.front().deadline <= now)) {
+      if (finalize_queue.size() > kAhead) {
+        const Due& ahead = finalize_queue[kAhead];
+        pool.Prefetch(ahead.id, ahead.slot);
+      }
+      sim::TraceId id = finalize_queue.front().id;
       finalize_queue.pop_front();
       const uint32_t slot = pool.SlotOf(id);
       if (slot == TracePool::kMissing) continue;
@@ -250,9 +283,18 @@ uint64_t SamplingLab::OnSpanStart(const sim::Model&, const sim::Span& span,
                                   const sim::Span* parent) noexcept {
   Impl& m = *impl_;
   if (m.ext) m.ext->BeforeSpanStart(span.start_unix_nano);  // Jaeger polls due
-  const uint64_t bits = m.heads.Bits(span, parent, m.pool);
+  // The trace's record exists from its first span on, so spans a stage keeps before the trace
+  // completes are counted against it.
+  uint32_t slot;
+  if (parent == nullptr) {
+    slot = m.pool.Slot(span.trace_id);
+    m.pool.record(slot).observed = span.observed;
+  } else {
+    slot = m.SlotOfSpan(*parent, /*make=*/true);
+  }
+  const uint64_t bits = m.heads.Bits(span, parent, m.pool, slot);
   if (m.ext && parent == nullptr) m.ext->AfterRootStart(span, bits);
-  return bits;
+  return m.Word(bits, slot);
 }
 
 void SamplingLab::OnSpanEnd(const sim::Model&, const sim::Span& span,
@@ -271,7 +313,7 @@ void SamplingLab::OnSpanEnd(const sim::Model&, const sim::Span& span,
     // Count-only BSPs (SetCountOnly) hand back the strategies that took the span: delivered now.
     if (batched != 0) direct |= m.bsp->OnSpanEnd(span, events, links, size, batched, m.now);
     if (direct != 0) {
-      const uint32_t slot = m.pool.SlotOf(span.trace_id);
+      const uint32_t slot = m.SlotOfSpan(span, /*make=*/false);
       const SizedSpan one{&span, events, links, size};
       for (size_t k = 0; k < m.strategies.size(); ++k)
         if (direct >> k & 1) m.stages.OnSpan(k, one, m.now, slot);
@@ -319,7 +361,7 @@ void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {
     }
     return;
   }
-  const uint32_t slot = m.pool.Slot(trace.trace_id);
+  const uint32_t slot = m.SlotOfSpan(trace.spans.front(), /*make=*/true);
   TracePool::Record& a = m.pool.record(slot);
   a.completed = true;
   a.observed = trace.observed;
@@ -344,7 +386,7 @@ void SamplingLab::OnTrace(const sim::TraceView& trace) noexcept {
   }
   m.now = std::max(m.now, last_end);
   a.whole_ns = last_end - first_start;
-  m.finalize_queue.emplace_back(trace.trace_id, m.now + m.max_wait_ns);
+  m.finalize_queue.push_back({trace.trace_id, m.now + m.max_wait_ns, slot});
   m.FinalizeDue();
 }
 

@@ -243,7 +243,8 @@ class SamplingLab final : public sim::SimulationObserver {
   ~SamplingLab() override;
 
   // SimulationObserver: span start (it owns the observer word: bit k = strategy k's head
-  // decision), span end, trace complete and, to tick the tail stages on time, time advance.
+  // decision; with at most 32 strategies, the upper half holds the trace's record slot), span
+  // end, trace complete and, to tick the tail stages on time, time advance.
   uint32_t Interests() const override;
   uint64_t OnSpanStart(const sim::Model& model, const sim::Span& span,
                        const sim::Span* parent) noexcept override;

@@ -40,7 +40,8 @@ void LabHeads::BuildMasks() {
   }
 }
 
-uint64_t LabHeads::Bits(const sim::Span& span, const sim::Span* parent, TracePool& pool) {
+uint64_t LabHeads::Bits(const sim::Span& span, const sim::Span* parent, TracePool& pool,
+                        uint32_t slot) {
   if (!masks_built_) BuildMasks();
   uint64_t bits = 0;
   uint64_t todo = all_bits_;
@@ -50,11 +51,7 @@ uint64_t LabHeads::Bits(const sim::Span& span, const sim::Span* parent, TracePoo
     todo &= ~no_head_mask_[span.service];
     if (parent != nullptr) todo &= ~follow_mask_[span.service];
   }
-  // The trace's record exists from its first span on, so spans a stage keeps before the trace
-  // completes are counted against it.
-  if (parent == nullptr) pool.record(pool.Slot(span.trace_id)).observed = span.observed;
   if (todo == 0) return bits;
-  const uint32_t slot = pool.Slot(span.trace_id);
   uint64_t* thresholds = pool.ThresholdOf(slot);
   for (size_t k = 0; k < head_.size(); ++k) {
     if (!(todo >> k & 1)) continue;

@@ -14,7 +14,7 @@
 
 #include "sampling/core/sampler.h"
 #include "sampling/lab/lab.h"
-#include "sampling/lab/trace_pool.h"
+#include "sampling/lab/tables/trace_pool.h"
 #include "sim/model/model.h"
 
 namespace tracesim::sampling {
@@ -35,9 +35,9 @@ class LabHeads {
     return svc < prob_[k].size() ? prob_[k][svc] : 1.0;
   }
 
-  // The decision bits of `span` (`parent`: the local or remote parent, nullptr for a root).
-  // A root gets its pool slot (observed as the span) and leaves its threshold there.
-  uint64_t Bits(const sim::Span& span, const sim::Span* parent, TracePool& pool);
+  // The decision bits of `span` (`parent`: the local or remote parent, nullptr for a root) of
+  // the trace in pool slot `slot`. A root leaves its threshold there.
+  uint64_t Bits(const sim::Span& span, const sim::Span* parent, TracePool& pool, uint32_t slot);
 
  private:
   // Per service: strategies without an SDK sampler there (bit always set) and strategies whose

@@ -105,12 +105,17 @@ void LabStages::OnExport(size_t k, int64_t at, std::span<const SizedSpan> spans)
   }
   groups_.Group(spans);
   groups_.Shuffle();
-  // A trace's entry in a tail stage's map is a cache miss: start loading a few groups ahead.
-  constexpr size_t kAhead = 4;
+  // A trace's place in a tail stage's map, and then its entry, are cache misses: start loading
+  // them a few groups ahead, in two steps.
+  constexpr size_t kAhead = 8;
   TailSamplingProcessor* first_tail = strategies_[k].stages[0].tail.get();
   for (size_t g = 0; g < groups_.size(); ++g) {
-    if (first_tail != nullptr && g + kAhead < groups_.size())
-      first_tail->Prefetch(groups_[g + kAhead].front().span->trace_id);
+    if (first_tail != nullptr) {
+      if (g + 2 * kAhead < groups_.size())
+        first_tail->PrefetchIndex(groups_[g + 2 * kAhead].front().span->trace_id);
+      if (g + kAhead < groups_.size())
+        first_tail->PrefetchEntry(groups_[g + kAhead].front().span->trace_id);
+    }
     const std::span<const SizedSpan> group = groups_[g];
     Deliver(k, 0, group, nullptr, at, kSlotLookup);
   }

@@ -22,10 +22,10 @@
 #include "sampling/collector/probabilistic_processor.h"
 #include "sampling/collector/tail_sampling/tail_processor.h"
 #include "sampling/lab/adaptive/lab_adaptive.h"
-#include "sampling/lab/export_groups.h"
 #include "sampling/lab/lab.h"
 #include "sampling/lab/lab_tally.h"
-#include "sampling/lab/trace_pool.h"
+#include "sampling/lab/tables/export_groups.h"
+#include "sampling/lab/tables/trace_pool.h"
 
 namespace tracesim::sampling {
 

@@ -154,7 +154,6 @@ void TailSamplingProcessor::Append(TraceEntry& e, const SizedSpan& s) noexcept {
 }
 
 void TailSamplingProcessor::ClearSpans(TraceEntry& e) noexcept {
-  SpanBuffers& b = e.buf;
   stats_.spans_buffered -= e.buffered;
   stats_.bytes_buffered -= e.bytes;
   e.bytes = 0;
@@ -163,6 +162,8 @@ void TailSamplingProcessor::ClearSpans(TraceEntry& e) noexcept {
   e.span_bytes = 0;
   e.observed_spans = 0;
   e.observed_bytes = 0;
+  if (!keep_spans_) return;  // its buffers were never used (nor their lines touched)
+  SpanBuffers& b = e.buf;
   b.records.clear();
   b.offsets.clear();
   b.sizes.clear();
@@ -198,6 +199,15 @@ uint32_t TailSamplingProcessor::NewTrace(const sim::TraceId& id) noexcept {
     // Its id stays in its batch: that tick counts it as dropped too early, or decides the trace
     // if a later span recreated it.
     TraceEntry& old = slots_[oldest_];
+    // The next evictions take the traces after it, untouched for seconds: its successor's entry
+    // is in cache (loaded at the previous eviction), so start loading that one's map and
+    // removed-id places, and the entry after it.
+    if (old.newer != UINT32_MAX) {
+      const TraceEntry& next = slots_[old.newer];
+      map_.Prefetch(next.id);
+      removed_ids_.Prefetch(next.id);
+      if (next.newer != UINT32_MAX) PrefetchSlot(next.newer);
+    }
     if (old.decision == TailDecision::kPending) stats_.spans_dropped += old.buffered;
     RemoveEntry(oldest_);
   }
@@ -365,7 +375,15 @@ bool TailSamplingProcessor::WaitForSpace() noexcept {
 void TailSamplingProcessor::DecideBatch(const std::vector<sim::TraceId>& ids, bool may_repeat,
                                         bool count_missing) noexcept {
   if (may_repeat) tick_seen_.Clear();
-  for (const sim::TraceId& id : ids) {
+  // A tick walks a second's ids at random places of the map and the entries: load both ahead,
+  // in two steps (map places kAhead ids before the entries).
+  constexpr size_t kAhead = 8;
+  const size_t n = ids.size();
+  for (size_t i = 0; i < n && i < 2 * kAhead; ++i) map_.Prefetch(ids[i]);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + 2 * kAhead < n) map_.Prefetch(ids[i + 2 * kAhead]);
+    if (i + kAhead < n) PrefetchEntry(ids[i + kAhead]);
+    const sim::TraceId& id = ids[i];
     if (!id.valid()) continue;  // removed from the batch (moved, or too large)
     if (may_repeat) {
       if (tick_seen_.Contains(id)) continue;  // a set upstream: once per batch
@@ -392,10 +410,12 @@ void TailSamplingProcessor::Decide(uint32_t slot) noexcept {
   TailTraceData data;
   data.model = &model_;
   data.trace_id = e.id;
-  data.spans = e.spans();
   data.summary = e.summary;
-  data.events = e.buf.events;
-  data.links = e.buf.links;
+  if (keep_spans_) {  // else no policy reads them, and the buffers are empty
+    data.spans = e.spans();
+    data.events = e.buf.events;
+    data.links = e.buf.links;
+  }
   data.span_count = e.span_count;
   // TracesSize of ReceivedBatches: one ResourceSpans per arrival.
   data.size_bytes = track_size_ ? e.traces_size : 0;

@@ -167,8 +167,18 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   void OnSpanEnd(const sim::Model& model, const sim::Span& span,
                  std::span<const sim::SpanEvent> events,
                  std::span<const sim::SpanLink> links) noexcept override;
-  // A hint that a group of trace `id` arrives soon: starts loading its entry in the trace map.
-  void Prefetch(const sim::TraceId& id) const noexcept { map_.Prefetch(id); }
+  // Hints that a group of trace `id` arrives soon, in two steps, each a few groups before the
+  // next: PrefetchIndex starts loading where the trace map and the table of removed ids hold it;
+  // PrefetchEntry (once those are in cache) looks it up and starts loading its entry. No effect
+  // on the contents. Always inlined: GCC 12 deletes calls to a function of prefetches alone.
+  [[gnu::always_inline]] void PrefetchIndex(const sim::TraceId& id) const noexcept {
+    map_.Prefetch(id);
+    removed_ids_.Prefetch(id);
+  }
+  [[gnu::always_inline]] void PrefetchEntry(const sim::TraceId& id) const noexcept {
+    const uint32_t slot = map_.Find(id);
+    if (slot != sim::TraceIdMap::kMissing) PrefetchSlot(slot);
+  }
   // Fires every tick at or before `unix_nano`.
   void AdvanceTo(int64_t unix_nano) noexcept;
   // Stops at `unix_nano`: fires due ticks, then decides every pending trace (or drops them with
@@ -238,6 +248,11 @@ class TailSamplingProcessor final : public sim::SimulationObserver {
   void RemoveEntry(uint32_t slot) noexcept;
   void ClearSpans(TraceEntry& e) noexcept;
   void Append(TraceEntry& e, const SizedSpan& s) noexcept;
+  // Starts loading every line of slot's entry (a hint).
+  [[gnu::always_inline]] void PrefetchSlot(uint32_t slot) const noexcept {
+    const char* p = reinterpret_cast<const char*>(&slots_[slot]);
+    for (size_t line = 0; line < sizeof(TraceEntry); line += 64) __builtin_prefetch(p + line);
+  }
   // A group reaching a trace already decided (late spans); Forward()s the spans of a kept one.
   void OnLateGroup(TraceEntry& e, std::span<const SizedSpan> group) noexcept;
   void Forward(const sim::Span& span, std::span<const sim::SpanEvent> events,

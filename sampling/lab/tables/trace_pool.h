@@ -7,8 +7,8 @@
 // per-span updates stay in a few hot cache lines; a freed slot is reused before the pool grows,
 // so memory follows the traces in flight, not the run length. Lookups remember the last trace
 // (a tail stage releases a trace's spans one after the other). Not thread-safe.
-#ifndef TRACESIM_SAMPLING_LAB_TRACE_POOL_H_
-#define TRACESIM_SAMPLING_LAB_TRACE_POOL_H_
+#ifndef TRACESIM_SAMPLING_LAB_TABLES_TRACE_POOL_H_
+#define TRACESIM_SAMPLING_LAB_TABLES_TRACE_POOL_H_
 
 #include <algorithm>
 #include <cstddef>
@@ -58,6 +58,8 @@ class TracePool {
       free_.pop_back();
       records_[s].completed = false;
       records_[s].exported = 0;
+      // The next trace takes the slot freed before this one, long unused: load it meanwhile.
+      if (!free_.empty()) PrefetchSlot(free_.back());
     } else {
       s = static_cast<uint32_t>(records_.size());
       records_.emplace_back();
@@ -72,6 +74,14 @@ class TracePool {
     last_id_ = id;
     last_slot_ = s;
     return s;
+  }
+
+  // A hint that `id` (whose slot was `slot`) is looked up and its record read soon: starts
+  // loading its index entry, its record and its rows. No effect on the contents. Always inlined:
+  // GCC 12 finds a function of prefetches alone free of effects and deletes the calls to it.
+  [[gnu::always_inline]] void Prefetch(const sim::TraceId& id, uint32_t slot) const noexcept {
+    index_.Prefetch(id);
+    PrefetchSlot(slot);
   }
 
   // Drops the index entry of `id` (its slot stays taken until Release()).
@@ -94,6 +104,16 @@ class TracePool {
   }
 
  private:
+  // Starts loading slot's record and rows (a hint; no effect when out of range).
+  [[gnu::always_inline]] void PrefetchSlot(uint32_t slot) const noexcept {
+    if (slot >= records_.size()) return;
+    const char* r = reinterpret_cast<const char*>(&records_[slot]);
+    for (size_t line = 0; line < sizeof(Record); line += 64) __builtin_prefetch(r + line);
+    __builtin_prefetch(kept_.data() + size_t{slot} * width_);
+    __builtin_prefetch(kept_bytes_.data() + size_t{slot} * width_);
+    __builtin_prefetch(thresholds_.data() + size_t{slot} * width_);
+  }
+
   size_t width_ = 0;
   sim::TraceIdMap index_;  // trace -> slot
   sim::TraceId last_id_;
@@ -110,4 +130,4 @@ class TracePool {
 
 }  // namespace tracesim::sampling
 
-#endif  // TRACESIM_SAMPLING_LAB_TRACE_POOL_H_
+#endif  // TRACESIM_SAMPLING_LAB_TABLES_TRACE_POOL_H_

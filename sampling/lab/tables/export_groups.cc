@@ -1,4 +1,4 @@
-#include "sampling/lab/export_groups.h"
+#include "sampling/lab/tables/export_groups.h"
 
 #include <utility>
 

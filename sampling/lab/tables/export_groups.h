@@ -8,8 +8,8 @@
 // deterministic. O(n) per request: an open-addressing table of the request's trace ids, cleared
 // by generation; nothing allocates once the buffers have grown to the largest request.
 // Not thread-safe.
-#ifndef TRACESIM_SAMPLING_LAB_EXPORT_GROUPS_H_
-#define TRACESIM_SAMPLING_LAB_EXPORT_GROUPS_H_
+#ifndef TRACESIM_SAMPLING_LAB_TABLES_EXPORT_GROUPS_H_
+#define TRACESIM_SAMPLING_LAB_TABLES_EXPORT_GROUPS_H_
 
 #include <cstdint>
 #include <span>
@@ -49,4 +49,4 @@ class ExportGroups {
 
 }  // namespace tracesim::sampling
 
-#endif  // TRACESIM_SAMPLING_LAB_EXPORT_GROUPS_H_
+#endif  // TRACESIM_SAMPLING_LAB_TABLES_EXPORT_GROUPS_H_
