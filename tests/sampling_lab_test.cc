@@ -190,6 +190,21 @@ TEST(SamplingLabTest, StackedProbabilisticStagesSeeTheRewrittenTraceState) {
 // released as counts), and the SDK buffers in front of them store spans without attributes,
 // events and links (doc/sampling-tail.md). A tap makes every stage keep whole spans: the scores
 // must not change, with evictions (num_traces), late spans and a head sampler in front.
+// Strategy k kept some but not all traces in `a`, and exactly what it kept in `b`.
+void ExpectSameKept(const sampling::StrategyScore& a, const sampling::StrategyScore& b, size_t k) {
+  EXPECT_GT(a.traces_kept, 0u) << k;
+  EXPECT_LT(a.traces_kept, a.traces) << k;
+  EXPECT_EQ(a.traces, b.traces) << k;
+  EXPECT_EQ(a.traces_kept, b.traces_kept) << k;
+  EXPECT_EQ(a.spans_kept, b.spans_kept) << k;
+  EXPECT_EQ(a.bytes_kept, b.bytes_kept) << k;
+  EXPECT_EQ(a.error_traces_kept, b.error_traces_kept) << k;
+  EXPECT_EQ(a.slow_p99_kept, b.slow_p99_kept) << k;
+  EXPECT_EQ(a.complete_kept, b.complete_kept) << k;
+  EXPECT_EQ(a.fragmented_kept, b.fragmented_kept) << k;
+  EXPECT_EQ(a.shapes_kept, b.shapes_kept) << k;
+}
+
 TEST(SamplingLabTest, TailStagesKeepingNoSpansScoreAsKeepingThem) {
   const std::string yaml = R"(
 - name: tail
@@ -216,20 +231,7 @@ TEST(SamplingLabTest, TailStagesKeepingNoSpansScoreAsKeepingThem) {
   ASSERT_EQ(lean.scores.size(), 2u);
   ASSERT_EQ(whole.scores.size(), 2u);
   EXPECT_GT(tap.stored, 0u);
-  for (size_t k = 0; k < 2; ++k) {
-    const sampling::StrategyScore& a = lean.scores[k];
-    const sampling::StrategyScore& b = whole.scores[k];
-    EXPECT_GT(a.traces_kept, 0u) << k;
-    EXPECT_LT(a.traces_kept, a.traces) << k;
-    EXPECT_EQ(a.traces_kept, b.traces_kept) << k;
-    EXPECT_EQ(a.spans_kept, b.spans_kept) << k;
-    EXPECT_EQ(a.bytes_kept, b.bytes_kept) << k;
-    EXPECT_EQ(a.error_traces_kept, b.error_traces_kept) << k;
-    EXPECT_EQ(a.slow_p99_kept, b.slow_p99_kept) << k;
-    EXPECT_EQ(a.complete_kept, b.complete_kept) << k;
-    EXPECT_EQ(a.fragmented_kept, b.fragmented_kept) << k;
-    EXPECT_EQ(a.shapes_kept, b.shapes_kept) << k;
-  }
+  for (size_t k = 0; k < 2; ++k) ExpectSameKept(lean.scores[k], whole.scores[k], k);
 }
 
 // With at most 32 strategies the lab carries each trace's pool slot in the spans' observer word;
@@ -255,20 +257,7 @@ TEST(SamplingLabTest, ManyStrategiesScoreAsFew) {
   ASSERT_EQ(alone.scores.size(), 2u);
   ASSERT_EQ(among.scores.size(), 33u);
   EXPECT_EQ(among.scores[2].spans_kept, among.scores[2].spans);
-  for (size_t k = 0; k < 2; ++k) {
-    const sampling::StrategyScore& a = alone.scores[k];
-    const sampling::StrategyScore& b = among.scores[k];
-    EXPECT_GT(a.traces_kept, 0u) << k;
-    EXPECT_LT(a.traces_kept, a.traces) << k;
-    EXPECT_EQ(a.traces, b.traces) << k;
-    EXPECT_EQ(a.traces_kept, b.traces_kept) << k;
-    EXPECT_EQ(a.spans_kept, b.spans_kept) << k;
-    EXPECT_EQ(a.bytes_kept, b.bytes_kept) << k;
-    EXPECT_EQ(a.error_traces_kept, b.error_traces_kept) << k;
-    EXPECT_EQ(a.complete_kept, b.complete_kept) << k;
-    EXPECT_EQ(a.fragmented_kept, b.fragmented_kept) << k;
-    EXPECT_EQ(a.shapes_kept, b.shapes_kept) << k;
-  }
+  for (size_t k = 0; k < 2; ++k) ExpectSameKept(alone.scores[k], among.scores[k], k);
 }
 
 // Upstream's tail_sampling decides on a ticker: a trace is decided decision_wait after its first
