@@ -123,6 +123,14 @@ class TeeLabTap final : public sampling::LabTap {
   void OnScored(const sim::TraceId& id, std::span<const uint32_t> kept) override {
     for (sampling::LabTap* t : taps_) t->OnScored(id, kept);
   }
+  void OnExportEnd(size_t k) override {
+    for (sampling::LabTap* t : taps_) t->OnExportEnd(k);
+  }
+  bool WantsSpans() const override {
+    for (const sampling::LabTap* t : taps_)
+      if (t->WantsSpans()) return true;
+    return false;
+  }
 
  private:
   std::vector<sampling::LabTap*> taps_;
@@ -425,6 +433,9 @@ sim::Result<ShardRun> SimulateShard(const scenarios::Scenario& sc, const RunOpti
 
   const auto wall_start = std::chrono::steady_clock::now();
   sim::Simulation simulation(sc.model, opt);
+  // The sinks before the lab: a trace reaches every sink before the lab can score it, so a lab
+  // tap's OnScored follows the sinks' OnTrace (HtmlReportCollector keeps only the decisions of
+  // the traces its pickers hold by then).
   sim::Status st = simulation.AddObserver(&obs.tee);
   if (st.ok() && shard.outcome.lab) st = simulation.AddObserver(shard.outcome.lab.get());
   if (st.ok()) st = simulation.Start(&arrivals);

@@ -205,8 +205,8 @@ void ExpectSameKept(const sampling::StrategyScore& a, const sampling::StrategySc
   EXPECT_EQ(a.shapes_kept, b.shapes_kept) << k;
 }
 
-TEST(SamplingLabTest, TailStagesKeepingNoSpansScoreAsKeepingThem) {
-  const std::string yaml = R"(
+// Two strategies whose tail stages read no spans: they may only count what they store.
+const char* const kCountingTails = R"(
 - name: tail
   tail_sampling:
     decision_wait: 3s
@@ -225,6 +225,9 @@ TEST(SamplingLabTest, TailStagesKeepingNoSpansScoreAsKeepingThem) {
           {name: n, type: span_count, span_count: {min_spans: 12}},
           {name: b, type: bytes_limiting, bytes_limiting: {bytes_per_second: 100000}}]}}
 )";
+
+TEST(SamplingLabTest, TailStagesKeepingNoSpansScoreAsKeepingThem) {
+  const std::string yaml = kCountingTails;
   StoredCount tap;
   const LabRun lean = RunLab(yaml, 40);
   const LabRun whole = RunLab(yaml, 40, 3, &tap);
@@ -232,6 +235,31 @@ TEST(SamplingLabTest, TailStagesKeepingNoSpansScoreAsKeepingThem) {
   ASSERT_EQ(whole.scores.size(), 2u);
   EXPECT_GT(tap.stored, 0u);
   for (size_t k = 0; k < 2; ++k) ExpectSameKept(lean.scores[k], whole.scores[k], k);
+}
+
+// A tap that reads only the scores (the HTML report's "kept by" notes) gets every scored trace
+// and no span, and the stages count what they store as with no tap: the same scores.
+TEST(SamplingLabTest, ScoreOnlyTapGetsEveryTraceAndNoSpan) {
+  struct ScoreOnly final : sampling::LabTap {
+    void OnArrival(size_t, const sim::Span&, std::span<const sim::SpanEvent>,
+                   std::span<const sim::SpanLink>, int64_t) override {
+      ++spans;
+    }
+    void OnStored(size_t, const sim::Span&) override { ++spans; }
+    void OnScored(const sim::TraceId&, std::span<const uint32_t> kept) override {
+      ++scored;
+      for (uint32_t n : kept) kept_spans += n;
+    }
+    bool WantsSpans() const override { return false; }
+    uint64_t spans = 0, scored = 0, kept_spans = 0;
+  } tap;
+  const LabRun lean = RunLab(kCountingTails, 40);
+  const LabRun tapped = RunLab(kCountingTails, 40, 3, &tap);
+  ASSERT_EQ(tapped.scores.size(), 2u);
+  EXPECT_EQ(tap.spans, 0u);
+  EXPECT_EQ(tap.scored, tapped.stats.traces_finished);
+  EXPECT_EQ(tap.kept_spans, tapped.scores[0].spans_kept + tapped.scores[1].spans_kept);
+  for (size_t k = 0; k < 2; ++k) ExpectSameKept(lean.scores[k], tapped.scores[k], k);
 }
 
 // With at most 32 strategies the lab carries each trace's pool slot in the spans' observer word;

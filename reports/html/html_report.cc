@@ -340,6 +340,7 @@ void HtmlReportCollector::OnTrace(const sim::TraceView& trace) noexcept {
   latency_.OnTrace(trace);
   rare_.OnTrace(trace);
   if (lab_ != nullptr && trace.truth != nullptr) {
+    NoteCandidate(trace);
     clock_ns_ = std::max(clock_ns_, trace.truth->end.nanos());
     SampleMemory(clock_ns_);
   }

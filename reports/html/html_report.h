@@ -105,13 +105,19 @@ class HtmlReportCollector final : public sim::SpanSink, public sampling::LabTap 
   // outlive the run.
   void WatchLab(const sampling::SamplingLab& lab);
   // LabTap (app::RunOptions::lab_taps): each trace's decisions, for the exemplars' "kept by"
-  // notes (the strategies that kept it, as --tag-decisions tags its spans).
+  // notes (the strategies that kept it, as --tag-decisions tags its spans). The lab scores a
+  // trace after its OnTrace (it is the run's last observer): only the decisions of traces a
+  // picker holds then are kept.
   void OnArrival(size_t, const sim::Span&, std::span<const sim::SpanEvent>,
                  std::span<const sim::SpanLink>, int64_t) override {}
   void OnStored(size_t, const sim::Span&) override {}
   void OnScored(const sim::TraceId& trace_id, std::span<const uint32_t> kept_spans) override;
+  bool WantsSpans() const override { return false; }  // the lab need not keep spans for it
   // The page for `report` (whose simulated_s gives the edges' rates). Call once, after the run.
   std::string Render(const RunReport& report);
+  // Traces whose decisions are held for the "kept by" notes: the exemplar candidates, at most
+  // twice the pickers' copies plus 1,024, whatever the run's length.
+  size_t decisions_held() const noexcept { return decisions_.size(); }
 
  private:
   const sim::Model& model_;
@@ -126,8 +132,17 @@ class HtmlReportCollector final : public sim::SpanSink, public sampling::LabTap 
   std::vector<size_t> tail_strategies_;
   std::vector<std::vector<sampling::SamplingLab::TailMemory>> memory_;  // [strategy][bucket]
   int64_t clock_ns_ = 0;  // the latest true end of a finished trace
-  // Per scored trace, bit k: strategy k kept it (a few bytes a trace, only with --report-html).
-  std::unordered_map<sim::TraceId, uint64_t, sim::TraceIdHash> decisions_;
+  // The decisions of the traces a picker held when they finished (the exemplar candidates):
+  // bit k, strategy k kept it; `scored` once the lab said. A trace no picker holds is not
+  // recorded, so memory follows the candidates, not the run's length (a day's run scores
+  // billions of traces). Pruned to the traces still held whenever it doubles.
+  struct Decision {
+    uint64_t kept = 0;
+    bool scored = false;
+  };
+  std::unordered_map<sim::TraceId, Decision, sim::TraceIdHash> decisions_;
+  size_t prune_at_ = 1024;
+  void NoteCandidate(const sim::TraceView& trace);
   void SampleMemory(int64_t now_ns);
   std::vector<HtmlExemplar> Exemplars();
   // The "kept by" note of an exemplar (html/html_decisions.cc): "" without a lab.

@@ -115,6 +115,53 @@ TEST(HtmlReportTest, SelfContainedDeterministicAndReadableWithoutScript) {
 // and the page says so as the text report does (it printed "0.00 / 0.00").
 // Issue 13: the faults section shows what a backend sees when a fault leaves symptoms (lost
 // context here), and nothing more when none does (the payment outage's golden above).
+// With a sampling lab, the collector keeps the decisions of its exemplar candidates only, not of
+// every scored trace (a day's run scores billions): memory stays flat in the run's length, and
+// every exemplar still says which strategies kept it.
+TEST(HtmlReportTest, DecisionsHeldForCandidatesOnlyAndEveryExemplarSaysWhoKeptIt) {
+  auto loaded = scenarios::LoadScenario("checkout-sampling");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  scenarios::Scenario sc = std::move(loaded).value();
+  const sim::Duration window = sim::Duration::Seconds(300);
+  auto workload = workloads::Workload::Create(sc.workload, sc.model, sc.seed, window);
+  ASSERT_TRUE(workload.ok());
+  const sim::FaultPlan* plan = sc.faults.empty() ? nullptr : &sc.faults;
+  auto lab = sampling::SamplingLab::Create(sc.model, plan, sc.samplers, {});
+  ASSERT_TRUE(lab.ok()) << lab.status().ToString();
+  metrics::RedMetricsSink red(sc.model);
+  HtmlReportCollector collector(sc.model, plan, window);
+  collector.WatchLab(**lab);
+  (*lab)->SetTap(&collector);
+  sim::TeeSink tee;
+  tee.Add(&red);
+  tee.Add(&collector);
+  sim::SimulationOptions opt;
+  opt.seed = sc.seed;
+  opt.start_unix_nanos = sc.start_unix_nanos;
+  opt.faults = plan;
+  sim::Simulation simulation(sc.model, opt);
+  ASSERT_TRUE(simulation.AddObserver(&tee).ok());  // sinks first, as app/run.cc adds them
+  ASSERT_TRUE(simulation.AddObserver(lab->get()).ok());
+  ASSERT_TRUE(simulation.Run(workload->get()).ok());
+  (*lab)->Finish(sc.start_unix_nanos + simulation.stats().end_time.nanos());
+  ASSERT_GT(simulation.stats().traces_finished, 20'000u);
+  // 1 slowest + 1 per fault + at most 512 rare-shape copies, doubled, + 1,024.
+  EXPECT_LE(collector.decisions_held(), 2 * (1 + sc.faults.faults.size() + 512) + 1024);
+  RunReport report;
+  report.scenario = sc.name;
+  FillFromRun(sc.model, simulation.stats(), red, 300, &report);
+  const std::string page = collector.Render(report);
+  size_t exemplars = 0, notes = 0;
+  const std::string drawn = "<pre class=\"waterfall\">trace ";  // not "the same trace as above"
+  for (size_t at = page.find(drawn); at != std::string::npos; at = page.find(drawn, at + 1))
+    ++exemplars;
+  for (size_t at = page.find("Sampling (tracesim.sampler.*.kept): kept by");
+       at != std::string::npos; at = page.find("Sampling (tracesim.sampler.*.kept)", at + 1))
+    ++notes;
+  EXPECT_GE(exemplars, 3u);  // the slowest trace and rare shapes
+  EXPECT_EQ(notes, exemplars) << page.substr(page.find("<h3>"), 4000);
+}
+
 TEST(HtmlReportTest, FaultSectionShowsTheSymptomsABackendWouldSee) {
   const std::string page = RenderRun("checkout-broken-propagation", 5);
   const size_t at = page.find("<h3>Symptoms: what a tracing backend shows</h3>");

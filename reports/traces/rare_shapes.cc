@@ -22,6 +22,16 @@ void RareShapePicker::OnTrace(const sim::TraceView& trace) noexcept {
   }
 }
 
+bool RareShapePicker::Holds(uint64_t shape, const sim::TraceId& id) const noexcept {
+  auto it = shapes_.find(shape);
+  return it != shapes_.end() && it->second.first && it->second.first->trace_id == id;
+}
+
+void RareShapePicker::HeldIds(std::vector<sim::TraceId>* out) const {
+  for (const auto& [shape, e] : shapes_)
+    if (e.first) out->push_back(e.first->trace_id);
+}
+
 std::vector<RareShape> RareShapePicker::Take() {
   std::vector<std::pair<uint64_t, Entry*>> rare;
   for (auto& [shape, e] : shapes_)

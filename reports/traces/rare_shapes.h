@@ -42,6 +42,10 @@ class RareShapePicker final : public sim::SpanSink {
   std::vector<RareShape> Take();
   uint64_t shapes() const { return shapes_.size(); }  // distinct shapes seen
   uint64_t traces() const { return traces_; }         // traces counted (no fragments)
+  // Whether trace `id`, of shape `shape`, is held now as its shape's first. O(1).
+  bool Holds(uint64_t shape, const sim::TraceId& id) const noexcept;
+  // Appends the ids of the traces held now. O(shapes seen).
+  void HeldIds(std::vector<sim::TraceId>* out) const;
 
  private:
   struct Entry {

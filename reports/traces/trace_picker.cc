@@ -138,6 +138,16 @@ void TracePicker::OnTrace(const sim::TraceView& trace) noexcept {
   Keep(trace);
 }
 
+bool TracePicker::Holds(const sim::TraceId& id) const noexcept {
+  for (const PickedTrace& k : kept_)
+    if (k.trace.trace_id == id) return true;
+  return false;
+}
+
+void TracePicker::HeldIds(std::vector<sim::TraceId>* out) const {
+  for (const PickedTrace& k : kept_) out->push_back(k.trace.trace_id);
+}
+
 std::vector<PickedTrace> TracePicker::Take() {
   if (options_.order == TracePickOptions::Order::kSlowest)
     std::sort(kept_.begin(), kept_.end(), Faster);  // slowest first

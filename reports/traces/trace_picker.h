@@ -64,6 +64,10 @@ class TracePicker final : public sim::SpanSink {
   // fragments in start order. Moves the copies out; call once after the run.
   std::vector<PickedTrace> Take();
   uint64_t matched() const { return matched_; }  // traces that passed the filter
+  // Whether a copy of trace `id` is held now (not its fragments). O(limit).
+  bool Holds(const sim::TraceId& id) const noexcept;
+  // Appends the ids of the traces held now (not their fragments).
+  void HeldIds(std::vector<sim::TraceId>* out) const;
 
  private:
   bool Matches(const sim::TraceView& trace) const;

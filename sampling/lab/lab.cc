@@ -241,9 +241,10 @@ std::vector<const TailSamplingStats*> SamplingLab::TailStats(size_t k) const {
 const StrategyConfig& SamplingLab::strategy(size_t k) const { return impl_->strategies[k].cfg; }
 void SamplingLab::SetTap(LabTap* tap) {
   impl_->tap = tap;
-  impl_->stages.SetTap(tap);
+  const bool spans = tap != nullptr && tap->WantsSpans();
+  impl_->stages.SetTap(spans ? tap : nullptr);
   // The tap sees every export request as sent: every BSP holds its spans.
-  if (tap != nullptr && impl_->bsp) impl_->bsp->SetCountOnly(0);
+  if (spans && impl_->bsp) impl_->bsp->SetCountOnly(0);
   if (impl_->bsp) impl_->bsp->SetFixedFieldsOnly(impl_->stages.FixedFieldsOnly());
 }
 

@@ -230,6 +230,9 @@ class LabTap {
   // The OnArrival calls since the previous OnExportEnd of `strategy` were one export request (one
   // BatchSpanProcessor export, or one span exported when it ended), in the SDK's order.
   virtual void OnExportEnd(size_t /*strategy*/) {}
+  // False: the tap reads only OnScored, and the lab keeps no spans for it (its stages and SDK
+  // models may then only count what they store, as without a tap; the scores are the same).
+  virtual bool WantsSpans() const { return true; }
 };
 
 class SamplingLab final : public sim::SimulationObserver {
@@ -302,8 +305,8 @@ class SamplingLab final : public sim::SimulationObserver {
   };
   TailMemory TailMemoryNow(size_t k) const;
 
-  // Observes the stages' input and output; nullptr (the default) observes nothing. REQUIRES:
-  // before the run; `tap` outlives the lab.
+  // Observes the stages' input and output (only the scores when !tap->WantsSpans()); nullptr (the
+  // default) observes nothing. REQUIRES: before the run; `tap` outlives the lab.
   void SetTap(LabTap* tap);
 
  private:
