@@ -42,6 +42,13 @@ namespace tracesim::app {
 // The project version, e.g. "0.1.0".
 std::string Version();
 
+// What observes one shard of a run (RunOptions::per_shard); not owned, they must outlive the run.
+struct ShardObservers {
+  sim::SpanSink* sink = nullptr;        // added to the shard's sinks; may be null
+  sampling::LabTap* lab_tap = nullptr;  // a tap of the shard's lab (samplers:); may be null
+  std::function<void(const sampling::SamplingLab&)> on_lab;  // given the shard's lab; may be empty
+};
+
 struct RunOptions {
   // Random seed of the run. Default: the scenario's.
   std::optional<uint64_t> seed;
@@ -75,20 +82,22 @@ struct RunOptions {
   // Fill RunOutcome::seconds, the per-second series. Default: false.
   bool keep_series = false;
   // More sinks that see every finished trace after the built-in ones (not owned; they must
-  // outlive the call): the HTML report's collector, `trace`'s picker. Default: none.
+  // outlive the call): `trace`'s picker. Default: none.
   std::vector<sim::SpanSink*> sinks;
-  // A sink per shard (issue 15): RunSharded calls it once per shard (0..N-1, on the calling
-  // thread, before the shards run) and adds what it returns (not owned; may be null) to that
-  // shard's sinks only, so a sink that is not thread-safe can observe a sharded run; the caller
-  // merges them. With one shard it is called once with 0. RunScenario ignores it. Default: none.
-  std::function<sim::SpanSink*(uint32_t shard)> shard_sink;
+  // Observers per shard (issue 15): RunSharded calls each function once per shard (0..N-1, on
+  // the calling thread, before the shards run) and gives what it returns to that shard only, so
+  // observers that are not thread-safe can watch a sharded run; the caller merges them (lint's
+  // evidence, the HTML report's collector). With one shard each is called once with 0.
+  // RunScenario ignores them. Default: none.
+  std::vector<std::function<ShardObservers(uint32_t shard)>> per_shard;
   // Called from the simulation thread as simulated time advances (a progress bar). Default: none.
   std::function<void(sim::Time)> progress;
   // Called once before the run with the sampling lab (scenarios with samplers:), for sinks that
   // watch it as the run goes (the HTML report's tail-memory chart). Default: none.
   std::function<void(const sampling::SamplingLab&)> on_lab;
   // More observers of the lab's decisions (not owned; they must outlive the call): the HTML
-  // report's "kept by" notes. Ignored without samplers:; not with --shards. Default: none.
+  // report's "kept by" notes. Ignored without samplers:; not with --shards (per_shard then).
+  // Default: none.
   std::vector<sampling::LabTap*> lab_taps;
   // Refuse a run estimated to simulate more spans than this (expected arrivals x the mean spans
   // per trace, measured on 2,000 traces when it could matter), saying how long it would take:

@@ -153,13 +153,31 @@ sim::Status ShardOptions::Validate() const {
   return sim::Status::Ok();
 }
 
+namespace {
+
+// Gives shard `shard` the observers RunOptions::per_shard makes for it.
+void AddShardObservers(const RunOptions& options, uint32_t shard, RunOptions* mine) {
+  for (const auto& make : options.per_shard) {
+    ShardObservers o = make(shard);
+    if (o.sink != nullptr) mine->sinks.push_back(o.sink);
+    if (o.lab_tap != nullptr) mine->lab_taps.push_back(o.lab_tap);
+    if (!o.on_lab) continue;
+    mine->on_lab = [before = mine->on_lab, also = o.on_lab](const sampling::SamplingLab& lab) {
+      if (before) before(lab);
+      also(lab);
+    };
+  }
+}
+
+}  // namespace
+
 sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptions& options,
                                    const ShardOptions& shards) {
   TRACESIM_RETURN_IF_ERROR(shards.Validate());
   if (shards.count == 1) {
-    if (!options.shard_sink) return RunScenario(sc, options);
+    if (options.per_shard.empty()) return RunScenario(sc, options);
     RunOptions one = options;
-    if (sim::SpanSink* sink = options.shard_sink(0)) one.sinks.push_back(sink);
+    AddShardObservers(options, 0, &one);
     return RunScenario(sc, one);
   }
   if (!options.sinks.empty() || !options.lab_taps.empty())
@@ -171,19 +189,18 @@ sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptio
   std::vector<internal::ShardWindow> windows;
   for (uint32_t i = 0; i < n; ++i) windows.push_back(internal::WindowOf(i, edges, shards.warmup));
   SharedProgress progress(options.progress, windows, run.duration);
-  std::vector<sim::SpanSink*> own(n, nullptr);  // RunOptions::shard_sink
-  for (uint32_t i = 0; i < n && options.shard_sink; ++i) own[i] = options.shard_sink(i);
+  std::vector<RunOptions> own(n, options);  // each shard's, with RunOptions::per_shard's observers
+  for (uint32_t i = 0; i < n; ++i) AddShardObservers(options, i, &own[i]);
 
   const auto wall_start = std::chrono::steady_clock::now();
   std::vector<std::optional<sim::Result<internal::ShardRun>>> results(n);
   std::vector<std::thread> threads;
   for (uint32_t i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
-      RunOptions mine = options;
+      RunOptions& mine = own[i];
       if (!options.spans_out.empty()) mine.spans_out = ShardPath(options.spans_out, i, n);
       if (!options.truth_out.empty()) mine.truth_out = ShardPath(options.truth_out, i, n);
       mine.progress = progress.For(i);
-      if (own[i] != nullptr) mine.sinks.push_back(own[i]);
       results[i] = internal::SimulateShard(sc, mine, run, windows[i]);
     });
   }

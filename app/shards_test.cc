@@ -139,10 +139,12 @@ TEST(ShardsTest, EachShardHasItsOwnShardSink) {
   RunOptions o;
   o.duration = sim::Duration::Seconds(20);
   std::vector<std::unique_ptr<sim::CountingSink>> sinks(3);
-  o.shard_sink = [&sinks](uint32_t i) -> sim::SpanSink* {
+  o.per_shard.push_back([&sinks](uint32_t i) {
     sinks.at(i) = std::make_unique<sim::CountingSink>();
-    return sinks[i].get();
-  };
+    ShardObservers o;
+    o.sink = sinks[i].get();
+    return o;
+  });
   const RunOutcome r = Sharded(sc, o, 3);
   uint64_t traces = 0, spans = 0;
   for (const auto& s : sinks) {

@@ -390,17 +390,46 @@ int RenderWithReplications(const scenarios::Scenario& scenario, const app::RunOp
   return RenderRun(report, reps ? &*reps : nullptr, f, out, err);
 }
 
+// --report-html: one collector per shard (issue 15: a sharded run draws its page too), each
+// watching its shard's lab (the tail-memory chart; the exemplars' "kept by" notes, issue 13),
+// merged in shard order after the run.
+class HtmlCollectors {
+ public:
+  void Wire(const scenarios::Scenario& sc, app::RunOptions* options) {
+    const sim::FaultPlan* plan = sc.faults.empty() ? nullptr : &sc.faults;
+    const sim::Duration window = options->duration.value_or(sc.duration);
+    options->per_shard.push_back([this, &sc, plan, window](uint32_t shard) {
+      if (shards_.size() <= shard) shards_.resize(shard + 1);
+      shards_[shard] = std::make_unique<reports::HtmlReportCollector>(sc.model, plan, window);
+      reports::HtmlReportCollector* c = shards_[shard].get();
+      return app::ShardObservers{c, c, [c](const sampling::SamplingLab& lab) { c->WatchLab(lab); }};
+    });
+  }
+  bool wired() const { return !shards_.empty(); }
+  // REQUIRES: wired() and the run done.
+  reports::HtmlReportCollector& Merged() {
+    for (size_t i = 1; i < shards_.size(); ++i) shards_[0]->Merge(std::move(*shards_[i]));
+    shards_.resize(1);
+    return *shards_[0];
+  }
+
+ private:
+  std::vector<std::unique_ptr<reports::HtmlReportCollector>> shards_;
+};
+
 // The lint evidence of a run, one EvidenceSink per shard (issue 15: a sharded run lints too),
 // merged in shard order after the run.
 class LintEvidence {
  public:
   void Wire(const scenarios::Scenario& sc, app::RunOptions* options) {
     const int64_t start = options->start_unix_nanos.value_or(sc.start_unix_nanos);
-    options->shard_sink = [this, &sc, start](uint32_t shard) -> sim::SpanSink* {
+    options->per_shard.push_back([this, &sc, start](uint32_t shard) {
       if (sinks_.size() <= shard) sinks_.resize(shard + 1);
       sinks_[shard] = lint::MakeEvidenceSink(sc, start);
-      return sinks_[shard].get();
-    };
+      app::ShardObservers o;
+      o.sink = sinks_[shard].get();
+      return o;
+    });
   }
   // The findings on `err`, after the summary on `out` (nothing when not wired).
   void Report(const scenarios::Scenario& sc, const app::RunOutcome& outcome, std::ostream& out,
@@ -510,7 +539,6 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   app::ShardOptions shards;
   if (f.shards == "mpi") return RunOverMpi(*scenario, options, vm, f, out, err);
   if (std::string bad = ToShardOptions(vm, f, &shards); !bad.empty()) return usage(bad);
-  if (shards.count > 1 && !f.report_html.empty()) return usage("--report-html needs --shards 1");
   if (vm.count("shard") || vm.count("partial-out"))
     return RunOneShard(*scenario, options, vm, f, shards, out, err);
   size_t replications = 1;
@@ -523,15 +551,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
   const bool progress = !vm.count("no-progress") && ::isatty(::fileno(stderr)) == 1;
   ProgressBar bar(stderr, progress, options.duration.value_or(scenario->duration).seconds());
   if (progress) options.progress = [&bar](sim::Time t) { bar.Update(t.seconds()); };
-  std::unique_ptr<reports::HtmlReportCollector> html;
-  if (!f.report_html.empty()) {
-    html = std::make_unique<reports::HtmlReportCollector>(
-        scenario->model, scenario->faults.empty() ? nullptr : &scenario->faults,
-        options.duration.value_or(scenario->duration));
-    options.sinks.push_back(html.get());
-    options.on_lab = [&html](const sampling::SamplingLab& lab) { html->WatchLab(lab); };
-    options.lab_taps.push_back(html.get());  // the exemplars' "kept by" notes (issue 13)
-  }
+  HtmlCollectors html;
+  if (!f.report_html.empty()) html.Wire(*scenario, &options);
   // Lint (issue 13): the same findings as `tracesim lint`, from this run's traffic, on stderr.
   LintEvidence evidence;
   if (!scenario->samplers.empty() && !vm.count("no-lint")) evidence.Wire(*scenario, &options);
@@ -542,7 +563,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out, std::ost
     return outcome.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage
                                                                           : kExitFailed;
   }
-  if (html && !WriteHtmlReport(*html, outcome->report, f.report_html, out, err)) return kExitFailed;
+  if (html.wired() && !WriteHtmlReport(html.Merged(), outcome->report, f.report_html, out, err))
+    return kExitFailed;
   int rendered =
       RenderWithReplications(*scenario, options, f, replications, outcome->report, out, err);
   rendered = RenderRunThresholds(f, thresholds, &outcome->report.sampling, rendered, out, err);

@@ -326,6 +326,7 @@ void HtmlReportCollector::WatchLab(const sampling::SamplingLab& lab) {
 void HtmlReportCollector::SampleMemory(int64_t now_ns) {
   const int64_t bucket_ns = static_cast<int64_t>(timeline_.bucket_s()) * 1'000'000'000;
   const size_t passed = std::min(static_cast<size_t>(now_ns / bucket_ns), timeline_.bucket_count());
+  if (memory_from_ == SIZE_MAX && !tail_strategies_.empty()) memory_from_ = passed;
   for (size_t i = 0; i < tail_strategies_.size(); ++i) {
     if (memory_[i].size() >= passed) continue;
     const sampling::SamplingLab::TailMemory m = lab_->TailMemoryNow(tail_strategies_[i]);
@@ -344,6 +345,29 @@ void HtmlReportCollector::OnTrace(const sim::TraceView& trace) noexcept {
     clock_ns_ = std::max(clock_ns_, trace.truth->end.nanos());
     SampleMemory(clock_ns_);
   }
+}
+
+void HtmlReportCollector::Merge(HtmlReportCollector&& other) {
+  timeline_.Merge(other.timeline_);
+  slowest_.Merge(std::move(other.slowest_));
+  for (size_t f = 0; f < by_fault_.size() && f < other.by_fault_.size(); ++f)
+    by_fault_[f]->Merge(std::move(*other.by_fault_[f]));
+  latency_.Merge(other.latency_);
+  rare_.Merge(std::move(other.rare_));
+  for (const auto& [id, d] : other.decisions_) decisions_.insert_or_assign(id, d);
+  other.decisions_.clear();
+  if (other.memory_from_ != SIZE_MAX) {
+    for (size_t i = 0; i < memory_.size() && i < other.memory_.size(); ++i) {
+      std::vector<sampling::SamplingLab::TailMemory>& mine = memory_[i];
+      const std::vector<sampling::SamplingLab::TailMemory>& theirs = other.memory_[i];
+      if (theirs.size() <= other.memory_from_) continue;
+      const auto last = mine.empty() ? sampling::SamplingLab::TailMemory{} : mine.back();
+      mine.resize(other.memory_from_, last);
+      mine.insert(mine.end(), theirs.begin() + other.memory_from_, theirs.end());
+    }
+    if (memory_from_ == SIZE_MAX) memory_from_ = other.memory_from_;
+  }
+  clock_ns_ = std::max(clock_ns_, other.clock_ns_);
 }
 
 // The slowest trace, the slowest each fault touched, the first of each of the rarest shapes; a

@@ -12,6 +12,7 @@
 #ifndef TRACESIM_REPORTS_HTML_REPORT_H_
 #define TRACESIM_REPORTS_HTML_REPORT_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -113,6 +114,13 @@ class HtmlReportCollector final : public sim::SpanSink, public sampling::LabTap 
   void OnStored(size_t, const sim::Span&) override {}
   void OnScored(const sim::TraceId& trace_id, std::span<const uint32_t> kept_spans) override;
   bool WantsSpans() const override { return false; }  // the lab need not keep spans for it
+  // Adds what `other`, the collector of the next shard of the same run (`run --shards N`, issue
+  // 15; built alike, and watching its own shard's lab), saw: the timeline, edges and latency
+  // histograms add up (exact: each shard sees the traces that start in its window); the exemplars
+  // are picked among both collectors' (the slowest of both; rare shapes' counts add up, their
+  // first trace is the earlier shard's); the tail-memory series takes `other`'s samples from its
+  // first one on. Call in shard order, after the run; `other`'s lab may be gone.
+  void Merge(HtmlReportCollector&& other);
   // The page for `report` (whose simulated_s gives the edges' rates). Call once, after the run.
   std::string Render(const RunReport& report);
   // Traces whose decisions are held for the "kept by" notes: the exemplar candidates, at most
@@ -131,6 +139,9 @@ class HtmlReportCollector final : public sim::SpanSink, public sampling::LabTap 
   const sampling::SamplingLab* lab_ = nullptr;
   std::vector<size_t> tail_strategies_;
   std::vector<std::vector<sampling::SamplingLab::TailMemory>> memory_;  // [strategy][bucket]
+  // The first bucket memory_ sampled as it ended (those before repeat the first sample); SIZE_MAX
+  // before the first sample.
+  size_t memory_from_ = SIZE_MAX;
   int64_t clock_ns_ = 0;  // the latest true end of a finished trace
   // The decisions of the traces a picker held when they finished (the exemplar candidates):
   // bit k, strategy k kept it; `scored` once the lab said. A trace no picker holds is not

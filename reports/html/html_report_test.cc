@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "reports/traces/service_map.h"
@@ -160,6 +161,53 @@ TEST(HtmlReportTest, DecisionsHeldForCandidatesOnlyAndEveryExemplarSaysWhoKeptIt
     ++notes;
   EXPECT_GE(exemplars, 3u);  // the slowest trace and rare shapes
   EXPECT_EQ(notes, exemplars) << page.substr(page.find("<h3>"), 4000);
+}
+
+// `run --shards N` draws its page from one collector per shard, merged: each shard's collector
+// sees the traces that start in its window. Two collectors fed the traces that start before and
+// after 40 s, merged, draw the page one collector fed every trace draws, byte for byte (timeline,
+// edges, latency histograms, the slowest trace, the slowest per fault, the rare shapes).
+TEST(HtmlReportTest, CollectorsOfTwoWindowsMergeIntoTheWholeRunsPage) {
+  auto loaded = scenarios::LoadScenario("checkout-payment-outage");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  scenarios::Scenario sc = std::move(loaded).value();
+  const sim::Duration window = sim::Duration::Seconds(90);
+  auto workload = workloads::Workload::Create(sc.workload, sc.model, sc.seed, window);
+  ASSERT_TRUE(workload.ok());
+  const sim::FaultPlan* plan = sc.faults.empty() ? nullptr : &sc.faults;
+  ASSERT_NE(plan, nullptr);
+  HtmlReportCollector whole(sc.model, plan, window);
+  HtmlReportCollector early(sc.model, plan, window), late(sc.model, plan, window);
+  struct ByStart final : sim::SpanSink {
+    HtmlReportCollector *early, *late;
+    ByStart(HtmlReportCollector* e, HtmlReportCollector* l) : early(e), late(l) {}
+    void OnTrace(const sim::TraceView& t) noexcept override {
+      (t.truth->start.nanos() < 40'000'000'000 ? early : late)->OnTrace(t);
+    }
+  } split(&early, &late);
+  metrics::RedMetricsSink red(sc.model);
+  sim::TeeSink tee;
+  tee.Add(&red);
+  tee.Add(&whole);
+  tee.Add(&split);
+  sim::SimulationOptions opt;
+  opt.seed = sc.seed;
+  opt.start_unix_nanos = sc.start_unix_nanos;
+  opt.faults = plan;
+  sim::Simulation simulation(sc.model, opt);
+  ASSERT_TRUE(simulation.AddObserver(&tee).ok());
+  ASSERT_TRUE(simulation.Run(workload->get()).ok());
+  RunReport report;
+  report.scenario = sc.name;
+  FillFromRun(sc.model, simulation.stats(), red, 90, &report);
+  early.Merge(std::move(late));
+  const std::string merged = early.Render(report), expected = whole.Render(report);
+  EXPECT_NE(expected.find("Slowest trace touched by fault"), std::string::npos);
+  EXPECT_NE(expected.find("Rare shape"), std::string::npos);
+  EXPECT_TRUE(merged == expected)
+      << "the merged page differs; first difference at byte "
+      << std::mismatch(merged.begin(), merged.end(), expected.begin(), expected.end()).first -
+             merged.begin();
 }
 
 TEST(HtmlReportTest, FaultSectionShowsTheSymptomsABackendWouldSee) {

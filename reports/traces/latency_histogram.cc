@@ -42,6 +42,16 @@ void ServiceLatencySink::OnTrace(const sim::TraceView& trace) noexcept {
   }
 }
 
+void ServiceLatencySink::Merge(const ServiceLatencySink& other) noexcept {
+  auto add = [](std::vector<std::array<uint64_t, kBins>>& to,
+                const std::vector<std::array<uint64_t, kBins>>& from) {
+    for (size_t s = 0; s < to.size() && s < from.size(); ++s)
+      for (size_t b = 0; b < kBins; ++b) to[s][b] += from[s][b];
+  };
+  add(served_, other.served_);
+  add(called_, other.called_);
+}
+
 LatencyHistograms ServiceLatencySink::Histograms() const {
   LatencyHistograms out;
   size_t lo = kBins, hi = 0;  // the bins any service uses: [lo, hi]

@@ -46,6 +46,8 @@ class ServiceLatencySink final : public sim::SpanSink {
   void OnTrace(const sim::TraceView& trace) noexcept override;
   // The histograms, empty bins at both ends left out.
   LatencyHistograms Histograms() const;
+  // Adds `other`'s counts (a sink of another shard of the same run, the same model).
+  void Merge(const ServiceLatencySink& other) noexcept;
 
  private:
   const sim::Model& model_;

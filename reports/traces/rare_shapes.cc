@@ -22,6 +22,32 @@ void RareShapePicker::OnTrace(const sim::TraceView& trace) noexcept {
   }
 }
 
+void RareShapePicker::Merge(RareShapePicker&& other) {
+  traces_ += other.traces_;
+  std::vector<std::pair<uint64_t, Entry*>> theirs;
+  for (auto& [shape, e] : other.shapes_) theirs.emplace_back(shape, &e);
+  std::sort(theirs.begin(), theirs.end(),
+            [](const auto& a, const auto& b) { return a.second->order < b.second->order; });
+  for (auto& [shape, e] : theirs) {
+    auto [it, fresh] = shapes_.try_emplace(shape);
+    Entry& mine = it->second;
+    if (fresh) {
+      mine.order = shapes_.size() - 1;
+      if (e->first && kept_ < options_.max_kept) {
+        mine.first = std::move(e->first);
+        ++kept_;
+      }
+    }
+    mine.count += e->count;
+    if (mine.count > options_.rare_max && mine.first) {
+      mine.first.reset();
+      --kept_;
+    }
+  }
+  other.shapes_.clear();
+  other.kept_ = 0;
+}
+
 bool RareShapePicker::Holds(uint64_t shape, const sim::TraceId& id) const noexcept {
   auto it = shapes_.find(shape);
   return it != shapes_.end() && it->second.first && it->second.first->trace_id == id;

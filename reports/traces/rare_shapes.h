@@ -42,6 +42,11 @@ class RareShapePicker final : public sim::SpanSink {
   std::vector<RareShape> Take();
   uint64_t shapes() const { return shapes_.size(); }  // distinct shapes seen
   uint64_t traces() const { return traces_; }         // traces counted (no fragments)
+  // Adds the shapes `other` (a picker of another, later shard of the same run, with the same
+  // options) saw: counts add up, a shape new here is ordered after this picker's in the order
+  // `other` saw them, and its first trace is `other`'s (while copies are under max_kept). A
+  // shape that passes rare_max in sum is no longer rare. Moves the copies out.
+  void Merge(RareShapePicker&& other);
   // Whether trace `id`, of shape `shape`, is held now as its shape's first. O(1).
   bool Holds(uint64_t shape, const sim::TraceId& id) const noexcept;
   // Appends the ids of the traces held now. O(shapes seen).

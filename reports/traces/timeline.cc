@@ -56,6 +56,22 @@ void TimelineSink::OnTrace(const sim::TraceView& trace) noexcept {
   b.latency.Record(trace.truth->latency().nanos());
 }
 
+void TimelineSink::Merge(const TimelineSink& other) {
+  for (size_t i = 0; i < buckets_.size() && i < other.buckets_.size(); ++i) {
+    buckets_[i].traces += other.buckets_[i].traces;
+    buckets_[i].root_errors += other.buckets_[i].root_errors;
+    buckets_[i].latency.Merge(other.buckets_[i].latency);
+  }
+  for (const auto& [key, theirs] : other.edges_) {
+    Edge& mine = edges_[key];
+    mine.count.caller = theirs.count.caller;
+    mine.count.callee = theirs.count.callee;
+    mine.count.calls += theirs.count.calls;
+    mine.count.errors += theirs.count.errors;
+    mine.latency.Merge(theirs.latency);
+  }
+}
+
 std::vector<TimelinePoint> TimelineSink::Points() const {
   std::vector<TimelinePoint> out;
   out.reserve(buckets_.size());

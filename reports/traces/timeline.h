@@ -45,6 +45,9 @@ class TimelineSink final : public sim::SpanSink {
   std::vector<TimelinePoint> Points() const;
   // Caller -> callee pairs in (caller, callee) order.
   std::vector<EdgeCount> Edges() const;
+  // Adds `other`'s traces and edges, a sink of another shard of the same run (the same window):
+  // as one sink that saw both shards' traces. REQUIRES: the same window.
+  void Merge(const TimelineSink& other);
 
  private:
   struct Bucket {

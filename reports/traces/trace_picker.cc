@@ -95,6 +95,10 @@ void TracePicker::Keep(const sim::TraceView& trace) {
   p.trace = CapturedTrace::From(trace);
   for (const CapturedTrace& f : fragments_)
     if (f.truth.parent_trace_id == trace.trace_id) p.fragments.push_back(f);
+  Keep(std::move(p));
+}
+
+void TracePicker::Keep(PickedTrace&& p) {
   if (options_.order == TracePickOptions::Order::kFirst) {
     kept_.push_back(std::move(p));
     return;
@@ -136,6 +140,21 @@ void TracePicker::OnTrace(const sim::TraceView& trace) noexcept {
     if (l < lf || (l == lf && trace.truth->sequence > fastest.truth.sequence)) return;
   }
   Keep(trace);
+}
+
+void TracePicker::Merge(TracePicker&& other) {
+  matched_ += other.matched_;
+  if (options_.order == TracePickOptions::Order::kFirst) {
+    // Start order: this shard's traces came first.
+    for (PickedTrace& p : other.kept_)
+      if (kept_.size() < options_.limit) kept_.push_back(std::move(p));
+  } else {
+    for (PickedTrace& p : other.kept_) {
+      if (kept_.size() == options_.limit && !Faster(p, kept_.front())) continue;
+      Keep(std::move(p));
+    }
+  }
+  other.kept_.clear();
 }
 
 bool TracePicker::Holds(const sim::TraceId& id) const noexcept {

@@ -64,6 +64,9 @@ class TracePicker final : public sim::SpanSink {
   // fragments in start order. Moves the copies out; call once after the run.
   std::vector<PickedTrace> Take();
   uint64_t matched() const { return matched_; }  // traces that passed the filter
+  // Adds the traces `other` (a picker of another, later shard of the same run, with the same
+  // options) kept: as one picker that saw this shard's traces, then `other`'s. Moves them out.
+  void Merge(TracePicker&& other);
   // Whether a copy of trace `id` is held now (not its fragments). O(limit).
   bool Holds(const sim::TraceId& id) const noexcept;
   // Appends the ids of the traces held now (not their fragments).
@@ -73,6 +76,7 @@ class TracePicker final : public sim::SpanSink {
   bool Matches(const sim::TraceView& trace) const;
   TracePickOptions options_;
   void Keep(const sim::TraceView& trace);
+  void Keep(PickedTrace&& picked);       // adds a copy, evicting the fastest past the limit
   std::vector<PickedTrace> kept_;        // kSlowest: a heap, the fastest (then latest) on top
   std::deque<CapturedTrace> fragments_;  // the most recent fragments of traces not kept
   uint64_t matched_ = 0;
