@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <functional>
 #include <optional>
 #include <utility>
 
@@ -15,7 +16,8 @@ namespace {
 // The format's generation follows the magic: a file of another generation is "not a tracesim
 // partial result" rather than misread (v2: the SDK export figures per strategy; v3: windows of
 // equal expected traffic and workload blocks, so shards of v2 cover other arrivals).
-constexpr std::string_view kMagic = "tracesim partial result v3\n";
+// v4: the per-shard observers' states (RunOptions::per_shard, e.g. lint's evidence) at the end.
+constexpr std::string_view kMagic = "tracesim partial result v4\n";
 constexpr uint32_t kMaxShards = 1024;
 
 // What every partial of one run must agree on (the merge's own run included).
@@ -94,11 +96,50 @@ sim::Result<Identity> IdentityOf(const scenarios::Scenario& sc, const RunOptions
 }
 
 sim::Status Unsupported(const RunOptions& options) {
-  if (!options.sinks.empty())
-    return sim::Status::InvalidArgument("extra sinks (--report-html, trace) need --shards 1");
+  if (!options.sinks.empty() || !options.lab_taps.empty())
+    return sim::Status::InvalidArgument("extra sinks (trace) need --shards 1");
   if (options.keep_traces > 0 || options.keep_error_traces > 0 || options.keep_series)
     return sim::Status::InvalidArgument(
         "partial results carry no kept traces or per-second series");
+  return sim::Status::Ok();
+}
+
+// The states of the shard's RunOptions::per_shard observers, each as (name, bytes).
+void SaveObserverStates(const std::vector<ShardObservers>& observers, sim::StateWriter& out) {
+  out.U64(observers.size());
+  for (const ShardObservers& o : observers) {
+    sim::StateWriter state;
+    o.state->SaveState(state);
+    out.Str(o.state->StateName());
+    out.Str(state.bytes());
+  }
+}
+
+// Makes the observers RunOptions::per_shard makes for shard `index` and loads into each the
+// state of that name the partial carries. A state the merge does not want is skipped.
+sim::Status LoadObserverStates(const RunOptions& options, uint32_t index, sim::StateReader& in,
+                               const std::function<sim::Status(const std::string&)>& bad) {
+  const uint64_t n = in.Count(16);
+  std::vector<std::pair<std::string, std::string>> saved;
+  for (uint64_t i = 0; i < n && in.ok(); ++i) {
+    std::string name = in.Str();
+    saved.emplace_back(std::move(name), in.Str());
+  }
+  if (!in.ok()) return bad("corrupt or truncated partial result");
+  RunOptions unused;
+  for (const ShardObservers& o : internal::AddShardObservers(options, index, &unused)) {
+    if (o.state == nullptr)
+      return sim::Status::InvalidArgument(
+          "a partial result cannot carry this run's observers (--report-html needs a whole run)");
+    auto it = std::find_if(saved.begin(), saved.end(),
+                           [&](const auto& s) { return s.first == o.state->StateName(); });
+    if (it == saved.end())
+      return bad("carries no " + std::string(o.state->StateName()) +
+                 " (its shard was run without it)");
+    sim::StateReader state(it->second);
+    if (!o.state->LoadState(state) || !state.ok() || !state.at_end())
+      return bad("corrupt " + std::string(o.state->StateName()));
+  }
   return sim::Status::Ok();
 }
 
@@ -125,6 +166,7 @@ sim::Result<Loaded> Load(const scenarios::Scenario& sc, const RunOptions& option
   if (std::string m = id.Mismatch(want); !m.empty()) return bad("written for " + m);
   Loaded l;
   l.index = in.U64();
+  if (!in.ok() || l.index >= id.count) return bad("corrupt or truncated partial result");
   l.wall_s = in.F64();
   l.shard.compression_ratio = in.F64();
   const bool has_lab = in.U64() != 0;
@@ -137,8 +179,10 @@ sim::Result<Loaded> Load(const scenarios::Scenario& sc, const RunOptions& option
                   internal::LoadStats(in, sc.model.services.size(), &o.stats) &&
                   o.red->LoadState(in) && o.truth->LoadState(in) && o.volume->LoadState(in) &&
                   (!o.lab || o.lab->LoadState(in)) && has_symptoms == (o.symptoms != nullptr) &&
-                  (!o.symptoms || o.symptoms->LoadState(in)) && in.ok() && in.at_end();
+                  (!o.symptoms || o.symptoms->LoadState(in)) && in.ok();
   if (!ok) return bad("corrupt or truncated partial result");
+  TRACESIM_RETURN_IF_ERROR(LoadObserverStates(options, static_cast<uint32_t>(l.index), in, bad));
+  if (!in.at_end()) return bad("corrupt or truncated partial result");
   return l;
 }
 
@@ -178,8 +222,14 @@ sim::Result<std::string> RunPartial(const scenarios::Scenario& sc, const RunOpti
   TRACESIM_ASSIGN_OR_RETURN(std::vector<sim::Time> edges,
                             internal::ShardEdges(sc, run, shard.count));
   const internal::ShardWindow window = internal::WindowOf(shard.index, edges, warmup);
-  TRACESIM_ASSIGN_OR_RETURN(internal::ShardRun r,
-                            internal::SimulateShard(sc, options, run, window));
+  RunOptions mine = options;
+  const std::vector<ShardObservers> observers =
+      internal::AddShardObservers(options, shard.index, &mine);
+  for (const ShardObservers& o : observers)
+    if (o.state == nullptr)
+      return sim::Status::InvalidArgument(
+          "a partial result cannot carry this run's observers (--report-html needs a whole run)");
+  TRACESIM_ASSIGN_OR_RETURN(internal::ShardRun r, internal::SimulateShard(sc, mine, run, window));
   sim::StateWriter out;
   id.Save(out);
   out.U64(shard.index);
@@ -193,6 +243,7 @@ sim::Result<std::string> RunPartial(const scenarios::Scenario& sc, const RunOpti
   r.outcome.volume->SaveState(out);
   if (r.outcome.lab) r.outcome.lab->SaveState(out);
   if (r.outcome.symptoms) r.outcome.symptoms->SaveState(out);
+  SaveObserverStates(observers, out);
   return std::string(kMagic) + out.Take();
 }
 

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "loadgen/load_plan.h"
@@ -29,6 +30,7 @@
 #include "reports/text/volume.h"
 #include "sampling/lab/lab.h"
 #include "scenarios/scenario.h"
+#include "sim/base/state_io.h"
 #include "sim/base/status.h"
 #include "sim/base/time.h"
 #include "sim/kernel/simulation.h"
@@ -42,11 +44,27 @@ namespace tracesim::app {
 // The project version, e.g. "0.1.0".
 std::string Version();
 
+// An observer's state that a partial result carries (`run --shard I/N`, `--shards mpi`,
+// app/partial.h): saved after the shard's run; in the merging process a fresh observer made for
+// the same shard loads it, and the caller merges the observers as after `run --shards N`.
+class PartialState {
+ public:
+  virtual ~PartialState() = default;
+  // Names the state in the partial (a merge that wants it and finds none names it).
+  virtual std::string_view StateName() const = 0;
+  virtual void SaveState(sim::StateWriter& out) const = 0;
+  // Replaces the observer's state with the saved one; false on a corrupt input.
+  virtual bool LoadState(sim::StateReader& in) = 0;
+};
+
 // What observes one shard of a run (RunOptions::per_shard); not owned, they must outlive the run.
 struct ShardObservers {
   sim::SpanSink* sink = nullptr;        // added to the shard's sinks; may be null
   sampling::LabTap* lab_tap = nullptr;  // a tap of the shard's lab (samplers:); may be null
   std::function<void(const sampling::SamplingLab&)> on_lab;  // given the shard's lab; may be empty
+  // The observers' state as a partial result carries it; null: they cannot be carried (a partial
+  // run refuses them). May be null.
+  PartialState* state = nullptr;
 };
 
 struct RunOptions {

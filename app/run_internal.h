@@ -90,6 +90,11 @@ ShardWindow WindowOf(uint32_t i, const std::vector<sim::Time>& edges, sim::Durat
 // Adds shard `from` into `into` (both not yet Complete()d), as RunSharded merges shards.
 void MergeShard(ShardRun& from, ShardRun* into, const RunOptions& options);
 
+// Makes RunOptions::per_shard's observers of shard `shard` (each factory called once, in order)
+// and gives them to `mine`'s sinks, lab taps and on_lab. Returns them.
+std::vector<ShardObservers> AddShardObservers(const RunOptions& options, uint32_t shard,
+                                              RunOptions* mine);
+
 // RunOptions::Validate() and the options applied to the scenario.
 sim::Result<EffectiveRun> Effective(const scenarios::Scenario& sc, const RunOptions& options);
 // Simulates one shard (the whole run with a default window).

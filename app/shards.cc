@@ -67,6 +67,24 @@ void MergeShard(ShardRun& from, ShardRun* into, const RunOptions& options) {
     if (a.error_traces.size() < options.keep_error_traces) a.error_traces.push_back(std::move(t));
 }
 
+std::vector<ShardObservers> AddShardObservers(const RunOptions& options, uint32_t shard,
+                                              RunOptions* mine) {
+  std::vector<ShardObservers> made;
+  for (const auto& make : options.per_shard) {
+    ShardObservers o = make(shard);
+    if (o.sink != nullptr) mine->sinks.push_back(o.sink);
+    if (o.lab_tap != nullptr) mine->lab_taps.push_back(o.lab_tap);
+    if (o.on_lab) {
+      mine->on_lab = [before = mine->on_lab, also = o.on_lab](const sampling::SamplingLab& lab) {
+        if (before) before(lab);
+        also(lab);
+      };
+    }
+    made.push_back(std::move(o));
+  }
+  return made;
+}
+
 }  // namespace internal
 
 namespace {
@@ -153,31 +171,13 @@ sim::Status ShardOptions::Validate() const {
   return sim::Status::Ok();
 }
 
-namespace {
-
-// Gives shard `shard` the observers RunOptions::per_shard makes for it.
-void AddShardObservers(const RunOptions& options, uint32_t shard, RunOptions* mine) {
-  for (const auto& make : options.per_shard) {
-    ShardObservers o = make(shard);
-    if (o.sink != nullptr) mine->sinks.push_back(o.sink);
-    if (o.lab_tap != nullptr) mine->lab_taps.push_back(o.lab_tap);
-    if (!o.on_lab) continue;
-    mine->on_lab = [before = mine->on_lab, also = o.on_lab](const sampling::SamplingLab& lab) {
-      if (before) before(lab);
-      also(lab);
-    };
-  }
-}
-
-}  // namespace
-
 sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptions& options,
                                    const ShardOptions& shards) {
   TRACESIM_RETURN_IF_ERROR(shards.Validate());
   if (shards.count == 1) {
     if (options.per_shard.empty()) return RunScenario(sc, options);
     RunOptions one = options;
-    AddShardObservers(options, 0, &one);
+    internal::AddShardObservers(options, 0, &one);
     return RunScenario(sc, one);
   }
   if (!options.sinks.empty() || !options.lab_taps.empty())
@@ -190,7 +190,7 @@ sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptio
   for (uint32_t i = 0; i < n; ++i) windows.push_back(internal::WindowOf(i, edges, shards.warmup));
   SharedProgress progress(options.progress, windows, run.duration);
   std::vector<RunOptions> own(n, options);  // each shard's, with RunOptions::per_shard's observers
-  for (uint32_t i = 0; i < n; ++i) AddShardObservers(options, i, &own[i]);
+  for (uint32_t i = 0; i < n; ++i) internal::AddShardObservers(options, i, &own[i]);
 
   const auto wall_start = std::chrono::steady_clock::now();
   std::vector<std::optional<sim::Result<internal::ShardRun>>> results(n);

@@ -428,6 +428,7 @@ class LintEvidence {
       sinks_[shard] = lint::MakeEvidenceSink(sc, start);
       app::ShardObservers o;
       o.sink = sinks_[shard].get();
+      o.state = sinks_[shard].get();  // partial results carry it (`merge`, `--shards mpi`)
       return o;
     });
   }
@@ -465,7 +466,10 @@ int RunOverMpi(const scenarios::Scenario& sc, const app::RunOptions& options,
     if (!d.ok()) return usage("--warmup: " + d.status().message());
     shards.warmup = *d;
   }
-  auto outcome = app::RunMpi(sc, options, shards.warmup);
+  app::RunOptions linted = options;
+  LintEvidence evidence;
+  if (!sc.samplers.empty() && !vm.count("no-lint")) evidence.Wire(sc, &linted);
+  auto outcome = app::RunMpi(sc, linted, shards.warmup);
   if (!outcome.ok()) {
     err << "tracesim run: " << outcome.status().message() << "\n";
     const auto code = outcome.status().code();
@@ -474,7 +478,9 @@ int RunOverMpi(const scenarios::Scenario& sc, const app::RunOptions& options,
                : kExitFailed;
   }
   if (!outcome->merged) return kExitOk;  // not rank 0
-  return RenderRun(outcome->merged->report, nullptr, f, out, err);
+  const int rendered = RenderRun(outcome->merged->report, nullptr, f, out, err);
+  evidence.Report(sc, *outcome->merged, out, err);
+  return rendered;
 }
 
 // `run --shard I/N --partial-out FILE` (issue 15, app/partial.h): one shard's partial result.
@@ -493,7 +499,11 @@ int RunOneShard(const scenarios::Scenario& sc, const app::RunOptions& options,
                    " belongs to tracesim merge or to a whole run");
   auto index = app::ParseShardIndex(f.shard);
   if (!index.ok()) return usage(index.status().message());
-  auto bytes = app::RunPartial(sc, options, *index, shards.warmup);
+  // Lint's evidence rides in the partial: `tracesim merge` prints the findings.
+  app::RunOptions linted = options;
+  LintEvidence evidence;
+  if (!sc.samplers.empty() && !vm.count("no-lint")) evidence.Wire(sc, &linted);
+  auto bytes = app::RunPartial(sc, linted, *index, shards.warmup);
   if (!bytes.ok()) {
     err << "tracesim run: " << bytes.status().message() << "\n";
     return bytes.status().code() == sim::Status::Code::kInvalidArgument ? kExitUsage : kExitFailed;
@@ -618,9 +628,13 @@ int MergeCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     if (!file.is_open()) return usage(path + ": cannot read");
     partials.push_back({path, std::move(bytes)});
   }
+  LintEvidence evidence;  // the shards' evidence, from their partials
+  if (!scenario->samplers.empty() && !vm.count("no-lint")) evidence.Wire(*scenario, &options);
   auto outcome = app::MergePartials(*scenario, options, partials);
   if (!outcome.ok()) return usage(outcome.status().message());
-  return RenderRun(outcome->report, nullptr, f, out, err);
+  const int rendered = RenderRun(outcome->report, nullptr, f, out, err);
+  evidence.Report(*scenario, *outcome, out, err);
+  return rendered;
 }
 
 }  // namespace tracesim::cli

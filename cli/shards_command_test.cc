@@ -159,5 +159,45 @@ TEST(ShardsCommandTest, ShardsInProcessesMergeIntoTheShardedSummary) {
   std::filesystem::remove_all(dir);
 }
 
+// Lint's evidence rides in the partials: `tracesim merge` prints the findings `run --shards N`
+// prints (on stderr, after the summary). A partial written with --no-lint is refused by a merge
+// that lints, naming the file; `merge --no-lint` takes it.
+TEST(ShardsCommandTest, MergedPartialsLintAsTheShardedRun) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("tracesim_partial_lint_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::vector<std::string> merge = {"merge", "checkout-sampling", "--duration", "60s"};
+  for (const char* i : {"0", "1", "2"}) {
+    const std::string file = (dir / (std::string("part-") + i)).string();
+    Outcome o = Call({"run", "checkout-sampling", "--duration", "60s", "--shard",
+                      std::string(i) + "/3", "--partial-out", file});
+    ASSERT_EQ(o.code, kExitOk) << o.err;
+    EXPECT_EQ(o.err, "");  // the shard process lints nothing itself
+    merge.push_back(file);
+  }
+  Outcome merged = Call(merge);
+  Outcome threads =
+      Call({"run", "checkout-sampling", "--duration", "60s", "--no-progress", "--shards", "3"});
+  ASSERT_EQ(merged.code, kExitOk) << merged.err;
+  ASSERT_EQ(threads.code, kExitOk) << threads.err;
+  EXPECT_NE(merged.err.find("[head-below-tail]"), std::string::npos) << merged.err;
+  EXPECT_EQ(merged.err, threads.err);
+  const std::string unlinted = (dir / "unlinted").string();
+  Outcome o = Call({"run", "checkout-sampling", "--duration", "60s", "--shard", "2/3",
+                    "--partial-out", unlinted, "--no-lint"});
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  merge.back() = unlinted;
+  Outcome refused = Call(merge);
+  EXPECT_EQ(refused.code, kExitUsage);
+  EXPECT_NE(refused.err.find("unlinted: carries no lint evidence (its shard was run without it)"),
+            std::string::npos)
+      << refused.err;
+  merge.push_back("--no-lint");
+  Outcome quiet = Call(merge);
+  EXPECT_EQ(quiet.code, kExitOk) << quiet.err;
+  EXPECT_EQ(quiet.err, "");
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace tracesim::cli

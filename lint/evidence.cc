@@ -105,6 +105,36 @@ void TrafficEvidence::Merge(const TrafficEvidence& other) {
     dynamic_peak_keys[i] = std::max(dynamic_peak_keys[i], other.dynamic_peak_keys[i]);
 }
 
+void TrafficEvidence::Save(sim::StateWriter& out) const {
+  auto vec = [&out](const std::vector<uint64_t>& v) {
+    out.U64(v.size());
+    for (uint64_t x : v) out.U64(x);
+  };
+  out.U64(traces);
+  out.U64(error_traces);
+  vec(new_traces);
+  vec(error_spans);
+  vec(error_bytes);
+  root_latency.Save(out);
+  trace_duration.Save(out);
+  vec(dynamic_peak_keys);
+}
+
+bool TrafficEvidence::Load(sim::StateReader& in) {
+  auto vec = [&in](std::vector<uint64_t>* v) {
+    v->assign(in.Count(), 0);
+    for (uint64_t& x : *v) x = in.U64();
+  };
+  traces = in.U64();
+  error_traces = in.U64();
+  vec(&new_traces);
+  vec(&error_spans);
+  vec(&error_bytes);
+  if (!root_latency.Load(in) || !trace_duration.Load(in)) return false;
+  vec(&dynamic_peak_keys);
+  return in.ok();
+}
+
 TrafficEvidence EvidenceSink::Take(double duration_s) {
   ev_.duration_s = duration_s;
   // Seconds past the arrival window hold only the drain's stragglers: keep them (a peak is a

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "app/run.h"
 #include "metrics/histogram.h"
 #include "sampling/collector/tail_sampling/tail_size.h"
 #include "sampling/lab/lab.h"
@@ -46,9 +47,15 @@ struct TrafficEvidence {
   // stage's peak keys per window is the larger one (a window cut by a shard edge counts each
   // side's keys apart: a lower bound there).
   void Merge(const TrafficEvidence& other);
+  // Everything but duration_s, for partial results (`run --shard I/N`, `--shards mpi`); Load
+  // replaces it and is false on a corrupt input (a count that the input cannot hold included).
+  void Save(sim::StateWriter& out) const;
+  bool Load(sim::StateReader& in);
 };
 
-class EvidenceSink final : public sim::SpanSink {
+// The evidence of one run or shard. A partial result carries it (app::PartialState): `tracesim
+// merge` and `run --shards mpi` lint as `run --shards N` does.
+class EvidenceSink final : public sim::SpanSink, public app::PartialState {
  public:
   // `start_unix_nanos`: the run's simulated 0. Spans are sized only when `size_spans` (a
   // bytes_limiting policy needs it). `strategies`: the run's samplers (dynamic stages' keys).
@@ -58,6 +65,11 @@ class EvidenceSink final : public sim::SpanSink {
   void OnTrace(const sim::TraceView& trace) noexcept override;
   // The evidence of a run of `duration_s` seconds of arrivals.
   TrafficEvidence Take(double duration_s);
+  // app::PartialState: the evidence so far (a window's keys are not carried: a merge of partials
+  // reports each shard's peak keys per window, as `run --shards N` does).
+  std::string_view StateName() const override { return "lint evidence"; }
+  void SaveState(sim::StateWriter& out) const override { ev_.Save(out); }
+  bool LoadState(sim::StateReader& in) override { return ev_.Load(in); }
 
  private:
   struct KeyWindow {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # `mpirun -np 2 tracesim run SCENARIO --shards mpi` on loopback (issue 15, app/mpi_run.h): rank 0
-# prints the summary `tracesim run SCENARIO --shards 2` prints (JSON minus host), the other rank
-# nothing. Skips (exit 77) with a message when mpirun is absent or tracesim was built without MPI.
+# prints the summary `tracesim run SCENARIO --shards 2` prints (JSON minus host) and its lint
+# findings (the ranks' evidence rides in their partials), the other rank nothing. Skips (exit 77) with a message when mpirun is absent or tracesim was built without MPI.
 # Usage: mpi_run_test.sh BUILD_DIR
 set -eu
 bin="$1/cli/tracesim"
@@ -19,9 +19,18 @@ trap 'rm -rf "$dir"' EXIT
 # Loopback only: TCP between the ranks over lo, no shared-memory transport to configure.
 timeout 300 mpirun --oversubscribe --allow-run-as-root -np 2 --mca btl self,tcp \
   --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo \
-  "$bin" run checkout-sampling --duration 30s --shards mpi --format json >"$dir/mpi.json"
-"$bin" run checkout-sampling --duration 30s --shards 2 --no-lint --no-progress --format json \
-  >"$dir/threads.json"
+  "$bin" run checkout-sampling --duration 30s --shards mpi --format json >"$dir/mpi.json" \
+  2>"$dir/mpi.err"
+"$bin" run checkout-sampling --duration 30s --shards 2 --no-progress --format json \
+  >"$dir/threads.json" 2>"$dir/threads.err"
+# The findings (a line naming the scenario's file, then its fix), as --shards 2 prints them.
+grep -A1 '^builtin:checkout-sampling.yaml:' "$dir/mpi.err" >"$dir/mpi.findings" || true
+if ! grep -q 'head-below-tail' "$dir/mpi.findings" || ! cmp -s "$dir/mpi.findings" "$dir/threads.err"
+then
+  echo "mpi_run_test: the MPI run's lint findings differ from --shards 2:"
+  diff "$dir/mpi.findings" "$dir/threads.err" || true
+  exit 1
+fi
 python3 - "$dir/mpi.json" "$dir/threads.json" <<'PY'
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])

@@ -95,7 +95,7 @@ TEST(LoadPartialTest, BadInputIsRefusedNamingThePartial) {
   EXPECT_NE(error({{"junk", "hello"}}).find("junk: not a tracesim load partial"),
             std::string::npos);
   EXPECT_NE(
-      error({{"run.bin", "tracesim partial result v3\n..."}}).find("partial of `tracesim run`"),
+      error({{"run.bin", "tracesim partial result v4\n..."}}).find("partial of `tracesim run`"),
       std::string::npos);
   // Every truncation of a partial is refused as such.
   for (size_t cut = 0; cut < parts[1].bytes.size(); cut += 97) {
