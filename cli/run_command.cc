@@ -457,9 +457,13 @@ int RunOverMpi(const scenarios::Scenario& sc, const app::RunOptions& options,
     err << "tracesim run: " << message << "\n";
     return kExitUsage;
   };
-  for (const char* flag : {"shard", "partial-out", "report-html", "spans-out", "truth-out",
-                           "threshold", "replications"})
+  for (const char* flag :
+       {"shard", "partial-out", "report-html", "spans-out", "truth-out", "replications"})
     if (vm.count(flag)) return usage(std::string("--") + flag + " does not go with --shards mpi");
+  size_t replications = 1;
+  std::vector<loadgen::Threshold> thresholds;  // judged at rank 0 on the merged scores
+  if (std::string bad = ToSamplerFlags(f, sc, &replications, &thresholds); !bad.empty())
+    return usage(bad);
   app::ShardOptions shards;
   if (vm.count("warmup")) {
     auto d = sim::ParseDuration(f.warmup);
@@ -478,7 +482,9 @@ int RunOverMpi(const scenarios::Scenario& sc, const app::RunOptions& options,
                : kExitFailed;
   }
   if (!outcome->merged) return kExitOk;  // not rank 0
-  const int rendered = RenderRun(outcome->merged->report, nullptr, f, out, err);
+  int rendered = RenderRun(outcome->merged->report, nullptr, f, out, err);
+  rendered =
+      RenderRunThresholds(f, thresholds, &outcome->merged->report.sampling, rendered, out, err);
   evidence.Report(sc, *outcome->merged, out, err);
   return rendered;
 }
@@ -586,8 +592,8 @@ constexpr char kMergeCaption[] =
     "Usage: tracesim merge SCENARIO PARTIAL... [options]\n\n"
     "Merges the partial results of `tracesim run SCENARIO --shard I/N --partial-out FILE`\n"
     "(every I in 0..N-1, in any order; doc/scale.md) into the summary `tracesim run SCENARIO\n"
-    "--shards N` prints. Give the same --seed, --duration, --rate and --start-time as the\n"
-    "shards were given.\n\nOptions";
+    "--shards N` prints, with its lint findings and --threshold verdicts. Give the same --seed,\n"
+    "--duration, --rate and --start-time as the shards were given.\n\nOptions";
 
 // `tracesim merge` (issue 15): the partials' files -> app::MergePartials -> the run's summary.
 int MergeCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -610,7 +616,7 @@ int MergeCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     return kExitUsage;
   };
   for (const char* flag : {"shards", "shard", "partial-out", "warmup", "spans-out", "truth-out",
-                           "report-html", "replications", "tag-ground-truth", "threshold"})
+                           "report-html", "replications", "tag-ground-truth"})
     if (vm.count(flag)) return usage(std::string("--") + flag + " applies to tracesim run");
   if (f.format != "table" && f.format != "json")
     return usage("--format must be 'table' or 'json', got '" + f.format + "'");
@@ -628,11 +634,16 @@ int MergeCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     if (!file.is_open()) return usage(path + ": cannot read");
     partials.push_back({path, std::move(bytes)});
   }
+  size_t replications = 1;
+  std::vector<loadgen::Threshold> thresholds;  // judged on the merged scores
+  if (std::string bad = ToSamplerFlags(f, *scenario, &replications, &thresholds); !bad.empty())
+    return usage(bad);
   LintEvidence evidence;  // the shards' evidence, from their partials
   if (!scenario->samplers.empty() && !vm.count("no-lint")) evidence.Wire(*scenario, &options);
   auto outcome = app::MergePartials(*scenario, options, partials);
   if (!outcome.ok()) return usage(outcome.status().message());
-  const int rendered = RenderRun(outcome->report, nullptr, f, out, err);
+  int rendered = RenderRun(outcome->report, nullptr, f, out, err);
+  rendered = RenderRunThresholds(f, thresholds, &outcome->report.sampling, rendered, out, err);
   evidence.Report(*scenario, *outcome, out, err);
   return rendered;
 }

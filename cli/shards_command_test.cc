@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/load_command.h"
 
 namespace tracesim::cli {
 namespace {
@@ -160,8 +161,9 @@ TEST(ShardsCommandTest, ShardsInProcessesMergeIntoTheShardedSummary) {
 }
 
 // Lint's evidence rides in the partials: `tracesim merge` prints the findings `run --shards N`
-// prints (on stderr, after the summary). A partial written with --no-lint is refused by a merge
-// that lints, naming the file; `merge --no-lint` takes it.
+// prints (on stderr, after the summary), and judges --threshold on the merged scores as the run
+// does. A partial written with --no-lint is refused by a merge that lints, naming the file;
+// `merge --no-lint` takes it.
 TEST(ShardsCommandTest, MergedPartialsLintAsTheShardedRun) {
   const std::filesystem::path dir = std::filesystem::temp_directory_path() /
                                     ("tracesim_partial_lint_" + std::to_string(::getpid()));
@@ -182,6 +184,19 @@ TEST(ShardsCommandTest, MergedPartialsLintAsTheShardedRun) {
   ASSERT_EQ(threads.code, kExitOk) << threads.err;
   EXPECT_NE(merged.err.find("[head-below-tail]"), std::string::npos) << merged.err;
   EXPECT_EQ(merged.err, threads.err);
+  for (const char* t :
+       {"tail-errors-slow.error_recall>=0.99", "head-ratio-10%.error_recall>=0.5"}) {
+    std::vector<std::string> judged = merge;
+    judged.insert(judged.end(), {"--threshold", t, "--no-lint"});
+    Outcome m = Call(judged);
+    Outcome r = Call({"run", "checkout-sampling", "--duration", "60s", "--no-progress", "--no-lint",
+                      "--shards", "3", "--threshold", t});
+    EXPECT_EQ(m.code, std::string(t).rfind("head", 0) == 0 ? kExitThresholds : kExitOk) << t;
+    EXPECT_EQ(m.code, r.code) << t;
+    EXPECT_EQ(m.err, r.err) << t;
+    EXPECT_NE(m.out.find("thresholds:\n"), std::string::npos) << m.out;
+    EXPECT_EQ(m.out.substr(m.out.find("thresholds:")), r.out.substr(r.out.find("thresholds:")));
+  }
   const std::string unlinted = (dir / "unlinted").string();
   Outcome o = Call({"run", "checkout-sampling", "--duration", "60s", "--shard", "2/3",
                     "--partial-out", unlinted, "--no-lint"});

@@ -42,3 +42,17 @@ if a["traces"] <= 0:
     sys.exit("mpi_run_test: no traces")
 print(f"mpi_run_test: 2 MPI ranks = --shards 2 ({a['traces']} traces, {a['spans']} spans)")
 PY
+# --threshold is judged at rank 0 on the merged scores: a crossed one fails the run (exit 99).
+set +e
+timeout 300 mpirun --oversubscribe --allow-run-as-root -np 2 --mca btl self,tcp \
+  --mca btl_tcp_if_include lo --mca oob_tcp_if_include lo \
+  "$bin" run checkout-sampling --duration 30s --shards mpi --no-lint \
+  --threshold 'head-ratio-10%.error_recall>=0.5' >"$dir/crossed.txt" 2>&1
+code=$?
+set -e
+if [ "$code" -eq 0 ] || ! grep -q 'FAILED head-ratio-10%.error_recall>=0.5' "$dir/crossed.txt"; then
+  echo "mpi_run_test: a crossed --threshold did not fail the MPI run (exit $code):"
+  cat "$dir/crossed.txt"
+  exit 1
+fi
+echo "mpi_run_test: a crossed threshold fails the MPI run (exit $code)"
