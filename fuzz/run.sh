@@ -13,7 +13,7 @@ secs="${1:-60}"
 bin=build-fuzz/fuzz
 shared=../shared/testdata
 all=(otlp_proto otlp_json topology scenario collector_config jaeger_strategies jaeger_v2 ottl
-     threshold flags prometheus_text)
+     threshold flags prometheus_text partial_state)
 harnesses=("${@:-${all[@]}}")
 
 seeds() {  # seed folders and files of one harness (missing ones are skipped)

@@ -1,9 +1,14 @@
 #include "sampling/lab/stats/service_red.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace tracesim::sampling {
 namespace {
+
+// Counts a partial result may carry: finite, >= 0 and far below what a uint64 holds (2^62: a
+// day at 100 k requests/s is 2^33), so that their sums over shards convert exactly.
+bool PlausibleCount(double v) { return std::isfinite(v) && v >= 0 && v <= 0x1p62; }
 
 // The estimate +- a half-width, not below 0.
 Interval Around(double estimate, double half) {
@@ -70,7 +75,12 @@ bool ServiceRedTally::LoadRow(size_t row, sim::StateReader& in) {
   for (size_t s = 0; s < services_; ++s) {
     for (size_t b = 0; b < kBatches; ++b) {
       Cell& c = At(row, s, b);
-      for (double* v : {&c.requests, &c.errors, &c.latency_ns, &c.kept}) *v = in.F64();
+      for (double* v : {&c.requests, &c.errors, &c.latency_ns, &c.kept}) {
+        *v = in.F64();
+        // A latency sum may pass 2^62 ns (a day's); it is never converted to an integer.
+        if (v == &c.latency_ns ? !(std::isfinite(*v) && *v >= 0) : !PlausibleCount(*v))
+          return false;
+      }
     }
   }
   return true;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <limits>
+#include <string>
+
 namespace tracesim::sampling {
 namespace {
 
@@ -105,6 +109,32 @@ TEST(ServiceRedTest, MergeAndSaveLoadAreExact) {
   ServiceRedTally d(2, 3, 10 * kSecond);
   sim::StateReader rd2(w.bytes());
   EXPECT_FALSE(d.LoadTruth(rd2));
+}
+
+// A partial result's tallies round-trip; a count no run makes (negative, not finite, or past
+// 2^62, which the estimates could not convert to an integer: found by fuzz/partial_state_fuzz)
+// is refused, and so is a latency sum that is not a finite sum of durations.
+TEST(ServiceRedTest, SavedTalliesLoadBackAndImpossibleCountsAreRefused) {
+  const ServiceRedTally t = TenSeconds();
+  sim::StateWriter out;
+  t.SaveTruth(out);
+  ServiceRedTally back(2, 2, 10 * kSecond);
+  sim::StateReader in(out.bytes());
+  ASSERT_TRUE(back.LoadTruth(in));
+  EXPECT_EQ(back.Estimates(0, kNames, 10)[0].requests, t.Estimates(0, kNames, 10)[0].requests);
+  // The first cell's request count sits after the service count (8 bytes).
+  for (double bad : {-1.0, 6.56466e180, std::numeric_limits<double>::infinity(),
+                     std::numeric_limits<double>::quiet_NaN(), 0x1p63}) {
+    std::string bytes = out.bytes();
+    std::memcpy(bytes.data() + 8, &bad, sizeof bad);
+    sim::StateReader corrupt(bytes);
+    EXPECT_FALSE(ServiceRedTally(2, 2, 10 * kSecond).LoadTruth(corrupt)) << bad;
+  }
+  std::string bytes = out.bytes();
+  const double inf = std::numeric_limits<double>::infinity();
+  std::memcpy(bytes.data() + 8 + 16, &inf, sizeof inf);  // the first cell's latency sum
+  sim::StateReader corrupt(bytes);
+  EXPECT_FALSE(ServiceRedTally(2, 2, 10 * kSecond).LoadTruth(corrupt));
 }
 
 }  // namespace
