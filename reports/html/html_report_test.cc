@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <initializer_list>
 #include <regex>
 
 #include "reports/traces/service_map.h"
@@ -16,34 +17,46 @@
 namespace tracesim::reports {
 namespace {
 
-std::string RenderRun(const std::string& name, double seconds) {
-  auto loaded = scenarios::LoadScenario(name);
-  EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
-  scenarios::Scenario sc = std::move(loaded).value();
-  const sim::Duration window = sim::Duration::Seconds(seconds);
+// Runs `sc` for `window` of arrivals into `sinks` (in order), then into `lab` when given, as
+// app/run.cc adds them (a trace reaches the sinks before the lab can score it).
+sim::SimulationStats Simulate(const scenarios::Scenario& sc, sim::Duration window,
+                              std::initializer_list<sim::SpanSink*> sinks,
+                              sampling::SamplingLab* lab = nullptr) {
   auto workload = workloads::Workload::Create(sc.workload, sc.model, sc.seed, window);
   EXPECT_TRUE(workload.ok());
+  sim::TeeSink tee;
+  for (sim::SpanSink* sink : sinks) tee.Add(sink);
+  sim::SimulationOptions opt;
+  opt.seed = sc.seed;
+  opt.start_unix_nanos = sc.start_unix_nanos;
+  opt.faults = sc.faults.empty() ? nullptr : &sc.faults;
+  sim::Simulation simulation(sc.model, opt);
+  EXPECT_TRUE(simulation.AddObserver(&tee).ok());
+  if (lab != nullptr) EXPECT_TRUE(simulation.AddObserver(lab).ok());
+  EXPECT_TRUE(simulation.Run(workload->get()).ok());
+  if (lab != nullptr) lab->Finish(sc.start_unix_nanos + simulation.stats().end_time.nanos());
+  return simulation.stats();
+}
+
+scenarios::Scenario Load(const std::string& name) {
+  auto loaded = scenarios::LoadScenario(name);
+  EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
+  return std::move(loaded).value();
+}
+
+std::string RenderRun(const std::string& name, double seconds) {
+  scenarios::Scenario sc = Load(name);
   const sim::FaultPlan* plan = sc.faults.empty() ? nullptr : &sc.faults;
   metrics::RedMetricsSink red(sc.model);
   metrics::TruthMetricsSink truth(sc.model, plan);
   SymptomsSink symptoms(sc.model, plan);
-  HtmlReportCollector collector(sc.model, plan, window);
-  sim::TeeSink tee;
-  tee.Add(&red);
-  tee.Add(&truth);
-  tee.Add(&symptoms);
-  tee.Add(&collector);
-  sim::SimulationOptions opt;
-  opt.seed = sc.seed;
-  opt.start_unix_nanos = sc.start_unix_nanos;
-  opt.faults = plan;
-  sim::Simulation simulation(sc.model, opt);
-  EXPECT_TRUE(simulation.AddObserver(&tee).ok());
-  EXPECT_TRUE(simulation.Run(workload->get()).ok());
+  HtmlReportCollector collector(sc.model, plan, sim::Duration::Seconds(seconds));
+  const sim::SimulationStats stats =
+      Simulate(sc, sim::Duration::Seconds(seconds), {&red, &truth, &symptoms, &collector});
   RunReport report;
   report.scenario = sc.name;
   report.seed = sc.seed;
-  FillFromRun(sc.model, simulation.stats(), red, seconds, &report);
+  FillFromRun(sc.model, stats, red, seconds, &report);
   FillTruth(truth, &report);
   if (plan != nullptr) report.symptoms = symptoms.Rows();
   return collector.Render(report);
@@ -112,20 +125,12 @@ TEST(HtmlReportTest, SelfContainedDeterministicAndReadableWithoutScript) {
   EXPECT_TRUE(a.ends_with("</html>\n"));
 }
 
-// The baseline is the traces no fault touched: when a fault touched every trace there is none,
-// and the page says so as the text report does (it printed "0.00 / 0.00").
-// Issue 13: the faults section shows what a backend sees when a fault leaves symptoms (lost
-// context here), and nothing more when none does (the payment outage's golden above).
 // With a sampling lab, the collector keeps the decisions of its exemplar candidates only, not of
 // every scored trace (a day's run scores billions): memory stays flat in the run's length, and
 // every exemplar still says which strategies kept it.
 TEST(HtmlReportTest, DecisionsHeldForCandidatesOnlyAndEveryExemplarSaysWhoKeptIt) {
-  auto loaded = scenarios::LoadScenario("checkout-sampling");
-  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-  scenarios::Scenario sc = std::move(loaded).value();
+  scenarios::Scenario sc = Load("checkout-sampling");
   const sim::Duration window = sim::Duration::Seconds(300);
-  auto workload = workloads::Workload::Create(sc.workload, sc.model, sc.seed, window);
-  ASSERT_TRUE(workload.ok());
   const sim::FaultPlan* plan = sc.faults.empty() ? nullptr : &sc.faults;
   auto lab = sampling::SamplingLab::Create(sc.model, plan, sc.samplers, {});
   ASSERT_TRUE(lab.ok()) << lab.status().ToString();
@@ -133,24 +138,13 @@ TEST(HtmlReportTest, DecisionsHeldForCandidatesOnlyAndEveryExemplarSaysWhoKeptIt
   HtmlReportCollector collector(sc.model, plan, window);
   collector.WatchLab(**lab);
   (*lab)->SetTap(&collector);
-  sim::TeeSink tee;
-  tee.Add(&red);
-  tee.Add(&collector);
-  sim::SimulationOptions opt;
-  opt.seed = sc.seed;
-  opt.start_unix_nanos = sc.start_unix_nanos;
-  opt.faults = plan;
-  sim::Simulation simulation(sc.model, opt);
-  ASSERT_TRUE(simulation.AddObserver(&tee).ok());  // sinks first, as app/run.cc adds them
-  ASSERT_TRUE(simulation.AddObserver(lab->get()).ok());
-  ASSERT_TRUE(simulation.Run(workload->get()).ok());
-  (*lab)->Finish(sc.start_unix_nanos + simulation.stats().end_time.nanos());
-  ASSERT_GT(simulation.stats().traces_finished, 20'000u);
+  const sim::SimulationStats stats = Simulate(sc, window, {&red, &collector}, lab->get());
+  ASSERT_GT(stats.traces_finished, 20'000u);
   // 1 slowest + 1 per fault + at most 512 rare-shape copies, doubled, + 1,024.
   EXPECT_LE(collector.decisions_held(), 2 * (1 + sc.faults.faults.size() + 512) + 1024);
   RunReport report;
   report.scenario = sc.name;
-  FillFromRun(sc.model, simulation.stats(), red, 300, &report);
+  FillFromRun(sc.model, stats, red, 300, &report);
   const std::string page = collector.Render(report);
   size_t exemplars = 0, notes = 0;
   const std::string drawn = "<pre class=\"waterfall\">trace ";  // not "the same trace as above"
@@ -168,12 +162,8 @@ TEST(HtmlReportTest, DecisionsHeldForCandidatesOnlyAndEveryExemplarSaysWhoKeptIt
 // after 40 s, merged, draw the page one collector fed every trace draws, byte for byte (timeline,
 // edges, latency histograms, the slowest trace, the slowest per fault, the rare shapes).
 TEST(HtmlReportTest, CollectorsOfTwoWindowsMergeIntoTheWholeRunsPage) {
-  auto loaded = scenarios::LoadScenario("checkout-payment-outage");
-  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-  scenarios::Scenario sc = std::move(loaded).value();
+  scenarios::Scenario sc = Load("checkout-payment-outage");
   const sim::Duration window = sim::Duration::Seconds(90);
-  auto workload = workloads::Workload::Create(sc.workload, sc.model, sc.seed, window);
-  ASSERT_TRUE(workload.ok());
   const sim::FaultPlan* plan = sc.faults.empty() ? nullptr : &sc.faults;
   ASSERT_NE(plan, nullptr);
   HtmlReportCollector whole(sc.model, plan, window);
@@ -186,20 +176,10 @@ TEST(HtmlReportTest, CollectorsOfTwoWindowsMergeIntoTheWholeRunsPage) {
     }
   } split(&early, &late);
   metrics::RedMetricsSink red(sc.model);
-  sim::TeeSink tee;
-  tee.Add(&red);
-  tee.Add(&whole);
-  tee.Add(&split);
-  sim::SimulationOptions opt;
-  opt.seed = sc.seed;
-  opt.start_unix_nanos = sc.start_unix_nanos;
-  opt.faults = plan;
-  sim::Simulation simulation(sc.model, opt);
-  ASSERT_TRUE(simulation.AddObserver(&tee).ok());
-  ASSERT_TRUE(simulation.Run(workload->get()).ok());
+  const sim::SimulationStats stats = Simulate(sc, window, {&red, &whole, &split});
   RunReport report;
   report.scenario = sc.name;
-  FillFromRun(sc.model, simulation.stats(), red, 90, &report);
+  FillFromRun(sc.model, stats, red, 90, &report);
   early.Merge(std::move(late));
   const std::string merged = early.Render(report), expected = whole.Render(report);
   EXPECT_NE(expected.find("Slowest trace touched by fault"), std::string::npos);
@@ -210,6 +190,10 @@ TEST(HtmlReportTest, CollectorsOfTwoWindowsMergeIntoTheWholeRunsPage) {
              merged.begin();
 }
 
+// The baseline is the traces no fault touched: when a fault touched every trace there is none,
+// and the page says so as the text report does (it printed "0.00 / 0.00").
+// Issue 13: the faults section shows what a backend sees when a fault leaves symptoms (lost
+// context here), and nothing more when none does (the payment outage's golden above).
 TEST(HtmlReportTest, FaultSectionShowsTheSymptomsABackendWouldSee) {
   const std::string page = RenderRun("checkout-broken-propagation", 5);
   const size_t at = page.find("<h3>Symptoms: what a tracing backend shows</h3>");
