@@ -181,7 +181,8 @@ sim::Result<RunOutcome> RunSharded(const scenarios::Scenario& sc, const RunOptio
     return RunScenario(sc, one);
   }
   if (!options.sinks.empty() || !options.lab_taps.empty())
-    return sim::Status::InvalidArgument("extra sinks (--report-html, trace) need --shards 1");
+    return sim::Status::InvalidArgument(
+        "extra sinks (trace) need --shards 1 (RunOptions::per_shard serves each shard)");
   TRACESIM_ASSIGN_OR_RETURN(EffectiveRun run, internal::Effective(sc, options));
   TRACESIM_RETURN_IF_ERROR(internal::CheckRunSize(sc, run, options.max_spans, 1));
   const uint32_t n = shards.count;
