@@ -32,7 +32,9 @@ sim::SimulationStats Simulate(const scenarios::Scenario& sc, sim::Duration windo
   opt.faults = sc.faults.empty() ? nullptr : &sc.faults;
   sim::Simulation simulation(sc.model, opt);
   EXPECT_TRUE(simulation.AddObserver(&tee).ok());
-  if (lab != nullptr) EXPECT_TRUE(simulation.AddObserver(lab).ok());
+  if (lab != nullptr) {
+    EXPECT_TRUE(simulation.AddObserver(lab).ok());
+  }
   EXPECT_TRUE(simulation.Run(workload->get()).ok());
   if (lab != nullptr) lab->Finish(sc.start_unix_nanos + simulation.stats().end_time.nanos());
   return simulation.stats();
