@@ -19,6 +19,8 @@ namespace {
 // v4: the per-shard observers' states (RunOptions::per_shard, e.g. lint's evidence) at the end.
 constexpr std::string_view kMagic = "tracesim partial result v4\n";
 constexpr uint32_t kMaxShards = 1024;
+constexpr char kObserversWithoutState[] =
+    "a partial result cannot carry this run's observers (--report-html needs a whole run)";
 
 // What every partial of one run must agree on (the merge's own run included).
 struct Identity {
@@ -128,9 +130,7 @@ sim::Status LoadObserverStates(const RunOptions& options, uint32_t index, sim::S
   if (!in.ok()) return bad("corrupt or truncated partial result");
   RunOptions unused;
   for (const ShardObservers& o : internal::AddShardObservers(options, index, &unused)) {
-    if (o.state == nullptr)
-      return sim::Status::InvalidArgument(
-          "a partial result cannot carry this run's observers (--report-html needs a whole run)");
+    if (o.state == nullptr) return sim::Status::InvalidArgument(kObserversWithoutState);
     auto it = std::find_if(saved.begin(), saved.end(),
                            [&](const auto& s) { return s.first == o.state->StateName(); });
     if (it == saved.end())
@@ -226,9 +226,7 @@ sim::Result<std::string> RunPartial(const scenarios::Scenario& sc, const RunOpti
   const std::vector<ShardObservers> observers =
       internal::AddShardObservers(options, shard.index, &mine);
   for (const ShardObservers& o : observers)
-    if (o.state == nullptr)
-      return sim::Status::InvalidArgument(
-          "a partial result cannot carry this run's observers (--report-html needs a whole run)");
+    if (o.state == nullptr) return sim::Status::InvalidArgument(kObserversWithoutState);
   TRACESIM_ASSIGN_OR_RETURN(internal::ShardRun r, internal::SimulateShard(sc, mine, run, window));
   sim::StateWriter out;
   id.Save(out);

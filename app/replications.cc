@@ -19,7 +19,10 @@ sim::Result<Replications> RunReplications(const scenarios::Scenario& scenario, R
   const uint64_t base = options.seed.value_or(scenario.seed);
   options.spans_out.clear();
   options.truth_out.clear();
-  options.sinks.clear();
+  options.sinks.clear();  // the observers watch the first run only
+  options.per_shard.clear();
+  options.lab_taps.clear();
+  options.on_lab = nullptr;
   options.progress = nullptr;
   options.keep_traces = options.keep_error_traces = 0;
   options.keep_series = false;
