@@ -3,7 +3,8 @@
 // The sequence number is assigned at Push, so events at equal times pop in the order they were
 // scheduled (stable, hence deterministic). Two implementations share one interface (the
 // EventQueueLike concept): a 4-ary implicit heap (the default: shallower than a binary heap, its
-// four children side by side) and a binary heap for comparison in benchmarks. Swap in a
+// four children side by side) and a binary heap for comparison in benchmarks. The simulation
+// pops with Take()/FinishTake(), so that the event a handler schedules fills the root. Swap in a
 // ladder or calendar queue behind the same interface if profiles ever show > 1e6 pending events
 // with heavy-tailed delays. Not thread-safe.
 #ifndef TRACESIM_SIM_EVENT_QUEUE_H_
@@ -52,6 +53,11 @@ class DaryHeapQueue {
   void Reserve(size_t n) { heap_.reserve(n); }
   void Push(Time time, uint32_t type, uint32_t target) noexcept {
     Event e{time, next_seq_++, type, target};
+    if (hole_) {  // after Take(): the new event fills the root and sinks from there
+      hole_ = false;
+      SiftDown(e);
+      return;
+    }
     size_t i = heap_.size();
     heap_.push_back(e);
     while (i > 0) {
@@ -62,46 +68,67 @@ class DaryHeapQueue {
     }
     heap_[i] = e;
   }
-  // REQUIRES: !empty().
+  // REQUIRES: !empty() and no Take() pending.
   const Event& Top() const noexcept { return heap_.front(); }
-  // REQUIRES: !empty().
+  // REQUIRES: !empty() and no Take() pending.
   Event Pop() noexcept {
     Event top = heap_.front();
-    Event last = heap_.back();
-    heap_.pop_back();
-    size_t n = heap_.size();
-    if (n > 0) {
-      // The least child is picked with keys and conditional moves: which child is least is a
-      // coin toss, and the branches it took to find it were mispredicted half the time (this
-      // halved a pop + push at 1 k-100 k pending events: bench/README.md).
-      const unsigned __int128 last_key = EventKey(last);
-      size_t i = 0;
-      for (;;) {
-        const size_t first = i * D + 1;
-        if (first >= n) break;
-        const size_t end = first + D < n ? first + D : n;
-        size_t best = first;
-        unsigned __int128 best_key = EventKey(heap_[first]);
-        for (size_t c = first + 1; c < end; ++c) {
-          const unsigned __int128 key = EventKey(heap_[c]);
-          const bool less = key < best_key;
-          best = less ? c : best;
-          best_key = less ? key : best_key;
-        }
-        if (!(best_key < last_key)) break;
-        heap_[i] = heap_[best];
-        i = best;
-      }
-      heap_[i] = last;
-    }
+    CloseRoot();
     return top;
+  }
+  // Pop in two steps, for a caller that usually schedules an event as it handles one: returns the
+  // least event and leaves its place at the root open; the next Push fills it (one sift-down for
+  // the two, where Pop then Push sift down and then up). FinishTake() closes the place when no
+  // Push came. Until FinishTake, only Push may be called. The events come out as with Pop.
+  // REQUIRES: !empty() and no Take() pending.
+  Event Take() noexcept {
+    hole_ = true;
+    return heap_.front();
+  }
+  void FinishTake() noexcept {
+    if (!hole_) return;
+    hole_ = false;
+    CloseRoot();
   }
   size_t size() const noexcept { return heap_.size(); }
   bool empty() const noexcept { return heap_.empty(); }
 
  private:
+  // Removes the root: the last event takes its place and sinks.
+  void CloseRoot() noexcept {
+    const Event last = heap_.back();
+    heap_.pop_back();
+    if (!heap_.empty()) SiftDown(last);
+  }
+  // Places `e` at the root, then moves it down below every smaller child. REQUIRES: !empty().
+  void SiftDown(const Event& e) noexcept {
+    const size_t n = heap_.size();
+    // The least child is picked with keys and conditional moves: which child is least is a
+    // coin toss, and the branches it took to find it were mispredicted half the time (this
+    // halved a pop + push at 1 k-100 k pending events: bench/README.md).
+    const unsigned __int128 key = EventKey(e);
+    size_t i = 0;
+    for (;;) {
+      const size_t first = i * D + 1;
+      if (first >= n) break;
+      const size_t end = first + D < n ? first + D : n;
+      size_t best = first;
+      unsigned __int128 best_key = EventKey(heap_[first]);
+      for (size_t c = first + 1; c < end; ++c) {
+        const unsigned __int128 k = EventKey(heap_[c]);
+        const bool less = k < best_key;
+        best = less ? c : best;
+        best_key = less ? k : best_key;
+      }
+      if (!(best_key < key)) break;
+      heap_[i] = heap_[best];
+      i = best;
+    }
+    heap_[i] = e;
+  }
   std::vector<Event> heap_;
   uint64_t next_seq_ = 0;
+  bool hole_ = false;  // Take() left the root's place open
 };
 
 using QuaternaryHeapQueue = DaryHeapQueue<4>;

@@ -76,5 +76,46 @@ TEST(EventQueueTest, InterleavedPushPop) {
   EXPECT_EQ(q.size(), 100u);
 }
 
+// Take() leaves the root open for the next Push; the events come out exactly as with Pop then
+// Push, whatever a handler schedules: nothing (FinishTake closes the root), one event (it fills
+// the root, also one earlier than every pending one, or equal in time to one), or several.
+template <typename Q>
+void CheckTakeAgainstPop() {
+  Q taken, popped;
+  Rng rng(77);
+  for (uint32_t i = 0; i < 300; ++i) {
+    const Time t = Time::FromNanos(static_cast<int64_t>(rng.Below(500)));
+    taken.Push(t, 0, i);
+    popped.Push(t, 0, i);
+  }
+  uint32_t next = 300;
+  for (int step = 0; step < 20000 && !popped.empty(); ++step) {
+    const Event a = taken.Take();
+    const Event b = popped.Pop();
+    ASSERT_EQ(a.time, b.time) << step;
+    ASSERT_EQ(a.target, b.target) << step;
+    const uint64_t pushes = rng.Below(4);  // 0: no event scheduled, as when a trace ends
+    for (uint64_t p = 0; p < pushes; ++p) {
+      const int64_t delay = rng.Below(3) == 0 ? -5 : static_cast<int64_t>(rng.Below(300));
+      const Time t = a.time + Duration::Nanos(delay);  // some before the pending ones
+      taken.Push(t, 0, next);
+      popped.Push(t, 0, next);
+      ++next;
+    }
+    taken.FinishTake();
+    ASSERT_EQ(taken.size(), popped.size()) << step;
+  }
+  while (!popped.empty()) {
+    const Event a = taken.Pop(), b = popped.Pop();
+    ASSERT_EQ(a.target, b.target);
+  }
+  EXPECT_TRUE(taken.empty());
+}
+
+TEST(EventQueueTest, TakeThenPushComesOutAsPopThenPush) {
+  CheckTakeAgainstPop<QuaternaryHeapQueue>();
+  CheckTakeAgainstPop<BinaryHeapQueue>();
+}
+
 }  // namespace
 }  // namespace tracesim::sim

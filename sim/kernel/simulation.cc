@@ -60,11 +60,13 @@ class Simulation::Impl {
         if (limit > next_wakeup_) WakeObservers(limit);
         return Status::Ok();
       }
-      Event e = k_.queue.Pop();
+      // Most events schedule the next one: Take leaves the root open for that Push to fill.
+      const Event e = k_.queue.Take();
       if (e.time > next_wakeup_) WakeObservers(e.time);  // one compare per event
       k_.now = e.time;
       ++stats.events;
       Dispatch(e);
+      k_.queue.FinishTake();
       if (!arrival_error_.ok()) return arrival_error_;
       if (--until_progress_ == 0) {
         until_progress_ = k_.options.progress_every;
