@@ -10,7 +10,9 @@
 namespace tracesim::sim {
 namespace {
 
-template <typename Q>
+// kTake: hold as the simulation does it, in two steps (Take, handle, Push fills the root,
+// FinishTake); else Pop then Push.
+template <typename Q, bool kTake = false>
 void BM_Hold(benchmark::State& state) {
   const int64_t pending = state.range(0);
   Q q;
@@ -19,29 +21,17 @@ void BM_Hold(benchmark::State& state) {
   for (int64_t i = 0; i < pending; ++i)
     q.Push(Time::FromNanos(static_cast<int64_t>(rng.Exponential(1000.0 * pending))), 0, 0);
   for (auto _ : state) {
-    Event e = q.Pop();
+    Event e = kTake ? q.Take() : q.Pop();
     q.Push(e.time + Duration::Nanos(static_cast<int64_t>(rng.Exponential(1000.0 * pending))), 0,
            e.target);
+    if constexpr (kTake) q.FinishTake();
   }
   state.SetItemsProcessed(state.iterations());
 }
 
-// The same hold model as the simulation runs it: Take, handle, Push (fills the root), FinishTake.
 template <typename Q>
 void BM_HoldTake(benchmark::State& state) {
-  const int64_t pending = state.range(0);
-  Q q;
-  q.Reserve(static_cast<size_t>(pending) + 1);
-  Rng rng(301);
-  for (int64_t i = 0; i < pending; ++i)
-    q.Push(Time::FromNanos(static_cast<int64_t>(rng.Exponential(1000.0 * pending))), 0, 0);
-  for (auto _ : state) {
-    Event e = q.Take();
-    q.Push(e.time + Duration::Nanos(static_cast<int64_t>(rng.Exponential(1000.0 * pending))), 0,
-           e.target);
-    q.FinishTake();
-  }
-  state.SetItemsProcessed(state.iterations());
+  BM_Hold<Q, true>(state);
 }
 
 BENCHMARK(BM_HoldTake<QuaternaryHeapQueue>)->Arg(1'000)->Arg(100'000)->Arg(1'000'000);
