@@ -103,28 +103,53 @@ class DaryHeapQueue {
   // Places `e` at the root, then moves it down below every smaller child. REQUIRES: !empty().
   void SiftDown(const Event& e) noexcept {
     const size_t n = heap_.size();
-    // The least child is picked with keys and conditional moves: which child is least is a
-    // coin toss, and the branches it took to find it were mispredicted half the time (this
-    // halved a pop + push at 1 k-100 k pending events: bench/README.md).
-    const unsigned __int128 key = EventKey(e);
+    Event* const h = heap_.data();
+    const int64_t et = e.time.nanos();
     size_t i = 0;
     for (;;) {
       const size_t first = i * D + 1;
-      if (first >= n) break;
-      const size_t end = first + D < n ? first + D : n;
-      size_t best = first;
-      unsigned __int128 best_key = EventKey(heap_[first]);
-      for (size_t c = first + 1; c < end; ++c) {
-        const unsigned __int128 k = EventKey(heap_[c]);
-        const bool less = k < best_key;
-        best = less ? c : best;
-        best_key = less ? k : best_key;
+      size_t best;
+      int64_t best_t;
+      if (first + D <= n) {
+        best = LeastChild(h, first, D, &best_t);  // a constant count: the loop is unrolled
+      } else if (first < n) {
+        best = LeastChild(h, first, n - first, &best_t);
+      } else {
+        break;
       }
-      if (!(best_key < key)) break;
-      heap_[i] = heap_[best];
+      // The child's time is at hand (no load that waits for `best`); equal times are rare.
+      if (best_t == et ? !(h[best].seq < e.seq) : best_t > et) break;
+      h[i] = h[best];
       i = best;
     }
-    heap_[i] = e;
+    h[i] = e;
+  }
+  // The least of the `count` events from `first` on, and its time. Which child is least is a
+  // coin toss, so the times are compared with conditional moves, not branches (mispredicted half
+  // the time, the branches cost twice as much at 1 k-100 k pending events: bench/README.md).
+  // Equal times, which are rare, are noted and the children compared again with sequences.
+  static size_t LeastChild(const Event* h, size_t first, size_t count, int64_t* least) noexcept {
+    size_t best = first;
+    int64_t best_t = h[first].time.nanos();
+    bool tie = false;
+    for (size_t c = first + 1; c < first + count; ++c) {
+      const int64_t t = h[c].time.nanos();
+      tie |= t == best_t;
+      const bool less = t < best_t;
+      best = less ? c : best;
+      best_t = less ? t : best_t;
+    }
+    if (tie) [[unlikely]]
+      best = LeastChildByKey(h, first, count);
+    *least = best_t;
+    return best;
+  }
+  [[gnu::noinline]] static size_t LeastChildByKey(const Event* h, size_t first,
+                                                  size_t count) noexcept {
+    size_t best = first;
+    for (size_t c = first + 1; c < first + count; ++c)
+      if (EventBefore(h[c], h[best])) best = c;
+    return best;
   }
   std::vector<Event> heap_;
   uint64_t next_seq_ = 0;
