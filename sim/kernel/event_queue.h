@@ -60,9 +60,11 @@ class DaryHeapQueue {
     }
     size_t i = heap_.size();
     heap_.push_back(e);
+    // `e` has the greatest sequence yet, so it goes before an event exactly when its time is
+    // earlier: equal times keep the pending event first.
     while (i > 0) {
       size_t parent = (i - 1) / D;
-      if (!EventBefore(e, heap_[parent])) break;
+      if (!(time < heap_[parent].time)) break;
       heap_[i] = heap_[parent];
       i = parent;
     }
