@@ -146,6 +146,7 @@ class DaryHeapQueue {
     *least = best_t;
     return best;
   }
+  // The least of the `count` events from `first` on by (time, seq): LeastChild's slow path.
   [[gnu::noinline]] static size_t LeastChildByKey(const Event* h, size_t first,
                                                   size_t count) noexcept {
     size_t best = first;
