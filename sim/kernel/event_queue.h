@@ -150,8 +150,13 @@ class DaryHeapQueue {
   [[gnu::noinline]] static size_t LeastChildByKey(const Event* h, size_t first,
                                                   size_t count) noexcept {
     size_t best = first;
-    for (size_t c = first + 1; c < first + count; ++c)
-      if (EventBefore(h[c], h[best])) best = c;
+    unsigned __int128 best_key = EventKey(h[first]);
+    for (size_t c = first + 1; c < first + count; ++c) {  // conditional moves, as above
+      const unsigned __int128 k = EventKey(h[c]);
+      const bool less = k < best_key;
+      best = less ? c : best;
+      best_key = less ? k : best_key;
+    }
     return best;
   }
   std::vector<Event> heap_;
