@@ -13,11 +13,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <condition_variable>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -383,6 +385,60 @@ TEST(GrpcTransportTest, ConnectionsAreSeparateChannels) {
   std::set<std::string> peers;
   for (const auto& s : server.seen()) peers.insert(s.peer);
   EXPECT_EQ(peers.size(), 3u) << "one TCP connection per channel, used round robin";
+}
+
+// Many calls outstanding at once, started from several threads: each call's `done` runs exactly
+// once, with its own id, and never on a caller's thread (the transport's poller reports them).
+TEST(GrpcTransportTest, ConcurrentCallsEachReportOnceOnTheTransportThread) {
+  TRACESIM_SKIP_GRPC_UNDER_TSAN();
+  GrpcTestServer server;
+  server.set_handler([](grpc::ServerContext*, auto*) {
+    std::this_thread::sleep_for(milliseconds(2));  // keep calls overlapping
+    return grpc::Status::OK;
+  });
+  TransportOptions o;
+  o.endpoint = server.endpoint();
+  o.connections = 2;
+  auto t = MakeTransport(o);
+  constexpr int kThreads = 4, kPerThread = 50;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<uint64_t, int> calls;  // id -> times done ran
+  std::set<std::thread::id> callers;
+  int ok = 0, on_caller = 0;
+  std::vector<std::thread> starters;
+  for (int th = 0; th < kThreads; ++th) {
+    starters.emplace_back([&, th] {
+      {
+        std::lock_guard lk(mu);
+        callers.insert(std::this_thread::get_id());
+      }
+      for (int i = 0; i < kPerThread; ++i) {
+        const uint64_t id = static_cast<uint64_t>(th * kPerThread + i);
+        t->ExportAsync(ExportRequest{std::make_shared<const std::string>(SampleBody()), 5, id},
+                       [&, id](ExportResult r) {
+                         std::lock_guard lk(mu);
+                         ++calls[r.id];
+                         ok += r.kind == Kind::kOk && r.id == id;
+                         on_caller += callers.count(std::this_thread::get_id()) != 0;
+                         cv.notify_all();
+                       });
+      }
+    });
+  }
+  for (std::thread& s : starters) s.join();
+  std::unique_lock lk(mu);
+  ASSERT_TRUE(cv.wait_for(lk, std::chrono::seconds(20),
+                          [&] { return calls.size() == kThreads * kPerThread; }))
+      << calls.size() << " of " << kThreads * kPerThread << " calls reported within 20 s";
+  lk.unlock();
+  t->Shutdown();
+  t->Shutdown();  // idempotent
+  lk.lock();
+  EXPECT_EQ(ok, kThreads * kPerThread);
+  EXPECT_EQ(on_caller, 0) << "done must run on the transport's thread";
+  for (const auto& [id, n] : calls) EXPECT_EQ(n, 1) << "call " << id;
+  EXPECT_EQ(server.seen().size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
 TEST(GrpcTransportTest, TlsAndMutualTls) {
