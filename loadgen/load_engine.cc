@@ -244,6 +244,12 @@ class LoadEngine::Impl {
   Batch* NewBatch();  // REQUIRES: mu_ held
   void Enqueue(Batch* b);
   void SenderLoop();
+  // Encodes `b` (splitting it while its body exceeds batch_bytes: the second half goes to the
+  // queue's front) and sends it. REQUIRES: b holds a request slot (in_flight_requests_).
+  void EncodeAndSend(Batch* b, BatchEncoder* encoder);
+  // Takes a request slot for `b` when the generator thread may send it itself: nothing queued,
+  // no retry due, a slot free (the order a sender would keep). REQUIRES: mu_ not held.
+  bool TakeSlotForInline(Batch* b);
   void Send(Batch* b);
   void OnResult(Batch* b, const exporter::ExportResult& r);
   // REQUIRES: mu_ held. Resolves b's spans out of in_flight and frees its request slot.
@@ -256,7 +262,9 @@ class LoadEngine::Impl {
   struct RunState;
   // Nanoseconds since the run started at `now`; rolls the seconds that have passed.
   int64_t ElapsedNanos(RunState& rs, TimePoint now);
-  void CloseOpen(RunState& rs);  // queues the open batch, if any
+  // Closes the open batch, if any: sends it from this thread while the simulation keeps up with
+  // the clock (RunState::send_here) and TakeSlotForInline allows, else queues it for a sender.
+  void CloseOpen(RunState& rs);
   void Generate(RunState& rs, sim::Simulation& simulation, PendingSpans& pending, RateMeter& meter);
   void ReleaseDue(RunState& rs, PendingSpans& pending, RateMeter& meter, TimePoint now, int64_t el);
   void Drain(RunState& rs);
@@ -439,38 +447,51 @@ void LoadEngine::Impl::SenderLoop() {
       }
       ++in_flight_requests_;
     }
-    if (!b->encoded()) {
-      encoder->Encode(b->spans.view(), b->events, b->links, b->BodyToWrite());
-      // Too many bytes: move the second half of the spans to a new batch at the queue's front.
-      while (b->body->size() > opt_.batch_bytes && b->spans.size() > 1) {
-        size_t keep = b->spans.size() / 2;
-        Batch* rest;
-        {
-          std::lock_guard lk(mu_);
-          rest = NewBatch();
-        }
-        for (size_t i = keep; i < b->spans.size(); ++i) {
-          sim::Span& s = rest->spans.Append(b->spans[i]);
-          rest->events.insert(rest->events.end(), b->events.begin() + s.first_event,
-                              b->events.begin() + s.first_event + s.event_count);
-          rest->links.insert(rest->links.end(), b->links.begin() + s.first_link,
-                             b->links.begin() + s.first_link + s.link_count);
-          s.first_event = static_cast<uint32_t>(rest->events.size() - s.event_count);
-          s.first_link = static_cast<uint32_t>(rest->links.size() - s.link_count);
-        }
-        b->spans.Truncate(keep);
-        {
-          std::lock_guard lk(mu_);
-          in_flight_spans_.fetch_sub(rest->spans.size());
-          queued_spans_.fetch_add(rest->spans.size());
-          queue_.push_front(rest);
-        }
-        work_cv_.notify_one();
-        encoder->Encode(b->spans.view(), b->events, b->links, b->BodyToWrite());
-      }
-    }
-    Send(b);
+    EncodeAndSend(b, encoder.get());
   }
+}
+
+void LoadEngine::Impl::EncodeAndSend(Batch* b, BatchEncoder* encoder) {
+  if (!b->encoded()) {
+    encoder->Encode(b->spans.view(), b->events, b->links, b->BodyToWrite());
+    // Too many bytes: move the second half of the spans to a new batch at the queue's front.
+    while (b->body->size() > opt_.batch_bytes && b->spans.size() > 1) {
+      size_t keep = b->spans.size() / 2;
+      Batch* rest;
+      {
+        std::lock_guard lk(mu_);
+        rest = NewBatch();
+      }
+      for (size_t i = keep; i < b->spans.size(); ++i) {
+        sim::Span& s = rest->spans.Append(b->spans[i]);
+        rest->events.insert(rest->events.end(), b->events.begin() + s.first_event,
+                            b->events.begin() + s.first_event + s.event_count);
+        rest->links.insert(rest->links.end(), b->links.begin() + s.first_link,
+                           b->links.begin() + s.first_link + s.link_count);
+        s.first_event = static_cast<uint32_t>(rest->events.size() - s.event_count);
+        s.first_link = static_cast<uint32_t>(rest->links.size() - s.link_count);
+      }
+      b->spans.Truncate(keep);
+      {
+        std::lock_guard lk(mu_);
+        in_flight_spans_.fetch_sub(rest->spans.size());
+        queued_spans_.fetch_add(rest->spans.size());
+        queue_.push_front(rest);
+      }
+      work_cv_.notify_one();
+      encoder->Encode(b->spans.view(), b->events, b->links, b->BodyToWrite());
+    }
+  }
+  Send(b);
+}
+
+bool LoadEngine::Impl::TakeSlotForInline(Batch* b) {
+  std::lock_guard lk(mu_);
+  if (hard_stop_ || !queue_.empty() || in_flight_requests_ >= opt_.max_in_flight) return false;
+  if (!retry_heap_.empty() && retry_heap_.front()->due <= clock_->Now()) return false;
+  ++in_flight_requests_;
+  in_flight_spans_.fetch_add(b->spans.size());
+  return true;
 }
 
 void LoadEngine::Impl::Send(Batch* b) {
@@ -637,6 +658,13 @@ struct LoadEngine::Impl::RunState {
   metrics::Histogram lag;   // release lag: wall clock minus span end
   Batch* open = nullptr;    // the batch being filled, not yet queued
   TimePoint open_since;
+  // Whether CloseOpen may send from this thread: the last pass of the simulation kept up with
+  // the clock, so the thread has time to spare (it would sleep next). Encoding here, right after
+  // the spans were packed, and sending without waking a sender saves a thread hand-off per
+  // request (bench/README.md, "The generator sends what it can itself"); when the simulation
+  // falls behind, the sender threads encode in parallel with it.
+  bool send_here = false;
+  std::unique_ptr<BatchEncoder> encoder;  // CloseOpen's, made at the start of the run
 
   int stop_level() const { return stop == nullptr ? 0 : stop->load(); }
 };
@@ -648,9 +676,13 @@ int64_t LoadEngine::Impl::ElapsedNanos(RunState& rs, TimePoint now) {
 }
 
 void LoadEngine::Impl::CloseOpen(RunState& rs) {
-  if (rs.open != nullptr) {
-    Enqueue(rs.open);
-    rs.open = nullptr;
+  if (rs.open == nullptr) return;
+  Batch* b = rs.open;
+  rs.open = nullptr;
+  if (rs.send_here && TakeSlotForInline(b)) {
+    EncodeAndSend(b, rs.encoder.get());
+  } else {
+    Enqueue(b);
   }
 }
 
@@ -693,6 +725,7 @@ sim::Result<LoadReport> LoadEngine::Impl::Run(const std::atomic<int>* stop,
   std::vector<std::thread> senders;
   for (uint32_t i = 0; i < opt_.senders; ++i) senders.emplace_back([this] { SenderLoop(); });
 
+  rs.encoder = encoders_();
   rs.t0 = clock_->Now();
   rs.cpu0 = CpuNanos();
   rs.lookahead = std::chrono::nanoseconds(opt_.lookahead).count();
@@ -736,6 +769,7 @@ void LoadEngine::Impl::Generate(RunState& rs, sim::Simulation& simulation, Pendi
         return;
       }
     }
+    rs.send_here = !sim_behind;
     ReleaseDue(rs, pending, meter, now, el);
     if (rs.open != nullptr && now - rs.open_since >= opt_.batch_delay) CloseOpen(rs);
     if (simulation.finished() && pending.empty()) return;

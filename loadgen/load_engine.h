@@ -3,8 +3,10 @@
 // Simulated time 0 is the wall clock at Run(); the simulation is advanced (Simulation::RunUntil)
 // a little ahead of real time and each span is released for export when the wall clock reaches
 // its end time, as an SDK's batch span processor sees spans when they end. Released spans are
-// batched (by span count, encoded bytes and a delay), put on a bounded send queue and exported
-// by `senders` threads through a Transport with at most `max_in_flight` requests outstanding.
+// batched (by span count, encoded bytes and a delay) and exported through a Transport with at
+// most `max_in_flight` requests outstanding: by the generating thread itself while the simulation
+// keeps up with the clock and nothing is queued, else from a bounded send queue by `senders`
+// threads.
 // Failed exports are retried per RetryPolicy (only ExportResult::kRetryable).
 //
 // Accounting: every generated (released) span ends in exactly one bucket:
