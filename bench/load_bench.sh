@@ -19,7 +19,11 @@
 #              0 = skip), BENCH_SENDERS (default 2), BENCH_BASE (default: none),
 #              BENCH_REPEAT (default 1, or 3 with BENCH_BASE), BENCH_RECEIVER (a build dir or flat
 #              folder whose `tracesim receive` serves every run, so that a before/after compares
-#              the generators alone; default: each build's own).
+#              the generators alone; default: each build's own), BENCH_LOAD_ARGS (more
+#              `tracesim load` flags for every run, e.g. "--batch-spans 64"; default none).
+# With BENCH_BASE, each row's ratio line also gives the median and range of the per-round ratios
+# of the generator's spans per CPU-second (robust to a machine whose speed drifts between rounds),
+# and the generator's voluntary context switches and system CPU, medians of each build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BUILD_DIR="${BUILD_DIR:-build}"
@@ -44,6 +48,7 @@ MIN_TIME = os.environ.get("BENCH_MIN_TIME", "1")
 PROTOCOLS = os.environ.get("BENCH_PROTOCOLS", "grpc http/protobuf").split()
 MAX_RATE = int(os.environ.get("BENCH_MAX_RATE", "5000000"))
 SENDERS = os.environ.get("BENCH_SENDERS", "2")
+LOAD_ARGS = os.environ.get("BENCH_LOAD_ARGS", "").split()
 RATES = [int(r) for r in sys.argv[1:]] or [2000, 10000, 50000, 100000, 200000]
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -150,7 +155,7 @@ def load_run(build, protocol, rate, duration, stop_after=None):
             endpoint = m.group(2)
     args = [TRACESIM, "load", f"{tmp}/fanout-scenario.yaml", "--endpoint", endpoint,
             "--protocol", protocol, "--rate", f"{rate}spans", "--duration", duration,
-            "--senders", SENDERS, "--no-progress", "--summary-json", f"{tmp}/load.json"]
+            "--senders", SENDERS, "--no-progress", "--summary-json", f"{tmp}/load.json"] + LOAD_ARGS
     ld = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if stop_after is not None:
         time.sleep(stop_after)
@@ -182,6 +187,8 @@ def load_run(build, protocol, rate, duration, stop_after=None):
         "per_core": rx_spans / (cpu_load + cpu_rx) if cpu_load + cpu_rx > 0 else 0,
         "load_per_core": gen / cpu_load if cpu_load > 0 else 0,
         "rx_per_core": rx_spans / cpu_rx if cpu_rx > 0 else 0,
+        # The generator's voluntary context switches and system CPU, from the same wait4.
+        "load_vcsw": ld_ru.ru_nvcsw, "load_sys": ld_ru.ru_stime,
         # The receiver's minor page faults and peak RSS (MiB), from the same wait4.
         "rx_faults": rx_ru.ru_minflt, "rx_rss_mib": rx_ru.ru_maxrss / 1024,
     }
@@ -252,6 +259,14 @@ for proto in PROTOCOLS:
             print(f"  {'ratio':<8}{proto:<14}{label:>10}  current/base spans/s per core: both "
                   f"{c['per_core'] / b['per_core']:.3f}, load {c['load_per_core'] / b['load_per_core']:.3f},"
                   f" receive {c['rx_per_core'] / b['rx_per_core']:.3f}", flush=True)
+            per_round = sorted(x["load_per_core"] / y["load_per_core"]
+                               for x, y in zip(runs["current"], runs["base"]))
+            mid = lambda name, k: median([x[k] for x in runs[name]])
+            print(f"  {'':<8}{'':<14}{'':>10}  load per round: median {median(per_round):.3f} "
+                  f"({per_round[0]:.3f}-{per_round[-1]:.3f}); load voluntary context switches "
+                  f"{mid('base', 'load_vcsw'):,.0f} -> {mid('current', 'load_vcsw'):,.0f}, system "
+                  f"CPU s {mid('base', 'load_sys'):.2f} -> {mid('current', 'load_sys'):.2f}",
+                  flush=True)
 with open(f"{tmp}/results.json", "w") as f:
     json.dump({"encoders": enc, "encoder_runs": enc_runs, "load": rows}, f, indent=1)
 print(f"\n  (ratio = achieved/target over the steady window; sched. = what the simulation scheduled"
