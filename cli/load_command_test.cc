@@ -1,4 +1,4 @@
-// `tracesim load` driven in-process against real loopback receivers (loadgen/test_loopback.h).
+// `tracesim load` driven in-process against real loopback receivers (loadgen/testing/loopback.h).
 #include "cli/load_command.h"
 
 #include <gtest/gtest.h>
@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "loadgen/test_loopback.h"
+#include "loadgen/testing/loopback.h"
 
 namespace tracesim::cli {
 namespace {

@@ -9,7 +9,7 @@
 #include "cli/base/test_terminal.h"
 #include "cli/commands.h"
 #include "cli/load_command.h"
-#include "loadgen/test_loopback.h"
+#include "loadgen/testing/loopback.h"
 #include "reports/text/table.h"
 
 namespace tracesim::cli {

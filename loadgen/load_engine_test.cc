@@ -16,7 +16,7 @@
 #include "loadgen/load_plan.h"
 #include "loadgen/metrics_server.h"
 #include "loadgen/target/threshold.h"
-#include "loadgen/test_loopback.h"
+#include "loadgen/testing/loopback.h"
 #include "scenarios/scenario.h"
 #include "sim/base/sanitizer_skips.h"
 

@@ -1,4 +1,4 @@
-// FindMax against a real loopback receiver (loadgen/test_loopback.h): the search's steps, its
+// FindMax against a real loopback receiver (loadgen/testing/loopback.h): the search's steps, its
 // answer and its evidence, with a criterion on the achieved rate so the break point is known.
 #include "app/load/find_max.h"
 
@@ -9,7 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "loadgen/test_loopback.h"
+#include "loadgen/testing/loopback.h"
 #include "sim/base/sanitizer_skips.h"
 
 namespace tracesim::app {

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/load/load_outputs.h"
-#include "loadgen/test_loopback.h"
+#include "loadgen/testing/loopback.h"
 
 namespace tracesim::app {
 namespace {

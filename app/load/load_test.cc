@@ -1,4 +1,4 @@
-// RunLoad and LoadOptions against real loopback receivers (loadgen/test_loopback.h): options
+// RunLoad and LoadOptions against real loopback receivers (loadgen/testing/loopback.h): options
 // reach the engine, the environment is read once through the injected getenv and overridden by
 // the options, thresholds are evaluated, errors name the flag or variable.
 #include "app/load/load.h"
@@ -18,7 +18,7 @@
 #include <sstream>
 #include <thread>
 
-#include "loadgen/test_loopback.h"
+#include "loadgen/testing/loopback.h"
 #include "receiver/receiver.h"
 #include "sim/base/sanitizer_skips.h"
 

@@ -1,4 +1,4 @@
-#include "loadgen/test_loopback.h"
+#include "loadgen/testing/loopback.h"
 
 #include <grpcpp/grpcpp.h>
 #include <unistd.h>

@@ -3,8 +3,8 @@
 // every request with libprotobuf (or JSON), counts requests and spans, and answers as its
 // Behavior says (ok, partial success, retryable or fatal errors, throttling hints, slowness), so a
 // test can drive every reaction the generator documents. Thread-safe.
-#ifndef TRACESIM_LOADGEN_TEST_LOOPBACK_H_
-#define TRACESIM_LOADGEN_TEST_LOOPBACK_H_
+#ifndef TRACESIM_LOADGEN_TESTING_LOOPBACK_H_
+#define TRACESIM_LOADGEN_TESTING_LOOPBACK_H_
 
 #include <atomic>
 #include <chrono>
@@ -67,4 +67,4 @@ std::filesystem::path WriteTinyScenario(const std::filesystem::path& dir);
 
 }  // namespace tracesim::loadgen::testing
 
-#endif  // TRACESIM_LOADGEN_TEST_LOOPBACK_H_
+#endif  // TRACESIM_LOADGEN_TESTING_LOOPBACK_H_
