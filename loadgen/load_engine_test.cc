@@ -666,10 +666,10 @@ TEST(LoadEngineTest, GeneratorSendsItselfWhileItKeepsUp) {
 // When the simulation falls behind the clock (a target this machine cannot reach), closed
 // batches go to the sender threads, which encode while the generator simulates.
 TEST(LoadEngineTest, SendersTakeTheBatchesWhileTheSimulationIsBehind) {
-  auto sc = TinyScenario(2'000'000);  // 4 M spans/s: no build simulates that in real time
+  auto sc = TinyScenario(10'000'000);  // 20 M spans/s: no build simulates that in real time
   auto srv = testing::StartHttpServer({});
   EngineOptions opt = FastOptions();
-  opt.duration = sim::Duration::Millis(100);  // 400 k spans
+  opt.duration = sim::Duration::Millis(10);  // 200 k spans
   opt.batch_spans = 512;
   opt.max_in_flight = 8;
   opt.queue_spans = 1 << 20;
