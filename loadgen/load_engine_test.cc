@@ -78,21 +78,19 @@ struct Outcome {
   sim::Status status;
 };
 
-Outcome RunLoad(const scenarios::Scenario& sc, exporter::TransportOptions topt, EngineOptions eo,
-                const std::atomic<int>* stop = nullptr, metrics::MetricsRegistry* reg = nullptr,
-                std::function<void(const SecondStats&)> on_second = {}) {
+// Runs the engine on this thread, exporting through `transport` in `protocol`'s encoding.
+Outcome RunLoadThrough(const scenarios::Scenario& sc, exporter::WireProtocol protocol,
+                       exporter::Transport* transport, EngineOptions eo,
+                       const std::atomic<int>* stop = nullptr,
+                       metrics::MetricsRegistry* reg = nullptr,
+                       std::function<void(const SecondStats&)> on_second = {}) {
   Outcome out;
-  auto transport = exporter::CreateTransport(topt);
-  if (!transport.ok()) {
-    out.status = transport.status();
-    return out;
-  }
-  auto enc = MakeEncoderFactory(topt.protocol, sc.model);
+  auto enc = MakeEncoderFactory(protocol, sc.model);
   if (!enc.ok()) {
     out.status = enc.status();
     return out;
   }
-  LoadEngine engine(sc.model, sc.workload, eo, transport->get(), *enc, reg);
+  LoadEngine engine(sc.model, sc.workload, eo, transport, *enc, reg);
   auto rep = engine.Run(stop, std::move(on_second));
   if (!rep.ok()) {
     out.status = rep.status();
@@ -100,6 +98,15 @@ Outcome RunLoad(const scenarios::Scenario& sc, exporter::TransportOptions topt, 
   }
   out.rep = *rep;
   return out;
+}
+
+Outcome RunLoad(const scenarios::Scenario& sc, exporter::TransportOptions topt, EngineOptions eo,
+                const std::atomic<int>* stop = nullptr, metrics::MetricsRegistry* reg = nullptr,
+                std::function<void(const SecondStats&)> on_second = {}) {
+  auto transport = exporter::CreateTransport(topt);
+  if (!transport.ok()) return Outcome{{}, transport.status()};
+  return RunLoadThrough(sc, topt.protocol, transport->get(), std::move(eo), stop, reg,
+                        std::move(on_second));
 }
 
 exporter::TransportOptions Grpc(const testing::LoopbackServer& s) {
@@ -611,22 +618,11 @@ class ThreadNotingTransport final : public exporter::Transport {
 Outcome RunNotingThreads(const scenarios::Scenario& sc, const exporter::TransportOptions& topt,
                          const EngineOptions& eo, uint64_t* from_generator,
                          uint64_t* from_senders) {
-  Outcome out;
   auto inner = exporter::CreateTransport(topt);
-  auto enc = MakeEncoderFactory(topt.protocol, sc.model);
-  if (!inner.ok() || !enc.ok()) {
-    out.status = !inner.ok() ? inner.status() : enc.status();
-    return out;
-  }
+  if (!inner.ok()) return Outcome{{}, inner.status()};
   ThreadNotingTransport transport(std::move(inner).value());
-  LoadEngine engine(sc.model, sc.workload, eo, &transport, *enc, nullptr);
-  auto rep = engine.Run(nullptr, {});
+  Outcome out = RunLoadThrough(sc, topt.protocol, &transport, eo);
   transport.Shutdown();
-  if (!rep.ok()) {
-    out.status = rep.status();
-    return out;
-  }
-  out.rep = *rep;
   *from_generator = transport.from_home();
   *from_senders = transport.from_others();
   return out;
