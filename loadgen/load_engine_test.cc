@@ -10,8 +10,12 @@
 #include <boost/beast/http.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <thread>
 
+#include "exporter/encoding/otlp_proto.h"
+#include "exporter/proto/trace_service.pb.h"
 #include "loadgen/clock.h"
 #include "loadgen/load_plan.h"
 #include "loadgen/metrics_server.h"
@@ -19,6 +23,9 @@
 #include "loadgen/testing/loopback.h"
 #include "scenarios/scenario.h"
 #include "sim/base/sanitizer_skips.h"
+#include "sim/kernel/simulation.h"
+#include "sim/model/span_records.h"
+#include "workloads/workload.h"
 
 namespace tracesim::loadgen {
 namespace {
@@ -675,6 +682,196 @@ TEST(LoadEngineTest, SendersTakeTheBatchesWhileTheSimulationIsBehind) {
   ExpectIdentity(o.rep);                      // whether or not the grace let every request finish
   EXPECT_EQ(here + senders, o.rep.requests);  // every attempt, retries included, is answered
   EXPECT_GT(senders, here) << o.rep.ToText();
+}
+
+// Keeps a copy of every request body and forwards the request to the real transport.
+class BodyKeepingTransport final : public exporter::Transport {
+ public:
+  explicit BodyKeepingTransport(std::unique_ptr<exporter::Transport> inner)
+      : inner_(std::move(inner)) {}
+  void ExportAsync(exporter::ExportRequest request,
+                   std::function<void(exporter::ExportResult)> done) override {
+    {
+      std::lock_guard lk(mu_);
+      bodies_.push_back(*request.body);
+    }
+    inner_->ExportAsync(std::move(request), std::move(done));
+  }
+  void Shutdown() override { inner_->Shutdown(); }
+  std::vector<std::string> bodies() {
+    std::lock_guard lk(mu_);
+    return bodies_;
+  }
+
+ private:
+  std::unique_ptr<exporter::Transport> inner_;
+  std::mutex mu_;
+  std::vector<std::string> bodies_;
+};
+
+// Every span in `bodies` (serialized ExportTraceServiceRequests), by span id: its resource, its
+// scope and the span message, serialized. Fails the test on a duplicate id or a bad body.
+std::map<std::string, std::string> SpansById(const std::vector<std::string>& bodies) {
+  namespace v1 = opentelemetry::proto::collector::trace::v1;
+  std::map<std::string, std::string> out;
+  for (const std::string& body : bodies) {
+    v1::ExportTraceServiceRequest req;
+    EXPECT_TRUE(req.ParseFromString(body));
+    for (const auto& rs : req.resource_spans()) {
+      for (const auto& ss : rs.scope_spans()) {
+        for (const auto& span : ss.spans()) {
+          std::string v = rs.resource().SerializeAsString() + "|" + ss.scope().SerializeAsString() +
+                          "|" + span.SerializeAsString();
+          EXPECT_TRUE(out.emplace(span.span_id(), std::move(v)).second) << "span sent twice";
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// The spans a load run of `sc` with `eo` simulates, as LoadEngine sets up its simulation (the
+// arrivals up to eo.max_traces, numbered by position; spans dated from eo.start_at_unix_nanos),
+// encoded as one request, and how many span events and links they hold.
+struct Simulated {
+  std::string body;
+  size_t events = 0, links = 0;
+};
+Simulated SimulatedSpans(const scenarios::Scenario& sc, const EngineOptions& eo) {
+  struct Numbered final : sim::ArrivalSource {
+    sim::ArrivalSource* inner;
+    uint64_t limit, n = 0;
+    bool Next(sim::Arrival* out) noexcept override {
+      out->index = sim::Arrival::kCounted;
+      if (n >= limit || !inner->Next(out)) return false;
+      if (out->index == sim::Arrival::kCounted) out->index = n;
+      ++n;
+      return true;
+    }
+  };
+  struct Collect final : sim::SimulationObserver {
+    sim::PackedSpans spans;
+    std::vector<sim::SpanEvent> events;
+    std::vector<sim::SpanLink> links;
+    uint32_t Interests() const override { return kSpanEnd; }
+    void OnSpanEnd(const sim::Model&, const sim::Span& span, std::span<const sim::SpanEvent> ev,
+                   std::span<const sim::SpanLink> lk) noexcept override {
+      sim::Span& s = spans.Append(span);
+      s.first_event = static_cast<uint32_t>(events.size());
+      s.first_link = static_cast<uint32_t>(links.size());
+      events.insert(events.end(), ev.begin(), ev.end());
+      links.insert(links.end(), lk.begin(), lk.end());
+    }
+  };
+  auto workload = workloads::Workload::Create(sc.workload, sc.model, eo.seed, eo.duration);
+  EXPECT_TRUE(workload.ok());
+  Numbered arrivals;
+  arrivals.inner = workload->get();
+  arrivals.limit = eo.max_traces;
+  sim::SimulationOptions so;
+  so.seed = eo.seed;
+  so.drain_limit = eo.drain_limit;
+  so.hash_shapes = false;
+  so.start_unix_nanos = eo.start_at_unix_nanos;
+  sim::Simulation simulation(sc.model, so);
+  Collect collect;
+  EXPECT_TRUE(simulation.AddObserver(&collect).ok());
+  EXPECT_TRUE(simulation.Run(&arrivals).ok());
+  Simulated out;
+  exporter::OtlpProtoEncoder(sc.model).Encode(collect.spans.view(), collect.events, collect.links,
+                                              &out.body);
+  out.events = collect.events.size();
+  out.links = collect.links.size();
+  return out;
+}
+
+// A system whose spans carry events (most of them, at start and at end) and links (a consumer's
+// to the producer), so that a request holds many of each.
+scenarios::Scenario EventfulScenario() {
+  auto dir = testing::ProcessTempDir("tracesim_loadgen_test");
+  std::ofstream(dir / "eventful.yaml") << R"(name: eventful
+network_latency: 100us
+services:
+  - name: front
+    operations:
+      - name: GET /x
+        events:
+          - {name: cache.miss, probability: 0.7, attributes: {cache.key: "user"}}
+          - {name: flushed, probability: 0.5, at: end}
+        steps:
+          - work: 2ms
+          - call: back.Get
+          - publish: viewed
+  - name: back
+    protocol: grpc
+    operations:
+      - name: Get
+        work: 1ms
+        events:
+          - {name: retry, probability: 0.6}
+  - name: worker
+    operations:
+      - name: process viewed
+        kind: consumer
+        consumes: viewed
+        work: 1ms
+dependencies:
+  - name: kafka
+    type: messaging
+    system: kafka
+    topics:
+      - {name: viewed, publish_latency: 1ms, delivery_latency: {exponential: 5ms}}
+)";
+  auto sc = scenarios::LoadScenarioYaml(
+      "name: eventful\ntopology: eventful.yaml\nduration: 10s\nseed: 7\nworkload:\n"
+      "  process: uniform\n  rate: 200\n  mix:\n    - {operation: \"front.GET /x\"}\n",
+      "eventful-scenario.yaml", dir.string());
+  EXPECT_TRUE(sc.ok()) << sc.status().message();
+  return std::move(sc).value();
+}
+
+// The requests carry exactly the spans the simulation made, every field, events and links
+// included, whichever way a batch went: sent by the generator thread or queued for a sender,
+// whole or split at the byte limit (batch_bytes 4 KiB). A span given another span's events or
+// links (a range not re-based into its request) fails it.
+TEST(LoadEngineTest, RequestsCarryExactlyTheSimulatedSpans) {
+  const scenarios::Scenario sc = EventfulScenario();
+  for (bool grpc : EngineWires()) {
+    for (uint64_t batch_bytes : {uint64_t{4} << 20, uint64_t{4096}}) {
+      SCOPED_TRACE(std::string(grpc ? "grpc" : "http") + " batch_bytes " +
+                   std::to_string(batch_bytes));
+      FakeClock clock;
+      auto srv = StartServer(grpc, {});
+      EngineOptions eo = FastOptions(&clock);
+      eo.duration = sim::Duration::Seconds(3);
+      eo.max_traces = 150;
+      eo.batch_bytes = batch_bytes;
+      eo.start_at_unix_nanos = clock.UnixNanos() + 1'000'000'000;
+      auto inner = exporter::CreateTransport(Wire(grpc, *srv));
+      ASSERT_TRUE(inner.ok());
+      BodyKeepingTransport transport(std::move(inner).value());
+      Outcome o = RunLoadThrough(sc, exporter::WireProtocol::kHttpProtobuf, &transport, eo);
+      transport.Shutdown();
+      ASSERT_TRUE(o.status.ok()) << o.status.message();
+      ExpectIdentity(o.rep);
+      EXPECT_EQ(o.rep.traces, 150u);
+      const std::vector<std::string> bodies = transport.bodies();
+      if (batch_bytes == 4096) EXPECT_GT(bodies.size(), o.rep.generated / 64 + 1);  // split
+      const auto sent = SpansById(bodies);
+      const Simulated sim = SimulatedSpans(sc, eo);
+      EXPECT_GT(sim.events, 0u);
+      EXPECT_GT(sim.links, 0u);
+      const auto simulated = SpansById({sim.body});
+      EXPECT_EQ(sent.size(), o.rep.generated);
+      EXPECT_EQ(sent.size(), simulated.size());
+      size_t differ = 0;
+      for (const auto& [id, v] : simulated) {
+        auto it = sent.find(id);
+        if (it == sent.end() || it->second != v) ++differ;
+      }
+      EXPECT_EQ(differ, 0u) << "of " << simulated.size() << " spans";
+    }
+  }
 }
 
 TEST(LoadEngineTest, InvalidOptionsAreErrors) {
