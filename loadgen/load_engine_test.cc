@@ -601,33 +601,45 @@ TEST(LoadEngineTest, MetricsEndpointServesTheAccounting) {
 }
 
 // Forwards to a real transport and counts the requests that the thread which made it (the one
-// that runs LoadEngine::Run below) handed over, and those that other threads (senders) did.
-class ThreadNotingTransport final : public exporter::Transport {
+// that runs LoadEngine::Run below) handed over, and those that other threads (senders) did;
+// with `keep_bodies`, keeps a copy of every request body too.
+class NotingTransport final : public exporter::Transport {
  public:
-  explicit ThreadNotingTransport(std::unique_ptr<exporter::Transport> inner)
-      : inner_(std::move(inner)) {}
+  explicit NotingTransport(std::unique_ptr<exporter::Transport> inner, bool keep_bodies = false)
+      : inner_(std::move(inner)), keep_bodies_(keep_bodies) {}
   void ExportAsync(exporter::ExportRequest request,
                    std::function<void(exporter::ExportResult)> done) override {
     (std::this_thread::get_id() == home_ ? from_home_ : from_others_).fetch_add(1);
+    if (keep_bodies_) {
+      std::lock_guard lk(mu_);
+      bodies_.push_back(*request.body);
+    }
     inner_->ExportAsync(std::move(request), std::move(done));
   }
   void Shutdown() override { inner_->Shutdown(); }
   uint64_t from_home() const { return from_home_.load(); }
   uint64_t from_others() const { return from_others_.load(); }
+  std::vector<std::string> bodies() {
+    std::lock_guard lk(mu_);
+    return bodies_;
+  }
 
  private:
   std::unique_ptr<exporter::Transport> inner_;
+  const bool keep_bodies_;
   const std::thread::id home_ = std::this_thread::get_id();
   std::atomic<uint64_t> from_home_{0}, from_others_{0};
+  std::mutex mu_;
+  std::vector<std::string> bodies_;  // GUARDED_BY(mu_)
 };
 
-// Runs `sc` with LoadEngine::Run on this thread through a ThreadNotingTransport.
+// Runs `sc` with LoadEngine::Run on this thread through a NotingTransport.
 Outcome RunNotingThreads(const scenarios::Scenario& sc, const exporter::TransportOptions& topt,
                          const EngineOptions& eo, uint64_t* from_generator,
                          uint64_t* from_senders) {
   auto inner = exporter::CreateTransport(topt);
   if (!inner.ok()) return Outcome{{}, inner.status()};
-  ThreadNotingTransport transport(std::move(inner).value());
+  NotingTransport transport(std::move(inner).value());
   Outcome out = RunLoadThrough(sc, topt.protocol, &transport, eo);
   transport.Shutdown();
   *from_generator = transport.from_home();
@@ -683,31 +695,6 @@ TEST(LoadEngineTest, SendersTakeTheBatchesWhileTheSimulationIsBehind) {
   EXPECT_EQ(here + senders, o.rep.requests);  // every attempt, retries included, is answered
   EXPECT_GT(senders, here) << o.rep.ToText();
 }
-
-// Keeps a copy of every request body and forwards the request to the real transport.
-class BodyKeepingTransport final : public exporter::Transport {
- public:
-  explicit BodyKeepingTransport(std::unique_ptr<exporter::Transport> inner)
-      : inner_(std::move(inner)) {}
-  void ExportAsync(exporter::ExportRequest request,
-                   std::function<void(exporter::ExportResult)> done) override {
-    {
-      std::lock_guard lk(mu_);
-      bodies_.push_back(*request.body);
-    }
-    inner_->ExportAsync(std::move(request), std::move(done));
-  }
-  void Shutdown() override { inner_->Shutdown(); }
-  std::vector<std::string> bodies() {
-    std::lock_guard lk(mu_);
-    return bodies_;
-  }
-
- private:
-  std::unique_ptr<exporter::Transport> inner_;
-  std::mutex mu_;
-  std::vector<std::string> bodies_;
-};
 
 // Every span in `bodies` (serialized ExportTraceServiceRequests), by span id: its resource, its
 // scope and the span message, serialized. Fails the test on a duplicate id or a bad body.
@@ -849,14 +836,18 @@ TEST(LoadEngineTest, RequestsCarryExactlyTheSimulatedSpans) {
       eo.start_at_unix_nanos = clock.UnixNanos() + 1'000'000'000;
       auto inner = exporter::CreateTransport(Wire(grpc, *srv));
       ASSERT_TRUE(inner.ok());
-      BodyKeepingTransport transport(std::move(inner).value());
+      NotingTransport transport(std::move(inner).value(), /*keep_bodies=*/true);
       Outcome o = RunLoadThrough(sc, exporter::WireProtocol::kHttpProtobuf, &transport, eo);
       transport.Shutdown();
       ASSERT_TRUE(o.status.ok()) << o.status.message();
       ExpectIdentity(o.rep);
       EXPECT_EQ(o.rep.traces, 150u);
       const std::vector<std::string> bodies = transport.bodies();
-      if (batch_bytes == 4096) EXPECT_GT(bodies.size(), o.rep.generated / 64 + 1);  // split
+      EXPECT_GT(transport.from_home(), 0u);  // the generator thread sent some
+      if (batch_bytes == 4096) {
+        EXPECT_GT(bodies.size(), o.rep.generated / 64 + 1);  // split
+        EXPECT_GT(transport.from_others(), 0u);              // the senders the second halves
+      }
       const auto sent = SpansById(bodies);
       const Simulated sim = SimulatedSpans(sc, eo);
       EXPECT_GT(sim.events, 0u);
