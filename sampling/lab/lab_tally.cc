@@ -85,7 +85,10 @@ void LoadSet(sim::StateReader& in, std::unordered_set<uint64_t>* set) {
 }  // namespace
 
 LabTally::LabTally(size_t strategies, size_t faults, size_t services, int64_t window_ns)
-    : strategies_(strategies), fault_errors_(faults, 0), red_(strategies, services, window_ns) {
+    : strategies_(strategies),
+      services_(services),
+      fault_errors_(faults, 0),
+      red_(strategies, services, window_ns) {
   for (Strategy& a : strategies_) {
     a.fault_errors.assign(faults, 0);
     a.fault_kept.assign(faults, 0);
@@ -187,6 +190,7 @@ bool LabTally::LoadTruth(sim::StateReader& in) {
   const uint64_t causes = in.Count(16);
   for (uint64_t i = 0; i < causes; ++i) {
     const uint64_t svc = in.U64();
+    if (svc >= services_) return false;  // a service the model does not have
     root_cause_errors_[static_cast<uint32_t>(svc)] = in.U64();
   }
   if (!latency_.Load(in) || !whole_.Load(in)) return false;
@@ -234,6 +238,7 @@ bool LabTally::LoadStrategy(size_t k, sim::StateReader& in) {
   const uint64_t rcs = in.Count(24);
   for (uint64_t i = 0; i < rcs; ++i) {
     const uint64_t svc = in.U64();
+    if (svc >= services_) return false;  // Fill names it from the model's services
     auto& rc = a.root_cause[static_cast<uint32_t>(svc)];
     rc.first = in.U64();
     rc.second = in.U64();

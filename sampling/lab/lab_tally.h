@@ -86,6 +86,7 @@ class LabTally {
   void RecordTruth(const sim::TraceTruth& tr, int64_t lat, int64_t whole_ns);
 
   std::vector<Strategy> strategies_;
+  size_t services_;  // the model's: a loaded root-cause service must be below it
   // The truth over every scored trace.
   uint64_t traces_ = 0, error_traces_ = 0, root_errors_ = 0;
   std::vector<uint64_t> fault_errors_;
