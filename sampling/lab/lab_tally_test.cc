@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 
 namespace tracesim::sampling {
 namespace {
@@ -31,12 +32,15 @@ Saved SaveWithRootCause(size_t services, uint32_t cause) {
   return {truth.Take(), strategy.Take()};
 }
 
-TEST(LabTallyTest, StateRoundTripsWithItsRootCauses) {
-  const Saved saved = SaveWithRootCause(3, 2);
-  LabTally tally(1, 0, 3, kWindowNs);
+// Loads `saved` into `tally`: whether its truth loaded, and whether its strategy did.
+std::pair<bool, bool> Load(const Saved& saved, LabTally* tally) {
   sim::StateReader truth(saved.truth), strategy(saved.strategy);
-  ASSERT_TRUE(tally.LoadTruth(truth));
-  ASSERT_TRUE(tally.LoadStrategy(0, strategy));
+  return {tally->LoadTruth(truth), tally->LoadStrategy(0, strategy)};
+}
+
+TEST(LabTallyTest, StateRoundTripsWithItsRootCauses) {
+  LabTally tally(1, 0, 3, kWindowNs);
+  ASSERT_EQ(Load(SaveWithRootCause(3, 2), &tally), std::make_pair(true, true));
   EXPECT_EQ(tally.traces(), 1u);
   ASSERT_EQ(tally.strategy(0).root_cause.count(2), 1u);
   EXPECT_EQ(tally.strategy(0).root_cause.at(2), std::make_pair(uint64_t{1}, uint64_t{1}));
@@ -45,11 +49,8 @@ TEST(LabTallyTest, StateRoundTripsWithItsRootCauses) {
 // A root-cause service past the model's (a corrupt or foreign partial result) is refused, not
 // left for Fill to look up in the model's services (the partial_state fuzzer's finding).
 TEST(LabTallyTest, StateNamingAServiceTheModelDoesNotHaveIsRefused) {
-  const Saved saved = SaveWithRootCause(3, 7);
   LabTally tally(1, 0, 3, kWindowNs);
-  sim::StateReader truth(saved.truth), strategy(saved.strategy);
-  EXPECT_FALSE(tally.LoadTruth(truth));
-  EXPECT_FALSE(tally.LoadStrategy(0, strategy));
+  EXPECT_EQ(Load(SaveWithRootCause(3, 7), &tally), std::make_pair(false, false));
 }
 
 }  // namespace
