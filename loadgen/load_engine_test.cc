@@ -834,10 +834,11 @@ TEST(LoadEngineTest, RequestsCarryExactlyTheSimulatedSpans) {
       eo.max_traces = 150;
       eo.batch_bytes = batch_bytes;
       eo.start_at_unix_nanos = clock.UnixNanos() + 1'000'000'000;
-      auto inner = exporter::CreateTransport(Wire(grpc, *srv));
+      const exporter::TransportOptions topt = Wire(grpc, *srv);
+      auto inner = exporter::CreateTransport(topt);
       ASSERT_TRUE(inner.ok());
       NotingTransport transport(std::move(inner).value(), /*keep_bodies=*/true);
-      Outcome o = RunLoadThrough(sc, exporter::WireProtocol::kHttpProtobuf, &transport, eo);
+      Outcome o = RunLoadThrough(sc, topt.protocol, &transport, eo);
       transport.Shutdown();
       ASSERT_TRUE(o.status.ok()) << o.status.message();
       ExpectIdentity(o.rep);
