@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "absl/synchronization/mutex.h"
 #include "app/run.h"
 #include "cli/advise_command.h"
 #include "cli/base/flags.h"
@@ -582,6 +583,11 @@ int Dispatch(const std::vector<std::string>& argv, std::ostream& out, std::ostre
 
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   const std::string cmd = argv.size() >= 2 ? argv[1] : "";
+  // Debian's abseil is built without NDEBUG, so by default every absl::Mutex that gRPC takes
+  // also records the lock order in a global graph (and aborts the process on a cycle): 1-2 % of
+  // `load`'s and `receive`'s CPU over gRPC. Release builds of abseil leave it off, and so does
+  // tracesim (bench/README.md, "gRPC's locks without abseil's deadlock detection").
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // What escapes a command is a failure, said in one line, never an abort: an input that asks for
   // more memory than the machine has (std::bad_alloc), or a bug. Commands report bad input
   // themselves (exit 2); these exit 1.
