@@ -388,9 +388,6 @@ TEST(CliTest, TopologyTextAndDot) {
   EXPECT_EQ(Call({"topology", "checkout", "--format", "gif"}).code, kExitUsage);
 }
 
-// Issue 16 item 12: running out of memory is a one-line failure (exit 1), not an abort. The child
-// process caps its address space at what it uses now plus 128 MiB and runs a scenario whose
-// 900,000-item mix list (6.3 MB, within the YAML limits) takes yaml-cpp ~1.1 GB to parse.
 // Debian's abseil is a debug build: by default a lock-order inversion between two absl::Mutex
 // (what gRPC locks) aborts the process ("dying due to potential deadlock"), and every lock pays
 // for the graph that detects it. Main turns that off; the inversion below aborts without it.
@@ -417,6 +414,9 @@ TEST(MainTest, GrpcLocksAreNotCheckedForDeadlocksAfterMain) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
+// Issue 16 item 12: running out of memory is a one-line failure (exit 1), not an abort. The child
+// process caps its address space at what it uses now plus 128 MiB and runs a scenario whose
+// 900,000-item mix list (6.3 MB, within the YAML limits) takes yaml-cpp ~1.1 GB to parse.
 TEST(MainTest, OutOfMemoryIsAOneLineFailureNotAnAbort) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   GTEST_SKIP() << "a sanitizer's allocator reserves more address space than the cap allows";
