@@ -584,9 +584,9 @@ int Dispatch(const std::vector<std::string>& argv, std::ostream& out, std::ostre
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   const std::string cmd = argv.size() >= 2 ? argv[1] : "";
   // Debian's abseil is built without NDEBUG, so by default every absl::Mutex that gRPC takes
-  // also records the lock order in a global graph (and aborts the process on a cycle): 1-2 % of
-  // `load`'s and `receive`'s CPU over gRPC. Release builds of abseil leave it off, and so does
-  // tracesim (bench/README.md, "gRPC's locks without abseil's deadlock detection").
+  // also records the lock order in a global graph (and aborts the process on a cycle): 0.8 % of
+  // `load`'s and 1.6 % of `receive`'s samples over gRPC. Release builds of abseil leave it off,
+  // and so does tracesim (bench/README.md, "gRPC's locks without abseil's deadlock detection").
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // What escapes a command is a failure, said in one line, never an abort: an input that asks for
   // more memory than the machine has (std::bad_alloc), or a bug. Commands report bad input
